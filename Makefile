@@ -1,0 +1,45 @@
+# The two commands of the README:
+#   make demo   a backup of the simulated Enterprise deployment, with its report
+#   make test   every test: pytest (unit, payload, lab), ansible-lint, ansible-test sanity
+# Both create or reuse .venv and .cache/collections (tools/bootstrap.sh); nothing else is needed.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+VENV := $(ROOT)/.venv
+COLLECTIONS := $(ROOT)/.cache/collections
+LAB_COLLECTIONS := $(ROOT)/tests/lab/collections
+DEMO_DIR := $(ROOT)/.cache/demo
+
+# Production view: the real Windows collections (ansible-lint, ansible-doc, sanity).
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+PROD_ENV := PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
+# Lab view: the lab's stand-in collections come first.
+LAB_ENV := PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(LAB_COLLECTIONS):$(COLLECTIONS)" PYTHONPATH="$(ROOT)/tests/lab"
+
+.PHONY: demo test bootstrap pytest lint sanity clean
+
+bootstrap:
+	@bash tools/bootstrap.sh
+
+demo: bootstrap
+	@$(LAB_ENV) python -m lync_lab seed enterprise $(DEMO_DIR)/lab >/dev/null
+	@$(LAB_ENV) ansible-playbook -i $(DEMO_DIR)/lab/inventory.yml lync.server.discover \
+	    -e lync_report_dir=$(DEMO_DIR)/report >$(DEMO_DIR)/ansible.log 2>&1 \
+	    || { cat $(DEMO_DIR)/ansible.log; exit 1; }
+	@grep -A20 '^PLAY RECAP' $(DEMO_DIR)/ansible.log
+	@echo "== report ($(DEMO_DIR)/report/topology.txt) =="
+	@cat $(DEMO_DIR)/report/topology.txt
+
+test: bootstrap pytest lint sanity
+
+pytest:
+	@$(LAB_ENV) python -m pytest -q tests
+
+lint:
+	@$(PROD_ENV) ansible-lint --offline --profile production
+
+sanity:
+	@$(PROD_ENV) bash tools/sanity.sh
+
+clean:
+	rm -rf .cache tests/output

@@ -1,0 +1,155 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one door to Windows.
+
+Every piece of remote work in this collection goes through :func:`run_payload`: it loads
+a payload script by name from ``payloads/``, runs it through
+``ansible.windows.win_powershell`` with the caller's values passed as ``parameters``
+(secrets as ``sensitive_parameters``), and returns the payload's single result object.
+User values never become script text, so nothing a user types can change what runs.
+Every way the remote side can fail is turned into one :class:`PayloadError` whose
+message names the payload and the host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
+
+PAYLOAD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "payloads")
+HEADER_RE = re.compile(r"\A# lync-payload: (?P<name>[a-z][a-z0-9_]*)\r?\n")
+PROBE_RE = re.compile(r"\[CmdletBinding\(\s*SupportsShouldProcess(\s*=\s*\$true)?\s*\)\]", re.IGNORECASE)
+NAME_RE = re.compile(r"\A[a-z][a-z0-9_]*\Z")
+
+# Payloads that need the Lync Server Management Shell throw this marker when neither
+# the Lync (2013) nor the SkypeForBusiness (2015/2019) module is installed.
+SHELL_MISSING_MARKER = "LYNC_SHELL_MISSING"
+
+# win_powershell flattens result objects deeper than `depth` into strings (default 2);
+# our results are nested documents, so ask for enough depth to keep them whole.
+RESULT_DEPTH = 12
+
+_CACHE = {}
+
+
+class PayloadError(AnsibleActionFail):
+    """A payload could not be run or did not return a usable result."""
+
+
+class Payload:
+    """A payload script as it lies on disk; its text is sent to the host unchanged."""
+
+    def __init__(self, name, path, text):
+        self.name = name
+        self.path = path
+        self.text = text
+        # Read-only probes declare SupportsShouldProcess; win_powershell runs only
+        # those in check mode (with -WhatIf), and so do we.
+        self.is_probe = bool(PROBE_RE.search(text))
+
+
+class PayloadResult:
+    """What a payload returned: its result object, whether it changed something, warnings."""
+
+    def __init__(self, value, changed, warnings):
+        self.value = value
+        self.changed = changed
+        self.warnings = warnings
+
+
+def load_payload(name):
+    """Return the named payload, checking that the file declares the same name."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise PayloadError("invalid payload name %r" % (name,))
+    if name not in _CACHE:
+        path = os.path.join(PAYLOAD_DIR, name + ".ps1")
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8")
+        except OSError as exc:
+            raise PayloadError("payload %s is not part of this collection (%s)" % (name, exc)) from exc
+        match = HEADER_RE.match(text)
+        if not match or match.group("name") != name:
+            raise PayloadError("payload file %s does not start with '# lync-payload: %s'" % (path, name))
+        _CACHE[name] = Payload(name, path, text)
+    return _CACHE[name]
+
+
+def _sensitive(secrets, credentials):
+    """Build win_powershell sensitive_parameters: SecureString values and PSCredentials."""
+    entries = []
+    for pname, value in sorted((secrets or {}).items()):
+        entries.append({"name": pname, "value": value})
+    for pname, (username, password) in sorted((credentials or {}).items()):
+        entries.append({"name": pname, "username": username, "password": password})
+    return entries
+
+
+def _error_text(result):
+    """The most useful one-line description of a failed win_powershell result."""
+    for record in result.get("error") or []:
+        exception = record.get("exception") or {}
+        text = exception.get("message") or record.get("output") or ""
+        if text:
+            return " ".join(str(text).split())
+    return " ".join(str(result.get("msg") or "unknown error").split())
+
+
+def _host_name(task_vars):
+    return str((task_vars or {}).get("inventory_hostname", "<unknown host>"))
+
+
+def run_payload(action, task_vars, name, parameters=None, secrets=None, credentials=None, required_keys=()):
+    """Run payload `name` on the task's host and return a PayloadResult.
+
+    action       -- the calling ActionBase (its connection and check mode are used)
+    parameters   -- {PowerShell parameter name: value}; values travel as data
+    secrets      -- {parameter name: str} sent as SecureString, never logged
+    credentials  -- {parameter name: (username, password)} sent as PSCredential
+    required_keys -- keys the result object must carry, else the result is malformed
+    """
+    payload = load_payload(name)
+    host = _host_name(task_vars)
+    where = "payload %s on %s" % (name, host)
+    if action._task.check_mode and not payload.is_probe:
+        raise PayloadError("%s: refusing to run a payload that changes the host in check mode" % where)
+
+    module_args = {
+        "script": payload.text,
+        "parameters": dict(parameters or {}),
+        "error_action": "stop",
+        "depth": RESULT_DEPTH,
+    }
+    sensitive = _sensitive(secrets, credentials)
+    if sensitive:
+        module_args["sensitive_parameters"] = sensitive
+
+    try:
+        result = action._execute_module(
+            module_name="ansible.windows.win_powershell",
+            module_args=module_args,
+            task_vars=task_vars,
+        )
+    except AnsibleConnectionFailure as exc:
+        raise PayloadError("%s: host unreachable: %s" % (where, " ".join(str(exc).split()))) from exc
+
+    if result.get("unreachable"):
+        raise PayloadError("%s: host unreachable: %s" % (where, result.get("msg", "")))
+    if result.get("failed"):
+        text = _error_text(result)
+        if SHELL_MISSING_MARKER in text:
+            raise PayloadError(
+                "%s: the Lync Server Management Shell is not installed on this host "
+                "(neither the Lync nor the SkypeForBusiness PowerShell module was found)" % where)
+        raise PayloadError("%s failed: %s" % (where, text))
+
+    value = result.get("result")
+    if not isinstance(value, dict) or not value:
+        raise PayloadError("%s returned a malformed result: expected one result object, got %s"
+                           % (where, type(value).__name__ if value is not None else "nothing"))
+    missing = [key for key in required_keys if key not in value]
+    if missing:
+        raise PayloadError("%s returned a malformed result: missing %s" % (where, ", ".join(missing)))
+    return PayloadResult(value, bool(result.get("changed")), list(result.get("warning") or []))

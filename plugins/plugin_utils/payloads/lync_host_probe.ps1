@@ -1,0 +1,66 @@
+# lync-payload: lync_host_probe
+# Reports what this Windows host is and what Lync Server traces it carries: identity,
+# installed Lync products, services, SQL Server instances and their databases.
+# Read-only; needs no Lync shell, so it also runs on a freshly installed server.
+[CmdletBinding(SupportsShouldProcess)]
+param()
+$ErrorActionPreference = 'Stop'
+$Ansible.Changed = $false
+
+$system = Get-CimInstance -ClassName Win32_ComputerSystem
+$os = Get-CimInstance -ClassName Win32_OperatingSystem
+$adapters = @(Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter 'IPEnabled = TRUE')
+$ipv4 = @($adapters | ForEach-Object { $_.IPAddress } | Where-Object { $_ -match '^\d+\.\d+\.\d+\.\d+$' })
+$dns = @($adapters | ForEach-Object { $_.DNSServerSearchOrder } | Where-Object { $_ })
+
+$uninstallKeys = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
+    'HKLM:\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*'
+$products = @(Get-ItemProperty -Path $uninstallKeys -ErrorAction SilentlyContinue |
+    Where-Object { $_.DisplayName } |
+    ForEach-Object { @{ Name = [string]$_.DisplayName; Version = [string]$_.DisplayVersion } })
+
+$services = @(Get-CimInstance -ClassName Win32_Service | ForEach-Object {
+    @{ Name = [string]$_.Name; DisplayName = [string]$_.DisplayName; Status = [string]$_.State; StartMode = [string]$_.StartMode }
+})
+
+$instances = @()
+$instanceKey = 'HKLM:\SOFTWARE\Microsoft\Microsoft SQL Server\Instance Names\SQL'
+if (Test-Path -LiteralPath $instanceKey) {
+    foreach ($name in (Get-Item -LiteralPath $instanceKey).Property) {
+        $entry = @{ Name = [string]$name; Databases = @(); Error = $null }
+        $server = if ($name -eq 'MSSQLSERVER') { 'localhost' } else { "localhost\$name" }
+        $connection = New-Object System.Data.SqlClient.SqlConnection "Server=$server;Integrated Security=True;Connect Timeout=15"
+        try {
+            $connection.Open()
+            $command = $connection.CreateCommand()
+            $command.CommandText = 'SELECT name FROM sys.databases WHERE database_id > 4 ORDER BY name'
+            $reader = $command.ExecuteReader()
+            $names = while ($reader.Read()) { [string]$reader.GetString(0) }
+            $entry.Databases = @($names)
+        }
+        catch {
+            $entry.Error = [string]$_.Exception.Message
+        }
+        finally {
+            $connection.Dispose()
+        }
+        $instances += $entry
+    }
+}
+
+$module = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
+
+$Ansible.Result = @{
+    ComputerName = [string]$system.Name
+    Fqdn = ('{0}.{1}' -f $system.DNSHostName, $system.Domain).ToLowerInvariant()
+    Domain = [string]$system.Domain
+    PartOfDomain = [bool]$system.PartOfDomain
+    OsCaption = [string]$os.Caption
+    OsVersion = [string]$os.Version
+    Ipv4 = $ipv4
+    DnsServers = $dns
+    LyncModule = if ($module) { [string]$module.Name } else { $null }
+    Products = $products
+    Services = $services
+    SqlInstances = $instances
+}

@@ -1,0 +1,77 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection to a simulated Lync lab host: runs modules locally, as that host."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: sim
+short_description: Run modules locally as a host of the simulated Lync lab
+description:
+  - Runs modules on the controller like M(ansible.builtin.local), and tells them which lab
+    host they run as, which lab state file to use and which faults to inject.
+  - A host marked powered off in the lab state, or given an C(unreachable) fault, is unreachable.
+author: lync.server maintainers
+options:
+  remote_addr:
+    description: The lab host this connection acts as.
+    default: inventory_hostname
+    vars:
+      - name: inventory_hostname
+      - name: ansible_host
+  lab_state_file:
+    description: Path of the lab's state.json.
+    required: true
+    vars:
+      - name: lab_state_file
+  lab_faults:
+    description: Faults to inject on this host (see tests/lab/lync_lab/faults.py).
+    type: list
+    elements: dict
+    default: []
+    vars:
+      - name: lab_faults
+"""
+
+import json
+import os
+import shlex
+
+from ansible.errors import AnsibleConnectionFailure
+from ansible.plugins.connection.local import Connection as LocalConnection
+
+LAB_PYTHONPATH = os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 6)))
+
+
+class Connection(LocalConnection):
+    """ansible.builtin.local, plus the lab host's identity and reachability."""
+
+    transport = "lab.lync.sim"
+
+    def _lab_host_state(self):
+        path = self.get_option("lab_state_file")
+        with open(path, encoding="utf-8") as handle:
+            hosts = json.load(handle)["hosts"]
+        name = str(self.get_option("remote_addr")).lower()
+        return next((h for fqdn, h in hosts.items() if name in (fqdn, h["hostname"].lower())), None)
+
+    def _connect(self):
+        host = self.get_option("remote_addr")
+        record = self._lab_host_state()
+        if record is None:
+            raise AnsibleConnectionFailure("lab: no host %s in %s" % (host, self.get_option("lab_state_file")))
+        if record.get("powered_off"):
+            raise AnsibleConnectionFailure("lab: %s is powered off (connection timed out)" % host)
+        if any(f.get("kind") == "unreachable" for f in self.get_option("lab_faults") or []):
+            raise AnsibleConnectionFailure("lab fault: %s does not answer on WinRM (connection timed out)" % host)
+        return super()._connect()
+
+    def exec_command(self, cmd, in_data=None, sudoable=True):
+        env = {
+            "LYNC_LAB_HOST": str(self.get_option("remote_addr")),
+            "LYNC_LAB_STATE": os.path.abspath(self.get_option("lab_state_file")),
+            "LYNC_LAB_FAULTS": json.dumps(self.get_option("lab_faults") or []),
+            "PYTHONPATH": LAB_PYTHONPATH,
+        }
+        prefix = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items())
+        return super().exec_command("%s %s" % (prefix, cmd), in_data=in_data, sudoable=sudoable)

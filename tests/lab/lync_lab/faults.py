@@ -1,0 +1,42 @@
+"""Faults the inventory injects into the lab (variable `lab_faults` on a host).
+
+Each fault is a dict:
+  kind     fail | malformed | slow | hang | unreachable | disk_full
+  payload  payload name it applies to (default: every payload)
+  when     {parameter: value} that the bound parameters must match (default: always)
+  times    fire only this many times, then behave normally (default: always)
+  message  text of the PowerShell error for `fail`
+  seconds  delay for `slow` / `hang`
+  target   for disk_full: the host whose disk is full (default: every host)
+"""
+
+import json
+import os
+
+
+def from_env():
+    """The faults the lab connection passed to this module run."""
+    return json.loads(os.environ.get("LYNC_LAB_FAULTS") or "[]")
+
+
+def _matches(fault, payload, params):
+    if fault.get("payload") not in (None, "*", payload):
+        return False
+    for key, want in (fault.get("when") or {}).items():
+        if str(params.get(key)).lower() != str(want).lower():
+            return False
+    return True
+
+
+def active(faults, payload, params, state, host, kinds):
+    """The first fault of one of `kinds` that applies now; counts it when limited by `times`."""
+    counts = state.setdefault("lab", {}).setdefault("fault_counts", {})
+    for index, fault in enumerate(faults):
+        if fault.get("kind") not in kinds or not _matches(fault, payload, params):
+            continue
+        key = "%s#%d" % (host, index)
+        if fault.get("times") is not None and counts.get(key, 0) >= int(fault["times"]):
+            continue
+        counts[key] = counts.get(key, 0) + 1
+        return fault
+    return None

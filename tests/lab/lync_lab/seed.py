@@ -1,0 +1,375 @@
+"""Build a lab: the state of every host of a topology, its file stores and an inventory.
+
+Two topologies (tests/lab/topologies/<name>/inventory.yml):
+  standard    a Standard Edition server with its collocated databases and file store
+              (and the Central Management store), a domain controller, a backup server
+  enterprise  an Enterprise Edition pool with two Front Ends, a SQL back end holding the
+              Central Management store, a file server, a Monitoring/Archiving/Persistent
+              Chat SQL server, a Persistent Chat server, a domain controller, a backup server
+"""
+
+import json
+import pathlib
+import shutil
+
+from . import content, paths
+from .state import Lab
+
+DOMAIN = "contoso.local"
+SITE = "Site:Redmond"
+TOPOLOGY_DIR = pathlib.Path(__file__).resolve().parent.parent / "topologies"
+
+PRODUCTS = {
+    "lync2013": {"name": "Microsoft Lync Server 2013", "version": "5.0.8308.984", "module": "Lync",
+                 "install_dir": "C:\\Program Files\\Microsoft Lync Server 2013", "sql": "11.0.5058.0",
+                 "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600")},
+    "sfb2015": {"name": "Skype for Business Server 2015", "version": "6.0.9319.534", "module": "SkypeForBusiness",
+                "install_dir": "C:\\Program Files\\Skype for Business Server 2015", "sql": "12.0.5000.0",
+                "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600")},
+    "sfb2019": {"name": "Skype for Business Server 2019", "version": "7.0.2046.385", "module": "SkypeForBusiness",
+                "install_dir": "C:\\Program Files\\Skype for Business Server 2019", "sql": "14.0.3045.24",
+                "os": ("Microsoft Windows Server 2019 Standard", "10.0.17763")},
+}
+
+BASE_SERVICES = {
+    "WinRM": "Windows Remote Management (WS-Management)",
+    "LanmanServer": "Server",
+    "Dnscache": "DNS Client",
+    "W32Time": "Windows Time",
+    "seclogon": "Secondary Logon",
+}
+
+FRONT_END_SERVICES = {
+    "RTCSRV": "Front-End", "RTCCLSAGT": "Centralized Logging Service Agent", "REPLICA": "Replica Replicator Agent",
+    "RTCMEDSRV": "Mediation", "RTCCAA": "Conferencing Attendant", "RTCCAS": "Conferencing Announcement",
+    "RTCASMCU": "Application Sharing", "RTCDATAMCU": "Web Conferencing", "RTCAVMCU": "Audio/Video Conferencing",
+    "RTCIMMCU": "IM Conferencing", "RTCRGS": "Response Group", "RTCCPS": "Call Park", "RTCATS": "Audio Test Service",
+    "FabricHostSvc": "Windows Fabric Host Service",
+}
+CMS_SERVICES = {"MASTER": "Master Replicator Agent", "FTA": "File Transfer Agent"}
+PCHAT_SERVICES = {"RTCCHAT": "Persistent Chat", "RTCCLSAGT": "Centralized Logging Service Agent",
+                  "REPLICA": "Replica Replicator Agent"}
+
+
+def _service(display, running=True, lync=True, product="Lync Server"):
+    return {"display_name": ("%s %s" % (product, display)) if lync else display,
+            "status": "Running" if running else "Stopped", "start_mode": "Auto"}
+
+
+def windows_host(hostname, ip, product, dns="10.0.0.2"):
+    """A domain-joined Windows Server with nothing but the OS on it."""
+    caption, version = PRODUCTS[product]["os"]
+    return {
+        "hostname": hostname.upper(),
+        "domain": DOMAIN,
+        "domain_joined": True,
+        "os": {"caption": caption, "version": version},
+        "ipv4": [ip],
+        "dns_servers": [dns],
+        "products": [],
+        "lync_module": None,
+        "install_dir": None,
+        "services": {name: _service(display, lync=False) for name, display in BASE_SERVICES.items()},
+        "features": ["NET-Framework-Core", "PowerShell"],
+        "sql": {},
+        "shares": {},
+        "certificates": [],
+        "disks": {"C": {"size_bytes": 100 * 2 ** 30, "free_bytes": 60 * 2 ** 30}},
+    }
+
+
+def _db(instance_dir, name, db_content, recovery="SIMPLE"):
+    return {"recovery_model": recovery,
+            "data_file": "%s\\DATA\\%s.mdf" % (instance_dir, name),
+            "log_file": "%s\\DATA\\%s_log.ldf" % (instance_dir, name),
+            "content": db_content}
+
+
+def sql_instance(name, product, edition, account, databases):
+    """A SQL Server instance record with its databases."""
+    major = PRODUCTS[product]["sql"].split(".")[0]
+    instance_dir = "C:\\Program Files\\Microsoft SQL Server\\MSSQL%s.%s\\MSSQL" % (major, name.upper())
+    return {
+        "version": PRODUCTS[product]["sql"],
+        "edition": edition,
+        "service_account": account,
+        "service_state": "running",
+        "data_dir": instance_dir + "\\DATA",
+        "backup_dir": instance_dir + "\\Backup",
+        "databases": {db_name: _db(instance_dir, db_name, db_content) for db_name, db_content in databases.items()},
+    }
+
+
+def install_lync(record, product, roles, services):
+    """Lync Server on a host: products, shell, services and the local stores steps 1-2 create."""
+    info = PRODUCTS[product]
+    short = info["name"].replace("Microsoft ", "")
+    record["products"] = [{"Name": "%s, Core Components" % info["name"], "Version": info["version"]}]
+    record["products"] += [{"Name": "%s, %s" % (info["name"], role), "Version": info["version"]} for role in roles]
+    record["lync_module"] = info["module"]
+    record["install_dir"] = info["install_dir"]
+    prefix = "Lync Server" if "Lync" in short else "Skype for Business Server"
+    for name, display in services.items():
+        record["services"][name] = _service(display, product=prefix)
+    record["services"]["MSSQL$RTCLOCAL"] = _service("SQL Server (RTCLOCAL)", lync=False)
+    record["sql"]["RTCLOCAL"] = sql_instance("RTCLOCAL", product, "Express Edition",
+                                             "NT Service\\MSSQL$RTCLOCAL", {"xds": {"replica": True}})
+    if "Front End Server" in roles:
+        record["services"]["MSSQL$LYNCLOCAL"] = _service("SQL Server (LYNCLOCAL)", lync=False)
+        record["sql"]["LYNCLOCAL"] = sql_instance("LYNCLOCAL", product, "Express Edition",
+                                                  "NT Service\\MSSQL$LYNCLOCAL", {"rtc": {}, "rtcdyn": {}})
+
+
+def front_end_certificates(fqdn, pool, oauth):
+    sans = [fqdn, pool, "sip.%s" % content.SIP_DOMAIN, "lyncdiscoverinternal.%s" % content.SIP_DOMAIN,
+            "meet.%s" % content.SIP_DOMAIN, "dialin.%s" % content.SIP_DOMAIN]
+    return [content.certificate(fqdn, pool, sans, ["Default", "WebServicesInternal", "WebServicesExternal"]), oauth]
+
+
+def _pool(fqdn, computers, services):
+    return {"Identity": "%s" % fqdn, "Fqdn": fqdn, "Site": SITE, "Computers": computers, "Services": services}
+
+
+def _svc(role, pool, **extra):
+    entry = {"Identity": "%s:%s" % (role, pool), "Role": role, "PoolFqdn": pool, "SiteId": SITE,
+             "DependentServiceList": []}
+    entry.update(extra)
+    return entry
+
+
+def front_end_services(pool, user_db, app_db, file_store, cms):
+    """The Get-CsService entries of a Front End pool (Standard or Enterprise)."""
+    services = [
+        _svc("Registrar", pool, FileStore=file_store),
+        _svc("UserServer", pool, UserDatabase=user_db, Registrar="Registrar:%s" % pool),
+        _svc("WebServer", pool, FileStore=file_store),
+        _svc("ConferencingServer", pool),
+        _svc("ApplicationServer", pool, ApplicationDatabase=app_db, FileStore=file_store, Registrar="Registrar:%s" % pool),
+        _svc("MediationServer", pool),
+    ]
+    if cms:
+        services.append(_svc("CentralManagement", pool))
+    return services
+
+
+def _depend(services, identity, dependent):
+    for svc in services:
+        if svc["Identity"] == identity:
+            svc["DependentServiceList"].append(dependent)
+
+
+def dns_and_dhcp(records):
+    """The DNS zone and DHCP scope the lab's domain controller serves."""
+    return {
+        "dns_server": {"zones": {DOMAIN: sorted(records, key=lambda r: (r["name"], r["type"], r["data"]))}},
+        "dhcp_server": {"scopes": {"10.0.0.0": {"mask": "255.255.255.0", "range": ["10.0.0.100", "10.0.0.200"],
+                                                "options": {"43": "0x010e5543436c69656e744c796e63",
+                                                            "120": "0x00037369700763" + "6f6e746f736f03636f6d00",
+                                                            "6": "10.0.0.2", "15": DOMAIN}}}},
+    }
+
+
+def _lync_dns(pool, ips):
+    records = [{"name": pool.split(".")[0], "type": "A", "data": ip} for ip in ips]
+    records += [
+        {"name": "_sipinternaltls._tcp", "type": "SRV", "data": "0 0 5061 %s" % pool},
+        {"name": "sip", "type": "A", "data": ips[0]},
+        {"name": "lyncdiscoverinternal", "type": "A", "data": ips[0]},
+    ]
+    return records
+
+
+def _host_dns(hosts):
+    return [{"name": rec["hostname"].lower(), "type": "A", "data": rec["ipv4"][0]} for rec in hosts.values()]
+
+
+def _ad(hosts, scp_fqdn, instance):
+    computers = {}
+    for index, (fqdn, rec) in enumerate(sorted(hosts.items())):
+        computers[rec["hostname"]] = {
+            "dns_host_name": fqdn,
+            "sid": "S-1-5-21-3623811015-3361044348-30300820-%d" % (1100 + index),
+            "dn": "CN=%s,OU=Servers,DC=contoso,DC=local" % rec["hostname"],
+            "groups": ["Domain Computers"] + (["RTCUniversalServerAdmins"] if rec.get("lync_module") else []),
+        }
+    return {"domain": DOMAIN, "netbios": "CONTOSO", "scp": {"sql_fqdn": scp_fqdn, "instance": instance},
+            "computers": computers}
+
+
+def _cms_content(topology, replicas):
+    return {"version": 42, "last_update_creation": "2026-11-20T01:00:00Z", "topology": topology,
+            "documents": content.cms_documents(),
+            "replication": {fqdn: {"version": 42, "last_status_report": "2026-11-24T01:00:00Z"} for fqdn in replicas}}
+
+
+def build_standard(product="lync2013"):
+    """State and file-store files of the Standard Edition topology."""
+    se = "lyncse01.%s" % DOMAIN
+    hosts = {
+        "dc01.%s" % DOMAIN: windows_host("dc01", "10.0.0.2", product),
+        se: windows_host("lyncse01", "10.0.0.10", product),
+        "backup01.%s" % DOMAIN: windows_host("backup01", "10.0.0.50", product),
+    }
+    oauth = content.certificate(se, "OAuthTokenIssuer", ["%s" % content.SIP_DOMAIN], ["OAuthTokenIssuer"], "oauth")
+    oauth["thumbprint"] = content.thumbprint("oauth")
+    install_lync(hosts[se], product, ["Front End Server"], dict(FRONT_END_SERVICES, **CMS_SERVICES))
+    hosts[se]["certificates"] = front_end_certificates(se, se, oauth)
+    users = content.users_for_pool(se, 0, 8)
+    file_store = "FileStore:%s" % se
+    services = front_end_services(se, "UserDatabase:%s" % se, "ApplicationDatabase:%s" % se, file_store, cms=True)
+    services += [
+        _svc("FileStore", se, UncPath="\\\\%s\\LyncShare" % se, ShareName="LyncShare"),
+        _svc("CentralManagementDatabase", se, SqlInstanceName="rtc"),
+        _svc("UserDatabase", se, SqlInstanceName="rtc"),
+        _svc("ApplicationDatabase", se, SqlInstanceName="rtc"),
+    ]
+    for dep in ("Registrar", "WebServer", "ApplicationServer"):
+        _depend(services, file_store, "%s:%s" % (dep, se))
+    _depend(services, "UserDatabase:%s" % se, "UserServer:%s" % se)
+    _depend(services, "ApplicationDatabase:%s" % se, "ApplicationServer:%s" % se)
+    _depend(services, "CentralManagementDatabase:%s" % se, "CentralManagement:%s" % se)
+    topology = {"sites": [{"Identity": SITE, "SiteId": "1", "DisplayName": "Redmond"}],
+                "pools": [_pool(se, [se], sorted(s["Identity"] for s in services))],
+                "services": services}
+    hosts[se]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
+    hosts[se]["sql"]["RTC"] = sql_instance("RTC", product, "Express Edition", "NT Service\\MSSQL$RTC", {
+        "xds": _cms_content(topology, [se]), "lis": content.lis_store(),
+        "rtcxds": content.user_store(se, users), "rtcshared": {"shared": {"pool": se}},
+        "rtcab": {"entries": len(users)}, "rgsconfig": content.rgs_store(se),
+        "rgsdyn": {"signed_in_agents": 2}, "cpsdyn": {"parked": 0},
+    })
+    hosts[se]["shares"] = {"LyncShare": {"path": "C:\\LyncShare"}}
+    hosts["backup01.%s" % DOMAIN]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"}}
+    hosts["backup01.%s" % DOMAIN]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
+    records = _host_dns(hosts) + _lync_dns(se, ["10.0.0.10"])
+    hosts["dc01.%s" % DOMAIN].update(dns_and_dhcp(records))
+    conferences = sorted(c["id"] for u in users for c in u["conferences"])
+    files = {(se, "C:\\LyncShare\\" + rel): data
+             for rel, data in content.filestore_files(se, conferences, with_pchat=False).items()}
+    state = {"lab": {"topology": "standard", "product": product, "fault_counts": {}},
+             "ad": _ad(hosts, se, "rtc"), "hosts": hosts}
+    return state, files
+
+
+def build_enterprise(product="lync2013"):
+    """State and file-store files of the Enterprise Edition topology."""
+    d = DOMAIN
+    pool, fe1, fe2 = "pool01.%s" % d, "fe01.%s" % d, "fe02.%s" % d
+    be, mon, fs, pc, pchat = "sqlbe01.%s" % d, "sqlmon01.%s" % d, "fs01.%s" % d, "pc01.%s" % d, "pchat01.%s" % d
+    hosts = {
+        "dc01.%s" % d: windows_host("dc01", "10.0.0.2", product),
+        fe1: windows_host("fe01", "10.0.0.11", product),
+        fe2: windows_host("fe02", "10.0.0.12", product),
+        be: windows_host("sqlbe01", "10.0.0.21", product),
+        mon: windows_host("sqlmon01", "10.0.0.22", product),
+        fs: windows_host("fs01", "10.0.0.31", product),
+        pc: windows_host("pc01", "10.0.0.41", product),
+        "backup01.%s" % d: windows_host("backup01", "10.0.0.50", product),
+    }
+    oauth = content.certificate(pool, "OAuthTokenIssuer", [content.SIP_DOMAIN], ["OAuthTokenIssuer"], "oauth")
+    oauth["thumbprint"] = content.thumbprint("oauth")
+    for fe in (fe1, fe2):
+        install_lync(hosts[fe], product, ["Front End Server"], dict(FRONT_END_SERVICES, **CMS_SERVICES))
+        hosts[fe]["certificates"] = front_end_certificates(fe, pool, oauth)
+    hosts[fe2]["services"]["MASTER"]["status"] = "Stopped"
+    hosts[fe2]["services"]["FTA"]["status"] = "Stopped"
+    install_lync(hosts[pc], product, ["Persistent Chat Server"], PCHAT_SERVICES)
+    hosts[pc]["certificates"] = [content.certificate(pc, pc, [pc], ["Default"])]
+
+    file_store = "FileStore:%s" % fs
+    services = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=True)
+    services += [
+        _svc("CentralManagementDatabase", be, SqlInstanceName="rtc"),
+        _svc("UserDatabase", be, SqlInstanceName="rtc"),
+        _svc("ApplicationDatabase", be, SqlInstanceName="rtc"),
+        _svc("ArchivingDatabase", mon, SqlInstanceName="rtc"),
+        _svc("MonitoringDatabase", mon, SqlInstanceName="rtc"),
+        _svc("PersistentChatDatabase", mon, SqlInstanceName="pchat"),
+        _svc("PersistentChatComplianceDatabase", mon, SqlInstanceName="pchat"),
+        _svc("PersistentChatServer", pchat, PersistentChatDatabase="PersistentChatDatabase:%s" % mon, FileStore=file_store),
+        _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare"),
+    ]
+    for dep in ("Registrar:%s" % pool, "WebServer:%s" % pool, "ApplicationServer:%s" % pool, "PersistentChatServer:%s" % pchat):
+        _depend(services, file_store, dep)
+    _depend(services, "UserDatabase:%s" % be, "UserServer:%s" % pool)
+    _depend(services, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
+    _depend(services, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
+    for role in ("ArchivingDatabase", "MonitoringDatabase"):
+        _depend(services, "%s:%s" % (role, mon), "Registrar:%s" % pool)
+    for role in ("PersistentChatDatabase", "PersistentChatComplianceDatabase"):
+        _depend(services, "%s:%s" % (role, mon), "PersistentChatServer:%s" % pchat)
+
+    def ids(target):
+        return sorted(s["Identity"] for s in services if s["PoolFqdn"] == target)
+    topology = {"sites": [{"Identity": SITE, "SiteId": "1", "DisplayName": "Redmond"}],
+                "pools": [_pool(pool, [fe1, fe2], ids(pool)), _pool(be, [be], ids(be)), _pool(mon, [mon], ids(mon)),
+                          _pool(fs, [fs], ids(fs)), _pool(pchat, [pc], ids(pchat))],
+                "services": services}
+
+    users = content.users_for_pool(pool, 0, 12)
+    hosts[be]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
+    hosts[be]["services"]["SQLAgent$RTC"] = _service("SQL Server Agent (RTC)", lync=False)
+    hosts[be]["sql"]["RTC"] = sql_instance("RTC", product, "Enterprise Edition", "CONTOSO\\svc-sqlbe", {
+        "xds": _cms_content(topology, [fe1, fe2, pc]), "lis": content.lis_store(),
+        "rtcxds": content.user_store(pool, users), "rtcshared": {"shared": {"pool": pool}},
+        "rtcab": {"entries": len(users)}, "rgsconfig": content.rgs_store(pool),
+        "rgsdyn": {"signed_in_agents": 3}, "cpsdyn": {"parked": 1},
+    })
+    hosts[mon]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
+    hosts[mon]["services"]["MSSQL$PCHAT"] = _service("SQL Server (PCHAT)", lync=False)
+    hosts[mon]["sql"]["RTC"] = sql_instance("RTC", product, "Standard Edition", "CONTOSO\\svc-sqlmon", {
+        "LcsLog": {"tables": content.archiving_rows(users)},
+        "LcsCDR": {"tables": content.cdr_rows(users)},
+        "QoEMetrics": {"tables": content.qoe_rows()},
+    })
+    hosts[mon]["sql"]["PCHAT"] = sql_instance("PCHAT", product, "Standard Edition", "CONTOSO\\svc-sqlmon", {
+        "mgc": {"tables": content.pchat_rows(users)},
+        "mgccomp": {"queue": []},
+    })
+    hosts[mon]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
+    hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare"}}
+    hosts[fs]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
+    hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"}}
+    hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
+    records = _host_dns(hosts) + _lync_dns(pool, ["10.0.0.11", "10.0.0.12"])
+    records.append({"name": "pchat01", "type": "A", "data": "10.0.0.41"})
+    hosts["dc01.%s" % d].update(dns_and_dhcp(records))
+    conferences = sorted(c["id"] for u in users for c in u["conferences"])
+    files = {(fs, "D:\\LyncShare\\" + rel): data
+             for rel, data in content.filestore_files(fs, conferences, with_pchat=True).items()}
+    state = {"lab": {"topology": "enterprise", "product": product, "fault_counts": {}},
+             "ad": _ad(hosts, be, "rtc"), "hosts": hosts}
+    return state, files
+
+
+BUILDERS = {"standard": build_standard, "enterprise": build_enterprise}
+
+
+def seed(topology, dest, product="lync2013"):
+    """Create a fresh lab in dest: state.json, the hosts' files and inventory.yml. Returns the Lab."""
+    dest = pathlib.Path(dest)
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    state, files = BUILDERS[topology](product)
+    lab = Lab(dest / "state.json")
+    lab.save(state)
+    for (fqdn, winpath), data in files.items():
+        target = paths.resolve(lab, state, fqdn, winpath)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    shutil.copy(TOPOLOGY_DIR / topology / "inventory.yml", dest / "inventory.yml")
+    (dest / "README.txt").write_text(
+        "Lab %s (%s), made by: python -m lync_lab seed %s %s\n" % (topology, product, topology, dest), encoding="utf-8")
+    return lab
+
+
+def snapshot(lab):
+    """The whole lab as comparable data: the state plus every file's bytes (hex SHA-256)."""
+    import hashlib
+    state = lab.load()
+    state.get("lab", {}).pop("fault_counts", None)
+    files = {}
+    for path in sorted(p for p in lab.fs_root.rglob("*") if p.is_file()):
+        files[str(path.relative_to(lab.fs_root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return json.loads(json.dumps({"state": state, "files": files}))

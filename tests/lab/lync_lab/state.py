@@ -1,0 +1,45 @@
+"""The lab's state file: load, lock, change, save atomically."""
+
+import contextlib
+import fcntl
+import json
+import os
+import pathlib
+import tempfile
+
+
+class Lab:
+    """One lab: a state.json and, beside it, the hosts' file systems under fs/."""
+
+    def __init__(self, state_path):
+        self.state_path = pathlib.Path(state_path).resolve()
+        self.dir = self.state_path.parent
+        self.fs_root = self.dir / "fs"
+
+    def load(self):
+        """A snapshot of the state (not locked; for reading)."""
+        with open(self.state_path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def save(self, state):
+        """Write the state atomically (temp file + rename), so a reader never sees half of it."""
+        fd, tmp = tempfile.mkstemp(dir=str(self.dir), prefix=".state-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1, sort_keys=True)
+        os.replace(tmp, self.state_path)
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Hold the lab lock while the state is read, changed and written back."""
+        with open(str(self.state_path) + ".lock", "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                state = self.load()
+                yield state
+                self.save(state)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def host_root(self, fqdn):
+        """The folder that holds a host's drives (fs/<fqdn>/<drive letter>/...)."""
+        return self.fs_root / fqdn.lower()

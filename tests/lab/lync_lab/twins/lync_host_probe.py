@@ -1,0 +1,37 @@
+"""Twin of lync_host_probe.ps1: the host's identity and its Lync traces, from the lab state."""
+
+PARAMETERS = {}
+
+
+def _instances(record):
+    found = []
+    for name, inst in sorted(record.get("sql", {}).items()):
+        entry = {"Name": name, "Databases": sorted(inst.get("databases", {})), "Error": None}
+        if inst.get("service_state", "running") != "running":
+            entry.update(Databases=[], Error="A network-related or instance-specific error occurred while "
+                                             "establishing a connection to SQL Server.")
+        found.append(entry)
+    return found
+
+
+def run(ctx, params):
+    del params
+    record = ctx.record
+    ctx.changed = False
+    joined = bool(record.get("domain_joined"))
+    domain = record["domain"] if joined else "WORKGROUP"
+    return {
+        "ComputerName": record["hostname"],
+        "Fqdn": ("%s.%s" % (record["hostname"], domain)).lower(),
+        "Domain": domain,
+        "PartOfDomain": joined,
+        "OsCaption": record["os"]["caption"],
+        "OsVersion": record["os"]["version"],
+        "Ipv4": list(record.get("ipv4", [])),
+        "DnsServers": list(record.get("dns_servers", [])),
+        "LyncModule": record.get("lync_module"),
+        "Products": [dict(p) for p in record.get("products", [])],
+        "Services": [{"Name": name, "DisplayName": svc["display_name"], "Status": svc["status"],
+                      "StartMode": svc["start_mode"]} for name, svc in sorted(record.get("services", {}).items())],
+        "SqlInstances": _instances(record),
+    }

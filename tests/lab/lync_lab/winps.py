@@ -1,0 +1,92 @@
+"""What the stand-in ansible.windows.win_powershell does in the lab.
+
+It accepts only lync.server payloads whose text is byte-identical to the payload file
+(so the lab proves that user values never reach script text), binds the parameters
+as PowerShell would, applies the inventory's faults, runs the payload's Python twin
+against the lab state, and answers in win_powershell's result format.
+"""
+
+import importlib
+import pathlib
+import time
+
+from . import faults as faultlib
+from . import psparse
+from .context import Context
+from .errors import PSError
+from .state import Lab
+
+COLLECTION_ROOT = pathlib.Path(__file__).resolve().parents[3]
+PAYLOAD_DIR = COLLECTION_ROOT / "plugins" / "plugin_utils" / "payloads"
+
+
+def _base():
+    return {"changed": False, "result": {}, "output": [], "error": [], "warning": [], "verbose": [],
+            "debug": [], "information": [], "host_out": "", "host_err": ""}
+
+
+def truncate(value, depth):
+    """Flatten what lies deeper than `depth` into strings, as win_powershell's Convert-OutputObject does."""
+    if isinstance(value, dict):
+        if depth < 0:
+            return "System.Collections.Hashtable"
+        return {str(k): truncate(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if depth < 0:
+            return "System.Object[]"
+        return [truncate(v, depth - 1) for v in value]
+    return value
+
+
+def _payload_text(script):
+    name = psparse.header_name(script or "")
+    if not name:
+        raise PSError("lab: only lync.server payloads are simulated; this script has no '# lync-payload:' header")
+    path = PAYLOAD_DIR / (name + ".ps1")
+    if not path.exists():
+        raise PSError("lab: no payload file %s" % path)
+    if path.read_bytes() != script.encode("utf-8"):
+        raise PSError("lab: the script text for %s differs from %s; user values must travel as parameters"
+                      % (name, path))
+    return name
+
+
+def run(params, check_mode, state_path, host, fault_list):
+    """Run one win_powershell call in the lab and return the module result."""
+    result = _base()
+    if params.get("path"):
+        result.update(failed=True, msg="lab: win_powershell path= is not simulated; lync.server sends script=")
+        return result
+    script = params.get("script")
+    try:
+        name = _payload_text(script)
+    except PSError as err:
+        result.update(failed=True, error=[err.record()])
+        return result
+    if check_mode and not psparse.supports_should_process(script):
+        result.update(changed=True, msg="skipped, running in check mode")
+        return result
+
+    from .binding import bind  # late import keeps module start-up small
+    lab = Lab(state_path)
+    twin = importlib.import_module("lync_lab.twins." + name)
+    delay = 0
+    with lab.locked() as state:
+        try:
+            bound = bind(psparse.param_block(script) or {}, params.get("parameters"), params.get("sensitive_parameters"))
+            fault = faultlib.active(fault_list, name, bound, state, host, ("fail", "malformed", "slow", "hang"))
+            if fault and fault["kind"] == "fail":
+                raise PSError(fault.get("message") or "lab fault: %s failed on %s" % (name, host))
+            if fault and fault["kind"] in ("slow", "hang"):
+                delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
+            ctx = Context(lab, state, host, check_mode, fault_list, name)
+            value = twin.run(ctx, bound)
+            if fault and fault["kind"] == "malformed":
+                value = "lab fault: malformed result"
+            result.update(changed=ctx.changed, warning=ctx.warnings,
+                          result=truncate(value, int(params.get("depth") or 2)) if value is not None else {})
+        except PSError as err:
+            result.update(failed=True, error=[err.record()])
+    if delay:
+        time.sleep(delay)
+    return result

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create or reuse the local toolchain: .venv (pinned PyPI packages) and
+# .cache/collections (Windows collections from the PyPI ansible wheel, plus a link
+# that makes this checkout visible as lync.server). Cheap when already up to date.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="$root/.venv"
+req="$root/requirements/dev.txt"
+py=$(command -v python3.11 || command -v python3)
+want=$(cat "$req" | sha256sum | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing pinned toolchain into .venv" >&2
+  "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$venv/.requirements.sha"
+fi
+mkdir -p "$root/.cache/collections"
+"$venv/bin/python" "$root/tools/windows_collections.py" "$root/.cache/collections"
