@@ -11,12 +11,11 @@ LAB_COLLECTIONS := $(ROOT)/tests/lab/collections
 DEMO_DIR := $(ROOT)/.cache/demo
 
 # Production view: the real Windows collections (ansible-lint, ansible-doc, sanity).
-export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 PROD_ENV := PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 # Lab view: the lab's stand-in collections come first.
-LAB_ENV := PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(LAB_COLLECTIONS):$(COLLECTIONS)" PYTHONPATH="$(ROOT)/tests/lab"
+LAB_ENV := ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(LAB_COLLECTIONS):$(COLLECTIONS)" PYTHONPATH="$(ROOT)/tests/lab"
 
-.PHONY: demo test bootstrap pytest lint sanity clean
+.PHONY: demo test bootstrap pytest lint sanity docs clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -40,6 +39,9 @@ lint:
 
 sanity:
 	@$(PROD_ENV) bash tools/sanity.sh
+
+docs: bootstrap
+	@$(PROD_ENV) python tools/render_docs.py
 
 clean:
 	rm -rf .cache tests/output

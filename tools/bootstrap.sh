@@ -7,12 +7,20 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv"
 req="$root/requirements/dev.txt"
 py=$(command -v python3.11 || command -v python3)
-want=$(cat "$req" | sha256sum | cut -d' ' -f1)
+want=$(sha256sum < "$req" | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing pinned toolchain into .venv" >&2
   "$py" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
   echo "$want" > "$venv/.requirements.sha"
+fi
+# ansible-test runs the shellcheck program in its sanity tests; Debian's apt has it.
+if ! command -v shellcheck >/dev/null; then
+  echo "bootstrap: installing shellcheck from apt" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q shellcheck >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q shellcheck >/dev/null 2>&1; } \
+    || echo "bootstrap: could not install shellcheck; ansible-test sanity will fail its shellcheck test" >&2
 fi
 mkdir -p "$root/.cache/collections"
 "$venv/bin/python" "$root/tools/windows_collections.py" "$root/.cache/collections"

@@ -8,17 +8,6 @@ class ModuleDocFragment:
 
     DOCUMENTATION = r"""
 options: {}
-attributes:
-  action:
-    support: full
-    description: Indicates this has a corresponding action plugin so some parts of the work run on the controller.
-  async:
-    support: none
-    description: Supports being used with the C(async) keyword.
-  platform:
-    platforms: windows
-    description: Target OS/families that can be operated against.
-    support: N/A
 requirements:
   - ansible.windows (the payloads run through M(ansible.windows.win_powershell)).
   - PowerShell 3.0 or newer on the Windows host.

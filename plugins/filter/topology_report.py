@@ -10,7 +10,7 @@ short_description: Render lync_facts results as a plain-text topology report
 version_added: 0.1.0
 description:
   - Takes C(lync_deployment) facts and a dict of C(lync_host) facts keyed by host name and returns
-    the report's lines: product and build, Central Management store and replication, sites and
+    the report's lines, which give the product and build, Central Management store and replication, sites and
     pools, SQL stores with how each database is protected, file stores, and each host's cleanliness.
 positional: hosts
 options:
@@ -22,7 +22,7 @@ options:
     description: C(lync_host) facts keyed by host name.
     type: dict
     required: true
-author: lync.server maintainers
+author: lync.server maintainers (@lync-server)
 """
 
 EXAMPLES = r"""

@@ -16,7 +16,7 @@ description:
     Lync Server traces it carries (products, services, local configuration store, SQL Server
     instances and Lync databases), and decides whether it is a I(clean) server that a restore
     may target.
-  - On a host with the Lync Server Management Shell, also reads the deployment's topology:
+  - On a host with the Lync Server Management Shell, also reads the deployment's topology, namely the
     product and build (Lync Server 2013, Skype for Business Server 2015 or 2019), sites, pools
     with their computers and roles, SQL stores with the Lync databases each holds, file stores,
     and the Central Management store location with its replication state.
@@ -36,8 +36,20 @@ options:
     choices: [all, host, topology]
     default: [all]
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.facts
+  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
+  action:
+    support: full
+  action_group:
+    membership: [lync.server.lync]
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Both payloads are read-only probes and run in check mode.
@@ -45,6 +57,8 @@ attributes:
     support: none
   facts:
     support: full
+  platform:
+    platforms: windows
 notes:
   - Run it against a Front End or Standard Edition server to get the topology; every other host
     (SQL back ends, file servers, a freshly installed replacement) reports host facts only.
@@ -58,7 +72,7 @@ seealso:
     description: The procedures this collection automates, restated in docs/architecture.md.
     link: https://learn.microsoft.com/previous-versions/office/lync-server-2013/lync-server-2013-backing-up-and-restoring-lync-server
 author:
-  - lync.server maintainers
+  - lync.server maintainers (@lync-server)
 """
 
 EXAMPLES = r"""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 
 def validate(action, argument_spec, mutually_exclusive=None, required_if=None, required_one_of=None):
@@ -22,5 +23,7 @@ def validate(action, argument_spec, mutually_exclusive=None, required_if=None, r
     )
     result = validator.validate(action._task.args)
     if result.error_messages:
-        raise AnsibleActionFail("%s: %s" % (action._task.action, "; ".join(result.error_messages)))
+        messages = [("unsupported parameters: %s" % err.msg) if isinstance(err, UnsupportedError) else err.msg
+                    for err in result.errors]
+        raise AnsibleActionFail("%s: %s" % (action._task.action, "; ".join(messages)))
     return result.validated_parameters

@@ -160,8 +160,10 @@ def sql_stores(services, pool_fqdns):
                 store["databases"].append({"name": db.name, "role": role, "backup": db.backup,
                                            "export": db.export, "restore": db.restore})
     ordered = sorted(stores.values(), key=lambda s: (s["fqdn"], s["instance"]))
+    order = [db.name for db in catalog.DATABASES]
     for store in ordered:
         store["roles"].sort(key=catalog.STORE_ROLES.index)
+        store["databases"].sort(key=lambda db: order.index(db["name"]))
     return ordered
 
 

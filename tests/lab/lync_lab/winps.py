@@ -25,15 +25,22 @@ def _base():
             "debug": [], "information": [], "host_out": "", "host_err": ""}
 
 
+def _as_string(value):
+    """[string]$value in PowerShell: hashtables name their type, arrays join their items."""
+    if isinstance(value, dict):
+        return "System.Collections.Hashtable"
+    if isinstance(value, (list, tuple)):
+        return " ".join(_as_string(v) for v in value)
+    return value if isinstance(value, str) else str(value)
+
+
 def truncate(value, depth):
     """Flatten what lies deeper than `depth` into strings, as win_powershell's Convert-OutputObject does."""
+    if isinstance(value, (dict, list, tuple)) and depth < 0:
+        return _as_string(value)
     if isinstance(value, dict):
-        if depth < 0:
-            return "System.Collections.Hashtable"
         return {str(k): truncate(v, depth - 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        if depth < 0:
-            return "System.Object[]"
         return [truncate(v, depth - 1) for v in value]
     return value
 

@@ -11,7 +11,7 @@ description:
   - Answers lync.server payloads with their Python twins against the lab state.
   - Has the real module's options and check-mode rule (scripts without SupportsShouldProcess
     are skipped in check mode and report changed).
-author: lync.server maintainers
+author: lync.server maintainers (@lync-server)
 options:
   arguments: {type: list, elements: str, description: Unused in the lab.}
   chdir: {type: str, description: Unused in the lab.}
@@ -78,7 +78,8 @@ def main():
         mutually_exclusive=[["path", "script"]],
         supports_check_mode=True,
     )
-    from lync_lab import winps  # pylint: disable=import-error  (on PYTHONPATH via the lab connection)
+    # lync_lab is on PYTHONPATH: the lab connection puts it there.
+    from lync_lab import winps  # pylint: disable=import-error
     result = winps.run(
         module.params,
         module.check_mode,

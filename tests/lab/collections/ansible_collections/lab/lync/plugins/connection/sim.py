@@ -11,7 +11,7 @@ description:
   - Runs modules on the controller like M(ansible.builtin.local), and tells them which lab
     host they run as, which lab state file to use and which faults to inject.
   - A host marked powered off in the lab state, or given an C(unreachable) fault, is unreachable.
-author: lync.server maintainers
+author: lync.server maintainers (@lync-server)
 options:
   remote_addr:
     description: The lab host this connection acts as.

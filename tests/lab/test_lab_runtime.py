@@ -1,0 +1,115 @@
+"""The lab's stand-in win_powershell behaves like the real one where lync.server relies on it."""
+
+import pathlib
+
+import pytest
+
+from lync_lab import binding, faults, psparse, winps
+from lync_lab.errors import PSError
+from lync_lab.values import Secure
+
+PAYLOAD_DIR = pathlib.Path(winps.PAYLOAD_DIR)
+HOST_PROBE = (PAYLOAD_DIR / "lync_host_probe.ps1").read_text(encoding="utf-8")
+SPEC = psparse.param_block("""[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string]$PoolFqdn,
+    [switch]$Force,
+    [int]$Count = 2,
+    [System.Security.SecureString]$Password
+)""")
+
+
+def call(lab, script, check_mode=False, fault_list=(), host="fe01.contoso.local", **params):
+    args = {"script": script, "parameters": params.pop("parameters", {}), "depth": params.pop("depth", 12),
+            "sensitive_parameters": params.pop("sensitive", None)}
+    return winps.run(args, check_mode, str(lab.state_path), host, list(fault_list))
+
+
+def test_binds_like_powershell():
+    secret = "Pa55-w0rd!"
+    bound = binding.bind(SPEC, {"poolfqdn": "pool01.contoso.local", "Force": True}, [{"name": "Password", "value": secret}])
+    assert bound["PoolFqdn"] == "pool01.contoso.local" and bound["Force"] is True
+    assert isinstance(bound["Password"], Secure) and bound["Password"].plain == secret
+    assert secret not in repr(bound["Password"]) and secret not in str(bound["Password"])
+
+
+@pytest.mark.parametrize("params, sensitive, message", [
+    ({"PoolFqdn": "p", "Nope": 1}, None, "cannot be found that matches parameter name 'Nope'"),
+    ({}, None, "missing mandatory parameters: PoolFqdn"),
+    ({"PoolFqdn": "p", "Force": "yes"}, None, "Cannot process argument transformation on parameter 'Force'"),
+    ({"PoolFqdn": "p", "Count": "many"}, None, "parameter 'Count'"),
+    ({"PoolFqdn": "p", "Password": "plain text"}, None, "SecureString"),
+    ({"PoolFqdn": ["a", "b"]}, None, "parameter 'PoolFqdn'"),
+])
+def test_refuses_what_powershell_refuses(params, sensitive, message):
+    with pytest.raises(PSError, match=message):
+        binding.bind(SPEC, params, sensitive)
+
+
+def test_runs_a_payload_through_its_twin(make_lab):
+    lab = make_lab("enterprise")
+    result = call(lab, HOST_PROBE)
+    assert not result.get("failed") and result["changed"] is False
+    assert result["result"]["Fqdn"] == "fe01.contoso.local"
+    assert result["result"]["LyncModule"] == "Lync"
+
+
+def test_refuses_script_text_that_differs_from_the_payload_file(make_lab):
+    lab = make_lab("standard")
+    result = call(lab, HOST_PROBE.replace("param()", "param() # injected"), host="lyncse01.contoso.local")
+    assert result["failed"] and "differs from" in result["error"][0]["exception"]["message"]
+
+
+def test_refuses_scripts_that_are_not_payloads(make_lab):
+    lab = make_lab("standard")
+    result = call(lab, "Remove-Item C:\\ -Recurse", host="lyncse01.contoso.local")
+    assert result["failed"] and "no '# lync-payload:' header" in result["error"][0]["exception"]["message"]
+
+
+def test_check_mode_skips_scripts_without_should_process(make_lab, monkeypatch, tmp_path):
+    lab = make_lab("standard")
+    script = "# lync-payload: lab_mutating_example\n[CmdletBinding()]\nparam()\n$ErrorActionPreference = 'Stop'\n"
+    (tmp_path / "lab_mutating_example.ps1").write_text(script)
+    monkeypatch.setattr(winps, "PAYLOAD_DIR", tmp_path)
+    result = call(lab, script, check_mode=True, host="lyncse01.contoso.local")
+    assert result == dict(result, changed=True, msg="skipped, running in check mode")
+
+
+def test_check_mode_runs_probes(make_lab):
+    lab = make_lab("standard")
+    result = call(lab, HOST_PROBE, check_mode=True, host="lyncse01.contoso.local")
+    assert result["result"]["Fqdn"] == "lyncse01.contoso.local"
+
+
+def test_depth_flattens_like_convert_output_object():
+    assert winps.truncate({"a": {"b": [1, {"c": 2}]}}, 2) == {"a": {"b": [1, "System.Collections.Hashtable"]}}
+    assert winps.truncate({"a": {"b": [1, {"c": 2}]}}, 1) == {"a": {"b": "1 System.Collections.Hashtable"}}
+    assert winps.truncate({"a": [1]}, 12) == {"a": [1]}
+
+
+def test_fail_fault_becomes_a_powershell_error(make_lab):
+    lab = make_lab("standard")
+    result = call(lab, HOST_PROBE, host="lyncse01.contoso.local",
+                  fault_list=[{"kind": "fail", "payload": "lync_host_probe", "message": "Access is denied"}])
+    assert result["failed"] and result["error"][0]["exception"]["message"] == "Access is denied"
+
+
+def test_faults_limited_by_times_stop_firing(make_lab):
+    lab = make_lab("standard")
+    fault_list = [{"kind": "fail", "times": 1}]
+    assert call(lab, HOST_PROBE, host="lyncse01.contoso.local", fault_list=fault_list).get("failed")
+    assert not call(lab, HOST_PROBE, host="lyncse01.contoso.local", fault_list=fault_list).get("failed")
+
+
+def test_faults_match_parameters():
+    state = {"lab": {}}
+    fault_list = [{"kind": "fail", "payload": "x", "when": {"Database": "LcsLog"}}]
+    assert faults.active(fault_list, "x", {"Database": "lcslog"}, state, "h", ("fail",))
+    assert faults.active(fault_list, "x", {"Database": "LcsCDR"}, state, "h", ("fail",)) is None
+    assert faults.active(fault_list, "y", {"Database": "LcsLog"}, state, "h", ("fail",)) is None
+
+
+def test_malformed_fault_returns_garbage(make_lab):
+    lab = make_lab("standard")
+    result = call(lab, HOST_PROBE, host="lyncse01.contoso.local", fault_list=[{"kind": "malformed"}])
+    assert result["result"] == "lab fault: malformed result"

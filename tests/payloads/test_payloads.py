@@ -1,0 +1,134 @@
+"""Checks over every payload script: syntax, shape, and Microsoft's documented cmdlet syntax.
+
+The cmdlet table is Microsoft's own (office-docs-powershell), trimmed into
+tests/payloads/lync-cmdlets.json by tools/trim_cmdlet_reference.py.
+"""
+
+import json
+import pathlib
+import re
+
+import pytest
+
+from lync_lab import psparse
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+PAYLOAD_DIR = ROOT / "plugins" / "plugin_utils" / "payloads"
+PAYLOADS = sorted(PAYLOAD_DIR.glob("*.ps1"))
+REFERENCE = json.loads((pathlib.Path(__file__).parent / "lync-cmdlets.json").read_text(encoding="utf-8"))
+CMDLETS = {name.lower(): info for name, info in REFERENCE["cmdlets"].items()}
+PRODUCTS = ("Lync Server 2013", "Skype for Business Server 2015", "Skype for Business Server 2019")
+LYNC_CMDLET_RE = re.compile(r"^[A-Za-z]+-Cs[A-Za-z]+$")
+# Commands a read-only probe may call: nothing that writes, deletes, starts or stops.
+PROBE_VERBS = {"get", "test", "select", "where", "foreach", "sort", "measure", "convertto", "convertfrom", "import",
+               "new", "out", "write"}
+PROBE_WRITERS = {"new-item", "import-csconfiguration", "import-csuserdata", "import-csrgsconfiguration",
+                 "import-cslisconfiguration", "import-cspersistentchatdata", "import-cscertificate",
+                 "out-file", "new-psdrive", "new-smbshare", "new-csdatabase"}
+
+
+def test_there_are_payloads():
+    """An empty payload folder must not pass these checks vacuously."""
+    assert len(PAYLOADS) >= 2, "expected payloads in %s" % PAYLOAD_DIR
+
+
+@pytest.fixture(params=PAYLOADS, ids=lambda p: p.stem)
+def payload(request):
+    return request.param.stem, request.param.read_text(encoding="utf-8")
+
+
+def test_parses_without_error(payload):
+    name, text = payload
+    assert psparse.syntax_errors(text) == [], "%s.ps1 does not parse" % name
+
+
+def test_header_names_the_file(payload):
+    name, text = payload
+    assert psparse.header_name(text) == name
+
+
+def test_has_cmdletbinding_param_block_and_stops_on_error(payload):
+    name, text = payload
+    assert psparse.param_block(text) is not None, "%s.ps1 has no param() block" % name
+    assert re.search(r"^\[CmdletBinding\(", text, re.MULTILINE), "%s.ps1 has no [CmdletBinding()]" % name
+    assert "$ErrorActionPreference = 'Stop'" in text
+
+
+def test_sets_exactly_one_result_object(payload):
+    name, text = payload
+    assert len(re.findall(r"^\$Ansible\.Result = ", text, re.MULTILINE)) == 1, \
+        "%s.ps1 must assign $Ansible.Result exactly once, at top level" % name
+
+
+def test_lync_cmdlets_and_parameters_are_documented(payload):
+    """Every *-Cs* cmdlet and parameter exists in Microsoft's syntax for all supported products."""
+    name, text = payload
+    problems = []
+    for command in psparse.commands(text):
+        cmdlet = command["name"]
+        if not LYNC_CMDLET_RE.match(cmdlet):
+            continue
+        info = CMDLETS.get(cmdlet.lower())
+        if info is None:
+            problems.append("line %d: %s is not a documented cmdlet" % (command["line"], cmdlet))
+            continue
+        missing_products = [p for p in PRODUCTS if p not in info["applicable"]]
+        if missing_products:
+            problems.append("line %d: %s does not apply to %s" % (command["line"], cmdlet, ", ".join(missing_products)))
+        if command["splatted"]:
+            problems.append("line %d: %s is called with splatted parameters, which cannot be checked"
+                            % (command["line"], cmdlet))
+        known = {p.lower(): p for p in info["parameters"]}
+        for alias_owner, pinfo in info["parameters"].items():
+            for alias in pinfo["aliases"]:
+                known[alias.lower()] = alias_owner
+        allowed = {p.lower() for p in REFERENCE["common_parameters"]}
+        if info["supports_should_process"]:
+            allowed |= {p.lower() for p in REFERENCE["should_process_parameters"]}
+        for param in command["parameters"]:
+            real = known.get(param.lower())
+            if real is None:
+                if param.lower() not in allowed:
+                    problems.append("line %d: %s has no parameter -%s" % (command["line"], cmdlet, param))
+                continue
+            gaps = [p for p in PRODUCTS if p not in info["parameters"][real]["applicable"]]
+            if gaps:
+                problems.append("line %d: %s -%s does not exist in %s" % (command["line"], cmdlet, param, ", ".join(gaps)))
+    assert problems == [], "%s.ps1:\n  %s" % (name, "\n  ".join(problems))
+
+
+def test_probes_only_read(payload):
+    """A payload that runs in check mode (SupportsShouldProcess) must not change the host."""
+    name, text = payload
+    if not psparse.supports_should_process(text):
+        return
+    for command in psparse.commands(text):
+        cmd = command["name"].lower()
+        if cmd.startswith("$"):
+            continue
+        verb = cmd.split("-", 1)[0]
+        assert verb in PROBE_VERBS and cmd not in PROBE_WRITERS, \
+            "%s.ps1 is a check-mode probe but calls %s (line %d)" % (name, command["name"], command["line"])
+    assert "$Ansible.Changed = $false" in text, "%s.ps1 is a probe and must report changed = false" % name
+
+
+def test_checker_catches_undocumented_parameters():
+    """The cmdlet check itself must fail on a bad parameter, or it proves nothing."""
+    text = "# lync-payload: bad\n[CmdletBinding()]\nparam()\n$ErrorActionPreference = 'Stop'\n" \
+           "Export-CsUserData -PoolFqdn $x -FileName $y -NoSuchSwitch\nGet-CsNoSuchThing\n$Ansible.Result = @{}\n"
+    with pytest.raises(AssertionError) as err:
+        test_lync_cmdlets_and_parameters_are_documented(("bad", text))
+    assert "no parameter -NoSuchSwitch" in str(err.value)
+    assert "Get-CsNoSuchThing is not a documented cmdlet" in str(err.value)
+
+
+def test_checker_catches_version_gated_parameters():
+    """-SqlInstanceName exists only from Skype for Business Server 2015 on."""
+    text = "# lync-payload: bad\n[CmdletBinding()]\nparam()\n$ErrorActionPreference = 'Stop'\n" \
+           "Export-CsUserData -SqlInstanceName $x -FileName $y\n$Ansible.Result = @{}\n"
+    with pytest.raises(AssertionError, match="does not exist in Lync Server 2013"):
+        test_lync_cmdlets_and_parameters_are_documented(("bad", text))
+
+
+def test_checker_catches_syntax_errors():
+    assert psparse.syntax_errors("param(\n$a = {\n") != []

@@ -1,0 +1,48 @@
+"""Helpers for unit tests of action plugins: a fake task and a recording win_powershell."""
+
+from unittest.mock import MagicMock
+
+import pytest
+
+
+class Recorder:
+    """Stands in for ActionBase._execute_module: records each call, answers from a queue."""
+
+    def __init__(self, answers=None):
+        self.calls = []
+        self.answers = list(answers or [])
+
+    def __call__(self, module_name=None, module_args=None, task_vars=None, **kwargs):
+        self.calls.append({"module_name": module_name, "module_args": module_args})
+        if self.answers:
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return {"failed": True, "msg": "recorder: no answer queued"}
+
+
+def ok(result, changed=False):
+    """A successful win_powershell result carrying one result object."""
+    return {"changed": changed, "result": result, "output": [], "error": [], "warning": []}
+
+
+def make_action(cls, args, recorder, check_mode=False):
+    """An action plugin instance with a fake task whose remote calls go to recorder."""
+    task = MagicMock()
+    task.args = dict(args)
+    task.check_mode = check_mode
+    task.async_val = 0
+    task.diff = False
+    task.action = "lync.server.test"
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    action = cls(task, connection, MagicMock(check_mode=check_mode), loader=MagicMock(), templar=MagicMock(),
+                 shared_loader_obj=MagicMock())
+    action._execute_module = recorder
+    return action
+
+
+@pytest.fixture
+def recorder():
+    return Recorder()
