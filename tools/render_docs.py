@@ -23,9 +23,12 @@ def plugins():
     """[(ansible-doc type, fqcn)] of every documented plugin in the collection."""
     found = []
     for folder, kind in KINDS.items():
-        for path in sorted((ROOT / "plugins" / folder).glob("*.py")):
-            if path.stem != "__init__":
-                found.append((kind, "lync.server." + path.stem))
+        base = ROOT / "plugins" / folder
+        # A plugin is documented by DOCUMENTATION in its .py file, or (several filters in one file)
+        # by a <name>.yml file beside it.
+        names = {p.stem for p in base.glob("*.py") if "DOCUMENTATION = " in p.read_text(encoding="utf-8")}
+        names |= {p.stem for p in base.glob("*.yml")}
+        found.extend((kind, "lync.server." + name) for name in sorted(names))
     return found
 
 

@@ -12,7 +12,7 @@ module: lync_facts
 short_description: Gather facts about a Lync Server 2013 / Skype for Business Server host and deployment
 version_added: 0.1.0
 description:
-  - Reports what a Windows host is (FQDN, domain, IPv4 addresses, DNS client servers) and which
+  - Reports what a Windows host is (FQDN, domain, IPv4 addresses, DNS client servers, file shares) and which
     Lync Server traces it carries (products, services, local configuration store, SQL Server
     instances and Lync databases), and decides whether it is a I(clean) server that a restore
     may target.
@@ -115,6 +115,7 @@ ansible_facts:
         lync_shell: Lync
         lync_products: [{name: "Microsoft Lync Server 2013, Core Components", version: 5.0.8308.984}]
         lync_services: [{name: RTCSRV, display_name: Lync Server Front-End, state: running, start_mode: auto}]
+        shares: [{name: LyncShare, path: D:\LyncShare}]
         sql_instances: [{name: RTCLOCAL, databases: [xds], lync_databases: [xds], error: null}]
         local_store: true
         clean: false

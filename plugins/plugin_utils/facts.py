@@ -100,6 +100,7 @@ def host_facts(raw):
         "lync_shell": raw.get("LyncModule") or None,
         "lync_products": products,
         "lync_services": services,
+        "shares": [{"name": str(sh.get("Name")), "path": str(sh.get("Path"))} for sh in raw.get("Shares") or []],
         "sql_instances": instances,
         "local_store": any(i["name"].upper() in catalog.LOCAL_STORE_INSTANCES for i in instances),
     }

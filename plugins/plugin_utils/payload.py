@@ -97,7 +97,21 @@ def _error_text(result):
     return " ".join(str(result.get("msg") or "unknown error").split())
 
 
-def _host_name(task_vars):
+def _double_hop_hint(text, parameters):
+    """Access denied on a UNC path from a WinRM session is usually the double hop; say how to fix it."""
+    uses_share = any(isinstance(v, str) and v.startswith("\\\\") for v in (parameters or {}).values())
+    if uses_share and "denied" in text.lower():
+        return (" (a WinRM session reaches a share on another server only with network credentials: run the "
+                "task with become_method ansible.builtin.runas and become_flags 'logon_type=new_credentials "
+                "logon_flags=netcredentials_only'; see docs/backup.md)")
+    return ""
+
+
+def _host_name(action, task_vars):
+    """The host the payload really runs on: the delegate, if the task is delegated."""
+    delegate = getattr(action._task, "delegate_to", None)
+    if isinstance(delegate, str) and delegate and "{{" not in delegate:
+        return delegate
     return str((task_vars or {}).get("inventory_hostname", "<unknown host>"))
 
 
@@ -111,7 +125,7 @@ def run_payload(action, task_vars, name, parameters=None, secrets=None, credenti
     required_keys -- keys the result object must carry, else the result is malformed
     """
     payload = load_payload(name)
-    host = _host_name(task_vars)
+    host = _host_name(action, task_vars)
     where = "payload %s on %s" % (name, host)
     if action._task.check_mode and not payload.is_probe:
         raise PayloadError("%s: refusing to run a payload that changes the host in check mode" % where)
@@ -143,7 +157,7 @@ def run_payload(action, task_vars, name, parameters=None, secrets=None, credenti
             raise PayloadError(
                 "%s: the Lync Server Management Shell is not installed on this host "
                 "(neither the Lync nor the SkypeForBusiness PowerShell module was found)" % where)
-        raise PayloadError("%s failed: %s" % (where, text))
+        raise PayloadError("%s failed: %s%s" % (where, text, _double_hop_hint(text, parameters)))
 
     value = result.get("result")
     if not isinstance(value, dict) or not value:

@@ -9,7 +9,7 @@ from lync_lab import psparse
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAYLOADS = sorted((ROOT / "plugins" / "plugin_utils" / "payloads").glob("*.ps1"))
-TWINS = sorted(p.stem for p in (ROOT / "tests" / "lab" / "lync_lab" / "twins").glob("*.py") if p.stem != "__init__")
+TWINS = sorted(p.stem for p in (ROOT / "tests" / "lab" / "lync_lab" / "twins").glob("*.py") if not p.stem.startswith("_"))
 
 
 def signature(params):

@@ -20,7 +20,7 @@ CMDLETS = {name.lower(): info for name, info in REFERENCE["cmdlets"].items()}
 PRODUCTS = ("Lync Server 2013", "Skype for Business Server 2015", "Skype for Business Server 2019")
 LYNC_CMDLET_RE = re.compile(r"^[A-Za-z]+-Cs[A-Za-z]+$")
 # Commands a read-only probe may call: nothing that writes, deletes, starts or stops.
-PROBE_VERBS = {"get", "test", "select", "where", "foreach", "sort", "measure", "convertto", "convertfrom", "import",
+PROBE_VERBS = {"get", "test", "select", "where", "foreach", "sort", "measure", "convertto", "convertfrom", "import", "join", "split",
                "new", "out", "write"}
 PROBE_WRITERS = {"new-item", "import-csconfiguration", "import-csuserdata", "import-csrgsconfiguration",
                  "import-cslisconfiguration", "import-cspersistentchatdata", "import-cscertificate",
@@ -60,9 +60,17 @@ def test_sets_exactly_one_result_object(payload):
         "%s.ps1 must assign $Ansible.Result exactly once, at top level" % name
 
 
+GATED_RE = re.compile(r"^# version-gated: (?P<cmdlet>[A-Za-z]+-Cs[A-Za-z]+) \((?P<why>.+)\)$", re.MULTILINE)
+
+
 def test_lync_cmdlets_and_parameters_are_documented(payload):
-    """Every *-Cs* cmdlet and parameter exists in Microsoft's syntax for all supported products."""
+    """Every *-Cs* cmdlet and parameter exists in Microsoft's syntax for all supported products.
+
+    A payload may use a cmdlet that some product lacks only if its header declares it, with the
+    reason it is never called there: '# version-gated: <Cmdlet> (<why>)'.
+    """
     name, text = payload
+    gated = {m.group("cmdlet").lower() for m in GATED_RE.finditer(text)}
     problems = []
     for command in psparse.commands(text):
         cmdlet = command["name"]
@@ -72,7 +80,9 @@ def test_lync_cmdlets_and_parameters_are_documented(payload):
         if info is None:
             problems.append("line %d: %s is not a documented cmdlet" % (command["line"], cmdlet))
             continue
-        missing_products = [p for p in PRODUCTS if p not in info["applicable"]]
+        # A declared version-gated cmdlet must still be right for Lync Server 2013, the baseline.
+        products = PRODUCTS[:1] if cmdlet.lower() in gated else PRODUCTS
+        missing_products = [p for p in products if p not in info["applicable"]]
         if missing_products:
             problems.append("line %d: %s does not apply to %s" % (command["line"], cmdlet, ", ".join(missing_products)))
         if command["splatted"]:
@@ -91,7 +101,7 @@ def test_lync_cmdlets_and_parameters_are_documented(payload):
                 if param.lower() not in allowed:
                     problems.append("line %d: %s has no parameter -%s" % (command["line"], cmdlet, param))
                 continue
-            gaps = [p for p in PRODUCTS if p not in info["parameters"][real]["applicable"]]
+            gaps = [p for p in products if p not in info["parameters"][real]["applicable"]]
             if gaps:
                 problems.append("line %d: %s -%s does not exist in %s" % (command["line"], cmdlet, param, ", ".join(gaps)))
     assert problems == [], "%s.ps1:\n  %s" % (name, "\n  ".join(problems))
@@ -128,6 +138,15 @@ def test_checker_catches_version_gated_parameters():
            "Export-CsUserData -SqlInstanceName $x -FileName $y\n$Ansible.Result = @{}\n"
     with pytest.raises(AssertionError, match="does not exist in Lync Server 2013"):
         test_lync_cmdlets_and_parameters_are_documented(("bad", text))
+
+
+def test_version_gating_must_be_declared():
+    text = "# lync-payload: bad\n[CmdletBinding()]\nparam()\n$ErrorActionPreference = 'Stop'\n" \
+           "Export-CsPersistentChatData -DBInstance $x -FileName $y\n$Ansible.Result = @{}\n"
+    with pytest.raises(AssertionError, match="does not exist in Skype for Business Server 2019"):
+        test_lync_cmdlets_and_parameters_are_documented(("bad", text))
+    gated = text.replace("param()", "param()\n# version-gated: Export-CsPersistentChatData (not in 2019)")
+    test_lync_cmdlets_and_parameters_are_documented(("bad", gated))
 
 
 def test_checker_catches_syntax_errors():

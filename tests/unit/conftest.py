@@ -35,6 +35,7 @@ def make_action(cls, args, recorder, check_mode=False):
     task.async_val = 0
     task.diff = False
     task.action = "lync.server.test"
+    task.delegate_to = None
     connection = MagicMock()
     connection._shell.tmpdir = None
     action = cls(task, connection, MagicMock(check_mode=check_mode), loader=MagicMock(), templar=MagicMock(),

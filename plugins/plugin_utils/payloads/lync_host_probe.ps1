@@ -1,6 +1,6 @@
 # lync-payload: lync_host_probe
 # Reports what this Windows host is and what Lync Server traces it carries: identity,
-# installed Lync products, services, SQL Server instances and their databases.
+# installed Lync products, services, file shares, SQL Server instances and their databases.
 # Read-only; needs no Lync shell, so it also runs on a freshly installed server.
 [CmdletBinding(SupportsShouldProcess)]
 param()
@@ -21,6 +21,11 @@ $products = @(Get-ItemProperty -Path $uninstallKeys -ErrorAction SilentlyContinu
 
 $services = @(Get-CimInstance -ClassName Win32_Service | ForEach-Object {
     @{ Name = [string]$_.Name; DisplayName = [string]$_.DisplayName; Status = [string]$_.State; StartMode = [string]$_.StartMode }
+})
+
+# Type 0: disk shares; admin shares (C$, ADMIN$) have other types.
+$shares = @(Get-CimInstance -ClassName Win32_Share -Filter 'Type = 0' | ForEach-Object {
+    @{ Name = [string]$_.Name; Path = [string]$_.Path }
 })
 
 $instances = @()
@@ -62,5 +67,6 @@ $Ansible.Result = @{
     LyncModule = if ($module) { [string]$module.Name } else { $null }
     Products = $products
     Services = $services
+    Shares = $shares
     SqlInstances = $instances
 }

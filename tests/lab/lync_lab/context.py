@@ -1,5 +1,7 @@
 """What a twin sees: the lab state, the host it runs on, and helpers for its file system."""
 
+import os
+
 from . import model, paths
 
 
@@ -15,6 +17,9 @@ class Context:
         self.payload = payload
         self.changed = True  # win_powershell's $Ansible.Changed starts as $true
         self.warnings = []
+        self.session_user = os.environ.get("LYNC_LAB_USER") or "CONTOSO\\lyncadmin"
+        # Credentials usable on other servers: only with become runas logon_type=new_credentials.
+        self.network_user = os.environ.get("LYNC_LAB_NET_USER") or None
 
     @property
     def record(self):

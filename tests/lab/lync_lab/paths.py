@@ -5,6 +5,7 @@ resolved through the share table of the server that owns it, so a backup written
 the backup server's share lands in that server's D: folder.
 """
 
+import collections
 import pathlib
 import re
 
@@ -40,8 +41,15 @@ def local(lab, fqdn, drive, rest):
     return _walk_case_insensitive(lab.host_root(fqdn) / drive.upper(), _parts(rest))
 
 
-def resolve(lab, state, current_host, winpath):
-    """The real path for a Windows path as seen from current_host."""
+Location = collections.namedtuple("Location", "real host drive share remote")
+
+
+def locate(lab, state, current_host, winpath):
+    """Where a Windows path seen from current_host really is: Location(real, host, drive, share, remote).
+
+    share is the share record for a UNC path (None for a drive path); remote is True when the
+    path is on another server than current_host (the case the WinRM double hop breaks).
+    """
     text = str(winpath)
     unc = UNC_RE.match(text)
     if unc:
@@ -54,11 +62,18 @@ def resolve(lab, state, current_host, winpath):
             raise PSError("The network name cannot be found: \\\\%s\\%s" % (unc.group("server"), unc.group("share")),
                           "ObjectNotFound")
         target = DRIVE_RE.match(share["path"])
-        return local(lab, fqdn, target.group("drive"), target.group("rest") + "\\" + unc.group("rest"))
+        real = local(lab, fqdn, target.group("drive"), target.group("rest") + "\\" + unc.group("rest"))
+        return Location(real, fqdn, target.group("drive").upper(), share, fqdn != current_host)
     drive = DRIVE_RE.match(text)
     if drive:
-        return local(lab, current_host, drive.group("drive"), drive.group("rest"))
+        return Location(local(lab, current_host, drive.group("drive"), drive.group("rest")), current_host,
+                        drive.group("drive").upper(), None, False)
     raise PSError("lab: not an absolute Windows path: %s" % text, "InvalidArgument")
+
+
+def resolve(lab, state, current_host, winpath):
+    """The real path for a Windows path as seen from current_host."""
+    return locate(lab, state, current_host, winpath).real
 
 
 def to_windows(lab, fqdn, real):

@@ -354,6 +354,9 @@ def seed(topology, dest, product="lync2013"):
     state, files = BUILDERS[topology](product)
     lab = Lab(dest / "state.json")
     lab.save(state)
+    for fqdn, host in state["hosts"].items():
+        for share in host.get("shares", {}).values():
+            paths.resolve(lab, state, fqdn, share["path"]).mkdir(parents=True, exist_ok=True)
     for (fqdn, winpath), data in files.items():
         target = paths.resolve(lab, state, fqdn, winpath)
         target.parent.mkdir(parents=True, exist_ok=True)

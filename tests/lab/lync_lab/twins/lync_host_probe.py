@@ -33,5 +33,6 @@ def run(ctx, params):
         "Products": [dict(p) for p in record.get("products", [])],
         "Services": [{"Name": name, "DisplayName": svc["display_name"], "Status": svc["status"],
                       "StartMode": svc["start_mode"]} for name, svc in sorted(record.get("services", {}).items())],
+        "Shares": [{"Name": name, "Path": share["path"]} for name, share in sorted(record.get("shares", {}).items())],
         "SqlInstances": _instances(record),
     }

@@ -24,7 +24,7 @@ class Action:
 
     def __init__(self, recorder, check_mode=False):
         self._execute_module = recorder
-        self._task = type("Task", (), {"check_mode": check_mode})()
+        self._task = type("Task", (), {"check_mode": check_mode, "delegate_to": None})()
 
 
 def test_payloads_exist():

@@ -24,6 +24,11 @@ options:
     required: true
     vars:
       - name: lab_state_file
+  lab_user:
+    description: The account the WinRM session logs on as.
+    default: CONTOSO\lyncadmin
+    vars:
+      - name: ansible_user
   lab_faults:
     description: Faults to inject on this host (see tests/lab/lync_lab/faults.py).
     type: list
@@ -66,11 +71,24 @@ class Connection(LocalConnection):
             raise AnsibleConnectionFailure("lab fault: %s does not answer on WinRM (connection timed out)" % host)
         return super()._connect()
 
+    def _network_user(self):
+        """Who the session is on other servers: nobody (the WinRM double hop), unless the task
+        carries network credentials with become runas logon_type=new_credentials."""
+        become = self.become
+        if become is None or become.name.split(".")[-1] != "runas":
+            return ""
+        flags = str(become.get_option("become_flags") or "")
+        if "logon_type=new_credentials" not in flags:
+            return ""
+        return str(become.get_option("become_user") or "")
+
     def exec_command(self, cmd, in_data=None, sudoable=True):
         env = {
             "LYNC_LAB_HOST": str(self.get_option("remote_addr")),
             "LYNC_LAB_STATE": os.path.abspath(self.get_option("lab_state_file")),
             "LYNC_LAB_FAULTS": json.dumps(self.get_option("lab_faults") or []),
+            "LYNC_LAB_USER": str(self.get_option("lab_user")),
+            "LYNC_LAB_NET_USER": self._network_user(),
             "PYTHONPATH": LAB_PYTHONPATH,
         }
         prefix = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items())

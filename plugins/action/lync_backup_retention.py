@@ -1,0 +1,65 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for lync.server.lync_backup_retention (documentation: plugins/modules/lync_backup_retention.py)."""
+
+from __future__ import annotations
+
+import json
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import set_reader
+from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
+
+ARGUMENT_SPEC = {
+    "root": {"type": "str", "required": True},
+    "keep_sets": {"type": "int"},
+    "keep_days": {"type": "int"},
+    "verify": {"type": "str", "default": "newest", "choices": ["newest", "all"]},
+    "protect": {"type": "list", "elements": "str", "default": []},
+}
+
+
+class ActionModule(LyncAction):
+    """Remove old backup sets, never the newest trusted one."""
+
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    REQUIRED_ONE_OF = [["keep_sets", "keep_days"]]
+
+    def execute(self, params):
+        try:
+            root = bs.check_root(params["root"])
+            for set_id in params["protect"]:
+                bs.check_set_id(set_id)
+        except bs.BackupSetError as exc:
+            raise AnsibleActionFail("lync_backup_retention: %s" % exc) from None
+        for key in ("keep_sets", "keep_days"):
+            if params[key] is not None and params[key] < (1 if key == "keep_sets" else 0):
+                raise AnsibleActionFail("lync_backup_retention: %s must be at least %d"
+                                        % (key, 1 if key == "keep_sets" else 0))
+
+        sets, lock = set_reader.scan(self, root)
+        protect = set(params["protect"])
+        if lock:
+            protect |= {s["set_id"] for s in sets if s["set_id"] in lock.get("Text", "")}
+        newest = set_reader.newest_trusted(self, root, sets) if params["verify"] == "newest" else None
+        for info in sets:
+            if params["verify"] == "all":
+                set_reader.check_files(self, root, info, deep=True)
+            elif info is not newest and info["status"] == "complete" and "checked" not in info:
+                set_reader.check_files(self, root, info, deep=False)
+        remove, keep, reasons = bs.retention_plan(sets, bs.utcnow(), params["keep_sets"], params["keep_days"], protect)
+        result = {"changed": bool(remove), "removed": remove, "kept": keep, "reasons": reasons,
+                  "sets": [dict(set_reader.public(s), condition=bs.condition(s)) for s in sets]}
+        if self._task.diff:
+            result["diff"] = {"before": json.dumps(sorted(s["set_id"] for s in sets), indent=1) + "\n",
+                              "after": json.dumps(sorted(keep), indent=1) + "\n",
+                              "before_header": root, "after_header": root}
+        if remove and not self.check_mode:
+            removed = self.payload("lync_backup_set_remove", {"Root": root, "SetIds": remove}).value
+            result["bytes_freed"] = removed["BytesFreed"]
+        damaged = [s["set_id"] for s in sets if bs.condition(s) == "damaged"]
+        if damaged:
+            result["warnings"] = ["backup sets whose files no longer match their manifest: %s" % ", ".join(damaged)]
+        return result

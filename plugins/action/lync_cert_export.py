@@ -1,0 +1,61 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for lync.server.lync_cert_export (documentation: plugins/modules/lync_cert_export.py)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
+
+ARGUMENT_SPEC = {
+    "set_path": {"type": "str", "required": True},
+    "password": {"type": "str", "required": True, "no_log": True},
+    "thumbprints": {"type": "list", "elements": "str", "default": []},
+    "host_fqdn": {"type": "str"},
+}
+THUMBPRINT_LENGTH = 40
+
+
+class ActionModule(LyncAction):
+    """Export this server's Lync certificates with private keys as password-protected PFX files."""
+
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+
+    def execute(self, params):
+        set_path = self.set_path(params["set_path"])
+        try:
+            host = bs.check_fqdn(params["host_fqdn"] or self.host, "host_fqdn")
+        except bs.BackupSetError as exc:
+            raise AnsibleActionFail("lync_cert_export: %s" % exc) from None
+        if len(params["password"]) < 8:
+            raise AnsibleActionFail("lync_cert_export: the PFX password must have at least 8 characters")
+        thumbprints = [t.replace(" ", "").upper() for t in params["thumbprints"]]
+        bad = [t for t in thumbprints if len(t) != THUMBPRINT_LENGTH or not all(c in "0123456789ABCDEF" for c in t)]
+        if bad:
+            raise AnsibleActionFail("lync_cert_export: not certificate thumbprints: %s" % ", ".join(bad))
+        folder = "certs/%s" % host
+        if self.check_mode:
+            return {"changed": True, "planned": ["%s/certificates.json" % folder], "files": []}
+        target = "%s\\%s" % (set_path, folder.replace("/", "\\"))
+        value = self.payload("lync_cert_export", {"TargetFolder": target, "Thumbprints": thumbprints},
+                             secrets={"Password": params["password"]}, required_keys=("Certificates",)).value
+        described, files, problems = [], [], []
+        for cert in value["Certificates"]:
+            rel = "%s/%s" % (folder, cert["Name"]) if cert["Name"] else None
+            described.append({"thumbprint": cert["Thumbprint"], "subject": cert["Subject"], "sans": cert["Sans"],
+                              "issuer": cert["Issuer"], "not_after": cert["NotAfter"], "usages": cert["Usages"],
+                              "exportable": cert["Exportable"], "file": rel})
+            if rel:
+                files.append({"path": rel, "bytes": int(cert["Bytes"]), "sha256": cert["Sha256"]})
+            if cert["Error"]:
+                problems.append(cert["Error"])
+        listing = self.payload("lync_backup_set_write_file", {
+            "SetPath": set_path, "RelativePath": "%s/certificates.json" % folder,
+            "Content": bs.document_text(described)}).value
+        files.append({"path": "%s/certificates.json" % folder, "bytes": listing["Bytes"], "sha256": listing["Sha256"]})
+        result = {"changed": True, "files": files, "details": {"certificates": described}}
+        if problems:
+            result.update(failed=True, msg="lync_cert_export on %s: %s" % (host, "; ".join(problems)))
+        return result

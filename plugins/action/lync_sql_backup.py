@@ -1,0 +1,112 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for lync.server.lync_sql_backup (documentation: plugins/modules/lync_sql_backup.py)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
+
+ARGUMENT_SPEC = {
+    "set_path": {"type": "str", "required": True},
+    "sql_server": {"type": "str"},
+    "sql_instance": {"type": "str", "default": ""},
+    "databases": {"type": "list", "elements": "str", "default": ["auto"]},
+    "store_roles": {"type": "list", "elements": "str", "default": [], "choices": list(catalog.STORE_ROLES)},
+    "exclude_databases": {"type": "list", "elements": "str", "default": []},
+    "copy_only": {"type": "bool", "default": True},
+    "checksum": {"type": "bool", "default": True},
+    "compress": {"type": "bool", "default": True},
+    "verify": {"type": "bool", "default": True},
+    "file_count": {"type": "int", "default": 1},
+    "block_size": {"type": "int", "default": 0},
+    "buffer_count": {"type": "int", "default": 0},
+    "max_transfer_size": {"type": "int", "default": 0},
+}
+DB_NAME_LIMIT = 128
+
+
+def select_databases(params):
+    """The databases to back up: the catalog's choice for the store's roles (auto) or the named ones."""
+    names = []
+    for name in params["databases"]:
+        if name == "auto":
+            if not params["store_roles"]:
+                raise AnsibleActionFail("lync_sql_backup: databases=auto needs store_roles (the store's roles in "
+                                        "lync_deployment.sql_stores)")
+            names.extend(catalog.backup_selection(params["store_roles"]))
+        else:
+            if not name or len(name) > DB_NAME_LIMIT or "\x00" in name:
+                raise AnsibleActionFail("lync_sql_backup: %r is not a database name" % name)
+            entry = catalog.lookup(name)
+            if entry is not None and entry.backup == "never":
+                raise AnsibleActionFail("lync_sql_backup: %s holds transient data Microsoft says not to back up" % name)
+            names.append(name)
+    excluded = {n.lower() for n in params["exclude_databases"]}
+    return [n for n in dict.fromkeys(names) if n.lower() not in excluded]
+
+
+class ActionModule(LyncAction):
+    """Copy-only full backups of the Lync databases of one SQL instance into <set>/sql/<server>_<instance>."""
+
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+
+    def execute(self, params):
+        set_path = self.set_path(params["set_path"])
+        try:
+            server = bs.check_fqdn(params["sql_server"] or self.host, "sql_server")
+            instance = bs.check_instance(params["sql_instance"])
+        except bs.BackupSetError as exc:
+            raise AnsibleActionFail("lync_sql_backup: %s" % exc) from None
+        for key, low, high in (("file_count", 1, 64), ("block_size", 0, 65536), ("buffer_count", 0, 10000),
+                               ("max_transfer_size", 0, 4194304)):
+            if not low <= params[key] <= high:
+                raise AnsibleActionFail("lync_sql_backup: %s must be between %d and %d" % (key, low, high))
+        databases = select_databases(params)
+        if not databases:
+            raise AnsibleActionFail("lync_sql_backup: no database left to back up on %s" % server)
+        folder = "sql/%s_%s" % (server, (instance or "mssqlserver").lower())
+        details = {"sql_fqdn": server, "instance": instance or "MSSQLSERVER", "databases": []}
+        if self.check_mode:
+            return {"changed": True, "planned": ["%s/%s.bak" % (folder, d) for d in databases], "files": [],
+                    "details": dict(details, databases=[{"name": d} for d in databases])}
+        connect = "%s\\%s" % (server, instance) if instance else server
+        try:
+            value = self.payload("lync_sql_backup", {
+                "SqlInstance": connect, "Databases": databases, "TargetFolder": "%s\\%s" % (set_path, folder.replace("/", "\\")),
+                "FileCount": params["file_count"], "CopyOnly": params["copy_only"], "Checksum": params["checksum"],
+                "Compress": params["compress"], "Verify": params["verify"], "BlockSize": params["block_size"],
+                "BufferCount": params["buffer_count"], "MaxTransferSize": params["max_transfer_size"],
+            }, required_keys=("Databases",)).value
+        except AnsibleActionFail as exc:
+            text = str(exc)
+            if "LYNC_SQL_ACCESS: " in text:
+                raise AnsibleActionFail("lync_sql_backup on %s: %s" % (self.host, text.split("LYNC_SQL_ACCESS: ", 1)[1])) \
+                    from None
+            raise
+        files, warnings, failures = [], [], []
+        for db in value["Databases"]:
+            entries = bs.file_entries(folder, db["Files"])
+            files.extend(entries)
+            details["databases"].append({"name": db["Name"], "status": db["Status"], "error": db["Error"],
+                                         "files": [e["path"] for e in entries], "recovery_model": db["RecoveryModel"],
+                                         "data_file": db["DataFile"], "log_file": db["LogFile"],
+                                         "checksum": params["checksum"], "compressed": db["Compressed"],
+                                         "verified": db["Verified"]})
+            if db["Status"] != "ok":
+                failures.append("%s: %s" % (db["Name"], db["Error"]))
+            elif db["RecoveryModel"] == "FULL":
+                warnings.append("%s uses the FULL recovery model: copy-only backups do not truncate its log; keep "
+                                "your SQL Server log backups running" % db["Name"])
+        if params["compress"] and not value["CompressionSupported"]:
+            warnings.append("%s (%s) cannot compress backups; they were written uncompressed"
+                            % (connect, value["Edition"]))
+        details.update(edition=value["Edition"], service_account=value["ServiceAccount"])
+        result = {"changed": True, "files": files, "details": details, "warnings": warnings}
+        if failures:
+            result.update(failed=True, msg="lync_sql_backup on %s: %d of %d databases failed: %s"
+                          % (connect, len(failures), len(databases), "; ".join(failures)))
+        return result

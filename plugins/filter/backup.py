@@ -1,0 +1,45 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the backup role: plan, item results, and the closing manifest (docs in the .yml files)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
+
+
+def _plan(deployment, hosts, options=None):
+    if not isinstance(deployment, dict) or "pools" not in deployment:
+        raise AnsibleFilterError("backup_plan: needs the lync_deployment facts of a Front End; none answered")
+    if not isinstance(hosts, dict):
+        raise AnsibleFilterError("backup_plan: hosts must be a dict of lync_host facts keyed by inventory name")
+    return backup_plan.plan(deployment, hosts, options or {})
+
+
+def _item_result(module_result, item):
+    failed = bool((module_result or {}).get("failed"))
+    return backup_plan.item_result(item, module_result, failed)
+
+
+def _close(items, results, set_info, deployment, hosts, started, finished, version):
+    built = backup_plan.manifest(items, results, set_info["set_id"], deployment, hosts, started, finished, version)
+    doc = built["manifest"]
+    return {"manifest": doc, "files": built["files"], "report": backup_plan.report(doc, set_info["path"]),
+            "stats": backup_plan.stats(doc, set_info["path"]), "summary": backup_plan.summary(doc)}
+
+
+def _filestore_result(listing, item, robocopy=None):
+    return backup_plan.filestore_result(listing, item, robocopy)
+
+
+class FilterModule:
+    """lync.server backup filters."""
+
+    def filters(self):
+        return {
+            "backup_plan": _plan,
+            "backup_item_result": _item_result,
+            "backup_close": _close,
+            "backup_filestore_result": _filestore_result,
+        }

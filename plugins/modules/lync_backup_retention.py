@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module; the work is done by the action plugin
+# plugins/action/lync_backup_retention.py, which runs PowerShell payloads through
+# ansible.windows.win_powershell.
+
+DOCUMENTATION = r"""
+---
+module: lync_backup_retention
+short_description: Remove old Lync backup sets, never the last good one
+version_added: 0.1.0
+description:
+  - Keeps the newest O(keep_sets) complete sets and/or complete sets younger than O(keep_days); removes
+    older ones.
+  - Never removes the newest trusted set (complete, and its files match the manifest), even when it is
+    older than the retention; removes nothing at all when no trusted set exists.
+  - Removes partial, unfinished, invalid or damaged sets only once they are older than what retention
+    keeps, and never a set named in O(protect) or the set holding the lock.
+options:
+  root:
+    description: The backup root.
+    type: str
+    required: true
+  keep_sets:
+    description: Keep the newest N trusted sets (at least 1).
+    type: int
+  keep_days:
+    description: Keep trusted sets younger than this many days.
+    type: int
+  verify:
+    description:
+      - V(newest) hash-checks complete sets from the newest until one matches its manifest (the one always kept)
+        and checks the sizes of the others; V(all) hash-checks every set.
+    type: str
+    default: newest
+    choices: [newest, all]
+  protect:
+    description: Sets never removed (e.g. the one being written).
+    type: list
+    elements: str
+    default: []
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+  - lync.server.lync_action
+attributes:
+  action:
+    support: full
+  action_group:
+    membership: [lync.server.lync]
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Reports the sets it would remove and removes nothing.
+  diff_mode:
+    support: full
+  platform:
+    platforms: windows
+seealso:
+  - module: lync.server.lync_backup_set
+author:
+  - lync.server maintainers (@lync-server)
+"""
+
+EXAMPLES = r"""
+- name: Keep a week of backups
+  lync.server.lync_backup_retention:
+    root: \\backup01.contoso.local\LyncBackup
+    keep_sets: 7
+"""
+
+RETURN = r"""
+removed:
+  description: Sets removed (or that would be removed in check mode).
+  returned: always
+  type: list
+  elements: str
+kept:
+  description: Sets kept.
+  returned: always
+  type: list
+  elements: str
+reasons:
+  description: Why each set was kept or removed.
+  returned: always
+  type: dict
+bytes_freed:
+  description: Bytes freed.
+  returned: when sets were removed
+  type: int
+"""

@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module; the work is done by the action plugin
+# plugins/action/lync_backup_set_info.py, which runs PowerShell payloads through
+# ansible.windows.win_powershell.
+
+DOCUMENTATION = r"""
+---
+module: lync_backup_set_info
+short_description: List, choose and verify Lync backup sets
+version_added: 0.1.0
+description:
+  - Lists the backup sets under a backup root with their status (V(complete), V(partial), V(incomplete)
+    when the run did not finish, V(invalid)), item counts and size, and the lock.
+  - Picks one set by name, or V(latest), the newest complete set whose files match their SHA-256 in the
+    manifest.
+  - With O(verify), checks every file of the named set against the manifest (present, same size, same
+    SHA-256).
+  - With O(subpath), lists and hashes the files under a folder of the named set.
+options:
+  root:
+    description: The backup root, a UNC path or a drive path.
+    type: str
+    required: true
+  set_id:
+    description: A set name, or V(latest) for the newest complete set that verifies.
+    type: str
+  verify:
+    description: Check every file of O(set_id) against the manifest.
+    type: bool
+    default: false
+  subpath:
+    description: A folder inside O(set_id) whose files to list with their SHA-256.
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+  - lync.server.lync_action
+attributes:
+  action:
+    support: full
+  action_group:
+    membership: [lync.server.lync]
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Read-only; runs in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: windows
+seealso:
+  - module: lync.server.lync_backup_set
+author:
+  - lync.server maintainers (@lync-server)
+"""
+
+EXAMPLES = r"""
+- name: Pick the newest trustworthy set
+  lync.server.lync_backup_set_info:
+    root: \\backup01.contoso.local\LyncBackup
+    set_id: latest
+  register: chosen
+
+- name: Verify a named set
+  lync.server.lync_backup_set_info:
+    root: \\backup01.contoso.local\LyncBackup
+    set_id: lync-20261124T020000Z-a1b2c3
+    verify: true
+"""
+
+RETURN = r"""
+sets:
+  description: Every set under the root, newest first, without manifests.
+  returned: always
+  type: list
+  elements: dict
+set:
+  description:
+    - The chosen set with its C(manifest), C(path), C(trusted) (complete and no problem found), C(condition)
+      (V(complete), V(partial), V(incomplete), V(invalid) or V(damaged)) and C(problems).
+  returned: when O(set_id) is given
+  type: dict
+files:
+  description: Files under O(subpath) with C(path), C(bytes), C(sha256).
+  returned: when O(subpath) is given
+  type: list
+  elements: dict
+lock:
+  description: The lock file's text and time, or V(null).
+  returned: always
+  type: dict
+"""

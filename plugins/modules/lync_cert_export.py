@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module; the work is done by the action plugin
+# plugins/action/lync_cert_export.py, which runs PowerShell payloads through
+# ansible.windows.win_powershell.
+
+DOCUMENTATION = r"""
+---
+module: lync_cert_export
+short_description: Export a Lync server's certificates with their private keys into a backup set
+version_added: 0.1.0
+description:
+  - Exports every certificate assigned to a Lync usage on this server (Get-CsCertificate) from
+    LocalMachine\My, with its private key, as C(certs/<host>/<thumbprint>.pfx) protected by
+    O(password), and writes C(certs/<host>/certificates.json) (subject, names, issuer, expiry,
+    usages, exportable).
+  - There is no Export-CsCertificate; the export is Windows' own (.NET X509Certificate2.Export).
+  - A certificate whose private key is not exportable is reported and the module fails, so the backup
+    set is partial and the operator knows to re-enroll it on a rebuild.
+options:
+  password:
+    description: The PFX password (keep it in Ansible Vault as C(lync_certificate_password)); never logged or written to the set.
+    type: str
+    required: true
+  thumbprints:
+    description: Export only these certificates; default every certificate assigned to a Lync usage.
+    type: list
+    elements: str
+    default: []
+  host_fqdn:
+    description: The folder name under C(certs/); default the host the task runs on.
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.actiongroups
+  - lync.server.backup_set
+  - lync.server.lync_action
+attributes:
+  action:
+    support: full
+  action_group:
+    membership: [lync.server.lync]
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Reports what it would do and changes nothing.
+  diff_mode:
+    support: none
+  platform:
+    platforms: windows
+seealso:
+  - module: lync.server.lync_backup_set
+author:
+  - lync.server maintainers (@lync-server)
+"""
+
+EXAMPLES = r"""
+- name: Export the Front End's certificates
+  lync.server.lync_cert_export:
+    set_path: "{{ backup_set.path }}"
+    password: "{{ lync_certificate_password }}"
+"""
+
+RETURN = r"""
+files:
+  description: PFX files and certificates.json written, with C(path), C(bytes), C(sha256).
+  returned: always
+  type: list
+  elements: dict
+details:
+  description: C(certificates), as in certificates.json.
+  returned: always
+  type: dict
+"""

@@ -1,0 +1,270 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan a backup from lync_facts, and turn the items' results into a manifest and a report.
+
+The plan follows the domain brief (sections 1-3): the CMS, LIS and topology once per
+deployment on a Front End of the CMS pool; user data for every Front End pool and
+Standard Edition server; Response Group configuration for every pool running it;
+Persistent Chat data by export as well as by SQL; copy-only SQL backups of every Lync
+store (never the transient databases); every file store (Meeting.Active excluded); the
+certificates of every Lync server; and the identity of every server of the topology.
+Each item names the inventory host that runs it; an item nobody can run is still planned,
+with the reason, so the set ends partial instead of silently incomplete.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import catalog
+
+CMS_ITEMS = (("cms_config", "config", "cms/config.zip"), ("cms_lis", "lis", "cms/lis.zip"),
+             ("cms_topology", "topology", "cms/topology.xml"))
+
+
+def _host_index(hosts):
+    """{lower-case FQDN or inventory name: inventory name} for the hosts that answered."""
+    index = {}
+    for name, facts in hosts.items():
+        index[name.lower()] = name
+        if facts and facts.get("fqdn"):
+            index[facts["fqdn"].lower()] = name
+    return index
+
+
+def _item(kind, scope, host, task, args, paths, problem=None):
+    item_id = "%s:%s" % (kind, scope)
+    summary = "%s on %s -> %s" % (item_id, host or "(nobody)", ", ".join(paths))
+    if problem:
+        summary += "  [cannot run: %s]" % problem
+    return {"id": item_id, "kind": kind, "scope": scope, "host": host, "task": task, "args": args, "paths": paths,
+            "problem": problem, "summary": summary}
+
+
+def _missing(fqdn, group):
+    return ("no host of the play is %s: it is not in the inventory (group %s) or it did not answer"
+            % (fqdn, group))
+
+
+def plan(deployment, hosts, options=None):
+    """The list of backup items for a deployment.
+
+    deployment -- lync_deployment facts (from a Front End)
+    hosts      -- {inventory name: lync_host facts} of the hosts of the play that answered
+    options    -- persistent_chat_export (bool), filestore_flags (str)
+    """
+    options = options or {}
+    index = _host_index(hosts)
+    shells = sorted(name for name, facts in hosts.items() if facts and facts.get("lync_shell"))
+    items = []
+
+    def front_end_for(computers):
+        for computer in computers:
+            name = index.get(computer.lower())
+            if name in shells:
+                return name
+        return shells[0] if shells else None
+
+    pools = {p["fqdn"]: p for p in deployment["pools"]}
+    cms_pool = pools.get(deployment["cms"]["pool"] or "", {"computers": []})
+    cms_host = front_end_for(cms_pool["computers"])
+    for kind, what, path in CMS_ITEMS:
+        items.append(_item(kind, "global", cms_host, "cms", {"items": [what]}, [path],
+                           None if cms_host else "no Front End with the Lync shell answered"))
+    for pool in (p for p in deployment["pools"] if p["front_end"]):
+        host = front_end_for(pool["computers"])
+        problem = None if host else "no Front End with the Lync shell answered"
+        items.append(_item("userdata", pool["fqdn"], host, "data", {"kind": "userdata", "pool_fqdn": pool["fqdn"]},
+                           ["pools/%s/userdata.zip" % pool["fqdn"]], problem))
+        if pool["response_group"]:
+            items.append(_item("rgs", pool["fqdn"], host, "data", {"kind": "rgs", "pool_fqdn": pool["fqdn"]},
+                               ["pools/%s/rgs.zip" % pool["fqdn"]], problem))
+    for store in deployment["sql_stores"]:
+        instance = store["instance"] or "MSSQLSERVER"
+        scope = "%s\\%s" % (store["fqdn"], instance.lower())
+        if options.get("persistent_chat_export", True) and "PersistentChatDatabase" in store["roles"]:
+            host = front_end_for([])
+            db_instance = scope if store["instance"] else store["fqdn"]
+            items.append(_item("pchat_export", scope, host, "data",
+                               {"kind": "persistentchat", "db_instance": db_instance},
+                               ["persistentchat/%s_%s/mgc.zip" % (store["fqdn"], instance.lower())],
+                               None if host else "no Front End with the Lync shell answered"))
+        host = index.get(store["fqdn"])
+        databases = catalog.backup_selection(store["roles"])
+        if databases:
+            items.append(_item("sql", scope, host, "sql",
+                               {"sql_server": store["fqdn"], "sql_instance": store["instance"],
+                                "store_roles": store["roles"]},
+                               ["sql/%s_%s/%s.bak" % (store["fqdn"], instance.lower(), db) for db in databases],
+                               None if host else _missing(store["fqdn"], "lync_sql_servers")))
+    for fstore in deployment["file_stores"]:
+        host = index.get(fstore["fqdn"])
+        folder = "filestores/%s_%s" % (fstore["fqdn"], str(fstore["share"]).lower())
+        local = None
+        problem = None if host else _missing(fstore["fqdn"], "lync_file_servers")
+        if host:
+            local = next((s["path"] for s in hosts[host].get("shares", [])
+                          if s["name"].lower() == str(fstore["share"]).lower()), None)
+            if local is None:
+                problem = "%s has no share named %s" % (fstore["fqdn"], fstore["share"])
+        items.append(_item("filestore", fstore["unc"], host, "filestore",
+                           {"src": local, "folder": folder, "target": folder.replace("/", "\\"),
+                            "flags": options.get("filestore_flags"),
+                            "server": fstore["fqdn"], "share": fstore["share"]},
+                           [folder + "/"], problem))
+    computers = sorted({c for p in deployment["pools"] for c in p["computers"]})
+    for computer in computers:
+        host = index.get(computer)
+        facts = hosts.get(host) if host else None
+        if facts and facts.get("lync_products") and facts.get("lync_shell"):
+            items.append(_item("certificates", computer, host, "certs", {"host_fqdn": computer},
+                               ["certs/%s/certificates.json" % computer]))
+    for computer in computers:
+        host = index.get(computer)
+        items.append(_item("identity", computer, host, "identity", {}, ["identity/%s.json" % computer],
+                           None if host else _missing(computer, "lync")))
+    return items
+
+
+def identity(fqdn, facts, deployment, recorded):
+    """identity/<host>.json: what must be the same on a replacement server (docs/backup-set.md)."""
+    roles = sorted({r for p in deployment["pools"] if fqdn in p["computers"] for r in p["roles"]})
+    return {
+        "fqdn": fqdn,
+        "hostname": facts.get("hostname"),
+        "domain": facts.get("domain"),
+        "domain_joined": facts.get("domain_joined"),
+        "ipv4": facts.get("ipv4", []),
+        "dns_servers": facts.get("dns_servers", []),
+        "os": facts.get("os"),
+        "lync_roles": roles,
+        "lync_products": facts.get("lync_products", []),
+        "sql_instances": sorted(i["name"] for i in facts.get("sql_instances", [])),
+        "shares": [dict(s, unc="\\\\%s\\%s" % (fqdn, s["name"])) for s in facts.get("shares", [])],
+        "certificates": [],
+        "recorded": recorded,
+    }
+
+
+def _result_index(results):
+    return {r["id"]: r for r in results}
+
+
+def manifest(items, results, set_id, deployment, hosts, started, finished, version):
+    """Build the manifest and the controller-made files of a set from the plan and the items' results.
+
+    results -- [{"id", "status", "error", "files", "details", "started", "finished"}] from every host
+    Returns {"manifest": ..., "files": {relative path: document}}.
+    """
+    by_id = _result_index(results)
+    files = {}
+    entries = []
+    certs_by_host = {}
+    for res in results:
+        if res["id"].startswith("certificates:"):
+            certs_by_host[res["id"].split(":", 1)[1]] = [c["thumbprint"] for c in
+                                                         (res.get("details") or {}).get("certificates", [])]
+    for item in items:
+        entry = {"id": item["id"], "kind": item["kind"], "scope": item["scope"], "host": item["host"],
+                 "status": "failed", "error": None, "started": None, "finished": None, "files": [], "details": {}}
+        if item["kind"] == "identity":
+            facts = hosts.get(item["host"]) if item["host"] else None
+            if facts:
+                doc = identity(item["scope"], facts, deployment, finished)
+                doc["certificates"] = certs_by_host.get(item["scope"], [])
+                path = item["paths"][0]
+                files[path] = doc
+                entry.update(status="ok", started=finished, finished=finished, files=[bs.document_entry(path, doc)])
+            else:
+                entry["error"] = item["problem"] or "no facts from %s" % item["scope"]
+        elif item["problem"]:
+            entry["error"] = item["problem"]
+        elif item["id"] in by_id:
+            res = by_id[item["id"]]
+            entry.update(status=res["status"], error=res.get("error"), started=res.get("started"),
+                         finished=res.get("finished"), files=res.get("files") or [], details=res.get("details") or {})
+        else:
+            entry["error"] = "not run: %s failed or became unreachable before this item" % item["host"]
+        entries.append(entry)
+    failed = [e for e in entries if e["status"] != "ok"]
+    doc = {
+        "format": bs.FORMAT,
+        "set_id": set_id,
+        "status": "partial" if failed else "complete",
+        "started": started,
+        "finished": finished,
+        "collection_version": version,
+        "lync": {"product": deployment["product"], "version": deployment["version"]},
+        "topology": deployment,
+        "identities": {path.split("/", 1)[1][:-5]: d for path, d in sorted(files.items())},
+        "items": entries,
+        "errors": ["%s: %s" % (e["id"], e["error"]) for e in failed],
+    }
+    return {"manifest": doc, "files": files}
+
+
+def summary(doc):
+    """Counts of a manifest: items ok/failed and bytes."""
+    total = sum(int(f.get("bytes") or 0) for i in doc["items"] for f in i["files"])
+    return {"items_ok": sum(1 for i in doc["items"] if i["status"] == "ok"),
+            "items_failed": sum(1 for i in doc["items"] if i["status"] != "ok"), "bytes": total}
+
+
+def _size(count):
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
+            return ("%d %s" % (count, unit)) if unit == "B" else ("%.1f %s" % (count, unit))
+        count /= 1024.0
+    return str(count)
+
+
+def report(doc, path):
+    """report.txt: the set at a glance, one line per item, then every error."""
+    counts = summary(doc)
+    lines = ["lync.server backup %s" % doc["set_id"],
+             "Status:   %s (%d items ok, %d failed, %s)" % (doc["status"].upper(), counts["items_ok"],
+                                                             counts["items_failed"], _size(counts["bytes"])),
+             "Location: %s" % path,
+             "Started:  %s   Finished: %s" % (doc["started"], doc["finished"]),
+             "Lync:     %s, build %s" % (doc["lync"]["product"], doc["lync"]["version"]),
+             "", "Items"]
+    width = max([len(i["id"]) for i in doc["items"]] + [4])
+    for item in doc["items"]:
+        size = sum(int(f.get("bytes") or 0) for f in item["files"])
+        lines.append("  %-6s %-*s  on %-26s %3d files  %s" % ("ok" if item["status"] == "ok" else "FAILED", width,
+                                                              item["id"], item["host"] or "-", len(item["files"]),
+                                                              _size(size)))
+    if doc["errors"]:
+        lines += ["", "Errors"] + ["  " + e for e in doc["errors"]]
+    return "\n".join(lines) + "\n"
+
+
+def stats(doc, path):
+    """set_stats for AWX/Tower workflows (docs/backup-set.md)."""
+    counts = summary(doc)
+    return {"lync_backup_set_id": doc["set_id"], "lync_backup_set_path": path, "lync_backup_status": doc["status"],
+            "lync_backup_items_ok": counts["items_ok"], "lync_backup_items_failed": counts["items_failed"],
+            "lync_backup_bytes": counts["bytes"]}
+
+
+def item_result(item, module_result, failed):
+    """The result record of one item from its module's result (or from the failure that stopped it)."""
+    module_result = module_result or {}
+    error = None
+    if failed:
+        error = " ".join(str(module_result.get("msg") or "failed").split())
+    return {"id": item["id"], "status": "failed" if failed else "ok", "error": error,
+            "files": module_result.get("files") or [], "details": module_result.get("details") or {},
+            "started": module_result.get("started"), "finished": module_result.get("finished")}
+
+
+def filestore_result(listing, item, robocopy):
+    """The module-like result of a file store item: the copied files as listed and hashed in the set."""
+    folder = item["args"]["folder"]
+    files = [{"path": "%s/%s" % (folder, f["path"]), "bytes": int(f["bytes"]), "sha256": f["sha256"]}
+             for f in (listing or {}).get("files") or []]
+    details = {"unc": item["scope"], "server": item["args"]["server"], "share": item["args"]["share"],
+               "local_path": item["args"]["src"], "file_count": len(files), "bytes": sum(f["bytes"] for f in files),
+               "excluded": ["Meeting.Active"] if "Meeting.Active" in str(item["args"].get("flags")) else [],
+               "robocopy_rc": (robocopy or {}).get("rc")}
+    return {"files": files, "details": details, "started": (robocopy or {}).get("started") or (listing or {}).get("started"),
+            "finished": (listing or {}).get("finished")}

@@ -1,0 +1,259 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Backup sets (docs/backup-set.md): names, paths, manifests, verification and retention.
+
+Everything here is a decision made on the controller from data a payload returned, so it
+is unit-tested without a Windows host. The rules that protect users' data live here:
+a set is trusted only when its manifest says complete and its files match; retention
+never removes the newest trusted set, and removes untrusted sets only once they are
+older than what retention keeps.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import secrets
+
+FORMAT = 1
+SET_ID_RE = re.compile(r"\Alync-(?P<stamp>\d{8}T\d{6}Z)-[0-9a-f]{6}\Z")
+UNC_RE = re.compile(r"\A\\\\[A-Za-z0-9][A-Za-z0-9.\-]*\\[^\\/:*?\"<>|]+(\\[^\\/:*?\"<>|]+)*\Z")
+DRIVE_RE = re.compile(r"\A[A-Za-z]:\\([^\\/:*?\"<>|]+(\\[^\\/:*?\"<>|]+)*)?\Z")
+ITEM_KEYS = ("id", "kind", "scope", "host", "status", "files")
+
+
+class BackupSetError(ValueError):
+    """A backup root, set id or manifest that cannot be used."""
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def new_set_id(now=None, token=None):
+    """A fresh set id: lync-<UTC time, ISO basic>-<6 hex>."""
+    now = now or utcnow()
+    return "lync-%s-%s" % (now.strftime("%Y%m%dT%H%M%SZ"), token or secrets.token_hex(3))
+
+
+def check_set_id(set_id):
+    if not isinstance(set_id, str) or not SET_ID_RE.match(set_id):
+        raise BackupSetError("%r is not a backup set name (lync-YYYYMMDDTHHMMSSZ-xxxxxx)" % (set_id,))
+    return set_id
+
+
+def set_time(set_id):
+    """The UTC start time encoded in a set id."""
+    stamp = SET_ID_RE.match(check_set_id(set_id)).group("stamp")
+    return datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+
+
+def check_root(root):
+    """A backup root must be a UNC path (\\\\server\\share[\\folder]) or a drive path; no '..', no wildcards."""
+    if not isinstance(root, str) or not root.strip():
+        raise BackupSetError("root must be a UNC path like \\\\backup01.contoso.local\\LyncBackup")
+    text = root.rstrip("\\") if len(root.rstrip("\\")) > 2 else root
+    if ".." in text.split("\\") or not (UNC_RE.match(text) or DRIVE_RE.match(text)):
+        raise BackupSetError("root %r is not a UNC path (\\\\server\\share[\\folder]) or a drive path (D:\\folder)"
+                             % root)
+    return text
+
+
+def set_path(root, set_id):
+    return "%s\\%s" % (check_root(root), check_set_id(set_id))
+
+
+FQDN_RE = re.compile(r"\A(?=.{1,253}\Z)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
+INSTANCE_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_$#]{0,15}\Z")
+
+
+def check_fqdn(name, what="host"):
+    """A DNS name (lower-cased), as pools, servers and SQL hosts must be."""
+    if not isinstance(name, str) or not FQDN_RE.match(name):
+        raise BackupSetError("%s %r is not a fully qualified domain name" % (what, name))
+    return name.lower()
+
+
+def check_instance(name):
+    """A SQL Server instance name (empty or MSSQLSERVER for the default instance)."""
+    if name in (None, "", "MSSQLSERVER", "mssqlserver"):
+        return ""
+    if not isinstance(name, str) or not INSTANCE_RE.match(name):
+        raise BackupSetError("%r is not a SQL Server instance name" % (name,))
+    return name
+
+
+def check_set_path(path):
+    """A set folder: a valid root followed by a set id. Returns (root, set_id)."""
+    if not isinstance(path, str) or "\\" not in path.rstrip("\\")[2:]:
+        raise BackupSetError("set_path %r is not <backup root>\\<set id>" % (path,))
+    root, _, set_id = path.rstrip("\\").rpartition("\\")
+    return check_root(root), check_set_id(set_id)
+
+
+def document_text(document):
+    """How a JSON document is written into a set (identity records, certificates.json, manifest)."""
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def document_entry(path, document):
+    """The manifest entry of a JSON document written with document_text (UTF-8)."""
+    data = document_text(document).encode("utf-8")
+    return {"path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+
+
+def file_entries(prefix, files):
+    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes, Sha256)."""
+    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"])}
+            for f in files]
+
+
+def parse_manifest(text):
+    """The manifest dict from its text; BackupSetError when it is not a format-1 manifest."""
+    try:
+        manifest = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise BackupSetError("manifest.json is not JSON: %s" % exc) from None
+    validate_manifest(manifest)
+    return manifest
+
+
+def validate_manifest(manifest):
+    if not isinstance(manifest, dict):
+        raise BackupSetError("manifest is not an object")
+    if manifest.get("format") != FORMAT:
+        raise BackupSetError("manifest format %r is not %d" % (manifest.get("format"), FORMAT))
+    check_set_id(manifest.get("set_id"))
+    if manifest.get("status") not in ("complete", "partial"):
+        raise BackupSetError("manifest status %r is neither complete nor partial" % manifest.get("status"))
+    items = manifest.get("items")
+    if not isinstance(items, list):
+        raise BackupSetError("manifest has no item list")
+    for item in items:
+        missing = [k for k in ITEM_KEYS if k not in item]
+        if missing:
+            raise BackupSetError("manifest item %r lacks %s" % (item.get("id"), ", ".join(missing)))
+    complete = all(item["status"] == "ok" for item in items)
+    if complete != (manifest["status"] == "complete"):
+        raise BackupSetError("manifest says %s but its items say otherwise" % manifest["status"])
+    return manifest
+
+
+def manifest_files(manifest):
+    """{relative path: file entry} of every file the manifest lists (items and the report)."""
+    files = {}
+    for item in manifest["items"]:
+        for entry in item.get("files") or []:
+            files[entry["path"]] = entry
+    if manifest.get("report"):
+        files[manifest["report"]["path"]] = manifest["report"]
+    return files
+
+
+def compare(manifest, listing, hashed):
+    """Problems found comparing a manifest with the files really in the set.
+
+    listing -- [{"Path", "Bytes", "Sha256"}] from lync_file_inventory (Sha256 None unless hashed)
+    Returns (problems, extra): problems make the set untrustworthy; extra files are only reported.
+    """
+    present = {f["Path"]: f for f in listing}
+    problems = []
+    for path, entry in sorted(manifest_files(manifest).items()):
+        found = present.get(path)
+        if found is None:
+            problems.append("%s is missing" % path)
+        elif int(found["Bytes"]) != int(entry["bytes"]):
+            problems.append("%s has %s bytes, the manifest says %s" % (path, found["Bytes"], entry["bytes"]))
+        elif hashed and str(found["Sha256"]).upper() != str(entry["sha256"]).upper():
+            problems.append("%s does not match its SHA-256 (changed after the backup)" % path)
+    known = set(manifest_files(manifest)) | {"manifest.json"}
+    extra = sorted(p for p in present if p not in known)
+    return problems, extra
+
+
+def describe(name, manifest_text):
+    """What a scanned set is, before any file is checked: id, time, status, manifest."""
+    info = {"set_id": name, "started": set_time(name).isoformat().replace("+00:00", "Z"), "status": "incomplete",
+            "manifest": None, "problems": [], "items_ok": 0, "items_failed": 0, "bytes": 0}
+    if manifest_text is None:
+        info["problems"].append("no manifest.json (the run did not finish)")
+        return info
+    try:
+        manifest = parse_manifest(manifest_text)
+    except BackupSetError as exc:
+        info.update(status="invalid", problems=[str(exc)])
+        return info
+    if manifest["set_id"] != name:
+        info.update(status="invalid", problems=["manifest.json belongs to %s" % manifest["set_id"]])
+        return info
+    info.update(status=manifest["status"], manifest=manifest,
+                items_ok=sum(1 for i in manifest["items"] if i["status"] == "ok"),
+                items_failed=sum(1 for i in manifest["items"] if i["status"] != "ok"),
+                bytes=sum(int(f["bytes"]) for f in manifest_files(manifest).values()))
+    return info
+
+
+def is_trusted(info):
+    """A set recovery and retention may rely on: complete, and no file problem found."""
+    return info["status"] == "complete" and not info["problems"]
+
+
+def condition(info):
+    """One word for a set: complete, partial, incomplete, invalid, or damaged (complete but files differ)."""
+    return "damaged" if info["status"] == "complete" and info["problems"] else info["status"]
+
+
+def retention_plan(sets, now, keep_sets=None, keep_days=None, protect=()):
+    """Decide which sets to remove. Returns (remove, keep, reasons: {set_id: why}).
+
+    sets -- describe() results, after verification added any problems
+    Rules: nothing is removed without keep_sets or keep_days; the newest trusted set is
+    always kept; trusted sets are kept while within keep_sets (newest first) or keep_days;
+    untrusted sets (partial, unfinished, invalid, tampered) are removed only once older
+    than what retention keeps; when no trusted set exists, nothing is removed; sets in
+    `protect` (e.g. the one being written) are always kept.
+    """
+    ordered = sorted(sets, key=lambda s: s["set_id"], reverse=True)
+    reasons = {}
+    if keep_sets is None and keep_days is None:
+        return [], [s["set_id"] for s in ordered], {s["set_id"]: "no retention configured" for s in ordered}
+    trusted = [s for s in ordered if is_trusted(s)]
+    if not trusted:
+        return [], [s["set_id"] for s in ordered], {s["set_id"]: "kept: no trusted set exists" for s in ordered}
+
+    def age_days(s):
+        return (now - set_time(s["set_id"])).total_seconds() / 86400
+
+    kept_trusted = []
+    for index, s in enumerate(trusted):
+        if index == 0:
+            reasons[s["set_id"]] = "kept: newest trusted set"
+        elif keep_sets is not None and index < keep_sets:
+            reasons[s["set_id"]] = "kept: within the newest %d trusted sets" % keep_sets
+        elif keep_days is not None and age_days(s) <= keep_days:
+            reasons[s["set_id"]] = "kept: younger than %d days" % keep_days
+        else:
+            continue
+        kept_trusted.append(s)
+    oldest_kept = min(set_time(s["set_id"]) for s in kept_trusted)
+    remove = []
+    for s in ordered:
+        sid = s["set_id"]
+        if sid in protect:
+            reasons[sid] = "kept: protected"
+        elif sid in reasons:
+            continue
+        elif is_trusted(s):
+            reasons[sid] = "removed: beyond retention"
+            remove.append(sid)
+        else:
+            beyond = age_days(s) > keep_days if keep_days is not None else set_time(sid) < oldest_kept
+            if beyond:
+                reasons[sid] = "removed: %s set older than retention" % condition(s)
+                remove.append(sid)
+            else:
+                reasons[sid] = "kept: %s set still within retention" % condition(s)
+    keep = [s["set_id"] for s in ordered if s["set_id"] not in remove]
+    return remove, keep, reasons

@@ -1,0 +1,41 @@
+# lync-payload: lync_backup_set_open
+# Takes the backup lock of a backup root and creates a new, empty backup set folder.
+# The lock file is created with CreateNew, so two runs that start together cannot both
+# get it; a lock older than LockMaxAgeHours is stale (its run died) and is taken over.
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string]$Root,
+    [Parameter(Mandatory = $true)][string]$SetId,
+    [Parameter(Mandatory = $true)][string]$LockText,
+    [int]$LockMaxAgeHours = 24
+)
+$ErrorActionPreference = 'Stop'
+
+if ($SetId -notmatch '^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$') { throw "invalid backup set id: $SetId" }
+if (-not (Test-Path -LiteralPath $Root -PathType Container)) {
+    throw "LYNC_ROOT_MISSING: the backup root $Root does not exist or cannot be reached"
+}
+$lockPath = Join-Path -Path $Root -ChildPath '.lync-backup.lock'
+$takenOver = $null
+if (Test-Path -LiteralPath $lockPath) {
+    $lock = Get-Item -LiteralPath $lockPath
+    $previous = [System.IO.File]::ReadAllText($lockPath)
+    $age = ([DateTime]::UtcNow - $lock.LastWriteTimeUtc).TotalHours
+    if ($age -lt $LockMaxAgeHours) {
+        throw "LYNC_BACKUP_LOCKED: $lockPath is held since $($lock.LastWriteTimeUtc.ToString('o')) by $previous"
+    }
+    Remove-Item -LiteralPath $lockPath -Force
+    $takenOver = $previous
+}
+$stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
+try {
+    $bytes = [System.Text.Encoding]::UTF8.GetBytes($LockText)
+    $stream.Write($bytes, 0, $bytes.Length)
+}
+finally {
+    $stream.Dispose()
+}
+$setPath = Join-Path -Path $Root -ChildPath $SetId
+$null = New-Item -ItemType Directory -Path $setPath
+
+$Ansible.Result = @{ Path = $setPath; LockPath = $lockPath; TakenOverLock = $takenOver }

@@ -1,0 +1,47 @@
+# lync-payload: lync_cms_export
+# Exports the Central Management store (Export-CsConfiguration), the E9-1-1 configuration
+# (Export-CsLisConfiguration) and the topology as XML (Get-CsTopology -AsXml) to a local
+# staging folder, then copies each file into <set>\cms, as Microsoft's procedure does
+# (export locally, copy to $Backup). Returns each copied file's size and SHA-256.
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string]$SetPath,
+    [Parameter(Mandatory = $true)][string[]]$Items,
+    [string]$StagingPath = '',
+    [switch]$LocalStore
+)
+$ErrorActionPreference = 'Stop'
+
+$lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
+if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
+Import-Module $lyncModule
+
+if (-not $StagingPath) { $StagingPath = [System.IO.Path]::GetTempPath() }
+$stage = Join-Path -Path $StagingPath -ChildPath ('lync-cms-' + [guid]::NewGuid().ToString('N'))
+$null = New-Item -ItemType Directory -Path $stage
+$target = Join-Path -Path $SetPath -ChildPath 'cms'
+if (-not (Test-Path -LiteralPath $target)) { $null = New-Item -ItemType Directory -Path $target -Force }
+$files = @()
+try {
+    foreach ($item in $Items) {
+        $name = switch ($item) { 'config' { 'config.zip' } 'lis' { 'lis.zip' } 'topology' { 'topology.xml' }
+            default { throw "unknown CMS export item: $item" } }
+        $local = Join-Path -Path $stage -ChildPath $name
+        if ($item -eq 'config' -and $LocalStore) { Export-CsConfiguration -FileName $local -LocalStore }
+        elseif ($item -eq 'config') { Export-CsConfiguration -FileName $local }
+        elseif ($item -eq 'lis') { Export-CsLisConfiguration -FileName $local }
+        else {
+            $xml = Get-CsTopology -AsXml
+            $text = if ($xml -is [xml]) { $xml.OuterXml } else { [string]$xml }
+            [System.IO.File]::WriteAllText($local, $text, (New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false))
+        }
+        $copy = Join-Path -Path $target -ChildPath $name
+        Copy-Item -LiteralPath $local -Destination $copy
+        $files += @{ Name = $name; Bytes = (Get-Item -LiteralPath $copy).Length
+                     Sha256 = [string](Get-FileHash -LiteralPath $copy -Algorithm SHA256).Hash }
+    }
+}
+finally {
+    Remove-Item -LiteralPath $stage -Recurse -Force -ErrorAction SilentlyContinue
+}
+$Ansible.Result = @{ Files = $files }

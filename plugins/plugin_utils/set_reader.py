@@ -1,0 +1,41 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read and verify the backup sets under a root through payloads (shared by info and retention)."""
+
+from __future__ import annotations
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+
+
+def scan(action, root):
+    """(sets, lock): describe() of every set under root, newest first, and the lock (or None)."""
+    value = action.payload("lync_backup_set_scan", {"Root": root}).value
+    sets = [bs.describe(s["Name"], s.get("Manifest")) for s in value.get("Sets") or []]
+    return sorted(sets, key=lambda s: s["set_id"], reverse=True), value.get("Lock")
+
+
+def check_files(action, root, info, deep):
+    """Compare a set's files with its manifest (SHA-256 when deep, sizes otherwise); add problems to info."""
+    if info["manifest"] is None:
+        return info
+    listing = action.payload("lync_file_inventory", {"Path": bs.set_path(root, info["set_id"]), "Hash": deep}).value
+    problems, extra = bs.compare(info["manifest"], listing.get("Files") or [], hashed=deep)
+    info["problems"].extend(problems)
+    info["extra_files"] = extra
+    info["checked"] = "sha256" if deep else "size"
+    return info
+
+
+def newest_trusted(action, root, sets):
+    """The newest complete set whose files match their hashes (each candidate is hash-checked)."""
+    for info in sets:
+        if info["status"] == "complete":
+            check_files(action, root, info, deep=True)
+            if bs.is_trusted(info):
+                return info
+    return None
+
+
+def public(info):
+    """A set description without its (large) manifest."""
+    return {k: v for k, v in info.items() if k != "manifest"}

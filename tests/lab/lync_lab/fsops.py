@@ -1,0 +1,112 @@
+"""File operations of the lab's simulated hosts, with Windows' rules about who may do what.
+
+* The WinRM double hop: a session reaches a share on another server only with network
+  credentials (become runas logon_type=new_credentials); otherwise access is denied.
+* Share permissions: a share's `deny_write` list names accounts (or `*`) that may not write.
+* Disk space: every write and delete moves the drive's `free_bytes`; a write that does not
+  fit leaves a partial file behind and fails like Windows does.
+"""
+
+import hashlib
+
+from . import paths
+from .errors import PSError
+
+CHUNK = 1 << 20
+
+
+def _denied(winpath):
+    return PSError("Access to the path '%s' is denied." % winpath, "PermissionDenied",
+                   "UnauthorizedAccessException")
+
+
+def locate(ctx, winpath, write=False, account=None):
+    """The Location of winpath after checking that `account` (default: this session) may use it."""
+    loc = paths.locate(ctx.lab, ctx.state, ctx.host, winpath)
+    if loc.share is not None:
+        who = account or (ctx.network_user if loc.remote else ctx.session_user)
+        if not who:
+            raise _denied(winpath)
+        deny = [a.lower() for a in loc.share.get("deny_write", [])]
+        if write and ("*" in deny or who.lower() in deny):
+            raise _denied(winpath)
+    return loc
+
+
+def _disk(ctx, loc):
+    return ctx.state["hosts"][loc.host].setdefault("disks", {}).setdefault(
+        loc.drive, {"size_bytes": 100 * 2 ** 30, "free_bytes": 60 * 2 ** 30})
+
+
+def write_bytes(ctx, winpath, data, account=None):
+    """Write a whole file; on a full disk, write what fits, then fail."""
+    loc = locate(ctx, winpath, write=True, account=account)
+    disk = _disk(ctx, loc)
+    old = loc.real.stat().st_size if loc.real.exists() else 0
+    loc.real.parent.mkdir(parents=True, exist_ok=True)
+    room = disk["free_bytes"] + old
+    with open(loc.real, "wb") as handle:
+        handle.write(data[:max(room, 0)])
+    written = min(len(data), max(room, 0))
+    disk["free_bytes"] = disk["free_bytes"] + old - written
+    if written < len(data):
+        raise PSError("There is not enough space on the disk. : '%s'" % winpath, "WriteError", "IOException")
+    return written
+
+
+def read_bytes(ctx, winpath, account=None):
+    loc = locate(ctx, winpath, account=account)
+    if not loc.real.is_file():
+        raise PSError("Could not find file '%s'." % winpath, "ObjectNotFound", "FileNotFoundException")
+    return loc.real.read_bytes()
+
+
+def make_dirs(ctx, winpath, account=None):
+    loc = locate(ctx, winpath, write=True, account=account)
+    loc.real.mkdir(parents=True, exist_ok=True)
+    return loc
+
+
+def exists(ctx, winpath, account=None):
+    return locate(ctx, winpath, account=account).real.exists()
+
+
+def remove(ctx, winpath, account=None):
+    """Remove a file or a folder tree, giving its bytes back to the drive."""
+    loc = locate(ctx, winpath, write=True, account=account)
+    if not loc.real.exists():
+        return 0
+    files = [loc.real] if loc.real.is_file() else [p for p in loc.real.rglob("*") if p.is_file()]
+    freed = sum(p.stat().st_size for p in files)
+    if loc.real.is_file():
+        loc.real.unlink()
+    else:
+        for path in sorted(loc.real.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            path.unlink() if path.is_file() else path.rmdir()
+        loc.real.rmdir()
+    _disk(ctx, loc)["free_bytes"] += freed
+    return freed
+
+
+def listing(ctx, winpath, hash_files=False, account=None):
+    """[(relative path with '/', bytes, sha256 or None)] of every file under a folder."""
+    loc = locate(ctx, winpath, account=account)
+    if not loc.real.is_dir():
+        return None
+    found = []
+    for path in sorted(p for p in loc.real.rglob("*") if p.is_file()):
+        digest = None
+        if hash_files:
+            sha = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda h=handle: h.read(CHUNK), b""):
+                    sha.update(block)
+            digest = sha.hexdigest().upper()
+        found.append((path.relative_to(loc.real).as_posix(), path.stat().st_size, digest))
+    return found
+
+
+def join(*parts):
+    """Join Windows path parts with single backslashes."""
+    first, rest = str(parts[0]).rstrip("\\"), [str(p).strip("\\") for p in parts[1:] if str(p)]
+    return "\\".join([first] + rest)

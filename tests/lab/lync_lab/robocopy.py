@@ -1,0 +1,99 @@
+"""What robocopy does, as the lab's stand-in community.windows.win_robocopy needs it.
+
+Supported flags: /E /S (recurse), /MIR and /PURGE (delete extra destination files),
+/XF <names> (exclude files by name, wildcards allowed), /L (list only); the others
+(/COPY:, /DCOPY:, /R:, /W:, /NP, /NFL, /NDL, /MT: ...) do not change what is copied here.
+Return codes as robocopy's: 0 nothing to do, 1 files copied, 2 extra files, 8 some copies
+failed, 16 fatal (source missing or not reachable).
+"""
+
+import fnmatch
+
+from . import fsops
+from .errors import PSError
+
+
+def parse_flags(flags, recurse, purge):
+    words = (flags or "").split(" ") if flags is not None else []
+    opts = {"recurse": recurse, "purge": purge, "exclude": [], "list_only": False}
+    if flags is not None:
+        opts.update(recurse=False, purge=False)
+    taking_names = False
+    for word in [w for w in words if w]:
+        upper = word.upper()
+        if upper.startswith("/"):
+            taking_names = upper == "/XF"
+            if upper in ("/E", "/S"):
+                opts["recurse"] = True
+            elif upper == "/MIR":
+                opts.update(recurse=True, purge=True)
+            elif upper == "/PURGE":
+                opts["purge"] = True
+            elif upper == "/L":
+                opts["list_only"] = True
+        elif taking_names:
+            opts["exclude"].append(word)
+    return opts
+
+
+def _excluded(name, patterns):
+    return any(fnmatch.fnmatch(name.lower(), p.lower()) for p in patterns)
+
+
+def summary(copied, skipped, extra, failed, total_bytes):
+    return ["-------------------------------------------------------------------------------",
+            "               Total    Copied   Skipped  Mismatch    FAILED    Extras",
+            "    Files :  %8d  %8d  %8d         0  %8d  %8d" % (copied + skipped + failed, copied, skipped, failed, extra),
+            "    Bytes :  %8d" % total_bytes]
+
+
+def run(ctx, src, dest, opts):
+    """Copy src to dest on the lab host; return (rc, output lines, error message or None)."""
+    try:
+        source = fsops.listing(ctx, src)
+    except PSError as err:
+        return 16, ["ERROR 5 (0x00000005) Accessing Source Directory %s" % src, err.message], \
+            "ERROR : Access is denied. %s" % err.message
+    if source is None:
+        return 16, ["ERROR 2 (0x00000002) Accessing Source Directory %s" % src], \
+            "ERROR : The system cannot find the file specified. %s" % src
+    wanted = [(rel, size) for rel, size, _ in source
+              if (opts["recurse"] or "/" not in rel) and not _excluded(rel.rsplit("/", 1)[-1], opts["exclude"])]
+    try:
+        existing = {rel: size for rel, size, _ in (fsops.listing(ctx, dest) or [])}
+    except PSError as err:
+        return 16, ["ERROR 5 (0x00000005) Accessing Destination Directory %s" % dest], \
+            "ERROR : Access is denied. %s" % err.message
+    copied = skipped = failed = 0
+    total = 0
+    error = None
+    for rel, size in wanted:
+        target = fsops.join(dest, rel.replace("/", "\\"))
+        if rel in existing and existing[rel] == size:
+            skipped += 1
+            continue
+        if opts["list_only"]:
+            copied += 1
+            continue
+        try:
+            data = fsops.read_bytes(ctx, fsops.join(src, rel.replace("/", "\\")))
+            fsops.write_bytes(ctx, target, data)
+            copied += 1
+            total += size
+        except PSError as err:
+            failed += 1
+            error = "ERROR 112 (0x00000070) Copying File %s There is not enough space on the disk." % rel \
+                if "not enough space" in err.message else "ERROR 5 (0x00000005) Copying File %s %s" % (rel, err.message)
+            if "not enough space" in err.message:
+                break
+    wanted_names = {rel for rel, _ in wanted}
+    extra = [rel for rel in existing if rel not in wanted_names]
+    if opts["purge"] and not opts["list_only"]:
+        for rel in extra:
+            fsops.remove(ctx, fsops.join(dest, rel.replace("/", "\\")))
+    output = ["ROBOCOPY     ::     Robust File Copy for Windows", " Source : %s" % src, "   Dest : %s" % dest]
+    if error:
+        output.append(error)
+    output += summary(copied, skipped, len(extra), failed, total)
+    rc = (1 if copied else 0) + (2 if extra and not opts["purge"] else 0) + (8 if failed else 0)
+    return rc, output, error
