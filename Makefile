@@ -22,12 +22,13 @@ bootstrap:
 
 demo: bootstrap
 	@$(LAB_ENV) python -m lync_lab seed enterprise $(DEMO_DIR)/lab >/dev/null
-	@$(LAB_ENV) ansible-playbook -i $(DEMO_DIR)/lab/inventory.yml lync.server.discover \
+	@echo "== backup of the simulated Enterprise deployment ($(DEMO_DIR)/lab) =="
+	@$(LAB_ENV) ansible-playbook -i $(DEMO_DIR)/lab/inventory.yml lync.server.backup \
 	    -e lync_report_dir=$(DEMO_DIR)/report >$(DEMO_DIR)/ansible.log 2>&1 \
 	    || { cat $(DEMO_DIR)/ansible.log; exit 1; }
 	@grep -A20 '^PLAY RECAP' $(DEMO_DIR)/ansible.log
-	@echo "== report ($(DEMO_DIR)/report/topology.txt) =="
-	@cat $(DEMO_DIR)/report/topology.txt
+	@echo "== report ($$(ls $(DEMO_DIR)/report/*.txt)) =="
+	@cat $(DEMO_DIR)/report/*.txt
 
 test: bootstrap pytest lint sanity
 

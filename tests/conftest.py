@@ -44,7 +44,8 @@ class Run:
 
     def results(self, task=None, host=None):
         return [r for r in self.records
-                if (task is None or r["task"] == task) and (host is None or r["host"] == host)]
+                if (task is None or r["task"] == task or r["task"].endswith(" : " + task))
+                and (host is None or r["host"] == host)]
 
     def result(self, task, host):
         found = self.results(task, host)
