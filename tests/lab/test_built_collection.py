@@ -2,8 +2,9 @@
 
 Nothing may depend on running from the checkout, so the playbooks run with a collections
 path that holds only the lab's stand-ins and the installed copy (tests/conftest.py,
-`built_collection`), and the test proves the roles came from that copy. Add each new
-playbook to PLAYBOOKS with a check of what it must have done.
+`built_collection`), and the test proves the roles came from that copy. Each playbook runs
+by FQCN and through the one-line import_playbook wrapper an AWX project needs. Add each
+new playbook to PLAYBOOKS with a check of what it must have done.
 """
 
 import collections
@@ -63,14 +64,24 @@ PLAYBOOKS = [
 ]
 
 
+def awx_project_wrapper(tmp_path, fqcn):
+    """The one-line playbook an AWX project holds to run a collection playbook (docs/awx.md)."""
+    wrapper = tmp_path / "project" / ("%s.yml" % fqcn.rsplit(".", 1)[1])
+    wrapper.parent.mkdir()
+    wrapper.write_text("---\n- name: Run %s\n  ansible.builtin.import_playbook: %s\n" % (fqcn, fqcn), encoding="utf-8")
+    return str(wrapper)
+
+
+@pytest.mark.parametrize("via", ["fqcn", "awx_project_wrapper"])
 @pytest.mark.parametrize("case", PLAYBOOKS)
-def test_installed_collection_runs_the_playbook(built_collection, make_lab, run_playbook, tmp_path, case):
+def test_installed_collection_runs_the_playbook(built_collection, make_lab, run_playbook, tmp_path, case, via):
     lab = make_lab(case.topology)
     path = [LAB_COLLECTIONS, built_collection.path]
     # The checkout must be unreachable as lync.server, or the run would prove nothing.
     assert all((p / "ansible_collections" / "lync" / "server").resolve() != ROOT for p in path)
     out = tmp_path / "out"
-    run = run_playbook(lab, case.playbook, "-vv", extra_vars=case.extra_vars(out),
+    playbook = case.playbook if via == "fqcn" else awx_project_wrapper(tmp_path, case.playbook)
+    run = run_playbook(lab, playbook, "-vv", extra_vars=case.extra_vars(out),
                        env={"ANSIBLE_COLLECTIONS_PATH": ":".join(str(p) for p in path)})
     assert run.rc == 0, run.output
     assert run.records and not [r for r in run.records if r["status"] in ("failed", "unreachable")]
