@@ -46,7 +46,7 @@ def test_fragments_lint_clean():
 
 def test_changelog_md_names_exactly_the_released_versions():
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    headings = {v.replace("\\", "") for v in re.findall(r"^## v([0-9][^ ]*)", text, re.MULTILINE)}
+    headings = {v.replace("\\", "") for v in re.findall(r"^## v([0-9][^\s]*)", text, re.MULTILINE)}
     assert headings == released()
 
 
@@ -61,11 +61,14 @@ def test_changelog_md_is_generated(copy_of_tree):
 
 def test_releasing_the_next_version_takes_every_fragment(copy_of_tree):
     version = galaxy_version()
-    assert version not in released(), "galaxy.yml still names the released %s; bump it (docs/release.md)" % version
     fragments = sorted(p.name for p in (ROOT / "changelogs" / "fragments").glob("*.y*ml"))
+    if version in released():
+        # The release commit itself: antsibull-changelog release consumed the fragments.
+        assert not fragments, "galaxy.yml names the released %s but fragments wait; bump it (docs/release.md)" % version
+        return
     proc = changelog_tool(copy_of_tree, "release", "--version", version, "--date", "2000-01-01")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     release = yaml.safe_load((copy_of_tree / "changelogs" / "changelog.yaml").read_text(encoding="utf-8"))["releases"][version]
-    assert sorted(release["fragments"]) == fragments
+    assert sorted(release.get("fragments", [])) == fragments
     rendered = (copy_of_tree / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## v%s" % version.replace(".", "\\.") in rendered
