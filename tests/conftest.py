@@ -90,6 +90,16 @@ def run_playbook(tmp_path):
 WINDOWS_COLLECTIONS = ("ansible.windows", "community.windows", "microsoft.ad")
 
 
+@pytest.fixture(scope="session")
+def checkout_files():
+    """checkout_files(*folders) -> the files git would commit (tracked, or new and not ignored), relative to ROOT."""
+    def files(*folders):
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"] + list(folders),
+                             cwd=str(ROOT), capture_output=True, text=True, check=True).stdout
+        return {name for name in out.split("\0") if name and (ROOT / name).is_file()}
+    return files
+
+
 class BuiltCollection:
     """This checkout as users get it: the tarball and an offline install of it."""
 

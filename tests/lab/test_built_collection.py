@@ -10,7 +10,6 @@ new playbook to PLAYBOOKS with a check of what it must have done.
 import collections
 import pathlib
 import re
-import subprocess
 import tarfile
 
 import pytest
@@ -30,14 +29,7 @@ def tarball_names(tarball):
         return set(tar.getnames())
 
 
-def checkout_files(*folders):
-    """Files of the checkout git would commit (tracked, or new and not ignored) under folders."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "--"] + list(folders),
-                         cwd=str(ROOT), capture_output=True, text=True, check=True).stdout
-    return {line for line in out.splitlines() if (ROOT / line).is_file()}
-
-
-def test_tarball_carries_the_collection(built_collection):
+def test_tarball_carries_the_collection(built_collection, checkout_files):
     names = tarball_names(built_collection.tarball)
     for path in SHIPPED:
         assert any(n == path or n.startswith(path) for n in names), "%s is missing from the tarball" % path
