@@ -118,10 +118,14 @@ def built_collection(tmp_path_factory):
     """
     work = tmp_path_factory.mktemp("built")
     galaxy = str(pathlib.Path(sys.executable).parent / "ansible-galaxy")
-    subprocess.run([galaxy, "collection", "build", "--output-path", str(work / "dist"), str(ROOT)],
-                   check=True, capture_output=True, text=True)
+
+    def collection(*args):
+        proc = subprocess.run([galaxy, "collection"] + list(args), capture_output=True, text=True, check=False,
+                              env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(work / "installed")))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    collection("build", "--output-path", str(work / "dist"), str(ROOT))
     tarball = next((work / "dist").glob("lync-server-*.tar.gz"))
     sources = [str(COLLECTIONS / "ansible_collections" / name.replace(".", "/")) for name in WINDOWS_COLLECTIONS]
-    subprocess.run([galaxy, "collection", "install", "--offline", "-p", str(work / "installed"), str(tarball)] + sources,
-                   check=True, capture_output=True, text=True, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(work / "installed")))
+    collection("install", "--offline", "-p", str(work / "installed"), str(tarball), *sources)
     return BuiltCollection(tarball, work / "installed")
