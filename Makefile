@@ -1,6 +1,8 @@
 # The two commands of the README:
 #   make demo   a backup of the simulated Enterprise deployment, with its report
-#   make test   every test: pytest (unit, payload, lab), ansible-lint, ansible-test sanity
+#   make test   every test: pytest (unit, payload, lab) on the newest and the oldest ansible-core,
+#               ansible-lint, ansible-test sanity
+#   make matrix the pytest suites on every ansible-core release we support (tox.ini)
 # Both create or reuse .venv and .cache/collections (tools/bootstrap.sh); nothing else is needed.
 
 SHELL := /bin/bash
@@ -15,7 +17,7 @@ PROD_ENV := PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 # Lab view: the lab's stand-in collections come first.
 LAB_ENV := ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false PATH="$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(LAB_COLLECTIONS):$(COLLECTIONS)" PYTHONPATH="$(ROOT)/tests/lab"
 
-.PHONY: demo test bootstrap pytest lint sanity docs clean
+.PHONY: demo test bootstrap pytest oldest matrix lint sanity docs clean
 
 bootstrap:
 	@bash tools/bootstrap.sh
@@ -30,10 +32,17 @@ demo: bootstrap
 	@echo "== report ($$(ls $(DEMO_DIR)/report/*.txt)) =="
 	@cat $(DEMO_DIR)/report/*.txt
 
-test: bootstrap pytest lint sanity
+test: bootstrap pytest oldest lint sanity
 
 pytest:
 	@$(LAB_ENV) python -m pytest -q tests
+
+# The version matrix (tox.ini): `oldest` is requires_ansible's release, `matrix` all of them.
+oldest: bootstrap
+	@PATH="$(VENV)/bin:$$PATH" tox run -q -m oldest
+
+matrix: bootstrap
+	@PATH="$(VENV)/bin:$$PATH" tox run-parallel -q
 
 lint:
 	@$(PROD_ENV) ansible-lint --offline --profile production
