@@ -49,10 +49,20 @@ def discover_wrote_the_report(lab, run, out):
         assert fqdn in report, report
 
 
+def backup_wrote_a_complete_set(lab, run, out):
+    del run
+    (report,) = list(out.glob("lync-*.txt"))
+    assert "Status:   COMPLETE" in report.read_text(encoding="utf-8")
+    share = lab.host_root("backup01.contoso.local") / "D" / "LyncBackup"
+    assert (share / report.stem / "manifest.json").exists()
+
+
 Case = collections.namedtuple("Case", "playbook topology extra_vars check")
 PLAYBOOKS = [
     pytest.param(Case("lync.server.discover", "enterprise", lambda out: {"lync_report_dir": str(out)},
                       discover_wrote_the_report), id="discover"),
+    pytest.param(Case("lync.server.backup", "standard", lambda out: {"lync_report_dir": str(out)},
+                      backup_wrote_a_complete_set), id="backup"),
 ]
 
 
