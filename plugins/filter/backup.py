@@ -33,6 +33,10 @@ def _filestore_result(listing, item, robocopy=None):
     return backup_plan.filestore_result(listing, item, robocopy)
 
 
+def _sql_backups(manifest, set_path):
+    return backup_plan.sql_backups(manifest, set_path)
+
+
 class FilterModule:
     """lync.server backup filters."""
 
@@ -42,4 +46,5 @@ class FilterModule:
             "backup_item_result": _item_result,
             "backup_close": _close,
             "backup_filestore_result": _filestore_result,
+            "backup_sql_backups": _sql_backups,
         }

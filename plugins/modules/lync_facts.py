@@ -123,6 +123,7 @@ ansible_facts:
             computers: [fe01.contoso.local, fe02.contoso.local]
             roles: [ApplicationServer, Registrar, UserServer, WebServer]
             user_database: sqlbe01.contoso.local
+            application_database: sqlbe01.contoso.local
             response_group: true
         sql_stores:
           - name: sqlbe01.contoso.local\rtc

@@ -269,3 +269,19 @@ def filestore_result(listing, item, robocopy):
                "robocopy_rc": (robocopy or {}).get("rc")}
     return {"files": files, "details": details, "started": (robocopy or {}).get("started") or (listing or {}).get("started"),
             "finished": (listing or {}).get("finished")}
+
+
+def sql_backups(manifest, set_path):
+    """Every SQL backup a set holds: [{sql_fqdn, instance, database, files (full paths)}] (for restore tests)."""
+    found = []
+    for item in manifest["items"]:
+        if item["kind"] != "sql" or item["status"] != "ok":
+            continue
+        details = item.get("details") or {}
+        instance = details.get("instance") or "MSSQLSERVER"
+        for db in details.get("databases") or []:
+            if db.get("status") == "ok":
+                found.append({"sql_fqdn": details["sql_fqdn"], "instance": "" if instance == "MSSQLSERVER" else instance,
+                              "database": db["name"],
+                              "files": ["%s\\%s" % (set_path, f.replace("/", "\\")) for f in db["files"]]})
+    return found

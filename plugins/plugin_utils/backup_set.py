@@ -61,6 +61,14 @@ def check_root(root):
     return text
 
 
+def check_path(path, what="path"):
+    """A Windows path (UNC or drive) without '..' or wildcards; BackupSetError names what it is."""
+    try:
+        return check_root(path)
+    except BackupSetError:
+        raise BackupSetError("%s %r is not a UNC path or a drive path" % (what, path)) from None
+
+
 def set_path(root, set_id):
     return "%s\\%s" % (check_root(root), check_set_id(set_id))
 

@@ -172,10 +172,12 @@ def _pool_entry(pool, services_by_identity, site_names):
     fqdn = str(pool.get("Fqdn") or pool.get("Identity")).lower()
     service_ids = _as_list(pool.get("Services"))
     roles = sorted({_role_of(s) for s in service_ids})
-    user_db = None
+    user_db = app_db = None
     for sid in service_ids:
         if _role_of(sid) == "UserServer":
             user_db = (services_by_identity.get(sid.lower()) or {}).get("UserDatabase")
+        if _role_of(sid) == "ApplicationServer":
+            app_db = (services_by_identity.get(sid.lower()) or {}).get("ApplicationDatabase")
     registrar = "Registrar" in roles
     edition = None
     if registrar:
@@ -189,6 +191,7 @@ def _pool_entry(pool, services_by_identity, site_names):
         "front_end": registrar,
         "computers": sorted(str(c).lower() for c in _as_list(pool.get("Computers"))),
         "user_database": _target_of(user_db).lower() if user_db else None,
+        "application_database": _target_of(app_db).lower() if app_db else None,
         "response_group": "ApplicationServer" in roles,
     }
 

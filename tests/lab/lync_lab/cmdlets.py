@@ -40,7 +40,11 @@ def read_zip(data, kind):
 
 
 def topology(state):
-    return model.cms(state)["content"]["topology"]
+    topo = model.cms(state)["content"]["topology"]
+    if topo is None:
+        raise PSError("The Central Management store holds no topology: import a configuration "
+                      "(Import-CsConfiguration) or publish a topology first.", "ObjectNotFound")
+    return topo
 
 
 def _service(state, identity):
@@ -126,3 +130,128 @@ def export_pchat(state, db_instance):
     if mgc is None:
         raise PSError("Cannot open database \"mgc\" on %s." % db_instance)
     return make_zip("persistentchat", db_instance.lower(), mgc["content"])
+
+
+# --- restore side -----------------------------------------------------------------------
+
+def set_store_location(state, server, instance):
+    """Set-CsConfigurationStoreLocation: the AD service control point names the CMS instance."""
+    model.sql_instance(state, server, instance)
+    state["ad"]["scp"] = {"sql_fqdn": server.lower(), "instance": instance}
+
+
+def import_configuration(state, data):
+    """Import-CsConfiguration -FileName: topology, policies and settings into the CMS (a new version)."""
+    doc = read_zip(data, "configuration")["data"]
+    xds = model.cms(state)
+    content = xds["content"]
+    version = max(int(content.get("version") or 0), int(doc["version"])) + 1
+    content.update(topology=doc["topology"], documents=doc["documents"], version=version,
+                   last_update_creation="imported")
+    content.setdefault("replication", {})
+    return version
+
+
+def enable_topology(state):
+    """Enable-CsTopology: the published topology takes effect; file store ACLs are set."""
+    content = model.cms(state)["content"]
+    topo = topology(state)
+    content["enabled"] = True
+    for svc in topo["services"]:
+        if svc["Role"] == "FileStore":
+            host = state["hosts"].get(svc["PoolFqdn"].lower())
+            share = (host or {}).get("shares", {}).get(svc.get("ShareName") or "")
+            if share is None:
+                raise PSError("Enable-CsTopology: the file store %s does not exist; create the share first."
+                              % svc.get("UncPath"), "ObjectNotFound")
+            share["lync_acl"] = True
+
+
+def _front_ends(state, pool):
+    for p in topology(state)["pools"]:
+        if p["Fqdn"].lower() == pool.lower():
+            return [c.lower() for c in p["Computers"]]
+    raise PSError("Pool \"%s\" was not found in the topology." % pool, "ObjectNotFound")
+
+
+def import_user_data(state, pool, data):
+    """Import-CsUserData -PoolFqdn: refuses while a Front End service of the pool runs (stop them all first)."""
+    running = [fe for fe in _front_ends(state, pool)
+               if state["hosts"].get(fe, {}).get("services", {}).get("RTCSRV", {}).get("status") == "Running"]
+    if running:
+        raise PSError("Import-CsUserData: the Front End service runs on %s; stop the Front End services on every "
+                      "server of pool %s before importing user data." % (", ".join(running), pool), "InvalidOperation")
+    doc = read_zip(data, "userdata")
+    if doc["source"] != pool.lower():
+        raise PSError("The file holds user data of %s, not of %s." % (doc["source"], pool), "InvalidData")
+    db = pool_database(state, pool.lower(), "UserServer", "UserDatabase", "rtcxds")
+    db["content"] = doc["data"]
+
+
+def import_lis(state, data):
+    """Import-CsLisConfiguration: E9-1-1 data back into the CMS, pending Publish-CsLisConfiguration."""
+    scp = state["ad"]["scp"]
+    lis = model.sql_instance(state, scp["sql_fqdn"], scp["instance"])["databases"].get("lis")
+    if lis is None:
+        raise PSError("Cannot open database \"lis\".")
+    lis["content"] = dict(read_zip(data, "lis")["data"], pending_publish=True)
+
+
+def publish_lis(state):
+    """Publish-CsLisConfiguration: commit the location database so LIS replicas get it."""
+    scp = state["ad"]["scp"]
+    lis = model.sql_instance(state, scp["sql_fqdn"], scp["instance"])["databases"]["lis"]
+    lis["content"].pop("pending_publish", None)
+
+
+def import_rgs(state, destination, data, overwrite_owner, replace_settings):
+    """Import-CsRgsConfiguration: refuses contact objects owned elsewhere unless -OverwriteOwner."""
+    text = destination[len("service:"):] if destination.lower().startswith("service:") else destination
+    pool = text.partition(":")[2].lower()
+    owner = "service:ApplicationServer:%s" % pool
+    doc = read_zip(data, "rgs")["data"]
+    contacts = state["ad"].setdefault("rgs_contacts", {})
+    taken = [w["uri"] for w in doc["workflows"] if w["uri"] in contacts and not overwrite_owner]
+    if taken:
+        raise PSError("Import-CsRgsConfiguration: the contact objects %s already exist in Active Directory; use "
+                      "-OverwriteOwner to take them over." % ", ".join(taken), "ResourceExists")
+    db = pool_database(state, pool, "ApplicationServer", "ApplicationDatabase", "rgsconfig")
+    settings = doc["settings"] if replace_settings else db["content"]["settings"]
+    db["content"] = dict(doc, owner=owner, settings=settings)
+    for workflow in doc["workflows"]:
+        contacts[workflow["uri"]] = owner
+
+
+def import_pchat(state, db_instance, data):
+    """Import-CsPersistentChatData -DBInstance."""
+    server, dummy, instance = db_instance.partition("\\")
+    mgc = model.sql_instance(state, server, instance)["databases"].get("mgc")
+    if mgc is None:
+        raise PSError("Cannot open database \"mgc\" on %s." % db_instance)
+    mgc["content"] = read_zip(data, "persistentchat")["data"]
+
+
+def set_services(state, fqdn, start, names=None):
+    """Start-/Stop-CsWindowsService: the Lync services of a host (or the named ones)."""
+    record = state["hosts"][fqdn]
+    from . import lyncsetup  # pylint: disable=import-outside-toplevel
+    wanted = [n for n in lyncsetup.lync_services(record) if names is None or n.upper() in {x.upper() for x in names}]
+    if start:
+        roles = lyncsetup.roles_of(state, fqdn)
+        for name in wanted:
+            if name in ("MASTER", "FTA") and roles["cms_pool"] and _other_master(state, fqdn, roles):
+                continue  # one active master per CMS pool
+            record["services"][name]["status"] = "Running"
+    else:
+        for name in wanted:
+            record["services"][name]["status"] = "Stopped"
+    return wanted
+
+
+def _other_master(state, fqdn, roles):
+    for pool in roles["pools"]:
+        for computer in _front_ends(state, pool):
+            other = state["hosts"].get(computer, {})
+            if computer != fqdn and other.get("services", {}).get("MASTER", {}).get("status") == "Running":
+                return True
+    return False

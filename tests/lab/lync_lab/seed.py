@@ -82,6 +82,7 @@ def _db(instance_dir, name, db_content, recovery="SIMPLE"):
     return {"recovery_model": recovery,
             "data_file": "%s\\DATA\\%s.mdf" % (instance_dir, name),
             "log_file": "%s\\DATA\\%s_log.ldf" % (instance_dir, name),
+            "users": ["CONTOSO\\RTCComponentUniversalServices"],
             "content": db_content}
 
 
@@ -108,6 +109,7 @@ def install_lync(record, product, roles, services):
     record["products"] += [{"Name": "%s, %s" % (info["name"], role), "Version": info["version"]} for role in roles]
     record["lync_module"] = info["module"]
     record["install_dir"] = info["install_dir"]
+    record["activated"] = True
     prefix = "Lync Server" if "Lync" in short else "Skype for Business Server"
     for name, display in services.items():
         record["services"][name] = _service(display, product=prefix)
@@ -183,6 +185,18 @@ def _host_dns(hosts):
     return [{"name": rec["hostname"].lower(), "type": "A", "data": rec["ipv4"][0]} for rec in hosts.values()]
 
 
+def _rgs_contacts(pool):
+    return {w["uri"]: "service:ApplicationServer:%s" % pool for w in content.rgs_store(pool)["workflows"]}
+
+
+def media(hosts, files):
+    """The Lync installation media on the domain controller's share: \\\\dc01.contoso.local\\Media\\Lync."""
+    dc01 = "dc01.%s" % DOMAIN
+    hosts[dc01]["shares"]["Media"] = {"path": "D:\\Media"}
+    hosts[dc01]["disks"]["D"] = {"size_bytes": 100 * 2 ** 30, "free_bytes": 80 * 2 ** 30}
+    files[(dc01, "D:\\Media\\Lync\\Setup\\amd64\\Setup.exe")] = b"MZ lab Lync Setup.exe"
+
+
 def _ad(hosts, scp_fqdn, instance):
     computers = {}
     for index, (fqdn, rec) in enumerate(sorted(hosts.items())):
@@ -197,7 +211,7 @@ def _ad(hosts, scp_fqdn, instance):
 
 
 def _cms_content(topology, replicas):
-    return {"version": 42, "last_update_creation": "2026-11-20T01:00:00Z", "topology": topology,
+    return {"version": 42, "last_update_creation": "2026-11-20T01:00:00Z", "topology": topology, "enabled": True,
             "documents": content.cms_documents(),
             "replication": {fqdn: {"version": 42, "last_status_report": "2026-11-24T01:00:00Z"} for fqdn in replicas}}
 
@@ -238,7 +252,7 @@ def build_standard(product="lync2013"):
         "rtcab": {"entries": len(users)}, "rgsconfig": content.rgs_store(se),
         "rgsdyn": {"signed_in_agents": 2}, "cpsdyn": {"parked": 0},
     })
-    hosts[se]["shares"] = {"LyncShare": {"path": "C:\\LyncShare"}}
+    hosts[se]["shares"] = {"LyncShare": {"path": "C:\\LyncShare", "lync_acl": True}}
     hosts["backup01.%s" % DOMAIN]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"}}
     hosts["backup01.%s" % DOMAIN]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(se, ["10.0.0.10"])
@@ -246,8 +260,9 @@ def build_standard(product="lync2013"):
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(se, "C:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(se, conferences, with_pchat=False).items()}
+    media(hosts, files)
     state = {"lab": {"topology": "standard", "product": product, "fault_counts": {}},
-             "ad": _ad(hosts, se, "rtc"), "hosts": hosts}
+             "ad": dict(_ad(hosts, se, "rtc"), rgs_contacts=_rgs_contacts(se)), "hosts": hosts}
     return state, files
 
 
@@ -327,7 +342,7 @@ def build_enterprise(product="lync2013"):
         "mgccomp": {"queue": []},
     })
     hosts[mon]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
-    hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare"}}
+    hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare", "lync_acl": True}}
     hosts[fs]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
     hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"}}
     hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
@@ -337,8 +352,9 @@ def build_enterprise(product="lync2013"):
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(fs, "D:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(fs, conferences, with_pchat=True).items()}
+    media(hosts, files)
     state = {"lab": {"topology": "enterprise", "product": product, "fault_counts": {}},
-             "ad": _ad(hosts, be, "rtc"), "hosts": hosts}
+             "ad": dict(_ad(hosts, be, "rtc"), rgs_contacts=_rgs_contacts(pool)), "hosts": hosts}
     return state, files
 
 
@@ -357,6 +373,8 @@ def seed(topology, dest, product="lync2013"):
     for fqdn, host in state["hosts"].items():
         for share in host.get("shares", {}).values():
             paths.resolve(lab, state, fqdn, share["path"]).mkdir(parents=True, exist_ok=True)
+        if host.get("install_dir"):
+            files[(fqdn, "%s\\Deployment\\Bootstrapper.exe" % host["install_dir"])] = b"MZ lab Bootstrapper.exe"
     for (fqdn, winpath), data in files.items():
         target = paths.resolve(lab, state, fqdn, winpath)
         target.parent.mkdir(parents=True, exist_ok=True)

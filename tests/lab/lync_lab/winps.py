@@ -11,7 +11,7 @@ import pathlib
 import time
 
 from . import faults as faultlib
-from . import psparse
+from . import psparse, replication
 from .context import Context
 from .errors import PSError
 from .state import Lab
@@ -88,6 +88,7 @@ def run(params, check_mode, state_path, host, fault_list):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
             ctx = Context(lab, state, host, check_mode, fault_list, name)
             value = twin.run(ctx, bound)
+            replication.replicate(state)
             if fault and fault["kind"] == "malformed":
                 value = "lab fault: malformed result"
             result.update(changed=ctx.changed, warning=ctx.warnings,

@@ -1,0 +1,26 @@
+# lync-payload: lync_database_install
+# Install-CsDatabase as Topology Builder does it: the Central Management store database
+# (-CentralManagementDatabase, on the CMS host's instance) or every database the topology
+# puts on a SQL Server (-ConfiguredDatabases), with their ACLs. -Clean drops and recreates.
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string]$Mode,
+    [Parameter(Mandatory = $true)][string]$SqlServerFqdn,
+    [string]$SqlInstanceName = '',
+    [switch]$Clean,
+    [switch]$UseDefaultSqlPaths
+)
+$ErrorActionPreference = 'Stop'
+
+$lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
+if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
+Import-Module $lyncModule
+
+if ($Mode -eq 'cms') {
+    Install-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -SqlInstanceName $SqlInstanceName -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+}
+elseif ($Mode -eq 'configured') {
+    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+}
+else { throw "unknown mode: $Mode" }
+$Ansible.Result = @{ Mode = $Mode; SqlServerFqdn = $SqlServerFqdn }

@@ -1,0 +1,49 @@
+# lync-payload: lync_deploy_status
+# What the Deployment Wizard has done on this server: core components and shell, the
+# local configuration store, installed components, Lync services, the certificates
+# assigned to Lync usages, recovery markers, and whether Windows waits for a reboot.
+# Read-only; needs no Lync shell (it reports whether there is one).
+[CmdletBinding(SupportsShouldProcess)]
+param(
+    [string]$InstallDir = ''
+)
+$ErrorActionPreference = 'Stop'
+$Ansible.Changed = $false
+
+$uninstallKeys = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*',
+    'HKLM:\SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall\*'
+$products = @(Get-ItemProperty -Path $uninstallKeys -ErrorAction SilentlyContinue |
+    Where-Object { $_.DisplayName -match '(Lync Server|Skype for Business Server)' } |
+    ForEach-Object { @{ Name = [string]$_.DisplayName; Version = [string]$_.DisplayVersion } })
+$instanceKey = 'HKLM:\SOFTWARE\Microsoft\Microsoft SQL Server\Instance Names\SQL'
+$instances = if (Test-Path -LiteralPath $instanceKey) { @((Get-Item -LiteralPath $instanceKey).Property) } else { @() }
+$services = @(Get-CimInstance -ClassName Win32_Service | Where-Object {
+        $_.DisplayName -match '^(Lync Server|Skype for Business Server) ' } | ForEach-Object {
+    @{ Name = [string]$_.Name; Status = [string]$_.State }
+})
+$bootstrapper = if ($InstallDir) { Join-Path -Path $InstallDir -ChildPath 'Deployment\Bootstrapper.exe' } else { '' }
+$module = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
+$assigned = @()
+if ($module) {
+    Import-Module $module
+    $assigned = @(Get-CsCertificate -ErrorAction SilentlyContinue | ForEach-Object {
+        @{ Use = [string]$_.Use; Thumbprint = ([string]$_.Thumbprint).ToUpperInvariant() }
+    })
+}
+$markerFolder = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\recovery'
+$markers = if (Test-Path -LiteralPath $markerFolder) { @(Get-ChildItem -LiteralPath $markerFolder -Filter '*.json' |
+        ForEach-Object { $_.BaseName }) } else { @() }
+$rebootKeys = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending',
+    'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
+$pendingRename = (Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -Name 'PendingFileRenameOperations' -ErrorAction SilentlyContinue)
+
+$Ansible.Result = @{
+    LyncModule = if ($module) { [string]$module.Name } else { $null }
+    Products = $products
+    SqlInstances = @($instances | ForEach-Object { [string]$_ })
+    Services = $services
+    BootstrapperExists = [bool]($bootstrapper -and (Test-Path -LiteralPath $bootstrapper))
+    Certificates = $assigned
+    Markers = $markers
+    RebootPending = [bool](@($rebootKeys | Where-Object { Test-Path -LiteralPath $_ }).Count -gt 0 -or $pendingRename)
+}

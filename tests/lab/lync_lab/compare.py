@@ -1,0 +1,92 @@
+"""Compare a recovered lab with its state before the disaster.
+
+Nothing may differ except what Microsoft says is transient or rebuilt (domain brief 1.4,
+4.2, 4.3), and what only measures time or space:
+  * the transient databases rtcab, rgsdyn, cpsdyn, mgccomp (recreated empty; the Address
+    Book is regenerated from AD DS);
+  * the local stores RTCLOCAL and LYNCLOCAL (rebuilt by Deployment Wizard steps 1-2) beyond
+    their existence;
+  * the CMS's internal version counter, its last update time and the replicas' status
+    reports (the configuration and topology themselves must be equal);
+  * Meeting.Active files (locked files of meetings in progress; never copied);
+  * free disk space, recovery markers, temporary files, and the backup server's share.
+"""
+
+import copy
+import hashlib
+
+TRANSIENT_DATABASES = ("rtcab", "rgsdyn", "cpsdyn", "mgccomp")
+LOCAL_STORES = ("RTCLOCAL", "LYNCLOCAL")
+IGNORED_FILE_PARTS = ("/ProgramData/lync.server/", "/Windows/Temp/")
+
+
+def _host_view(host):
+    view = copy.deepcopy(host)
+    for disk in view.get("disks", {}).values():
+        disk.pop("free_bytes", None)
+    view.pop("reboot_pending", None)
+    for name, instance in view.get("sql", {}).items():
+        if name.upper() in LOCAL_STORES:
+            instance["databases"] = sorted(instance.get("databases", {}))
+            continue
+        for db_name, db in instance.get("databases", {}).items():
+            if db_name in TRANSIENT_DATABASES:
+                db.pop("content", None)
+            if db_name == "xds" and isinstance(db.get("content"), dict):
+                content = db["content"]
+                for key in ("version", "last_update_creation", "replication"):
+                    content.pop(key, None)
+    view["products"] = sorted(view.get("products", []), key=lambda p: p["Name"])
+    view["certificates"] = sorted(view.get("certificates", []), key=lambda c: c["thumbprint"])
+    return view
+
+
+def state_view(state, skip_hosts=()):
+    """The part of a lab state a recovery must bring back exactly."""
+    view = {"ad": copy.deepcopy(state["ad"]), "hosts": {}}
+    for fqdn, host in state["hosts"].items():
+        if fqdn not in skip_hosts:
+            view["hosts"][fqdn] = _host_view(host)
+    return view
+
+
+def files_view(lab, skip_hosts=()):
+    """{host/drive/path: sha256} of every file that must come back, Meeting.Active and scratch excluded."""
+    found = {}
+    for path in sorted(p for p in lab.fs_root.rglob("*") if p.is_file()):
+        rel = path.relative_to(lab.fs_root).as_posix()
+        if rel.split("/", 1)[0] in skip_hosts or path.name == "Meeting.Active":
+            continue
+        if any(part in "/" + rel for part in IGNORED_FILE_PARTS):
+            continue
+        found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def differences(before, after, prefix=""):
+    """Readable differences between two nested structures (empty when equal)."""
+    found = []
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in sorted(set(before) | set(after), key=str):
+            if key not in after:
+                found.append("%s%s: missing after recovery" % (prefix, key))
+            elif key not in before:
+                found.append("%s%s: new after recovery" % (prefix, key))
+            else:
+                found += differences(before[key], after[key], "%s%s." % (prefix, key))
+    elif before != after:
+        found.append("%s: %r -> %r" % (prefix.rstrip("."), _short(before), _short(after)))
+    return found
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 160 else text[:157] + "..."
+
+
+def compare(before_state, before_files, lab, skip_hosts=()):
+    """All differences between the lab now and its state and files before the disaster."""
+    after_state = lab.load()
+    found = differences(state_view(before_state, skip_hosts), state_view(after_state, skip_hosts))
+    found += differences(before_files, files_view(lab, skip_hosts), "file ")
+    return found

@@ -1,0 +1,24 @@
+"""Twin of lync_database_install.ps1."""
+
+from .. import databases, model
+from ..errors import PSError
+
+PARAMETERS = {
+    "Mode": {"kind": "string", "mandatory": True},
+    "SqlServerFqdn": {"kind": "string", "mandatory": True},
+    "SqlInstanceName": {"kind": "string", "mandatory": False, "default": ""},
+    "Clean": {"kind": "switch", "mandatory": False},
+    "UseDefaultSqlPaths": {"kind": "switch", "mandatory": False},
+}
+
+
+def run(ctx, params):
+    model.require_lync_shell(ctx.record)
+    server = params["SqlServerFqdn"].lower()
+    if params["Mode"] == "cms":
+        databases.install_cms(ctx.state, server, params.get("SqlInstanceName", ""), bool(params.get("Clean")))
+    elif params["Mode"] == "configured":
+        databases.install_configured(ctx.state, server, clean=bool(params.get("Clean")))
+    else:
+        raise PSError("unknown mode: %s" % params["Mode"])
+    return {"Mode": params["Mode"], "SqlServerFqdn": server}

@@ -1,0 +1,28 @@
+"""Twin of lync_database_status.ps1."""
+
+from .. import databases, model
+from ..errors import PSError
+
+PARAMETERS = {
+    "Mode": {"kind": "string", "mandatory": True},
+    "SqlServerFqdn": {"kind": "string", "mandatory": True},
+    "SqlInstanceName": {"kind": "string", "mandatory": False, "default": ""},
+}
+
+
+def run(ctx, params):
+    model.require_lync_shell(ctx.record)
+    ctx.changed = False
+    server = params["SqlServerFqdn"].lower()
+    if params["Mode"] == "cms":
+        try:
+            present = model.sql_instance(ctx.state, server, params.get("SqlInstanceName"))["databases"]
+        except PSError:
+            present = {}
+        found = [{"SqlServerFqdn": server, "SqlInstanceName": params.get("SqlInstanceName", ""), "DatabaseName": name,
+                  "Succeed": name in present} for name in ("xds", "lis")]
+    elif params["Mode"] == "configured":
+        found = databases.test_databases(ctx.state, server)
+    else:
+        raise PSError("unknown mode: %s" % params["Mode"])
+    return {"Databases": found}

@@ -1,0 +1,26 @@
+"""Twin of lync_deploy_status.ps1."""
+
+from .. import fsops, lyncsetup
+from ._markers import MARKER_FOLDER
+
+PARAMETERS = {"InstallDir": {"kind": "string", "mandatory": False, "default": ""}}
+
+
+def run(ctx, params):
+    ctx.changed = False
+    record = ctx.record
+    markers = [rel[:-5] for rel, dummy, dummy2 in (fsops.listing(ctx, MARKER_FOLDER) or []) if rel.endswith(".json")]
+    assigned = []
+    if record.get("lync_module"):
+        assigned = [{"Use": use, "Thumbprint": cert["thumbprint"].upper()}
+                    for cert in record.get("certificates", []) for use in cert.get("usages", [])]
+    return {
+        "LyncModule": record.get("lync_module"),
+        "Products": [dict(p) for p in record.get("products", []) if "Server" in p["Name"]],
+        "SqlInstances": sorted(record.get("sql", {})),
+        "Services": [{"Name": n, "Status": record["services"][n]["status"]} for n in lyncsetup.lync_services(record)],
+        "BootstrapperExists": bool(params.get("InstallDir")) and lyncsetup.has_core(record),
+        "Certificates": assigned,
+        "Markers": markers,
+        "RebootPending": bool(record.get("reboot_pending")),
+    }

@@ -1,0 +1,167 @@
+"""The recovery plan follows Microsoft's order for every kind of server (domain brief, section 4)."""
+
+import json
+
+import pytest
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, facts
+from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan as rp
+
+from lync_lab import seed
+from lync_lab.context import Context
+from lync_lab.twins import lync_host_probe, lync_topology_probe
+
+SET_ID = "lync-20261124T020000Z-abcdef"
+SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\" + SET_ID
+OPTIONS = {"media": "\\\\dc01.contoso.local\\Media\\Lync"}
+
+
+def lab_manifest(topology, failed=()):
+    """A manifest as the backup would write it for a lab topology (every item ok unless listed in failed)."""
+    state, _files = seed.BUILDERS[topology]()
+
+    def ctx(host):
+        return Context(None, state, host, False, [], "test")
+    front_end = next(f for f, h in state["hosts"].items() if h["lync_module"] and "LYNCLOCAL" in h["sql"])
+    deployment = facts.deployment_facts(lync_topology_probe.run(ctx(front_end), {}))
+    hosts = {f: facts.host_facts(lync_host_probe.run(ctx(f), {})) for f in state["hosts"]}
+    plan = backup_plan.plan(deployment, hosts)
+    results = []
+    for item in plan:
+        if item["kind"] == "identity":
+            continue
+        details = {}
+        if item["kind"] == "certificates":
+            details = {"certificates": [{"thumbprint": c["thumbprint"], "usages": c["usages"]}
+                                        for c in state["hosts"][item["scope"]]["certificates"]]}
+        results.append({"id": item["id"], "status": "failed" if item["id"] in failed else "ok", "error": None,
+                        "files": [{"path": p.rstrip("/") + ("/x" if p.endswith("/") else ""), "bytes": 1, "sha256": "A"}
+                                  for p in item["paths"]], "details": details, "started": "t", "finished": "t"})
+    manifest = backup_plan.manifest(plan, results, SET_ID, deployment, hosts, "t0", "t1", "0.1.0")["manifest"]
+    return manifest, hosts
+
+
+def stages(planned, host=None):
+    return [(s["stage"], s["runs_on"]) for s in planned["steps"] if host is None or s["marker_host"] == host]
+
+
+def test_standard_edition_server_hosting_the_cms():
+    manifest, hosts = lab_manifest("standard")
+    planned = rp.plan(manifest, SET_PATH, ["lyncse01.contoso.local"], hosts, OPTIONS)
+    se = "lyncse01.contoso.local"
+    assert [s for s, _ in stages(planned)] == ["filestore", "core", "cms_database", "cms_import", "local_store",
+                                               "components", "certificates", "services", "userdata", "lis", "rgs"]
+    assert all(host == se for _, host in stages(planned))
+    cms = next(s for s in planned["steps"] if s["stage"] == "cms_database")
+    assert cms["args"] == {"sql_fqdn": se, "sql_instance": "rtc", "sql_express": True}
+    assert next(s for s in planned["steps"] if s["stage"] == "components")["args"]["collocated_databases"] is True
+
+
+def test_enterprise_back_end_hosting_the_cms_is_restored_from_a_surviving_front_end():
+    manifest, hosts = lab_manifest("enterprise")
+    planned = rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, OPTIONS)
+    assert stages(planned) == [("cms_database", "fe01.contoso.local"), ("cms_import", "fe01.contoso.local"),
+                               ("databases", "fe01.contoso.local"), ("userdata", "fe01.contoso.local"),
+                               ("lis", "fe01.contoso.local"), ("rgs", "fe01.contoso.local")]
+    userdata = next(s for s in planned["steps"] if s["stage"] == "userdata")
+    assert userdata["args"]["front_ends"] == ["fe01.contoso.local", "fe02.contoso.local"]
+    assert userdata["args"]["file"] == SET_PATH + "\\pools\\pool01.contoso.local\\userdata.zip"
+    assert next(s for s in planned["steps"] if s["stage"] == "cms_database")["args"]["sql_express"] is False
+
+
+def test_member_server_gets_the_deployment_wizard_only():
+    manifest, hosts = lab_manifest("enterprise")
+    planned = rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, OPTIONS)
+    assert [s for s, _ in stages(planned)] == ["core", "local_store", "components", "certificates", "services"]
+    certs = next(s for s in planned["steps"] if s["stage"] == "certificates")["args"]["certificates"]
+    assert certs and all("OAuthTokenIssuer" not in c["types"] for c in certs)
+
+
+def test_monitoring_archiving_and_persistent_chat_store():
+    manifest, hosts = lab_manifest("enterprise")
+    planned = rp.plan(manifest, SET_PATH, ["sqlmon01.contoso.local"], hosts, OPTIONS)
+    assert [s for s, _ in stages(planned)] == ["databases", "sql", "sql"]
+    restored = {s["label"]: sorted(s["args"]["files"]) for s in planned["steps"] if s["stage"] == "sql"}
+    assert restored == {"sqlmon01.contoso.local\\pchat": ["mgc"],
+                        "sqlmon01.contoso.local\\rtc": ["LcsCDR", "LcsLog", "QoEMetrics"]}
+    exported = rp.plan(manifest, SET_PATH, ["sqlmon01.contoso.local"], hosts, dict(OPTIONS, persistent_chat="export"))
+    assert [s for s, _ in stages(exported)] == ["databases", "sql", "pchat_import"]
+
+
+def test_file_server_gets_its_share_back_and_its_acls():
+    manifest, hosts = lab_manifest("enterprise")
+    planned = rp.plan(manifest, SET_PATH, ["fs01.contoso.local"], hosts, OPTIONS)
+    assert stages(planned) == [("filestore", "fs01.contoso.local"), ("topology_acl", "fe01.contoso.local")]
+    copy = planned["steps"][0]["args"]
+    assert copy == {"src": SET_PATH + "\\filestores\\fs01.contoso.local_lyncshare", "dest": "D:\\LyncShare",
+                    "share": "LyncShare"}
+
+
+def test_whole_site_restores_the_cms_host_first_then_back_ends_then_front_ends():
+    manifest, hosts = lab_manifest("enterprise")
+    everything = sorted({c for p in manifest["topology"]["pools"] for c in p["computers"]})
+    planned = rp.plan(manifest, SET_PATH, everything, hosts, OPTIONS)
+    order = [s["stage"] for s in planned["steps"]]
+    assert order.index("core") < order.index("cms_database") < order.index("cms_import") < order.index("databases")
+    assert order.index("databases") < order.index("local_store") < order.index("services") < order.index("userdata")
+    assert order[-1] != "topology_acl"  # the CMS import enables the topology already
+    cms = next(s for s in planned["steps"] if s["stage"] == "cms_database")
+    assert cms["runs_on"] == "fe01.contoso.local" and cms["marker_host"] == "sqlbe01.contoso.local"
+
+
+def test_markers_of_this_set_make_steps_done_and_force_reruns_them():
+    manifest, hosts = lab_manifest("enterprise")
+    planned = rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, OPTIONS)
+    mark = {"Stage": "core", "Text": json.dumps({"set_id": SET_ID})}
+    other_set = {"Stage": "local_store", "Text": json.dumps({"set_id": "lync-20261101T020000Z-000000"})}
+    rp.apply_markers(planned, {"fe02.contoso.local": [mark, other_set]}, SET_ID)
+    assert [s["done"] for s in planned["steps"]] == [True, False, False, False, False]
+    rp.apply_markers(planned, {"fe02.contoso.local": [mark]}, SET_ID, force=["core"])
+    assert planned["steps"][0]["done"] is False and planned["steps"][0]["forced"] is True
+    with pytest.raises(rp.RecoveryPlanError, match="unknown stages to force: cores"):
+        rp.apply_markers(planned, {}, SET_ID, force=["cores"])
+
+
+def test_step_2_is_refused_after_data_came_back_on_a_standard_edition_server():
+    manifest, hosts = lab_manifest("standard")
+    planned = rp.plan(manifest, SET_PATH, ["lyncse01.contoso.local"], hosts, OPTIONS)
+    markers = {"lyncse01.contoso.local": [{"Stage": "userdata_lyncse01_contoso_local",
+                                           "Text": json.dumps({"set_id": SET_ID})}]}
+    rp.apply_markers(planned, markers, SET_ID, force=["components"])
+    problems = rp.refuse_components_after_data(planned, markers, rp.collocated_servers(manifest["topology"]))
+    assert problems and "refusing Deployment Wizard step 2 on lyncse01.contoso.local" in problems[0]
+
+
+@pytest.mark.parametrize("targets, message", [
+    (["dc01.contoso.local"], "not servers of the backed-up topology: dc01.contoso.local"),
+])
+def test_targets_must_be_servers_of_the_topology(targets, message):
+    manifest, hosts = lab_manifest("enterprise")
+    with pytest.raises(rp.RecoveryPlanError, match=message):
+        rp.plan(manifest, SET_PATH, targets, hosts, OPTIONS)
+
+
+def test_targets_must_be_in_the_play_and_the_media_named():
+    manifest, hosts = lab_manifest("enterprise")
+    without = {k: v for k, v in hosts.items() if k != "fe02.contoso.local"}
+    with pytest.raises(rp.RecoveryPlanError, match="missing from the play: fe02.contoso.local"):
+        rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], without, OPTIONS)
+    with pytest.raises(rp.RecoveryPlanError, match="lync_media_path"):
+        rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, {})
+
+
+def test_a_failed_item_is_not_used_unless_allowed():
+    manifest, hosts = lab_manifest("enterprise", failed=("userdata:pool01.contoso.local",))
+    with pytest.raises(rp.RecoveryPlanError, match="no usable item userdata:pool01.contoso.local"):
+        rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, OPTIONS)
+    allowed = [i["id"] for i in manifest["items"]]
+    planned = rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, dict(OPTIONS, items=allowed))
+    assert "userdata" in [s["stage"] for s in planned["steps"]]
+
+
+def test_plan_lines_say_what_runs_where_and_why():
+    manifest, hosts = lab_manifest("enterprise")
+    planned = rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, OPTIONS)
+    lines = rp.plan_lines(planned)
+    assert lines[0].startswith(" 1. cms_database  sqlbe01.contoso.local")
+    assert "on fe01.contoso.local" in lines[0] and "[to do]" in lines[0] and "4.4 step 6" in lines[0]
