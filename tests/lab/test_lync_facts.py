@@ -105,6 +105,8 @@ def test_stale_replica_is_reported(make_lab, run_playbook):
         xds["version"] += 1
         xds["replication"]["fe01.contoso.local"]["version"] = xds["version"]
         xds["replication"]["fe02.contoso.local"]["version"] = xds["version"]
+        # A stopped Replica Replicator Agent is what leaves a real replica behind.
+        state["hosts"]["pc01.contoso.local"]["services"]["REPLICA"]["status"] = "Stopped"
     run = run_playbook(lab, PLAYBOOK, extra_vars={"target": "fe01.contoso.local"})
     repl = facts_of(run, "fe01.contoso.local")["lync_deployment"]["cms"]["replication"]
     assert repl["up_to_date"] is False and repl["stale_replicas"] == ["pc01.contoso.local"]
