@@ -54,7 +54,7 @@ class ActionModule(LyncAction):
             text = str(exc)
             if "LYNC_BACKUP_LOCKED" in text or "already exists" in text:
                 raise AnsibleActionFail("lync_backup_set: another backup is running against %s; refusing to start a "
-                                        "second one (%s)" % (root, text.split("LYNC_BACKUP_LOCKED: ")[-1])) from None
+                                        "second one (%s)" % (root, text.rsplit("LYNC_BACKUP_LOCKED: ", maxsplit=1)[-1])) from None
             if "LYNC_ROOT_MISSING" in text:
                 raise AnsibleActionFail("lync_backup_set: the backup root %s does not exist or %s cannot reach it"
                                         % (root, self.host)) from None

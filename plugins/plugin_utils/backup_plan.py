@@ -221,8 +221,8 @@ def report(doc, path):
     """report.txt: the set at a glance, one line per item, then every error."""
     counts = summary(doc)
     lines = ["lync.server backup %s" % doc["set_id"],
-             "Status:   %s (%d items ok, %d failed, %s)" % (doc["status"].upper(), counts["items_ok"],
-                                                             counts["items_failed"], _size(counts["bytes"])),
+             "Status:   %s (%d items ok, %d failed, %s)"
+             % (doc["status"].upper(), counts["items_ok"], counts["items_failed"], _size(counts["bytes"])),
              "Location: %s" % path,
              "Started:  %s   Finished: %s" % (doc["started"], doc["finished"]),
              "Lync:     %s, build %s" % (doc["lync"]["product"], doc["lync"]["version"]),
