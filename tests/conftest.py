@@ -44,7 +44,8 @@ class Run:
 
     def results(self, task=None, host=None):
         return [r for r in self.records
-                if (task is None or r["task"] == task) and (host is None or r["host"] == host)]
+                if (task is None or r["task"] == task or r["task"].endswith(" : " + task))
+                and (host is None or r["host"] == host)]
 
     def result(self, task, host):
         found = self.results(task, host)
@@ -85,3 +86,47 @@ def run_playbook(tmp_path):
         records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
         return Run(proc, records)
     return run
+
+
+WINDOWS_COLLECTIONS = ("ansible.windows", "community.windows", "microsoft.ad")
+
+
+@pytest.fixture(scope="session")
+def checkout_files():
+    """checkout_files(*folders) -> the files git would commit (tracked, or new and not ignored), relative to ROOT."""
+    def files(*folders):
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"] + list(folders),
+                             cwd=str(ROOT), capture_output=True, text=True, check=True).stdout
+        return {name for name in out.split("\0") if name and (ROOT / name).is_file()}
+    return files
+
+
+class BuiltCollection:
+    """This checkout as users get it: the tarball and an offline install of it."""
+
+    def __init__(self, tarball, path):
+        self.tarball = tarball          # lync-server-<version>.tar.gz
+        self.path = path                # collections dir holding lync.server and the Windows collections
+        self.root = path / "ansible_collections" / "lync" / "server"
+
+
+@pytest.fixture(scope="session")
+def built_collection(tmp_path_factory):
+    """`ansible-galaxy collection build` of the checkout, installed offline into an empty folder.
+
+    The Windows collections are installed from the folders tools/windows_collections.py
+    extracted, so galaxy.yml's dependencies are resolved for real (Galaxy is unreachable).
+    """
+    work = tmp_path_factory.mktemp("built")
+    galaxy = str(pathlib.Path(sys.executable).parent / "ansible-galaxy")
+
+    def collection(*args):
+        proc = subprocess.run([galaxy, "collection"] + list(args), capture_output=True, text=True, check=False,
+                              env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(work / "installed")))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    collection("build", "--output-path", str(work / "dist"), str(ROOT))
+    tarball = next((work / "dist").glob("lync-server-*.tar.gz"))
+    sources = [str(COLLECTIONS / "ansible_collections" / name.replace(".", "/")) for name in WINDOWS_COLLECTIONS]
+    collection("install", "--offline", "-p", str(work / "installed"), str(tarball), *sources)
+    return BuiltCollection(tarball, work / "installed")

@@ -7,7 +7,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv"
 req="$root/requirements/dev.txt"
 py=$(command -v python3.11 || command -v python3)
-want=$(sha256sum < "$req" | cut -d' ' -f1)
+# dev.txt includes test.txt (-r), so a change to either reinstalls.
+want=$(cat "$req" "$root/requirements/test.txt" | sha256sum | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements.sha" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing pinned toolchain into .venv" >&2
   "$py" -m venv "$venv"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 
@@ -66,9 +67,11 @@ class ActionModule(LyncAction):
                                % (params["lock_max_age"], out["lock_taken_over"])]
         return out
 
-    def _write(self, path, relative, content):
-        return self.payload("lync_backup_set_write_file",
-                            {"SetPath": path, "RelativePath": relative, "Content": content}).value
+    def _write(self, path, files):
+        """Write [(relative path, text, expected sha256 or None)] in order; {relative path: written entry}."""
+        value = self.payload("lync_backup_set_write_files", {"SetPath": path, "Files": [
+            {"Path": rel, "Content": text, "Sha256": sha or ""} for rel, text, sha in files]}).value
+        return {f["Path"]: {"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]} for f in value["Files"]}
 
     def _closed(self, root, params):
         manifest = json.loads(json.dumps(params["manifest"]))
@@ -78,31 +81,33 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_backup_set: the manifest is for %r, not %s" % (manifest.get("set_id"), set_id))
         files = {rel: (c if isinstance(c, str) else bs.document_text(c)) for rel, c in params["files"].items()}
         for rel in files:
-            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or rel == "manifest.json":
+            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or rel in ("manifest.json", "report.txt"):
                 raise AnsibleActionFail("lync_backup_set: %r is not a file the set may hold" % rel)
-        if params["report"] is not None:
-            files["report.txt"] = params["report"]
         try:
             bs.validate_manifest(manifest)
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_backup_set: refusing to write an invalid manifest: %s" % exc) from None
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
+        # Documents first (each checked against the hash the manifest expects), the manifest last.
         listed = {f["path"]: f for item in manifest["items"] for f in item["files"]}
-        written = {rel: self._write(path, rel, content) for rel, content in sorted(files.items())}
-        for rel, done in written.items():
-            expected = listed.get(rel)
-            if expected and str(expected.get("sha256")).upper() != str(done["Sha256"]).upper():
-                raise AnsibleActionFail("lync_backup_set: %s on the share does not match what was written (SHA-256 %s, "
-                                        "expected %s); the set stays without a manifest" % (rel, done["Sha256"],
-                                                                                            expected.get("sha256")))
-        if "report.txt" in written:
-            manifest["report"] = {"path": "report.txt", "bytes": written["report.txt"]["Bytes"],
-                                  "sha256": written["report.txt"]["Sha256"]}
-        final = self._write(path, "manifest.json", bs.document_text(manifest))
+        ordered = [(rel, text, listed.get(rel, {}).get("sha256")) for rel, text in sorted(files.items())]
+        if params["report"] is not None:
+            data = params["report"].encode("utf-8")
+            manifest["report"] = {"path": "report.txt", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+            ordered.append(("report.txt", params["report"], manifest["report"]["sha256"]))
+        ordered.append(("manifest.json", bs.document_text(manifest), None))
+        try:
+            written = self._write(path, ordered)
+        except AnsibleActionFail as exc:
+            if "LYNC_WRITE_MISMATCH" in str(exc):
+                raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
+                                        % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
+            raise
+        final = written["manifest.json"]
         released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
         return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
-                "manifest_sha256": final["Sha256"], "lock_released": released, "files": sorted(written)}
+                "manifest_sha256": final["sha256"], "lock_released": released, "files": sorted(written)}
 
     def _unlocked(self, root, params):
         if self.check_mode:

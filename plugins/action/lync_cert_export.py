@@ -51,10 +51,10 @@ class ActionModule(LyncAction):
                 files.append({"path": rel, "bytes": int(cert["Bytes"]), "sha256": cert["Sha256"]})
             if cert["Error"]:
                 problems.append(cert["Error"])
-        listing = self.payload("lync_backup_set_write_file", {
-            "SetPath": set_path, "RelativePath": "%s/certificates.json" % folder,
-            "Content": bs.document_text(described)}).value
-        files.append({"path": "%s/certificates.json" % folder, "bytes": listing["Bytes"], "sha256": listing["Sha256"]})
+        document = bs.document_entry("%s/certificates.json" % folder, described)
+        self.payload("lync_backup_set_write_files", {"SetPath": set_path, "Files": [
+            {"Path": document["path"], "Content": bs.document_text(described), "Sha256": document["sha256"]}]})
+        files.append(document)
         result = {"changed": True, "files": files, "details": {"certificates": described}}
         if problems:
             result.update(failed=True, msg="lync_cert_export on %s: %s" % (host, "; ".join(problems)))

@@ -41,7 +41,7 @@ class ActionModule(LyncAction):
             if kind in ("userdata", "rgs"):
                 pool = bs.check_fqdn(params["pool_fqdn"], "pool_fqdn")
             else:
-                server_text, _sep, instance_text = params["db_instance"].partition("\\")
+                server_text, dummy, instance_text = params["db_instance"].partition("\\")
                 server = bs.check_fqdn(server_text, "db_instance server")
                 instance = bs.check_instance(instance_text)
         except bs.BackupSetError as exc:

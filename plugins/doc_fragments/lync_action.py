@@ -8,6 +8,30 @@ class ModuleDocFragment:
 
     DOCUMENTATION = r"""
 options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+  action_group:
+    description: Action is part of action_group(s), for convenient setting of module_defaults.
+    support: N/A
+    membership: [lync.server.lync]
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: none
+  bypass_host_loop:
+    description: Forces a 'global' task that does not execute per host.
+    support: none
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: windows
 requirements:
   - ansible.windows (the payloads run through M(ansible.windows.win_powershell)).
   - PowerShell 3.0 or newer on the Windows host.

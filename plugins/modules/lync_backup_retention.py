@@ -42,26 +42,12 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Reports the sets it would remove and removes nothing.
   diff_mode:
     support: full
-  platform:
-    platforms: windows
 seealso:
   - module: lync.server.lync_backup_set
 author:

@@ -50,26 +50,10 @@ options:
     description: The text of C(report.txt).
     type: str
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: V(opened) returns the set it would create; nothing is written or locked.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
 notes:
   - A lock younger than O(lock_max_age) makes V(opened) fail, because another backup is running against
     this root.

@@ -35,26 +35,10 @@ options:
     description: A folder inside O(set_id) whose files to list with their SHA-256.
     type: str
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Read-only; runs in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
 seealso:
   - module: lync.server.lync_backup_set
 author:

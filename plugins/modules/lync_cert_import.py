@@ -51,26 +51,10 @@ options:
     default: auto
     choices: [auto, always, never]
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Reads the store and reports what it would import and assign.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
 notes:
   - The set is on a share of another server, so run the task with network credentials
     (C(become_method=ansible.builtin.runas), C(become_flags=logon_type=new_credentials logon_flags=netcredentials_only)).

@@ -36,27 +36,11 @@ options:
     type: str
     default: ""
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.backup_set
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
-    details: Reports what it would do and changes nothing.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
+    details: Returns the files it would write (C(planned)) and contacts no host.
 seealso:
   - module: lync.server.lync_backup_set
 author:

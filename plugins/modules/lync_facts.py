@@ -36,29 +36,13 @@ options:
     choices: [all, host, topology]
     default: [all]
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
   - ansible.builtin.action_common_attributes.facts
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Both payloads are read-only probes and run in check mode.
-  diff_mode:
-    support: none
   facts:
     support: full
-  platform:
-    platforms: windows
 notes:
   - Run it against a Front End or Standard Edition server to get the topology; every other host
     (SQL back ends, file servers, a freshly installed replacement) reports host facts only.

@@ -60,26 +60,10 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Read-only; runs in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
 seealso:
   - module: lync.server.lync_network_info
   - module: lync.server.lync_clean_check

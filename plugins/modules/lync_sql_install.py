@@ -51,26 +51,10 @@ options:
     description: Its password (from Ansible Vault); required for a domain account.
     type: str
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.actiongroups
   - lync.server.lync_action
 attributes:
-  action:
-    support: full
-  action_group:
-    membership: [lync.server.lync]
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
   check_mode:
-    support: full
     details: Reads the server and the media and reports what it would install.
-  diff_mode:
-    support: none
-  platform:
-    platforms: windows
 seealso:
   - module: lync.server.lync_clean_check
 author:

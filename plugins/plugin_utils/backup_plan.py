@@ -222,9 +222,10 @@ def _size(count):
 def report(doc, path):
     """report.txt: the set at a glance, one line per item, then every error."""
     counts = summary(doc)
+    status = "Status:   %s (%d items ok, %d failed, %s)" % (
+        doc["status"].upper(), counts["items_ok"], counts["items_failed"], _size(counts["bytes"]))
     lines = ["lync.server backup %s" % doc["set_id"],
-             "Status:   %s (%d items ok, %d failed, %s)"
-             % (doc["status"].upper(), counts["items_ok"], counts["items_failed"], _size(counts["bytes"])),
+             status,
              "Location: %s" % path,
              "Started:  %s   Finished: %s" % (doc["started"], doc["finished"]),
              "Lync:     %s, build %s" % (doc["lync"]["product"], doc["lync"]["version"]),

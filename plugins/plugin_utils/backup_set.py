@@ -89,7 +89,7 @@ def check_set_path(path):
     """A set folder: a valid root followed by a set id. Returns (root, set_id)."""
     if not isinstance(path, str) or "\\" not in path.rstrip("\\")[2:]:
         raise BackupSetError("set_path %r is not <backup root>\\<set id>" % (path,))
-    root, _sep, set_id = path.rstrip("\\").rpartition("\\")
+    root, dummy, set_id = path.rstrip("\\").rpartition("\\")
     return check_root(root), check_set_id(set_id)
 
 

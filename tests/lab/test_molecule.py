@@ -1,29 +1,68 @@
-"""The molecule scenario of clean-server preparation, run as molecule runs it (make test runs it too).
+"""The molecule scenarios of extensions/molecule run here, so `make test` runs them.
 
-extensions/molecule/prepare_clean_server: create seeds a lab, backs it up and wipes the
-Standard Edition server; converge prepares it; molecule's idempotence step runs converge
-again and fails when any task reports a change; verify uses the collection's own checks.
+Molecule links the inventory before its create step runs, so each scenario gets a lab
+folder seeded up front (LYNC_LAB_DIR); the scenario's create step seeds it again, fresh,
+with a snapshot that verify compares against.
 """
 
 import os
 import pathlib
-import re
 import subprocess
 import sys
 
+import pytest
+import yaml
+
+from lync_lab import checks, seed
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
+SCENARIOS = sorted(p.name for p in (ROOT / "extensions" / "molecule").iterdir() if (p / "molecule.yml").exists())
 
 
-def test_prepare_clean_server_scenario_converges_and_is_idempotent():
-    bin_dir = pathlib.Path(sys.executable).parent
-    env = dict(os.environ, PATH="%s:%s" % (bin_dir, os.environ.get("PATH", "")), NO_COLOR="1")
-    proc = subprocess.run([str(bin_dir / "molecule"), "test", "-s", "prepare_clean_server"], cwd=str(ROOT), env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
-    output = ANSI_RE.sub("", proc.stdout + proc.stderr)
-    assert proc.returncode == 0, output[-6000:]
-    for step in ("create", "converge", "idempotence", "verify"):
-        assert re.search(r"prepare_clean_server (➜|>) %s: Executed: Successful" % step, output), step
-    # converge changed the wiped server; the idempotence run of the same playbook changed nothing.
-    recaps = re.findall(r"lyncse01\.contoso\.local\s*: ok=\d+\s+changed=(\d+)", output)
-    assert recaps[:2] and int(recaps[0]) > 0 and int(recaps[1]) == 0, recaps
+def test_there_are_scenarios():
+    assert {"backup-standard", "backup-enterprise", "prepare_clean_server"} <= set(SCENARIOS)
+
+
+def sequence_of(scenario):
+    """The steps a scenario runs, as its molecule.yml lists them."""
+    config = yaml.safe_load((ROOT / "extensions" / "molecule" / scenario / "molecule.yml").read_text(encoding="utf-8"))
+    return config["scenario"]["test_sequence"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario(scenario, tmp_path):
+    lab_dir = tmp_path / "lab"
+    seed.seed("standard", lab_dir)
+    bindir = str(pathlib.Path(sys.executable).parent)
+    env = dict(os.environ)
+    env.update({
+        "PATH": bindir + os.pathsep + env.get("PATH", ""),
+        "LYNC_LAB_DIR": str(lab_dir),
+        "LYNC_LAB_COLLECTIONS_PATH": "%s:%s" % (ROOT / "tests" / "lab" / "collections", ROOT / ".cache" / "collections"),
+        "LYNC_LAB_PYTHONPATH": str(ROOT / "tests" / "lab"),
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".cache" / "collections"),
+        "MOLECULE_NO_LOG": "false",
+        "NO_COLOR": "1",
+    })
+    proc = subprocess.run([bindir + "/molecule", "test", "-s", scenario], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-6000:]
+    assert "verify: Executed: Successful" in proc.stdout + proc.stderr
+    if "idempotence" in sequence_of(scenario):
+        # molecule's own judgement: the second converge reported no change (it fails the run otherwise)
+        assert "idempotence: Executed: Successful" in proc.stdout + proc.stderr
+
+
+def test_verify_check_fails_when_a_server_or_a_set_changed(make_lab, run_playbook):
+    lab = make_lab("standard")
+    checks.save_snapshot(lab)
+    assert run_playbook(lab, "lync.server.backup").rc == 0
+    assert checks.server_changes(lab) == []
+    ids, problems = checks.set_problems(lab)
+    assert len(ids) == 1 and problems == []
+    with lab.locked() as state:
+        state["hosts"]["lyncse01.contoso.local"]["services"]["RTCSRV"]["status"] = "Stopped"
+    some_file = next(p for p in (lab.host_root("backup01.contoso.local") / "D").rglob("*.zip"))
+    some_file.write_bytes(b"changed")
+    assert checks.server_changes(lab) == ["host lyncse01.contoso.local changed"]
+    assert any("differs from its manifest" in p for p in checks.set_problems(lab)[1])

@@ -112,7 +112,7 @@ def export_user_data(state, pool):
 def export_rgs(state, source):
     """Export-CsRgsConfiguration -Source service:ApplicationServer:<pool> (ApplicationServer:<pool> also accepted)."""
     text = source[len("service:"):] if source.lower().startswith("service:") else source
-    role, _sep, pool = text.partition(":")
+    role, dummy, pool = text.partition(":")
     if role.lower() != "applicationserver" or not pool:
         raise PSError("Cannot convert \"%s\" to an RgsIdentity." % source, "InvalidArgument")
     db = pool_database(state, pool.lower(), "ApplicationServer", "ApplicationDatabase", "rgsconfig")
@@ -121,7 +121,7 @@ def export_rgs(state, source):
 
 def export_pchat(state, db_instance):
     """Export-CsPersistentChatData -DBInstance <server\\instance>."""
-    server, _sep, instance = db_instance.partition("\\")
+    server, dummy, instance = db_instance.partition("\\")
     mgc = model.sql_instance(state, server, instance)["databases"].get("mgc")
     if mgc is None:
         raise PSError("Cannot open database \"mgc\" on %s." % db_instance)

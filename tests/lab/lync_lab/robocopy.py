@@ -57,10 +57,10 @@ def run(ctx, src, dest, opts):
     if source is None:
         return 16, ["ERROR 2 (0x00000002) Accessing Source Directory %s" % src], \
             "ERROR : The system cannot find the file specified. %s" % src
-    wanted = [(rel, size) for rel, size, _digest in source
+    wanted = [(rel, size) for rel, size, dummy in source
               if (opts["recurse"] or "/" not in rel) and not _excluded(rel.rsplit("/", 1)[-1], opts["exclude"])]
     try:
-        existing = {rel: size for rel, size, _digest in (fsops.listing(ctx, dest) or [])}
+        existing = {rel: size for rel, size, dummy in (fsops.listing(ctx, dest) or [])}
     except PSError as err:
         return 16, ["ERROR 5 (0x00000005) Accessing Destination Directory %s" % dest], \
             "ERROR : Access is denied. %s" % err.message
@@ -86,7 +86,7 @@ def run(ctx, src, dest, opts):
                 if "not enough space" in err.message else "ERROR 5 (0x00000005) Copying File %s %s" % (rel, err.message)
             if "not enough space" in err.message:
                 break
-    wanted_names = {rel for rel, _size in wanted}
+    wanted_names = {rel for rel, dummy in wanted}
     extra = [rel for rel in existing if rel not in wanted_names]
     if opts["purge"] and not opts["list_only"]:
         for rel in extra:

@@ -51,7 +51,7 @@ def decode(stripes):
         if not data.startswith(MAGIC) or b"\n" not in data[len(MAGIC):]:
             raise PSError("The media family on device is incorrectly formed. SQL Server cannot process this media "
                           "family. RESTORE VERIFYONLY is terminating abnormally.", "InvalidData")
-        line, _sep, chunk = data[len(MAGIC):].partition(b"\n")
+        line, dummy, chunk = data[len(MAGIC):].partition(b"\n")
         header = json.loads(line)
         parts[header["stripe"]] = chunk
     if header is None or sorted(parts) != list(range(1, header["of"] + 1)):

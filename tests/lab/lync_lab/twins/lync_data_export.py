@@ -30,5 +30,5 @@ def run(ctx, params):
         data = cmdlets.export_pchat(ctx.state, params.get("DbInstance", ""))
     else:
         raise PSError("unknown export kind: %s" % kind)
-    folder, _sep, name = rel.replace("/", "\\").rpartition("\\")
+    folder, dummy, name = rel.replace("/", "\\").rpartition("\\")
     return {"Files": [stage_and_copy(ctx, params.get("StagingPath"), data, name, fsops.join(params["SetPath"], folder))]}

@@ -22,7 +22,7 @@ PARAMETERS = {
 
 
 def run(ctx, params):
-    server, _sep, instance_name = params["SqlInstance"].partition("\\")
+    server, dummy, instance_name = params["SqlInstance"].partition("\\")
     instance = model.sql_instance(ctx.state, server, instance_name)
     record = model.host(ctx.state, server)
     account = instance["service_account"]

@@ -1,0 +1,161 @@
+"""Backup action plugins: validation, check mode, and what they make of payload results."""
+
+import importlib
+
+import pytest
+from ansible.errors import AnsibleActionFail
+
+from ...conftest import Recorder, make_action, ok
+
+SET = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
+ROOT = "\\\\backup01.contoso.local\\LyncBackup"
+VARS = {"inventory_hostname": "sql01.contoso.local"}
+
+
+def action(name, args, answers=(), check_mode=False):
+    module = importlib.import_module("ansible_collections.lync.server.plugins.action." + name)
+    recorder = Recorder(list(answers))
+    return make_action(module.ActionModule, args, recorder, check_mode=check_mode), recorder
+
+
+def run(name, args, answers=(), check_mode=False):
+    act, recorder = action(name, args, answers, check_mode)
+    return act.run(task_vars=VARS), recorder
+
+
+def payload_names(recorder):
+    return [c["module_args"]["script"].splitlines()[0].split(": ")[1] for c in recorder.calls]
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("lync_cms_export", {"set_path": "\\\\b\\s\\not-a-set"}, "is not a backup set name"),
+    ("lync_cms_export", {"set_path": SET, "staging_path": "\\\\x\\y"}, "must be a local folder"),
+    ("lync_data_export", {"set_path": SET, "kind": "userdata"}, "pool_fqdn"),
+    ("lync_data_export", {"set_path": SET, "kind": "userdata", "pool_fqdn": "pool01"}, "not a fully qualified"),
+    ("lync_data_export", {"set_path": SET, "kind": "persistentchat", "db_instance": "sql01.contoso.local\\bad name"},
+     "not a SQL Server instance name"),
+    ("lync_sql_backup", {"set_path": SET, "file_count": 0}, "file_count must be between 1 and 64"),
+    ("lync_sql_backup", {"set_path": SET}, "databases=auto needs store_roles"),
+    ("lync_sql_backup", {"set_path": SET, "databases": ["rtcab"]}, "transient data"),
+    ("lync_sql_backup", {"set_path": SET, "store_roles": ["UserDatabase"], "exclude_databases": ["rtcxds", "rtcshared"]},
+     "no database left"),
+    ("lync_cert_export", {"set_path": SET, "password": "short"}, "at least 8 characters"),
+    ("lync_cert_export", {"set_path": SET, "password": "long-enough", "thumbprints": ["XYZ"]}, "not certificate thumbprints"),
+    ("lync_backup_set", {"root": "relative", "state": "opened"}, "is not a UNC path"),
+    ("lync_backup_set", {"root": ROOT, "state": "closed"}, "set_id"),
+    ("lync_backup_set", {"root": ROOT, "state": "opened", "lock_max_age": 0}, "lock_max_age"),
+    ("lync_backup_retention", {"root": ROOT}, "one of the following is required: keep_sets, keep_days"),
+    ("lync_backup_retention", {"root": ROOT, "keep_sets": 0}, "keep_sets must be at least 1"),
+    ("lync_backup_set_info", {"root": ROOT, "subpath": "x"}, "subpath must be a relative folder inside a named set"),
+    ("lync_backup_set_info", {"root": ROOT, "set_id": "latest", "subpath": "..\\..\\Windows"}, "subpath"),
+])
+def test_bad_arguments_are_refused_before_anything_runs(name, args, message):
+    act, recorder = action(name, args)
+    with pytest.raises(AnsibleActionFail, match=message.replace("\\", "\\\\")):
+        act.run(task_vars=VARS)
+    assert recorder.calls == []
+
+
+@pytest.mark.parametrize("name, args", [
+    ("lync_cms_export", {"set_path": SET}),
+    ("lync_data_export", {"set_path": SET, "kind": "rgs", "pool_fqdn": "pool01.contoso.local"}),
+    ("lync_sql_backup", {"set_path": SET, "store_roles": ["ArchivingDatabase", "MonitoringDatabase"]}),
+    ("lync_cert_export", {"set_path": SET, "password": "Vault-Secret-1"}),
+    ("lync_backup_set", {"root": ROOT, "state": "opened"}),
+])
+def test_check_mode_plans_and_never_calls_the_host(name, args):
+    result, recorder = run(name, args, check_mode=True)
+    assert recorder.calls == [] and result["changed"] is True
+
+
+def test_sql_backup_plan_and_result_mapping():
+    result = run("lync_sql_backup", {"set_path": SET, "sql_instance": "RTC",
+                                     "store_roles": ["ArchivingDatabase", "MonitoringDatabase"]}, check_mode=True)[0]
+    assert result["planned"] == ["sql/sql01.contoso.local_rtc/LcsLog.bak", "sql/sql01.contoso.local_rtc/LcsCDR.bak",
+                                 "sql/sql01.contoso.local_rtc/QoEMetrics.bak"]
+    dbs = [{"Name": "LcsLog", "Status": "ok", "Error": None, "Files": [{"Name": "LcsLog.bak", "Bytes": 5, "Sha256": "AB"}],
+            "RecoveryModel": "FULL", "DataFile": "d", "LogFile": "l", "Compressed": False, "Verified": True},
+           {"Name": "LcsCDR", "Status": "failed", "Error": "database LcsCDR is OFFLINE", "Files": [], "RecoveryModel": None,
+            "DataFile": None, "LogFile": None, "Compressed": False, "Verified": False}]
+    answer = ok({"Edition": "Express Edition", "Version": "11.0", "ServiceAccount": "NT Service\\MSSQL$RTC",
+                 "CompressionSupported": False, "Databases": dbs})
+    result, recorder = run("lync_sql_backup", {"set_path": SET, "sql_instance": "RTC", "databases": ["LcsLog", "LcsCDR"]},
+                           [answer])
+    sent = recorder.calls[0]["module_args"]["parameters"]
+    assert sent["SqlInstance"] == "sql01.contoso.local\\RTC" and sent["CopyOnly"] is True and sent["Checksum"] is True
+    assert sent["TargetFolder"] == SET + "\\sql\\sql01.contoso.local_rtc"
+    assert result["failed"] and "1 of 2 databases failed: LcsCDR: database LcsCDR is OFFLINE" in result["msg"]
+    assert result["files"] == [{"path": "sql/sql01.contoso.local_rtc/LcsLog.bak", "bytes": 5, "sha256": "AB"}]
+    assert any("FULL recovery model" in w for w in result["warnings"])
+    assert any("cannot compress" in w for w in result["warnings"])
+
+
+def test_sql_service_account_problem_is_reported_with_the_account():
+    failure = {"failed": True, "error": [{"exception": {"message": "LYNC_SQL_ACCESS: SQL Server service account "
+                                                                   "CONTOSO\\svc-sql cannot write to \\\\b\\s: denied"}}]}
+    with pytest.raises(AnsibleActionFail, match=r"lync_sql_backup on sql01.contoso.local: SQL Server service account "
+                                                r"CONTOSO\\svc-sql cannot write"):
+        run("lync_sql_backup", {"set_path": SET, "store_roles": ["UserDatabase"]}, [failure])
+
+
+def test_certificate_password_travels_only_as_a_secure_string():
+    secret = "Vault-Secret-1"
+    cert = {"Thumbprint": "A" * 40, "Name": "A" * 40 + ".pfx", "Bytes": 9, "Sha256": "CD", "Usages": ["Default"],
+            "Exportable": True, "Error": None, "Subject": "CN=x", "Sans": ["x"], "Issuer": "CN=ca", "NotAfter": "2028"}
+    result, recorder = run("lync_cert_export", {"set_path": SET, "password": secret},
+                           [ok({"Certificates": [cert]}), ok({"Files": [{"Path": "x", "Bytes": 1, "Sha256": "X"}]})])
+    first = recorder.calls[0]["module_args"]
+    assert first["sensitive_parameters"] == [{"name": "Password", "value": secret}]
+    assert secret not in str(first["parameters"]) and secret not in str(result)
+    assert payload_names(recorder) == ["lync_cert_export", "lync_backup_set_write_files"]
+    assert [f["path"] for f in result["files"]] == ["certs/sql01.contoso.local/%s.pfx" % ("A" * 40),
+                                                    "certs/sql01.contoso.local/certificates.json"]
+
+
+def test_non_exportable_certificate_fails_the_item_but_is_recorded():
+    cert = {"Thumbprint": "B" * 40, "Name": None, "Bytes": 0, "Sha256": None, "Usages": ["Default"], "Exportable": False,
+            "Error": "the private key of BBB cannot be exported: Key not valid for use in specified state.",
+            "Subject": "CN=x", "Sans": [], "Issuer": "CN=ca", "NotAfter": "2028"}
+    result = run("lync_cert_export", {"set_path": SET, "password": "Vault-Secret-1"},
+                 [ok({"Certificates": [cert]}), ok({"Files": []})])[0]
+    assert result["failed"] and "cannot be exported" in result["msg"]
+    assert result["details"]["certificates"][0]["exportable"] is False
+
+
+def test_open_refuses_clearly_when_another_backup_holds_the_lock():
+    locked = {"failed": True, "error": [{"exception": {"message": "LYNC_BACKUP_LOCKED: \\\\b\\s\\.lync-backup.lock is "
+                                                                  "held since 2026-11-24T01:00:00Z by {\"controller\": \"awx\"}"}}]}
+    with pytest.raises(AnsibleActionFail, match="another backup is running against .*awx"):
+        run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
+
+
+def test_closing_refuses_an_invalid_manifest_and_writes_nothing():
+    manifest = {"format": 1, "set_id": "lync-20261124T020000Z-abcdef", "status": "complete",
+                "items": [{"id": "x", "kind": "cms_config", "scope": "global", "host": "h", "status": "failed", "files": []}]}
+    act, recorder = action("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
+                                               "manifest": manifest})
+    with pytest.raises(AnsibleActionFail, match="refusing to write an invalid manifest"):
+        act.run(task_vars=VARS)
+    assert recorder.calls == []
+
+
+def test_closing_writes_documents_before_the_manifest():
+    manifest = {"format": 1, "set_id": "lync-20261124T020000Z-abcdef", "status": "complete", "items": []}
+    written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("identity/a.json", "report.txt", "manifest.json")]
+    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
+                                               "manifest": manifest, "files": {"identity/a.json": {"a": 1}},
+                                               "report": "report"},
+                           [ok({"Files": written}), ok({"Released": True})])
+    files = recorder.calls[0]["module_args"]["parameters"]["Files"]
+    assert [f["Path"] for f in files] == ["identity/a.json", "report.txt", "manifest.json"]
+    assert '"report"' in files[-1]["Content"] and result["lock_released"] is True
+
+
+def test_data_export_paths_record_the_source():
+    result, recorder = run("lync_data_export", {"set_path": SET, "kind": "persistentchat",
+                                                "db_instance": "sqlmon01.contoso.local\\PCHAT"},
+                           [ok({"Files": [{"Name": "mgc.zip", "Bytes": 3, "Sha256": "EE"}]})])
+    assert recorder.calls[0]["module_args"]["parameters"]["RelativePath"] == \
+        "persistentchat\\sqlmon01.contoso.local_pchat\\mgc.zip"
+    assert result["files"][0]["path"] == "persistentchat/sqlmon01.contoso.local_pchat/mgc.zip"
+    assert result["details"] == {"db_instance": "sqlmon01.contoso.local\\PCHAT"}

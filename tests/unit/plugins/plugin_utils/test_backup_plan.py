@@ -1,0 +1,105 @@
+"""The backup plan follows Microsoft's procedure; the manifest tells the truth about every item."""
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, facts
+
+from .test_facts import raw_host, raw_topology
+
+SET = {"set_id": "lync-20261124T020000Z-abcdef", "path": "\\\\b\\s\\lync-20261124T020000Z-abcdef"}
+
+
+def deployment():
+    dep = facts.deployment_facts(raw_topology())
+    dep["pools"][0]["computers"] = ["fe1.contoso.local"]
+    dep["pools"].append({"fqdn": "sql01.contoso.local", "computers": ["sql01.contoso.local"], "roles": ["UserDatabase"],
+                         "front_end": False, "edition": None, "response_group": False, "site": "HQ",
+                         "user_database": None})
+    return dep
+
+
+def hosts(**extra):
+    found = {
+        "fe1.contoso.local": facts.host_facts(raw_host(Fqdn="fe1.contoso.local", LyncModule="Lync", Products=[
+            {"Name": "Microsoft Lync Server 2013, Core Components", "Version": "5.0.8308.984"}])),
+        "sql01.contoso.local": facts.host_facts(raw_host(Fqdn="sql01.contoso.local", ComputerName="SQL01")),
+        "fs.contoso.local": facts.host_facts(raw_host(Fqdn="fs.contoso.local", Shares=[{"Name": "share", "Path": "D:\\Share"}])),
+    }
+    found.update(extra)
+    return found
+
+
+def by_id(plan):
+    return {item["id"]: item for item in plan}
+
+
+def test_plan_covers_every_scope_of_the_procedure():
+    plan = by_id(backup_plan.plan(deployment(), hosts()))
+    assert {"cms_config:global", "cms_lis:global", "cms_topology:global", "userdata:pool01.contoso.local",
+            "rgs:pool01.contoso.local", "sql:sql01.contoso.local\\rtc", "certificates:fe1.contoso.local",
+            "filestore:\\\\fs.contoso.local\\share", "identity:fe1.contoso.local", "identity:sql01.contoso.local"} <= set(plan)
+    assert plan["cms_config:global"]["host"] == "fe1.contoso.local"
+    roles = ["CentralManagementDatabase", "UserDatabase", "ApplicationDatabase"]
+    assert plan["sql:sql01.contoso.local\\rtc"]["args"]["store_roles"] == roles
+    assert plan["filestore:\\\\fs.contoso.local\\share"]["args"]["src"] == "D:\\Share"
+    assert all(item["problem"] is None for item in plan.values() if not item["id"].startswith(("sql:mon", "pchat")))
+
+
+def test_items_nobody_can_run_are_planned_with_the_reason():
+    plan = by_id(backup_plan.plan(deployment(), hosts()))
+    mon = plan["sql:mon.contoso.local\\rtc"]
+    assert mon["host"] is None and "mon.contoso.local" in mon["problem"] and "lync_sql_servers" in mon["problem"]
+    assert "[cannot run:" in mon["summary"]
+    without_fe = {k: v for k, v in hosts().items() if k != "fe1.contoso.local"}
+    assert by_id(backup_plan.plan(deployment(), without_fe))["cms_config:global"]["problem"]
+
+
+def test_file_store_without_its_share_is_a_problem():
+    plan = by_id(backup_plan.plan(deployment(), hosts(**{"fs.contoso.local": facts.host_facts(raw_host(Fqdn="fs.contoso.local"))})))
+    assert plan["filestore:\\\\fs.contoso.local\\share"]["problem"] == "fs.contoso.local has no share named share"
+
+
+def test_persistent_chat_export_can_be_switched_off():
+    dep = deployment()
+    dep["sql_stores"].append({"fqdn": "pc.contoso.local", "instance": "pchat", "roles": ["PersistentChatDatabase"],
+                              "databases": [], "name": "pc.contoso.local\\pchat", "collocated": False, "mirror_instance": None})
+    assert "pchat_export:pc.contoso.local\\pchat" in by_id(backup_plan.plan(dep, hosts()))
+    assert "pchat_export:pc.contoso.local\\pchat" not in by_id(backup_plan.plan(dep, hosts(), {"persistent_chat_export": False}))
+
+
+def ok_results(plan):
+    return [{"id": i["id"], "status": "ok", "error": None, "files": [{"path": p, "bytes": 1, "sha256": "AA"} for p in i["paths"]],
+             "details": {}, "started": "t0", "finished": "t1"} for i in plan if i["kind"] != "identity" and not i["problem"]]
+
+
+def test_manifest_is_complete_only_when_every_item_succeeded():
+    dep, found = deployment(), hosts()
+    plan = [i for i in backup_plan.plan(dep, found) if not i["problem"]]
+    built = backup_plan.manifest(plan, ok_results(plan), SET["set_id"], dep, found, "t0", "t1", "0.1.0")
+    doc = built["manifest"]
+    assert doc["status"] == "complete" and doc["errors"] == []
+    assert set(built["files"]) == {"identity/fe1.contoso.local.json", "identity/sql01.contoso.local.json"}
+    assert built["files"]["identity/fe1.contoso.local.json"]["lync_roles"][0] == "ApplicationServer"
+
+    results = ok_results(plan)
+    results[0] = dict(results[0], status="failed", error="Access is denied.")
+    doc = backup_plan.manifest(plan, results[:-1], SET["set_id"], dep, found, "t0", "t1", "0.1.0")["manifest"]
+    assert doc["status"] == "partial"
+    assert doc["errors"][0] == "%s: Access is denied." % plan[0]["id"]
+    assert any("not run:" in e for e in doc["errors"])
+
+
+def test_report_and_stats_count_what_the_manifest_says():
+    dep, found = deployment(), hosts()
+    plan = backup_plan.plan(dep, found)
+    doc = backup_plan.manifest(plan, ok_results(plan), SET["set_id"], dep, found, "t0", "t1", "0.1.0")["manifest"]
+    text = backup_plan.report(doc, SET["path"])
+    assert text.startswith("lync.server backup %s\nStatus:   PARTIAL" % SET["set_id"])
+    assert "sql:mon.contoso.local\\rtc" in text.split("Errors")[1]
+    stats = backup_plan.stats(doc, SET["path"])
+    assert stats["lync_backup_status"] == "partial" and stats["lync_backup_items_failed"] >= 1
+    assert stats["lync_backup_items_ok"] + stats["lync_backup_items_failed"] == len(plan)
+
+
+def test_item_result_keeps_files_of_a_partly_failed_item():
+    item = {"id": "sql:x\\rtc"}
+    rec = backup_plan.item_result(item, {"failed": True, "msg": "1 of 3\n databases failed", "files": [{"path": "a"}]}, True)
+    assert rec == dict(rec, status="failed", error="1 of 3 databases failed", files=[{"path": "a"}])
