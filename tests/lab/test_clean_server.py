@@ -89,7 +89,9 @@ def test_check_mode_shows_the_plan_and_changes_nothing(backed_up_lab, run_playbo
     assert ("sqlbe01.contoso.local", ROLE + "Install SQL Server with the pinned instance names") in changed(run)
 
 
-@pytest.mark.parametrize("product", ["lync2013", "sfb2019"])
+# Lync Server 2013 on Windows Server 2012 R2 is the molecule scenario (extensions/molecule/prepare_clean_server);
+# here the 2019 release on Windows Server 2019, whose feature names differ (no Desktop-Experience).
+@pytest.mark.parametrize("product", ["sfb2019"])
 def test_standard_edition_server_rebuilt_from_a_workgroup_install(backed_up_lab, run_playbook, product):
     lab = backed_up_lab("standard", product)
     original = lab.load()
