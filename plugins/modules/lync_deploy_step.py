@@ -99,7 +99,7 @@ EXAMPLES = r"""
 - name: Step 1, the local configuration store
   lync.server.lync_deploy_step:
     step: local_store
-    media: \\dc01.contoso.local\Media\Lync
+    media: \\backup01.contoso.local\LyncMedia\Lync
 
 - name: Step 3, the certificates
   lync.server.lync_deploy_step:

@@ -141,6 +141,8 @@ def identity(fqdn, facts, deployment, recorded):
         "sql_instances": sorted(i["name"] for i in facts.get("sql_instances", [])),
         "shares": [dict(s, unc="\\\\%s\\%s" % (fqdn, s["name"])) for s in facts.get("shares", [])],
         "certificates": [],
+        # The AD computer account the server used: a replacement must reuse it (domain brief 4.0).
+        "computer_account": {"sid": facts.get("computer_sid")},
         "recorded": recorded,
     }
 

@@ -103,6 +103,10 @@ def host_facts(raw):
         "shares": [{"name": str(sh.get("Name")), "path": str(sh.get("Path"))} for sh in raw.get("Shares") or []],
         "sql_instances": instances,
         "local_store": any(i["name"].upper() in catalog.LOCAL_STORE_INSTANCES for i in instances),
+        # The SID of the computer's account in AD (None when not joined or not readable) and whether
+        # its secure channel to the domain works: a recreated account has another SID and breaks it.
+        "computer_sid": raw.get("ComputerSid") or None,
+        "secure_channel": raw.get("SecureChannel"),
     }
     reasons = clean_reasons(facts)
     facts["clean"] = not reasons
@@ -110,12 +114,72 @@ def host_facts(raw):
     return facts
 
 
-def clean_reasons(host):
+def clean_reasons(host, expect=None):
     """Why a host is not a clean server for a restore (empty list: it is clean).
 
     Microsoft restores only onto a clean or new server: no Lync Server components or
-    services, no local configuration store, no Lync databases.
+    services, no local configuration store, no Lync databases (domain brief 4.0).
+
+    expect -- None: judge the Lync traces alone (lync_facts' verdict; an empty SQL instance
+              is allowed). Or what the replacement must be (lync_clean_check): see
+              expected_reasons(); then SQL instances are allowed only where expected.
     """
+    if expect is not None:
+        return _trace_reasons(host, sql=False) + expected_reasons(host, expect)
+    return _trace_reasons(host, sql=True)
+
+
+RTC_INSTANCE_NAMES = ("RTC",) + catalog.LOCAL_STORE_INSTANCES
+
+
+def expected_reasons(host, expect):
+    """The clean rules that need to know which server this is.
+
+    expect -- {"domain_joined": False for an Edge Server, which must not be a domain member (default True),
+               "domain": DNS domain it must be joined to (None: any),
+               "computer_sid": SID of its AD computer account at backup time (None: not recorded),
+               "require_joined": a workgroup server is not clean (False while preparation may join it),
+               "database_instances": SQL instances this host had as a database server (pins)}
+    """
+    reasons = []
+    allowed = {str(n).upper() for n in expect.get("database_instances") or []}
+    for inst in host["sql_instances"]:
+        name = inst["name"].upper()
+        if name in catalog.LOCAL_STORE_INSTANCES:
+            reasons.append("SQL instance %s (a Lync local store) exists" % inst["name"])
+        elif inst["lync_databases"]:
+            reasons.append("SQL instance %s holds Lync databases: %s" % (inst["name"], ", ".join(inst["lync_databases"])))
+        elif name in allowed and inst["databases"]:
+            reasons.append("SQL instance %s is not empty: %s (a rebuilt database server starts with an empty "
+                           "instance)" % (inst["name"], ", ".join(inst["databases"])))
+        elif name in RTC_INSTANCE_NAMES and name not in allowed:
+            reasons.append("SQL instance %s exists, but this server is not a database server being rebuilt "
+                           "with that instance" % inst["name"])
+        elif inst.get("error"):
+            reasons.append("SQL instance %s cannot be read to prove it is empty: %s" % (inst["name"], inst["error"]))
+    domain = expect.get("domain")
+    joined = host.get("domain_joined")
+    if not expect.get("domain_joined", True):
+        if joined:
+            reasons.append("the server is joined to %s, but this server (an Edge Server) must not be a domain member"
+                           % host.get("domain"))
+        return reasons
+    if joined and domain and str(host.get("domain") or "").lower() != str(domain).lower():
+        reasons.append("the server is joined to %s, not to %s" % (host.get("domain"), domain))
+    elif not joined and expect.get("require_joined"):
+        reasons.append("the server is not joined to %s" % (domain or "its domain"))
+    elif joined:
+        sid = expect.get("computer_sid")
+        if sid and host.get("computer_sid") and host["computer_sid"] != sid:
+            reasons.append("its computer account is not the original one (SID %s, at backup time %s): the account "
+                           "was deleted and created again" % (host["computer_sid"], sid))
+        if host.get("secure_channel") is False:
+            reasons.append("its secure channel to %s is broken (the computer account was reset or recreated)"
+                           % (domain or host.get("domain")))
+    return reasons
+
+
+def _trace_reasons(host, sql):
     reasons = []
     if host["lync_products"]:
         reasons.append("Lync Server components are installed: %s"
@@ -124,7 +188,7 @@ def clean_reasons(host):
         reasons.append("the Lync Server Management Shell (%s module) is installed" % host["lync_shell"])
     if host["lync_services"]:
         reasons.append("Lync Server services exist: %s" % ", ".join(sorted(str(s["name"]) for s in host["lync_services"])))
-    for inst in host["sql_instances"]:
+    for inst in host["sql_instances"] if sql else []:
         if inst["name"].upper() in catalog.LOCAL_STORE_INSTANCES:
             reasons.append("SQL instance %s (a Lync local store) exists" % inst["name"])
         elif inst["lync_databases"]:

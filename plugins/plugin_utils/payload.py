@@ -97,9 +97,20 @@ def _error_text(result):
     return " ".join(str(result.get("msg") or "unknown error").split())
 
 
+def _uses_share(value):
+    """True when a parameter value, or any value nested in it, is a UNC path."""
+    if isinstance(value, str):
+        return value.startswith("\\\\")
+    if isinstance(value, dict):
+        return any(_uses_share(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_uses_share(v) for v in value)
+    return False
+
+
 def _double_hop_hint(text, parameters):
     """Access denied on a UNC path from a WinRM session is usually the double hop; say how to fix it."""
-    uses_share = any(isinstance(v, str) and v.startswith("\\\\") for v in (parameters or {}).values())
+    uses_share = _uses_share(parameters or {})
     if uses_share and "denied" in text.lower():
         return (" (a WinRM session reaches a share on another server only with network credentials: run the "
                 "task with become_method ansible.builtin.runas and become_flags 'logon_type=new_credentials "

@@ -20,8 +20,9 @@ CMDLETS = {name.lower(): info for name, info in REFERENCE["cmdlets"].items()}
 PRODUCTS = ("Lync Server 2013", "Skype for Business Server 2015", "Skype for Business Server 2019")
 LYNC_CMDLET_RE = re.compile(r"^[A-Za-z]+-Cs[A-Za-z]+$")
 # Commands a read-only probe may call: nothing that writes, deletes, starts or stops.
+# (resolve: Resolve-DnsName asks a DNS server, Resolve-Path expands a path; neither changes anything.)
 PROBE_VERBS = {"get", "test", "select", "where", "foreach", "sort", "measure", "convertto", "convertfrom", "import", "join", "split",
-               "new", "out", "write"}
+               "new", "out", "write", "resolve"}
 PROBE_WRITERS = {"new-item", "import-csconfiguration", "import-csuserdata", "import-csrgsconfiguration",
                  "import-cslisconfiguration", "import-cspersistentchatdata", "import-cscertificate",
                  "out-file", "new-psdrive", "new-smbshare", "new-csdatabase"}

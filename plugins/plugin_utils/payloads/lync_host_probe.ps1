@@ -1,6 +1,7 @@
 # lync-payload: lync_host_probe
 # Reports what this Windows host is and what Lync Server traces it carries: identity,
-# installed Lync products, services, file shares, SQL Server instances and their databases.
+# installed Lync products, services, file shares, SQL Server instances and their databases,
+# and the computer's account in the domain.
 # Read-only; needs no Lync shell, so it also runs on a freshly installed server.
 [CmdletBinding(SupportsShouldProcess)]
 param()
@@ -55,6 +56,27 @@ if (Test-Path -LiteralPath $instanceKey) {
 
 $module = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
 
+# The computer's own account in the domain: its SID (looked up through the machine's secure
+# channel, so the WinRM double hop does not matter) and whether that channel works. An
+# account deleted and created again has another SID, and the old machine cannot use it.
+$computerSid = $null
+$secureChannel = $null
+if ($system.PartOfDomain) {
+    try {
+        $account = New-Object System.Security.Principal.NTAccount ('{0}$' -f $system.Name)
+        $computerSid = [string]$account.Translate([System.Security.Principal.SecurityIdentifier]).Value
+    }
+    catch {
+        $computerSid = $null
+    }
+    try {
+        $secureChannel = [bool](Test-ComputerSecureChannel)
+    }
+    catch {
+        $secureChannel = $false
+    }
+}
+
 $Ansible.Result = @{
     ComputerName = [string]$system.Name
     Fqdn = ('{0}.{1}' -f $system.DNSHostName, $system.Domain).ToLowerInvariant()
@@ -69,4 +91,6 @@ $Ansible.Result = @{
     Services = $services
     Shares = $shares
     SqlInstances = $instances
+    ComputerSid = $computerSid
+    SecureChannel = $secureChannel
 }

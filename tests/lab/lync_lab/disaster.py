@@ -11,15 +11,28 @@ import shutil
 from . import seed
 
 
-def wipe(lab, fqdn):
-    """Replace host fqdn with a clean OS install of the same identity; delete its files."""
+def wipe(lab, fqdn, joined=True, hostname=None, dns=None):
+    """Replace host fqdn with a clean OS install of the same identity; delete its files.
+
+    By default the new install keeps the name, address, DNS client settings and domain
+    membership (through the original computer account). joined=False leaves it in a
+    workgroup, hostname= gives it another (e.g. setup's random) name and dns= other DNS
+    client servers, as a freshly installed server comes before preparation.
+    """
     with lab.locked() as state:
         old = state["hosts"][fqdn]
-        fresh = seed.windows_host(old["hostname"], old["ipv4"][0], state["lab"]["product"], dns=old["dns_servers"][0])
+        fresh = seed.windows_host(hostname or old["hostname"], old["ipv4"][0], state["lab"]["product"],
+                                  dns=old["dns_servers"][0])
+        if dns is not None:
+            fresh["dns_servers"] = list(dns)
         fresh["disks"] = {drive: dict(info, free_bytes=info["size_bytes"] - 20 * 2 ** 30)
                           for drive, info in old.get("disks", {}).items()}
         for key in ("dns_server", "dhcp_server"):
             if key in old:
                 fresh[key] = old[key]
+        if joined and "computer_sid" in old:
+            fresh["computer_sid"] = old["computer_sid"]
+        if not joined:
+            fresh.update(domain_joined=False, domain="WORKGROUP", workgroup="WORKGROUP")
         state["hosts"][fqdn] = fresh
     shutil.rmtree(lab.host_root(fqdn), ignore_errors=True)

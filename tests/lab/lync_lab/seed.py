@@ -12,7 +12,7 @@ import json
 import pathlib
 import shutil
 
-from . import content, paths
+from . import content, paths, sqlsetup, winhost
 from .state import Lab
 
 DOMAIN = "contoso.local"
@@ -189,12 +189,8 @@ def _rgs_contacts(pool):
     return {w["uri"]: "service:ApplicationServer:%s" % pool for w in content.rgs_store(pool)["workflows"]}
 
 
-def media(hosts, files):
-    """The Lync installation media on the domain controller's share: \\\\dc01.contoso.local\\Media\\Lync."""
-    dc01 = "dc01.%s" % DOMAIN
-    hosts[dc01]["shares"]["Media"] = {"path": "D:\\Media"}
-    hosts[dc01]["disks"]["D"] = {"size_bytes": 100 * 2 ** 30, "free_bytes": 80 * 2 ** 30}
-    files[(dc01, "D:\\Media\\Lync\\Setup\\amd64\\Setup.exe")] = b"MZ lab Lync Setup.exe"
+# The domain account that may join computers (lab inventories: lync_domain_join_user/password).
+JOIN_ACCOUNT = ("svc-lyncjoin", "lab-Join-Password-1")
 
 
 def _ad(hosts, scp_fqdn, instance):
@@ -206,8 +202,34 @@ def _ad(hosts, scp_fqdn, instance):
             "dn": "CN=%s,OU=Servers,DC=contoso,DC=local" % rec["hostname"],
             "groups": ["Domain Computers"] + (["RTCUniversalServerAdmins"] if rec.get("lync_module") else []),
         }
+        # The account the machine's secure channel uses (its own copy of the SID).
+        rec["computer_sid"] = computers[rec["hostname"]]["sid"]
     return {"domain": DOMAIN, "netbios": "CONTOSO", "scp": {"sql_fqdn": scp_fqdn, "instance": instance},
-            "computers": computers}
+            "computers": computers,
+            "accounts": {JOIN_ACCOUNT[0]: {"password_sha256": winhost.password_hash(JOIN_ACCOUNT[1]),
+                                           "rights": ["join computers", "reset computer accounts"]}}}
+
+
+# SQL Server installation media on the backup server's software share, per product (the release
+# Microsoft supports for its back ends): \\backup01.contoso.local\LyncMedia\SQLServer.
+SQL_MEDIA = {"lync2013": "11.0.7001.0", "sfb2015": "12.0.6024.0", "sfb2019": "14.0.1000.169"}
+SQL_CONFIGURATION = """; SQL Server unattended installation (lab copy of a ConfigurationFile.ini)
+; INSTANCENAME is left out: lync.server puts the pinned instance name on setup's command line.
+[OPTIONS]
+ACTION="Install"
+FEATURES=SQLENGINE,REPLICATION,FULLTEXT,CONN,BC,SDK
+SQLSYSADMINACCOUNTS="CONTOSO\\RTCUniversalServerAdmins" "CONTOSO\\lyncadmin"
+SQLCOLLATION="Latin1_General_CI_AS"
+QUIET="True"
+IACCEPTSQLSERVERLICENSETERMS="True"
+"""
+
+
+def media_files(backup_fqdn, product):
+    """The software share's files: SQL Server setup and its configuration file, Lync's Setup."""
+    return {(backup_fqdn, "D:\\LyncMedia\\SQLServer\\setup.exe"): sqlsetup.media_bytes(SQL_MEDIA[product]),
+            (backup_fqdn, "D:\\LyncMedia\\SQLServer\\ConfigurationFile.ini"): SQL_CONFIGURATION.encode("utf-8"),
+            (backup_fqdn, "D:\\LyncMedia\\Lync\\Setup\\amd64\\Setup.exe"): b"MZ lab Lync Setup.exe"}
 
 
 def _cms_content(topology, replicas):
@@ -253,14 +275,15 @@ def build_standard(product="lync2013"):
         "rgsdyn": {"signed_in_agents": 2}, "cpsdyn": {"parked": 0},
     })
     hosts[se]["shares"] = {"LyncShare": {"path": "C:\\LyncShare", "lync_acl": True}}
-    hosts["backup01.%s" % DOMAIN]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"}}
+    hosts["backup01.%s" % DOMAIN]["shares"] = {
+        "LyncBackup": {"path": "D:\\LyncBackup"}, "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
     hosts["backup01.%s" % DOMAIN]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(se, ["10.0.0.10"])
     hosts["dc01.%s" % DOMAIN].update(dns_and_dhcp(records))
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(se, "C:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(se, conferences, with_pchat=False).items()}
-    media(hosts, files)
+    files.update(media_files("backup01.%s" % DOMAIN, product))
     state = {"lab": {"topology": "standard", "product": product, "fault_counts": {}},
              "ad": dict(_ad(hosts, se, "rtc"), rgs_contacts=_rgs_contacts(se)), "hosts": hosts}
     return state, files
@@ -344,7 +367,8 @@ def build_enterprise(product="lync2013"):
     hosts[mon]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
     hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare", "lync_acl": True}}
     hosts[fs]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
-    hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"}}
+    hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"},
+                                          "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
     hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(pool, ["10.0.0.11", "10.0.0.12"])
     records.append({"name": "pchat01", "type": "A", "data": "10.0.0.41"})
@@ -352,7 +376,7 @@ def build_enterprise(product="lync2013"):
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(fs, "D:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(fs, conferences, with_pchat=True).items()}
-    media(hosts, files)
+    files.update(media_files("backup01.%s" % d, product))
     state = {"lab": {"topology": "enterprise", "product": product, "fault_counts": {}},
              "ad": dict(_ad(hosts, be, "rtc"), rgs_contacts=_rgs_contacts(pool)), "hosts": hosts}
     return state, files

@@ -14,12 +14,23 @@ def _instances(record):
     return found
 
 
+def _computer_account(state, record):
+    """(SID of DOMAIN\\HOST$ as AD has it now, whether the machine's secure channel works), as the probe reads them."""
+    if not record.get("domain_joined"):
+        return None, None
+    account = state.get("ad", {}).get("computers", {}).get(record["hostname"].upper())
+    if account is None or str(state["ad"].get("domain", "")).lower() != str(record["domain"]).lower():
+        return None, False
+    return account["sid"], record.get("computer_sid", account["sid"]) == account["sid"]
+
+
 def run(ctx, params):
     del params
     record = ctx.record
     ctx.changed = False
     joined = bool(record.get("domain_joined"))
     domain = record["domain"] if joined else "WORKGROUP"
+    sid, channel = _computer_account(ctx.state, record)
     return {
         "ComputerName": record["hostname"],
         "Fqdn": ("%s.%s" % (record["hostname"], domain)).lower(),
@@ -35,4 +46,6 @@ def run(ctx, params):
                       "StartMode": svc["start_mode"]} for name, svc in sorted(record.get("services", {}).items())],
         "Shares": [{"Name": name, "Path": share["path"]} for name, share in sorted(record.get("shares", {}).items())],
         "SqlInstances": _instances(record),
+        "ComputerSid": sid,
+        "SecureChannel": channel,
     }

@@ -136,3 +136,15 @@ def test_action_plugins_send_only_payload_text(recorder):
     make_action(ActionModule, {"gather_subset": ["all"]}, recorder).run(task_vars=VARS)
     script = recorder.calls[0]["module_args"]["script"]
     assert script.encode("utf-8") == pathlib.Path(door.PAYLOAD_DIR, "lync_host_probe.ps1").read_bytes()
+
+
+@pytest.mark.parametrize("parameters, hinted", [
+    ({"Path": "\\\\backup01\\LyncBackup\\x.pfx"}, True),
+    ({"Certificates": [{"Thumbprint": "AB", "Path": "\\\\backup01\\LyncBackup\\x.pfx"}]}, True),
+    ({"Path": "C:\\x.pfx"}, False),
+])
+def test_access_denied_on_a_share_names_the_double_hop_even_in_nested_values(parameters, hinted):
+    recorder = Recorder([error_result("Access to the path is denied.")])
+    with pytest.raises(door.PayloadError) as err:
+        door.run_payload(Action(recorder), VARS, "lync_host_probe", parameters=parameters)
+    assert ("network credentials" in str(err.value)) is hinted

@@ -1,0 +1,50 @@
+"""The lab's SQL Server installation media and what its setup.exe does.
+
+A lab setup.exe is a small JSON file naming the release it installs (version, edition);
+the configuration file is a real ConfigurationFile.ini. Setup follows the rules real
+setup enforces where lync.server relies on them: the license must be accepted, a restart
+Windows waits for stops it (rule RebootRequiredCheck), an instance name in use stops it,
+a domain service account needs its password, and command-line settings override the file.
+"""
+
+import json
+import re
+
+from . import fsops
+from .errors import PSError
+
+INI_RE = re.compile(r'^\s*([A-Za-z0-9_]+)\s*=\s*"?(.*?)"?\s*$')
+RELEASES = {"10": "SQL Server 2008 R2", "11": "SQL Server 2012", "12": "SQL Server 2014", "13": "SQL Server 2016",
+            "14": "SQL Server 2017", "15": "SQL Server 2019", "16": "SQL Server 2022"}
+
+
+def media_bytes(version, edition="Enterprise Edition", reboot=False):
+    """setup.exe of a lab SQL Server medium."""
+    return json.dumps({"lab_sql_setup": 1, "version": version, "edition": edition, "reboot": reboot}).encode("utf-8")
+
+
+def read_media(ctx, media_path):
+    """The lab setup.exe under media_path as a dict, or None when it cannot be read."""
+    try:
+        data = fsops.read_bytes(ctx, fsops.join(media_path, "setup.exe"))
+        return json.loads(data.decode("utf-8"))
+    except (PSError, ValueError):
+        return None
+
+
+def read_ini(ctx, path):
+    """{KEY: value} of a ConfigurationFile.ini ([OPTIONS] section), or None when it cannot be read."""
+    try:
+        text = fsops.read_bytes(ctx, path).decode("utf-8-sig")
+    except PSError:
+        return None
+    settings = {}
+    for line in text.splitlines():
+        match = INI_RE.match(line)
+        if match and not line.lstrip().startswith(";"):
+            settings[match.group(1).upper()] = match.group(2)
+    return settings
+
+
+def instance_id(version, name):
+    return "MSSQL%s.%s" % (version.split(".")[0], name.upper())

@@ -1,0 +1,47 @@
+"""Twin of lync_cert_import.ps1: PFX files from a backup set into the host's certificate store."""
+
+import hashlib
+
+from .. import fsops, model, pfx
+from ..errors import PSError
+
+PARAMETERS = {
+    "Certificates": {"kind": "list", "mandatory": False, "default": []},
+    "Password": {"kind": "secure", "mandatory": False},
+    "Assignments": {"kind": "list", "mandatory": False, "default": []},
+}
+
+
+def run(ctx, params):
+    record = ctx.record
+    certs = record.setdefault("certificates", [])
+    imported = []
+    for wanted in params.get("Certificates") or []:
+        thumb, path = str(wanted["Thumbprint"]).upper(), str(wanted["Path"])
+        data = fsops.read_bytes(ctx, path)
+        if hashlib.sha256(data).hexdigest().upper() != str(wanted["Sha256"]).upper():
+            raise PSError("%s does not match the SHA-256 the backup set recorded; it was changed or damaged after the "
+                          "backup" % path, "InvalidData")
+        if params.get("Password") is None:
+            raise PSError("The specified network password is not correct.", "InvalidArgument")
+        cert = pfx.load(data, params["Password"].plain)
+        if cert["thumbprint"].upper() != thumb:
+            raise PSError("%s holds certificate %s, not %s" % (path, cert["thumbprint"], thumb), "InvalidData")
+        cert.update(store="LocalMachine\\My", usages=[], exportable=True)
+        record["certificates"] = certs = [c for c in certs if c["thumbprint"].upper() != thumb] + [cert]
+        imported.append(thumb)
+    assigned = []
+    if params.get("Assignments"):
+        model.require_lync_shell(record)
+        by_thumb = {c["thumbprint"].upper(): c for c in certs}
+        for assignment in params["Assignments"]:
+            thumb, use = str(assignment["Thumbprint"]).upper(), str(assignment["Type"])
+            if thumb not in by_thumb:
+                raise PSError("Cannot find certificate with thumbprint %s in LocalMachine\\My" % thumb, "ObjectNotFound")
+            for cert in certs:  # a usage belongs to one certificate at a time
+                if use in cert.get("usages", []) and cert is not by_thumb[thumb]:
+                    cert["usages"].remove(use)
+            if use not in by_thumb[thumb].setdefault("usages", []):
+                by_thumb[thumb]["usages"].append(use)
+            assigned.append({"Type": use, "Thumbprint": thumb, "Global": bool(assignment.get("Global"))})
+    return {"Imported": imported, "Assigned": assigned}
