@@ -81,7 +81,7 @@ class ActionModule(LyncAction):
             return {"changed": True, "step": step, "reboot_required": False}
         if step == "services":
             result = start_or_stop(self, "started", [], params["wait_timeout"])
-            result["step"] = step
+            result.update(step=step, reboot_required=False)
             return result
         media = bootstrapper.media_amd64(params["media"]) if params["media"] else None
         args = {"Step": step, "BootstrapperPath": bootstrapper.path(install_dir),

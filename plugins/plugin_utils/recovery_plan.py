@@ -44,7 +44,9 @@ STAGES = (
 )
 STAGE_NAMES = tuple(name for name, _ in STAGES)
 DESCRIPTIONS = dict(STAGES)
-LOCAL_USAGES = ("Default", "WebServicesInternal", "WebServicesExternal")
+# The usages Deployment Wizard step 3 assigns. OAuthTokenIssuer is global (kept in the CMS), but the
+# wizard assigns it too, and assigning the same thumbprint again is harmless.
+WIZARD_USAGES = ("Default", "WebServicesInternal", "WebServicesExternal", "OAuthTokenIssuer")
 
 
 class RecoveryPlanError(ValueError):
@@ -168,6 +170,7 @@ def plan(manifest, set_path, targets, hosts, options=None):
             if stage == "components":
                 args["components"] = components
             if stage == "certificates":
+                item_file("certificates:%s" % server)
                 args["certificates"] = _certificates(items, server)
             steps.append(_step(stage, index[server], server, args))
 
@@ -225,11 +228,11 @@ def _backup_of(path, database):
 
 
 def _certificates(items, server):
-    """[{thumbprint, types}] of the local Lync usages a server's certificates had at backup time."""
+    """[{thumbprint, types}] of the Lync usages a server's certificates had at backup time."""
     item = items.get("certificates:%s" % server)
     found = []
     for cert in (item or {}).get("details", {}).get("certificates", []):
-        types = [u for u in cert.get("usages", []) if u in LOCAL_USAGES]
+        types = [u for u in cert.get("usages", []) if u in WIZARD_USAGES]
         if types:
             found.append({"thumbprint": cert["thumbprint"], "types": types})
     return found

@@ -1,4 +1,4 @@
-"""Lab fixtures for the clean-server tests: labs that already hold a backup set, copied per test."""
+"""Lab fixtures for the clean-server and recovery tests: labs that already hold a backup set, copied per test."""
 
 import json
 import pathlib
@@ -19,11 +19,13 @@ def _backed_up_labs(tmp_path_factory):
     """Seed a topology and run the real backup playbook once per session; later calls reuse it."""
     made = {}
 
-    def get(topology, product):
-        key = (topology, product)
+    def get(topology, product, before_backup):
+        key = (topology, product, before_backup.__name__ if before_backup else "as-seeded")
         if key not in made:
-            base = tmp_path_factory.mktemp("backed-up-%s-%s" % key)
+            base = tmp_path_factory.mktemp("backed-up-%s-%s-%s" % key)
             lab = seed.seed(topology, base / "lab", product)
+            if before_backup:
+                before_backup(lab)
             proc = subprocess.run([str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i",
                                    str(lab.dir / "inventory.yml"), "lync.server.backup"],
                                   cwd=str(base), env=lab_env(), capture_output=True, text=True, timeout=900, check=False)
@@ -35,13 +37,14 @@ def _backed_up_labs(tmp_path_factory):
 
 @pytest.fixture
 def backed_up_lab(_backed_up_labs, tmp_path):
-    """backed_up_lab(topology, product='lync2013') -> a fresh copy of a lab whose backup set is complete."""
+    """backed_up_lab(topology, product='lync2013', before_backup=None) -> a fresh copy of a lab whose
+    backup set is complete; before_backup(lab), a module-level function, changes the lab before the backup."""
     counter = {"n": 0}
 
-    def make(topology, product="lync2013"):
+    def make(topology, product="lync2013", before_backup=None):
         counter["n"] += 1
         dest = tmp_path / ("%s-%s-%d" % (topology, product, counter["n"]))
-        shutil.copytree(_backed_up_labs(topology, product).dir, dest, symlinks=True)
+        shutil.copytree(_backed_up_labs(topology, product, before_backup).dir, dest, symlinks=True)
         return Lab(dest / "state.json")
     return make
 

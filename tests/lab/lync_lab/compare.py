@@ -3,19 +3,21 @@
 Nothing may differ except what Microsoft says is transient or rebuilt (domain brief 1.4,
 4.2, 4.3), and what only measures time or space:
   * the transient databases rtcab, rgsdyn, cpsdyn, mgccomp (recreated empty; the Address
-    Book is regenerated from AD DS);
+    Book is regenerated from AD DS) and rtcshared, which the documented path recreates empty;
   * the local stores RTCLOCAL and LYNCLOCAL (rebuilt by Deployment Wizard steps 1-2) beyond
     their existence;
   * the CMS's internal version counter, its last update time and the replicas' status
     reports (the configuration and topology themselves must be equal);
   * Meeting.Active files (locked files of meetings in progress; never copied);
-  * free disk space, recovery markers, temporary files, and the backup server's share.
+  * free disk space, reboots, recovery markers, temporary files, and the backup server's share.
 """
 
 import copy
 import hashlib
 
-TRANSIENT_DATABASES = ("rtcab", "rgsdyn", "cpsdyn", "mgccomp")
+# Transient (brief 1.4), plus rtcshared: no cmdlet export covers it and the documented
+# restore path recreates it empty (brief 1.4, [INFERRED]).
+TRANSIENT_DATABASES = ("rtcab", "rgsdyn", "cpsdyn", "mgccomp", "rtcshared")
 LOCAL_STORES = ("RTCLOCAL", "LYNCLOCAL")
 IGNORED_FILE_PARTS = ("/ProgramData/lync.server/", "/Windows/Temp/")
 
@@ -25,6 +27,7 @@ def _host_view(host):
     for disk in view.get("disks", {}).values():
         disk.pop("free_bytes", None)
     view.pop("reboot_pending", None)
+    view.pop("boot_count", None)
     for name, instance in view.get("sql", {}).items():
         if name.upper() in LOCAL_STORES:
             instance["databases"] = sorted(instance.get("databases", {}))
@@ -36,8 +39,11 @@ def _host_view(host):
                 content = db["content"]
                 for key in ("version", "last_update_creation", "replication"):
                     content.pop(key, None)
+    view["features"] = sorted(view.get("features", []))
     view["products"] = sorted(view.get("products", []), key=lambda p: p["Name"])
     view["certificates"] = sorted(view.get("certificates", []), key=lambda c: c["thumbprint"])
+    for cert in view["certificates"]:
+        cert["usages"] = sorted(cert.get("usages", []))
     return view
 
 
@@ -74,6 +80,9 @@ def differences(before, after, prefix=""):
                 found.append("%s%s: new after recovery" % (prefix, key))
             else:
                 found += differences(before[key], after[key], "%s%s." % (prefix, key))
+    elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        for index, (old, new) in enumerate(zip(before, after)):
+            found += differences(old, new, "%s%d." % (prefix, index))
     elif before != after:
         found.append("%s: %r -> %r" % (prefix.rstrip("."), _short(before), _short(after)))
     return found

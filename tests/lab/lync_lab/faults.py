@@ -4,7 +4,8 @@ Each fault is a dict:
   kind     fail | malformed | slow | hang | unreachable | disk_full
   payload  payload name it applies to (default: every payload)
   when     {parameter: value} that the bound parameters must match (default: always)
-  times    fire only this many times, then behave normally (default: always)
+  times    fire only this many times, then behave normally (default: always); counted per host and
+           per fault (its whole definition), across runs: a different fault in a later run fires anew
   message  text of the PowerShell error for `fail`
   seconds  delay for `slow` / `hang`
   target   for disk_full: the host whose disk is full (default: every host)
@@ -31,10 +32,10 @@ def _matches(fault, payload, params):
 def active(faults, payload, params, state, host, kinds):
     """The first fault of one of `kinds` that applies now; counts it when limited by `times`."""
     counts = state.setdefault("lab", {}).setdefault("fault_counts", {})
-    for index, fault in enumerate(faults):
+    for fault in faults:
         if fault.get("kind") not in kinds or not _matches(fault, payload, params):
             continue
-        key = "%s#%d" % (host, index)
+        key = "%s#%s" % (host, json.dumps(fault, sort_keys=True))
         if fault.get("times") is not None and counts.get(key, 0) >= int(fault["times"]):
             continue
         counts[key] = counts.get(key, 0) + 1

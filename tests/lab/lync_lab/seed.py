@@ -8,6 +8,7 @@ Two topologies (tests/lab/topologies/<name>/inventory.yml):
               Chat SQL server, a Persistent Chat server, a domain controller, a backup server
 """
 
+import importlib.util
 import json
 import pathlib
 import shutil
@@ -21,13 +22,13 @@ TOPOLOGY_DIR = pathlib.Path(__file__).resolve().parent.parent / "topologies"
 
 PRODUCTS = {
     "lync2013": {"name": "Microsoft Lync Server 2013", "version": "5.0.8308.984", "module": "Lync",
-                 "install_dir": "C:\\Program Files\\Microsoft Lync Server 2013", "sql": "11.0.5058.0",
+                 "install_dir": "C:\\Program Files\\Microsoft Lync Server 2013", "sql": "11.0.7001.0",
                  "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600")},
     "sfb2015": {"name": "Skype for Business Server 2015", "version": "6.0.9319.534", "module": "SkypeForBusiness",
-                "install_dir": "C:\\Program Files\\Skype for Business Server 2015", "sql": "12.0.5000.0",
+                "install_dir": "C:\\Program Files\\Skype for Business Server 2015", "sql": "12.0.6024.0",
                 "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600")},
     "sfb2019": {"name": "Skype for Business Server 2019", "version": "7.0.2046.385", "module": "SkypeForBusiness",
-                "install_dir": "C:\\Program Files\\Skype for Business Server 2019", "sql": "14.0.3045.24",
+                "install_dir": "C:\\Program Files\\Skype for Business Server 2019", "sql": "14.0.1000.169",
                 "os": ("Microsoft Windows Server 2019 Standard", "10.0.17763")},
 }
 
@@ -101,9 +102,25 @@ def sql_instance(name, product, edition, account, databases):
     }
 
 
+def _prerequisites():
+    """The collection's table of Microsoft's feature lists (stdlib only, loaded by path so the lab
+    needs no installed collection): a seeded server was built the way Microsoft's lists say."""
+    path = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_utils" / "prerequisites.py"
+    spec = importlib.util.spec_from_file_location("lync_lab_prerequisites", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PREREQUISITE_ROLES = {"Front End Server": "front_end", "Persistent Chat Server": "persistent_chat"}
+
+
 def install_lync(record, product, roles, services):
-    """Lync Server on a host: products, shell, services and the local stores steps 1-2 create."""
+    """Lync Server on a host: its prerequisite features, products, shell, services and the local
+    stores steps 1-2 create."""
     info = PRODUCTS[product]
+    needed = _prerequisites().plan(product, record["os"]["version"], [PREREQUISITE_ROLES[r] for r in roles])
+    record["features"] = list(dict.fromkeys(record["features"] + needed["features"]))
     short = info["name"].replace("Microsoft ", "")
     record["products"] = [{"Name": "%s, Core Components" % info["name"], "Version": info["version"]}]
     record["products"] += [{"Name": "%s, %s" % (info["name"], role), "Version": info["version"]} for role in roles]
@@ -212,7 +229,8 @@ def _ad(hosts, scp_fqdn, instance):
 
 # SQL Server installation media on the backup server's software share, per product (the release
 # Microsoft supports for its back ends): \\backup01.contoso.local\LyncMedia\SQLServer.
-SQL_MEDIA = {"lync2013": "11.0.7001.0", "sfb2015": "12.0.6024.0", "sfb2019": "14.0.1000.169"}
+# The software share holds the SQL Server build the database servers run, so a rebuilt instance is the same.
+SQL_MEDIA = {product: info["sql"] for product, info in PRODUCTS.items()}
 SQL_CONFIGURATION = """; SQL Server unattended installation (lab copy of a ConfigurationFile.ini)
 ; INSTANCENAME is left out: lync.server puts the pinned instance name on setup's command line.
 [OPTIONS]
@@ -354,13 +372,16 @@ def build_enterprise(product="lync2013"):
         "rgsdyn": {"signed_in_agents": 3}, "cpsdyn": {"parked": 1},
     })
     hosts[mon]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
+    hosts[mon]["services"]["SQLAgent$RTC"] = _service("SQL Server Agent (RTC)", lync=False)
     hosts[mon]["services"]["MSSQL$PCHAT"] = _service("SQL Server (PCHAT)", lync=False)
-    hosts[mon]["sql"]["RTC"] = sql_instance("RTC", product, "Standard Edition", "CONTOSO\\svc-sqlmon", {
+    hosts[mon]["services"]["SQLAgent$PCHAT"] = _service("SQL Server Agent (PCHAT)", lync=False)
+    # One SQL Server medium (Enterprise Edition) for every database server, as the inventory names one.
+    hosts[mon]["sql"]["RTC"] = sql_instance("RTC", product, "Enterprise Edition", "CONTOSO\\svc-sqlmon", {
         "LcsLog": {"tables": content.archiving_rows(users)},
         "LcsCDR": {"tables": content.cdr_rows(users)},
         "QoEMetrics": {"tables": content.qoe_rows()},
     })
-    hosts[mon]["sql"]["PCHAT"] = sql_instance("PCHAT", product, "Standard Edition", "CONTOSO\\svc-sqlmon", {
+    hosts[mon]["sql"]["PCHAT"] = sql_instance("PCHAT", product, "Enterprise Edition", "CONTOSO\\svc-sqlmon", {
         "mgc": {"tables": content.pchat_rows(users)},
         "mgccomp": {"queue": []},
     })

@@ -45,12 +45,10 @@ def run(ctx, params):
         _fail(name, -2068578304, "The credentials you provided for the SQL Server Database Engine service are invalid. "
                                  "To continue, provide a valid account and password for the SQL Server Database "
                                  "Engine service.")
-    major = media["version"].split(".")[0]
     root = "C:\\Program Files\\Microsoft SQL Server\\%s\\MSSQL" % sqlsetup.instance_id(media["version"], name)
     record.setdefault("sql", {})[name] = {
         "version": media["version"], "edition": media["edition"], "service_account": account,
         "service_state": "running", "data_dir": root + "\\DATA", "backup_dir": root + "\\Backup", "databases": {},
-        "installed_by": "lync_sql_install", "release": sqlsetup.RELEASES.get(major, major),
     }
     services = record.setdefault("services", {})
     services["MSSQL$%s" % name] = {"display_name": "SQL Server (%s)" % name, "status": "Running", "start_mode": "Auto"}

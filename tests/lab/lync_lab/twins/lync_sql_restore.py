@@ -43,8 +43,12 @@ def run(ctx, params):
         if scratch in instance["databases"]:
             raise PSError("The database '%s' already exists. Choose a different database name." % scratch)
         # Restored under the scratch name, checked, then dropped: the instance ends as it began.
+        # A database's "consistency_errors" stand for logical damage that page checksums (and so
+        # RESTORE VERIFYONLY) do not see and DBCC CHECKDB does.
         instance["databases"][scratch] = {"content": copy.deepcopy(backup["content"])}
-        check = "ok" if isinstance(instance["databases"][scratch]["content"], dict) else "CHECKDB found 1 allocation error"
+        errors = (backup["content"] or {}).get("consistency_errors", 0) if isinstance(backup["content"], dict) else 1
+        check = "ok" if not errors else (
+            "CHECKDB found 0 allocation errors and %d consistency errors in database '%s'." % (errors, scratch))
         del instance["databases"][scratch]
         result.update(Restored=True, CheckDb=check)
     elif mode != "verify":

@@ -74,7 +74,16 @@ def test_member_server_gets_the_deployment_wizard_only():
     planned = rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, OPTIONS)
     assert [s for s, _ in stages(planned)] == ["core", "local_store", "components", "certificates", "services"]
     certs = next(s for s in planned["steps"] if s["stage"] == "certificates")["args"]["certificates"]
-    assert certs and all("OAuthTokenIssuer" not in c["types"] for c in certs)
+    # Step 3 assigns what the backup recorded, the global OAuthTokenIssuer included (as the wizard does).
+    assert sorted(t for c in certs for t in c["types"]) == ["Default", "OAuthTokenIssuer", "WebServicesExternal",
+                                                            "WebServicesInternal"]
+
+
+def test_a_server_whose_certificates_were_left_out_cannot_be_planned():
+    manifest, hosts = lab_manifest("enterprise")
+    items = [i["id"] for i in manifest["items"] if i["id"] != "certificates:fe02.contoso.local"]
+    with pytest.raises(rp.RecoveryPlanError, match="no usable item certificates:fe02.contoso.local"):
+        rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, dict(OPTIONS, items=items))
 
 
 def test_monitoring_archiving_and_persistent_chat_store():
