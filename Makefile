@@ -35,7 +35,7 @@ demo: bootstrap
 test: bootstrap pytest oldest lint sanity
 
 pytest:
-	@$(LAB_ENV) python -m pytest -q tests
+	@$(LAB_ENV) python -m pytest -q -n auto --dist loadfile tests
 
 # The version matrix (tox.ini): `oldest` is requires_ansible's release, `matrix` all of them.
 oldest: bootstrap

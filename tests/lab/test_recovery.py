@@ -7,10 +7,12 @@ backup, so what comes back can only have come through the backup set.
 """
 
 import json
+import re
 
 import pytest
 
 from lync_lab import compare, content, disaster
+from tests.lab.conftest import changed
 
 BACKUP_SERVER = "backup01.contoso.local"
 ENTERPRISE_SERVERS = ["fe01.contoso.local", "fe02.contoso.local", "fs01.contoso.local", "pc01.contoso.local",
@@ -70,20 +72,31 @@ SCENARIOS = [
     pytest.param("enterprise", ["fs01.contoso.local"], id="4.10-file-store"),
     pytest.param("enterprise", ["sqlmon01.contoso.local"], id="4.11-4.12-monitoring-archiving-persistent-chat"),
     pytest.param("enterprise", ENTERPRISE_SERVERS, id="4.8-whole-site"),
+    pytest.param("enterprise", ["sqlmon01.contoso.local"], {"recovery_persistent_chat": "export"},
+                 id="4.12-persistent-chat-from-its-export"),
 ]
 
 
-@pytest.mark.parametrize("topology, targets", SCENARIOS)
-def test_drill_brings_everything_back(backed_up_lab, run_playbook, topology, targets):
+@pytest.mark.parametrize("topology, targets, options", [
+    p if len(p.values) == 3 else pytest.param(*p.values, {}, id=p.id) for p in SCENARIOS])
+def test_drill_brings_everything_back(backed_up_lab, run_playbook, topology, targets, options):
     lab, before_state, before_files = backed_up(backed_up_lab, topology)
     destroy_and_prepare(lab, run_playbook, targets)
-    run = recover(run_playbook, lab, targets)
+    run = recover(run_playbook, lab, targets, extra=options)
     assert run.rc == 0, run.output[-6000:]
     _assert_same(before_state, before_files, lab)
-    again = recover(run_playbook, lab, targets)
+    check = [r["result"] for r in run.results("Verify the deployment is back")]
+    assert len(check) == 1 and not check[0].get("failed") and check[0]["problems"] == []
+    stats = run.results("Publish the outcome for AWX/Tower")[0]["result"]["ansible_stats"]["data"]
+    assert stats["lync_recovery_status"] == "recovered" and sorted(stats["lync_recovery_targets"]) == sorted(targets)
+    recovered = lab.load()["hosts"]
+    again = recover(run_playbook, lab, targets, extra=options)
     assert again.rc == 0, again.output[-4000:]
-    assert not [r for r in again.records if r["action"].startswith("lync.server.lync_deploy_step") and
-                r["result"].get("changed")], "a rerun after a finished recovery must change nothing"
+    assert changed(again) == [], "a rerun after a finished recovery must change nothing"
+    assert lab.load()["hosts"] == recovered
+    if options.get("recovery_persistent_chat") == "export":
+        markers = json.dumps(again.results("Read the recovery markers on the targets"))
+        assert re.search(r'"Stage": "pchat_import(_[^"]*)?"', markers), markers
 
 
 def test_check_mode_plans_and_changes_nothing(backed_up_lab, run_playbook):
@@ -127,8 +140,10 @@ def test_a_fault_in_every_stage_then_reruns_end_identical(backed_up_lab, run_pla
         run = recover(run_playbook, lab, targets, extra={"lab_faults": [injected]})
         assert run.rc != 0, "the fault in %s did not stop the recovery:\n%s" % (stage, run.output[-5000:])
         assert "lab fault in stage %s" % stage in run.output
-        markers = json.dumps(run.results("Read the recovery markers on the targets"))
-        assert '"Stage": "%s"' % stage not in markers, "%s was marked done before it failed" % stage
+        done = _markers(lab, targets[0])
+        assert not [m for m in done if re.fullmatch(r"%s(_.*)?" % stage, m)], "%s was marked done although it failed" % stage
+        finished = list(STAGE_FAULTS)[:list(STAGE_FAULTS).index(stage)]
+        assert all(any(re.fullmatch(r"%s(_.*)?" % s, m) for m in done) for s in finished), (stage, done)
     run = recover(run_playbook, lab, targets)
     assert run.rc == 0, run.output[-6000:]
     _assert_same(before_state, before_files, lab)
@@ -212,3 +227,9 @@ def test_a_target_whose_identity_drifted_after_preparation_is_refused_untouched(
     assert "dns_servers" in run.output and "10.0.0.99" in run.output, run.output[-3000:]
     assert not run.results("Run the pending steps, in order")
     assert lab.load()["hosts"] == drifted
+
+
+def _markers(lab, fqdn):
+    """Names of the recovery markers on a lab host (%ProgramData%\\lync.server\\recovery\\<marker>.json)."""
+    folder = lab.host_root(fqdn) / "C" / "ProgramData" / "lync.server" / "recovery"
+    return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []

@@ -16,22 +16,22 @@ options:
   arguments: {type: raw, description: Arguments for the installer.}
   chdir: {type: path, description: Unused in the lab.}
   checksum: {type: str, description: Unused in the lab.}
-  checksum_algorithm: {type: str, default: sha1, description: Unused in the lab.}
+  checksum_algorithm: {type: str, default: sha1, choices: [md5, sha1, sha256, sha384, sha512], description: Unused in the lab.}
   client_cert: {type: str, description: Unused in the lab.}
   client_cert_password: {type: str, description: Unused in the lab.}
   creates_path: {type: path, description: The package is installed when this path exists.}
   creates_service: {type: str, description: Unused in the lab.}
   creates_version: {type: str, description: Unused in the lab.}
   expected_return_code: {type: list, elements: int, default: [0, 3010], description: Success codes.}
-  follow_redirects: {type: str, default: safe, description: Unused in the lab.}
+  follow_redirects: {type: str, default: safe, choices: [all, none, safe], description: Unused in the lab.}
   force_basic_auth: {type: bool, default: false, description: Unused in the lab.}
   headers: {type: dict, description: Unused in the lab.}
-  http_agent: {type: str, description: Unused in the lab.}
+  http_agent: {type: str, default: ansible-httpget, description: Unused in the lab.}
   log_path: {type: path, description: Unused in the lab.}
-  maximum_redirection: {type: int, description: Unused in the lab.}
+  maximum_redirection: {type: int, default: 50, description: Unused in the lab.}
   path: {type: str, description: The installer.}
   product_id: {type: str, description: Unused in the lab.}
-  provider: {type: str, default: auto, description: Unused in the lab.}
+  provider: {type: str, default: auto, choices: [auto, msi, msix, msp, registry], description: Unused in the lab.}
   proxy_password: {type: str, description: Unused in the lab.}
   proxy_url: {type: str, description: Unused in the lab.}
   proxy_use_default_credential: {type: bool, default: false, description: Unused in the lab.}
@@ -54,14 +54,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 SPEC = {
     "arguments": {"type": "raw"}, "chdir": {"type": "path"}, "checksum": {"type": "str"},
-    "checksum_algorithm": {"type": "str", "default": "sha1"}, "client_cert": {"type": "str"},
+    "checksum_algorithm": {"type": "str", "default": "sha1",
+                           "choices": ["md5", "sha1", "sha256", "sha384", "sha512"]}, "client_cert": {"type": "str"},
     "client_cert_password": {"type": "str", "no_log": True}, "creates_path": {"type": "path"},
     "creates_service": {"type": "str"}, "creates_version": {"type": "str"},
     "expected_return_code": {"type": "list", "elements": "int", "default": [0, 3010]},
-    "follow_redirects": {"type": "str", "default": "safe"}, "force_basic_auth": {"type": "bool", "default": False},
-    "headers": {"type": "dict"}, "http_agent": {"type": "str"}, "log_path": {"type": "path"},
-    "maximum_redirection": {"type": "int"}, "path": {"type": "str"}, "product_id": {"type": "str"},
-    "provider": {"type": "str", "default": "auto"}, "proxy_password": {"type": "str", "no_log": True},
+    "follow_redirects": {"type": "str", "default": "safe", "choices": ["all", "none", "safe"]}, "force_basic_auth": {"type": "bool", "default": False},
+    "headers": {"type": "dict"}, "http_agent": {"type": "str", "default": "ansible-httpget"}, "log_path": {"type": "path"},
+    "maximum_redirection": {"type": "int", "default": 50}, "path": {"type": "str"}, "product_id": {"type": "str"},
+    "provider": {"type": "str", "default": "auto", "choices": ["auto", "msi", "msix", "msp", "registry"]}, "proxy_password": {"type": "str", "no_log": True},
     "proxy_url": {"type": "str"}, "proxy_use_default_credential": {"type": "bool", "default": False},
     "proxy_username": {"type": "str"}, "state": {"type": "str", "default": "present", "choices": ["absent", "present"]},
     "url_method": {"type": "str"}, "url_password": {"type": "str", "no_log": True},

@@ -11,7 +11,8 @@ description:
   - Adds or removes a share of a lab host; the folder must exist, as on Windows.
 author: lync.server maintainers (@lync-server)
 options:
-  caching_mode: {type: str, default: Manual, description: Unused in the lab.}
+  caching_mode: {type: str, default: Manual, choices: [BranchCache, Documents, Manual, None, Programs, Unknown],
+                 description: Unused in the lab.}
   change: {type: str, description: Recorded.}
   deny: {type: str, description: Recorded.}
   description: {type: str, description: Recorded.}
@@ -19,7 +20,7 @@ options:
   full: {type: str, description: Recorded.}
   list: {type: bool, default: false, description: Unused in the lab.}
   name: {type: str, required: true, description: Share name.}
-  path: {type: path, description: Folder to share.}
+  path: {type: path, required: true, description: Folder to share.}
   read: {type: str, description: Recorded.}
   rule_action: {type: str, default: set, choices: [add, set], description: Unused in the lab.}
   scope_name: {type: str, description: Unused in the lab.}
@@ -32,16 +33,17 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 SPEC = {
-    "caching_mode": {"type": "str", "default": "Manual"}, "change": {"type": "str"}, "deny": {"type": "str"},
+    "caching_mode": {"type": "str", "default": "Manual",
+                     "choices": ["BranchCache", "Documents", "Manual", "None", "Programs", "Unknown"]}, "change": {"type": "str"}, "deny": {"type": "str"},
     "description": {"type": "str"}, "encrypt": {"type": "bool", "default": False}, "full": {"type": "str"},
-    "list": {"type": "bool", "default": False}, "name": {"type": "str", "required": True}, "path": {"type": "path"},
+    "list": {"type": "bool", "default": False}, "name": {"type": "str", "required": True}, "path": {"type": "path", "required": True},
     "read": {"type": "str"}, "rule_action": {"type": "str", "default": "set", "choices": ["add", "set"]},
     "scope_name": {"type": "str"}, "state": {"type": "str", "default": "present", "choices": ["absent", "present"]},
 }
 
 
 def main():
-    module = AnsibleModule(argument_spec=SPEC, required_if=[["state", "present", ["path"]]], supports_check_mode=True)
+    module = AnsibleModule(argument_spec=SPEC, supports_check_mode=True)
     # lync_lab is on PYTHONPATH: the lab connection puts it there.
     from lync_lab import packages  # pylint: disable=import-error
     from lync_lab.errors import PSError  # pylint: disable=import-error
