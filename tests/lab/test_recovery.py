@@ -233,3 +233,15 @@ def _markers(lab, fqdn):
     """Names of the recovery markers on a lab host (%ProgramData%\\lync.server\\recovery\\<marker>.json)."""
     folder = lab.host_root(fqdn) / "C" / "ProgramData" / "lync.server" / "recovery"
     return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+
+
+def test_no_password_reaches_the_output_at_vvvv(backed_up_lab, run_playbook):
+    """The share password (become) and the PFX password never show, even at -vvvv."""
+    lab, dummy_state, dummy_files = backed_up(backed_up_lab, "enterprise")
+    destroy_and_prepare(lab, run_playbook, ["fs01.contoso.local"])
+    run = recover(run_playbook, lab, ["fs01.contoso.local"], "-vvvv")
+    assert run.rc == 0, run.output[-4000:]
+    assert "ESTABLISH" in run.output and "module_args" in run.output  # really verbose: invocations are shown
+    recorded = json.dumps(run.records)
+    for secret in ("lab-share-password", "lab-Vault-Pfx-Password-1", "lab-Join-Password-1"):
+        assert secret not in run.output and secret not in recorded, secret
