@@ -245,3 +245,18 @@ def test_no_password_reaches_the_output_at_vvvv(backed_up_lab, run_playbook):
     recorded = json.dumps(run.records)
     for secret in ("lab-share-password", "lab-Vault-Pfx-Password-1", "lab-Join-Password-1"):
         assert secret not in run.output and secret not in recorded, secret
+
+
+def test_a_damaged_set_is_refused_before_any_change(backed_up_lab, run_playbook):
+    """A file of the set changed after the backup: the named set is refused, and `latest` finds no good set."""
+    lab, dummy_state, dummy_files = backed_up(backed_up_lab, "enterprise")
+    damaged = _newest_set(lab)
+    config = next(damaged.rglob("*.zip"))
+    config.write_bytes(config.read_bytes() + b"tampered")
+    before = lab.load()["hosts"]
+    named = recover(run_playbook, lab, ["fe02.contoso.local"], extra={"lync_backup_set_id": damaged.name})
+    assert named.rc != 0 and "name the items to recover" in named.output, named.output[-3000:]
+    assert config.name in named.output
+    latest = recover(run_playbook, lab, ["fe02.contoso.local"])
+    assert latest.rc != 0 and "no complete backup set" in latest.output, latest.output[-3000:]
+    assert lab.load()["hosts"] == before
