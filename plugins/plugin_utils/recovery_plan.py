@@ -90,7 +90,7 @@ def plan(manifest, set_path, targets, hosts, options=None):
 
     hosts   -- {inventory name: lync_host facts} of the hosts of the play
     options -- media (installation media folder), install_dir, persistent_chat (sql|export),
-               items (ids of manifest items the operator allows; None: all items that succeeded)
+               items (ids of manifest items the operator allows; empty or None: all items that succeeded)
     Raises RecoveryPlanError when a target is not a server of the backed-up topology or a step
     has nobody to run it.
     """
@@ -106,7 +106,7 @@ def plan(manifest, set_path, targets, hosts, options=None):
     if missing:
         raise RecoveryPlanError("recovery targets missing from the play: %s" % ", ".join(missing))
     items = _items(manifest)
-    allowed = set(options["items"]) if options.get("items") is not None else {
+    allowed = set(options["items"]) if options.get("items") else {
         i for i, item in items.items() if item["status"] == "ok"}
 
     def item_file(item_id, suffix=None):
