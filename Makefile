@@ -23,6 +23,7 @@ bootstrap:
 	@bash tools/bootstrap.sh
 
 demo: bootstrap
+	@rm -rf $(DEMO_DIR)/lab $(DEMO_DIR)/report
 	@$(LAB_ENV) python -m lync_lab seed enterprise $(DEMO_DIR)/lab >/dev/null
 	@echo "== backup of the simulated Enterprise deployment ($(DEMO_DIR)/lab) =="
 	@$(LAB_ENV) ansible-playbook -i $(DEMO_DIR)/lab/inventory.yml lync.server.backup \
