@@ -41,8 +41,8 @@ def done(step, status, params):
     if step == "local_store":
         return "RTCLOCAL" in [i.upper() for i in status.get("SqlInstances") or []] and "REPLICA" in services
     if step == "components":
-        return bool(params["components"]) and all(any(p.endswith(", " + c) for p in products)
-                                                   for c in params["components"])
+        return bool(params["components"]) and all(
+            any(p.endswith(", " + c) for p in products) for c in params["components"])
     if step == "certificates":
         assigned = {(c["Use"], c["Thumbprint"].upper()) for c in status.get("Certificates") or []}
         return all((t, c["thumbprint"].upper()) in assigned for c in params["certificates"] for t in c["types"])

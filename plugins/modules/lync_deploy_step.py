@@ -29,7 +29,7 @@ description:
     the Central Management store.
   - What is and is not documented about Bootstrapper.exe is kept in one place,
     plugins/plugin_utils/bootstrapper.py; its exit codes are undocumented, so anything but 0 is a
-    failure, and a pending reboot is read from Windows and returned as O(reboot_required).
+    failure, and a pending reboot is read from Windows and returned as RV(reboot_required).
 options:
   step:
     description: The step.

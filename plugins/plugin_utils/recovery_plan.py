@@ -42,7 +42,7 @@ STAGES = (
     ("pchat_import", "Import-CsPersistentChatData, when Persistent Chat is restored from its export (4.12)"),
     ("topology_acl", "Enable-CsTopology, to set the ACLs of a rebuilt file store (4.10 step 2)"),
 )
-STAGE_NAMES = tuple(name for name, _ in STAGES)
+STAGE_NAMES = tuple(stage[0] for stage in STAGES)
 DESCRIPTIONS = dict(STAGES)
 # The usages Deployment Wizard step 3 assigns. OAuthTokenIssuer is global (kept in the CMS), but the
 # wizard assigns it too, and assigning the same thumbprint again is harmless.
@@ -213,8 +213,8 @@ def plan(manifest, set_path, targets, hosts, options=None):
                 "file": item_file("pchat_export:%s" % scope)[0]}, label=scope))
 
     if not cms_restored and any(f["fqdn"] in targets for f in deployment["file_stores"]):
-        steps.append(_step("topology_acl", shell_host, next(f["fqdn"] for f in deployment["file_stores"]
-                                                              if f["fqdn"] in targets)))
+        file_server = next(f["fqdn"] for f in deployment["file_stores"] if f["fqdn"] in targets)
+        steps.append(_step("topology_acl", shell_host, file_server))
     steps.sort(key=lambda s: STAGE_NAMES.index(s["stage"]))
     for number, step in enumerate(steps, 1):
         step["number"] = number
@@ -302,4 +302,3 @@ def plan_lines(planned):
 def collocated_servers(deployment):
     """Servers whose Lync databases live with a server role (Standard Edition)."""
     return sorted(s["fqdn"] for s in deployment["sql_stores"] if s["collocated"])
-

@@ -16,7 +16,7 @@ from tests.lab.conftest import changed
 
 BACKUP_SERVER = "backup01.contoso.local"
 ENTERPRISE_SERVERS = ["fe01.contoso.local", "fe02.contoso.local", "fs01.contoso.local", "pc01.contoso.local",
-                     "sqlbe01.contoso.local", "sqlmon01.contoso.local"]
+                      "sqlbe01.contoso.local", "sqlmon01.contoso.local"]
 
 
 def fill(lab):
@@ -32,8 +32,8 @@ def fill(lab):
         user["conferences"].append({"id": "NEW-0001", "subject": "Added after seeding", "type": "scheduled",
                                     "pstn_id": "55555"})
         cms_instance["lis"]["content"]["locations"].append({"id": 99, "location": "Annex", "company": "Contoso"})
-        user_db["rgsconfig"]["content"]["queues"].append({"name": "Queue late", "agent_groups": [], "timeout": 60,
-                                                           "overflow": 1})
+        user_db["rgsconfig"]["content"]["queues"].append(
+            {"name": "Queue late", "agent_groups": [], "timeout": 60, "overflow": 1})
         cms_instance["xds"]["content"]["documents"]["Global/Client/Policy:Tag:Late"] = {"EnableAppearOffline": False}
         for host in state["hosts"].values():
             if "PCHAT" in host.get("sql", {}):

@@ -69,8 +69,8 @@ def _sql_express(state, record, name):
     if name not in record["sql"]:
         record["sql"][name] = seed.sql_instance(name, state["lab"]["product"], "Express Edition",
                                                 "NT Service\\MSSQL$%s" % name, {})
-    record["services"].setdefault("MSSQL$%s" % name, {"display_name": "SQL Server (%s)" % name, "status": "Running",
-                                                       "start_mode": "Auto"})
+    record["services"].setdefault("MSSQL$%s" % name, {
+        "display_name": "SQL Server (%s)" % name, "status": "Running", "start_mode": "Auto"})
 
 
 def install_sql_express(state, fqdn, name):

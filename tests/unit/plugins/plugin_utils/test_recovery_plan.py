@@ -49,9 +49,10 @@ def test_standard_edition_server_hosting_the_cms():
     manifest, hosts = lab_manifest("standard")
     planned = rp.plan(manifest, SET_PATH, ["lyncse01.contoso.local"], hosts, OPTIONS)
     se = "lyncse01.contoso.local"
-    assert [s for s, _ in stages(planned)] == ["filestore", "core", "cms_database", "cms_import", "local_store",
-                                               "components", "certificates", "services", "userdata", "lis", "rgs"]
-    assert all(host == se for _, host in stages(planned))
+    assert [stage for stage, dummy in stages(planned)] == [
+        "filestore", "core", "cms_database", "cms_import", "local_store", "components", "certificates", "services",
+        "userdata", "lis", "rgs"]
+    assert all(host == se for dummy, host in stages(planned))
     cms = next(s for s in planned["steps"] if s["stage"] == "cms_database")
     assert cms["args"] == {"sql_fqdn": se, "sql_instance": "rtc", "sql_express": True}
     assert next(s for s in planned["steps"] if s["stage"] == "components")["args"]["collocated_databases"] is True
@@ -72,7 +73,7 @@ def test_enterprise_back_end_hosting_the_cms_is_restored_from_a_surviving_front_
 def test_member_server_gets_the_deployment_wizard_only():
     manifest, hosts = lab_manifest("enterprise")
     planned = rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, OPTIONS)
-    assert [s for s, _ in stages(planned)] == ["core", "local_store", "components", "certificates", "services"]
+    assert [stage for stage, dummy in stages(planned)] == ["core", "local_store", "components", "certificates", "services"]
     certs = next(s for s in planned["steps"] if s["stage"] == "certificates")["args"]["certificates"]
     # Step 3 assigns what the backup recorded, the global OAuthTokenIssuer included (as the wizard does).
     assert sorted(t for c in certs for t in c["types"]) == ["Default", "OAuthTokenIssuer", "WebServicesExternal",
@@ -89,12 +90,12 @@ def test_a_server_whose_certificates_were_left_out_cannot_be_planned():
 def test_monitoring_archiving_and_persistent_chat_store():
     manifest, hosts = lab_manifest("enterprise")
     planned = rp.plan(manifest, SET_PATH, ["sqlmon01.contoso.local"], hosts, OPTIONS)
-    assert [s for s, _ in stages(planned)] == ["databases", "sql", "sql"]
+    assert [stage for stage, dummy in stages(planned)] == ["databases", "sql", "sql"]
     restored = {s["label"]: sorted(s["args"]["files"]) for s in planned["steps"] if s["stage"] == "sql"}
     assert restored == {"sqlmon01.contoso.local\\pchat": ["mgc"],
                         "sqlmon01.contoso.local\\rtc": ["LcsCDR", "LcsLog", "QoEMetrics"]}
     exported = rp.plan(manifest, SET_PATH, ["sqlmon01.contoso.local"], hosts, dict(OPTIONS, persistent_chat="export"))
-    assert [s for s, _ in stages(exported)] == ["databases", "sql", "pchat_import"]
+    assert [stage for stage, dummy in stages(exported)] == ["databases", "sql", "pchat_import"]
 
 
 def test_file_server_gets_its_share_back_and_its_acls():
