@@ -57,6 +57,7 @@ def test_tokenizer_rules_flag_what_powershell_rejects(text):
     '"${_}: $($_.Name)"\n',
     "switch ($x) { 'a' { 1 } }\n$h = @{ Key = 'v: w' }\n",
     '# "$foo: in a comment"\n<# $bar: in a block comment #>\n',
+    "if ($x) { 1 }# don't: a comment after a brace\n",
     'Get-Item -Path $p `\n    -Force\n',
     '$x = "a""b$c""d"\n',
 ])
@@ -82,6 +83,7 @@ $Ansible.Result = @{ Markers = $markers }
     "$names = Get-ChildItem -LiteralPath $p | ForEach-Object { $_.Name }\n$first = $names[0]\n",
     "$rows = switch ($k) { 'a' { @(1) } default { @() } }\nif ($rows.Count -gt 0) { }\n",
     "$items = foreach ($x in $list) { $x }\n$items += 'one more'\n",
+    "$wanted = if ($a) { @($a) } else { @($b | Sort-Object) }\nforeach ($w in $wanted) { }\n",
     "function Get-State { @(Get-Service | ForEach-Object { $_.Name }) }\n$before = Get-State\n"
     "$Ansible.Result = @{ Before = $before }\n",
 ])

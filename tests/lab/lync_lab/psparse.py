@@ -226,7 +226,7 @@ class _Scanner:
             if ch == "<" and text.startswith("<#", i):
                 end = text.find("#>", i + 2)
                 i = n if end < 0 else end + 2
-            elif ch == "#" and (prev.isspace() or prev in ";({"):
+            elif ch == "#" and (prev.isspace() or prev in ";(){}|,="):
                 end = text.find("\n", i)
                 i = n if end < 0 else end
             elif ch == "@" and i + 1 < n and text[i + 1] in "\"'":
@@ -405,7 +405,8 @@ def _means_a_list(rhs, data, list_functions):
 def unrolled_collections(text):
     """[(line, message)] for variables assigned the unwrapped output of a statement or a command
     pipeline and then used as a list: indexed, .Count/.Length, `+=`, or (when the right side was
-    written to produce a list) handed on as a hashtable value."""
+    written to produce a list) handed on as a hashtable value; and for `$x = <statement>` whose
+    branches return @( ), which the statement unrolls whatever $x is used for."""
     tree, data = parse(text)
     list_functions = set()
     for node in _walk(tree.root_node):
@@ -427,6 +428,10 @@ def unrolled_collections(text):
                 uses.append((name, node.start_point[0] + 1, "+=", False))
             elif _text(operator, data) == "=" and len(node.children) > 2 and _unrolls(node.children[2]):
                 meant = _means_a_list(node.children[2], data, list_functions)
+                if meant and node.children[2].type in UNROLLING_STATEMENTS:
+                    # `$x = if (...) { @(...) }`: the @( ) inside says a list was meant, and the
+                    # statement unrolls it whatever $x is used for later.
+                    uses.append((name, node.start_point[0] + 1, "an @( ) inside a statement", False))
                 line, before = unrolled.get(name, (node.start_point[0] + 1, False))
                 unrolled[name] = (line if not meant or before else node.start_point[0] + 1, before or meant)
         elif node.type in ("member_access", "element_access") and node.children:
@@ -450,7 +455,7 @@ def unrolled_collections(text):
     found = []
     for name, line, how, needs_intent in uses:
         if name in unrolled and (unrolled[name][1] or not needs_intent):
-            found.append((line, "$%s is used as a list (%s) but line %d assigns it the unrolled output of a "
+            found.append((line, "$%s is used or meant as a list (%s) but line %d assigns it the unrolled output of a "
                                 "statement or pipeline (one item gives a scalar, none gives $null): write "
                                 "$%s = @(...) around the whole right side" % (name, how, unrolled[name][0], name)))
     return found
