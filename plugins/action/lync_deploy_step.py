@@ -49,6 +49,17 @@ def done(step, status, params):
     return bool(services) and all(state == "Running" for name, state in services.items() if name not in ("MASTER", "FTA"))
 
 
+def restart_state(status):
+    """(reboot_required, file_rename_pending) from a lync_deploy_status / lync_deploy_step answer.
+
+    Only Windows' own restart flags (Component Based Servicing's RebootPending and Windows
+    Update's RebootRequired keys: RebootPending) make a restart pending. Session Manager's
+    PendingFileRenameOperations is set on many healthy servers (installers and antivirus leave
+    entries there until the next restart), so it is reported apart and never forces a restart.
+    """
+    return bool(status.get("RebootPending")), bool(status.get("PendingFileRenames"))
+
+
 class ActionModule(LyncAction):
     """One Deployment Wizard step, run only when its work is not yet on the server."""
 
@@ -69,8 +80,10 @@ class ActionModule(LyncAction):
         if not 0 <= params["wait_timeout"] <= 86400:
             raise AnsibleActionFail("lync_deploy_step: wait_timeout must be between 0 and 86400 seconds")
         status = self.payload("lync_deploy_status", {"InstallDir": install_dir}, required_keys=("Products",)).value
+        reboot_required, file_rename_pending = restart_state(status)
         if done(step, status, params):
-            return {"changed": False, "step": step, "reboot_required": bool(status.get("RebootPending"))}
+            return {"changed": False, "step": step, "reboot_required": reboot_required,
+                    "file_rename_pending": file_rename_pending}
         if step == "components" and params["collocated_databases"]:
             imported = [m for m in status.get("Markers") or [] if m.split("_")[0] in DATA_MARKERS or m in DATA_MARKERS]
             if imported:
@@ -78,10 +91,10 @@ class ActionModule(LyncAction):
                     "lync_deploy_step on %s: refusing step 2, which recreates the collocated databases empty, "
                     "after data was restored into them (%s)" % (self.host, ", ".join(imported)))
         if self.check_mode:
-            return {"changed": True, "step": step, "reboot_required": False}
+            return {"changed": True, "step": step, "reboot_required": False, "file_rename_pending": file_rename_pending}
         if step == "services":
             result = start_or_stop(self, "started", [], params["wait_timeout"])
-            result.update(step=step, reboot_required=False)
+            result.update(step=step, reboot_required=False, file_rename_pending=file_rename_pending)
             return result
         media = bootstrapper.media_amd64(params["media"]) if params["media"] else None
         args = {"Step": step, "BootstrapperPath": bootstrapper.path(install_dir),
@@ -97,5 +110,5 @@ class ActionModule(LyncAction):
                                                                       str(exc).split("LYNC_BOOTSTRAPPER_FAILED: ", 1)[1])) \
                     from None
             raise
-        return {"changed": True, "step": step, "reboot_required": bool(value.get("RebootPending")),
-                "exit_code": value.get("ExitCode")}
+        return {"changed": True, "step": step, "reboot_required": restart_state(value)[0],
+                "file_rename_pending": file_rename_pending, "exit_code": value.get("ExitCode")}

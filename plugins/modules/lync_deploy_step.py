@@ -115,7 +115,17 @@ step:
   returned: always
   type: str
 reboot_required:
-  description: Windows waits for a reboot; reboot (ansible.windows.win_reboot) and run the step again.
+  description:
+    - Windows waits for a reboot (Component Based Servicing's RebootPending or Windows Update's
+      RebootRequired key); reboot (ansible.windows.win_reboot) and run the step again.
+    - Pending file rename operations alone do not set it; see RV(file_rename_pending).
+  returned: always
+  type: bool
+file_rename_pending:
+  description:
+    - Session Manager's PendingFileRenameOperations holds entries, as read before the step. Many healthy
+      servers have some (installers and antivirus leave them until the next restart), so this is
+      reported for information only and does not make RV(reboot_required) true.
   returned: always
   type: bool
 exit_code:

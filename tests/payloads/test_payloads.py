@@ -152,3 +152,64 @@ def test_version_gating_must_be_declared():
 
 def test_checker_catches_syntax_errors():
     assert psparse.syntax_errors("param(\n$a = {\n") != []
+
+
+# --- issue 9: rules over every payload that tree-sitter alone does not give ----------------------
+
+WINDOWS = json.loads((pathlib.Path(__file__).parent / "windows-cmdlets.json").read_text(encoding="utf-8"))["commands"]
+WINDOWS_COMMANDS = {name.lower(): info for name, info in WINDOWS.items()}
+WHATIF_FALSE_RE = re.compile(r"-WhatIf:\s*\$false\b", re.IGNORECASE)
+FUNCTION_RE = re.compile(r"^\s*function\s+([A-Za-z][\w-]*)", re.IGNORECASE | re.MULTILINE)
+
+
+def should_process_problems(text):
+    """In a payload win_powershell runs with -WhatIf in check mode ([CmdletBinding(SupportsShouldProcess)]),
+    every call of a command that supports ShouldProcess must pass -WhatIf:$false, or it inherits
+    -WhatIf ($WhatIfPreference), writes a what-if line and returns nothing.
+
+    Decision (docs/testing.md): such payloads are read-only probes (test_probes_only_read), so no call
+    is a change meant to be skipped in check mode; there is no exception. A payload that changes
+    something is not SupportsShouldProcess, and win_powershell skips it in check mode.
+    Every command such a payload calls must be known: a Lync cmdlet (lync-cmdlets.json, Microsoft's
+    syntax) or a Windows command in windows-cmdlets.json (with the page showing whether its syntax
+    has [-WhatIf] [-Confirm]), or a function the payload defines.
+    """
+    if not psparse.supports_should_process(text):
+        return []
+    own = {m.group(1).lower() for m in FUNCTION_RE.finditer(text)}
+    problems = []
+    for command in psparse.commands(text):
+        name = command["name"].lower()
+        if name in own or not re.match(r"^[A-Za-z]+-[A-Za-z0-9]+$", command["name"]):
+            continue
+        if name in CMDLETS:
+            supports = CMDLETS[name]["supports_should_process"]
+        elif name in WINDOWS_COMMANDS:
+            supports = WINDOWS_COMMANDS[name]["supports_should_process"]
+        else:
+            problems.append("line %d: %s is in neither lync-cmdlets.json nor windows-cmdlets.json; add it with "
+                            "Microsoft's page and whether it supports ShouldProcess" % (command["line"], command["name"]))
+            continue
+        if supports and not WHATIF_FALSE_RE.search(command["text"]):
+            problems.append("line %d: %s supports ShouldProcess and inherits -WhatIf in check mode; pass -WhatIf:$false"
+                            % (command["line"], command["name"]))
+    return problems
+
+
+def test_should_process_calls_pass_whatif_false(payload):
+    name, text = payload
+    problems = should_process_problems(text)
+    assert problems == [], "%s.ps1:\n  %s" % (name, "\n  ".join(problems))
+
+
+def test_no_unrolled_collections(payload):
+    """A list assigned from a statement or pipeline must be wrapped in @( ) as a whole (about_Arrays)."""
+    name, text = payload
+    problems = psparse.unrolled_collections(text)
+    assert problems == [], "%s.ps1:\n  %s" % (name, "\n  ".join("line %d: %s" % p for p in problems))
+
+
+def test_tokenizer_rules_catch_the_old_backup_set_remove():
+    """The line that broke retention before issue 9; tree-sitter's grammar alone accepted it."""
+    old = 'throw "refusing to remove $id: not a backup set name"\n'
+    assert any("InvalidVariableReferenceWithDrive" in message for _, message in psparse.syntax_errors(old))

@@ -10,7 +10,7 @@ $ErrorActionPreference = 'Stop'
 $removed = @()
 $freed = 0
 foreach ($id in $SetIds) {
-    if ($id -notmatch '^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$') { throw "refusing to remove $id: not a backup set name" }
+    if ($id -notmatch '^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$') { throw "refusing to remove ${id}: not a backup set name" }
     $path = Join-Path -Path $Root -ChildPath $id
     if (Test-Path -LiteralPath $path) {
         $freed += (Get-ChildItem -LiteralPath $path -Recurse -File -Force | Measure-Object -Property Length -Sum).Sum

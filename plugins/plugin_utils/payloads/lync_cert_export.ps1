@@ -21,7 +21,7 @@ foreach ($assigned in @(Get-CsCertificate)) {
     if (-not $usages.ContainsKey($thumb)) { $usages[$thumb] = @() }
     $usages[$thumb] += [string]$assigned.Use
 }
-$wanted = if ($Thumbprints.Count -gt 0) { @($Thumbprints | ForEach-Object { $_.ToUpperInvariant() }) } else { @($usages.Keys | Sort-Object) }
+$wanted = @(if ($Thumbprints.Count -gt 0) { $Thumbprints | ForEach-Object { $_.ToUpperInvariant() } } else { $usages.Keys | Sort-Object })
 if (-not (Test-Path -LiteralPath $TargetFolder)) { $null = New-Item -ItemType Directory -Path $TargetFolder -Force }
 
 $certificates = @()

@@ -16,7 +16,8 @@ $products = @(Get-ItemProperty -Path $uninstallKeys -ErrorAction SilentlyContinu
     Where-Object { $_.DisplayName -match '(Lync Server|Skype for Business Server)' } |
     ForEach-Object { @{ Name = [string]$_.DisplayName; Version = [string]$_.DisplayVersion } })
 $instanceKey = 'HKLM:\SOFTWARE\Microsoft\Microsoft SQL Server\Instance Names\SQL'
-$instances = if (Test-Path -LiteralPath $instanceKey) { @((Get-Item -LiteralPath $instanceKey).Property) } else { @() }
+$instances = @()
+if (Test-Path -LiteralPath $instanceKey) { $instances = @((Get-Item -LiteralPath $instanceKey).Property) }
 $services = @(Get-CimInstance -ClassName Win32_Service | Where-Object {
         $_.DisplayName -match '^(Lync Server|Skype for Business Server) ' } | ForEach-Object {
     @{ Name = [string]$_.Name; Status = [string]$_.State }
@@ -31,11 +32,17 @@ if ($module) {
     })
 }
 $markerFolder = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\recovery'
-$markers = if (Test-Path -LiteralPath $markerFolder) { @(Get-ChildItem -LiteralPath $markerFolder -Filter '*.json' |
-        ForEach-Object { $_.BaseName }) } else { @() }
+# @() around the whole right side: an if/else (or pipeline) unrolls its output, so a folder with
+# one marker would give a string, not a list of one.
+$markers = @()
+if (Test-Path -LiteralPath $markerFolder) {
+    $markers = @(Get-ChildItem -LiteralPath $markerFolder -Filter '*.json' | ForEach-Object { $_.BaseName })
+}
 $rebootKeys = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending',
     'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
-$pendingRename = (Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -Name 'PendingFileRenameOperations' -ErrorAction SilentlyContinue)
+# PendingFileRenameOperations is set on many healthy servers (installers and antivirus leave
+# entries that wait for the next restart); it is reported apart and does not make a restart pending.
+$sessionManager = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -ErrorAction SilentlyContinue
 
 $Ansible.Result = @{
     LyncModule = if ($module) { [string]$module.Name } else { $null }
@@ -45,5 +52,6 @@ $Ansible.Result = @{
     BootstrapperExists = [bool]($bootstrapper -and (Test-Path -LiteralPath $bootstrapper))
     Certificates = $assigned
     Markers = $markers
-    RebootPending = [bool](@($rebootKeys | Where-Object { Test-Path -LiteralPath $_ }).Count -gt 0 -or $pendingRename)
+    RebootPending = [bool](@($rebootKeys | Where-Object { Test-Path -LiteralPath $_ }).Count -gt 0)
+    PendingFileRenames = [bool]($sessionManager -and $sessionManager.PendingFileRenameOperations)
 }

@@ -69,8 +69,11 @@ if ($system.PartOfDomain) {
     catch {
         $computerSid = $null
     }
+    # -WhatIf:$false: in check mode win_powershell runs this probe with -WhatIf, and
+    # Test-ComputerSecureChannel supports ShouldProcess, so it would inherit -WhatIf, print a
+    # what-if line and return nothing (reported as a broken channel).
     try {
-        $secureChannel = [bool](Test-ComputerSecureChannel)
+        $secureChannel = [bool](Test-ComputerSecureChannel -WhatIf:$false)
     }
     catch {
         $secureChannel = $false

@@ -17,7 +17,7 @@ Import-Module $lyncModule
 function Get-LyncServiceState {
     @(Get-CsWindowsService | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
 }
-$before = Get-LyncServiceState
+$before = @(Get-LyncServiceState)
 if ($State -eq 'started') {
     if ($Names.Count -gt 0) { Start-CsWindowsService -Name $Names -Confirm:$false } else { Start-CsWindowsService -Confirm:$false }
     $want = 'Running'
@@ -30,7 +30,7 @@ else { throw "unknown state: $State" }
 
 $deadline = (Get-Date).AddSeconds($WaitSeconds)
 do {
-    $after = Get-LyncServiceState
+    $after = @(Get-LyncServiceState)
     $pending = @($after | Where-Object { ($Names.Count -eq 0 -or $Names -contains $_.Name) -and $_.Status -ne $want })
     if ($pending.Count -eq 0) { break }
     Start-Sleep -Seconds 5

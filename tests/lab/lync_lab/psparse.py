@@ -40,13 +40,231 @@ def _walk(node):
 
 
 def syntax_errors(text):
-    """[(line, snippet)] for every ERROR or MISSING node; empty when the script parses."""
+    """[(line, snippet or message)] for every ERROR or MISSING node of the tree-sitter grammar and
+    every tokenizer rule PowerShell enforces that the grammar does not (tokenizer_errors); empty
+    when PowerShell would parse the script."""
     tree, data = parse(text)
     found = []
     for node in _walk(tree.root_node):
         if node.type == "ERROR" or node.is_missing:
             found.append((node.start_point[0] + 1, data[node.start_byte:node.end_byte][:60].decode("utf-8", "replace")))
-    return found
+    return found + tokenizer_errors(data.decode("utf-8"))
+
+
+# --- What PowerShell's tokenizer rejects and the tree-sitter grammar accepts ----------------------
+#
+# The Windows PowerShell Language Specification, chapter 2 (lexical structure, §2.3.6 Variables):
+# https://learn.microsoft.com/powershell/scripting/lang-spec/chapter-02
+#     variable:        $ variable-scope(opt) variable-characters | braced-variable
+#     variable-scope:  global: local: private: script: using: workflow: variable-namespace
+#     variable-namespace: variable-characters :
+# so `$name:` must be followed by a variable character: "$id: text" is the parse error
+# InvalidVariableReferenceWithDrive ("Variable reference is not valid. ':' was not followed by a
+# valid variable name character. Consider using ${} to delimit the name."), in an expandable
+# string as much as in code (about_Variables, "Variable names that include special characters";
+# about_Quoting_Rules, "Double-quoted strings"):
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_variables
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_quoting_rules
+# `$name:rest` with a name that is neither a scope nor a drive the payloads mean parses, but
+# reads an item of the PowerShell drive `name:` (a missing drive is an error at run time), so the
+# lint refuses it too. Here-strings (about_Quoting_Rules, "Here-strings"): the opening @" or @'
+# must end its line, the closing "@ or '@ must start a line. PowerShell also reads the
+# typographic quotes U+2018/U+2019/U+201A/U+201B as ' and U+201C/U+201D/U+201E as " (spec §2.3.5.2,
+# single-quote-character / double-quote-character), so one pasted into a string ends it.
+
+VARIABLE_SCOPES = {"global", "local", "private", "script", "using", "workflow"}
+# PowerShell drives whose items the payloads read as variables ($env:ProgramData).
+VARIABLE_DRIVES = {"env", "variable", "function", "alias"}
+SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
+DOUBLE_QUOTES = "\"\u201c\u201d\u201e"
+TYPOGRAPHIC_QUOTES = "\u2018\u2019\u201a\u201b\u201c\u201d\u201e"
+
+
+def _is_var_char(ch):
+    return ch.isalnum() or ch in "_?"
+
+
+class _Scanner:
+    def __init__(self, text):
+        self.text = text
+        self.errors = []
+
+    def line(self, pos):
+        return self.text.count("\n", 0, pos) + 1
+
+    def error(self, pos, message):
+        self.errors.append((self.line(pos), message))
+
+    def variable(self, pos, in_string):
+        """Check the variable at text[pos] == '$'; return the position after it."""
+        text, n = self.text, len(self.text)
+        i = pos + 1
+        if i >= n:
+            return i
+        ch = text[i]
+        if ch == "{":
+            j = i + 1
+            while j < n and text[j] != "}":
+                j += 2 if text[j] == "`" else 1
+            if j >= n:
+                self.error(pos, "${ without a closing }")
+                return n
+            name = text[i + 1:j]
+            if name.strip() == "":
+                self.error(pos, "empty variable name ${}")
+            elif ":" in name:
+                scope, _, rest = name.partition(":")
+                if rest == "":
+                    self.error(pos, "${%s} names a drive or scope but no variable" % name)
+            return j + 1
+        if ch in "$^" and not in_string:
+            return i + 1
+        if not _is_var_char(ch):
+            return i  # a lone $ (literal in strings; `$(` is a subexpression)
+        j = i
+        while j < n and _is_var_char(text[j]):
+            j += 1
+        name = text[i:j]
+        if j < n and text[j] == ":" and not (j + 1 < n and text[j + 1] == ":"):
+            if j + 1 < n and _is_var_char(text[j + 1]):
+                k = j + 1
+                while k < n and _is_var_char(text[k]):
+                    k += 1
+                if name.lower() not in VARIABLE_SCOPES | VARIABLE_DRIVES:
+                    self.error(pos, "$%s reads the PowerShell drive '%s:', not $%s; write ${%s}: or $(%s):"
+                               % (text[i:k], name, name, name, "$" + name))
+                return k
+            self.error(pos, "$%s: is not a valid variable reference (InvalidVariableReferenceWithDrive);"
+                            " write ${%s}: or $($%s):" % (name, name, name))
+            return j + 1
+        return j
+
+    def here_string(self, pos, quote):
+        """text[pos:pos+2] is @" or @'; return the position after the closing quote-@."""
+        text, n = self.text, len(self.text)
+        eol = text.find("\n", pos + 2)
+        header_rest = text[pos + 2:eol if eol >= 0 else n]
+        if header_rest.strip(" \t\r") != "":
+            self.error(pos, "characters after a here-string header @%s on its line" % quote)
+        if eol < 0:
+            self.error(pos, "here-string @%s is not terminated" % quote)
+            return n
+        closers = SINGLE_QUOTES if quote == "'" else DOUBLE_QUOTES
+        i = eol + 1
+        while i < n:
+            line_end = text.find("\n", i)
+            line_end = n if line_end < 0 else line_end
+            if text[i] in closers and i + 1 < n and text[i + 1] == "@":
+                return i + 2
+            if quote == '"':
+                self.expandable(i, line_end)
+            i = line_end + 1
+        self.error(pos, "here-string @%s is not terminated by %s@ at the start of a line" % (quote, quote))
+        return n
+
+    def expandable(self, start, end):
+        """Scan the variables and subexpressions of expandable text[start:end]."""
+        i = start
+        while i < end:
+            ch = self.text[i]
+            if ch == "`":
+                i += 2
+            elif ch == "$" and i + 1 < end and self.text[i + 1] == "(":
+                i = self.code(i + 2, closing=")")
+            elif ch == "$":
+                i = self.variable(i, True)
+            else:
+                i += 1
+
+    def double_quoted(self, pos):
+        """text[pos] opens a double-quoted string; return the position after it."""
+        text, n = self.text, len(self.text)
+        i = pos + 1
+        while i < n:
+            ch = text[i]
+            if ch == "`":
+                i += 2
+            elif ch in DOUBLE_QUOTES:
+                if i + 1 < n and text[i + 1] in DOUBLE_QUOTES:
+                    i += 2
+                    continue
+                if ch != '"':
+                    self.error(i, "typographic quote %r ends this string in PowerShell" % ch)
+                return i + 1
+            elif ch == "$" and i + 1 < n and text[i + 1] == "(":
+                i = self.code(i + 2, closing=")")
+            elif ch == "$":
+                i = self.variable(i, True)
+            else:
+                i += 1
+        self.error(pos, "string is not terminated")
+        return n
+
+    def single_quoted(self, pos):
+        text, n = self.text, len(self.text)
+        i = pos + 1
+        while i < n:
+            if text[i] in SINGLE_QUOTES:
+                if i + 1 < n and text[i + 1] in SINGLE_QUOTES:
+                    i += 2
+                    continue
+                if text[i] != "'":
+                    self.error(i, "typographic quote %r ends this string in PowerShell" % text[i])
+                return i + 1
+            i += 1
+        self.error(pos, "string is not terminated")
+        return n
+
+    def code(self, pos, closing=None):
+        """Scan code from pos; with closing=')', stop after the matching parenthesis."""
+        text, n = self.text, len(self.text)
+        depth = 0
+        i = pos
+        while i < n:
+            ch = text[i]
+            prev = text[i - 1] if i > 0 else "\n"
+            if ch == "<" and text.startswith("<#", i):
+                end = text.find("#>", i + 2)
+                i = n if end < 0 else end + 2
+            elif ch == "#" and (prev.isspace() or prev in ";(){}|,="):
+                end = text.find("\n", i)
+                i = n if end < 0 else end
+            elif ch == "@" and i + 1 < n and text[i + 1] in "\"'":
+                i = self.here_string(i, text[i + 1])
+            elif ch in DOUBLE_QUOTES:
+                if ch != '"':
+                    self.error(i, "typographic quote %r opens a string in PowerShell" % ch)
+                i = self.double_quoted(i)
+            elif ch in SINGLE_QUOTES:
+                if ch != "'":
+                    self.error(i, "typographic quote %r opens a string in PowerShell" % ch)
+                i = self.single_quoted(i)
+            elif ch == "`":
+                rest = text[i + 1:text.find("\n", i) if "\n" in text[i:] else n]
+                if rest and rest.strip(" \t\r") == "" and rest != "\r":
+                    self.error(i, "backtick followed by white space: the line does not continue")
+                i += 2
+            elif ch == "$":
+                i = self.variable(i, False) if not text.startswith("$(", i) else i + 1
+            elif ch == "(":
+                depth += 1
+                i += 1
+            elif ch == ")":
+                if closing and depth == 0:
+                    return i + 1
+                depth -= 1
+                i += 1
+            else:
+                i += 1
+        return n
+
+
+def tokenizer_errors(text):
+    """[(line, message)] for what PowerShell's tokenizer rejects (or misreads) and tree-sitter accepts."""
+    text = text.decode("utf-8") if isinstance(text, bytes) else text
+    scanner = _Scanner(text)
+    scanner.code(0)
+    return scanner.errors
 
 
 def _text(node, data):
@@ -100,7 +318,7 @@ def supports_should_process(text):
 
 
 def commands(text):
-    """[{"name", "parameters", "splatted", "line"}] for every command the script invokes by name."""
+    """[{"name", "parameters", "splatted", "line", "text"}] for every command the script invokes by name."""
     tree, data = parse(text)
     found = []
     for node in _walk(tree.root_node):
@@ -117,7 +335,7 @@ def commands(text):
             elif _text(element, data).startswith("@") and element.type != "command_argument_sep":
                 splatted = splatted or bool(re.match(r"@[A-Za-z_]", _text(element, data)))
         found.append({"name": _text(name_node, data), "parameters": parameters, "splatted": splatted,
-                      "line": node.start_point[0] + 1})
+                      "line": node.start_point[0] + 1, "text": _text(node, data)})
     return found
 
 
@@ -125,3 +343,119 @@ def header_name(text):
     """The name in the '# lync-payload: <name>' header, or None."""
     match = HEADER_RE.match(text if isinstance(text, str) else text.decode("utf-8"))
     return match.group("name") if match else None
+
+
+# --- Pipelines and statements unroll their output ------------------------------------------------
+#
+# A statement or pipeline on the right of `=` collects what it writes to the pipeline: nothing
+# gives $null, one object gives that object, more give an object[] (about_Assignment_Operators,
+# "Assigning the result of a statement"; about_Pipelines; about_Arrays, "the array subexpression
+# operator @( ) ... returns the result as an array even if it contains zero or one object"):
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_assignment_operators
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_pipelines
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_arrays
+# `@(...)` returned inside an if/switch/foreach branch is unrolled again on its way out: only
+# `$x = @(if (...) {...})` keeps a list of one. A variable so assigned and then used as a list
+# (indexed, .Count/.Length, `+=`, or handed to the result as a value, where one string becomes a
+# JSON string and an empty list $null) must be assigned with @( ) around the whole right side.
+UNROLLING_STATEMENTS = {"if_statement", "switch_statement", "foreach_statement", "for_statement",
+                        "while_statement", "do_statement", "try_statement"}
+_PLAIN_VARIABLE_RE = re.compile(r"^\$(?:(?:script|local|global|private):)?([A-Za-z_][A-Za-z0-9_]*)$", re.IGNORECASE)
+
+
+# Commands whose output is a list by nature (a filtered, sorted or listed set of objects).
+LIST_COMMANDS = {"foreach-object", "where-object", "sort-object", "get-childitem", "get-csservice",
+                 "get-cspool", "get-cssite", "get-cscertificate", "get-cswindowsservice"}
+_AUTOMATIC = {"null", "true", "false", "_", "psitem", "args", "input"}
+
+
+def _unwrap(node):
+    while node.type in ("pipeline", "pipeline_chain") and len(node.children) == 1:
+        node = node.children[0]
+    return node
+
+
+def _commands_of(node):
+    node = _unwrap(node)
+    if node.type == "command":
+        return [node]
+    if node.type in ("pipeline", "pipeline_chain"):
+        return [c for c in node.children if c.type == "command"]
+    return []
+
+
+def _unrolls(rhs):
+    """Whether an assignment's right side is a statement or a pipeline with a command in it."""
+    return rhs.type in UNROLLING_STATEMENTS or bool(_commands_of(rhs))
+
+
+def _means_a_list(rhs, data, list_functions):
+    """Whether the right side was written to produce a list: an @( ) in it, or a pipeline whose last
+    command lists objects (or is a function of the script that returns @( ))."""
+    if any(n.type == "array_expression" for n in _walk(rhs)):
+        return True
+    commands = _commands_of(rhs)
+    if not commands:
+        return False
+    name_node = commands[-1].child_by_field_name("command_name")
+    name = _text(name_node, data).lower() if name_node is not None else ""
+    return name in LIST_COMMANDS or name in list_functions
+
+
+def unrolled_collections(text):
+    """[(line, message)] for variables assigned the unwrapped output of a statement or a command
+    pipeline and then used as a list: indexed, .Count/.Length, `+=`, or (when the right side was
+    written to produce a list) handed on as a hashtable value; and for `$x = <statement>` whose
+    branches return @( ), which the statement unrolls whatever $x is used for."""
+    tree, data = parse(text)
+    list_functions = set()
+    for node in _walk(tree.root_node):
+        if node.type == "function_statement":
+            body = next((c for c in node.children if c.type == "script_block"), node)
+            name = next((c for c in node.children if c.type == "function_name"), None)
+            if name is not None and any(n.type == "array_expression" for n in _walk(body)):
+                list_functions.add(_text(name, data).lower())
+    unrolled = {}  # name -> (line of the unwrapped assignment, whether it was meant to be a list)
+    uses = []      # (name, line, how, needs_intent)
+    for node in _walk(tree.root_node):
+        if node.type == "assignment_expression":
+            left, operator = node.children[0], node.children[1]
+            match = _PLAIN_VARIABLE_RE.match(_text(left, data).strip())
+            if not match or match.group(1).lower() in _AUTOMATIC:
+                continue
+            name = match.group(1).lower()
+            if _text(operator, data) == "+=":
+                uses.append((name, node.start_point[0] + 1, "+=", False))
+            elif _text(operator, data) == "=" and len(node.children) > 2 and _unrolls(node.children[2]):
+                meant = _means_a_list(node.children[2], data, list_functions)
+                if meant and node.children[2].type in UNROLLING_STATEMENTS:
+                    # `$x = if (...) { @(...) }`: the @( ) inside says a list was meant, and the
+                    # statement unrolls it whatever $x is used for later.
+                    uses.append((name, node.start_point[0] + 1, "an @( ) inside a statement", False))
+                line, before = unrolled.get(name, (node.start_point[0] + 1, False))
+                unrolled[name] = (line if not meant or before else node.start_point[0] + 1, before or meant)
+        elif node.type in ("member_access", "element_access") and node.children:
+            target = node.children[0]
+            match = _PLAIN_VARIABLE_RE.match(_text(target, data)) if target.type == "variable" else None
+            if not match:
+                continue
+            if node.type == "element_access":
+                uses.append((match.group(1).lower(), node.start_point[0] + 1, "[index]", False))
+            else:
+                member = next((c for c in node.children if c.type == "member_name"), None)
+                if member is not None and _text(member, data).lower() in ("count", "length"):
+                    uses.append((match.group(1).lower(), node.start_point[0] + 1, "." + _text(member, data), False))
+        elif node.type == "hash_entry":
+            value = next((c for c in node.children if c.type == "pipeline"), None)
+            match = _PLAIN_VARIABLE_RE.match(_text(value, data).strip()) if value is not None else None
+            if match:
+                key = next((c for c in node.children if c.type == "key_expression"), None)
+                uses.append((match.group(1).lower(), node.start_point[0] + 1,
+                             "the value of %s" % (_text(key, data) if key is not None else "a key"), True))
+    found = []
+    for name, line, how, needs_intent in uses:
+        if name in unrolled and (unrolled[name][1] or not needs_intent):
+            found.append((line, "$%s is used or meant as a list (%s) but line %d assigns it the unrolled output of a "
+                                "statement or pipeline (one item gives a scalar, none gives $null): write "
+                                "$%s = @(...) around the whole right side" % (name, how, unrolled[name][0], name)))
+    return found

@@ -13,6 +13,7 @@ and microsoft.ad (membership) call these, so the state changes the way Windows c
 """
 
 import hashlib
+import re
 import zlib
 
 from . import model
@@ -211,3 +212,26 @@ def reboot(record):
 
 def host(state, name):
     return model.host(state, name)
+
+
+# --- ShouldProcess under -WhatIf ------------------------------------------------------------------
+# win_powershell runs a script declaring [CmdletBinding(SupportsShouldProcess)] with -WhatIf in
+# check mode (https://docs.ansible.com/ansible/latest/collections/ansible/windows/win_powershell_module.html),
+# which sets $WhatIfPreference for the script; every cmdlet it calls that supports ShouldProcess
+# then only writes "What if: Performing the operation ..." and returns nothing, unless the call
+# passes -WhatIf:$false (about_Preference_Variables, $WhatIfPreference:
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_preference_variables#whatifpreference;
+# Test-ComputerSecureChannel's syntax has [-WhatIf] [-Confirm]:
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.management/test-computersecurechannel).
+WHATIF_FALSE_RE = re.compile(r"-WhatIf:\s*\$false\b", re.IGNORECASE)
+
+
+def should_process_runs(check_mode, script, cmdlet):
+    """Whether the payload's calls of a ShouldProcess cmdlet do their work (True) or only print a
+    what-if line and return nothing (False): in check mode, a SupportsShouldProcess script's call
+    without -WhatIf:$false inherits -WhatIf."""
+    from . import psparse  # late import: psparse loads tree-sitter
+    if not check_mode or not psparse.supports_should_process(script):
+        return True
+    calls = [c for c in psparse.commands(script) if c["name"].lower() == cmdlet.lower()]
+    return all(WHATIF_FALSE_RE.search(c["text"]) for c in calls)

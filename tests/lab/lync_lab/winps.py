@@ -6,6 +6,7 @@ as PowerShell would, applies the inventory's faults, runs the payload's Python t
 against the lab state, and answers in win_powershell's result format.
 """
 
+import functools
 import importlib
 import pathlib
 import time
@@ -45,17 +46,34 @@ def truncate(value, depth):
     return value
 
 
+def payload_text(name):
+    """The text of payload `name` as the lab runs it (what a twin's model rules read)."""
+    return (pathlib.Path(PAYLOAD_DIR) / (name + ".ps1")).read_text(encoding="utf-8")
+
+
 def _payload_text(script):
     name = psparse.header_name(script or "")
     if not name:
         raise PSError("lab: only lync.server payloads are simulated; this script has no '# lync-payload:' header")
-    path = PAYLOAD_DIR / (name + ".ps1")
+    path = pathlib.Path(PAYLOAD_DIR) / (name + ".ps1")
     if not path.exists():
         raise PSError("lab: no payload file %s" % path)
     if path.read_bytes() != script.encode("utf-8"):
         raise PSError("lab: the script text for %s differs from %s; user values must travel as parameters"
                       % (name, path))
+    # Lab model rule: PowerShell parses the whole script before it runs a line of it, so a
+    # script it cannot parse fails as a ParserError and nothing runs (about_Parsing:
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_parsing).
+    problems = _parse_errors(script)
+    if problems:
+        raise PSError("At line:%d char:1\n%s" % problems[0], category="ParserError",
+                      error_id="ParseException")
     return name
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_errors(script):
+    return tuple(psparse.syntax_errors(script))
 
 
 def run(params, check_mode, state_path, host, fault_list):

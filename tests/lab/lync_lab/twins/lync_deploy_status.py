@@ -23,4 +23,6 @@ def run(ctx, params):
         "Certificates": assigned,
         "Markers": markers,
         "RebootPending": bool(record.get("reboot_pending")),
+        # Session Manager's PendingFileRenameOperations: set on many healthy servers, not a pending restart.
+        "PendingFileRenames": bool(record.get("pending_file_renames")),
     }

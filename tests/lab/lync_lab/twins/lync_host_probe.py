@@ -1,5 +1,7 @@
 """Twin of lync_host_probe.ps1: the host's identity and its Lync traces, from the lab state."""
 
+from .. import winhost, winps
+
 PARAMETERS = {}
 
 
@@ -31,6 +33,9 @@ def run(ctx, params):
     joined = bool(record.get("domain_joined"))
     domain = record["domain"] if joined else "WORKGROUP"
     sid, channel = _computer_account(ctx.state, record)
+    if channel is not None and ctx.check_mode and not winhost.should_process_runs(
+            ctx.check_mode, winps.payload_text(ctx.payload), "Test-ComputerSecureChannel"):
+        channel = False  # [bool](nothing): the call only printed a what-if line
     return {
         "ComputerName": record["hostname"],
         "Fqdn": ("%s.%s" % (record["hostname"], domain)).lower(),
