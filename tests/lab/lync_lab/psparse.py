@@ -125,3 +125,22 @@ def header_name(text):
     """The name in the '# lync-payload: <name>' header, or None."""
     match = HEADER_RE.match(text if isinstance(text, str) else text.decode("utf-8"))
     return match.group("name") if match else None
+
+
+GET_COMMAND_RE = re.compile(r"Get-Command\s+(?:-Name\s+)?['\"]?(?P<name>[A-Za-z]+-[A-Za-z0-9]+)['\"]?", re.IGNORECASE)
+
+
+def command_guards(text):
+    """Lower-case names a script probes with `Get-Command -Name '<name>'` (a presence check before use)."""
+    guards = set()
+    tree, data = parse(text)
+    for node in _walk(tree.root_node):
+        if node.type != "command":
+            continue
+        name_node = node.child_by_field_name("command_name")
+        if name_node is None or _text(name_node, data).lower() != "get-command":
+            continue
+        match = GET_COMMAND_RE.search(_text(node, data))
+        if match:
+            guards.add(match.group("name").lower())
+    return guards
