@@ -56,7 +56,7 @@ class ActionModule(LyncAction):
                                  manifest=chosen["manifest"])
             if subpath is not None:
                 folder = "%s\\%s" % (bs.set_path(root, chosen["set_id"]), subpath.strip("\\/").replace("/", "\\"))
-                listing = self.payload("lync_file_inventory", {"Path": folder, "Hash": True}).value
+                listing = self.payload("lync_file_inventory", {"Path": bs.extended_path(folder), "Hash": True}).value
                 result["files"] = [{"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]}
                                    for f in listing.get("Files") or []]
         result["sets"] = [dict(set_reader.public(s), condition=bs.condition(s)) for s in sets]

@@ -14,10 +14,13 @@ version_added: 0.1.0
 description:
   - Reads what the pins (docs/pins.md) say must not change under a restore but lives outside the server.
   - V(dns) asks the DNS server C(pins.dns.server) for every pinned record by DNS query (Resolve-DnsName),
-    so it runs on any Windows host that reaches that server, the target included.
-  - V(dhcp) reads options (43 and 120 for Lync phones) of the pinned scopes with the DhcpServer module;
-    run it on the DHCP server (C(delegate_to) the host C(pins.dhcp.server) names). The scope value wins over
-    the server-wide value, as a client sees it.
+    so it runs on any Windows host that reaches that server. Resolve-DnsName (DnsClient module) exists from
+    Windows Server 2012 on; on Windows Server 2008 R2 the read fails with C(LYNC_DNS_CLIENT_MISSING), so
+    run it on a Windows Server 2012 or later host (the roles C(delegate_to) C(lync_dns_probe_host)).
+  - V(dhcp) reads the pinned options of the pinned scopes with the DhcpServer module; run it on the DHCP
+    server (C(delegate_to) the host C(pins.dhcp.server) names). Option 120 is read in the standard class,
+    Lync's option 43 as the sub-options 1-5 of the vendor class C(MSUCClient), where Microsoft's DHCPUtil
+    stores it. The scope value wins over the server-wide value, as a client sees it.
   - Pass the results to M(lync.server.lync_pins_check).
 options:
   pins:
@@ -68,7 +71,9 @@ dhcp_server:
   returned: always
   type: str
 dhcp_options:
-  description: Options found, C(scope), C(option), C(value) (as the DHCP server lists it), C(level) (V(scope) or V(server)); V(null) when not read.
+  description: >-
+    Options found, C(scope), C(option), C(vendor_class) (V(null) for the standard class, else e.g. V(MSUCClient)),
+    C(value) (as the DHCP server lists it), C(level) (V(scope) or V(server)); V(null) when not read.
   returned: always
   type: list
   elements: dict

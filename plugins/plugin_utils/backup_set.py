@@ -73,6 +73,26 @@ def set_path(root, set_id):
     return "%s\\%s" % (check_root(root), check_set_id(set_id))
 
 
+def extended_path(path):
+    """The extended-length form of a checked Windows path: \\\\?\\UNC\\server\\share\\... or \\\\?\\D:\\....
+
+    Windows PowerShell 5.1 refuses paths past MAX_PATH (260 characters) unless they carry this
+    prefix ("Maximum Path Length Limitation",
+    https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation), and a set's
+    file-store copy lies about 90 characters deeper than the store itself. The prefix turns off
+    Windows' normalisation, so the path must be clean: check_path refuses '..', '/' and wildcards.
+    """
+    text = str(path)
+    if text.startswith("\\\\?\\"):
+        return text
+    text = check_path(text).replace("/", "\\")
+    if ".." in text.split("\\") or "." in text.split("\\")[1:]:
+        raise BackupSetError("path %r holds '.' or '..'" % path)
+    if text.startswith("\\\\"):
+        return "\\\\?\\UNC\\" + text[2:]
+    return "\\\\?\\" + text
+
+
 FQDN_RE = re.compile(r"\A(?=.{1,253}\Z)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
 INSTANCE_RE = re.compile(r"\A[A-Za-z_][A-Za-z0-9_$#]{0,15}\Z")
 

@@ -19,8 +19,15 @@ from ansible_collections.lync.server.plugins.plugin_utils import backup_set as b
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
 
 DNS_TYPES = ("A", "AAAA", "CNAME", "SRV")
-# DHCP options whose values are binary (the Lync phone options): compared as hex bytes.
-BINARY_DHCP_OPTIONS = frozenset((43, 120))
+# The Lync phone options, as Microsoft's DHCPUtil / DHCPConfigScript.bat stores them on a Windows DHCP
+# server ("Using DHCPUtil", https://learn.microsoft.com/en-us/previous-versions/office/skype-server-2010/gg412988(v=ocs.14)):
+# option 120 (UCSipServer, Binary) in the standard class, and option 43 as the Binary sub-options 1-5
+# (UCIdentifier, URLScheme, WebServerFqdn, WebServerPort, CertProvRelPath) of the vendor class MSUCClient.
+# Binary values compare as hex bytes.
+LYNC_VENDOR_CLASS = "MSUCClient"
+BINARY_DHCP_OPTIONS = frozenset((120,))
+BINARY_VENDOR_OPTIONS = {LYNC_VENDOR_CLASS.lower(): frozenset((1, 2, 3, 4, 5))}
+VENDOR_CLASS_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}\Z")
 HEX_RE = re.compile(r"\A(?:0x)?[0-9a-fA-F]+\Z")
 # A DNS owner name: like an FQDN, but SRV names have labels that start with '_' (_sipinternaltls._tcp).
 DNS_NAME_RE = re.compile(r"\A(?=.{1,253}\Z)(_?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
@@ -91,9 +98,16 @@ def hex_bytes(value):
     return "".join(d.rjust(2, "0") for d in digits).lower()
 
 
-def dhcp_value(option, value):
+def is_binary(option, vendor_class=None):
+    """Whether a standard option, or a sub-option of a vendor class, holds binary data (compared as hex)."""
+    if vendor_class:
+        return int(option) in BINARY_VENDOR_OPTIONS.get(str(vendor_class).lower(), ())
+    return int(option) in BINARY_DHCP_OPTIONS
+
+
+def dhcp_value(option, value, vendor_class=None):
     """The comparable form of a DHCP option value: hex for binary options, else a list of strings."""
-    if int(option) in BINARY_DHCP_OPTIONS:
+    if is_binary(option, vendor_class):
         return hex_bytes(value)
     items = value if isinstance(value, list) else [value]
     return [str(i).strip().lower() for i in items if i is not None and str(i).strip() != ""]
@@ -169,6 +183,38 @@ def _dns(value, problems):
     return {"server": server, "records": out}
 
 
+def _option_id(key, where, problems):
+    try:
+        option = int(str(key))
+    except ValueError:
+        option = 0
+    if not 1 <= option <= 254:
+        problems.append("%s key %r is not a DHCP option number (1-254)" % (where, key))
+        return None
+    return option
+
+
+def _dhcp_values(options, vendor_class, here, where, problems):
+    """[(option, canonical value)] of one class's option map; problems named by `where`."""
+    out = []
+    for key, raw in sorted(options.items(), key=lambda kv: str(kv[0])):
+        option = _option_id(key, "%s.%s" % (here, where), problems)
+        if option is None:
+            continue
+        if vendor_class is None and option == 43:
+            problems.append("%s.options[43]: Lync's option 43 is not a standard option on a Windows DHCP server; "
+                            "DHCPUtil stores it as sub-options 1-5 of the vendor class %s: pin them under "
+                            "vendor_options.%s (docs/pins.md)" % (here, LYNC_VENDOR_CLASS, LYNC_VENDOR_CLASS))
+            continue
+        canonical = dhcp_value(option, raw, vendor_class)
+        if canonical in (None, [], ""):
+            kind = "hex bytes (e.g. 0x010e...)" if is_binary(option, vendor_class) else "a value"
+            problems.append("%s.%s[%d] %r is not %s" % (here, where, option, raw, kind))
+            continue
+        out.append((option, canonical))
+    return out
+
+
 def _dhcp(value, problems):
     if not isinstance(value, dict):
         problems.append("dhcp must be a dict with server and scopes")
@@ -179,35 +225,35 @@ def _dhcp(value, problems):
         problems.append("dhcp.server is missing (the inventory host of the DHCP server)")
     scopes = value.get("scopes")
     if not isinstance(scopes, list) or not scopes:
-        problems.append("dhcp.scopes must be a non-empty list of {scope, options}")
+        problems.append("dhcp.scopes must be a non-empty list of {scope, options, vendor_options}")
         scopes = []
     out = []
     for index, scope in enumerate(scopes):
         here = "dhcp.scopes[%d]" % index
         if not isinstance(scope, dict):
-            problems.append("%s must be a dict with scope and options" % here)
+            problems.append("%s must be a dict with scope, options and vendor_options" % here)
             continue
-        _unknown_keys(scope, ("scope", "options"), here, problems)
+        _unknown_keys(scope, ("scope", "options", "vendor_options"), here, problems)
         scope_id = _ipv4(scope.get("scope"), "%s.scope" % here, problems)
-        options = scope.get("options")
-        if not isinstance(options, dict) or not options:
-            problems.append("%s.options must map option numbers (43, 120) to values" % here)
+        options = scope.get("options") or {}
+        vendor = scope.get("vendor_options") or {}
+        if not isinstance(options, dict) or not isinstance(vendor, dict) or not (options or vendor):
+            problems.append("%s.options must map standard option numbers (120) to values, and/or "
+                            "%s.vendor_options vendor class names (%s) to maps of sub-option numbers (1-5) to values"
+                            % (here, here, LYNC_VENDOR_CLASS))
             continue
-        for key, raw in sorted(options.items(), key=lambda kv: str(kv[0])):
-            try:
-                option = int(str(key))
-            except ValueError:
-                option = 0
-            if not 1 <= option <= 254:
-                problems.append("%s.options key %r is not a DHCP option number (1-254)" % (here, key))
+        found = [(None, o, v) for o, v in _dhcp_values(options, None, here, "options", problems)]
+        for vendor_class, sub in sorted(vendor.items(), key=lambda kv: str(kv[0])):
+            where = "vendor_options.%s" % vendor_class
+            if not isinstance(vendor_class, str) or not VENDOR_CLASS_RE.match(vendor_class):
+                problems.append("%s.vendor_options key %r is not a DHCP vendor class name" % (here, vendor_class))
                 continue
-            canonical = dhcp_value(option, raw)
-            if canonical in (None, [], ""):
-                kind = "hex bytes (e.g. 0x010e...)" if option in BINARY_DHCP_OPTIONS else "a value"
-                problems.append("%s.options[%d] %r is not %s" % (here, option, raw, kind))
+            if not isinstance(sub, dict) or not sub:
+                problems.append("%s.%s must map sub-option numbers to values" % (here, where))
                 continue
-            if scope_id:
-                out.append({"scope": scope_id, "option": option, "value": canonical})
+            found += [(vendor_class, o, v) for o, v in _dhcp_values(sub, vendor_class, here, where, problems)]
+        if scope_id:
+            out += [{"scope": scope_id, "vendor_class": c, "option": o, "value": v} for c, o, v in found]
     return {"server": server, "options": out}
 
 
@@ -532,6 +578,11 @@ def _compare_dns(pins, observed, check):
             check("dns_records", None)
 
 
+def dhcp_label(scope, option, vendor_class=None):
+    """'10.0.0.0 option 120' or '10.0.0.0 MSUCClient option 1': the key of a DHCP difference."""
+    return "%s %soption %d" % (scope, "%s " % vendor_class if vendor_class else "", option)
+
+
 def _compare_dhcp(pins, observed, check):
     if not pins["dhcp"]:
         return
@@ -541,19 +592,22 @@ def _compare_dhcp(pins, observed, check):
     seen = {}
     for opt in observed:
         try:
-            key = (str(ipaddress.IPv4Address(str(opt.get("scope")))), int(opt.get("option")))
+            vendor = str(opt.get("vendor_class") or "") or None
+            key = (str(ipaddress.IPv4Address(str(opt.get("scope")))), (vendor or "").lower(), int(opt.get("option")))
         except (ValueError, TypeError):
             continue
-        seen[key] = dhcp_value(key[1], opt.get("value"))
+        seen[key] = dhcp_value(key[2], opt.get("value"), vendor)
     for pin in pins["dhcp"]["options"]:
-        key = (pin["scope"], pin["option"])
-        label = "%s option %d" % key
+        vendor = pin.get("vendor_class")
+        key = (pin["scope"], (vendor or "").lower(), pin["option"])
+        label = dhcp_label(pin["scope"], pin["option"], vendor)
         got = seen.get(key)
+        what = "%s option %d" % (vendor, pin["option"]) if vendor else "option %d" % pin["option"]
         if got != pin["value"]:
             check("dhcp_options", _difference(
                 "dhcp_options", label, pin["value"], got, None, "refuse",
-                "option %d is not set on scope %s of %s" % (key[1], key[0], pins["dhcp"]["server"]) if got is None
-                else "%s has another value" % pins["dhcp"]["server"]))
+                "%s is not set on scope %s of %s (scope or server level)" % (what, pin["scope"], pins["dhcp"]["server"])
+                if got is None else "%s has another value" % pins["dhcp"]["server"]))
         else:
             check("dhcp_options", None)
 

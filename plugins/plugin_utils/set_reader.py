@@ -18,7 +18,8 @@ def check_files(action, root, info, deep):
     """Compare a set's files with its manifest (SHA-256 when deep, sizes otherwise); add problems to info."""
     if info["manifest"] is None:
         return info
-    listing = action.payload("lync_file_inventory", {"Path": bs.set_path(root, info["set_id"]), "Hash": deep}).value
+    listing = action.payload("lync_file_inventory", {"Path": bs.extended_path(bs.set_path(root, info["set_id"])),
+                                                    "Hash": deep}).value
     problems, extra = bs.compare(info["manifest"], listing.get("Files") or [], hashed=deep)
     info["problems"].extend(problems)
     info["extra_files"] = extra

@@ -3,6 +3,10 @@
 # lyncdiscover, web services), by DNS query: no DNS Server tools are needed, so it runs on
 # any server that can reach the DNS server. A name that does not exist yields no record;
 # a server that does not answer is an error. Read-only.
+# Resolve-DnsName comes with the DnsClient module of Windows Server 2012 and later; Windows Server
+# 2008 R2 (supported by Lync Server 2013) has none, even with PowerShell 3.0. The controller sends
+# this payload to a host that has it (lync_dns_probe_host, docs/pins.md); on one that does not, it
+# fails with LYNC_DNS_CLIENT_MISSING instead of reporting every record as unanswered.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Server,
@@ -10,6 +14,10 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
+
+if (-not (Get-Command -Name 'Resolve-DnsName' -ErrorAction SilentlyContinue)) {
+    throw 'LYNC_DNS_CLIENT_MISSING: Resolve-DnsName (DnsClient module, Windows Server 2012 and later) is not on this host'
+}
 
 $found = @()
 $problems = @()

@@ -5,6 +5,14 @@
 * Share permissions: a share's `deny_write` list names accounts (or `*`) that may not write.
 * Disk space: every write and delete moves the drive's `free_bytes`; a write that does not
   fit leaves a partial file behind and fails like Windows does.
+* MAX_PATH: a path longer than 259 characters fails with PathTooLongException unless it is an
+  extended-length path (\\\\?\\D:\\... or \\\\?\\UNC\\server\\share\\...), as Windows PowerShell 5.1 and
+  .NET do ("Maximum Path Length Limitation",
+  https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation). Enumerating a
+  folder checks every file's full path, so a short folder path with deep content fails too.
+  robocopy handles long paths itself (its /256 switch "turns off very long path (> 256 characters)
+  support", https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/robocopy):
+  it calls these with long_paths=True.
 """
 
 import hashlib
@@ -20,9 +28,11 @@ def _denied(winpath):
                    "UnauthorizedAccessException")
 
 
-def locate(ctx, winpath, write=False, account=None):
+def locate(ctx, winpath, write=False, account=None, long_paths=False):
     """The Location of winpath after checking that `account` (default: this session) may use it."""
     loc = paths.locate(ctx.lab, ctx.state, ctx.host, winpath)
+    if not long_paths and paths.too_long(winpath, loc.extended):
+        raise paths.path_too_long(winpath)
     if loc.share is not None:
         who = account or (ctx.network_user if loc.remote else ctx.session_user)
         if not who:
@@ -38,9 +48,19 @@ def _disk(ctx, loc):
         loc.drive, {"size_bytes": 100 * 2 ** 30, "free_bytes": 60 * 2 ** 30})
 
 
-def write_bytes(ctx, winpath, data, account=None):
+def _check_tree(winpath, loc, files, long_paths):
+    """PathTooLong for the first file under winpath whose full path Windows would refuse."""
+    if long_paths or loc.extended:
+        return
+    for path in files:
+        full = join(winpath, path.relative_to(loc.real).as_posix().replace("/", "\\"))
+        if paths.too_long(full, False):
+            raise paths.path_too_long(full)
+
+
+def write_bytes(ctx, winpath, data, account=None, long_paths=False):
     """Write a whole file; on a full disk, write what fits, then fail."""
-    loc = locate(ctx, winpath, write=True, account=account)
+    loc = locate(ctx, winpath, write=True, account=account, long_paths=long_paths)
     disk = _disk(ctx, loc)
     old = loc.real.stat().st_size if loc.real.exists() else 0
     loc.real.parent.mkdir(parents=True, exist_ok=True)
@@ -54,8 +74,8 @@ def write_bytes(ctx, winpath, data, account=None):
     return written
 
 
-def read_bytes(ctx, winpath, account=None):
-    loc = locate(ctx, winpath, account=account)
+def read_bytes(ctx, winpath, account=None, long_paths=False):
+    loc = locate(ctx, winpath, account=account, long_paths=long_paths)
     if not loc.real.is_file():
         raise PSError("Could not find file '%s'." % winpath, "ObjectNotFound", "FileNotFoundException")
     return loc.real.read_bytes()
@@ -71,12 +91,14 @@ def exists(ctx, winpath, account=None):
     return locate(ctx, winpath, account=account).real.exists()
 
 
-def remove(ctx, winpath, account=None):
+def remove(ctx, winpath, account=None, long_paths=False):
     """Remove a file or a folder tree, giving its bytes back to the drive."""
-    loc = locate(ctx, winpath, write=True, account=account)
+    loc = locate(ctx, winpath, write=True, account=account, long_paths=long_paths)
     if not loc.real.exists():
         return 0
     files = [loc.real] if loc.real.is_file() else [p for p in loc.real.rglob("*") if p.is_file()]
+    if not loc.real.is_file():
+        _check_tree(winpath, loc, files, long_paths)
     freed = sum(p.stat().st_size for p in files)
     if loc.real.is_file():
         loc.real.unlink()
@@ -88,13 +110,15 @@ def remove(ctx, winpath, account=None):
     return freed
 
 
-def listing(ctx, winpath, hash_files=False, account=None):
+def listing(ctx, winpath, hash_files=False, account=None, long_paths=False):
     """[(relative path with '/', bytes, sha256 or None)] of every file under a folder."""
-    loc = locate(ctx, winpath, account=account)
+    loc = locate(ctx, winpath, account=account, long_paths=long_paths)
     if not loc.real.is_dir():
         return None
     found = []
-    for path in sorted(p for p in loc.real.rglob("*") if p.is_file()):
+    files = sorted(p for p in loc.real.rglob("*") if p.is_file())
+    _check_tree(winpath, loc, files, long_paths)
+    for path in files:
         digest = None
         if hash_files:
             sha = hashlib.sha256()

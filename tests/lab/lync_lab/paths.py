@@ -14,6 +14,13 @@ from .errors import PSError
 
 DRIVE_RE = re.compile(r"^(?P<drive>[A-Za-z]):[\\/]?(?P<rest>.*)$")
 UNC_RE = re.compile(r"^\\\\(?P<server>[^\\/]+)[\\/](?P<share>[^\\/]+)[\\/]?(?P<rest>.*)$")
+# Extended-length paths ("Maximum Path Length Limitation",
+# https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation):
+# \\?\D:\very long path and \\?\UNC\server\share\very long path reach past MAX_PATH.
+EXTENDED_PREFIX = "\\\\?\\"
+EXTENDED_UNC_PREFIX = "\\\\?\\UNC\\"
+# MAX_PATH is 260 characters including the terminating null: 259 characters of path.
+MAX_PATH_CHARS = 259
 
 
 def _parts(rest):
@@ -41,7 +48,38 @@ def local(lab, fqdn, drive, rest):
     return _walk_case_insensitive(lab.host_root(fqdn) / drive.upper(), _parts(rest))
 
 
-Location = collections.namedtuple("Location", "real host drive share remote")
+Location = collections.namedtuple("Location", "real host drive share remote extended")
+Location.__new__.__defaults__ = (False,)
+
+
+def split_extended(winpath):
+    """(path without the \\\\?\\ or \\\\?\\UNC\\ prefix, True) for an extended-length path, else (path, False).
+
+    With the prefix Windows does no normalisation: '/' is not a separator and '.'/'..' are names,
+    so the lab refuses a prefixed path that holds them (the payload must pass a clean path).
+    """
+    text = str(winpath)
+    if text[:8].upper() == EXTENDED_UNC_PREFIX.upper():
+        plain = "\\\\" + text[8:]
+    elif text.startswith(EXTENDED_PREFIX):
+        plain = text[4:]
+    else:
+        return text, False
+    if "/" in plain or any(part in (".", "..") for part in plain.split("\\")):
+        raise PSError("lab: an extended-length path is not normalised by Windows: %s" % text, "InvalidArgument")
+    return plain, True
+
+
+def too_long(winpath, extended):
+    """True when Windows refuses winpath for MAX_PATH: longer than 259 characters and not extended-length."""
+    return not extended and len(str(winpath)) > MAX_PATH_CHARS
+
+
+def path_too_long(winpath):
+    """The error PowerShell 5.1 / .NET raise for a path past MAX_PATH without the \\\\?\\ prefix."""
+    return PSError("The specified path, file name, or both are too long. The fully qualified file name must be "
+                   "less than 260 characters, and the directory name must be less than 248 characters. : '%s'"
+                   % winpath, "ReadError", "DirIOError,Microsoft.PowerShell.Commands.GetChildItemCommand")
 
 
 def locate(lab, state, current_host, winpath):
@@ -50,7 +88,7 @@ def locate(lab, state, current_host, winpath):
     share is the share record for a UNC path (None for a drive path); remote is True when the
     path is on another server than current_host (the case the WinRM double hop breaks).
     """
-    text = str(winpath)
+    text, extended = split_extended(winpath)
     unc = UNC_RE.match(text)
     if unc:
         fqdn = model.find_host(state, unc.group("server"))
@@ -63,11 +101,11 @@ def locate(lab, state, current_host, winpath):
                           "ObjectNotFound")
         target = DRIVE_RE.match(share["path"])
         real = local(lab, fqdn, target.group("drive"), target.group("rest") + "\\" + unc.group("rest"))
-        return Location(real, fqdn, target.group("drive").upper(), share, fqdn != current_host)
+        return Location(real, fqdn, target.group("drive").upper(), share, fqdn != current_host, extended)
     drive = DRIVE_RE.match(text)
     if drive:
         return Location(local(lab, current_host, drive.group("drive"), drive.group("rest")), current_host,
-                        drive.group("drive").upper(), None, False)
+                        drive.group("drive").upper(), None, False, extended)
     raise PSError("lab: not an absolute Windows path: %s" % text, "InvalidArgument")
 
 

@@ -459,3 +459,22 @@ def unrolled_collections(text):
                                 "statement or pipeline (one item gives a scalar, none gives $null): write "
                                 "$%s = @(...) around the whole right side" % (name, how, unrolled[name][0], name)))
     return found
+
+
+GET_COMMAND_RE = re.compile(r"Get-Command\s+(?:-Name\s+)?['\"]?(?P<name>[A-Za-z]+-[A-Za-z0-9]+)['\"]?", re.IGNORECASE)
+
+
+def command_guards(text):
+    """Lower-case names a script probes with `Get-Command -Name '<name>'` (a presence check before use)."""
+    guards = set()
+    tree, data = parse(text)
+    for node in _walk(tree.root_node):
+        if node.type != "command":
+            continue
+        name_node = node.child_by_field_name("command_name")
+        if name_node is None or _text(name_node, data).lower() != "get-command":
+            continue
+        match = GET_COMMAND_RE.search(_text(node, data))
+        if match:
+            guards.add(match.group("name").lower())
+    return guards

@@ -3,6 +3,9 @@
 Supported flags: /E /S (recurse), /MIR and /PURGE (delete extra destination files),
 /XF <names> (exclude files by name, wildcards allowed), /L (list only); the others
 (/COPY:, /DCOPY:, /R:, /W:, /NP, /NFL, /NDL, /MT: ...) do not change what is copied here.
+Long paths: robocopy copies paths past MAX_PATH natively (its /256 switch turns that off,
+https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/robocopy),
+so it uses fsops with long_paths=True.
 Return codes as robocopy's: 0 nothing to do, 1 files copied, 2 extra files, 8 some copies
 failed, 16 fatal (source missing or not reachable).
 """
@@ -50,7 +53,7 @@ def summary(copied, skipped, extra, failed, total_bytes):
 def run(ctx, src, dest, opts):
     """Copy src to dest on the lab host; return (rc, output lines, error message or None)."""
     try:
-        source = fsops.listing(ctx, src)
+        source = fsops.listing(ctx, src, long_paths=True)
     except PSError as err:
         return 16, ["ERROR 5 (0x00000005) Accessing Source Directory %s" % src, err.message], \
             "ERROR : Access is denied. %s" % err.message
@@ -60,7 +63,7 @@ def run(ctx, src, dest, opts):
     wanted = [(rel, size) for rel, size, dummy in source
               if (opts["recurse"] or "/" not in rel) and not _excluded(rel.rsplit("/", 1)[-1], opts["exclude"])]
     try:
-        existing = {rel: size for rel, size, dummy in (fsops.listing(ctx, dest) or [])}
+        existing = {rel: size for rel, size, dummy in (fsops.listing(ctx, dest, long_paths=True) or [])}
     except PSError as err:
         return 16, ["ERROR 5 (0x00000005) Accessing Destination Directory %s" % dest], \
             "ERROR : Access is denied. %s" % err.message
@@ -76,8 +79,8 @@ def run(ctx, src, dest, opts):
             copied += 1
             continue
         try:
-            data = fsops.read_bytes(ctx, fsops.join(src, rel.replace("/", "\\")))
-            fsops.write_bytes(ctx, target, data)
+            data = fsops.read_bytes(ctx, fsops.join(src, rel.replace("/", "\\")), long_paths=True)
+            fsops.write_bytes(ctx, target, data, long_paths=True)
             copied += 1
             total += size
         except PSError as err:
@@ -90,7 +93,7 @@ def run(ctx, src, dest, opts):
     extra = [rel for rel in existing if rel not in wanted_names]
     if opts["purge"] and not opts["list_only"]:
         for rel in extra:
-            fsops.remove(ctx, fsops.join(dest, rel.replace("/", "\\")))
+            fsops.remove(ctx, fsops.join(dest, rel.replace("/", "\\")), long_paths=True)
     output = ["ROBOCOPY     ::     Robust File Copy for Windows", " Source : %s" % src, "   Dest : %s" % dest]
     if error:
         output.append(error)

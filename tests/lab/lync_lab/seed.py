@@ -13,7 +13,7 @@ import json
 import pathlib
 import shutil
 
-from . import content, paths, sqlsetup, winhost
+from . import content, dhcp, paths, sqlsetup, winhost
 from .state import Lab
 
 DOMAIN = "contoso.local"
@@ -57,9 +57,26 @@ def _service(display, running=True, lync=True, product="Lync Server"):
             "status": "Running" if running else "Stopped", "start_mode": "Auto"}
 
 
-def windows_host(hostname, ip, product, dns="10.0.0.2"):
-    """A domain-joined Windows Server with nothing but the OS on it."""
-    caption, version = PRODUCTS[product]["os"]
+# Windows Server releases a lab host can run (Win32_OperatingSystem Caption and Version).
+WINDOWS = {
+    "2008r2": ("Microsoft Windows Server 2008 R2 Standard", "6.1.7601"),
+    "2012": ("Microsoft Windows Server 2012 Standard", "6.2.9200"),
+    "2012r2": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600"),
+    "2016": ("Microsoft Windows Server 2016 Standard", "10.0.14393"),
+    "2019": ("Microsoft Windows Server 2019 Standard", "10.0.17763"),
+}
+
+
+def use_windows(record, release):
+    """Make a host run another Windows Server release (e.g. '2008r2', which Lync Server 2013 supports)."""
+    caption, version = WINDOWS[release]
+    record["os"] = {"caption": caption, "version": version}
+    return record
+
+
+def windows_host(hostname, ip, product, dns="10.0.0.2", windows=None):
+    """A domain-joined Windows Server with nothing but the OS on it (windows: a WINDOWS release, default the product's)."""
+    caption, version = WINDOWS[windows] if windows else PRODUCTS[product]["os"]
     return {
         "hostname": hostname.upper(),
         "domain": DOMAIN,
@@ -177,14 +194,17 @@ def _depend(services, identity, dependent):
             svc["DependentServiceList"].append(dependent)
 
 
-def dns_and_dhcp(records):
-    """The DNS zone and DHCP scope the lab's domain controller serves."""
+def dns_and_dhcp(records, web_fqdn):
+    """The DNS zone and DHCP scope the lab's domain controller serves.
+
+    The Lync phone options are set as Microsoft's DHCPUtil / DHCPConfigScript.bat sets them
+    (lync_lab/dhcp.py): option 120 and the MSUCClient vendor class's sub-options 1-5, at server level.
+    """
+    server = {"scopes": {"10.0.0.0": {"mask": "255.255.255.0", "range": ["10.0.0.100", "10.0.0.200"],
+                                      "options": {"6": "10.0.0.2", "15": DOMAIN}}}}
     return {
         "dns_server": {"zones": {DOMAIN: sorted(records, key=lambda r: (r["name"], r["type"], r["data"]))}},
-        "dhcp_server": {"scopes": {"10.0.0.0": {"mask": "255.255.255.0", "range": ["10.0.0.100", "10.0.0.200"],
-                                                "options": {"43": "0x010e5543436c69656e744c796e63",
-                                                            "120": "0x00037369700763" + "6f6e746f736f03636f6d00",
-                                                            "6": "10.0.0.2", "15": DOMAIN}}}},
+        "dhcp_server": dhcp.configure_lync(server, "sip.contoso.com", web_fqdn),
     }
 
 
@@ -297,7 +317,7 @@ def build_standard(product="lync2013"):
         "LyncBackup": {"path": "D:\\LyncBackup"}, "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
     hosts["backup01.%s" % DOMAIN]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(se, ["10.0.0.10"])
-    hosts["dc01.%s" % DOMAIN].update(dns_and_dhcp(records))
+    hosts["dc01.%s" % DOMAIN].update(dns_and_dhcp(records, se))
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(se, "C:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(se, conferences, with_pchat=False).items()}
@@ -393,7 +413,7 @@ def build_enterprise(product="lync2013"):
     hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(pool, ["10.0.0.11", "10.0.0.12"])
     records.append({"name": "pchat01", "type": "A", "data": "10.0.0.41"})
-    hosts["dc01.%s" % d].update(dns_and_dhcp(records))
+    hosts["dc01.%s" % d].update(dns_and_dhcp(records, pool))
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(fs, "D:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(fs, conferences, with_pchat=True).items()}

@@ -48,6 +48,42 @@ NEEDS_RESTART = {"Desktop-Experience", "Server-Media-Foundation", "AD-Domain-Ser
 
 ADAPTER = "Ethernet"
 
+# Commands a Windows release does not have, by the first release (kernel version) that brings them.
+# DnsClient (Resolve-DnsName) and DhcpServer modules arrived with Windows Server 2012 (6.2); Windows
+# Server 2008 R2 lacks them even with PowerShell 3.0, which Lync Server 2013 requires there
+# (https://learn.microsoft.com/en-us/powershell/module/dnsclient/resolve-dnsname,
+#  https://learn.microsoft.com/en-us/powershell/module/dhcpserver/get-dhcpserverv4optionvalue).
+COMMANDS_SINCE = {
+    "resolve-dnsname": (6, 2),
+    "get-dhcpserverv4optionvalue": (6, 2),
+    "get-dhcpserverv4scope": (6, 2),
+    "get-dhcpserverv4class": (6, 2),
+}
+
+
+def _kernel(record):
+    parts = str(record["os"]["version"]).split(".")
+    return int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+
+
+def has_command(record, name):
+    """Whether `Get-Command -Name <name>` finds the command on this host's Windows release."""
+    since = COMMANDS_SINCE.get(name.lower())
+    return since is None or _kernel(record) >= since
+
+
+def command_not_found(name):
+    """What PowerShell throws when a script calls a command this host does not have."""
+    return PSError("The term '%s' is not recognized as the name of a cmdlet, function, script file, or operable "
+                   "program. Check the spelling of the name, or if a path was included, verify that the path is "
+                   "correct and try again." % name, "ObjectNotFound", "CommandNotFoundException")
+
+
+def require_command(record, name):
+    """Raise CommandNotFoundException when this host's Windows release lacks the command."""
+    if not has_command(record, name):
+        raise command_not_found(name)
+
 
 def catalog(record):
     """The feature names this host's Windows release knows."""

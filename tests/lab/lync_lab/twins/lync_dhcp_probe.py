@@ -1,39 +1,47 @@
-"""Twin of lync_dhcp_probe.ps1: DHCP options of the lab DHCP server's scopes."""
+"""Twin of lync_dhcp_probe.ps1: DHCP options of the lab DHCP server's scopes (lync_lab/dhcp.py)."""
 
+from .. import dhcp as dhcplib
+from .. import winhost
 from ..errors import PSError
 
 PARAMETERS = {
     "Scopes": {"kind": "list", "mandatory": True},
 }
-# How Get-DhcpServerv4OptionValue lists values: binary options byte by byte.
-BINARY = {43, 120}
+# Binary options (option 120 in the standard class, every MSUCClient sub-option), listed byte by byte.
+BINARY = {("", 120)} | {(dhcplib.VENDOR_CLASS.lower(), o) for o in dhcplib.SUB_OPTIONS}
 
 
-def _value(option, raw):
-    if option in BINARY:
-        text = str(raw)[2:] if str(raw).lower().startswith("0x") else str(raw)
-        return ["0x%s" % text[i:i + 2].upper() for i in range(0, len(text), 2)]
-    return list(raw) if isinstance(raw, list) else [str(raw)]
+def _as_list(value):
+    return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+def _get(dhcp, option, scope_id, vendor):
+    """Get-DhcpServerv4OptionValue ... -ErrorAction SilentlyContinue: None where Windows writes an error."""
+    try:
+        return dhcplib.option_value(dhcp, option, scope_id, vendor or None)
+    except PSError:
+        return None
 
 
 def run(ctx, params):
     ctx.changed = False
     dhcp = ctx.record.get("dhcp_server")
-    if not dhcp:
+    # The payload's Get-Command guard: no DhcpServer module without the role's tools (or before Windows Server 2012).
+    if not dhcp or not winhost.has_command(ctx.record, "Get-DhcpServerv4OptionValue"):
         raise PSError("LYNC_DHCP_MISSING: the DhcpServer PowerShell module is not installed here; run this on the "
                       "DHCP server")
     options, missing = [], []
-    for wanted in params["Scopes"]:
+    for wanted in _as_list(params["Scopes"]):
         scope_id = str(wanted.get("ScopeId"))
-        scope = dhcp.get("scopes", {}).get(scope_id)
-        if scope is None:
+        if scope_id not in (dhcp.get("scopes") or {}):
             missing.append(scope_id)
             continue
-        ids = wanted.get("OptionIds")
-        for option in [int(o) for o in (ids if isinstance(ids, list) else [ids])]:
-            level, raw = "scope", scope.get("options", {}).get(str(option))
+        for item in _as_list(wanted.get("Options")):
+            option, vendor = int(item.get("OptionId")), str(item.get("VendorClass") or "")
+            level, raw = "scope", _get(dhcp, option, scope_id, vendor)
             if raw is None:
-                level, raw = "server", dhcp.get("options", {}).get(str(option))
+                level, raw = "server", _get(dhcp, option, None, vendor)
             if raw is not None:
-                options.append({"ScopeId": scope_id, "OptionId": option, "Level": level, "Value": _value(option, raw)})
+                options.append({"ScopeId": scope_id, "OptionId": option, "VendorClass": vendor, "Level": level,
+                                "Value": dhcplib.listed(raw, (vendor.lower(), option) in BINARY)})
     return {"Server": ctx.record["hostname"], "Options": options, "MissingScopes": missing}

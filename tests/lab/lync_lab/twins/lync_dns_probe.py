@@ -1,6 +1,7 @@
 """Twin of lync_dns_probe.ps1: DNS queries answered from the zones of the lab's DNS server."""
 
-from .. import model
+from .. import model, winhost
+from ..errors import PSError
 
 PARAMETERS = {
     "Server": {"kind": "string", "mandatory": True},
@@ -31,6 +32,10 @@ def _lookup(zones, name, rtype):
 
 def run(ctx, params):
     ctx.changed = False
+    # The payload's Get-Command guard: Windows Server 2008 R2 has no DnsClient module.
+    if not winhost.has_command(ctx.record, "Resolve-DnsName"):
+        raise PSError("LYNC_DNS_CLIENT_MISSING: Resolve-DnsName (DnsClient module, Windows Server 2012 and later) "
+                      "is not on this host")
     dns = _server(ctx.state, params["Server"])
     found, problems = [], []
     for wanted in params["Records"]:

@@ -20,7 +20,8 @@ RAW_PINS = {
         {"name": "_sipinternaltls._tcp.contoso.local", "type": "srv", "data": "0 0 5061 pool01.contoso.local."},
     ]},
     "dhcp": {"server": "dc01.contoso.local", "scopes": [
-        {"scope": "10.0.0.0", "options": {43: "0x010E55", "120": "0x0003736970"}},
+        {"scope": "10.0.0.0", "options": {"120": "0x0003736970"},
+         "vendor_options": {"MSUCClient": {1: "0x4D532D55432D436C69656E74", "2": "0x6874747073"}}},
     ]},
 }
 SID = "S-1-5-21-1-2-3-1101"
@@ -54,7 +55,10 @@ DNS_SEEN = [{"name": "pool01.contoso.local", "type": "A", "data": "10.0.0.12"},
             {"name": "pool01.contoso.local", "type": "A", "data": "10.0.0.11"},
             {"name": "_sipinternaltls._tcp.contoso.local", "type": "SRV", "data": "0 0 5061 pool01.contoso.local"}]
 # How the DHCP server lists binary options: byte by byte.
-DHCP_SEEN = [{"scope": "10.0.0.0", "option": 43, "value": ["0x01", "0x0E", "0x55"]},
+# Option 43 lives as sub-options of the vendor class MSUCClient (DHCPUtil), option 120 in the standard class.
+DHCP_SEEN = [{"scope": "10.0.0.0", "option": 1, "vendor_class": "MSUCClient",
+              "value": ["0x4D", "0x53", "0x2D", "0x55", "0x43", "0x2D", "0x43", "0x6C", "0x69", "0x65", "0x6E", "0x74"]},
+             {"scope": "10.0.0.0", "option": 2, "vendor_class": "MSUCClient", "value": ["0x68", "0x74", "0x74", "0x70", "0x73"]},
              {"scope": "10.0.0.0", "option": 120, "value": ["0x00", "0x03", "0x73", "0x69", "0x70"]}]
 
 
@@ -76,7 +80,8 @@ def test_valid_pins_are_normalised():
     assert p["hostname"] == "FE01" and p["domain_joined"] is True
     assert {"name": "_sipinternaltls._tcp.contoso.local", "type": "SRV", "data": "0 0 5061 pool01.contoso.local"} \
         in p["dns"]["records"]
-    assert {"scope": "10.0.0.0", "option": 43, "value": "010e55"} in p["dhcp"]["options"]
+    assert {"scope": "10.0.0.0", "vendor_class": "MSUCClient", "option": 2, "value": "6874747073"} in p["dhcp"]["options"]
+    assert {"scope": "10.0.0.0", "vendor_class": None, "option": 120, "value": "0003736970"} in p["dhcp"]["options"]
 
 
 @pytest.mark.parametrize("change, message", [
@@ -104,7 +109,14 @@ def test_valid_pins_are_normalised():
      "dhcp.scopes[0].options key 'phone' is not a DHCP option number"),
     ({"dhcp": {"server": "dc01", "scopes": [{"scope": "10.0.0.0", "options": {120: "sip.contoso.com"}}]}},
      "dhcp.scopes[0].options[120] 'sip.contoso.com' is not hex bytes"),
-    ({"dhcp": {"server": "dc01", "scopes": [{"scope": "10.0.0", "options": {43: "0x01"}}]}},
+    ({"dhcp": {"server": "dc01", "scopes": [{"scope": "10.0.0.0", "options": {43: "0x010e55"}}]}},
+     "Lync's option 43 is not a standard option on a Windows DHCP server; DHCPUtil stores it as sub-options 1-5 "
+     "of the vendor class MSUCClient"),
+    ({"dhcp": {"server": "dc01", "scopes": [{"scope": "10.0.0.0", "vendor_options": {"MSUCClient": {3: "pool"}}}]}},
+     "dhcp.scopes[0].vendor_options.MSUCClient[3] 'pool' is not hex bytes"),
+    ({"dhcp": {"server": "dc01", "scopes": [{"scope": "10.0.0.0", "vendor_options": {"MSUCClient": {}}}]}},
+     "dhcp.scopes[0].vendor_options.MSUCClient must map sub-option numbers to values"),
+    ({"dhcp": {"server": "dc01", "scopes": [{"scope": "10.0.0", "options": {120: "0x01"}}]}},
      "dhcp.scopes[0].scope '10.0.0' is not an IPv4 address"),
     ({"colour": "blue"}, "lync_pins has an unknown key 'colour'"),
 ])
@@ -249,11 +261,30 @@ def test_dns_records_compared_per_record():
 
 
 def test_dhcp_options_compared_per_option():
-    changed = [DHCP_SEEN[0], dict(DHCP_SEEN[1], value="0x0003736970FF")]
+    changed = DHCP_SEEN[:2] + [dict(DHCP_SEEN[2], value="0x0003736970FF")]
     diff = only(compare(dhcp=changed), "dhcp_options")[0]
     assert diff["key"] == "10.0.0.0 option 120" and diff["action"] == "refuse"
-    missing = only(compare(dhcp=DHCP_SEEN[:1]), "dhcp_options")[0]
+    missing = only(compare(dhcp=DHCP_SEEN[:2]), "dhcp_options")[0]
     assert missing["key"] == "10.0.0.0 option 120" and "not set on scope" in missing["reason"]
+    sub = only(compare(dhcp=DHCP_SEEN[1:]), "dhcp_options")[0]
+    assert sub["key"] == "10.0.0.0 MSUCClient option 1" and "MSUCClient option 1 is not set" in sub["reason"]
+
+
+def test_vendor_sub_options_are_not_standard_options():
+    """A standard-class option 1 or 43 never stands in for a sub-option of MSUCClient (a Windows DHCP
+    server answers a query without -VendorClass from the standard class only)."""
+    standard = [dict(o, vendor_class=None) for o in DHCP_SEEN[:2]] + DHCP_SEEN[2:]
+    keys = sorted(d["key"] for d in compare(dhcp=standard)["differences"] if d["field"] == "dhcp_options")
+    assert keys == ["10.0.0.0 MSUCClient option 1", "10.0.0.0 MSUCClient option 2"]
+    vendor_case = [dict(o, vendor_class="msucclient") for o in DHCP_SEEN[:2]] + DHCP_SEEN[2:]
+    assert [d for d in compare(dhcp=vendor_case)["differences"] if d["field"] == "dhcp_options"] == []
+
+
+def test_old_standard_class_option_43_pin_is_refused():
+    """The pins of 1a7fef5 named option 43 in the standard class, which a correct server never has."""
+    with pytest.raises(pinlib.PinsError, match="vendor_options.MSUCClient"):
+        pins(dhcp={"server": "dc01.contoso.local", "scopes": [
+            {"scope": "10.0.0.0", "options": {43: "0x010E55", "120": "0x0003736970"}}]})
 
 
 def test_without_a_backup_set_only_inventory_and_target_count():
