@@ -125,3 +125,21 @@ def test_recovering_a_front_end_that_is_not_the_active_cms(backed_up_lab, run_pl
     assert run.rc == 0, run.output[-6000:]
     services = lab.load()["hosts"][targets[0]]["services"]
     assert services["RTCSRV"]["status"] == "Running" and services["MASTER"]["status"] == "Stopped"
+
+
+def test_rebuilding_every_front_end_of_a_pool_of_three(backed_up_lab, run_playbook):
+    """All three Front Ends lost: Deployment Wizard step 4 starts the first two without waiting (alone, a Front End
+    of this pool stays StartPending), the third waits for the whole pool."""
+    lab = backed_up_lab("enterprise3")
+    from lync_lab import disaster  # pylint: disable=import-outside-toplevel
+    for fe in FES3:
+        disaster.wipe(lab, fe)
+    prep = run_playbook(lab, "lync.server.prepare_clean_server", "-e", "lync_prepare_hosts=%s" % ",".join(FES3))
+    assert prep.rc == 0, prep.output[-6000:]
+    run = run_playbook(lab, "lync.server.recover", extra_vars={"recovery_targets": FES3})
+    assert run.rc == 0, run.output[-6000:]
+    state = lab.load()
+    assert {fe: state["hosts"][fe]["services"]["RTCSRV"]["status"] for fe in FES3} == dict.fromkeys(FES3, "Running")
+    waited = [r for r in run.results("Wait for the Lync services of the pool's other rebuilt Front Ends")
+              if r["status"] != "skipped"]
+    assert len(waited) == 1 and [i["item"] for i in waited[0]["result"]["results"]] == FES3[:2]
