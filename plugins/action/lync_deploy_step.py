@@ -27,6 +27,7 @@ ARGUMENT_SPEC = {
                                                        "AudioVideoAuthentication", "OAuthTokenIssuer"]}}},
     "collocated_databases": {"type": "bool", "default": False},
     "configuration_file": {"type": "str", "default": ""},
+    "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 900},
 }
 DATA_MARKERS = ("userdata", "lis", "rgs", "sql", "pchat_import")
@@ -93,7 +94,7 @@ class ActionModule(LyncAction):
         if self.check_mode:
             return {"changed": True, "step": step, "reboot_required": False, "file_rename_pending": file_rename_pending}
         if step == "services":
-            result = start_or_stop(self, "started", [], params["wait_timeout"])
+            result = start_or_stop(self, "started", [], params["wait_timeout"], wait=params["wait"])
             result.update(step=step, reboot_required=False, file_rename_pending=file_rename_pending)
             return result
         media = bootstrapper.media_amd64(params["media"]) if params["media"] else None

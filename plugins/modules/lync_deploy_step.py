@@ -77,6 +77,14 @@ options:
     description: For step 1 on an Edge Server, the exported configuration zip to import into the local store.
     type: str
     default: ""
+  wait:
+    description:
+      - Whether step 4 waits for the services (MASTER and FTA only on the active Central Management Server).
+      - V(false) starts them (C(-NoWait)) and returns; for all but the last rebuilt Front End of a pool of three or
+        more, whose services stay starting until about 85% of the pool's Front Ends are started. Then wait with
+        M(lync.server.lync_services) (O(lync.server.lync_services#module:wait_only=true)).
+    type: bool
+    default: true
   wait_timeout:
     description: Seconds step 4 waits for the services.
     type: int

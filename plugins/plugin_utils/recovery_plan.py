@@ -216,10 +216,27 @@ def plan(manifest, set_path, targets, hosts, options=None):
         file_server = next(f["fqdn"] for f in deployment["file_stores"] if f["fqdn"] in targets)
         steps.append(_step("topology_acl", shell_host, file_server))
     steps.sort(key=lambda s: STAGE_NAMES.index(s["stage"]))
+    _start_pools_together(steps, deployment, index)
     for number, step in enumerate(steps, 1):
         step["number"] = number
         step["marker"] = _marker_name(step)
     return {"steps": steps, "shell_host": shell_host, "targets": targets, "cms_restored": cms_restored}
+
+
+def _start_pools_together(steps, deployment, index):
+    """Deployment Wizard step 4 of several rebuilt Front Ends of a pool of three or more: the pool's services stay
+    starting until about 85% of its Front Ends are started (Microsoft, Front End Pool high availability and
+    management), so each of them starts without waiting and the last one waits for all of them."""
+    for pool in deployment["pools"]:
+        if not pool["front_end"] or len(pool["computers"]) < 3:
+            continue
+        members = {c.lower() for c in pool["computers"]}
+        rebuilt = [s for s in steps if s["stage"] == "services" and s["marker_host"].lower() in members]
+        if len(rebuilt) < 2:
+            continue
+        for step in rebuilt[:-1]:
+            step["args"]["wait"] = False
+        rebuilt[-1]["args"]["wait_for_hosts"] = [index.get(s["marker_host"].lower(), s["runs_on"]) for s in rebuilt[:-1]]
 
 
 def _backup_of(path, database):

@@ -213,3 +213,97 @@ def test_tokenizer_rules_catch_the_old_backup_set_remove():
     """The line that broke retention before issue 9; tree-sitter's grammar alone accepted it."""
     old = 'throw "refusing to remove $id: not a backup set name"\n'
     assert any("InvalidVariableReferenceWithDrive" in message for _, message in psparse.syntax_errors(old))
+
+
+# --- Values a Lync cmdlet parameter can bind ------------------------------------------------------------------
+# A [string] parameter takes one value: Start-CsWindowsService -Name "You can only pass a single service name
+# to the Name parameter" (https://learn.microsoft.com/en-us/powershell/module/skypeforbusiness/start-cswindowsservice);
+# an array given to a scalar parameter fails parameter binding (about_Parameter_Binding / CannotConvertArgument).
+
+def _is_array_argument(argument, array_params):
+    text = argument.strip()
+    if text.startswith("@("):
+        return True
+    if re.fullmatch(r"\$(?P<v>[A-Za-z_][A-Za-z0-9_]*)", text) and text[1:].lower() in array_params:
+        return True
+    unquoted = re.sub(r"'[^']*'|\"[^\"]*\"|\([^()]*\)", "", text)
+    return "," in unquoted
+
+
+def test_scalar_cmdlet_parameters_get_one_value(payload):
+    """No array (a [string[]] parameter of the payload, @(...), a comma list) goes to a Lync cmdlet parameter that
+    Microsoft documents as a single value."""
+    name, text = payload
+    params = psparse.param_block(text) or {}
+    arrays = {p.lower() for p, info in params.items() if info["kind"] == "list"}
+    problems = []
+    for command in psparse.commands(text):
+        info = CMDLETS.get(command["name"].lower())
+        if info is None:
+            continue
+        documented = {p.lower(): p for p in info["parameters"]}
+        for arg in command["arguments"]:
+            real = documented.get(arg["parameter"].lower())
+            if real is None or arg["argument"] is None:
+                continue
+            kind = info["parameters"][real]["type"]
+            if kind == "SwitchParameter" and not arg["attached"]:
+                continue
+            if not kind.endswith("[]") and "list" not in kind.lower() and _is_array_argument(arg["argument"], arrays):
+                problems.append("line %d: %s -%s takes one %s, not the array %s" % (
+                    command["line"], command["name"], real, kind, arg["argument"]))
+    assert problems == [], "%s.ps1:\n  %s" % (name, "\n  ".join(problems))
+
+
+def test_cs_windows_service_calls_do_not_wait(payload):
+    """Start-/Stop-CsWindowsService always with -NoWait: without it the call blocks until the services get there,
+    and a Front End pool's services stay starting until enough of its Front Ends are started (Front End pool
+    high availability: https://learn.microsoft.com/en-us/skypeforbusiness/plan-your-deployment/high-availability-and-disaster-recovery/high-availability).
+    The wait belongs to the action plugin (plugin_utils/services.py), which starts every Front End first.
+    The one exception is Deployment Wizard step 1's `Start-CsWindowsService -Name 'REPLICA'` (Install Local
+    Configuration Store): the Replica Replicator Agent does not wait for the pool."""
+    name, text = payload
+    blocking = [c for c in psparse.commands(text)
+                if c["name"].lower() in ("start-cswindowsservice", "stop-cswindowsservice")
+                and "nowait" not in [p.lower() for p in c["parameters"]]
+                and not any(a["parameter"].lower() == "name" and (a["argument"] or "").strip("'\"").upper() == "REPLICA"
+                            for a in c["arguments"])]
+    assert blocking == [], "%s.ps1: %s" % (name, ", ".join("line %d: %s without -NoWait" % (c["line"], c["name"])
+                                                            for c in blocking))
+
+
+# The lync_services.ps1 of commit 1a7fef5: a [string[]] to -Name, and no -NoWait.
+OLD_LYNC_SERVICES = """# lync-payload: lync_services
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][string]$State,
+    [string[]]$Names = @(),
+    [int]$WaitSeconds = 600
+)
+$ErrorActionPreference = 'Stop'
+if ($State -eq 'started') {
+    if ($Names.Count -gt 0) { Start-CsWindowsService -Name $Names -Confirm:$false } else { Start-CsWindowsService -Confirm:$false }
+}
+elseif ($State -eq 'stopped') {
+    if ($Names.Count -gt 0) { Stop-CsWindowsService -Name $Names -Confirm:$false } else { Stop-CsWindowsService -Confirm:$false }
+}
+$Ansible.Result = @{}
+"""
+
+
+def test_checker_catches_an_array_to_a_single_value_parameter():
+    with pytest.raises(AssertionError) as err:
+        test_scalar_cmdlet_parameters_get_one_value(("old", OLD_LYNC_SERVICES))
+    assert "Start-CsWindowsService -Name takes one String, not the array $Names" in str(err.value)
+    assert "Stop-CsWindowsService -Name takes one String" in str(err.value)
+    for bad in ("Start-CsWindowsService -Name 'RTCSRV','REPLICA' -NoWait", "Start-CsWindowsService -Name @($x) -NoWait",
+                "Start-CsWindowsService -Name:$Names -NoWait"):
+        with pytest.raises(AssertionError):
+            test_scalar_cmdlet_parameters_get_one_value(("bad", OLD_LYNC_SERVICES.replace(
+                "$Ansible.Result = @{}", bad + "\n$Ansible.Result = @{}")))
+    test_scalar_cmdlet_parameters_get_one_value(("good", OLD_LYNC_SERVICES.replace("-Name $Names", "-Name $name")))
+
+
+def test_checker_catches_a_blocking_cs_windows_service_call():
+    with pytest.raises(AssertionError, match="line 10: Start-CsWindowsService without -NoWait"):
+        test_cs_windows_service_calls_do_not_wait(("old", OLD_LYNC_SERVICES))

@@ -1,12 +1,13 @@
 # lync-payload: lync_services
-# Starts or stops the Lync Server services of this server (Start-/Stop-CsWindowsService;
-# all of them, or the named ones) and waits until Get-CsWindowsService shows them so,
-# because the Deployment Wizard's own start report is only "best effort".
+# Starts or stops the Lync Server services of this server (Start-/Stop-CsWindowsService -NoWait; all of
+# them, or each named one: -Name takes a single service name) and reports every service's state with
+# Get-CsWindowsService, before and after. State 'query' only reports. It never waits: the action plugin polls with
+# 'query' and decides which services must get there (MASTER and FTA run only on the active Central
+# Management Server; a Front End pool's services stay StartPending until enough of its Front Ends start).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$State,
-    [string[]]$Names = @(),
-    [int]$WaitSeconds = 600
+    [string[]]$Names = @()
 )
 $ErrorActionPreference = 'Stop'
 
@@ -14,27 +15,17 @@ $lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Selec
 if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
 Import-Module $lyncModule
 
-function Get-LyncServiceState {
-    @(Get-CsWindowsService | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
+if ($State -notin @('started', 'stopped', 'query')) { throw "unknown state: $State" }
+$before = @(Get-CsWindowsService | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
+if ($State -eq 'started' -and $Names.Count -eq 0) { Start-CsWindowsService -NoWait -Confirm:$false }
+if ($State -eq 'stopped' -and $Names.Count -eq 0) { Stop-CsWindowsService -NoWait -Confirm:$false }
+foreach ($name in $Names) {
+    if ($State -eq 'started') { Start-CsWindowsService -Name $name -NoWait -Confirm:$false }
+    if ($State -eq 'stopped') { Stop-CsWindowsService -Name $name -NoWait -Confirm:$false }
 }
-$before = @(Get-LyncServiceState)
-if ($State -eq 'started') {
-    if ($Names.Count -gt 0) { Start-CsWindowsService -Name $Names -Confirm:$false } else { Start-CsWindowsService -Confirm:$false }
-    $want = 'Running'
-}
-elseif ($State -eq 'stopped') {
-    if ($Names.Count -gt 0) { Stop-CsWindowsService -Name $Names -Confirm:$false } else { Stop-CsWindowsService -Confirm:$false }
-    $want = 'Stopped'
-}
-else { throw "unknown state: $State" }
 
-$deadline = (Get-Date).AddSeconds($WaitSeconds)
-do {
-    $after = @(Get-LyncServiceState)
-    $pending = @($after | Where-Object { ($Names.Count -eq 0 -or $Names -contains $_.Name) -and $_.Status -ne $want })
-    if ($pending.Count -eq 0) { break }
-    Start-Sleep -Seconds 5
-} while ((Get-Date) -lt $deadline)
-
-$Ansible.Changed = (($before | ForEach-Object { "$($_.Name)=$($_.Status)" }) -join ',') -ne (($after | ForEach-Object { "$($_.Name)=$($_.Status)" }) -join ',')
-$Ansible.Result = @{ Before = $before; After = $after; NotYet = @($pending | ForEach-Object { $_.Name }) }
+$Ansible.Changed = $State -ne 'query'
+$Ansible.Result = @{
+    Before   = $before
+    Services = @(Get-CsWindowsService | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
+}

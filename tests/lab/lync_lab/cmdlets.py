@@ -177,7 +177,7 @@ def _front_ends(state, pool):
 def import_user_data(state, pool, data):
     """Import-CsUserData -PoolFqdn: refuses while a Front End service of the pool runs (stop them all first)."""
     running = [fe for fe in _front_ends(state, pool)
-               if state["hosts"].get(fe, {}).get("services", {}).get("RTCSRV", {}).get("status") == "Running"]
+               if state["hosts"].get(fe, {}).get("services", {}).get("RTCSRV", {}).get("status") in ("Running", STARTING)]
     if running:
         raise PSError("Import-CsUserData: the Front End service runs on %s; stop the Front End services on every "
                       "server of pool %s before importing user data." % (", ".join(running), pool), "InvalidOperation")
@@ -231,27 +231,147 @@ def import_pchat(state, db_instance, data):
     mgc["content"] = read_zip(data, "persistentchat")["data"]
 
 
-def set_services(state, fqdn, start, names=None):
-    """Start-/Stop-CsWindowsService: the Lync services of a host (or the named ones)."""
-    record = state["hosts"][fqdn]
+# Start-CsWindowsService: https://learn.microsoft.com/en-us/powershell/module/skypeforbusiness/start-cswindowsservice
+#   "You can only pass a single service name to the Name parameter"; -NoWait returns at once, without it
+#   "control will not be returned until the command has completed".
+# Front End pool high availability and management (85% start rule, table of minimum running Front Ends):
+#   https://learn.microsoft.com/en-us/skypeforbusiness/plan-your-deployment/high-availability-and-disaster-recovery/high-availability
+#   (Lync Server 2013: https://learn.microsoft.com/en-us/previous-versions/office/lync-server-2013/lync-server-2013-planning-for-front-end-pools,
+#   "When you start the pool for the first time, be sure to start at least three of the Front End Servers").
+# Get-CsManagementStoreReplicationStatus -CentralManagementStoreStatus: one Active Master and one File Transfer
+#   Agent for the Central Management store; the Master Replicator runs on the Central Management Server:
+#   https://learn.microsoft.com/en-us/powershell/module/skypeforbusiness/get-csmanagementstorereplicationstatus
+POOL_START_QUORUM = {2: 1, 3: 3, 4: 3, 5: 4, 6: 5, 7: 5, 8: 6, 9: 7, 10: 8, 11: 9, 12: 10}
+CMS_ONLY_SERVICES = ("MASTER", "FTA")
+# Services that do not wait for the pool (the replica agent of Deployment Wizard step 1, the logging agent).
+POOL_INDEPENDENT_SERVICES = ("REPLICA", "RTCCLSAGT")
+STARTING = "StartPending"  # ServiceControllerStatus while a service starts (Get-CsWindowsService .Status)
+
+
+def pool_start_quorum(front_ends):
+    """How many Front Ends of a pool must be started for its services to leave StartPending (Microsoft's table;
+    past 12 servers, 85% rounded up)."""
+    if front_ends <= 2:
+        return 1
+    return POOL_START_QUORUM.get(front_ends, -(-front_ends * 85 // 100))
+
+
+def _bind_service_name(cmdlet, name):
+    """-Name is [string]: one service name, no wildcard (the cmdlet page); an array fails parameter binding."""
+    if isinstance(name, (list, tuple)):
+        if len(name) != 1:
+            raise PSError("%s : Cannot convert 'System.Object[]' to the type 'System.String' required by parameter "
+                          "'Name'. Specified method is not supported." % cmdlet, "InvalidArgument",
+                          "CannotConvertArgument,Microsoft.Rtc.Management.Deployment.%sCmdlet"
+                          % cmdlet.replace("-", ""))
+        name = name[0]
+    if name is not None and any(c in str(name) for c in "*?["):
+        raise PSError("%s : wildcards are not supported in the service name %s." % (cmdlet, name), "InvalidArgument")
+    return name
+
+
+def get_windows_services(state, fqdn):
+    """Get-CsWindowsService: [{Name, Status}] of the host's Lync services."""
     from . import lyncsetup  # pylint: disable=import-outside-toplevel
-    wanted = [n for n in lyncsetup.lync_services(record) if names is None or n.upper() in {x.upper() for x in names}]
-    if start:
-        roles = lyncsetup.roles_of(state, fqdn)
-        for name in wanted:
-            if name in ("MASTER", "FTA") and roles["cms_pool"] and _other_master(state, fqdn, roles):
-                continue  # one active master per CMS pool
-            record["services"][name]["status"] = "Running"
-    else:
-        for name in wanted:
-            record["services"][name]["status"] = "Stopped"
+    record = state["hosts"][fqdn]
+    return [{"Name": n, "Status": record["services"][n]["status"]} for n in lyncsetup.lync_services(record)]
+
+
+def _wanted(state, fqdn, cmdlet, name):
+    from . import lyncsetup  # pylint: disable=import-outside-toplevel
+    record = state["hosts"][fqdn]
+    services = lyncsetup.lync_services(record)
+    if name is None:
+        return services
+    found = [n for n in services if n.upper() == str(name).upper()]
+    if not found:
+        raise PSError("%s : Cannot find any service with service name '%s'." % (cmdlet, name), "ObjectNotFound")
+    return found
+
+
+def active_cms_master(state):
+    """The Front End of the Central Management pool whose Master Replicator Agent runs (None when none does)."""
+    topo = topology(state)
+    cms_pool = next((s["PoolFqdn"] for s in topo["services"] if s["Role"] == "CentralManagement"), None)
+    for computer in (_front_ends(state, cms_pool) if cms_pool else []):
+        other = state["hosts"].get(computer, {})
+        if not other.get("powered_off") and other.get("services", {}).get("MASTER", {}).get("status") == "Running":
+            return computer
+    return None
+
+
+def _pool_quorum(state, fqdn):
+    """Start the services held in StartPending on every Front End of fqdn's pools that now have enough started."""
+    from . import lyncsetup  # pylint: disable=import-outside-toplevel
+    for pool in lyncsetup.roles_of(state, fqdn)["pools"]:
+        members = _front_ends(state, pool)
+        started = [fe for fe in members if state["hosts"].get(fe, {}).get("services", {}).get("RTCSRV", {})
+                   .get("status") in ("Running", STARTING)]
+        if len(started) < pool_start_quorum(len(members)):
+            continue
+        for fe in started:
+            for svc in state["hosts"][fe]["services"].values():
+                if svc["status"] == STARTING:
+                    svc["status"] = "Running"
+
+
+def start_windows_service(state, fqdn, name=None, no_wait=False):
+    """Start-CsWindowsService [-Name <one name>] [-NoWait] on fqdn.
+
+    Lab rules (Microsoft's pages above):
+    * a list given to -Name fails parameter binding;
+    * MASTER and FTA reach Running only on the active Central Management Server: on any other Front End of
+      the Central Management pool they stay Stopped;
+    * on a Front End of a pool with 3 or more Front Ends, the services stay StartPending until enough of the
+      pool's Front Ends are started (pool_start_quorum); then all of them run;
+    * without -NoWait the call does not return while a service it started is StartPending: the lab fails the
+      call instead of hanging.
+    """
+    from . import lyncsetup  # pylint: disable=import-outside-toplevel
+    cmdlet = "Start-CsWindowsService"
+    name = _bind_service_name(cmdlet, name)
+    record = state["hosts"][fqdn]
+    wanted = _wanted(state, fqdn, cmdlet, name)
+    roles = lyncsetup.roles_of(state, fqdn)
+    members = [m for pool in roles["pools"] for m in _front_ends(state, pool)] if roles["front_end"] else []
+    hold = roles["front_end"] and len(members) >= 3
+    for svc_name in wanted:
+        svc = record["services"][svc_name]
+        if svc["status"] in ("Running", STARTING):
+            continue
+        if svc_name in CMS_ONLY_SERVICES:
+            if roles["cms_pool"] and active_cms_master(state) not in (None, fqdn):
+                continue  # the passive Front Ends of the CMS pool do not run the Master Replicator / FTA
+            svc["status"] = "Running"
+            continue
+        svc["status"] = STARTING if hold and svc_name not in POOL_INDEPENDENT_SERVICES else "Running"
+    if hold:
+        _pool_quorum(state, fqdn)
+    pending = [n for n in wanted if record["services"][n]["status"] == STARTING]
+    if pending and not no_wait:
+        raise PSError("%s : the lab does not wait forever: %s on %s stay StartPending until enough Front Ends of "
+                      "the pool are started (%d of %d); start every Front End with -NoWait, then wait."
+                      % (cmdlet, ", ".join(pending), fqdn, pool_start_quorum(len(members)), len(members)),
+                      "OperationTimeout")
     return wanted
 
 
-def _other_master(state, fqdn, roles):
-    for pool in roles["pools"]:
-        for computer in _front_ends(state, pool):
-            other = state["hosts"].get(computer, {})
-            if computer != fqdn and other.get("services", {}).get("MASTER", {}).get("status") == "Running":
-                return True
-    return False
+def stop_windows_service(state, fqdn, name=None, no_wait=False):
+    """Stop-CsWindowsService [-Name <one name>] [-NoWait] on fqdn: the services stop."""
+    del no_wait
+    cmdlet = "Stop-CsWindowsService"
+    name = _bind_service_name(cmdlet, name)
+    record = state["hosts"][fqdn]
+    wanted = _wanted(state, fqdn, cmdlet, name)
+    for svc_name in wanted:
+        record["services"][svc_name]["status"] = "Stopped"
+    return wanted
+
+
+def set_services(state, fqdn, start, names=None):
+    """Start or stop the Lync services of a host (all, or each named one), as the lab's own setup steps do."""
+    for name in (names or [None]):
+        if start:
+            start_windows_service(state, fqdn, name, no_wait=True)
+        else:
+            stop_windows_service(state, fqdn, name)

@@ -318,7 +318,9 @@ def supports_should_process(text):
 
 
 def commands(text):
-    """[{"name", "parameters", "splatted", "line", "text"}] for every command the script invokes by name."""
+    """[{"name", "parameters", "splatted", "arguments", "line", "text"}] for every command the script invokes by name.
+
+    arguments: [{"parameter", "argument" (text of the value given to it, or None), "attached" (-P:value)}]."""
     tree, data = parse(text)
     found = []
     for node in _walk(tree.root_node):
@@ -328,14 +330,24 @@ def commands(text):
         if name_node is None or name_node.type != "command_name":
             continue  # `& $exe ...`: a dynamic invocation, not a named command
         elements = next((c for c in node.children if c.type == "command_elements"), None)
-        parameters, splatted = [], False
-        for element in (elements.children if elements else []):
+        parameters, splatted, arguments = [], False, []
+        children = list(elements.children if elements else [])
+        for index, element in enumerate(children):
             if element.type == "command_parameter":
                 parameters.append(_text(element, data).lstrip("-").rstrip(":"))
+                # The element after the parameter (past one separator): its argument, unless it is another
+                # parameter. `attached` marks the -Name:$value form (the only way a switch takes a value).
+                rest = children[index + 1:index + 3]
+                argument, attached = None, False
+                if len(rest) == 2 and rest[0].type == "command_argument_sep" and rest[1].type != "command_parameter":
+                    argument, attached = _text(rest[1], data), _text(rest[0], data).strip() == ":"
+                elif _text(element, data).endswith(":") and rest and rest[0].type != "command_parameter":
+                    argument, attached = _text(rest[0], data), True
+                arguments.append({"parameter": parameters[-1], "argument": argument, "attached": attached})
             elif _text(element, data).startswith("@") and element.type != "command_argument_sep":
                 splatted = splatted or bool(re.match(r"@[A-Za-z_]", _text(element, data)))
         found.append({"name": _text(name_node, data), "parameters": parameters, "splatted": splatted,
-                      "line": node.start_point[0] + 1, "text": _text(node, data)})
+                      "arguments": arguments, "line": node.start_point[0] + 1, "text": _text(node, data)})
     return found
 
 

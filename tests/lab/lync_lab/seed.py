@@ -1,11 +1,13 @@
 """Build a lab: the state of every host of a topology, its file stores and an inventory.
 
-Two topologies (tests/lab/topologies/<name>/inventory.yml):
+Three topologies (tests/lab/topologies/<name>/inventory.yml):
   standard    a Standard Edition server with its collocated databases and file store
               (and the Central Management store), a domain controller, a backup server
   enterprise  an Enterprise Edition pool with two Front Ends, a SQL back end holding the
               Central Management store, a file server, a Monitoring/Archiving/Persistent
               Chat SQL server, a Persistent Chat server, a domain controller, a backup server
+  enterprise3 the same with three Front Ends in the pool (Microsoft's recommended minimum; the pool
+              start rule - enough Front Ends started together - applies from three on)
 """
 
 import importlib.util
@@ -327,28 +329,31 @@ def build_standard(product="lync2013"):
     return state, files
 
 
-def build_enterprise(product="lync2013"):
-    """State and file-store files of the Enterprise Edition topology."""
+def build_enterprise(product="lync2013", front_ends=2, name="enterprise"):
+    """State and file-store files of the Enterprise Edition topology (fe01 .. fe0<front_ends> in pool01)."""
     d = DOMAIN
-    pool, fe1, fe2 = "pool01.%s" % d, "fe01.%s" % d, "fe02.%s" % d
+    pool = "pool01.%s" % d
+    fes = ["fe%02d.%s" % (n, d) for n in range(1, front_ends + 1)]
+    fe_ips = ["10.0.0.%d" % (10 + n) for n in range(1, front_ends + 1)]
     be, mon, fs, pc, pchat = "sqlbe01.%s" % d, "sqlmon01.%s" % d, "fs01.%s" % d, "pc01.%s" % d, "pchat01.%s" % d
     hosts = {
         "dc01.%s" % d: windows_host("dc01", "10.0.0.2", product),
-        fe1: windows_host("fe01", "10.0.0.11", product),
-        fe2: windows_host("fe02", "10.0.0.12", product),
         be: windows_host("sqlbe01", "10.0.0.21", product),
         mon: windows_host("sqlmon01", "10.0.0.22", product),
         fs: windows_host("fs01", "10.0.0.31", product),
         pc: windows_host("pc01", "10.0.0.41", product),
         "backup01.%s" % d: windows_host("backup01", "10.0.0.50", product),
     }
+    for fe, ip in zip(fes, fe_ips):
+        hosts[fe] = windows_host(fe.split(".")[0], ip, product)
     oauth = content.certificate(pool, "OAuthTokenIssuer", [content.SIP_DOMAIN], ["OAuthTokenIssuer"], "oauth")
     oauth["thumbprint"] = content.thumbprint("oauth")
-    for fe in (fe1, fe2):
+    for fe in fes:
         install_lync(hosts[fe], product, ["Front End Server"], dict(FRONT_END_SERVICES, **CMS_SERVICES))
         hosts[fe]["certificates"] = front_end_certificates(fe, pool, oauth)
-    hosts[fe2]["services"]["MASTER"]["status"] = "Stopped"
-    hosts[fe2]["services"]["FTA"]["status"] = "Stopped"
+    for fe in fes[1:]:  # MASTER and FTA run only on the active Central Management Server (fe01)
+        hosts[fe]["services"]["MASTER"]["status"] = "Stopped"
+        hosts[fe]["services"]["FTA"]["status"] = "Stopped"
     install_lync(hosts[pc], product, ["Persistent Chat Server"], PCHAT_SERVICES)
     hosts[pc]["certificates"] = [content.certificate(pc, pc, [pc], ["Default"])]
 
@@ -378,7 +383,7 @@ def build_enterprise(product="lync2013"):
     def ids(target):
         return sorted(s["Identity"] for s in services if s["PoolFqdn"] == target)
     topology = {"sites": [{"Identity": SITE, "SiteId": "1", "DisplayName": "Redmond"}],
-                "pools": [_pool(pool, [fe1, fe2], ids(pool)), _pool(be, [be], ids(be)), _pool(mon, [mon], ids(mon)),
+                "pools": [_pool(pool, fes, ids(pool)), _pool(be, [be], ids(be)), _pool(mon, [mon], ids(mon)),
                           _pool(fs, [fs], ids(fs)), _pool(pchat, [pc], ids(pchat))],
                 "services": services}
 
@@ -386,7 +391,7 @@ def build_enterprise(product="lync2013"):
     hosts[be]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
     hosts[be]["services"]["SQLAgent$RTC"] = _service("SQL Server Agent (RTC)", lync=False)
     hosts[be]["sql"]["RTC"] = sql_instance("RTC", product, "Enterprise Edition", "CONTOSO\\svc-sqlbe", {
-        "xds": _cms_content(topology, [fe1, fe2, pc]), "lis": content.lis_store(),
+        "xds": _cms_content(topology, fes + [pc]), "lis": content.lis_store(),
         "rtcxds": content.user_store(pool, users), "rtcshared": {"shared": {"pool": pool}},
         "rtcab": {"entries": len(users)}, "rgsconfig": content.rgs_store(pool),
         "rgsdyn": {"signed_in_agents": 3}, "cpsdyn": {"parked": 1},
@@ -411,19 +416,24 @@ def build_enterprise(product="lync2013"):
     hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"},
                                           "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
     hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
-    records = _host_dns(hosts) + _lync_dns(pool, ["10.0.0.11", "10.0.0.12"])
+    records = _host_dns(hosts) + _lync_dns(pool, fe_ips)
     records.append({"name": "pchat01", "type": "A", "data": "10.0.0.41"})
     hosts["dc01.%s" % d].update(dns_and_dhcp(records, pool))
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(fs, "D:\\LyncShare\\" + rel): data
              for rel, data in content.filestore_files(fs, conferences, with_pchat=True).items()}
     files.update(media_files("backup01.%s" % d, product))
-    state = {"lab": {"topology": "enterprise", "product": product, "fault_counts": {}},
+    state = {"lab": {"topology": name, "product": product, "fault_counts": {}},
              "ad": dict(_ad(hosts, be, "rtc"), rgs_contacts=_rgs_contacts(pool)), "hosts": hosts}
     return state, files
 
 
-BUILDERS = {"standard": build_standard, "enterprise": build_enterprise}
+def build_enterprise3(product="lync2013"):
+    """The Enterprise Edition topology with three Front Ends in the pool."""
+    return build_enterprise(product, front_ends=3, name="enterprise3")
+
+
+BUILDERS = {"standard": build_standard, "enterprise": build_enterprise, "enterprise3": build_enterprise3}
 
 
 def seed(topology, dest, product="lync2013"):

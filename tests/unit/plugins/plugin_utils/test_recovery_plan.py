@@ -175,3 +175,21 @@ def test_plan_lines_say_what_runs_where_and_why():
     lines = rp.plan_lines(planned)
     assert lines[0].startswith(" 1. cms_database  sqlbe01.contoso.local")
     assert "on fe01.contoso.local" in lines[0] and "[to do]" in lines[0] and "4.4 step 6" in lines[0]
+
+
+def test_rebuilt_front_ends_of_a_pool_of_three_start_together_and_the_last_waits_for_all():
+    """A pool of three or more starts only when about 85% of its Front Ends are started (Front End Pool high
+    availability and management): step 4 of all but the last rebuilt Front End does not wait."""
+    manifest, hosts = lab_manifest("enterprise3")
+    fes = ["fe01.contoso.local", "fe02.contoso.local", "fe03.contoso.local"]
+    planned = rp.plan(manifest, SET_PATH, fes, hosts, OPTIONS)
+    services = [s for s in planned["steps"] if s["stage"] == "services"]
+    assert [s["marker_host"] for s in services] == fes
+    assert [s["args"].get("wait", True) for s in services] == [False, False, True]
+    assert services[-1]["args"]["wait_for_hosts"] == fes[:2]
+    # One Front End of the pool (or a pool of two): step 4 waits, as before.
+    one = [s for s in rp.plan(manifest, SET_PATH, fes[1:2], hosts, OPTIONS)["steps"] if s["stage"] == "services"]
+    assert "wait" not in one[0]["args"] and "wait_for_hosts" not in one[0]["args"]
+    manifest2, hosts2 = lab_manifest("enterprise")
+    two = rp.plan(manifest2, SET_PATH, fes[:2], hosts2, OPTIONS)["steps"]
+    assert all("wait" not in s["args"] for s in two if s["stage"] == "services")
