@@ -806,3 +806,56 @@ class Session:
 def version_name(instance):
     major = int(str(instance.get("version", "11.0")).split(".")[0])
     return VERSION_NAMES.get(major, "SQL Server %s" % instance.get("version"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Static checks over payload text (tests/payloads/test_payload_sql.py)
+
+_TSQL_RE = re.compile(r"\b(SELECT|RESTORE|BACKUP|ALTER|EXEC|EXECUTE|DBCC|DECLARE|CREATE|DROP)\b")
+# T-SQL that SQL Server 2008 R2 (10.50, supported for Lync Server 2013 back ends) does not compile:
+# (pattern, what it is, the release that brought it).
+NEWER_THAN_2008_R2 = [
+    (r"\bALTER\s+ROLE\b[^;]*\b(ADD|DROP)\s+MEMBER\b", "ALTER ROLE ... ADD/DROP MEMBER", "SQL Server 2012"),
+    (r"\b(ALTER|CREATE)\s+SERVER\s+ROLE\b", "user-defined server roles", "SQL Server 2012"),
+    (r"\bTHROW\b", "THROW", "SQL Server 2012"),
+    (r"\b(IIF|TRY_CONVERT|TRY_CAST|TRY_PARSE|FORMAT|CONCAT|EOMONTH|DATEFROMPARTS|CHOOSE)\s*\(", "a function", "SQL Server 2012"),
+    (r"\bOFFSET\b[^;]*\bFETCH\b", "OFFSET ... FETCH", "SQL Server 2012"),
+    (r"\bCREATE\s+OR\s+ALTER\b", "CREATE OR ALTER", "SQL Server 2016 SP1"),
+    (r"\bDROP\s+\w+\s+IF\s+EXISTS\b", "DROP ... IF EXISTS", "SQL Server 2016"),
+    (r"\b(STRING_AGG|STRING_SPLIT|CONCAT_WS|TRIM)\s*\(", "a function", "SQL Server 2016/2017"),
+]
+
+
+def sql_strings(script):
+    """[(line, text)] of the payload's string literals (PowerShell's parser, psparse) that hold T-SQL."""
+    from . import psparse  # tree-sitter: loaded only by the static checks
+    tree, data = psparse.parse(script)
+    found = []
+    for node in psparse._walk(tree.root_node):  # pylint: disable=protected-access
+        if node.type in ("expandable_string_literal", "verbatim_string_characters", "expandable_here_string_literal",
+                         "verbatim_here_string_characters"):
+            text = data[node.start_byte:node.end_byte].decode("utf-8")
+            if _TSQL_RE.search(text):
+                found.append((node.start_point[0] + 1, text))
+    return found
+
+
+def newer_syntax(text):
+    """[(what, release)] of the T-SQL in `text` that SQL Server 2008 R2 rejects."""
+    return [(what, release) for pattern, what, release in NEWER_THAN_2008_R2 if re.search(pattern, text, re.I | re.S)]
+
+
+def restore_without_exclusive_access(text):
+    """True when a batch restores WITH REPLACE over a database without taking it SINGLE_USER / OFFLINE first."""
+    match = re.search(r"\bRESTORE\s+DATABASE\b[^;]*\bREPLACE\b", text, re.I | re.S)
+    if not match:
+        return False
+    before = text[:match.start()]
+    return not re.search(r"SET\s+(SINGLE_USER\s+WITH\s+ROLLBACK\s+IMMEDIATE|OFFLINE\s+WITH\s+ROLLBACK\s+IMMEDIATE)",
+                         before, re.I)
+
+
+def connection_strings(script):
+    """[(line, connection string)] of every New-Object ...SqlConnection in the payload."""
+    return [(script.count("\n", 0, m.start()) + 1, m.group(2))
+            for m in re.finditer(r"SqlClient\.SqlConnection\s+(?:-ArgumentList\s+)?([\"'])(.*?)\1", script)]
