@@ -99,7 +99,7 @@ def test_the_old_restore_fails_while_front_ends_use_the_database(lab):
 
 def test_a_payload_without_single_user_fails_in_the_lab(lab):
     path = _backup_file(lab)
-    script = RESTORE.replace("IF DB_ID(@db) IS NOT NULL EXEC sp_executesql @single;\n", "")
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;\n", "")
     assert script != RESTORE
     with pytest.raises(tsql.SqlError, match="Exclusive access could not be obtained"):
         _restore(lab, script=script, Files=[path])
@@ -319,3 +319,27 @@ def test_an_unknown_login_cannot_connect(lab):
     _logins(lab, **{"CONTOSO\\someone": BACKUP_OPERATOR})
     with pytest.raises(tsql.SqlError, match="Login failed for user 'CONTOSO.lyncadmin'"):
         _backup(lab)
+
+
+def test_a_restore_interrupted_part_way_is_rerun(lab):
+    """The shell died during RESTORE: the database stays RESTORING; the rerun restores over it."""
+    path = _backup_file(lab)
+    fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
+    with pytest.raises(PSError, match="transport-level error"):
+        _restore(lab, faults=[fault], Files=[path])
+    assert _database(lab)["state"] == "RESTORING"
+    assert _restore(lab, faults=[fault], Files=[path])["Restored"] is True
+    assert _database(lab).get("state", "ONLINE") == "ONLINE" and _database(lab)["user_access"] == "MULTI_USER"
+
+
+def test_single_user_on_a_restoring_database_fails_the_rerun(lab):
+    """Taking a RESTORING database SINGLE_USER fails (Msg 927): the payload asks for ONLINE first."""
+    path = _backup_file(lab)
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC", "IF DB_ID(@db) IS NOT NULL EXEC")
+    assert script != RESTORE
+    fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
+    with pytest.raises(PSError):
+        _restore(lab, script=script, faults=[fault], Files=[path])
+    with pytest.raises(tsql.SqlError) as err:
+        _restore(lab, script=script, faults=[fault], Files=[path])
+    assert 927 in err.value.numbers

@@ -3,7 +3,8 @@
 #   verify   RESTORE VERIFYONLY (WITH CHECKSUM)
 #   restore  RESTORE DATABASE ... WITH REPLACE over the database Install-CsDatabase recreated
 #            empty: in one batch, SINGLE_USER WITH ROLLBACK IMMEDIATE first (Front Ends and
-#            Persistent Chat servers connect as soon as it exists: Msg 3101), then MULTI_USER.
+#            Persistent Chat servers connect as soon as it exists: Msg 3101), then MULTI_USER;
+#            a database an interrupted restore left RESTORING is restored over as it is.
 #            Then makes sure the domain group RTCComponentUniversalServices is a user with the
 #            ServerRole role (Microsoft's ACL check for Monitoring/Archiving), with
 #            sp_addrolemember (ALTER ROLE ... ADD MEMBER needs SQL Server 2012; Lync 2013 runs
@@ -48,7 +49,7 @@ $CheckDbSql = 'DBCC CHECKDB (@db) WITH NO_INFOMSGS'
 $RestoreSql = @"
 DECLARE @single nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH ROLLBACK IMMEDIATE';
 DECLARE @multi nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET MULTI_USER';
-IF DB_ID(@db) IS NOT NULL EXEC sp_executesql @single;
+IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;
 RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum;
 EXEC sp_executesql @multi;
 "@

@@ -461,6 +461,13 @@ class Session:
         if name in ("USER_ID", "DATABASE_PRINCIPAL_ID"):
             record = self.db(self.database) or {}
             return 5 if args[0] in record.get("users", []) else None
+        if name == "DATABASEPROPERTYEX":
+            record = self.db(args[0])
+            if args[0] in SYSTEM_DATABASES:
+                return "ONLINE" if str(args[1]).lower() == "status" else None
+            if record is None or str(args[1]).lower() != "status":
+                return None
+            return record.get("state", "ONLINE")
         if name == "SUSER_SNAME":
             return self.login
         if name == "IS_SRVROLEMEMBER":
@@ -484,6 +491,10 @@ class Session:
             return self._expr(toks[:-3], scope) is not None
         if w[-2:] == ["IS", "NULL"]:
             return self._expr(toks[:-2], scope) is None
+        eq = [i for i, t in enumerate(toks) if t.text == "="]
+        if len(eq) == 1:
+            left, right = self._expr(toks[:eq[0]], scope), self._expr(toks[eq[0] + 1:], scope)
+            return left is not None and right is not None and str(left).lower() == str(right).lower()
         raise PSError("lab: the T-SQL condition %r is not modelled" % " ".join(t.text for t in toks))
 
     # statements
