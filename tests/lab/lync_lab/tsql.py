@@ -635,12 +635,13 @@ class Session:
             if self.other_sessions(name) and not immediate:
                 raise PSError("lab: ALTER DATABASE %s SET %s waits forever for the other sessions in it "
                               "(no WITH ROLLBACK IMMEDIATE)" % (name, option))
-            record["user_access"] = "SINGLE_USER" if option == "SINGLE_USER" else record.get("user_access", "MULTI_USER")
+            if option == "SINGLE_USER":
+                record["user_access"] = "SINGLE_USER"
             if option == "OFFLINE":
                 record["state"] = "OFFLINE"
             self.exclusive.add(name)
         elif option == "MULTI_USER":
-            record["user_access"] = "MULTI_USER"
+            record.pop("user_access", None)  # the default: a record without it is MULTI_USER
         elif option == "ONLINE":
             record["state"] = "ONLINE"
         else:
