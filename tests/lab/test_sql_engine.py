@@ -206,8 +206,8 @@ def test_the_old_test_restore_fails_over_a_scratch_database_left_restoring(lab):
     """1a7fef5 dropped the scratch database only around DBCC CHECKDB: the next test restore fails."""
     path = _backup_file(lab)
     with lab.locked() as state:
-        state["hosts"][MON]["sql"]["RTC"]["databases"]["lync_restore_test_LcsCDR"] = {"state": "RESTORING",
-                                                                                       "users": []}
+        databases = state["hosts"][MON]["sql"]["RTC"]["databases"]
+        databases["lync_restore_test_LcsCDR"] = {"state": "RESTORING", "users": []}
         with pytest.raises(tsql.SqlError) as err:
             _session(lab, state).execute(
                 "RESTORE DATABASE @db FROM DISK = @file1 WITH CHECKSUM, MOVE @logical1 TO @physical1",

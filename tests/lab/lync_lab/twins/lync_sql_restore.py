@@ -78,8 +78,8 @@ def run(ctx, params):
                 moves.append("MOVE @logical%d TO @physical%d" % (index, index))
                 values["@logical%d" % index] = row["LogicalName"]
                 extension = "." + row["PhysicalName"].rsplit(".", 1)[-1] if "." in row["PhysicalName"] else ""
-                values["@physical%d" % index] = fsops.join(params.get("ScratchFolder", ""),
-                                                          "%s_%d%s" % (scratch, index, extension))
+                physical = "%s_%d%s" % (scratch, index, extension)
+                values["@physical%d" % index] = fsops.join(params.get("ScratchFolder", ""), physical)
             restore = tsql.batch(script, "TestRestoreSql", dict(names, moveList=", ".join(moves)))
             sql.execute(restore, values)
             result["Restored"] = True

@@ -187,7 +187,7 @@ def test_a_database_without_backup_rights_names_the_right():
 def test_a_scratch_database_left_behind_is_a_warning():
     answer = ok({"Database": "LcsCDR", "Mode": "test", "Verified": True, "Restored": True, "CheckDb": "ok",
                  "AclFixed": False, "ScratchDropped": "Exception calling \"ExecuteReader\": broken"})
-    result, dummy = run("lync_sql_restore", {"database": "LcsCDR", "files": [SET + "\\sql\\x\\LcsCDR.bak"], "mode": "test",
-                                              "scratch_folder": "D:\\Scratch"}, [answer])
+    args = {"database": "LcsCDR", "files": [SET + "\\sql\\x\\LcsCDR.bak"], "mode": "test", "scratch_folder": "D:\\Scratch"}
+    result, dummy = run("lync_sql_restore", args, [answer])
     assert not result.get("failed")
     assert "lync_restore_test_LcsCDR could not be dropped" in result["warnings"][0]
