@@ -27,6 +27,16 @@ ARGUMENT_SPEC = {
     "max_transfer_size": {"type": "int", "default": 0},
 }
 DB_NAME_LIMIT = 128
+# Markers the payload puts before a message that names the fix (the rest of the text is the message).
+MARKERS = ("LYNC_SQL_RIGHTS: ", "LYNC_SQL_ACCESS: ", "LYNC_SHARE_ACCESS: ")
+
+
+def unmark(text):
+    """The message after the payload's marker, or the text as it is."""
+    for marker in MARKERS:
+        if marker in (text or ""):
+            return text.split(marker, 1)[1]
+    return text
 
 
 def select_databases(params):
@@ -83,21 +93,20 @@ class ActionModule(LyncAction):
             }, required_keys=("Databases",)).value
         except AnsibleActionFail as exc:
             text = str(exc)
-            if "LYNC_SQL_ACCESS: " in text:
-                raise AnsibleActionFail("lync_sql_backup on %s: %s" % (self.host, text.split("LYNC_SQL_ACCESS: ", 1)[1])) \
-                    from None
+            if any(marker in text for marker in MARKERS):
+                raise AnsibleActionFail("lync_sql_backup on %s: %s" % (self.host, unmark(text))) from None
             raise
         files, warnings, failures = [], [], []
         for db in value["Databases"]:
             entries = bs.file_entries(folder, db["Files"])
             files.extend(entries)
-            details["databases"].append({"name": db["Name"], "status": db["Status"], "error": db["Error"],
+            details["databases"].append({"name": db["Name"], "status": db["Status"], "error": unmark(db["Error"]),
                                          "files": [e["path"] for e in entries], "recovery_model": db["RecoveryModel"],
                                          "data_file": db["DataFile"], "log_file": db["LogFile"],
                                          "checksum": params["checksum"], "compressed": db["Compressed"],
                                          "verified": db["Verified"]})
             if db["Status"] != "ok":
-                failures.append("%s: %s" % (db["Name"], db["Error"]))
+                failures.append("%s: %s" % (db["Name"], unmark(db["Error"])))
             elif db["RecoveryModel"] == "FULL":
                 warnings.append("%s uses the FULL recovery model: copy-only backups do not truncate its log; keep "
                                 "your SQL Server log backups running" % db["Name"])

@@ -62,6 +62,9 @@ class ActionModule(LyncAction):
         result = {"changed": params["mode"] == "restore", "database": database, "mode": params["mode"],
                   "verified": value["Verified"], "restored": value["Restored"], "checkdb": value.get("CheckDb"),
                   "acl_fixed": value.get("AclFixed")}
+        if params["mode"] == "test" and value.get("ScratchDropped") is not True:
+            result["warnings"] = ["lync_sql_restore: the scratch database %s could not be dropped (%s); the next test "
+                                  "restore drops it first" % (scratch, value.get("ScratchDropped"))]
         if params["mode"] == "test" and value.get("CheckDb") != "ok":
             result.update(failed=True, msg="lync_sql_restore: DBCC CHECKDB of a test restore of %s failed: %s"
                           % (database, value.get("CheckDb")))

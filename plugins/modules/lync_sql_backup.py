@@ -19,8 +19,12 @@ description:
     O(store_roles), namely Archiving (LcsLog), Monitoring (LcsCDR, QoEMetrics) and Persistent Chat (mgc),
     plus, as an extra safety copy, the persistent core databases (xds, lis, rtcxds, rtcshared,
     rgsconfig); never the transient ones (rtcab, rgsdyn, cpsdyn, mgccomp).
-  - The backup is written by the SQL Server service account; when that account cannot write to the set,
-    the module fails with a message naming it.
+  - Connects to master with Windows authentication and checks the login's rights first; a missing one
+    (BACKUP DATABASE - db_backupoperator, db_owner or sysadmin; CREATE DATABASE for RESTORE VERIFYONLY -
+    dbcreator or sysadmin) fails with the login and the right named.
+  - Creates the set's folder from the WinRM session (which holds the share credentials). The backup is
+    written by the SQL Server service account; when that account cannot write to the set, the module
+    fails with a message naming it.
   - Database names and paths travel as SQL parameters, never as T-SQL text. One failed database does not
     stop the others; the module fails at the end listing them.
 options:

@@ -13,13 +13,17 @@ short_description: Verify, restore or test-restore the SQL Server backup of a Ly
 version_added: 0.1.0
 description:
   - V(verify) runs RESTORE VERIFYONLY (WITH CHECKSUM).
-  - V(restore) restores WITH REPLACE over the database Install-CsDatabase recreated, then makes sure
+  - V(restore) restores WITH REPLACE over the database Install-CsDatabase recreated, taking it
+    SINGLE_USER WITH ROLLBACK IMMEDIATE in the same batch (the Front Ends and Persistent Chat servers
+    that use it are disconnected) and MULTI_USER again after, then makes sure
     O(acl_group) (DOMAIN\RTCComponentUniversalServices) is a user with the ServerRole role,
-    Microsoft's ACL check for Monitoring and Archiving. Only databases restored from SQL backups
+    Microsoft's ACL check for Monitoring and Archiving (sp_addrolemember, so SQL Server 2008 R2 too).
+    The connection opens master. Only databases restored from SQL backups
     (LcsLog, LcsCDR, QoEMetrics, mgc) are accepted; the core databases come back from their exports.
   - V(test) restores under a scratch name (lync_restore_test_<database>) with every file in
     O(scratch_folder), runs DBCC CHECKDB and drops the scratch database, for restore tests on a test
-    instance.
+    instance. The scratch database is dropped before and after, whatever happened, so an interrupted
+    test does not block the next; when the drop after fails, the module warns.
   - Names and paths travel as SQL parameters; the identifiers SQL Server cannot take as parameters go
     through QUOTENAME.
 options:

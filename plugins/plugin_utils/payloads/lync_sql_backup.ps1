@@ -2,9 +2,14 @@
 # Copy-only full backups of databases on one SQL Server instance into a folder of the
 # backup set, optionally striped, compressed (where the edition supports it) and checked
 # with RESTORE VERIFYONLY. Database names, paths and sizes travel as SqlParameters; the
-# T-SQL text is assembled from fixed fragments only. The target folder is created with
-# xp_create_subdir, which runs as the SQL Server service account: the account that will
-# write the backup, so a permission problem is reported with that account's name.
+# T-SQL text is assembled from fixed fragments only (the lab runs these texts:
+# tests/lab/lync_lab/tsql.py). The connection opens master.
+# Rights, checked first so a missing one is named (not mistaken for a share problem):
+# BACKUP DATABASE needs db_backupoperator or db_owner in each database (or sysadmin);
+# RESTORE VERIFYONLY needs CREATE DATABASE (dbcreator or sysadmin). The target folder is
+# created from this WinRM session, which holds the share's network credentials
+# (xp_create_subdir runs for sysadmin only); BACKUP then writes into it as the SQL Server
+# service account, so "Operating system error 5" names that account.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SqlInstance,
@@ -31,9 +36,17 @@ function Invoke-Sql($Connection, [string]$Text, [hashtable]$Values) {
     , $table
 }
 
-$connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Integrated Security=True;Application Name=lync.server"
+$RightsSql = "SELECT SUSER_SNAME() AS Login, IS_SRVROLEMEMBER(N'sysadmin') AS IsSysadmin, HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE ANY DATABASE') AS CanCreateDatabase"
+$DbRightsSql = "SELECT HAS_PERMS_BY_NAME(@db, N'DATABASE', N'BACKUP DATABASE') AS CanBackup"
+
+$connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
 $connection.Open()
 try {
+    $rights = (Invoke-Sql $connection $RightsSql @{}).Rows[0]
+    $login = [string]$rights.Login
+    if ($Verify -and $rights.CanCreateDatabase -ne 1) {
+        throw "LYNC_SQL_RIGHTS: login $login on $SqlInstance lacks the CREATE DATABASE permission (server role dbcreator, or sysadmin) that RESTORE VERIFYONLY needs; grant it, or set verify to false"
+    }
     $server = (Invoke-Sql $connection "SELECT CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS Edition, CAST(SERVERPROPERTY('EngineEdition') AS int) AS Engine, CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS Version" @{}).Rows[0]
     $account = $null
     try {
@@ -43,10 +56,10 @@ try {
     # Backup compression: Enterprise (3) and Standard (2); not Express (4).
     $canCompress = @(2, 3) -contains [int]$server.Engine
     try {
-        $null = Invoke-Sql $connection "EXEC master.sys.xp_create_subdir @folder" @{ '@folder' = $TargetFolder }
+        $null = New-Item -ItemType Directory -Path $TargetFolder -Force
     }
     catch {
-        throw "LYNC_SQL_ACCESS: SQL Server service account $account cannot write to ${TargetFolder}: $($_.Exception.Message)"
+        throw "LYNC_SHARE_ACCESS: this connection's network credentials cannot create ${TargetFolder}: $($_.Exception.Message)"
     }
     $options = @()
     if ($CopyOnly) { $options += 'COPY_ONLY' }
@@ -58,6 +71,10 @@ try {
     if ($BufferCount -gt 0) { $options += 'BUFFERCOUNT = @buffercount'; $tuning['@buffercount'] = $BufferCount }
     if ($MaxTransferSize -gt 0) { $options += 'MAXTRANSFERSIZE = @maxtransfersize'; $tuning['@maxtransfersize'] = $MaxTransferSize }
     $disks = (1..$FileCount | ForEach-Object { "DISK = @file$_" }) -join ', '
+    $optionText = $options -join ', '
+    $verifyOption = if ($Checksum) { ' WITH CHECKSUM' } else { '' }
+    $BackupSql = "BACKUP DATABASE @db TO $disks WITH $optionText"
+    $VerifySql = "RESTORE VERIFYONLY FROM $disks$verifyOption"
 
     $results = @()
     foreach ($name in $Databases) {
@@ -70,6 +87,9 @@ try {
             $entry.RecoveryModel = [string]$info.Rows[0].recovery_model_desc
             $entry.DataFile = [string]$info.Rows[0].data_file
             $entry.LogFile = [string]$info.Rows[0].log_file
+            if ((Invoke-Sql $connection $DbRightsSql @{ '@db' = $name }).Rows[0].CanBackup -ne 1) {
+                throw "LYNC_SQL_RIGHTS: login $login lacks the BACKUP DATABASE permission in $name (database role db_backupoperator or db_owner, or sysadmin)"
+            }
             $values = @{ '@db' = $name } + $tuning
             $names = @()
             for ($i = 1; $i -le $FileCount; $i++) {
@@ -77,12 +97,18 @@ try {
                 $names += $fileName
                 $values["@file$i"] = Join-Path -Path $TargetFolder -ChildPath $fileName
             }
-            $null = Invoke-Sql $connection ("BACKUP DATABASE @db TO $disks WITH " + ($options -join ', ')) $values
+            try {
+                $null = Invoke-Sql $connection $BackupSql $values
+            }
+            catch {
+                $message = [string]$_.Exception.Message
+                if ($message -notmatch 'Operating system error 5\(') { throw }
+                throw "LYNC_SQL_ACCESS: SQL Server service account $account cannot write to ${TargetFolder}: $message"
+            }
             if ($Verify) {
                 $verifyValues = @{}
                 foreach ($key in $values.Keys) { if ($key -like '@file*') { $verifyValues[$key] = $values[$key] } }
-                $verifyText = "RESTORE VERIFYONLY FROM $disks" + $(if ($Checksum) { ' WITH CHECKSUM' } else { '' })
-                $null = Invoke-Sql $connection $verifyText $verifyValues
+                $null = Invoke-Sql $connection $VerifySql $verifyValues
                 $entry.Verified = $true
             }
             $entry.Files = @($names | ForEach-Object {
@@ -102,6 +128,7 @@ finally {
     $connection.Dispose()
 }
 $Ansible.Result = @{
+    Login = $login
     Edition = [string]$server.Edition
     Version = [string]$server.Version
     ServiceAccount = $account

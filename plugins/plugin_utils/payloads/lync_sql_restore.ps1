@@ -2,12 +2,20 @@
 # Works with the SQL Server backup of one database in a backup set:
 #   verify   RESTORE VERIFYONLY (WITH CHECKSUM)
 #   restore  RESTORE DATABASE ... WITH REPLACE over the database Install-CsDatabase recreated
-#            empty, then makes sure the domain group RTCComponentUniversalServices is a user
-#            with the ServerRole role (Microsoft's ACL check for Monitoring/Archiving)
+#            empty: in one batch, SINGLE_USER WITH ROLLBACK IMMEDIATE first (Front Ends and
+#            Persistent Chat servers connect as soon as it exists: Msg 3101), then MULTI_USER;
+#            a database an interrupted restore left RESTORING is restored over as it is.
+#            Then makes sure the domain group RTCComponentUniversalServices is a user with the
+#            ServerRole role (Microsoft's ACL check for Monitoring/Archiving), with
+#            sp_addrolemember (ALTER ROLE ... ADD MEMBER needs SQL Server 2012; Lync 2013 runs
+#            on 2008 R2 too).
 #   test     restore under a scratch name with every file moved to a scratch folder,
-#            DBCC CHECKDB, then drop the scratch database
-# Names, paths and sizes travel as SqlParameters; the one identifier SQL Server cannot take
-# as a parameter (the user and database to create or drop) goes through QUOTENAME.
+#            DBCC CHECKDB; the scratch database is dropped before and after, whatever happened
+#            (an interrupted RESTORE leaves it RESTORING and would block every later test).
+# The connection opens master: a connection to the database itself would hold it (Msg 3102).
+# Names, paths and sizes travel as SqlParameters; the identifiers SQL Server cannot take as a
+# parameter (ALTER/DROP DATABASE, CREATE USER) go through QUOTENAME in dynamic SQL. The lab
+# runs these batch texts (tests/lab/lync_lab/tsql.py).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SqlInstance,
@@ -35,45 +43,89 @@ $disks = (1..$Files.Count | ForEach-Object { "DISK = @file$_" }) -join ', '
 $fileValues = @{}
 for ($i = 1; $i -le $Files.Count; $i++) { $fileValues["@file$i"] = $Files[$i - 1] }
 $withChecksum = if ($Checksum) { 'CHECKSUM' } else { 'NO_CHECKSUM' }
-$connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Integrated Security=True;Application Name=lync.server"
+$VerifySql = "RESTORE VERIFYONLY FROM $disks WITH $withChecksum"
+$FileListSql = "RESTORE FILELISTONLY FROM $disks"
+$CheckDbSql = 'DBCC CHECKDB (@db) WITH NO_INFOMSGS'
+$RestoreSql = @"
+DECLARE @single nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH ROLLBACK IMMEDIATE';
+DECLARE @multi nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET MULTI_USER';
+IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;
+RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum;
+EXEC sp_executesql @multi;
+"@
+$AclSql = @'
+IF DATABASE_PRINCIPAL_ID(@group) IS NULL
+BEGIN
+    DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
+    EXEC sp_executesql @create;
+    EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;
+    SELECT 1 AS Fixed;
+END
+ELSE SELECT 0 AS Fixed;
+'@
+$DropScratchSql = @'
+IF DB_ID(@db) IS NOT NULL
+BEGIN
+    DECLARE @drop nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db);
+    EXEC sp_executesql @drop;
+END
+'@
+
+$connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
 $connection.Open()
-$result = @{ Database = $Database; Mode = $Mode; Verified = $false; Restored = $false; CheckDb = $null; AclFixed = $false }
+$result = @{ Database = $Database; Mode = $Mode; Verified = $false; Restored = $false; CheckDb = $null; AclFixed = $false
+             ScratchDropped = $null }
 try {
-    $null = Invoke-Sql $connection "RESTORE VERIFYONLY FROM $disks WITH $withChecksum" $fileValues
+    $null = Invoke-Sql $connection $VerifySql $fileValues
     $result.Verified = $true
     if ($Mode -eq 'restore') {
         $values = @{ '@db' = $Database } + $fileValues
-        $null = Invoke-Sql $connection "RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum" $values
+        $null = Invoke-Sql $connection $RestoreSql $values
         $result.Restored = $true
         if ($AclGroup) {
-            $text = "DECLARE @sql nvarchar(max) = N'USE ' + QUOTENAME(@db) + N'; IF USER_ID(' + QUOTENAME(@group, '''') + N') IS NULL BEGIN CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group) + N'; ALTER ROLE [ServerRole] ADD MEMBER ' + QUOTENAME(@group) + N'; SELECT 1 AS Fixed; END ELSE SELECT 0 AS Fixed'; EXEC sp_executesql @sql"
-            $fixed = Invoke-Sql $connection $text @{ '@db' = $Database; '@group' = $AclGroup }
+            $connection.ChangeDatabase($Database)
+            $fixed = Invoke-Sql $connection $AclSql @{ '@group' = $AclGroup }
+            $connection.ChangeDatabase('master')
             $result.AclFixed = [bool]$fixed.Rows[0].Fixed
         }
     }
     elseif ($Mode -eq 'test') {
         if ($ScratchName -notmatch '^lync_restore_test_[A-Za-z0-9_]+$') { throw "the scratch name must start with lync_restore_test_: $ScratchName" }
-        $fileList = Invoke-Sql $connection "RESTORE FILELISTONLY FROM $disks" $fileValues
-        $values = @{ '@db' = $ScratchName } + $fileValues
-        $moves = @()
-        $index = 0
-        foreach ($row in $fileList.Rows) {
-            $index++
-            $moves += "MOVE @logical$index TO @physical$index"
-            $values["@logical$index"] = [string]$row.LogicalName
-            $values["@physical$index"] = Join-Path -Path $ScratchFolder -ChildPath ("$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
-        }
-        $null = Invoke-Sql $connection ("RESTORE DATABASE @db FROM $disks WITH $withChecksum, " + ($moves -join ', ')) $values
-        $result.Restored = $true
+        $scratch = @{ '@db' = $ScratchName }
         try {
-            $null = Invoke-Sql $connection "DBCC CHECKDB (@db) WITH NO_INFOMSGS" @{ '@db' = $ScratchName }
-            $result.CheckDb = 'ok'
-        }
-        catch {
-            $result.CheckDb = [string]$_.Exception.Message
+            # A scratch database a broken earlier test left behind (RESTORING) goes first.
+            $null = Invoke-Sql $connection $DropScratchSql $scratch
+            $fileList = Invoke-Sql $connection $FileListSql $fileValues
+            $values = @{ '@db' = $ScratchName } + $fileValues
+            $moves = @()
+            $index = 0
+            foreach ($row in $fileList.Rows) {
+                $index++
+                $moves += "MOVE @logical$index TO @physical$index"
+                $values["@logical$index"] = [string]$row.LogicalName
+                $values["@physical$index"] = Join-Path -Path $ScratchFolder -ChildPath ("$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
+            }
+            $moveList = $moves -join ', '
+            $TestRestoreSql = "RESTORE DATABASE @db FROM $disks WITH $withChecksum, $moveList"
+            $null = Invoke-Sql $connection $TestRestoreSql $values
+            $result.Restored = $true
+            try {
+                $null = Invoke-Sql $connection $CheckDbSql $scratch
+                $result.CheckDb = 'ok'
+            }
+            catch {
+                $result.CheckDb = [string]$_.Exception.Message
+            }
         }
         finally {
-            $null = Invoke-Sql $connection "DECLARE @sql nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db); EXEC sp_executesql @sql" @{ '@db' = $ScratchName }
+            # Whatever happened above: a failure here must not hide the error that got us here.
+            try {
+                $null = Invoke-Sql $connection $DropScratchSql $scratch
+                $result.ScratchDropped = $true
+            }
+            catch {
+                $result.ScratchDropped = [string]$_.Exception.Message
+            }
         }
     }
     elseif ($Mode -ne 'verify') { throw "unknown mode: $Mode" }

@@ -1,7 +1,7 @@
 """Faults the inventory injects into the lab (variable `lab_faults` on a host).
 
 Each fault is a dict:
-  kind     fail | malformed | slow | hang | unreachable | disk_full
+  kind     fail | malformed | slow | hang | unreachable | disk_full | sql_abort
   payload  payload name it applies to (default: every payload)
   when     {parameter: value} that the bound parameters must match (default: always)
   times    fire only this many times, then behave normally (default: always); counted per host and
@@ -9,6 +9,10 @@ Each fault is a dict:
   message  text of the PowerShell error for `fail`
   seconds  delay for `slow` / `hang`
   target   for disk_full: the host whose disk is full (default: every host)
+
+sql_abort: the connection breaks while the lab's SQL Server runs a RESTORE DATABASE (the WinRM shell
+died): SQL Server aborts the RESTORE and leaves the database RESTORING; `when` may name the
+payload's parameters and Statement (RESTORE DATABASE) (tsql.py).
 """
 
 import json

@@ -105,6 +105,7 @@ def run(params, check_mode, state_path, host, fault_list):
             if fault and fault["kind"] in ("slow", "hang"):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
             ctx = Context(lab, state, host, check_mode, fault_list, name)
+            ctx.script = script  # the text sent: twins that run its T-SQL read it from here
             value = twin.run(ctx, bound)
             replication.replicate(state)
             if fault and fault["kind"] == "malformed":

@@ -1,9 +1,16 @@
-"""Twin of lync_sql_backup.ps1."""
+"""Twin of lync_sql_backup.ps1: its rights check, BACKUP and RESTORE VERIFYONLY run in the lab's SQL Server (tsql.py).
+
+The catalog queries (SERVERPROPERTY, sys.dm_server_services, sys.databases) are answered
+from the instance record here; the T-SQL whose rules matter (rights, BACKUP, VERIFYONLY) is
+read from the payload text and executed.
+"""
 
 import datetime
 import hashlib
+import pathlib
+import re
 
-from .. import fsops, model, sqlbak
+from .. import fsops, model, sqlbak, tsql
 from ..errors import PSError
 
 PARAMETERS = {
@@ -19,24 +26,63 @@ PARAMETERS = {
     "BufferCount": {"kind": "int", "mandatory": False, "default": 0},
     "MaxTransferSize": {"kind": "int", "mandatory": False, "default": 0},
 }
+PAYLOAD = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "plugin_utils" / "payloads" / "lync_sql_backup.ps1"
+
+
+class _Io(tsql.Io):
+    """Backup files as the SQL Server service account writes and reads them."""
+
+    def __init__(self, ctx, writer, server, instance_name, taken):
+        self.ctx, self.writer, self.server, self.instance_name, self.taken = ctx, writer, server, instance_name, taken
+
+    def write(self, name, db, paths, options):
+        stripes = sqlbak.encode(name, db, self.server, self.instance_name, len(paths), bool(options.get("COMPRESSION")),
+                                bool(options.get("COPY_ONLY")), self.taken)
+        for path, data in zip(paths, stripes):
+            fsops.write_bytes(self.ctx, path, data, account=self.writer)
+
+    def read(self, paths):
+        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.writer) for path in paths])
 
 
 def run(ctx, params):
+    script = getattr(ctx, "script", None) or PAYLOAD.read_text(encoding="utf-8")
     server, dummy, instance_name = params["SqlInstance"].partition("\\")
-    instance = model.sql_instance(ctx.state, server, instance_name)
     record = model.host(ctx.state, server)
+    sql = tsql.Session(ctx, server, instance_name, tsql.connection_string(script), params=params)
+    instance = sql.instance
     account = instance["service_account"]
-    writer = sqlbak.network_account(record, instance)
+    taken = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    sql.io = _Io(ctx, sqlbak.network_account(record, instance), server.lower(), instance_name, taken)
     folder = params["TargetFolder"]
+    calls = re.findall(r"Invoke-Sql \$connection \$(\w+)", script)
+    login = None
+    if "RightsSql" in calls:
+        rights = sql.execute(tsql.batch(script, "RightsSql"))[0]
+        login = rights["Login"]
+        if params.get("Verify") and rights["CanCreateDatabase"] != 1:
+            raise PSError("LYNC_SQL_RIGHTS: login %s on %s lacks the CREATE DATABASE permission (server role dbcreator, "
+                          "or sysadmin) that RESTORE VERIFYONLY needs; grant it, or set verify to false"
+                          % (login, params["SqlInstance"]))
     try:
-        fsops.make_dirs(ctx, folder, account=writer)
+        fsops.make_dirs(ctx, folder)  # New-Item, with this connection's network credentials
     except PSError as err:
-        raise PSError("LYNC_SQL_ACCESS: SQL Server service account %s cannot write to %s: %s"
-                      % (account, folder, err.message)) from None
+        raise PSError("LYNC_SHARE_ACCESS: this connection's network credentials cannot create %s: %s"
+                      % (folder, err.message)) from None
     can_compress = not instance["edition"].startswith("Express")
     compress = bool(params.get("Compress")) and can_compress
     count = params.get("FileCount", 1)
-    taken = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    options = [o for o, on in (("COPY_ONLY", params.get("CopyOnly")), ("CHECKSUM", params.get("Checksum")),
+                               ("COMPRESSION", compress)) if on] + ["INIT"]
+    tuning = {}
+    for key, option in (("BlockSize", "BLOCKSIZE"), ("BufferCount", "BUFFERCOUNT"), ("MaxTransferSize", "MAXTRANSFERSIZE")):
+        if params.get(key, 0) > 0:
+            options.append("%s = @%s" % (option, option.lower()))
+            tuning["@" + option.lower()] = params[key]
+    names_in = {"disks": ", ".join("DISK = @file%d" % (i + 1) for i in range(count)), "optionText": ", ".join(options),
+                "verifyOption": " WITH CHECKSUM" if params.get("Checksum") else ""}
+    backup_sql = tsql.batch(script, "BackupSql", names_in)
+    verify_sql = tsql.batch(script, "VerifySql", names_in)
     results = []
     for name in params["Databases"]:
         entry = {"Name": name, "Status": "failed", "Error": None, "Files": [], "Verified": False,
@@ -48,13 +94,21 @@ def run(ctx, params):
             if db.get("state", "ONLINE") != "ONLINE":
                 raise PSError("database %s is %s" % (name, db["state"]))
             entry.update(RecoveryModel=db["recovery_model"], DataFile=db["data_file"], LogFile=db["log_file"])
-            stripes = sqlbak.encode(name, db, server.lower(), instance_name, count, compress,
-                                    bool(params.get("CopyOnly")), taken)
+            if "DbRightsSql" in calls and sql.execute(tsql.batch(script, "DbRightsSql"), {"@db": name})[0]["CanBackup"] != 1:
+                raise PSError("LYNC_SQL_RIGHTS: login %s lacks the BACKUP DATABASE permission in %s (database role "
+                              "db_backupoperator or db_owner, or sysadmin)" % (login, name))
             names = ["%s.bak" % name] if count == 1 else ["%s_%dof%d.bak" % (name, i + 1, count) for i in range(count)]
-            for file_name, data in zip(names, stripes):
-                fsops.write_bytes(ctx, fsops.join(folder, file_name), data, account=writer)
+            values = dict(tuning, **{"@db": name})
+            values.update({"@file%d" % (i + 1): fsops.join(folder, n) for i, n in enumerate(names)})
+            try:
+                sql.execute(backup_sql, values)
+            except tsql.SqlError as err:
+                if "Operating system error 5(" not in err.message:
+                    raise
+                raise PSError("LYNC_SQL_ACCESS: SQL Server service account %s cannot write to %s: %s"
+                              % (account, folder, err.message)) from None
             if params.get("Verify"):
-                sqlbak.decode([fsops.read_bytes(ctx, fsops.join(folder, n), account=writer) for n in names])
+                sql.execute(verify_sql, {k: v for k, v in values.items() if k.startswith("@file")})
                 entry["Verified"] = True
             files = []
             for file_name in names:
@@ -64,5 +118,5 @@ def run(ctx, params):
         except PSError as err:
             entry["Error"] = err.message
         results.append(entry)
-    return {"Edition": instance["edition"], "Version": instance["version"], "ServiceAccount": account,
+    return {"Login": login, "Edition": instance["edition"], "Version": instance["version"], "ServiceAccount": account,
             "CompressionSupported": can_compress, "Databases": results}

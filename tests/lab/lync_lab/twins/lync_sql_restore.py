@@ -1,8 +1,9 @@
-"""Twin of lync_sql_restore.ps1."""
+"""Twin of lync_sql_restore.ps1: runs the payload's own T-SQL batches in the lab's SQL Server (tsql.py)."""
 
-import copy
+import pathlib
+import re
 
-from .. import fsops, model, sqlbak
+from .. import fsops, model, sqlbak, tsql
 from ..errors import PSError
 
 PARAMETERS = {
@@ -15,42 +16,85 @@ PARAMETERS = {
     "AclGroup": {"kind": "string", "mandatory": False, "default": ""},
     "Checksum": {"kind": "switch", "mandatory": False},
 }
+PAYLOAD = pathlib.Path(__file__).resolve().parents[4] / "plugins" / "plugin_utils" / "payloads" / "lync_sql_restore.ps1"
+
+
+class _Io(tsql.Io):
+    def __init__(self, ctx, reader):
+        self.ctx, self.reader = ctx, reader
+
+    def read(self, paths):
+        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.reader) for path in paths])
+
+
+def script_text(ctx):
+    """The payload text this run was sent (the payload file itself when run by winps)."""
+    return getattr(ctx, "script", None) or PAYLOAD.read_text(encoding="utf-8")
+
+
+def _calls(script, mode):
+    """The batch variables the payload's branch for `mode` sends, in text order (Invoke-Sql $connection $X)."""
+    start = script.index("($Mode -eq '%s')" % mode)
+    end = script.find("elseif ($Mode", start + 1)
+    return re.findall(r"Invoke-Sql \$connection \$(\w+)", script[start:end if end > 0 else len(script)])
 
 
 def run(ctx, params):
+    script = script_text(ctx)
     server, dummy, instance_name = params["SqlInstance"].partition("\\")
-    instance = model.sql_instance(ctx.state, server, instance_name)
-    reader = sqlbak.network_account(model.host(ctx.state, server), instance)
-    backup = sqlbak.decode([fsops.read_bytes(ctx, path, account=reader) for path in params["Files"]])
-    result = {"Database": params["Database"], "Mode": params["Mode"], "Verified": True, "Restored": False,
-              "CheckDb": None, "AclFixed": False}
-    mode = params["Mode"]
+    files = params["Files"]
+    sql = tsql.Session(ctx, server, instance_name, tsql.connection_string(script), params=params)
+    sql.io = _Io(ctx, sqlbak.network_account(model.host(ctx.state, server), sql.instance))
+    disks = ", ".join("DISK = @file%d" % (i + 1) for i in range(len(files)))
+    file_values = {"@file%d" % (i + 1): path for i, path in enumerate(files)}
+    with_checksum = "CHECKSUM" if params.get("Checksum") else "NO_CHECKSUM"
+    names = {"disks": disks, "withChecksum": with_checksum}
+    database, mode = params["Database"], params["Mode"]
+    result = {"Database": database, "Mode": mode, "Verified": False, "Restored": False, "CheckDb": None,
+              "AclFixed": False, "ScratchDropped": None}
+    sql.execute(tsql.batch(script, "VerifySql", names), file_values)
+    result["Verified"] = True
     if mode == "restore":
-        name = params["Database"]
-        existing = instance["databases"].get(name, {})
-        instance["databases"][name] = {"recovery_model": backup["recovery_model"], "data_file": backup["data_file"],
-                                       "log_file": backup["log_file"], "users": list(existing.get("users", [])),
-                                       "content": copy.deepcopy(backup["content"])}
+        sql.execute(tsql.batch(script, "RestoreSql", names), dict(file_values, **{"@db": database}))
         result["Restored"] = True
-        group = params.get("AclGroup")
-        if group and group not in instance["databases"][name]["users"]:
-            instance["databases"][name]["users"].append(group)
-            result["AclFixed"] = True
+        if params.get("AclGroup"):
+            sql.change_database(database)
+            rows = sql.execute(tsql.batch(script, "AclSql"), {"@group": params["AclGroup"]})
+            sql.change_database("master")
+            result["AclFixed"] = bool(rows[0]["Fixed"])
     elif mode == "test":
         scratch = params.get("ScratchName", "")
-        if not scratch.startswith("lync_restore_test_"):
+        if not re.match(r"^lync_restore_test_[A-Za-z0-9_]+$", scratch):
             raise PSError("the scratch name must start with lync_restore_test_: %s" % scratch)
-        if scratch in instance["databases"]:
-            raise PSError("The database '%s' already exists. Choose a different database name." % scratch)
-        # Restored under the scratch name, checked, then dropped: the instance ends as it began.
-        # A database's "consistency_errors" stand for logical damage that page checksums (and so
-        # RESTORE VERIFYONLY) do not see and DBCC CHECKDB does.
-        instance["databases"][scratch] = {"content": copy.deepcopy(backup["content"])}
-        errors = (backup["content"] or {}).get("consistency_errors", 0) if isinstance(backup["content"], dict) else 1
-        check = "ok" if not errors else (
-            "CHECKDB found 0 allocation errors and %d consistency errors in database '%s'." % (errors, scratch))
-        del instance["databases"][scratch]
-        result.update(Restored=True, CheckDb=check)
+        drop = tsql.batch(script, "DropScratchSql")
+        calls = _calls(script, "test")  # the drops the payload makes: before the restore, after it
+        try:
+            if "DropScratchSql" in calls[:calls.index("FileListSql")]:
+                sql.execute(drop, {"@db": scratch})
+            rows = sql.execute(tsql.batch(script, "FileListSql", names), file_values)
+            values = dict(file_values, **{"@db": scratch})
+            moves = []
+            for index, row in enumerate(rows, start=1):
+                moves.append("MOVE @logical%d TO @physical%d" % (index, index))
+                values["@logical%d" % index] = row["LogicalName"]
+                extension = "." + row["PhysicalName"].rsplit(".", 1)[-1] if "." in row["PhysicalName"] else ""
+                physical = "%s_%d%s" % (scratch, index, extension)
+                values["@physical%d" % index] = fsops.join(params.get("ScratchFolder", ""), physical)
+            restore = tsql.batch(script, "TestRestoreSql", dict(names, moveList=", ".join(moves)))
+            sql.execute(restore, values)
+            result["Restored"] = True
+            try:
+                sql.execute(tsql.batch(script, "CheckDbSql"), {"@db": scratch})
+                result["CheckDb"] = "ok"
+            except PSError as err:
+                result["CheckDb"] = err.message
+        finally:
+            if "DropScratchSql" in calls[calls.index("TestRestoreSql"):]:
+                try:
+                    sql.execute(drop, {"@db": scratch})
+                    result["ScratchDropped"] = True
+                except PSError as err:
+                    result["ScratchDropped"] = err.message
     elif mode != "verify":
         raise PSError("unknown mode: %s" % mode)
     return result

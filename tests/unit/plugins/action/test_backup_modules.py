@@ -159,3 +159,35 @@ def test_data_export_paths_record_the_source():
         "persistentchat\\sqlmon01.contoso.local_pchat\\mgc.zip"
     assert result["files"][0]["path"] == "persistentchat/sqlmon01.contoso.local_pchat/mgc.zip"
     assert result["details"] == {"db_instance": "sqlmon01.contoso.local\\PCHAT"}
+
+
+def test_a_missing_sql_right_is_named_not_taken_for_the_share():
+    """db_backupoperator alone: the payload names CREATE DATABASE (for RESTORE VERIFYONLY), not the share."""
+    failure = {"failed": True, "error": [{"exception": {"message": "LYNC_SQL_RIGHTS: login CONTOSO\\lyncadmin on "
+                                                                   "sql01.contoso.local lacks the CREATE DATABASE permission "
+                                                                   "(server role dbcreator, or sysadmin) that RESTORE "
+                                                                   "VERIFYONLY needs; grant it, or set verify to false"}}]}
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_sql_backup", {"set_path": SET, "store_roles": ["UserDatabase"]}, [failure])
+    assert "lacks the CREATE DATABASE permission" in str(err.value) and "LYNC_SQL_RIGHTS" not in str(err.value)
+    assert "cannot write" not in str(err.value)
+
+
+def test_a_database_without_backup_rights_names_the_right():
+    dbs = [{"Name": "LcsLog", "Status": "failed", "Files": [], "RecoveryModel": "SIMPLE", "DataFile": "d", "LogFile": "l",
+            "Compressed": False, "Verified": False,
+            "Error": "LYNC_SQL_RIGHTS: login CONTOSO\\lyncadmin lacks the BACKUP DATABASE permission in LcsLog"}]
+    answer = ok({"Edition": "Enterprise Edition", "Version": "11.0", "ServiceAccount": "CONTOSO\\svc-sql",
+                 "CompressionSupported": True, "Databases": dbs})
+    result, dummy = run("lync_sql_backup", {"set_path": SET, "databases": ["LcsLog"]}, [answer])
+    assert result["failed"] and "LcsLog: login CONTOSO\\lyncadmin lacks the BACKUP DATABASE permission" in result["msg"]
+    assert result["details"]["databases"][0]["error"].startswith("login CONTOSO\\lyncadmin lacks")
+
+
+def test_a_scratch_database_left_behind_is_a_warning():
+    answer = ok({"Database": "LcsCDR", "Mode": "test", "Verified": True, "Restored": True, "CheckDb": "ok",
+                 "AclFixed": False, "ScratchDropped": "Exception calling \"ExecuteReader\": broken"})
+    args = {"database": "LcsCDR", "files": [SET + "\\sql\\x\\LcsCDR.bak"], "mode": "test", "scratch_folder": "D:\\Scratch"}
+    result, dummy = run("lync_sql_restore", args, [answer])
+    assert not result.get("failed")
+    assert "lync_restore_test_LcsCDR could not be dropped" in result["warnings"][0]

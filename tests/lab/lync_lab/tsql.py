@@ -1,0 +1,873 @@
+"""The lab's SQL Server: runs the T-SQL batches the payloads send, with SQL Server's rules.
+
+A twin reads its batch texts from the payload text it was sent (extract / expand below),
+opens a Session as the payload's SqlConnection would (connection string, login) and runs
+them: the statements lync.server uses are parsed and executed against the instance record,
+so a payload whose T-SQL SQL Server would reject fails here with SQL Server's error.
+
+Rules (each from Microsoft's T-SQL reference):
+* A batch that does not compile does not run at all (Msg 102/156 "Incorrect syntax near ...");
+  syntax newer than the instance's version does not compile: ALTER ROLE ... ADD MEMBER is
+  SQL Server 2012 and later, https://learn.microsoft.com/sql/t-sql/statements/alter-role-transact-sql
+  ("ADD MEMBER ... Applies to SQL Server 2012 (11.x) and later"); sp_addrolemember works on every
+  version, https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-addrolemember-transact-sql
+* RESTORE over a database another session uses fails with Msg 3101 "Exclusive access could not be
+  obtained because the database is in use" unless the same batch took it SINGLE_USER WITH ROLLBACK
+  IMMEDIATE or OFFLINE; the connection's own database counts (Msg 3102, "It is recommended that the
+  master database be used"), https://learn.microsoft.com/sql/t-sql/statements/restore-statements-transact-sql
+  and https://learn.microsoft.com/sql/relational-databases/databases/set-a-database-to-single-user-mode .
+  The other sessions are the running Lync services that use the database (Front Ends: the Lync
+  databases, Persistent Chat servers: mgc/mgccomp) plus a database record's "sessions".
+* RESTORE without REPLACE over an existing database of another name fails with Msg 3154; an
+  interrupted RESTORE leaves the database RESTORING (Msg 927 for anything but DROP / RESTORE).
+* Permissions (https://learn.microsoft.com/sql/t-sql/statements/backup-transact-sql#permissions,
+  .../restore-statements-arguments-transact-sql#permissions, .../restore-statements-verifyonly-transact-sql#security):
+  BACKUP DATABASE needs sysadmin, db_owner or db_backupoperator; RESTORE VERIFYONLY / FILELISTONLY
+  need CREATE DATABASE (dbcreator, sysadmin); RESTORE DATABASE needs sysadmin or dbcreator (or
+  db_owner of an existing database); xp_create_subdir runs for sysadmin only (Msg 229).
+  An instance record without "logins" treats every login as sysadmin (SQL setup's
+  SQLSYSADMINACCOUNTS); with "logins" {name: {"server_roles", "permissions", "database_roles"}},
+  an unknown login fails with Msg 18456.
+* IS_SRVROLEMEMBER and HAS_PERMS_BY_NAME (SQL Server 2005 and later, so on 2008 R2) answer from the
+  same record, https://learn.microsoft.com/sql/t-sql/functions/has-perms-by-name-transact-sql
+* A statement error does not stop the batch (severity 16): the statements after it run, and
+  SqlClient raises one SqlException whose message joins every error's text.
+"""
+
+import re
+
+from . import faults as faultlib
+from . import model
+from .errors import PSError
+
+MASTER = "master"
+SYSTEM_DATABASES = ("master", "model", "msdb", "tempdb")
+# Which running Lync services hold connections to a database (the lab's "other sessions").
+PCHAT_DATABASES = ("mgc", "mgccomp")
+VERSION_NAMES = {10: "SQL Server 2008 R2", 11: "SQL Server 2012", 12: "SQL Server 2014", 13: "SQL Server 2016",
+                 14: "SQL Server 2017", 15: "SQL Server 2019", 16: "SQL Server 2022"}
+
+
+class SqlError(PSError):
+    """A SqlException as PowerShell reports it from $command.ExecuteReader()."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)  # [(number, text)]
+        text = "\r\n".join(t for dummy, t in self.errors)
+        super().__init__('Exception calling "ExecuteReader" with "0" argument(s): "%s"' % text, "NotSpecified",
+                         "SqlException")
+
+    @property
+    def numbers(self):
+        return [n for n, dummy in self.errors]
+
+
+class _Compile(Exception):
+    """A batch that does not compile."""
+
+    def __init__(self, number, text):
+        super().__init__(text)
+        self.number, self.text = number, text
+
+
+class _Statement(Exception):
+    """A statement-terminating error: the batch goes on."""
+
+    def __init__(self, *errors):
+        super().__init__(errors[0][1])
+        self.errors = list(errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch text from the payload
+
+
+_STRING_FORMS = [
+    (r"@'\r?\n(.*?)\r?\n'@", "single"),
+    (r'@"\r?\n(.*?)\r?\n"@', "double"),
+    (r"'((?:[^']|'')*)'", "single"),
+    (r'"((?:[^"`]|`.)*)"', "double"),
+]
+
+
+def extract(script, variable):
+    """(text, expandable) of the string literal the payload assigns to $variable (first assignment)."""
+    for pattern, kind in _STRING_FORMS:
+        match = re.search(r"(?m)^\s*\$%s\s*=\s*%s" % (re.escape(variable), pattern), script, re.S)
+        if match:
+            text = match.group(1)
+            return (text.replace("''", "'"), False) if kind == "single" and not pattern.startswith("@") \
+                else (text, kind == "double")
+    raise PSError("lab: the payload assigns no string to $%s" % variable)
+
+
+def expand(text, values):
+    """PowerShell's expansion of an expandable string with simple $name / ${name} variables."""
+    def sub(match):
+        name = match.group(1) or match.group(2)
+        if name not in values:
+            raise PSError("lab: the payload's T-SQL expands $%s, which the twin does not know" % name)
+        return str(values[name])
+    if "$(" in text:
+        raise PSError("lab: subexpressions in T-SQL text are not modelled")
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, text)
+
+
+def batch(script, variable, values=None):
+    """The T-SQL text of $variable in the payload, as PowerShell would build it."""
+    text, expandable = extract(script, variable)
+    return expand(text, values or {}) if expandable else text
+
+
+def connection_string(script):
+    """{key: value} of the connection string of the payload's New-Object SqlConnection."""
+    match = re.search(r"SqlClient\.SqlConnection\s+(?:-ArgumentList\s+)?([\"'])(.*?)\1", script)
+    if not match:
+        raise PSError("lab: the payload opens no SqlConnection the lab can read")
+    pairs = {}
+    for part in match.group(2).split(";"):
+        key, sep, value = part.partition("=")
+        if sep:
+            pairs[key.strip().lower()] = value.strip()
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens and parsing
+
+_TOKEN_RE = re.compile(r"""
+    (?P<ws>\s+|--[^\n]*) |
+    (?P<str>N?'(?:[^']|'')*') |
+    (?P<ident>\[(?:[^\]]|\]\])*\]) |
+    (?P<var>@@?[A-Za-z_][A-Za-z0-9_]*) |
+    (?P<num>\d+) |
+    (?P<word>[A-Za-z_][A-Za-z0-9_$#]*) |
+    (?P<punct>[(),;=+.*<>!]) """, re.X)
+STATEMENT_WORDS = {"BEGIN", "END", "ELSE", "IF", "EXEC", "EXECUTE", "SELECT", "SET", "DECLARE", "RESTORE", "BACKUP",
+                   "ALTER", "DROP", "CREATE", "DBCC", "USE", "PRINT", "RETURN"}
+
+
+class Tok:
+    def __init__(self, kind, text):
+        self.kind, self.text = kind, text
+        self.up = text.upper() if kind == "word" else text
+
+    def __repr__(self):
+        return self.text
+
+
+def tokens(text):
+    out, pos = [], 0
+    while pos < len(text):
+        match = _TOKEN_RE.match(text, pos)
+        if not match:
+            raise _Compile(102, "Incorrect syntax near '%s'." % text[pos:pos + 10].split()[0])
+        pos = match.end()
+        if match.lastgroup != "ws":
+            out.append(Tok(match.lastgroup, match.group()))
+    return out
+
+
+def _split(toks, start, stops):
+    """Tokens from start up to (not including) a depth-0 token in stops; returns (list, index)."""
+    depth, i = 0, start
+    while i < len(toks):
+        t = toks[i]
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        elif depth == 0 and (t.text == ";" or t.up in stops):
+            break
+        i += 1
+    return toks[start:i], i
+
+
+def parse(toks, i=0, until=(), major=11):
+    """[statement] up to END (when until) or the end; a statement is ("if", cond, body, else) or
+    ("block", [..]) or ("simple", tokens)."""
+    out = []
+    while i < len(toks):
+        t = toks[i]
+        if t.text == ";":
+            i += 1
+            continue
+        if t.up in until:
+            return out, i
+        stmt, i = _statement(toks, i, major)
+        out.append(stmt)
+    if until:
+        raise _Compile(102, "Incorrect syntax near '%s'." % (toks[-1].text if toks else ""))
+    return out, i
+
+
+def _statement(toks, i, major=11):
+    t = toks[i]
+    if t.up == "BEGIN":
+        body, i = parse(toks, i + 1, until=("END",), major=major)
+        return ("block", body), i + 1
+    if t.up == "IF":
+        cond, i = _split(toks, i + 1, STATEMENT_WORDS - {"SELECT"})
+        if i >= len(toks) or not cond:
+            raise _Compile(102, "Incorrect syntax near 'IF'.")
+        body, i = _statement(toks, i, major)
+        j = i
+        while j < len(toks) and toks[j].text == ";":
+            j += 1
+        other = None
+        if j < len(toks) and toks[j].up == "ELSE":
+            other, i = _statement(toks, j + 1, major)
+        return ("if", cond, body, other), i
+    if t.up in ("END", "ELSE"):
+        raise _Compile(156, "Incorrect syntax near the keyword '%s'." % t.up)
+    simple, i = _split(toks, i + 1, ("END", "ELSE"))
+    stmt = [t] + simple
+    _check_syntax(stmt, major)
+    return ("simple", stmt), i
+
+
+def _words(stmt):
+    return [t.up for t in stmt]
+
+
+def _check_syntax(stmt, major):
+    """Compile-time checks a statement gets before its batch runs (version-gated syntax here)."""
+    w = _words(stmt)
+    if w[:2] == ["ALTER", "ROLE"] and "ADD" in w and major < 11:
+        # ALTER ROLE ... ADD MEMBER: SQL Server 2012 (11.x) and later.
+        raise _Compile(156, "Incorrect syntax near the keyword 'ADD'.")
+    if w[:2] == ["ALTER", "DATABASE"] and len(stmt) > 2 and stmt[2].kind == "var":
+        raise _Compile(102, "Incorrect syntax near '%s'." % stmt[2].text)
+    if w[:2] in (["DROP", "DATABASE"], ["CREATE", "USER"], ["USE"]) and len(stmt) > 2 and stmt[2].kind == "var":
+        raise _Compile(102, "Incorrect syntax near '%s'." % stmt[2].text)
+
+
+# ---------------------------------------------------------------------------------------------
+# The session
+
+
+class Io:
+    """What a twin lends the engine for backup files (as the SQL Server service account)."""
+
+    def read(self, paths):  # -> backup record (sqlbak.decode)
+        raise NotImplementedError
+
+    def write(self, name, db, paths, options):
+        raise NotImplementedError
+
+
+def _unquote(tok):
+    if tok.kind == "ident":
+        return tok.text[1:-1].replace("]]", "]")
+    return tok.text
+
+
+def _literal(tok):
+    text = tok.text[1:] if tok.text.startswith("N") else tok.text
+    return text[1:-1].replace("''", "'")
+
+
+def quotename(value, quote="["):
+    if value is None or len(value) > 128:
+        return None
+    if quote == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if quote == '"':
+        return '"' + value.replace('"', '""') + '"'
+    return "[" + value.replace("]", "]]") + "]"
+
+
+class Session:
+    """One SqlConnection to a lab instance."""
+
+    def __init__(self, ctx, server, instance_name, conn=None, io=None, params=None):
+        self.ctx = ctx
+        self.state = ctx.state
+        self.server = model.find_host(ctx.state, server) or server.lower()
+        self.instance_name = instance_name
+        self.instance = model.sql_instance(ctx.state, server, instance_name)
+        self.major = int(str(self.instance.get("version", "11.0")).split(".")[0])
+        self.io = io
+        self.fault_params = params or {}
+        conn = conn or {}
+        local = self.server == ctx.host
+        self.login = ctx.session_user if local else (ctx.network_user or "NT AUTHORITY\\ANONYMOUS LOGON")
+        self.rights = self._login_record()
+        default = (self.rights or {}).get("default_database", MASTER)
+        self.database = conn.get("database") or conn.get("initial catalog") or default
+        if self.database not in SYSTEM_DATABASES and self.database not in self.instance["databases"]:
+            raise SqlError([(4060, 'Cannot open database "%s" requested by the login. The login failed.'
+                             % self.database), (18456, "Login failed for user '%s'." % self.login)])
+        self.exclusive = set()
+        self.broken = False
+
+    # -- rights ---------------------------------------------------------------------------------
+    def _login_record(self):
+        logins = self.instance.get("logins")
+        if logins is None:
+            return None  # every login is sysadmin
+        for name, record in logins.items():
+            if name.lower() == self.login.lower():
+                return record
+        raise SqlError([(18456, "Login failed for user '%s'." % self.login)])
+
+    def server_role(self, role):
+        if self.rights is None:
+            return True
+        roles = {r.lower() for r in self.rights.get("server_roles", [])}
+        return role.lower() in roles or "sysadmin" in roles
+
+    def server_perm(self, perm):
+        perm = perm.upper()
+        if self.server_role("sysadmin"):
+            return True
+        if perm in ("CREATE ANY DATABASE", "CREATE DATABASE") and self.server_role("dbcreator"):
+            return True
+        return perm in {p.upper() for p in self.rights.get("permissions", [])} or (
+            perm == "CREATE DATABASE" and "CREATE ANY DATABASE" in {p.upper() for p in self.rights.get("permissions", [])})
+
+    def db_role(self, db, *roles):
+        if self.server_role("sysadmin"):
+            return True
+        have = {r.lower() for r in (self.rights.get("database_roles", {}).get(db) or [])}
+        return bool(have & {r.lower() for r in roles})
+
+    # -- the database records ---------------------------------------------------------------------
+    def db(self, name):
+        return self.instance["databases"].get(name)
+
+    def other_sessions(self, name):
+        """Sessions other than this one in database `name`: running Lync services that use it."""
+        if name in self.exclusive:
+            return 0
+        record = self.db(name) or {}
+        count = int(record.get("sessions", 0))
+        if not name.startswith("lync_restore_test_") and name not in SYSTEM_DATABASES:
+            service = "RTCCHAT" if name in PCHAT_DATABASES else "RTCSRV"
+            for host in self.state.get("hosts", {}).values():
+                if host.get("services", {}).get(service, {}).get("status") == "Running":
+                    count += 1
+        return count
+
+    # -- running ------------------------------------------------------------------------------------
+    def execute(self, text, params=None):
+        """Run one batch (the command text and its SqlParameters); the last SELECT's rows."""
+        if self.broken:
+            raise PSError('Exception calling "ExecuteReader" with "0" argument(s): "ExecuteReader requires an open '
+                          'and available Connection. The connection\'s current state is closed."')
+        scope = {k if k.startswith("@") else "@" + k: v for k, v in (params or {}).items()}
+        self.exclusive = set()
+        errors, rows = [], []
+        try:
+            self._run_batch(text, scope, errors, rows)
+        finally:
+            self.exclusive = set()
+        if errors:
+            raise SqlError(errors)
+        return rows[-1] if rows else []
+
+    def _run_batch(self, text, scope, errors, rows):
+        try:
+            stmts, dummy = parse(tokens(text), major=self.major)
+        except _Compile as err:
+            errors.append((err.number, err.text))
+            return
+        for stmt in stmts:
+            self._run(stmt, scope, errors, rows)
+
+    def _run(self, stmt, scope, errors, rows):
+        kind = stmt[0]
+        if kind == "block":
+            for inner in stmt[1]:
+                self._run(inner, scope, errors, rows)
+            return
+        try:
+            if kind == "if":
+                if self._condition(stmt[1], scope):
+                    self._run(stmt[2], scope, errors, rows)
+                elif stmt[3] is not None:
+                    self._run(stmt[3], scope, errors, rows)
+                return
+            self._simple(stmt[1], scope, errors, rows)
+        except _Statement as err:
+            errors.extend(err.errors)
+
+    # expressions
+    def _expr(self, toks, scope):
+        """string/int/None of `term (+ term)*`."""
+        parts, depth, start = [], 0, 0
+        for i, t in enumerate(toks):
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+            elif t.text == "+" and depth == 0:
+                parts.append(toks[start:i])
+                start = i + 1
+        parts.append(toks[start:])
+        values = [self._term(p, scope) for p in parts]
+        if len(values) == 1:
+            return values[0]
+        if any(v is None for v in values):
+            return None
+        return "".join(str(v) for v in values)
+
+    def _args(self, toks, scope):
+        inner = toks[2:-1]
+        if not inner:
+            return []
+        args, depth, start = [], 0, 0
+        for i, t in enumerate(inner):
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+            elif t.text == "," and depth == 0:
+                args.append(inner[start:i])
+                start = i + 1
+        args.append(inner[start:])
+        return [self._expr(a, scope) for a in args]
+
+    def _var(self, tok, scope):
+        key = next((k for k in scope if k.lower() == tok.text.lower()), None)
+        if key is None:
+            raise _Statement((137, 'Must declare the scalar variable "%s".' % tok.text))
+        return scope[key]
+
+    def _term(self, toks, scope):
+        if len(toks) == 1:
+            t = toks[0]
+            if t.kind == "str":
+                return _literal(t)
+            if t.kind == "num":
+                return int(t.text)
+            if t.kind == "var":
+                return self._var(t, scope)
+            if t.up == "NULL":
+                return None
+        if len(toks) >= 3 and toks[0].kind == "word" and toks[1].text == "(" and toks[-1].text == ")":
+            name, args = toks[0].up, self._args(toks, scope)
+            return self._function(name, args)
+        if toks and toks[0].up == "CAST":
+            raise PSError("lab: CAST is not modelled by the lab's T-SQL engine")
+        raise _Statement((102, "Incorrect syntax near '%s'." % " ".join(t.text for t in toks)[:40]))
+
+    def _function(self, name, args):
+        if name == "QUOTENAME":
+            return quotename(args[0], args[1] if len(args) > 1 else "[")
+        if name == "DB_ID":
+            return (sorted(SYSTEM_DATABASES + tuple(self.instance["databases"])).index(args[0]) + 1) \
+                if args[0] in SYSTEM_DATABASES or args[0] in self.instance["databases"] else None
+        if name in ("USER_ID", "DATABASE_PRINCIPAL_ID"):
+            record = self.db(self.database) or {}
+            return 5 if args[0] in record.get("users", []) else None
+        if name == "DATABASEPROPERTYEX":
+            record = self.db(args[0])
+            if args[0] in SYSTEM_DATABASES:
+                return "ONLINE" if str(args[1]).lower() == "status" else None
+            if record is None or str(args[1]).lower() != "status":
+                return None
+            return record.get("state", "ONLINE")
+        if name == "SUSER_SNAME":
+            return self.login
+        if name == "IS_SRVROLEMEMBER":
+            return 1 if self.server_role(args[0]) else 0
+        if name == "HAS_PERMS_BY_NAME":
+            securable, klass, perm = (args + [None, None, None])[:3]
+            if securable is None and klass is None:
+                return 1 if self.server_perm(perm) else 0
+            if (klass or "").upper() == "DATABASE":
+                if self.db(securable) is None:
+                    return None
+                if (perm or "").upper() in ("BACKUP DATABASE", "BACKUP LOG"):
+                    return 1 if self.db_role(securable, "db_owner", "db_backupoperator") else 0
+                return 1 if self.db_role(securable, "db_owner") else 0
+            raise PSError("lab: HAS_PERMS_BY_NAME class %s is not modelled" % klass)
+        raise PSError("lab: the T-SQL function %s is not modelled" % name)
+
+    def _condition(self, toks, scope):
+        w = _words(toks)
+        if w[-3:] == ["IS", "NOT", "NULL"]:
+            return self._expr(toks[:-3], scope) is not None
+        if w[-2:] == ["IS", "NULL"]:
+            return self._expr(toks[:-2], scope) is None
+        eq = [i for i, t in enumerate(toks) if t.text == "="]
+        if len(eq) == 1:
+            left, right = self._expr(toks[:eq[0]], scope), self._expr(toks[eq[0] + 1:], scope)
+            return left is not None and right is not None and str(left).lower() == str(right).lower()
+        raise PSError("lab: the T-SQL condition %r is not modelled" % " ".join(t.text for t in toks))
+
+    # statements
+    def _simple(self, stmt, scope, errors, rows):
+        w = _words(stmt)
+        if w[0] == "DECLARE":
+            name = stmt[1].text
+            eq = next((i for i, t in enumerate(stmt) if t.text == "="), None)
+            scope[name] = self._expr(stmt[eq + 1:], scope) if eq else None
+        elif w[0] == "SET" and len(stmt) > 1 and stmt[1].kind == "var":
+            self._var(stmt[1], scope)
+            scope[stmt[1].text] = self._expr(stmt[3:], scope)
+        elif w[0] == "SELECT":
+            rows.append([self._select(stmt[1:], scope)])
+        elif w[0] in ("EXEC", "EXECUTE"):
+            self._exec(stmt[1:], scope, errors, rows)
+        elif w[:2] == ["ALTER", "DATABASE"]:
+            self._alter_database(stmt)
+        elif w[:2] == ["ALTER", "ROLE"]:
+            self._add_member(_unquote(stmt[2]), _unquote(stmt[w.index("MEMBER") + 1]))
+        elif w[:2] == ["RESTORE", "VERIFYONLY"]:
+            self._restore_verify(stmt, scope, "VERIFY DATABASE")
+        elif w[:2] == ["RESTORE", "FILELISTONLY"]:
+            backup = self._restore_verify(stmt, scope, "RESTORE FILELIST")
+            rows.append([{"LogicalName": backup["database"], "PhysicalName": backup.get("data_file") or "x.mdf"},
+                         {"LogicalName": backup["database"] + "_log",
+                          "PhysicalName": backup.get("log_file") or "x_log.ldf"}])
+        elif w[:2] == ["RESTORE", "DATABASE"]:
+            self._restore_database(stmt, scope)
+        elif w[:2] == ["BACKUP", "DATABASE"]:
+            self._backup(stmt, scope)
+        elif w[:2] == ["DBCC", "CHECKDB"]:
+            rows.append(self._checkdb(stmt, scope))
+        elif w[:2] == ["DROP", "DATABASE"]:
+            self._drop(_unquote(stmt[2]))
+        elif w[:2] == ["CREATE", "USER"]:
+            self._create_user(_unquote(stmt[2]))
+        elif w[0] == "USE":
+            self._use(_unquote(stmt[1]))
+        else:
+            raise PSError("lab: the T-SQL statement %r is not modelled" % " ".join(t.text for t in stmt)[:80])
+
+    def _select(self, toks, scope):
+        row, depth, start, items = {}, 0, 0, []
+        for i, t in enumerate(toks):
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+            elif t.text == "," and depth == 0:
+                items.append(toks[start:i])
+                start = i + 1
+            elif depth == 0 and t.up == "FROM":
+                raise PSError("lab: SELECT ... FROM is not modelled by the lab's T-SQL engine")
+        items.append(toks[start:])
+        for n, item in enumerate(items):
+            alias = "Column%d" % (n + 1)
+            if len(item) >= 3 and item[-2].up == "AS":
+                alias, item = _unquote(item[-1]), item[:-2]
+            row[alias] = self._expr(item, scope)
+        return row
+
+    def _exec(self, toks, scope, errors, rows):
+        if toks and toks[0].text == "(":
+            inner = self._expr(toks[1:-1], scope)
+            self._run_batch(inner, {}, errors, rows)
+            return
+        j = 0
+        while j < len(toks) and (toks[j].kind in ("word", "ident") or toks[j].text == "."):
+            j += 1
+        proc = "".join(_unquote(t) for t in toks[:j])
+        short = proc.split(".")[-1].lower()
+        args = self._proc_args(toks[j:], scope)
+        if short == "sp_executesql":
+            text = args.get(0, args.get("@stmt"))
+            declared = args.get(1, args.get("@params"))
+            inner = {}
+            if declared:
+                names = [d.split()[0] for d in str(declared).split(",")]
+                for k, v in args.items():
+                    if isinstance(k, str) and k.lower() in {n.lower() for n in names}:
+                        inner[k] = v
+            self._run_batch(text, inner, errors, rows)
+        elif short == "sp_addrolemember":
+            role = args.get(0, args.get("@rolename"))
+            member = args.get(1, args.get("@membername"))
+            self._add_member(role, member)
+        elif short == "xp_create_subdir":
+            if not self.server_role("sysadmin"):
+                raise _Statement((229, "The EXECUTE permission was denied on the object 'xp_create_subdir', "
+                                       "database 'mssqlsystemresource', schema 'sys'."))
+            raise PSError("lab: xp_create_subdir is not modelled beyond its permission")
+        else:
+            raise PSError("lab: the procedure %s is not modelled" % proc)
+
+    def _proc_args(self, toks, scope):
+        args, depth, start, parts = {}, 0, 0, []
+        for i, t in enumerate(toks):
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+            elif t.text == "," and depth == 0:
+                parts.append(toks[start:i])
+                start = i + 1
+        if toks[start:]:
+            parts.append(toks[start:])
+        for n, part in enumerate(parts):
+            if len(part) >= 3 and part[0].kind == "var" and part[1].text == "=":
+                args[part[0].text.lower()] = self._expr(part[2:], scope)
+            else:
+                args[n] = self._expr(part, scope)
+        return args
+
+    # -- statement rules ----------------------------------------------------------------------------
+    def _fault(self, statement):
+        fault = faultlib.active(self.ctx.faults, self.ctx.payload, dict(self.fault_params, Statement=statement),
+                                self.state, self.ctx.host, ("sql_abort",))
+        return fault
+
+    def _alter_database(self, stmt):
+        w = _words(stmt)
+        name = _unquote(stmt[2])
+        record = self.db(name)
+        if record is None:
+            raise _Statement((5011, "User does not have permission to alter database '%s', the database does not "
+                                    "exist, or the database is not in a state that allows access checks." % name),
+                             (5069, "ALTER DATABASE statement failed."))
+        if not self.server_role("sysadmin") and not self.server_role("dbcreator") and not self.db_role(name, "db_owner"):
+            raise _Statement((5011, "User does not have permission to alter database '%s'." % name),
+                             (5069, "ALTER DATABASE statement failed."))
+        if record.get("state") == "RESTORING":
+            raise _Statement((927, "Database '%s' cannot be opened. It is in the middle of a restore." % name),
+                             (5069, "ALTER DATABASE statement failed."))
+        option = w[w.index("SET") + 1] if "SET" in w else None
+        immediate = "ROLLBACK" in w
+        if option in ("SINGLE_USER", "OFFLINE"):
+            if self.other_sessions(name) and not immediate:
+                raise PSError("lab: ALTER DATABASE %s SET %s waits forever for the other sessions in it "
+                              "(no WITH ROLLBACK IMMEDIATE)" % (name, option))
+            if option == "SINGLE_USER":
+                record["user_access"] = "SINGLE_USER"
+            if option == "OFFLINE":
+                record["state"] = "OFFLINE"
+            self.exclusive.add(name)
+        elif option == "MULTI_USER":
+            record.pop("user_access", None)  # the default: a record without it is MULTI_USER
+        elif option == "ONLINE":
+            record["state"] = "ONLINE"
+        else:
+            raise PSError("lab: ALTER DATABASE ... SET %s is not modelled" % option)
+
+    def _devices(self, stmt, scope, word):
+        w = _words(stmt)
+        start = w.index(word) + 1
+        end = w.index("WITH") if "WITH" in w else len(stmt)
+        part, paths = stmt[start:end], []
+        i = 0
+        while i < len(part):
+            if part[i].up in ("DISK",) and i + 2 < len(part) and part[i + 1].text == "=":
+                paths.append(self._expr([part[i + 2]], scope))
+                i += 3
+            elif part[i].text == ",":
+                i += 1
+            else:
+                raise _Compile(102, "Incorrect syntax near '%s'." % part[i].text)
+        options = stmt[end + 1:] if end < len(stmt) else []
+        return paths, options
+
+    def _options(self, toks, scope):
+        opts, depth, start, parts = {}, 0, 0, []
+        for i, t in enumerate(toks):
+            if t.text == "," and depth == 0:
+                parts.append(toks[start:i])
+                start = i + 1
+        if toks[start:]:
+            parts.append(toks[start:])
+        moves = []
+        for part in parts:
+            key = part[0].up
+            if key == "MOVE":
+                to = next(i for i, t in enumerate(part) if t.up == "TO")
+                moves.append((self._expr(part[1:to], scope), self._expr(part[to + 1:], scope)))
+            elif len(part) >= 3 and part[1].text == "=":
+                opts[key] = self._expr(part[2:], scope)
+            else:
+                opts[key] = True
+        opts["MOVE"] = moves
+        return opts
+
+    def _read(self, paths, terminating):
+        try:
+            return self.io.read(paths)
+        except PSError as err:
+            raise _Statement((3241, err.message), (3013, "%s is terminating abnormally." % terminating)) from None
+
+    def _restore_verify(self, stmt, scope, terminating):
+        paths, dummy = self._devices(stmt, scope, "FROM")
+        if not self.server_perm("CREATE DATABASE"):
+            raise _Statement((262, "CREATE DATABASE permission denied in database 'master'."),
+                             (3013, "%s is terminating abnormally." % terminating))
+        return self._read(paths, terminating)
+
+    def _restore_database(self, stmt, scope):
+        name = self._expr([stmt[2]], scope) if stmt[2].kind == "var" else _unquote(stmt[2])
+        paths, opt_toks = self._devices(stmt, scope, "FROM")
+        options = self._options(opt_toks, scope)
+        record = self.db(name)
+        term = "RESTORE DATABASE is terminating abnormally."
+        if not (self.server_role("dbcreator") or (record is not None and self.db_role(name, "db_owner"))):
+            raise _Statement((262, "CREATE DATABASE permission denied in database 'master'."), (3013, term))
+        if self.database == name:
+            raise _Statement((3102, "RESTORE cannot process database '%s' because it is in use by this session. It "
+                                    "is recommended that the master database be used when performing this operation."
+                              % name), (3013, term))
+        if record is not None and record.get("state") != "RESTORING" and self.other_sessions(name):
+            raise _Statement((3101, "Exclusive access could not be obtained because the database is in use."),
+                             (3013, term))
+        backup = self._read(paths, "RESTORE DATABASE")
+        if record is not None and not options.get("REPLACE") and backup["database"] != name:
+            raise _Statement((3154, "The backup set holds a backup of a database other than the existing '%s' "
+                                    "database." % name), (3013, term))
+        new = {"recovery_model": backup.get("recovery_model"), "data_file": backup.get("data_file"),
+               "log_file": backup.get("log_file"), "users": list((record or {}).get("users", [])),
+               "content": backup.get("content")}
+        if record is None or name != backup["database"]:
+            new["users"] = list((record or {}).get("users", []))
+        if options["MOVE"]:
+            new["data_file"], new["log_file"] = options["MOVE"][0][1], options["MOVE"][-1][1]
+        if self._fault("RESTORE DATABASE"):
+            # The shell died / the connection broke: SQL Server aborts the RESTORE and leaves it RESTORING.
+            self.instance["databases"][name] = dict(new, state="RESTORING", content=None)
+            self.broken = True
+            raise PSError("A transport-level error has occurred when receiving results from the server. "
+                          "(provider: TCP Provider, error: 0 - An existing connection was forcibly closed by the "
+                          "remote host.)")
+        for key in ("users",):
+            new[key] = new.get(key) or []
+        self.instance["databases"][name] = new
+
+    def _backup(self, stmt, scope):
+        name = self._expr([stmt[2]], scope) if stmt[2].kind == "var" else _unquote(stmt[2])
+        paths, opt_toks = self._devices(stmt, scope, "TO")
+        options = self._options(opt_toks, scope)
+        term = "BACKUP DATABASE is terminating abnormally."
+        record = self.db(name)
+        if record is None:
+            raise _Statement((911, "Database '%s' does not exist. Make sure that the name is entered correctly."
+                              % name), (3013, term))
+        if not self.db_role(name, "db_owner", "db_backupoperator"):
+            raise _Statement((262, "BACKUP DATABASE permission denied in database '%s'." % name), (3013, term))
+        if options.get("COMPRESSION") and self.instance.get("edition", "").startswith("Express"):
+            raise _Statement((1844, "BACKUP DATABASE WITH COMPRESSION is not supported on Express Edition."),
+                             (3013, term))
+        try:
+            self.io.write(name, record, paths, options)
+        except PSError as err:
+            raise _Statement((3201, "Cannot open backup device '%s'. Operating system error 5(Access is denied.)"
+                              % paths[0]), (3013, term)) from err
+
+    def _checkdb(self, stmt, scope):
+        name = self._expr(stmt[3:4], scope) if stmt[3].kind == "var" else _unquote(stmt[3])
+        record = self.db(name)
+        if record is None:
+            raise _Statement((2520, "Could not find database '%s'." % name))
+        if record.get("state") == "RESTORING":
+            raise _Statement((927, "Database '%s' cannot be opened. It is in the middle of a restore." % name))
+        content = record.get("content")
+        errors = content.get("consistency_errors", 0) if isinstance(content, dict) else 1
+        if errors:
+            raise _Statement((8989, "CHECKDB found 0 allocation errors and %d consistency errors in database '%s'."
+                              % (errors, name)))
+        return []
+
+    def _drop(self, name):
+        if self.db(name) is None:
+            raise _Statement((3701, "Cannot drop the database '%s', because it does not exist or you do not have "
+                                    "permission." % name))
+        if not (self.server_role("dbcreator") or self.db_role(name, "db_owner")):
+            raise _Statement((3701, "Cannot drop the database '%s', because it does not exist or you do not have "
+                                    "permission." % name))
+        if self.other_sessions(name) or self.database == name:
+            raise _Statement((3702, "Cannot drop database \"%s\" because it is currently in use." % name))
+        del self.instance["databases"][name]
+
+    def _use(self, name):
+        record = self.db(name)
+        if name not in SYSTEM_DATABASES and record is None:
+            raise _Statement((911, "Database '%s' does not exist. Make sure that the name is entered correctly."
+                              % name))
+        if record is not None and record.get("state") == "RESTORING":
+            raise _Statement((927, "Database '%s' cannot be opened. It is in the middle of a restore." % name))
+        self.database = name
+
+    def change_database(self, name):
+        """SqlConnection.ChangeDatabase(name)."""
+        try:
+            self._use(name)
+        except _Statement as err:
+            raise SqlError(err.errors) from None
+
+    def _create_user(self, name):
+        record = self.db(self.database)
+        if record is None:
+            raise PSError("lab: CREATE USER in %s is not modelled" % self.database)
+        if name in record.setdefault("users", []):
+            raise _Statement((15023, "User, group, or role '%s' already exists in the current database." % name))
+        record["users"].append(name)
+
+    def _add_member(self, role, member):
+        record = self.db(self.database)
+        if record is None:
+            raise PSError("lab: role membership in %s is not modelled" % self.database)
+        if member not in record.get("users", []):
+            raise _Statement((15410, "User or role '%s' does not exist in this database." % member))
+        record.setdefault("role_members", {}).setdefault(role, [])
+        if member not in record["role_members"][role]:
+            record["role_members"][role].append(member)
+
+
+def version_name(instance):
+    major = int(str(instance.get("version", "11.0")).split(".")[0])
+    return VERSION_NAMES.get(major, "SQL Server %s" % instance.get("version"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Static checks over payload text (tests/payloads/test_payload_sql.py)
+
+_TSQL_RE = re.compile(r"\b(SELECT|RESTORE|BACKUP|ALTER|EXEC|EXECUTE|DBCC|DECLARE|CREATE|DROP)\b")
+# T-SQL that SQL Server 2008 R2 (10.50, supported for Lync Server 2013 back ends) does not compile:
+# (pattern, what it is, the release that brought it).
+NEWER_THAN_2008_R2 = [
+    (r"\bALTER\s+ROLE\b[^;]*\b(ADD|DROP)\s+MEMBER\b", "ALTER ROLE ... ADD/DROP MEMBER", "SQL Server 2012"),
+    (r"\b(ALTER|CREATE)\s+SERVER\s+ROLE\b", "user-defined server roles", "SQL Server 2012"),
+    (r"\bTHROW\b", "THROW", "SQL Server 2012"),
+    (r"\b(IIF|TRY_CONVERT|TRY_CAST|TRY_PARSE|FORMAT|CONCAT|EOMONTH|DATEFROMPARTS|CHOOSE)\s*\(", "a function", "SQL Server 2012"),
+    (r"\bOFFSET\b[^;]*\bFETCH\b", "OFFSET ... FETCH", "SQL Server 2012"),
+    (r"\bCREATE\s+OR\s+ALTER\b", "CREATE OR ALTER", "SQL Server 2016 SP1"),
+    (r"\bDROP\s+\w+\s+IF\s+EXISTS\b", "DROP ... IF EXISTS", "SQL Server 2016"),
+    (r"\b(STRING_AGG|STRING_SPLIT|CONCAT_WS|TRIM)\s*\(", "a function", "SQL Server 2016/2017"),
+]
+
+
+def sql_strings(script):
+    """[(line, text)] of the payload's string literals (PowerShell's parser, psparse) that hold T-SQL."""
+    from . import psparse  # tree-sitter: loaded only by the static checks
+    tree, data = psparse.parse(script)
+    found = []
+    for node in psparse._walk(tree.root_node):  # pylint: disable=protected-access
+        if node.type in ("expandable_string_literal", "verbatim_string_characters", "expandable_here_string_literal",
+                         "verbatim_here_string_characters"):
+            text = data[node.start_byte:node.end_byte].decode("utf-8")
+            if _TSQL_RE.search(text):
+                found.append((node.start_point[0] + 1, text))
+    return found
+
+
+def newer_syntax(text):
+    """[(what, release)] of the T-SQL in `text` that SQL Server 2008 R2 rejects."""
+    return [(what, release) for pattern, what, release in NEWER_THAN_2008_R2 if re.search(pattern, text, re.I | re.S)]
+
+
+def restore_without_exclusive_access(text):
+    """True when a batch restores WITH REPLACE over a database without taking it SINGLE_USER / OFFLINE first."""
+    match = re.search(r"\bRESTORE\s+DATABASE\b[^;]*\bREPLACE\b", text, re.I | re.S)
+    if not match:
+        return False
+    before = text[:match.start()]
+    return not re.search(r"SET\s+(SINGLE_USER\s+WITH\s+ROLLBACK\s+IMMEDIATE|OFFLINE\s+WITH\s+ROLLBACK\s+IMMEDIATE)",
+                         before, re.I)
+
+
+def connection_strings(script):
+    """[(line, connection string)] of every New-Object ...SqlConnection in the payload."""
+    return [(script.count("\n", 0, m.start()) + 1, m.group(2))
+            for m in re.finditer(r"SqlClient\.SqlConnection\s+(?:-ArgumentList\s+)?([\"'])(.*?)\1", script)]

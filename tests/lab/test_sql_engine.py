@@ -1,0 +1,346 @@
+"""The lab's SQL Server (lync_lab/tsql.py) runs the T-SQL the SQL payloads send, with SQL Server's rules.
+
+Each rule is checked twice: the payload text of today passes, and the defective text of
+1a7fef5 (inline below, or today's payload with the defect put back) fails as SQL Server would.
+"""
+
+import datetime
+import pathlib
+
+import pytest
+
+from lync_lab import fsops, sqlbak, tsql
+from lync_lab.context import Context
+from lync_lab.errors import PSError
+from lync_lab.twins import lync_sql_backup, lync_sql_restore
+
+PAYLOADS = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "payloads"
+RESTORE = (PAYLOADS / "lync_sql_restore.ps1").read_text(encoding="utf-8")
+BACKUP = (PAYLOADS / "lync_sql_backup.ps1").read_text(encoding="utf-8")
+MON = "sqlmon01.contoso.local"
+SHARE = "\\\\backup01.contoso.local\\LyncBackup\\t"
+GROUP = "CONTOSO\\RTCComponentUniversalServices"
+
+# What 1a7fef5 sent (lync_sql_restore.ps1): the restore without exclusive access, the ACL fix with
+# ALTER ROLE, and the scratch restore of the test mode (no drop before it).
+OLD_RESTORE = "RESTORE DATABASE @db FROM DISK = @file1 WITH REPLACE, CHECKSUM"
+OLD_ACL = ("DECLARE @sql nvarchar(max) = N'USE ' + QUOTENAME(@db) + N'; IF USER_ID(' + QUOTENAME(@group, '''') + "
+           "N') IS NULL BEGIN CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group) + N'; ALTER ROLE "
+           "[ServerRole] ADD MEMBER ' + QUOTENAME(@group) + N'; SELECT 1 AS Fixed; END ELSE SELECT 0 AS Fixed'; "
+           "EXEC sp_executesql @sql")
+OLD_XP_CREATE_SUBDIR = "EXEC master.sys.xp_create_subdir @folder"
+
+
+def _ctx(lab, state, host=MON, script=None, faults=(), payload="lync_sql_restore"):
+    ctx = Context(lab, state, host, False, list(faults), payload)
+    ctx.script = script
+    return ctx
+
+
+def _backup_file(lab, database="LcsCDR", server=MON, instance="RTC"):
+    """A backup of `database` on the share (sqlbak's format); its path."""
+    with lab.locked() as state:
+        ctx = _ctx(lab, state)
+        record = state["hosts"][server]["sql"][instance]["databases"][database]
+        stripes = sqlbak.encode(database, record, server, instance, 1, False, True,
+                                datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc).isoformat())
+        path = "%s\\%s.bak" % (SHARE, database)
+        fsops.write_bytes(ctx, path, stripes[0], account="CONTOSO\\lyncadmin")
+    return path
+
+
+def _restore(lab, script=RESTORE, faults=(), **params):
+    base = {"SqlInstance": MON + "\\RTC", "Database": "LcsCDR", "Files": [], "Mode": "restore", "ScratchName": "",
+            "ScratchFolder": "", "AclGroup": "", "Checksum": True}
+    base.update(params)
+    failure = None
+    with lab.locked() as state:  # saved whatever happens, as winps saves a failed run's changes
+        try:
+            return lync_sql_restore.run(_ctx(lab, state, script=script, faults=faults), base)
+        except PSError as err:
+            failure = err
+    raise failure
+
+
+def _session(lab, state, instance="RTC", conn=None):
+    ctx = _ctx(lab, state)
+    sql = tsql.Session(ctx, MON, instance, conn or {"database": "master"})
+    sql.io = lync_sql_restore._Io(ctx, "CONTOSO\\svc-sqlmon")
+    return sql
+
+
+@pytest.fixture
+def lab(make_lab):
+    return make_lab("enterprise")
+
+
+def _database(lab, name="LcsCDR"):
+    return lab.load()["hosts"][MON]["sql"]["RTC"]["databases"][name]
+
+
+# -- Msg 3101: RESTORE over a database the Front Ends use ------------------------------------
+
+
+def test_restore_takes_the_database_from_the_running_front_ends(lab):
+    path = _backup_file(lab)
+    result = _restore(lab, Files=[path])
+    assert result["Restored"] is True
+    assert _database(lab).get("user_access", "MULTI_USER") == "MULTI_USER"
+
+
+def test_the_old_restore_fails_while_front_ends_use_the_database(lab):
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(OLD_RESTORE, {"@db": "LcsCDR", "@file1": path})
+    assert err.value.numbers == [3101, 3013]
+    assert "Exclusive access could not be obtained because the database is in use" in err.value.message
+
+
+def test_a_payload_without_single_user_fails_in_the_lab(lab):
+    path = _backup_file(lab)
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;\n", "")
+    assert script != RESTORE
+    with pytest.raises(tsql.SqlError, match="Exclusive access could not be obtained"):
+        _restore(lab, script=script, Files=[path])
+
+
+def test_single_user_in_an_earlier_batch_does_not_count(lab):
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        sql = _session(lab, state)
+        sql.execute("DECLARE @s nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH "
+                    "ROLLBACK IMMEDIATE'; EXEC sp_executesql @s;", {"@db": "LcsCDR"})
+        with pytest.raises(tsql.SqlError, match="Exclusive access"):
+            sql.execute(OLD_RESTORE, {"@db": "LcsCDR", "@file1": path})
+
+
+def test_a_payload_connected_to_the_database_itself_fails(lab):
+    path = _backup_file(lab)
+    script = RESTORE.replace("Database=master;", "Database=LcsCDR;")
+    assert script != RESTORE
+    with pytest.raises(tsql.SqlError) as err:
+        _restore(lab, script=script, Files=[path])
+    assert 3102 in err.value.numbers and "in use by this session" in err.value.message
+
+
+def test_alter_database_takes_no_variable(lab):
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute("ALTER DATABASE @db SET SINGLE_USER WITH ROLLBACK IMMEDIATE", {"@db": "x"})
+    assert err.value.numbers == [102]
+
+
+def test_dynamic_sql_does_not_see_the_outer_variables(lab):
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError, match='Must declare the scalar variable "@db"'):
+            _session(lab, state).execute("DECLARE @s nvarchar(max) = N'DBCC CHECKDB (@db)'; EXEC sp_executesql @s;",
+                                         {"@db": "LcsCDR"})
+
+
+# -- ALTER ROLE ... ADD MEMBER on SQL Server 2008 R2 ---------------------------------------------
+
+
+def _on_2008_r2_without_the_group(lab):
+    with lab.locked() as state:
+        instance = state["hosts"][MON]["sql"]["RTC"]
+        instance["version"] = "10.50.6000.34"
+        instance["databases"]["LcsCDR"]["users"] = []
+
+
+@pytest.mark.parametrize("version", ["10.50.6000.34", "11.0.7001.0"])
+def test_the_acl_fix_uses_sp_addrolemember_on_every_version(lab, version):
+    path = _backup_file(lab)
+    _on_2008_r2_without_the_group(lab)
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["version"] = version
+    result = _restore(lab, Files=[path], AclGroup=GROUP)
+    assert result["AclFixed"] is True
+    db = _database(lab)
+    assert GROUP in db["users"] and db["role_members"]["ServerRole"] == [GROUP]
+    assert _restore(lab, Files=[path], AclGroup=GROUP)["AclFixed"] is False
+
+
+def test_the_old_acl_fix_does_not_compile_on_2008_r2(lab):
+    _on_2008_r2_without_the_group(lab)
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(OLD_ACL, {"@db": "LcsCDR", "@group": GROUP})
+        # The inner batch did not compile: not even CREATE USER ran.
+        assert state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]["users"] == []
+    assert err.value.numbers == [156] and "Incorrect syntax near the keyword 'ADD'" in err.value.message
+
+
+def test_a_payload_with_alter_role_fails_on_2008_r2_in_the_lab(lab):
+    path = _backup_file(lab)
+    _on_2008_r2_without_the_group(lab)
+    script = RESTORE.replace("EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;",
+                             "DECLARE @add nvarchar(max) = N'ALTER ROLE [ServerRole] ADD MEMBER ' + QUOTENAME(@group); "
+                             "EXEC sp_executesql @add;")
+    assert script != RESTORE
+    with pytest.raises(tsql.SqlError, match="Incorrect syntax near the keyword 'ADD'"):
+        _restore(lab, script=script, Files=[path], AclGroup=GROUP)
+
+
+# -- the scratch database of a test restore ----------------------------------------------------------
+
+
+def _test_mode(lab, script=RESTORE, faults=()):
+    path = "%s\\LcsCDR.bak" % SHARE
+    return _restore(lab, script=script, faults=faults, Files=[path], Mode="test", ScratchName="lync_restore_test_LcsCDR",
+                    ScratchFolder="D:\\Scratch")
+
+
+def test_an_interrupted_test_restore_does_not_block_the_next(lab):
+    _backup_file(lab)
+    fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
+    with pytest.raises(PSError, match="transport-level error"):
+        _test_mode(lab, faults=[fault])
+    assert _database(lab, "lync_restore_test_LcsCDR")["state"] == "RESTORING"
+    result = _test_mode(lab, faults=[fault])
+    assert result["CheckDb"] == "ok" and result["ScratchDropped"] is True
+    assert "lync_restore_test_LcsCDR" not in lab.load()["hosts"][MON]["sql"]["RTC"]["databases"]
+
+
+def test_the_old_test_restore_fails_over_a_scratch_database_left_restoring(lab):
+    """1a7fef5 dropped the scratch database only around DBCC CHECKDB: the next test restore fails."""
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        databases = state["hosts"][MON]["sql"]["RTC"]["databases"]
+        databases["lync_restore_test_LcsCDR"] = {"state": "RESTORING", "users": []}
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(
+                "RESTORE DATABASE @db FROM DISK = @file1 WITH CHECKSUM, MOVE @logical1 TO @physical1",
+                {"@db": "lync_restore_test_LcsCDR", "@file1": path, "@logical1": "LcsCDR",
+                 "@physical1": "D:\\Scratch\\x.mdf"})
+    assert err.value.numbers == [3154, 3013]
+
+
+def test_a_payload_without_the_drop_before_fails_after_an_interruption(lab):
+    _backup_file(lab)
+    script = RESTORE.replace("""            $null = Invoke-Sql $connection $DropScratchSql $scratch
+            $fileList""", """            $fileList""")
+    assert script != RESTORE
+    fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
+    with pytest.raises(PSError):
+        _test_mode(lab, script=script, faults=[fault])
+    with pytest.raises(tsql.SqlError, match="other than the existing 'lync_restore_test_LcsCDR'"):
+        _test_mode(lab, script=script, faults=[fault])
+
+
+# -- the rights lync_sql_backup needs -------------------------------------------------------------------
+
+BACKUP_FOLDER = SHARE + "\\sql\\sqlmon01.contoso.local_rtc"
+
+
+def _logins(lab, **logins):
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["logins"] = logins
+
+
+def _backup(lab, script=BACKUP, **params):
+    base = {"SqlInstance": MON + "\\RTC", "Databases": ["LcsCDR"], "TargetFolder": BACKUP_FOLDER, "FileCount": 1,
+            "CopyOnly": True, "Checksum": True, "Compress": True, "Verify": True, "BlockSize": 0, "BufferCount": 0,
+            "MaxTransferSize": 0}
+    base.update(params)
+    failure = None
+    with lab.locked() as state:
+        ctx = _ctx(lab, state, script=script, payload="lync_sql_backup")
+        ctx.network_user = "CONTOSO\\lyncshare"
+        try:
+            return lync_sql_backup.run(ctx, base)
+        except PSError as err:
+            failure = err
+    raise failure
+
+
+BACKUP_OPERATOR = {"server_roles": [], "database_roles": {"LcsCDR": ["db_backupoperator"]}}
+
+
+def test_a_sysadmin_backs_up_and_verifies(lab):
+    result = _backup(lab)
+    assert result["Databases"][0]["Status"] == "ok" and result["Databases"][0]["Verified"] is True
+
+
+def test_db_backupoperator_alone_is_told_it_lacks_create_database(lab):
+    _logins(lab, **{"CONTOSO\\lyncadmin": BACKUP_OPERATOR})
+    with pytest.raises(PSError) as err:
+        _backup(lab)
+    assert err.value.message.startswith("LYNC_SQL_RIGHTS: login CONTOSO\\lyncadmin")
+    assert "CREATE DATABASE" in err.value.message and "cannot write" not in err.value.message
+
+
+def test_db_backupoperator_backs_up_without_verify(lab):
+    _logins(lab, **{"CONTOSO\\lyncadmin": BACKUP_OPERATOR})
+    result = _backup(lab, Verify=False)
+    assert result["Databases"][0]["Status"] == "ok", result
+
+
+def test_a_login_without_backup_rights_is_named(lab):
+    _logins(lab, **{"CONTOSO\\lyncadmin": {"server_roles": ["dbcreator"]}})
+    entry = _backup(lab)["Databases"][0]
+    assert entry["Status"] == "failed"
+    assert entry["Error"].startswith("LYNC_SQL_RIGHTS: login CONTOSO\\lyncadmin lacks the BACKUP DATABASE permission "
+                                     "in LcsCDR")
+
+
+def test_the_old_folder_creation_fails_for_db_backupoperator(lab):
+    """1a7fef5 made the folder with xp_create_subdir (sysadmin only) and reported the failure as the share's."""
+    _logins(lab, **{"CONTOSO\\lyncadmin": BACKUP_OPERATOR})
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(OLD_XP_CREATE_SUBDIR, {"@folder": BACKUP_FOLDER})
+    assert err.value.numbers == [229]
+
+
+def test_old_verify_and_backup_permissions(lab):
+    """RESTORE VERIFYONLY needs CREATE DATABASE; BACKUP needs db_backupoperator: SQL Server's errors."""
+    _backup_file(lab)
+    _logins(lab, **{"CONTOSO\\lyncadmin": {"server_roles": []}})
+    with lab.locked() as state:
+        sql = _session(lab, state)
+        with pytest.raises(tsql.SqlError) as verify:
+            sql.execute("RESTORE VERIFYONLY FROM DISK = @file1", {"@file1": SHARE + "\\LcsCDR.bak"})
+        with pytest.raises(tsql.SqlError) as backup:
+            sql.execute("BACKUP DATABASE @db TO DISK = @file1 WITH INIT", {"@db": "LcsCDR", "@file1": "x"})
+    assert verify.value.numbers == [262, 3013] and "CREATE DATABASE permission denied" in verify.value.message
+    assert backup.value.numbers == [262, 3013] and "BACKUP DATABASE permission denied" in backup.value.message
+
+
+def test_the_service_account_that_cannot_write_is_named(lab):
+    with lab.locked() as state:
+        state["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]["deny_write"] = ["CONTOSO\\svc-sqlmon"]
+    entry = _backup(lab)["Databases"][0]
+    assert entry["Error"].startswith("LYNC_SQL_ACCESS: SQL Server service account CONTOSO\\svc-sqlmon cannot write")
+    assert "Operating system error 5" in entry["Error"]
+
+
+def test_an_unknown_login_cannot_connect(lab):
+    _logins(lab, **{"CONTOSO\\someone": BACKUP_OPERATOR})
+    with pytest.raises(tsql.SqlError, match="Login failed for user 'CONTOSO.lyncadmin'"):
+        _backup(lab)
+
+
+def test_a_restore_interrupted_part_way_is_rerun(lab):
+    """The shell died during RESTORE: the database stays RESTORING; the rerun restores over it."""
+    path = _backup_file(lab)
+    fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
+    with pytest.raises(PSError, match="transport-level error"):
+        _restore(lab, faults=[fault], Files=[path])
+    assert _database(lab)["state"] == "RESTORING"
+    assert _restore(lab, faults=[fault], Files=[path])["Restored"] is True
+    assert _database(lab).get("state", "ONLINE") == "ONLINE"
+    assert _database(lab).get("user_access", "MULTI_USER") == "MULTI_USER"
+
+
+def test_single_user_on_a_restoring_database_fails_the_rerun(lab):
+    """Taking a RESTORING database SINGLE_USER fails (Msg 927): the payload asks for ONLINE first."""
+    path = _backup_file(lab)
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC", "IF DB_ID(@db) IS NOT NULL EXEC")
+    assert script != RESTORE
+    fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
+    with pytest.raises(PSError):
+        _restore(lab, script=script, faults=[fault], Files=[path])
+    with pytest.raises(tsql.SqlError) as err:
+        _restore(lab, script=script, faults=[fault], Files=[path])
+    assert 927 in err.value.numbers
