@@ -148,10 +148,10 @@ def plan(manifest, set_path, targets, hosts, options=None):
     if cms_restored:
         runner = index[cms["sql_fqdn"]] if sql_express else shell_host
         steps.append(_step("cms_database", runner, cms["sql_fqdn"], {
-            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"], "sql_express": sql_express}))
+            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"] or "", "sql_express": sql_express}))
         config = item_file("cms_config:global")[0]
         steps.append(_step("cms_import", runner, cms["sql_fqdn"], {
-            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"], "configuration_file": config}))
+            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"] or "", "configuration_file": config}))
 
     for store_host in sorted({s["fqdn"] for s in deployment["sql_stores"] if not s["collocated"]}):
         if store_host in targets:

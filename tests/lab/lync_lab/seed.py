@@ -102,6 +102,46 @@ def sql_instance(name, product, edition, account, databases):
     }
 
 
+def sql_services(record, instance):
+    """Add the Windows services of SQL Server instance `instance` (Database Engine and Agent) to a host."""
+    engine, agent = winhost.sql_service_names(instance)
+    label = instance.upper()
+    record["services"][engine] = _service("SQL Server (%s)" % label, lync=False)
+    record["services"][agent] = _service("SQL Server Agent (%s)" % label, lync=False)
+
+
+def move_to_default_instance(state, fqdn, instance):
+    """Make a seeded host's named instance its default instance, as a back end installed without an
+    instance name is: the instance record, its services (MSSQLSERVER, SQLSERVERAGENT), its folders,
+    the topology's SqlInstanceName of every store on it and the AD service control point."""
+    record = state["hosts"][fqdn]
+    old = instance.upper()
+    inst = record["sql"].pop(old)
+    for service in winhost.sql_service_names(old):
+        record["services"].pop(service, None)
+    sql_services(record, "MSSQLSERVER")
+    for key in ("data_dir", "backup_dir"):
+        inst[key] = inst[key].replace(".%s\\" % old, ".MSSQLSERVER\\")
+    for db in inst["databases"].values():
+        for key in ("data_file", "log_file"):
+            db[key] = db[key].replace(".%s\\" % old, ".MSSQLSERVER\\")
+    if inst["service_account"].upper() == winhost.sql_virtual_account(old).upper():
+        inst["service_account"] = winhost.sql_virtual_account("MSSQLSERVER")
+    record["sql"]["MSSQLSERVER"] = inst
+    scp = state["ad"]["scp"]
+    if scp["sql_fqdn"] == fqdn and scp["instance"].upper() == old:
+        scp["instance"] = ""
+    for host in state["hosts"].values():
+        for other in host.get("sql", {}).values():
+            xds = other["databases"].get("xds")
+            if not xds or xds.get("content", {}).get("replica") or "topology" not in xds.get("content", {}):
+                continue
+            for svc in xds["content"]["topology"]["services"]:
+                if svc["PoolFqdn"] == fqdn and str(svc.get("SqlInstanceName", "")).upper() == old:
+                    svc["SqlInstanceName"] = ""
+    return inst
+
+
 def _prerequisites():
     """The collection's table of Microsoft's feature lists (stdlib only, loaded by path so the lab
     needs no installed collection): a seeded server was built the way Microsoft's lists say."""

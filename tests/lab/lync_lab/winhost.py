@@ -211,3 +211,24 @@ def reboot(record):
 
 def host(state, name):
     return model.host(state, name)
+
+
+def sql_service_names(instance):
+    """Windows' service names of a SQL Server instance: (Database Engine, SQL Server Agent).
+
+    The default instance runs as the services MSSQLSERVER and SQLSERVERAGENT ("SQL Server runs
+    as a service named MSSQLServer",
+    https://learn.microsoft.com/en-us/sql/t-sql/functions/servicename-transact-sql; the Agent's
+    service SID is NT SERVICE\\SQLSERVERAGENT,
+    https://learn.microsoft.com/en-us/sql/ssms/agent/set-service-startup-account-sql-server-agent-sql-server-configuration-manager);
+    a named instance runs as MSSQL$<name> and SQLAgent$<name>.
+    """
+    name = (instance or model.DEFAULT_INSTANCE).upper()
+    if name == model.DEFAULT_INSTANCE:
+        return "MSSQLSERVER", "SQLSERVERAGENT"
+    return "MSSQL$%s" % name, "SQLAgent$%s" % name
+
+
+def sql_virtual_account(instance):
+    """The per-service virtual account setup gives the Database Engine by default (NT SERVICE\\<service>)."""
+    return "NT Service\\%s" % sql_service_names(instance)[0]
