@@ -248,6 +248,10 @@ def _rgs_contacts(pool):
 
 # The domain account that may join computers (lab inventories: lync_domain_join_user/password).
 JOIN_ACCOUNT = ("svc-lyncjoin", "lab-Join-Password-1")
+# Domain accounts SQL Server instances run under (the lab inventories vault their passwords);
+# svc-sqlpchat is for a Persistent Chat instance under an account of its own (tests/lab/test_sql_accounts.py).
+SQL_SERVICE_ACCOUNTS = (("svc-sqlbe", "lab-Sql-Service-Password-1"), ("svc-sqlmon", "lab-Sql-Service-Password-2"),
+                        ("svc-sqlpchat", "lab-Sql-Service-Password-3"))
 
 
 def _ad(hosts, scp_fqdn, instance):
@@ -263,8 +267,10 @@ def _ad(hosts, scp_fqdn, instance):
         rec["computer_sid"] = computers[rec["hostname"]]["sid"]
     return {"domain": DOMAIN, "netbios": "CONTOSO", "scp": {"sql_fqdn": scp_fqdn, "instance": instance},
             "computers": computers,
-            "accounts": {JOIN_ACCOUNT[0]: {"password_sha256": winhost.password_hash(JOIN_ACCOUNT[1]),
-                                           "rights": ["join computers", "reset computer accounts"]}}}
+            "accounts": dict({JOIN_ACCOUNT[0]: {"password_sha256": winhost.password_hash(JOIN_ACCOUNT[1]),
+                                                "rights": ["join computers", "reset computer accounts"]}},
+                             **{name: {"password_sha256": winhost.password_hash(password), "rights": []}
+                                for name, password in SQL_SERVICE_ACCOUNTS})}
 
 
 # SQL Server installation media on the backup server's software share, per product (the release

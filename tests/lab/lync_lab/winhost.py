@@ -232,3 +232,12 @@ def sql_service_names(instance):
 def sql_virtual_account(instance):
     """The per-service virtual account setup gives the Database Engine by default (NT SERVICE\\<service>)."""
     return "NT Service\\%s" % sql_service_names(instance)[0]
+
+
+def service_start_name(record, service):
+    """Win32_Service StartName of a service: a SQL Server instance's Database Engine runs as the
+    instance's service account; other services as their recorded start_name, by default LocalSystem."""
+    for name, inst in record.get("sql", {}).items():
+        if sql_service_names(name)[0].upper() == service.upper():
+            return inst.get("service_account") or sql_virtual_account(name)
+    return record.get("services", {}).get(service, {}).get("start_name", "LocalSystem")

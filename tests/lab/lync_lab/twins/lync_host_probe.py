@@ -1,5 +1,7 @@
 """Twin of lync_host_probe.ps1: the host's identity and its Lync traces, from the lab state."""
 
+from .. import winhost
+
 PARAMETERS = {}
 
 
@@ -43,7 +45,8 @@ def run(ctx, params):
         "LyncModule": record.get("lync_module"),
         "Products": [dict(p) for p in record.get("products", [])],
         "Services": [{"Name": name, "DisplayName": svc["display_name"], "Status": svc["status"],
-                      "StartMode": svc["start_mode"]} for name, svc in sorted(record.get("services", {}).items())],
+                      "StartMode": svc["start_mode"], "StartName": winhost.service_start_name(record, name)}
+                     for name, svc in sorted(record.get("services", {}).items())],
         "Shares": [{"Name": name, "Path": share["path"]} for name, share in sorted(record.get("shares", {}).items())],
         "SqlInstances": _instances(record),
         "ComputerSid": sid,

@@ -41,7 +41,8 @@ def run(ctx, params):
                                  "name." % name)
     account = params.get("ServiceAccount") or ini.get("SQLSVCACCOUNT") or winhost.sql_virtual_account(name)
     password = params.get("ServicePassword")
-    if not account.upper().startswith(BUILT_IN) and not (password and password.plain):
+    if not account.upper().startswith(BUILT_IN) and not (
+            password and password.plain and sqlsetup.check_service_credentials(ctx.state, account, password.plain)):
         _fail(name, -2068578304, "The credentials you provided for the SQL Server Database Engine service are invalid. "
                                  "To continue, provide a valid account and password for the SQL Server Database "
                                  "Engine service.")
