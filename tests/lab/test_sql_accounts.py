@@ -10,8 +10,9 @@ it with that account's vaulted password (lync_sql_service_passwords).
 
 import json
 
-from lync_lab import disaster
+from lync_lab import compare, disaster
 from tests.lab.conftest import edit_inventory, host_vars
+from tests.lab.test_recovery import BACKUP_SERVER, recover
 
 MON = "sqlmon01.contoso.local"
 PCHAT_ACCOUNT = "CONTOSO\\svc-sqlpchat"
@@ -69,3 +70,17 @@ def test_a_wrong_password_for_the_instance_account_fails_in_setup(backed_up_lab,
     assert run.rc != 0
     assert "The credentials you provided for the SQL Server Database Engine service are invalid" in run.output
     assert "PCHAT" not in lab.load()["hosts"][MON].get("sql", {})
+
+
+def test_recovered_with_both_accounts_the_lab_equals_the_lab_at_backup_time(backed_up_lab, run_playbook):
+    """Prepared and recovered, the server equals what was backed up, each instance under its account;
+    the recovery preflight's final pins check agrees on sql_service_accounts."""
+    lab = backed_up_lab("enterprise", before_backup=pchat_under_its_own_account)
+    edit_inventory(lab, _pin_accounts)
+    before_state, before_files = lab.load(), compare.files_view(lab, [BACKUP_SERVER])
+    prepared = _prepare(lab, run_playbook)
+    assert prepared.rc == 0, prepared.output[-6000:]
+    run = recover(run_playbook, lab, [MON])
+    assert run.rc == 0, run.output[-6000:]
+    found = compare.compare(before_state, before_files, lab, [BACKUP_SERVER])
+    assert not found, "the recovered lab differs:\n" + "\n".join(found)
