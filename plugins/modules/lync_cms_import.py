@@ -24,7 +24,7 @@ options:
   sql_instance:
     description:
       - Its instance; empty (or V(MSSQLSERVER)) for the default instance, for which -SqlInstanceName is left out
-        (a default instance cannot be reached as C(<server>\\MSSQLSERVER)).
+        (a default instance cannot be reached as C(<server>\MSSQLSERVER)).
     type: str
     default: ""
   configuration_file:
