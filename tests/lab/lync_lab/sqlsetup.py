@@ -63,8 +63,11 @@ def check_service_credentials(state, account, password):
     if upper.startswith(("NT SERVICE\\", "NT AUTHORITY\\")) or upper in ("LOCALSYSTEM", "NETWORK SERVICE", "LOCAL SERVICE"):
         return True
     ad = state.get("ad", {})
-    domain_part = upper.split("\\", 1)[0] if "\\" in upper else upper.rsplit("@", 1)[-1].split(".", 1)[0]
-    if domain_part not in (str(ad.get("netbios", "")).upper(), str(ad.get("domain", "")).split(".")[0].upper()):
+    if "\\" in upper:
+        domain_part = upper.split("\\", maxsplit=1)[0]
+    else:
+        domain_part = upper.rsplit("@", maxsplit=1)[-1].split(".", maxsplit=1)[0]
+    if domain_part not in (str(ad.get("netbios", "")).upper(), str(ad.get("domain", "")).split(".", maxsplit=1)[0].upper()):
         return bool(password)  # a local account: the lab does not model local account passwords
     name = str(account).rsplit("\\", maxsplit=1)[-1].split("@", maxsplit=1)[0].lower()
     known = ad.get("accounts", {}).get(name)
