@@ -11,7 +11,7 @@ from ansible_collections.lync.server.plugins.plugin_utils.action import LyncActi
 
 ARGUMENT_SPEC = {
     "sql_server": {"type": "str", "required": True},
-    "sql_instance": {"type": "str", "required": True},
+    "sql_instance": {"type": "str", "default": ""},
     "configuration_file": {"type": "str", "required": True},
     "staging_path": {"type": "str", "default": ""},
 }
@@ -31,10 +31,10 @@ class ActionModule(LyncAction):
                 bs.check_path(params["staging_path"], "staging_path")
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_cms_import: %s" % exc) from None
-        if not instance:
-            raise AnsibleActionFail("lync_cms_import: sql_instance must name the CMS instance (e.g. rtc)")
+        # The default instance travels as '' and the payload leaves -SqlInstanceName out: SqlClient
+        # cannot reach a default instance as <server>\MSSQLSERVER.
         if self.check_mode:
-            return {"changed": True, "store_location": "%s\\%s" % (server, instance)}
+            return {"changed": True, "store_location": "%s\\%s" % (server, instance) if instance else server}
         value = self.payload("lync_cms_import", {"SqlServerFqdn": server, "SqlInstanceName": instance,
                                                  "ConfigurationFile": source, "StagingPath": params["staging_path"]},
                              required_keys=("StoreLocation",)).value

@@ -22,7 +22,6 @@ class ActionModule(LyncAction):
     """Create Lync databases with Install-CsDatabase, as Topology Builder does."""
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    REQUIRED_IF = [["mode", "cms", ["sql_instance"]]]
 
     def _status(self, params, server, instance):
         return self.payload("lync_database_status", {"Mode": params["mode"], "SqlServerFqdn": server,

@@ -17,6 +17,7 @@ ARGUMENT_SPEC = {
     "dhcp_options": {"type": "list", "elements": "dict"},
     "stage": {"type": "str", "default": "final", "choices": ["prepare", "final"]},
     "override": {"type": "bool", "default": False},
+    "sql_service_account": {"type": "str"},
 }
 OVERRIDE_BANNER = "IDENTITY PINS OVERRIDDEN"
 
@@ -28,7 +29,8 @@ class ActionModule(LyncAction):
 
     def execute(self, params):
         try:
-            pins = pinlib.validate(params["pins"], self.task_vars.get("inventory_hostname"))
+            pins = pinlib.validate(params["pins"], self.task_vars.get("inventory_hostname"),
+                                   params["sql_service_account"])
         except pinlib.PinsError as exc:
             raise AnsibleActionFail("lync_pins_check: %s" % exc) from None
         target = facts.host_facts(self.payload("lync_host_probe").value)
@@ -49,6 +51,7 @@ class ActionModule(LyncAction):
             "target": {k: target[k] for k in ("fqdn", "hostname", "domain", "domain_joined", "ipv4", "dns_servers",
                                               "computer_sid", "secure_channel", "shares")},
             "target_sql_instances": [i["name"] for i in target["sql_instances"]],
+            "sql_service_accounts": outcome["sql_service_accounts"],
             "overridden": False,
         }
         refused = [d for d in outcome["differences"] if d["action"] == "refuse"]

@@ -19,6 +19,7 @@ ARGUMENT_SPEC = {
     "allowed_instances": {"type": "list", "elements": "str", "default": []},
     "service_account": {"type": "str"},
     "service_password": {"type": "str", "no_log": True},
+    "service_passwords": {"type": "dict", "no_log": True, "default": {}},
 }
 
 
@@ -37,7 +38,8 @@ class ActionModule(LyncAction):
             config = sql_install.safe_arg(params["configuration_file"], "configuration_file")
             account = sql_install.safe_arg(params["service_account"], "service_account") \
                 if params["service_account"] else None
-            if params["service_password"] and not sql_install.SAFE_ARG_RE.match(params["service_password"]):
+            password = sql_install.password_for(account, params["service_password"], params["service_passwords"])
+            if password and not sql_install.SAFE_ARG_RE.match(password):
                 raise sql_install.SqlInstallError("service_password cannot be passed to SQL Server setup (it holds a "
                                                   "double quote or a line break)")
         except (bs.BackupSetError, prerequisites.PrerequisiteError, sql_install.SqlInstallError) as exc:
@@ -46,7 +48,7 @@ class ActionModule(LyncAction):
                              required_keys=("Instances", "SetupFound")).value
         try:
             decision = sql_install.decide(probe, instance, params["product"], sorted(allowed), account,
-                                          bool(params["service_password"]))
+                                          bool(password))
         except sql_install.SqlInstallError as exc:
             raise AnsibleActionFail("lync_sql_install on %s, instance %s: %s" % (self.host, instance, exc)) from None
         result = {"changed": False, "instance": decision["instance"], "version": decision["version"],
@@ -63,7 +65,7 @@ class ActionModule(LyncAction):
                       "Quiet": decision["quiet"]}
         if account:
             parameters["ServiceAccount"] = account
-        secrets = {"ServicePassword": params["service_password"]} if params["service_password"] else None
+        secrets = {"ServicePassword": password} if password else None
         done = self.payload("lync_sql_install", parameters, secrets=secrets, required_keys=("ExitCode",)).value
         result.update(changed=True, exit_code=int(done["ExitCode"]), reboot_required=bool(done.get("RebootRequired")),
                       msg="installed %s instance %s" % (decision["release"], instance))

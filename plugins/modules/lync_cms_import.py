@@ -22,9 +22,11 @@ options:
     type: str
     required: true
   sql_instance:
-    description: Its instance.
+    description:
+      - Its instance; empty (or V(MSSQLSERVER)) for the default instance, for which -SqlInstanceName is left out
+        (a default instance cannot be reached as C(<server>\MSSQLSERVER)).
     type: str
-    required: true
+    default: ""
   configuration_file:
     description: The backup set's cms\config.zip.
     type: str

@@ -28,7 +28,10 @@ options:
     type: str
     required: true
   sql_instance:
-    description: The instance (required for V(cms)).
+    description:
+      - The instance of the Central Management store for V(cms); empty (or V(MSSQLSERVER)) for the default instance,
+        for which -SqlInstanceName is left out, as Install-CsDatabase documents. V(configured) takes the instances
+        from the topology.
     type: str
     default: ""
   clean:

@@ -59,6 +59,12 @@ options:
         they differ (e.g. a documented change of DNS server since the backup).
     type: bool
     default: false
+  sql_service_account:
+    description:
+      - Deprecated host-wide SQL Server service account (C(lync_sql_service_account)), the account of every
+        pinned instance whose C(sql_instances) item names none. Pin the account per instance instead
+        (C(sql_instances) items C({name, service_account}), docs/pins.md).
+    type: str
 extends_documentation_fragment:
   - lync.server.lync_action
 attributes:
@@ -134,6 +140,13 @@ target_sql_instances:
   returned: always
   type: list
   elements: str
+sql_service_accounts:
+  description:
+    - The account each pinned SQL Server instance must run under (instance name to account), from the pins
+      (or the deprecated O(sql_service_account)), or the backup's record when that is setup's default virtual
+      account; V(null) when nothing names one. Preparation installs each instance under its account.
+  returned: always
+  type: dict
 overridden:
   description: V(true) when O(override) let disagreeing fields pass.
   returned: always

@@ -48,8 +48,15 @@ options:
     description: Account of the Database Engine service; default the file's C(SQLSVCACCOUNT).
     type: str
   service_password:
-    description: Its password (from Ansible Vault); required for a domain account.
+    description: Its password (from Ansible Vault); required for a domain account unless O(service_passwords) has it.
     type: str
+  service_passwords:
+    description:
+      - The passwords of SQL Server service accounts by account name (C(lync_sql_service_passwords), one vaulted
+        password per account); the entry of O(service_account) (matched without regard to case) is used before
+        O(service_password). Lets one variable serve every instance of a server with its own account.
+    type: dict
+    default: {}
 extends_documentation_fragment:
   - lync.server.lync_action
 attributes:

@@ -80,14 +80,20 @@ def host_facts(raw):
         for s in raw.get("Services") or []
         if is_lync_service(s)
     ]
+    # The account each instance's Database Engine service runs under (Win32_Service StartName):
+    # MSSQLSERVER for the default instance, MSSQL$<name> for a named one.
+    start_names = {str(s.get("Name", "")).upper(): s.get("StartName") or None for s in raw.get("Services") or []}
     instances = []
     for inst in raw.get("SqlInstances") or []:
         databases = _as_list(inst.get("Databases"))
+        name = str(inst.get("Name"))
+        service = "MSSQLSERVER" if name.upper() == "MSSQLSERVER" else "MSSQL$%s" % name.upper()
         instances.append({
-            "name": str(inst.get("Name")),
+            "name": name,
             "databases": databases,
             "lync_databases": [db for db in databases if catalog.lookup(db)],
             "error": inst.get("Error"),
+            "service_account": start_names.get(service),
         })
     facts = {
         "fqdn": str(raw.get("Fqdn") or "").lower(),

@@ -287,25 +287,51 @@ def _file_stores(value, fqdn, problems):
     return out
 
 
-def _sql_instances(value, problems):
+# A Windows account as SQL Server setup takes it for /SQLSVCACCOUNT: DOMAIN\user, NT SERVICE\MSSQL$X,
+# NT AUTHORITY\NETWORK SERVICE, user@domain or a built-in name; no quotes or control characters.
+ACCOUNT_RE = re.compile(r"\A[^\"\r\n\x00\\/:*?<>|]{1,64}(\\[^\"\r\n\x00\\/:*?<>|]{1,104})?\Z")
+
+
+def _sql_instances(value, problems, default_account=None):
+    """(sorted instance names, {NAME: service account or None}).
+
+    Each item is an instance name (its account: default_account, the deprecated host-wide
+    lync_sql_service_account) or {name, service_account} (issue 9: one account per instance).
+    """
     if value is None:
-        return []
+        return [], {}
     if not isinstance(value, list):
-        problems.append("sql_instances must be a list of instance names")
-        return []
-    out = []
-    for index, name in enumerate(value):
+        problems.append("sql_instances must be a list of instance names or {name, service_account}")
+        return [], {}
+    accounts = {}
+    for index, item in enumerate(value):
+        where = "sql_instances[%d]" % index
+        name, account = item, default_account
+        if isinstance(item, dict):
+            _unknown_keys(item, ("name", "service_account"), where, problems)
+            name, account = item.get("name"), item.get("service_account") or default_account
         try:
-            out.append(bs.check_instance(name) or "MSSQLSERVER")
+            name = (bs.check_instance(name) or "MSSQLSERVER").upper()
         except bs.BackupSetError:
-            problems.append("sql_instances[%d] %r is not a SQL Server instance name" % (index, name))
-    return sorted({n.upper() for n in out})
+            problems.append("%s %r is not a SQL Server instance name" % (where + (".name" if isinstance(item, dict)
+                                                                                  else ""), name))
+            continue
+        if account is not None and (not isinstance(account, str) or not ACCOUNT_RE.match(account.strip())):
+            problems.append("%s.service_account %r is not a Windows account (DOMAIN\\user, NT SERVICE\\MSSQL$%s, ...)"
+                            % (where, account, name))
+            account = None
+        if name in accounts:
+            problems.append("%s names instance %s twice" % (where, name))
+        accounts[name] = account.strip() if isinstance(account, str) else None
+    return sorted(accounts), accounts
 
 
-def validate(value, host=None):
+def validate(value, host=None, default_sql_account=None):
     """Validated, normalised pins; PinsError listing every problem otherwise.
 
-    host -- the inventory host the pins belong to (named by FQDN, it must equal fqdn)
+    host                -- the inventory host the pins belong to (named by FQDN, it must equal fqdn)
+    default_sql_account -- the deprecated host-wide lync_sql_service_account: the account of every
+                           pinned instance that names none
     """
     label = "lync_pins%s" % (" of %s" % host if host else "")
     if not isinstance(value, dict) or not value:
@@ -331,6 +357,7 @@ def validate(value, host=None):
         problems.append("fqdn %s is not in domain %s" % (fqdn, domain))
     if host and fqdn and "." in str(host) and str(host).lower() != fqdn:
         problems.append("fqdn %s differs from the inventory name %s (name hosts by their FQDN)" % (fqdn, host))
+    sql_names, sql_accounts = _sql_instances(value.get("sql_instances"), problems, default_sql_account or None)
     pins = {
         "fqdn": fqdn,
         "hostname": fqdn.split(".")[0].upper() if fqdn else None,
@@ -338,7 +365,8 @@ def validate(value, host=None):
         "domain_joined": joined,
         "ipv4": _address_list(value.get("ipv4"), "ipv4", problems),
         "dns_servers": _address_list(value.get("dns_servers"), "dns_servers", problems),
-        "sql_instances": _sql_instances(value.get("sql_instances"), problems),
+        "sql_instances": sql_names,
+        "sql_service_accounts": sql_accounts,
         "file_stores": _file_stores(value.get("file_stores"), fqdn, problems),
         "dns": _dns(value["dns"], problems) if value.get("dns") is not None else None,
         "dhcp": _dhcp(value["dhcp"], problems) if value.get("dhcp") is not None else None,
@@ -447,13 +475,14 @@ def compare(pins, target, manifest=None, dns_observed=None, dhcp_observed=None, 
         lambda a, b: [str(x) for x in a or []] == [str(x) for x in b or []], True))
 
     _compare_sql(pins, target, identity, check)
+    accounts = _compare_sql_accounts(pins, target, manifest, check)
     _compare_file_stores(pins, target, identity, (manifest or {}).get("topology"), check)
     _compare_dns(pins, dns_observed, check)
     _compare_dhcp(pins, dhcp_observed, check)
 
     apply_ = {d["field"]: d["inventory"] for d in diffs if d["action"] == "apply"}
     return {"agree": not any(d["action"] == "refuse" for d in diffs), "differences": diffs,
-            "fields": sorted(set(fields)), "apply": apply_}
+            "fields": sorted(set(fields)), "apply": apply_, "sql_service_accounts": accounts}
 
 
 def _compare_domain(pins, target, identity, has_backup, stage, check):
@@ -519,6 +548,70 @@ def _compare_sql(pins, target, identity, check):
                                            "the target has SQL instances the pins do not name: %s" % ", ".join(stray)))
         return
     check("sql_instances", None)
+
+
+def sql_service_name(instance):
+    """The Windows service of an instance's Database Engine: MSSQLSERVER, or MSSQL$<name> for a named one."""
+    name = str(instance or "MSSQLSERVER").upper()
+    return "MSSQLSERVER" if name == "MSSQLSERVER" else "MSSQL$%s" % name
+
+
+def virtual_account(instance):
+    """The per-service virtual account SQL Server setup gives the Database Engine by default."""
+    return "NT SERVICE\\%s" % sql_service_name(instance)
+
+
+def same_account(a, b):
+    """Two spellings of one Windows account (case-insensitive; 'NT Service' and 'NT SERVICE' alike)."""
+    return str(a or "").strip().lower() == str(b or "").strip().lower()
+
+
+def recorded_sql_accounts(manifest, fqdn):
+    """{INSTANCE: service account} the backup set's SQL items recorded for host fqdn (lync_sql_backup details)."""
+    found = {}
+    for item in (manifest or {}).get("items") or []:
+        details = item.get("details") or {}
+        if str(item.get("id", "")).startswith("sql:") and str(details.get("sql_fqdn", "")).lower() == fqdn \
+                and details.get("service_account"):
+            found[str(details.get("instance") or "MSSQLSERVER").upper()] = str(details["service_account"])
+    return found
+
+
+def _compare_sql_accounts(pins, target, manifest, check):
+    """sql_service_accounts (key: instance): the account each pinned instance runs under.
+
+    Returns {INSTANCE: the account the instance must run under, or None when nothing says}, which
+    preparation installs it with. The backup records each instance's account (lync_sql_backup); a
+    rebuilt instance under another account lacks that account's grants, SPNs and share rights.
+    """
+    recorded = recorded_sql_accounts(manifest, pins["fqdn"]) if manifest is not None else {}
+    present = {str(i["name"]).upper(): i.get("service_account") for i in target.get("sql_instances") or []}
+    expected = {}
+    for name in pins["sql_instances"]:
+        inventory = pins["sql_service_accounts"].get(name)
+        backup = recorded.get(name)
+        current = present.get(name)
+        expected[name] = inventory
+        if backup and not inventory:
+            if same_account(backup, virtual_account(name)):
+                expected[name] = backup
+            else:
+                check("sql_service_accounts", _difference(
+                    "sql_service_accounts", name, None, current, backup, "refuse",
+                    "the backup set recorded instance %s running as %s; pin its account (sql_instances: "
+                    "[{name: %s, service_account: ...}]) and vault its password (lync_sql_service_passwords)"
+                    % (name, backup, name)))
+                continue
+        elif backup and not same_account(inventory, backup):
+            check("sql_service_accounts", _difference("sql_service_accounts", name, inventory, current, backup,
+                                                      "refuse", "the inventory and the backup set disagree"))
+            continue
+        if expected[name] and current and not same_account(current, expected[name]):
+            check("sql_service_accounts", _difference("sql_service_accounts", name, expected[name], current, backup,
+                                                      "refuse", "instance %s runs under another account" % name))
+            continue
+        check("sql_service_accounts", None)
+    return expected
 
 
 def _compare_file_stores(pins, target, identity, topology, check):

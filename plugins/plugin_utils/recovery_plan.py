@@ -22,6 +22,7 @@ records it, so a rerun resumes at the first unfinished step.
 from __future__ import annotations
 
 import json
+import re
 
 STAGES = (
     ("filestore", "Copy the file store back from the set and share it (4.10; on a Standard Edition server before "
@@ -90,7 +91,8 @@ def plan(manifest, set_path, targets, hosts, options=None):
 
     hosts   -- {inventory name: lync_host facts} of the hosts of the play
     options -- media (installation media folder), install_dir, persistent_chat (sql|export),
-               items (ids of manifest items the operator allows; empty or None: all items that succeeded)
+               items (ids of manifest items the operator allows; empty or None: all items that succeeded),
+               rtc_group (DOMAIN\\RTCComponentUniversalServices: required when the plan restores SQL databases)
     Raises RecoveryPlanError when a target is not a server of the backed-up topology or a step
     has nobody to run it.
     """
@@ -148,10 +150,10 @@ def plan(manifest, set_path, targets, hosts, options=None):
     if cms_restored:
         runner = index[cms["sql_fqdn"]] if sql_express else shell_host
         steps.append(_step("cms_database", runner, cms["sql_fqdn"], {
-            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"], "sql_express": sql_express}))
+            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"] or "", "sql_express": sql_express}))
         config = item_file("cms_config:global")[0]
         steps.append(_step("cms_import", runner, cms["sql_fqdn"], {
-            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"], "configuration_file": config}))
+            "sql_fqdn": cms["sql_fqdn"], "sql_instance": cms["sql_instance"] or "", "configuration_file": config}))
 
     for store_host in sorted({s["fqdn"] for s in deployment["sql_stores"] if not s["collocated"]}):
         if store_host in targets:
@@ -206,7 +208,8 @@ def plan(manifest, set_path, targets, hosts, options=None):
                 if not files[name]:
                     raise RecoveryPlanError("the set holds no SQL backup of %s on %s" % (name, scope))
             steps.append(_step("sql", index[store["fqdn"]], store["fqdn"], {
-                "sql_server": store["fqdn"], "sql_instance": store["instance"], "files": files}, label=scope))
+                "sql_server": store["fqdn"], "sql_instance": store["instance"], "files": files,
+                "acl_group": rtc_group(options, scope, restore)}, label=scope))
         if method == "export" and "PersistentChatDatabase" in store["roles"]:
             steps.append(_step("pchat_import", shell_host, store["fqdn"], {
                 "db_instance": scope if store["instance"] else store["fqdn"],
@@ -237,6 +240,33 @@ def _start_pools_together(steps, deployment, index):
         for step in rebuilt[:-1]:
             step["args"]["wait"] = False
         rebuilt[-1]["args"]["wait_for_hosts"] = [index.get(s["marker_host"].lower(), s["runs_on"]) for s in rebuilt[:-1]]
+
+
+# DOMAIN\group, as lync_sql_restore takes it (the NetBIOS domain name and the group's name).
+RTC_GROUP_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9.\-]{0,63}\\[A-Za-z0-9 ._\-]{1,64}\Z")
+
+
+def rtc_group(options, scope, databases):
+    r"""The group the ACL check after a SQL restore looks for; RecoveryPlanError when it is not set.
+
+    A restored database carries the grants of the old deployment; the runbook's ACL check
+    (lync_sql_restore acl_group) makes sure the group Install-CsDatabase grants access to the
+    Lync databases, DOMAIN\RTCComponentUniversalServices, is a user of it with its role. The
+    group's domain is the one Enable-CsAdForest created Lync's universal groups in (-GroupDomain,
+    by default the forest root domain), not necessarily the SQL server's own, so it is not guessed
+    from the server's domain: the plan refuses the SQL stage without it, before any change.
+    """
+    group = str(options.get("rtc_group") or "").strip()
+    if not group:
+        raise RecoveryPlanError(
+            "the sql stage restores %s on %s, and the ACL check after the restore needs the group Install-CsDatabase "
+            "grants on Lync databases: set lync_rtc_group (recovery_rtc_group) to DOMAIN\\RTCComponentUniversalServices, "
+            "DOMAIN being the NetBIOS name of the domain holding Lync's universal groups (Enable-CsAdForest "
+            "-GroupDomain; by default the forest root domain); nothing was changed" % (", ".join(databases), scope))
+    if not RTC_GROUP_RE.match(group):
+        raise RecoveryPlanError("lync_rtc_group %r is not DOMAIN\\group (e.g. CONTOSO\\RTCComponentUniversalServices)"
+                                % group)
+    return group
 
 
 def _backup_of(path, database):

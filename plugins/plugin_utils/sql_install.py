@@ -34,6 +34,18 @@ def needs_password(account):
     return bool(account) and not str(account).upper().startswith(BUILT_IN_ACCOUNTS)
 
 
+def password_for(account, password=None, passwords=None):
+    """The password to give setup for `account`: its entry in `passwords` ({account: password}, matched
+    without regard to case, one vaulted password per account), else `password` (the password given for
+    this account directly, or the deprecated host-wide lync_sql_service_password). None when neither."""
+    if account:
+        wanted = str(account).strip().lower()
+        for name, value in (passwords or {}).items():
+            if str(name).strip().lower() == wanted and value:
+                return value
+    return password or None
+
+
 def decide(probe, instance, product, allowed, service_account=None, has_password=False):
     """{"action": "present" | "install", ...} for one instance, or SqlInstallError.
 

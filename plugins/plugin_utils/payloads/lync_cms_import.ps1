@@ -2,10 +2,12 @@
 # Brings the Central Management store back, as Microsoft's CMS restore does: the AD service
 # control point (Set-CsConfigurationStoreLocation), the configuration from the backup
 # (Import-CsConfiguration, copied to a local folder first) and Enable-CsTopology.
+# An empty SqlInstanceName is the default SQL Server instance: -SqlInstanceName is then left
+# out (SqlClient cannot reach a default instance as <server>\MSSQLSERVER).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SqlServerFqdn,
-    [Parameter(Mandatory = $true)][string]$SqlInstanceName,
+    [string]$SqlInstanceName = '',
     [Parameter(Mandatory = $true)][string]$ConfigurationFile,
     [string]$StagingPath = ''
 )
@@ -21,7 +23,12 @@ $null = New-Item -ItemType Directory -Path $stage
 try {
     $local = Join-Path -Path $stage -ChildPath 'config.zip'
     Copy-Item -LiteralPath $ConfigurationFile -Destination $local
-    Set-CsConfigurationStoreLocation -SqlServerFqdn $SqlServerFqdn -SqlInstanceName $SqlInstanceName -Force -Confirm:$false
+    if ($SqlInstanceName) {
+        Set-CsConfigurationStoreLocation -SqlServerFqdn $SqlServerFqdn -SqlInstanceName $SqlInstanceName -Force -Confirm:$false
+    }
+    else {
+        Set-CsConfigurationStoreLocation -SqlServerFqdn $SqlServerFqdn -Force -Confirm:$false
+    }
     Import-CsConfiguration -FileName $local -Force
     Enable-CsTopology -Force -Confirm:$false
 }

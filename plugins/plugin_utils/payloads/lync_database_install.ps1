@@ -2,6 +2,8 @@
 # Install-CsDatabase as Topology Builder does it: the Central Management store database
 # (-CentralManagementDatabase, on the CMS host's instance) or every database the topology
 # puts on a SQL Server (-ConfiguredDatabases), with their ACLs. -Clean drops and recreates.
+# An empty SqlInstanceName is the default SQL Server instance: -SqlInstanceName is then left
+# out ("If this parameter is omitted, ... the default SQL Server instance").
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Mode,
@@ -16,8 +18,11 @@ $lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Selec
 if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
 Import-Module $lyncModule
 
-if ($Mode -eq 'cms') {
+if ($Mode -eq 'cms' -and $SqlInstanceName) {
     Install-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -SqlInstanceName $SqlInstanceName -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+}
+elseif ($Mode -eq 'cms') {
+    Install-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
 }
 elseif ($Mode -eq 'configured') {
     Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false

@@ -1,7 +1,8 @@
 # lync-payload: lync_database_status
 # Test-CsDatabase for the Central Management store or for the databases the topology puts
 # on a SQL Server: which exist and at which version. Read-only; Test-CsDatabase gets
-# -WhatIf:$false because win_powershell runs probes with -WhatIf in check mode.
+# -WhatIf:$false because win_powershell runs probes with -WhatIf in check mode. An empty
+# SqlInstanceName is the default SQL Server instance: -SqlInstanceName is then left out.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Mode,
@@ -15,8 +16,11 @@ $lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Selec
 if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
 Import-Module $lyncModule
 
-if ($Mode -eq 'cms') {
+if ($Mode -eq 'cms' -and $SqlInstanceName) {
     $tests = Test-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -SqlInstanceName $SqlInstanceName -WhatIf:$false
+}
+elseif ($Mode -eq 'cms') {
+    $tests = Test-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -WhatIf:$false
 }
 elseif ($Mode -eq 'configured') {
     $tests = Test-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -WhatIf:$false

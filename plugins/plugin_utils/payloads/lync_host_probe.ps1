@@ -21,7 +21,8 @@ $products = @(Get-ItemProperty -Path $uninstallKeys -ErrorAction SilentlyContinu
     ForEach-Object { @{ Name = [string]$_.DisplayName; Version = [string]$_.DisplayVersion } })
 
 $services = @(Get-CimInstance -ClassName Win32_Service | ForEach-Object {
-    @{ Name = [string]$_.Name; DisplayName = [string]$_.DisplayName; Status = [string]$_.State; StartMode = [string]$_.StartMode }
+    @{ Name = [string]$_.Name; DisplayName = [string]$_.DisplayName; Status = [string]$_.State; StartMode = [string]$_.StartMode
+       StartName = [string]$_.StartName }
 })
 
 # Type 0: disk shares; admin shares (C$, ADMIN$) have other types.

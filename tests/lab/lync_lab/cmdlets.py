@@ -70,7 +70,7 @@ def export_configuration(state, local_store=False):
     """Export-CsConfiguration: CMS documents and topology (-LocalStore: from the local replica)."""
     if local_store:
         scp = state["ad"]["scp"]
-        inst = model.host(state, scp["sql_fqdn"]).get("sql", {}).get(scp["instance"].upper(), {})
+        inst = model.host(state, scp["sql_fqdn"]).get("sql", {}).get((scp["instance"] or model.DEFAULT_INSTANCE).upper(), {})
         xds = inst.get("databases", {}).get("xds")
         if xds is None:
             raise PSError("The local configuration store has no replica of the Central Management store.")
@@ -134,10 +134,18 @@ def export_pchat(state, db_instance):
 
 # --- restore side -----------------------------------------------------------------------
 
-def set_store_location(state, server, instance):
-    """Set-CsConfigurationStoreLocation: the AD service control point names the CMS instance."""
+def set_store_location(state, server, instance=None):
+    """Set-CsConfigurationStoreLocation: the AD service control point names the CMS instance.
+
+    instance None: -SqlInstanceName left out, the default instance (stored as '')."""
     model.sql_instance(state, server, instance)
-    state["ad"]["scp"] = {"sql_fqdn": server.lower(), "instance": instance}
+    state["ad"]["scp"] = {"sql_fqdn": server.lower(), "instance": instance or ""}
+
+
+def store_location(state):
+    """Get-CsConfigurationStoreLocation as a string: <fqdn>\\<instance>, or <fqdn> for the default instance."""
+    scp = state["ad"]["scp"]
+    return "%s\\%s" % (scp["sql_fqdn"], scp["instance"]) if scp.get("instance") else scp["sql_fqdn"]
 
 
 def import_configuration(state, data):

@@ -20,10 +20,29 @@ def host(state, name):
     return state["hosts"][fqdn]
 
 
+DEFAULT_INSTANCE = "MSSQLSERVER"
+
+
 def sql_instance(state, server, instance):
-    """The SQL instance record `instance` on `server`, as a SqlClient connection would find it."""
+    r"""The SQL instance record `instance` on `server`, as a SqlClient connection would find it.
+
+    An empty instance is the default instance (stored under MSSQLSERVER, Windows' name for it).
+    The default instance is reached by the server name alone: asked for as <server>\MSSQLSERVER
+    the client looks up a *named* instance called MSSQLSERVER, which does not exist, and fails
+    like any unknown instance. Microsoft: "Default instance: computer_name ... Named instance:
+    computer_name\instance_name"
+    (https://learn.microsoft.com/en-us/sql/database-engine/configure-windows/logging-in-to-sql-server);
+    a Microsoft SQL Server blog shows <computer name>\MSSQLSERVER failing for the default instance
+    (https://learn.microsoft.com/en-us/archive/blogs/alexejs/453). Lync's cmdlets take the same path:
+    Install-CsDatabase -SqlInstanceName "If this parameter is omitted, ... the default SQL Server
+    instance" (https://learn.microsoft.com/en-us/powershell/module/skype/install-csdatabase).
+    """
     record = host(state, server)
-    key = instance.upper() if instance else "MSSQLSERVER"
+    if instance and instance.upper() == DEFAULT_INSTANCE:
+        raise PSError("A network-related or instance-specific error occurred while establishing a connection to "
+                      "SQL Server. The server was not found or was not accessible (%s\\%s: no named instance "
+                      "of that name; the default instance is reached by the server name alone)" % (server, instance))
+    key = instance.upper() if instance else DEFAULT_INSTANCE
     for name, inst in record.get("sql", {}).items():
         if name.upper() == key:
             if inst.get("service_state", "running") != "running":

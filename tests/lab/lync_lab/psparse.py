@@ -490,3 +490,44 @@ def command_guards(text):
         if match:
             guards.add(match.group("name").lower())
     return guards
+
+
+def _guard_conjuncts(condition_text):
+    """The operands of a condition's top-level -and chain, lower-cased and stripped."""
+    return [part.strip().lower() for part in re.split(r"\s-and\s", condition_text, flags=re.IGNORECASE)]
+
+
+def parameter_uses(text, parameter):
+    """[{"cmdlet", "line", "argument", "guards"}] for every command passing -<parameter>.
+
+    argument -- the text after the parameter (e.g. '$SqlInstanceName')
+    guards   -- the conditions of every if/elseif whose block encloses the command, each as the
+                list of its -and operands (lower-case), innermost first
+    """
+    tree, data = parse(text)
+    found = []
+    for node in _walk(tree.root_node):
+        if node.type != "command":
+            continue
+        name_node = node.child_by_field_name("command_name")
+        elements = next((c for c in node.children if c.type == "command_elements"), None)
+        if name_node is None or elements is None:
+            continue
+        items = [c for c in elements.children if c.type != "command_argument_sep"]
+        for index, element in enumerate(items):
+            label = _text(element, data)
+            if element.type != "command_parameter" or label.lstrip("-").rstrip(":").lower() != parameter.lower():
+                continue
+            argument = _text(items[index + 1], data) if index + 1 < len(items) else ""
+            guards = []
+            parent = node.parent
+            while parent is not None:
+                if parent.type == "statement_block" and parent.parent is not None \
+                        and parent.parent.type in ("if_statement", "elseif_clause"):
+                    condition = next((c for c in parent.parent.children if c.type == "pipeline"), None)
+                    if condition is not None:
+                        guards.append(_guard_conjuncts(_text(condition, data)))
+                parent = parent.parent
+            found.append({"cmdlet": _text(name_node, data), "line": node.start_point[0] + 1,
+                          "argument": argument.strip(), "guards": guards})
+    return found

@@ -121,6 +121,46 @@ def sql_instance(name, product, edition, account, databases):
     }
 
 
+def sql_services(record, instance):
+    """Add the Windows services of SQL Server instance `instance` (Database Engine and Agent) to a host."""
+    engine, agent = winhost.sql_service_names(instance)
+    label = instance.upper()
+    record["services"][engine] = _service("SQL Server (%s)" % label, lync=False)
+    record["services"][agent] = _service("SQL Server Agent (%s)" % label, lync=False)
+
+
+def move_to_default_instance(state, fqdn, instance):
+    """Make a seeded host's named instance its default instance, as a back end installed without an
+    instance name is: the instance record, its services (MSSQLSERVER, SQLSERVERAGENT), its folders,
+    the topology's SqlInstanceName of every store on it and the AD service control point."""
+    record = state["hosts"][fqdn]
+    old = instance.upper()
+    inst = record["sql"].pop(old)
+    for service in winhost.sql_service_names(old):
+        record["services"].pop(service, None)
+    sql_services(record, "MSSQLSERVER")
+    for key in ("data_dir", "backup_dir"):
+        inst[key] = inst[key].replace(".%s\\" % old, ".MSSQLSERVER\\")
+    for db in inst["databases"].values():
+        for key in ("data_file", "log_file"):
+            db[key] = db[key].replace(".%s\\" % old, ".MSSQLSERVER\\")
+    if inst["service_account"].upper() == winhost.sql_virtual_account(old).upper():
+        inst["service_account"] = winhost.sql_virtual_account("MSSQLSERVER")
+    record["sql"]["MSSQLSERVER"] = inst
+    scp = state["ad"]["scp"]
+    if scp["sql_fqdn"] == fqdn and scp["instance"].upper() == old:
+        scp["instance"] = ""
+    for host in state["hosts"].values():
+        for other in host.get("sql", {}).values():
+            xds = other["databases"].get("xds")
+            if not xds or xds.get("content", {}).get("replica") or "topology" not in xds.get("content", {}):
+                continue
+            for svc in xds["content"]["topology"]["services"]:
+                if svc["PoolFqdn"] == fqdn and str(svc.get("SqlInstanceName", "")).upper() == old:
+                    svc["SqlInstanceName"] = ""
+    return inst
+
+
 def _prerequisites():
     """The collection's table of Microsoft's feature lists (stdlib only, loaded by path so the lab
     needs no installed collection): a seeded server was built the way Microsoft's lists say."""
@@ -230,6 +270,10 @@ def _rgs_contacts(pool):
 
 # The domain account that may join computers (lab inventories: lync_domain_join_user/password).
 JOIN_ACCOUNT = ("svc-lyncjoin", "lab-Join-Password-1")
+# Domain accounts SQL Server instances run under (the lab inventories vault their passwords);
+# svc-sqlpchat is for a Persistent Chat instance under an account of its own (tests/lab/test_sql_accounts.py).
+SQL_SERVICE_ACCOUNTS = (("svc-sqlbe", "lab-Sql-Service-Password-1"), ("svc-sqlmon", "lab-Sql-Service-Password-2"),
+                        ("svc-sqlpchat", "lab-Sql-Service-Password-3"))
 
 
 def _ad(hosts, scp_fqdn, instance):
@@ -245,8 +289,10 @@ def _ad(hosts, scp_fqdn, instance):
         rec["computer_sid"] = computers[rec["hostname"]]["sid"]
     return {"domain": DOMAIN, "netbios": "CONTOSO", "scp": {"sql_fqdn": scp_fqdn, "instance": instance},
             "computers": computers,
-            "accounts": {JOIN_ACCOUNT[0]: {"password_sha256": winhost.password_hash(JOIN_ACCOUNT[1]),
-                                           "rights": ["join computers", "reset computer accounts"]}}}
+            "accounts": dict({JOIN_ACCOUNT[0]: {"password_sha256": winhost.password_hash(JOIN_ACCOUNT[1]),
+                                                "rights": ["join computers", "reset computer accounts"]}},
+                             **{name: {"password_sha256": winhost.password_hash(password), "rights": []}
+                                for name, password in SQL_SERVICE_ACCOUNTS})}
 
 
 # SQL Server installation media on the backup server's software share, per product (the release

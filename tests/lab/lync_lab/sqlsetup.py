@@ -10,7 +10,7 @@ a domain service account needs its password, and command-line settings override 
 import json
 import re
 
-from . import fsops
+from . import fsops, winhost
 from .errors import PSError
 
 INI_RE = re.compile(r'^\s*([A-Za-z0-9_]+)\s*=\s*"?(.*?)"?\s*$')
@@ -48,3 +48,27 @@ def read_ini(ctx, path):
 
 def instance_id(version, name):
     return "MSSQL%s.%s" % (version.split(".")[0], name.upper())
+
+
+def check_service_credentials(state, account, password):
+    """True when setup would accept `account` with `password` for the Database Engine service.
+
+    Setup's /SQLSVCACCOUNT takes "the startup account for the SQL Server service" and
+    /SQLSVCPASSWORD "the password for SQLSVCACCOUNT"
+    (https://learn.microsoft.com/en-us/sql/database-engine/install-windows/install-sql-server-from-the-command-prompt);
+    a domain account is checked with the domain, so a password of another account fails (here: the
+    lab domain's accounts, state["ad"]["accounts"]). Virtual and built-in accounts need none.
+    """
+    upper = str(account or "").upper()
+    if upper.startswith(("NT SERVICE\\", "NT AUTHORITY\\")) or upper in ("LOCALSYSTEM", "NETWORK SERVICE", "LOCAL SERVICE"):
+        return True
+    ad = state.get("ad", {})
+    if "\\" in upper:
+        domain_part = upper.split("\\", maxsplit=1)[0]
+    else:
+        domain_part = upper.rsplit("@", maxsplit=1)[-1].split(".", maxsplit=1)[0]
+    if domain_part not in (str(ad.get("netbios", "")).upper(), str(ad.get("domain", "")).split(".", maxsplit=1)[0].upper()):
+        return bool(password)  # a local account: the lab does not model local account passwords
+    name = str(account).rsplit("\\", maxsplit=1)[-1].split("@", maxsplit=1)[0].lower()
+    known = ad.get("accounts", {}).get(name)
+    return bool(password) and known is not None and known.get("password_sha256") == winhost.password_hash(password)

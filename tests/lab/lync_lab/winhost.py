@@ -271,3 +271,33 @@ def should_process_runs(check_mode, script, cmdlet):
         return True
     calls = [c for c in psparse.commands(script) if c["name"].lower() == cmdlet.lower()]
     return all(WHATIF_FALSE_RE.search(c["text"]) for c in calls)
+
+
+def sql_service_names(instance):
+    """Windows' service names of a SQL Server instance: (Database Engine, SQL Server Agent).
+
+    The default instance runs as the services MSSQLSERVER and SQLSERVERAGENT ("SQL Server runs
+    as a service named MSSQLServer",
+    https://learn.microsoft.com/en-us/sql/t-sql/functions/servicename-transact-sql; the Agent's
+    service SID is NT SERVICE\\SQLSERVERAGENT,
+    https://learn.microsoft.com/en-us/sql/ssms/agent/set-service-startup-account-sql-server-agent-sql-server-configuration-manager);
+    a named instance runs as MSSQL$<name> and SQLAgent$<name>.
+    """
+    name = (instance or model.DEFAULT_INSTANCE).upper()
+    if name == model.DEFAULT_INSTANCE:
+        return "MSSQLSERVER", "SQLSERVERAGENT"
+    return "MSSQL$%s" % name, "SQLAgent$%s" % name
+
+
+def sql_virtual_account(instance):
+    """The per-service virtual account setup gives the Database Engine by default (NT SERVICE\\<service>)."""
+    return "NT Service\\%s" % sql_service_names(instance)[0]
+
+
+def service_start_name(record, service):
+    """Win32_Service StartName of a service: a SQL Server instance's Database Engine runs as the
+    instance's service account; other services as their recorded start_name, by default LocalSystem."""
+    for name, inst in record.get("sql", {}).items():
+        if sql_service_names(name)[0].upper() == service.upper():
+            return inst.get("service_account") or sql_virtual_account(name)
+    return record.get("services", {}).get(service, {}).get("start_name", "LocalSystem")

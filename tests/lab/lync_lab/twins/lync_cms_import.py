@@ -4,7 +4,7 @@ from .. import cmdlets, fsops, model
 
 PARAMETERS = {
     "SqlServerFqdn": {"kind": "string", "mandatory": True},
-    "SqlInstanceName": {"kind": "string", "mandatory": True},
+    "SqlInstanceName": {"kind": "string", "mandatory": False, "default": ""},
     "ConfigurationFile": {"kind": "string", "mandatory": True},
     "StagingPath": {"kind": "string", "mandatory": False, "default": ""},
 }
@@ -13,8 +13,8 @@ PARAMETERS = {
 def run(ctx, params):
     model.require_lync_shell(ctx.record)
     data = fsops.read_bytes(ctx, params["ConfigurationFile"])
-    cmdlets.set_store_location(ctx.state, params["SqlServerFqdn"], params["SqlInstanceName"])
+    # -SqlInstanceName only when an instance is named; left out, Lync uses the default instance.
+    cmdlets.set_store_location(ctx.state, params["SqlServerFqdn"], params.get("SqlInstanceName") or None)
     cmdlets.import_configuration(ctx.state, data)
     cmdlets.enable_topology(ctx.state)
-    scp = ctx.state["ad"]["scp"]
-    return {"StoreLocation": "%s\\%s" % (scp["sql_fqdn"], scp["instance"])}
+    return {"StoreLocation": cmdlets.store_location(ctx.state)}

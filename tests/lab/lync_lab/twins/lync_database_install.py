@@ -16,7 +16,8 @@ def run(ctx, params):
     model.require_lync_shell(ctx.record)
     server = params["SqlServerFqdn"].lower()
     if params["Mode"] == "cms":
-        databases.install_cms(ctx.state, server, params.get("SqlInstanceName", ""), bool(params.get("Clean")))
+        # -SqlInstanceName only when an instance is named; left out, the default instance.
+        databases.install_cms(ctx.state, server, params.get("SqlInstanceName") or None, bool(params.get("Clean")))
     elif params["Mode"] == "configured":
         databases.install_configured(ctx.state, server, clean=bool(params.get("Clean")))
     else:

@@ -16,7 +16,8 @@ def run(ctx, params):
     server = params["SqlServerFqdn"].lower()
     if params["Mode"] == "cms":
         try:
-            present = model.sql_instance(ctx.state, server, params.get("SqlInstanceName"))["databases"]
+            # -SqlInstanceName only when an instance is named; left out, the default instance.
+            present = model.sql_instance(ctx.state, server, params.get("SqlInstanceName") or None)["databases"]
         except PSError:
             present = {}
         found = [{"SqlServerFqdn": server, "SqlInstanceName": params.get("SqlInstanceName", ""), "DatabaseName": name,

@@ -48,7 +48,8 @@ def run(ctx, params):
         "LyncModule": record.get("lync_module"),
         "Products": [dict(p) for p in record.get("products", [])],
         "Services": [{"Name": name, "DisplayName": svc["display_name"], "Status": svc["status"],
-                      "StartMode": svc["start_mode"]} for name, svc in sorted(record.get("services", {}).items())],
+                      "StartMode": svc["start_mode"], "StartName": winhost.service_start_name(record, name)}
+                     for name, svc in sorted(record.get("services", {}).items())],
         "Shares": [{"Name": name, "Path": share["path"]} for name, share in sorted(record.get("shares", {}).items())],
         "SqlInstances": _instances(record),
         "ComputerSid": sid,

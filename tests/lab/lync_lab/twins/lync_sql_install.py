@@ -39,9 +39,10 @@ def run(ctx, params):
     if name in {n.upper() for n in record.get("sql", {})}:
         _fail(name, -2068578304, "The instance name '%s' is already in use. To continue, specify a unique instance "
                                  "name." % name)
-    account = params.get("ServiceAccount") or ini.get("SQLSVCACCOUNT") or "NT Service\\MSSQL$%s" % name
+    account = params.get("ServiceAccount") or ini.get("SQLSVCACCOUNT") or winhost.sql_virtual_account(name)
     password = params.get("ServicePassword")
-    if not account.upper().startswith(BUILT_IN) and not (password and password.plain):
+    if not account.upper().startswith(BUILT_IN) and not (
+            password and password.plain and sqlsetup.check_service_credentials(ctx.state, account, password.plain)):
         _fail(name, -2068578304, "The credentials you provided for the SQL Server Database Engine service are invalid. "
                                  "To continue, provide a valid account and password for the SQL Server Database "
                                  "Engine service.")
@@ -51,9 +52,9 @@ def run(ctx, params):
         "service_state": "running", "data_dir": root + "\\DATA", "backup_dir": root + "\\Backup", "databases": {},
     }
     services = record.setdefault("services", {})
-    services["MSSQL$%s" % name] = {"display_name": "SQL Server (%s)" % name, "status": "Running", "start_mode": "Auto"}
-    services["SQLAgent$%s" % name] = {"display_name": "SQL Server Agent (%s)" % name, "status": "Running",
-                                      "start_mode": "Auto"}
+    engine, agent = winhost.sql_service_names(name)
+    services[engine] = {"display_name": "SQL Server (%s)" % name, "status": "Running", "start_mode": "Auto"}
+    services[agent] = {"display_name": "SQL Server Agent (%s)" % name, "status": "Running", "start_mode": "Auto"}
     reboot = bool(media.get("reboot"))
     if reboot:
         winhost.pending(record, "SQL Server setup")

@@ -1,6 +1,6 @@
 """Twin of lync_topology_probe.ps1: the topology as the Central Management store holds it."""
 
-from .. import model
+from .. import cmdlets, model
 
 PARAMETERS = {}
 
@@ -45,7 +45,7 @@ def run(ctx, params):
         "Sites": [dict(s) for s in topology["sites"]],
         "Pools": [dict(p) for p in topology["pools"]],
         "Services": [dict(s) for s in topology["services"]],
-        "StoreLocation": "%s\\%s" % (scp["sql_fqdn"], scp["instance"]),
+        "StoreLocation": cmdlets.store_location(ctx.state),
         "Replication": replication,
         "CmsStatus": {"ActiveMasterFqdn": master, "ActiveFileTransferAgents": [master] if master else [],
                       "ActiveReplicatorAgents": [master] if master else []},

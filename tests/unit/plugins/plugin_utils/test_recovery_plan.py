@@ -13,7 +13,7 @@ from lync_lab.twins import lync_host_probe, lync_topology_probe
 
 SET_ID = "lync-20261124T020000Z-abcdef"
 SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\" + SET_ID
-OPTIONS = {"media": "\\\\backup01.contoso.local\\LyncMedia\\Lync"}
+OPTIONS = {"media": "\\\\backup01.contoso.local\\LyncMedia\\Lync", "rtc_group": "CONTOSO\\RTCComponentUniversalServices"}
 
 
 def lab_manifest(topology, failed=()):
