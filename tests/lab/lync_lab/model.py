@@ -1,5 +1,6 @@
 """Lookups over the state dict that every twin needs."""
 
+from . import netid
 from .errors import PSError
 
 
@@ -21,7 +22,8 @@ def host(state, name):
 
 
 def sql_instance(state, server, instance):
-    """The SQL instance record `instance` on `server`, as a SqlClient connection would find it."""
+    """The SQL instance record `instance` on `server`, as a SqlClient connection would find it
+    (with the running payload's Windows login: netid.sql_login, the double hop)."""
     record = host(state, server)
     key = instance.upper() if instance else "MSSQLSERVER"
     for name, inst in record.get("sql", {}).items():
@@ -29,6 +31,7 @@ def sql_instance(state, server, instance):
             if inst.get("service_state", "running") != "running":
                 raise PSError("A network-related or instance-specific error occurred while establishing a "
                               "connection to SQL Server (%s\\%s is not running)" % (server, instance))
+            netid.sql_login(state, server, instance)
             return inst
     raise PSError("A network-related or instance-specific error occurred while establishing a connection to "
                   "SQL Server. The server was not found or was not accessible (%s\\%s)" % (server, instance))

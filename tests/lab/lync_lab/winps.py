@@ -11,7 +11,7 @@ import pathlib
 import time
 
 from . import faults as faultlib
-from . import psparse, replication
+from . import netid, psparse, replication
 from .context import Context
 from .errors import PSError
 from .state import Lab
@@ -87,7 +87,8 @@ def run(params, check_mode, state_path, host, fault_list):
             if fault and fault["kind"] in ("slow", "hang"):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
             ctx = Context(lab, state, host, check_mode, fault_list, name)
-            value = twin.run(ctx, bound)
+            with netid.session(ctx):  # the payload's identity on other servers (the double hop)
+                value = twin.run(ctx, bound)
             replication.replicate(state)
             if fault and fault["kind"] == "malformed":
                 value = "lab fault: malformed result"
