@@ -7,7 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.lync.server.plugins.plugin_utils import facts
+from ansible_collections.lync.server.plugins.plugin_utils import facts, network_identity
 from ansible_collections.lync.server.plugins.plugin_utils.args import validate
 from ansible_collections.lync.server.plugins.plugin_utils.payload import run_payload
 
@@ -42,4 +42,4 @@ class ActionModule(ActionBase):
                 "which are the products lync.server supports"
                 % (task_vars.get("inventory_hostname"), gathered["lync_deployment"]["version"]))
         result.update(changed=False, ansible_facts=gathered)
-        return result
+        return network_identity.warn(result, task_vars)

@@ -36,6 +36,8 @@ requirements:
   - ansible.windows (the payloads run through M(ansible.windows.win_powershell)).
   - PowerShell 3.0 or newer on the Windows host.
 notes:
-  - Payloads that reach a UNC share need network credentials on the connection (become with
-    C(logon_type=new_credentials)); see docs/architecture.md, "Double hop".
+  - Payloads that reach a UNC share, SQL Server or the Central Management store on another server, or
+    Active Directory, need network credentials on the connection (become runas with
+    C(logon_type=new_credentials) as C(lync_network_user), or a connection that delegates credentials);
+    see docs/architecture.md, "Network identity".
 """

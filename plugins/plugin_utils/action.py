@@ -10,6 +10,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import network_identity
 
 from ansible_collections.lync.server.plugins.plugin_utils.args import validate
 from ansible_collections.lync.server.plugins.plugin_utils.payload import run_payload
@@ -36,7 +37,7 @@ class LyncAction(ActionBase):
         started = _now()
         result.update(self.execute(params))
         result.update(started=started, finished=_now())
-        return result
+        return network_identity.warn(result, self.task_vars)
 
     def set_path(self, value):
         """Validate a set folder (<backup root>\\<set id>) option."""

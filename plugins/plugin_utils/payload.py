@@ -108,13 +108,27 @@ def _uses_share(value):
     return False
 
 
+# What SQL Server and Active Directory answer a WinRM session that has no credentials for a second
+# server (Kerberos/NTLM without delegation): SQL Server error 18456 for the anonymous logon, and
+# LDAP's "operations error" (000004DC, no successful bind) from the domain controller.
+_SECOND_HOP_ERRORS = ("nt authority\\anonymous logon", "successful bind must be completed", "000004dc")
+
+
 def _double_hop_hint(text, parameters):
-    """Access denied on a UNC path from a WinRM session is usually the double hop; say how to fix it."""
+    """Access denied on a UNC path, or an anonymous login to SQL Server or AD, from a WinRM session
+    is usually the double hop; say how to fix it."""
+    lowered = text.lower()
     uses_share = _uses_share(parameters or {})
-    if uses_share and "denied" in text.lower():
+    if uses_share and "denied" in lowered:
         return (" (a WinRM session reaches a share on another server only with network credentials: run the "
                 "task with become_method ansible.builtin.runas and become_flags 'logon_type=new_credentials "
                 "logon_flags=netcredentials_only'; see docs/backup.md)")
+    if any(marker in lowered for marker in _SECOND_HOP_ERRORS):
+        return (" (the WinRM session has no credentials for SQL Server, the Central Management store or Active "
+                "Directory on another server - the double hop: run the task with the collection's network "
+                "identity, lync_network_user, through become_method ansible.builtin.runas and become_flags "
+                "'logon_type=new_credentials logon_flags=netcredentials_only', or declare a connection that "
+                "delegates credentials (CredSSP, Kerberos delegation); see docs/architecture.md, Network identity)")
     return ""
 
 

@@ -255,7 +255,7 @@ def test_verify_catches_a_file_changed_after_the_backup(make_lab, run_playbook, 
 
 def test_share_access_without_network_credentials_explains_the_double_hop(make_lab, run_playbook):
     lab = make_lab("standard")
-    run = run_playbook(lab, BACKUP, "-e", "lync_share_become=false")
+    run = run_playbook(lab, BACKUP, "-e", "lync_network_become=false")
     assert run.rc != 0
     # The backup server reaches its own share (no second hop); the SE server cannot reach it.
     manifest = only_set(lab)[1]

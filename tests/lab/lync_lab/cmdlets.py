@@ -12,7 +12,7 @@ import io
 import json
 import zipfile
 
-from . import model
+from . import model, netid
 from .errors import PSError
 
 ENTRY = "lab-export.json"
@@ -139,6 +139,7 @@ def set_store_location(state, server, instance=None):
 
     instance None: -SqlInstanceName left out, the default instance (stored as '')."""
     model.sql_instance(state, server, instance)
+    netid.ad_access(state, "write the service control point of the Central Management store")
     state["ad"]["scp"] = {"sql_fqdn": server.lower(), "instance": instance or ""}
 
 
@@ -218,6 +219,7 @@ def import_rgs(state, destination, data, overwrite_owner, replace_settings):
     pool = text.partition(":")[2].lower()
     owner = "service:ApplicationServer:%s" % pool
     doc = read_zip(data, "rgs")["data"]
+    netid.ad_access(state, "read the Response Group contact objects")
     contacts = state["ad"].setdefault("rgs_contacts", {})
     taken = [w["uri"] for w in doc["workflows"] if w["uri"] in contacts and not overwrite_owner]
     if taken:

@@ -1,5 +1,6 @@
 """Lookups over the state dict that every twin needs."""
 
+from . import netid
 from .errors import PSError
 
 
@@ -36,6 +37,8 @@ def sql_instance(state, server, instance):
     (https://learn.microsoft.com/en-us/archive/blogs/alexejs/453). Lync's cmdlets take the same path:
     Install-CsDatabase -SqlInstanceName "If this parameter is omitted, ... the default SQL Server
     instance" (https://learn.microsoft.com/en-us/powershell/module/skype/install-csdatabase).
+
+    The connection is made with the running payload's Windows login (netid.sql_login, the double hop).
     """
     record = host(state, server)
     if instance and instance.upper() == DEFAULT_INSTANCE:
@@ -48,6 +51,7 @@ def sql_instance(state, server, instance):
             if inst.get("service_state", "running") != "running":
                 raise PSError("A network-related or instance-specific error occurred while establishing a "
                               "connection to SQL Server (%s\\%s is not running)" % (server, instance))
+            netid.sql_login(state, server, instance)
             return inst
     raise PSError("A network-related or instance-specific error occurred while establishing a connection to "
                   "SQL Server. The server was not found or was not accessible (%s\\%s)" % (server, instance))

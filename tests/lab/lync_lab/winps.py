@@ -12,7 +12,7 @@ import pathlib
 import time
 
 from . import faults as faultlib
-from . import psparse, replication
+from . import netid, psparse, replication
 from .context import Context
 from .errors import PSError
 from .state import Lab
@@ -106,7 +106,8 @@ def run(params, check_mode, state_path, host, fault_list):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
             ctx = Context(lab, state, host, check_mode, fault_list, name)
             ctx.script = script  # the text sent: twins that run its T-SQL read it from here
-            value = twin.run(ctx, bound)
+            with netid.session(ctx):  # the payload's identity on other servers (the double hop)
+                value = twin.run(ctx, bound)
             replication.replicate(state)
             if fault and fault["kind"] == "malformed":
                 value = "lab fault: malformed result"

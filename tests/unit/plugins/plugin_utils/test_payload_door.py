@@ -148,3 +148,18 @@ def test_access_denied_on_a_share_names_the_double_hop_even_in_nested_values(par
     with pytest.raises(door.PayloadError) as err:
         door.run_payload(Action(recorder), VARS, "lync_host_probe", parameters=parameters)
     assert ("network credentials" in str(err.value)) is hinted
+
+
+@pytest.mark.parametrize("message", [
+    "Exception calling \"Open\" with \"0\" argument(s): \"Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'.\"",
+    "An operations error occurred. 000004DC: LdapErr: DSID-0C090A5C, comment: In order to perform this operation "
+    "a successful bind must be completed on the connection",
+])
+def test_an_anonymous_login_to_sql_or_ad_names_the_network_identity(message):
+    """The double hop reaches SQL Server and AD too (SQL Server error 18456 for the anonymous logon:
+    https://learn.microsoft.com/en-us/sql/relational-databases/errors-events/mssqlserver-18456-database-engine-error).
+    At 1a7fef5 only access denied on a UNC path got a hint."""
+    recorder = Recorder([error_result(message)])
+    with pytest.raises(door.PayloadError) as err:
+        door.run_payload(Action(recorder), VARS, "lync_host_probe")
+    assert "lync_network_user" in str(err.value) and "logon_type=new_credentials" in str(err.value)

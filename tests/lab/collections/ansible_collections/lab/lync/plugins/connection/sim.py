@@ -29,6 +29,23 @@ options:
     default: CONTOSO\lyncadmin
     vars:
       - name: ansible_user
+  winrm_transport:
+    description:
+      - The WinRM authentication the inventory declares (as for ansible.builtin.winrm). With
+        C(credssp) the session's credentials reach other servers (no double hop).
+    type: list
+    elements: str
+    default: []
+    vars:
+      - name: ansible_winrm_transport
+  kerberos_delegation:
+    description:
+      - Kerberos with a forwardable ticket (as for ansible.builtin.winrm); with transport
+        C(kerberos) the session's credentials reach other servers.
+    type: bool
+    default: false
+    vars:
+      - name: ansible_winrm_kerberos_delegation
   lab_faults:
     description: Faults to inject on this host (see tests/lab/lync_lab/faults.py).
     type: list
@@ -71,16 +88,20 @@ class Connection(LocalConnection):
             raise AnsibleConnectionFailure("lab fault: %s does not answer on WinRM (connection timed out)" % host)
         return super()._connect()
 
+    def _delegates(self):
+        """Whether the connection passes the session's credentials on (CredSSP, Kerberos delegation)."""
+        transports = [str(t).lower() for t in self.get_option("winrm_transport") or []]
+        return "credssp" in transports or ("kerberos" in transports and bool(self.get_option("kerberos_delegation")))
+
     def _network_user(self):
         """Who the session is on other servers: nobody (the WinRM double hop), unless the task
-        carries network credentials with become runas logon_type=new_credentials."""
+        carries network credentials with become runas logon_type=new_credentials, or the
+        connection delegates the session's credentials (then: the session user)."""
         become = self.become
-        if become is None or become.name.split(".")[-1] != "runas":
-            return ""
-        flags = str(become.get_option("become_flags") or "")
-        if "logon_type=new_credentials" not in flags:
-            return ""
-        return str(become.get_option("become_user") or "")
+        if become is not None and become.name.split(".")[-1] == "runas" and \
+                "logon_type=new_credentials" in str(become.get_option("become_flags") or ""):
+            return str(become.get_option("become_user") or "")
+        return str(self.get_option("lab_user")) if self._delegates() else ""
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
         env = {
