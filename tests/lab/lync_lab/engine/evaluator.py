@@ -740,20 +740,41 @@ class Evaluator:
         if name_node is not None and name_node.type == "command_name" and invocation is None:
             name = self.text(name_node)
             if re.match(r"^\d", name):
-                # tree-sitter reads `1..3 | ...` and `5L` at the start of a pipeline as a command;
-                # PowerShell reads a range or a number.
-                match = re.match(r"^(\d+)\.\.(-?\d+)$", name)
-                if match:
-                    low, high = int(match.group(1)), int(match.group(2))
-                    step = 1 if high >= low else -1
-                    return list(range(low, high + step, step))
-                return [number_literal(name)]
+                # tree-sitter reads `1..$n | ...` and `5L` at the start of a pipeline as a command
+                # name; PowerShell reads an expression. Re-read it on the right of an assignment.
+                return V.enumerate_value(self.reparse_expression(name))
             target = name
         else:
             target = self.ev(name_node) if name_node is not None else None
         args, redirections = self.command_arguments(elements)
         return self.engine.invoke_command(target, args, input_items, redirections, dot=invocation is not None
                                           and self.text(invocation) == ".")
+
+    def reparse_expression(self, text):
+        """What tree-sitter leaves as a command_name that starts with a digit: `1..$n` (a range whose
+        lower bound is a literal) or a number with a suffix (`5L`)."""
+        match = re.match(r"^(\d+)\.\.(.+)$", text, re.DOTALL)
+        if not match:
+            return number_literal(text)
+        low = number_literal(match.group(1))
+        rest = match.group(2).strip()
+        if re.match(r"^-?\d+$", rest):
+            high = int(rest)
+        else:
+            tree, data = psparse.parse("$null = " + rest)
+            node = tree.root_node
+            while node.type != "assignment_expression":
+                node = kids(node)[0]
+            high = Evaluator(self.engine, data).value_of(kids(node)[2])
+        low, high = V.to_integer(low), V.to_integer(high)
+        step = 1 if high >= low else -1
+        return list(range(low, high + step, step))
+
+    def ev_command_name(self, node):
+        text = self.text(node)
+        if re.match(r"^\d", text):
+            return self.reparse_expression(text)
+        return V.collect(self.engine.invoke_command(text, [], None))
 
     # --- expressions -----------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ def dotnet_regex(pattern, ignore_case=True):
     text = V.to_string(pattern)
     text = re.sub(r"\(\?<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P<\1>", text)
     text = re.sub(r"\\k<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P=\1)", text)
+    # .NET reads `[\w-.]` as \w, '-' and '.'; Python refuses the range, so escape the '-'.
+    text = re.sub(r"(\\[wdsWDS])-(?!\])", r"\1\\-", text)
     try:
         return re.compile(text, re.IGNORECASE if ignore_case else 0)
     except re.error as exc:
@@ -208,7 +210,10 @@ def comparison(op, left, right, engine=None):
         found = any(equals(item, left, case) for item in V.enumerate_value(right))
         return found if op == "in" else not found
     if isinstance(left, (list, tuple)):
-        # A collection on the left filters: the elements for which the comparison holds.
+        # A collection on the left filters: the elements for which the comparison holds; -like
+        # and -notlike return them as the strings they compared (about_Comparison_Operators).
+        if op in ("like", "notlike"):
+            return [V.to_string(item) for item in left if _scalar_compare(op, item, right, case, engine)]
         return [item for item in left if _scalar_compare(op, item, right, case, engine)]
     if op in ("match", "notmatch"):
         match = dotnet_regex(right, not case).search(V.to_string(left))
@@ -262,17 +267,16 @@ def split(left, right, case=False):
 def _regex_split(regex, text, maximum):
     """.NET Regex.Split: captured groups are included; max-substrings limits the pieces."""
     if maximum < 0:
-        # A negative count splits from the end (about_Split).
-        pieces = _regex_split(regex, text, 0)
-        keep = -maximum
-        if len(pieces) <= keep:
-            return pieces
-        head_count = len(pieces) - keep + 1
-        matches = list(regex.finditer(text))
-        cut = matches[head_count - 2] if head_count >= 2 and len(matches) >= head_count - 1 else None
-        if cut is None:
-            return pieces
-        return [text[:cut.start()]] + pieces[head_count:]
+        # A negative count splits from the end (about_Split): keep the last -maximum pieces.
+        matches = [m for m in regex.finditer(text) if not (m.end() == m.start() == 0)]
+        cuts = matches[len(matches) - (-maximum - 1):] if -maximum - 1 < len(matches) else matches
+        result, start = [], 0
+        for match in cuts:
+            result.append(text[start:match.start()])
+            result.extend(g for g in match.groups() if g is not None)
+            start = match.end()
+        result.append(text[start:])
+        return result
     result, start, count = [], 0, 0
     for match in regex.finditer(text):
         if maximum and count >= maximum - 1:
