@@ -122,10 +122,12 @@ class Binder:
             return value
         is_array_type = target.endswith("[]")
         if not is_array_type and isinstance(value, (list, tuple)) and target.lower() not in (
-                "system.object", "system.array", "system.boolean"):
+                "system.object", "system.array", "system.boolean", "system.management.automation.psobject"):
+            # An array to a scalar parameter: a cmdlet or an advanced function refuses it; a
+            # simple function converts it ([string] joins it) (about_Type_Conversion).
             if len(value) == 1:
                 value = value[0]
-            elif self.kind == "cmdlet" or target.lower() != "system.string":
+            elif self.kind == "cmdlet" or self.advanced:
                 raise self._conversion_failure(param, value, None, array=True)
         try:
             return V.convert(value, target)
@@ -140,8 +142,7 @@ class Binder:
             else:
                 message = "Cannot bind parameter '%s'. %s" % (param.name, exc.message)
             return bind_error(message, "CannotConvertArgument,%s" % self.name)
-        detail = exc.message if exc is not None else ('Cannot convert the "%s" value of type "%s" to type "%s".'
-                                                      % (V.to_string(value), V.type_name(value), param.type))
+        detail = exc.message if exc is not None else "Cannot convert value to type %s." % param.type
         return bind_error("Cannot process argument transformation on parameter '%s'. %s" % (param.name, detail),
                           "ParameterArgumentTransformationError,%s" % self.name)
 

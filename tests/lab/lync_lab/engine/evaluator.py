@@ -21,7 +21,8 @@ WRAPPERS = {"logical_expression", "bitwise_expression", "comparison_expression",
             "argument_expression", "logical_argument_expression", "bitwise_argument_expression",
             "comparison_argument_expression", "additive_argument_expression", "multiplicative_argument_expression",
             "format_argument_expression", "range_argument_expression", "pipeline", "pipeline_chain",
-            "argument_expression_list", "member_name", "redirected_file_name", "switch_clause_condition"}
+            "argument_expression_list", "member_name", "redirected_file_name", "switch_clause_condition",
+            "expression_with_unary_operator"}
 STATEMENTS = {"if_statement", "switch_statement", "foreach_statement", "for_statement", "while_statement",
               "do_statement", "try_statement", "function_statement", "flow_control_statement", "trap_statement",
               "data_statement"}
@@ -602,8 +603,10 @@ class Evaluator:
                 elif c.type in ("attribute", "type_literal"):
                     attrs.append(c)
             for attr in attrs:
-                if attr.type == "type_literal":
-                    type_name = self.type_of(attr)
+                literal = attr if attr.type == "type_literal" else next(
+                    (c for c in kids(attr) if c.type == "type_literal"), None)
+                if literal is not None:
+                    type_name = self.type_of(literal)
                     continue
                 text = self.text(attr)
                 if re.match(r"\[\s*Parameter\s*\(", text, re.IGNORECASE):
@@ -848,7 +851,11 @@ class Evaluator:
             if child.type == '""':
                 parts.append('"')
             elif child.type in ("variable", "braced_variable"):
-                parts.append(V.to_string(self.get_variable(self.text(child)), ofs))
+                # tree-sitter lets a variable node of a here-string start with the line break before it
+                text = self.text(child)
+                dollar = text.find("$")
+                parts.append(text[:dollar])
+                parts.append(V.to_string(self.get_variable(text[dollar:]), ofs))
             elif child.type == "sub_expression":
                 items = []
                 for statement in self.inner_statements(child):
@@ -1194,6 +1201,9 @@ class Evaluator:
             self.set_variable(self.text(left), value)
             return
         if t == "cast_expression":
+            if self.type_of(left).lower() == "ordered":
+                raise runtime_error("The ordered attribute can be specified only on a hash literal node.",
+                                    error_id="OrderedAttributeOnlyOnHashLiteralNode", category="ParserError")
             type_name = T.resolve_type(self.type_of(left))
             target = self.unwrap(kids(left)[-1])
             if target.type != "variable":
