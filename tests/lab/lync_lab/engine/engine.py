@@ -294,7 +294,9 @@ class Engine:
         self.scope = scope
         out = []
         try:
-            named = [n for n in body if n.type == "named_block_list"]
+            named = [n for n in body if n.type == "named_block_list"] + [
+                c for n in body if n.type in ("script_block_body", "script_block") for c in n.children
+                if c.type == "named_block_list"]
             if named:
                 evaluator.run_named_blocks(named[0], out, input_items)
             else:
@@ -316,7 +318,7 @@ class Engine:
                     continue
                 body.append(child)
             return body
-        return [c for c in node.children if c.type not in ("{", "}", "comment")]
+        return [c for c in node.children if c.type not in ("{", "}", "comment", "param_block")]
 
     def run_pipeline_block(self, block, item):
         """A script block of ForEach-Object/Where-Object/Sort-Object: it runs in the caller's scope
@@ -339,7 +341,7 @@ class Engine:
     def invoke_scriptblock(self, block, positional, input_items=None, new_scope=True):
         """`& { }` / `.Invoke()`: a new scope; param() or $args take the arguments."""
         node = block.node
-        param_block = next((c for c in node.children if c.type == "param_block"), None) if node.type == "script_block" else None
+        param_block = next((c for c in node.children if c.type == "param_block"), None)
         params, defaults, advanced, should_process = block.evaluator.read_params(param_block)
         function = ScriptFunction("<ScriptBlock>", params, self._scriptblock_body(block), advanced, should_process, defaults)
         function.evaluator = block.evaluator

@@ -177,8 +177,11 @@ class Evaluator:
         t = node.type
         if t in ("empty_statement", "comment", ";", "label", "param_block", "{", "}"):
             return
-        if t == "statement_list":
+        if t in ("statement_list", "script_block_body", "script_block", "statement_block"):
             self.exec_block(node, out)
+            return
+        if t == "named_block_list":
+            self.run_named_blocks(node, out, None)
             return
         if t == "if_statement":
             return self.exec_if(node, out)
@@ -449,7 +452,7 @@ class Evaluator:
         if cond.type == "script_block_expression":
             return V.to_bool(V.collect(self.collect(cond)))
         if cond.type in ("simple_name", "generic_token", "switch_clause_condition"):
-            pattern = self.text(cond)
+            pattern = self.token_value(self.text(cond))
         else:
             pattern = self.ev(cond)
         if "regex" in options:
@@ -501,7 +504,8 @@ class Evaluator:
     def _matching_catch(self, catches, record):
         names = [n.lower() for n in record.Exception.type_names()]
         for clause in catches:
-            types = [c for c in kids(clause) if c.type == "type_literal"]
+            types = [c for c in kids(clause) if c.type == "type_literal"] + [
+                t for c in kids(clause) if c.type == "catch_type_list" for t in kids(c) if t.type == "type_literal"]
             if not types:
                 return clause
             for literal in types:
@@ -773,6 +777,19 @@ class Evaluator:
         step = 1 if high >= low else -1
         return list(range(low, high + step, step))
 
+    def token_value(self, text):
+        """A leaf token that tree-sitter did not split (a switch clause's condition): a bareword is
+        itself; a quoted string is read as the string it is."""
+        if text[:1] == "'" and text[-1:] == "'":
+            return text[1:-1].replace("''", "'")
+        if text[:1] == '"' and text[-1:] == '"':
+            tree, data = psparse.parse("$null = " + text)
+            node = tree.root_node
+            while node.type != "assignment_expression":
+                node = kids(node)[0]
+            return Evaluator(self.engine, data).value_of(kids(node)[2])
+        return text
+
     def ev_command_name(self, node):
         text = self.text(node)
         if re.match(r"^\d", text):
@@ -925,7 +942,9 @@ class Evaluator:
 
     def ev_script_block_expression(self, node):
         inner = next((c for c in kids(node) if c.type == "script_block"), None)
-        return V.ScriptBlock(inner if inner is not None else node, self.text(node)[1:-1], self)
+        if inner is None or any(c.type == "param_block" for c in kids(node)):
+            inner = node  # tree-sitter puts `{ param(...) ... }`'s param block beside the script_block
+        return V.ScriptBlock(inner, self.text(node)[1:-1], self)
 
     def ev_type_literal(self, node):
         return T.TypeInfo(T.resolve_type(self.type_of(node)))
@@ -1175,11 +1194,7 @@ class Evaluator:
             raise runtime_error("Cannot overwrite variable %s because it is read-only or constant." % name,
                                 error_id="VariableNotWritable", category="WriteError")
         scope = {"script": engine.script_scope, "global": engine.global_scope}.get(scope_name, engine.scope)
-        existing = scope.vars.get(name.lower()) if scope_name is None else None
-        if scope_name is None and existing is None:
-            # a variable of a parent scope keeps its type constraint only in that scope
-            pass
-        scope.set(name, value, type_name)
+        scope.set(name, value, type_name, private=scope_name == "private")
 
     def assign(self, node):
         children = kids(node)

@@ -144,7 +144,9 @@ def equals(left, right, case=False):
         return left == converted if case else left.lower() == converted.lower()
     if isinstance(left, (int, float, bool, datetime.datetime, uuid.UUID)):
         return left == converted
-    return left is right
+    if isinstance(left, (list, tuple, V.Hashtable)):
+        return left is right
+    return left == right
 
 
 def compare(left, right, case=False):

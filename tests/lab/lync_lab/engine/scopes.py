@@ -11,6 +11,7 @@ from . import values as V
 
 class Variable:
     def __init__(self, name, value=None, type_name=None, constant=False):
+        self.private = False
         self.name = name
         self.value = value
         self.type_name = type_name
@@ -29,12 +30,12 @@ class Scope:
         scope = self
         while scope is not None:
             found = scope.vars.get(lower)
-            if found is not None:
+            if found is not None and (scope is self or not found.private):
                 return found
             scope = scope.parent
         return None
 
-    def set(self, name, value, type_name=None):
+    def set(self, name, value, type_name=None, private=False):
         """Assign in this scope (a new variable shadows a parent's); converts to the declared type."""
         lower = name.lower()
         var = self.vars.get(lower)
@@ -45,6 +46,8 @@ class Scope:
             raise runtime_error("Cannot overwrite variable %s because it is read-only or constant." % name,
                                 "System.Management.Automation.SessionStateUnauthorizedAccessException",
                                 "VariableNotWritable", "WriteError")
+        if private:
+            var.private = True
         if type_name is not None:
             var.type_name = type_name
         if var.type_name is not None:

@@ -430,6 +430,11 @@ class TypeInfo(V.NetObject):
     def ToString(self):
         return self.FullName
 
+    def __eq__(self, other):
+        return isinstance(other, TypeInfo) and other.FullName.lower() == self.FullName.lower()
+
+    __hash__ = V.NetObject.__hash__
+
 
 def _lookup(table, name):
     lower = name.lower()
