@@ -231,6 +231,9 @@ class Binder:
 
     def _positional_params(self, sets):
         found = []
+        # Functions number their parameters in declared order unless one declares a Position
+        # (about_Functions_Advanced_Parameters, "Position argument").
+        by_order = self.positional_by_order and not any(p.position is not None for p in self.params)
         for index, param in enumerate(self.params):
             if param.name.lower() in COMMON_NAMES or param.switch:
                 continue
@@ -238,7 +241,7 @@ class Binder:
                 continue
             if param.position is not None:
                 found.append((param.position, index, param))
-            elif self.positional_by_order:
+            elif by_order:
                 found.append((1000 + index, index, param))
         found.sort(key=lambda item: (item[0], item[1]))
         seen, ordered = set(), []

@@ -165,13 +165,15 @@ def _foreach_object(call):
     for item in (call.input or []):
         if member is not None:
             name = V.to_string(member)
-            value = T.get_member(item, name)
+            arguments = V.enumerate_value(call.args["ArgumentList"]) if call.args.get("ArgumentList") is not None else None
+            value = T.get_member(item, name) if arguments is None else None
             if value is None and not isinstance(item, V.Hashtable):
                 try:
-                    out.extend(V.enumerate_value(T.call_method(engine, item, name, [])))
+                    out.extend(V.enumerate_value(T.call_method(engine, item, name, arguments or [])))
                     continue
                 except PSRuntimeError:
-                    pass
+                    if arguments is not None:
+                        raise
             out.extend(V.enumerate_value(value))
             continue
         for block in V.enumerate_value(process):
@@ -221,12 +223,6 @@ def _select_object(call):
     items = list(call.input or [])
     if "InputObject" in call.args and call.input is None:
         items = [call.args["InputObject"]]
-    if call.switch("Unique"):
-        unique = []
-        for item in items:
-            if not any(O.equals(item, u, True) for u in unique):
-                unique.append(item)
-        items = unique
     skip = V.to_integer(call.args.get("Skip", 0))
     items = items[skip:]
     if "Last" in call.args:
@@ -234,6 +230,13 @@ def _select_object(call):
         items = items[-last:] if last else []
     if "First" in call.args:
         items = items[:V.to_integer(call.args["First"])]
+    if call.switch("Unique"):
+        # -First/-Last select before -Unique ("a","a","b","c" | Select-Object -First 2 -Unique -> a)
+        unique = []
+        for item in items:
+            if not any(O.equals(item, u, True) for u in unique):
+                unique.append(item)
+        items = unique
     expand = call.args.get("ExpandProperty")
     props = call.args.get("Property")
     out = []
@@ -394,7 +397,8 @@ def builtin_commands():
                                    Param("Process", sb + "[]", position=0, mandatory=True, sets=("ScriptBlockSet",)),
                                    Param("End", sb, sets=("ScriptBlockSet",)),
                                    Param("MemberName", "System.String", position=0, mandatory=True,
-                                         sets=("PropertyAndMethodSet",))],
+                                         sets=("PropertyAndMethodSet",)),
+                                   Param("ArgumentList", "System.Object[]", sets=("PropertyAndMethodSet",))],
                 _foreach_object, pipeline="all", aliases=("%", "foreach"), default_set="ScriptBlockSet",
                 module="Microsoft.PowerShell.Core"),
         Command("Where-Object", [Param("InputObject", pipeline=True),

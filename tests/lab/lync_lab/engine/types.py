@@ -399,7 +399,8 @@ DATETIME_METHODS = {
     "Add": lambda d, t: d + t,
     "Subtract": lambda d, o: d - o,
     "ToUniversalTime": lambda d: d, "ToLocalTime": lambda d: d,
-    "ToString": lambda d, fmt=None: V.to_string(d) if fmt is None else _format_date(d, V.to_string(fmt)),
+    # DateTime.ToString() uses the current culture (the lab's hosts are en-US), unlike [string].
+    "ToString": lambda d, fmt=None: _en_us(d) if fmt is None else _format_date(d, V.to_string(fmt)),
     "CompareTo": lambda d, o: (d > o) - (d < o),
 }
 TIMESPAN_PROPS = {
@@ -411,6 +412,11 @@ TIMESPAN_PROPS = {
 GUID_METHODS = {
     "ToString": lambda g, fmt="D": {"n": g.hex, "d": str(g), "b": "{%s}" % g, "p": "(%s)" % g}[V.to_string(fmt).lower() or "d"],
 }
+
+
+def _en_us(d):
+    hour = d.hour % 12 or 12
+    return "%d/%d/%d %d:%02d:%02d %s" % (d.month, d.day, d.year, hour, d.minute, d.second, "AM" if d.hour < 12 else "PM")
 
 
 def _format_date(d, fmt):
@@ -585,6 +591,10 @@ def call_method(engine, value, name, args):
         real, function = _lookup(table, name)
         if function is None:
             raise method_not_found(V.type_name(value), name)
+        try:
+            inspect.signature(function).bind(value, *args)
+        except TypeError:
+            raise overload_not_found(real, len(args)) from None
         return invoke(real, lambda *a: function(value, *a), list(args))
     real, attr = _object_member(value, name)
     if real is None or not callable(attr):
