@@ -81,6 +81,7 @@ class Engine:
         self.random = random.Random(seed)
         self.functions = {}
         self.object_factories = {}
+        self.types = {}  # lower full name -> types.NetType, for this session only
         self.streams = {"error": [], "warning": [], "verbose": [], "host": []}
         self.try_depth = 0
         self.captures = []

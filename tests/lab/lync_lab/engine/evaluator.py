@@ -509,7 +509,7 @@ class Evaluator:
             if not types:
                 return clause
             for literal in types:
-                full = T.resolve_type(self.type_of(literal)).lower()
+                full = T.resolve_type(self.engine, self.type_of(literal)).lower()
                 if full in names:
                     return clause
         return None
@@ -947,7 +947,7 @@ class Evaluator:
         return V.ScriptBlock(inner, self.text(node)[1:-1], self)
 
     def ev_type_literal(self, node):
-        return T.TypeInfo(T.resolve_type(self.type_of(node)))
+        return T.TypeInfo(T.resolve_type(self.engine, self.type_of(node)))
 
     def type_of(self, node):
         """The type name a type_literal (or cast_expression) writes."""
@@ -971,7 +971,7 @@ class Evaluator:
         value = self.ev(operand)
         if lower == "void":
             return None
-        full = T.resolve_type(name)
+        full = T.resolve_type(self.engine, name)
         return V.convert(value, full)
 
     def ev_expression_with_unary_operator(self, node):
@@ -1048,7 +1048,7 @@ class Evaluator:
         op = self.text(children[1]).lower().lstrip("-")
         right_node = children[2]
         if op in ("is", "isnot", "as"):
-            type_name = T.resolve_type(self.type_of(right_node) if self.unwrap(right_node).type == "type_literal"
+            type_name = T.resolve_type(self.engine, self.type_of(right_node) if self.unwrap(right_node).type == "type_literal"
                                        else V.to_string(self.ev(right_node)))
             if op == "as":
                 try:
@@ -1219,7 +1219,7 @@ class Evaluator:
             if self.type_of(left).lower() == "ordered":
                 raise runtime_error("The ordered attribute can be specified only on a hash literal node.",
                                     error_id="OrderedAttributeOnlyOnHashLiteralNode", category="ParserError")
-            type_name = T.resolve_type(self.type_of(left))
+            type_name = T.resolve_type(self.engine, self.type_of(left))
             target = self.unwrap(kids(left)[-1])
             if target.type != "variable":
                 raise runtime_error("The assignment expression is not valid.", error_id="InvalidLeftHandSide")

@@ -55,13 +55,14 @@ def invoke(name, function, args):
 class NetType:
     """A .NET type as `[T]` sees it: static methods and properties, by case-insensitive name."""
 
-    def __init__(self, full_name, aliases=()):
+    def __init__(self, full_name, aliases=(), registry=None):
         self.full_name = full_name
         self.methods = {}
         self.properties = {}
-        REGISTRY[full_name.lower()] = self
+        registry = REGISTRY if registry is None else registry
+        registry[full_name.lower()] = self
         for alias in aliases:
-            REGISTRY[alias.lower()] = self
+            registry[alias.lower()] = self
 
     def method(self, name):
         def register(function):
@@ -90,23 +91,31 @@ KNOWN_TYPES = {name.lower() for name in V.ACCELERATORS.values()} | {
     "system.management.automation.pscustomobject", "system.management.automation.actionpreferencestopexception"}
 
 
-def resolve_type(name):
-    """The full name of a type PowerShell can resolve, or "Unable to find type [X]." (TypeNotFound)."""
+def _registered(engine, lower):
+    extra = getattr(engine, "types", None) or {}
+    return extra.get(lower) or REGISTRY.get(lower)
+
+
+def resolve_type(engine, name):
+    """The full name of a type PowerShell can resolve, or "Unable to find type [X]." (TypeNotFound).
+    `engine.types` adds types for one session (a lab host's assemblies)."""
     full = V.full_type_name(name)
-    base = full[:-2] if full.endswith("[]") else full
-    lower = base.lower()
-    if lower in KNOWN_TYPES or lower in REGISTRY or ("system." + lower) in KNOWN_TYPES or ("system." + lower) in REGISTRY:
-        if lower not in KNOWN_TYPES and lower not in REGISTRY:
-            full = "System." + full
-        registered = REGISTRY.get(full.lower().rstrip("[]")) if not full.endswith("[]") else None
-        return registered.full_name if registered else full
+    array = full.endswith("[]")
+    base = full[:-2] if array else full
+    for candidate in (base, "System." + base):
+        lower = candidate.lower()
+        registered = _registered(engine, lower)
+        if registered is not None:
+            return registered.full_name + ("[]" if array else "")
+        if lower in KNOWN_TYPES:
+            return candidate + ("[]" if array else "")
     raise runtime_error("Unable to find type [%s]." % name, "System.Management.Automation.RuntimeException",
                         "TypeNotFound", "InvalidOperation")
 
 
-def static_type(name):
-    full = resolve_type(name)
-    found = REGISTRY.get(full.lower())
+def static_type(engine, name):
+    full = resolve_type(engine, name)
+    found = _registered(engine, full.lower())
     if found is None:
         found = NetType.__new__(NetType)
         found.full_name, found.methods, found.properties = full, {}, {}
@@ -114,7 +123,7 @@ def static_type(name):
 
 
 def get_static(engine, type_name, name):
-    net_type = static_type(type_name)
+    net_type = static_type(engine, type_name)
     found = net_type.properties.get(name.lower())
     if found is None:
         return None  # a missing static property reads as $null outside strict mode
@@ -122,7 +131,7 @@ def get_static(engine, type_name, name):
 
 
 def call_static(engine, type_name, name, args):
-    net_type = static_type(type_name)
+    net_type = static_type(engine, type_name)
     found = net_type.methods.get(name.lower())
     if found is None:
         raise method_not_found(net_type.full_name, name)
