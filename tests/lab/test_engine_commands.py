@@ -286,3 +286,20 @@ def test_datetime_members():
                  "$d.ToUniversalTime().Year")
     assert result == ["20260115T090030", 2026]
     assert isinstance(run_script("Get-Date").raw_output[0], datetime.datetime)
+
+
+def test_splatting_a_hashtable():
+    # about_Splatting: "@" with a hashtable passes each key as a parameter name and each value as
+    # its argument: Copy-Item @HashArguments.
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_splatting?view=powershell-5.1
+    script = "function F {\n    param($Path, $Destination)\n    \"$Path -> $Destination\"\n}\n" \
+             "$HashArguments = @{ Path = 'test.txt'; Destination = 'test2.txt' }\nF @HashArguments"
+    assert out(script) == ["test.txt -> test2.txt"]
+
+
+def test_utf8_encoding_and_bitconverter():
+    # System.Text.UTF8Encoding(Boolean) / Encoding.UTF8.GetBytes / BitConverter.ToString(Byte[]):
+    # https://learn.microsoft.com/dotnet/api/system.bitconverter.tostring ("01-AB" style, upper-case hex)
+    script = ("$e = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false\n$e.GetPreamble().Count\n"
+              "[System.BitConverter]::ToString([System.Text.Encoding]::UTF8.GetBytes('Hi'))")
+    assert out(script) == [0, "48-69"]

@@ -363,7 +363,7 @@ def _new_object(call):
         return [obj]
     if type_name.lower() == "system.collections.hashtable":
         return [V.Hashtable()]
-    factory = call.engine.object_factories.get(type_name.lower())
+    factory = call.engine.object_factories.get(type_name.lower()) or T.FACTORIES.get(type_name.lower())
     if factory is None:
         call.terminate('Cannot find type [%s]: verify that the assembly containing this type is loaded.'
                        % V.to_string(call.args.get("TypeName")), "System.Management.Automation.PSArgumentException",

@@ -714,17 +714,18 @@ class Evaluator:
                 pending = arg
                 continue
             pending = None
+            inner = self.unwrap(child)
+            if inner.type == "variable" and self.text(inner).startswith("@"):
+                child, t = inner, inner.type
             if t in ("redirection", "merging_redirection_operator", "file_redirection_operator"):
                 redirections.append(self.text(child).strip())
                 continue
             if t == "variable" and self.text(child).startswith("@"):
                 value = self.get_variable(self.text(child))
                 if isinstance(value, V.Hashtable):
+                    # about_Splatting: each key is a parameter name, each value its argument
                     for key, val in value.items():
-                        if isinstance(val, V.SwitchValue) or isinstance(val, bool):
-                            args.append(Argument(V.to_string(key), val, True))
-                        else:
-                            args.append(Argument(V.to_string(key), val, True))
+                        args.append(Argument(V.to_string(key), val, True))
                 else:
                     args.extend(Argument(value=v) for v in V.enumerate_value(value))
                 continue

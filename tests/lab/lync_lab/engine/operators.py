@@ -313,6 +313,8 @@ _FORMAT_ITEM = re.compile(r"\{\{|\}\}|\{(\d+)\s*(?:,\s*(-?\d+))?\s*(?::([^}]*))?
 
 def format_value(value, spec):
     """One .NET format item: N, D, X, F, P, E, C-less, and custom date formats."""
+    if isinstance(value, (list, tuple)):
+        return "System.Object[]"  # String.Format calls ToString(), not PowerShell's conversion
     if not spec:
         return V.to_string(value)
     kind, digits = spec[0].upper(), spec[1:]

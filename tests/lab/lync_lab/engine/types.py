@@ -611,3 +611,45 @@ def call_method(engine, value, name, args):
             return V.to_string(value)
         raise method_not_found(V.type_name(value), name)
     return invoke(real, attr, list(args))
+
+
+# --- System.Text encodings and System.BitConverter (pure .NET, no lab state) -----------------
+
+class Encoding(V.NetObject):
+    """System.Text.Encoding: UTF8Encoding(emitBOM) and the static [System.Text.Encoding]::UTF8."""
+
+    TYPE_NAME = "System.Text.UTF8Encoding"
+    TYPE_NAMES = ("System.Text.UTF8Encoding", "System.Text.Encoding")
+
+    def __init__(self, bom=True):
+        self.bom = V.to_bool(bom)
+        self.WebName = "utf-8"
+        self.EncodingName = "Unicode (UTF-8)"
+
+    def GetBytes(self, text):
+        return list(V.to_string(text).encode("utf-8"))  # byte[] is a list of ints here
+
+    def GetString(self, data, index=None, count=None):
+        data = bytes(data if not isinstance(data, list) else [V.to_integer(b, "System.Byte") for b in data])
+        if index is not None:
+            data = data[V.to_integer(index):V.to_integer(index) + V.to_integer(count)]
+        return data.decode("utf-8", "replace")
+
+    def GetPreamble(self):
+        return list(b"\xef\xbb\xbf" if self.bom else b"")
+
+
+ENCODING = NetType("System.Text.Encoding")
+ENCODING.prop("UTF8")(lambda engine: Encoding(True))
+NetType("System.Text.UTF8Encoding")
+BITCONVERTER = NetType("System.BitConverter")
+
+
+@BITCONVERTER.method("ToString")
+def _bit_converter(engine, data):
+    return "-".join("%02X" % b for b in (bytes(data) if not isinstance(data, list) else
+                                          [V.to_integer(b, "System.Byte") for b in data]))
+
+
+# New-Object -TypeName <T> -ArgumentList ...: constructors of pure types (lower full name -> callable).
+FACTORIES = {"system.text.utf8encoding": lambda engine, bom=True: Encoding(bom)}
