@@ -276,6 +276,10 @@ class Binder:
             return complete[0]
         if self.default_set in sets:
             return self.default_set
+        if self.kind == "cmdlet" and self.default_set is None and complete:
+            # A cmdlet declared from its documentation, whose default set the page does not name:
+            # take the first complete set, as a compiled cmdlet's DefaultParameterSetName would.
+            return complete[0]
         raise bind_error("Parameter set cannot be resolved using the specified named parameters. One or more parameters "
                          "issued cannot be used together or an insufficient number of parameters were provided.",
                          "AmbiguousParameterSet,%s" % self.name)
