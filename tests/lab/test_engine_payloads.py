@@ -262,3 +262,41 @@ def test_lync_services_with_two_names():
     result = lync_services_engine(state).run(payload("lync_services"),
                                              {"State": "started", "Names": ["RTCSRV", "RTCCLSAGT"], "WaitSeconds": 30})
     assert not result.failed, result.error_messages
+
+
+def host_probe_engine():
+    """lync_host_probe over permissive stand-ins, with Test-ComputerSecureChannel a ShouldProcess
+    command (its syntax lists -WhatIf/-Confirm) that answers $true unless WhatIf stops it."""
+    from lync_lab import psparse
+    text = payload("lync_host_probe")
+    table = default_table()
+    computer = V.PSObject([("PartOfDomain", True), ("Name", "FE01"), ("Domain", "contoso.local")])
+    for used in psparse.commands(text):
+        if table.get(used["name"]) is not None:
+            continue
+        if used["name"] == "Test-ComputerSecureChannel":
+            table.add(Command("Test-ComputerSecureChannel", [Param("Repair", switch=True), Param("Server", "System.String")],
+                              lambda call: [True] if call.should_process("FE01", "Test-ComputerSecureChannel") else [],
+                              should_process=True))
+            continue
+        stand_in = table.add(Command(used["name"], [], (lambda call: [computer]) if used["name"] == "Get-CimInstance"
+                                     else (lambda call: None)))
+        stand_in.binder.advanced = False  # accepts any arguments: only the secure channel matters here
+    return Engine(commands=table), text
+
+
+def test_host_probe_in_check_mode_passes_whatif_false_to_test_computer_secure_channel():
+    engine, text = host_probe_engine()
+    result = engine.run(text, check_mode=True)
+    assert result.result["SecureChannel"] is True and result.host == []
+
+
+def test_host_probe_as_it_was_before_issue_9_reports_no_secure_channel_in_check_mode():
+    # Before issue 9 the probe called Test-ComputerSecureChannel without -WhatIf:$false; in check
+    # mode it inherited $WhatIfPreference, printed "What if:" and returned nothing ($false).
+    engine, text = host_probe_engine()
+    old = text.replace("[bool](Test-ComputerSecureChannel -WhatIf:$false)", "[bool](Test-ComputerSecureChannel)")
+    assert old != text
+    result = engine.run(old, check_mode=True)
+    assert result.result["SecureChannel"] is False
+    assert result.host == ['What if: Performing the operation "Test-ComputerSecureChannel" on target "FE01".']
