@@ -219,6 +219,40 @@ def test_script_run_with_whatif_passes_it_to_commands_inside_functions():
     assert calls == [False, True] and result.output == [True]
 
 
+def test_pscmdlet_should_process_under_whatif():
+    # about_Functions_Advanced_Methods, "ShouldProcess": with [CmdletBinding(SupportsShouldProcess=$true)]
+    # the function asks $PSCmdlet.ShouldProcess before it changes anything; under -WhatIf the answer
+    # is $false and PowerShell prints "What if: Performing the operation ... on target ...".
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_functions_advanced_methods?view=powershell-5.1
+    script = ("function Test-ScriptCmdlet\n{\n[CmdletBinding(SupportsShouldProcess=$true)]\n    param ($Parameter1)\n"
+              "    process { if ($PSCmdlet.ShouldProcess($Parameter1, 'Change')) { \"changed $Parameter1\" } }\n}\n"
+              "Test-ScriptCmdlet a\nTest-ScriptCmdlet b -WhatIf")
+    result = run_script(script)
+    assert result.output == ["changed a"]
+    assert result.host == ['What if: Performing the operation "Change" on target "b".']
+
+
+def test_environment_variables():
+    # about_Environment_Variables: "$Env:Foo = 'An example'" ... "$Env:Foo += '!'" -> "An example!";
+    # names are case-insensitive on Windows.
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_environment_variables?view=powershell-5.1
+    script = ("$Env:Foo = 'An example'\n\"The 'Foo' environment variable is set to: $Env:Foo\"\n$Env:Foo += '!'\n"
+              "$Env:Foo\n$env:FOO")
+    assert out(script) == ["The 'Foo' environment variable is set to: An example", "An example!", "An example!"]
+
+
+def test_members_are_case_insensitive():
+    # about_Properties / about_Methods: member names are not case-sensitive.
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_methods?view=powershell-5.1
+    assert out("$h = @{ Name = 'x' }; $h.NAME; 'abc'.toupper(); (1, 2).COUNT; 'abc'.LENGTH") == ["x", "ABC", 2, 3]
+
+
+def test_hashtable_cast_of_an_ordered_dictionary():
+    # about_Hash_Tables: "[hashtable]$newHash = [ordered]@{...}" gives a Hashtable (not ordered).
+    assert out("[hashtable]$newHash = [ordered]@{ Number = 1; Shape = 'Square' }; $newHash.GetType().Name; "
+               "$newHash.Shape") == ["Hashtable", "Square"]
+
+
 def test_whatif_is_refused_by_a_script_without_should_process():
     # about_CommonParameters: -WhatIf is a risk-mitigation parameter, present only when the
     # command supports ShouldProcess; otherwise the binder does not know it.

@@ -478,6 +478,8 @@ def convert(value, target):
         if value is None:
             return None
         if isinstance(value, Hashtable):
+            if lower == "system.collections.hashtable" and value.ordered:
+                return Hashtable(value.items())  # [hashtable][ordered]@{} is a plain Hashtable
             return value
         raise runtime_error('Cannot convert the "%s" value of type "%s" to type "System.Collections.Hashtable".'
                             % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException",
