@@ -112,6 +112,7 @@ CASES = [
     (ARITHMETIC, '[int]( 5 / 2 ); [int]( 7 / 2 )', [2, 4]),
     (ARITHMETIC, '2 + 3.1; (2).GetType().FullName; (2 + 3.1).GetType().FullName', [5.1, "System.Int32", "System.Double"]),
     (ARITHMETIC, '$a = 1,2,3; $b = "A","B","C"; $a + $b', [1, 2, 3, "A", "B", "C"]),
+    (ARITHMETIC, '(512MB).GetType().FullName; (512MB * 512MB).GetType().FullName', ["System.Int32", "System.Double"]),
     (ARITHMETIC, '"file" + 16; $array = 1,2,3; $array + 16; $array + "file"', ["file16", 1, 2, 3, 16, 1, 2, 3, "file"]),
     (ARITHMETIC, '$hash1 = @{a=1; b=2; c=3}; $hash2 = @{c1="Server01"; c2="Server02"}; ($hash1 + $hash2).Count', [5]),
     (LOGICAL, "(1 -eq 1) -and (1 -eq 2); (1 -eq 1) -or (1 -eq 2); (1 -eq 1) -xor (2 -eq 2); -not (1 -eq 1); !(1 -eq 1)",

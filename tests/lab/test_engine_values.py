@@ -61,6 +61,8 @@ CASES = [
     (CONVERSION, "[int]$foo = '43'; $foo.GetType().Name", ["Int32"]),
     (CONVERSION, "[int]$a = 1; [int]$b = 2; $result = $a / $b; $result; $result.GetType().Name", [0.5, "Double"]),
     (CONVERSION, "10 - ' 9 '; 10 -eq ' 10'; 10 -eq '0xa'", [1, True, True]),
+    (CONVERSION, "$result = [int]::MaxValue + 1; $result; $result.GetType().Name", [2147483648.0, "Double"]),
+    (CONVERSION, "([int64]::MaxValue + 1).GetType().Name", ["Double"]),
     (CONVERSION, "'10' - '2'; '10' / '2'; '10' + '2'; '10' * '2'", [8, 5, "102", "1010"]),
     (NUMERIC, "[int] '0xF' -eq 0xF", [True]),
     (NUMERIC, "10kb; 1.5mb; 0x10", [10240, 1572864, 16]),

@@ -79,6 +79,8 @@ def number_literal(text):
         value = float(value)
     if isinstance(value, int) and value >= 2**63:
         value = float(value)
+    if isinstance(value, int) and (suffix == "l" or not -2**31 <= value < 2**31):
+        value = V.Long(value)
     return value
 
 
@@ -748,9 +750,11 @@ class Evaluator:
         if name_node is not None and name_node.type == "command_name" and invocation is None:
             name = self.text(name_node)
             if re.match(r"^\d", name):
-                # tree-sitter reads `1..$n | ...` and `5L` at the start of a pipeline as a command
-                # name; PowerShell reads an expression. Re-read it on the right of an assignment.
-                return V.enumerate_value(self.reparse_expression(name))
+                # tree-sitter reads `1..$n | ...`, `5L` and `1GB * 4` at the start of a pipeline as
+                # a command; PowerShell reads an expression.
+                if elements is None or not [c for c in kids(elements) if c.type != "command_argument_sep"]:
+                    return V.enumerate_value(self.reparse_expression(name))
+                return V.enumerate_value(self.reparse_command_expression(self.text(node)))
             target = name
         else:
             target = self.ev(name_node) if name_node is not None else None
@@ -790,6 +794,18 @@ class Evaluator:
                 node = kids(node)[0]
             return Evaluator(self.engine, data).value_of(kids(node)[2])
         return text
+
+    def reparse_command_expression(self, text):
+        """`1GB * 4`: the grammar knows the multipliers only in lower case."""
+        normalized = re.sub(r"(?<=\d)(KB|MB|GB|TB|PB)\b", lambda m: m.group(1).lower(), text, flags=re.IGNORECASE)
+        tree, data = psparse.parse("$null = " + normalized)
+        node = tree.root_node
+        while node.type != "assignment_expression":
+            node = kids(node)[0]
+        value = self.unwrap(kids(node)[2])
+        if value.type == "command":
+            raise runtime_error("The lab engine cannot read %r as an expression (tree-sitter reads a command)" % text)
+        return Evaluator(self.engine, data).value_of(value)
 
     def ev_command_name(self, node):
         text = self.text(node)
@@ -883,10 +899,7 @@ class Evaluator:
                 parts.append(self.text(child))
             pos = child.end_byte
         parts.append(unescape(self.data[pos:hi].decode("utf-8")))
-        text = "".join(parts)
-        if not here and not bare:
-            text = text.replace('""', '"') if '""' in text and False else text
-        return text
+        return "".join(parts)
 
     def ofs(self):
         found = self.engine.scope.find("OFS")

@@ -114,7 +114,7 @@ def _as_left_type(left, right):
             return _NO if number is None else number
         return _NO
     if isinstance(left, str):
-        return V.to_string(right) if not isinstance(right, (V.Hashtable, V.PSObject)) or True else _NO
+        return V.to_string(right)
     if isinstance(left, datetime.datetime):
         try:
             return V.to_datetime(right)
@@ -412,10 +412,18 @@ def format_operator(fmt, args):
 
 # --- arithmetic ------------------------------------------------------------------------------
 
-def _number_result(value):
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63 and False:
-        return int(value)
-    return value
+def _widen(a, b, result):
+    """Integer arithmetic that overflows its operands' type gives a double (about_Type_Conversion:
+    [int]::MaxValue + 1 is the Double 2147483648); an Int64 operand makes it Int64 arithmetic."""
+    if not isinstance(result, int) or isinstance(result, bool):
+        return result
+    if isinstance(a, int) and isinstance(b, int):
+        wide = isinstance(a, V.Long) or isinstance(b, V.Long) or not (-2**31 <= a < 2**31 and -2**31 <= b < 2**31)
+        low, high = (-2**63, 2**63) if wide else (-2**31, 2**31)
+        if not low <= result < high:
+            return float(result)
+        return V.Long(result) if wide else int(result)
+    return result
 
 
 def add(left, right):
@@ -445,7 +453,8 @@ def add(left, right):
             raise runtime_error('Method invocation failed because [%s] does not contain a method named \'op_Addition\'.'
                                 % V.type_name(left), "System.Management.Automation.RuntimeException",
                                 "MethodNotFound", "InvalidOperation")
-        return _number_result(V.to_number(left) + V.to_number(right))
+        a, b = V.to_number(left), V.to_number(right)
+        return _widen(a, b, a + b)
     raise runtime_error("Method invocation failed because [%s] does not contain a method named 'op_Addition'."
                         % V.type_name(left), "System.Management.Automation.RuntimeException", "MethodNotFound",
                         "InvalidOperation")
@@ -475,9 +484,9 @@ def arithmetic(op, left, right):
     a = V.to_number(left)
     b = V.to_number(right)
     if op == "-":
-        return a - b
+        return _widen(a, b, a - b)
     if op == "*":
-        return a * b
+        return _widen(a, b, a * b)
     if b == 0 and op in "/%":
         raise runtime_error("Attempted to divide by zero.", "System.DivideByZeroException", "RuntimeException",
                             "NotSpecified")

@@ -134,6 +134,14 @@ class NetObject:
         return self.TYPE_NAME
 
 
+class Long(int):
+    """An Int64 ([long], a FileInfo.Length, a literal beyond Int32): arithmetic with it stays Int64
+    instead of overflowing to a double as Int32 arithmetic does (about_Type_Conversion)."""
+
+    def __repr__(self):
+        return "Long(%d)" % int(self)
+
+
 class SwitchValue:
     """[switch] parameter value: IsPresent, and true in a condition when present."""
 
@@ -185,6 +193,8 @@ def type_name(value):
         return "null"
     if isinstance(value, bool):
         return "System.Boolean"
+    if isinstance(value, Long):
+        return "System.Int64"
     if isinstance(value, int):
         return "System.Int32" if -2**31 <= value < 2**31 else "System.Int64"
     if isinstance(value, float):
@@ -238,6 +248,8 @@ def to_python(value):
         return [to_python(v) for v in value]
     if isinstance(value, SwitchValue):
         return value.IsPresent
+    if isinstance(value, Long):
+        return int(value)
     return value
 
 
@@ -404,7 +416,7 @@ def to_integer(value, target="System.Int32"):
         number = bankers_round(number)
     if not low <= number <= high:
         raise _cannot_convert(value, target, "Value was either too large or too small for an %s." % target.split(".")[-1])
-    return number
+    return Long(number) if target == "System.Int64" else int(number)
 
 
 def to_double(value):
