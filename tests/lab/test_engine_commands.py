@@ -303,3 +303,21 @@ def test_utf8_encoding_and_bitconverter():
     script = ("$e = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false\n$e.GetPreamble().Count\n"
               "[System.BitConverter]::ToString([System.Text.Encoding]::UTF8.GetBytes('Hi'))")
     assert out(script) == [0, "48-69"]
+
+
+def test_native_command_sets_lastexitcode():
+    # about_Automatic_Variables, $LASTEXITCODE: "Contains the exit code of the last native program
+    # ... that was run"; about_Parsing: arguments reach a native program as strings, an array as
+    # its elements.
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_automatic_variables?view=powershell-5.1
+    from lync_lab.engine import NativeCommand
+    seen = []
+
+    def bootstrapper(engine, argv):
+        seen.append(argv)
+        return ["step done"], 3010
+    table = default_table()
+    table.add(NativeCommand("Bootstrapper.exe", bootstrapper))
+    script = ("$path = 'C:\\Program Files\\Lync\\Bootstrapper.exe'\n$arguments = @('/Bootstrap', '/MediaDir:D:\\x')\n"
+              "& $path $arguments | Out-Null\n$LASTEXITCODE")
+    assert out(script, table) == [3010] and seen == [["/Bootstrap", "/MediaDir:D:\\x"]]

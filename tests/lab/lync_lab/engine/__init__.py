@@ -6,9 +6,9 @@ time), evaluator (the tree walker), engine (a session; running a script as win_p
 """
 
 from .binder import Param
-from .commands import Command, CommandTable, default_table
+from .commands import Command, CommandTable, NativeCommand, default_table
 from .engine import Engine, RunResult, run_script
 from .errors import ParseError, PSRuntimeError
 
-__all__ = ["Command", "CommandTable", "Engine", "Param", "ParseError", "PSRuntimeError", "RunResult",
+__all__ = ["Command", "CommandTable", "NativeCommand", "Engine", "Param", "ParseError", "PSRuntimeError", "RunResult",
            "default_table", "run_script"]

@@ -36,6 +36,17 @@ class Command:
                              default_set=default_set)
 
 
+class NativeCommand:
+    """An external program (Bootstrapper.exe, setup.exe): no parameter binding — PowerShell passes
+    its arguments as strings (arrays flattened, about_Parsing) — `function(engine, argv)` returns
+    (output lines, exit code), and the exit code becomes $LASTEXITCODE (about_Automatic_Variables)."""
+
+    def __init__(self, name, function, aliases=()):
+        self.name = name
+        self.function = function
+        self.aliases = aliases
+
+
 class CommandTable:
     """Commands by case-insensitive name, with aliases."""
 

@@ -10,7 +10,7 @@ from .. import psparse
 from . import values as V
 from .binder import Argument
 from .clock import VirtualClock
-from .commands import Call, Command, default_table
+from .commands import Call, Command, NativeCommand, default_table
 from .errors import (BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, NetException, ParseError, PSRuntimeError,
                      ReturnSignal, runtime_error)
 from .evaluator import Evaluator, PSCmdlet, ScriptFunction
@@ -200,6 +200,8 @@ class Engine:
         try:
             if isinstance(command, ScriptFunction):
                 output = self.call_function(command, args, input_items)
+            elif isinstance(command, NativeCommand):
+                output = self.call_native(command, args)
             else:
                 output = self.call_command(command, args, input_items)
         finally:
@@ -237,6 +239,17 @@ class Engine:
             return output
         except LabError as exc:
             raise runtime_error(exc.message, error_id="%s,%s" % (exc.error_id, command.name), category=exc.category)
+
+    def call_native(self, command, args):
+        argv = []
+        for arg in args:
+            if arg.name is not None:
+                argv.append("-" + arg.name + (":" + V.to_string(arg.value) if arg.has_value else ""))
+            else:
+                argv.extend(V.to_string(v) for v in V.enumerate_value(arg.value))
+        lines, code = command.function(self, argv)
+        self.global_scope.set("LASTEXITCODE", code)
+        return list(lines or [])
 
     @staticmethod
     def _collect(call, returned):
