@@ -47,6 +47,8 @@ CASES = [
     (FOREACH_OBJECT, '"Microsoft.PowerShell.Core", "Microsoft.PowerShell.Host" | ForEach-Object -MemberName Split '
                      '-ArgumentList "."', ["Microsoft", "PowerShell", "Core", "Microsoft", "PowerShell", "Host"]),
     (WHERE_OBJECT, "1..6 | Where-Object { $_ % 2 -eq 0 }", [2, 4, 6]),
+    (WHERE_OBJECT, "$c = [pscustomobject]@{Name='a'; OutputType='x'}, [pscustomobject]@{Name='b'; OutputType=$null}\n"
+                   "($c | Where-Object OutputType).Name; ($c | Where-Object Name -EQ 'b').Name", ["a", "b"]),
     (WRITE_OUTPUT, "(Write-Output 1,2,3 | Measure-Object).Count; (Write-Output 1,2,3 -NoEnumerate | Measure-Object).Count",
      [3, 1]),
     (MEASURE, "$m = 1, 5, 3 | Measure-Object -Sum -Maximum -Minimum -Average; $m.Count; $m.Sum; $m.Maximum; $m.Minimum; "

@@ -19,6 +19,7 @@ SPECIAL = ABOUT + "about_special_characters?view=powershell-5.1"
 VARIABLES = ABOUT + "about_variables?view=powershell-5.1"
 AUTOMATIC = ABOUT + "about_automatic_variables?view=powershell-5.1"
 ASSIGNMENT = ABOUT + "about_assignment_operators?view=powershell-5.1"
+SWITCH_DOC = ABOUT + "about_switch?view=powershell-5.1"  # its examples cast '1 Jan 1970' and call Get-Date 1-Jan-2022
 
 
 def out(script):
@@ -65,6 +66,7 @@ CASES = [
     (CONVERSION, "([int64]::MaxValue + 1).GetType().Name", ["Double"]),
     (CONVERSION, "'10' - '2'; '10' / '2'; '10' + '2'; '10' * '2'", [8, 5, "102", "1010"]),
     (NUMERIC, "[int] '0xF' -eq 0xF", [True]),
+    (SWITCH_DOC, "([datetime]'1 Jan 1970').Year; (Get-Date 1-Jan-2022).Year", [1970, 2022]),
     (NUMERIC, "10kb; 1.5mb; 0x10", [10240, 1572864, 16]),
     (ARRAYS, '$a = @("Hello World"); $a.Count; $b = @(); $b.Count', [1, 0]),
     (ARRAYS, "$a = 0..9; $a[0]; $a[2]; $a[1..4]", [0, 2, 1, 2, 3, 4]),
@@ -76,6 +78,8 @@ CASES = [
     (ARRAYS, "$a = 0..9; $i=0; while($i -lt 4) { $a[$i]; $i++ }", [0, 1, 2, 3]),
     (ARRAYS, "$a = 0..9; $a.Count; $a.Length", [10, 10]),
     (ARRAYS, "$B = ,7; $B.Count; $C = 5..8; $C.Count", [1, 4]),
+    (ARRAYS, "[Int32[]]$ia = 1500, 2230, 3350, 4000; $ia[1] + 1; [string[]]$s = 1, 2; $s[0].GetType().Name",
+     [2231, "String"]),
     (HASH, "$hash = @{ 1 = 'one'; 2 = 'two'; 'three' = 3 }; $hash.Count; $hash['three']; $hash[2]", [3, 3, "two"]),
     (HASH, "$dictionary = [ordered]@{ 1 = 'one'; 2 = 'two'; 'three' = 3 }; $dictionary.Keys; $dictionary.Values",
      [1, 2, "three", "one", "two", 3]),

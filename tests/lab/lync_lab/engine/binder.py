@@ -252,16 +252,32 @@ class Binder:
         return ordered
 
     def _bind_positional(self, bound, positional, sets):
-        free = [p for p in self._positional_params(sets) if p.name not in bound.values]
+        """Each unnamed argument goes to the next positional parameter; where parameter sets put
+        different parameters at that position, the first whose type takes the argument wins and
+        the sets narrow to those that have it (about_Parameter_Binding)."""
         for arg in positional:
+            free = [p for p in self._positional_params(sets) if p.name not in bound.values]
             if not free:
                 if not self.advanced:
                     bound.extra.append(arg.value)
                     continue
                 raise bind_error("A positional parameter cannot be found that accepts argument '%s'."
                                  % V.to_string(arg.value), "PositionalParameterNotFound,%s" % self.name)
-            param = free.pop(0)
-            bound.values[param.name] = self._checked(param, self.convert(param, arg.value))
+            position = free[0].position
+            candidates = [p for p in free if p.position == position] if position is not None else free[:1]
+            failure = None
+            for param in candidates:
+                try:
+                    bound.values[param.name] = self._checked(param, self.convert(param, arg.value))
+                except PSRuntimeError as exc:
+                    failure = failure or exc
+                    continue
+                narrowed = [s for s in sets if param.in_set(s)]
+                sets[:] = narrowed or sets
+                failure = None
+                break
+            if failure is not None:
+                raise failure
 
     def _choose_set(self, bound, sets, pipeline_input):
         if sets == [ALL_SETS]:
