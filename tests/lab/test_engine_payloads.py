@@ -253,10 +253,13 @@ def test_lync_services_starts_one_named_service_and_waits_on_the_virtual_clock()
     assert engine.clock.slept == 0
 
 
+TWO_NAMES_DEFECT = ("payload defect found by the engine (issue 10 report): Start-CsWindowsService -Name is a [String] "
+                    "(lync-cmdlets.json), so `-Name $Names` with two or more names fails to bind on Windows; the "
+                    "payload should loop over the names")
+
+
 @needs_reference
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="payload defect found by the engine (issue 10 report): Start-CsWindowsService "
-                                       "-Name is a [String] (lync-cmdlets.json), so `-Name $Names` with two or more "
-                                       "names fails to bind on Windows; the payload should loop over the names")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TWO_NAMES_DEFECT)
 def test_lync_services_with_two_names():
     state = {"RTCSRV": "Stopped", "RTCCLSAGT": "Stopped"}
     result = lync_services_engine(state).run(payload("lync_services"),

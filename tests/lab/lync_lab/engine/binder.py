@@ -245,7 +245,7 @@ class Binder:
                 found.append((1000 + index, index, param))
         found.sort(key=lambda item: (item[0], item[1]))
         seen, ordered = set(), []
-        for _, _, param in found:
+        for _position, _index, param in found:
             if param.name not in seen:
                 seen.add(param.name)
                 ordered.append(param)

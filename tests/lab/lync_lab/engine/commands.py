@@ -9,13 +9,12 @@ objects, for pipeline="all"), writes with `call.write(obj)` or returns an iterab
 and reports errors with `call.error(...)` (non-terminating, honours -ErrorAction) or
 `call.terminate(...)` (statement-terminating)."""
 
-import datetime
 import functools
 
 from . import operators as O
 from . import types as T
 from . import values as V
-from .binder import ALL_SETS, Binder, Param
+from .binder import Binder, Param
 from .errors import ErrorRecord, NetException, PSRuntimeError
 
 
@@ -204,7 +203,7 @@ def _where_object(call):
         else:
             prop = T.get_member(item, V.to_string(call.args.get("Property")))
             keep = V.to_bool(prop)
-            for op in ("EQ", "NE", "GT", "LT", "GE", "LE", "Like", "NotLike", "Match", "NotMatch", "Contains", "In"):
+            for op in WHERE_OPERATORS:
                 if V.to_bool(call.args.get(op)):
                     keep = V.to_bool(O.comparison(op.lower(), prop, call.args.get("Value"), engine))
         if keep:
@@ -383,6 +382,9 @@ def _new_object(call):
         "ArgumentList") is not None else [factory(call.engine)]
 
 
+WHERE_OPERATORS = ("EQ", "NE", "GT", "LT", "GE", "LE", "Like", "NotLike", "Match", "NotMatch", "Contains", "In")
+
+
 def builtin_commands():
     """The commands of the language core."""
     sb = "System.Management.Automation.ScriptBlock"
@@ -416,8 +418,7 @@ def builtin_commands():
                                  Param("FilterScript", sb, position=0, mandatory=True, sets=("ScriptBlockSet",)),
                                  Param("Property", "System.String", position=0, mandatory=True, sets=("EqualSet",)),
                                  Param("Value", position=1, sets=("EqualSet",))]
-                + [Param(op, switch=True, sets=("EqualSet",)) for op in ("EQ", "NE", "GT", "LT", "GE", "LE", "Like",
-                                                                          "NotLike", "Match", "NotMatch", "Contains", "In")],
+                + [Param(op, switch=True, sets=("EqualSet",)) for op in WHERE_OPERATORS],
                 _where_object, pipeline="all", aliases=("?", "where"), default_set="ScriptBlockSet",
                 module="Microsoft.PowerShell.Core"),
         Command("Select-Object", [Param("InputObject", pipeline=True), Param("Property", "System.Object[]", position=0),

@@ -10,9 +10,8 @@ from .. import psparse
 from . import values as V
 from .binder import Argument
 from .clock import VirtualClock
-from .commands import Call, Command, NativeCommand, default_table
-from .errors import (BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, NetException, ParseError, PSRuntimeError,
-                     ReturnSignal, runtime_error)
+from .commands import Call, NativeCommand, default_table
+from .errors import BreakSignal, ContinueSignal, ExitSignal, ParseError, PSRuntimeError, ReturnSignal, runtime_error
 from .evaluator import Evaluator, PSCmdlet, ScriptFunction
 from .scopes import Scope
 
@@ -41,8 +40,8 @@ class RunResult:
         return [e.Exception.Message for e in self.errors]
 
     def __repr__(self):
-        return "RunResult(failed=%r, output=%r, errors=%r, result=%r)" % (self.failed, self.output, self.error_messages,
-                                                                         self.result)
+        return "RunResult(failed=%r, output=%r, errors=%r, result=%r)" % (
+            self.failed, self.output, self.error_messages, self.result)
 
 
 class AnsibleObject(V.NetObject):
@@ -75,8 +74,9 @@ class Engine:
 
     def __init__(self, commands=None, env=None, clock=None, seed=0):
         self.commands = commands if commands is not None else default_table()
-        self.env = {k.lower(): (k, v) for k, v in (env or {"ProgramData": "C:\\ProgramData", "TEMP": "C:\\Windows\\TEMP",
-                                                          "SystemRoot": "C:\\Windows", "COMPUTERNAME": "HOST"}).items()}
+        env = env or {"ProgramData": "C:\\ProgramData", "TEMP": "C:\\Windows\\TEMP", "SystemRoot": "C:\\Windows",
+                      "COMPUTERNAME": "HOST"}
+        self.env = {k.lower(): (k, v) for k, v in env.items()}
         self.clock = clock or VirtualClock()
         self.random = random.Random(seed)
         self.functions = {}

@@ -13,26 +13,7 @@ class NetException:
     """A .NET exception as a script sees it ($_.Exception): Message, InnerException, GetType()."""
 
     # type name -> base type names, most derived first (what `catch [T]` matches against).
-    HIERARCHY = {
-        "System.Management.Automation.RuntimeException": ["System.SystemException"],
-        "System.Management.Automation.ParameterBindingException": ["System.Management.Automation.RuntimeException", "System.SystemException"],
-        "System.Management.Automation.ActionPreferenceStopException": ["System.Management.Automation.RuntimeException", "System.SystemException"],
-        "System.Management.Automation.ItemNotFoundException": ["System.Management.Automation.SessionStateException", "System.Management.Automation.RuntimeException", "System.SystemException"],
-        "System.Management.Automation.CommandNotFoundException": ["System.Management.Automation.RuntimeException", "System.SystemException"],
-        "System.Management.Automation.MethodInvocationException": ["System.Management.Automation.MethodException", "System.Management.Automation.RuntimeException", "System.SystemException"],
-        "System.Management.Automation.PSInvalidCastException": ["System.InvalidCastException", "System.SystemException"],
-        "System.IO.IOException": ["System.SystemException"],
-        "System.IO.FileNotFoundException": ["System.IO.IOException", "System.SystemException"],
-        "System.IO.DirectoryNotFoundException": ["System.IO.IOException", "System.SystemException"],
-        "System.UnauthorizedAccessException": ["System.SystemException"],
-        "System.ArgumentException": ["System.SystemException"],
-        "System.ArgumentNullException": ["System.ArgumentException", "System.SystemException"],
-        "System.ArgumentOutOfRangeException": ["System.ArgumentException", "System.SystemException"],
-        "System.FormatException": ["System.SystemException"],
-        "System.InvalidOperationException": ["System.SystemException"],
-        "System.DivideByZeroException": ["System.ArithmeticException", "System.SystemException"],
-        "System.Management.Automation.PipelineStoppedException": ["System.Management.Automation.RuntimeException", "System.SystemException"],
-    }
+    HIERARCHY = {}  # filled below: type name -> base type names, most derived first
 
     def __init__(self, message, type_name="System.Management.Automation.RuntimeException", inner=None):
         self.Message = message
@@ -47,6 +28,30 @@ class NetException:
 
     def __repr__(self):
         return "NetException(%r, %r)" % (self.type_name, self.Message)
+
+
+_AUTOMATION = "System.Management.Automation."
+_RUNTIME = [_AUTOMATION + "RuntimeException", "System.SystemException"]
+NetException.HIERARCHY.update({
+    _AUTOMATION + "RuntimeException": ["System.SystemException"],
+    _AUTOMATION + "ParameterBindingException": _RUNTIME,
+    _AUTOMATION + "ActionPreferenceStopException": _RUNTIME,
+    _AUTOMATION + "ItemNotFoundException": [_AUTOMATION + "SessionStateException"] + _RUNTIME,
+    _AUTOMATION + "CommandNotFoundException": _RUNTIME,
+    _AUTOMATION + "MethodInvocationException": [_AUTOMATION + "MethodException"] + _RUNTIME,
+    _AUTOMATION + "PSInvalidCastException": ["System.InvalidCastException", "System.SystemException"],
+    _AUTOMATION + "PipelineStoppedException": _RUNTIME,
+    "System.IO.IOException": ["System.SystemException"],
+    "System.IO.FileNotFoundException": ["System.IO.IOException", "System.SystemException"],
+    "System.IO.DirectoryNotFoundException": ["System.IO.IOException", "System.SystemException"],
+    "System.UnauthorizedAccessException": ["System.SystemException"],
+    "System.ArgumentException": ["System.SystemException"],
+    "System.ArgumentNullException": ["System.ArgumentException", "System.SystemException"],
+    "System.ArgumentOutOfRangeException": ["System.ArgumentException", "System.SystemException"],
+    "System.FormatException": ["System.SystemException"],
+    "System.InvalidOperationException": ["System.SystemException"],
+    "System.DivideByZeroException": ["System.ArithmeticException", "System.SystemException"],
+})
 
 
 class CategoryInfo:

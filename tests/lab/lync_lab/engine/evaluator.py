@@ -12,7 +12,7 @@ from . import values as V
 from .binder import Argument, Binder, Param
 from .errors import (BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, NetException, PSRuntimeError,
                      ReturnSignal, StopPipeline, runtime_error)
-from .scopes import Scope, split_name
+from .scopes import split_name
 
 # Nodes that only wrap one child.
 WRAPPERS = {"logical_expression", "bitwise_expression", "comparison_expression", "additive_expression",
@@ -250,7 +250,7 @@ class Evaluator:
 
     def unwrap(self, node):
         while node.type in WRAPPERS:
-            children = [c for c in kids(node)]
+            children = kids(node)
             if len(children) != 1:
                 break
             node = children[0]
@@ -682,7 +682,7 @@ class Evaluator:
         """[Argument] from command_elements, and the redirections."""
         args, redirections = [], []
         pending = None
-        children = [c for c in kids(elements)] if elements is not None else []
+        children = kids(elements) if elements is not None else []
         i = 0
         while i < len(children):
             child = children[i]

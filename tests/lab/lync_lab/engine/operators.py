@@ -159,10 +159,11 @@ def compare(left, right, case=False):
         return 1 if not (isinstance(left, str) and left == "") else 0
     converted = _as_left_type(left, right)
     if converted is _NO:
-        raise runtime_error('Could not compare "%s" to "%s". Error: "Cannot convert value "%s" to type "%s". Error: '
-                            '"Input string was not in a correct format.""' % (V.to_string(left), V.to_string(right),
-                            V.to_string(right), V.type_name(left)), "System.Management.Automation.RuntimeException",
-                            "ComparisonFailure", "InvalidOperation")
+        message = ('Could not compare "%s" to "%s". Error: "Cannot convert value "%s" to type "%s". Error: '
+                   '"Input string was not in a correct format.""'
+                   % (V.to_string(left), V.to_string(right), V.to_string(right), V.type_name(left)))
+        raise runtime_error(message, "System.Management.Automation.RuntimeException", "ComparisonFailure",
+                            "InvalidOperation")
     if isinstance(left, str):
         a, b = (left, converted) if case else (left.lower(), converted.lower())
     elif isinstance(left, (int, float, bool, datetime.datetime)):
@@ -345,7 +346,7 @@ def format_value(value, spec):
         text = format(value, "%s.%df" % ("," if "," in spec else "", decimals))
         whole = spec.split(".")[0].replace(",", "")
         zeros = whole.count("0")
-        int_part, _, frac = text.partition(".")
+        int_part, _dot, frac = text.partition(".")
         sign = "-" if int_part.startswith("-") else ""
         int_part = int_part.lstrip("-").rjust(zeros, "0")
         return sign + int_part + ("." + frac if frac else "")

@@ -206,7 +206,7 @@ def _file_name(engine, path):
 
 @PATH.method("GetDirectoryName")
 def _dir_name(engine, path):
-    head, _ = _path_parts(path)
+    head = _path_parts(path)[0]
     if head in ("", "\\") or (len(head) <= 3 and head.endswith(":\\")):
         return None if head.endswith(":\\") or head == "" else ""
     return head.rstrip("\\/")
@@ -327,7 +327,7 @@ STRING_METHODS = {
     "PadRight": lambda s, n, c=" ": s.ljust(V.to_integer(n), V.to_string(c)),
     "Insert": lambda s, i, v: s[:V.to_integer(i)] + V.to_string(v) + s[V.to_integer(i):],
     "Remove": lambda s, i, n=None: s[:V.to_integer(i)] + ("" if n is None else s[V.to_integer(i) + V.to_integer(n):]),
-    "ToCharArray": lambda s: list(s),
+    "ToCharArray": list,
     "Equals": lambda s, other: isinstance(other, str) and s == other,
     "ToString": lambda s, *a: s,
     "CompareTo": lambda s, o: (s > V.to_string(o)) - (s < V.to_string(o)),
@@ -342,21 +342,21 @@ def _fixed_size(*args):
     raise DotNetError("System.NotSupportedException", "Collection was of a fixed size.")
 
 
-ARRAY_METHODS = {
-    "Contains": lambda a, v: any(_dotnet_equals(x, v) for x in a),
-    "IndexOf": lambda a, v: next((i for i, x in enumerate(a) if _dotnet_equals(x, v)), -1),
-    "Add": lambda a, v: _fixed_size(), "Remove": lambda a, v: _fixed_size(), "Clear": lambda a: _fixed_size(),
-    "ToString": lambda a: "System.Object[]",
-    "Clone": lambda a: list(a),
-}
-
-
 def _dotnet_equals(a, b):
     """Object.Equals: case-sensitive, no conversion (what IList.Contains uses)."""
     if type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))
                                        and not isinstance(a, bool) and not isinstance(b, bool)):
         return False
     return a == b
+
+
+ARRAY_METHODS = {
+    "Contains": lambda a, v: any(_dotnet_equals(x, v) for x in a),
+    "IndexOf": lambda a, v: next((i for i, x in enumerate(a) if _dotnet_equals(x, v)), -1),
+    "Add": lambda a, v: _fixed_size(), "Remove": lambda a, v: _fixed_size(), "Clear": lambda a: _fixed_size(),
+    "ToString": lambda a: "System.Object[]",
+    "Clone": list,
+}
 
 
 def _remove_key(h, key):
@@ -372,20 +372,20 @@ class DictionaryEntry(V.NetObject):
         self.Name = key
 
 
-HASHTABLE_METHODS = {
-    "ContainsKey": lambda h, k: k in h, "Contains": lambda h, k: k in h,
-    "ContainsValue": lambda h, v: any(_dotnet_equals(x, v) for x in h.values()),
-    "Add": lambda h, k, v: _add_entry(h, k, v), "Remove": _remove_key, "Clear": lambda h: h._data.clear(),
-    "Clone": lambda h: h.copy(), "GetEnumerator": lambda h: [DictionaryEntry(k, v) for k, v in h.items()],
-    "ToString": lambda h: h.type_name,
-}
-
-
 def _add_entry(h, key, value):
     if key in h:
         raise DotNetError("System.ArgumentException", "Item has already been added. Key in dictionary: '%s'  Key being added: '%s'"
                           % (V.to_string(h.original_key(key)), V.to_string(key)))
     h[key] = value
+
+
+HASHTABLE_METHODS = {
+    "ContainsKey": lambda h, k: k in h, "Contains": lambda h, k: k in h,
+    "ContainsValue": lambda h, v: any(_dotnet_equals(x, v) for x in h.values()),
+    "Add": _add_entry, "Remove": _remove_key, "Clear": lambda h: h._data.clear(),
+    "Clone": lambda h: h.copy(), "GetEnumerator": lambda h: [DictionaryEntry(k, v) for k, v in h.items()],
+    "ToString": lambda h: h.type_name,
+}
 
 
 def _add_time(d, **unit):
@@ -647,8 +647,8 @@ BITCONVERTER = NetType("System.BitConverter")
 
 @BITCONVERTER.method("ToString")
 def _bit_converter(engine, data):
-    return "-".join("%02X" % b for b in (bytes(data) if not isinstance(data, list) else
-                                          [V.to_integer(b, "System.Byte") for b in data]))
+    values = bytes(data) if not isinstance(data, list) else [V.to_integer(b, "System.Byte") for b in data]
+    return "-".join("%02X" % b for b in values)
 
 
 # New-Object -TypeName <T> -ArgumentList ...: constructors of pure types (lower full name -> callable).

@@ -71,10 +71,10 @@ class Hashtable:
         return found[0] if found else key
 
     def keys(self):
-        return [k for k, _ in self._data.values()]
+        return [k for k, _value in self._data.values()]
 
     def values(self):
-        return [v for _, v in self._data.values()]
+        return [v for _key, v in self._data.values()]
 
     def items(self):
         return list(self._data.values())
