@@ -22,6 +22,7 @@ IF = ABOUT + "about_if?view=powershell-5.1"
 FUNCTIONS = ABOUT + "about_functions?view=powershell-5.1"
 RETURN = ABOUT + "about_return?view=powershell-5.1"
 SCRIPT_BLOCKS = ABOUT + "about_script_blocks?view=powershell-5.1"
+PSITEM = ABOUT + "about_psitem?view=powershell-5.1"
 
 
 def out(script, commands=None):
@@ -119,6 +120,12 @@ CASES = [
     (RETURN, "function Test { 'a'; return 'b' }\n$r = Test; $r.Count; $r[1]", [2, "b"]),
     (SCRIPT_BLOCKS, "$a = { param($p1, $p2) \"p1: $p1\"; \"p2: $p2\" }\n& $a 'First' 'Second'", ["p1: First", "p2: Second"]),
     (SCRIPT_BLOCKS, "$a = { 1 + 1 }; $a.Invoke(); & $a", [2, 2]),
+    (PSITEM, "1, 2, 3 | Where-Object -FilterScript { ($PSItem % 2) -eq 0 }", [2]),
+    # (the page chains .ForEach({...}) first; tree-sitter-powershell cannot parse `.ForEach(`)
+    (PSITEM, "@('a', 'b', 'c').Where({ $PSItem -ceq 'b' })", ["b"]),
+    (PSITEM, "$numbers = 1, 2, 3\nswitch ($numbers) {\n    { ($PSItem % 2) -eq 0 } { \"$PSItem is even\" }\n"
+             "    default { \"$PSItem is odd\" }\n}", ["1 is odd", "2 is even", "3 is odd"]),
+    (PSITEM, "function Add-One {\n    process { $PSItem + 1 }\n}\n1, 2, 3 | Add-One", [2, 3, 4]),
     (PREFERENCES, "$ErrorActionPreference = 'SilentlyContinue'\nWrite-Error -Message 'Test Error' ; 'Hello World'",
      ["Hello World"]),
 ]
@@ -127,6 +134,17 @@ CASES = [
 @pytest.mark.parametrize("page,script,expected", CASES, ids=["%d" % i for i in range(len(CASES))])
 def test_documented_flow_results(page, script, expected):
     assert out(script) == expected, page
+
+
+def test_psitem_in_foreach_object_blocks():
+    # about_PSItem: in Begin and End $PSItem is empty; in Process it is each object.
+    script = ("$parameters = @{\n    Begin   = { Write-Host \"PSItem in Begin is: $PSItem\" }\n    Process = {\n"
+              "        Write-Host \"PSItem in Process is: $PSItem\"\n        $PSItem + 1\n    }\n"
+              "    End     = { Write-Host \"PSItem in End is: $PSItem\" }\n}\n$result = 1, 2, 3 | ForEach-Object @parameters\n"
+              "Write-Host \"Result is: $result\"")
+    result = run_script(script)
+    assert result.host == ["PSItem in Begin is: ", "PSItem in Process is: 1", "PSItem in Process is: 2",
+                           "PSItem in Process is: 3", "PSItem in End is: ", "Result is: 2 3 4"]
 
 
 def test_error_action_continue_writes_the_error_and_goes_on():

@@ -565,6 +565,12 @@ def call_method(engine, value, name, args):
     lower = name.lower()
     if lower == "gettype":
         return TypeInfo(V.type_name(value))
+    if lower in ("foreach", "where") and args and isinstance(args[0], V.ScriptBlock):
+        # The intrinsic .ForEach({}) and .Where({}) of every object (about_Intrinsic_Members).
+        items = V.enumerate_value(value)
+        if lower == "foreach":
+            return [out for item in items for out in engine.run_pipeline_block(args[0], item)]
+        return [item for item in items if V.to_bool(V.collect(engine.run_pipeline_block(args[0], item)))]
     table = None
     if isinstance(value, str):
         table = STRING_METHODS
