@@ -323,3 +323,16 @@ def test_native_command_sets_lastexitcode():
     script = ("$path = 'C:\\Program Files\\Lync\\Bootstrapper.exe'\n$arguments = @('/Bootstrap', '/MediaDir:D:\\x')\n"
               "& $path $arguments | Out-Null\n$LASTEXITCODE")
     assert out(script, table) == [3010] and seen == [["/Bootstrap", "/MediaDir:D:\\x"]]
+
+
+def test_win_powershell_error_action_option():
+    # win_powershell, option error_action: "continue ... errors are present in the error return
+    # value but only terminating exceptions will stop the script"; "stop will treat errors like
+    # exceptions, will stop the script and set it as failed"; silently_continue ignores them.
+    # https://docs.ansible.com/ansible/latest/collections/ansible/windows/win_powershell_module.html
+    script = "Write-Error 'soft'\n'after'"
+    assert run_script(script).output == ["after"] and not run_script(script).failed
+    stopped = run_script(script, error_action="stop")
+    assert stopped.failed and stopped.output == [] and stopped.error_messages == ["soft"]
+    quiet = run_script(script, error_action="silently_continue")
+    assert quiet.output == ["after"] and quiet.errors == []

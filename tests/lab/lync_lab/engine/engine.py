@@ -368,8 +368,11 @@ class Engine:
 
     # --- running a script ------------------------------------------------------------------
 
-    def run(self, text, parameters=None, check_mode=False, tmpdir="C:\\Windows\\TEMP\\ansible-tmp"):
-        """Run a script as win_powershell does; raises ParseError when PowerShell would not parse it."""
+    def run(self, text, parameters=None, check_mode=False, tmpdir="C:\\Windows\\TEMP\\ansible-tmp",
+            error_action="continue"):
+        """Run a script as win_powershell does; raises ParseError when PowerShell would not parse it.
+        `error_action` is win_powershell's option (silently_continue, continue, stop): the initial
+        $ErrorActionPreference."""
         errors = psparse.syntax_errors(text)
         if errors:
             raise ParseError(errors)
@@ -383,6 +386,8 @@ class Engine:
         script.evaluator = evaluator
         ansible = AnsibleObject(check_mode, tmpdir)
         self.global_scope.set("Ansible", ansible)
+        self.global_scope.set("ErrorActionPreference", {"silently_continue": "SilentlyContinue", "continue": "Continue",
+                                                        "stop": "Stop"}[error_action])
         result = RunResult()
         self.streams = {"error": result.errors, "warning": result.warnings, "verbose": result.verbose, "host": result.host}
         args = [Argument(name, to_ps(value), True) for name, value in (parameters or {}).items()]
@@ -413,6 +418,6 @@ class Engine:
         return result
 
 
-def run_script(text, parameters=None, commands=None, check_mode=False, **kwargs):
+def run_script(text, parameters=None, commands=None, check_mode=False, error_action="continue", **kwargs):
     """Convenience: a fresh Engine runs `text` once."""
-    return Engine(commands=commands, **kwargs).run(text, parameters, check_mode)
+    return Engine(commands=commands, **kwargs).run(text, parameters, check_mode, error_action=error_action)
