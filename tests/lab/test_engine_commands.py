@@ -336,3 +336,12 @@ def test_win_powershell_error_action_option():
     assert stopped.failed and stopped.output == [] and stopped.error_messages == ["soft"]
     quiet = run_script(script, error_action="silently_continue")
     assert quiet.output == ["after"] and quiet.errors == []
+
+
+def test_psobject_properties_by_name():
+    # about_Intrinsic_Members, "PSObject": every object has a .psobject member whose Properties can be
+    # enumerated or indexed by name (a missing name gives $null).
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_intrinsic_members?view=powershell-5.1
+    script = ("$o = [pscustomobject]@{ Role = 'Registrar'; Version = 7 }\n$o.PSObject.Properties['role'].Value\n"
+              "$null -eq $o.PSObject.Properties['Missing']\n($o.PSObject.Properties | ForEach-Object { $_.Name }) -join ','")
+    assert out(script) == ["Registrar", True, "Role,Version"]

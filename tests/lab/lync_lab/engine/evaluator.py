@@ -1153,6 +1153,8 @@ class Evaluator:
         $h['key'] a value; indexing $null fails (about_Arrays)."""
         if target is None:
             raise runtime_error("Cannot index into a null array.", error_id="NullArray", category="InvalidOperation")
+        if hasattr(target, "ps_index"):
+            return target.ps_index(index)
         if isinstance(target, V.Hashtable):
             if isinstance(index, list):
                 return [target[k] for k in index]

@@ -317,6 +317,9 @@ def format_value(value, spec):
     if isinstance(value, (list, tuple)):
         return "System.Object[]"  # String.Format calls ToString(), not PowerShell's conversion
     if not spec:
+        if isinstance(value, datetime.datetime):
+            from .types import _en_us
+            return _en_us(value)  # String.Format formats a DateTime in the current culture (en-US here)
         return V.to_string(value)
     kind, digits = spec[0].upper(), spec[1:]
     if isinstance(value, datetime.datetime):

@@ -513,6 +513,8 @@ def get_member(value, name):
         return 1 if lower == "count" else None
     if isinstance(value, V.SwitchValue):
         return value.IsPresent if lower == "ispresent" else None
+    if lower == "psobject":
+        return _PSObjectView(value)
     real, attr = _object_member(value, name)
     if real is not None and not callable(attr):
         return attr
@@ -521,13 +523,45 @@ def get_member(value, name):
     return None
 
 
+class PropertyInfo(V.NetObject):
+    """A PSPropertyInfo: Name and Value."""
+
+    TYPE_NAME = "System.Management.Automation.PSNoteProperty"
+
+    def __init__(self, name, value):
+        self.Name = name
+        self.Value = value
+
+
+class PropertyCollection(list):
+    """$obj.PSObject.Properties: enumerates PSPropertyInfo objects; indexed by a name it gives that
+    property (case-insensitive) or $null."""
+
+    def ps_index(self, index):
+        if isinstance(index, str):
+            return next((p for p in self if p.Name.lower() == index.lower()), None)
+        return None
+
+
+def properties_of(value):
+    """The properties PowerShell's adapter shows for an object, as PSPropertyInfo objects."""
+    if isinstance(value, V.PSObject):
+        return PropertyCollection(PropertyInfo(k, v) for k, v in value.props.items())
+    if isinstance(value, V.Hashtable):
+        return PropertyCollection([PropertyInfo("Count", len(value)), PropertyInfo("Keys", value.keys()),
+                                   PropertyInfo("Values", value.values())])
+    names = sorted({a for a in list(getattr(value, "__dict__", {})) + dir(type(value))
+                    if a[:1].isupper() and not callable(getattr(value, a, None))})
+    return PropertyCollection(PropertyInfo(n, getattr(value, n)) for n in names)
+
+
 class _PSObjectView(V.NetObject):
-    """$obj.PSObject.Properties for a [pscustomobject]: Name/Value pairs."""
+    """$obj.PSObject: the adapter's view of an object (its Properties)."""
 
     TYPE_NAME = "System.Management.Automation.PSObject"
 
     def __init__(self, obj):
-        self.Properties = [DictionaryEntry(k, v) for k, v in obj.props.items()]
+        self.Properties = properties_of(obj)
 
 
 def set_member(value, name, new):
