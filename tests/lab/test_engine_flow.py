@@ -58,6 +58,10 @@ CASES = [
              "            break\n        }\n}", ["https://bing.com is a web address that uses https"]),
     (SWITCH, 'switch ("Test") {\n    { $_ -is [string] } { "Found a string" }\n    "Test" { "This $_ executes as well" }\n}',
      ["Found a string", "This Test executes as well"]),
+    # about_Switch, Syntax: clauses `<result-to-be-matched> {<action>}` may share a line (as
+    # lync_cms_export.ps1 writes them); the switch statement's value is its output.
+    (SWITCH, "$name = switch ('lis') { 'config' { 'config.zip' } 'lis' { 'lis.zip' } 'topology' { 'topology.xml' }\n"
+             "    default { throw 'unknown' } }\n$name", ["lis.zip"]),
     (TRY, 'try { NonsenseString }\ncatch { "An error occurred." }', ["An error occurred."]),
     (TRY, "try { NonsenseString }\ncatch { \"$_\" }",
      ["The term 'NonsenseString' is not recognized as the name of a cmdlet, function, script file, or operable program. "
