@@ -24,6 +24,9 @@ FOREACH_OBJECT = CORE + "foreach-object?view=powershell-5.1"
 WHERE_OBJECT = CORE + "where-object?view=powershell-5.1"
 GET_DATE = UTILITY + "get-date?view=powershell-5.1"
 DOTNET = "https://learn.microsoft.com/dotnet/api/"
+# The binder's messages are PowerShell's own resource strings:
+BINDER_STRINGS = ("https://github.com/PowerShell/PowerShell/blob/master/src/System.Management.Automation/resources/"
+                  "ParameterBinderStrings.resx")
 
 
 def out(script, commands=None):

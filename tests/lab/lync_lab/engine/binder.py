@@ -4,7 +4,11 @@ https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/ab
 
 Named arguments first (a unique prefix of a name or an alias is enough), then positional ones
 by position within the parameter set the named ones leave, then pipeline input, then the
-mandatory check. Failures carry PowerShell's messages and error ids."""
+mandatory check. Failures carry PowerShell's messages and error ids, as its resources word them:
+https://github.com/PowerShell/PowerShell/blob/master/src/System.Management.Automation/resources/ParameterBinderStrings.resx
+(NamedParameterNotFound, PositionalParameterNotFound, MissingArgument, AmbiguousParameter,
+CannotConvertArgument, CannotConvertArgumentNoMessage, MissingMandatoryParameter,
+ParameterArgumentTransformationError, ParameterArgumentValidationError*NotAllowed, InputObjectNotBound)."""
 
 from . import values as V
 from .errors import ErrorRecord, NetException, PSRuntimeError
