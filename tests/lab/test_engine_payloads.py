@@ -244,27 +244,37 @@ needs_reference = pytest.mark.skipif(not REFERENCE.exists(), reason="tests/paylo
 
 
 @needs_reference
-def test_lync_services_starts_one_named_service_and_waits_on_the_virtual_clock():
-    state = {"RTCSRV": "Stopped", "RTCCLSAGT": "Stopped"}
-    engine = lync_services_engine(state)
-    result = engine.run(payload("lync_services"), {"State": "started", "Names": ["RTCSRV"], "WaitSeconds": 30})
+def test_lync_services_starts_each_named_service():
+    state = {"RTCSRV": "Stopped", "RTCCLSAGT": "Stopped", "RTCMEDSRV": "Stopped"}
+    result = lync_services_engine(state).run(payload("lync_services"), {"State": "started", "Names": ["RTCSRV", "RTCCLSAGT"]})
     assert not result.failed, result
-    assert result.result["NotYet"] == [] and state == {"RTCSRV": "Running", "RTCCLSAGT": "Stopped"}
-    assert engine.clock.slept == 0
-
-
-TWO_NAMES_DEFECT = ("payload defect found by the engine (issue 10 report): Start-CsWindowsService -Name is a [String] "
-                    "(lync-cmdlets.json), so `-Name $Names` with two or more names fails to bind on Windows; the "
-                    "payload should loop over the names")
+    assert state == {"RTCSRV": "Running", "RTCCLSAGT": "Running", "RTCMEDSRV": "Stopped"} and result.changed
+    assert result.result["Before"][0] == {"Name": "RTCSRV", "Status": "Stopped"}
+    assert [s["Status"] for s in result.result["Services"]] == ["Running", "Running", "Stopped"]
 
 
 @needs_reference
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=TWO_NAMES_DEFECT)
-def test_lync_services_with_two_names():
+def test_lync_services_query_changes_nothing():
+    state = {"RTCSRV": "Running"}
+    result = lync_services_engine(state).run(payload("lync_services"), {"State": "query"})
+    assert not result.failed and not result.changed and state == {"RTCSRV": "Running"}
+    assert result.result["Services"] == [{"Name": "RTCSRV", "Status": "Running"}]
+
+
+@needs_reference
+def test_lync_services_passing_all_names_to_one_call_fails_to_bind_as_on_windows():
+    # Before it looped over the names, the payload called Start-CsWindowsService -Name $Names: -Name is
+    # a [String] (lync-cmdlets.json), so one name binds and two fail as PowerShell's binder fails.
+    text = payload("lync_services")
+    old = text.replace("Start-CsWindowsService -Name $name -NoWait", "Start-CsWindowsService -Name $Names -NoWait")
+    assert old != text
     state = {"RTCSRV": "Stopped", "RTCCLSAGT": "Stopped"}
-    result = lync_services_engine(state).run(payload("lync_services"),
-                                             {"State": "started", "Names": ["RTCSRV", "RTCCLSAGT"], "WaitSeconds": 30})
-    assert not result.failed, result.error_messages
+    assert not lync_services_engine(state).run(old, {"State": "started", "Names": ["RTCSRV"]}).failed
+    result = lync_services_engine(state).run(old, {"State": "started", "Names": ["RTCSRV", "RTCCLSAGT"]})
+    assert result.failed and result.error_messages == [
+        "Cannot convert 'System.Object[]' to the type 'System.String' required by parameter 'Name'. "
+        "Specified method is not supported."]
+    assert result.errors[0].FullyQualifiedErrorId == "CannotConvertArgument,Start-CsWindowsService"
 
 
 def host_probe_engine():
