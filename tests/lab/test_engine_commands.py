@@ -349,3 +349,20 @@ def test_psobject_properties_by_name():
     script = ("$o = [pscustomobject]@{ Role = 'Registrar'; Version = 7 }\n$o.PSObject.Properties['role'].Value\n"
               "$null -eq $o.PSObject.Properties['Missing']\n($o.PSObject.Properties | ForEach-Object { $_.Name }) -join ','")
     assert out(script) == ["Registrar", True, "Role,Version"]
+
+
+def test_sensitive_parameters_arrive_as_securestring_and_marshal_reads_them():
+    # win_powershell sensitive_parameters: "value ... as a SecureString", "username/password ... as a
+    # PSCredential"; Marshal.SecureStringToBSTR / PtrToStringBSTR read a SecureString back:
+    # https://learn.microsoft.com/dotnet/api/system.runtime.interopservices.marshal.securestringtobstr
+    from lync_lab.values import Credential, Secure
+    script = ("[CmdletBinding()]\nparam([System.Security.SecureString]$Secret, [pscredential]$Account)\n"
+              "$pointer = [System.Runtime.InteropServices.Marshal]::SecureStringToBSTR($Secret)\n"
+              "try { [System.Runtime.InteropServices.Marshal]::PtrToStringBSTR($pointer) }\n"
+              "finally { [System.Runtime.InteropServices.Marshal]::ZeroFreeBSTR($pointer) }\n"
+              "\"$Secret\"; $Account.UserName; $Account.GetNetworkCredential().Password")
+    result = Engine().run(script, {"Secret": Secure("p@ss"), "Account": Credential("CONTOSO\\svc", "pw")})
+    assert result.output == ["p@ss", "System.Security.SecureString", "CONTOSO\\svc", "pw"]
+    assert Engine().run(script, {"Secret": "plain"}).error_messages == [
+        "Cannot process argument transformation on parameter 'Secret'. Cannot convert the \"plain\" value of type "
+        "\"System.String\" to type \"System.Security.SecureString\"."]

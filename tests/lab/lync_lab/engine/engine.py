@@ -7,6 +7,7 @@ import random
 import uuid
 
 from .. import psparse
+from . import types as T
 from . import values as V
 from .binder import Argument
 from .clock import VirtualClock
@@ -60,7 +61,13 @@ class AnsibleObject(V.NetObject):
 
 
 def to_ps(value):
-    """A Python value from Ansible (parameters) as PowerShell receives it: dicts become hashtables."""
+    """A Python value from Ansible (parameters) as PowerShell receives it: dicts become hashtables;
+    the lab's sensitive values (lync_lab.values Secure, Credential) become SecureString and PSCredential."""
+    from .. import values as lab_values
+    if isinstance(value, lab_values.Secure):
+        return T.SecureString(value.plain)
+    if isinstance(value, lab_values.Credential):
+        return T.PSCredential(value.username, T.SecureString(value.password.plain))
     if isinstance(value, dict):
         return V.Hashtable([(k, to_ps(v)) for k, v in value.items()])
     if isinstance(value, (list, tuple)):

@@ -693,3 +693,60 @@ def _bit_converter(engine, data):
 
 # New-Object -TypeName <T> -ArgumentList ...: constructors of pure types (lower full name -> callable).
 FACTORIES = {"system.text.utf8encoding": lambda engine, bom=True: Encoding(bom)}
+
+
+# --- secrets: SecureString, PSCredential, Marshal ---------------------------------------------
+
+class SecureString(V.NetObject):
+    """System.Security.SecureString: what a sensitive parameter arrives as; shows no secret."""
+
+    TYPE_NAME = "System.Security.SecureString"
+
+    def __init__(self, plain):
+        self._plain = plain
+        self.Length = len(plain)
+
+    def ToString(self):
+        return self.TYPE_NAME
+
+
+class NetworkCredential(V.NetObject):
+    TYPE_NAME = "System.Net.NetworkCredential"
+
+    def __init__(self, user, plain):
+        self.UserName = user
+        self.Password = plain
+
+
+class PSCredential(V.NetObject):
+    """System.Management.Automation.PSCredential: UserName, Password (a SecureString), GetNetworkCredential()."""
+
+    TYPE_NAME = "System.Management.Automation.PSCredential"
+
+    def __init__(self, user, password):
+        self.UserName = user
+        self.Password = password
+
+    def GetNetworkCredential(self):
+        return NetworkCredential(self.UserName, self.Password._plain)  # pylint: disable=protected-access
+
+
+class _BSTR(V.NetObject):
+    TYPE_NAME = "System.IntPtr"
+
+    def __init__(self, plain):
+        self.plain = plain
+
+
+MARSHAL = NetType("System.Runtime.InteropServices.Marshal")
+
+
+@MARSHAL.method("SecureStringToBSTR")
+def _to_bstr(engine, secure):
+    if not isinstance(secure, SecureString):
+        raise DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: s")
+    return _BSTR(secure._plain)  # pylint: disable=protected-access
+
+
+MARSHAL.method("PtrToStringBSTR")(lambda engine, pointer: pointer.plain if isinstance(pointer, _BSTR) else None)
+MARSHAL.method("ZeroFreeBSTR")(lambda engine, pointer: None)
