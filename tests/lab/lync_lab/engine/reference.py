@@ -1,0 +1,45 @@
+"""Commands declared from a cmdlet reference (../shared/reference/lync-cmdlets.json, the
+collection's tests/payloads/windows-cmdlets.json): their documented parameters, types, sets and
+positions, so the binder refuses what PowerShell's binder refuses for that cmdlet."""
+
+import json
+
+from .binder import Param
+from .commands import Command
+
+# Reference type names -> the engine's; unknown .NET types accept any object.
+TYPES = {"string": "System.String", "string[]": "System.String[]", "int32": "System.Int32", "int": "System.Int32",
+         "int64": "System.Int64", "uint32": "System.UInt32", "boolean": "System.Boolean", "bool": "System.Boolean",
+         "double": "System.Double", "datetime": "System.DateTime", "guid": "System.Guid",
+         "hashtable": "System.Collections.Hashtable", "object": "System.Object", "object[]": "System.Object[]",
+         "securestring": "System.Security.SecureString", "pscredential": "System.Management.Automation.PSCredential"}
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)["cmdlets"]
+
+
+def command(reference, name, function, **kwargs):
+    """A Command for `name` as the reference documents it, run by `function(call)`."""
+    entry = reference[name]
+    params = []
+    for pname, info in entry["parameters"].items():
+        if pname in ("WhatIf", "Confirm"):
+            continue
+        kind = info.get("type") or "Object"
+        switch = kind.lower() == "switchparameter"
+        sets = tuple(info.get("parameter_sets") or ()) or ("__AllParameterSets",)
+        if set(sets) >= set(entry.get("parameter_sets") or {}) and len(sets) > 1:
+            sets = ("__AllParameterSets",)
+        required = info.get("required_in") or []
+        position = info.get("position")
+        params.append(Param(pname, TYPES.get(kind.lower(), "System.Object"), switch=switch,
+                            position=None if position in (None, "Named") else int(position),
+                            mandatory=bool(required) and set(required) >= set(sets) - {"__AllParameterSets"},
+                            pipeline="ByValue" in (info.get("pipeline_input") or ""),
+                            by_property="ByPropertyName" in (info.get("pipeline_input") or ""),
+                            sets=sets, aliases=tuple(info.get("aliases") or ())))
+    should_process = "WhatIf" in entry["parameters"]
+    return Command(name, params, function, should_process=should_process,
+                   default_set=entry.get("default_parameter_set"), **kwargs)
