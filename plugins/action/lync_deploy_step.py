@@ -25,7 +25,7 @@ ARGUMENT_SPEC = {
                                  "types": {"type": "list", "elements": "str", "required": True,
                                            "choices": ["Default", "WebServicesInternal", "WebServicesExternal",
                                                        "Internal", "AccessEdgeExternal", "DataEdgeExternal",
-                                                       "AudioVideoAuthentication", "OAuthTokenIssuer"]}}},
+                                                       "AudioVideoAuthentication"]}}},
     "collocated_databases": {"type": "bool", "default": False},
     "configuration_file": {"type": "str", "default": ""},
     "wait_timeout": {"type": "int", "default": 900},

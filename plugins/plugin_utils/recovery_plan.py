@@ -47,9 +47,10 @@ STAGE_NAMES = tuple(stage[0] for stage in STAGES)
 # recreates collocated databases empty) must not run again on that server.
 DATA_STAGES = ("userdata", "lis", "rgs", "sql", "pchat_import")
 DESCRIPTIONS = dict(STAGES)
-# The usages Deployment Wizard step 3 assigns. OAuthTokenIssuer is global (kept in the CMS), but the
-# wizard assigns it too, and assigning the same thumbprint again is harmless.
-WIZARD_USAGES = ("Default", "WebServicesInternal", "WebServicesExternal", "OAuthTokenIssuer")
+# The usages Deployment Wizard step 3 assigns per server. OAuthTokenIssuer is not one of them: Microsoft
+# assigns it once, with Set-CsCertificate -Identity global ("Assign a server-to-server authentication
+# certificate"); it is kept in the CMS (restored with the configuration) and replicated to every Front End.
+WIZARD_USAGES = ("Default", "WebServicesInternal", "WebServicesExternal")
 
 
 class RecoveryPlanError(ValueError):

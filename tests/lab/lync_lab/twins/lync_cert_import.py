@@ -2,7 +2,7 @@
 
 import hashlib
 
-from .. import fsops, model, pfx
+from .. import certstore, fsops, model, pfx
 from ..errors import PSError
 
 PARAMETERS = {
@@ -33,15 +33,11 @@ def run(ctx, params):
     assigned = []
     if params.get("Assignments"):
         model.require_lync_shell(record)
-        by_thumb = {c["thumbprint"].upper(): c for c in certs}
         for assignment in params["Assignments"]:
-            thumb, use = str(assignment["Thumbprint"]).upper(), str(assignment["Type"])
-            if thumb not in by_thumb:
+            thumb = str(assignment["Thumbprint"]).upper()
+            use = "" if assignment.get("Type") is None else str(assignment["Type"])  # [string]$null is ""
+            if certstore.find(record, thumb) is None:
                 raise PSError("Cannot find certificate with thumbprint %s in LocalMachine\\My" % thumb, "ObjectNotFound")
-            for cert in certs:  # a usage belongs to one certificate at a time
-                if use in cert.get("usages", []) and cert is not by_thumb[thumb]:
-                    cert["usages"].remove(use)
-            if use not in by_thumb[thumb].setdefault("usages", []):
-                by_thumb[thumb]["usages"].append(use)
+            certstore.set_certificate(record, [use], thumb, "global" if assignment.get("Global") else None)
             assigned.append({"Type": use, "Thumbprint": thumb, "Global": bool(assignment.get("Global"))})
     return {"Imported": imported, "Assigned": assigned}
