@@ -3,7 +3,8 @@
 A lab host keeps its certificates in record["certificates"]; each carries the store it is in:
 LocalMachine\\My (Personal: server certificates with their private keys, the only store
 Get-CsCertificate/Set-CsCertificate look at) or LocalMachine\\CA (Intermediate Certification
-Authorities: the CA certificates between a server certificate and its root, public parts only).
+Authorities: the CA certificates between a server certificate and its root, public parts only) or
+LocalMachine\\Root (Trusted Root Certification Authorities).
 A record without "store" is in LocalMachine\\My (the lab's older states).
 
 Set-CsCertificate (https://learn.microsoft.com/powershell/module/skypeforbusiness/set-cscertificate):
@@ -23,7 +24,8 @@ from .errors import PSError
 
 PERSONAL = "LocalMachine\\My"
 INTERMEDIATE = "LocalMachine\\CA"
-STORES = (PERSONAL, INTERMEDIATE)
+ROOT = "LocalMachine\\Root"
+STORES = (PERSONAL, INTERMEDIATE, ROOT)
 # CertType values of the Set-CsCertificate page (on-premises ones) and the OAuth token issuer.
 CERT_TYPES = ("AccessEdgeExternal", "AudioVideoAuthentication", "DataEdgeExternal", "Default", "External", "Internal",
               "iPhoneAPNService", "iPadAPNService", "MPNService", "WebServicesExternal", "WebServicesInternal",
@@ -79,3 +81,18 @@ def set_certificate(record, types, thumbprint, identity=None):
             other["usages"] = [u for u in other.get("usages", []) if u not in types]
     cert["usages"] = sorted(set(cert.get("usages", [])) | set(types))
     return cert
+
+
+def build_chain(record, cert):
+    """X509Chain.Build on the host: the certificates above `cert`, issuer by issuer, found in the host's
+    CA and Root stores (a self-signed root ends the chain; a missing issuer ends it early, as Build then
+    returns the partial chain). The leaf itself is not in the list."""
+    pool = in_store(record, INTERMEDIATE) + in_store(record, ROOT)
+    chain, current = [], cert
+    while current["issuer"] != current["subject"]:
+        issuer = next((c for c in pool if c["subject"] == current["issuer"] and c not in chain), None)
+        if issuer is None:
+            break
+        chain.append(issuer)
+        current = issuer
+    return chain

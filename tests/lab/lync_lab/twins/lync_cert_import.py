@@ -8,13 +8,14 @@ from ..errors import PSError
 PARAMETERS = {
     "Certificates": {"kind": "list", "mandatory": False, "default": []},
     "Password": {"kind": "secure", "mandatory": False},
+    "Intermediates": {"kind": "list", "mandatory": False, "default": []},
     "Assignments": {"kind": "list", "mandatory": False, "default": []},
 }
 
 
 def run(ctx, params):
     record = ctx.record
-    certs = record.setdefault("certificates", [])
+    record.setdefault("certificates", [])
     imported = []
     for wanted in params.get("Certificates") or []:
         thumb, path = str(wanted["Thumbprint"]).upper(), str(wanted["Path"])
@@ -27,9 +28,21 @@ def run(ctx, params):
         cert = pfx.load(data, params["Password"].plain)
         if cert["thumbprint"].upper() != thumb:
             raise PSError("%s holds certificate %s, not %s" % (path, cert["thumbprint"], thumb), "InvalidData")
-        cert.update(store="LocalMachine\\My", usages=[], exportable=True)
-        record["certificates"] = certs = [c for c in certs if c["thumbprint"].upper() != thumb] + [cert]
+        cert.update(usages=[], exportable=True)
+        certstore.add(record, cert, certstore.PERSONAL)
         imported.append(thumb)
+    imported_chain = []
+    for wanted in params.get("Intermediates") or []:
+        thumb, path = str(wanted["Thumbprint"]).upper(), str(wanted["Path"])
+        data = fsops.read_bytes(ctx, path)
+        if hashlib.sha256(data).hexdigest().upper() != str(wanted["Sha256"]).upper():
+            raise PSError("%s does not match the SHA-256 the backup set recorded; it was changed or damaged after the "
+                          "backup" % path, "InvalidData")
+        cert = pfx.load_cer(data)
+        if cert["thumbprint"].upper() != thumb:
+            raise PSError("%s holds certificate %s, not %s" % (path, cert["thumbprint"], thumb), "InvalidData")
+        certstore.add(record, cert, certstore.INTERMEDIATE)
+        imported_chain.append(thumb)
     assigned = []
     if params.get("Assignments"):
         model.require_lync_shell(record)
@@ -40,4 +53,4 @@ def run(ctx, params):
                 raise PSError("Cannot find certificate with thumbprint %s in LocalMachine\\My" % thumb, "ObjectNotFound")
             certstore.set_certificate(record, [use], thumb, "global" if assignment.get("Global") else None)
             assigned.append({"Type": use, "Thumbprint": thumb, "Global": bool(assignment.get("Global"))})
-    return {"Imported": imported, "Assigned": assigned}
+    return {"Imported": imported, "ImportedChain": imported_chain, "Assigned": assigned}
