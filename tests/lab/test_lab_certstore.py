@@ -59,3 +59,13 @@ def test_certificates_know_their_store():
     assert certstore.find(record, "C" * 40) is None
     assert certstore.find(record, "C" * 40, certstore.INTERMEDIATE)["store"] == certstore.INTERMEDIATE
     assert rp.STAGE_NAMES  # the collection is importable from lab tests
+
+
+def test_the_global_oauth_assignment_reaches_a_server_through_replication():
+    state = lab()
+    record = state["hosts"][FE]
+    thumb = oauth_thumb(record)
+    for cert in record["certificates"]:
+        cert["usages"] = [u for u in cert["usages"] if u != "OAuthTokenIssuer"]
+    certstore.replicate_global(state, FE)
+    assert oauth_thumb(record) == thumb

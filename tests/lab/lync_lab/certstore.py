@@ -96,3 +96,26 @@ def build_chain(record, cert):
         chain.append(issuer)
         current = issuer
     return chain
+
+
+def replicate_global(state, fqdn):
+    """The replica service applies the CMS's global certificate assignments on a server: Set-CsCertificate
+    -Identity global is made once and "Global certificates will automatically be copied and distributed to
+    the appropriate computers" (Set-CsCertificate, -Identity). A server whose Personal store holds the
+    globally assigned certificate reports that usage for it (Get-CsCertificate)."""
+    from . import model  # pylint: disable=import-outside-toplevel
+    try:
+        documents = (model.cms(state).get("content") or {}).get("documents") or {}
+    except PSError:
+        return
+    record = state["hosts"][fqdn]
+    for key, doc in sorted(documents.items()):
+        if not (key.startswith("Global/Certificate/") and key.endswith(":Global")):
+            continue
+        use = key.split("/")[2].split(":")[0]
+        cert = find(record, (doc or {}).get("Thumbprint") or "")
+        if cert is not None:
+            for other in in_store(record, PERSONAL):
+                if other is not cert:
+                    other["usages"] = [u for u in other.get("usages", []) if u != use]
+            cert["usages"] = sorted(set(cert.get("usages", [])) | {use})

@@ -47,4 +47,5 @@ def run(ctx, params):
     elif step == "certificates":
         for entry in params.get("Certificates", []):
             certstore.set_certificate(ctx.record, entry["Types"], entry["Thumbprint"])
+        certstore.replicate_global(ctx.state, ctx.host)  # the replica has the CMS's global assignments by now
     return {"Step": step, "ExitCode": exit_code, "RebootPending": bool(ctx.record.get("reboot_pending"))}
