@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import certs as certlib
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -38,22 +41,42 @@ class ActionModule(LyncAction):
         folder = "certs/%s" % host
         if self.check_mode:
             return {"changed": True, "planned": ["%s/certificates.json" % folder], "files": []}
+        probe = self.payload("lync_cert_probe", {"Thumbprints": [], "Intermediates": []},
+                             required_keys=("Present",)).value
+        if not probe.get("LyncShell"):
+            raise AnsibleActionFail("lync_cert_export on %s: LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the "
+                                    "Lync module is installed" % host)
+        usages = certlib.usage_map(probe.get("Assigned"))
+        wanted = thumbprints or sorted(usages)
         target = "%s\\%s" % (set_path, folder.replace("/", "\\"))
-        value = self.payload("lync_cert_export", {"TargetFolder": target, "Thumbprints": thumbprints},
+        value = self.payload("lync_cert_export", {"TargetFolder": target, "Thumbprints": wanted},
                              secrets={"Password": params["password"]}, required_keys=("Certificates",)).value
-        described, files, problems = [], [], []
+        described, files, problems, chain_files = [], [], [], {}
         for cert in value["Certificates"]:
             rel = "%s/%s" % (folder, cert["Name"]) if cert["Name"] else None
+            chain = []
+            for ca in certlib.intermediates(cert.get("Chain")):
+                path = certlib.chain_file(host, str(ca["Thumbprint"]))
+                chain.append({"thumbprint": str(ca["Thumbprint"]).upper(), "subject": ca["Subject"],
+                              "issuer": ca["Issuer"], "file": path})
+                chain_files.setdefault(path, certlib.pem(ca["Der"]))
             described.append({"thumbprint": cert["Thumbprint"], "subject": cert["Subject"], "sans": cert["Sans"],
-                              "issuer": cert["Issuer"], "not_after": cert["NotAfter"], "usages": cert["Usages"],
-                              "exportable": cert["Exportable"], "file": rel})
+                              "issuer": cert["Issuer"], "not_after": cert["NotAfter"],
+                              "usages": usages.get(str(cert["Thumbprint"]).upper(), []),
+                              "exportable": cert["Exportable"], "file": rel, "chain": chain})
             if rel:
                 files.append({"path": rel, "bytes": int(cert["Bytes"]), "sha256": cert["Sha256"]})
             if cert["Error"]:
                 problems.append(cert["Error"])
+        to_write = []
+        for path, text in sorted(chain_files.items()):
+            data = text.encode("utf-8")
+            entry = {"path": path, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+            to_write.append({"Path": path, "Content": text, "Sha256": entry["sha256"]})
+            files.append(entry)
         document = bs.document_entry("%s/certificates.json" % folder, described)
-        self.payload("lync_backup_set_write_files", {"SetPath": set_path, "Files": [
-            {"Path": document["path"], "Content": bs.document_text(described), "Sha256": document["sha256"]}]})
+        to_write.append({"Path": document["path"], "Content": bs.document_text(described), "Sha256": document["sha256"]})
+        self.payload("lync_backup_set_write_files", {"SetPath": set_path, "Files": to_write})
         files.append(document)
         result = {"changed": True, "files": files, "details": {"certificates": described}}
         if problems:

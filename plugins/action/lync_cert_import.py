@@ -44,17 +44,20 @@ class ActionModule(LyncAction):
         if only:
             wanted = [c for c in wanted if c["thumbprint"] in only]
             not_restorable = [c for c in not_restorable if c["thumbprint"] in only]
-        probe = self.payload("lync_cert_probe", {"Thumbprints": [c["thumbprint"] for c in wanted]},
+        chain = sorted({ca["thumbprint"] for c in wanted for ca in c["chain"]})
+        probe = self.payload("lync_cert_probe", {"Thumbprints": [c["thumbprint"] for c in wanted], "Intermediates": chain},
                              required_keys=("Present",)).value
         try:
             to_import, assignments, pending = certlib.plan(wanted, probe.get("Present") or [], probe.get("Assigned") or [],
                                                            probe.get("LyncShell"), params["assign"])
         except certlib.CertPlanError as exc:
             raise AnsibleActionFail("lync_cert_import on %s: %s" % (self.host, exc)) from None
+        chain_to_import = certlib.chain_to_import(wanted, probe.get("PresentCA"))
         result = {
-            "changed": bool(to_import or assignments),
+            "changed": bool(to_import or chain_to_import or assignments),
             "certificates": [{k: c[k] for k in ("thumbprint", "subject", "usages", "not_after")} for c in wanted],
             "imported": [c["thumbprint"] for c in to_import],
+            "imported_chain": [c["thumbprint"] for c in chain_to_import],
             "assigned": [{"type": a["Type"], "thumbprint": a["Thumbprint"], "global": a["Global"]} for a in assignments],
             "pending_assignments": [{"type": a["Type"], "thumbprint": a["Thumbprint"], "global": a["Global"]}
                                     for a in pending],
@@ -69,6 +72,8 @@ class ActionModule(LyncAction):
         self.payload("lync_cert_import", {
             "Certificates": [{"Thumbprint": c["thumbprint"], "Path": "%s\\%s" % (folder, c["file"].replace("/", "\\")),
                               "Sha256": c["sha256"]} for c in to_import],
+            "Intermediates": [{"Thumbprint": c["thumbprint"], "Sha256": c["sha256"],
+                               "Path": "%s\\%s" % (folder, c["file"].replace("/", "\\"))} for c in chain_to_import],
             "Assignments": assignments,
         }, secrets={"Password": params["password"]}, required_keys=("Imported",))
         return result

@@ -9,6 +9,7 @@ from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.server.plugins.action.lync_services import start_or_stop
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import bootstrapper
+from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -24,13 +25,12 @@ ARGUMENT_SPEC = {
                                  "types": {"type": "list", "elements": "str", "required": True,
                                            "choices": ["Default", "WebServicesInternal", "WebServicesExternal",
                                                        "Internal", "AccessEdgeExternal", "DataEdgeExternal",
-                                                       "AudioVideoAuthentication", "OAuthTokenIssuer"]}}},
+                                                       "AudioVideoAuthentication"]}}},
     "collocated_databases": {"type": "bool", "default": False},
     "configuration_file": {"type": "str", "default": ""},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 900},
 }
-DATA_MARKERS = ("userdata", "lis", "rgs", "sql", "pchat_import")
 
 
 def done(step, status, params):
@@ -86,7 +86,7 @@ class ActionModule(LyncAction):
             return {"changed": False, "step": step, "reboot_required": reboot_required,
                     "file_rename_pending": file_rename_pending}
         if step == "components" and params["collocated_databases"]:
-            imported = [m for m in status.get("Markers") or [] if m.split("_")[0] in DATA_MARKERS or m in DATA_MARKERS]
+            imported = recovery_plan.data_markers(status.get("Markers") or [])
             if imported:
                 raise AnsibleActionFail(
                     "lync_deploy_step on %s: refusing step 2, which recreates the collocated databases empty, "

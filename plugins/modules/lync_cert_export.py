@@ -15,7 +15,12 @@ description:
   - Exports every certificate assigned to a Lync usage on this server (Get-CsCertificate) from
     LocalMachine\My, with its private key, as C(certs/<host>/<thumbprint>.pfx) protected by
     O(password), and writes C(certs/<host>/certificates.json) (subject, names, issuer, expiry,
-    usages, exportable).
+    usages, exportable, chain). Which certificates have which usages the module reads first
+    (lync_cert_probe) and decides itself; a certificate named in O(thumbprints) without a Lync usage
+    is recorded with C(usages=[]).
+  - The PFX holds the certificate alone (X509Certificate2.Export). The intermediate CA certificates of its
+    chain (X509Chain.Build on the server, without the self-signed root) are kept as Base64 files
+    C(certs/<host>/chain/<thumbprint>.cer), so a certificate from a public CA comes back with its chain.
   - There is no Export-CsCertificate; the export is Windows' own (.NET X509Certificate2.Export).
   - A certificate whose private key is not exportable is reported and the module fails, so the backup
     set is partial and the operator knows to re-enroll it on a rebuild.
@@ -53,7 +58,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: PFX files and certificates.json written, with C(path), C(bytes), C(sha256).
+  description: PFX files, intermediate CA C(.cer) files and certificates.json written, with C(path), C(bytes), C(sha256).
   returned: always
   type: list
   elements: dict

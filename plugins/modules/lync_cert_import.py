@@ -15,6 +15,9 @@ description:
   - Imports the certificates the backup set holds for the server (C(certs/<host>/<thumbprint>.pfx), see
     docs/backup-set.md) into LocalMachine\My with their private keys, kept exportable so the next backup can
     export them again. Each PFX is checked against the SHA-256 the set's manifest recorded before it is opened.
+  - The intermediate CA certificates the set kept of their chains (C(certs/<host>/chain/<thumbprint>.cer)),
+    checked against the manifest the same way, go into LocalMachine\CA (Intermediate Certification
+    Authorities), those not already there.
   - Idempotent by thumbprint; a certificate already in the store with its private key is left alone.
   - When the Lync Server Management Shell is installed (after Deployment Wizard step 2), assigns the usages the
     backup recorded with Set-CsCertificate (Default, WebServicesInternal, WebServicesExternal;
@@ -81,6 +84,11 @@ certificates:
   elements: dict
 imported:
   description: Thumbprints imported by this run.
+  returned: always
+  type: list
+  elements: str
+imported_chain:
+  description: Thumbprints of intermediate CA certificates imported into LocalMachine\CA by this run.
   returned: always
   type: list
   elements: str

@@ -63,12 +63,16 @@ options:
         type: str
         required: true
       types:
-        description: Lync usages.
+        description:
+          - Lync usages of this server (Set-CsCertificate -Type without -Identity).
+          - C(OAuthTokenIssuer) is not one of them - Microsoft assigns it once, at the global scope
+            (Set-CsCertificate -Identity global -Type OAuthTokenIssuer), and the replication service copies it to
+            every Front End; lync.server.lync_cert_import does that assignment.
         type: list
         elements: str
         required: true
         choices: [Default, WebServicesInternal, WebServicesExternal, Internal, AccessEdgeExternal, DataEdgeExternal,
-                  AudioVideoAuthentication, OAuthTokenIssuer]
+                  AudioVideoAuthentication]
   collocated_databases:
     description: The server's Lync databases live on it (Standard Edition); step 2 then refuses after data was restored.
     type: bool

@@ -10,6 +10,7 @@ checked against the SHA-256 recorded when it was written.
 
 from __future__ import annotations
 
+import base64
 import re
 
 THUMBPRINT_RE = re.compile(r"\A[0-9A-F]{40}\Z")
@@ -21,6 +22,45 @@ GLOBAL_USAGES = ("OAuthTokenIssuer",)
 
 class CertPlanError(ValueError):
     """The backup set cannot give this host its certificates."""
+
+
+def usage_map(assigned):
+    """{thumbprint: [usages]} from lync_cert_probe's Assigned (Get-CsCertificate, local and global scope).
+
+    Decided here, not in PowerShell: a certificate named for backup without any Lync usage has [] (the old
+    payload's @($usages[$thumb]) was @($null), recorded as [null] and restored as Set-CsCertificate -Type '').
+    """
+    found = {}
+    for entry in assigned or []:
+        thumb, use = str(entry.get("Thumbprint") or "").upper(), entry.get("Use")
+        if THUMBPRINT_RE.match(thumb) and use:
+            uses = found.setdefault(thumb, [])
+            if str(use) not in uses:
+                uses.append(str(use))
+    return found
+
+
+def usages_of(cert):
+    """A certificate's recorded usages without empty ones (sets written before the fix hold [null])."""
+    return [str(u) for u in cert.get("usages") or [] if u]
+
+
+def intermediates(chain):
+    """The CA certificates of a chain to keep (lync_cert_export's Chain, leaf excluded): every issuer but a
+    self-signed root, which the server's own trusted roots provide (a public root) or Group Policy does."""
+    return [c for c in chain or [] if str(c.get("Subject")) != str(c.get("Issuer"))]
+
+
+def pem(der_base64):
+    """A certificate's DER bytes (Base64) as a Base64 .cer file (PEM text), which X509Certificate2(byte[]) reads."""
+    body = "".join(str(der_base64).split())
+    base64.b64decode(body, validate=True)
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN CERTIFICATE-----\r\n%s\r\n-----END CERTIFICATE-----\r\n" % "\r\n".join(lines)
+
+
+def chain_file(host, thumbprint):
+    return "certs/%s/chain/%s.cer" % (host, thumbprint.upper())
 
 
 def from_manifest(manifest, host):
@@ -41,18 +81,37 @@ def from_manifest(manifest, host):
         thumb = str(cert.get("thumbprint") or "").upper()
         if not THUMBPRINT_RE.match(thumb):
             raise CertPlanError("the set's certificate list for %s holds %r, which is not a thumbprint" % (host, thumb))
+        chain = []
+        for ca in cert.get("chain") or []:
+            ca_thumb, ca_entry = str(ca.get("thumbprint") or "").upper(), files.get(ca.get("file") or "")
+            if not THUMBPRINT_RE.match(ca_thumb) or ca_entry is None or ca_entry["path"] != chain_file(host, ca_thumb):
+                raise CertPlanError("the set records CA certificate %r of %s without its file %s in the manifest"
+                                    % (ca_thumb, thumb, ca.get("file")))
+            chain.append({"thumbprint": ca_thumb, "file": ca_entry["path"], "sha256": str(ca_entry["sha256"]).upper(),
+                          "subject": ca.get("subject")})
         entry = files.get(cert.get("file") or "")
         if not cert.get("file") or entry is None:
-            missing.append({"thumbprint": thumb, "subject": cert.get("subject"), "usages": list(cert.get("usages") or []),
+            missing.append({"thumbprint": thumb, "subject": cert.get("subject"), "usages": usages_of(cert),
                             "reason": "its private key was not exportable at backup time; re-enroll it"
                             if not cert.get("exportable") else "its PFX file is not listed in the manifest"})
             continue
         if not str(entry["path"]).startswith(prefix) or ".." in str(entry["path"]).split("/"):
             raise CertPlanError("the set lists %s for %s, outside %s" % (entry["path"], host, prefix))
         found.append({"thumbprint": thumb, "file": entry["path"], "sha256": str(entry["sha256"]).upper(),
-                      "bytes": int(entry.get("bytes") or 0), "usages": list(cert.get("usages") or []),
-                      "subject": cert.get("subject"), "not_after": cert.get("not_after")})
+                      "bytes": int(entry.get("bytes") or 0), "usages": usages_of(cert),
+                      "subject": cert.get("subject"), "not_after": cert.get("not_after"), "chain": chain})
     return found, missing
+
+
+def chain_to_import(wanted, present_ca):
+    """The intermediate CA certificates of `wanted` that LocalMachine\\CA lacks (present_ca: thumbprints there)."""
+    have = {str(t).upper() for t in present_ca or []}
+    found = {}
+    for cert in wanted:
+        for ca in cert.get("chain") or []:
+            if ca["thumbprint"] not in have:
+                found.setdefault(ca["thumbprint"], ca)
+    return [found[t] for t in sorted(found)]
 
 
 def plan(wanted, present, assigned, shell, assign):
@@ -73,6 +132,9 @@ def plan(wanted, present, assigned, shell, assign):
     needed = []
     for cert in wanted:
         for use in cert["usages"]:
+            if not use:
+                raise CertPlanError("certificate %s has an empty Lync usage; Set-CsCertificate -Type needs one"
+                                    % cert["thumbprint"])
             scope = "global" if use in GLOBAL_USAGES else "local"
             if current.get((scope, use)) != cert["thumbprint"]:
                 needed.append({"Type": use, "Thumbprint": cert["thumbprint"], "Global": scope == "global"})

@@ -44,10 +44,14 @@ STAGES = (
     ("topology_acl", "Enable-CsTopology, to set the ACLs of a rebuilt file store (4.10 step 2)"),
 )
 STAGE_NAMES = tuple(stage[0] for stage in STAGES)
+# The stages that put data into databases: after any of them, Deployment Wizard step 2 (which
+# recreates collocated databases empty) must not run again on that server.
+DATA_STAGES = ("userdata", "lis", "rgs", "sql", "pchat_import")
 DESCRIPTIONS = dict(STAGES)
-# The usages Deployment Wizard step 3 assigns. OAuthTokenIssuer is global (kept in the CMS), but the
-# wizard assigns it too, and assigning the same thumbprint again is harmless.
-WIZARD_USAGES = ("Default", "WebServicesInternal", "WebServicesExternal", "OAuthTokenIssuer")
+# The usages Deployment Wizard step 3 assigns per server. OAuthTokenIssuer is not one of them: Microsoft
+# assigns it once, with Set-CsCertificate -Identity global ("Assign a server-to-server authentication
+# certificate"); it is kept in the CMS (restored with the configuration) and replicated to every Front End.
+WIZARD_USAGES = ("Default", "WebServicesInternal", "WebServicesExternal")
 
 
 class RecoveryPlanError(ValueError):
@@ -321,15 +325,30 @@ def apply_markers(planned, markers, set_id, force=()):
     return planned
 
 
+def marker_stage(name):
+    """The stage a marker name (see _marker_name) records, or None for a name no stage produces.
+
+    A marker is the stage's name, alone or followed by "_" and a pool or store label. Stage names
+    contain "_" themselves (pchat_import, cms_database), so the stage is the longest stage name the
+    marker equals or starts with followed by "_", never the text before the first "_".
+    """
+    name = str(name or "").lower()
+    found = [s for s in STAGE_NAMES if name == s or name.startswith(s + "_")]
+    return max(found, key=len) if found else None
+
+
+def data_markers(names):
+    """The marker names among `names` that record restored data (DATA_STAGES), in their order."""
+    return [n for n in names if marker_stage(n) in DATA_STAGES]
+
+
 def refuse_components_after_data(planned, markers, collocated_servers):
     """Microsoft: step 2 recreates collocated databases; never rerun it after their data came back."""
-    data_stages = ("userdata", "rgs", "lis", "sql", "pchat_import")
     problems = []
     for step in planned["steps"]:
         if step["stage"] != "components" or step["done"] or step["marker_host"] not in collocated_servers:
             continue
-        imported = [m["Stage"] for m in markers.get(step["marker_host"], []) if m["Stage"].split("_")[0] in data_stages
-                    or m["Stage"] in data_stages]
+        imported = data_markers([m["Stage"] for m in markers.get(step["marker_host"], [])])
         if imported:
             problems.append("refusing Deployment Wizard step 2 on %s: its collocated databases already hold restored "
                             "data (%s), and step 2 would recreate them empty" % (step["marker_host"], ", ".join(imported)))

@@ -1,8 +1,11 @@
 # lync-payload: lync_cert_export
-# Exports the certificates assigned to Lync usages on this server (Get-CsCertificate),
-# with their private keys, as PFX files protected by a password (there is no
-# Export-CsCertificate; this uses .NET's X509Certificate2.Export). A certificate whose
-# private key is not exportable is reported, not skipped silently.
+# Exports the named certificates of LocalMachine\My with their private keys, as PFX files
+# protected by a password (there is no Export-CsCertificate; this uses .NET's
+# X509Certificate2.Export), and returns the CA certificates above each one (X509Chain.Build,
+# revocation not checked) as their DER bytes in Base64, for the controller to keep the
+# intermediates. Which certificates, and which Lync usages they have, the controller decides
+# (lync_cert_probe). A certificate whose private key is not exportable is reported, not
+# skipped silently.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$TargetFolder,
@@ -11,35 +14,33 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-$lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
-if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
-Import-Module $lyncModule
-
-$usages = @{}
-foreach ($assigned in @(Get-CsCertificate)) {
-    $thumb = ([string]$assigned.Thumbprint).ToUpperInvariant()
-    if (-not $usages.ContainsKey($thumb)) { $usages[$thumb] = @() }
-    $usages[$thumb] += [string]$assigned.Use
-}
-$wanted = @(if ($Thumbprints.Count -gt 0) { $Thumbprints | ForEach-Object { $_.ToUpperInvariant() } } else { $usages.Keys | Sort-Object })
 if (-not (Test-Path -LiteralPath $TargetFolder)) { $null = New-Item -ItemType Directory -Path $TargetFolder -Force }
 
 $certificates = @()
-foreach ($thumb in $wanted) {
-    $entry = @{ Thumbprint = $thumb; Usages = @($usages[$thumb]); Exportable = $false; Name = $null; Bytes = 0
-                Sha256 = $null; Error = $null; Subject = $null; Sans = @(); Issuer = $null; NotAfter = $null }
-    $cert = Get-Item -LiteralPath "Cert:\LocalMachine\My\$thumb" -ErrorAction SilentlyContinue
+foreach ($wanted in $Thumbprints) {
+    $thumb = $wanted.ToUpperInvariant()
+    $entry = @{ Thumbprint = $thumb; Exportable = $false; Name = $null; Bytes = 0; Sha256 = $null; Error = $null
+                Subject = $null; Sans = @(); Issuer = $null; NotAfter = $null; Chain = @() }
+    $cert = Get-Item -LiteralPath ('Cert:\LocalMachine\My\{0}' -f $thumb) -ErrorAction SilentlyContinue
     if (-not $cert) {
-        $entry.Error = "certificate $thumb is assigned to Lync but is not in LocalMachine\My"
+        $entry.Error = ('certificate {0} is not in LocalMachine\My' -f $thumb)
     }
     else {
         $entry.Subject = [string]$cert.Subject
         $entry.Sans = @($cert.DnsNameList | ForEach-Object { [string]$_.Unicode })
         $entry.Issuer = [string]$cert.Issuer
         $entry.NotAfter = $cert.NotAfter.ToUniversalTime().ToString('o')
+        $chain = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Chain
+        $chain.ChainPolicy.RevocationMode = [System.Security.Cryptography.X509Certificates.X509RevocationMode]::NoCheck
+        $null = $chain.Build($cert)
+        $entry.Chain = @($chain.ChainElements | Select-Object -Skip 1 | ForEach-Object {
+            @{ Thumbprint = [string]$_.Certificate.Thumbprint; Subject = [string]$_.Certificate.Subject
+               Issuer = [string]$_.Certificate.Issuer; Der = [System.Convert]::ToBase64String($_.Certificate.RawData) }
+        })
+        $chain.Reset()
         try {
             $bytes = $cert.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $Password)
-            $name = "$thumb.pfx"
+            $name = '{0}.pfx' -f $thumb
             $path = Join-Path -Path $TargetFolder -ChildPath $name
             [System.IO.File]::WriteAllBytes($path, $bytes)
             $entry.Exportable = $true
@@ -48,7 +49,7 @@ foreach ($thumb in $wanted) {
             $entry.Sha256 = [string](Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
         }
         catch {
-            $entry.Error = "the private key of $thumb cannot be exported: $($_.Exception.Message)"
+            $entry.Error = ('the private key of {0} cannot be exported: {1}' -f $thumb, $_.Exception.Message)
         }
     }
     $certificates += $entry

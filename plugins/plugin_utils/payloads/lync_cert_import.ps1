@@ -2,12 +2,15 @@
 # Puts certificates from a backup set back into LocalMachine\My: each PFX is checked
 # against the SHA-256 the set's manifest recorded, opened with the vault password, must
 # hold the expected certificate with its private key, and is stored with the key kept
-# exportable (the next backup exports it again). Then, where asked, assigns Lync usages
+# exportable (the next backup exports it again). The intermediate CA certificates of their
+# chains (Base64 .cer files, checked the same way) go into LocalMachine\CA, the
+# Intermediate Certification Authorities store. Then, where asked, assigns Lync usages
 # with Set-CsCertificate (OAuthTokenIssuer at the global scope).
 [CmdletBinding()]
 param(
     [object[]]$Certificates = @(),
     [System.Security.SecureString]$Password,
+    [object[]]$Intermediates = @(),
     [object[]]$Assignments = @()
 )
 $ErrorActionPreference = 'Stop'
@@ -42,6 +45,32 @@ if ($Certificates.Count -gt 0) {
     }
 }
 
+$importedChain = @()
+if ($Intermediates.Count -gt 0) {
+    $caStore = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Store -ArgumentList 'CA', 'LocalMachine'
+    $caStore.Open('ReadWrite')
+    try {
+        foreach ($wanted in $Intermediates) {
+            $thumb = ([string]$wanted.Thumbprint).ToUpperInvariant()
+            $path = [string]$wanted.Path
+            $hash = [string](Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+            if ($hash -ne ([string]$wanted.Sha256).ToUpperInvariant()) {
+                throw ('{0} does not match the SHA-256 the backup set recorded; it was changed or damaged after the backup' -f $path)
+            }
+            $bytes = [System.IO.File]::ReadAllBytes($path)
+            $ca = New-Object -TypeName System.Security.Cryptography.X509Certificates.X509Certificate2 -ArgumentList (, $bytes)
+            if ($ca.Thumbprint -ne $thumb) {
+                throw ('{0} holds certificate {1}, not {2}' -f $path, $ca.Thumbprint, $thumb)
+            }
+            $caStore.Add($ca)
+            $importedChain += $thumb
+        }
+    }
+    finally {
+        $caStore.Close()
+    }
+}
+
 $assigned = @()
 if ($Assignments.Count -gt 0) {
     $module = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
@@ -59,4 +88,4 @@ if ($Assignments.Count -gt 0) {
     }
 }
 
-$Ansible.Result = @{ Imported = $imported; Assigned = $assigned }
+$Ansible.Result = @{ Imported = $imported; ImportedChain = $importedChain; Assigned = $assigned }

@@ -7,7 +7,8 @@
 #   components    Bootstrapper.exe with the arguments given (step 2)
 #   sql_express   Bootstrapper.exe with the arguments given ("Prepare first Standard Edition
 #                 server": the RTC SQL Express instance for the CMS)
-#   certificates  Set-CsCertificate for each certificate and its Lync usages (step 3)
+#   certificates  Set-CsCertificate for each certificate and its Lync usages (step 3); never
+#                 OAuthTokenIssuer, which is assigned once with -Identity global (lync_cert_import)
 # Step 4 (start services) is lync_services. Bootstrapper's arguments come from the
 # controller (plugins/plugin_utils/bootstrapper.py), which keeps what is and is not
 # documented about them in one place.

@@ -65,3 +65,30 @@ def load(data, password):
     cert["private_key"] = bytes(a ^ b for a, b in zip(cipher, _stream(enc_key, len(cipher)))).decode("utf-8")
     cert["exportable"] = True
     return cert
+
+
+CER_PUBLIC = ("thumbprint", "subject", "issuer", "not_after", "key_size")
+
+
+def der(cert):
+    """A certificate's public part as the lab's stand-in for its DER encoding (X509Certificate2.RawData)."""
+    return json.dumps({"lab_cer": 1, "public": {k: cert.get(k) for k in CER_PUBLIC}}, sort_keys=True).encode("utf-8")
+
+
+def load_cer(data):
+    """new X509Certificate2(byte[]): DER or PEM (Base64 between BEGIN/END CERTIFICATE lines) -> public record.
+
+    https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509certificate2.-ctor
+    (X509Certificate2(Byte[]): "binary (DER) encoded or Base64-encoded X.509 data")."""
+    text = data.decode("ascii", "replace")
+    if "-----BEGIN CERTIFICATE-----" in text:
+        body = text.split("-----BEGIN CERTIFICATE-----", 1)[1].split("-----END CERTIFICATE-----", 1)[0]
+        try:
+            data = base64.b64decode("".join(body.split()), validate=True)
+        except ValueError:
+            raise PSError("Cannot find the requested object. (the certificate file is damaged)", "InvalidData") from None
+    try:
+        outer = json.loads(data.decode("utf-8"))
+        return dict(outer["public"], sans=[], usages=[], exportable=False, private_key=None)
+    except (ValueError, KeyError, UnicodeDecodeError):
+        raise PSError("Cannot find the requested object. (not a certificate file)", "InvalidData") from None

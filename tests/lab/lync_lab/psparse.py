@@ -531,3 +531,24 @@ def parameter_uses(text, parameter):
             found.append({"cmdlet": _text(name_node, data), "line": node.start_point[0] + 1,
                           "argument": argument.strip(), "guards": guards})
     return found
+
+
+def wrapped_lookups(text):
+    """[(line, snippet)] for every @($table[$key]): an array subexpression holding one index/key lookup.
+
+    A missing key yields $null, and @($null) is an array of one $null, not an empty array
+    (about_Arrays, array subexpression operator: https://learn.microsoft.com/powershell/module/
+    microsoft.powershell.core/about/about_arrays). lync_cert_export recorded usages [null] that way.
+    """
+    tree, data = parse(text)
+    found = []
+    for node in _walk(tree.root_node):
+        if node.type != "array_expression":
+            continue
+        body = next((c for c in node.children if c.type == "statement_list"), None)
+        if body is None:
+            continue
+        inner = _text(body, data).strip()
+        if any(n.type == "element_access" and _text(n, data).strip() == inner for n in _walk(body)):
+            found.append((node.start_point[0] + 1, _text(node, data)[:60]))
+    return found

@@ -1,8 +1,9 @@
-"""Twin of lync_cert_export.ps1."""
+"""Twin of lync_cert_export.ps1: the named certificates of LocalMachine\\My as PFX files, and their chains."""
 
+import base64
 import hashlib
 
-from .. import fsops, model, pfx
+from .. import certstore, fsops, pfx
 from ..errors import PSError
 
 PARAMETERS = {
@@ -13,23 +14,20 @@ PARAMETERS = {
 
 
 def run(ctx, params):
-    model.require_lync_shell(ctx.record)
-    certs = {c["thumbprint"].upper(): c for c in ctx.record.get("certificates", [])}
-    usages = {}
-    for thumb, cert in sorted(certs.items()):
-        if cert.get("usages"):
-            usages[thumb] = list(cert["usages"])
-    wanted = [t.upper() for t in params.get("Thumbprints") or []] or sorted(usages)
     fsops.make_dirs(ctx, params["TargetFolder"])
     out = []
-    for thumb in wanted:
-        entry = {"Thumbprint": thumb, "Usages": usages.get(thumb, []), "Exportable": False, "Name": None, "Bytes": 0,
-                 "Sha256": None, "Error": None, "Subject": None, "Sans": [], "Issuer": None, "NotAfter": None}
-        cert = certs.get(thumb)
+    for wanted in params.get("Thumbprints") or []:
+        thumb = str(wanted).upper()
+        entry = {"Thumbprint": thumb, "Exportable": False, "Name": None, "Bytes": 0, "Sha256": None, "Error": None,
+                 "Subject": None, "Sans": [], "Issuer": None, "NotAfter": None, "Chain": []}
+        cert = certstore.find(ctx.record, thumb)
         if cert is None:
-            entry["Error"] = "certificate %s is assigned to Lync but is not in LocalMachine\\My" % thumb
+            entry["Error"] = "certificate %s is not in LocalMachine\\My" % thumb
         else:
             entry.update(Subject=cert["subject"], Sans=list(cert["sans"]), Issuer=cert["issuer"], NotAfter=cert["not_after"])
+            entry["Chain"] = [{"Thumbprint": c["thumbprint"].upper(), "Subject": c["subject"], "Issuer": c["issuer"],
+                               "Der": base64.b64encode(pfx.der(c)).decode("ascii")}
+                              for c in certstore.build_chain(ctx.record, cert)]
             try:
                 data = pfx.export(cert, params["Password"].plain)
                 name = "%s.pfx" % thumb

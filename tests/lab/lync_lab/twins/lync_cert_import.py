@@ -2,19 +2,20 @@
 
 import hashlib
 
-from .. import fsops, model, pfx
+from .. import certstore, fsops, model, pfx
 from ..errors import PSError
 
 PARAMETERS = {
     "Certificates": {"kind": "list", "mandatory": False, "default": []},
     "Password": {"kind": "secure", "mandatory": False},
+    "Intermediates": {"kind": "list", "mandatory": False, "default": []},
     "Assignments": {"kind": "list", "mandatory": False, "default": []},
 }
 
 
 def run(ctx, params):
     record = ctx.record
-    certs = record.setdefault("certificates", [])
+    record.setdefault("certificates", [])
     imported = []
     for wanted in params.get("Certificates") or []:
         thumb, path = str(wanted["Thumbprint"]).upper(), str(wanted["Path"])
@@ -27,21 +28,29 @@ def run(ctx, params):
         cert = pfx.load(data, params["Password"].plain)
         if cert["thumbprint"].upper() != thumb:
             raise PSError("%s holds certificate %s, not %s" % (path, cert["thumbprint"], thumb), "InvalidData")
-        cert.update(store="LocalMachine\\My", usages=[], exportable=True)
-        record["certificates"] = certs = [c for c in certs if c["thumbprint"].upper() != thumb] + [cert]
+        cert.update(usages=[], exportable=True)
+        certstore.add(record, cert, certstore.PERSONAL)
         imported.append(thumb)
+    imported_chain = []
+    for wanted in params.get("Intermediates") or []:
+        thumb, path = str(wanted["Thumbprint"]).upper(), str(wanted["Path"])
+        data = fsops.read_bytes(ctx, path)
+        if hashlib.sha256(data).hexdigest().upper() != str(wanted["Sha256"]).upper():
+            raise PSError("%s does not match the SHA-256 the backup set recorded; it was changed or damaged after the "
+                          "backup" % path, "InvalidData")
+        cert = pfx.load_cer(data)
+        if cert["thumbprint"].upper() != thumb:
+            raise PSError("%s holds certificate %s, not %s" % (path, cert["thumbprint"], thumb), "InvalidData")
+        certstore.add(record, cert, certstore.INTERMEDIATE)
+        imported_chain.append(thumb)
     assigned = []
     if params.get("Assignments"):
         model.require_lync_shell(record)
-        by_thumb = {c["thumbprint"].upper(): c for c in certs}
         for assignment in params["Assignments"]:
-            thumb, use = str(assignment["Thumbprint"]).upper(), str(assignment["Type"])
-            if thumb not in by_thumb:
+            thumb = str(assignment["Thumbprint"]).upper()
+            use = "" if assignment.get("Type") is None else str(assignment["Type"])  # [string]$null is ""
+            if certstore.find(record, thumb) is None:
                 raise PSError("Cannot find certificate with thumbprint %s in LocalMachine\\My" % thumb, "ObjectNotFound")
-            for cert in certs:  # a usage belongs to one certificate at a time
-                if use in cert.get("usages", []) and cert is not by_thumb[thumb]:
-                    cert["usages"].remove(use)
-            if use not in by_thumb[thumb].setdefault("usages", []):
-                by_thumb[thumb]["usages"].append(use)
+            certstore.set_certificate(record, [use], thumb, "global" if assignment.get("Global") else None)
             assigned.append({"Type": use, "Thumbprint": thumb, "Global": bool(assignment.get("Global"))})
-    return {"Imported": imported, "Assigned": assigned}
+    return {"Imported": imported, "ImportedChain": imported_chain, "Assigned": assigned}

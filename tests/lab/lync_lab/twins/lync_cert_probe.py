@@ -1,7 +1,11 @@
-"""Twin of lync_cert_probe.ps1: certificates in LocalMachine\\My and their Lync usages."""
+"""Twin of lync_cert_probe.ps1: certificates in LocalMachine\\My and their Lync usages, CA certificates in
+LocalMachine\\CA."""
+
+from .. import certstore
 
 PARAMETERS = {
     "Thumbprints": {"kind": "list", "mandatory": False, "default": []},
+    "Intermediates": {"kind": "list", "mandatory": False, "default": []},
 }
 GLOBAL_USAGES = ("OAuthTokenIssuer",)
 
@@ -9,7 +13,7 @@ GLOBAL_USAGES = ("OAuthTokenIssuer",)
 def run(ctx, params):
     ctx.changed = False
     record = ctx.record
-    certs = {c["thumbprint"].upper(): c for c in record.get("certificates", [])}
+    certs = {c["thumbprint"].upper(): c for c in certstore.in_store(record, certstore.PERSONAL)}
     present = [{"Thumbprint": t.upper(), "HasPrivateKey": bool(certs[t.upper()].get("private_key")),
                 "Subject": certs[t.upper()]["subject"]} for t in params.get("Thumbprints") or [] if t.upper() in certs]
     assigned = []
@@ -17,4 +21,6 @@ def run(ctx, params):
         for thumb, cert in sorted(certs.items()):
             for use in cert.get("usages", []):
                 assigned.append({"Use": use, "Thumbprint": thumb, "Scope": "global" if use in GLOBAL_USAGES else "local"})
-    return {"Present": present, "LyncShell": record.get("lync_module"), "Assigned": assigned}
+    present_ca = [t.upper() for t in params.get("Intermediates") or []
+                  if certstore.find(record, t, certstore.INTERMEDIATE) is not None]
+    return {"Present": present, "PresentCA": present_ca, "LyncShell": record.get("lync_module"), "Assigned": assigned}

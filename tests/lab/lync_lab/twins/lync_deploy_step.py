@@ -1,6 +1,6 @@
 """Twin of lync_deploy_step.ps1: what Bootstrapper.exe and the step's cmdlets do to the lab host."""
 
-from .. import lyncsetup, model
+from .. import certstore, lyncsetup, model
 from ..errors import PSError
 
 PARAMETERS = {
@@ -45,14 +45,7 @@ def run(ctx, params):
         lyncsetup.enable_replica(ctx.state, ctx.host)
         ctx.record["services"]["REPLICA"]["status"] = "Running"
     elif step == "certificates":
-        certs = {c["thumbprint"].upper(): c for c in ctx.record.get("certificates", [])}
         for entry in params.get("Certificates", []):
-            thumb = str(entry["Thumbprint"]).upper()
-            if thumb not in certs:
-                raise PSError("Set-CsCertificate: certificate %s is not in the local computer's Personal store."
-                              % thumb, "ObjectNotFound")
-            types = entry["Types"] if isinstance(entry["Types"], list) else [entry["Types"]]
-            for other in certs.values():
-                other["usages"] = [u for u in other.get("usages", []) if u not in types]
-            certs[thumb]["usages"] = sorted(set(certs[thumb].get("usages", [])) | set(types))
+            certstore.set_certificate(ctx.record, entry["Types"], entry["Thumbprint"])
+        certstore.replicate_global(ctx.state, ctx.host)  # the replica has the CMS's global assignments by now
     return {"Step": step, "ExitCode": exit_code, "RebootPending": bool(ctx.record.get("reboot_pending"))}

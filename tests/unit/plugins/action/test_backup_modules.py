@@ -1,5 +1,6 @@
 """Backup action plugins: validation, check mode, and what they make of payload results."""
 
+import base64
 import importlib
 
 import pytest
@@ -98,26 +99,67 @@ def test_sql_service_account_problem_is_reported_with_the_account():
         run("lync_sql_backup", {"set_path": SET, "store_roles": ["UserDatabase"]}, [failure])
 
 
+PROBE = {"Present": [], "PresentCA": [], "LyncShell": "Lync",
+         "Assigned": [{"Use": "Default", "Thumbprint": "A" * 40, "Scope": "local"},
+                      {"Use": "WebServicesExternal", "Thumbprint": "A" * 40, "Scope": "local"}]}
+
+
 def test_certificate_password_travels_only_as_a_secure_string():
     secret = "Vault-Secret-1"
-    cert = {"Thumbprint": "A" * 40, "Name": "A" * 40 + ".pfx", "Bytes": 9, "Sha256": "CD", "Usages": ["Default"],
+    cert = {"Thumbprint": "A" * 40, "Name": "A" * 40 + ".pfx", "Bytes": 9, "Sha256": "CD", "Chain": [],
             "Exportable": True, "Error": None, "Subject": "CN=x", "Sans": ["x"], "Issuer": "CN=ca", "NotAfter": "2028"}
     result, recorder = run("lync_cert_export", {"set_path": SET, "password": secret},
-                           [ok({"Certificates": [cert]}), ok({"Files": [{"Path": "x", "Bytes": 1, "Sha256": "X"}]})])
-    first = recorder.calls[0]["module_args"]
+                           [ok(PROBE), ok({"Certificates": [cert]}), ok({"Files": [{"Path": "x", "Bytes": 1, "Sha256": "X"}]})])
+    first = recorder.calls[1]["module_args"]
     assert first["sensitive_parameters"] == [{"name": "Password", "value": secret}]
+    assert first["parameters"]["Thumbprints"] == ["A" * 40]
     assert secret not in str(first["parameters"]) and secret not in str(result)
-    assert payload_names(recorder) == ["lync_cert_export", "lync_backup_set_write_files"]
+    assert payload_names(recorder) == ["lync_cert_probe", "lync_cert_export", "lync_backup_set_write_files"]
     assert [f["path"] for f in result["files"]] == ["certs/sql01.contoso.local/%s.pfx" % ("A" * 40),
                                                     "certs/sql01.contoso.local/certificates.json"]
+    assert result["details"]["certificates"][0]["usages"] == ["Default", "WebServicesExternal"]
+
+
+def test_a_named_certificate_without_lync_usage_records_no_usage():
+    """1a7fef5's payload recorded @($usages[$thumb]) = @($null) as usages [null]; the usages are Python's now."""
+    cert = {"Thumbprint": "B" * 40, "Name": "B" * 40 + ".pfx", "Bytes": 9, "Sha256": "CD", "Chain": [],
+            "Exportable": True, "Error": None, "Subject": "CN=y", "Sans": [], "Issuer": "CN=ca", "NotAfter": "2028"}
+    result, recorder = run("lync_cert_export", {"set_path": SET, "password": "Vault-Secret-1", "thumbprints": ["B" * 40]},
+                           [ok(PROBE), ok({"Certificates": [cert]}), ok({"Files": []})])
+    assert recorder.calls[1]["module_args"]["parameters"]["Thumbprints"] == ["B" * 40]
+    assert result["details"]["certificates"][0]["usages"] == []
+
+
+def test_intermediate_ca_certificates_are_kept_as_cer_files_and_the_root_is_not():
+    der = base64.b64encode(b"lab intermediate").decode()
+    chain = [{"Thumbprint": "C" * 40, "Subject": "CN=Public Issuing CA", "Issuer": "CN=Public Root CA", "Der": der},
+             {"Thumbprint": "D" * 40, "Subject": "CN=Public Root CA", "Issuer": "CN=Public Root CA", "Der": der}]
+    cert = {"Thumbprint": "A" * 40, "Name": "A" * 40 + ".pfx", "Bytes": 9, "Sha256": "CD", "Chain": chain,
+            "Exportable": True, "Error": None, "Subject": "CN=x", "Sans": [], "Issuer": "CN=Public Issuing CA",
+            "NotAfter": "2028"}
+    result, recorder = run("lync_cert_export", {"set_path": SET, "password": "Vault-Secret-1"},
+                           [ok(PROBE), ok({"Certificates": [cert]}), ok({"Files": []})])
+    written = recorder.calls[2]["module_args"]["parameters"]["Files"]
+    cer = "certs/sql01.contoso.local/chain/%s.cer" % ("C" * 40)
+    assert [f["Path"] for f in written] == [cer, "certs/sql01.contoso.local/certificates.json"]
+    assert written[0]["Content"].startswith("-----BEGIN CERTIFICATE-----\r\n" + der)
+    assert result["details"]["certificates"][0]["chain"] == [
+        {"thumbprint": "C" * 40, "subject": "CN=Public Issuing CA", "issuer": "CN=Public Root CA", "file": cer}]
+    assert cer in [f["path"] for f in result["files"]]
+
+
+def test_export_needs_the_lync_shell():
+    with pytest.raises(AnsibleActionFail, match="LYNC_SHELL_MISSING"):
+        run("lync_cert_export", {"set_path": SET, "password": "Vault-Secret-1"},
+            [ok(dict(PROBE, LyncShell=None, Assigned=[]))])
 
 
 def test_non_exportable_certificate_fails_the_item_but_is_recorded():
-    cert = {"Thumbprint": "B" * 40, "Name": None, "Bytes": 0, "Sha256": None, "Usages": ["Default"], "Exportable": False,
+    cert = {"Thumbprint": "B" * 40, "Name": None, "Bytes": 0, "Sha256": None, "Chain": [], "Exportable": False,
             "Error": "the private key of BBB cannot be exported: Key not valid for use in specified state.",
             "Subject": "CN=x", "Sans": [], "Issuer": "CN=ca", "NotAfter": "2028"}
     result = run("lync_cert_export", {"set_path": SET, "password": "Vault-Secret-1"},
-                 [ok({"Certificates": [cert]}), ok({"Files": []})])[0]
+                 [ok(PROBE), ok({"Certificates": [cert]}), ok({"Files": []})])[0]
     assert result["failed"] and "cannot be exported" in result["msg"]
     assert result["details"]["certificates"][0]["exportable"] is False
 

@@ -60,6 +60,31 @@ def test_cert_import_refuses_a_manifest_of_another_set():
             "password": SECRET}, Recorder()).run(task_vars=VARS)
 
 
+def test_cert_import_puts_the_intermediates_into_the_ca_store_when_missing():
+    ca = "E" * 40
+    cer = "certs/fe01.contoso.local/chain/%s.cer" % ca
+    item = dict(MANIFEST["items"][0], files=MANIFEST["items"][0]["files"] + [{"path": cer, "bytes": 5, "sha256": "bb"}])
+    item["details"] = {"certificates": [dict(item["details"]["certificates"][0],
+                                             chain=[{"thumbprint": ca, "subject": "CN=Issuing CA", "file": cer}])]}
+    manifest = dict(MANIFEST, items=[item])
+    present = [{"Thumbprint": THUMB, "HasPrivateKey": True}]
+    recorder = Recorder([ok({"Present": present, "PresentCA": [], "LyncShell": None, "Assigned": []}),
+                         ok({"Imported": [], "ImportedChain": [ca]}, True)])
+    result = make_action(lync_cert_import.ActionModule, {
+        "set_path": "\\\\backup01\\LyncBackup\\" + SET, "manifest": manifest, "password": SECRET}, recorder).run(
+        task_vars=VARS)
+    assert recorder.calls[0]["module_args"]["parameters"]["Intermediates"] == [ca]
+    sent = recorder.calls[1]["module_args"]["parameters"]
+    assert sent["Certificates"] == [] and sent["Intermediates"][0]["Thumbprint"] == ca
+    assert sent["Intermediates"][0]["Path"].endswith("\\certs\\fe01.contoso.local\\chain\\%s.cer" % ca)
+    assert result["changed"] is True and result["imported_chain"] == [ca]
+    recorder = Recorder([ok({"Present": present, "PresentCA": [ca], "LyncShell": None, "Assigned": []})])
+    again = make_action(lync_cert_import.ActionModule, {
+        "set_path": "\\\\backup01\\LyncBackup\\" + SET, "manifest": manifest, "password": SECRET}, recorder).run(
+        task_vars=VARS)
+    assert again["changed"] is False and len(recorder.calls) == 1
+
+
 def test_sql_install_sends_the_service_password_only_as_a_securestring():
     probe = {"Instances": [], "SetupFound": True, "SetupVersion": "11.0.7001.0", "ConfigurationFound": True,
              "Settings": {"ACTION": "Install", "FEATURES": "SQLENGINE"}, "PasswordKeys": [], "PendingReboot": []}

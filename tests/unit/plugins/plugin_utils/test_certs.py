@@ -82,3 +82,67 @@ def test_assign_always_needs_the_shell():
     wanted, _missing = certs.from_manifest(manifest(), HOST)
     with pytest.raises(certs.CertPlanError, match="Deployment Wizard step 2"):
         certs.plan(wanted, [], [], None, "always")
+
+
+NAMED = "D" * 40
+CA = "E" * 40
+
+
+def test_a_set_recording_a_null_usage_restores_no_empty_usage():
+    """Sets written at 1a7fef5 recorded usages [null] for a named certificate without Lync usage: the restore
+    must not call Set-CsCertificate -Type '' for it."""
+    extra = {"thumbprint": NAMED, "file": "certs/%s/%s.pfx" % (HOST, NAMED), "exportable": True, "subject": "CN=x",
+             "usages": [None]}
+    files = manifest()["items"][0]["files"] + [{"path": "certs/%s/%s.pfx" % (HOST, NAMED), "bytes": 1, "sha256": "aa"}]
+    found, dummy = certs.from_manifest(manifest(extra, files), HOST)
+    assert next(c for c in found if c["thumbprint"] == NAMED)["usages"] == []
+    dummy, assignments, dummy2 = certs.plan(found, [], [], "Lync", "auto")
+    assert all(a["Type"] for a in assignments) and NAMED not in {a["Thumbprint"] for a in assignments}
+
+
+def test_plan_refuses_an_empty_usage():
+    wanted = [{"thumbprint": NAMED, "usages": [""], "chain": []}]
+    with pytest.raises(certs.CertPlanError, match="empty Lync usage"):
+        certs.plan(wanted, [], [], "Lync", "auto")
+
+
+def test_usage_map_skips_empty_entries_and_merges_scopes():
+    assigned = [{"Use": "Default", "Thumbprint": WEB.lower()}, {"Use": "Default", "Thumbprint": WEB},
+                {"Use": None, "Thumbprint": WEB}, {"Use": "OAuthTokenIssuer", "Thumbprint": OAUTH, "Scope": "global"}]
+    assert certs.usage_map(assigned) == {WEB: ["Default"], OAUTH: ["OAuthTokenIssuer"]}
+    assert certs.usage_map(assigned).get(NAMED, []) == []
+
+
+def chain_manifest(listed=True):
+    cer = "certs/%s/chain/%s.cer" % (HOST, CA)
+    extra = {"thumbprint": NAMED, "file": "certs/%s/%s.pfx" % (HOST, NAMED), "exportable": True, "subject": "CN=edge",
+             "usages": ["WebServicesExternal"], "chain": [{"thumbprint": CA, "subject": "CN=Issuing CA", "file": cer}]}
+    files = manifest()["items"][0]["files"] + [{"path": "certs/%s/%s.pfx" % (HOST, NAMED), "bytes": 1, "sha256": "aa"}]
+    if listed:
+        files.append({"path": cer, "bytes": 5, "sha256": "bb"})
+    return manifest(extra, files)
+
+
+def test_intermediates_come_back_with_their_hashes_and_only_when_missing():
+    found, dummy = certs.from_manifest(chain_manifest(), HOST)
+    edge = next(c for c in found if c["thumbprint"] == NAMED)
+    assert edge["chain"] == [{"thumbprint": CA, "file": "certs/%s/chain/%s.cer" % (HOST, CA), "sha256": "BB",
+                              "subject": "CN=Issuing CA"}]
+    assert [c["thumbprint"] for c in certs.chain_to_import(found, [])] == [CA]
+    assert certs.chain_to_import(found, [CA.lower()]) == []
+
+
+def test_an_intermediate_without_its_file_is_refused():
+    with pytest.raises(certs.CertPlanError, match="without its file"):
+        certs.from_manifest(chain_manifest(listed=False), HOST)
+
+
+def test_intermediates_exclude_the_self_signed_root_and_pem_wraps_der():
+    chain = [{"Subject": "CN=I", "Issuer": "CN=R"}, {"Subject": "CN=R", "Issuer": "CN=R"}]
+    assert certs.intermediates(chain) == [chain[0]]
+    text = certs.pem("QUJD" * 30)
+    lines = text.split("\r\n")
+    assert lines[0] == "-----BEGIN CERTIFICATE-----" and lines[-2] == "-----END CERTIFICATE-----"
+    assert max(len(line) for line in lines) == 64
+    with pytest.raises(ValueError):
+        certs.pem("not base64!")

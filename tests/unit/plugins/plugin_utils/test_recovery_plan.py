@@ -75,9 +75,9 @@ def test_member_server_gets_the_deployment_wizard_only():
     planned = rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, OPTIONS)
     assert [stage for stage, dummy in stages(planned)] == ["core", "local_store", "components", "certificates", "services"]
     certs = next(s for s in planned["steps"] if s["stage"] == "certificates")["args"]["certificates"]
-    # Step 3 assigns what the backup recorded, the global OAuthTokenIssuer included (as the wizard does).
-    assert sorted(t for c in certs for t in c["types"]) == ["Default", "OAuthTokenIssuer", "WebServicesExternal",
-                                                            "WebServicesInternal"]
+    # Step 3 assigns the server's own usages the backup recorded; OAuthTokenIssuer stays global (Microsoft's
+    # "Assign a server-to-server authentication certificate": never per Front End).
+    assert sorted(t for c in certs for t in c["types"]) == ["Default", "WebServicesExternal", "WebServicesInternal"]
 
 
 def test_a_server_whose_certificates_were_left_out_cannot_be_planned():
