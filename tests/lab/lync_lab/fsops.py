@@ -110,6 +110,23 @@ def remove(ctx, winpath, account=None, long_paths=False):
     return freed
 
 
+def rename(ctx, winpath, new_name, account=None):
+    """Rename-Item -LiteralPath winpath -NewName new_name: one rename in the same folder; the new name is a
+    name, not a path ("Rename-Item", https://learn.microsoft.com/powershell/module/microsoft.powershell.management/rename-item)."""
+    if "\\" in new_name or "/" in new_name:
+        raise PSError("Cannot rename the specified target, because it represents a path or device name.",
+                      "InvalidArgument", "PSArgumentException")
+    loc = locate(ctx, winpath, write=True, account=account)
+    if not loc.real.exists():
+        raise PSError("Cannot rename because item at '%s' does not exist." % winpath, "InvalidOperation",
+                      "PSInvalidOperationException")
+    target = loc.real.with_name(new_name)
+    if target.exists():
+        raise PSError("Cannot create a file when that file already exists.", "WriteError", "IOException")
+    loc.real.rename(target)
+    return winpath.rstrip("\\").rsplit("\\", 1)[0] + "\\" + new_name
+
+
 def listing(ctx, winpath, hash_files=False, account=None, long_paths=False):
     """[(relative path with '/', bytes, sha256 or None)] of every file under a folder."""
     loc = locate(ctx, winpath, account=account, long_paths=long_paths)

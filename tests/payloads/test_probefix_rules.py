@@ -1,0 +1,70 @@
+"""Lint rules of issue 9 (probefix): each flags the old payload text it exists for.
+
+about_Comparison_Operators (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_comparison_operators):
+-match/-notmatch are case-insensitive; -cmatch/-cnotmatch are case-sensitive. In .NET regular expressions '$'
+also matches before a final newline, '\\z' only at the very end
+(https://learn.microsoft.com/dotnet/standard/base-types/anchors-in-regular-expressions).
+"""
+
+import pathlib
+import re
+
+import pytest
+
+PAYLOADS = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "payloads"
+
+GUARD_RE = re.compile(r"if\s*\(\s*\$\w+\s+-(?P<op>[ci]?notmatch)\s+'(?P<pattern>[^']*)'\s*\)\s*\{\s*throw", re.IGNORECASE)
+
+
+def validation_guard_problems(text):
+    """A name check that guards a throw must be case-sensitive (-cnotmatch) and end with \\z, not '$'."""
+    problems = []
+    for match in GUARD_RE.finditer(text):
+        if not re.match(r"\^|\\A", match.group("pattern")):
+            continue  # not a whole-name check
+        line = text.count("\n", 0, match.start()) + 1
+        if match.group("op").lower() != "cnotmatch":
+            problems.append("line %d: -%s is case-insensitive; use -cnotmatch" % (line, match.group("op")))
+        if match.group("pattern").endswith("$"):
+            problems.append("line %d: '$' also matches before a trailing newline; end the pattern with \\z" % line)
+    return problems
+
+
+@pytest.mark.parametrize("path", sorted(PAYLOADS.glob("*.ps1")), ids=lambda p: p.stem)
+def test_validation_guards_are_case_sensitive_and_end_at_z(path):
+    problems = validation_guard_problems(path.read_text(encoding="utf-8"))
+    assert problems == [], "%s:\n  %s" % (path.name, "\n  ".join(problems))
+
+
+def test_validation_guard_rule_flags_the_old_backup_set_remove():
+    old = ("    if ($id -notmatch '^lync-\\d{8}T\\d{6}Z-[0-9a-f]{6}$') "
+           "{ throw \"refusing to remove ${id}: not a backup set name\" }\n")
+    assert len(validation_guard_problems(old)) == 2
+    assert validation_guard_problems(old.replace("-notmatch '^", "-cnotmatch '\\A").replace("$')", "\\z')")) == []
+
+
+OLD_SET_REMOVE = """    $path = Join-Path -Path $Root -ChildPath $id
+    if (Test-Path -LiteralPath $path) {
+        $freed += (Get-ChildItem -LiteralPath $path -Recurse -File -Force | Measure-Object -Property Length -Sum).Sum
+"""
+
+
+def long_path_problems(text):
+    """Payloads that walk a whole backup set (Get-ChildItem/Remove-Item -Recurse) get an extended-length root
+    from the controller; Join-Path does not keep the \\\\?\\ prefix usable, and -Path would treat [ ] as wildcards."""
+    problems = []
+    text = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    if re.search(r"-Recurse", text) and re.search(r"Join-Path", text):
+        problems.append("Join-Path in a payload that recurses through a set: build the path by concatenation")
+    for match in re.finditer(r"(Get-ChildItem|Remove-Item|Test-Path|Rename-Item)\s+-Path\b", text):
+        problems.append("%s -Path: use -LiteralPath" % match.group(1))
+    return problems
+
+
+def test_long_path_rule_flags_the_old_backup_set_remove():
+    assert long_path_problems(OLD_SET_REMOVE)
+
+
+@pytest.mark.parametrize("name", ["lync_backup_set_remove", "lync_file_inventory"])
+def test_set_walking_payloads_take_long_paths(name):
+    assert long_path_problems((PAYLOADS / (name + ".ps1")).read_text(encoding="utf-8")) == []
