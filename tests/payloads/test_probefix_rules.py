@@ -68,3 +68,25 @@ def test_long_path_rule_flags_the_old_backup_set_remove():
 @pytest.mark.parametrize("name", ["lync_backup_set_remove", "lync_file_inventory"])
 def test_set_walking_payloads_take_long_paths(name):
     assert long_path_problems((PAYLOADS / (name + ".ps1")).read_text(encoding="utf-8")) == []
+
+
+def substring_guard_problems(text):
+    """A relative path cut with .Substring($base) from FullName must first check FullName starts with the root
+    (String.StartsWith with StringComparison.OrdinalIgnoreCase), or a child reported under another spelling
+    (8.3 name, other case, junction) is cut at the wrong place."""
+    if ".Substring($base)" in text and "StartsWith($rootName" not in text:
+        return ["FullName.Substring($base) without a StartsWith(..., OrdinalIgnoreCase) check"]
+    if ".Substring($base)" in text and "OrdinalIgnoreCase" not in text:
+        return ["StartsWith without OrdinalIgnoreCase"]
+    return []
+
+
+def test_substring_guard_flags_the_old_file_inventory():
+    old = ("    $base = (Get-Item -LiteralPath $Path -Force).FullName.TrimEnd('\\').Length + 1\n"
+           "        @{ Path = $_.FullName.Substring($base).Replace('\\', '/'); Bytes = $_.Length }\n")
+    assert substring_guard_problems(old)
+
+
+@pytest.mark.parametrize("path", sorted(PAYLOADS.glob("*.ps1")), ids=lambda p: p.stem)
+def test_relative_paths_are_cut_under_a_checked_root(path):
+    assert substring_guard_problems(path.read_text(encoding="utf-8")) == []

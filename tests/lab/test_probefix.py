@@ -1,0 +1,57 @@
+"""Lab rules of issue 9 (probefix), exercised through the payloads' twins."""
+
+import pytest
+
+from lync_lab import fsops
+from lync_lab.context import Context
+from lync_lab.errors import PSError
+from lync_lab.twins import lync_backup_set_remove, lync_file_inventory
+
+SE = "lyncse01.contoso.local"
+
+
+def _ctx(lab, host=SE):
+    return Context(lab, lab.load(), host, False, [], "test")
+
+
+def test_inventory_tells_a_missing_folder_from_an_old_dotnet(make_lab):
+    """.NET Framework before 4.6.2 refuses \\\\?\\ paths (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception);
+    Test-Path swallows the error and returns $false, so the payload must not report the set as missing."""
+    lab = make_lab("standard")
+    (lab.host_root(SE) / "C" / "LyncShare" / "present").mkdir(parents=True)
+    ctx = _ctx(lab)
+    ctx.state["hosts"][SE]["dotnet_framework"] = "4.5.2"
+    with pytest.raises(PSError, match="4.6.2 or later"):
+        lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\present"})
+    assert lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\absent"}) == {"Exists": False, "Files": []}
+    ctx.state["hosts"][SE]["dotnet_framework"] = "4.6.2"
+    assert lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\present"})["Exists"] is True
+
+
+def test_set_remove_takes_only_exact_set_names(make_lab):
+    """-cnotmatch '\\A...\\z': an upper-case or newline-terminated id is refused (about_Comparison_Operators)."""
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    for bad in ("LYNC-20260101T000000Z-abcdef", "lync-20260101T000000Z-abcdef\n", "lync-20260101T000000Z-ABCDEF"):
+        with pytest.raises(PSError, match="not a backup set name"):
+            lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [bad]})
+
+
+def test_set_remove_past_max_path_needs_the_extended_root(make_lab):
+    """Remove-Item -Recurse on a plain path fails with PathTooLong past MAX_PATH
+    (https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation)."""
+    lab = make_lab("standard")
+    set_id = "lync-20260101T000000Z-abcdef"
+    deep = (lab.host_root(SE) / "C" / "LyncShare" / set_id).joinpath(*(["d%02d-%s" % (i, "x" * 40) for i in range(6)]))
+    deep.mkdir(parents=True)
+    (deep / "f.bin").write_bytes(b"x" * 10)
+    ctx = _ctx(lab)
+    with pytest.raises(PSError, match="too long"):
+        lync_backup_set_remove.run(ctx, {"Root": "C:\\LyncShare", "SetIds": [set_id]})
+    # The failed removal left a folder that no longer looks like a set (renamed first).
+    assert not (lab.host_root(SE) / "C" / "LyncShare" / set_id).exists()
+    assert (lab.host_root(SE) / "C" / "LyncShare" / ("removing-" + set_id)).exists()
+    (lab.host_root(SE) / "C" / "LyncShare" / ("removing-" + set_id)).rename(lab.host_root(SE) / "C" / "LyncShare" / set_id)
+    result = lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [set_id]})
+    assert result == {"Removed": [set_id], "BytesFreed": 10}
+    assert fsops.test_path(ctx, "C:\\LyncShare\\" + set_id) is False
