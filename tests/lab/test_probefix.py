@@ -55,3 +55,16 @@ def test_set_remove_past_max_path_needs_the_extended_root(make_lab):
     result = lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [set_id]})
     assert result == {"Removed": [set_id], "BytesFreed": 10}
     assert fsops.test_path(ctx, "C:\\LyncShare\\" + set_id) is False
+
+
+def test_one_service_that_fails_does_not_stop_the_others(make_lab):
+    """A non-terminating error of Start-CsWindowsService for one name is collected; the next name still starts."""
+    from lync_lab import cmdlets
+    from lync_lab.twins import lync_services
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    for service in ctx.state["hosts"][SE]["services"].values():
+        service["status"] = "Stopped"
+    result = lync_services.run(ctx, {"State": "started", "Names": ["NOSUCHSVC", "RTCSRV"]})
+    assert len(result["Errors"]) == 1 and "NOSUCHSVC" in result["Errors"][0]
+    assert {s["Name"]: s["Status"] for s in cmdlets.get_windows_services(ctx.state, SE)}["RTCSRV"] == "Running"

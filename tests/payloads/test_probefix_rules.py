@@ -90,3 +90,35 @@ def test_substring_guard_flags_the_old_file_inventory():
 @pytest.mark.parametrize("path", sorted(PAYLOADS.glob("*.ps1")), ids=lambda p: p.stem)
 def test_relative_paths_are_cut_under_a_checked_root(path):
     assert substring_guard_problems(path.read_text(encoding="utf-8")) == []
+
+
+# lync_services.ps1 before issue 9 (probefix): under $ErrorActionPreference = 'Stop' the first service that failed
+# to start ended the payload (about_Preference_Variables, $ErrorActionPreference "Stop: Displays the error message
+# and stops executing", https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_preference_variables).
+OLD_SERVICES = """$ErrorActionPreference = 'Stop'
+foreach ($name in $Names) {
+    if ($State -eq 'started') { Start-CsWindowsService -Name $name -NoWait -Confirm:$false }
+}
+"""
+
+
+def service_call_problems(text):
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            continue
+        for call in re.findall(r"(?:Start|Stop)-CsWindowsService[^}\n]*", line):
+            if not re.search(r"-ErrorVariable\s+\+?\w+", call) or not re.search(r"-ErrorAction\s+(SilentlyContinue|Continue)", call):
+                problems.append("line %d: %s without -ErrorAction SilentlyContinue -ErrorVariable: one failing "
+                                "service ends the payload" % (number, call.split()[0]))
+    return problems
+
+
+def test_service_call_rule_flags_the_old_services_payload():
+    assert service_call_problems(OLD_SERVICES)
+
+
+def test_service_calls_collect_their_errors():
+    """lync_services.ps1 asks several services in a row. (lync_deploy_step.ps1 starts REPLICA alone: there an
+    error must fail the step, so it is not held to this rule.)"""
+    assert service_call_problems((PAYLOADS / "lync_services.ps1").read_text(encoding="utf-8")) == []
