@@ -68,3 +68,14 @@ def test_one_service_that_fails_does_not_stop_the_others(make_lab):
     result = lync_services.run(ctx, {"State": "started", "Names": ["NOSUCHSVC", "RTCSRV"]})
     assert len(result["Errors"]) == 1 and "NOSUCHSVC" in result["Errors"][0]
     assert {s["Name"]: s["Status"] for s in cmdlets.get_windows_services(ctx.state, SE)}["RTCSRV"] == "Running"
+
+
+def test_deploy_status_reports_a_failing_get_cscertificate(make_lab):
+    """Get-CsCertificate's terminating error is caught and reported, the rest of the status still comes back."""
+    from lync_lab.twins import lync_deploy_status
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    ctx.state["hosts"][SE]["get_cscertificate_error"] = "Cannot read the local configuration store."
+    result = lync_deploy_status.run(ctx, {"InstallDir": "Q:\\Lync"})
+    assert result["Certificates"] == [] and result["CertificateError"] == "Cannot read the local configuration store."
+    assert result["Products"]

@@ -122,3 +122,40 @@ def test_service_calls_collect_their_errors():
     """lync_services.ps1 asks several services in a row. (lync_deploy_step.ps1 starts REPLICA alone: there an
     error must fail the step, so it is not held to this rule.)"""
     assert service_call_problems((PAYLOADS / "lync_services.ps1").read_text(encoding="utf-8")) == []
+
+
+# lync_deploy_status.ps1 before issue 9 (probefix). -ErrorAction "has no effect on terminating errors"
+# (about_CommonParameters, https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters);
+# Join-Path resolves the drive of -Path and throws "Cannot find drive" when the drive does not exist
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/join-path: -Resolve aside, the
+# FileSystem provider checks the drive), [System.IO.Path]::Combine only joins strings.
+OLD_DEPLOY_STATUS = """$bootstrapper = if ($InstallDir) { Join-Path -Path $InstallDir -ChildPath 'Deployment\\Bootstrapper.exe' } else { '' }
+$assigned = @()
+if ($module) {
+    Import-Module $module
+    $assigned = @(Get-CsCertificate -ErrorAction SilentlyContinue | ForEach-Object {
+        @{ Use = [string]$_.Use; Thumbprint = ([string]$_.Thumbprint).ToUpperInvariant() }
+    })
+}
+"""
+
+
+def status_probe_problems(text):
+    problems = []
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    if "Join-Path" in code:
+        problems.append("Join-Path throws 'Cannot find drive' for a missing drive: use [System.IO.Path]::Combine")
+    for match in re.finditer(r"Get-Cs\w+[^|\n]*-ErrorAction\s+SilentlyContinue", code):
+        problems.append("%s -ErrorAction SilentlyContinue does not silence a terminating error: use try/catch"
+                        % match.group(0).split()[0])
+    if "Get-CsCertificate" in code and not re.search(r"try\s*\{[^}]*Get-CsCertificate", code, re.S):
+        problems.append("Get-CsCertificate outside try/catch")
+    return problems
+
+
+def test_status_probe_rule_flags_the_old_deploy_status():
+    assert len(status_probe_problems(OLD_DEPLOY_STATUS)) >= 2
+
+
+def test_deploy_status_survives_a_missing_drive_and_a_failing_get_cscertificate():
+    assert status_probe_problems((PAYLOADS / "lync_deploy_status.ps1").read_text(encoding="utf-8")) == []
