@@ -159,3 +159,22 @@ def test_status_probe_rule_flags_the_old_deploy_status():
 
 def test_deploy_status_survives_a_missing_drive_and_a_failing_get_cscertificate():
     assert status_probe_problems((PAYLOADS / "lync_deploy_status.ps1").read_text(encoding="utf-8")) == []
+
+
+# lync_host_probe.ps1 before issue 9 (probefix): the FQDN from Win32_ComputerSystem.Domain, which is the workgroup
+# name outside a domain (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-computersystem).
+OLD_HOST_PROBE_FQDN = "    Fqdn = ('{0}.{1}' -f $system.DNSHostName, $system.Domain).ToLowerInvariant()\n"
+
+
+def fqdn_problems(text):
+    if re.search(r"Fqdn\s*=.*\$system\.Domain", text):
+        return ["Fqdn built from Win32_ComputerSystem.Domain: use the primary DNS suffix"]
+    return []
+
+
+def test_fqdn_rule_flags_the_old_host_probe():
+    assert fqdn_problems(OLD_HOST_PROBE_FQDN)
+
+
+def test_host_probe_builds_the_fqdn_from_the_primary_dns_suffix():
+    assert fqdn_problems((PAYLOADS / "lync_host_probe.ps1").read_text(encoding="utf-8")) == []
