@@ -97,3 +97,21 @@ def test_host_fqdn_comes_from_the_primary_dns_suffix(make_lab):
     assert lync_host_probe.run(ctx, {})["Fqdn"] == "lyncse01.dmz.contoso.com"
     del record["dns_suffix"]
     assert lync_host_probe.run(ctx, {})["Fqdn"] == "lyncse01"
+
+
+def test_a_dhcp_server_that_refuses_gives_an_error_not_drift(make_lab):
+    """Access denied / a stopped DHCP service must fail the probe (-ErrorAction Stop), not read as 'option absent'
+    (https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4optionvalue)."""
+    from lync_lab.twins import lync_dhcp_probe
+    lab = make_lab("standard")
+    dc = "dc01.contoso.local"
+    ctx = _ctx(lab, dc)
+    wanted = [{"ScopeId": "10.0.0.0", "Options": [{"OptionId": 120, "VendorClass": ""},
+                                                  {"OptionId": 3, "VendorClass": "MSUCClient"}]}]
+    good = lync_dhcp_probe.run(ctx, {"Scopes": wanted})
+    assert {(o["OptionId"], o["VendorClass"], o["Level"]) for o in good["Options"]} == {
+        (120, "", "server"), (3, "MSUCClient", "server")}
+    for refuse in ("access_denied", "stopped"):
+        ctx.state["hosts"][dc]["dhcp_server"]["refuse"] = refuse
+        with pytest.raises(PSError, match="Access is denied|RPC server is unavailable"):
+            lync_dhcp_probe.run(ctx, {"Scopes": wanted})

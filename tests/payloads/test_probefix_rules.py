@@ -178,3 +178,23 @@ def test_fqdn_rule_flags_the_old_host_probe():
 
 def test_host_probe_builds_the_fqdn_from_the_primary_dns_suffix():
     assert fqdn_problems((PAYLOADS / "lync_host_probe.ps1").read_text(encoding="utf-8")) == []
+
+
+# lync_dhcp_probe.ps1 before issue 9 (probefix): -ErrorAction SilentlyContinue turned access denied, a stopped
+# service or an RPC error into "option absent" and so into false drift.
+OLD_DHCP_PROBE = ("            $value = Get-DhcpServerv4OptionValue -ScopeId $scopeId -OptionId $optionId "
+                  "-ErrorAction SilentlyContinue\n")
+
+
+def dhcp_probe_problems(text):
+    return ["line %d: a DhcpServer read with -ErrorAction SilentlyContinue hides a refusing server" % n
+            for n, line in enumerate(text.splitlines(), 1)
+            if re.search(r"Get-DhcpServerv4\w+.*-ErrorAction\s+SilentlyContinue", line)]
+
+
+def test_dhcp_rule_flags_the_old_probe():
+    assert dhcp_probe_problems(OLD_DHCP_PROBE)
+
+
+def test_dhcp_probe_reads_with_error_action_stop():
+    assert dhcp_probe_problems((PAYLOADS / "lync_dhcp_probe.ps1").read_text(encoding="utf-8")) == []
