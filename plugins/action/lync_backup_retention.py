@@ -57,7 +57,9 @@ class ActionModule(LyncAction):
                               "after": json.dumps(sorted(keep), indent=1) + "\n",
                               "before_header": root, "after_header": root}
         if remove and not self.check_mode:
-            removed = self.payload("lync_backup_set_remove", {"Root": root, "SetIds": remove}).value
+            # Extended-length: a set's file-store copy can lie past MAX_PATH (260 characters).
+            removed = self.payload("lync_backup_set_remove", {"Root": bs.extended_path(root).rstrip("\\"),
+                                                              "SetIds": remove}).value
             result["bytes_freed"] = removed["BytesFreed"]
         damaged = [s["set_id"] for s in sets if bs.condition(s) == "damaged"]
         if damaged:

@@ -61,6 +61,19 @@ def restart_state(status):
     return bool(status.get("RebootPending")), bool(status.get("PendingFileRenames"))
 
 
+def installs_sql_express(step, params):
+    """Whether the step installs a SQL Server Express instance: sql_express (RTC), local_store (RTCLOCAL, and LYSS
+    on a Front End) and, with collocated databases, components (step 2 on a Standard Edition server)."""
+    return step in ("sql_express", "local_store") or (step == "components" and bool(params["collocated_databases"]))
+
+
+# SQL Server Setup's RebootRequiredCheck fails when a restart is pending, PendingFileRenameOperations included
+# ("Check Parameters for the System Configuration Checker",
+# https://learn.microsoft.com/previous-versions/sql/sql-server-2008-r2/ms143185(v=sql.105)).
+SQL_SETUP_RESTART = ("SQL Server Setup's RebootRequiredCheck refuses to install while file renames wait for a "
+                     "restart (PendingFileRenameOperations); restart the server first")
+
+
 class ActionModule(LyncAction):
     """One Deployment Wizard step, run only when its work is not yet on the server."""
 
@@ -68,6 +81,13 @@ class ActionModule(LyncAction):
     REQUIRED_IF = [["step", "components", ["components"]]]
 
     def execute(self, params):
+        result = self._execute(params)
+        if getattr(self, "_certificate_error", None) and params["step"] == "certificates":
+            result.setdefault("warnings", []).append(
+                "%s: Get-CsCertificate failed, the assigned certificates are unknown: %s" % (self.host, self._certificate_error))
+        return result
+
+    def _execute(self, params):
         step = params["step"]
         try:
             install_dir = bootstrapper.install_dir_for(params["product"], params["install_dir"])
@@ -81,6 +101,7 @@ class ActionModule(LyncAction):
         if not 0 <= params["wait_timeout"] <= 86400:
             raise AnsibleActionFail("lync_deploy_step: wait_timeout must be between 0 and 86400 seconds")
         status = self.payload("lync_deploy_status", {"InstallDir": install_dir}, required_keys=("Products",)).value
+        self._certificate_error = status.get("CertificateError")
         reboot_required, file_rename_pending = restart_state(status)
         if done(step, status, params):
             return {"changed": False, "step": step, "reboot_required": reboot_required,
@@ -91,6 +112,10 @@ class ActionModule(LyncAction):
                 raise AnsibleActionFail(
                     "lync_deploy_step on %s: refusing step 2, which recreates the collocated databases empty, "
                     "after data was restored into them (%s)" % (self.host, ", ".join(imported)))
+        if file_rename_pending and installs_sql_express(step, params):
+            # Restart first: the role reboots on reboot_required and runs the step again.
+            return {"changed": False, "step": step, "reboot_required": True, "file_rename_pending": True,
+                    "msg": "%s: step %s not run: %s" % (self.host, step, SQL_SETUP_RESTART)}
         if self.check_mode:
             return {"changed": True, "step": step, "reboot_required": False, "file_rename_pending": file_rename_pending}
         if step == "services":

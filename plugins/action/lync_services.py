@@ -38,6 +38,7 @@ def start_or_stop(action, state, names, wait_timeout, wait=True, wait_only=False
     first = action.payload("lync_services", {"State": "query" if wait_only else state, "Names": names},
                            required_keys=("Before", "Services")).value
     before, reports = first["Before"], [first["Services"]]
+    call_errors = [str(e) for e in (first.get("Errors") or [])]
 
     def query():
         if reports:
@@ -52,10 +53,12 @@ def start_or_stop(action, state, names, wait_timeout, wait=True, wait_only=False
         after, missing, dummy = svc.wait_for(query, waited, state, wait_timeout, poll_interval)
     before_status = {str(s["Name"]).upper(): str(s["Status"]) for s in before}
     changed = not wait_only and any(before_status.get(n.upper()) != want for n in waited)
-    result = {"changed": changed, "services": after, "waited_for": waited}
+    result = {"changed": changed, "services": after, "waited_for": waited, "errors": call_errors}
     if missing:
-        result.update(failed=True, msg="%s: Lync services not %s after %d seconds: %s" % (
-            action.host, want.lower(), wait_timeout, ", ".join(missing)))
+        result.update(failed=True, msg=svc.failure_message(action.host, state, wait_timeout, missing, call_errors))
+    elif call_errors:
+        result["warnings"] = ["%s: %s-CsWindowsService reported: %s" % (
+            action.host, "Start" if state == "started" else "Stop", "; ".join(call_errors))]
     return result
 
 

@@ -130,14 +130,18 @@ reboot_required:
   description:
     - Windows waits for a reboot (Component Based Servicing's RebootPending or Windows Update's
       RebootRequired key); reboot (ansible.windows.win_reboot) and run the step again.
-    - Pending file rename operations alone do not set it; see RV(file_rename_pending).
+    - Pending file rename operations alone do not set it; see RV(file_rename_pending), except before a step
+      that installs SQL Server Express (V(sql_express), V(local_store), and V(components) with
+      O(collocated_databases)), because SQL Server Setup's RebootRequiredCheck refuses to install while file renames
+      are pending; such a step is not run and RV(reboot_required) is true.
   returned: always
   type: bool
 file_rename_pending:
   description:
     - Session Manager's PendingFileRenameOperations holds entries, as read before the step. Many healthy
       servers have some (installers and antivirus leave them until the next restart), so this is
-      reported for information only and does not make RV(reboot_required) true.
+      reported for information only and does not make RV(reboot_required) true, except before a step that
+      installs SQL Server Express (see RV(reboot_required)).
   returned: always
   type: bool
 exit_code:

@@ -104,4 +104,11 @@ waited_for:
   returned: success
   type: list
   elements: str
+errors:
+  description:
+    - The errors Start-CsWindowsService or Stop-CsWindowsService reported for single services (the payload goes on
+      with the other services); the failure message repeats them when the wait fails.
+  returned: success
+  type: list
+  elements: str
 """

@@ -184,7 +184,13 @@ def plan(manifest, set_path, targets, hosts, options=None):
     for pool_fqdn, store in sorted(user_stores.items()):
         if store not in targets:
             continue
-        fes = [index[c] for c in pools[pool_fqdn]["computers"] if c in index]
+        absent = [c for c in pools[pool_fqdn]["computers"] if c not in index]
+        if absent:
+            # Import-CsUserData needs the Front End service stopped on every Front End of the pool, and all of
+            # them started together afterwards; a Front End the play cannot reach would keep running.
+            raise RecoveryPlanError("restoring the user data of pool %s needs every Front End of the pool in the "
+                                    "play; missing: %s" % (pool_fqdn, ", ".join(absent)))
+        fes = [index[c] for c in pools[pool_fqdn]["computers"]]
         steps.append(_step("userdata", shell_host, store, {
             "pool_fqdn": pool_fqdn, "front_ends": fes, "file": item_file("userdata:%s" % pool_fqdn)[0]},
             label=pool_fqdn))

@@ -56,6 +56,16 @@ def not_there(services, waited, state):
     return [n for n in waited if status.get(n.upper()) != WANT[state]]
 
 
+def failure_message(host, state, timeout, missing, errors=()):
+    """Why the wait failed: the services not there, and what Start-/Stop-CsWindowsService reported (the payload
+    collects the cmdlets' non-terminating errors so one failing service does not stop the others)."""
+    text = "%s: Lync services not %s after %d seconds: %s" % (host, WANT[state].lower(), timeout, ", ".join(missing))
+    if errors:
+        text += "; %s-CsWindowsService reported: %s" % ("Start" if state == "started" else "Stop",
+                                                       "; ".join(" ".join(str(e).split()) for e in errors))
+    return text
+
+
 def wait_for(query, waited, state, timeout, interval, clock=None, sleep=None):
     """Poll query() (-> the services list) until every waited-for service is in the state or timeout seconds
     have passed. Returns (last services list, names still not there, number of polls)."""

@@ -316,3 +316,26 @@ def test_retention_keeps_the_newest_good_set_among_mixed_sets(make_lab, run_play
     assert remaining == sorted([ids[2], newest])
     assert set(retention["removed"]) == {ids[0], ids[1], partial.name, unfinished.name}
     assert "damaged" in retention["reasons"][ids[1]]
+
+
+def test_retention_removes_a_set_whose_file_store_copy_lies_past_max_path(make_lab, run_playbook):
+    """Get-ChildItem/Remove-Item -Recurse fail with PathTooLong past MAX_PATH in Windows PowerShell 5.1
+    ("Maximum Path Length Limitation", https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation):
+    the controller passes the root in extended-length form, and the removal leaves no half-removed set."""
+    from lync_lab import paths
+    lab = make_lab("standard")
+    store = lab.host_root("lyncse01.contoso.local") / "C" / "LyncShare" / "1-WebServices-1" / "CollabContent"
+    deep = store.joinpath("ALI-0100", *(["content-%02d-%s" % (i, "x" * 30) for i in range(4)]))
+    deep.mkdir(parents=True)
+    (deep / ("handout-%s.pptx" % ("y" * 20))).write_bytes(b"deep meeting content" * 50)
+    assert run_playbook(lab, BACKUP, "-e", "backup_keep_sets=10").rc == 0
+    (old,) = sets_of(lab)
+    longest = max(len("%s\\%s\\%s" % (ROOT, old, p.relative_to(set_folder(lab, old)).as_posix().replace("/", "\\")))
+                  for p in set_folder(lab, old).rglob("*"))
+    assert longest > paths.MAX_PATH_CHARS
+    run = run_playbook(lab, BACKUP, "-e", "backup_keep_sets=1")
+    assert run.rc == 0, run.output
+    retention = run.result("Apply retention (only after a complete, verified set)", "lyncse01.contoso.local")["result"]
+    assert retention["removed"] == [old]
+    assert old not in sets_of(lab) and len(sets_of(lab)) == 1
+    assert not any(p.name.startswith("removing-") for p in set_folder(lab, old).parent.iterdir())

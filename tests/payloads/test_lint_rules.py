@@ -128,6 +128,12 @@ def test_should_process_rule_flags_the_old_host_probe():
     ("$c = Get-CsCertificate", False),
     ("$x = Get-NoSuchWindowsCommand", True),                                       # not in either table
     ("function Get-Mine { 1 }\n$x = Get-Mine", False),                             # the payload's own function
+    # ForEach-Object: [-WhatIf] [-Confirm] on its 5.1 page; only the member form calls ShouldProcess (issue 9 probefix)
+    ("$n = @($l | ForEach-Object { $_.Name })", False),
+    ("$n = @($l | ForEach-Object -Process { $_.Name })", False),
+    ("$n = @($l | ForEach-Object -MemberName Delete)", True),
+    ("$n = @($l | ForEach-Object Delete)", True),
+    ("$n = @($l | ForEach-Object -MemberName Delete -WhatIf:$false)", False),
 ])
 def test_should_process_rule(line, flagged):
     text = OLD_HOST_PROBE.replace("$secureChannel = [bool](Test-ComputerSecureChannel)", line)

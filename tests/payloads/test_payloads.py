@@ -162,6 +162,20 @@ WHATIF_FALSE_RE = re.compile(r"-WhatIf:\s*\$false\b", re.IGNORECASE)
 FUNCTION_RE = re.compile(r"^\s*function\s+([A-Za-z][\w-]*)", re.IGNORECASE | re.MULTILINE)
 
 
+def _foreach_script_block_form(command):
+    """ForEach-Object's script-block form (-Process, or a { } first argument): its 5.1 page lists [-WhatIf] [-Confirm]
+    (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/foreach-object?view=powershell-5.1), but
+    the block runs in the caller's scope and only the member form (-MemberName) calls ShouldProcess; the commands
+    inside the block are checked on their own."""
+    names = {a["parameter"].lower() for a in command["arguments"]}
+    if "membername" in names:
+        return False
+    if names & {"process", "begin", "end"}:
+        return True
+    rest = command["text"].split(None, 1)[1].lstrip() if len(command["text"].split(None, 1)) > 1 else ""
+    return rest.startswith("{")
+
+
 def should_process_problems(text):
     """In a payload win_powershell runs with -WhatIf in check mode ([CmdletBinding(SupportsShouldProcess)]),
     every call of a command that supports ShouldProcess must pass -WhatIf:$false, or it inherits
@@ -189,6 +203,8 @@ def should_process_problems(text):
         else:
             problems.append("line %d: %s is in neither lync-cmdlets.json nor windows-cmdlets.json; add it with "
                             "Microsoft's page and whether it supports ShouldProcess" % (command["line"], command["name"]))
+            continue
+        if name == "foreach-object" and _foreach_script_block_form(command):
             continue
         if supports and not WHATIF_FALSE_RE.search(command["text"]):
             problems.append("line %d: %s supports ShouldProcess and inherits -WhatIf in check mode; pass -WhatIf:$false"

@@ -11,7 +11,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-if ($SetId -notmatch '^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$') { throw "invalid backup set id: $SetId" }
+if ($SetId -cnotmatch '\Alync-\d{8}T\d{6}Z-[0-9a-f]{6}\z') { throw "invalid backup set id: $SetId" }
 if (-not (Test-Path -LiteralPath $Root -PathType Container)) {
     throw "LYNC_ROOT_MISSING: the backup root $Root does not exist or cannot be reached"
 }

@@ -3,6 +3,9 @@
 # local configuration store, installed components, Lync services, the certificates
 # assigned to Lync usages, recovery markers, and whether Windows waits for a reboot.
 # Read-only; needs no Lync shell (it reports whether there is one).
+# Paths are joined with [System.IO.Path]::Combine: Join-Path resolves the drive and throws "Cannot find
+# drive" when it does not exist. Get-CsCertificate runs in try/catch: -ErrorAction SilentlyContinue does not
+# silence a terminating error (about_CommonParameters); its message is returned in CertificateError.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [string]$InstallDir = ''
@@ -22,16 +25,23 @@ $services = @(Get-CimInstance -ClassName Win32_Service | Where-Object {
         $_.DisplayName -match '^(Lync Server|Skype for Business Server) ' } | ForEach-Object {
     @{ Name = [string]$_.Name; Status = [string]$_.State }
 })
-$bootstrapper = if ($InstallDir) { Join-Path -Path $InstallDir -ChildPath 'Deployment\Bootstrapper.exe' } else { '' }
+$bootstrapper = if ($InstallDir) { [System.IO.Path]::Combine($InstallDir, 'Deployment\Bootstrapper.exe') } else { '' }
 $module = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
 $assigned = @()
+$certificateError = $null
 if ($module) {
     Import-Module $module
-    $assigned = @(Get-CsCertificate -ErrorAction SilentlyContinue | ForEach-Object {
-        @{ Use = [string]$_.Use; Thumbprint = ([string]$_.Thumbprint).ToUpperInvariant() }
-    })
+    try {
+        $assigned = @(Get-CsCertificate | ForEach-Object {
+            @{ Use = [string]$_.Use; Thumbprint = ([string]$_.Thumbprint).ToUpperInvariant() }
+        })
+    }
+    catch {
+        $assigned = @()
+        $certificateError = [string]$_.Exception.Message
+    }
 }
-$markerFolder = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\recovery'
+$markerFolder = [System.IO.Path]::Combine($env:ProgramData, 'lync.server\recovery')
 # @() around the whole right side: an if/else (or pipeline) unrolls its output, so a folder with
 # one marker would give a string, not a list of one.
 $markers = @()
@@ -51,6 +61,7 @@ $Ansible.Result = @{
     Services = $services
     BootstrapperExists = [bool]($bootstrapper -and (Test-Path -LiteralPath $bootstrapper))
     Certificates = $assigned
+    CertificateError = $certificateError
     Markers = $markers
     RebootPending = [bool](@($rebootKeys | Where-Object { Test-Path -LiteralPath $_ }).Count -gt 0)
     PendingFileRenames = [bool]($sessionManager -and $sessionManager.PendingFileRenameOperations)

@@ -16,32 +16,40 @@ if (-not (Get-Command -Name 'Get-DhcpServerv4OptionValue' -ErrorAction SilentlyC
     throw 'LYNC_DHCP_MISSING: the DhcpServer PowerShell module is not installed here; run this on the DHCP server'
 }
 
+# Every read with -ErrorAction Stop: a stopped DHCP service, access denied or an RPC error is an error, not an
+# absent option. Each level (server, each scope) is read once per class without -OptionId (all its values),
+# and the wanted options are picked from those lists; a vendor class the server does not define
+# (Get-DhcpServerv4Class -Type Vendor, https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4class)
+# is not read, as -VendorClass with an unknown class fails.
+$vendorClasses = @(Get-DhcpServerv4Class -Type Vendor -ErrorAction Stop | ForEach-Object { [string]$_.Name })
+$scopeIds = @(Get-DhcpServerv4Scope -ErrorAction Stop | ForEach-Object { [string]$_.ScopeId })
+$serverLevel = @{ '' = @(Get-DhcpServerv4OptionValue -ErrorAction Stop) }
+foreach ($class in $vendorClasses) {
+    $serverLevel[$class.ToLowerInvariant()] = @(Get-DhcpServerv4OptionValue -VendorClass $class -ErrorAction Stop)
+}
+
 $options = @()
 $missingScopes = @()
 foreach ($wanted in $Scopes) {
     $scopeId = [string]$wanted.ScopeId
-    $scope = Get-DhcpServerv4Scope -ScopeId $scopeId -ErrorAction SilentlyContinue
-    if (-not $scope) {
+    if ($scopeIds -notcontains $scopeId) {
         $missingScopes += $scopeId
         continue
+    }
+    $scopeLevel = @{ '' = @(Get-DhcpServerv4OptionValue -ScopeId $scopeId -ErrorAction Stop) }
+    foreach ($class in $vendorClasses) {
+        $scopeLevel[$class.ToLowerInvariant()] = @(Get-DhcpServerv4OptionValue -ScopeId $scopeId -VendorClass $class -ErrorAction Stop)
     }
     foreach ($option in @($wanted.Options)) {
         $optionId = [int]$option.OptionId
         $vendorClass = [string]$option.VendorClass
+        $key = $vendorClass.ToLowerInvariant()
+        if ($vendorClass -and $vendorClasses -notcontains $vendorClass) { continue }
         $level = 'scope'
-        if ($vendorClass) {
-            $value = Get-DhcpServerv4OptionValue -ScopeId $scopeId -VendorClass $vendorClass -OptionId $optionId -ErrorAction SilentlyContinue
-            if (-not $value) {
-                $level = 'server'
-                $value = Get-DhcpServerv4OptionValue -VendorClass $vendorClass -OptionId $optionId -ErrorAction SilentlyContinue
-            }
-        }
-        else {
-            $value = Get-DhcpServerv4OptionValue -ScopeId $scopeId -OptionId $optionId -ErrorAction SilentlyContinue
-            if (-not $value) {
-                $level = 'server'
-                $value = Get-DhcpServerv4OptionValue -OptionId $optionId -ErrorAction SilentlyContinue
-            }
+        $value = @($scopeLevel[$key] | Where-Object { [int]$_.OptionId -eq $optionId }) | Select-Object -First 1
+        if (-not $value) {
+            $level = 'server'
+            $value = @($serverLevel[$key] | Where-Object { [int]$_.OptionId -eq $optionId }) | Select-Object -First 1
         }
         if ($value) {
             $options += @{ ScopeId = $scopeId; OptionId = $optionId; VendorClass = $vendorClass; Level = $level

@@ -5,6 +5,10 @@
 # store, and Windows PowerShell 5.1 refuses paths past MAX_PATH (260 characters) without the prefix.
 # The hash is read through the FileInfo Get-ChildItem returns (which carries the prefix), not with
 # Get-FileHash (PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0).
+# The prefix needs .NET Framework 4.6.2 or later ("PathTooLongException",
+# https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception); before it, Test-Path swallows
+# "Illegal characters in path" and returns $false, so a missing folder is told apart from an
+# unsupported prefix by asking .NET about the plain path.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Path,
@@ -14,11 +18,21 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 $exists = Test-Path -LiteralPath $Path -PathType Container
+if (-not $exists -and $Path.StartsWith('\\?\')) {
+    $plain = if ($Path.StartsWith('\\?\UNC\')) { '\\' + $Path.Substring(8) } else { $Path.Substring(4) }
+    if ([System.IO.Directory]::Exists($plain)) {
+        throw "$plain exists but its extended-length form $Path does not: this needs .NET Framework 4.6.2 or later on $env:COMPUTERNAME to read paths past 260 characters"
+    }
+}
 $files = @()
 if ($exists) {
-    $base = (Get-Item -LiteralPath $Path -Force).FullName.TrimEnd('\').Length + 1
+    $rootName = (Get-Item -LiteralPath $Path -Force).FullName.TrimEnd('\')
+    $base = $rootName.Length + 1
     $sha256 = [System.Security.Cryptography.SHA256]::Create()
     $files = @(Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Sort-Object -Property FullName | ForEach-Object {
+        if (-not $_.FullName.StartsWith($rootName + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
+            throw "$($_.FullName) does not lie under $rootName; cannot name it relative to the set"
+        }
         $digest = $null
         if ($Hash) {
             $stream = $_.OpenRead()

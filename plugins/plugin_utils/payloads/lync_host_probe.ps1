@@ -9,6 +9,14 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 $system = Get-CimInstance -ClassName Win32_ComputerSystem
+# The FQDN is the DNS host name with the primary DNS suffix (Tcpip\Parameters Hostname / Domain, the values in
+# effect; 'NV Domain' is the configured one, used when Domain is empty), not Win32_ComputerSystem.Domain: that is
+# the AD domain, or the workgroup name on a host outside a domain (Edge), and differs from the DNS suffix in a
+# disjoint namespace (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-computersystem).
+$tcpip = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
+$dnsHost = if ($tcpip.Hostname) { [string]$tcpip.Hostname } else { [string]$system.DNSHostName }
+$dnsSuffix = if ($tcpip.Domain) { [string]$tcpip.Domain } else { [string]$tcpip.'NV Domain' }
+$fqdn = if ($dnsSuffix) { '{0}.{1}' -f $dnsHost, $dnsSuffix } else { $dnsHost }
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
 $adapters = @(Get-CimInstance -ClassName Win32_NetworkAdapterConfiguration -Filter 'IPEnabled = TRUE')
 $ipv4 = @($adapters | ForEach-Object { $_.IPAddress } | Where-Object { $_ -match '^\d+\.\d+\.\d+\.\d+$' })
@@ -83,7 +91,8 @@ if ($system.PartOfDomain) {
 
 $Ansible.Result = @{
     ComputerName = [string]$system.Name
-    Fqdn = ('{0}.{1}' -f $system.DNSHostName, $system.Domain).ToLowerInvariant()
+    Fqdn = $fqdn.ToLowerInvariant()
+    DnsSuffix = $dnsSuffix.ToLowerInvariant()
     Domain = [string]$system.Domain
     PartOfDomain = [bool]$system.PartOfDomain
     OsCaption = [string]$os.Caption

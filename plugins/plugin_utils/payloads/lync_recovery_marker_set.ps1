@@ -9,7 +9,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-if ($Stage -notmatch '^[a-z][a-z0-9_]{0,63}$') { throw "invalid stage name: $Stage" }
+if ($Stage -cnotmatch '\A[a-z][a-z0-9_]{0,63}\z') { throw "invalid stage name: $Stage" }
 $folder = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\recovery'
 $path = Join-Path -Path $folder -ChildPath "$Stage.json"
 $existed = Test-Path -LiteralPath $path

@@ -4,6 +4,12 @@
 # Get-CsWindowsService, before and after. State 'query' only reports. It never waits: the action plugin polls with
 # 'query' and decides which services must get there (MASTER and FTA run only on the active Central
 # Management Server; a Front End pool's services stay StartPending until enough of its Front Ends start).
+# A non-terminating error of one Start-/Stop-CsWindowsService call must not end the payload (with
+# $ErrorActionPreference = 'Stop' it would, and the services after it would never be asked): each call
+# runs with -ErrorAction SilentlyContinue -ErrorVariable +failed, and the error texts travel back in
+# Errors for the action plugin to report when the wait fails. Get-CsWindowsService -ExcludeActivityLevel
+# (Lync Server 2013, Skype for Business Server 2015 and 2019) leaves out the activity counters it does
+# not need.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$State,
@@ -16,16 +22,18 @@ if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness 
 Import-Module $lyncModule
 
 if ($State -notin @('started', 'stopped', 'query')) { throw "unknown state: $State" }
-$before = @(Get-CsWindowsService | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
-if ($State -eq 'started' -and $Names.Count -eq 0) { Start-CsWindowsService -NoWait -Confirm:$false }
-if ($State -eq 'stopped' -and $Names.Count -eq 0) { Stop-CsWindowsService -NoWait -Confirm:$false }
+$failed = New-Object -TypeName System.Collections.ArrayList  # -ErrorVariable +failed appends to it
+$before = @(Get-CsWindowsService -ExcludeActivityLevel | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
+if ($State -eq 'started' -and $Names.Count -eq 0) { Start-CsWindowsService -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
+if ($State -eq 'stopped' -and $Names.Count -eq 0) { Stop-CsWindowsService -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
 foreach ($name in $Names) {
-    if ($State -eq 'started') { Start-CsWindowsService -Name $name -NoWait -Confirm:$false }
-    if ($State -eq 'stopped') { Stop-CsWindowsService -Name $name -NoWait -Confirm:$false }
+    if ($State -eq 'started') { Start-CsWindowsService -Name $name -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
+    if ($State -eq 'stopped') { Stop-CsWindowsService -Name $name -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
 }
 
 $Ansible.Changed = $State -ne 'query'
 $Ansible.Result = @{
     Before   = $before
-    Services = @(Get-CsWindowsService | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
+    Services = @(Get-CsWindowsService -ExcludeActivityLevel | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
+    Errors   = @($failed | ForEach-Object { [string]$_ })
 }

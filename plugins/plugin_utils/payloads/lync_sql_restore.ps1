@@ -90,7 +90,7 @@ try {
         }
     }
     elseif ($Mode -eq 'test') {
-        if ($ScratchName -notmatch '^lync_restore_test_[A-Za-z0-9_]+$') { throw "the scratch name must start with lync_restore_test_: $ScratchName" }
+        if ($ScratchName -cnotmatch '\Alync_restore_test_[A-Za-z0-9_]+\z') { throw "the scratch name must start with lync_restore_test_: $ScratchName" }
         $scratch = @{ '@db' = $ScratchName }
         try {
             # A scratch database a broken earlier test left behind (RESTORING) goes first.

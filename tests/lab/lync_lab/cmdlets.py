@@ -280,6 +280,34 @@ def _bind_service_name(cmdlet, name):
     return name
 
 
+def get_cs_certificate(record):
+    """Get-CsCertificate on a host: [{Use, Thumbprint}] of the certificates assigned to Lync usages. A host may carry
+    `get_cscertificate_error` (lab fault: the cmdlet's terminating error, e.g. the local store cannot be read);
+    -ErrorAction SilentlyContinue does not silence it (about_CommonParameters,
+    https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters)."""
+    if record.get("get_cscertificate_error"):
+        raise PSError(record["get_cscertificate_error"], "InvalidOperation")
+    return [{"Use": use, "Thumbprint": cert["thumbprint"].upper()}
+            for cert in record.get("certificates", []) for use in cert.get("usages", [])]
+
+
+def call_collecting_errors(failed, cmdlet, *args, **kwargs):
+    """A cmdlet call with -ErrorAction SilentlyContinue -ErrorVariable +failed: a non-terminating error (the cmdlet
+    reports it and goes on, e.g. "Cannot find any service") is appended to `failed` and the script continues;
+    a parameter-binding error is terminating whatever -ErrorAction says (about_CommonParameters: -ErrorAction
+    "has no effect on terminating errors",
+    https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters).
+    Without the -ErrorAction override, $ErrorActionPreference = 'Stop' turns the first such error into a
+    terminating one and the calls after it never run."""
+    try:
+        return cmdlet(*args, **kwargs)
+    except PSError as exc:
+        if exc.error_id.startswith("CannotConvertArgument"):
+            raise
+        failed.append(exc.message)
+        return None
+
+
 def get_windows_services(state, fqdn):
     """Get-CsWindowsService: [{Name, Status}] of the host's Lync services."""
     from . import lyncsetup  # pylint: disable=import-outside-toplevel

@@ -88,3 +88,38 @@ def listed(raw, binary):
         text = str(raw)[2:] if str(raw).lower().startswith("0x") else str(raw)
         return ["0x%s" % text[i:i + 2].upper() for i in range(0, len(text), 2)]
     return list(raw) if isinstance(raw, list) else [str(raw)]
+
+
+def check_access(dhcp):
+    """Every DhcpServer cmdlet fails when the server refuses the caller (access denied: the account is not in
+    DHCP Administrators/DHCP Users) or its service is stopped (RPC server unavailable); with -ErrorAction Stop
+    that is an error, never an absent option. `refuse` on the lab record: "access_denied" or "stopped"."""
+    refuse = dhcp.get("refuse")
+    if refuse == "access_denied":
+        raise PSError("Failed to get option value on DHCP server. Access is denied. (WIN32 5)", "PermissionDenied",
+                      "WIN32 5,Get-DhcpServerv4OptionValue")
+    if refuse:
+        raise PSError("Failed to enumerate scopes on DHCP server. The RPC server is unavailable. (WIN32 1722)",
+                      "NotSpecified", "WIN32 1722,Get-DhcpServerv4Scope")
+
+
+def vendor_classes(dhcp):
+    """Get-DhcpServerv4Class -Type Vendor: the names of the vendor classes."""
+    check_access(dhcp)
+    return [name for name, c in (dhcp.get("classes") or {}).items() if c.get("type") == "Vendor"]
+
+
+def option_values(dhcp, scope_id=None, vendor_class=None):
+    """Get-DhcpServerv4OptionValue [-ScopeId] [-VendorClass] without -OptionId: {option id: value} of that level."""
+    check_access(dhcp)
+    level = dhcp if scope_id is None else (dhcp.get("scopes") or {}).get(str(scope_id))
+    if level is None:
+        raise PSError("Failed to get option value on DHCP server: the scope %s does not exist." % scope_id,
+                      "ObjectNotFound", "DhcpServerv4OptionValue")
+    if vendor_class:
+        if vendor_class.lower() not in [c.lower() for c in vendor_classes(dhcp)]:
+            raise PSError("Failed to get option value on DHCP server: the class %s does not exist." % vendor_class,
+                          "ObjectNotFound", "DhcpServerv4OptionValue")
+        per_class = {k.lower(): v for k, v in (level.get("vendor_options") or {}).items()}
+        return {int(k): v for k, v in (per_class.get(vendor_class.lower()) or {}).items()}
+    return {int(k): v for k, v in (level.get("options") or {}).items()}

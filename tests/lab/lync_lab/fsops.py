@@ -28,8 +28,19 @@ def _denied(winpath):
                    "UnauthorizedAccessException")
 
 
+def dotnet_supports_extended(ctx):
+    """.NET Framework 4.6.2 and later take extended-length (\\\\?\\) paths; earlier versions refuse them with
+    "Illegal characters in path." ("PathTooLongException",
+    https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception). A lab host carries
+    `dotnet_framework` ("4.8" when not set)."""
+    version = str(ctx.state["hosts"].get(ctx.host, {}).get("dotnet_framework", "4.8"))
+    return tuple(int(x) for x in version.split(".")) >= (4, 6, 2)
+
+
 def locate(ctx, winpath, write=False, account=None, long_paths=False):
     """The Location of winpath after checking that `account` (default: this session) may use it."""
+    if str(winpath).startswith("\\\\?\\") and not long_paths and not dotnet_supports_extended(ctx):
+        raise PSError("Illegal characters in path.", "InvalidArgument", "ArgumentException")
     loc = paths.locate(ctx.lab, ctx.state, ctx.host, winpath)
     if not long_paths and paths.too_long(winpath, loc.extended):
         raise paths.path_too_long(winpath)
@@ -91,6 +102,15 @@ def exists(ctx, winpath, account=None):
     return locate(ctx, winpath, account=account).real.exists()
 
 
+def test_path(ctx, winpath, container=False, account=None):
+    """Test-Path -LiteralPath: $false, not an error, for a path it cannot use (an invalid path included)."""
+    try:
+        real = locate(ctx, winpath, account=account).real
+    except PSError:
+        return False
+    return real.is_dir() if container else real.exists()
+
+
 def remove(ctx, winpath, account=None, long_paths=False):
     """Remove a file or a folder tree, giving its bytes back to the drive."""
     loc = locate(ctx, winpath, write=True, account=account, long_paths=long_paths)
@@ -108,6 +128,23 @@ def remove(ctx, winpath, account=None, long_paths=False):
         loc.real.rmdir()
     _disk(ctx, loc)["free_bytes"] += freed
     return freed
+
+
+def rename(ctx, winpath, new_name, account=None):
+    """Rename-Item -LiteralPath winpath -NewName new_name: one rename in the same folder; the new name is a
+    name, not a path ("Rename-Item", https://learn.microsoft.com/powershell/module/microsoft.powershell.management/rename-item)."""
+    if "\\" in new_name or "/" in new_name:
+        raise PSError("Cannot rename the specified target, because it represents a path or device name.",
+                      "InvalidArgument", "PSArgumentException")
+    loc = locate(ctx, winpath, write=True, account=account)
+    if not loc.real.exists():
+        raise PSError("Cannot rename because item at '%s' does not exist." % winpath, "InvalidOperation",
+                      "PSInvalidOperationException")
+    target = loc.real.with_name(new_name)
+    if target.exists():
+        raise PSError("Cannot create a file when that file already exists.", "WriteError", "IOException")
+    loc.real.rename(target)
+    return winpath.rstrip("\\").rsplit("\\", 1)[0] + "\\" + new_name
 
 
 def listing(ctx, winpath, hash_files=False, account=None, long_paths=False):

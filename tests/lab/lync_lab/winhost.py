@@ -301,3 +301,19 @@ def service_start_name(record, service):
         if sql_service_names(name)[0].upper() == service.upper():
             return inst.get("service_account") or sql_virtual_account(name)
     return record.get("services", {}).get(service, {}).get("start_name", "LocalSystem")
+
+
+def primary_dns_suffix(record):
+    """The host's primary DNS suffix (Tcpip\\Parameters Domain): `dns_suffix` when the host model sets it (a disjoint
+    namespace, or an Edge server outside the domain with its own suffix), else the AD domain of a domain member and
+    none for a workgroup host. Win32_ComputerSystem.Domain is the AD domain or the workgroup name, not this
+    (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-computersystem)."""
+    if "dns_suffix" in record:
+        return str(record["dns_suffix"] or "").lower()
+    return str(record["domain"]).lower() if record.get("domain_joined") else ""
+
+
+def dns_fqdn(record):
+    """The host's DNS name: its host name and primary DNS suffix."""
+    suffix = primary_dns_suffix(record)
+    return ("%s.%s" % (record["hostname"], suffix) if suffix else record["hostname"]).lower()

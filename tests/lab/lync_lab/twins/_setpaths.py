@@ -4,7 +4,7 @@ import re
 
 from ..errors import PSError
 
-SET_ID_RE = re.compile(r"^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$")
+SET_ID_RE = re.compile(r"\Alync-\d{8}T\d{6}Z-[0-9a-f]{6}\Z")  # -cnotmatch ... \z
 LOCK_NAME = ".lync-backup.lock"
 
 

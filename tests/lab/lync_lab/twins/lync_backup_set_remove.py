@@ -13,9 +13,10 @@ def run(ctx, params):
     removed, freed = [], 0
     for set_id in params["SetIds"]:
         check_set_id(set_id, "refusing to remove %s: not a backup set name")
-        path = fsops.join(params["Root"], set_id)
+        path = "%s\\%s" % (params["Root"], set_id)
         if fsops.exists(ctx, path):
-            freed += fsops.remove(ctx, path)
+            doomed = fsops.rename(ctx, path, "removing-" + set_id)
+            freed += fsops.remove(ctx, doomed)
             removed.append(set_id)
     ctx.changed = bool(removed)
     return {"Removed": removed, "BytesFreed": freed}

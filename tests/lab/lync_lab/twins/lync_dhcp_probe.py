@@ -15,14 +15,6 @@ def _as_list(value):
     return value if isinstance(value, list) else ([] if value is None else [value])
 
 
-def _get(dhcp, option, scope_id, vendor):
-    """Get-DhcpServerv4OptionValue ... -ErrorAction SilentlyContinue: None where Windows writes an error."""
-    try:
-        return dhcplib.option_value(dhcp, option, scope_id, vendor or None)
-    except PSError:
-        return None
-
-
 def run(ctx, params):
     ctx.changed = False
     dhcp = ctx.record.get("dhcp_server")
@@ -30,17 +22,28 @@ def run(ctx, params):
     if not dhcp or not winhost.has_command(ctx.record, "Get-DhcpServerv4OptionValue"):
         raise PSError("LYNC_DHCP_MISSING: the DhcpServer PowerShell module is not installed here; run this on the "
                       "DHCP server")
+    # -ErrorAction Stop everywhere: a refusing server is an error (dhcplib.check_access).
+    classes = dhcplib.vendor_classes(dhcp)
+    dhcplib.check_access(dhcp)
+    scope_ids = list(dhcp.get("scopes") or {})
+    server = {"": dhcplib.option_values(dhcp)}
+    server.update({c.lower(): dhcplib.option_values(dhcp, None, c) for c in classes})
     options, missing = [], []
     for wanted in _as_list(params["Scopes"]):
         scope_id = str(wanted.get("ScopeId"))
-        if scope_id not in (dhcp.get("scopes") or {}):
+        if scope_id not in scope_ids:
             missing.append(scope_id)
             continue
+        scope = {"": dhcplib.option_values(dhcp, scope_id)}
+        scope.update({c.lower(): dhcplib.option_values(dhcp, scope_id, c) for c in classes})
         for item in _as_list(wanted.get("Options")):
             option, vendor = int(item.get("OptionId")), str(item.get("VendorClass") or "")
-            level, raw = "scope", _get(dhcp, option, scope_id, vendor)
+            if vendor and vendor not in classes:  # -notcontains: case-insensitive
+                if vendor.lower() not in [c.lower() for c in classes]:
+                    continue
+            level, raw = "scope", scope.get(vendor.lower(), {}).get(option)
             if raw is None:
-                level, raw = "server", _get(dhcp, option, None, vendor)
+                level, raw = "server", server.get(vendor.lower(), {}).get(option)
             if raw is not None:
                 options.append({"ScopeId": scope_id, "OptionId": option, "VendorClass": vendor, "Level": level,
                                 "Value": dhcplib.listed(raw, (vendor.lower(), option) in BINARY)})

@@ -38,7 +38,8 @@ def run(ctx, params):
         channel = False  # [bool](nothing): the call only printed a what-if line
     return {
         "ComputerName": record["hostname"],
-        "Fqdn": ("%s.%s" % (record["hostname"], domain)).lower(),
+        "Fqdn": winhost.dns_fqdn(record),
+        "DnsSuffix": winhost.primary_dns_suffix(record),
         "Domain": domain,
         "PartOfDomain": joined,
         "OsCaption": record["os"]["caption"],

@@ -14,7 +14,7 @@ PARAMETERS = {
 
 
 def run(ctx, params):
-    if not re.match(r"^[a-z][a-z0-9_]{0,63}$", params["Stage"]):
+    if not re.match(r"\A[a-z][a-z0-9_]{0,63}\Z", params["Stage"]):
         raise PSError("invalid stage name: %s" % params["Stage"])
     path = fsops.join(MARKER_FOLDER, params["Stage"] + ".json")
     existed = fsops.exists(ctx, path)

@@ -16,11 +16,14 @@ def run(ctx, params):
         raise PSError("unknown state: %s" % state)
     names = params.get("Names") or []
     before = cmdlets.get_windows_services(ctx.state, ctx.host)
-    # `Start-CsWindowsService -NoWait` when no name is given, else one call per name (`-Name $name`).
+    failed = []
+    # `Start-CsWindowsService -NoWait` when no name is given, else one call per name (`-Name $name`), each with
+    # -ErrorAction SilentlyContinue -ErrorVariable +failed: a cmdlet's non-terminating error is collected, the
+    # next call still runs (cmdlets.call_collecting_errors).
     for name in (names or ([None] if state.lower() != "query" else [])):
         if state.lower() == "started":
-            cmdlets.start_windows_service(ctx.state, ctx.host, name, no_wait=True)
+            cmdlets.call_collecting_errors(failed, cmdlets.start_windows_service, ctx.state, ctx.host, name, no_wait=True)
         elif state.lower() == "stopped":
-            cmdlets.stop_windows_service(ctx.state, ctx.host, name, no_wait=True)
+            cmdlets.call_collecting_errors(failed, cmdlets.stop_windows_service, ctx.state, ctx.host, name, no_wait=True)
     ctx.changed = state.lower() != "query"
-    return {"Before": before, "Services": cmdlets.get_windows_services(ctx.state, ctx.host)}
+    return {"Before": before, "Services": cmdlets.get_windows_services(ctx.state, ctx.host), "Errors": failed}

@@ -64,7 +64,7 @@ def run(ctx, params):
             result["AclFixed"] = bool(rows[0]["Fixed"])
     elif mode == "test":
         scratch = params.get("ScratchName", "")
-        if not re.match(r"^lync_restore_test_[A-Za-z0-9_]+$", scratch):
+        if not re.match(r"\Alync_restore_test_[A-Za-z0-9_]+\Z", scratch):
             raise PSError("the scratch name must start with lync_restore_test_: %s" % scratch)
         drop = tsql.batch(script, "DropScratchSql")
         calls = _calls(script, "test")  # the drops the payload makes: before the restore, after it

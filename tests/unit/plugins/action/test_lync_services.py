@@ -144,3 +144,25 @@ def test_deploy_step_services_waits_without_master_and_fta_on_a_passive_front_en
                                                                       FTA="Stopped"))])
     result = make_action(lync_deploy_step.ActionModule, {"step": "services"}, recorder).run(task_vars=VARS)
     assert not result.get("failed") and result["waited_for"] == ["RTCSRV"] and clock.slept == []
+
+
+# --- errors of single Start-/Stop-CsWindowsService calls (issue 9, probefix) ----------------------------------
+
+def test_the_wait_failure_names_what_start_cs_windows_service_reported(clock):
+    """The payload collects the cmdlets' non-terminating errors (-ErrorVariable) and goes on with the other
+    services; when the wait fails, the message carries them."""
+    pending = states(RTCSRV="Stopped", RTCATS="Stopped")
+    first = ok({"Before": pending, "Services": states(RTCSRV="Stopped", RTCATS="Running"),
+                "Errors": ["Start-CsWindowsService : Cannot start service RTCSRV on computer '.'."]})
+    recorder = Recorder([first] + [ok({"Before": pending, "Services": states(RTCSRV="Stopped", RTCATS="Running"),
+                                       "Errors": []})] * 20)
+    result = make_action(lync_services.ActionModule, {"state": "started", "wait_timeout": 30}, recorder).run(
+        task_vars=VARS)
+    assert result["failed"] is True
+    assert "not running after 30 seconds: RTCSRV" in result["msg"]
+    assert "Start-CsWindowsService reported: Start-CsWindowsService : Cannot start service RTCSRV" in result["msg"]
+    assert result["errors"] == ["Start-CsWindowsService : Cannot start service RTCSRV on computer '.'."]
+
+
+def test_failure_message_without_errors_is_unchanged():
+    assert svc.failure_message("fe01", "stopped", 60, ["RTCSRV"]) == "fe01: Lync services not stopped after 60 seconds: RTCSRV"

@@ -193,3 +193,12 @@ def test_rebuilt_front_ends_of_a_pool_of_three_start_together_and_the_last_waits
     manifest2, hosts2 = lab_manifest("enterprise")
     two = rp.plan(manifest2, SET_PATH, fes[:2], hosts2, OPTIONS)["steps"]
     assert all("wait" not in s["args"] for s in two if s["stage"] == "services")
+
+
+def test_user_data_needs_every_front_end_of_the_pool_in_the_play():
+    """Import-CsUserData runs with the Front End service stopped on every Front End of the pool, which are then
+    started together: a Front End left out of the play is named, not silently dropped (issue 9, probefix)."""
+    manifest, hosts = lab_manifest("enterprise")
+    without = {k: v for k, v in hosts.items() if k != "fe02.contoso.local"}
+    with pytest.raises(rp.RecoveryPlanError, match="every Front End of the pool in the play; missing: fe02.contoso.local"):
+        rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], without, OPTIONS)

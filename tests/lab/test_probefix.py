@@ -1,0 +1,117 @@
+"""Lab rules of issue 9 (probefix), exercised through the payloads' twins."""
+
+import pytest
+
+from lync_lab import fsops
+from lync_lab.context import Context
+from lync_lab.errors import PSError
+from lync_lab.twins import lync_backup_set_remove, lync_file_inventory
+
+SE = "lyncse01.contoso.local"
+
+
+def _ctx(lab, host=SE):
+    return Context(lab, lab.load(), host, False, [], "test")
+
+
+def test_inventory_tells_a_missing_folder_from_an_old_dotnet(make_lab):
+    """.NET Framework before 4.6.2 refuses \\\\?\\ paths (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception);
+    Test-Path swallows the error and returns $false, so the payload must not report the set as missing."""
+    lab = make_lab("standard")
+    (lab.host_root(SE) / "C" / "LyncShare" / "present").mkdir(parents=True)
+    ctx = _ctx(lab)
+    ctx.state["hosts"][SE]["dotnet_framework"] = "4.5.2"
+    with pytest.raises(PSError, match="4.6.2 or later"):
+        lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\present"})
+    assert lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\absent"}) == {"Exists": False, "Files": []}
+    ctx.state["hosts"][SE]["dotnet_framework"] = "4.6.2"
+    assert lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\present"})["Exists"] is True
+
+
+def test_set_remove_takes_only_exact_set_names(make_lab):
+    """-cnotmatch '\\A...\\z': an upper-case or newline-terminated id is refused (about_Comparison_Operators)."""
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    for bad in ("LYNC-20260101T000000Z-abcdef", "lync-20260101T000000Z-abcdef\n", "lync-20260101T000000Z-ABCDEF"):
+        with pytest.raises(PSError, match="not a backup set name"):
+            lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [bad]})
+
+
+def test_set_remove_past_max_path_needs_the_extended_root(make_lab):
+    """Remove-Item -Recurse on a plain path fails with PathTooLong past MAX_PATH
+    (https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation)."""
+    lab = make_lab("standard")
+    set_id = "lync-20260101T000000Z-abcdef"
+    deep = (lab.host_root(SE) / "C" / "LyncShare" / set_id).joinpath(*(["d%02d-%s" % (i, "x" * 40) for i in range(6)]))
+    deep.mkdir(parents=True)
+    (deep / "f.bin").write_bytes(b"x" * 10)
+    ctx = _ctx(lab)
+    with pytest.raises(PSError, match="too long"):
+        lync_backup_set_remove.run(ctx, {"Root": "C:\\LyncShare", "SetIds": [set_id]})
+    # The failed removal left a folder that no longer looks like a set (renamed first).
+    assert not (lab.host_root(SE) / "C" / "LyncShare" / set_id).exists()
+    assert (lab.host_root(SE) / "C" / "LyncShare" / ("removing-" + set_id)).exists()
+    (lab.host_root(SE) / "C" / "LyncShare" / ("removing-" + set_id)).rename(lab.host_root(SE) / "C" / "LyncShare" / set_id)
+    result = lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [set_id]})
+    assert result == {"Removed": [set_id], "BytesFreed": 10}
+    assert fsops.test_path(ctx, "C:\\LyncShare\\" + set_id) is False
+
+
+def test_one_service_that_fails_does_not_stop_the_others(make_lab):
+    """A non-terminating error of Start-CsWindowsService for one name is collected; the next name still starts."""
+    from lync_lab import cmdlets
+    from lync_lab.twins import lync_services
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    for service in ctx.state["hosts"][SE]["services"].values():
+        service["status"] = "Stopped"
+    result = lync_services.run(ctx, {"State": "started", "Names": ["NOSUCHSVC", "RTCSRV"]})
+    assert len(result["Errors"]) == 1 and "NOSUCHSVC" in result["Errors"][0]
+    assert {s["Name"]: s["Status"] for s in cmdlets.get_windows_services(ctx.state, SE)}["RTCSRV"] == "Running"
+
+
+def test_deploy_status_reports_a_failing_get_cscertificate(make_lab):
+    """Get-CsCertificate's terminating error is caught and reported, the rest of the status still comes back."""
+    from lync_lab.twins import lync_deploy_status
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    ctx.state["hosts"][SE]["get_cscertificate_error"] = "Cannot read the local configuration store."
+    result = lync_deploy_status.run(ctx, {"InstallDir": "Q:\\Lync"})
+    assert result["Certificates"] == [] and result["CertificateError"] == "Cannot read the local configuration store."
+    assert result["Products"]
+
+
+def test_host_fqdn_comes_from_the_primary_dns_suffix(make_lab):
+    """Win32_ComputerSystem.Domain is the AD domain, or the workgroup name outside a domain
+    (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-computersystem); the FQDN is host name + primary DNS
+    suffix: a disjoint namespace and a workgroup (Edge) host."""
+    from lync_lab.twins import lync_host_probe
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    record = ctx.state["hosts"][SE]
+    assert lync_host_probe.run(ctx, {})["Fqdn"] == SE
+    record["dns_suffix"] = "corp.contoso.com"                      # disjoint: AD domain contoso.local
+    result = lync_host_probe.run(ctx, {})
+    assert result["Fqdn"] == "lyncse01.corp.contoso.com" and result["Domain"].lower() == "contoso.local"
+    record.update(domain_joined=False, domain="WORKGROUP", dns_suffix="dmz.contoso.com")   # an Edge server
+    assert lync_host_probe.run(ctx, {})["Fqdn"] == "lyncse01.dmz.contoso.com"
+    del record["dns_suffix"]
+    assert lync_host_probe.run(ctx, {})["Fqdn"] == "lyncse01"
+
+
+def test_a_dhcp_server_that_refuses_gives_an_error_not_drift(make_lab):
+    """Access denied / a stopped DHCP service must fail the probe (-ErrorAction Stop), not read as 'option absent'
+    (https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4optionvalue)."""
+    from lync_lab.twins import lync_dhcp_probe
+    lab = make_lab("standard")
+    dc = "dc01.contoso.local"
+    ctx = _ctx(lab, dc)
+    wanted = [{"ScopeId": "10.0.0.0", "Options": [{"OptionId": 120, "VendorClass": ""},
+                                                  {"OptionId": 3, "VendorClass": "MSUCClient"}]}]
+    good = lync_dhcp_probe.run(ctx, {"Scopes": wanted})
+    assert {(o["OptionId"], o["VendorClass"], o["Level"]) for o in good["Options"]} == {
+        (120, "", "server"), (3, "MSUCClient", "server")}
+    for refuse in ("access_denied", "stopped"):
+        ctx.state["hosts"][dc]["dhcp_server"]["refuse"] = refuse
+        with pytest.raises(PSError, match="Access is denied|RPC server is unavailable"):
+            lync_dhcp_probe.run(ctx, {"Scopes": wanted})
