@@ -336,18 +336,30 @@ class Session:
     def db(self, name):
         return self.instance["databases"].get(name)
 
-    def other_sessions(self, name):
-        """Sessions other than this one in database `name`: running Lync services that use it."""
-        if name in self.exclusive:
-            return 0
-        record = self.db(name) or {}
-        count = int(record.get("sessions", 0))
+    def lync_sessions(self, name):
+        """The running Lync services that connect to database `name` (Front Ends, Persistent Chat)."""
+        count = 0
         if not name.startswith("lync_restore_test_") and name not in SYSTEM_DATABASES:
             service = "RTCCHAT" if name in PCHAT_DATABASES else "RTCSRV"
             for host in self.state.get("hosts", {}).values():
                 if host.get("services", {}).get(service, {}).get("status") == "Running":
                     count += 1
         return count
+
+    def other_sessions(self, name):
+        """Sessions other than this one in database `name`: running Lync services that use it.
+
+        An OFFLINE database accepts no connection. SINGLE_USER taken from a master connection
+        leaves its one slot free ("a different user, but only one, can connect",
+        https://learn.microsoft.com/sql/relational-databases/databases/set-a-database-to-single-user-mode):
+        a Lync service that reconnects takes it before this connection's next statement, so only
+        the OFFLINE this batch took gives the RESTORE exclusive access."""
+        record = self.db(name) or {}
+        if record.get("state") == "OFFLINE":
+            return 0
+        if name in self.exclusive:
+            return 1 if record.get("user_access") == "SINGLE_USER" and self.lync_sessions(name) else 0
+        return int(record.get("sessions", 0)) + self.lync_sessions(name)
 
     # -- running ------------------------------------------------------------------------------------
     def execute(self, text, params=None):
@@ -507,6 +519,8 @@ class Session:
         elif w[0] == "SET" and len(stmt) > 1 and stmt[1].kind == "var":
             self._var(stmt[1], scope)
             scope[stmt[1].text] = self._expr(stmt[3:], scope)
+        elif w[0] == "SELECT" and "FROM" in w:
+            rows.append(self._select_from(stmt, scope))
         elif w[0] == "SELECT":
             rows.append([self._select(stmt[1:], scope)])
         elif w[0] in ("EXEC", "EXECUTE"):
@@ -519,9 +533,10 @@ class Session:
             self._restore_verify(stmt, scope, "VERIFY DATABASE")
         elif w[:2] == ["RESTORE", "FILELISTONLY"]:
             backup = self._restore_verify(stmt, scope, "RESTORE FILELIST")
-            rows.append([{"LogicalName": backup["database"], "PhysicalName": backup.get("data_file") or "x.mdf"},
+            rows.append([{"LogicalName": backup["database"], "PhysicalName": backup.get("data_file") or "x.mdf",
+                          "Type": "D", "FileID": 1},
                          {"LogicalName": backup["database"] + "_log",
-                          "PhysicalName": backup.get("log_file") or "x_log.ldf"}])
+                          "PhysicalName": backup.get("log_file") or "x_log.ldf", "Type": "L", "FileID": 2}])
         elif w[:2] == ["RESTORE", "DATABASE"]:
             self._restore_database(stmt, scope)
         elif w[:2] == ["BACKUP", "DATABASE"]:
@@ -556,6 +571,27 @@ class Session:
                 alias, item = _unquote(item[-1]), item[:-2]
             row[alias] = self._expr(item, scope)
         return row
+
+    def _select_from(self, stmt, scope):
+        """The one catalog query modelled: SELECT <columns> FROM sys.master_files WHERE database_id = DB_ID(@db)
+        (type 0 rows, 1 log; file_id 1 the primary data file, 2 the log)."""
+        w = _words(stmt)
+        f = w.index("FROM")
+        source = "".join(t.text for t in stmt[f + 1:f + 4]).lower()
+        where = stmt[w.index("WHERE") + 1:] if "WHERE" in w else []
+        if source != "sys.master_files" or len(where) < 3 or where[0].text.lower() != "database_id" \
+                or where[1].text != "=":
+            raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
+        columns = [t.text.lower() for t in stmt[1:f] if t.text != ","]
+        db_id = self._expr(where[2:], scope)
+        name = next((n for n in self.instance["databases"]
+                     if db_id is not None and self._function("DB_ID", [n]) == db_id), None)
+        record = self.db(name) if name else None
+        if record is None:
+            return []
+        files = [{"type": 0, "file_id": 1, "physical_name": record.get("data_file")},
+                 {"type": 1, "file_id": 2, "physical_name": record.get("log_file")}]
+        return [{c: f[c] for c in columns} for f in files]
 
     def _exec(self, toks, scope, errors, rows):
         if toks and toks[0].text == "(":
@@ -641,6 +677,11 @@ class Session:
                 record["state"] = "OFFLINE"
             self.exclusive.add(name)
         elif option == "MULTI_USER":
+            if record.get("user_access") == "SINGLE_USER" and self.lync_sessions(name):
+                # The one slot is held by a Lync service that reconnected (see other_sessions).
+                raise _Statement((5064, "Changes to the state or options of database '%s' cannot be made at this "
+                                        "time. The database is in single-user mode, and a user is currently "
+                                        "connected to it." % name), (5069, "ALTER DATABASE statement failed."))
             record.pop("user_access", None)  # the default: a record without it is MULTI_USER
         elif option == "ONLINE":
             record["state"] = "ONLINE"
@@ -724,6 +765,14 @@ class Session:
             new["users"] = list((record or {}).get("users", []))
         if options["MOVE"]:
             new["data_file"], new["log_file"] = options["MOVE"][0][1], options["MOVE"][-1][1]
+        for path in (new["data_file"], new["log_file"]):
+            if path and not self._directory_exists(path.rsplit("\\", 1)[0]):
+                raise _Statement((5133, 'Directory lookup for the file "%s" failed with the operating system error '
+                                        '3(The system cannot find the path specified.).' % path),
+                                 (3156, "File '%s' cannot be restored to '%s'. Use WITH MOVE to identify a valid "
+                                        "location for the file." % (path.rsplit("\\", 1)[-1], path)),
+                                 (3119, "Problems were identified while planning for the RESTORE statement. Previous "
+                                        "messages provide details."), (3013, term))
         if self._fault("RESTORE DATABASE"):
             # The shell died / the connection broke: SQL Server aborts the RESTORE and leaves it RESTORING.
             self.instance["databases"][name] = dict(new, state="RESTORING", content=None)
@@ -734,6 +783,27 @@ class Session:
         for key in ("users",):
             new[key] = new.get(key) or []
         self.instance["databases"][name] = new
+
+    def _directory_exists(self, directory):
+        """Whether a SQL Server instance folder exists on this server. RESTORE puts each file back at
+        the path the backup recorded unless MOVE names another; on a server rebuilt with another
+        disk layout or SQL Server version (MSSQL10_50.X vs MSSQL12.X) that folder is missing: Msg 5133
+        / 3156 / 3013, https://learn.microsoft.com/sql/relational-databases/backup-restore/restore-a-database-to-a-new-location-sql-server .
+        The lab's hosts hold the folders of their own instances (data_dir, backup_dir, the folders of
+        their databases' files) and no other "Microsoft SQL Server\\MSSQL*" folder; other folders are
+        not modelled (taken to exist)."""
+        if "\\microsoft sql server\\mssql" not in directory.lower():
+            return True
+        known = set()
+        for instance in (self.state["hosts"].get(self.server, {}).get("sql") or {}).values():
+            for key in ("data_dir", "backup_dir"):
+                if instance.get(key):
+                    known.add(instance[key].lower())
+            for db in instance.get("databases", {}).values():
+                for key in ("data_file", "log_file"):
+                    if db.get(key):
+                        known.add(db[key].rsplit("\\", 1)[0].lower())
+        return directory.rstrip("\\").lower() in known
 
     def _backup(self, stmt, scope):
         name = self._expr([stmt[2]], scope) if stmt[2].kind == "var" else _unquote(stmt[2])
@@ -858,13 +928,15 @@ def newer_syntax(text):
 
 
 def restore_without_exclusive_access(text):
-    """True when a batch restores WITH REPLACE over a database without taking it SINGLE_USER / OFFLINE first."""
+    """True when a batch restores WITH REPLACE over a database without taking it OFFLINE WITH ROLLBACK
+    IMMEDIATE first. SINGLE_USER does not count: from a master connection it leaves its one slot
+    free, and a Front End / Persistent Chat server that reconnects takes it (Msg 3101, then Msg 5064
+    on MULTI_USER), https://learn.microsoft.com/sql/relational-databases/databases/set-a-database-to-single-user-mode ."""
     match = re.search(r"\bRESTORE\s+DATABASE\b[^;]*\bREPLACE\b", text, re.I | re.S)
     if not match:
         return False
     before = text[:match.start()]
-    return not re.search(r"SET\s+(SINGLE_USER\s+WITH\s+ROLLBACK\s+IMMEDIATE|OFFLINE\s+WITH\s+ROLLBACK\s+IMMEDIATE)",
-                         before, re.I)
+    return not re.search(r"SET\s+OFFLINE\s+WITH\s+ROLLBACK\s+IMMEDIATE", before, re.I)
 
 
 def connection_strings(script):

@@ -51,12 +51,33 @@ def run(ctx, params):
     names = {"disks": disks, "withChecksum": with_checksum}
     database, mode = params["Database"], params["Mode"]
     result = {"Database": database, "Mode": mode, "Verified": False, "Restored": False, "CheckDb": None,
-              "AclFixed": False, "ScratchDropped": None}
+              "AclFixed": False, "ScratchDropped": None, "OnlineError": None}
     sql.execute(tsql.batch(script, "VerifySql", names), file_values)
     result["Verified"] = True
     if mode == "restore":
-        sql.execute(tsql.batch(script, "RestoreSql", names), dict(file_values, **{"@db": database}))
-        result["Restored"] = True
+        current = sql.execute(tsql.batch(script, "CurrentFilesSql"), {"@db": database})
+        rows = sql.execute(tsql.batch(script, "FileListSql", names), file_values)
+        values = dict(file_values, **{"@db": database})
+        type_ids = {"D": 0, "L": 1, "S": 2, "F": 4}
+        moves = []
+        for row in rows:
+            match = [f for f in current if f["type"] == type_ids.get(row["Type"]) and f["file_id"] == row["FileID"]]
+            if not match:
+                continue
+            index = len(moves) + 1
+            moves.append(", MOVE @logical%d TO @physical%d" % (index, index))
+            values["@logical%d" % index] = row["LogicalName"]
+            values["@physical%d" % index] = match[0]["physical_name"]
+        try:
+            sql.execute(tsql.batch(script, "RestoreSql", dict(names, moveList="".join(moves))), values)
+            result["Restored"] = True
+        finally:
+            # A fresh connection on master: the database must not stay OFFLINE.
+            try:
+                online = tsql.Session(ctx, server, instance_name, tsql.connection_string(script), params=params)
+                online.execute(tsql.batch(script, "OnlineSql"), {"@db": database})
+            except PSError as err:
+                result["OnlineError"] = err.message
         if params.get("AclGroup"):
             sql.change_database(database)
             rows = sql.execute(tsql.batch(script, "AclSql"), {"@group": params["AclGroup"]})
