@@ -21,7 +21,8 @@ description:
     the file of the database it replaces (same type and file id), so a backup taken on a server with
     another disk layout or SQL Server version restores; a database that does not exist gets the
     backup's recorded paths. Then makes sure
-    O(acl_group) (DOMAIN\RTCComponentUniversalServices) is a user with the ServerRole role,
+    O(acl_group) (DOMAIN\RTCComponentUniversalServices) is a user with the ServerRole role
+    (the role must exist; the user is found by the group's SID; membership from sys.database_role_members),
     Microsoft's ACL check for Monitoring and Archiving (sp_addrolemember, so SQL Server 2008 R2 too).
     The connection opens master. Only databases restored from SQL backups
     (LcsLog, LcsCDR, QoEMetrics, mgc) are accepted; the core databases come back from their exports.

@@ -174,8 +174,8 @@ def test_the_old_acl_fix_does_not_compile_on_2008_r2(lab):
 def test_a_payload_with_alter_role_fails_on_2008_r2_in_the_lab(lab):
     path = _backup_file(lab)
     _on_2008_r2_without_the_group(lab)
-    script = RESTORE.replace("EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;",
-                             "DECLARE @add nvarchar(max) = N'ALTER ROLE [ServerRole] ADD MEMBER ' + QUOTENAME(@group); "
+    script = RESTORE.replace("EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @user",
+                             "DECLARE @add nvarchar(max) = N'ALTER ROLE [ServerRole] ADD MEMBER ' + QUOTENAME(@user); "
                              "EXEC sp_executesql @add;")
     assert script != RESTORE
     with pytest.raises(tsql.SqlError, match="Incorrect syntax near the keyword 'ADD'"):
@@ -480,3 +480,81 @@ def test_the_old_scratch_drop_fails_while_a_session_uses_it(lab):
                 "IF DB_ID(@db) IS NOT NULL BEGIN DECLARE @drop nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db); "
                 "EXEC sp_executesql @drop; END", {"@db": "lync_restore_test_LcsCDR"})
     assert err.value.numbers == [3702]
+
+
+# -- the ACL check: by SID, membership, ServerRole first ---------------------------------------------
+# What the merged issue-9 text sent: the user looked up by name, membership never checked.
+NAME_ACL = """IF DATABASE_PRINCIPAL_ID(@group) IS NULL
+BEGIN
+    DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
+    EXEC sp_executesql @create;
+    EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;
+    SELECT 1 AS Fixed;
+END
+ELSE SELECT 0 AS Fixed;
+"""
+
+
+def _group_as_other_user(lab):
+    """The group is a user under another name (CREATE USER [Lync RTC] FOR LOGIN [CONTOSO\\RTC...])."""
+    with lab.locked() as state:
+        db = state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]
+        db["users"] = ["Lync RTC"]
+        db["user_logins"] = {"Lync RTC": GROUP}
+        db["role_members"] = {"ServerRole": []}
+
+
+def test_the_acl_check_finds_the_group_by_sid(lab):
+    """sys.database_principals by sid (SUSER_SID), https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql ;
+    the membership from sys.database_role_members, https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-role-members-transact-sql"""
+    path = _backup_file(lab)
+    _group_as_other_user(lab)
+    result = _restore(lab, Files=[path], AclGroup=GROUP)
+    assert result["AclFixed"] is True
+    assert _database(lab)["role_members"]["ServerRole"] == ["Lync RTC"]
+    assert _restore(lab, Files=[path], AclGroup=GROUP)["AclFixed"] is False
+
+
+def test_the_check_by_name_fails_on_a_user_of_another_name(lab):
+    """One user per login: CREATE USER fails with Msg 15063
+    (https://learn.microsoft.com/sql/t-sql/statements/create-user-transact-sql)."""
+    _group_as_other_user(lab)
+    with lab.locked() as state:
+        sql = _session(lab, state)
+        sql.change_database("LcsCDR")
+        with pytest.raises(tsql.SqlError) as err:
+            sql.execute(NAME_ACL, {"@group": GROUP})
+    assert err.value.numbers[0] == 15063
+
+
+def test_the_check_by_name_misses_a_user_outside_server_role(lab):
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]["role_members"] = {"ServerRole": []}
+        sql = _session(lab, state)
+        sql.change_database("LcsCDR")
+        assert sql.execute(NAME_ACL, {"@group": GROUP})[0]["Fixed"] == 0  # nothing fixed: the old check missed it
+    path = _backup_file(lab)
+    assert _restore(lab, Files=[path], AclGroup=GROUP)["AclFixed"] is True
+    assert _database(lab)["role_members"]["ServerRole"] == [GROUP]
+
+
+def test_nothing_is_created_without_server_role(lab):
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        db = state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]
+        db["roles"], db["users"] = [], []
+    with pytest.raises(PSError, match="has no ServerRole role"):
+        _restore(lab, Files=[path], AclGroup=GROUP)
+    assert _database(lab)["users"] == []
+
+
+def test_the_old_check_creates_the_user_where_server_role_is_missing(lab):
+    with lab.locked() as state:
+        db = state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]
+        db["roles"], db["users"] = [], []
+        sql = _session(lab, state)
+        sql.change_database("LcsCDR")
+        with pytest.raises(tsql.SqlError) as err:
+            sql.execute(NAME_ACL, {"@group": GROUP})
+        assert db["users"] == [GROUP]  # created before the role was found missing
+    assert 15014 in err.value.numbers

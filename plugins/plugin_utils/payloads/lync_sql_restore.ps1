@@ -9,8 +9,8 @@
 #            Each file is MOVEd onto the file of the database it replaces (sys.master_files, same
 #            type and file_id): the backup's recorded paths may not exist on a rebuilt server (Msg
 #            5133). A database an interrupted restore left RESTORING is restored over as it is.
-#            Then makes sure the domain group RTCComponentUniversalServices (by SID) is a user with
-#            the ServerRole role (Microsoft's ACL check for Monitoring/Archiving), with
+#            Then makes sure the domain group RTCComponentUniversalServices (found by SID) is a user
+#            with the ServerRole role (which must exist) (Microsoft's ACL check for Monitoring/Archiving), with
 #            sp_addrolemember (ALTER ROLE ... ADD MEMBER needs SQL Server 2012; Lync 2013 runs
 #            on 2008 R2 too).
 #   test     restore under a scratch name with every file moved to a scratch folder,
@@ -57,16 +57,18 @@ IF DATABASEPROPERTYEX(@db, 'Status') = N'OFFLINE' EXEC sp_executesql @online;
 '@
 # RESTORE FILELISTONLY's Type -> sys.master_files.type
 $TypeIds = @{ D = 0; L = 1; S = 2; F = 4 }
-$AclSql = @'
-IF DATABASE_PRINCIPAL_ID(@group) IS NULL
-BEGIN
-    DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
-    EXEC sp_executesql @create;
-    EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;
-    SELECT 1 AS Fixed;
-END
-ELSE SELECT 0 AS Fixed;
+# The ACL check, in the restored database: ServerRole first (nothing is created in a database that
+# lacks it), then the group's user found by SID (a user created under another spelling of the name
+# is the same principal: CREATE USER would fail with Msg 15063), then its membership
+# (sys.database_role_members: IS_ROLEMEMBER is SQL Server 2012 and later).
+$AclStateSql = "SELECT DATABASE_PRINCIPAL_ID(N'ServerRole') AS RoleId, SUSER_SID(@group) AS Sid"
+$AclUserSql = 'SELECT name, principal_id FROM sys.database_principals WHERE sid = @sid'
+$AclMemberSql = 'SELECT role_principal_id FROM sys.database_role_members WHERE role_principal_id = @role AND member_principal_id = @member'
+$CreateUserSql = @'
+DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
+EXEC sp_executesql @create;
 '@
+$AddMemberSql = "EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @user"
 $DropScratchSql = @'
 DECLARE @single nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH ROLLBACK IMMEDIATE';
 DECLARE @drop nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db);
@@ -124,9 +126,21 @@ RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum$moveList;
         }
         if ($AclGroup) {
             $connection.ChangeDatabase($Database)
-            $fixed = Invoke-Sql $connection $AclSql @{ '@group' = $AclGroup }
+            $acl = (Invoke-Sql $connection $AclStateSql @{ '@group' = $AclGroup }).Rows[0]
+            if ($acl.RoleId -is [System.DBNull]) { throw "LYNC_SQL_ACL: $Database has no ServerRole role; it is not a database Install-CsDatabase created, nothing was changed" }
+            if ($acl.Sid -is [System.DBNull]) { throw "LYNC_SQL_ACL: SQL Server does not know the Windows group $AclGroup (SUSER_SID is NULL)" }
+            $user = Invoke-Sql $connection $AclUserSql @{ '@sid' = $acl.Sid }
+            if ($user.Rows.Count -eq 0) {
+                $null = Invoke-Sql $connection $CreateUserSql @{ '@group' = $AclGroup }
+                $result.AclFixed = $true
+                $user = Invoke-Sql $connection $AclUserSql @{ '@sid' = $acl.Sid }
+            }
+            $member = Invoke-Sql $connection $AclMemberSql @{ '@role' = $acl.RoleId; '@member' = $user.Rows[0].principal_id }
+            if ($member.Rows.Count -eq 0) {
+                $null = Invoke-Sql $connection $AddMemberSql @{ '@user' = [string]$user.Rows[0].name }
+                $result.AclFixed = $true
+            }
             $connection.ChangeDatabase('master')
-            $result.AclFixed = [bool]$fixed.Rows[0].Fixed
         }
     }
     elseif ($Mode -eq 'test') {

@@ -471,8 +471,9 @@ class Session:
             return (sorted(SYSTEM_DATABASES + tuple(self.instance["databases"])).index(args[0]) + 1) \
                 if args[0] in SYSTEM_DATABASES or args[0] in self.instance["databases"] else None
         if name in ("USER_ID", "DATABASE_PRINCIPAL_ID"):
-            record = self.db(self.database) or {}
-            return 5 if args[0] in record.get("users", []) else None
+            return self._principal_id(self.db(self.database) or {}, args[0], roles=name == "DATABASE_PRINCIPAL_ID")
+        if name == "SUSER_SID":
+            return sid_of(args[0])
         if name == "DATABASEPROPERTYEX":
             record = self.db(args[0])
             if args[0] in SYSTEM_DATABASES:
@@ -572,18 +573,64 @@ class Session:
             row[alias] = self._expr(item, scope)
         return row
 
+    # -- principals: a database record's "users" (names) and "user_logins" {user: the login/Windows
+    # name it was created for, when not its own name}; "roles" (default: ServerRole, the role
+    # Install-CsDatabase grants) and "role_members" {role: [user]}; a record without "role_members"
+    # has its users in ServerRole, as Install-CsDatabase left them.
+    @staticmethod
+    def _roles(record):
+        return record.get("roles", ["ServerRole"])
+
+    @staticmethod
+    def _members(record, role):
+        if "role_members" not in record:
+            return list(record.get("users", [])) if role == "ServerRole" else []
+        return list(record["role_members"].get(role, []))
+
+    def _principal_id(self, record, name, roles=True):
+        users = record.get("users", [])
+        if name in users:
+            return 5 + users.index(name)
+        if roles and name in self._roles(record):
+            return 16384 + self._roles(record).index(name)
+        return None
+
     def _select_from(self, stmt, scope):
-        """The one catalog query modelled: SELECT <columns> FROM sys.master_files WHERE database_id = DB_ID(@db)
-        (type 0 rows, 1 log; file_id 1 the primary data file, 2 the log)."""
+        """The catalog queries modelled (a WHERE of `column = expression` terms joined by AND):
+        sys.master_files by database_id (type 0 rows, 1 log; file_id 1 the primary data file, 2 the log),
+        sys.database_principals by sid (the users of the connection's database; a user's sid is its
+        login's, https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql),
+        sys.database_role_members by role_principal_id and member_principal_id."""
         w = _words(stmt)
         f = w.index("FROM")
         source = "".join(t.text for t in stmt[f + 1:f + 4]).lower()
         where = stmt[w.index("WHERE") + 1:] if "WHERE" in w else []
-        if source != "sys.master_files" or len(where) < 3 or where[0].text.lower() != "database_id" \
-                or where[1].text != "=":
-            raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
         columns = [t.text.lower() for t in stmt[1:f] if t.text != ","]
-        db_id = self._expr(where[2:], scope)
+        terms, start = {}, 0
+        for i in range(len(where) + 1):
+            if i == len(where) or where[i].up == "AND":
+                term = where[start:i]
+                if len(term) < 3 or term[1].text != "=":
+                    raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
+                terms[term[0].text.lower()] = self._expr(term[2:], scope)
+                start = i + 1
+        if source == "sys.database_principals" and set(terms) == {"sid"}:
+            record = self.db(self.database) or {}
+            logins = record.get("user_logins", {})
+            found = [{"name": u, "principal_id": self._principal_id(record, u), "sid": sid_of(logins.get(u, u))}
+                     for u in record.get("users", [])]
+            return [{c: r[c] for c in columns} for r in found if terms["sid"] is not None and r["sid"] == terms["sid"]]
+        if source == "sys.database_role_members" and set(terms) == {"role_principal_id", "member_principal_id"}:
+            record = self.db(self.database) or {}
+            found = [{"role_principal_id": self._principal_id(record, role),
+                      "member_principal_id": self._principal_id(record, member, roles=False)}
+                     for role in self._roles(record) for member in self._members(record, role)]
+            return [{c: r[c] for c in columns} for r in found
+                    if r["role_principal_id"] == terms["role_principal_id"]
+                    and r["member_principal_id"] == terms["member_principal_id"]]
+        if source != "sys.master_files" or set(terms) != {"database_id"}:
+            raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
+        db_id = terms["database_id"]
         name = next((n for n in self.instance["databases"]
                      if db_id is not None and self._function("DB_ID", [n]) == db_id), None)
         record = self.db(name) if name else None
@@ -763,6 +810,9 @@ class Session:
                "content": backup.get("content")}
         if record is None or name != backup["database"]:
             new["users"] = list((record or {}).get("users", []))
+        for key in ("user_logins", "roles", "role_members"):  # the lab keeps the principals with the users
+            if key in (record or {}):
+                new[key] = record[key]
         if options["MOVE"]:
             new["data_file"], new["log_file"] = options["MOVE"][0][1], options["MOVE"][-1][1]
         for path in (new["data_file"], new["log_file"]):
@@ -872,6 +922,12 @@ class Session:
             raise PSError("lab: CREATE USER in %s is not modelled" % self.database)
         if name in record.setdefault("users", []):
             raise _Statement((15023, "User, group, or role '%s' already exists in the current database." % name))
+        logins = record.get("user_logins", {})
+        if any(sid_of(logins.get(u, u)) == sid_of(name) for u in record["users"]):
+            # https://learn.microsoft.com/sql/t-sql/statements/create-user-transact-sql : one user per login.
+            raise _Statement((15063, "The login already has an account under a different user name."))
+        if "role_members" not in record:
+            record["role_members"] = {"ServerRole": self._members(record, "ServerRole")}
         record["users"].append(name)
 
     def _add_member(self, role, member):
@@ -880,9 +936,18 @@ class Session:
             raise PSError("lab: role membership in %s is not modelled" % self.database)
         if member not in record.get("users", []):
             raise _Statement((15410, "User or role '%s' does not exist in this database." % member))
-        record.setdefault("role_members", {}).setdefault(role, [])
+        if role not in self._roles(record):
+            raise _Statement((15014, "The role '%s' does not exist in the current database." % role))
+        if "role_members" not in record:
+            record["role_members"] = {"ServerRole": self._members(record, "ServerRole")}
+        record["role_members"].setdefault(role, [])
         if member not in record["role_members"][role]:
             record["role_members"][role].append(member)
+
+
+def sid_of(name):
+    """The lab's SID of a Windows account or group (SUSER_SID): the same for every spelling of its name."""
+    return None if name is None else "S-1-5-21-LAB-" + str(name).lower()
 
 
 def version_name(instance):

@@ -79,10 +79,25 @@ def run(ctx, params):
             except PSError as err:
                 result["OnlineError"] = err.message
         if params.get("AclGroup"):
+            group = params["AclGroup"]
             sql.change_database(database)
-            rows = sql.execute(tsql.batch(script, "AclSql"), {"@group": params["AclGroup"]})
+            acl = sql.execute(tsql.batch(script, "AclStateSql"), {"@group": group})[0]
+            if acl["RoleId"] is None:
+                raise PSError("LYNC_SQL_ACL: %s has no ServerRole role; it is not a database Install-CsDatabase "
+                              "created, nothing was changed" % database)
+            if acl["Sid"] is None:
+                raise PSError("LYNC_SQL_ACL: SQL Server does not know the Windows group %s (SUSER_SID is NULL)" % group)
+            user = sql.execute(tsql.batch(script, "AclUserSql"), {"@sid": acl["Sid"]})
+            if not user:
+                sql.execute(tsql.batch(script, "CreateUserSql"), {"@group": group})
+                result["AclFixed"] = True
+                user = sql.execute(tsql.batch(script, "AclUserSql"), {"@sid": acl["Sid"]})
+            member = sql.execute(tsql.batch(script, "AclMemberSql"),
+                                 {"@role": acl["RoleId"], "@member": user[0]["principal_id"]})
+            if not member:
+                sql.execute(tsql.batch(script, "AddMemberSql"), {"@user": user[0]["name"]})
+                result["AclFixed"] = True
             sql.change_database("master")
-            result["AclFixed"] = bool(rows[0]["Fixed"])
     elif mode == "test":
         scratch = params.get("ScratchName", "")
         if not re.match(r"^lync_restore_test_[A-Za-z0-9_]+$", scratch):
