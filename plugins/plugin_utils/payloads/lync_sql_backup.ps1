@@ -26,6 +26,19 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+function Get-Sha256([string]$Path) {
+    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
+    }
+    finally {
+        $stream.Dispose()
+        $sha256.Dispose()
+    }
+}
+
 function Invoke-Sql($Connection, [string]$Text, [hashtable]$Values) {
     $command = $Connection.CreateCommand()
     $command.CommandText = $Text
@@ -114,7 +127,7 @@ try {
             $entry.Files = @($names | ForEach-Object {
                 $path = Join-Path -Path $TargetFolder -ChildPath $_
                 @{ Name = $_; Bytes = (Get-Item -LiteralPath $path).Length
-                   Sha256 = [string](Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash }
+                   Sha256 = (Get-Sha256 $path) }
             })
             $entry.Status = 'ok'
         }
