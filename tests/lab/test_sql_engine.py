@@ -558,3 +558,52 @@ def test_the_old_check_creates_the_user_where_server_role_is_missing(lab):
             sql.execute(NAME_ACL, {"@group": GROUP})
         assert db["users"] == [GROUP]  # created before the role was found missing
     assert 15014 in err.value.numbers
+
+
+# -- RESTORE VERIFYONLY's CREATE DATABASE, granted in master ---------------------------------------
+
+
+def test_create_database_granted_in_master_counts(lab):
+    """CREATE DATABASE granted in master (not CREATE ANY DATABASE) is enough for RESTORE VERIFYONLY;
+    HAS_PERMS_BY_NAME(N'master', N'DATABASE', N'CREATE DATABASE') covers it and CREATE ANY DATABASE,
+    https://learn.microsoft.com/sql/t-sql/statements/grant-database-permissions-transact-sql"""
+    login = dict(BACKUP_OPERATOR, permissions=["CREATE DATABASE"])
+    _logins(lab, **{"CONTOSO\\lyncadmin": login})
+    result = _backup(lab)
+    assert result["Databases"][0]["Status"] == "ok" and result["Databases"][0]["Verified"] is True
+
+
+def test_the_old_create_any_database_check_refuses_a_grant_in_master(lab):
+    login = dict(BACKUP_OPERATOR, permissions=["CREATE DATABASE"])
+    _logins(lab, **{"CONTOSO\\lyncadmin": login})
+    with lab.locked() as state:
+        row = _session(lab, state).execute(
+            "SELECT HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE ANY DATABASE') AS CanCreateDatabase")[0]
+    assert row["CanCreateDatabase"] == 0
+
+
+# -- the service account when sys.dm_server_services cannot be read ------------------------------
+
+
+def _backup_from(lab, host):
+    base = {"SqlInstance": MON + "\\RTC", "Databases": ["LcsCDR"], "TargetFolder": BACKUP_FOLDER, "FileCount": 1,
+            "CopyOnly": True, "Checksum": True, "Compress": True, "Verify": False, "BlockSize": 0, "BufferCount": 0,
+            "MaxTransferSize": 0}
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["version"] = "10.50.1600.1"  # 2008 R2 RTM: no sys.dm_server_services
+        ctx = _ctx(lab, state, host=host, payload="lync_sql_backup")
+        ctx.network_user = "CONTOSO\\lyncshare"
+        return lync_sql_backup.run(ctx, base)
+
+
+def test_the_account_comes_from_the_service_on_the_sql_server(lab):
+    """sys.dm_server_services is SQL Server 2008 R2 SP1 and later
+    (https://learn.microsoft.com/sql/relational-databases/system-dynamic-management-views/sys-dm-server-services-transact-sql);
+    on the SQL server itself Win32_Service's StartName answers."""
+    assert _backup_from(lab, MON)["ServiceAccount"] == "CONTOSO\\svc-sqlmon"
+    assert "Get-CimInstance -ClassName Win32_Service" in BACKUP
+
+
+def test_an_unknown_account_is_null_not_a_placeholder(lab):
+    assert _backup_from(lab, "fe01.contoso.local")["ServiceAccount"] is None
+    assert "the SQL Server service account'" not in BACKUP

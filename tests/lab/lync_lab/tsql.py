@@ -489,6 +489,11 @@ class Session:
             securable, klass, perm = (args + [None, None, None])[:3]
             if securable is None and klass is None:
                 return 1 if self.server_perm(perm) else 0
+            if (klass or "").upper() == "DATABASE" and str(securable).lower() == MASTER \
+                    and (perm or "").upper() == "CREATE DATABASE":
+                # CREATE DATABASE in master, implied by CREATE ANY DATABASE and dbcreator
+                # (https://learn.microsoft.com/sql/t-sql/statements/grant-database-permissions-transact-sql)
+                return 1 if self.server_perm("CREATE DATABASE") else 0
             if (klass or "").upper() == "DATABASE":
                 if self.db(securable) is None:
                     return None
