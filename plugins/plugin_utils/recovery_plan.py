@@ -212,8 +212,12 @@ def plan(manifest, set_path, targets, hosts, options=None):
                 if not files[name]:
                     raise RecoveryPlanError("the set holds no SQL backup of %s on %s" % (name, scope))
             acl = [name for name in restore if name in ACL_CHECK_DATABASES]
+            recorded = {d.get("name"): d for d in (items[item_id].get("details") or {}).get("databases") or []}
+            # WITH CHECKSUM on RESTORE only when the backup was taken WITH CHECKSUM (the set records it).
+            checksums = {name: recorded.get(name, {}).get("checksum", True) is not False for name in restore}
             steps.append(_step("sql", index[store["fqdn"]], store["fqdn"], {
                 "sql_server": store["fqdn"], "sql_instance": store["instance"], "files": files,
+                "checksums": checksums,
                 "acl_group": rtc_group(options, scope, acl) if acl else "", "acl_databases": acl}, label=scope))
         if method == "export" and "PersistentChatDatabase" in store["roles"]:
             steps.append(_step("pchat_import", shell_host, store["fqdn"], {

@@ -93,3 +93,17 @@ def test_an_unknown_recorded_account_is_no_pin(account):
 def test_a_recorded_account_is_a_pin():
     assert pinlib.recorded_sql_accounts(_manifest("CONTOSO\\svc-sqlmon"), "sqlmon01.contoso.local") == {
         "RTC": "CONTOSO\\svc-sqlmon"}
+
+
+def test_restore_tests_use_the_recorded_checksum_flag():
+    import pathlib
+    from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
+    manifest = {"items": [{"kind": "sql", "status": "ok", "details": {
+        "sql_fqdn": "sqlmon01.contoso.local", "instance": "RTC", "databases": [
+            {"name": "LcsCDR", "status": "ok", "files": ["sql/x/LcsCDR.bak"], "checksum": False},
+            {"name": "LcsLog", "status": "ok", "files": ["sql/x/LcsLog.bak"]}]}}]}
+    found = {b["database"]: b["checksum"] for b in backup_plan.sql_backups(manifest, "\\\\b\\s")}
+    assert found == {"LcsCDR": False, "LcsLog": True}
+    root = pathlib.Path(__file__).resolve().parents[4]
+    assert (root / "roles" / "verify_backup" / "tasks" / "main.yml").read_text().count(
+        'checksum: "{{ item.checksum | default(true) }}"') == 2

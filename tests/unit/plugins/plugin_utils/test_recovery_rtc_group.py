@@ -69,3 +69,24 @@ def test_the_role_passes_the_planned_group_not_omit():
     assert "omit" not in line
     main = (root / "roles" / "recovery" / "tasks" / "main.yml").read_text()
     assert "rtc_group: \"{{ recovery_rtc_group }}\"" in main
+
+
+def test_the_restore_uses_the_recorded_checksum_flag():
+    """RESTORE WITH CHECKSUM of a backup taken without checksums fails (Msg 3187,
+    https://learn.microsoft.com/sql/t-sql/statements/restore-statements-arguments-transact-sql): the plan carries
+    the flag the set recorded for each database, and the role passes it."""
+    import copy
+    import pathlib
+    manifest, hosts = lab_manifest("enterprise")
+    manifest = copy.deepcopy(manifest)
+    for item in manifest["items"]:
+        if item["id"].lower() == "sql:sqlmon01.contoso.local\\rtc":
+            item["details"] = {"databases": [{"name": "LcsCDR", "checksum": False}, {"name": "LcsLog", "checksum": True}]}
+    planned = rp.plan(manifest, SET_PATH, ["sqlmon01.contoso.local"], hosts, OPTIONS)
+    checksums = {}
+    for step in planned["steps"]:
+        if step["stage"] == "sql":
+            checksums.update(step["args"]["checksums"])
+    assert checksums["LcsCDR"] is False and checksums["LcsLog"] is True
+    root = pathlib.Path(__file__).resolve().parents[4]
+    assert "recovery_step.args.checksums" in (root / "roles" / "recovery" / "tasks" / "stage_sql.yml").read_text()
