@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
@@ -37,6 +39,40 @@ def unmark(text):
         if marker in (text or ""):
             return text.split(marker, 1)[1]
     return text
+
+
+# Built-in identities that reach a network share as the computer account (DOMAIN\COMPUTER$): per-service
+# virtual accounts (NT Service\MSSQLSERVER, NT Service\MSSQL$<instance>), NETWORK SERVICE and LocalSystem,
+# https://learn.microsoft.com/sql/database-engine/configure-windows/configure-windows-service-accounts-and-permissions
+_COMPUTER_IDENTITIES = re.compile(r"\A(NT SERVICE\\.+|NT AUTHORITY\\(NETWORK ?SERVICE|SYSTEM)|(\.\\)?LocalSystem)\Z", re.I)
+
+
+def check_tuning(params):
+    """BACKUP's BLOCKSIZE and MAXTRANSFERSIZE (https://learn.microsoft.com/sql/t-sql/statements/backup-transact-sql):
+    BLOCKSIZE is 512, 1024, ... 65536 bytes; MAXTRANSFERSIZE a multiple of 65536 bytes up to 4194304 (4 MB).
+    0 leaves SQL Server's default. Raises AnsibleActionFail with what is allowed."""
+    block = params["block_size"]
+    if block and not (512 <= block <= 65536 and block & (block - 1) == 0):
+        raise AnsibleActionFail("lync_sql_backup: block_size must be a power of two from 512 to 65536 bytes "
+                                "(512, 1024, 2048, 4096, 8192, 16384, 32768 or 65536), or 0 for SQL Server's "
+                                "default; got %d" % block)
+    transfer = params["max_transfer_size"]
+    if transfer and not (0 < transfer <= 4194304 and transfer % 65536 == 0):
+        raise AnsibleActionFail("lync_sql_backup: max_transfer_size must be a multiple of 65536 bytes (64 KB) up to "
+                                "4194304 (4 MB), or 0 for SQL Server's default; got %d" % transfer)
+
+
+def explain_access(text, account, server):
+    """The payload's LYNC_SQL_ACCESS message, naming the identity the share sees."""
+    if "LYNC_SQL_ACCESS: " not in (text or ""):
+        return unmark(text)
+    message = unmark(text)
+    if account and _COMPUTER_IDENTITIES.match(str(account).strip()):
+        message += (" (the service runs as %s: grant the computer account %s$ of the domain write access to the "
+                    "share and folder)" % (account, server.split(".")[0].upper()))
+    elif not account:
+        message += " (the service account could not be read: look it up in SQL Server Configuration Manager)"
+    return message
 
 
 def select_databases(params):
@@ -75,6 +111,7 @@ class ActionModule(LyncAction):
                                ("max_transfer_size", 0, 4194304)):
             if not low <= params[key] <= high:
                 raise AnsibleActionFail("lync_sql_backup: %s must be between %d and %d" % (key, low, high))
+        check_tuning(params)
         databases = select_databases(params)
         if not databases:
             raise AnsibleActionFail("lync_sql_backup: no database left to back up on %s" % server)
@@ -100,13 +137,14 @@ class ActionModule(LyncAction):
         for db in value["Databases"]:
             entries = bs.file_entries(folder, db["Files"])
             files.extend(entries)
-            details["databases"].append({"name": db["Name"], "status": db["Status"], "error": unmark(db["Error"]),
+            error = explain_access(db["Error"], value.get("ServiceAccount"), server)
+            details["databases"].append({"name": db["Name"], "status": db["Status"], "error": error,
                                          "files": [e["path"] for e in entries], "recovery_model": db["RecoveryModel"],
                                          "data_file": db["DataFile"], "log_file": db["LogFile"],
                                          "checksum": params["checksum"], "compressed": db["Compressed"],
                                          "verified": db["Verified"]})
             if db["Status"] != "ok":
-                failures.append("%s: %s" % (db["Name"], unmark(db["Error"])))
+                failures.append("%s: %s" % (db["Name"], error))
             elif db["RecoveryModel"] == "FULL":
                 warnings.append("%s uses the FULL recovery model: copy-only backups do not truncate its log; keep "
                                 "your SQL Server log backups running" % db["Name"])

@@ -65,6 +65,10 @@ class ActionModule(LyncAction):
         if params["mode"] == "test" and value.get("ScratchDropped") is not True:
             result["warnings"] = ["lync_sql_restore: the scratch database %s could not be dropped (%s); the next test "
                                   "restore drops it first" % (scratch, value.get("ScratchDropped"))]
+        if value.get("OnlineError"):
+            result.setdefault("warnings", []).append(
+                "lync_sql_restore: %s could not be checked for / brought back ONLINE after the restore (%s); check "
+                "sys.databases.state_desc and run ALTER DATABASE ... SET ONLINE" % (database, value["OnlineError"]))
         if params["mode"] == "test" and value.get("CheckDb") != "ok":
             result.update(failed=True, msg="lync_sql_restore: DBCC CHECKDB of a test restore of %s failed: %s"
                           % (database, value.get("CheckDb")))

@@ -21,10 +21,11 @@ description:
     rgsconfig); never the transient ones (rtcab, rgsdyn, cpsdyn, mgccomp).
   - Connects to master with Windows authentication and checks the login's rights first; a missing one
     (BACKUP DATABASE - db_backupoperator, db_owner or sysadmin; CREATE DATABASE for RESTORE VERIFYONLY -
-    dbcreator or sysadmin) fails with the login and the right named.
+    granted in master, CREATE ANY DATABASE, dbcreator or sysadmin) fails with the login and the right named.
   - Creates the set's folder from the WinRM session (which holds the share credentials). The backup is
     written by the SQL Server service account; when that account cannot write to the set, the module
-    fails with a message naming it.
+    fails with a message naming it, and for a virtual account (C(NT Service\\...)), NETWORK SERVICE or
+    LocalSystem the computer account (C(DOMAIN\\COMPUTER$)) the share sees.
   - Database names and paths travel as SQL parameters, never as T-SQL text. One failed database does not
     stop the others; the module fails at the end listing them.
 options:
@@ -73,7 +74,7 @@ options:
     type: int
     default: 1
   block_size:
-    description: BLOCKSIZE in bytes (0 leaves SQL Server's choice).
+    description: BLOCKSIZE in bytes, a power of two from 512 to 65536 (0 leaves SQL Server's choice).
     type: int
     default: 0
   buffer_count:
@@ -81,7 +82,7 @@ options:
     type: int
     default: 0
   max_transfer_size:
-    description: MAXTRANSFERSIZE in bytes (0 leaves SQL Server's choice).
+    description: MAXTRANSFERSIZE in bytes, a multiple of 65536 up to 4194304 (0 leaves SQL Server's choice).
     type: int
     default: 0
 extends_documentation_fragment:
@@ -118,7 +119,8 @@ files:
   elements: dict
 details:
   description:
-    - C(sql_fqdn), C(instance), C(edition), C(service_account) and C(databases), each with C(name), C(status),
+    - C(sql_fqdn), C(instance), C(edition), C(service_account) (null when neither sys.dm_server_services nor,
+      on the SQL server itself, the Windows service could tell) and C(databases), each with C(name), C(status),
       C(error), C(files), C(recovery_model), C(data_file), C(log_file), C(checksum), C(compressed), C(verified).
   returned: always
   type: dict

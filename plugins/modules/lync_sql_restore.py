@@ -14,14 +14,21 @@ version_added: 0.1.0
 description:
   - V(verify) runs RESTORE VERIFYONLY (WITH CHECKSUM).
   - V(restore) restores WITH REPLACE over the database Install-CsDatabase recreated, taking it
-    SINGLE_USER WITH ROLLBACK IMMEDIATE in the same batch (the Front Ends and Persistent Chat servers
-    that use it are disconnected) and MULTI_USER again after, then makes sure
-    O(acl_group) (DOMAIN\RTCComponentUniversalServices) is a user with the ServerRole role,
+    OFFLINE WITH ROLLBACK IMMEDIATE in the same batch (the Front Ends and Persistent Chat servers
+    that use it are disconnected and cannot reconnect; SINGLE_USER would leave its one slot to the
+    first of them that reconnects), the RESTORE bringing it back ONLINE; if the restore does not
+    finish, a fresh connection sets the database ONLINE again. Each file of the backup is moved onto
+    the file of the database it replaces (same type and file id), so a backup taken on a server with
+    another disk layout or SQL Server version restores; a database that does not exist gets the
+    backup's recorded paths. Then makes sure
+    O(acl_group) (DOMAIN\RTCComponentUniversalServices) is a user with the ServerRole role
+    (the role must exist; the user is found by the group's SID; membership from sys.database_role_members),
     Microsoft's ACL check for Monitoring and Archiving (sp_addrolemember, so SQL Server 2008 R2 too).
     The connection opens master. Only databases restored from SQL backups
     (LcsLog, LcsCDR, QoEMetrics, mgc) are accepted; the core databases come back from their exports.
   - V(test) restores under a scratch name (lync_restore_test_<database>) with every file in
-    O(scratch_folder), runs DBCC CHECKDB and drops the scratch database, for restore tests on a test
+    O(scratch_folder) (WITH REPLACE), runs DBCC CHECKDB and drops the scratch database (SINGLE_USER WITH
+    ROLLBACK IMMEDIATE first), for restore tests on a test
     instance. The scratch database is dropped before and after, whatever happened, so an interrupted
     test does not block the next; when the drop after fails, the module warns.
   - Names and paths travel as SQL parameters; the identifiers SQL Server cannot take as parameters go

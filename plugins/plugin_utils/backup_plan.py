@@ -274,7 +274,8 @@ def filestore_result(listing, item, robocopy):
 
 
 def sql_backups(manifest, set_path):
-    """Every SQL backup a set holds: [{sql_fqdn, instance, database, files (full paths)}] (for restore tests)."""
+    """Every SQL backup a set holds: [{sql_fqdn, instance, database, checksum (taken WITH CHECKSUM, as the set
+    records it; true when it does not say), files (full paths)}] (for restore tests)."""
     found = []
     for item in manifest["items"]:
         if item["kind"] != "sql" or item["status"] != "ok":
@@ -284,6 +285,6 @@ def sql_backups(manifest, set_path):
         for db in details.get("databases") or []:
             if db.get("status") == "ok":
                 found.append({"sql_fqdn": details["sql_fqdn"], "instance": "" if instance == "MSSQLSERVER" else instance,
-                              "database": db["name"],
+                              "database": db["name"], "checksum": db.get("checksum", True) is not False,
                               "files": ["%s\\%s" % (set_path, f.replace("/", "\\")) for f in db["files"]]})
     return found

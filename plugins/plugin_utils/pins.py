@@ -566,13 +566,20 @@ def same_account(a, b):
     return str(a or "").strip().lower() == str(b or "").strip().lower()
 
 
+# What lync_sql_backup recorded before issue 9 when it could not read the account (sys.dm_server_services
+# needs SQL Server 2008 R2 SP1 and VIEW SERVER STATE): not an account; now it records null.
+UNKNOWN_SQL_ACCOUNT = "the SQL Server service account"
+
+
 def recorded_sql_accounts(manifest, fqdn):
-    """{INSTANCE: service account} the backup set's SQL items recorded for host fqdn (lync_sql_backup details)."""
+    """{INSTANCE: service account} the backup set's SQL items recorded for host fqdn (lync_sql_backup details);
+    an instance whose account the backup could not read (null, or the old placeholder) is left out."""
     found = {}
     for item in (manifest or {}).get("items") or []:
         details = item.get("details") or {}
         if str(item.get("id", "")).startswith("sql:") and str(details.get("sql_fqdn", "")).lower() == fqdn \
-                and details.get("service_account"):
+                and details.get("service_account") \
+                and str(details["service_account"]).strip().lower() != UNKNOWN_SQL_ACCOUNT.lower():
             found[str(details.get("instance") or "MSSQLSERVER").upper()] = str(details["service_account"])
     return found
 

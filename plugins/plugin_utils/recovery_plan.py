@@ -217,9 +217,14 @@ def plan(manifest, set_path, targets, hosts, options=None):
                 files[name] = [f for f in item_file(item_id) if _backup_of(f, name)]
                 if not files[name]:
                     raise RecoveryPlanError("the set holds no SQL backup of %s on %s" % (name, scope))
+            acl = [name for name in restore if name in ACL_CHECK_DATABASES]
+            recorded = {d.get("name"): d for d in (items[item_id].get("details") or {}).get("databases") or []}
+            # WITH CHECKSUM on RESTORE only when the backup was taken WITH CHECKSUM (the set records it).
+            checksums = {name: recorded.get(name, {}).get("checksum", True) is not False for name in restore}
             steps.append(_step("sql", index[store["fqdn"]], store["fqdn"], {
                 "sql_server": store["fqdn"], "sql_instance": store["instance"], "files": files,
-                "acl_group": rtc_group(options, scope, restore)}, label=scope))
+                "checksums": checksums,
+                "acl_group": rtc_group(options, scope, acl) if acl else "", "acl_databases": acl}, label=scope))
         if method == "export" and "PersistentChatDatabase" in store["roles"]:
             steps.append(_step("pchat_import", shell_host, store["fqdn"], {
                 "db_instance": scope if store["instance"] else store["fqdn"],
@@ -251,6 +256,10 @@ def _start_pools_together(steps, deployment, index):
             step["args"]["wait"] = False
         rebuilt[-1]["args"]["wait_for_hosts"] = [index.get(s["marker_host"].lower(), s["runs_on"]) for s in rebuilt[:-1]]
 
+
+# The databases Microsoft's restore procedure runs the ACL check on (RTCComponentUniversalServices in
+# ServerRole): the Archiving and Monitoring databases; not Persistent Chat's mgc.
+ACL_CHECK_DATABASES = ("LcsLog", "LcsCDR", "QoEMetrics")
 
 # DOMAIN\group, as lync_sql_restore takes it (the NetBIOS domain name and the group's name).
 RTC_GROUP_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9.\-]{0,63}\\[A-Za-z0-9 ._\-]{1,64}\Z")

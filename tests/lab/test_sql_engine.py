@@ -97,9 +97,9 @@ def test_the_old_restore_fails_while_front_ends_use_the_database(lab):
     assert "Exclusive access could not be obtained because the database is in use" in err.value.message
 
 
-def test_a_payload_without_single_user_fails_in_the_lab(lab):
+def test_a_payload_without_offline_fails_in_the_lab(lab):
     path = _backup_file(lab)
-    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;\n", "")
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @offline;\n", "")
     assert script != RESTORE
     with pytest.raises(tsql.SqlError, match="Exclusive access could not be obtained"):
         _restore(lab, script=script, Files=[path])
@@ -174,8 +174,8 @@ def test_the_old_acl_fix_does_not_compile_on_2008_r2(lab):
 def test_a_payload_with_alter_role_fails_on_2008_r2_in_the_lab(lab):
     path = _backup_file(lab)
     _on_2008_r2_without_the_group(lab)
-    script = RESTORE.replace("EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;",
-                             "DECLARE @add nvarchar(max) = N'ALTER ROLE [ServerRole] ADD MEMBER ' + QUOTENAME(@group); "
+    script = RESTORE.replace("EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @user",
+                             "DECLARE @add nvarchar(max) = N'ALTER ROLE [ServerRole] ADD MEMBER ' + QUOTENAME(@user); "
                              "EXEC sp_executesql @add;")
     assert script != RESTORE
     with pytest.raises(tsql.SqlError, match="Incorrect syntax near the keyword 'ADD'"):
@@ -216,11 +216,11 @@ def test_the_old_test_restore_fails_over_a_scratch_database_left_restoring(lab):
     assert err.value.numbers == [3154, 3013]
 
 
-def test_a_payload_without_the_drop_before_fails_after_an_interruption(lab):
+def test_a_payload_without_the_drop_before_nor_replace_fails_after_an_interruption(lab):
     _backup_file(lab)
     script = RESTORE.replace("""            $null = Invoke-Sql $connection $DropScratchSql $scratch
-            $fileList""", """            $fileList""")
-    assert script != RESTORE
+            $fileList""", """            $fileList""").replace("WITH REPLACE, $withChecksum, $moveList", "WITH $withChecksum, $moveList")
+    assert script.count("Invoke-Sql $connection $DropScratchSql") == 1 and "WITH $withChecksum, $moveList" in script
     fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
     with pytest.raises(PSError):
         _test_mode(lab, script=script, faults=[fault])
@@ -334,9 +334,10 @@ def test_a_restore_interrupted_part_way_is_rerun(lab):
 
 
 def test_single_user_on_a_restoring_database_fails_the_rerun(lab):
-    """Taking a RESTORING database SINGLE_USER fails (Msg 927): the payload asks for ONLINE first."""
+    """Taking a RESTORING database OFFLINE fails (Msg 927): the payload asks for ONLINE first."""
     path = _backup_file(lab)
-    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC", "IF DB_ID(@db) IS NOT NULL EXEC")
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @offline",
+                             "IF DB_ID(@db) IS NOT NULL EXEC sp_executesql @offline")
     assert script != RESTORE
     fault = {"kind": "sql_abort", "payload": "lync_sql_restore", "times": 1}
     with pytest.raises(PSError):
@@ -344,3 +345,265 @@ def test_single_user_on_a_restoring_database_fails_the_rerun(lab):
     with pytest.raises(tsql.SqlError) as err:
         _restore(lab, script=script, faults=[fault], Files=[path])
     assert 927 in err.value.numbers
+
+
+# -- issue 9 review: the free SINGLE_USER slot, the database left OFFLINE, MOVE, the scratch drop --
+
+# What the merged issue-9 text sent (lync_sql_restore.ps1 before this fix): SINGLE_USER from master,
+# RESTORE, MULTI_USER in the same batch, no MOVE.
+SINGLE_USER_RESTORE = """DECLARE @single nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH ROLLBACK IMMEDIATE';
+DECLARE @multi nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET MULTI_USER';
+IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;
+RESTORE DATABASE @db FROM DISK = @file1 WITH REPLACE, CHECKSUM;
+EXEC sp_executesql @multi;
+"""
+
+
+def test_single_user_leaves_the_slot_to_a_front_end(lab):
+    """SINGLE_USER from master: "a different user, but only one, can connect"
+    (https://learn.microsoft.com/sql/relational-databases/databases/set-a-database-to-single-user-mode):
+    a Front End that reconnects takes the slot, RESTORE gets Msg 3101, MULTI_USER Msg 5064, and the
+    database stays SINGLE_USER held by the Front End."""
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(SINGLE_USER_RESTORE, {"@db": "LcsCDR", "@file1": path})
+    assert err.value.numbers == [3101, 3013, 5064, 5069]
+    assert _database(lab)["user_access"] == "SINGLE_USER"
+
+
+def test_offline_restores_while_front_ends_run(lab):
+    path = _backup_file(lab)
+    result = _restore(lab, Files=[path])
+    assert result["Restored"] is True and result["OnlineError"] is None
+    assert _database(lab).get("state", "ONLINE") == "ONLINE"
+    assert _database(lab).get("user_access", "MULTI_USER") == "MULTI_USER"
+
+
+def _damaged_at_restore(monkeypatch):
+    """The RESTORE itself fails (Msg 3183, a damaged page found while restoring), after the OFFLINE."""
+    read = tsql.Session._read
+
+    def damaged(self, paths, terminating):
+        if terminating == "RESTORE DATABASE":
+            raise tsql._Statement((3183, "RESTORE detected an error on page (1:1234) in database \"LcsCDR\" as read "
+                                         "from the backup set."),
+                                  (3013, "RESTORE DATABASE is terminating abnormally."))
+        return read(self, paths, terminating)
+    monkeypatch.setattr(tsql.Session, "_read", damaged)
+
+
+def test_a_failed_restore_does_not_leave_the_database_offline(lab, monkeypatch):
+    """The batch stops at RESTORE after OFFLINE: the finally (a fresh connection) sets it ONLINE."""
+    path = _backup_file(lab)
+    _damaged_at_restore(monkeypatch)
+    with pytest.raises(tsql.SqlError, match="RESTORE detected an error"):
+        _restore(lab, Files=[path])
+    assert _database(lab).get("state", "ONLINE") == "ONLINE"
+
+
+def test_without_the_finally_a_failed_restore_leaves_the_database_offline(lab, monkeypatch):
+    path = _backup_file(lab)
+    _damaged_at_restore(monkeypatch)
+    script = RESTORE.replace("IF DATABASEPROPERTYEX(@db, 'Status') = N'OFFLINE' EXEC",
+                             "IF DATABASEPROPERTYEX(@db, 'Status') = N'NEVER' EXEC")
+    assert script != RESTORE
+    with pytest.raises(tsql.SqlError):
+        _restore(lab, Files=[path], script=script)
+    assert _database(lab)["state"] == "OFFLINE"
+
+
+def test_the_merged_single_user_text_stays_single_user_after_a_failed_restore(lab, monkeypatch):
+    """Item 2: MULTI_USER at the end of the batch is not reached when a batch-aborting error or a
+    dropped connection stops it; with the Front Ends stopped it would be, but not with them running."""
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError):
+            _session(lab, state).execute(SINGLE_USER_RESTORE, {"@db": "LcsCDR", "@file1": path})
+    assert _database(lab)["user_access"] == "SINGLE_USER"
+
+
+def _backup_from_another_version(lab):
+    """A backup whose files were recorded under a SQL Server 2008 R2 folder (MSSQL10_50.RTC)."""
+    with lab.locked() as state:
+        record = dict(state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"])
+        old_dir = "C:\\Program Files\\Microsoft SQL Server\\MSSQL10_50.RTC\\MSSQL\\DATA"
+        record["data_file"], record["log_file"] = old_dir + "\\LcsCDR.mdf", old_dir + "\\LcsCDR_log.ldf"
+        stripes = sqlbak.encode("LcsCDR", record, MON, "RTC", 1, False, True,
+                                datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc).isoformat())
+        path = "%s\\LcsCDR.bak" % SHARE
+        fsops.write_bytes(_ctx(lab, state), path, stripes[0], account="CONTOSO\\lyncadmin")
+    return path
+
+
+def test_restore_moves_the_files_onto_the_database_it_replaces(lab):
+    """RESTORE without MOVE puts the files back at the recorded paths; on a rebuilt server with another
+    SQL Server version that folder is missing (Msg 5133,
+    https://learn.microsoft.com/sql/relational-databases/backup-restore/restore-a-database-to-a-new-location-sql-server)."""
+    path = _backup_from_another_version(lab)
+    before = dict(_database(lab))
+    result = _restore(lab, Files=[path])
+    assert result["Restored"] is True
+    after = _database(lab)
+    assert (after["data_file"], after["log_file"]) == (before["data_file"], before["log_file"])
+
+
+def test_the_restore_without_move_fails_on_a_rebuilt_server(lab):
+    path = _backup_from_another_version(lab)
+    with lab.locked() as state:
+        for host in state["hosts"].values():
+            if "RTCSRV" in host.get("services", {}):
+                host["services"]["RTCSRV"]["status"] = "Stopped"
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(SINGLE_USER_RESTORE, {"@db": "LcsCDR", "@file1": path})
+    assert err.value.numbers[:4] == [5133, 3156, 3119, 3013]
+
+
+def test_the_scratch_database_in_use_is_dropped(lab):
+    """DROP DATABASE fails with Msg 3702 while a session uses the database
+    (https://learn.microsoft.com/sql/t-sql/statements/drop-database-transact-sql): SINGLE_USER WITH
+    ROLLBACK IMMEDIATE first."""
+    _backup_file(lab)
+    with lab.locked() as state:
+        databases = state["hosts"][MON]["sql"]["RTC"]["databases"]
+        databases["lync_restore_test_LcsCDR"] = dict(databases["LcsCDR"], sessions=1)
+    result = _test_mode(lab)
+    assert result["CheckDb"] == "ok" and result["ScratchDropped"] is True
+
+
+def test_the_old_scratch_drop_fails_while_a_session_uses_it(lab):
+    with lab.locked() as state:
+        databases = state["hosts"][MON]["sql"]["RTC"]["databases"]
+        databases["lync_restore_test_LcsCDR"] = dict(databases["LcsCDR"], sessions=1)
+        with pytest.raises(tsql.SqlError) as err:
+            _session(lab, state).execute(
+                "IF DB_ID(@db) IS NOT NULL BEGIN DECLARE @drop nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db); "
+                "EXEC sp_executesql @drop; END", {"@db": "lync_restore_test_LcsCDR"})
+    assert err.value.numbers == [3702]
+
+
+# -- the ACL check: by SID, membership, ServerRole first ---------------------------------------------
+# What the merged issue-9 text sent: the user looked up by name, membership never checked.
+NAME_ACL = """IF DATABASE_PRINCIPAL_ID(@group) IS NULL
+BEGIN
+    DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
+    EXEC sp_executesql @create;
+    EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;
+    SELECT 1 AS Fixed;
+END
+ELSE SELECT 0 AS Fixed;
+"""
+
+
+def _group_as_other_user(lab):
+    """The group is a user under another name (CREATE USER [Lync RTC] FOR LOGIN [CONTOSO\\RTC...])."""
+    with lab.locked() as state:
+        db = state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]
+        db["users"] = ["Lync RTC"]
+        db["user_logins"] = {"Lync RTC": GROUP}
+        db["role_members"] = {"ServerRole": []}
+
+
+def test_the_acl_check_finds_the_group_by_sid(lab):
+    """sys.database_principals by sid (SUSER_SID), https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql ;
+    the membership from sys.database_role_members, https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-role-members-transact-sql"""
+    path = _backup_file(lab)
+    _group_as_other_user(lab)
+    result = _restore(lab, Files=[path], AclGroup=GROUP)
+    assert result["AclFixed"] is True
+    assert _database(lab)["role_members"]["ServerRole"] == ["Lync RTC"]
+    assert _restore(lab, Files=[path], AclGroup=GROUP)["AclFixed"] is False
+
+
+def test_the_check_by_name_fails_on_a_user_of_another_name(lab):
+    """One user per login: CREATE USER fails with Msg 15063
+    (https://learn.microsoft.com/sql/t-sql/statements/create-user-transact-sql)."""
+    _group_as_other_user(lab)
+    with lab.locked() as state:
+        sql = _session(lab, state)
+        sql.change_database("LcsCDR")
+        with pytest.raises(tsql.SqlError) as err:
+            sql.execute(NAME_ACL, {"@group": GROUP})
+    assert err.value.numbers[0] == 15063
+
+
+def test_the_check_by_name_misses_a_user_outside_server_role(lab):
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]["role_members"] = {"ServerRole": []}
+        sql = _session(lab, state)
+        sql.change_database("LcsCDR")
+        assert sql.execute(NAME_ACL, {"@group": GROUP})[0]["Fixed"] == 0  # nothing fixed: the old check missed it
+    path = _backup_file(lab)
+    assert _restore(lab, Files=[path], AclGroup=GROUP)["AclFixed"] is True
+    assert _database(lab)["role_members"]["ServerRole"] == [GROUP]
+
+
+def test_nothing_is_created_without_server_role(lab):
+    path = _backup_file(lab)
+    with lab.locked() as state:
+        db = state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]
+        db["roles"], db["users"] = [], []
+    with pytest.raises(PSError, match="has no ServerRole role"):
+        _restore(lab, Files=[path], AclGroup=GROUP)
+    assert _database(lab)["users"] == []
+
+
+def test_the_old_check_creates_the_user_where_server_role_is_missing(lab):
+    with lab.locked() as state:
+        db = state["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"]
+        db["roles"], db["users"] = [], []
+        sql = _session(lab, state)
+        sql.change_database("LcsCDR")
+        with pytest.raises(tsql.SqlError) as err:
+            sql.execute(NAME_ACL, {"@group": GROUP})
+        assert db["users"] == [GROUP]  # created before the role was found missing
+    assert 15014 in err.value.numbers
+
+
+# -- RESTORE VERIFYONLY's CREATE DATABASE, granted in master ---------------------------------------
+
+
+def test_create_database_granted_in_master_counts(lab):
+    """CREATE DATABASE granted in master (not CREATE ANY DATABASE) is enough for RESTORE VERIFYONLY;
+    HAS_PERMS_BY_NAME(N'master', N'DATABASE', N'CREATE DATABASE') covers it and CREATE ANY DATABASE,
+    https://learn.microsoft.com/sql/t-sql/statements/grant-database-permissions-transact-sql"""
+    login = dict(BACKUP_OPERATOR, permissions=["CREATE DATABASE"])
+    _logins(lab, **{"CONTOSO\\lyncadmin": login})
+    result = _backup(lab)
+    assert result["Databases"][0]["Status"] == "ok" and result["Databases"][0]["Verified"] is True
+
+
+def test_the_old_create_any_database_check_refuses_a_grant_in_master(lab):
+    login = dict(BACKUP_OPERATOR, permissions=["CREATE DATABASE"])
+    _logins(lab, **{"CONTOSO\\lyncadmin": login})
+    with lab.locked() as state:
+        row = _session(lab, state).execute(
+            "SELECT HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE ANY DATABASE') AS CanCreateDatabase")[0]
+    assert row["CanCreateDatabase"] == 0
+
+
+# -- the service account when sys.dm_server_services cannot be read ------------------------------
+
+
+def _backup_from(lab, host):
+    base = {"SqlInstance": MON + "\\RTC", "Databases": ["LcsCDR"], "TargetFolder": BACKUP_FOLDER, "FileCount": 1,
+            "CopyOnly": True, "Checksum": True, "Compress": True, "Verify": False, "BlockSize": 0, "BufferCount": 0,
+            "MaxTransferSize": 0}
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["version"] = "10.50.1600.1"  # 2008 R2 RTM: no sys.dm_server_services
+        ctx = _ctx(lab, state, host=host, payload="lync_sql_backup")
+        ctx.network_user = "CONTOSO\\lyncshare"
+        return lync_sql_backup.run(ctx, base)
+
+
+def test_the_account_comes_from_the_service_on_the_sql_server(lab):
+    """sys.dm_server_services is SQL Server 2008 R2 SP1 and later
+    (https://learn.microsoft.com/sql/relational-databases/system-dynamic-management-views/sys-dm-server-services-transact-sql);
+    on the SQL server itself Win32_Service's StartName answers."""
+    assert _backup_from(lab, MON)["ServiceAccount"] == "CONTOSO\\svc-sqlmon"
+    assert "Get-CimInstance -ClassName Win32_Service" in BACKUP
+
+
+def test_an_unknown_account_is_null_not_a_placeholder(lab):
+    assert _backup_from(lab, "fe01.contoso.local")["ServiceAccount"] is None
+    assert "the SQL Server service account'" not in BACKUP

@@ -39,12 +39,8 @@ NOT_ON_2008R2 = {
 # Each is an open finding for the lead (issue 9 report of the `net` helper), not an exemption by design:
 # remove a name once its payload hashes with .NET (see lync_file_inventory.ps1) or guards.
 KNOWN_OPEN = {
-    ("lync_backup_set_write_files", "get-filehash"),
     ("lync_cert_export", "get-filehash"),
     ("lync_cert_import", "get-filehash"),
-    ("lync_cms_export", "get-filehash"),
-    ("lync_data_export", "get-filehash"),
-    ("lync_sql_backup", "get-filehash"),
 }
 
 

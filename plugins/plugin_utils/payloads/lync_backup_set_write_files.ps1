@@ -10,6 +10,19 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+function Get-Sha256([string]$Path) {
+    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
+    }
+    finally {
+        $stream.Dispose()
+        $sha256.Dispose()
+    }
+}
+
 $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
 $written = @()
 foreach ($file in $Files) {
@@ -21,7 +34,7 @@ foreach ($file in $Files) {
     $temp = "$target.tmp"
     [System.IO.File]::WriteAllText($temp, [string]$file.Content, $encoding)
     Move-Item -LiteralPath $temp -Destination $target -Force
-    $hash = [string](Get-FileHash -LiteralPath $target -Algorithm SHA256).Hash
+    $hash = (Get-Sha256 $target)
     if ($file.Sha256 -and $hash -ne ([string]$file.Sha256).ToUpperInvariant()) {
         throw "LYNC_WRITE_MISMATCH: $relative landed with SHA-256 $hash, expected $($file.Sha256)"
     }

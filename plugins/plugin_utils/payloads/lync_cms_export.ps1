@@ -12,6 +12,19 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+function Get-Sha256([string]$Path) {
+    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
+    }
+    finally {
+        $stream.Dispose()
+        $sha256.Dispose()
+    }
+}
+
 $lyncModule = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
 if (-not $lyncModule) { throw 'LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the Lync module is installed' }
 Import-Module $lyncModule
@@ -38,7 +51,7 @@ try {
         $copy = Join-Path -Path $target -ChildPath $name
         Copy-Item -LiteralPath $local -Destination $copy
         $files += @{ Name = $name; Bytes = (Get-Item -LiteralPath $copy).Length
-                     Sha256 = [string](Get-FileHash -LiteralPath $copy -Algorithm SHA256).Hash }
+                     Sha256 = (Get-Sha256 $copy) }
     }
 }
 finally {

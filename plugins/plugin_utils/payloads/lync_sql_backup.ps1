@@ -6,7 +6,8 @@
 # tests/lab/lync_lab/tsql.py). The connection opens master.
 # Rights, checked first so a missing one is named (not mistaken for a share problem):
 # BACKUP DATABASE needs db_backupoperator or db_owner in each database (or sysadmin);
-# RESTORE VERIFYONLY needs CREATE DATABASE (dbcreator or sysadmin). The target folder is
+# RESTORE VERIFYONLY needs CREATE DATABASE (in master: granted directly, or implied by CREATE ANY
+# DATABASE, dbcreator or sysadmin; HAS_PERMS_BY_NAME on master answers for all of them). The target folder is
 # created from this WinRM session, which holds the share's network credentials
 # (xp_create_subdir runs for sysadmin only); BACKUP then writes into it as the SQL Server
 # service account, so "Operating system error 5" names that account.
@@ -26,6 +27,19 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+function Get-Sha256([string]$Path) {
+    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
+    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    $stream = [System.IO.File]::OpenRead($Path)
+    try {
+        [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
+    }
+    finally {
+        $stream.Dispose()
+        $sha256.Dispose()
+    }
+}
+
 function Invoke-Sql($Connection, [string]$Text, [hashtable]$Values) {
     $command = $Connection.CreateCommand()
     $command.CommandText = $Text
@@ -36,7 +50,7 @@ function Invoke-Sql($Connection, [string]$Text, [hashtable]$Values) {
     , $table
 }
 
-$RightsSql = "SELECT SUSER_SNAME() AS Login, IS_SRVROLEMEMBER(N'sysadmin') AS IsSysadmin, HAS_PERMS_BY_NAME(NULL, NULL, N'CREATE ANY DATABASE') AS CanCreateDatabase"
+$RightsSql = "SELECT SUSER_SNAME() AS Login, IS_SRVROLEMEMBER(N'sysadmin') AS IsSysadmin, HAS_PERMS_BY_NAME(N'master', N'DATABASE', N'CREATE DATABASE') AS CanCreateDatabase"
 $DbRightsSql = "SELECT HAS_PERMS_BY_NAME(@db, N'DATABASE', N'BACKUP DATABASE') AS CanBackup"
 
 $connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
@@ -45,14 +59,27 @@ try {
     $rights = (Invoke-Sql $connection $RightsSql @{}).Rows[0]
     $login = [string]$rights.Login
     if ($Verify -and $rights.CanCreateDatabase -ne 1) {
-        throw "LYNC_SQL_RIGHTS: login $login on $SqlInstance lacks the CREATE DATABASE permission (server role dbcreator, or sysadmin) that RESTORE VERIFYONLY needs; grant it, or set verify to false"
+        throw "LYNC_SQL_RIGHTS: login $login on $SqlInstance lacks the CREATE DATABASE permission (GRANT CREATE DATABASE in master, CREATE ANY DATABASE, server role dbcreator, or sysadmin) that RESTORE VERIFYONLY needs; grant it, or set verify to false"
     }
     $server = (Invoke-Sql $connection "SELECT CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS Edition, CAST(SERVERPROPERTY('EngineEdition') AS int) AS Engine, CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS Version" @{}).Rows[0]
+    # The service account (recorded in the set; pins compare it at recovery): sys.dm_server_services
+    # needs SQL Server 2008 R2 SP1 and VIEW SERVER STATE; on the SQL server itself the service's
+    # StartName needs no SQL permission. Unknown stays $null (never a placeholder).
     $account = $null
     try {
         $account = [string](Invoke-Sql $connection "SELECT service_account FROM sys.dm_server_services WHERE servicename LIKE N'SQL Server (%'" @{}).Rows[0].service_account
     }
-    catch { $account = 'the SQL Server service account' }
+    catch { $account = $null }
+    if (-not $account) {
+        $account = $null
+        $serverName = ($SqlInstance -split '\\')[0].Split('.')[0]
+        if ($serverName -eq $env:COMPUTERNAME -or $serverName -eq '.' -or $serverName -eq 'localhost') {
+            $instanceName = ($SqlInstance -split '\\')[1]
+            $serviceName = if ($instanceName) { 'MSSQL$' + $instanceName } else { 'MSSQLSERVER' }
+            $service = @(Get-CimInstance -ClassName Win32_Service | Where-Object { $_.Name -eq $serviceName })
+            if ($service.Count -eq 1 -and $service[0].StartName) { $account = [string]$service[0].StartName }
+        }
+    }
     # Backup compression: Enterprise (3) and Standard (2); not Express (4).
     $canCompress = @(2, 3) -contains [int]$server.Engine
     try {
@@ -103,7 +130,8 @@ try {
             catch {
                 $message = [string]$_.Exception.Message
                 if ($message -notmatch 'Operating system error 5\(') { throw }
-                throw "LYNC_SQL_ACCESS: SQL Server service account $account cannot write to ${TargetFolder}: $message"
+                $who = if ($account) { "SQL Server service account $account" } else { 'SQL Server service account' }
+                throw "LYNC_SQL_ACCESS: $who cannot write to ${TargetFolder}: $message"
             }
             if ($Verify) {
                 $verifyValues = @{}
@@ -114,7 +142,7 @@ try {
             $entry.Files = @($names | ForEach-Object {
                 $path = Join-Path -Path $TargetFolder -ChildPath $_
                 @{ Name = $_; Bytes = (Get-Item -LiteralPath $path).Length
-                   Sha256 = [string](Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash }
+                   Sha256 = (Get-Sha256 $path) }
             })
             $entry.Status = 'ok'
         }

@@ -2,11 +2,15 @@
 # Works with the SQL Server backup of one database in a backup set:
 #   verify   RESTORE VERIFYONLY (WITH CHECKSUM)
 #   restore  RESTORE DATABASE ... WITH REPLACE over the database Install-CsDatabase recreated
-#            empty: in one batch, SINGLE_USER WITH ROLLBACK IMMEDIATE first (Front Ends and
-#            Persistent Chat servers connect as soon as it exists: Msg 3101), then MULTI_USER;
-#            a database an interrupted restore left RESTORING is restored over as it is.
-#            Then makes sure the domain group RTCComponentUniversalServices is a user with the
-#            ServerRole role (Microsoft's ACL check for Monitoring/Archiving), with
+#            empty: in one batch, OFFLINE WITH ROLLBACK IMMEDIATE first (Front Ends and Persistent
+#            Chat servers connect as soon as it exists: Msg 3101; SINGLE_USER would leave its one
+#            slot to the first of them that reconnects), and RESTORE ... WITH REPLACE brings it back
+#            ONLINE; a finally on a fresh connection sets it ONLINE again if the restore did not.
+#            Each file is MOVEd onto the file of the database it replaces (sys.master_files, same
+#            type and file_id): the backup's recorded paths may not exist on a rebuilt server (Msg
+#            5133). A database an interrupted restore left RESTORING is restored over as it is.
+#            Then makes sure the domain group RTCComponentUniversalServices (found by SID) is a user
+#            with the ServerRole role (which must exist) (Microsoft's ACL check for Monitoring/Archiving), with
 #            sp_addrolemember (ALTER ROLE ... ADD MEMBER needs SQL Server 2012; Lync 2013 runs
 #            on 2008 R2 too).
 #   test     restore under a scratch name with every file moved to a scratch folder,
@@ -46,47 +50,97 @@ $withChecksum = if ($Checksum) { 'CHECKSUM' } else { 'NO_CHECKSUM' }
 $VerifySql = "RESTORE VERIFYONLY FROM $disks WITH $withChecksum"
 $FileListSql = "RESTORE FILELISTONLY FROM $disks"
 $CheckDbSql = 'DBCC CHECKDB (@db) WITH NO_INFOMSGS'
-$RestoreSql = @"
-DECLARE @single nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH ROLLBACK IMMEDIATE';
-DECLARE @multi nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET MULTI_USER';
-IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;
-RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum;
-EXEC sp_executesql @multi;
-"@
-$AclSql = @'
-IF DATABASE_PRINCIPAL_ID(@group) IS NULL
-BEGIN
-    DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
-    EXEC sp_executesql @create;
-    EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @group;
-    SELECT 1 AS Fixed;
-END
-ELSE SELECT 0 AS Fixed;
+$CurrentFilesSql = 'SELECT type, file_id, physical_name FROM sys.master_files WHERE database_id = DB_ID(@db)'
+$OnlineSql = @'
+DECLARE @online nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET ONLINE';
+IF DATABASEPROPERTYEX(@db, 'Status') = N'OFFLINE' EXEC sp_executesql @online;
 '@
+# RESTORE FILELISTONLY's Type -> sys.master_files.type
+$TypeIds = @{ D = 0; L = 1; S = 2; F = 4 }
+# The ACL check, in the restored database: ServerRole first (nothing is created in a database that
+# lacks it), then the group's user found by SID (a user created under another spelling of the name
+# is the same principal: CREATE USER would fail with Msg 15063), then its membership
+# (sys.database_role_members: IS_ROLEMEMBER is SQL Server 2012 and later).
+$AclStateSql = "SELECT DATABASE_PRINCIPAL_ID(N'ServerRole') AS RoleId, SUSER_SID(@group) AS Sid"
+$AclUserSql = 'SELECT name, principal_id FROM sys.database_principals WHERE sid = @sid'
+$AclMemberSql = 'SELECT role_principal_id FROM sys.database_role_members WHERE role_principal_id = @role AND member_principal_id = @member'
+$CreateUserSql = @'
+DECLARE @create nvarchar(max) = N'CREATE USER ' + QUOTENAME(@group) + N' FOR LOGIN ' + QUOTENAME(@group);
+EXEC sp_executesql @create;
+'@
+$AddMemberSql = "EXEC sp_addrolemember @rolename = N'ServerRole', @membername = @user"
 $DropScratchSql = @'
-IF DB_ID(@db) IS NOT NULL
-BEGIN
-    DECLARE @drop nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db);
-    EXEC sp_executesql @drop;
-END
+DECLARE @single nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET SINGLE_USER WITH ROLLBACK IMMEDIATE';
+DECLARE @drop nvarchar(max) = N'DROP DATABASE ' + QUOTENAME(@db);
+IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @single;
+IF DB_ID(@db) IS NOT NULL EXEC sp_executesql @drop;
 '@
 
 $connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
 $connection.Open()
 $result = @{ Database = $Database; Mode = $Mode; Verified = $false; Restored = $false; CheckDb = $null; AclFixed = $false
-             ScratchDropped = $null }
+             ScratchDropped = $null; OnlineError = $null }
 try {
     $null = Invoke-Sql $connection $VerifySql $fileValues
     $result.Verified = $true
     if ($Mode -eq 'restore') {
+        $current = Invoke-Sql $connection $CurrentFilesSql @{ '@db' = $Database }
+        $fileList = Invoke-Sql $connection $FileListSql $fileValues
         $values = @{ '@db' = $Database } + $fileValues
-        $null = Invoke-Sql $connection $RestoreSql $values
-        $result.Restored = $true
+        $moves = @()
+        $index = 0
+        foreach ($row in $fileList.Rows) {
+            $typeId = $TypeIds[[string]$row.Type]
+            $match = @($current.Rows | Where-Object { [int]$_.type -eq $typeId -and [int]$_.file_id -eq [int]$row.FileID })
+            if ($match.Count -eq 0) { continue }
+            $index++
+            $moves += ", MOVE @logical$index TO @physical$index"
+            $values["@logical$index"] = [string]$row.LogicalName
+            $values["@physical$index"] = [string]$match[0].physical_name
+        }
+        $moveList = $moves -join ''
+        $RestoreSql = @"
+DECLARE @offline nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET OFFLINE WITH ROLLBACK IMMEDIATE';
+IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @offline;
+RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum$moveList;
+"@
+        try {
+            $null = Invoke-Sql $connection $RestoreSql $values
+            $result.Restored = $true
+        }
+        finally {
+            # Whatever stopped the batch (a failed RESTORE, a dropped connection): the database must
+            # not stay OFFLINE. A fresh connection: this one may be broken. A failure here must not
+            # hide the error that got us here.
+            $online = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
+            try {
+                $online.Open()
+                $null = Invoke-Sql $online $OnlineSql @{ '@db' = $Database }
+            }
+            catch {
+                $result.OnlineError = [string]$_.Exception.Message
+            }
+            finally {
+                $online.Dispose()
+            }
+        }
         if ($AclGroup) {
             $connection.ChangeDatabase($Database)
-            $fixed = Invoke-Sql $connection $AclSql @{ '@group' = $AclGroup }
+            $acl = (Invoke-Sql $connection $AclStateSql @{ '@group' = $AclGroup }).Rows[0]
+            if ($acl.RoleId -is [System.DBNull]) { throw "LYNC_SQL_ACL: $Database has no ServerRole role; it is not a database Install-CsDatabase created, nothing was changed" }
+            if ($acl.Sid -is [System.DBNull]) { throw "LYNC_SQL_ACL: SQL Server does not know the Windows group $AclGroup (SUSER_SID is NULL)" }
+            $user = Invoke-Sql $connection $AclUserSql @{ '@sid' = $acl.Sid }
+            if ($user.Rows.Count -eq 0) {
+                $null = Invoke-Sql $connection $CreateUserSql @{ '@group' = $AclGroup }
+                $result.AclFixed = $true
+                $user = Invoke-Sql $connection $AclUserSql @{ '@sid' = $acl.Sid }
+            }
+            $member = Invoke-Sql $connection $AclMemberSql @{ '@role' = $acl.RoleId; '@member' = $user.Rows[0].principal_id }
+            if ($member.Rows.Count -eq 0) {
+                $null = Invoke-Sql $connection $AddMemberSql @{ '@user' = [string]$user.Rows[0].name }
+                $result.AclFixed = $true
+            }
             $connection.ChangeDatabase('master')
-            $result.AclFixed = [bool]$fixed.Rows[0].Fixed
         }
     }
     elseif ($Mode -eq 'test') {
@@ -106,7 +160,7 @@ try {
                 $values["@physical$index"] = Join-Path -Path $ScratchFolder -ChildPath ("$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
             }
             $moveList = $moves -join ', '
-            $TestRestoreSql = "RESTORE DATABASE @db FROM $disks WITH $withChecksum, $moveList"
+            $TestRestoreSql = "RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum, $moveList"
             $null = Invoke-Sql $connection $TestRestoreSql $values
             $result.Restored = $true
             try {

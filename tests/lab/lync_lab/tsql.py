@@ -336,18 +336,30 @@ class Session:
     def db(self, name):
         return self.instance["databases"].get(name)
 
-    def other_sessions(self, name):
-        """Sessions other than this one in database `name`: running Lync services that use it."""
-        if name in self.exclusive:
-            return 0
-        record = self.db(name) or {}
-        count = int(record.get("sessions", 0))
+    def lync_sessions(self, name):
+        """The running Lync services that connect to database `name` (Front Ends, Persistent Chat)."""
+        count = 0
         if not name.startswith("lync_restore_test_") and name not in SYSTEM_DATABASES:
             service = "RTCCHAT" if name in PCHAT_DATABASES else "RTCSRV"
             for host in self.state.get("hosts", {}).values():
                 if host.get("services", {}).get(service, {}).get("status") == "Running":
                     count += 1
         return count
+
+    def other_sessions(self, name):
+        """Sessions other than this one in database `name`: running Lync services that use it.
+
+        An OFFLINE database accepts no connection. SINGLE_USER taken from a master connection
+        leaves its one slot free ("a different user, but only one, can connect",
+        https://learn.microsoft.com/sql/relational-databases/databases/set-a-database-to-single-user-mode):
+        a Lync service that reconnects takes it before this connection's next statement, so only
+        the OFFLINE this batch took gives the RESTORE exclusive access."""
+        record = self.db(name) or {}
+        if record.get("state") == "OFFLINE":
+            return 0
+        if name in self.exclusive:
+            return 1 if record.get("user_access") == "SINGLE_USER" and self.lync_sessions(name) else 0
+        return int(record.get("sessions", 0)) + self.lync_sessions(name)
 
     # -- running ------------------------------------------------------------------------------------
     def execute(self, text, params=None):
@@ -459,8 +471,9 @@ class Session:
             return (sorted(SYSTEM_DATABASES + tuple(self.instance["databases"])).index(args[0]) + 1) \
                 if args[0] in SYSTEM_DATABASES or args[0] in self.instance["databases"] else None
         if name in ("USER_ID", "DATABASE_PRINCIPAL_ID"):
-            record = self.db(self.database) or {}
-            return 5 if args[0] in record.get("users", []) else None
+            return self._principal_id(self.db(self.database) or {}, args[0], roles=name == "DATABASE_PRINCIPAL_ID")
+        if name == "SUSER_SID":
+            return sid_of(args[0])
         if name == "DATABASEPROPERTYEX":
             record = self.db(args[0])
             if args[0] in SYSTEM_DATABASES:
@@ -476,6 +489,11 @@ class Session:
             securable, klass, perm = (args + [None, None, None])[:3]
             if securable is None and klass is None:
                 return 1 if self.server_perm(perm) else 0
+            if (klass or "").upper() == "DATABASE" and str(securable).lower() == MASTER \
+                    and (perm or "").upper() == "CREATE DATABASE":
+                # CREATE DATABASE in master, implied by CREATE ANY DATABASE and dbcreator
+                # (https://learn.microsoft.com/sql/t-sql/statements/grant-database-permissions-transact-sql)
+                return 1 if self.server_perm("CREATE DATABASE") else 0
             if (klass or "").upper() == "DATABASE":
                 if self.db(securable) is None:
                     return None
@@ -507,6 +525,8 @@ class Session:
         elif w[0] == "SET" and len(stmt) > 1 and stmt[1].kind == "var":
             self._var(stmt[1], scope)
             scope[stmt[1].text] = self._expr(stmt[3:], scope)
+        elif w[0] == "SELECT" and "FROM" in w:
+            rows.append(self._select_from(stmt, scope))
         elif w[0] == "SELECT":
             rows.append([self._select(stmt[1:], scope)])
         elif w[0] in ("EXEC", "EXECUTE"):
@@ -519,9 +539,10 @@ class Session:
             self._restore_verify(stmt, scope, "VERIFY DATABASE")
         elif w[:2] == ["RESTORE", "FILELISTONLY"]:
             backup = self._restore_verify(stmt, scope, "RESTORE FILELIST")
-            rows.append([{"LogicalName": backup["database"], "PhysicalName": backup.get("data_file") or "x.mdf"},
+            rows.append([{"LogicalName": backup["database"], "PhysicalName": backup.get("data_file") or "x.mdf",
+                          "Type": "D", "FileID": 1},
                          {"LogicalName": backup["database"] + "_log",
-                          "PhysicalName": backup.get("log_file") or "x_log.ldf"}])
+                          "PhysicalName": backup.get("log_file") or "x_log.ldf", "Type": "L", "FileID": 2}])
         elif w[:2] == ["RESTORE", "DATABASE"]:
             self._restore_database(stmt, scope)
         elif w[:2] == ["BACKUP", "DATABASE"]:
@@ -556,6 +577,73 @@ class Session:
                 alias, item = _unquote(item[-1]), item[:-2]
             row[alias] = self._expr(item, scope)
         return row
+
+    # -- principals: a database record's "users" (names) and "user_logins" {user: the login/Windows
+    # name it was created for, when not its own name}; "roles" (default: ServerRole, the role
+    # Install-CsDatabase grants) and "role_members" {role: [user]}; a record without "role_members"
+    # has its users in ServerRole, as Install-CsDatabase left them.
+    @staticmethod
+    def _roles(record):
+        return record.get("roles", ["ServerRole"])
+
+    @staticmethod
+    def _members(record, role):
+        if "role_members" not in record:
+            return list(record.get("users", [])) if role == "ServerRole" else []
+        return list(record["role_members"].get(role, []))
+
+    def _principal_id(self, record, name, roles=True):
+        users = record.get("users", [])
+        if name in users:
+            return 5 + users.index(name)
+        if roles and name in self._roles(record):
+            return 16384 + self._roles(record).index(name)
+        return None
+
+    def _select_from(self, stmt, scope):
+        """The catalog queries modelled (a WHERE of `column = expression` terms joined by AND):
+        sys.master_files by database_id (type 0 rows, 1 log; file_id 1 the primary data file, 2 the log),
+        sys.database_principals by sid (the users of the connection's database; a user's sid is its
+        login's, https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql),
+        sys.database_role_members by role_principal_id and member_principal_id."""
+        w = _words(stmt)
+        f = w.index("FROM")
+        source = "".join(t.text for t in stmt[f + 1:f + 4]).lower()
+        where = stmt[w.index("WHERE") + 1:] if "WHERE" in w else []
+        columns = [t.text.lower() for t in stmt[1:f] if t.text != ","]
+        terms, start = {}, 0
+        for i in range(len(where) + 1):
+            if i == len(where) or where[i].up == "AND":
+                term = where[start:i]
+                if len(term) < 3 or term[1].text != "=":
+                    raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
+                terms[term[0].text.lower()] = self._expr(term[2:], scope)
+                start = i + 1
+        if source == "sys.database_principals" and set(terms) == {"sid"}:
+            record = self.db(self.database) or {}
+            logins = record.get("user_logins", {})
+            found = [{"name": u, "principal_id": self._principal_id(record, u), "sid": sid_of(logins.get(u, u))}
+                     for u in record.get("users", [])]
+            return [{c: r[c] for c in columns} for r in found if terms["sid"] is not None and r["sid"] == terms["sid"]]
+        if source == "sys.database_role_members" and set(terms) == {"role_principal_id", "member_principal_id"}:
+            record = self.db(self.database) or {}
+            found = [{"role_principal_id": self._principal_id(record, role),
+                      "member_principal_id": self._principal_id(record, member, roles=False)}
+                     for role in self._roles(record) for member in self._members(record, role)]
+            return [{c: r[c] for c in columns} for r in found
+                    if r["role_principal_id"] == terms["role_principal_id"]
+                    and r["member_principal_id"] == terms["member_principal_id"]]
+        if source != "sys.master_files" or set(terms) != {"database_id"}:
+            raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
+        db_id = terms["database_id"]
+        name = next((n for n in self.instance["databases"]
+                     if db_id is not None and self._function("DB_ID", [n]) == db_id), None)
+        record = self.db(name) if name else None
+        if record is None:
+            return []
+        files = [{"type": 0, "file_id": 1, "physical_name": record.get("data_file")},
+                 {"type": 1, "file_id": 2, "physical_name": record.get("log_file")}]
+        return [{c: f[c] for c in columns} for f in files]
 
     def _exec(self, toks, scope, errors, rows):
         if toks and toks[0].text == "(":
@@ -641,6 +729,11 @@ class Session:
                 record["state"] = "OFFLINE"
             self.exclusive.add(name)
         elif option == "MULTI_USER":
+            if record.get("user_access") == "SINGLE_USER" and self.lync_sessions(name):
+                # The one slot is held by a Lync service that reconnected (see other_sessions).
+                raise _Statement((5064, "Changes to the state or options of database '%s' cannot be made at this "
+                                        "time. The database is in single-user mode, and a user is currently "
+                                        "connected to it." % name), (5069, "ALTER DATABASE statement failed."))
             record.pop("user_access", None)  # the default: a record without it is MULTI_USER
         elif option == "ONLINE":
             record["state"] = "ONLINE"
@@ -722,8 +815,19 @@ class Session:
                "content": backup.get("content")}
         if record is None or name != backup["database"]:
             new["users"] = list((record or {}).get("users", []))
+        for key in ("user_logins", "roles", "role_members"):  # the lab keeps the principals with the users
+            if key in (record or {}):
+                new[key] = record[key]
         if options["MOVE"]:
             new["data_file"], new["log_file"] = options["MOVE"][0][1], options["MOVE"][-1][1]
+        for path in (new["data_file"], new["log_file"]):
+            if path and not self._directory_exists(path.rsplit("\\", 1)[0]):
+                raise _Statement((5133, 'Directory lookup for the file "%s" failed with the operating system error '
+                                        '3(The system cannot find the path specified.).' % path),
+                                 (3156, "File '%s' cannot be restored to '%s'. Use WITH MOVE to identify a valid "
+                                        "location for the file." % (path.rsplit("\\", 1)[-1], path)),
+                                 (3119, "Problems were identified while planning for the RESTORE statement. Previous "
+                                        "messages provide details."), (3013, term))
         if self._fault("RESTORE DATABASE"):
             # The shell died / the connection broke: SQL Server aborts the RESTORE and leaves it RESTORING.
             self.instance["databases"][name] = dict(new, state="RESTORING", content=None)
@@ -734,6 +838,27 @@ class Session:
         for key in ("users",):
             new[key] = new.get(key) or []
         self.instance["databases"][name] = new
+
+    def _directory_exists(self, directory):
+        """Whether a SQL Server instance folder exists on this server. RESTORE puts each file back at
+        the path the backup recorded unless MOVE names another; on a server rebuilt with another
+        disk layout or SQL Server version (MSSQL10_50.X vs MSSQL12.X) that folder is missing: Msg 5133
+        / 3156 / 3013, https://learn.microsoft.com/sql/relational-databases/backup-restore/restore-a-database-to-a-new-location-sql-server .
+        The lab's hosts hold the folders of their own instances (data_dir, backup_dir, the folders of
+        their databases' files) and no other "Microsoft SQL Server\\MSSQL*" folder; other folders are
+        not modelled (taken to exist)."""
+        if "\\microsoft sql server\\mssql" not in directory.lower():
+            return True
+        known = set()
+        for instance in (self.state["hosts"].get(self.server, {}).get("sql") or {}).values():
+            for key in ("data_dir", "backup_dir"):
+                if instance.get(key):
+                    known.add(instance[key].lower())
+            for db in instance.get("databases", {}).values():
+                for key in ("data_file", "log_file"):
+                    if db.get(key):
+                        known.add(db[key].rsplit("\\", 1)[0].lower())
+        return directory.rstrip("\\").lower() in known
 
     def _backup(self, stmt, scope):
         name = self._expr([stmt[2]], scope) if stmt[2].kind == "var" else _unquote(stmt[2])
@@ -802,6 +927,12 @@ class Session:
             raise PSError("lab: CREATE USER in %s is not modelled" % self.database)
         if name in record.setdefault("users", []):
             raise _Statement((15023, "User, group, or role '%s' already exists in the current database." % name))
+        logins = record.get("user_logins", {})
+        if any(sid_of(logins.get(u, u)) == sid_of(name) for u in record["users"]):
+            # https://learn.microsoft.com/sql/t-sql/statements/create-user-transact-sql : one user per login.
+            raise _Statement((15063, "The login already has an account under a different user name."))
+        if "role_members" not in record:
+            record["role_members"] = {"ServerRole": self._members(record, "ServerRole")}
         record["users"].append(name)
 
     def _add_member(self, role, member):
@@ -810,9 +941,18 @@ class Session:
             raise PSError("lab: role membership in %s is not modelled" % self.database)
         if member not in record.get("users", []):
             raise _Statement((15410, "User or role '%s' does not exist in this database." % member))
-        record.setdefault("role_members", {}).setdefault(role, [])
+        if role not in self._roles(record):
+            raise _Statement((15014, "The role '%s' does not exist in the current database." % role))
+        if "role_members" not in record:
+            record["role_members"] = {"ServerRole": self._members(record, "ServerRole")}
+        record["role_members"].setdefault(role, [])
         if member not in record["role_members"][role]:
             record["role_members"][role].append(member)
+
+
+def sid_of(name):
+    """The lab's SID of a Windows account or group (SUSER_SID): the same for every spelling of its name."""
+    return None if name is None else "S-1-5-21-LAB-" + str(name).lower()
 
 
 def version_name(instance):
@@ -858,13 +998,15 @@ def newer_syntax(text):
 
 
 def restore_without_exclusive_access(text):
-    """True when a batch restores WITH REPLACE over a database without taking it SINGLE_USER / OFFLINE first."""
+    """True when a batch restores WITH REPLACE over a database without taking it OFFLINE WITH ROLLBACK
+    IMMEDIATE first. SINGLE_USER does not count: from a master connection it leaves its one slot
+    free, and a Front End / Persistent Chat server that reconnects takes it (Msg 3101, then Msg 5064
+    on MULTI_USER), https://learn.microsoft.com/sql/relational-databases/databases/set-a-database-to-single-user-mode ."""
     match = re.search(r"\bRESTORE\s+DATABASE\b[^;]*\bREPLACE\b", text, re.I | re.S)
     if not match:
         return False
     before = text[:match.start()]
-    return not re.search(r"SET\s+(SINGLE_USER\s+WITH\s+ROLLBACK\s+IMMEDIATE|OFFLINE\s+WITH\s+ROLLBACK\s+IMMEDIATE)",
-                         before, re.I)
+    return not re.search(r"SET\s+OFFLINE\s+WITH\s+ROLLBACK\s+IMMEDIATE", before, re.I)
 
 
 def connection_strings(script):

@@ -10,7 +10,7 @@ import hashlib
 import pathlib
 import re
 
-from .. import fsops, model, sqlbak, tsql
+from .. import fsops, model, sqlbak, tsql, winhost
 from ..errors import PSError
 
 PARAMETERS = {
@@ -45,13 +45,26 @@ class _Io(tsql.Io):
         return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.writer) for path in paths])
 
 
+def _service_account(ctx, sql, record, instance_name):
+    """What the payload learns of the service account: sys.dm_server_services (SQL Server 2008 R2 SP1,
+    10.50.2500, and later; VIEW SERVER STATE,
+    https://learn.microsoft.com/sql/relational-databases/system-dynamic-management-views/sys-dm-server-services-transact-sql),
+    else the Win32_Service StartName when the payload runs on the SQL server itself, else None."""
+    version = tuple(int(p) for p in str(sql.instance.get("version", "11.0")).split(".")[:3] if p.isdigit())
+    if version >= (10, 50, 2500) and sql.server_perm("VIEW SERVER STATE"):
+        return sql.instance["service_account"]
+    if sql.server == ctx.host:
+        return winhost.service_start_name(record, winhost.sql_service_names(instance_name or "MSSQLSERVER")[0])
+    return None
+
+
 def run(ctx, params):
     script = getattr(ctx, "script", None) or PAYLOAD.read_text(encoding="utf-8")
     server, dummy, instance_name = params["SqlInstance"].partition("\\")
     record = model.host(ctx.state, server)
     sql = tsql.Session(ctx, server, instance_name, tsql.connection_string(script), params=params)
     instance = sql.instance
-    account = instance["service_account"]
+    account = _service_account(ctx, sql, record, instance_name)
     taken = datetime.datetime.now(datetime.timezone.utc).isoformat()
     sql.io = _Io(ctx, sqlbak.network_account(record, instance), server.lower(), instance_name, taken)
     folder = params["TargetFolder"]
@@ -61,8 +74,9 @@ def run(ctx, params):
         rights = sql.execute(tsql.batch(script, "RightsSql"))[0]
         login = rights["Login"]
         if params.get("Verify") and rights["CanCreateDatabase"] != 1:
-            raise PSError("LYNC_SQL_RIGHTS: login %s on %s lacks the CREATE DATABASE permission (server role dbcreator, "
-                          "or sysadmin) that RESTORE VERIFYONLY needs; grant it, or set verify to false"
+            raise PSError("LYNC_SQL_RIGHTS: login %s on %s lacks the CREATE DATABASE permission (GRANT CREATE DATABASE "
+                          "in master, CREATE ANY DATABASE, server role dbcreator, or sysadmin) that RESTORE VERIFYONLY "
+                          "needs; grant it, or set verify to false"
                           % (login, params["SqlInstance"]))
     try:
         fsops.make_dirs(ctx, folder)  # New-Item, with this connection's network credentials
@@ -105,8 +119,8 @@ def run(ctx, params):
             except tsql.SqlError as err:
                 if "Operating system error 5(" not in err.message:
                     raise
-                raise PSError("LYNC_SQL_ACCESS: SQL Server service account %s cannot write to %s: %s"
-                              % (account, folder, err.message)) from None
+                who = "SQL Server service account %s" % account if account else "SQL Server service account"
+                raise PSError("LYNC_SQL_ACCESS: %s cannot write to %s: %s" % (who, folder, err.message)) from None
             if params.get("Verify"):
                 sql.execute(verify_sql, {k: v for k, v in values.items() if k.startswith("@file")})
                 entry["Verified"] = True

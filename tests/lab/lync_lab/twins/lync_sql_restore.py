@@ -51,17 +51,53 @@ def run(ctx, params):
     names = {"disks": disks, "withChecksum": with_checksum}
     database, mode = params["Database"], params["Mode"]
     result = {"Database": database, "Mode": mode, "Verified": False, "Restored": False, "CheckDb": None,
-              "AclFixed": False, "ScratchDropped": None}
+              "AclFixed": False, "ScratchDropped": None, "OnlineError": None}
     sql.execute(tsql.batch(script, "VerifySql", names), file_values)
     result["Verified"] = True
     if mode == "restore":
-        sql.execute(tsql.batch(script, "RestoreSql", names), dict(file_values, **{"@db": database}))
-        result["Restored"] = True
+        current = sql.execute(tsql.batch(script, "CurrentFilesSql"), {"@db": database})
+        rows = sql.execute(tsql.batch(script, "FileListSql", names), file_values)
+        values = dict(file_values, **{"@db": database})
+        type_ids = {"D": 0, "L": 1, "S": 2, "F": 4}
+        moves = []
+        for row in rows:
+            match = [f for f in current if f["type"] == type_ids.get(row["Type"]) and f["file_id"] == row["FileID"]]
+            if not match:
+                continue
+            index = len(moves) + 1
+            moves.append(", MOVE @logical%d TO @physical%d" % (index, index))
+            values["@logical%d" % index] = row["LogicalName"]
+            values["@physical%d" % index] = match[0]["physical_name"]
+        try:
+            sql.execute(tsql.batch(script, "RestoreSql", dict(names, moveList="".join(moves))), values)
+            result["Restored"] = True
+        finally:
+            # A fresh connection on master: the database must not stay OFFLINE.
+            try:
+                online = tsql.Session(ctx, server, instance_name, tsql.connection_string(script), params=params)
+                online.execute(tsql.batch(script, "OnlineSql"), {"@db": database})
+            except PSError as err:
+                result["OnlineError"] = err.message
         if params.get("AclGroup"):
+            group = params["AclGroup"]
             sql.change_database(database)
-            rows = sql.execute(tsql.batch(script, "AclSql"), {"@group": params["AclGroup"]})
+            acl = sql.execute(tsql.batch(script, "AclStateSql"), {"@group": group})[0]
+            if acl["RoleId"] is None:
+                raise PSError("LYNC_SQL_ACL: %s has no ServerRole role; it is not a database Install-CsDatabase "
+                              "created, nothing was changed" % database)
+            if acl["Sid"] is None:
+                raise PSError("LYNC_SQL_ACL: SQL Server does not know the Windows group %s (SUSER_SID is NULL)" % group)
+            user = sql.execute(tsql.batch(script, "AclUserSql"), {"@sid": acl["Sid"]})
+            if not user:
+                sql.execute(tsql.batch(script, "CreateUserSql"), {"@group": group})
+                result["AclFixed"] = True
+                user = sql.execute(tsql.batch(script, "AclUserSql"), {"@sid": acl["Sid"]})
+            member = sql.execute(tsql.batch(script, "AclMemberSql"),
+                                 {"@role": acl["RoleId"], "@member": user[0]["principal_id"]})
+            if not member:
+                sql.execute(tsql.batch(script, "AddMemberSql"), {"@user": user[0]["name"]})
+                result["AclFixed"] = True
             sql.change_database("master")
-            result["AclFixed"] = bool(rows[0]["Fixed"])
     elif mode == "test":
         scratch = params.get("ScratchName", "")
         if not re.match(r"\Alync_restore_test_[A-Za-z0-9_]+\Z", scratch):
