@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan as rp
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -34,8 +35,11 @@ class ActionModule(LyncAction):
         # The default instance travels as '' and the payload leaves -SqlInstanceName out: SqlClient
         # cannot reach a default instance as <server>\MSSQLSERVER.
         if self.check_mode:
-            return {"changed": True, "store_location": "%s\\%s" % (server, instance) if instance else server}
+            return {"changed": True, "store_location": rp.store_location("%s\\%s" % (server, instance)
+                                                                          if instance else server)}
         value = self.payload("lync_cms_import", {"SqlServerFqdn": server, "SqlInstanceName": instance,
                                                  "ConfigurationFile": source, "StagingPath": params["staging_path"]},
                              required_keys=("StoreLocation",)).value
-        return {"changed": True, "store_location": value["StoreLocation"]}
+        # Normalised (first line, '/' as '\\', no trailing '\\' or '\\MSSQLSERVER'): Microsoft documents the
+        # output as e.g. atl-sql-001.litwareinc.com/rtc.
+        return {"changed": True, "store_location": rp.store_location(value["StoreLocation"])}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan as rp
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -30,7 +31,7 @@ def problems_of(value, expected_location):
     stale = [r["ReplicaFqdn"] for r in value.get("Replication") or [] if not r["UpToDate"]]
     if stale:
         found.append("Central Management store replicas not up to date: %s" % ", ".join(sorted(stale)))
-    if expected_location and str(value.get("StoreLocation", "")).lower() != expected_location.lower():
+    if expected_location and not rp.same_store_location(value.get("StoreLocation"), expected_location):
         found.append("the service control point names %s, not %s" % (value.get("StoreLocation"), expected_location))
     return found
 

@@ -20,6 +20,7 @@ ARGUMENT_SPEC = {
     "service_account": {"type": "str"},
     "service_password": {"type": "str", "no_log": True},
     "service_passwords": {"type": "dict", "no_log": True, "default": {}},
+    "agent_account": {"type": "str"},
 }
 
 
@@ -42,13 +43,20 @@ class ActionModule(LyncAction):
             if password and not sql_install.SAFE_ARG_RE.match(password):
                 raise sql_install.SqlInstallError("service_password cannot be passed to SQL Server setup (it holds a "
                                                   "double quote or a line break)")
+            agent = sql_install.agent_account_for(instance, sql_install.safe_arg(params["agent_account"], "agent_account")
+                                                  if params["agent_account"] else None)
+            agent_password = sql_install.password_for(agent, None, params["service_passwords"]) \
+                if sql_install.needs_password(agent) else None
+            if agent_password and not sql_install.SAFE_ARG_RE.match(agent_password):
+                raise sql_install.SqlInstallError("the SQL Server Agent account's password cannot be passed to SQL "
+                                                  "Server setup (it holds a double quote or a line break)")
         except (bs.BackupSetError, prerequisites.PrerequisiteError, sql_install.SqlInstallError) as exc:
             raise AnsibleActionFail("lync_sql_install: %s" % exc) from None
         probe = self.payload("lync_sql_setup_probe", {"MediaPath": media, "ConfigurationFile": config},
                              required_keys=("Instances", "SetupFound")).value
         try:
             decision = sql_install.decide(probe, instance, params["product"], sorted(allowed), account,
-                                          bool(password))
+                                          bool(password), agent, bool(agent_password))
         except sql_install.SqlInstallError as exc:
             raise AnsibleActionFail("lync_sql_install on %s, instance %s: %s" % (self.host, instance, exc)) from None
         result = {"changed": False, "instance": decision["instance"], "version": decision["version"],
@@ -57,16 +65,24 @@ class ActionModule(LyncAction):
             result.update(edition=decision.get("edition"), msg="instance %s is installed" % instance)
             return result
         result.update(release=decision["release"], service_account=decision["service_account"],
+                      agent_account=decision["agent_account"],
                       warnings=decision["warnings"])
         if self.check_mode:
             result.update(changed=True, msg="would install %s instance %s" % (decision["release"], instance))
             return result
-        parameters = {"MediaPath": media, "ConfigurationFile": config, "InstanceName": instance,
-                      "Quiet": decision["quiet"]}
+        # Every value that lands between double quotes on setup's command line is escaped for the C
+        # runtime rules setup.exe parses it by (sql_install.cmdline_value).
+        quote = sql_install.cmdline_value
+        parameters = {"MediaPath": media, "ConfigurationFile": quote(config), "InstanceName": instance,
+                      "AgentAccount": quote(decision["agent_account"]), "Quiet": decision["quiet"]}
         if account:
-            parameters["ServiceAccount"] = account
-        secrets = {"ServicePassword": password} if password else None
-        done = self.payload("lync_sql_install", parameters, secrets=secrets, required_keys=("ExitCode",)).value
+            parameters["ServiceAccount"] = quote(account)
+        secrets = {}
+        if password:
+            secrets["ServicePassword"] = quote(password)
+        if agent_password:
+            secrets["AgentPassword"] = quote(agent_password)
+        done = self.payload("lync_sql_install", parameters, secrets=secrets or None, required_keys=("ExitCode",)).value
         result.update(changed=True, exit_code=int(done["ExitCode"]), reboot_required=bool(done.get("RebootRequired")),
                       msg="installed %s instance %s" % (decision["release"], instance))
         return result

@@ -26,8 +26,8 @@ def recovery_plan(manifest, set_path, targets, hosts, markers=None, options=None
     planned["restored_sql"] = sorted({s["fqdn"] for s in deployment["sql_stores"] if s["fqdn"] in planned["targets"]})
     cms = deployment["cms"]
     # Get-CsConfigurationStoreLocation: <fqdn>\<instance>, or the FQDN alone for the default instance.
-    planned["store_location"] = "%s\\%s" % (cms["sql_fqdn"], cms["sql_instance"]) if cms["sql_instance"] \
-        else cms["sql_fqdn"]
+    planned["store_location"] = rp.store_location("%s\\%s" % (cms["sql_fqdn"], cms["sql_instance"])
+                                                  if cms["sql_instance"] else cms["sql_fqdn"])
     return planned
 
 

@@ -30,10 +30,10 @@ options:
   sql_instance:
     description:
       - The instance of the Central Management store for V(cms); empty (or V(MSSQLSERVER)) for the default instance,
-        for which -SqlInstanceName is left out, as Install-CsDatabase documents. V(configured) takes the instances
-        from the topology.
+        for which -SqlInstanceName is left out, as Install-CsDatabase documents. For V(configured), the one instance
+        to act on (Install-CsDatabase -ForInstance, or -ForDefaultInstance for empty or V(MSSQLSERVER)); not given,
+        every instance the topology puts on the server (with O(clean), all of them are dropped and recreated).
     type: str
-    default: ""
   clean:
     description: Drop and recreate the databases (-Clean).
     type: bool

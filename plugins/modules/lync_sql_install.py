@@ -57,6 +57,13 @@ options:
         O(service_password). Lets one variable serve every instance of a server with its own account.
     type: dict
     default: {}
+  agent_account:
+    description:
+      - Account of the instance's SQL Server Agent service, passed as C(/AGTSVCACCOUNT) (the file's value is per
+        instance and is overridden); default the instance's virtual account, C(NT Service\SQLSERVERAGENT) for the
+        default instance and C(NT Service\SQLAgent$<instance>) for a named one. A domain account's password is
+        taken from O(service_passwords).
+    type: str
 extends_documentation_fragment:
   - lync.server.lync_action
 attributes:

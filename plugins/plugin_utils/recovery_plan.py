@@ -58,6 +58,28 @@ class RecoveryPlanError(ValueError):
     """A recovery that cannot be planned as asked."""
 
 
+def store_location(value):
+    """A Central Management store location as one comparable string: <fqdn>\\<instance>, or the FQDN alone
+    for the default instance (compare with same_store_location: without case).
+
+    Get-CsConfigurationStoreLocation's output is documented with a forward slash, e.g.
+    "atl-sql-001.litwareinc.com/rtc"
+    (https://learn.microsoft.com/powershell/module/skype/get-csconfigurationstorelocation), while
+    Set-CsConfigurationStoreLocation takes -SqlServerFqdn and -SqlInstanceName; the text a payload returns may
+    also carry more lines. First non-empty line only, '/' as '\\', a trailing '\\' or '\\MSSQLSERVER' dropped.
+    """
+    lines = [line.strip() for line in str(value or "").splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    text = text.replace("/", "\\").rstrip("\\")
+    if text.upper().endswith("\\MSSQLSERVER"):
+        text = text[:-len("\\MSSQLSERVER")]
+    return text
+
+
+def same_store_location(found, expected):
+    return store_location(found).lower() == store_location(expected).lower()
+
+
 def _step(stage, runs_on, marker_host, args=None, label=None):
     return {"stage": stage, "runs_on": runs_on, "marker_host": marker_host, "args": args or {},
             "label": label or marker_host, "description": DESCRIPTIONS[stage], "done": False, "forced": False}

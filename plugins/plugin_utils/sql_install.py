@@ -23,6 +23,31 @@ class SqlInstallError(ValueError):
     """The installation cannot go ahead; the message says why and what to change."""
 
 
+def cmdline_value(value):
+    """`value` ready to stand between the double quotes of a setup.exe argument (/KEY="value").
+
+    setup.exe splits its command line by the C runtime rules: backslashes are literal unless they
+    precede a double quote, and an odd run of backslashes before a quote makes that quote a literal
+    character (https://learn.microsoft.com/cpp/c-language/parsing-c-command-line-arguments). A value
+    ending in backslashes would swallow its closing quote, so the trailing run is doubled; setup then
+    reads the value unchanged. Values hold no double quote (safe_arg), so no other backslash matters.
+    """
+    if value is None:
+        return None
+    value = str(value)
+    trailing = len(value) - len(value.rstrip("\\"))
+    return value + "\\" * trailing
+
+
+def agent_account_for(instance, pinned=None):
+    """The SQL Server Agent account for `instance`: the pinned one, else the instance's virtual account
+    (NT Service\\SQLSERVERAGENT for the default instance, NT Service\\SQLAgent$<instance> for a named one)."""
+    if pinned:
+        return pinned
+    name = str(instance).upper()
+    return "NT Service\\SQLSERVERAGENT" if name == "MSSQLSERVER" else "NT Service\\SQLAgent$%s" % name
+
+
 def safe_arg(value, what):
     if not isinstance(value, str) or not SAFE_ARG_RE.match(value):
         raise SqlInstallError("%s %r cannot be passed to SQL Server setup (no quotes or line breaks)" % (what, value))
@@ -46,7 +71,8 @@ def password_for(account, password=None, passwords=None):
     return password or None
 
 
-def decide(probe, instance, product, allowed, service_account=None, has_password=False):
+def decide(probe, instance, product, allowed, service_account=None, has_password=False, agent_account=None,
+           has_agent_password=False):
     """{"action": "present" | "install", ...} for one instance, or SqlInstallError.
 
     probe    -- lync_sql_setup_probe result
@@ -84,10 +110,36 @@ def decide(probe, instance, product, allowed, service_account=None, has_password
     if in_file and in_file.upper() != name:
         raise SqlInstallError("the configuration file installs instance %s, but the pinned instance is %s; "
                               "use a configuration file for %s or one without INSTANCENAME" % (in_file, name, name))
+    # One file serves every instance of the server, but a wizard-made file holds per-instance values;
+    # INSTANCEID and AGTSVCACCOUNT go on the command line per instance, and a file naming another
+    # instance there was made for that instance.
+    id_in_file = settings.get("INSTANCEID")
+    if id_in_file and id_in_file.upper() != name:
+        raise SqlInstallError("the configuration file's INSTANCEID is %s, another instance's; the pinned instance is "
+                              "%s: remove INSTANCEID from the file (lync.server passes /INSTANCEID per instance)"
+                              % (id_in_file, name))
+    agent_in_file = settings.get("AGTSVCACCOUNT", "")
+    virtual = re.match(r"(?i)\ANT SERVICE\\SQL(?:AGENT\$(.+)|SERVERAGENT)\Z", agent_in_file.strip())
+    if virtual and (virtual.group(1) or "MSSQLSERVER").upper() != name:
+        raise SqlInstallError("the configuration file's AGTSVCACCOUNT is %s, the Agent account of another instance; "
+                              "the pinned instance is %s: remove AGTSVCACCOUNT from the file (lync.server passes "
+                              "/AGTSVCACCOUNT per instance)" % (agent_in_file, name))
+    if not settings.get("SQLSYSADMINACCOUNTS", "").strip():
+        raise SqlInstallError("the configuration file has no SQLSYSADMINACCOUNTS; SQL Server setup requires it for a "
+                              "Database Engine installation: name the sysadmin accounts (for example "
+                              "RTCUniversalServerAdmins and the Lync administrators)")
+    if "UIMODE" in settings:
+        raise SqlInstallError("the configuration file sets UIMODE, but lync.server runs setup unattended (QUIET, "
+                              "QUIETSIMPLE or /Q) and setup refuses UIMODE then ('The setting 'UIMODE' is not "
+                              "allowed when the value of setting 'QUIET' is 'True''): remove UIMODE from the file")
     account = service_account or settings.get("SQLSVCACCOUNT")
     if needs_password(account) and not has_password and "SQLSVCPASSWORD" not in [k.upper() for k in
                                                                                  probe.get("PasswordKeys") or []]:
         raise SqlInstallError("the service account %s needs its password: set the vault variable for it" % account)
+    agent = agent_account_for(name, agent_account)
+    if needs_password(agent) and not has_agent_password:
+        raise SqlInstallError("the SQL Server Agent account %s needs its password: set its entry in the vault "
+                              "variable of SQL Server service passwords" % agent)
     if probe.get("PendingReboot"):
         raise SqlInstallError("Windows waits for a restart (%s); SQL Server setup would refuse to run: restart first"
                               % ", ".join(probe["PendingReboot"]))
@@ -97,5 +149,6 @@ def decide(probe, instance, product, allowed, service_account=None, has_password
         warnings.append("the configuration file holds password settings (%s) in clear text; keep passwords in the "
                         "vault instead" % ", ".join(probe["PasswordKeys"]))
     return {"action": "install", "instance": name, "version": probe.get("SetupVersion"),
-            "release": prerequisites.SQL_RELEASES[release], "service_account": account, "quiet": quiet,
+            "release": prerequisites.SQL_RELEASES[release], "service_account": account, "agent_account": agent,
+            "quiet": quiet,
             "warnings": warnings}

@@ -1,10 +1,12 @@
 """lync_sql_install against the lab: SQL Server from the media share onto a wiped database server."""
 
 import pathlib
+import shutil
+import subprocess
 
 import pytest
 
-from lync_lab import disaster, seed, sqlsetup
+from lync_lab import disaster, seed, sqlsetup, winhost, winps
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "sql_install.yml"
 TASK = "Install SQL Server"
@@ -61,6 +63,19 @@ def _other_instance_in_file(lab):
     path.write_text(path.read_text().replace("[OPTIONS]\n", '[OPTIONS]\nINSTANCENAME="LYNC"\n'))
 
 
+def _file_line(line):
+    def edit(lab):
+        path = media_file(lab, "ConfigurationFile.ini")
+        path.write_text(path.read_text().replace("[OPTIONS]\n", "[OPTIONS]\n%s\n" % line))
+    return edit
+
+
+def _no_sysadmins(lab):
+    path = media_file(lab, "ConfigurationFile.ini")
+    path.write_text("".join(line for line in path.read_text().splitlines(True)
+                            if not line.startswith("SQLSYSADMINACCOUNTS")))
+
+
 def _unsupported_release(lab):
     media_file(lab, "setup.exe").write_bytes(sqlsetup.media_bytes("12.0.6024.0"))
 
@@ -70,6 +85,10 @@ def _unsupported_release(lab):
     (_pending_reboot, {}, "Windows waits for a restart (Windows Update)"),
     (_other_instance_in_file, {}, "installs instance LYNC, but the pinned instance is RTC"),
     (_unsupported_release, {}, "SQL Server 2014 is not supported for Lync Server 2013 back ends"),
+    (_file_line('INSTANCEID="LYNC"'), {}, "the configuration file's INSTANCEID is LYNC, another instance's"),
+    (_file_line('AGTSVCACCOUNT="NT Service\\SQLAgent$LYNC"'), {}, "the Agent account of another instance"),
+    (_file_line('UIMODE="Normal"'), {}, "the configuration file sets UIMODE"),
+    (_no_sysadmins, {}, "the configuration file has no SQLSYSADMINACCOUNTS"),
     (None, {"use_become": False}, "setup.exe was not found in the installation media folder (or this session cannot "
                                   "read it: a media share on another server needs network credentials"),
     (None, {"service_password": ""}, "the service account CONTOSO\\svc-sqlbe needs its password"),
@@ -94,3 +113,68 @@ def test_second_pinned_instance_beside_the_first(wiped, run_playbook):
         run = run_playbook(wiped, PLAYBOOK, extra_vars={"target": host, "instance": instance, "allowed": ["RTC", "PCHAT"]})
         assert run.rc == 0, run.output
     assert set(wiped.load()["hosts"][host]["sql"]) == {"RTC", "PCHAT"}
+
+
+def test_a_service_password_ending_in_a_backslash_reaches_setup_unchanged(wiped, run_playbook):
+    """setup.exe splits its command line by the C runtime rules: "p@ss\\" would make the closing quote
+    literal (https://learn.microsoft.com/cpp/c-language/parsing-c-command-line-arguments). The lab's setup
+    splits the joined -ArgumentList the same way and checks the password it reads with the domain."""
+    password = "p@ss\\"
+    with wiped.locked() as state:
+        state["ad"]["accounts"]["svc-sqlbe"]["password_sha256"] = winhost.password_hash(password)
+    run = run_playbook(wiped, PLAYBOOK, extra_vars={"target": HOST, "service_password": password})
+    assert run.rc == 0, run.output
+    assert wiped.load()["hosts"][HOST]["sql"]["RTC"]["service_account"] == "CONTOSO\\svc-sqlbe"
+
+
+def _run_setup_twin(lab, script, host, **parameters):
+    args = {"script": script, "parameters": parameters, "depth": 12, "sensitive_parameters": None}
+    return winps.run(args, False, str(lab.state_path), host, [])
+
+
+OLD_PAYLOAD = "plugins/plugin_utils/payloads/lync_sql_install.ps1"
+
+
+def _serve(monkeypatch, tmp_path, text):
+    """The lab serves `text` as lync_sql_install.ps1 (it refuses a script that differs from its payload)."""
+    folder = tmp_path / "payloads"
+    shutil.copytree(winps.PAYLOAD_DIR, folder)
+    (folder / "lync_sql_install.ps1").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(winps, "PAYLOAD_DIR", folder)
+    return text
+
+
+def test_lab_setup_refuses_a_second_instance_with_another_instances_id(wiped, run_playbook, monkeypatch, tmp_path):
+    """A wizard-made ConfigurationFile.ini holds INSTANCEID; the payload before issue 9 did not override it,
+    so the second instance installed from the shared file took the first one's ID. The instance ID names the
+    instance's folders and registry key and must be unique
+    (https://learn.microsoft.com/sql/database-engine/install-windows/install-sql-server-from-the-command-prompt)."""
+    host = "sqlmon01.contoso.local"
+    disaster.wipe(wiped, host)
+    run = run_playbook(wiped, PLAYBOOK, extra_vars={"target": host, "instance": "RTC", "allowed": ["RTC", "PCHAT"]})
+    assert run.rc == 0, run.output
+    _file_line('INSTANCEID="RTC"')(wiped)
+    monkeypatch.setenv("LYNC_LAB_NET_USER", "CONTOSO\\svc-lyncbackup")
+    old = subprocess.run(["git", "show", "1a7fef5:" + OLD_PAYLOAD], capture_output=True, text=True, check=True,
+                         cwd=pathlib.Path(__file__).parents[2]).stdout
+    params = {"MediaPath": "\\\\backup01.contoso.local\\LyncMedia\\SQLServer", "InstanceName": "PCHAT",
+              "ConfigurationFile": "\\\\backup01.contoso.local\\LyncMedia\\SQLServer\\ConfigurationFile.ini",
+              "Quiet": False, "ServiceAccount": "NT Service\\MSSQL$PCHAT"}
+    result = _run_setup_twin(wiped, _serve(monkeypatch, tmp_path / "old", old), host, **params)
+    assert result.get("failed"), result
+    assert "The instance ID 'RTC' is already in use" in str(result), result
+    new = (pathlib.Path(__file__).parents[2] / OLD_PAYLOAD).read_text(encoding="utf-8")
+    result = _run_setup_twin(wiped, _serve(monkeypatch, tmp_path / "new", new), host, AgentAccount="NT Service\\SQLAgent$PCHAT", **params)
+    assert not result.get("failed"), result
+    assert set(wiped.load()["hosts"][host]["sql"]) == {"RTC", "PCHAT"}
+
+
+def test_lab_setup_refuses_uimode_with_quiet(wiped, monkeypatch):
+    _file_line('UIMODE="Normal"')(wiped)
+    monkeypatch.setenv("LYNC_LAB_NET_USER", "CONTOSO\\svc-lyncbackup")
+    script = (pathlib.Path(__file__).parents[2] / OLD_PAYLOAD).read_text(encoding="utf-8")
+    result = _run_setup_twin(wiped, script, HOST, MediaPath="\\\\backup01.contoso.local\\LyncMedia\\SQLServer",
+                             ConfigurationFile="\\\\backup01.contoso.local\\LyncMedia\\SQLServer\\"
+                                               "ConfigurationFile.ini",
+                             InstanceName="RTC", Quiet=True, ServiceAccount="NT Service\\MSSQL$RTC")
+    assert "The setting 'UIMODE' is not allowed when the value of setting 'QUIET' is 'True'" in str(result), result

@@ -4,11 +4,15 @@
 # puts on a SQL Server (-ConfiguredDatabases), with their ACLs. -Clean drops and recreates.
 # An empty SqlInstanceName is the default SQL Server instance: -SqlInstanceName is then left
 # out ("If this parameter is omitted, ... the default SQL Server instance").
+# -ConfiguredDatabases acts on every instance of the server unless -ForInstance <name> or
+# -ForDefaultInstance keeps it to one ("only act against the specified SQL Server instance").
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Mode,
     [Parameter(Mandatory = $true)][string]$SqlServerFqdn,
     [string]$SqlInstanceName = '',
+    [string]$ForInstance = '',
+    [switch]$ForDefaultInstance,
     [switch]$Clean,
     [switch]$UseDefaultSqlPaths
 )
@@ -23,6 +27,12 @@ if ($Mode -eq 'cms' -and $SqlInstanceName) {
 }
 elseif ($Mode -eq 'cms') {
     Install-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+}
+elseif ($Mode -eq 'configured' -and $ForInstance) {
+    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForInstance $ForInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+}
+elseif ($Mode -eq 'configured' -and $ForDefaultInstance) {
+    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForDefaultInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
 }
 elseif ($Mode -eq 'configured') {
     Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false

@@ -3,6 +3,8 @@
 # on a SQL Server: which exist and at which version. Read-only; Test-CsDatabase gets
 # -WhatIf:$false because win_powershell runs probes with -WhatIf in check mode. An empty
 # SqlInstanceName is the default SQL Server instance: -SqlInstanceName is then left out.
+# -ConfiguredDatabases has no instance filter: Python keeps the rows of the instance it wants.
+# Succeed is compared with $true ([bool] of the string 'False' would be $true).
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Mode,
@@ -28,5 +30,6 @@ elseif ($Mode -eq 'configured') {
 else { throw "unknown mode: $Mode" }
 $Ansible.Result = @{ Databases = @($tests | ForEach-Object {
     @{ SqlServerFqdn = [string]$_.SqlServerFqdn; SqlInstanceName = [string]$_.SqlInstanceName
-       DatabaseName = [string]$_.DatabaseName; Succeed = [bool]$_.Succeed }
+       DatabaseName = [string]$_.DatabaseName; Succeed = ($_.Succeed -eq $true)
+       ExpectedVersion = [string]$_.ExpectedVersion; InstalledVersion = [string]$_.InstalledVersion }
 }) }

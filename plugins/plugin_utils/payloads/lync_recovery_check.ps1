@@ -16,7 +16,8 @@ Import-Module $lyncModule
 $databases = @(foreach ($server in $SqlServers) {
     Test-CsDatabase -ConfiguredDatabases -SqlServerFqdn $server -WhatIf:$false | ForEach-Object {
         @{ SqlServerFqdn = [string]$_.SqlServerFqdn; SqlInstanceName = [string]$_.SqlInstanceName
-           DatabaseName = [string]$_.DatabaseName; Succeed = [bool]$_.Succeed }
+           DatabaseName = [string]$_.DatabaseName; Succeed = ($_.Succeed -eq $true)
+           ExpectedVersion = [string]$_.ExpectedVersion; InstalledVersion = [string]$_.InstalledVersion }
     }
 })
 $Ansible.Result = @{

@@ -31,7 +31,7 @@ if (Test-Path -LiteralPath $setupExe -PathType Leaf) {
 
 # Only these settings are read back; passwords stay in the file.
 $wantedKeys = 'ACTION', 'FEATURES', 'INSTANCENAME', 'INSTANCEID', 'QUIET', 'QUIETSIMPLE', 'SQLSVCACCOUNT',
-    'SQLSYSADMINACCOUNTS', 'INSTANCEDIR', 'SQLCOLLATION', 'IACCEPTSQLSERVERLICENSETERMS'
+    'SQLSYSADMINACCOUNTS', 'INSTANCEDIR', 'SQLCOLLATION', 'IACCEPTSQLSERVERLICENSETERMS', 'AGTSVCACCOUNT', 'UIMODE'
 $settings = @{}
 $passwordKeys = @()
 $configFound = Test-Path -LiteralPath $ConfigurationFile -PathType Leaf

@@ -20,6 +20,10 @@ ROLE_DATABASES = {
     "PersistentChatComplianceDatabase": ("mgccomp",),
 }
 RTC_GROUP = "CONTOSO\\RTCComponentUniversalServices"
+# Test-CsDatabase reports each database's ExpectedVersion (what this Lync build's setup installs) and
+# InstalledVersion (none for a missing database); Succeed is False for both a missing and an outdated one
+# (the fix of an outdated one is Install-CsDatabase -Update). A lab database may carry "schema_version".
+SCHEMA_VERSION = "10.13.2"
 
 EMPTY = {
     "xds": {"version": 0, "last_update_creation": None, "topology": None, "documents": {}, "replication": {},
@@ -67,11 +71,27 @@ def install_cms(state, server, instance_name, clean):
     return _create(instance, ROLE_DATABASES["CentralManagementDatabase"], clean)
 
 
-def install_configured(state, server, clean=False, collocated=False):
+def _same_instance(name, wanted):
+    """Instance names compared the way SQL Server does: without case; '' and MSSQLSERVER are the default."""
+    def norm(value):
+        value = str(value or "").upper()
+        return "" if value == "MSSQLSERVER" else value
+    return norm(name) == norm(wanted)
+
+
+def install_configured(state, server, clean=False, collocated=False, for_instance=None, for_default=False):
     """Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn server: every store the topology puts there.
 
     collocated -- step 2 of a Standard Edition server: its own stores (not the CMS, made earlier).
+    for_instance / for_default -- -ForInstance <name> / -ForDefaultInstance: "only act against the specified
+    SQL Server instance" / "the default SQL Server instance"; without them, every instance of the server (with
+    -Clean: every instance's databases dropped and recreated). "You cannot use both ForInstance and
+    ForDefaultInstance in the same command."
+    (https://learn.microsoft.com/powershell/module/skype/install-csdatabase)
     """
+    if for_instance and for_default:
+        raise PSError("Parameter set cannot be resolved using the specified named parameters. (You cannot use both "
+                      "ForInstance and ForDefaultInstance in the same command.)", "InvalidArgument")
     fqdn = model.find_host(state, server)
     if fqdn is None:
         raise PSError("Cannot connect to SQL Server %s." % server)
@@ -79,6 +99,10 @@ def install_configured(state, server, clean=False, collocated=False):
     for svc in model.cms(state)["content"]["topology"]["services"]:
         role = svc["Role"]
         if svc["PoolFqdn"].lower() != fqdn or role not in ROLE_DATABASES or role == "CentralManagementDatabase":
+            continue
+        if for_instance and not _same_instance(svc.get("SqlInstanceName"), for_instance):
+            continue
+        if for_default and not _same_instance(svc.get("SqlInstanceName"), ""):
             continue
         instance = model.sql_instance(state, fqdn, svc.get("SqlInstanceName"))
         created += _create(instance, ROLE_DATABASES[role], clean)
@@ -101,6 +125,8 @@ def test_databases(state, server):
         except PSError:
             present = {}
         for name in ROLE_DATABASES[svc["Role"]]:
+            installed = present[name].get("schema_version", SCHEMA_VERSION) if name in present else None
             found.append({"SqlServerFqdn": fqdn, "SqlInstanceName": svc.get("SqlInstanceName") or "",
-                          "DatabaseName": name, "Succeed": name in present})
+                          "DatabaseName": name, "Succeed": installed == SCHEMA_VERSION,
+                          "ExpectedVersion": SCHEMA_VERSION, "InstalledVersion": installed or ""})
     return found

@@ -72,3 +72,63 @@ def check_service_credentials(state, account, password):
     name = str(account).rsplit("\\", maxsplit=1)[-1].split("@", maxsplit=1)[0].lower()
     known = ad.get("accounts", {}).get(name)
     return bool(password) and known is not None and known.get("password_sha256") == winhost.password_hash(password)
+
+
+def split_command_line(text):
+    """The arguments a C/C++ program such as setup.exe gets from its command line `text`.
+
+    Microsoft's rules (https://learn.microsoft.com/cpp/c-language/parsing-c-command-line-arguments):
+    arguments are separated by spaces or tabs; a double-quoted string is one argument; 2n
+    backslashes before a double quote give n backslashes and the quote delimits; 2n+1 backslashes
+    before a double quote give n backslashes and a literal quote; other backslashes are literal.
+    (Start-Process joins its -ArgumentList with spaces before Windows starts the program.)
+    """
+    args, current, in_quotes, have, i = [], [], False, False, 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\":
+            run = len(text[i:]) - len(text[i:].lstrip("\\"))
+            if i + run < len(text) and text[i + run] == '"':
+                current.append("\\" * (run // 2))
+                if run % 2:
+                    current.append('"')
+                    i += run + 1
+                else:
+                    i += run
+                have = True
+                continue
+            current.append("\\" * run)
+            i += run
+            have = True
+            continue
+        if char == '"':
+            if in_quotes and text[i + 1:i + 2] == '"':  # "" inside quotes: a literal quote (post-2008 CRT)
+                current.append('"')
+                i += 2
+                continue
+            in_quotes = not in_quotes
+            have = True
+        elif char in " \t" and not in_quotes:
+            if have:
+                args.append("".join(current))
+            current, have = [], False
+        else:
+            current.append(char)
+            have = True
+        i += 1
+    if have:
+        args.append("".join(current))
+    return args
+
+
+def command_line_settings(arguments):
+    """{KEY: value} and switches of setup.exe's arguments (`arguments` as Start-Process gets them): the
+    list is joined with spaces, then split by the C runtime rules; /KEY=value or /SWITCH.
+    An argument setup cannot read (a quote swallowed by a trailing backslash) fails like setup."""
+    settings = {}
+    for arg in split_command_line(" ".join(arguments)):
+        if not arg.startswith("/"):
+            raise PSError("The following error occurred: The command line parameter '%s' is not valid." % arg)
+        key, _, value = arg[1:].partition("=")
+        settings[key.upper()] = value if _ else True
+    return settings

@@ -20,8 +20,12 @@ def run(ctx, params):
             present = model.sql_instance(ctx.state, server, params.get("SqlInstanceName") or None)["databases"]
         except PSError:
             present = {}
-        found = [{"SqlServerFqdn": server, "SqlInstanceName": params.get("SqlInstanceName", ""), "DatabaseName": name,
-                  "Succeed": name in present} for name in ("xds", "lis")]
+        found = []
+        for name in ("xds", "lis"):
+            installed = present[name].get("schema_version", databases.SCHEMA_VERSION) if name in present else None
+            found.append({"SqlServerFqdn": server, "SqlInstanceName": params.get("SqlInstanceName", ""),
+                          "DatabaseName": name, "Succeed": installed == databases.SCHEMA_VERSION,
+                          "ExpectedVersion": databases.SCHEMA_VERSION, "InstalledVersion": installed or ""})
     elif params["Mode"] == "configured":
         found = databases.test_databases(ctx.state, server)
     else:

@@ -87,7 +87,8 @@ def test_cert_import_puts_the_intermediates_into_the_ca_store_when_missing():
 
 def test_sql_install_sends_the_service_password_only_as_a_securestring():
     probe = {"Instances": [], "SetupFound": True, "SetupVersion": "11.0.7001.0", "ConfigurationFound": True,
-             "Settings": {"ACTION": "Install", "FEATURES": "SQLENGINE"}, "PasswordKeys": [], "PendingReboot": []}
+             "Settings": {"ACTION": "Install", "FEATURES": "SQLENGINE", "SQLSYSADMINACCOUNTS": "CONTOSO\\lyncadmin"},
+             "PasswordKeys": [], "PendingReboot": []}
     recorder = Recorder([ok(probe), ok({"ExitCode": 0, "RebootRequired": False}, True)])
     result = make_action(lync_sql_install.ActionModule, {
         "instance": "RTC", "media_path": "D:\\", "configuration_file": "D:\\ConfigurationFile.ini",
@@ -96,13 +97,15 @@ def test_sql_install_sends_the_service_password_only_as_a_securestring():
     args = recorder.calls[1]["module_args"]
     assert args["sensitive_parameters"] == [{"name": "ServicePassword", "value": SECRET}]
     assert args["parameters"] == {"MediaPath": "D:", "ConfigurationFile": "D:\\ConfigurationFile.ini",
-                                  "InstanceName": "RTC", "Quiet": True, "ServiceAccount": "CONTOSO\\svc-sql"}
+                                  "InstanceName": "RTC", "Quiet": True, "ServiceAccount": "CONTOSO\\svc-sql",
+                                  "AgentAccount": "NT Service\\SQLAgent$RTC"}
     assert SECRET not in json.dumps(result) and result["changed"] is True
 
 
 def test_sql_install_in_check_mode_only_reads():
     probe = {"Instances": [], "SetupFound": True, "SetupVersion": "11.0.7001.0", "ConfigurationFound": True,
-             "Settings": {"ACTION": "Install", "FEATURES": "SQLENGINE"}, "PasswordKeys": [], "PendingReboot": []}
+             "Settings": {"ACTION": "Install", "FEATURES": "SQLENGINE", "SQLSYSADMINACCOUNTS": "CONTOSO\\lyncadmin"},
+             "PasswordKeys": [], "PendingReboot": []}
     recorder = Recorder([ok(probe)])
     result = make_action(lync_sql_install.ActionModule, {
         "instance": "RTC", "media_path": "D:\\", "configuration_file": "D:\\c.ini", "product": "lync2013",
