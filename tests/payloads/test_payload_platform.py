@@ -40,8 +40,6 @@ NOT_ON_2008R2 = {
 # remove a name once its payload hashes with .NET (see lync_file_inventory.ps1) or guards.
 KNOWN_OPEN = {
     ("lync_backup_set_write_files", "get-filehash"),
-    ("lync_cert_export", "get-filehash"),
-    ("lync_cert_import", "get-filehash"),
     ("lync_cms_export", "get-filehash"),
     ("lync_data_export", "get-filehash"),
     ("lync_sql_backup", "get-filehash"),
