@@ -17,6 +17,7 @@ ARGUMENT_SPEC = {
     "password": {"type": "str", "required": True, "no_log": True},
     "thumbprints": {"type": "list", "elements": "str", "default": []},
     "host_fqdn": {"type": "str"},
+    "allow_not_exportable": {"type": "bool", "default": False},
 }
 THUMBPRINT_LENGTH = 40
 
@@ -46,12 +47,16 @@ class ActionModule(LyncAction):
         if not probe.get("LyncShell"):
             raise AnsibleActionFail("lync_cert_export on %s: LYNC_SHELL_MISSING: neither the SkypeForBusiness nor the "
                                     "Lync module is installed" % host)
-        usages = certlib.usage_map(probe.get("Assigned"))
-        wanted = thumbprints or sorted(usages)
+        if probe.get("AssignedErrors"):
+            raise AnsibleActionFail("lync_cert_export on %s: cannot read the certificate assignments: %s"
+                                    % (host, "; ".join(str(e) for e in probe["AssignedErrors"])))
+        exported, usages, elsewhere = certlib.export_plan(probe.get("Assigned"))
+        usages = dict(certlib.usage_map(probe.get("Assigned")), **usages) if thumbprints else usages
+        wanted = thumbprints or exported
         target = "%s\\%s" % (set_path, folder.replace("/", "\\"))
         value = self.payload("lync_cert_export", {"TargetFolder": target, "Thumbprints": wanted},
                              secrets={"Password": params["password"]}, required_keys=("Certificates",)).value
-        described, files, problems, chain_files = [], [], [], {}
+        described, files, problems, warnings, not_restorable, chain_files = [], [], [], [], [], {}
         for cert in value["Certificates"]:
             rel = "%s/%s" % (folder, cert["Name"]) if cert["Name"] else None
             chain = []
@@ -66,7 +71,15 @@ class ActionModule(LyncAction):
                               "exportable": cert["Exportable"], "file": rel, "chain": chain})
             if rel:
                 files.append({"path": rel, "bytes": int(cert["Bytes"]), "sha256": cert["Sha256"]})
-            if cert["Error"]:
+            if cert.get("ChainWarning"):
+                warnings.append("certificate %s: %s" % (cert["Thumbprint"], cert["ChainWarning"]))
+            if cert.get("NotExportable") and params["allow_not_exportable"]:
+                not_restorable.append(cert["Thumbprint"])
+                warnings.append("%s; recorded as not restorable (allow_not_exportable): re-enroll it on a rebuild"
+                                % cert["Error"])
+            elif cert.get("WriteError"):
+                problems.append(cert["WriteError"])
+            elif cert["Error"]:
                 problems.append(cert["Error"])
         to_write = []
         for path, text in sorted(chain_files.items()):
@@ -78,7 +91,11 @@ class ActionModule(LyncAction):
         to_write.append({"Path": document["path"], "Content": bs.document_text(described), "Sha256": document["sha256"]})
         self.payload("lync_backup_set_write_files", {"SetPath": set_path, "Files": to_write})
         files.append(document)
-        result = {"changed": True, "files": files, "details": {"certificates": described}}
+        result = {"changed": True, "files": files, "details": {"certificates": described, "global_elsewhere": elsewhere}}
+        if not_restorable:
+            result["not_restorable"] = not_restorable
+        if warnings:
+            result["warnings"] = warnings
         if problems:
             result.update(failed=True, msg="lync_cert_export on %s: %s" % (host, "; ".join(problems)))
         return result

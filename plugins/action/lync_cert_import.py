@@ -48,8 +48,9 @@ class ActionModule(LyncAction):
         probe = self.payload("lync_cert_probe", {"Thumbprints": [c["thumbprint"] for c in wanted], "Intermediates": chain},
                              required_keys=("Present",)).value
         try:
-            to_import, assignments, pending = certlib.plan(wanted, probe.get("Present") or [], probe.get("Assigned") or [],
-                                                           probe.get("LyncShell"), params["assign"])
+            to_import, assignments, pending, kept = certlib.plan(
+                wanted, probe.get("Present") or [], probe.get("Assigned") or [], probe.get("LyncShell"),
+                params["assign"], probe.get("AssignedErrors") or [])
         except certlib.CertPlanError as exc:
             raise AnsibleActionFail("lync_cert_import on %s: %s" % (self.host, exc)) from None
         chain_to_import = certlib.chain_to_import(wanted, probe.get("PresentCA"))
@@ -62,10 +63,17 @@ class ActionModule(LyncAction):
             "pending_assignments": [{"type": a["Type"], "thumbprint": a["Thumbprint"], "global": a["Global"]}
                                     for a in pending],
             "not_restorable": not_restorable,
+            "left_alone": [{"type": a["Type"], "thumbprint": a["Thumbprint"], "global": True, "current": a["Current"]}
+                           for a in kept],
         }
-        if not_restorable:
-            result["warnings"] = ["certificate %s (%s) cannot be restored from the set: %s"
-                                  % (c["thumbprint"], c["subject"], c["reason"]) for c in not_restorable]
+        warnings = ["certificate %s (%s) cannot be restored from the set: %s"
+                    % (c["thumbprint"], c["subject"], c["reason"]) for c in not_restorable]
+        warnings += ["the deployment's global %s certificate is now %s, not %s as in the backup set: left alone "
+                     "(Set-CsCertificate -Identity global would change it for every server); assign it yourself "
+                     "if the set's certificate must come back" % (a["Type"], a["Current"], a["Thumbprint"])
+                     for a in kept]
+        if warnings:
+            result["warnings"] = warnings
         if self.check_mode or not result["changed"]:
             return result
         folder = set_path

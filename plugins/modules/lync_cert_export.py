@@ -18,12 +18,21 @@ description:
     usages, exportable, chain). Which certificates have which usages the module reads first
     (lync_cert_probe) and decides itself; a certificate named in O(thumbprints) without a Lync usage
     is recorded with C(usages=[]).
+  - A certificate with a global usage (the OAuthTokenIssuer certificate, Get-CsCertificate -Identity global) is
+    exported only when it is in this server's LocalMachine\My, since replication copies it to Front End servers
+    only, so on an Edge, Director or Mediation server it is recorded in C(details.global_elsewhere) instead.
+  - The chain is built in the machine context with revocation not checked and a short URL retrieval
+    timeout; a chain that does not reach a root (for example C(PartialChain)) is a warning.
+  - The PFX is written under a temporary name and renamed into place. A PFX that cannot be written to the
+    backup share fails the module with the file error, not as a key that cannot be exported.
   - The PFX holds the certificate alone (X509Certificate2.Export). The intermediate CA certificates of its
     chain (X509Chain.Build on the server, without the self-signed root) are kept as Base64 files
     C(certs/<host>/chain/<thumbprint>.cer), so a certificate from a public CA comes back with its chain.
   - There is no Export-CsCertificate; the export is Windows' own (.NET X509Certificate2.Export).
   - A certificate whose private key is not exportable is reported and the module fails, so the backup
-    set is partial and the operator knows to re-enroll it on a rebuild.
+    set is partial and the operator knows to re-enroll it on a rebuild. With O(allow_not_exportable=true)
+    it is recorded as not restorable (C(exportable=false), no PFX) with a warning instead and the module
+    succeeds. Request-CsCertificate makes a key exportable only when asked (C(-PrivateKeyExportable)).
 options:
   password:
     description: The PFX password (keep it in Ansible Vault as C(lync_certificate_password)); never logged or written to the set.
@@ -34,6 +43,12 @@ options:
     type: list
     elements: str
     default: []
+  allow_not_exportable:
+    description:
+      - Record a certificate whose private key cannot be exported as not restorable, with a warning, instead
+        of failing. Keep the default where the certificate must come back on a rebuild (it cannot, without its key).
+    type: bool
+    default: false
   host_fqdn:
     description: The folder name under C(certs/); default the host the task runs on.
     type: str

@@ -23,6 +23,12 @@ description:
     backup recorded with Set-CsCertificate (Default, WebServicesInternal, WebServicesExternal;
     OAuthTokenIssuer at the global scope), only those not already assigned to that certificate. Without the
     shell the assignments are returned as C(pending_assignments) (O(assign=auto)).
+  - A global usage (OAuthTokenIssuer) is assigned only when the deployment has none assigned at the global
+    scope; when another certificate holds it now (it was renewed after the backup), it is left alone and
+    reported in C(left_alone) with a warning, because Set-CsCertificate -Identity global changes it for every
+    server of the deployment.
+  - When Get-CsCertificate fails (for example the Central Management store cannot be reached), the module
+    fails with its message only if it has usages to assign; importing the certificates does not need it.
   - Certificates whose private key was not exportable at backup time are reported (C(not_restorable)) with a
     warning; re-enroll them.
   - The PFX password reaches the server only as a SecureString parameter; it is never logged or written.
@@ -99,6 +105,11 @@ assigned:
   elements: dict
 pending_assignments:
   description: Usages to assign once the Lync shell is installed.
+  returned: always
+  type: list
+  elements: dict
+left_alone:
+  description: Global usages not assigned because another certificate holds them now (C(type), C(thumbprint), C(global), C(current)).
   returned: always
   type: list
   elements: dict

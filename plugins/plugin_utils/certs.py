@@ -40,6 +40,33 @@ def usage_map(assigned):
     return found
 
 
+def export_plan(assigned):
+    """What lync_cert_export backs up on this server, from lync_cert_probe's Assigned: (thumbprints, usages, elsewhere).
+
+    thumbprints -- every certificate with a local-scope usage, plus a certificate with a global-scope usage
+                   (OAuthTokenIssuer) only when it is in this server's LocalMachine\\My (InMy). The global OAuth
+                   certificate is copied by replication to Front End servers only ("Assigning a server-to-server
+                   authentication certificate to Lync Server 2013", https://learn.microsoft.com/en-us/previous-
+                   versions/office/lync-server-2013/lync-server-2013-assigning-a-server-to-server-authentication-
+                   certificate-to-lync-server-2013), so an Edge, Director or Mediation server does not hold it.
+    usages      -- usage_map() of the certificates backed up
+    elsewhere   -- [{use, thumbprint}] global usages whose certificate is not on this server (information)
+    """
+    local, elsewhere = [], []
+    for entry in assigned or []:
+        scope = str(entry.get("Scope") or "").lower()
+        if scope == "global" and not entry.get("InMy"):
+            thumb = str(entry.get("Thumbprint") or "").upper()
+            if THUMBPRINT_RE.match(thumb) and entry.get("Use"):
+                item = {"use": str(entry["Use"]), "thumbprint": thumb}
+                if item not in elsewhere:
+                    elsewhere.append(item)
+            continue
+        local.append(entry)
+    usages = usage_map(local)
+    return sorted(usages), usages, elsewhere
+
+
 def usages_of(cert):
     """A certificate's recorded usages without empty ones (sets written before the fix hold [null])."""
     return [str(u) for u in cert.get("usages") or [] if u]
@@ -114,14 +141,19 @@ def chain_to_import(wanted, present_ca):
     return [found[t] for t in sorted(found)]
 
 
-def plan(wanted, present, assigned, shell, assign):
-    """What to do: (to_import, assignments, pending).
+def plan(wanted, present, assigned, shell, assign, errors=None):
+    """What to do: (to_import, assignments, pending, kept).
 
     wanted   -- from_manifest() certificates to restore
     present  -- [{Thumbprint, HasPrivateKey}] in LocalMachine\\My now (lync_cert_probe)
     assigned -- [{Use, Thumbprint, Scope}] Lync usages now (empty without the Lync shell)
     shell    -- the Lync shell module name, or None
     assign   -- 'auto' (assign when the shell is installed), 'always' or 'never'
+    errors   -- lync_cert_probe's AssignedErrors (Get-CsCertificate failed): fatal only when assigning
+    kept     -- global usages left alone: the deployment has another certificate assigned for them now.
+                Set-CsCertificate -Identity global changes it for every server of the deployment (Set-CsCertificate,
+                -Identity: "Global certificates will automatically be copied and distributed"), so restoring one
+                server must not roll the deployment's OAuthTokenIssuer certificate back to the one in the set.
     """
     have = {str(p["Thumbprint"]).upper(): bool(p.get("HasPrivateKey")) for p in present}
     to_import = [c for c in wanted if not have.get(c["thumbprint"])]
@@ -129,18 +161,26 @@ def plan(wanted, present, assigned, shell, assign):
     for entry in assigned:
         scope = "global" if str(entry.get("Scope", "")).lower() == "global" else "local"
         current[(scope, str(entry.get("Use")))] = str(entry.get("Thumbprint") or "").upper()
-    needed = []
+    needed, kept = [], []
     for cert in wanted:
         for use in cert["usages"]:
             if not use:
                 raise CertPlanError("certificate %s has an empty Lync usage; Set-CsCertificate -Type needs one"
                                     % cert["thumbprint"])
             scope = "global" if use in GLOBAL_USAGES else "local"
-            if current.get((scope, use)) != cert["thumbprint"]:
-                needed.append({"Type": use, "Thumbprint": cert["thumbprint"], "Global": scope == "global"})
+            now = current.get((scope, use))
+            if now == cert["thumbprint"]:
+                continue
+            if scope == "global" and now:
+                kept.append({"Type": use, "Thumbprint": cert["thumbprint"], "Global": True, "Current": now})
+                continue
+            needed.append({"Type": use, "Thumbprint": cert["thumbprint"], "Global": scope == "global"})
     if assign == "never" or (assign == "auto" and not shell):
-        return to_import, [], needed
+        return to_import, [], needed, kept
     if assign == "always" and not shell and needed:
         raise CertPlanError("assign=always, but the Lync Server Management Shell is not installed on this server: "
                             "run Deployment Wizard step 2 first")
-    return to_import, needed, []
+    if errors and (needed or kept):
+        raise CertPlanError("cannot tell which certificates the Lync usages have now, so none is assigned: %s"
+                            % "; ".join(str(e) for e in errors))
+    return to_import, needed, [], kept

@@ -132,8 +132,13 @@ FEATURES = {
     },
 }
 # Software that is not a Windows feature: the role cannot install it and says so.
+# Lync Server 2013 itself needs Windows Management Framework 3.0 on Windows Server 2008 R2, but Ansible needs
+# PowerShell 5.1 on every Windows host it manages ("Setting up a Windows Host", Host Requirements: "install
+# PowerShell 5.1 or newer and at least .NET 4.0"; "Ansible requires PowerShell version 5.1 and .NET Framework
+# 4.6 or newer to function", https://docs.ansible.com/ansible/latest/os_guide/windows_setup.html), so WMF 5.1 is listed.
 DOWNLOADS = {
-    ("lync2013", "2008r2"): ("Windows Management Framework 3.0 (PowerShell 3.0)", "Microsoft .NET Framework 4.5 (64-bit)",
+    ("lync2013", "2008r2"): ("Windows Management Framework 5.1 (PowerShell 5.1, which Ansible requires; "
+                             "Lync Server 2013 needs 3.0 or newer)", "Microsoft .NET Framework 4.5 (64-bit)",
                              "Windows Identity Foundation (KB974405)", "IIS update KB2646886"),
     ("sfb2019", "*"): ("Microsoft .NET Framework 4.7 or 4.8",),
 }

@@ -5,7 +5,7 @@ import pathlib
 import pytest
 
 from conftest import backup_manifest
-from lync_lab import disaster
+from lync_lab import certstore, disaster, model
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "cert_import.yml"
 TASK = "Import certificates"
@@ -52,6 +52,9 @@ def test_usages_are_assigned_once_lync_is_installed(backed_up_lab, run_playbook)
     assert run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST}).rc == 0
     with lab.locked() as state:  # what Deployment Wizard step 2 leaves: the Lync shell, no certificate assigned
         state["hosts"][HOST]["lync_module"] = original["hosts"][HOST]["lync_module"]
+        # and a deployment without a global OAuthTokenIssuer assignment (Get-CsCertificate -Identity global
+        # returns none), so the one in the set is assigned again
+        model.cms(state)["content"]["documents"].pop(OAUTH_DOC)
     run = run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST})
     assert run.rc == 0, run.output
     result = run.result(TASK, HOST)["result"]
@@ -60,6 +63,49 @@ def test_usages_are_assigned_once_lync_is_installed(backed_up_lab, run_playbook)
     store = {c["thumbprint"]: sorted(c["usages"]) for c in lab.load()["hosts"][HOST]["certificates"]}
     assert store == {t: sorted(c["usages"]) for t, c in exported(original, HOST).items()}
     assert run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST}).result(TASK, HOST)["result"]["changed"] is False
+
+
+OAUTH_DOC = "Global/Certificate/OAuthTokenIssuer:Global"
+
+
+def test_a_renewed_global_oauth_certificate_is_left_alone(backed_up_lab, run_playbook):
+    """Restoring one server must not roll the deployment's OAuth certificate back to the one in the set:
+    Set-CsCertificate -Identity global changes it for every server (Set-CsCertificate, -Identity,
+    https://learn.microsoft.com/powershell/module/skypeforbusiness/set-cscertificate). The text before the
+    fix assigned the set's thumbprint here (certs.plan compared it with the current one and found it different)."""
+    lab = backed_up_lab("enterprise")
+    original = lab.load()
+    renewed = "E" * 40
+    disaster.wipe(lab, HOST)
+    assert run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST}).rc == 0
+    with lab.locked() as state:
+        state["hosts"][HOST]["lync_module"] = original["hosts"][HOST]["lync_module"]
+        old = model.cms(state)["content"]["documents"][OAUTH_DOC]["Thumbprint"]
+        model.cms(state)["content"]["documents"][OAUTH_DOC] = {"Thumbprint": renewed}  # renewed after the backup
+    run = run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST, "assign": "always"})
+    assert run.rc == 0, run.output
+    result = run.result(TASK, HOST)["result"]
+    assert [a for a in result["assigned"] if a["type"] == "OAuthTokenIssuer"] == []
+    assert result["left_alone"] == [{"type": "OAuthTokenIssuer", "thumbprint": old, "global": True, "current": renewed}]
+    assert any("left alone" in w for w in result["warnings"])
+    assert model.cms(lab.load())["content"]["documents"][OAUTH_DOC] == {"Thumbprint": renewed}
+
+
+def test_a_probe_error_fails_the_import_only_when_it_assigns(backed_up_lab, run_playbook):
+    lab = backed_up_lab("enterprise")
+    original = lab.load()
+    disaster.wipe(lab, HOST)
+    with lab.locked() as state:  # the Lync shell, but the Central Management store cannot be found
+        state["hosts"][HOST]["lync_module"] = original["hosts"][HOST]["lync_module"]
+        scp = state["ad"].pop("scp")
+    run = run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST})
+    assert run.rc != 0
+    assert "Get-CsCertificate -Identity global" in run.result(TASK, HOST)["result"]["msg"]
+    never = run_playbook(lab, PLAYBOOK, extra_vars={"target": HOST, "assign": "never"})
+    assert never.rc == 0, never.output
+    assert sorted(never.result(TASK, HOST)["result"]["imported"]) == sorted(exported(original, HOST))
+    with lab.locked() as state:
+        state["ad"]["scp"] = scp
 
 
 def test_wrong_password_fails_without_showing_it(backed_up_lab, run_playbook):

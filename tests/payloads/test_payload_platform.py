@@ -38,10 +38,7 @@ NOT_ON_2008R2 = {
 # Payloads outside issue 9's network/file-inventory findings that still call Get-FileHash unguarded.
 # Each is an open finding for the lead (issue 9 report of the `net` helper), not an exemption by design:
 # remove a name once its payload hashes with .NET (see lync_file_inventory.ps1) or guards.
-KNOWN_OPEN = {
-    ("lync_cert_export", "get-filehash"),
-    ("lync_cert_import", "get-filehash"),
-}
+KNOWN_OPEN = set()  # every known case is fixed; an allowance added later must still match a call
 
 
 def unguarded(text):

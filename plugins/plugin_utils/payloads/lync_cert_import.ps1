@@ -15,6 +15,14 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+function Get-Sha256([string]$Path) {
+    # SHA-256 with .NET over a FileStream: Get-FileHash needs PowerShell 4.0 (Windows Server 2008 R2 has 3.0)
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $stream = [System.IO.File]::OpenRead($Path)
+    try { $digest = $sha.ComputeHash($stream) } finally { $stream.Dispose(); $sha.Dispose() }
+    [System.BitConverter]::ToString($digest).Replace('-', '')
+}
+
 $imported = @()
 if ($Certificates.Count -gt 0) {
     $flags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]'MachineKeySet, PersistKeySet, Exportable'
@@ -24,7 +32,7 @@ if ($Certificates.Count -gt 0) {
         foreach ($wanted in $Certificates) {
             $thumb = ([string]$wanted.Thumbprint).ToUpperInvariant()
             $path = [string]$wanted.Path
-            $hash = [string](Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+            $hash = Get-Sha256 -Path $path
             if ($hash -ne ([string]$wanted.Sha256).ToUpperInvariant()) {
                 throw ('{0} does not match the SHA-256 the backup set recorded; it was changed or damaged after the backup' -f $path)
             }
@@ -53,7 +61,7 @@ if ($Intermediates.Count -gt 0) {
         foreach ($wanted in $Intermediates) {
             $thumb = ([string]$wanted.Thumbprint).ToUpperInvariant()
             $path = [string]$wanted.Path
-            $hash = [string](Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash
+            $hash = Get-Sha256 -Path $path
             if ($hash -ne ([string]$wanted.Sha256).ToUpperInvariant()) {
                 throw ('{0} does not match the SHA-256 the backup set recorded; it was changed or damaged after the backup' -f $path)
             }

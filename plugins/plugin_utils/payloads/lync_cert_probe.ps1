@@ -2,7 +2,8 @@
 # Which of the given certificates are in LocalMachine\My (and whether their private key is
 # there), which of the given CA certificates are in LocalMachine\CA (Intermediate
 # Certification Authorities), and, when the Lync Server Management Shell is installed, which certificate each
-# Lync usage has now (Get-CsCertificate, local and global). Read-only.
+# Lync usage has now (Get-CsCertificate, local and global; InMy: whether that certificate is in this
+# server's LocalMachine\My; AssignedErrors: the text of a Get-CsCertificate that failed). Read-only.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [string[]]$Thumbprints = @(),
@@ -28,13 +29,30 @@ foreach ($thumb in $Intermediates) {
 
 $module = Get-Module -ListAvailable -Name 'SkypeForBusiness', 'Lync' | Select-Object -First 1
 $assigned = @()
+$assignedErrors = @()
 if ($module) {
     Import-Module $module
-    foreach ($entry in @(Get-CsCertificate)) {
-        $assigned += @{ Use = [string]$entry.Use; Thumbprint = ([string]$entry.Thumbprint).ToUpperInvariant(); Scope = 'local' }
+    # Each read in its own try/catch: -ErrorAction does not stop a terminating error (about_CommonParameters),
+    # and one failed read must not fail the probe; the caller decides whether it needs the answer.
+    try {
+        foreach ($entry in @(Get-CsCertificate)) {
+            $thumb = ([string]$entry.Thumbprint).ToUpperInvariant()
+            $assigned += @{ Use = [string]$entry.Use; Thumbprint = $thumb; Scope = 'local'
+                            InMy = [bool](Test-Path -LiteralPath ('Cert:\LocalMachine\My\{0}' -f $thumb)) }
+        }
     }
-    foreach ($entry in @(Get-CsCertificate -Identity 'global' -ErrorAction SilentlyContinue)) {
-        $assigned += @{ Use = [string]$entry.Use; Thumbprint = ([string]$entry.Thumbprint).ToUpperInvariant(); Scope = 'global' }
+    catch {
+        $assignedErrors += ('Get-CsCertificate: {0}' -f $_.Exception.Message)
+    }
+    try {
+        foreach ($entry in @(Get-CsCertificate -Identity 'global')) {
+            $thumb = ([string]$entry.Thumbprint).ToUpperInvariant()
+            $assigned += @{ Use = [string]$entry.Use; Thumbprint = $thumb; Scope = 'global'
+                            InMy = [bool](Test-Path -LiteralPath ('Cert:\LocalMachine\My\{0}' -f $thumb)) }
+        }
+    }
+    catch {
+        $assignedErrors += ('Get-CsCertificate -Identity global: {0}' -f $_.Exception.Message)
     }
 }
 
@@ -43,4 +61,5 @@ $Ansible.Result = @{
     PresentCA = $presentCa
     LyncShell = if ($module) { [string]$module.Name } else { $null }
     Assigned = $assigned
+    AssignedErrors = $assignedErrors
 }

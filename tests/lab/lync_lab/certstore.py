@@ -98,6 +98,17 @@ def build_chain(record, cert):
     return chain
 
 
+def chain_status(record, cert):
+    """(built, statuses) of X509Chain.Build for `cert`: a chain that does not end in a self-signed root the
+    host holds returns false with X509ChainStatusFlags.PartialChain ("X509ChainStatusFlags",
+    https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509chainstatusflags)."""
+    chain = build_chain(record, cert)
+    top = chain[-1] if chain else cert
+    if top["issuer"] != top["subject"]:
+        return False, ["PartialChain"]
+    return True, []
+
+
 def replicate_global(state, fqdn):
     """The replica service applies the CMS's global certificate assignments on a server: Set-CsCertificate
     -Identity global is made once and "Global certificates will automatically be copied and distributed to
@@ -119,3 +130,31 @@ def replicate_global(state, fqdn):
                 if other is not cert:
                     other["usages"] = [u for u in other.get("usages", []) if u != use]
             cert["usages"] = sorted(set(cert.get("usages", [])) | {use})
+
+
+GLOBAL_PREFIX = "Global/Certificate/"
+
+
+def global_assignments(state):
+    """Get-CsCertificate -Identity global: the global-scope assignments the Central Management store holds
+    ({use: thumbprint}), whatever this server's own store holds. It reads the CMS, so it fails like any CMS
+    read when the store cannot be reached (model.cms raises). The OAuthTokenIssuer certificate is copied by
+    replication to Front End servers only ("Assigning a server-to-server authentication certificate to Lync
+    Server 2013", https://learn.microsoft.com/en-us/previous-versions/office/lync-server-2013/lync-server-2013-
+    assigning-a-server-to-server-authentication-certificate-to-lync-server-2013), so on an Edge, Director or
+    Mediation server the thumbprint named here is usually not in LocalMachine\\My."""
+    from . import model  # pylint: disable=import-outside-toplevel
+    documents = (model.cms(state).get("content") or {}).get("documents") or {}
+    found = {}
+    for key, doc in sorted(documents.items()):
+        if key.startswith(GLOBAL_PREFIX) and key.endswith(":Global") and (doc or {}).get("Thumbprint"):
+            found[key[len(GLOBAL_PREFIX):].split(":")[0]] = str(doc["Thumbprint"]).upper()
+    return found
+
+
+def set_global(state, use, thumbprint):
+    """Set-CsCertificate -Identity global writes the assignment to the Central Management store; every server
+    then gets it by replication (replicate_global)."""
+    from . import model  # pylint: disable=import-outside-toplevel
+    content = model.cms(state).setdefault("content", {})
+    content.setdefault("documents", {})["%s%s:Global" % (GLOBAL_PREFIX, use)] = {"Thumbprint": str(thumbprint).upper()}

@@ -36,7 +36,7 @@ def export(cert, password):
     if not cert.get("exportable"):
         raise PSError("Cannot export the private key of certificate %s: the key is not marked as exportable. "
                       "(Export-PfxCertificate: Cannot export non-exportable private key.)" % cert["thumbprint"],
-                      "InvalidOperation")
+                      "InvalidOperation", "CryptographicException")
     salt = os.urandom(16)
     enc_key, mac_key = _keys(password, salt)
     secret = cert["private_key"].encode("utf-8")

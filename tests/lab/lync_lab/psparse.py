@@ -552,3 +552,55 @@ def wrapped_lookups(text):
         if any(n.type == "element_access" and _text(n, data).strip() == inner for n in _walk(body)):
             found.append((node.start_point[0] + 1, _text(node, data)[:60]))
     return found
+
+
+def try_blocks(text):
+    """[{"line", "text", "commands", "methods"}] for the try block of every try statement (the block after
+    `try`, without its catch/finally): the commands it invokes by name and the .NET methods it calls
+    (`$x.Name(` / `[Type]::Name(`), lower-case."""
+    tree, data = parse(text)
+    found = []
+    for node in _walk(tree.root_node):
+        if node.type != "try_statement":
+            continue
+        block = next((c for c in node.children if c.type == "statement_block"), None)
+        if block is None:
+            continue
+        body = _text(block, data)
+        found.append({"line": block.start_point[0] + 1, "text": body,
+                      "commands": [c["name"].lower() for c in commands(body)],
+                      "methods": [m.lower() for m in re.findall(r"(?:\.|::)([A-Za-z_][A-Za-z0-9_]*)\(", body)]})
+    return found
+
+
+def commands_outside_try(text, names):
+    """[(line, name)] of the named commands (case-insensitive) not inside the try block of a try statement:
+    a terminating error there stops the script whatever -ErrorAction says (about_CommonParameters,
+    -ErrorAction "has no effect on terminating errors", https://learn.microsoft.com/powershell/module/
+    microsoft.powershell.core/about/about_commonparameters)."""
+    wanted = {n.lower() for n in names}
+    tree, data = parse(text)
+    found = []
+    for node in _walk(tree.root_node):
+        if node.type != "command":
+            continue
+        name_node = node.child_by_field_name("command_name")
+        if name_node is None or _text(name_node, data).lower() not in wanted:
+            continue
+        parent, inside = node.parent, False
+        while parent is not None and not inside:
+            if parent.type == "statement_block" and parent.parent is not None \
+                    and parent.parent.type == "try_statement":
+                inside = True
+            parent = parent.parent
+        if not inside:
+            found.append((node.start_point[0] + 1, _text(name_node, data)))
+    return found
+
+
+def discarded_results(text, method):
+    """[(line, snippet)] where the result of a .NET call `.method(` is thrown away: `$null = ...`,
+    `[void]...` or `... | Out-Null`."""
+    pattern = re.compile(r"(\$null\s*=|\[void\])[^\n]*\.%s\(|\.%s\([^\n]*\|\s*Out-Null" % (method, method),
+                         re.IGNORECASE)
+    return [(text.count("\n", 0, m.start()) + 1, m.group(0)[:60]) for m in pattern.finditer(text)]

@@ -52,5 +52,7 @@ def run(ctx, params):
             if certstore.find(record, thumb) is None:
                 raise PSError("Cannot find certificate with thumbprint %s in LocalMachine\\My" % thumb, "ObjectNotFound")
             certstore.set_certificate(record, [use], thumb, "global" if assignment.get("Global") else None)
+            if assignment.get("Global"):
+                certstore.set_global(ctx.state, use, thumb)
             assigned.append({"Type": use, "Thumbprint": thumb, "Global": bool(assignment.get("Global"))})
     return {"Imported": imported, "ImportedChain": imported_chain, "Assigned": assigned}

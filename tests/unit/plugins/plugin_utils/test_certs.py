@@ -54,7 +54,7 @@ def test_files_outside_the_hosts_folder_are_refused():
 
 def test_plan_imports_only_what_is_missing_and_defers_usages_without_the_shell():
     wanted, _missing = certs.from_manifest(manifest(), HOST)
-    to_import, assign, pending = certs.plan(wanted, [{"Thumbprint": WEB, "HasPrivateKey": True}], [], None, "auto")
+    to_import, assign, pending, _kept = certs.plan(wanted, [{"Thumbprint": WEB, "HasPrivateKey": True}], [], None, "auto")
     assert [c["thumbprint"] for c in to_import] == [OAUTH]
     assert assign == [] and {p["Type"] for p in pending} == {"Default", "WebServicesInternal", "WebServicesExternal",
                                                              "OAuthTokenIssuer"}
@@ -62,7 +62,7 @@ def test_plan_imports_only_what_is_missing_and_defers_usages_without_the_shell()
 
 def test_a_certificate_without_its_private_key_is_imported_again():
     wanted, _missing = certs.from_manifest(manifest(), HOST)
-    to_import, _assign, _pending = certs.plan(wanted, [{"Thumbprint": WEB, "HasPrivateKey": False}], [], None, "never")
+    to_import, _assign, _pending, _kept = certs.plan(wanted, [{"Thumbprint": WEB, "HasPrivateKey": False}], [], None, "never")
     assert [c["thumbprint"] for c in to_import] == [WEB, OAUTH]
 
 
@@ -71,7 +71,7 @@ def test_plan_assigns_only_missing_usages_oauth_globally():
     present = [{"Thumbprint": WEB, "HasPrivateKey": True}, {"Thumbprint": OAUTH, "HasPrivateKey": True}]
     assigned = [{"Use": "Default", "Thumbprint": WEB, "Scope": "local"},
                 {"Use": "WebServicesInternal", "Thumbprint": "D" * 40, "Scope": "local"}]
-    to_import, assign, pending = certs.plan(wanted, present, assigned, "Lync", "auto")
+    to_import, assign, pending, _kept = certs.plan(wanted, present, assigned, "Lync", "auto")
     assert to_import == [] and pending == []
     assert assign == [{"Type": "WebServicesInternal", "Thumbprint": WEB, "Global": False},
                       {"Type": "WebServicesExternal", "Thumbprint": WEB, "Global": False},
@@ -96,7 +96,7 @@ def test_a_set_recording_a_null_usage_restores_no_empty_usage():
     files = manifest()["items"][0]["files"] + [{"path": "certs/%s/%s.pfx" % (HOST, NAMED), "bytes": 1, "sha256": "aa"}]
     found, dummy = certs.from_manifest(manifest(extra, files), HOST)
     assert next(c for c in found if c["thumbprint"] == NAMED)["usages"] == []
-    dummy, assignments, dummy2 = certs.plan(found, [], [], "Lync", "auto")
+    dummy, assignments, dummy2, _kept = certs.plan(found, [], [], "Lync", "auto")
     assert all(a["Type"] for a in assignments) and NAMED not in {a["Thumbprint"] for a in assignments}
 
 
@@ -146,3 +146,50 @@ def test_intermediates_exclude_the_self_signed_root_and_pem_wraps_der():
     assert max(len(line) for line in lines) == 64
     with pytest.raises(ValueError):
         certs.pem("not base64!")
+
+
+# issue 9 (certfix): the deployment's OAuth certificate is not rolled back by restoring one server.
+def test_global_usage_assigned_to_another_certificate_is_left_alone():
+    wanted, _missing = certs.from_manifest(manifest(), HOST)
+    present = [{"Thumbprint": WEB, "HasPrivateKey": True}, {"Thumbprint": OAUTH, "HasPrivateKey": True}]
+    renewed = "E" * 40
+    assigned = [{"Use": u, "Thumbprint": WEB, "Scope": "local"}
+                for u in ("Default", "WebServicesInternal", "WebServicesExternal")]
+    assigned.append({"Use": "OAuthTokenIssuer", "Thumbprint": renewed, "Scope": "global"})
+    dummy, assign, pending, kept = certs.plan(wanted, present, assigned, "Lync", "always")
+    # the text before the fix assigned {"Type": "OAuthTokenIssuer", "Thumbprint": OAUTH, "Global": True} here
+    assert assign == [] and pending == []
+    assert kept == [{"Type": "OAuthTokenIssuer", "Thumbprint": OAUTH, "Global": True, "Current": renewed}]
+
+
+def test_global_usage_assigned_when_none_is_assigned():
+    wanted, _missing = certs.from_manifest(manifest(), HOST)
+    dummy, assign, dummy2, kept = certs.plan(wanted, [], [], "Lync", "always")
+    assert {"Type": "OAuthTokenIssuer", "Thumbprint": OAUTH, "Global": True} in assign and kept == []
+
+
+def test_probe_errors_stop_assigning_but_not_importing():
+    wanted, _missing = certs.from_manifest(manifest(), HOST)
+    errors = ["Get-CsCertificate -Identity global: Cannot find the Central Management store"]
+    with pytest.raises(certs.CertPlanError, match="Central Management store"):
+        certs.plan(wanted, [], [], "Lync", "auto", errors)
+    to_import, assign, pending, dummy = certs.plan(wanted, [], [], "Lync", "never", errors)
+    assert [c["thumbprint"] for c in to_import] == [WEB, OAUTH] and assign == [] and pending
+
+
+def test_export_plan_skips_a_global_certificate_not_on_this_server():
+    edge_cert = "F" * 40
+    assigned = [{"Use": "AccessEdgeExternal", "Thumbprint": edge_cert, "Scope": "local", "InMy": True},
+                {"Use": "OAuthTokenIssuer", "Thumbprint": OAUTH, "Scope": "global", "InMy": False}]
+    thumbprints, usages, elsewhere = certs.export_plan(assigned)
+    # the text before the fix exported sorted(usage_map(assigned)), OAUTH included
+    assert thumbprints == [edge_cert] and usages == {edge_cert: ["AccessEdgeExternal"]}
+    assert elsewhere == [{"use": "OAuthTokenIssuer", "thumbprint": OAUTH}]
+    assert sorted(certs.usage_map(assigned)) == [OAUTH, edge_cert]  # what the old export asked for
+
+
+def test_export_plan_keeps_a_global_certificate_on_this_server():
+    assigned = [{"Use": "Default", "Thumbprint": WEB, "Scope": "local", "InMy": True},
+                {"Use": "OAuthTokenIssuer", "Thumbprint": OAUTH, "Scope": "global", "InMy": True}]
+    thumbprints, usages, elsewhere = certs.export_plan(assigned)
+    assert thumbprints == [WEB, OAUTH] and usages[OAUTH] == ["OAuthTokenIssuer"] and elsewhere == []
