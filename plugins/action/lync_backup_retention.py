@@ -61,7 +61,17 @@ class ActionModule(LyncAction):
             removed = self.payload("lync_backup_set_remove", {"Root": bs.extended_path(root).rstrip("\\"),
                                                               "SetIds": remove}).value
             result["bytes_freed"] = removed["BytesFreed"]
+            # What the payload removed, not the plan: a set already gone (another run, a person) is skipped there.
+            done = removed.get("Removed") or []
+            done = [done] if isinstance(done, str) else [str(set_id) for set_id in done]
+            result["removed"] = [set_id for set_id in remove if set_id in done]
+            result["changed"] = bool(result["removed"])
+            missed = [set_id for set_id in remove if set_id not in done]
+            if missed:
+                result["warnings"] = ["backup sets planned for removal that the host did not remove (no longer "
+                                      "there): %s" % ", ".join(missed)]
         damaged = [s["set_id"] for s in sets if bs.condition(s) == "damaged"]
         if damaged:
-            result["warnings"] = ["backup sets whose files no longer match their manifest: %s" % ", ".join(damaged)]
+            result.setdefault("warnings", []).append(
+                "backup sets whose files no longer match their manifest: %s" % ", ".join(damaged))
         return result

@@ -63,7 +63,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 removed:
-  description: Sets removed (or that would be removed in check mode).
+  description: Sets the host removed, as its payload reports them (in check mode, the sets that would be removed);
+    a planned set the host did not remove is a warning.
   returned: always
   type: list
   elements: str

@@ -115,3 +115,28 @@ def test_a_dhcp_server_that_refuses_gives_an_error_not_drift(make_lab):
         ctx.state["hosts"][dc]["dhcp_server"]["refuse"] = refuse
         with pytest.raises(PSError, match="Access is denied|RPC server is unavailable"):
             lync_dhcp_probe.run(ctx, {"Scopes": wanted})
+
+
+def test_a_terminating_error_on_one_service_does_not_stop_the_others(make_lab, monkeypatch):
+    """-ErrorAction SilentlyContinue "has no effect on terminating errors" (about_CommonParameters,
+    https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters):
+    lync_services.ps1 wraps each call in try/catch that adds the error to $failed."""
+    from lync_lab import cmdlets
+    from lync_lab.twins import lync_services
+    lab = make_lab("standard")
+    ctx = _ctx(lab)
+    for service in ctx.state["hosts"][SE]["services"].values():
+        service["status"] = "Stopped"
+    start = cmdlets.start_windows_service
+
+    def terminating(state, fqdn, name=None, no_wait=False):
+        if name == "RTCMEDSRV":
+            err = PSError("Start-CsWindowsService : Cannot start service RTCMEDSRV on computer '.'.",
+                          "InvalidOperation", "ServiceStartFailed")
+            err.terminating = True
+            raise err
+        return start(state, fqdn, name, no_wait=no_wait)
+    monkeypatch.setattr(cmdlets, "start_windows_service", terminating)
+    result = lync_services.run(ctx, {"State": "started", "Names": ["RTCMEDSRV", "RTCSRV"]})
+    assert len(result["Errors"]) == 1 and "RTCMEDSRV" in result["Errors"][0]
+    assert {s["Name"]: s["Status"] for s in cmdlets.get_windows_services(ctx.state, SE)}["RTCSRV"] == "Running"

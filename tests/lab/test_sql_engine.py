@@ -607,3 +607,47 @@ def test_the_account_comes_from_the_service_on_the_sql_server(lab):
 def test_an_unknown_account_is_null_not_a_placeholder(lab):
     assert _backup_from(lab, "fe01.contoso.local")["ServiceAccount"] is None
     assert "the SQL Server service account'" not in BACKUP
+
+
+# -- issue 9 second review: a failed restore whose database cannot be brought back ONLINE --
+
+def _online_fails(monkeypatch):
+    """SET ONLINE fails on the fresh connection too (e.g. the instance is going down)."""
+    execute = tsql.Session.execute
+
+    def failing(self, text, values=None, *args, **kwargs):
+        if "SET ONLINE" in text:
+            raise tsql.SqlError([(5120, "Unable to open the physical file \"D:\\Data\\LcsCDR.mdf\". "
+                                        "Operating system error 5: \"5(Access is denied.)\".")])
+        return execute(self, text, values, *args, **kwargs)
+    monkeypatch.setattr(tsql.Session, "execute", failing)
+
+
+def test_a_failed_restore_left_offline_says_so(lab, monkeypatch):
+    """The RESTORE throws, so $Ansible.Result is never set: OnlineError would be lost and payload.py reports
+    only the restore's error. The payload's finally throws one message naming both."""
+    path = _backup_file(lab)
+    _damaged_at_restore(monkeypatch)
+    _online_fails(monkeypatch)
+    with pytest.raises(PSError) as err:
+        _restore(lab, Files=[path])
+    assert "RESTORE detected an error" in err.value.message
+    assert "; and LcsCDR is left OFFLINE: " in err.value.message and "Access is denied" in err.value.message
+    assert _database(lab)["state"] == "OFFLINE"
+
+
+def test_the_text_before_the_fix_loses_the_offline_database(lab, monkeypatch):
+    """lync_sql_restore.ps1 at a1be940: no catch keeping the primary error, no throw in the finally."""
+    old = RESTORE.replace("        $primary = $null\n", "").replace("""        catch {
+            $primary = $_
+            throw
+        }
+""", "")
+    old = old[:old.index("            # The restore failed and the database")] + old[old.index("            }\n        }\n        if ($AclGroup)") + len("            }\n"):]
+    assert "is left OFFLINE" not in old and "$primary" not in old
+    path = _backup_file(lab)
+    _damaged_at_restore(monkeypatch)
+    _online_fails(monkeypatch)
+    with pytest.raises(PSError) as err:
+        _restore(lab, Files=[path], script=old)
+    assert "left OFFLINE" not in err.value.message

@@ -24,11 +24,21 @@ Import-Module $lyncModule
 if ($State -notin @('started', 'stopped', 'query')) { throw "unknown state: $State" }
 $failed = New-Object -TypeName System.Collections.ArrayList  # -ErrorVariable +failed appends to it
 $before = @(Get-CsWindowsService -ExcludeActivityLevel | ForEach-Object { @{ Name = [string]$_.Name; Status = [string]$_.Status } })
-if ($State -eq 'started' -and $Names.Count -eq 0) { Start-CsWindowsService -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
-if ($State -eq 'stopped' -and $Names.Count -eq 0) { Stop-CsWindowsService -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
+# -ErrorAction SilentlyContinue "has no effect on terminating errors" (about_CommonParameters): each call is
+# also in try/catch, so a terminating error on one service is collected and the next call still runs.
+if ($State -eq 'started' -and $Names.Count -eq 0) {
+    try { Start-CsWindowsService -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed } catch { $null = $failed.Add($_) }
+}
+if ($State -eq 'stopped' -and $Names.Count -eq 0) {
+    try { Stop-CsWindowsService -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed } catch { $null = $failed.Add($_) }
+}
 foreach ($name in $Names) {
-    if ($State -eq 'started') { Start-CsWindowsService -Name $name -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
-    if ($State -eq 'stopped') { Stop-CsWindowsService -Name $name -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed }
+    if ($State -eq 'started') {
+        try { Start-CsWindowsService -Name $name -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed } catch { $null = $failed.Add($_) }
+    }
+    if ($State -eq 'stopped') {
+        try { Stop-CsWindowsService -Name $name -NoWait -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +failed } catch { $null = $failed.Add($_) }
+    }
 }
 
 $Ansible.Changed = $State -ne 'query'

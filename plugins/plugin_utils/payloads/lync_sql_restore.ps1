@@ -104,9 +104,14 @@ DECLARE @offline nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(@db) + N' SET OF
 IF DATABASEPROPERTYEX(@db, 'Status') = N'ONLINE' EXEC sp_executesql @offline;
 RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum$moveList;
 "@
+        $primary = $null
         try {
             $null = Invoke-Sql $connection $RestoreSql $values
             $result.Restored = $true
+        }
+        catch {
+            $primary = $_
+            throw
         }
         finally {
             # Whatever stopped the batch (a failed RESTORE, a dropped connection): the database must
@@ -122,6 +127,11 @@ RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum$moveList;
             }
             finally {
                 $online.Dispose()
+            }
+            # The restore failed and the database could not be brought back: $Ansible.Result is never
+            # set on this path, so one error carries both (a throw in finally replaces the one in flight).
+            if ($primary -and $result.OnlineError) {
+                throw ('{0}; and {1} is left OFFLINE: {2}' -f [string]$primary.Exception.Message, $Database, $result.OnlineError)
             }
         }
         if ($AclGroup) {
@@ -157,7 +167,7 @@ RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum$moveList;
                 $index++
                 $moves += "MOVE @logical$index TO @physical$index"
                 $values["@logical$index"] = [string]$row.LogicalName
-                $values["@physical$index"] = Join-Path -Path $ScratchFolder -ChildPath ("$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
+                $values["@physical$index"] = [System.IO.Path]::Combine($ScratchFolder, "$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
             }
             $moveList = $moves -join ', '
             $TestRestoreSql = "RESTORE DATABASE @db FROM $disks WITH REPLACE, $withChecksum, $moveList"

@@ -291,18 +291,20 @@ def get_cs_certificate(record):
             for cert in record.get("certificates", []) for use in cert.get("usages", [])]
 
 
-def call_collecting_errors(failed, cmdlet, *args, **kwargs):
+def call_collecting_errors(failed, cmdlet, *args, caught=False, **kwargs):
     """A cmdlet call with -ErrorAction SilentlyContinue -ErrorVariable +failed: a non-terminating error (the cmdlet
     reports it and goes on, e.g. "Cannot find any service") is appended to `failed` and the script continues;
     a parameter-binding error is terminating whatever -ErrorAction says (about_CommonParameters: -ErrorAction
     "has no effect on terminating errors",
     https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters).
     Without the -ErrorAction override, $ErrorActionPreference = 'Stop' turns the first such error into a
-    terminating one and the calls after it never run."""
+    terminating one and the calls after it never run. caught: the call is also inside
+    `try { ... } catch { $null = $failed.Add($_) }`, so a terminating error is collected the same way."""
     try:
         return cmdlet(*args, **kwargs)
     except PSError as exc:
-        if exc.error_id.startswith("CannotConvertArgument"):
+        # A cmdlet's own terminating error (ThrowTerminatingError) is marked exc.terminating.
+        if (exc.error_id.startswith("CannotConvertArgument") or getattr(exc, "terminating", False)) and not caught:
             raise
         failed.append(exc.message)
         return None

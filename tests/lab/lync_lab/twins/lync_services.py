@@ -19,11 +19,14 @@ def run(ctx, params):
     failed = []
     # `Start-CsWindowsService -NoWait` when no name is given, else one call per name (`-Name $name`), each with
     # -ErrorAction SilentlyContinue -ErrorVariable +failed: a cmdlet's non-terminating error is collected, the
-    # next call still runs (cmdlets.call_collecting_errors).
+    # next call still runs (cmdlets.call_collecting_errors); each call is also inside try/catch that adds a
+    # terminating error to $failed (caught=True).
     for name in (names or ([None] if state.lower() != "query" else [])):
         if state.lower() == "started":
-            cmdlets.call_collecting_errors(failed, cmdlets.start_windows_service, ctx.state, ctx.host, name, no_wait=True)
+            cmdlets.call_collecting_errors(failed, cmdlets.start_windows_service, ctx.state, ctx.host, name, no_wait=True,
+                                            caught=True)
         elif state.lower() == "stopped":
-            cmdlets.call_collecting_errors(failed, cmdlets.stop_windows_service, ctx.state, ctx.host, name, no_wait=True)
+            cmdlets.call_collecting_errors(failed, cmdlets.stop_windows_service, ctx.state, ctx.host, name, no_wait=True,
+                                            caught=True)
     ctx.changed = state.lower() != "query"
     return {"Before": before, "Services": cmdlets.get_windows_services(ctx.state, ctx.host), "Errors": failed}

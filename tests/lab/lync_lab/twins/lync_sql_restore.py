@@ -68,9 +68,13 @@ def run(ctx, params):
             moves.append(", MOVE @logical%d TO @physical%d" % (index, index))
             values["@logical%d" % index] = row["LogicalName"]
             values["@physical%d" % index] = match[0]["physical_name"]
+        primary = None
         try:
             sql.execute(tsql.batch(script, "RestoreSql", dict(names, moveList="".join(moves))), values)
             result["Restored"] = True
+        except PSError as err:
+            primary = err
+            raise
         finally:
             # A fresh connection on master: the database must not stay OFFLINE.
             try:
@@ -78,6 +82,10 @@ def run(ctx, params):
                 online.execute(tsql.batch(script, "OnlineSql"), {"@db": database})
             except PSError as err:
                 result["OnlineError"] = err.message
+            # The payload's finally throws one error naming both when the restore failed and SET ONLINE did too
+            # ($primary kept by its catch); a text without that throw reports only the restore's error.
+            if primary is not None and result["OnlineError"] and "is left OFFLINE" in script:
+                raise PSError("%s; and %s is left OFFLINE: %s" % (primary.message, database, result["OnlineError"]))
         if params.get("AclGroup"):
             group = params["AclGroup"]
             sql.change_database(database)

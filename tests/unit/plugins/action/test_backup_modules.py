@@ -233,3 +233,25 @@ def test_a_scratch_database_left_behind_is_a_warning():
     result, dummy = run("lync_sql_restore", args, [answer])
     assert not result.get("failed")
     assert "lync_restore_test_LcsCDR could not be dropped" in result["warnings"][0]
+
+
+def test_retention_reports_what_the_host_removed_not_its_plan(monkeypatch):
+    """A planned set already gone when lync_backup_set_remove.ps1 runs is skipped there (Test-Path): `removed`
+    lists only the payload's Removed, and the set it did not remove is a warning."""
+    from ansible_collections.lync.server.plugins.action import lync_backup_retention as retention
+    planned = ["lync-20261101T020000Z-aaaaaa", "lync-20261102T020000Z-bbbbbb"]
+    sets = [{"set_id": s, "status": "complete", "checked": True} for s in planned + ["lync-20261124T020000Z-cccccc"]]
+    monkeypatch.setattr(retention.set_reader, "scan", lambda action, root: (sets, None))
+    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found: found[-1])
+    monkeypatch.setattr(retention.set_reader, "public", lambda info: {"set_id": info["set_id"]})
+    monkeypatch.setattr(retention.bs, "condition", lambda info: "complete")
+    monkeypatch.setattr(retention.bs, "retention_plan",
+                        lambda *args: (list(planned), ["lync-20261124T020000Z-cccccc"], {}))
+    answer = ok({"Removed": [planned[1]], "BytesFreed": 1024}, changed=True)
+    result, recorder = run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [answer])
+    assert payload_names(recorder) == ["lync_backup_set_remove"]
+    assert result["removed"] == [planned[1]] and result["changed"] is True
+    assert any(planned[0] in w and "did not remove" in w for w in result["warnings"])
+    answer = ok({"Removed": [], "BytesFreed": 0})
+    result, recorder = run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [answer])
+    assert result["removed"] == [] and result["changed"] is False
