@@ -366,3 +366,40 @@ def test_sensitive_parameters_arrive_as_securestring_and_marshal_reads_them():
     assert Engine().run(script, {"Secret": "plain"}).error_messages == [
         "Cannot process argument transformation on parameter 'Secret'. Cannot convert the \"plain\" value of type "
         "\"System.String\" to type \"System.Security.SecureString\"."]
+
+
+# about_CommonParameters, -ErrorVariable: "stores error messages about the command in the specified
+# variable ... To append the error to the variable content, type a plus (+) sign before the
+# variable name"; the non-terminating error is still handled per -ErrorAction.
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters
+def test_error_variable_collects_and_plus_appends():
+    table = default_table()
+
+    def failing(call):
+        call.error("no such item: %s" % call.args["Name"])
+        return []
+    table.add(Command("Get-Thing", [Param("Name", "System.String", position=0, mandatory=True)], failing))
+    result = run_script("$e = New-Object -TypeName System.Collections.ArrayList\n"
+                        "Get-Thing a -ErrorAction SilentlyContinue -ErrorVariable +e\n"
+                        "Get-Thing b -ErrorAction SilentlyContinue -ErrorVariable +e\n"
+                        "Get-Thing c -ErrorAction SilentlyContinue -ErrorVariable f\n"
+                        "$Ansible.Result = @{ E = @($e | ForEach-Object { [string]$_ }); F = $f.Count }",
+                        commands=table)
+    assert not result.failed and result.error_messages == []
+    assert result.result == {"E": ["no such item: a", "no such item: b"], "F": 1}
+
+
+# ArrayList.Add returns the index at which the value was added.
+# https://learn.microsoft.com/dotnet/api/system.collections.arraylist.add
+def test_arraylist_add_returns_the_index():
+    result = run_script("$l = New-Object -TypeName System.Collections.ArrayList\n"
+                        "$i = $l.Add('x'); $j = $l.Add('y')\n"
+                        "$Ansible.Result = @{ I = $i; J = $j; Count = $l.Count; Type = $l.GetType().FullName }")
+    assert result.result == {"I": 0, "J": 1, "Count": 2, "Type": "System.Collections.ArrayList"}
+
+
+# .NET anchors: \z matches only at the end of the string, \Z also before a final newline.
+# https://learn.microsoft.com/dotnet/standard/base-types/anchors-in-regular-expressions
+def test_dotnet_end_anchors():
+    result = run_script("$Ansible.Result = @{ lower = \"ab`n\" -match 'b\\z'; upper = \"ab`n\" -match 'b\\Z'; whole = 'ab' -cmatch '\\Aab\\z' }")
+    assert result.result == {"lower": False, "upper": True, "whole": True}

@@ -75,8 +75,9 @@ class CommandTable:
 class Call:
     """What a Python command sees: bound arguments, pipeline input, and the streams."""
 
-    def __init__(self, engine, command, bound, input_items=None):
+    def __init__(self, engine, command, bound, input_items=None, error_sink=None):
         self.engine = engine
+        self.error_sink = error_sink  # -ErrorVariable's list, or None
         self.command = command
         self.args = bound.values
         self.set_name = bound.set_name
@@ -108,6 +109,8 @@ class Call:
         """A non-terminating error, handled per -ErrorAction / $ErrorActionPreference."""
         record = ErrorRecord(NetException(message, exception), "%s,%s" % (error_id or exception.rsplit(".", 1)[-1],
                              self.command.name), category, target)
+        if self.error_sink is not None:
+            self.error_sink.append(record)
         self.engine.write_error(record, self.args.get("ErrorAction"))
 
     def terminate(self, message, exception="System.Management.Automation.RuntimeException", error_id=None,
@@ -115,6 +118,8 @@ class Call:
         """A statement-terminating error (ThrowTerminatingError)."""
         record = ErrorRecord(NetException(message, exception), "%s,%s" % (error_id or exception.rsplit(".", 1)[-1],
                              self.command.name), category, target)
+        if self.error_sink is not None:
+            self.error_sink.append(record)
         raise PSRuntimeError(record)
 
     def should_process(self, target, action=None):

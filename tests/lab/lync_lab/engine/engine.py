@@ -227,25 +227,42 @@ class Engine:
     def call_command(self, command, args, input_items):
         from ..errors import PSError as LabError
         bound = command.binder.bind(args, pipeline_input=input_items is not None)
+        sink = self._error_variable(bound.values.get("ErrorVariable"))
         try:
             if command.pipeline == "all":
                 items = input_items if input_items is not None else (
                     V.enumerate_value(bound.values["InputObject"]) if "InputObject" in bound.values else None)
-                call = Call(self, command, bound, items)
+                call = Call(self, command, bound, items, sink)
                 return self._collect(call, command.function(call))
             if input_items is None or not any(p.pipeline or p.by_property for p in command.params):
                 if input_items is not None and input_items:
                     command.binder.bind_pipeline_object(bound, input_items[0])  # fails as PowerShell does
-                call = Call(self, command, bound, None)
+                call = Call(self, command, bound, None, sink)
                 return self._collect(call, command.function(call))
             output = []
             for item in input_items:
                 per_item = command.binder.bind_pipeline_object(bound, item)
-                call = Call(self, command, per_item, None)
+                call = Call(self, command, per_item, None, sink)
                 output.extend(self._collect(call, command.function(call)))
             return output
         except LabError as exc:
             raise runtime_error(exc.message, error_id="%s,%s" % (exc.error_id, command.name), category=exc.category)
+
+    def _error_variable(self, name):
+        """-ErrorVariable name: the command's errors also go to $name, a new ArrayList; with a
+        leading '+' they are appended to what $name holds (about_CommonParameters)."""
+        if name is None:
+            return None
+        name = V.to_string(name)
+        append = name.startswith("+")
+        name = name.lstrip("+")
+        found = self.scope.find(name)
+        if append and found is not None and isinstance(found.value, V.ArrayList):
+            return found.value
+        sink = V.ArrayList(list(V.enumerate_value(found.value)) if append and found is not None
+                           and found.value is not None else [])
+        self.scope.set(name, sink)
+        return sink
 
     def call_native(self, command, args):
         argv = []

@@ -19,6 +19,10 @@ def dotnet_regex(pattern, ignore_case=True):
     text = re.sub(r"\\k<([A-Za-z_][A-Za-z0-9_]*)>", r"(?P=\1)", text)
     # .NET reads `[\w-.]` as \w, '-' and '.'; Python refuses the range, so escape the '-'.
     text = re.sub(r"(\\[wdsWDS])-(?!\])", r"\1\\-", text)
+    # .NET's \z is the very end (Python's \Z); .NET's \Z also matches before a final newline
+    # (https://learn.microsoft.com/dotnet/standard/base-types/anchors-in-regular-expressions).
+    text = re.sub(r"(?<!\\)((?:\\\\)*)\\Z", r"\1(?=\\n?\\Z)", text)
+    text = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", text)
     try:
         return re.compile(text, re.IGNORECASE if ignore_case else 0)
     except re.error as exc:

@@ -591,6 +591,17 @@ def set_member(value, name, new):
                         % name, "System.Management.Automation.RuntimeException", "PropertyNotFound", "InvalidOperation")
 
 
+def _arraylist_add(items, value):
+    items.append(value)
+    return len(items) - 1
+
+
+# Members of System.Collections.ArrayList beyond an array's (https://learn.microsoft.com/dotnet/api/system.collections.arraylist).
+ARRAYLIST_METHODS = {"add": ("Add", _arraylist_add),
+                     "addrange": ("AddRange", lambda items, more: items.extend(V.enumerate_value(more))),
+                     "clear": ("Clear", lambda items: items.clear())}
+
+
 def call_method(engine, value, name, args):
     """`$value.Name(args)`."""
     if value is None:
@@ -606,6 +617,9 @@ def call_method(engine, value, name, args):
             return [out for item in items for out in engine.run_pipeline_block(args[0], item)]
         return [item for item in items if V.to_bool(V.collect(engine.run_pipeline_block(args[0], item)))]
     table = None
+    if isinstance(value, V.ArrayList) and lower in ARRAYLIST_METHODS:
+        real, function = ARRAYLIST_METHODS[lower]
+        return invoke(real, lambda *a: function(value, *a), list(args))
     if isinstance(value, str):
         table = STRING_METHODS
     elif isinstance(value, (list, tuple)):
@@ -692,7 +706,8 @@ def _bit_converter(engine, data):
 
 
 # New-Object -TypeName <T> -ArgumentList ...: constructors of pure types (lower full name -> callable).
-FACTORIES = {"system.text.utf8encoding": lambda engine, bom=True: Encoding(bom)}
+FACTORIES = {"system.text.utf8encoding": lambda engine, bom=True: Encoding(bom),
+             "system.collections.arraylist": lambda engine: V.ArrayList()}
 
 
 # --- secrets: SecureString, PSCredential, Marshal ---------------------------------------------

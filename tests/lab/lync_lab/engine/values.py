@@ -187,10 +187,17 @@ def full_type_name(name):
     return name
 
 
+class ArrayList(list):
+    """System.Collections.ArrayList: a growable list that enumerates like an array in a pipeline;
+    Add returns the new item's index (https://learn.microsoft.com/dotnet/api/system.collections.arraylist.add)."""
+
+
 def type_name(value):
     """The .NET type name of a value (what $x.GetType().FullName gives)."""
     if value is None:
         return "null"
+    if isinstance(value, ArrayList):
+        return "System.Collections.ArrayList"
     if isinstance(value, bool):
         return "System.Boolean"
     if isinstance(value, Long):
