@@ -36,7 +36,7 @@ class ActionModule(LyncAction):
         # cannot reach a default instance as <server>\MSSQLSERVER.
         if self.check_mode:
             return {"changed": True, "store_location": rp.store_location("%s\\%s" % (server, instance)
-                                                                          if instance else server)}
+                                                                         if instance else server)}
         value = self.payload("lync_cms_import", {"SqlServerFqdn": server, "SqlInstanceName": instance,
                                                  "ConfigurationFile": source, "StagingPath": params["staging_path"]},
                              required_keys=("StoreLocation",)).value

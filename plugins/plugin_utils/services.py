@@ -30,7 +30,7 @@ def is_active_cms(host, active_cms):
     host, active = str(host).lower().rstrip("."), str(active_cms).lower().rstrip(".")
     if "." in host and "." in active:
         return host == active
-    return host.split(".")[0] == active.split(".")[0]
+    return host.split(".", 1)[0] == active.split(".", 1)[0]
 
 
 def to_wait_for(services, names, state, active_cms=False):
@@ -62,7 +62,7 @@ def failure_message(host, state, timeout, missing, errors=()):
     text = "%s: Lync services not %s after %d seconds: %s" % (host, WANT[state].lower(), timeout, ", ".join(missing))
     if errors:
         text += "; %s-CsWindowsService reported: %s" % ("Start" if state == "started" else "Stop",
-                                                       "; ".join(" ".join(str(e).split()) for e in errors))
+                                                        "; ".join(" ".join(str(e).split()) for e in errors))
     return text
 
 

@@ -19,7 +19,7 @@ def check_files(action, root, info, deep):
     if info["manifest"] is None:
         return info
     listing = action.payload("lync_file_inventory", {"Path": bs.extended_path(bs.set_path(root, info["set_id"])),
-                                                    "Hash": deep}).value
+                                                     "Hash": deep}).value
     problems, extra = bs.compare(info["manifest"], listing.get("Files") or [], hashed=deep)
     info["problems"].extend(problems)
     info["extra_files"] = extra

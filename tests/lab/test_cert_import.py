@@ -5,7 +5,7 @@ import pathlib
 import pytest
 
 from conftest import backup_manifest
-from lync_lab import certstore, disaster, model
+from lync_lab import disaster, model
 
 PLAYBOOK = pathlib.Path(__file__).parent / "playbooks" / "cert_import.yml"
 TASK = "Import certificates"

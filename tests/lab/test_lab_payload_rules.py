@@ -10,7 +10,6 @@ import shutil
 import pytest
 
 from lync_lab import winps
-from lync_lab.state import Lab
 
 PAYLOAD_DIR = pathlib.Path(winps.PAYLOAD_DIR)
 

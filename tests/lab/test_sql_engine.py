@@ -505,8 +505,10 @@ def _group_as_other_user(lab):
 
 
 def test_the_acl_check_finds_the_group_by_sid(lab):
-    """sys.database_principals by sid (SUSER_SID), https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql ;
-    the membership from sys.database_role_members, https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-role-members-transact-sql"""
+    """sys.database_principals by sid (SUSER_SID),
+    https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql ;
+    the membership from sys.database_role_members,
+    https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-role-members-transact-sql"""
     path = _backup_file(lab)
     _group_as_other_user(lab)
     result = _restore(lab, Files=[path], AclGroup=GROUP)
@@ -643,7 +645,9 @@ def test_the_text_before_the_fix_loses_the_offline_database(lab, monkeypatch):
             throw
         }
 """, "")
-    old = old[:old.index("            # The restore failed and the database")] + old[old.index("            }\n        }\n        if ($AclGroup)") + len("            }\n"):]
+    cut_from = old.index("            # The restore failed and the database")
+    cut_to = old.index("            }\n        }\n        if ($AclGroup)") + len("            }\n")
+    old = old[:cut_from] + old[cut_to:]
     assert "is left OFFLINE" not in old and "$primary" not in old
     path = _backup_file(lab)
     _damaged_at_restore(monkeypatch)

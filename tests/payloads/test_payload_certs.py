@@ -47,7 +47,7 @@ def chain_problems(script):
 
 def export_try_problems(script):
     return ["line %d: the try around Export() also covers %s" % (b["line"], sorted(set(b["methods"]) & WRITES |
-                                                                                    set(b["commands"]) & {"get-item", "get-filehash"}))
+                                                                                   set(b["commands"]) & {"get-item", "get-filehash"}))
             for b in psparse.try_blocks(script)
             if "export" in b["methods"] and (set(b["methods"]) & WRITES or set(b["commands"]) & {"get-item", "get-filehash"})]
 

@@ -228,7 +228,7 @@ def test_no_unrolled_collections(payload):
 def test_tokenizer_rules_catch_the_old_backup_set_remove():
     """The line that broke retention before issue 9; tree-sitter's grammar alone accepted it."""
     old = 'throw "refusing to remove $id: not a backup set name"\n'
-    assert any("InvalidVariableReferenceWithDrive" in message for _, message in psparse.syntax_errors(old))
+    assert any("InvalidVariableReferenceWithDrive" in message for dummy, message in psparse.syntax_errors(old))
 
 
 # --- Values a Lync cmdlet parameter can bind ------------------------------------------------------------------
@@ -285,7 +285,7 @@ def test_cs_windows_service_calls_do_not_wait(payload):
                 and not any(a["parameter"].lower() == "name" and (a["argument"] or "").strip("'\"").upper() == "REPLICA"
                             for a in c["arguments"])]
     assert blocking == [], "%s.ps1: %s" % (name, ", ".join("line %d: %s without -NoWait" % (c["line"], c["name"])
-                                                            for c in blocking))
+                                                           for c in blocking))
 
 
 # The lync_services.ps1 of commit 1a7fef5: a [string[]] to -Name, and no -NoWait.

@@ -20,7 +20,8 @@ SQL_SERVER_FOLDERS = {"scratchfolder"}
 OLD_SCRATCH_JOIN = """param([string]$ScratchName = '', [string]$ScratchFolder = '')
 foreach ($row in $fileList.Rows) {
     $index++
-    $values["@physical$index"] = Join-Path -Path $ScratchFolder -ChildPath ("$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
+    $values["@physical$index"] = Join-Path -Path $ScratchFolder `
+        -ChildPath ("$ScratchName" + "_$index" + [System.IO.Path]::GetExtension([string]$row.PhysicalName))
 }
 """
 

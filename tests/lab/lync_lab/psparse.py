@@ -113,7 +113,7 @@ class _Scanner:
             if name.strip() == "":
                 self.error(pos, "empty variable name ${}")
             elif ":" in name:
-                scope, _, rest = name.partition(":")
+                scope, dummy, rest = name.partition(":")
                 if rest == "":
                     self.error(pos, "${%s} names a drive or scope but no variable" % name)
             return j + 1

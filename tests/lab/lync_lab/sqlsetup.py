@@ -129,6 +129,6 @@ def command_line_settings(arguments):
     for arg in split_command_line(" ".join(arguments)):
         if not arg.startswith("/"):
             raise PSError("The following error occurred: The command line parameter '%s' is not valid." % arg)
-        key, _, value = arg[1:].partition("=")
-        settings[key.upper()] = value if _ else True
+        key, sep, value = arg[1:].partition("=")
+        settings[key.upper()] = value if sep else True
     return settings

@@ -286,7 +286,7 @@ class Session:
         self.server = model.find_host(ctx.state, server) or server.lower()
         self.instance_name = instance_name
         self.instance = model.sql_instance(ctx.state, server, instance_name)
-        self.major = int(str(self.instance.get("version", "11.0")).split(".")[0])
+        self.major = int(str(self.instance.get("version", "11.0")).split(".", 1)[0])
         self.io = io
         self.fault_params = params or {}
         conn = conn or {}
@@ -654,7 +654,7 @@ class Session:
         while j < len(toks) and (toks[j].kind in ("word", "ident") or toks[j].text == "."):
             j += 1
         proc = "".join(_unquote(t) for t in toks[:j])
-        short = proc.split(".")[-1].lower()
+        short = proc.rsplit(".", 1)[-1].lower()
         args = self._proc_args(toks[j:], scope)
         if short == "sp_executesql":
             text = args.get(0, args.get("@stmt"))
@@ -956,7 +956,7 @@ def sid_of(name):
 
 
 def version_name(instance):
-    major = int(str(instance.get("version", "11.0")).split(".")[0])
+    major = int(str(instance.get("version", "11.0")).split(".", 1)[0])
     return VERSION_NAMES.get(major, "SQL Server %s" % instance.get("version"))
 
 

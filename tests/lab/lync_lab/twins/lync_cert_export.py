@@ -19,7 +19,8 @@ def run(ctx, params):
     for wanted in params.get("Thumbprints") or []:
         thumb = str(wanted).upper()
         entry = {"Thumbprint": thumb, "Exportable": False, "Name": None, "Bytes": 0, "Sha256": None, "Error": None,
-                 "NotExportable": False, "WriteError": None, "ChainStatus": [], "ChainWarning": None, "Subject": None, "Sans": [], "Issuer": None, "NotAfter": None, "Chain": []}
+                 "NotExportable": False, "WriteError": None, "ChainStatus": [], "ChainWarning": None, "Subject": None,
+                 "Sans": [], "Issuer": None, "NotAfter": None, "Chain": []}
         cert = certstore.find(ctx.record, thumb)
         if cert is None:
             entry["Error"] = "certificate %s is not in LocalMachine\\My" % thumb

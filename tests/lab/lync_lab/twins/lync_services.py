@@ -24,9 +24,9 @@ def run(ctx, params):
     for name in (names or ([None] if state.lower() != "query" else [])):
         if state.lower() == "started":
             cmdlets.call_collecting_errors(failed, cmdlets.start_windows_service, ctx.state, ctx.host, name, no_wait=True,
-                                            caught=True)
+                                           caught=True)
         elif state.lower() == "stopped":
             cmdlets.call_collecting_errors(failed, cmdlets.stop_windows_service, ctx.state, ctx.host, name, no_wait=True,
-                                            caught=True)
+                                           caught=True)
     ctx.changed = state.lower() != "query"
     return {"Before": before, "Services": cmdlets.get_windows_services(ctx.state, ctx.host), "Errors": failed}

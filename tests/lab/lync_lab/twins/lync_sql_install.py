@@ -92,7 +92,7 @@ def run(ctx, params):
         _fail(name, -2068578304, "The credentials you provided for the SQL Server Agent service are invalid. To "
                                  "continue, provide a valid account and password for the SQL Server Agent service.")
     root = "C:\\Program Files\\Microsoft SQL Server\\MSSQL%s.%s\\MSSQL" % (media["version"].split(".")[0],
-                                                                          instance_id)
+                                                                           instance_id)
     record.setdefault("sql", {})[name] = {
         "version": media["version"], "edition": media["edition"], "service_account": account,
         "service_state": "running", "data_dir": root + "\\DATA", "backup_dir": root + "\\Backup", "databases": {},

@@ -141,7 +141,7 @@ def test_bad_options_are_refused_before_any_call(args, message):
 def test_deploy_step_services_waits_without_master_and_fta_on_a_passive_front_end(clock):
     status = {"Products": [], "Services": states(RTCSRV="Stopped", MASTER="Stopped", FTA="Stopped"), "Markers": []}
     recorder = Recorder([ok(status), report(status["Services"], states(RTCSRV="Running", MASTER="Stopped",
-                                                                      FTA="Stopped"))])
+                                                                       FTA="Stopped"))])
     result = make_action(lync_deploy_step.ActionModule, {"step": "services"}, recorder).run(task_vars=VARS)
     assert not result.get("failed") and result["waited_for"] == ["RTCSRV"] and clock.slept == []
 

@@ -41,7 +41,7 @@ def test_dhcp_read_asks_option_120_in_the_standard_class_and_43_in_the_vendor_cl
 
 def test_dns_read_on_a_host_without_resolve_dnsname_names_the_cause():
     missing = {"failed": True, "error": [{"exception": {"message": "LYNC_DNS_CLIENT_MISSING: Resolve-DnsName (DnsClient "
-                                                                    "module, Windows Server 2012 and later) is not on this host"}}]}
+                                                        "module, Windows Server 2012 and later) is not on this host"}}]}
     with pytest.raises(AnsibleActionFail) as err:
         run(lync_network_info.ActionModule, {"pins": PINS, "read": ["dns"]}, [missing])
     assert "Resolve-DnsName" in str(err.value) and "did not answer" not in str(err.value)
