@@ -329,8 +329,9 @@ def test_retention_removes_a_set_whose_file_store_copy_lies_past_max_path(make_l
     deep.mkdir(parents=True)
     (deep / ("handout-%s.pptx" % ("y" * 20))).write_bytes(b"deep meeting content" * 50)
     assert run_playbook(lab, BACKUP, "-e", "backup_keep_sets=10").rc == 0
-    old = sets_of(lab)[0]
-    assert len(sets_of(lab)) == 1
+    found = list(sets_of(lab))
+    assert len(found) == 1
+    old = found[0]
     longest = max(len("%s\\%s\\%s" % (ROOT, old, p.relative_to(set_folder(lab, old)).as_posix().replace("/", "\\")))
                   for p in set_folder(lab, old).rglob("*"))
     assert longest > paths.MAX_PATH_CHARS
