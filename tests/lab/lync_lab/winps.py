@@ -11,11 +11,14 @@ import importlib
 import pathlib
 import time
 
+from . import boundary
 from . import faults as faultlib
 from . import netid, psparse, replication
 from .context import Context
 from .errors import PSError
+from .boundary.winpowershell import run as engine_run
 from .state import Lab
+from .values import Credential, Secure
 
 COLLECTION_ROOT = pathlib.Path(__file__).resolve().parents[3]
 PAYLOAD_DIR = COLLECTION_ROOT / "plugins" / "plugin_utils" / "payloads"
@@ -76,6 +79,18 @@ def _parse_errors(script):
     return tuple(psparse.syntax_errors(script))
 
 
+def _engine_parameters(params):
+    """win_powershell's parameters and sensitive_parameters as the script receives them: a
+    sensitive entry with a username is a PSCredential, one with a value a SecureString."""
+    given = dict(params.get("parameters") or {})
+    for entry in params.get("sensitive_parameters") or []:
+        if entry.get("username") is not None:
+            given[entry["name"]] = Credential(entry["username"], entry.get("password"))
+        else:
+            given[entry["name"]] = Secure(entry.get("value") or "")
+    return given
+
+
 def run(params, check_mode, state_path, host, fault_list):
     """Run one win_powershell call in the lab and return the module result."""
     result = _base()
@@ -94,7 +109,7 @@ def run(params, check_mode, state_path, host, fault_list):
 
     from .binding import bind  # late import keeps module start-up small
     lab = Lab(state_path)
-    twin = importlib.import_module("lync_lab.twins." + name)
+    twin = None if name in boundary.engine_payloads() else importlib.import_module("lync_lab.twins." + name)
     delay = 0
     with lab.locked() as state:
         try:
@@ -106,13 +121,22 @@ def run(params, check_mode, state_path, host, fault_list):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
             ctx = Context(lab, state, host, check_mode, fault_list, name)
             ctx.script = script  # the text sent: twins that run its T-SQL read it from here
-            with netid.session(ctx):  # the payload's identity on other servers (the double hop)
-                value = twin.run(ctx, bound)
-            replication.replicate(state)
-            if fault and fault["kind"] == "malformed":
-                value = "lab fault: malformed result"
-            result.update(changed=ctx.changed, warning=ctx.warnings,
-                          result=truncate(value, int(params.get("depth") or 2)) if value is not None else {})
+            depth = int(params.get("depth") or 2)
+            if name in boundary.engine_payloads():
+                with netid.session(ctx):
+                    ran = engine_run(boundary.open_session(ctx), script, _engine_parameters(params), check_mode, depth)
+                replication.replicate(state)
+                if fault and fault["kind"] == "malformed":
+                    ran["result"] = "lab fault: malformed result"
+                result.update(ran)
+            else:
+                with netid.session(ctx):  # the payload's identity on other servers (the double hop)
+                    value = twin.run(ctx, bound)
+                replication.replicate(state)
+                if fault and fault["kind"] == "malformed":
+                    value = "lab fault: malformed result"
+                result.update(changed=ctx.changed, warning=ctx.warnings,
+                              result=truncate(value, depth) if value is not None else {})
         except PSError as err:
             result.update(failed=True, error=[err.record()])
     if delay:

@@ -27,6 +27,7 @@ class RunResult:
         self.verbose = []
         self.host = []
         self.result = {}
+        self.result_raw = None
         self.changed = True
         self.failed = False
         self.terminating_error = None
@@ -436,6 +437,7 @@ class Engine:
             result.terminating_error = exc.record
         finally:
             self.scope = self.script_scope
+        result.result_raw = ansible.Result
         result.result = V.to_python(ansible.Result)
         result.changed = V.to_bool(ansible.Changed)
         result.failed = V.to_bool(ansible.Failed) or result.terminating_error is not None
