@@ -36,8 +36,8 @@ class FileSystemInfo(V.NetObject):
         self.TYPE_NAME = "System.IO.DirectoryInfo" if self.PSIsContainer else "System.IO.FileInfo"
         self.Extension = "." + self.Name.rsplit(".", 1)[1] if "." in self.Name else ""
         self.BaseName = self.Name if self.PSIsContainer or not self.Extension else self.Name[:-len(self.Extension)]
-        self.LastWriteTimeUtc = _mtime(real)
-        self.LastWriteTime = self.LastWriteTimeUtc
+        self.LastWriteTimeUtc = V.with_kind(_mtime(real), "Utc")
+        self.LastWriteTime = V.with_kind(_mtime(real), "Local")
         if not self.PSIsContainer:
             self.Length = real.stat().st_size
             self.DirectoryName = self.FullName.rsplit("\\", 1)[0]

@@ -9,6 +9,7 @@ import uuid
 
 from ..engine import values as V
 from ..engine.errors import ParseError
+from ..engine.operators import format_date
 
 
 def serialise(value, depth):
@@ -18,7 +19,7 @@ def serialise(value, depth):
     if isinstance(value, V.SwitchValue):
         return value.IsPresent
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+        return format_date(value, "o")  # $InputObject.ToString('o'): the offset follows the Kind
     if isinstance(value, uuid.UUID):
         return str(value)
     if depth < 0:

@@ -368,7 +368,10 @@ def format_date(value, spec):
     """DateTime.ToString(format) for the custom and the standard formats the payloads use."""
     standard = {"o": "%Y-%m-%dT%H:%M:%S.%f0", "s": "%Y-%m-%dT%H:%M:%S", "u": "%Y-%m-%d %H:%M:%SZ"}
     if spec in standard:
-        return value.strftime(standard[spec])
+        text = value.strftime(standard[spec])
+        if spec == "o":
+            text += {"Utc": "Z", "Local": "+00:00"}.get(V.date_kind(value), "")
+        return text
     out, i = [], 0
     while i < len(spec):
         for token, directive in _DATE_TOKENS:

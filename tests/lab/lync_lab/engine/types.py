@@ -242,9 +242,9 @@ PATH.prop("DirectorySeparatorChar")(lambda engine: "\\")
 
 # System.DateTime: the virtual clock (clock.py); the lab runs in UTC.
 DATETIME = NetType("System.DateTime")
-DATETIME.prop("UtcNow")(lambda engine: engine.clock.now())
-DATETIME.prop("Now")(lambda engine: engine.clock.now())
-DATETIME.prop("Today")(lambda engine: engine.clock.now().replace(hour=0, minute=0, second=0, microsecond=0))
+DATETIME.prop("UtcNow")(lambda engine: V.with_kind(engine.clock.now(), "Utc"))
+DATETIME.prop("Now")(lambda engine: V.with_kind(engine.clock.now(), "Local"))
+DATETIME.prop("Today")(lambda engine: V.with_kind(engine.clock.now(), "Local").replace(hour=0, minute=0, second=0, microsecond=0))
 DATETIME.method("Parse")(lambda engine, text: V.to_datetime(V.to_string(text)))
 
 # System.Guid: NewGuid draws from the engine's seeded generator, so runs repeat.
@@ -395,7 +395,7 @@ def _add_time(d, **unit):
 DATETIME_PROPS = {
     "Year": lambda d: d.year, "Month": lambda d: d.month, "Day": lambda d: d.day, "Hour": lambda d: d.hour,
     "Minute": lambda d: d.minute, "Second": lambda d: d.second, "Millisecond": lambda d: d.microsecond // 1000,
-    "Date": lambda d: d.replace(hour=0, minute=0, second=0, microsecond=0), "Kind": lambda d: "Utc",
+    "Date": lambda d: d.replace(hour=0, minute=0, second=0, microsecond=0), "Kind": V.date_kind,
     "Ticks": lambda d: int((d - datetime.datetime(1, 1, 1)).total_seconds() * 10**7),
     "DayOfWeek": lambda d: d.strftime("%A"),
 }
@@ -407,7 +407,9 @@ DATETIME_METHODS = {
     "AddMilliseconds": lambda d, x: d + datetime.timedelta(milliseconds=V.to_double(x)),
     "Add": lambda d, t: d + t,
     "Subtract": lambda d, o: d - o,
-    "ToUniversalTime": lambda d: d, "ToLocalTime": lambda d: d,
+    # The lab's hosts run in UTC: conversion changes the Kind, not the clock value (an Unspecified
+    # time counts as local for ToUniversalTime and as UTC for ToLocalTime, as DateTime documents).
+    "ToUniversalTime": lambda d: V.with_kind(d, "Utc"), "ToLocalTime": lambda d: V.with_kind(d, "Local"),
     # DateTime.ToString() uses the current culture (the lab's hosts are en-US), unlike [string].
     "ToString": lambda d, fmt=None: _en_us(d) if fmt is None else _format_date(d, V.to_string(fmt)),
     "CompareTo": lambda d, o: (d > o) - (d < o),

@@ -454,6 +454,35 @@ def to_datetime(value):
                         % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException")
 
 
+class UtcDateTime(datetime.datetime):
+    """A DateTime whose Kind is Utc ([datetime]::UtcNow, LastWriteTimeUtc, ToUniversalTime()).
+    .NET compares and subtracts DateTimes by ticks whatever their Kind; only formatting ('o' adds
+    'Z') and conversion read it ("DateTime.Kind",
+    https://learn.microsoft.com/dotnet/api/system.datetime.kind)."""
+
+    KIND = "Utc"
+
+
+class LocalDateTime(datetime.datetime):
+    """A DateTime whose Kind is Local (Get-Date, [datetime]::Now, LastWriteTime). The lab's hosts
+    run in UTC, so local and universal times carry the same clock value; 'o' formats the offset
+    '+00:00' ("Standard date and time format strings", the round-trip "O" specifier,
+    https://learn.microsoft.com/dotnet/standard/base-types/standard-date-and-time-format-strings)."""
+
+    KIND = "Local"
+
+
+def date_kind(value):
+    """Utc, Local or Unspecified (a plain datetime: a cast from a string without an offset)."""
+    return getattr(value, "KIND", "Unspecified")
+
+
+def with_kind(value, kind):
+    """The same clock value as a DateTime of `kind`."""
+    cls = {"Utc": UtcDateTime, "Local": LocalDateTime}.get(kind, datetime.datetime)
+    return cls(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond)
+
+
 def to_guid(value):
     if isinstance(value, uuid.UUID):
         return value
