@@ -133,3 +133,14 @@ def test_a_command_fault_fails_that_command_inside_the_payload(make_lab):
     other = [{"kind": "fail", "command": "Get-FileHash", "message": "no"}]
     result = call(lab, SCAN, host="lyncse01.contoso.local", fault_list=other, parameters={"Root": "D:\\LyncBackup"})
     assert "no" not in [e["exception"]["message"] for e in result["error"]]
+
+
+def test_a_planted_defect_in_the_payload_text_fails_in_the_lab(make_lab, plant_defect):
+    # The lab runs the payload's own text: a misspelt switch fails binding as PowerShell's binder does.
+    lab = make_lab("standard")
+    root = lab.load()["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]["path"]
+    assert not call(lab, SCAN, host="backup01.contoso.local", parameters={"Root": root}).get("failed")
+    plant_defect("lync_backup_set_scan", "-LiteralPath $Root -Directory", "-LiteralPath $Root -Directry")
+    result = call(lab, SCAN, host="backup01.contoso.local", parameters={"Root": root})
+    assert result["failed"]
+    assert "A parameter cannot be found that matches parameter name 'Directry'." in result["error"][0]["exception"]["message"]
