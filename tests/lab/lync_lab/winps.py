@@ -135,7 +135,8 @@ def run(params, check_mode, state_path, host, fault_list):
             depth = int(params.get("depth") or 2)
             if name in boundary.engine_payloads():
                 with netid.session(ctx):
-                    ran = engine_run(boundary.open_session(ctx), script, _engine_parameters(params), check_mode, depth)
+                    ran = engine_run(boundary.open_session(ctx), script, _engine_parameters(params), check_mode, depth,
+                                     payload=name)
                 replication.replicate(state)
                 if fault and fault["kind"] == "malformed":
                     ran["result"] = "lab fault: malformed result"

@@ -7,6 +7,7 @@ the way the module's Convert-OutputObject does
 import datetime
 import uuid
 
+from .. import coverage
 from ..engine import values as V
 from ..engine.errors import ParseError
 from ..engine.operators import format_date
@@ -53,10 +54,16 @@ def error_record(record):
     }
 
 
-def run(session, script, parameters, check_mode, depth):
+def run(session, script, parameters, check_mode, depth, payload=None):
     """Run the payload text in the session; return the pieces of the module result."""
+    engine = session.engine
+    engine.coverage = set() if payload else None
     try:
-        ran = session.engine.run(script, parameters, check_mode=check_mode)
+        try:
+            ran = engine.run(script, parameters, check_mode=check_mode)
+        finally:
+            if payload:
+                coverage.record(payload, engine.coverage)
     except ParseError as exc:
         return {"failed": True, "changed": False, "result": {}, "output": [], "warning": [], "verbose": [],
                 "host_out": "", "error": [{"output": str(exc), "exception": {"message": str(exc),

@@ -90,6 +90,8 @@ class Engine:
         self.functions = {}
         self.object_factories = {}
         self.command_hook = None  # callable(command, bound values) before a command runs
+        self.coverage = None  # a set: the script's statement lines that ran (lync_lab/coverage.py)
+        self.script_data = None
         self.types = {}  # lower full name -> types.NetType, for this session only
         self.streams = {"error": [], "warning": [], "verbose": [], "host": []}
         self.try_depth = 0
@@ -405,6 +407,7 @@ class Engine:
         if errors:
             raise ParseError(errors)
         tree, data = psparse.parse(text)
+        self.script_data = data
         root = tree.root_node
         evaluator = Evaluator(self, data)
         param_block = next((c for c in root.children if c.type == "param_block"), None)

@@ -165,6 +165,8 @@ class Evaluator:
         """One statement, with PowerShell's handling of statement-terminating errors: outside a
         try and unless $ErrorActionPreference is Stop, the error is written and the script goes on."""
         engine = self.engine
+        if engine.coverage is not None and self.data is engine.script_data:
+            engine.coverage.add(node.start_point[0] + 1)  # payload statement coverage (lync_lab/coverage.py)
         try:
             self._exec_statement(node, out)
         except PSRuntimeError as exc:
