@@ -363,3 +363,18 @@ def test_old_install_passed_no_agent_account_so_the_files_one_reached_setup(lab,
                   "ServiceAccount": "CONTOSO\\svc-sqlbe"}
     done = run(lab, "lync_sql_install", parameters)
     assert done["failed"] and "SQL Server Agent service are invalid" in json.dumps(done)
+
+
+def test_setup_leaves_its_log_folder_without_the_passwords(lab):
+    """Setup Bootstrap\\Log\\<yyyyMMdd_HHmmss> holds Summary_<machine>_<date>.txt and the ConfigurationFile.ini it ran
+    with (https://learn.microsoft.com/sql/database-engine/install-windows/view-and-read-sql-server-setup-log-files);
+    the password given on the command line is in no file of the lab."""
+    assert not install(lab)["failed"]
+    log = lab.host_root(HOST).joinpath("C", "Program Files", "Microsoft SQL Server", "110", "Setup Bootstrap", "Log")
+    ini = list(log.rglob("ConfigurationFile.ini"))
+    assert len(ini) == 1 and 'INSTANCEID="RTC"' in ini[0].read_text() and 'SQLSVCACCOUNT="CONTOSO\\svc-sqlbe"' in \
+        ini[0].read_text()
+    assert len(list(log.glob("*/Summary_SQLBE01_*.txt"))) == 1
+    for path in lab.fs_root.rglob("*"):  # the hosts' disks (the inventory holds the vaulted value)
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path

@@ -459,8 +459,9 @@ def _check_account(state, account, password, service, windows_service):
                                   "valid account and password for the %s service." % (service, service))
 
 
-def _install(ctx, media, text):
-    """What setup does with `text` (its command line); returns (instance, exit code) or raises SetupFailed."""
+def _install(ctx, media, text, used):
+    """What setup does with `text` (its command line); returns (instance, exit code) or raises SetupFailed.
+    `used` receives the settings setup ran with (command line over file)."""
     record = ctx.record
     line = command_line(text)
     ini = {}
@@ -470,6 +471,7 @@ def _install(ctx, media, text):
             raise SetupFailed(CONFIG_MISSING, "The specified configuration file %s does not exist"
                               % line["CONFIGURATIONFILE"])
     settings = dict(ini, **line)  # "settings on the command line override the configuration file's"
+    used.update(settings)
     major = int(str(media["version"]).split(".", maxsplit=1)[0])
     for release, keys in sorted(NEWER_SETTINGS.items()):
         for key in keys:
@@ -555,17 +557,34 @@ def run_setup(session, exe_path, text):
         return [], 1  # not SQL Server media: the lab runs nothing
     start = clock.now()
     clock.advance(SETUP_SECONDS)
+    used = {}
     try:
-        code, message = _install(ctx, media, text)[1], "Passed"
+        code, message = _install(ctx, media, text, used)[1], "Passed"
     except SetupFailed as failed:
         code, message = failed.code, failed.message
-    log = "C:\\Program Files\\Microsoft SQL Server\\%s0\\Setup Bootstrap\\Log\\Summary.txt" \
-        % str(media["version"]).split(".", maxsplit=1)[0]
-    fsops.write_bytes(ctx, log, _summary(code, message, start, clock.now()).encode("utf-8"))
+    log = "C:\\Program Files\\Microsoft SQL Server\\%s0\\Setup Bootstrap\\Log" % str(media["version"]).split(".", maxsplit=1)[0]
+    folder = log + "\\" + start.strftime("%Y%m%d_%H%M%S")
+    summary = _summary(code, message, start, clock.now()).encode("utf-8")
+    machine = str(ctx.host).split(".", maxsplit=1)[0].upper()
+    files = {log + "\\Summary.txt": summary,
+             folder + "\\Summary_%s_%s.txt" % (machine, start.strftime("%Y%m%d_%H%M%S")): summary}
+    if used:
+        files[folder + "\\ConfigurationFile.ini"] = _configuration_file(used)
     stamp = calendar.timegm(clock.now().timetuple())
-    real = fsops.locate(ctx, log).real
-    os.utime(real, (stamp, stamp))
+    for path, data in files.items():
+        fsops.write_bytes(ctx, path, data)
+        os.utime(fsops.locate(ctx, path).real, (stamp, stamp))
     return [], code
+
+
+def _configuration_file(settings):
+    """The ConfigurationFile.ini setup leaves in its log folder: the settings it ran with, no passwords."""
+    lines = [";SQL Server Configuration File (written by the lab's setup.exe)", "[OPTIONS]"]
+    for key, value in settings.items():
+        if "PASSWORD" in key or key in ("SAPWD", "CONFIGURATIONFILE") or value is True:
+            continue
+        lines.append('%s="%s"' % (key, value))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 PROGRAMS["setup.exe"] = run_setup
