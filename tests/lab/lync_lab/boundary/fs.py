@@ -11,6 +11,7 @@ File.ReadAllText https://learn.microsoft.com/dotnet/api/system.io.file.readallte
 """
 
 import datetime
+import json
 
 from .. import fsops
 from ..engine import Command, Param
@@ -30,6 +31,7 @@ class FileSystemInfo(V.NetObject):
     """System.IO.FileInfo / DirectoryInfo with the members the payloads read."""
 
     def __init__(self, winpath, real):
+        self._real = real  # the lab file behind it (not a .NET member: lower case)
         self.FullName = winpath.rstrip("\\") if len(winpath) > 3 else winpath
         self.Name = self.FullName.rstrip("\\").rsplit("\\", 1)[-1]
         self.PSIsContainer = real.is_dir()
@@ -150,6 +152,78 @@ def install(session):
     def read_all_text(engine, path, encoding=None):
         return dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))).decode("utf-8-sig")
 
+    # added by setup helper: Get-Content (FileSystem provider), as lync_sql_install and
+    # lync_sql_setup_probe read Summary.txt and ConfigurationFile.ini.
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
+    # "For files, the content is read one line at a time and returns a collection of objects, each
+    # representing a line of content"; -Raw "ignores newline characters and returns the entire contents
+    # of a file in one string". A folder fails as the FileSystem provider fails.
+    def get_content(call):
+        out = []
+        for path in _paths(call):
+            try:
+                loc = fsops.locate(ctx, path)
+            except PSError as exc:
+                call.error(exc.message, "System.UnauthorizedAccessException", "GetContentReaderUnauthorizedAccessError",
+                           "PermissionDenied", path)
+                continue
+            if loc.real.is_dir():
+                call.error("Unable to get content because it is a directory: '%s'. Please use 'Get-ChildItem' "
+                           "instead." % path, "System.UnauthorizedAccessException",
+                           "GetContentReaderUnauthorizedAccessError", "PermissionDenied", path)
+                continue
+            if not loc.real.is_file():
+                not_found(call, path)
+                continue
+            text = fsops.read_bytes(ctx, path).decode("utf-8-sig")
+            if call.switch("Raw"):
+                if text:
+                    out.append(text)
+                continue
+            lines = text.replace("\r\n", "\n").split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            total = call.args.get("TotalCount")
+            if total is not None and V.to_integer(total) >= 0:
+                lines = lines[:V.to_integer(total)]
+            tail = call.args.get("Tail")
+            if tail is not None:
+                lines = lines[len(lines) - min(V.to_integer(tail), len(lines)):] if V.to_integer(tail) >= 0 else lines
+            out.extend(lines)
+        return out
+
+    session.command(Command("Get-Content", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
+              aliases=("PSPath",)),
+        Param("ReadCount", "System.Int64"), Param("TotalCount", "System.Int64", aliases=("First", "Head")),
+        Param("Tail", "System.Int32", aliases=("Last",)), Param("Filter", "System.String"),
+        Param("Include", "System.String[]"), Param("Exclude", "System.String[]"), Param("Force", switch=True),
+        Param("Credential", "System.Management.Automation.PSCredential"), Param("Delimiter", "System.String"),
+        Param("Wait", switch=True), Param("Raw", switch=True), Param("Encoding", "System.String"),
+        Param("Stream", "System.String")],
+        get_content, default_set="Path", aliases=("gc", "cat", "type"), module=MANAGEMENT))
+
+    # added by setup helper: wildcards in Get-ChildItem -Path (lync_sql_install looks for
+    # 'C:\Program Files\Microsoft SQL Server\*\Setup Bootstrap\Log\Summary.txt'). -Path "accepts
+    # wildcards"; -LiteralPath takes the path as typed (Get-ChildItem page above). A wildcard that
+    # matches nothing gives nothing. about_Wildcards: * ? [a-z] [abc], case-insensitive.
+    child_item = session.engine.commands.get("Get-ChildItem")
+    listing = child_item.function
+
+    def get_child_item_wildcards(call):
+        if call.args.get("LiteralPath") is not None or call.args.get("Path") is None:
+            return listing(call)
+        expanded = []
+        for path in _paths(call):
+            expanded.extend(expand_wildcards(ctx, path) if WILDCARD_CHARS.intersection(path) else [path])
+        if not expanded:
+            return []
+        call.args["Path"] = expanded
+        return listing(call)
+
+    child_item.function = get_child_item_wildcards
+
 
 def dotnet_io(action):
     """Run a lab file operation as a .NET method: the lab's PSError becomes the .NET exception
@@ -161,3 +235,68 @@ def dotnet_io(action):
                 "UnauthorizedAccessException": "System.UnauthorizedAccessException",
                 "IOException": "System.IO.IOException", "ArgumentException": "System.ArgumentException"}
         raise T.DotNetError(kind.get(exc.error_id, "System.IO.IOException"), exc.message) from None
+
+
+# added by setup helper: FileInfo.VersionInfo, the ScriptProperty Windows PowerShell's types.ps1xml
+# gives System.IO.FileInfo ([System.Diagnostics.FileVersionInfo]::GetVersionInfo($this.FullName),
+# https://learn.microsoft.com/dotnet/api/system.diagnostics.fileversioninfo). A file without a version
+# resource has $null ProductVersion/FileVersion. Lab executables are small JSON files; the version
+# resource of one is its "version" (and "product") field (sqlsetup.media_bytes writes them).
+class FileVersionInfo(V.NetObject):
+    TYPE_NAME = "System.Diagnostics.FileVersionInfo"
+
+    def __init__(self, file_name, version=None, product=None):
+        self.FileName = file_name
+        self.ProductVersion = version
+        self.FileVersion = version
+        self.ProductName = product
+        self.FileDescription = product
+
+
+def _version_info(item):
+    if item.PSIsContainer:
+        return None
+    version = product = None
+    try:
+        data = json.loads(item._real.read_bytes().decode("utf-8"))  # pylint: disable=protected-access
+        if isinstance(data, dict) and data.get("version"):
+            version, product = str(data["version"]), data.get("product")
+    except (OSError, ValueError):
+        pass
+    return FileVersionInfo(item.FullName, version, product)
+
+
+FileSystemInfo.VersionInfo = property(_version_info)
+
+
+# added by setup helper: wildcard paths (about_Wildcards,
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_wildcards?view=powershell-5.1).
+WILDCARD_CHARS = set("*?[")
+
+
+def expand_wildcards(ctx, path):
+    """The existing paths a -Path with wildcards resolves to, segment by segment, in name order."""
+    from ..engine import operators as O
+    parts = path.split("\\")
+    first = next(i for i, part in enumerate(parts) if WILDCARD_CHARS.intersection(part))
+    base = "\\".join(parts[:first]) or parts[0]
+    try:
+        found = [(base, fsops.locate(ctx, base if len(base) > 2 else base + "\\").real)]
+    except PSError:
+        return []
+    for part in parts[first:]:
+        if not part:
+            continue
+        nxt = []
+        for winpath, real in found:
+            if not real.is_dir():
+                continue
+            if WILDCARD_CHARS.intersection(part):
+                for entry in sorted(real.iterdir(), key=lambda p: p.name.lower()):
+                    if V.to_bool(O.comparison("like", entry.name, part)):
+                        nxt.append((fsops.join(winpath, entry.name), entry))
+            elif (real / part).exists() or any(e.name.lower() == part.lower() for e in real.iterdir()):
+                entry = next((e for e in real.iterdir() if e.name.lower() == part.lower()), real / part)
+                nxt.append((fsops.join(winpath, entry.name), entry))
+        found = nxt
+    return [winpath for winpath, _real in found]
