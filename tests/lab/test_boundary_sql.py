@@ -550,3 +550,37 @@ def test_the_old_backup_payload_records_a_placeholder_account(lab):
         account = err.message  # the old text goes on to Get-FileHash, an fs-area command
     assert "the SQL Server service account" in account
     assert _backup(lab, Verify=False)["ServiceAccount"] == "CONTOSO\\svc-sqlmon"
+
+
+def _front_ends_stopped(lab):
+    with lab.locked() as state:
+        for host in state["hosts"].values():
+            if "RTCSRV" in host.get("services", {}):
+                host["services"]["RTCSRV"]["status"] = "Stopped"
+
+
+def test_the_old_restore_payload_fails_on_a_server_rebuilt_with_another_sql_server(lab):
+    """Issue 9 review A: without MOVE the files go back to the folders the backup recorded, missing on a
+    server rebuilt with another SQL Server version (Msg 5133,
+    https://learn.microsoft.com/sql/relational-databases/backup-restore/restore-a-database-to-a-new-location-sql-server)."""
+    path = _from_another_version(lab)
+    _front_ends_stopped(lab)  # past the old text's first defect
+    with pytest.raises(tsql.SqlError) as err:
+        _restore(lab, script=_old("lync_sql_restore"), Files=[path], ScratchName="", ScratchFolder="", AclGroup="")
+    assert err.value.numbers[:4] == [5133, 3156, 3119, 3013]
+    assert _restore(lab, Files=[path])["Restored"] is True
+
+
+def test_the_old_restore_payload_connects_to_the_login_default_database(lab):
+    """Issue 9: the old connection string named no database, so the connection opened the login's default
+    database; when that is the database being restored, RESTORE fails with Msg 3102 ("It is recommended that
+    the master database be used"). Today's payload opens master."""
+    path = _backup_file(lab)
+    _front_ends_stopped(lab)
+    with lab.locked() as state:
+        state["hosts"][MON]["sql"]["RTC"]["logins"] = {
+            "CONTOSO\\lyncadmin": {"server_roles": ["sysadmin"], "default_database": "LcsCDR"}}
+    with pytest.raises(tsql.SqlError) as err:
+        _restore(lab, script=_old("lync_sql_restore"), Files=[path], ScratchName="", ScratchFolder="", AclGroup="")
+    assert err.value.numbers == [3102, 3013]
+    assert _restore(lab, Files=[path])["Restored"] is True
