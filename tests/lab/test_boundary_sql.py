@@ -584,3 +584,27 @@ def test_the_old_restore_payload_connects_to_the_login_default_database(lab):
         _restore(lab, script=_old("lync_sql_restore"), Files=[path], ScratchName="", ScratchFolder="", AclGroup="")
     assert err.value.numbers == [3102, 3013]
     assert _restore(lab, Files=[path])["Restored"] is True
+
+
+def _probe_account_lines():
+    """The host probe's own lines that read the computer account's SID (NTAccount.Translate)."""
+    start = HOST_PROBE.index("    try {\n        $account = New-Object System.Security.Principal.NTAccount")
+    end = HOST_PROBE.index("        $computerSid = $null\n    }\n", start) + len("        $computerSid = $null\n    }\n")
+    return "param([string]$Name)\n$system = @{ Name = $Name }\n$computerSid = $null\n%s$Ansible.Result = $computerSid\n" % (
+        HOST_PROBE[start:end])
+
+
+def test_the_host_probe_reads_the_computer_account_sid(lab):
+    """NTAccount.Translate([SecurityIdentifier]): the domain's SID of DOMAIN\\HOST$; an account the
+    domain does not know throws IdentityNotMappedException
+    (https://learn.microsoft.com/dotnet/api/system.security.principal.ntaccount.translate), which the
+    probe reports as no SID."""
+    sid = lab.load()["ad"]["computers"]["FE01"]["sid"]
+    assert run(lab, _probe_account_lines(), {"Name": "FE01"}, host=FE).result == sid
+    with lab.locked() as state:
+        del state["ad"]["computers"]["FE01"]
+    assert run(lab, _probe_account_lines(), {"Name": "FE01"}, host=FE).result is None
+    message, inner = failure(lab, "$a = New-Object System.Security.Principal.NTAccount 'NOPE$'\n"
+                             "$a.Translate([System.Security.Principal.SecurityIdentifier])", host=FE)
+    assert inner.type_name == "System.Security.Principal.IdentityNotMappedException"
+    assert message.endswith('"Some or all identity references could not be translated."')

@@ -743,6 +743,7 @@ class _Connector:
 
 def install(session):
     _install_cim(session)
+    _install_principals(session)
     connector = _Connector(session)
     session.connect = connector.connect
 
@@ -805,3 +806,68 @@ def _install_cim(session):
         Param("Namespace", "System.String"), Param("ComputerName", "System.String[]", aliases=("CN", "ServerName")),
         Param("Property", "System.String[]", aliases=("SelectProperties",))],
         get_cim_instance, default_set="ClassNameComputerSet", module="CimCmdlets"))
+
+
+# --- System.Security.Principal: NTAccount.Translate (lync_host_probe's computer account) ---------
+# https://learn.microsoft.com/dotnet/api/system.security.principal.ntaccount.translate : the name is
+# looked up by the computer (LSA, over its secure channel to the domain: no double hop); a name no
+# authority knows throws IdentityNotMappedException "Some or all identity references could not be
+# translated." The lab's domain accounts are state["ad"]["computers"].
+
+NetException.HIERARCHY.setdefault("System.Security.Principal.IdentityNotMappedException", ["System.SystemException"])
+
+
+class SecurityIdentifier(V.NetObject):
+    TYPE_NAME = "System.Security.Principal.SecurityIdentifier"
+    TYPE_NAMES = (TYPE_NAME, "System.Security.Principal.IdentityReference")
+
+    def __init__(self, value):
+        self.Value = value
+
+    def ToString(self):
+        return self.Value
+
+
+class NTAccount(V.NetObject):
+    TYPE_NAME = "System.Security.Principal.NTAccount"
+    TYPE_NAMES = (TYPE_NAME, "System.Security.Principal.IdentityReference")
+
+    def __init__(self, ctx, *parts):
+        self.ctx = ctx
+        names = [V.to_string(p) for p in parts]
+        if not names or not all(names):
+            raise T.DotNetError("System.ArgumentException", "Parameter cannot be an empty string.\r\n"
+                                "Parameter name: name")
+        self.Value = "\\".join(names)
+
+    def ToString(self):
+        return self.Value
+
+    def Translate(self, target):
+        wanted = getattr(target, "full_name", None) or getattr(target, "FullName", None) or V.to_string(target)
+        if not str(wanted).lower().endswith("securityidentifier"):
+            raise T.DotNetError("System.ArgumentException", "Only IdentityReference types are accepted.\r\n"
+                                "Parameter name: targetType")
+        ctx = self.ctx
+        record = ctx.record
+        domain, dummy, name = self.Value.rpartition("\\")
+        ad = ctx.state.get("ad") or {}
+        ad_domain = str(ad.get("domain", ""))
+        joined = bool(record.get("domain_joined")) and str(record.get("domain", "")).lower() == ad_domain.lower()
+        netbios = ad_domain.split(".", 1)[0].lower()
+        if joined and (not domain or domain.lower() in (netbios, ad_domain.lower())) and name.endswith("$"):
+            account = (ad.get("computers") or {}).get(name[:-1].upper())
+            if account is not None:
+                return SecurityIdentifier(account["sid"])
+        raise T.DotNetError("System.Security.Principal.IdentityNotMappedException",
+                            "Some or all identity references could not be translated.")
+
+
+def _install_principals(session):
+    if "system.security.principal.ntaccount" in session.engine.types:
+        return
+    ctx = session.ctx
+    session.net_type("System.Security.Principal.NTAccount")
+    session.net_type("System.Security.Principal.SecurityIdentifier")
+    session.factory("System.Security.Principal.NTAccount",
+                    lambda engine, *args: T.invoke(".ctor", lambda *a: NTAccount(ctx, *a), list(args)))
