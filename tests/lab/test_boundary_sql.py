@@ -608,3 +608,16 @@ def test_the_host_probe_reads_the_computer_account_sid(lab):
                              "$a.Translate([System.Security.Principal.SecurityIdentifier])", host=FE)
     assert inner.type_name == "System.Security.Principal.IdentityNotMappedException"
     assert message.endswith('"Some or all identity references could not be translated."')
+
+
+def test_a_fault_can_fail_a_connection_or_a_statement(lab):
+    """lab_faults act where Windows fails: a connection that cannot be opened, a statement that fails."""
+    opened = [{"kind": "fail", "command": "SqlConnection.Open", "message": "Login timeout expired", "number": -2}]
+    message, inner = failure(lab, OPEN % "Server=sqlmon01\\RTC;Integrated Security=True", faults=opened)
+    assert inner.Number == -2 and message.endswith('"Login timeout expired"')
+    failed = [{"kind": "fail", "command": "SqlCommand.ExecuteReader", "when": {"CommandText": "SELECT 1 AS One"},
+               "message": "deadlock victim", "number": 1205}]
+    script = MASTER + "$cmd.CommandText = 'SELECT 2 AS Two'; $two = $cmd.ExecuteScalar()\n" \
+                      "$cmd.CommandText = 'SELECT 1 AS One'; $r = $cmd.ExecuteReader()"
+    message, inner = failure(lab, script, faults=failed)
+    assert inner.Number == 1205 and "deadlock victim" in message

@@ -33,7 +33,7 @@ it writes one to the pipeline (hence `, $table` in the payloads' Invoke-Sql).
 import datetime
 import uuid
 
-from .. import fsops, model, netid, sqlbak, tsql, winhost
+from .. import faults, fsops, model, netid, sqlbak, tsql, winhost
 from ..engine import Command, Param
 from ..engine import types as T
 from ..engine import values as V
@@ -553,6 +553,8 @@ class SqlCommand(V.NetObject):
                            % (method, state))
         if not self.CommandText:
             raise _invalid("%s: CommandText property has not been initialized" % method)
+        connection.session.connector.fault("SqlCommand." + method, {"CommandText": self.CommandText},
+                                           connection.server_label)
         values = {}
         for parameter in self.Parameters.items:
             value = parameter.sql_value()
@@ -699,10 +701,21 @@ class _Connector:
     def __init__(self, session):
         self.session = session
 
+    def fault(self, member, params, source):
+        """A `fail` fault naming a SqlClient member (command "SqlConnection.Open", "SqlCommand.ExecuteReader",
+        ...; `when` on DataSource / Database / CommandText): that call throws a SqlException with the
+        fault's message (and `number`, default 50000)."""
+        ctx = self.session.ctx
+        fault = faults.active(ctx.faults or [], ctx.payload, params, ctx.state, ctx.host, ("fail",), command=member)
+        if fault is not None:
+            raise SqlFailure([(int(fault.get("number", 50000)),
+                               fault.get("message") or "lab fault: %s failed on %s" % (member, ctx.host))], source)
+
     def connect(self, pairs):
         ctx = self.session.ctx
         engine = self.session.engine
         source = pairs.get("data source", "")
+        self.fault("SqlConnection.Open", {"DataSource": source, "Database": pairs.get("initial catalog", "")}, source)
         server, instance, dummy = split_data_source(source)
         timeout = pairs.get("connect timeout", 15)
         if not server:
@@ -746,6 +759,7 @@ def install(session):
     _install_principals(session)
     connector = _Connector(session)
     session.connect = connector.connect
+    session.connector = connector
 
     def new_connection(engine, *args):
         if len(args) > 1:
