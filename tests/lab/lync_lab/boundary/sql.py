@@ -545,12 +545,12 @@ class SqlCommand(V.NetObject):
 
     def _run(self, method):
         connection = self.Connection
+        if connection is None:
+            raise _invalid("%s: Connection property has not been initialized." % method)
         if not isinstance(connection, SqlConnection) or connection.sql is None or connection.sql.broken:
-            state = "closed" if not isinstance(connection, SqlConnection) or connection.sql is None else "closed"
-            if connection is None:
-                raise _invalid("%s: Connection property has not been initialized." % method)
-            raise _invalid("%s requires an open and available Connection. The connection's current state is %s."
-                           % (method, state))
+            # Closed, disposed, or broken under a statement (SqlClient closes a broken connection).
+            raise _invalid("%s requires an open and available Connection. The connection's current state is closed."
+                           % method)
         if not self.CommandText:
             raise _invalid("%s: CommandText property has not been initialized" % method)
         connection.session.connector.fault("SqlCommand." + method, {"CommandText": self.CommandText},
