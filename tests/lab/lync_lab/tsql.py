@@ -3,8 +3,7 @@
 The SQL boundary (boundary/sql.py) opens a Session for each SqlConnection a payload opens and
 runs each SqlCommand's text with its parameters here: the statements lync.server uses are parsed
 and executed against the instance record, so a payload whose T-SQL SQL Server would reject fails
-here with SQL Server's error. (extract / expand below read batch texts out of a payload's text for
-tests and twins that still do.)
+here with SQL Server's error.
 
 Rules (each from Microsoft's T-SQL reference):
 * A batch that does not compile does not run at all (Msg 102/156 "Incorrect syntax near ...");
@@ -86,60 +85,6 @@ class ResultSet(list):
 
 
 _NO_COLUMN = object()
-
-
-# ---------------------------------------------------------------------------------------------
-# The batch text from the payload
-
-
-_STRING_FORMS = [
-    (r"@'\r?\n(.*?)\r?\n'@", "single"),
-    (r'@"\r?\n(.*?)\r?\n"@', "double"),
-    (r"'((?:[^']|'')*)'", "single"),
-    (r'"((?:[^"`]|`.)*)"', "double"),
-]
-
-
-def extract(script, variable):
-    """(text, expandable) of the string literal the payload assigns to $variable (first assignment)."""
-    for pattern, kind in _STRING_FORMS:
-        match = re.search(r"(?m)^\s*\$%s\s*=\s*%s" % (re.escape(variable), pattern), script, re.S)
-        if match:
-            text = match.group(1)
-            return (text.replace("''", "'"), False) if kind == "single" and not pattern.startswith("@") \
-                else (text, kind == "double")
-    raise PSError("lab: the payload assigns no string to $%s" % variable)
-
-
-def expand(text, values):
-    """PowerShell's expansion of an expandable string with simple $name / ${name} variables."""
-    def sub(match):
-        name = match.group(1) or match.group(2)
-        if name not in values:
-            raise PSError("lab: the payload's T-SQL expands $%s, which the twin does not know" % name)
-        return str(values[name])
-    if "$(" in text:
-        raise PSError("lab: subexpressions in T-SQL text are not modelled")
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, text)
-
-
-def batch(script, variable, values=None):
-    """The T-SQL text of $variable in the payload, as PowerShell would build it."""
-    text, expandable = extract(script, variable)
-    return expand(text, values or {}) if expandable else text
-
-
-def connection_string(script):
-    """{key: value} of the connection string of the payload's New-Object SqlConnection."""
-    match = re.search(r"SqlClient\.SqlConnection\s+(?:-ArgumentList\s+)?([\"'])(.*?)\1", script)
-    if not match:
-        raise PSError("lab: the payload opens no SqlConnection the lab can read")
-    pairs = {}
-    for part in match.group(2).split(";"):
-        key, sep, value = part.partition("=")
-        if sep:
-            pairs[key.strip().lower()] = value.strip()
-    return pairs
 
 
 # ---------------------------------------------------------------------------------------------
