@@ -12,7 +12,9 @@ Each fault is a dict:
   command  for fail: a command name (Export-CsConfiguration, Get-FileHash, ...): the fault fires when
            the payload calls that command on the host, as a terminating error of the command, where
            Windows fails; `when` then matches the command's bound parameters. Without `command` a
-           fault acts on the whole payload call.
+           fault acts on the whole payload call. SqlClient members count as commands too:
+           SqlConnection.Open, SqlCommand.ExecuteReader / ExecuteNonQuery / ExecuteScalar (a SqlException
+           with `message` and `number`; `when` on DataSource, Database or CommandText; boundary/sql.py).
 
 sql_abort: the connection breaks while the lab's SQL Server runs a RESTORE DATABASE (the WinRM shell
 died): SQL Server aborts the RESTORE and leaves the database RESTORING; `when` may name the

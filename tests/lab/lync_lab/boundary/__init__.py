@@ -9,10 +9,10 @@ commands exist) and `install(session)`, which adds its commands, types and New-O
 factories to one host's session. Adding a command: see docs/testing.md, "The PowerShell engine".
 """
 
-from . import fs, setup
+from . import fs, setup, sql
 from .session import Session
 
-AREAS = (fs, setup)
+AREAS = (fs, setup, sql)
 
 
 def engine_payloads():

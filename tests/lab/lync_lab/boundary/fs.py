@@ -223,6 +223,12 @@ def install(session):
         return listing(call)
 
     child_item.function = get_child_item_wildcards
+    # added by sql helper ----------------------------------------------------------------------
+    # What lync_sql_backup needs beyond the above; each is skipped when another area installed it.
+    # New-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
+    # File.OpenRead https://learn.microsoft.com/dotnet/api/system.io.file.openread
+    # SHA256.Create / HashAlgorithm.ComputeHash https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256
+    _sql_helper_fs(session, io_file)
 
 
 def dotnet_io(action):
@@ -300,3 +306,72 @@ def expand_wildcards(ctx, path):
                 nxt.append((fsops.join(winpath, entry.name), entry))
         found = nxt
     return [winpath for winpath, _real in found]
+# added by sql helper ----------------------------------------------------------------------------
+
+class _SqlHelperStream(V.NetObject):
+    """System.IO.FileStream from File.OpenRead: the file's bytes; Length; Dispose/Close."""
+
+    TYPE_NAME = "System.IO.FileStream"
+    TYPE_NAMES = ("System.IO.FileStream", "System.IO.Stream")
+
+    def __init__(self, data):
+        self.data = data
+        self.Length = V.Long(len(data))
+
+    def Dispose(self):
+        return None
+
+    def Close(self):
+        return None
+
+
+class _SqlHelperSha256(V.NetObject):
+    """SHA256.Create(): ComputeHash(byte[] or Stream) -> byte[] (a list of ints here); Dispose."""
+
+    TYPE_NAME = "System.Security.Cryptography.SHA256Managed"
+    TYPE_NAMES = ("System.Security.Cryptography.SHA256Managed", "System.Security.Cryptography.SHA256",
+                  "System.Security.Cryptography.HashAlgorithm")
+
+    def ComputeHash(self, data):
+        import hashlib
+        raw = data.data if isinstance(data, _SqlHelperStream) or hasattr(data, "data") else bytes(
+            V.to_integer(b, "System.Byte") for b in V.enumerate_value(data))
+        return list(hashlib.sha256(raw).digest())
+
+    def Dispose(self):
+        return None
+
+
+def _sql_helper_fs(session, io_file):
+    ctx = session.ctx
+    if session.engine.commands.get("New-Item") is None:
+        def new_item(call):
+            kind = V.to_string(call.args.get("ItemType") or "File").lower()
+            out = []
+            for path in [V.to_string(p) for p in V.enumerate_value(call.args["Path"])]:
+                if kind != "directory":
+                    call.terminate("lab: New-Item -ItemType %s is not modelled" % kind)
+                loc = fsops.locate(ctx, path)
+                if loc.real.exists() and not call.switch("Force"):
+                    call.error("An item with the specified name %s already exists." % path,
+                               "System.IO.IOException", "DirectoryExist", "ResourceExists", path)
+                    continue
+                if call.should_process(path, "Create Directory"):
+                    loc = fsops.make_dirs(ctx, path)
+                    out.append(FileSystemInfo(path, loc.real))
+            return out
+
+        session.command(Command("New-Item", [
+            Param("Path", "System.String[]", position=0, mandatory=True, sets=("pathSet",), by_property=True),
+            Param("Name", "System.String", mandatory=True, sets=("nameSet",), by_property=True),
+            Param("ItemType", "System.String", by_property=True, aliases=("Type",)),
+            Param("Value", "System.Object", pipeline=True, by_property=True, aliases=("Target",)),
+            Param("Force", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
+            new_item, should_process=True, default_set="pathSet", aliases=("ni",), module=MANAGEMENT))
+    if "openread" not in io_file.methods:
+        @io_file.method("OpenRead")
+        def open_read(engine, path):
+            return _SqlHelperStream(dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))))
+    if "system.security.cryptography.sha256" not in session.engine.types:
+        sha = session.net_type("System.Security.Cryptography.SHA256")
+        sha.method("Create")(lambda engine: _SqlHelperSha256())

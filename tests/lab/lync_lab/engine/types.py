@@ -44,7 +44,8 @@ def invoke(name, function, args):
     try:
         return function(*args)
     except DotNetError as exc:
-        inner = NetException(exc.message, exc.type_name)
+        # An exception with members of its own (SqlException: Number, Errors) gives its own object.
+        inner = exc.net_exception() if hasattr(exc, "net_exception") else NetException(exc.message, exc.type_name)
         outer = NetException('Exception calling "%s" with "%d" argument(s): "%s"' % (name, len(args), exc.message),
                              "System.Management.Automation.MethodInvocationException", inner)
         raise PSRuntimeError(ErrorRecord(outer, "%s" % exc.type_name.rsplit(".", 1)[-1])) from None
@@ -580,10 +581,18 @@ def set_member(value, name, new):
         real, attr = _object_member(value, name)
         if real is not None and not callable(attr):
             setter = getattr(value, "set_member", None)
-            if setter:
-                setter(real, new)
-            else:
-                setattr(value, real, new)
+            try:
+                if setter:
+                    setter(real, new)
+                else:
+                    setattr(value, real, new)
+            except DotNetError as exc:
+                # A .NET property setter that throws: 'Exception setting "P": "..."' (SetValueInvocationException,
+                # https://learn.microsoft.com/dotnet/api/system.management.automation.setvalueinvocationexception).
+                inner = exc.net_exception() if hasattr(exc, "net_exception") else NetException(exc.message, exc.type_name)
+                outer = NetException('Exception setting "%s": "%s"' % (real, exc.message),
+                                     "System.Management.Automation.SetValueInvocationException", inner)
+                raise PSRuntimeError(ErrorRecord(outer, "ExceptionWhenSetting")) from None
             return
     if value is None:
         raise runtime_error("The property '%s' cannot be found on this object. Verify that the property exists and can be set."

@@ -223,8 +223,9 @@ def type_name(value):
 
 
 def is_enumerable(value):
-    """What the pipeline unrolls: arrays and lists, not strings or hashtables (about_Pipelines)."""
-    return isinstance(value, (list, tuple))
+    """What the pipeline unrolls: arrays and lists, not strings or hashtables (about_Pipelines);
+    and objects PowerShell enumerates though .NET does not call them collections (ps_enumerate)."""
+    return isinstance(value, (list, tuple)) or hasattr(value, "ps_enumerate")
 
 
 def enumerate_value(value):
@@ -232,6 +233,11 @@ def enumerate_value(value):
     $null as a value still is one $null (the language spec §8.2)."""
     if isinstance(value, (list, tuple)):
         return list(value)
+    if hasattr(value, "ps_enumerate"):
+        # An emulated .NET object PowerShell unrolls on output: System.Data.DataTable is written
+        # as its DataRows (PowerShell's LanguagePrimitives enumerate a DataTable through its Rows),
+        # which is why scripts return one with the comma operator (`, $table`).
+        return list(value.ps_enumerate())
     return [value]
 
 
@@ -307,6 +313,8 @@ def to_string(value, ofs=" "):
         return str(value)
     if isinstance(value, Hashtable):
         return value.type_name
+    if isinstance(value, PSObject) and hasattr(value, "ToString"):
+        return value.ToString()  # an adapted .NET object with properties (a DataRow): its ToString()
     if isinstance(value, PSObject):
         return "@{%s}" % "; ".join("%s=%s" % (k, to_string(v)) for k, v in value.props.items())
     if isinstance(value, (bytes, bytearray)):
