@@ -32,6 +32,7 @@ the session lacks it, so an area that owns it wins): New-Item, Remove-Item, Get-
 import base64
 import datetime
 import hashlib
+import inspect
 import json
 import os
 
@@ -39,7 +40,7 @@ from .. import certstore, cmdlets, fsops, pfx
 from ..engine import Command, Param, reference
 from ..engine import types as T
 from ..engine import values as V
-from ..engine.errors import PSRuntimeError
+from ..engine.errors import ErrorRecord, NetException, PSRuntimeError
 from ..errors import PSError
 from .fs import dotnet_io
 
@@ -109,6 +110,18 @@ def _bytes(value):
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
     return bytes(V.to_integer(b, "System.Byte") for b in V.enumerate_value(value))
+
+
+def _argument(value, enum_type, name, method):
+    """A .NET method argument converted to an enum parameter, or PowerShell's MethodArgumentConversionInvalidCastArgument
+    ('Cannot convert argument "name", with value: "v", for "M" to type "T": "..."')."""
+    try:
+        return V.to_enum(value, enum_type)
+    except PSRuntimeError as exc:
+        raise PSRuntimeError(ErrorRecord(NetException(
+            'Cannot convert argument "%s", with value: "%s", for "%s" to type "%s": "%s"' % (
+                name, V.to_string(value), method, enum_type.full_name, exc.record.Exception.Message),
+            "System.Management.Automation.MethodException"), "MethodArgumentConversionInvalidCastArgument")) from None
 
 
 def _date(text):
@@ -196,7 +209,7 @@ class X509Certificate2(V.NetObject):
         """X509Certificate2.Export: Cert gives the DER encoding (no key); Pfx/Pkcs12 a PFX with the private key when
         the certificate has one. A key not marked exportable fails with CryptographicException ("Key not valid for
         use in specified state."); a certificate without a key exports as a PFX of the certificate alone."""
-        kind = V.to_enum(content_type, CONTENT_TYPE)
+        kind = _argument(content_type, CONTENT_TYPE, "contentType", "Export")
         if kind.number == 1:
             return list(pfx.der(self.record))
         if kind.number != 3:
@@ -221,7 +234,7 @@ def load_certificate(data, password, flags=None):
     The key storage flags decide what happens to the private key (X509KeyStorageFlags): without Exportable the key
     cannot be exported later; without MachineKeySet it goes to the user's key store and without PersistKeySet it is
     not persisted, so a LocalMachine store the certificate is added to holds no usable key (recorded as none)."""
-    flags = V.to_enum(flags if flags is not None else 0, KEY_FLAGS).number
+    flags = _argument(flags if flags is not None else 0, KEY_FLAGS, "keyStorageFlags", "X509Certificate2").number
     text = data[:64].decode("utf-8", "replace")
     try:
         if '"body"' in text or '"mac"' in text:
@@ -334,7 +347,7 @@ class X509Store(V.NetObject):
         self.Name = V.to_string(name.ToString() if isinstance(name, V.EnumValue) else name)
         if isinstance(name, V.EnumValue) and name.enum_type is STORE_NAME and name.ToString() == "CertificateAuthority":
             self.Name = "CA"
-        self.Location = V.to_enum(location, STORE_LOCATION)
+        self.Location = _argument(location, STORE_LOCATION, "storeLocation", "X509Store")
         self.opened = None
 
     @property
@@ -348,7 +361,7 @@ class X509Store(V.NetObject):
         return certstore.in_store(self._host, store) if store else []
 
     def Open(self, flags):
-        self.opened = V.to_enum(flags, OPEN_FLAGS)
+        self.opened = _argument(flags, OPEN_FLAGS, "flags", "Open")
 
     def _writable(self):
         if self.opened is None:
@@ -580,11 +593,11 @@ def install(session):  # pylint: disable=too-many-locals,too-many-statements
     for name in ("X509Certificate2", "X509Certificate", "X509Store", "X509Chain", "X509Certificate2Collection"):
         session.net_type(X509 + name)
     session.net_type(CRYPTO_ERROR)
-    session.factory(X509 + "X509Certificate2", _constructor(_new_certificate))
+    session.factory(X509 + "X509Certificate2", _constructor(_new_certificate, "X509Certificate2"))
     session.factory(X509 + "X509Store", _constructor(lambda e, name="My", location="CurrentUser": X509Store(
-        ctx.record, name, location)))
-    session.factory(X509 + "X509Chain", _constructor(lambda e, machine=False: X509Chain(ctx.record, machine)))
-    session.factory(X509 + "X509Certificate2Collection", _constructor(X509Certificate2Collection))
+        ctx.record, name, location), "X509Store"))
+    session.factory(X509 + "X509Chain", _constructor(lambda e, machine=False: X509Chain(ctx.record, machine), "X509Chain"))
+    session.factory(X509 + "X509Certificate2Collection", _constructor(X509Certificate2Collection, "X509Certificate2Collection"))
 
     io_file = _type(session, "System.IO.File")
     _add_method(io_file, "ReadAllBytes", lambda e, path: list(_read(e, path)))
@@ -719,10 +732,15 @@ def install(session):  # pylint: disable=too-many-locals,too-many-statements
         _install_lync(session, ctx, installed)
 
 
-def _constructor(function):
+def _constructor(function, type_name):
     """A New-Object factory whose .NET exceptions come out as PowerShell shows a failed constructor:
-    'Exception calling ".ctor" with "N" argument(s): "..."' (MethodInvocationException)."""
+    'Exception calling ".ctor" with "N" argument(s): "..."' (MethodInvocationException); arguments that fit no
+    constructor fail as 'Cannot find an overload for "<type>" and the argument count: "N".'."""
     def construct(engine, *args):
+        try:
+            inspect.signature(function).bind(engine, *args)
+        except TypeError:
+            raise T.overload_not_found(type_name, len(args)) from None
         try:
             return T.invoke(".ctor", lambda *a: function(engine, *a), list(args))
         except PSRuntimeError as exc:

@@ -469,6 +469,8 @@ def convert(value, target):
     """Convert `value` to the type named `target` (full name or accelerator) as a cast does."""
     full = full_type_name(target)
     lower = full.lower()
+    if isinstance(value, EnumValue) and lower in _INT_TYPES:  # [int] of an enum is its value (added by certs helper)
+        return value.number
     if lower.endswith("[]"):
         if value is None:
             return None
@@ -594,10 +596,6 @@ class EnumValue(NetObject):
     @property
     def type_name(self):
         return self.enum_type.full_name
-
-    @property
-    def value__(self):  # pylint: disable=invalid-name
-        return self.number
 
     def ToString(self):
         label = self.enum_type.label_of(self.number)
