@@ -63,10 +63,10 @@ CONTENT_TYPE = T.enum_type(X509 + "X509ContentType", [
     ("Unknown", 0), ("Cert", 1), ("SerializedCert", 2), ("Pfx", 3), ("Pkcs12", 3), ("SerializedStore", 4),
     ("Pkcs7", 5), ("Authenticode", 6)])
 REVOCATION_MODE = T.enum_type(X509 + "X509RevocationMode", [("NoCheck", 0), ("Online", 1), ("Offline", 2)])
-REVOCATION_FLAG = T.enum_type(X509 + "X509RevocationFlag", [("EndCertificateOnly", 0), ("EntireChain", 1),
-                                                             ("ExcludeRoot", 2)])
-OPEN_FLAGS = T.enum_type(X509 + "OpenFlags", [("ReadOnly", 0), ("ReadWrite", 1), ("MaxAllowed", 2),
-                                               ("OpenExistingOnly", 4), ("IncludeArchived", 8)], flags=True)
+REVOCATION_FLAG = T.enum_type(X509 + "X509RevocationFlag", [
+    ("EndCertificateOnly", 0), ("EntireChain", 1), ("ExcludeRoot", 2)])
+OPEN_FLAGS = T.enum_type(X509 + "OpenFlags", [
+    ("ReadOnly", 0), ("ReadWrite", 1), ("MaxAllowed", 2), ("OpenExistingOnly", 4), ("IncludeArchived", 8)], flags=True)
 STORE_LOCATION = T.enum_type(X509 + "StoreLocation", [("CurrentUser", 1), ("LocalMachine", 2)])
 STORE_NAME = T.enum_type(X509 + "StoreName", [
     ("AddressBook", 1), ("AuthRoot", 2), ("CertificateAuthority", 3), ("Disallowed", 4), ("My", 5), ("Root", 6),
@@ -672,7 +672,7 @@ def install(session):  # pylint: disable=too-many-locals,too-many-statements
                            "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", path)
                 continue
             if fsops.test_path(ctx, path, container=True) and not call.switch("Recurse") and any(
-                    True for _ in fsops.locate(ctx, path).real.iterdir()):
+                    fsops.locate(ctx, path).real.iterdir()):
                 call.error("The item at %s has children and the Recurse parameter was not specified." % path,
                            "System.IO.IOException", "RemoveItemIOError", "WriteError", path)
                 continue
