@@ -407,3 +407,31 @@ def test_old_export_text_records_a_null_usage():
            "$Ansible.Result = @{ n = $entry.Usages.Count; first = $entry.Usages[0] }")
     ran = script(context(lab()), old)
     assert ran.result == {"n": 1, "first": None}
+
+
+# --- the PKI module (Windows Server 2012 and later) -----------------------------------------------------------------
+
+def test_export_and_import_pfxcertificate(tmp_path):
+    """Export-PfxCertificate -Cert -FilePath -Password; Import-PfxCertificate -FilePath -CertStoreLocation -Password
+    [-Exportable] (https://learn.microsoft.com/powershell/module/pki/export-pfxcertificate, .../import-pfxcertificate):
+    without -Exportable the imported key cannot be exported again."""
+    state = lab()
+    ctx = context(state, lab_dir=tmp_path)
+    thumb = thumbs(state)[0]
+    ran = boundary.open_session(ctx).engine.run(
+        "param($Password)\n$c = Get-Item 'Cert:\\LocalMachine\\My\\%s'\n"
+        "$null = Export-PfxCertificate -Cert $c -FilePath C:\\t\\c.pfx -Password $Password\n"
+        "Remove-Item -LiteralPath 'Cert:\\LocalMachine\\My\\%s'\n"
+        "$i = Import-PfxCertificate -FilePath C:\\t\\c.pfx -CertStoreLocation Cert:\\LocalMachine\\My -Password $Password\n"
+        "$Ansible.Result = @{ t = $i.Thumbprint; there = (Test-Path 'Cert:\\LocalMachine\\My\\%s') }" % (thumb, thumb, thumb),
+        {"Password": Secure(PASSWORD)})
+    assert ran.error_messages == [] and ran.result == {"t": thumb, "there": True}
+    stored = certstore.find(state["hosts"][FE], thumb)
+    assert stored["private_key"] and not stored["exportable"]
+
+
+def test_pki_cmdlets_are_not_recognized_on_windows_server_2008_r2():
+    state = lab()
+    state["hosts"][FE]["os"]["version"] = "6.1.7601"
+    ran = script(context(state), "Export-PfxCertificate -Cert $null -FilePath C:\\x.pfx")
+    assert ran.error_messages[0].startswith("The term 'Export-PfxCertificate' is not recognized")
