@@ -9,10 +9,10 @@ commands exist) and `install(session)`, which adds its commands, types and New-O
 factories to one host's session. Adding a command: see docs/testing.md, "The PowerShell engine".
 """
 
-from . import fs, setup, sql
+from . import certs, fs, setup, sql
 from .session import Session
 
-AREAS = (fs, setup, sql)
+AREAS = (fs, setup, sql, certs)
 
 
 def engine_payloads():

@@ -53,6 +53,12 @@ def _paths(call):
     return [V.to_string(p) for p in V.enumerate_value(literal if literal is not None else call.args.get("Path"))]
 
 
+def _provider(session, path):  # added by certs helper
+    """The provider of a drive-qualified path that is not the file system (e.g. Cert:, boundary/certs.py), or None."""
+    drive = path.split(":", 1)[0].lower() if ":" in path else ""
+    return getattr(session, "providers", {}).get(drive) if len(drive) > 1 else None
+
+
 def install(session):
     ctx = session.ctx
 
@@ -71,6 +77,9 @@ def install(session):
                            "InvalidArgument")
         out = []
         for path in _paths(call):
+            if _provider(session, path):  # added by certs helper
+                out.append(_provider(session, path).test_path(path, kind))
+                continue
             try:
                 real = fsops.locate(ctx, path).real
             except PSError:
@@ -87,6 +96,9 @@ def install(session):
     def get_item(call):
         out = []
         for path in _paths(call):
+            if _provider(session, path):  # added by certs helper
+                out.extend(_provider(session, path).get_item(call, path))
+                continue
             real = fsops.locate(ctx, path).real
             if not real.exists():
                 not_found(call, path)
@@ -101,6 +113,9 @@ def install(session):
         pattern = call.args.get("Filter")
         from ..engine import operators as O
         for path in _paths(call):
+            if _provider(session, path):  # added by certs helper
+                out.extend(_provider(session, path).get_child_item(call, path, recurse))
+                continue
             loc = fsops.locate(ctx, path)
             if not loc.real.exists():
                 not_found(call, path)

@@ -1288,6 +1288,16 @@ class Evaluator:
                             "object that is able to accept assignments, such as a variable or a property.",
                             error_id="InvalidLeftHandSide", category="ParserError")
 
+    # --- added by certs helper ---------------------------------------------------------------
+    def ev_argument_list(self, node):
+        """`New-Object System.Text.StringBuilder(10)` / `New-Object T('My', 'LocalMachine')`: in argument mode a
+        parenthesis right after a bareword starts the next argument, the parenthesized expression (an array when it
+        holds a comma list) — the idiom of New-Object's page, Example "Create an object with a constructor"
+        (https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/new-object?view=powershell-5.1)."""
+        exprs = [c for c in kids(node) if c.type not in ("(", ")")]
+        if not exprs:
+            return None
+        return self.ev(exprs[0])
 
 # Operators inside a method call's argument list: tree-sitter-powershell names these nodes
 # *_argument_expression; they evaluate as the same operators outside one (about_Operators).

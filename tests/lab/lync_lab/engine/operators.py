@@ -113,6 +113,8 @@ def _as_left_type(left, right):
             return int(right)
         if isinstance(right, (int, float)):
             return right
+        if isinstance(right, V.EnumValue):  # 1 -eq [T]::Label compares the enum's value (added by certs helper)
+            return right.number
         if isinstance(right, str):
             number = V.parse_number(right)
             return _NO if number is None else number

@@ -776,3 +776,16 @@ def _to_bstr(engine, secure):
 
 MARSHAL.method("PtrToStringBSTR")(lambda engine, pointer: pointer.plain if isinstance(pointer, _BSTR) else None)
 MARSHAL.method("ZeroFreeBSTR")(lambda engine, pointer: None)
+
+
+# --- enums (added by certs helper) -------------------------------------------------------------
+
+def enum_type(full_name, members, flags=False, aliases=()):
+    """Declare a .NET enum: `[T]'Label'` and `[T]::Label` (about_Enum), -is [T], and a parameter or cast of type T
+    converting as PowerShell does (values.to_enum). `members` in the order the .NET page lists them."""
+    declared = V.EnumType(full_name, members, flags)
+    net_type = NetType(full_name, aliases)
+    for label in declared.members:
+        net_type.prop(label)(lambda engine, label=label: declared.value(label))
+    net_type.method("GetNames")(lambda engine: list(declared.members))
+    return declared
