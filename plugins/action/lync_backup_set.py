@@ -21,6 +21,7 @@ ARGUMENT_SPEC = {
     "manifest": {"type": "dict"},
     "files": {"type": "dict", "default": {}},
     "report": {"type": "str"},
+    "signing_key": {"type": "str", "no_log": True},
 }
 
 
@@ -81,7 +82,8 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_backup_set: the manifest is for %r, not %s" % (manifest.get("set_id"), set_id))
         files = {rel: (c if isinstance(c, str) else bs.document_text(c)) for rel, c in params["files"].items()}
         for rel in files:
-            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or rel in ("manifest.json", "report.txt"):
+            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or \
+                    rel in ("manifest.json", "report.txt", bs.SIGNATURE_NAME):
                 raise AnsibleActionFail("lync_backup_set: %r is not a file the set may hold" % rel)
         try:
             bs.validate_manifest(manifest)
@@ -96,7 +98,11 @@ class ActionModule(LyncAction):
             data = params["report"].encode("utf-8")
             manifest["report"] = {"path": "report.txt", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
             ordered.append(("report.txt", params["report"], manifest["report"]["sha256"]))
-        ordered.append(("manifest.json", bs.document_text(manifest), None))
+        manifest_text = bs.document_text(manifest)
+        if params["signing_key"]:
+            # The signature before the manifest: the manifest stays the last file a set gets.
+            ordered.append((bs.SIGNATURE_NAME, bs.sign(manifest_text, params["signing_key"]) + "\n", None))
+        ordered.append(("manifest.json", manifest_text, None))
         try:
             written = self._write(path, ordered)
         except AnsibleActionFail as exc:
@@ -107,7 +113,8 @@ class ActionModule(LyncAction):
         final = written["manifest.json"]
         released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
         return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
-                "manifest_sha256": final["sha256"], "lock_released": released, "files": sorted(written)}
+                "manifest_sha256": final["sha256"], "signed": bool(params["signing_key"]),
+                "lock_released": released, "files": sorted(written)}
 
     def _unlocked(self, root, params):
         if self.check_mode:
