@@ -49,6 +49,11 @@ options:
   report:
     description: The text of C(report.txt).
     type: str
+  signing_key:
+    description:
+      - With O(state=closed), the key (from Ansible Vault) that signs the manifest with HMAC-SHA256 into
+        C(manifest.sig), written just before the manifest.
+    type: str
 extends_documentation_fragment:
   - lync.server.lync_action
 attributes:
@@ -105,6 +110,10 @@ manifest_sha256:
   description: SHA-256 of the written manifest.json.
   returned: when O(state=closed) and not in check mode
   type: str
+signed:
+  description: Whether C(manifest.sig) was written.
+  returned: when O(state=closed) and not in check mode
+  type: bool
 lock_released:
   description: Whether the lock was released.
   returned: when O(state=closed) or O(state=unlocked)

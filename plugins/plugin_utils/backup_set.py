@@ -330,6 +330,7 @@ def describe(name, manifest_text, now=None, signature_text=None, key=None, allow
                 bytes=sum(int(f["bytes"]) for f in manifest_files(manifest).values()))
     state = signature_state(manifest_text, signature_text, key)
     info["signature"] = state
+    info["signature_accepted"] = state == "valid" or (state in ("missing", "unchecked") and bool(allow_unsigned))
     if state == "wrong":
         info["problems"].append("manifest.sig does not match the manifest under the signing key (the manifest "
                                 "was changed after the backup, or signed with another key)")
@@ -365,12 +366,12 @@ def is_trusted(info):
 def condition(info):
     """One word for a set: complete, partial, incomplete, invalid, tampered (its signature does not match),
     damaged (complete but files differ) or unsigned (complete, intact, signature not checked)."""
-    if info["status"] != "complete" or not info["problems"]:
-        return info["status"]
     if info.get("signature") == "wrong":
         return "tampered"
-    if not info.get("bad_files") and info.get("signature") in ("missing", "unchecked"):
+    if info.get("signature_accepted") is False:
         return "unsigned"
+    if info["status"] != "complete" or not info["problems"]:
+        return info["status"]
     return "damaged"
 
 

@@ -259,3 +259,10 @@ def test_file_problems_name_the_bad_files_and_the_extra_ones():
                {"Path": "planted.exe", "Bytes": 1, "Sha256": "XX"}, {"Path": "manifest.sig", "Bytes": 65, "Sha256": "S"}]
     bad, extra = bs.file_problems(doc, listing, hashed=True)
     assert list(bad) == ["a"] and extra == ["planted.exe"]
+
+
+def test_a_partial_set_with_a_wrong_signature_is_tampered_not_partial():
+    text = bs.document_text(manifest(sid(5), ok=False))
+    assert bs.condition(bs.describe(sid(5), text, NOW, signed(text), KEY)) == "partial"
+    assert bs.condition(bs.describe(sid(5), text, NOW, bs.sign(text, "other"), KEY)) == "tampered"
+    assert bs.condition(bs.describe(sid(5), text, NOW, None, KEY)) == "unsigned"
