@@ -33,7 +33,11 @@ options:
     required: true
     choices: [opened, closed, unlocked]
   set_id:
-    description: The set to close or unlock (C(lync-YYYYMMDDTHHMMSSZ-xxxxxx)).
+    description:
+      - The set to close or unlock (C(lync-YYYYMMDDTHHMMSSZ-xxxxxx)).
+      - With O(state=opened), the id the new set takes (its time within ten minutes of now); chosen by the caller
+        before the call, so that releasing the lock works even when the answer of the open is lost. Default a
+        fresh id.
     type: str
   lock_max_age:
     description: Hours after which an existing lock belongs to a run that died; it is then taken over with a warning.

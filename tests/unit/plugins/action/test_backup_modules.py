@@ -255,3 +255,26 @@ def test_retention_reports_what_the_host_removed_not_its_plan(monkeypatch):
     answer = ok({"Removed": [], "BytesFreed": 0})
     result, recorder = run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [answer])
     assert result["removed"] == [] and result["changed"] is False
+
+
+def test_a_stuck_lock_says_how_to_release_it_safely():
+    locked = {"failed": True, "error": [{"exception": {"message": "LYNC_BACKUP_LOCKED: \\\\b\\s\\.lync-backup.lock is "
+                                                                  "held since 2026-11-24T01:00:00Z by {\"set_id\": "
+                                                                  "\"lync-20261124T010000Z-0a0b0c\", \"controller\": \"awx\"}"}}]}
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
+    text = str(err.value)
+    assert "-m lync.server.lync_backup_set -a 'root=%s state=unlocked set_id=lync-20261124T010000Z-0a0b0c'" % ROOT in text
+    assert "older than lock_max_age (24 hours)" in text
+
+
+def test_open_takes_the_id_the_caller_chose_and_refuses_a_stale_one():
+    import datetime
+    from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+    chosen = bs.new_set_id(bs.utcnow(), "c0ffee")
+    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": chosen},
+                           [ok({"Path": ROOT + "\\" + chosen}, True)])
+    assert result["set_id"] == chosen and recorder.calls[0]["module_args"]["parameters"]["SetId"] == chosen
+    stale = bs.new_set_id(bs.utcnow() - datetime.timedelta(hours=2), "c0ffee")
+    with pytest.raises(AnsibleActionFail, match="must carry the current UTC time"):
+        run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": stale}, [])
