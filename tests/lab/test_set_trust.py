@@ -170,3 +170,14 @@ def test_a_lost_answer_of_the_open_does_not_keep_the_lock(backed_up_lab, run_pla
     assert not (root(lab) / ".lync-backup.lock").exists(), run.output[-3000:]
     again = run_playbook(lab, "lync.server.backup")
     assert again.rc == 0, again.output[-3000:]
+
+
+def test_ansible_debug_output_keeps_the_pfx_password_out(backed_up_lab, run_playbook):
+    """ANSIBLE_DEBUG=1 logs every _execute_module's arguments; the PFX password travels in them as a
+    sensitive parameter, whose entry masks itself when printed."""
+    lab = backed_up_lab("enterprise")
+    run = run_playbook(lab, "lync.server.backup", env={"ANSIBLE_DEBUG": "1"})
+    assert run.rc == 0, run.output[-3000:]
+    assert "done with _execute_module (ansible.windows.win_powershell" in run.output  # really debug output
+    for secret in ("lab-Vault-Pfx-Password-1", "lab-Vault-Signing-Key-6f1d2a9c4e8b"):
+        assert secret not in run.output, secret
