@@ -181,3 +181,17 @@ def test_ansible_debug_output_keeps_the_pfx_password_out(backed_up_lab, run_play
     assert "done with _execute_module (ansible.windows.win_powershell" in run.output  # really debug output
     for secret in ("lab-Vault-Pfx-Password-1", "lab-Vault-Signing-Key-6f1d2a9c4e8b"):
         assert secret not in run.output, secret
+
+
+def test_a_hung_item_times_out_and_the_lock_is_released(backed_up_lab, run_playbook):
+    """A payload that never answers (the lab's `hang`) fails its item as timed out past its bound; the set is
+    closed partial and the lock released, so the next night is not refused."""
+    lab = backed_up_lab("enterprise")
+    fault = {"kind": "hang", "payload": "lync_data_export", "seconds": 120, "times": 1}
+    timeouts = {"probe": 600, "export": 5, "sql": 3600, "filestore": 3600, "set": 600, "verify": 3600}
+    run = run_playbook(lab, "lync.server.backup", extra_vars={"lab_faults": [fault], "backup_timeouts": timeouts})
+    assert run.rc != 0
+    assert "timed out after 5 seconds" in run.output, run.output[-3000:]
+    assert not (root(lab) / ".lync-backup.lock").exists()
+    newest = max((p for p in root(lab).iterdir() if p.name.startswith("lync-2026")), key=lambda p: p.name)
+    assert json.loads((newest / "manifest.json").read_text(encoding="utf-8"))["status"] == "partial"
