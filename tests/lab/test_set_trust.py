@@ -195,3 +195,34 @@ def test_a_hung_item_times_out_and_the_lock_is_released(backed_up_lab, run_playb
     assert not (root(lab) / ".lync-backup.lock").exists()
     newest = max((p for p in root(lab).iterdir() if p.name.startswith("lync-2026")), key=lambda p: p.name)
     assert json.loads((newest / "manifest.json").read_text(encoding="utf-8"))["status"] == "partial"
+
+
+# --- operator mistakes: checked before any change, with a message that says what to set ------------
+
+def test_recovery_targets_given_as_a_string_is_refused_with_an_example(backed_up_lab, run_playbook):
+    lab = backed_up_lab("enterprise")
+    before = lab.load()["hosts"]
+    run = run_playbook(lab, "lync.server.recover", "-e", "recovery_targets=fe02.contoso.local")
+    assert run.rc != 0
+    assert "recovery_targets must be a list of inventory hosts of this play" in run.output, run.output[-3000:]
+    assert "hostvars['f']" not in run.output and lab.load()["hosts"] == before
+
+
+def test_a_play_without_the_backup_groups_names_them(backed_up_lab, run_playbook):
+    lab = backed_up_lab("enterprise")
+    run = run_playbook(lab, "lync.server.backup", "--limit", "dc01.contoso.local")
+    assert run.rc != 0
+    assert "No first item, sequence was empty" not in run.output
+    assert "lync_backup_servers" in run.output and "lync_front_ends" in run.output, run.output[-3000:]
+
+
+def test_a_domain_join_without_its_password_changes_nothing(backed_up_lab, run_playbook):
+    from lync_lab import disaster
+    lab = backed_up_lab("enterprise")
+    disaster.wipe(lab, "fe01.contoso.local", joined=False, hostname="WIN-7Q3M2K0L", dns=["10.0.0.99"])
+    before = lab.load()["hosts"]["fe01.contoso.local"]
+    run = run_playbook(lab, "lync.server.prepare_clean_server",
+                       extra_vars={"lync_prepare_hosts": "fe01.contoso.local", "lync_domain_join_password": ""})
+    assert run.rc != 0
+    assert "set lync_domain_join_user and lync_domain_join_password" in run.output, run.output[-3000:]
+    assert lab.load()["hosts"]["fe01.contoso.local"]["dns_servers"] == before["dns_servers"] == ["10.0.0.99"]
