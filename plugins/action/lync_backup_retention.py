@@ -14,6 +14,8 @@ from ansible_collections.lync.server.plugins.plugin_utils.action import LyncActi
 
 ARGUMENT_SPEC = {
     "root": {"type": "str", "required": True},
+    "signing_key": {"type": "str", "no_log": True},
+    "allow_unsigned": {"type": "bool", "default": False},
     "keep_sets": {"type": "int"},
     "keep_days": {"type": "int"},
     "verify": {"type": "str", "default": "newest", "choices": ["newest", "all"]},
@@ -39,7 +41,7 @@ class ActionModule(LyncAction):
                 raise AnsibleActionFail("lync_backup_retention: %s must be at least %d"
                                         % (key, 1 if key == "keep_sets" else 0))
 
-        sets, lock = set_reader.scan(self, root)
+        sets, lock = set_reader.scan(self, root, params["signing_key"], params["allow_unsigned"])
         protect = set(params["protect"])
         if lock:
             protect |= {s["set_id"] for s in sets if s["set_id"] in lock.get("Text", "")}
@@ -70,6 +72,9 @@ class ActionModule(LyncAction):
             if missed:
                 result["warnings"] = ["backup sets planned for removal that the host did not remove (no longer "
                                       "there): %s" % ", ".join(missed)]
+        warning = bs.override_warning(sets)
+        if warning:
+            result.setdefault("warnings", []).append(warning)
         damaged = [s["set_id"] for s in sets if bs.condition(s) == "damaged"]
         if damaged:
             result.setdefault("warnings", []).append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 
 from ansible.errors import AnsibleActionFail
@@ -21,7 +22,11 @@ ARGUMENT_SPEC = {
     "manifest": {"type": "dict"},
     "files": {"type": "dict", "default": {}},
     "report": {"type": "str"},
+    "signing_key": {"type": "str", "no_log": True},
 }
+
+
+LOCK_HOLDER_RE = re.compile(r"lync-\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
 class ActionModule(LyncAction):
@@ -42,7 +47,16 @@ class ActionModule(LyncAction):
         return getattr(self, "_" + params["state"])(root, params)
 
     def _opened(self, root, params):
-        set_id = bs.new_set_id()
+        # The role chooses the set id before this call, so that the release in its `always` block knows the
+        # lock's owner even when this answer is lost (a dropped connection, a malformed result).
+        set_id = params["set_id"] or bs.new_set_id()
+        try:
+            age = abs((bs.utcnow() - bs.set_time(set_id)).total_seconds())
+        except bs.BackupSetError as exc:
+            raise AnsibleActionFail("lync_backup_set: %s" % exc) from None
+        if age > 600:
+            raise AnsibleActionFail("lync_backup_set: a new set's id must carry the current UTC time; %s is %d minutes "
+                                    "away from now" % (set_id, age // 60))
         path = bs.set_path(root, set_id)
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "lock_taken_over": None}
@@ -54,8 +68,15 @@ class ActionModule(LyncAction):
         except AnsibleActionFail as exc:
             text = str(exc)
             if "LYNC_BACKUP_LOCKED" in text or "already exists" in text:
-                raise AnsibleActionFail("lync_backup_set: another backup is running against %s; refusing to start a "
-                                        "second one (%s)" % (root, text.rsplit("LYNC_BACKUP_LOCKED: ", maxsplit=1)[-1])) from None
+                holder = LOCK_HOLDER_RE.search(text)
+                raise AnsibleActionFail(
+                    "lync_backup_set: another backup is running against %s; refusing to start a second one (%s). If no "
+                    "backup is running (check the schedule and the controller and start time above), release that "
+                    "lock with: ansible %s -m lync.server.lync_backup_set -a 'root=%s state=unlocked set_id=%s' (it "
+                    "removes only the lock of that set); otherwise the next backup takes it over once it is older than "
+                    "lock_max_age (%d hours)"
+                    % (root, text.rsplit("LYNC_BACKUP_LOCKED: ", maxsplit=1)[-1], self.host, root,
+                       holder.group(0) if holder else "<set id in the lock>", params["lock_max_age"])) from None
             if "LYNC_ROOT_MISSING" in text:
                 raise AnsibleActionFail("lync_backup_set: the backup root %s does not exist or %s cannot reach it"
                                         % (root, self.host)) from None
@@ -81,7 +102,8 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_backup_set: the manifest is for %r, not %s" % (manifest.get("set_id"), set_id))
         files = {rel: (c if isinstance(c, str) else bs.document_text(c)) for rel, c in params["files"].items()}
         for rel in files:
-            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or rel in ("manifest.json", "report.txt"):
+            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or \
+                    rel in ("manifest.json", "report.txt", bs.SIGNATURE_NAME):
                 raise AnsibleActionFail("lync_backup_set: %r is not a file the set may hold" % rel)
         try:
             bs.validate_manifest(manifest)
@@ -96,7 +118,11 @@ class ActionModule(LyncAction):
             data = params["report"].encode("utf-8")
             manifest["report"] = {"path": "report.txt", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
             ordered.append(("report.txt", params["report"], manifest["report"]["sha256"]))
-        ordered.append(("manifest.json", bs.document_text(manifest), None))
+        manifest_text = bs.document_text(manifest)
+        if params["signing_key"]:
+            # The signature before the manifest: the manifest stays the last file a set gets.
+            ordered.append((bs.SIGNATURE_NAME, bs.sign(manifest_text, params["signing_key"]) + "\n", None))
+        ordered.append(("manifest.json", manifest_text, None))
         try:
             written = self._write(path, ordered)
         except AnsibleActionFail as exc:
@@ -107,7 +133,8 @@ class ActionModule(LyncAction):
         final = written["manifest.json"]
         released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
         return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
-                "manifest_sha256": final["sha256"], "lock_released": released, "files": sorted(written)}
+                "manifest_sha256": final["sha256"], "signed": bool(params["signing_key"]),
+                "lock_released": released, "files": sorted(written)}
 
     def _unlocked(self, root, params):
         if self.check_mode:

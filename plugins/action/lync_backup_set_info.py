@@ -12,6 +12,8 @@ from ansible_collections.lync.server.plugins.plugin_utils.action import LyncActi
 
 ARGUMENT_SPEC = {
     "root": {"type": "str", "required": True},
+    "signing_key": {"type": "str", "no_log": True},
+    "allow_unsigned": {"type": "bool", "default": False},
     "set_id": {"type": "str"},
     "verify": {"type": "bool", "default": False},
     "subpath": {"type": "str"},
@@ -36,7 +38,7 @@ class ActionModule(LyncAction):
                                     or subpath.startswith(("\\", "/")) or ":" in subpath):
             raise AnsibleActionFail("lync_backup_set_info: subpath must be a relative folder inside a named set")
 
-        sets, lock = set_reader.scan(self, root)
+        sets, lock = set_reader.scan(self, root, params["signing_key"], params["allow_unsigned"])
         result = {"changed": False, "root": root, "lock": lock, "sets": [], "set": None}
         chosen = None
         if params["set_id"] == "latest":
@@ -60,4 +62,7 @@ class ActionModule(LyncAction):
                 result["files"] = [{"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]}
                                    for f in listing.get("Files") or []]
         result["sets"] = [dict(set_reader.public(s), condition=bs.condition(s)) for s in sets]
+        warning = bs.override_warning([chosen] if chosen is not None else [])
+        if warning:
+            result["warnings"] = [warning]
         return result

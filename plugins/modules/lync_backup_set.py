@@ -33,7 +33,11 @@ options:
     required: true
     choices: [opened, closed, unlocked]
   set_id:
-    description: The set to close or unlock (C(lync-YYYYMMDDTHHMMSSZ-xxxxxx)).
+    description:
+      - The set to close or unlock (C(lync-YYYYMMDDTHHMMSSZ-xxxxxx)).
+      - With O(state=opened), the id the new set takes (its time within ten minutes of now); chosen by the caller
+        before the call, so that releasing the lock works even when the answer of the open is lost. Default a
+        fresh id.
     type: str
   lock_max_age:
     description: Hours after which an existing lock belongs to a run that died; it is then taken over with a warning.
@@ -48,6 +52,11 @@ options:
     default: {}
   report:
     description: The text of C(report.txt).
+    type: str
+  signing_key:
+    description:
+      - With O(state=closed), the key (from Ansible Vault) that signs the manifest with HMAC-SHA256 into
+        C(manifest.sig), written just before the manifest.
     type: str
 extends_documentation_fragment:
   - lync.server.lync_action
@@ -105,6 +114,10 @@ manifest_sha256:
   description: SHA-256 of the written manifest.json.
   returned: when O(state=closed) and not in check mode
   type: str
+signed:
+  description: Whether C(manifest.sig) was written.
+  returned: when O(state=closed) and not in check mode
+  type: bool
 lock_released:
   description: Whether the lock was released.
   returned: when O(state=closed) or O(state=unlocked)

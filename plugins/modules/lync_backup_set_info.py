@@ -34,6 +34,17 @@ options:
   subpath:
     description: A folder inside O(set_id) whose files to list with their SHA-256.
     type: str
+  signing_key:
+    description:
+      - The key (from Ansible Vault) the sets' manifests are signed with (HMAC-SHA256, C(manifest.sig)). A set is
+        trusted only when its signature matches; without the key no set is trusted unless O(allow_unsigned).
+    type: str
+  allow_unsigned:
+    description:
+      - Trust a set without C(manifest.sig) or without O(signing_key) (sets made before signing existed); the result
+        carries a warning naming them. A set whose signature is wrong is never trusted.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - lync.server.lync_action
 attributes:

@@ -255,6 +255,11 @@ def item_result(item, module_result, failed):
     error = None
     if failed:
         error = " ".join(str(module_result.get("msg") or "failed").split())
+        timed_out = module_result.get("timedout")
+        if timed_out:
+            # The task keyword `timeout` stopped it (the item's bound, backup_timeouts): say so plainly.
+            error = "timed out after %s seconds (backup_timeouts); the host did not answer: %s" % (
+                timed_out.get("period") if isinstance(timed_out, dict) else timed_out, error)
     return {"id": item["id"], "status": "failed" if failed else "ok", "error": error,
             "files": module_result.get("files") or [], "details": module_result.get("details") or {},
             "started": module_result.get("started"), "finished": module_result.get("finished")}

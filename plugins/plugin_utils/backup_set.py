@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -22,6 +23,12 @@ SET_ID_RE = re.compile(r"\Alync-(?P<stamp>\d{8}T\d{6}Z)-[0-9a-f]{6}\Z")
 UNC_RE = re.compile(r"\A\\\\[A-Za-z0-9][A-Za-z0-9.\-]*\\[^\\/:*?\"<>|]+(\\[^\\/:*?\"<>|]+)*\Z")
 DRIVE_RE = re.compile(r"\A[A-Za-z]:\\([^\\/:*?\"<>|]+(\\[^\\/:*?\"<>|]+)*)?\Z")
 ITEM_KEYS = ("id", "kind", "scope", "host", "status", "files")
+# A set dated later than now by more than this is not trusted: a forged name or a clock that ran ahead.
+FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
+SIGNATURE_NAME = "manifest.sig"
+# Characters Windows forbids in file names, and control characters ("Naming Files, Paths, and
+# Namespaces", https://learn.microsoft.com/windows/win32/fileio/naming-a-file).
+BAD_NAME_RE = re.compile(r'[<>:"|?*\\\x00-\x1f]')
 
 
 class BackupSetError(ValueError):
@@ -45,9 +52,37 @@ def check_set_id(set_id):
 
 
 def set_time(set_id):
-    """The UTC start time encoded in a set id."""
+    """The UTC start time encoded in a set id; BackupSetError for a date that cannot be (2026-13-99)."""
     stamp = SET_ID_RE.match(check_set_id(set_id)).group("stamp")
-    return datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    try:
+        return datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise BackupSetError("%s is named like a backup set but its date %s is not a real time" % (set_id, stamp)) from None
+
+
+def parse_time(text):
+    """An ISO 8601 UTC time a manifest recorded (2026-01-15T09:00:00Z), or None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
+
+
+def check_manifest_path(path):
+    """A file path as a manifest lists it: relative to the set, '/'-separated names, none of them empty,
+    '.' or '..', no drive, no UNC, no backslash, no character Windows forbids in a name. Every consumer
+    (verify, retention, recovery, certificate import) reads manifest paths only through
+    validate_manifest, which refuses the whole set on the first bad one, before any change."""
+    if not isinstance(path, str) or not path:
+        raise BackupSetError("manifest file path %r is not a relative path" % (path,))
+    names = path.split("/")
+    if any(name in ("", ".", "..") or BAD_NAME_RE.search(name) or name != name.rstrip(" .") for name in names):
+        raise BackupSetError("manifest file path %r is not a plain relative path inside the set (no '..', drive, "
+                             "UNC, backslash or empty name)" % (path,))
+    return path
 
 
 def check_root(root):
@@ -160,13 +195,42 @@ def validate_manifest(manifest):
     if not isinstance(items, list):
         raise BackupSetError("manifest has no item list")
     for item in items:
+        if not isinstance(item, dict):
+            raise BackupSetError("manifest item %r is not an object" % (item,))
         missing = [k for k in ITEM_KEYS if k not in item]
         if missing:
             raise BackupSetError("manifest item %r lacks %s" % (item.get("id"), ", ".join(missing)))
+        if not isinstance(item["files"], list):
+            raise BackupSetError("manifest item %r has no file list" % item["id"])
+        for entry in item["files"]:
+            if not isinstance(entry, dict):
+                raise BackupSetError("manifest item %r lists a file that is not an object" % item["id"])
+            check_manifest_path(entry.get("path"))
+    if manifest.get("report") is not None:
+        check_manifest_path((manifest["report"] or {}).get("path"))
     complete = all(item["status"] == "ok" for item in items)
     if complete != (manifest["status"] == "complete"):
         raise BackupSetError("manifest says %s but its items say otherwise" % manifest["status"])
+    if manifest["status"] == "complete":
+        lacking = sorted(required_items(manifest) - {item["id"] for item in items})
+        if not items or lacking:
+            raise BackupSetError("manifest says complete but lacks the items its topology requires: %s"
+                                 % (", ".join(lacking) or "it lists no items"))
     return manifest
+
+
+def required_items(manifest):
+    """Ids of the items every backup of the manifest's topology makes: the Central Management store
+    exports, user data and Response Group configuration per pool, the SQL backups, the file stores and
+    one identity record per server (the plan of backup_plan.plan, whatever hosts answered)."""
+    from ansible_collections.lync.server.plugins.plugin_utils import backup_plan  # pylint: disable=import-outside-toplevel
+    topology = manifest.get("topology")
+    if not isinstance(topology, dict):
+        raise BackupSetError("manifest has no topology")
+    try:
+        return {item["id"] for item in backup_plan.plan(topology, {}, {"persistent_chat_export": False})}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise BackupSetError("manifest topology is not one lync.server recorded (%s)" % exc) from None
 
 
 def manifest_files(manifest):
@@ -186,28 +250,67 @@ def compare(manifest, listing, hashed):
     listing -- [{"Path", "Bytes", "Sha256"}] from lync_file_inventory (Sha256 None unless hashed)
     Returns (problems, extra): problems make the set untrustworthy; extra files are only reported.
     """
+    bad, extra = file_problems(manifest, listing, hashed)
+    return [bad[path] for path in sorted(bad)], extra
+
+
+def file_problems(manifest, listing, hashed):
+    """({relative path: problem} for every listed file that is missing or differs, [files the manifest
+    does not list]) — recovery refuses an item with a bad file and restores only listed files."""
     present = {f["Path"]: f for f in listing}
-    problems = []
+    bad = {}
     for path, entry in sorted(manifest_files(manifest).items()):
         found = present.get(path)
         if found is None:
-            problems.append("%s is missing" % path)
+            bad[path] = "%s is missing" % path
         elif int(found["Bytes"]) != int(entry["bytes"]):
-            problems.append("%s has %s bytes, the manifest says %s" % (path, found["Bytes"], entry["bytes"]))
+            bad[path] = "%s has %s bytes, the manifest says %s" % (path, found["Bytes"], entry["bytes"])
         elif hashed and str(found["Sha256"]).upper() != str(entry["sha256"]).upper():
-            problems.append("%s does not match its SHA-256 (changed after the backup)" % path)
-    known = set(manifest_files(manifest)) | {"manifest.json"}
+            bad[path] = "%s does not match its SHA-256 (changed after the backup)" % path
+    known = set(manifest_files(manifest)) | {"manifest.json", SIGNATURE_NAME}
     extra = sorted(p for p in present if p not in known)
-    return problems, extra
+    return bad, extra
 
 
-def describe(name, manifest_text):
-    """What a scanned set is, before any file is checked: id, time, status, manifest."""
-    info = {"set_id": name, "started": set_time(name).isoformat().replace("+00:00", "Z"), "status": "incomplete",
-            "manifest": None, "problems": [], "items_ok": 0, "items_failed": 0, "bytes": 0}
+def sign(manifest_text, key):
+    """The HMAC-SHA256 (hex, upper case) of a manifest's bytes under the signing key kept in Ansible Vault."""
+    return hmac.new(str(key).encode("utf-8"), manifest_text.encode("utf-8"), hashlib.sha256).hexdigest().upper()
+
+
+def signature_state(manifest_text, signature_text, key):
+    """valid, missing, wrong, or unchecked (no key given) for a manifest and its manifest.sig."""
+    if not key:
+        return "unchecked"
+    if not signature_text or not signature_text.strip():
+        return "missing"
+    return "valid" if hmac.compare_digest(signature_text.strip().upper(), sign(manifest_text, key)) else "wrong"
+
+
+def describe(name, manifest_text, now=None, signature_text=None, key=None, allow_unsigned=False):
+    """What a scanned set is, before any file is checked: id, time, status, manifest, signature.
+
+    A folder named like a set whose date cannot be, or lies in the future, is listed as invalid
+    (never fatal, never trusted). With a signing key, a set is trusted only when manifest.sig holds
+    the manifest's HMAC; allow_unsigned accepts a missing one (sets made before signing), never a
+    wrong one. Sets are ordered by the start time their manifest recorded (`recorded`), not by name.
+    """
+    now = now or utcnow()
+    info = {"set_id": name, "started": None, "recorded": None, "status": "incomplete", "manifest": None,
+            "problems": [], "items_ok": 0, "items_failed": 0, "bytes": 0, "signature": None,
+            "manifest_sha256": None}
+    try:
+        started = set_time(name)
+    except BackupSetError as exc:
+        info.update(status="invalid", problems=[str(exc)])
+        return info
+    info["started"] = info["recorded"] = started.isoformat().replace("+00:00", "Z")
+    if started > now + FUTURE_TOLERANCE:
+        info.update(status="invalid", problems=["%s is dated in the future (the share's clock or a forged set)" % name])
+        return info
     if manifest_text is None:
         info["problems"].append("no manifest.json (the run did not finish)")
         return info
+    info["manifest_sha256"] = hashlib.sha256(manifest_text.encode("utf-8")).hexdigest().upper()
     try:
         manifest = parse_manifest(manifest_text)
     except BackupSetError as exc:
@@ -216,25 +319,78 @@ def describe(name, manifest_text):
     if manifest["set_id"] != name:
         info.update(status="invalid", problems=["manifest.json belongs to %s" % manifest["set_id"]])
         return info
-    info.update(status=manifest["status"], manifest=manifest,
+    recorded = parse_time(manifest.get("started"))
+    if recorded is None or recorded > now + FUTURE_TOLERANCE or abs(recorded - started) > datetime.timedelta(days=1):
+        info.update(status="invalid", problems=["manifest.json records a start time %r that does not match %s"
+                                                % (manifest.get("started"), name)])
+        return info
+    info.update(status=manifest["status"], manifest=manifest, recorded=recorded.isoformat().replace("+00:00", "Z"),
                 items_ok=sum(1 for i in manifest["items"] if i["status"] == "ok"),
                 items_failed=sum(1 for i in manifest["items"] if i["status"] != "ok"),
                 bytes=sum(int(f["bytes"]) for f in manifest_files(manifest).values()))
+    state = signature_state(manifest_text, signature_text, key)
+    info["signature"] = state
+    info["signature_accepted"] = state == "valid" or (state in ("missing", "unchecked") and bool(allow_unsigned))
+    if state == "wrong":
+        info["problems"].append("manifest.sig does not match the manifest under the signing key (the manifest "
+                                "was changed after the backup, or signed with another key)")
+    elif state == "missing" and not allow_unsigned:
+        info["problems"].append("the set is not signed (no manifest.sig); a set made before signing existed can "
+                                "be used with the explicit override allow_unsigned")
+    elif state == "unchecked" and not allow_unsigned:
+        info["problems"].append("no signing key was given (lync_backup_signing_key), so the manifest's signature "
+                                "cannot be checked")
     return info
 
 
+def override_warning(sets):
+    """The loud line for sets trusted only because allow_unsigned was given (None when there are none)."""
+    unsigned = [s["set_id"] for s in sets if s.get("signature") in ("missing", "unchecked") and is_trusted(s)]
+    if not unsigned:
+        return None
+    return ("OVERRIDE: allow_unsigned trusts backup sets whose manifest signature was not checked: %s"
+            % ", ".join(unsigned))
+
+
+def ordered(sets):
+    """Sets newest first by the start time their manifest recorded (the name's time without one)."""
+    return sorted(sets, key=lambda s: (s.get("recorded") or "", s["set_id"]), reverse=True)
+
+
 def is_trusted(info):
-    """A set recovery and retention may rely on: complete, and no file problem found."""
+    """A set recovery and retention may rely on: complete, signed (or explicitly allowed unsigned), and
+    no file problem found."""
     return info["status"] == "complete" and not info["problems"]
 
 
 def condition(info):
-    """One word for a set: complete, partial, incomplete, invalid, or damaged (complete but files differ)."""
-    return "damaged" if info["status"] == "complete" and info["problems"] else info["status"]
+    """One word for a set: complete, partial, incomplete, invalid, tampered (its signature does not match),
+    damaged (complete but files differ) or unsigned (complete, intact, signature not checked)."""
+    if info.get("signature") == "wrong":
+        return "tampered"
+    if info.get("signature_accepted") is False:
+        return "unsigned"
+    if info["status"] != "complete" or not info["problems"]:
+        return info["status"]
+    return "damaged"
 
 
 def retention_plan(sets, now, keep_sets=None, keep_days=None, protect=()):
     """Decide which sets to remove. Returns (remove, keep, reasons: {set_id: why}).
+
+    A folder named like a set whose date cannot be is never removed nor counted: it is kept and
+    named in the reasons (something other than this collection put it there).
+    """
+    strays = [s for s in sets if not s.get("started")]
+    remove, keep, reasons = _retention_plan([s for s in sets if s.get("started")], now, keep_sets, keep_days, protect)
+    for s in strays:
+        keep.append(s["set_id"])
+        reasons[s["set_id"]] = "kept: not a backup set (%s); never removed" % "; ".join(s["problems"])
+    return remove, keep, reasons
+
+
+def _retention_plan(sets, now, keep_sets, keep_days, protect):
+    """retention_plan over sets with a real date.
 
     sets -- describe() results, after verification added any problems
     Rules: nothing is removed without keep_sets or keep_days; the newest trusted set is
@@ -243,13 +399,13 @@ def retention_plan(sets, now, keep_sets=None, keep_days=None, protect=()):
     than what retention keeps; when no trusted set exists, nothing is removed; sets in
     `protect` (e.g. the one being written) are always kept.
     """
-    ordered = sorted(sets, key=lambda s: s["set_id"], reverse=True)
+    ordered_sets = ordered(sets)
     reasons = {}
     if keep_sets is None and keep_days is None:
-        return [], [s["set_id"] for s in ordered], {s["set_id"]: "no retention configured" for s in ordered}
-    trusted = [s for s in ordered if is_trusted(s)]
+        return [], [s["set_id"] for s in ordered_sets], {s["set_id"]: "no retention configured" for s in ordered_sets}
+    trusted = [s for s in ordered_sets if is_trusted(s)]
     if not trusted:
-        return [], [s["set_id"] for s in ordered], {s["set_id"]: "kept: no trusted set exists" for s in ordered}
+        return [], [s["set_id"] for s in ordered_sets], {s["set_id"]: "kept: no trusted set exists" for s in ordered_sets}
 
     def age_days(s):
         return (now - set_time(s["set_id"])).total_seconds() / 86400
@@ -267,7 +423,7 @@ def retention_plan(sets, now, keep_sets=None, keep_days=None, protect=()):
         kept_trusted.append(s)
     oldest_kept = min(set_time(s["set_id"]) for s in kept_trusted)
     remove = []
-    for s in ordered:
+    for s in ordered_sets:
         sid = s["set_id"]
         if sid in protect:
             reasons[sid] = "kept: protected"
@@ -277,11 +433,14 @@ def retention_plan(sets, now, keep_sets=None, keep_days=None, protect=()):
             reasons[sid] = "removed: beyond retention"
             remove.append(sid)
         else:
-            beyond = age_days(s) > keep_days if keep_days is not None else set_time(sid) < oldest_kept
+            # Without keep_days, an untrusted set goes only once keep_sets trusted sets are newer than it:
+            # the first signed night does not sweep away the good unsigned sets made before signing.
+            beyond = age_days(s) > keep_days if keep_days is not None else (
+                set_time(sid) < oldest_kept and len(kept_trusted) >= keep_sets)
             if beyond:
                 reasons[sid] = "removed: %s set older than retention" % condition(s)
                 remove.append(sid)
             else:
                 reasons[sid] = "kept: %s set still within retention" % condition(s)
-    keep = [s["set_id"] for s in ordered if s["set_id"] not in remove]
+    keep = [s["set_id"] for s in ordered_sets if s["set_id"] not in remove]
     return remove, keep, reasons

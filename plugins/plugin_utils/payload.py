@@ -77,13 +77,25 @@ def load_payload(name):
     return _CACHE[name]
 
 
+class SensitiveEntry(dict):
+    """One sensitive_parameters entry. With ANSIBLE_DEBUG, ActionBase._execute_module logs its module
+    arguments with "%s" (ansible/plugins/action/__init__.py, "done with _execute_module"); the entry's
+    repr masks the secret, while the JSON sent to the module, built from the dict's items, keeps it.
+    Debug mode is documented as unsafe for secrets anyway (docs/architecture.md, "Secrets")."""
+
+    def __repr__(self):
+        return repr({k: ("********" if k in ("value", "password") else v) for k, v in self.items()})
+
+    __str__ = __repr__
+
+
 def _sensitive(secrets, credentials):
     """Build win_powershell sensitive_parameters: SecureString values and PSCredentials."""
     entries = []
     for pname, value in sorted((secrets or {}).items()):
-        entries.append({"name": pname, "value": value})
+        entries.append(SensitiveEntry(name=pname, value=value))
     for pname, (username, password) in sorted((credentials or {}).items()):
-        entries.append({"name": pname, "username": username, "password": password})
+        entries.append(SensitiveEntry(name=pname, username=username, password=password))
     return entries
 
 

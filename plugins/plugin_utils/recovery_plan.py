@@ -112,6 +112,35 @@ def _core_args(product, options):
             "creates": bootstrapper.path(install_dir)}
 
 
+def check_items(manifest, named, bad_files=None):
+    """The item ids a recovery may use: those named in recovery_items (or, when none are named, every item
+    that succeeded). A named item that is unknown, failed in the backup, or has a file that does not match
+    its hash (bad_files, from the set's verification) is refused here, before any change, by name:
+    recovery_items narrows what is restored, it never widens what is trusted."""
+    items = _items(manifest)
+    bad = set(bad_files or [])
+    if not named:
+        return {i for i, item in items.items() if item["status"] == "ok"}
+    if isinstance(named, str) or not isinstance(named, (list, tuple)):
+        raise RecoveryPlanError("recovery_items must be a list of item ids, not %r" % (named,))
+    unknown = [i for i in named if i not in items]
+    failed = [i for i in named if i in items and items[i]["status"] != "ok"]
+    damaged = ["%s (%s)" % (i, ", ".join(f["path"] for f in items[i]["files"] if f["path"] in bad))
+               for i in named if i in items and any(f["path"] in bad for f in items[i]["files"])]
+    problems = []
+    if unknown:
+        problems.append("recovery_items names items the set does not have: %s" % ", ".join(unknown))
+    if failed:
+        problems.append("recovery_items names items that failed in the backup: %s" % ", ".join(failed))
+    if damaged:
+        problems.append("recovery_items names items whose files do not match their hashes: %s" % "; ".join(damaged))
+    if problems:
+        good = sorted(i for i, item in items.items() if item["status"] == "ok"
+                      and not any(f["path"] in bad for f in item["files"]))
+        raise RecoveryPlanError("%s (the items that can be recovered: %s)" % ("; ".join(problems), ", ".join(good)))
+    return set(named)
+
+
 def plan(manifest, set_path, targets, hosts, options=None):
     """The ordered steps that bring `targets` (server FQDNs) back from the set described by manifest.
 
@@ -134,8 +163,7 @@ def plan(manifest, set_path, targets, hosts, options=None):
     if missing:
         raise RecoveryPlanError("recovery targets missing from the play: %s" % ", ".join(missing))
     items = _items(manifest)
-    allowed = set(options["items"]) if options.get("items") else {
-        i for i, item in items.items() if item["status"] == "ok"}
+    allowed = check_items(manifest, options.get("items"), options.get("bad_files"))
 
     def item_file(item_id, suffix=None):
         if item_id not in items or item_id not in allowed:
@@ -164,6 +192,11 @@ def plan(manifest, set_path, targets, hosts, options=None):
             raise RecoveryPlanError("the backup recorded no share %s on %s" % (fstore["share"], fstore["fqdn"]))
         folder = "filestores/%s_%s" % (fstore["fqdn"], fstore["share"].lower())
         item_file("filestore:%s" % fstore["unc"])
+        planted = [f for f in options.get("extra_files") or [] if f.startswith(folder + "/")]
+        if planted:
+            # The file store comes back as a folder copy: refuse rather than copy files no backup wrote.
+            raise RecoveryPlanError("the set holds files its manifest does not list under %s (%s); the backup did not "
+                                    "write them: move them out of the set and run again" % (folder, ", ".join(planted)))
         steps.append(_step("filestore", index[fstore["fqdn"]], fstore["fqdn"], {
             "src": "%s\\%s" % (set_path, folder.replace("/", "\\")), "dest": share["path"], "share": share["name"]}))
 

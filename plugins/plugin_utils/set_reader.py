@@ -7,11 +7,14 @@ from __future__ import annotations
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
 
-def scan(action, root):
-    """(sets, lock): describe() of every set under root, newest first, and the lock (or None)."""
+def scan(action, root, key=None, allow_unsigned=False):
+    """(sets, lock): describe() of every set under root, newest first by the time its manifest
+    recorded, and the lock (or None). With the signing key, each manifest's signature is checked."""
     value = action.payload("lync_backup_set_scan", {"Root": root}).value
-    sets = [bs.describe(s["Name"], s.get("Manifest")) for s in value.get("Sets") or []]
-    return sorted(sets, key=lambda s: s["set_id"], reverse=True), value.get("Lock")
+    now = bs.utcnow()
+    sets = [bs.describe(s["Name"], s.get("Manifest"), now, s.get("Signature"), key, allow_unsigned)
+            for s in value.get("Sets") or []]
+    return bs.ordered(sets), value.get("Lock")
 
 
 def check_files(action, root, info, deep):
@@ -20,8 +23,9 @@ def check_files(action, root, info, deep):
         return info
     listing = action.payload("lync_file_inventory", {"Path": bs.extended_path(bs.set_path(root, info["set_id"])),
                                                      "Hash": deep}).value
-    problems, extra = bs.compare(info["manifest"], listing.get("Files") or [], hashed=deep)
-    info["problems"].extend(problems)
+    bad, extra = bs.file_problems(info["manifest"], listing.get("Files") or [], hashed=deep)
+    info["problems"].extend(bad[path] for path in sorted(bad))
+    info["bad_files"] = sorted(bad)
     info["extra_files"] = extra
     info["checked"] = "sha256" if deep else "size"
     return info

@@ -47,3 +47,18 @@ def make_action(cls, args, recorder, check_mode=False):
 @pytest.fixture
 def recorder():
     return Recorder()
+
+
+# The smallest topology a manifest can record: no pools, stores or file stores. A complete set of it
+# holds the three Central Management store exports (backup_set.required_items).
+MINIMAL_TOPOLOGY = {"pools": [], "cms": {"pool": None}, "sql_stores": [], "file_stores": []}
+
+
+def minimal_manifest(set_id, items=(), status="complete"):
+    """A format-1 manifest of MINIMAL_TOPOLOGY: the CMS items (no files) plus `items`."""
+    cms = [{"id": "%s:global" % kind, "kind": kind, "scope": "global", "host": "fe01.contoso.local", "status": "ok",
+            "files": []} for kind in ("cms_config", "cms_lis", "cms_topology")]
+    stamp = set_id.split("-")[1]
+    started = "%s-%s-%sT%s:%s:%sZ" % (stamp[:4], stamp[4:6], stamp[6:8], stamp[9:11], stamp[11:13], stamp[13:15])
+    return {"format": 1, "set_id": set_id, "status": status, "items": cms + list(items), "errors": [],
+            "topology": MINIMAL_TOPOLOGY, "started": started}

@@ -1,5 +1,5 @@
 # lync-payload: lync_backup_set_scan
-# Lists the backup sets under a backup root with the text of each manifest, and the lock.
+# Lists the backup sets under a backup root with the text of each manifest and its signature, and the lock.
 # Read-only.
 [CmdletBinding(SupportsShouldProcess)]
 param(
@@ -14,9 +14,11 @@ if (-not (Test-Path -LiteralPath $Root -PathType Container)) {
 $sets = @(Get-ChildItem -LiteralPath $Root -Directory | Where-Object { $_.Name -match '^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$' } |
     ForEach-Object {
         $manifest = Join-Path -Path $_.FullName -ChildPath 'manifest.json'
+        $signature = Join-Path -Path $_.FullName -ChildPath 'manifest.sig'
         @{
             Name = $_.Name
-            Manifest = if (Test-Path -LiteralPath $manifest) { [System.IO.File]::ReadAllText($manifest) } else { $null }
+            Manifest = if (Test-Path -LiteralPath $manifest -PathType Leaf) { [System.IO.File]::ReadAllText($manifest) } else { $null }
+            Signature = if (Test-Path -LiteralPath $signature -PathType Leaf) { [System.IO.File]::ReadAllText($signature) } else { $null }
         }
     })
 $lockPath = Join-Path -Path $Root -ChildPath '.lync-backup.lock'

@@ -6,7 +6,7 @@ import importlib
 import pytest
 from ansible.errors import AnsibleActionFail
 
-from ...conftest import Recorder, make_action, ok
+from ...conftest import Recorder, make_action, minimal_manifest, ok
 
 SET = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
 ROOT = "\\\\backup01.contoso.local\\LyncBackup"
@@ -182,7 +182,7 @@ def test_closing_refuses_an_invalid_manifest_and_writes_nothing():
 
 
 def test_closing_writes_documents_before_the_manifest():
-    manifest = {"format": 1, "set_id": "lync-20261124T020000Z-abcdef", "status": "complete", "items": []}
+    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
     written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("identity/a.json", "report.txt", "manifest.json")]
     result, recorder = run("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
                                                "manifest": manifest, "files": {"identity/a.json": {"a": 1}},
@@ -241,7 +241,7 @@ def test_retention_reports_what_the_host_removed_not_its_plan(monkeypatch):
     from ansible_collections.lync.server.plugins.action import lync_backup_retention as retention
     planned = ["lync-20261101T020000Z-aaaaaa", "lync-20261102T020000Z-bbbbbb"]
     sets = [{"set_id": s, "status": "complete", "checked": True} for s in planned + ["lync-20261124T020000Z-cccccc"]]
-    monkeypatch.setattr(retention.set_reader, "scan", lambda action, root: (sets, None))
+    monkeypatch.setattr(retention.set_reader, "scan", lambda action, root, key=None, allow_unsigned=False: (sets, None))
     monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found: found[-1])
     monkeypatch.setattr(retention.set_reader, "public", lambda info: {"set_id": info["set_id"]})
     monkeypatch.setattr(retention.bs, "condition", lambda info: "complete")
@@ -255,3 +255,26 @@ def test_retention_reports_what_the_host_removed_not_its_plan(monkeypatch):
     answer = ok({"Removed": [], "BytesFreed": 0})
     result, recorder = run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [answer])
     assert result["removed"] == [] and result["changed"] is False
+
+
+def test_a_stuck_lock_says_how_to_release_it_safely():
+    locked = {"failed": True, "error": [{"exception": {"message": "LYNC_BACKUP_LOCKED: \\\\b\\s\\.lync-backup.lock is "
+                                                                  "held since 2026-11-24T01:00:00Z by {\"set_id\": "
+                                                                  "\"lync-20261124T010000Z-0a0b0c\", \"controller\": \"awx\"}"}}]}
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
+    text = str(err.value)
+    assert "-m lync.server.lync_backup_set -a 'root=%s state=unlocked set_id=lync-20261124T010000Z-0a0b0c'" % ROOT in text
+    assert "older than lock_max_age (24 hours)" in text
+
+
+def test_open_takes_the_id_the_caller_chose_and_refuses_a_stale_one():
+    import datetime
+    from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+    chosen = bs.new_set_id(bs.utcnow(), "c0ffee")
+    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": chosen},
+                           [ok({"Path": ROOT + "\\" + chosen}, True)])
+    assert result["set_id"] == chosen and recorder.calls[0]["module_args"]["parameters"]["SetId"] == chosen
+    stale = bs.new_set_id(bs.utcnow() - datetime.timedelta(hours=2), "c0ffee")
+    with pytest.raises(AnsibleActionFail, match="must carry the current UTC time"):
+        run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": stale}, [])

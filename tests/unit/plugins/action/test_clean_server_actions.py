@@ -7,20 +7,18 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.action import lync_cert_import, lync_pins_check, lync_sql_install
 
-from ...conftest import Recorder, make_action, ok
+from ...conftest import Recorder, make_action, minimal_manifest, ok
 
 VARS = {"inventory_hostname": "fe01.contoso.local"}
 SECRET = "Vault-Only-Secret-7"
 THUMB = "A" * 40
 SET = "lync-20261124T020000Z-a1b2c3"
-MANIFEST = {
-    "format": 1, "set_id": SET, "status": "complete", "items": [{
+MANIFEST = minimal_manifest(SET, [{
         "id": "certificates:fe01.contoso.local", "kind": "certificates", "scope": "fe01.contoso.local",
         "host": "fe01.contoso.local", "status": "ok",
         "files": [{"path": "certs/fe01.contoso.local/%s.pfx" % THUMB, "bytes": 10, "sha256": "ab"}],
         "details": {"certificates": [{"thumbprint": THUMB, "file": "certs/fe01.contoso.local/%s.pfx" % THUMB,
-                                      "exportable": True, "subject": "CN=pool", "usages": ["Default"]}]}}],
-}
+                                      "exportable": True, "subject": "CN=pool", "usages": ["Default"]}]}}])
 HOST = {"ComputerName": "FE01", "Fqdn": "fe01.contoso.local", "Domain": "contoso.local", "PartOfDomain": True,
         "OsCaption": "Windows Server 2012 R2", "OsVersion": "6.3.9600", "Ipv4": ["10.0.0.11"],
         "DnsServers": ["10.0.0.2"], "Products": [], "Services": [], "SqlInstances": [], "Shares": []}
@@ -63,10 +61,10 @@ def test_cert_import_refuses_a_manifest_of_another_set():
 def test_cert_import_puts_the_intermediates_into_the_ca_store_when_missing():
     ca = "E" * 40
     cer = "certs/fe01.contoso.local/chain/%s.cer" % ca
-    item = dict(MANIFEST["items"][0], files=MANIFEST["items"][0]["files"] + [{"path": cer, "bytes": 5, "sha256": "bb"}])
+    item = dict(MANIFEST["items"][-1], files=MANIFEST["items"][-1]["files"] + [{"path": cer, "bytes": 5, "sha256": "bb"}])
     item["details"] = {"certificates": [dict(item["details"]["certificates"][0],
                                              chain=[{"thumbprint": ca, "subject": "CN=Issuing CA", "file": cer}])]}
-    manifest = dict(MANIFEST, items=[item])
+    manifest = dict(MANIFEST, items=MANIFEST["items"][:-1] + [item])
     present = [{"Thumbprint": THUMB, "HasPrivateKey": True}]
     recorder = Recorder([ok({"Present": present, "PresentCA": [], "LyncShell": None, "Assigned": []}),
                          ok({"Imported": [], "ImportedChain": [ca]}, True)])

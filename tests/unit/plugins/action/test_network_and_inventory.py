@@ -1,12 +1,14 @@
 """lync_network_info's payload arguments (DHCP classes, DNS probe host) and long-path-safe set inventories."""
 
+import json
+
 import pytest
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.action import lync_backup_set_info, lync_network_info
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
-from ...conftest import Recorder, make_action, ok
+from ...conftest import Recorder, make_action, minimal_manifest, ok
 
 VARS = {"inventory_hostname": "dc01.contoso.local"}
 PINS = {
@@ -66,7 +68,7 @@ def test_extended_path_refuses_what_windows_would_not_normalise(path):
 
 def test_set_inventory_lists_through_an_extended_length_path():
     """File-store copies in a set lie deeper than MAX_PATH: the listing must not be asked for a plain path."""
-    manifest = '{"format": 1, "set_id": "lync-20261124T020000Z-abcdef", "status": "complete", "items": []}'
+    manifest = json.dumps(minimal_manifest("lync-20261124T020000Z-abcdef"))
     answers = [ok({"Sets": [{"Name": "lync-20261124T020000Z-abcdef", "Manifest": manifest}], "Lock": None}),
                ok({"Exists": True, "Files": [{"Path": "manifest.json", "Bytes": len(manifest), "Sha256": "X"}]}),
                ok({"Exists": True, "Files": []})]

@@ -13,10 +13,22 @@ def sid(day, token="abcdef", hour=2):
     return "lync-202611%02dT%02d0000Z-%s" % (day, hour, token)
 
 
+KEY = "correct horse battery staple"
+# The smallest topology: no pools, stores or file stores; its backup must hold the three CMS exports.
+TOPOLOGY = {"pools": [], "cms": {"pool": None}, "sql_stores": [], "file_stores": []}
+
+
 def manifest(set_id, ok=True, files=(("cms/config.zip", 10, "AA"),)):
     item = {"id": "cms_config:global", "kind": "cms_config", "scope": "global", "host": "fe01", "status": "ok" if ok else "failed",
             "files": [{"path": p, "bytes": b, "sha256": h} for p, b, h in files]}
-    return {"format": 1, "set_id": set_id, "status": "complete" if ok else "partial", "items": [item], "errors": []}
+    others = [{"id": "%s:global" % kind, "kind": kind, "scope": "global", "host": "fe01", "status": "ok", "files": []}
+              for kind in ("cms_lis", "cms_topology")]
+    return {"format": 1, "set_id": set_id, "status": "complete" if ok else "partial", "items": [item] + others,
+            "errors": [], "topology": TOPOLOGY, "started": bs.set_time(set_id).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def signed(text):
+    return bs.sign(text, KEY)
 
 
 @pytest.mark.parametrize("root", ["\\\\backup01.contoso.local\\LyncBackup", "\\\\backup01\\Lync Backup\\nightly",
@@ -58,6 +70,12 @@ def test_manifest_status_must_match_its_items():
         bs.parse_manifest("{")
     with pytest.raises(bs.BackupSetError, match="format"):
         bs.validate_manifest(dict(good, format=2))
+    # A manifest that says complete must hold the items its topology requires (issue 11: a forged set
+    # with no items won as the newest complete set).
+    with pytest.raises(bs.BackupSetError, match="lists no items|lacks the items"):
+        bs.validate_manifest(dict(good, items=[]))
+    with pytest.raises(bs.BackupSetError, match="cms_lis:global"):
+        bs.validate_manifest(dict(good, items=good["items"][:1] + good["items"][2:]))
 
 
 def test_compare_finds_missing_resized_and_changed_files_and_lists_extras():
@@ -73,16 +91,18 @@ def test_compare_finds_missing_resized_and_changed_files_and_lists_extras():
 
 
 def test_describe_tells_unfinished_invalid_and_foreign_manifests_apart():
-    assert bs.describe(sid(1), None)["status"] == "incomplete"
-    assert bs.describe(sid(1), "nonsense")["status"] == "invalid"
-    assert bs.describe(sid(1), bs.document_text(manifest(sid(2))))["problems"] == ["manifest.json belongs to %s" % sid(2)]
-    info = bs.describe(sid(1), bs.document_text(manifest(sid(1))))
-    assert (info["status"], info["items_ok"], info["bytes"]) == ("complete", 1, 10)
+    assert bs.describe(sid(1), None, NOW)["status"] == "incomplete"
+    assert bs.describe(sid(1), "nonsense", NOW)["status"] == "invalid"
+    assert bs.describe(sid(1), bs.document_text(manifest(sid(2))), NOW)["problems"] == ["manifest.json belongs to %s" % sid(2)]
+    text = bs.document_text(manifest(sid(1)))
+    info = bs.describe(sid(1), text, NOW, signed(text), KEY)
+    assert (info["status"], info["items_ok"], info["bytes"], info["signature"]) == ("complete", 3, 10, "valid")
+    assert bs.is_trusted(info)
 
 
 def described(day, status="complete", problems=(), token="abcdef"):
-    info = bs.describe(sid(day, token), None if status == "incomplete" else bs.document_text(
-        manifest(sid(day, token), ok=status == "complete")))
+    text = None if status == "incomplete" else bs.document_text(manifest(sid(day, token), ok=status == "complete"))
+    info = bs.describe(sid(day, token), text, NOW, signed(text) if text else None, KEY)
     info["problems"].extend(problems)
     return info
 
@@ -134,3 +154,115 @@ def test_document_entries_match_document_text():
     entry = bs.document_entry("identity/fe01.json", {"b": 1, "a": [1, 2]})
     assert entry["bytes"] == len(bs.document_text({"a": [1, 2], "b": 1}).encode())
     assert len(entry["sha256"]) == 64 and entry["sha256"].isupper()
+
+
+# --- issue 11: sets that cannot lie ------------------------------------------------------------
+
+def forged(set_id, items=()):
+    """A folder a careless or hostile writer made: a manifest that says complete, unsigned or signed
+    with another key."""
+    doc = dict(manifest(set_id), items=list(items))
+    return bs.document_text(doc)
+
+
+def test_a_folder_with_an_impossible_date_is_listed_invalid_never_fatal():
+    stray = "lync-20261399T999999Z-abcdef"
+    info = bs.describe(stray, None, NOW)
+    assert info["status"] == "invalid" and "not a real time" in info["problems"][0]
+    remove, keep, reasons = bs.retention_plan([info, described(20), described(21)], NOW, keep_sets=1)
+    assert stray in keep and stray not in remove and reasons[stray].startswith("kept: not a backup set")
+    assert remove == [sid(20)]
+
+
+def test_future_dated_sets_are_never_trusted_and_never_cost_a_real_set():
+    future = ["lync-20991231T23595%dZ-abcdef" % n for n in range(3)]
+    infos = [bs.describe(f, forged(f, manifest(f)["items"]), NOW, signed(forged(f, manifest(f)["items"])), KEY)
+             for f in future]
+    assert all(i["status"] == "invalid" and "in the future" in i["problems"][0] for i in infos)
+    real = [described(d) for d in (20, 21, 22)]
+    remove, keep, dummy = bs.retention_plan(infos + real, NOW, keep_sets=3)
+    assert remove == [] and set(sid(d) for d in (20, 21, 22)) <= set(keep)
+
+
+def test_forged_sets_without_the_key_do_not_count_as_trusted():
+    fakes = [sid(d, "f0f0f%d" % (d - 20)) for d in (21, 22, 23)]
+    infos = [bs.describe(f, forged(f, manifest(f)["items"]), NOW, None, KEY) for f in fakes]
+    infos += [bs.describe(f, forged(f, manifest(f)["items"]), NOW, bs.sign("other", KEY), KEY) for f in
+              [sid(19, "0000ff")]]
+    assert [bs.condition(i) for i in infos] == ["unsigned", "unsigned", "unsigned", "tampered"]
+    real = [described(d) for d in (10, 11, 12)]
+    remove, keep, dummy = bs.retention_plan(infos + real, NOW, keep_sets=3)
+    assert not set(remove) & {sid(d) for d in (10, 11, 12)}
+
+
+def test_a_manifest_changed_after_signing_is_tampered():
+    text = bs.document_text(manifest(sid(5)))
+    changed = text.replace('"bytes": 10', '"bytes": 11')
+    info = bs.describe(sid(5), changed, NOW, signed(text), KEY)
+    assert info["signature"] == "wrong" and bs.condition(info) == "tampered" and not bs.is_trusted(info)
+
+
+def test_unsigned_sets_need_the_explicit_override_and_it_is_said_loudly():
+    text = bs.document_text(manifest(sid(5)))
+    refused = bs.describe(sid(5), text, NOW, None, KEY)
+    assert not bs.is_trusted(refused) and "allow_unsigned" in refused["problems"][0]
+    allowed = bs.describe(sid(5), text, NOW, None, KEY, allow_unsigned=True)
+    assert bs.is_trusted(allowed)
+    assert bs.override_warning([allowed]).startswith("OVERRIDE: allow_unsigned")
+    no_key = bs.describe(sid(5), text, NOW, signed(text), None)
+    assert not bs.is_trusted(no_key) and "lync_backup_signing_key" in no_key["problems"][0]
+    # A wrong signature is never overridden.
+    assert not bs.is_trusted(bs.describe(sid(5), text, NOW, bs.sign(text, "other"), KEY, allow_unsigned=True))
+
+
+def test_sets_are_ordered_by_the_time_their_manifest_recorded():
+    text = bs.document_text(dict(manifest(sid(20)), started="2026-11-20T02:00:00Z"))
+    late = bs.describe(sid(20), text, NOW, signed(text), KEY)
+    early = described(21)
+    assert [s["set_id"] for s in bs.ordered([late, early])] == [sid(21), sid(20)]
+    # A manifest whose recorded start does not match its folder's name is not trusted.
+    lying = bs.document_text(dict(manifest(sid(20)), started="2026-11-23T02:00:00Z"))
+    assert bs.describe(sid(20), lying, NOW, signed(lying), KEY)["status"] == "invalid"
+
+
+@pytest.mark.parametrize("path", ["../outside.txt", "a/../../b", "C:/Windows/x", "\\\\evil\\share\\x", "/etc/x",
+                                  "a\\b", "a//b", "a/./b", "", "a/b:stream", "con?", "trailing ", None, 7])
+def test_manifest_paths_outside_the_set_refuse_the_set(path):
+    doc = manifest(sid(5), files=((path, 1, "AA"),))
+    with pytest.raises(bs.BackupSetError, match="manifest file path"):
+        bs.validate_manifest(doc)
+    info = bs.describe(sid(5), bs.document_text(doc), NOW, signed(bs.document_text(doc)), KEY)
+    assert info["status"] == "invalid"
+
+
+def test_good_manifest_paths():
+    for path in ("filestores/fs01.contoso.local_lyncshare/1-WebServices-1/Meeting Content/x y.dat",
+                 "sql/sql01_mssqlserver/LcsCDR.bak", "identity/fe01.contoso.local.json"):
+        assert bs.check_manifest_path(path) == path
+
+
+def test_untrusted_sets_wait_for_keep_sets_trusted_ones():
+    # The first signed night: the sets made before signing are unsigned, so untrusted; keep_sets=3
+    # removes none of them until three trusted sets are newer.
+    old = [bs.describe(sid(d), bs.document_text(manifest(sid(d))), NOW, None, KEY) for d in (10, 11, 12)]
+    first = described(13)
+    remove, dummy, dummy2 = bs.retention_plan(old + [first], NOW, keep_sets=3)
+    assert remove == []
+    later = [described(d) for d in (14, 15)]
+    remove, dummy, dummy2 = bs.retention_plan(old + [first] + later, NOW, keep_sets=3)
+    assert sorted(remove) == [sid(10), sid(11), sid(12)]
+
+
+def test_file_problems_name_the_bad_files_and_the_extra_ones():
+    doc = manifest(sid(1), files=(("a", 1, "AA"), ("b", 2, "BB")))
+    listing = [{"Path": "a", "Bytes": 1, "Sha256": "AB"}, {"Path": "b", "Bytes": 2, "Sha256": "BB"},
+               {"Path": "planted.exe", "Bytes": 1, "Sha256": "XX"}, {"Path": "manifest.sig", "Bytes": 65, "Sha256": "S"}]
+    bad, extra = bs.file_problems(doc, listing, hashed=True)
+    assert list(bad) == ["a"] and extra == ["planted.exe"]
+
+
+def test_a_partial_set_with_a_wrong_signature_is_tampered_not_partial():
+    text = bs.document_text(manifest(sid(5), ok=False))
+    assert bs.condition(bs.describe(sid(5), text, NOW, signed(text), KEY)) == "partial"
+    assert bs.condition(bs.describe(sid(5), text, NOW, bs.sign(text, "other"), KEY)) == "tampered"
+    assert bs.condition(bs.describe(sid(5), text, NOW, None, KEY)) == "unsigned"

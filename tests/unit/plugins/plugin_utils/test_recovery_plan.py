@@ -160,13 +160,36 @@ def test_targets_must_be_in_the_play_and_the_media_named():
         rp.plan(manifest, SET_PATH, ["fe02.contoso.local"], hosts, {})
 
 
-def test_a_failed_item_is_not_used_unless_allowed():
+def test_a_failed_item_is_never_used_and_naming_it_is_refused_by_name():
+    # Issue 11: naming a failed item in recovery_items ended in "list index out of range" (or a restore
+    # that failed half-way); it is refused before any change, with the items that can be used.
     manifest, hosts = lab_manifest("enterprise", failed=("userdata:pool01.contoso.local",))
     with pytest.raises(rp.RecoveryPlanError, match="no usable item userdata:pool01.contoso.local"):
         rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, OPTIONS)
-    allowed = [i["id"] for i in manifest["items"]]
-    planned = rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, dict(OPTIONS, items=allowed))
-    assert "userdata" in [s["stage"] for s in planned["steps"]]
+    named = [i["id"] for i in manifest["items"]]
+    with pytest.raises(rp.RecoveryPlanError, match="items that failed in the backup: userdata:pool01.contoso.local") as err:
+        rp.plan(manifest, SET_PATH, ["sqlbe01.contoso.local"], hosts, dict(OPTIONS, items=named))
+    assert "the items that can be recovered: " in str(err.value)
+
+
+def test_recovery_items_never_widen_what_is_trusted():
+    manifest, hosts = lab_manifest("enterprise")
+    item = next(i for i in manifest["items"] if i["files"])
+    bad = [item["files"][0]["path"]]
+    with pytest.raises(rp.RecoveryPlanError, match="files do not match their hashes: %s" % item["id"]):
+        rp.check_items(manifest, [item["id"]], bad)
+    with pytest.raises(rp.RecoveryPlanError, match="does not have: nonsense"):
+        rp.check_items(manifest, ["nonsense"], [])
+    with pytest.raises(rp.RecoveryPlanError, match="must be a list"):
+        rp.check_items(manifest, "sqlbe01.contoso.local", [])
+
+
+def test_files_planted_in_a_file_store_copy_refuse_its_recovery():
+    manifest, hosts = lab_manifest("enterprise")
+    fstore = manifest["topology"]["file_stores"][0]
+    folder = "filestores/%s_%s" % (fstore["fqdn"], fstore["share"].lower())
+    with pytest.raises(rp.RecoveryPlanError, match="does not list under %s .*planted.exe" % folder):
+        rp.plan(manifest, SET_PATH, [fstore["fqdn"]], hosts, dict(OPTIONS, extra_files=[folder + "/planted.exe"]))
 
 
 def test_plan_lines_say_what_runs_where_and_why():
