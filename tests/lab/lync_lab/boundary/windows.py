@@ -1,0 +1,545 @@
+"""Windows built-ins the payloads call, over the lab's Windows rules (winhost, dhcp, cmdlets, lyncsetup).
+
+Each command is declared as its Microsoft page documents it (parameter names, types, positions,
+switches) and exists on a host only where Windows has it there: the DnsClient module
+(Resolve-DnsName) and the DhcpServer module from Windows Server 2012 on (winhost.COMMANDS_SINCE),
+the DhcpServer module only where the DHCP role or its tools (RSAT-DHCP) are installed, the Lync
+cmdlets only where the Lync / SkypeForBusiness module is. A command a host lacks is "not
+recognized" there, as the engine reports any unknown command.
+
+Pages:
+Get-Command https://learn.microsoft.com/powershell/module/microsoft.powershell.core/get-command?view=powershell-5.1
+Get-Module https://learn.microsoft.com/powershell/module/microsoft.powershell.core/get-module?view=powershell-5.1
+Import-Module https://learn.microsoft.com/powershell/module/microsoft.powershell.core/import-module?view=powershell-5.1
+Resolve-DnsName https://learn.microsoft.com/powershell/module/dnsclient/resolve-dnsname
+  (its failures are the DNS API's Win32 errors: 9003 DNS_ERROR_RCODE_NAME_ERROR "DNS name does not exist.",
+  https://learn.microsoft.com/windows/win32/debug/system-error-codes--9000-11999; 1460 ERROR_TIMEOUT "This operation
+  returned because the timeout period expired.", https://learn.microsoft.com/windows/win32/debug/system-error-codes--1300-1699;
+  a name that exists without a record of the asked type answers with the zone's SOA in the Authority section,
+  RFC 2308 section 2.2 "No Data", https://www.rfc-editor.org/rfc/rfc2308#section-2.2)
+Get-DhcpServerv4Class https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4class
+Get-DhcpServerv4Scope https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4scope
+Get-DhcpServerv4OptionValue https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4optionvalue
+  (positions as the Windows Server 2012 help lists them: [[-OptionId] <UInt32[]>] [[-ScopeId] <IPAddress>],
+  https://learn.microsoft.com/previous-versions/windows/powershell-scripting/jj590681(v=wps.620))
+Get-CsWindowsService / Start-CsWindowsService / Stop-CsWindowsService: declared from the Lync cmdlet reference
+  (lync-cmdlets.json), behaviour from lync_lab/cmdlets.py (Microsoft's pages cited there).
+System.Net.IPAddress https://learn.microsoft.com/dotnet/api/system.net.ipaddress.parse
+ServiceControllerStatus https://learn.microsoft.com/dotnet/api/system.serviceprocess.servicecontrollerstatus
+"""
+
+import ipaddress
+import pathlib
+
+from .. import cmdlets as lynccmd
+from .. import dhcp as dhcplib
+from .. import lyncsetup, model, winhost
+from ..engine import Command, Param
+from ..engine import operators as O
+from ..engine import reference
+from ..engine import values as V
+from ..engine.errors import runtime_error
+from ..errors import PSError
+
+PAYLOADS = ("lync_dns_probe", "lync_dhcp_probe", "lync_services")
+CORE = "Microsoft.PowerShell.Core"
+
+# The Lync cmdlets' reference: ../shared/reference/lync-cmdlets.json beside the checkout (parameter sets and
+# positions), else the collection's tests/payloads/lync-cmdlets.json (names and types).
+_ROOT = pathlib.Path(__file__).resolve().parents[4]
+REFERENCE = next((p for p in (_ROOT.parent / "shared" / "reference" / "lync-cmdlets.json",
+                              _ROOT.parent.parent / "shared" / "reference" / "lync-cmdlets.json")
+                  if p.exists()), _ROOT / "tests" / "payloads" / "lync-cmdlets.json")
+_REFERENCE_CACHE = {}
+
+# --- enums and types ------------------------------------------------------------------------------
+
+SERVICE_STATUS = V.register_enum("System.ServiceProcess.ServiceControllerStatus", {
+    "Stopped": 1, "StartPending": 2, "StopPending": 3, "Running": 4, "ContinuePending": 5, "PausePending": 6,
+    "Paused": 7})
+# Resolve-DnsName -Type's accepted values, in the order the page lists them (numbers: the DNS type codes).
+RECORD_TYPE = V.register_enum("Microsoft.DnsClient.Commands.RecordType", {
+    "UNKNOWN": 0, "A_AAAA": 65535, "A": 1, "NS": 2, "MD": 3, "MF": 4, "CNAME": 5, "SOA": 6, "MB": 7, "MG": 8,
+    "MR": 9, "NULL": 10, "WKS": 11, "PTR": 12, "HINFO": 13, "MINFO": 14, "MX": 15, "TXT": 16, "RP": 17,
+    "AFSDB": 18, "X25": 19, "ISDN": 20, "RT": 21, "AAAA": 28, "SRV": 33, "DNAME": 39, "OPT": 41, "DS": 43,
+    "RRSIG": 46, "NSEC": 47, "DNSKEY": 48, "DHCID": 49, "NSEC3": 50, "NSEC3PARAM": 51, "ANY": 255, "ALL": 255,
+    "WINS": 65281})
+DNS_SECTION = V.register_enum("Microsoft.DnsClient.Commands.DNSSection", {
+    "Question": 0, "Answer": 1, "Authority": 2, "Additional": 3})
+
+
+class IPAddress(V.NetObject):
+    """System.Net.IPAddress: ToString() gives the dotted address."""
+
+    TYPE_NAME = "System.Net.IPAddress"
+
+    def __init__(self, text):
+        self.IPAddressToString = str(ipaddress.ip_address(str(text).strip()))
+        self.AddressFamily = "InterNetwork" if "." in self.IPAddressToString else "InterNetworkV6"
+
+    def ToString(self):
+        return self.IPAddressToString
+
+    def Equals(self, other):
+        return V.to_string(other) == self.IPAddressToString
+
+
+def _to_ipaddress(value):
+    """[System.Net.IPAddress]'10.0.0.0' (IPAddress.Parse): an invalid text fails with FormatException's message."""
+    if isinstance(value, IPAddress) or value is None:
+        return value
+    try:
+        return IPAddress(V.to_string(value))
+    except ValueError:
+        raise runtime_error('Cannot convert value "%s" to type "System.Net.IPAddress". Error: "An invalid IP address '
+                            'was specified."' % V.to_string(value), "System.Management.Automation.PSInvalidCastException",
+                            "InvalidCastParseTargetInvocation", "InvalidArgument") from None
+
+
+V.CONVERTERS["system.net.ipaddress"] = _to_ipaddress
+
+
+class CommandInfo(V.NetObject):
+    """What Get-Command returns (CmdletInfo / FunctionInfo)."""
+
+    TYPE_NAME = "System.Management.Automation.CmdletInfo"
+
+    def __init__(self, name, kind, module):
+        self.Name = name
+        self.CommandType = kind
+        self.Source = self.ModuleName = module or ""
+
+    def ToString(self):
+        return self.Name
+
+
+class PSModuleInfo(V.NetObject):
+    TYPE_NAME = "System.Management.Automation.PSModuleInfo"
+
+    def __init__(self, name, path, version="1.0"):
+        self.Name = name
+        self.Path = path
+        self.ModuleBase = path.rsplit("\\", 1)[0]
+        self.Version = version
+        self.ModuleType = "Manifest"
+
+    def ToString(self):
+        return self.Name
+
+
+class DnsRecord(V.NetObject):
+    """Resolve-DnsName's output: Microsoft.DnsClient.Commands.DnsRecord_<type> with Name, Type, TTL, Section
+    and the type's data members."""
+
+    def __init__(self, name, rtype, section, data, ttl=3600):
+        self.TYPE_NAME = "Microsoft.DnsClient.Commands.DnsRecord_%s" % rtype
+        self.Name = name
+        self.Type = RECORD_TYPE.parse(rtype)
+        self.TTL = ttl
+        self.Section = DNS_SECTION.parse(section)
+        self.DataLength = 4
+        if rtype in ("A", "AAAA"):
+            self.IPAddress = data
+            if rtype == "A":
+                self.IP4Address = data
+            else:
+                self.IP6Address = data
+        elif rtype in ("CNAME", "PTR", "NS"):
+            self.NameHost = data
+        elif rtype == "SRV":
+            priority, weight, port, target = str(data).split()
+            self.Priority, self.Weight, self.Port, self.NameTarget = int(priority), int(weight), int(port), target
+        elif rtype == "SOA":
+            self.PrimaryServer, self.NameAdministrator, self.SerialNumber = data
+        elif rtype == "TXT":
+            self.Strings = [data]
+
+    def ToString(self):
+        return self.TYPE_NAME
+
+
+class CimObject(V.NetObject):
+    """A CIM instance the DhcpServer cmdlets return (root/Microsoft/Windows/DHCP)."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance"
+
+    def __init__(self, cim_class, **members):
+        self.CimClass = cim_class
+        for key, value in members.items():
+            setattr(self, key, value)
+
+    def ToString(self):
+        return self.TYPE_NAME
+
+
+class NTService(V.NetObject):
+    """Get-CsWindowsService's output: Name, DisplayName and Status (a ServiceControllerStatus)."""
+
+    TYPE_NAME = "Microsoft.Rtc.Management.Deployment.Core.NTService"
+
+    def __init__(self, name, display_name, status, activity=True):
+        self.Name = name
+        self.DisplayName = display_name
+        self.Status = SERVICE_STATUS.parse(status)
+        if activity:
+            self.ActivityLevel = ""
+
+    def ToString(self):
+        return self.Name
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+def _items(value):
+    """A parameter's values: none when it was not given."""
+    return [] if value is None else list(V.enumerate_value(value))
+
+
+def _lab_error(call, exc, terminating=False):
+    """A lab rule's PSError as the cmdlet's error: without the 'Cmdlet : ' prefix the console adds."""
+    message = exc.message
+    prefix = call.command.name + " : "
+    if message.startswith(prefix):
+        message = message[len(prefix):]
+    error_id = exc.error_id if exc.error_id != "LabError" else None
+    if terminating:
+        call.terminate(message, error_id=error_id, category=exc.category)
+    call.error(message, error_id=error_id, category=exc.category)
+
+
+def dhcp_module(record):
+    """Whether the DhcpServer module is on the host: Windows Server 2012 or later, with the DHCP role or RSAT-DHCP."""
+    features = {f.lower() for f in record.get("features") or []}
+    return winhost.has_command(record, "Get-DhcpServerv4OptionValue") and bool(
+        record.get("dhcp_server") or features & {"dhcp", "rsat-dhcp"})
+
+
+def lync_reference():
+    if "cmdlets" not in _REFERENCE_CACHE:
+        _REFERENCE_CACHE["cmdlets"] = reference.load(str(REFERENCE))
+    return _REFERENCE_CACHE["cmdlets"]
+
+
+# --- DNS --------------------------------------------------------------------------------------------
+
+def _dns_server(state, name):
+    """The zones of the lab host answering DNS at `name` (an FQDN, a short name or one of its IPv4 addresses),
+    or None when nothing answers there (no such host, powered off, no DNS server role)."""
+    fqdn = model.find_host(state, name)
+    if fqdn is None:
+        fqdn = next((f for f, h in state["hosts"].items() if name in h.get("ipv4", [])), None)
+    host = state["hosts"].get(fqdn) if fqdn else None
+    if host is None or host.get("powered_off") or not host.get("dns_server"):
+        return None
+    return host["dns_server"].get("zones") or {}
+
+
+def _zone_of(zones, name):
+    """(zone name, relative name, records) of the longest zone holding `name`, or None."""
+    name = name.rstrip(".").lower()
+    for zone, records in sorted(zones.items(), key=lambda z: -len(z[0])):
+        if name == zone.lower() or name.endswith("." + zone.lower()):
+            return zone, "@" if name == zone.lower() else name[:-len(zone) - 1], records
+    return None
+
+
+def resolve(zones, name, rtype, depth=0):
+    """The answer of a DNS server holding `zones` for (name, type): a list of DnsRecord, or None for NXDOMAIN."""
+    found = _zone_of(zones, name)
+    if found is None:
+        return None
+    zone, relative, records = found
+    own = [r for r in records if r["name"].lower() == relative]
+    if not own and relative != "@":
+        return None
+    exact = [r for r in own if r["type"].upper() == rtype or rtype in ("ANY", "ALL")
+             or (rtype == "A_AAAA" and r["type"].upper() in ("A", "AAAA"))]
+    if exact:
+        return [DnsRecord(name, r["type"].upper(), "Answer", r["data"]) for r in exact]
+    alias = [r for r in own if r["type"].upper() == "CNAME"]
+    if alias and depth < 8:
+        follow = resolve(zones, alias[0]["data"], rtype, depth + 1) or []
+        return [DnsRecord(name, "CNAME", "Answer", alias[0]["data"])] + follow
+    return [DnsRecord(zone, "SOA", "Authority", ("dc01.%s" % zone, "hostmaster.%s" % zone, 1))]
+
+
+# --- install -----------------------------------------------------------------------------------------
+
+def install(session):
+    ctx = session.ctx
+    record = ctx.record
+    engine = session.engine
+    imported = []
+
+    def available_modules():
+        mods = [PSModuleInfo("Microsoft.PowerShell.Management", "C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\Modules"
+                             "\\Microsoft.PowerShell.Management\\Microsoft.PowerShell.Management.psd1", "3.1.0.0")]
+        if winhost.has_command(record, "Resolve-DnsName"):
+            mods.append(PSModuleInfo("DnsClient", "C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\Modules\\DnsClient"
+                                     "\\DnsClient.psd1"))
+        if dhcp_module(record):
+            mods.append(PSModuleInfo("DhcpServer", "C:\\Windows\\system32\\WindowsPowerShell\\v1.0\\Modules\\DhcpServer"
+                                     "\\DhcpServer.psd1", "2.0.0.0"))
+        lync = record.get("lync_module")
+        if lync:
+            base = ("C:\\Program Files\\Common Files\\Skype for Business Server 2015\\Modules\\SkypeForBusiness"
+                    if lync.lower() == "skypeforbusiness" else
+                    "C:\\Program Files\\Common Files\\Microsoft Lync Server 2013\\Modules\\Lync")
+            mods.append(PSModuleInfo(lync, "%s\\%s.psd1" % (base, lync)))
+        return mods
+
+    # -- Get-Command, Get-Module, Import-Module (Microsoft.PowerShell.Core) --
+
+    def get_command(call):
+        out = []
+        for name in _items(call.args.get("Name")):
+            name = V.to_string(name)
+            if any(c in name for c in "*?["):
+                names = [n for n in engine.commands.names() if V.to_bool(O.comparison("like", n, name))]
+            else:
+                names = [name]
+            for each in names:
+                found = engine.resolve_command(each)
+                if found is None:
+                    if each == name and not any(c in name for c in "*?["):
+                        call.error("The term '%s' is not recognized as the name of a cmdlet, function, script file, or "
+                                   "operable program. Check the spelling of the name, or if a path was included, verify "
+                                   "that the path is correct and try again." % name,
+                                   "System.Management.Automation.CommandNotFoundException", "CommandNotFoundException",
+                                   "ObjectNotFound", name)
+                    continue
+                kind = "Function" if not isinstance(found, Command) else "Cmdlet"
+                out.append(CommandInfo(getattr(found, "name", each), kind, getattr(found, "module", "")))
+        return out
+
+    def get_module(call):
+        names = [V.to_string(n) for n in _items(call.args.get("Name"))] or ["*"]
+        pool = available_modules() if call.switch("ListAvailable") else list(imported)
+        out = []
+        for name in names:
+            out.extend(m for m in pool if V.to_bool(O.comparison("like", m.Name, name)) and m not in out)
+        return out
+
+    def import_module(call):
+        infos = list(_items(call.args.get("ModuleInfo")))
+        for name in _items(call.args.get("Name")):
+            text = V.to_string(name)
+            match = [m for m in available_modules() if m.Name.lower() == text.lower() or m.Path.lower() == text.lower()]
+            if not match:
+                call.error("The specified module '%s' was not loaded because no valid module file was found in any "
+                           "module directory." % text, "System.IO.FileNotFoundException", "Modules_ModuleNotFound",
+                           "ResourceUnavailable", text)
+                continue
+            infos.append(match[0])
+        for info in infos:
+            if all(m.Name != info.Name for m in imported):
+                imported.append(info)
+        return list(infos) if call.switch("PassThru") else None
+
+    session.command(Command("Get-Command", [
+        Param("Name", "System.String[]", position=0, sets=("AllCommandSet",), pipeline=True, by_property=True),
+        Param("Verb", "System.String[]", sets=("CmdletSet",), by_property=True),
+        Param("Noun", "System.String[]", sets=("CmdletSet",), by_property=True),
+        Param("Module", "System.String[]", by_property=True, aliases=("PSSnapin",)),
+        Param("CommandType", "System.String", sets=("AllCommandSet",), by_property=True, aliases=("Type",)),
+        Param("TotalCount", "System.Int32", by_property=True), Param("Syntax", switch=True),
+        Param("ShowCommandInfo", switch=True), Param("ArgumentList", "System.Object[]", position=1, aliases=("Args",)),
+        Param("All", switch=True), Param("ListImported", switch=True), Param("ParameterName", "System.String[]"),
+        Param("ParameterType", "System.Object[]")], get_command, pipeline=None, default_set="CmdletSet",
+        aliases=("gcm",), module=CORE))
+    session.command(Command("Get-Module", [
+        Param("Name", "System.String[]", position=0, pipeline=True),
+        Param("FullyQualifiedName", "System.Object[]"), Param("All", switch=True),
+        Param("ListAvailable", switch=True, sets=("Available",), mandatory=True),
+        Param("PSEdition", "System.String", sets=("Available",)), Param("Refresh", switch=True, sets=("Available",))],
+        get_module, pipeline=None, default_set="Loaded", aliases=("gmo",), module=CORE))
+    session.command(Command("Import-Module", [
+        Param("Name", "System.String[]", position=0, mandatory=True, sets=("Name",), pipeline=True),
+        Param("ModuleInfo", "System.Management.Automation.PSModuleInfo[]", position=0, mandatory=True,
+              sets=("ModuleInfo",), pipeline=True),
+        Param("Global", switch=True), Param("Prefix", "System.String"), Param("Function", "System.String[]"),
+        Param("Cmdlet", "System.String[]"), Param("Variable", "System.String[]"), Param("Alias", "System.String[]"),
+        Param("Force", switch=True), Param("PassThru", switch=True), Param("AsCustomObject", switch=True),
+        Param("MinimumVersion", "System.Version", aliases=("Version",)), Param("RequiredVersion", "System.Version"),
+        Param("ArgumentList", "System.Object[]", aliases=("Args",)), Param("DisableNameChecking", switch=True),
+        Param("NoClobber", switch=True), Param("Scope", "System.String")],
+        import_module, default_set="Name", aliases=("ipmo",), module=CORE))
+
+    # -- DnsClient: Resolve-DnsName --
+
+    def resolve_dns_name(call):
+        name = V.to_string(call.args["Name"])
+        rtype = str(call.args.get("Type") or "A_AAAA")
+        servers = [V.to_string(s) for s in _items(call.args.get("Server"))] or list(record.get("dns_servers") or [])
+        zones = next((z for z in (_dns_server(ctx.state, s) for s in servers) if z is not None), None)
+        if zones is None:
+            call.error("%s : This operation returned because the timeout period expired" % name,
+                       "System.ComponentModel.Win32Exception", "ERROR_TIMEOUT", "OperationTimeout", name)
+            return None
+        answer = resolve(zones, name, rtype)
+        if answer is None:
+            call.error("%s : DNS name does not exist" % name, "System.ComponentModel.Win32Exception",
+                       "DNS_ERROR_RCODE_NAME_ERROR", "ResourceUnavailable", name)
+            return None
+        return answer
+
+    if winhost.has_command(record, "Resolve-DnsName"):
+        session.command(Command("Resolve-DnsName", [
+            Param("Name", "System.String", position=0, mandatory=True, pipeline=True, by_property=True),
+            Param("Type", "Microsoft.DnsClient.Commands.RecordType", position=1, by_property=True),
+            Param("Server", "System.String[]")] + [Param(s, switch=True) for s in (
+                "DnsOnly", "CacheOnly", "DnssecOk", "DnssecCd", "NoHostsFile", "LlmnrNetbiosOnly", "LlmnrFallback",
+                "LlmnrOnly", "NetbiosFallback", "NoIdn", "NoRecursion", "QuickTimeout", "TcpOnly")],
+            resolve_dns_name, module="DnsClient"))
+
+    # -- DhcpServer --
+
+    def dhcp_of(call):
+        """The DHCP server the cmdlet talks to (-ComputerName, else this host): its state, or a PSError as the
+        RPC call fails."""
+        target = V.to_string(call.args.get("ComputerName") or ctx.host)
+        fqdn = model.find_host(ctx.state, target) or next(
+            (f for f, h in ctx.state["hosts"].items() if target in h.get("ipv4", [])), None)
+        host = ctx.state["hosts"].get(fqdn) if fqdn else None
+        if host is None or host.get("powered_off") or not host.get("dhcp_server"):
+            raise PSError("Failed to get version of the DHCP server %s. The RPC server is unavailable. (WIN32 1722)"
+                          % target, "NotSpecified", "WIN32 1722")
+        dhcp = host["dhcp_server"]
+        dhcplib.check_access(dhcp)
+        return dhcp
+
+    def get_class(call):
+        kind = call.args.get("Type")
+        if kind is not None and V.to_string(kind).lower() not in ("vendor", "user"):
+            call.terminate("Cannot validate argument on parameter 'Type'. The argument \"%s\" does not belong to the set "
+                           "\"Vendor,User\" specified by the ValidateSet attribute. Supply an argument that is in the set "
+                           "and then try the command again." % V.to_string(kind),
+                           "System.Management.Automation.ParameterBindingValidationException",
+                           "ParameterArgumentValidationError", "InvalidData")
+        try:
+            dhcp = dhcp_of(call)
+        except PSError as exc:
+            return _lab_error(call, exc)
+        names = [V.to_string(n) for n in _items(call.args.get("Name"))]
+        out = []
+        for name, info in (dhcp.get("classes") or {}).items():
+            if kind is not None and info.get("type", "").lower() != V.to_string(kind).lower():
+                continue
+            if names and name.lower() not in [n.lower() for n in names]:
+                continue
+            out.append(CimObject("DhcpServerv4Class", Name=name, Type=info.get("type"), Data=info.get("data", ""),
+                                 Description=info.get("description", "")))
+        return out
+
+    def get_scope(call):
+        try:
+            dhcp = dhcp_of(call)
+        except PSError as exc:
+            return _lab_error(call, exc)
+        wanted = [V.to_string(s) for s in _items(call.args.get("ScopeId"))]
+        scopes = dhcp.get("scopes") or {}
+        out = []
+        for scope_id in (wanted or list(scopes)):
+            scope = scopes.get(scope_id)
+            if scope is None:
+                call.error("Failed to get scope %s on DHCP server %s." % (scope_id, ctx.record["hostname"]),
+                           "Microsoft.Management.Infrastructure.CimException", "DhcpServerScopeNotFound",
+                           "ObjectNotFound", scope_id)
+                continue
+            start, end = (scope.get("range") or ["", ""])[:2]
+            out.append(CimObject("DhcpServerv4Scope", ScopeId=IPAddress(scope_id),
+                                 SubnetMask=IPAddress(scope.get("mask", "255.255.255.0")), Name=scope.get("name", ""),
+                                 State="Active", StartRange=IPAddress(start) if start else None,
+                                 EndRange=IPAddress(end) if end else None, LeaseDuration="8.00:00:00"))
+        return out
+
+    binary = {("", 120)} | {(dhcplib.VENDOR_CLASS.lower(), o) for o in dhcplib.SUB_OPTIONS}
+    names = {("", 3): "Router", ("", 6): "DNS Servers", ("", 15): "DNS Domain Name", ("", 120): "UCSipServer"}
+    names.update({(dhcplib.VENDOR_CLASS.lower(), k): v for k, v in dhcplib.SUB_OPTIONS.items()})
+
+    def get_option_value(call):
+        vendor = V.to_string(call.args.get("VendorClass") or "")
+        scope = call.args.get("ScopeId")
+        scope_id = V.to_string(scope) if scope is not None else None
+        try:
+            dhcp = dhcp_of(call)
+            values = dhcplib.option_values(dhcp, scope_id, vendor or None)
+        except PSError as exc:
+            return _lab_error(call, exc)
+        wanted = [int(o) for o in _items(call.args.get("OptionId"))]
+        out = []
+        for option_id in (wanted or sorted(values)):
+            if option_id not in values:
+                call.error("Failed to get option value for option %d %s on DHCP server %s." % (
+                    option_id, "in scope %s" % scope_id if scope_id else "at server level", ctx.record["hostname"]),
+                    "Microsoft.Management.Infrastructure.CimException", "DhcpServerOptionValueNotFound",
+                    "ObjectNotFound", option_id)
+                continue
+            key = (vendor.lower(), option_id)
+            out.append(CimObject("DhcpServerv4OptionValue", OptionId=option_id, Name=names.get(key, ""),
+                                 Type="BinaryData" if key in binary else "String",
+                                 Value=dhcplib.listed(values[option_id], key in binary),
+                                 VendorClass=vendor, UserClass="", PolicyName=""))
+        return out
+
+    if dhcp_module(record):
+        cim = [Param("CimSession", "System.Object[]", aliases=("Session",)), Param("ThrottleLimit", "System.Int32"),
+               Param("AsJob", switch=True)]
+        session.command(Command("Get-DhcpServerv4Class", [
+            Param("Name", "System.String[]", position=0, by_property=True),
+            Param("ComputerName", "System.String", aliases=("Cn",)), Param("Type", "System.String")] + cim,
+            get_class, pipeline=None, module="DhcpServer"))
+        session.command(Command("Get-DhcpServerv4Scope", [
+            Param("ScopeId", "System.Net.IPAddress[]", position=0, by_property=True),
+            Param("ComputerName", "System.String", aliases=("Cn",))] + cim, get_scope, pipeline=None, module="DhcpServer"))
+        session.command(Command("Get-DhcpServerv4OptionValue", [
+            Param("OptionId", "System.UInt32[]", position=0, by_property=True),
+            Param("ScopeId", "System.Net.IPAddress", position=1, by_property=True),
+            Param("ComputerName", "System.String", aliases=("Cn",)), Param("ReservedIP", "System.Net.IPAddress",
+                                                                          aliases=("IPAddress",)),
+            Param("VendorClass", "System.String"), Param("UserClass", "System.String"),
+            Param("PolicyName", "System.String"), Param("All", switch=True), Param("Brief", switch=True)] + cim,
+            get_option_value, pipeline=None, module="DhcpServer"))
+
+    # -- Lync: Get-/Start-/Stop-CsWindowsService --
+
+    if record.get("lync_module") and REFERENCE.exists():
+        _lync_services(session, lync_reference(), record.get("lync_module"))
+
+
+def _lync_services(session, ref, module):
+    ctx = session.ctx
+
+    def get_service(call):
+        record = ctx.record
+        name = call.args.get("Name")
+        listed = lyncsetup.lync_services(record)
+        if name is not None:
+            listed = [n for n in listed if V.to_bool(O.comparison("like", n, V.to_string(name)))]
+            if not listed:
+                call.error("Cannot find any service with service name '%s'." % V.to_string(name),
+                           error_id="ServiceNotFound", category="ObjectNotFound", target=name)
+        return [NTService(n, record["services"][n].get("display_name", n), record["services"][n]["status"],
+                          not call.switch("ExcludeActivityLevel")) for n in listed]
+
+    def change(rule, action):
+        def run(call):
+            name = call.args.get("Name")
+            if not call.should_process(V.to_string(name) if name is not None else ctx.host, action):
+                return None
+            try:
+                rule(ctx.state, ctx.host, V.to_string(name) if name is not None else None, no_wait=call.switch("NoWait"))
+            except PSError as exc:
+                # "Cannot find any service" is the cmdlet's non-terminating error; any other failure of the
+                # service control stops the call (lync_lab/cmdlets.py call_collecting_errors).
+                _lab_error(call, exc, terminating=getattr(exc, "terminating", False) or exc.category != "ObjectNotFound")
+            return None
+        return run
+
+    session.command(reference.command(ref, "Get-CsWindowsService", get_service, pipeline=None, module=module))
+    session.command(reference.command(ref, "Start-CsWindowsService",
+                                      change(lambda *a, **k: lynccmd.start_windows_service(*a, **k), "Start"),
+                                      module=module))
+    session.command(reference.command(ref, "Stop-CsWindowsService",
+                                      change(lambda *a, **k: lynccmd.stop_windows_service(*a, **k), "Stop"),
+                                      module=module))
