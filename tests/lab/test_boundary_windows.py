@@ -281,3 +281,61 @@ def test_old_services_payload_fails_on_two_names(lab):
     text = _old_text_or_skip("lync_services")
     out = run_text(_stopped(lab), text, {"State": "started", "Names": ["RTCSRV", "RTCATS"]})
     assert out["failed"] and "required by parameter 'Name'" in _message(out)
+
+
+# --- the registry provider, CIM and the secure channel (what the host probes read) -----------------------------
+# about_Registry_Provider https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_registry_provider?view=powershell-5.1;
+# Get-ItemProperty https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-itemproperty?view=powershell-5.1;
+# Get-CimInstance https://learn.microsoft.com/powershell/module/cimcmdlets/get-ciminstance?view=powershell-5.1.
+
+def test_registry_values_come_from_the_host_record(lab):
+    state = lab.load()
+    state["hosts"][SE]["dns_suffix"] = "corp.contoso.com"
+    ctx = _ctx(lab, SE, state)
+    out = run_text(ctx, STOP + "$t = Get-ItemProperty -LiteralPath 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters'\n"
+                              "$k = 'HKLM:\\SOFTWARE\\Microsoft\\Microsoft SQL Server\\Instance Names\\SQL'\n"
+                              "$Ansible.Result = @{ D = $t.Domain; H = $t.Hostname; Has = (Test-Path -LiteralPath $k)\n"
+                              "  Names = @((Get-Item -LiteralPath $k).Property)\n"
+                              "  Products = @(Get-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*' |"
+                              " ForEach-Object { $_.DisplayName })\n"
+                              "  Reboot = (Test-Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending') }",
+                   {})
+    assert not out["failed"], out
+    result = out["result"]
+    assert result["D"] == "corp.contoso.com" and result["H"] == "LYNCSE01" and result["Has"] is True
+    assert result["Names"] == sorted(n.upper() for n in state["hosts"][SE]["sql"])
+    assert sorted(result["Products"]) == sorted(p["Name"] for p in state["hosts"][SE]["products"])
+    assert result["Reboot"] is False
+
+
+def test_get_itemproperty_on_a_missing_key_is_item_not_found(lab):
+    out = run_text(_ctx(lab, SE), STOP + "Get-ItemProperty -LiteralPath 'HKLM:\\SOFTWARE\\NoSuchVendor'", {})
+    assert out["failed"] and _message(out) == "Cannot find path 'HKLM:\\SOFTWARE\\NoSuchVendor' because it does not exist."
+    out = run_text(_ctx(lab, SE), "$Ansible.Result = @(Get-ItemProperty -Path 'HKLM:\\SOFTWARE\\NoSuchVendor\\*').Count", {})
+    assert out["result"] == 0 and not out["error"]  # a wildcard that matches nothing is no error
+
+
+def test_cim_filter_and_wmi_service_states(lab):
+    state = lab.load()
+    state["hosts"][SE]["services"]["RTCSRV"]["status"] = "StartPending"
+    ctx = _ctx(lab, SE, state)
+    out = run_text(ctx, STOP + "$Ansible.Result = @{ Shares = @(Get-CimInstance -ClassName Win32_Share -Filter 'Type = 0' |"
+                              " ForEach-Object { $_.Name }); All = @(Get-CimInstance Win32_Share).Count\n"
+                              "  Svc = (Get-CimInstance -ClassName Win32_Service -Filter \"Name = 'RTCSRV'\").State }", {})
+    assert not out["failed"], out
+    assert out["result"]["Shares"] == sorted(state["hosts"][SE]["shares"], key=str.lower)
+    assert out["result"]["All"] == len(state["hosts"][SE]["shares"]) + 3  # ADMIN$, C$, IPC$
+    assert out["result"]["Svc"] == "Start Pending"  # Win32_Service.State, not ServiceControllerStatus
+    out = run_text(ctx, STOP + "Get-CimInstance -ClassName Win32_NoSuchClass", {})
+    assert out["failed"] and out["error"][0]["fully_qualified_error_id"].startswith("HRESULT 0x80041010")
+
+
+def test_secure_channel_supports_should_process_and_sees_a_new_account(lab):
+    script = "[CmdletBinding(SupportsShouldProcess)]\nparam()\n$Ansible.Result = [bool](Test-ComputerSecureChannel%s)"
+    state = lab.load()
+    assert run_text(_ctx(lab, SE, state), script % "", {})["result"] is True
+    out = run_text(_ctx(lab, SE, state), script % "", {}, check_mode=True)
+    assert out["result"] is False and "What if:" in out["host_out"]  # the probe before issue 9
+    assert run_text(_ctx(lab, SE, state), script % " -WhatIf:$false", {}, check_mode=True)["result"] is True
+    state["hosts"][SE]["computer_sid"] = "S-1-5-21-1-2-3-9999"  # the account was deleted and created again
+    assert run_text(_ctx(lab, SE, state), script % "", {})["result"] is False

@@ -30,6 +30,8 @@ ServiceControllerStatus https://learn.microsoft.com/dotnet/api/system.servicepro
 
 import ipaddress
 import pathlib
+import re
+import uuid
 
 from .. import cmdlets as lynccmd
 from .. import dhcp as dhcplib
@@ -501,6 +503,8 @@ def install(session):
             Param("PolicyName", "System.String"), Param("All", switch=True), Param("Brief", switch=True)] + cim,
             get_option_value, pipeline=None, module="DhcpServer"))
 
+    install_windows_management(session)
+
     # -- Lync: Get-/Start-/Stop-CsWindowsService --
 
     if record.get("lync_module") and REFERENCE.exists():
@@ -543,3 +547,344 @@ def _lync_services(session, ref, module):
     session.command(reference.command(ref, "Stop-CsWindowsService",
                                       change(lambda *a, **k: lynccmd.stop_windows_service(*a, **k), "Stop"),
                                       module=module))
+
+
+# --- the registry provider (HKLM:) ---------------------------------------------------------------------
+# The lab keeps no registry; the keys the payloads read are derived from the host record, where Windows
+# keeps them:
+#   SYSTEM\CurrentControlSet\Services\Tcpip\Parameters   Hostname, Domain, NV Hostname, NV Domain (the primary DNS
+#       suffix, winhost.primary_dns_suffix; https://learn.microsoft.com/troubleshoot/windows-server/networking/configure-tcpip-parameters)
+#   SYSTEM\CurrentControlSet\Control\Session Manager      PendingFileRenameOperations when the record has pending_file_renames
+#   SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\<key>   DisplayName, DisplayVersion of each installed product
+#       (https://learn.microsoft.com/windows/win32/msi/uninstall-registry-key)
+#   SOFTWARE\Microsoft\Microsoft SQL Server\Instance Names\SQL  <instance name> = <instance id> (sqlsetup.instance_id)
+#   SOFTWARE\Microsoft\Microsoft SQL Server\<instance id>\Setup  Version, PatchLevel, Edition
+#   SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending   while features wait for a restart
+#   SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired  while updates wait for one
+# Provider paths: HKLM:\<key>, Registry::HKEY_LOCAL_MACHINE\<key>
+# (about_Registry_Provider, https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_registry_provider?view=powershell-5.1).
+
+_HIVES = ("hklm:", "registry::hkey_local_machine", "registry::hklm", "microsoft.powershell.core\\registry::hkey_local_machine")
+
+
+def is_registry_path(path):
+    """Whether a provider path names the registry (HKLM: drive or the Registry:: provider)."""
+    return str(path).strip().lower().startswith(_HIVES)
+
+
+def _key_of(path):
+    """'HKLM:\\SOFTWARE\\X' -> 'SOFTWARE\\X' (the key under HKEY_LOCAL_MACHINE; '' for the hive)."""
+    text = str(path).strip()
+    lower = text.lower()
+    for hive in sorted(_HIVES, key=len, reverse=True):
+        if lower.startswith(hive):
+            return text[len(hive):].strip("\\")
+    raise ValueError(path)
+
+
+def registry(record):
+    """{key path: {value name: value}} of this host's HKLM, as far as the payloads read it."""
+    from .. import sqlsetup  # pylint: disable=import-outside-toplevel
+    keys = {}
+    suffix = winhost.primary_dns_suffix(record)
+    keys["SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"] = {
+        "Hostname": record["hostname"], "Domain": suffix,
+        "NV Hostname": record.get("pending_hostname") or record["hostname"], "NV Domain": suffix}
+    session_manager = {"ProtectionMode": 1}
+    if record.get("pending_file_renames"):
+        renames = record["pending_file_renames"]
+        session_manager["PendingFileRenameOperations"] = list(renames) if isinstance(renames, list) else ["\\??\\C:\\lab"]
+    keys["SYSTEM\\CurrentControlSet\\Control\\Session Manager"] = session_manager
+    uninstall = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+    keys[uninstall] = {}
+    keys["SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"] = {}
+    for product in record.get("products") or []:
+        guid = "{%s}" % str(uuid.uuid5(uuid.NAMESPACE_OID, product["Name"])).upper()
+        keys["%s\\%s" % (uninstall, guid)] = {"DisplayName": product["Name"], "DisplayVersion": product.get("Version", "")}
+    if record.get("sql"):
+        names = {}
+        for name, inst in sorted(record["sql"].items()):
+            version = str(inst.get("version") or "11.0.2100.60")
+            ident = sqlsetup.instance_id(version, name)
+            names[name.upper()] = ident
+            keys["SOFTWARE\\Microsoft\\Microsoft SQL Server\\%s\\Setup" % ident] = {
+                "Version": version, "PatchLevel": version, "Edition": inst.get("edition", "")}
+        keys["SOFTWARE\\Microsoft\\Microsoft SQL Server\\Instance Names\\SQL"] = names
+    pending = [str(p).lower() for p in record.get("pending_reboot") or []]
+    if record.get("reboot_pending") or "features" in pending:
+        keys["SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending"] = {}
+    if "windows update" in pending:
+        keys["SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired"] = {}
+    return keys
+
+
+def _all_keys(record):
+    """Every key path (each parent of a known key exists too), by lower-case path."""
+    known = registry(record)
+    found = {"": ("", {})}
+    for path, values in known.items():
+        parts = path.split("\\")
+        for i in range(1, len(parts) + 1):
+            sub = "\\".join(parts[:i])
+            found.setdefault(sub.lower(), (sub, {}))
+        found[path.lower()] = (path, values)
+    return found
+
+
+def registry_keys(record, path, literal=False):
+    """[(key path, values)] the provider path names: one key, or with wildcards (not literal) every match."""
+    keys = _all_keys(record)
+    wanted = _key_of(path)
+    if literal or not any(c in wanted for c in "*?["):
+        hit = keys.get(wanted.lower())
+        return [hit] if hit else []
+    matches = [("", {})]
+    for part in wanted.split("\\"):
+        step = []
+        for base, dummy in matches:
+            prefix = base.lower() + "\\" if base else ""
+            for lower, (real, values) in keys.items():
+                if lower.startswith(prefix) and "\\" not in lower[len(prefix):] and lower != base.lower() and \
+                        V.to_bool(O.comparison("like", real.rsplit("\\", 1)[-1], part)):
+                    step.append((real, values))
+        matches = sorted(step, key=lambda kv: kv[0].lower())
+    return matches
+
+
+class RegistryKey(V.NetObject):
+    """Microsoft.Win32.RegistryKey as the registry provider returns it (Get-Item)."""
+
+    TYPE_NAME = "Microsoft.Win32.RegistryKey"
+
+    def __init__(self, record, path, values):
+        self._record = record
+        self._path = path
+        self._values = dict(values)
+        self.Name = "HKEY_LOCAL_MACHINE" + ("\\" + path if path else "")
+        self.PSChildName = path.rsplit("\\", 1)[-1] if path else "HKEY_LOCAL_MACHINE"
+        self.PSPath = "Microsoft.PowerShell.Core\\Registry::" + self.Name
+        self.Property = list(self._values)
+        self.ValueCount = len(self._values)
+        self.SubKeyCount = len(self.GetSubKeyNames())
+
+    def GetValue(self, name, default=None):
+        return self._values.get(V.to_string(name), default)
+
+    def GetValueNames(self):
+        return list(self._values)
+
+    def GetSubKeyNames(self):
+        prefix = self._path.lower() + "\\" if self._path else ""
+        return sorted({real[len(prefix):].split("\\", 1)[0] for lower, (real, dummy) in _all_keys(self._record).items()
+                       if lower.startswith(prefix) and lower != self._path.lower()})
+
+    def ToString(self):
+        return self.Name
+
+
+def registry_item(ctx, path, literal=True):
+    """Get-Item / Test-Path on a registry path: [RegistryKey] (empty when the key does not exist)."""
+    return [RegistryKey(ctx.record, real, values) for real, values in registry_keys(ctx.record, path, literal)]
+
+
+def _item_properties(key_path, values, names=None):
+    """Get-ItemProperty's object for one key: its values (or the named ones) and the provider's PS* properties."""
+    full = "HKEY_LOCAL_MACHINE" + ("\\" + key_path if key_path else "")
+    props = [(k, v) for k, v in values.items() if names is None or k.lower() in [n.lower() for n in names]]
+    parent = full.rsplit("\\", 1)[0]
+    props += [("PSPath", "Microsoft.PowerShell.Core\\Registry::" + full),
+              ("PSParentPath", "Microsoft.PowerShell.Core\\Registry::" + parent),
+              ("PSChildName", full.rsplit("\\", 1)[-1]), ("PSDrive", "HKLM"),
+              ("PSProvider", "Microsoft.PowerShell.Core\\Registry")]
+    return V.PSObject(props)
+
+
+# --- CIM classes the payloads read (root/cimv2) ------------------------------------------------------------
+# Win32_ComputerSystem https://learn.microsoft.com/windows/win32/cimwin32prov/win32-computersystem
+# Win32_OperatingSystem https://learn.microsoft.com/windows/win32/cimwin32prov/win32-operatingsystem
+# Win32_NetworkAdapterConfiguration https://learn.microsoft.com/windows/win32/cimwin32prov/win32-networkadapterconfiguration
+# Win32_Service https://learn.microsoft.com/windows/win32/cimwin32prov/win32-service (State: 'Stopped', 'Start Pending',
+#   'Stop Pending', 'Running', ...; StartMode: 'Auto', 'Manual', 'Disabled', ...)
+# Win32_Share https://learn.microsoft.com/windows/win32/cimwin32prov/win32-share (Type 0 disk drive; 2147483648 admin
+#   disk share; 2147483651 IPC$)
+# Get-CimInstance https://learn.microsoft.com/powershell/module/cimcmdlets/get-ciminstance?view=powershell-5.1
+
+_WMI_STATE = {"StartPending": "Start Pending", "StopPending": "Stop Pending", "ContinuePending": "Continue Pending",
+              "PausePending": "Pause Pending"}
+
+
+def cim_instances(record, class_name):
+    """The instances of a CIM class on the host, as dicts of properties (None for a class the lab does not model)."""
+    lower = class_name.lower()
+    joined = bool(record.get("domain_joined"))
+    if lower == "win32_computersystem":
+        return [{"Name": record["hostname"], "DNSHostName": record["hostname"],
+                 "Domain": record["domain"] if joined else (record.get("workgroup") or "WORKGROUP"),
+                 "PartOfDomain": joined, "Workgroup": None if joined else (record.get("workgroup") or "WORKGROUP"),
+                 "Manufacturer": "Microsoft Corporation", "Model": "Virtual Machine", "DomainRole": 3 if joined else 2}]
+    if lower == "win32_operatingsystem":
+        version = str(record["os"]["version"])
+        return [{"Caption": record["os"]["caption"], "Version": version, "BuildNumber": version.rsplit(".", 1)[-1],
+                 "CSName": record["hostname"], "OSArchitecture": "64-bit"}]
+    if lower == "win32_networkadapterconfiguration":
+        return [{"Index": 1, "Description": "Microsoft Hyper-V Network Adapter", "IPEnabled": True,
+                 "IPAddress": list(record.get("ipv4") or []), "DNSServerSearchOrder": list(record.get("dns_servers") or [])
+                 or None, "DNSDomain": winhost.primary_dns_suffix(record) or None}]
+    if lower == "win32_service":
+        return [{"Name": name, "DisplayName": svc.get("display_name", name),
+                 "State": _WMI_STATE.get(svc.get("status"), svc.get("status")), "StartMode": svc.get("start_mode", "Auto"),
+                 "StartName": winhost.service_start_name(record, name), "Status": "OK",
+                 "Started": svc.get("status") == "Running"}
+                for name, svc in sorted((record.get("services") or {}).items())]
+    if lower == "win32_share":
+        shares = [{"Name": "ADMIN$", "Path": "C:\\Windows", "Type": 2147483648, "Description": "Remote Admin"},
+                  {"Name": "C$", "Path": "C:\\", "Type": 2147483648, "Description": "Default share"},
+                  {"Name": "IPC$", "Path": "", "Type": 2147483651, "Description": "Remote IPC"}]
+        shares += [{"Name": name, "Path": share.get("path", ""), "Type": 0, "Description": ""}
+                   for name, share in sorted((record.get("shares") or {}).items())]
+        return sorted(shares, key=lambda s: s["Name"].lower())
+    return None
+
+
+def wql_filter(text):
+    """A WQL WHERE clause as Get-CimInstance -Filter takes it: comparisons (=, <>, !=, LIKE) joined by AND.
+    Returns a predicate over an instance's properties; a clause the lab does not read raises ValueError."""
+    clauses = []
+    for part in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
+        match = re.match(r"^\s*(\w+)\s*(=|<>|!=|LIKE)\s*(.+?)\s*$", part, re.IGNORECASE)
+        if not match:
+            raise ValueError(part)
+        prop, op, raw = match.group(1), match.group(2).upper(), match.group(3)
+        if raw[:1] in "'\"" and raw[-1:] == raw[:1]:
+            value = raw[1:-1].replace("\\\\", "\\")
+        elif raw.upper() in ("TRUE", "FALSE"):
+            value = raw.upper() == "TRUE"
+        elif re.match(r"^-?\d+$", raw):
+            value = int(raw)
+        else:
+            raise ValueError(part)
+        clauses.append((prop, op, value))
+
+    def matches(instance):
+        for prop, op, value in clauses:
+            have = next((v for k, v in instance.items() if k.lower() == prop.lower()), None)
+            if op == "LIKE":
+                pattern = "^" + re.escape(str(value)).replace("%", ".*").replace("_", ".") + "$"
+                ok = have is not None and re.match(pattern, str(have), re.IGNORECASE) is not None
+            elif isinstance(value, bool):
+                ok = bool(have) == value
+            elif isinstance(value, int):
+                ok = have is not None and int(have) == value
+            else:
+                ok = str(have or "").lower() == value.lower()
+            if ok == (op in ("<>", "!=")):
+                return False
+        return True
+    return matches
+
+
+def install_windows_management(session):
+    """Get-ItemProperty (registry provider), Get-CimInstance and Test-ComputerSecureChannel on the session's host."""
+    ctx = session.ctx
+
+    def get_item_property(call):
+        literal = call.args.get("LiteralPath") is not None
+        out = []
+        names = [V.to_string(n) for n in _items(call.args.get("Name"))] or None
+        for path in _items(call.args.get("LiteralPath") if literal else call.args.get("Path")):
+            path = V.to_string(path)
+            if not is_registry_path(path):
+                call.error("Get-ItemProperty on '%s': only registry paths are emulated in the lab." % path,
+                           "System.NotSupportedException", "NotSupported", "NotImplemented", path)
+                continue
+            keys = registry_keys(ctx.record, path, literal)
+            if not keys:
+                if literal or not any(c in path for c in "*?["):
+                    call.error("Cannot find path '%s' because it does not exist." % path,
+                               "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", path)
+                continue
+            for key_path, values in keys:
+                if names:
+                    for missing in [n for n in names if n.lower() not in [k.lower() for k in values]]:
+                        call.error("Property %s does not exist at path HKEY_LOCAL_MACHINE\\%s." % (missing, key_path),
+                                   "System.Management.Automation.PSArgumentException",
+                                   "System.Management.Automation.PSArgumentException", "InvalidArgument", missing)
+                    if not any(n.lower() in [k.lower() for k in values] for n in names):
+                        continue
+                elif not values:
+                    continue  # a key without values gives no object
+                out.append(_item_properties(key_path, values, names))
+        return out
+
+    session.command(Command("Get-ItemProperty", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
+              aliases=("PSPath", "LP")),
+        Param("Name", "System.String[]", position=1, aliases=("PSProperty",)), Param("Filter", "System.String"),
+        Param("Include", "System.String[]"), Param("Exclude", "System.String[]"),
+        Param("Credential", "System.Management.Automation.PSCredential")],
+        get_item_property, default_set="Path", aliases=("gp",), module="Microsoft.PowerShell.Management"))
+
+    def get_cim_instance(call):
+        if call.args.get("Query") is not None:
+            call.terminate("Get-CimInstance -Query is not emulated in the lab; use -ClassName and -Filter.",
+                           "System.NotSupportedException", "NotSupported", "NotImplemented")
+        class_name = V.to_string(call.args.get("ClassName"))
+        namespace = V.to_string(call.args.get("Namespace") or "root/cimv2").replace("\\", "/").lower()
+        record = ctx.record
+        computers = [V.to_string(c) for c in _items(call.args.get("ComputerName"))]
+        if computers:
+            fqdn = model.find_host(ctx.state, computers[0])
+            if fqdn is None or ctx.state["hosts"][fqdn].get("powered_off"):
+                call.terminate("WinRM cannot complete the operation. Verify that the specified computer name is valid, "
+                               "that the computer is accessible over the network.",
+                               "Microsoft.Management.Infrastructure.CimException", "HRESULT 0x80338126",
+                               "ConnectionError", computers[0])
+            record = ctx.state["hosts"][fqdn]
+        found = cim_instances(record, class_name) if namespace == "root/cimv2" else None
+        if found is None:
+            call.terminate("Invalid class ", "Microsoft.Management.Infrastructure.CimException",
+                           "HRESULT 0x80041010", "MetadataError", class_name)
+        if call.args.get("Filter") is not None:
+            try:
+                keep = wql_filter(V.to_string(call.args["Filter"]))
+            except ValueError:
+                call.terminate("Invalid query ", "Microsoft.Management.Infrastructure.CimException",
+                               "HRESULT 0x80041017", "InvalidArgument", V.to_string(call.args["Filter"]))
+            found = [i for i in found if keep(i)]
+        return [CimObject(class_name, **instance) for instance in found]
+
+    session.command(Command("Get-CimInstance", [
+        Param("ClassName", "System.String", position=0, mandatory=True, sets=("ClassNameComputerSet",),
+              aliases=("Class",)),
+        Param("Filter", "System.String", sets=("ClassNameComputerSet",)),
+        Param("Query", "System.String", mandatory=True, sets=("QueryComputerSet",)),
+        Param("QueryDialect", "System.String"), Param("Namespace", "System.String", by_property=True),
+        Param("ComputerName", "System.String[]", by_property=True, aliases=("CN", "ServerName")),
+        Param("Property", "System.String[]", aliases=("SelectProperties",)),
+        Param("KeyOnly", switch=True), Param("Shallow", switch=True),
+        Param("OperationTimeoutSec", "System.UInt32", aliases=("OT",))],
+        get_cim_instance, pipeline=None, default_set="ClassNameComputerSet", aliases=("gcim",), module="CimCmdlets"))
+
+    # Test-ComputerSecureChannel: True when the computer's secret matches its account in the domain (an account
+    # deleted and created again has another SID, and the old machine cannot use it); ShouldProcess
+    # ([-WhatIf] [-Confirm] in its syntax,
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.management/test-computersecurechannel?view=powershell-5.1).
+    def test_secure_channel(call):
+        record = ctx.record
+        if not record.get("domain_joined"):
+            call.terminate("Cannot verify the secure channel for the local computer. The computer is not joined to a "
+                           "domain.", "System.InvalidOperationException", "ComputerNotInDomain", "InvalidOperation",
+                           record["hostname"])
+        if not call.should_process(record["hostname"], "Test-ComputerSecureChannel"):
+            return None
+        ad = ctx.state.get("ad") or {}
+        account = (ad.get("computers") or {}).get(str(record["hostname"]).upper())
+        if account is None or str(ad.get("domain", "")).lower() != str(record["domain"]).lower():
+            return [False]
+        return [record.get("computer_sid", account["sid"]) == account["sid"]]
+
+    session.command(Command("Test-ComputerSecureChannel", [
+        Param("Repair", switch=True), Param("Server", "System.String"),
+        Param("Credential", "System.Management.Automation.PSCredential")],
+        test_secure_channel, should_process=True, module="Microsoft.PowerShell.Management"))
