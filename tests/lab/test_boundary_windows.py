@@ -129,8 +129,9 @@ def test_start_cswindowsservice_name_is_one_string(lab):
 
 def test_service_status_is_a_service_controller_status(lab):
     out = run_text(_ctx(lab, SE), "$s = Get-CsWindowsService -Name RTCSRV\n"
-                                  "$Ansible.Result = @{ T = $s.Status.GetType().FullName; R = $s.Status -eq 'running' }", {})
-    assert out["result"] == {"T": "System.ServiceProcess.ServiceControllerStatus", "R": True}
+                                  "$Ansible.Result = @{ T = $s.Status.GetType().FullName; R = $s.Status -eq 'running'\n"
+                                  "  S = ([string]$s.Status).GetType().FullName }", {})
+    assert out["result"] == {"T": "System.ServiceProcess.ServiceControllerStatus", "R": True, "S": "System.String"}
 
 
 # --- the payloads over the boundary ---------------------------------------------------------------
