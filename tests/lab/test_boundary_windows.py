@@ -340,3 +340,46 @@ def test_secure_channel_supports_should_process_and_sees_a_new_account(lab):
     assert run_text(_ctx(lab, SE, state), script % " -WhatIf:$false", {}, check_mode=True)["result"] is True
     state["hosts"][SE]["computer_sid"] = "S-1-5-21-1-2-3-9999"  # the account was deleted and created again
     assert run_text(_ctx(lab, SE, state), script % "", {})["result"] is False
+
+
+@pytest.fixture(scope="module")
+def enterprise(tmp_path_factory):
+    return seed.seed("enterprise3", tmp_path_factory.mktemp("windows-ee") / "lab", "lync2013")
+
+
+def _fe(lab, host, state):
+    """A session on a Front End with network credentials (become, new_credentials): the CMS is on the back end."""
+    ctx = _ctx(lab, host, state)
+    ctx.network_user = ctx.session_user
+    return ctx
+
+
+def test_old_services_payload_waits_for_master_and_fta_on_a_passive_front_end(enterprise):
+    """Issue 9: the old wait included MASTER and FTA, which run only on the active Central Management Server
+    (fe01 here); on fe02, with the pool's other Front Ends running, it waited out its timeout (the virtual clock: no
+    real time) and reported them NotYet."""
+    text = _old_text_or_skip("lync_services")
+    state = enterprise.load()
+    for service in state["hosts"]["fe02.contoso.local"]["services"].values():
+        service["status"] = "Stopped"
+    out = run_text(_fe(enterprise, "fe02.contoso.local", state), text, {"State": "started"})
+    assert not out["failed"], out
+    assert sorted(out["result"]["NotYet"]) == ["FTA", "MASTER"]
+    for service in state["hosts"]["fe02.contoso.local"]["services"].values():
+        service["status"] = "Stopped"
+    new = run_payload(_fe(enterprise, "fe02.contoso.local", state), "lync_services", {"State": "started"})
+    assert not new["failed"] and new["result"]["Errors"] == []  # no wait here: the action plugin decides what to wait for
+
+
+def test_old_services_payload_blocks_on_the_first_front_end_of_a_stopped_pool(enterprise):
+    """Issue 9: without -NoWait, Start-CsWindowsService waits for services that stay Starting until enough of the
+    pool's Front Ends start (3 of 3 here), so starting the Front Ends one at a time fails on the first."""
+    text = _old_text_or_skip("lync_services")
+    state = enterprise.load()
+    for fe in ("fe01.contoso.local", "fe02.contoso.local", "fe03.contoso.local"):
+        for service in state["hosts"][fe]["services"].values():
+            service["status"] = "Stopped"
+    out = run_text(_fe(enterprise, "fe01.contoso.local", state), text, {"State": "started"})
+    assert out["failed"] and "StartPending" in _message(out)
+    new = run_payload(_fe(enterprise, "fe01.contoso.local", state), "lync_services", {"State": "started"})
+    assert not new["failed"] and {s["Status"] for s in new["result"]["Services"]} >= {"StartPending"}
