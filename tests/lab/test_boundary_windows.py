@@ -383,3 +383,27 @@ def test_old_services_payload_blocks_on_the_first_front_end_of_a_stopped_pool(en
     assert out["failed"] and "StartPending" in _message(out)
     new = run_payload(_fe(enterprise, "fe01.contoso.local", state), "lync_services", {"State": "started"})
     assert not new["failed"] and {s["Status"] for s in new["result"]["Services"]} >= {"StartPending"}
+
+
+# Get-Service / Start-Service / Set-Service
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-service?view=powershell-5.1 and the
+# Start-/Stop-/Set-Service pages): ServiceController.Status is a ServiceControllerStatus, StartType a ServiceStartMode;
+# Start-Service supports ShouldProcess; a name that matches no service is ObjectNotFound.
+
+def test_services_through_the_management_cmdlets(lab):
+    state = lab.load()
+    state["hosts"][SE]["services"]["W32Time"]["status"] = "Stopped"
+    ctx = _ctx(lab, SE, state)
+    script = ("[CmdletBinding(SupportsShouldProcess)]\nparam()\n$ErrorActionPreference = 'Stop'\n"
+              "Start-Service -Name W32Time\n$s = Get-Service -Name 'W32*'\n"
+              "$Ansible.Result = @{ S = [string]$s.Status; T = $s.StartType.GetType().FullName; N = @(Get-Service).Count }")
+    out = run_text(ctx, script, {}, check_mode=True)
+    assert out["result"]["S"] == "Stopped" and "What if:" in out["host_out"]
+    out = run_text(ctx, script, {})
+    assert out["result"] == {"S": "Running", "T": "System.ServiceProcess.ServiceStartMode", "N": len(state["hosts"][SE]["services"])}
+    out = run_text(ctx, STOP + "Set-Service -Name W32Time -StartupType Automatik", {})
+    assert out["failed"] and "Unable to match the identifier name Automatik to a valid enumerator name" in _message(out)
+    out = run_text(ctx, STOP + "Set-Service W32Time -StartupType Disabled -Status Stopped\nStart-Service W32Time", {})
+    assert out["failed"] and "cannot be started" in _message(out)
+    out = run_text(ctx, "Get-Service -Name NoSuchService", {})
+    assert out["error"][0]["fully_qualified_error_id"].startswith("NoServiceFoundForGivenName,")

@@ -504,6 +504,7 @@ def install(session):
             get_option_value, pipeline=None, module="DhcpServer"))
 
     install_windows_management(session)
+    install_services(session)
 
     # -- Lync: Get-/Start-/Stop-CsWindowsService --
 
@@ -888,3 +889,139 @@ def install_windows_management(session):
         Param("Repair", switch=True), Param("Server", "System.String"),
         Param("Credential", "System.Management.Automation.PSCredential")],
         test_secure_channel, should_process=True, module="Microsoft.PowerShell.Management"))
+
+
+# --- services (Microsoft.PowerShell.Management) -----------------------------------------------------------------
+# Get-Service https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-service?view=powershell-5.1
+# Start-Service https://learn.microsoft.com/powershell/module/microsoft.powershell.management/start-service?view=powershell-5.1
+# Stop-Service https://learn.microsoft.com/powershell/module/microsoft.powershell.management/stop-service?view=powershell-5.1
+# Set-Service https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-service?view=powershell-5.1
+# ServiceController https://learn.microsoft.com/dotnet/api/system.serviceprocess.servicecontroller (Status: a
+# ServiceControllerStatus; StartType: a ServiceStartMode, https://learn.microsoft.com/dotnet/api/system.serviceprocess.servicestartmode).
+# The lab's host record keeps each service's status and start_mode (Win32_Service's 'Auto', 'Manual', 'Disabled').
+
+START_MODE = V.register_enum("System.ServiceProcess.ServiceStartMode", {
+    "Boot": 0, "System": 1, "Automatic": 2, "Manual": 3, "Disabled": 4})
+_RECORD_MODE = {"Automatic": "Auto", "Manual": "Manual", "Disabled": "Disabled", "Boot": "Boot", "System": "System"}
+
+
+class ServiceController(V.NetObject):
+    """System.ServiceProcess.ServiceController over a service of the host record."""
+
+    TYPE_NAME = "System.ServiceProcess.ServiceController"
+
+    def __init__(self, name, svc):
+        self.Name = self.ServiceName = name
+        self.DisplayName = svc.get("display_name", name)
+        self.Status = SERVICE_STATUS.parse(svc.get("status", "Stopped"))
+        mode = {v.lower(): k for k, v in _RECORD_MODE.items()}.get(str(svc.get("start_mode", "Auto")).lower(), "Automatic")
+        self.StartType = START_MODE.parse(mode)
+        self.CanStop = str(self.Status) == "Running"
+        self.MachineName = "."
+
+    def ToString(self):
+        return self.Name
+
+
+def install_services(session):
+    ctx = session.ctx
+
+    def services():
+        return ctx.record.setdefault("services", {})
+
+    def selected(call):
+        """The services named by -Name / -DisplayName (wildcards allowed) or -InputObject; errors for the missing."""
+        found = []
+        for obj in _items(call.args.get("InputObject")):
+            name = V.to_string(getattr(obj, "Name", obj))
+            if name in services():
+                found.append(name)
+        for param, key in (("Name", None), ("DisplayName", "display_name")):
+            for pattern in _items(call.args.get(param)):
+                pattern = V.to_string(pattern)
+                hits = [n for n, s in sorted(services().items())
+                        if V.to_bool(O.comparison("like", s.get(key, n) if key else n, pattern))]
+                if not hits and not any(c in pattern for c in "*?["):
+                    call.error("Cannot find any service with service %s '%s'." % ("name" if key is None else "display name",
+                                                                                 pattern),
+                               "Microsoft.PowerShell.Commands.ServiceCommandException",
+                               "NoServiceFoundForGiven%s" % ("Name" if key is None else "DisplayName"), "ObjectNotFound",
+                               pattern)
+                found.extend(h for h in hits if h not in found)
+        return found
+
+    def get_service(call):
+        if call.args.get("Name") is None and call.args.get("DisplayName") is None and call.args.get("InputObject") is None:
+            return [ServiceController(n, s) for n, s in sorted(services().items())]
+        return [ServiceController(n, services()[n]) for n in selected(call)]
+
+    def change_status(status, action):
+        def run(call):
+            out = []
+            for name in selected(call):
+                svc = services()[name]
+                label = "%s (%s)" % (svc.get("display_name", name), name)
+                if not call.should_process(label, action):
+                    continue
+                if status == "Running" and str(svc.get("start_mode", "Auto")).lower() == "disabled":
+                    call.error("Service '%s' cannot be started due to the following error: Cannot start service %s on "
+                               "computer '.'." % (label, name), "Microsoft.PowerShell.Commands.ServiceCommandException",
+                               "CouldNotStartService", "OpenError", name)
+                    continue
+                svc["status"] = status
+                if call.switch("PassThru"):
+                    out.append(ServiceController(name, svc))
+            return out
+        return run
+
+    def set_service(call):
+        out = []
+        for name in selected(call):
+            svc = services()[name]
+            if not call.should_process("%s (%s)" % (svc.get("display_name", name), name), "Set-Service"):
+                continue
+            if call.args.get("StartupType") is not None:
+                svc["start_mode"] = _RECORD_MODE[str(call.args["StartupType"])]
+            if call.args.get("DisplayName") is not None and call.args.get("Name") is not None:
+                svc["display_name"] = V.to_string(call.args["DisplayName"])
+            if call.args.get("Status") is not None:
+                wanted = V.to_string(call.args["Status"])
+                if wanted.lower() not in ("running", "stopped", "paused"):
+                    call.terminate("Cannot bind parameter 'Status'. The value '%s' is not valid: Running, Stopped or "
+                                   "Paused." % wanted, "System.Management.Automation.ParameterBindingException",
+                                   "CannotConvertArgumentNoMessage", "InvalidArgument")
+                svc["status"] = wanted.capitalize()
+            if call.switch("PassThru"):
+                out.append(ServiceController(name, svc))
+        return out
+
+    management = "Microsoft.PowerShell.Management"
+    named = [Param("Name", "System.String[]", position=0, mandatory=True, sets=("Default",), pipeline=True,
+                   by_property=True, aliases=("ServiceName",)),
+             Param("DisplayName", "System.String[]", mandatory=True, sets=("DisplayName",)),
+             Param("InputObject", "System.Object[]", mandatory=True, sets=("InputObject",), pipeline=True),
+             Param("Include", "System.String[]"), Param("Exclude", "System.String[]"), Param("PassThru", switch=True)]
+    session.command(Command("Get-Service", [
+        Param("Name", "System.String[]", position=0, sets=("Default",), pipeline=True, by_property=True,
+              aliases=("ServiceName",)),
+        Param("DisplayName", "System.String[]", mandatory=True, sets=("DisplayName",)),
+        Param("InputObject", "System.Object[]", sets=("InputObject",), pipeline=True),
+        Param("ComputerName", "System.String[]", by_property=True, aliases=("Cn",)),
+        Param("DependentServices", switch=True, aliases=("DS",)), Param("RequiredServices", switch=True,
+                                                                       aliases=("SDO", "ServicesDependedOn")),
+        Param("Include", "System.String[]"), Param("Exclude", "System.String[]")],
+        get_service, default_set="Default", aliases=("gsv",), module=management))
+    session.command(Command("Start-Service", list(named), change_status("Running", "Start-Service"), should_process=True,
+                            default_set="InputObject", aliases=("sasv",), module=management))
+    session.command(Command("Stop-Service", list(named) + [Param("Force", switch=True), Param("NoWait", switch=True)],
+                            change_status("Stopped", "Stop-Service"), should_process=True, default_set="InputObject",
+                            aliases=("spsv",), module=management))
+    session.command(Command("Set-Service", [
+        Param("Name", "System.String", position=0, mandatory=True, sets=("Name",), pipeline=True, by_property=True,
+              aliases=("ServiceName", "SN")),
+        Param("InputObject", "System.Object", sets=("InputObject",), pipeline=True),
+        Param("ComputerName", "System.String[]", aliases=("cn",)), Param("DisplayName", "System.String", aliases=("DN",)),
+        Param("Description", "System.String"), Param("StartupType", "System.ServiceProcess.ServiceStartMode",
+                                                     aliases=("StartMode", "SM", "ST")),
+        Param("Status", "System.String"), Param("PassThru", switch=True)],
+        set_service, should_process=True, default_set="Name", module=management))
