@@ -36,6 +36,7 @@ import uuid
 from .. import cmdlets as lynccmd
 from .. import dhcp as dhcplib
 from .. import lyncsetup, model, winhost
+from . import setup as registry_area
 from ..engine import Command, Param
 from ..engine import operators as O
 from ..engine import reference
@@ -550,154 +551,34 @@ def _lync_services(session, ref, module):
                                       module=module))
 
 
-# --- the registry provider (HKLM:) ---------------------------------------------------------------------
-# The lab keeps no registry; the keys the payloads read are derived from the host record, where Windows
-# keeps them:
+# --- registry keys (read through boundary/setup.py's registry provider) ----------------------------------------
+# setup.py's Registry reads its keys from setup.KEY_SOURCES; these are the keys Windows keeps for what this area
+# models, derived from the host record:
 #   SYSTEM\CurrentControlSet\Services\Tcpip\Parameters   Hostname, Domain, NV Hostname, NV Domain (the primary DNS
-#       suffix, winhost.primary_dns_suffix; https://learn.microsoft.com/troubleshoot/windows-server/networking/configure-tcpip-parameters)
-#   SYSTEM\CurrentControlSet\Control\Session Manager      PendingFileRenameOperations when the record has pending_file_renames
+#       suffix, winhost.primary_dns_suffix;
+#       https://learn.microsoft.com/troubleshoot/windows-server/networking/configure-tcpip-parameters)
 #   SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\<key>   DisplayName, DisplayVersion of each installed product
-#       (https://learn.microsoft.com/windows/win32/msi/uninstall-registry-key)
-#   SOFTWARE\Microsoft\Microsoft SQL Server\Instance Names\SQL  <instance name> = <instance id> (sqlsetup.instance_id)
-#   SOFTWARE\Microsoft\Microsoft SQL Server\<instance id>\Setup  Version, PatchLevel, Edition
-#   SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending   while features wait for a restart
-#   SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired  while updates wait for one
-# Provider paths: HKLM:\<key>, Registry::HKEY_LOCAL_MACHINE\<key>
-# (about_Registry_Provider, https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_registry_provider?view=powershell-5.1).
+#       (https://learn.microsoft.com/windows/win32/msi/uninstall-registry-key); the Wow6432Node twin of the key exists
 
-_HIVES = ("hklm:", "registry::hkey_local_machine", "registry::hklm", "microsoft.powershell.core\\registry::hkey_local_machine")
+HKLM = "HKEY_LOCAL_MACHINE"
+UNINSTALL = HKLM + "\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 
 
-def is_registry_path(path):
-    """Whether a provider path names the registry (HKLM: drive or the Registry:: provider)."""
-    return str(path).strip().lower().startswith(_HIVES)
-
-
-def _key_of(path):
-    """'HKLM:\\SOFTWARE\\X' -> 'SOFTWARE\\X' (the key under HKEY_LOCAL_MACHINE; '' for the hive)."""
-    text = str(path).strip()
-    lower = text.lower()
-    for hive in sorted(_HIVES, key=len, reverse=True):
-        if lower.startswith(hive):
-            return text[len(hive):].strip("\\")
-    raise ValueError(path)
-
-
-def registry(record):
-    """{key path: {value name: value}} of this host's HKLM, as far as the payloads read it."""
-    from .. import sqlsetup  # pylint: disable=import-outside-toplevel
-    keys = {}
+def windows_keys(record):
+    """{key path: {value name: value}} of the TCP/IP parameters and the installed products."""
     suffix = winhost.primary_dns_suffix(record)
-    keys["SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"] = {
+    keys = {HKLM + "\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters": {
         "Hostname": record["hostname"], "Domain": suffix,
-        "NV Hostname": record.get("pending_hostname") or record["hostname"], "NV Domain": suffix}
-    session_manager = {"ProtectionMode": 1}
-    if record.get("pending_file_renames"):
-        renames = record["pending_file_renames"]
-        session_manager["PendingFileRenameOperations"] = list(renames) if isinstance(renames, list) else ["\\??\\C:\\lab"]
-    keys["SYSTEM\\CurrentControlSet\\Control\\Session Manager"] = session_manager
-    uninstall = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
-    keys[uninstall] = {}
-    keys["SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"] = {}
+        "NV Hostname": record.get("pending_hostname") or record["hostname"], "NV Domain": suffix},
+        UNINSTALL: {}, HKLM + "\\SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall": {}}
     for product in record.get("products") or []:
         guid = "{%s}" % str(uuid.uuid5(uuid.NAMESPACE_OID, product["Name"])).upper()
-        keys["%s\\%s" % (uninstall, guid)] = {"DisplayName": product["Name"], "DisplayVersion": product.get("Version", "")}
-    if record.get("sql"):
-        names = {}
-        for name, inst in sorted(record["sql"].items()):
-            version = str(inst.get("version") or "11.0.2100.60")
-            ident = sqlsetup.instance_id(version, name)
-            names[name.upper()] = ident
-            keys["SOFTWARE\\Microsoft\\Microsoft SQL Server\\%s\\Setup" % ident] = {
-                "Version": version, "PatchLevel": version, "Edition": inst.get("edition", "")}
-        keys["SOFTWARE\\Microsoft\\Microsoft SQL Server\\Instance Names\\SQL"] = names
-    pending = [str(p).lower() for p in record.get("pending_reboot") or []]
-    if record.get("reboot_pending") or "features" in pending:
-        keys["SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending"] = {}
-    if "windows update" in pending:
-        keys["SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WindowsUpdate\\Auto Update\\RebootRequired"] = {}
+        keys[UNINSTALL + "\\" + guid] = {"DisplayName": product["Name"], "DisplayVersion": product.get("Version", "")}
     return keys
 
 
-def _all_keys(record):
-    """Every key path (each parent of a known key exists too), by lower-case path."""
-    known = registry(record)
-    found = {"": ("", {})}
-    for path, values in known.items():
-        parts = path.split("\\")
-        for i in range(1, len(parts) + 1):
-            sub = "\\".join(parts[:i])
-            found.setdefault(sub.lower(), (sub, {}))
-        found[path.lower()] = (path, values)
-    return found
-
-
-def registry_keys(record, path, literal=False):
-    """[(key path, values)] the provider path names: one key, or with wildcards (not literal) every match."""
-    keys = _all_keys(record)
-    wanted = _key_of(path)
-    if literal or not any(c in wanted for c in "*?["):
-        hit = keys.get(wanted.lower())
-        return [hit] if hit else []
-    matches = [("", {})]
-    for part in wanted.split("\\"):
-        step = []
-        for base, dummy in matches:
-            prefix = base.lower() + "\\" if base else ""
-            for lower, (real, values) in keys.items():
-                if lower.startswith(prefix) and "\\" not in lower[len(prefix):] and lower != base.lower() and \
-                        V.to_bool(O.comparison("like", real.rsplit("\\", 1)[-1], part)):
-                    step.append((real, values))
-        matches = sorted(step, key=lambda kv: kv[0].lower())
-    return matches
-
-
-class RegistryKey(V.NetObject):
-    """Microsoft.Win32.RegistryKey as the registry provider returns it (Get-Item)."""
-
-    TYPE_NAME = "Microsoft.Win32.RegistryKey"
-
-    def __init__(self, record, path, values):
-        self._record = record
-        self._path = path
-        self._values = dict(values)
-        self.Name = "HKEY_LOCAL_MACHINE" + ("\\" + path if path else "")
-        self.PSChildName = path.rsplit("\\", 1)[-1] if path else "HKEY_LOCAL_MACHINE"
-        self.PSPath = "Microsoft.PowerShell.Core\\Registry::" + self.Name
-        self.Property = list(self._values)
-        self.ValueCount = len(self._values)
-        self.SubKeyCount = len(self.GetSubKeyNames())
-
-    def GetValue(self, name, default=None):
-        return self._values.get(V.to_string(name), default)
-
-    def GetValueNames(self):
-        return list(self._values)
-
-    def GetSubKeyNames(self):
-        prefix = self._path.lower() + "\\" if self._path else ""
-        return sorted({real[len(prefix):].split("\\", 1)[0] for lower, (real, dummy) in _all_keys(self._record).items()
-                       if lower.startswith(prefix) and lower != self._path.lower()})
-
-    def ToString(self):
-        return self.Name
-
-
-def registry_item(ctx, path, literal=True):
-    """Get-Item / Test-Path on a registry path: [RegistryKey] (empty when the key does not exist)."""
-    return [RegistryKey(ctx.record, real, values) for real, values in registry_keys(ctx.record, path, literal)]
-
-
-def _item_properties(key_path, values, names=None):
-    """Get-ItemProperty's object for one key: its values (or the named ones) and the provider's PS* properties."""
-    full = "HKEY_LOCAL_MACHINE" + ("\\" + key_path if key_path else "")
-    props = [(k, v) for k, v in values.items() if names is None or k.lower() in [n.lower() for n in names]]
-    parent = full.rsplit("\\", 1)[0]
-    props += [("PSPath", "Microsoft.PowerShell.Core\\Registry::" + full),
-              ("PSParentPath", "Microsoft.PowerShell.Core\\Registry::" + parent),
-              ("PSChildName", full.rsplit("\\", 1)[-1]), ("PSDrive", "HKLM"),
-              ("PSProvider", "Microsoft.PowerShell.Core\\Registry")]
-    return V.PSObject(props)
+if windows_keys not in registry_area.KEY_SOURCES:
+    registry_area.KEY_SOURCES.append(windows_keys)
 
 
 # --- CIM classes the payloads read (root/cimv2) ------------------------------------------------------------
@@ -785,46 +666,8 @@ def wql_filter(text):
 
 
 def install_windows_management(session):
-    """Get-ItemProperty (registry provider), Get-CimInstance and Test-ComputerSecureChannel on the session's host."""
+    """Get-CimInstance and Test-ComputerSecureChannel on the session's host."""
     ctx = session.ctx
-
-    def get_item_property(call):
-        literal = call.args.get("LiteralPath") is not None
-        out = []
-        names = [V.to_string(n) for n in _items(call.args.get("Name"))] or None
-        for path in _items(call.args.get("LiteralPath") if literal else call.args.get("Path")):
-            path = V.to_string(path)
-            if not is_registry_path(path):
-                call.error("Get-ItemProperty on '%s': only registry paths are emulated in the lab." % path,
-                           "System.NotSupportedException", "NotSupported", "NotImplemented", path)
-                continue
-            keys = registry_keys(ctx.record, path, literal)
-            if not keys:
-                if literal or not any(c in path for c in "*?["):
-                    call.error("Cannot find path '%s' because it does not exist." % path,
-                               "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", path)
-                continue
-            for key_path, values in keys:
-                if names:
-                    for missing in [n for n in names if n.lower() not in [k.lower() for k in values]]:
-                        call.error("Property %s does not exist at path HKEY_LOCAL_MACHINE\\%s." % (missing, key_path),
-                                   "System.Management.Automation.PSArgumentException",
-                                   "System.Management.Automation.PSArgumentException", "InvalidArgument", missing)
-                    if not any(n.lower() in [k.lower() for k in values] for n in names):
-                        continue
-                elif not values:
-                    continue  # a key without values gives no object
-                out.append(_item_properties(key_path, values, names))
-        return out
-
-    session.command(Command("Get-ItemProperty", [
-        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
-        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
-              aliases=("PSPath", "LP")),
-        Param("Name", "System.String[]", position=1, aliases=("PSProperty",)), Param("Filter", "System.String"),
-        Param("Include", "System.String[]"), Param("Exclude", "System.String[]"),
-        Param("Credential", "System.Management.Automation.PSCredential")],
-        get_item_property, default_set="Path", aliases=("gp",), module="Microsoft.PowerShell.Management"))
 
     def get_cim_instance(call):
         if call.args.get("Query") is not None:
