@@ -181,31 +181,3 @@ def test_an_array_subexpression_keeps_one_element_but_assignment_of_a_pipeline_u
     script = ("function One { 'only' }\n$a = One; $a.GetType().Name\n$b = @(One); $b.GetType().Name; $b.Count\n"
               "$c = One | Where-Object { $_ }; $c.GetType().Name\n$d = Get-Date | Where-Object { $false }; $null -eq $d")
     assert out(script) == ["String", "Object[]", 1, "String", True]
-
-
-# --- enums and registered conversions (issue 10, windows boundary) ----------------------------------
-# "ServiceControllerStatus Enum" (https://learn.microsoft.com/dotnet/api/system.serviceprocess.servicecontrollerstatus):
-# Stopped 1, StartPending 2, StopPending 3, Running 4, ContinuePending 5, PausePending 6, Paused 7. A string
-# converts to an enum by member name, case-insensitively, or by number ("Enum.Parse",
-# https://learn.microsoft.com/dotnet/api/system.enum.parse); a cast of an enum to [string] gives the name.
-
-def test_enum_converts_from_a_name_case_insensitively_and_from_its_number():
-    from lync_lab.engine import values as V
-    status = V.register_enum("Lab.Test.ServiceControllerStatus", {"Stopped": 1, "StartPending": 2, "Running": 4})
-    value = V.convert("running", "Lab.Test.ServiceControllerStatus")
-    assert V.to_string(value) == "Running" and value.value__ == 4
-    assert V.type_name(value) == "Lab.Test.ServiceControllerStatus"
-    assert V.to_string(V.convert(2, "Lab.Test.ServiceControllerStatus")) == "StartPending"
-    assert status.parse("STOPPED") == "Stopped"
-
-
-def test_enum_refuses_a_name_that_is_no_member_with_powershells_message():
-    import pytest
-    from lync_lab.engine import values as V
-    from lync_lab.engine.errors import PSRuntimeError
-    V.register_enum("Lab.Test.Color", {"Red": 0, "Green": 1})
-    with pytest.raises(PSRuntimeError) as err:
-        V.convert("Blue", "Lab.Test.Color")
-    assert err.value.record.Exception.Message == (
-        'Cannot convert value "Blue" to type "Lab.Test.Color". Error: "Unable to match the identifier name Blue to a '
-        'valid enumerator name. Specify one of the following enumerator names and try again:\nRed, Green"')

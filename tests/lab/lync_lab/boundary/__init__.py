@@ -12,7 +12,7 @@ factories to one host's session. Adding a command: see docs/testing.md, "The Pow
 from . import certs, fs, setup, sql, windows
 from .session import Session
 
-AREAS = (fs, setup, sql, certs, windows)
+AREAS = (fs, setup, windows, sql, certs)  # windows first: sql and certs add Get-CimInstance, Get-Module, Import-Module only when absent
 
 
 def engine_payloads():

@@ -57,17 +57,17 @@ _REFERENCE_CACHE = {}
 
 # --- enums and types ------------------------------------------------------------------------------
 
-SERVICE_STATUS = V.register_enum("System.ServiceProcess.ServiceControllerStatus", {
+SERVICE_STATUS = V.EnumType("System.ServiceProcess.ServiceControllerStatus", {
     "Stopped": 1, "StartPending": 2, "StopPending": 3, "Running": 4, "ContinuePending": 5, "PausePending": 6,
     "Paused": 7})
 # Resolve-DnsName -Type's accepted values, in the order the page lists them (numbers: the DNS type codes).
-RECORD_TYPE = V.register_enum("Microsoft.DnsClient.Commands.RecordType", {
+RECORD_TYPE = V.EnumType("Microsoft.DnsClient.Commands.RecordType", {
     "UNKNOWN": 0, "A_AAAA": 65535, "A": 1, "NS": 2, "MD": 3, "MF": 4, "CNAME": 5, "SOA": 6, "MB": 7, "MG": 8,
     "MR": 9, "NULL": 10, "WKS": 11, "PTR": 12, "HINFO": 13, "MINFO": 14, "MX": 15, "TXT": 16, "RP": 17,
     "AFSDB": 18, "X25": 19, "ISDN": 20, "RT": 21, "AAAA": 28, "SRV": 33, "DNAME": 39, "OPT": 41, "DS": 43,
     "RRSIG": 46, "NSEC": 47, "DNSKEY": 48, "DHCID": 49, "NSEC3": 50, "NSEC3PARAM": 51, "ANY": 255, "ALL": 255,
     "WINS": 65281})
-DNS_SECTION = V.register_enum("Microsoft.DnsClient.Commands.DNSSection", {
+DNS_SECTION = V.EnumType("Microsoft.DnsClient.Commands.DNSSection", {
     "Question": 0, "Answer": 1, "Authority": 2, "Additional": 3})
 
 
@@ -137,9 +137,9 @@ class DnsRecord(V.NetObject):
     def __init__(self, name, rtype, section, data, ttl=3600):
         self.TYPE_NAME = "Microsoft.DnsClient.Commands.DnsRecord_%s" % rtype
         self.Name = name
-        self.Type = RECORD_TYPE.parse(rtype)
+        self.Type = V.to_enum(rtype, RECORD_TYPE)
         self.TTL = ttl
-        self.Section = DNS_SECTION.parse(section)
+        self.Section = V.to_enum(section, DNS_SECTION)
         self.DataLength = 4
         if rtype in ("A", "AAAA"):
             self.IPAddress = data
@@ -183,7 +183,7 @@ class NTService(V.NetObject):
     def __init__(self, name, display_name, status, activity=True):
         self.Name = name
         self.DisplayName = display_name
-        self.Status = SERVICE_STATUS.parse(status)
+        self.Status = V.to_enum(status, SERVICE_STATUS)
         if activity:
             self.ActivityLevel = ""
 
@@ -372,7 +372,7 @@ def install(session):
 
     def resolve_dns_name(call):
         name = V.to_string(call.args["Name"])
-        rtype = str(call.args.get("Type") or "A_AAAA")
+        rtype = V.to_string(call.args.get("Type") or "A_AAAA")
         servers = [V.to_string(s) for s in _items(call.args.get("Server"))] or list(record.get("dns_servers") or [])
         zones = next((z for z in (_dns_server(ctx.state, s) for s in servers) if z is not None), None)
         if zones is None:
@@ -743,7 +743,7 @@ def install_windows_management(session):
 # ServiceControllerStatus; StartType: a ServiceStartMode, https://learn.microsoft.com/dotnet/api/system.serviceprocess.servicestartmode).
 # The lab's host record keeps each service's status and start_mode (Win32_Service's 'Auto', 'Manual', 'Disabled').
 
-START_MODE = V.register_enum("System.ServiceProcess.ServiceStartMode", {
+START_MODE = V.EnumType("System.ServiceProcess.ServiceStartMode", {
     "Boot": 0, "System": 1, "Automatic": 2, "Manual": 3, "Disabled": 4})
 _RECORD_MODE = {"Automatic": "Auto", "Manual": "Manual", "Disabled": "Disabled", "Boot": "Boot", "System": "System"}
 
@@ -756,10 +756,10 @@ class ServiceController(V.NetObject):
     def __init__(self, name, svc):
         self.Name = self.ServiceName = name
         self.DisplayName = svc.get("display_name", name)
-        self.Status = SERVICE_STATUS.parse(svc.get("status", "Stopped"))
+        self.Status = V.to_enum(svc.get("status", "Stopped"), SERVICE_STATUS)
         mode = {v.lower(): k for k, v in _RECORD_MODE.items()}.get(str(svc.get("start_mode", "Auto")).lower(), "Automatic")
-        self.StartType = START_MODE.parse(mode)
-        self.CanStop = str(self.Status) == "Running"
+        self.StartType = V.to_enum(mode, START_MODE)
+        self.CanStop = V.to_string(self.Status) == "Running"
         self.MachineName = "."
 
     def ToString(self):
@@ -824,7 +824,7 @@ def install_services(session):
             if not call.should_process("%s (%s)" % (svc.get("display_name", name), name), "Set-Service"):
                 continue
             if call.args.get("StartupType") is not None:
-                svc["start_mode"] = _RECORD_MODE[str(call.args["StartupType"])]
+                svc["start_mode"] = _RECORD_MODE[V.to_string(call.args["StartupType"])]
             if call.args.get("DisplayName") is not None and call.args.get("Name") is not None:
                 svc["display_name"] = V.to_string(call.args["DisplayName"])
             if call.args.get("Status") is not None:

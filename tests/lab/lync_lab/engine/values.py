@@ -290,7 +290,7 @@ def to_string(value, ofs=" "):
     if value is None:
         return ""
     if isinstance(value, str):
-        return str.__str__(value) if isinstance(value, EnumValue) else value  # an enum value: its name, a String
+        return value
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, int):
