@@ -1,4 +1,6 @@
-"""Lab rules of issue 9 (probefix), exercised through the payloads' twins."""
+"""Lab rules of issue 9 (probefix), exercised through the payloads (the engine) or their twins."""
+
+import re
 
 import pytest
 
@@ -12,6 +14,19 @@ SE = "lyncse01.contoso.local"
 
 def _ctx(lab, host=SE):
     return Context(lab, lab.load(), host, False, [], "test")
+
+
+def _engine(ctx, name, params, check_mode=False):
+    """Run payload `name`'s own text through the lab engine on ctx's host: win_powershell's result."""
+    from lync_lab import boundary, netid, winps
+    from lync_lab.boundary import winpowershell
+    ctx.payload = name
+    with netid.session(ctx):
+        return winpowershell.run(boundary.open_session(ctx), winps.payload_text(name), params, check_mode, 4)
+
+
+def _message(result):
+    return result["error"][0]["exception"]["message"] if result["error"] else ""
 
 
 def test_inventory_tells_a_missing_folder_from_an_old_dotnet(make_lab):
@@ -60,12 +75,13 @@ def test_set_remove_past_max_path_needs_the_extended_root(make_lab):
 def test_one_service_that_fails_does_not_stop_the_others(make_lab):
     """A non-terminating error of Start-CsWindowsService for one name is collected; the next name still starts."""
     from lync_lab import cmdlets
-    from lync_lab.twins import lync_services
     lab = make_lab("standard")
     ctx = _ctx(lab)
     for service in ctx.state["hosts"][SE]["services"].values():
         service["status"] = "Stopped"
-    result = lync_services.run(ctx, {"State": "started", "Names": ["NOSUCHSVC", "RTCSRV"]})
+    ran = _engine(ctx, "lync_services", {"State": "started", "Names": ["NOSUCHSVC", "RTCSRV"]})
+    assert not ran["failed"], ran
+    result = ran["result"]
     assert len(result["Errors"]) == 1 and "NOSUCHSVC" in result["Errors"][0]
     assert {s["Name"]: s["Status"] for s in cmdlets.get_windows_services(ctx.state, SE)}["RTCSRV"] == "Running"
 
@@ -102,27 +118,31 @@ def test_host_fqdn_comes_from_the_primary_dns_suffix(make_lab):
 def test_a_dhcp_server_that_refuses_gives_an_error_not_drift(make_lab):
     """Access denied / a stopped DHCP service must fail the probe (-ErrorAction Stop), not read as 'option absent'
     (https://learn.microsoft.com/powershell/module/dhcpserver/get-dhcpserverv4optionvalue)."""
-    from lync_lab.twins import lync_dhcp_probe
     lab = make_lab("standard")
     dc = "dc01.contoso.local"
     ctx = _ctx(lab, dc)
     wanted = [{"ScopeId": "10.0.0.0", "Options": [{"OptionId": 120, "VendorClass": ""},
                                                   {"OptionId": 3, "VendorClass": "MSUCClient"}]}]
-    good = lync_dhcp_probe.run(ctx, {"Scopes": wanted})
+    ran = _engine(ctx, "lync_dhcp_probe", {"Scopes": wanted})
+    assert not ran["failed"], ran
+    good = ran["result"]
     assert {(o["OptionId"], o["VendorClass"], o["Level"]) for o in good["Options"]} == {
         (120, "", "server"), (3, "MSUCClient", "server")}
     for refuse in ("access_denied", "stopped"):
         ctx.state["hosts"][dc]["dhcp_server"]["refuse"] = refuse
-        with pytest.raises(PSError, match="Access is denied|RPC server is unavailable"):
-            lync_dhcp_probe.run(ctx, {"Scopes": wanted})
+        ran = _engine(ctx, "lync_dhcp_probe", {"Scopes": wanted})
+        assert ran["failed"] and re.search("Access is denied|RPC server is unavailable", _message(ran)), ran
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "payload defect the engine found (issue 10): a cmdlet's terminating error also reaches -ErrorVariable "
+    "(https://github.com/PowerShell/PowerShell/issues/18390), and lync_services.ps1's catch adds it again, so "
+    "Errors holds it twice; the next service still starts"))
 def test_a_terminating_error_on_one_service_does_not_stop_the_others(make_lab, monkeypatch):
     """-ErrorAction SilentlyContinue "has no effect on terminating errors" (about_CommonParameters,
     https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_commonparameters):
     lync_services.ps1 wraps each call in try/catch that adds the error to $failed."""
     from lync_lab import cmdlets
-    from lync_lab.twins import lync_services
     lab = make_lab("standard")
     ctx = _ctx(lab)
     for service in ctx.state["hosts"][SE]["services"].values():
@@ -137,6 +157,8 @@ def test_a_terminating_error_on_one_service_does_not_stop_the_others(make_lab, m
             raise err
         return start(state, fqdn, name, no_wait=no_wait)
     monkeypatch.setattr(cmdlets, "start_windows_service", terminating)
-    result = lync_services.run(ctx, {"State": "started", "Names": ["RTCMEDSRV", "RTCSRV"]})
+    ran = _engine(ctx, "lync_services", {"State": "started", "Names": ["RTCMEDSRV", "RTCSRV"]})
+    assert not ran["failed"], ran
+    result = ran["result"]
     assert len(result["Errors"]) == 1 and "RTCMEDSRV" in result["Errors"][0]
     assert {s["Name"]: s["Status"] for s in cmdlets.get_windows_services(ctx.state, SE)}["RTCSRV"] == "Running"

@@ -9,10 +9,10 @@ commands exist) and `install(session)`, which adds its commands, types and New-O
 factories to one host's session. Adding a command: see docs/testing.md, "The PowerShell engine".
 """
 
-from . import certs, fs, setup, sql
+from . import certs, fs, setup, sql, windows
 from .session import Session
 
-AREAS = (fs, setup, sql, certs)
+AREAS = (fs, setup, windows, sql, certs)  # windows first: sql and certs add Get-CimInstance, Get-Module, Import-Module only when absent
 
 
 def engine_payloads():

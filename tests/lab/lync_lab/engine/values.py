@@ -562,6 +562,8 @@ def convert(value, target):
                             % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException")
     if lower in ENUMS:  # enums (added by certs helper)
         return to_enum(value, ENUMS[lower])
+    if lower in CONVERTERS:  # types a boundary area registers (added by windows helper, block below)
+        return CONVERTERS[lower](value)
     if value is None:
         return None
     if type_name(value).lower() == lower:
@@ -703,3 +705,9 @@ def to_enum(value, enum_type):
                             "System.Management.Automation.PSInvalidCastException", "InvalidCastEnumFromTypeNotAString",
                             "InvalidArgument")
     return EnumValue(enum_type, number)
+
+
+# --- registered conversions (added by windows helper) --------------------------------------------------
+# Conversions to other .NET types a boundary area knows (System.Net.IPAddress, ...): lower-case full
+# name -> function(value) returning the converted value or raising PowerShell's conversion error.
+CONVERTERS = {}
