@@ -101,18 +101,17 @@ def test_host_fqdn_comes_from_the_primary_dns_suffix(make_lab):
     """Win32_ComputerSystem.Domain is the AD domain, or the workgroup name outside a domain
     (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-computersystem); the FQDN is host name + primary DNS
     suffix: a disjoint namespace and a workgroup (Edge) host."""
-    from lync_lab.twins import lync_host_probe
     lab = make_lab("standard")
     ctx = _ctx(lab)
     record = ctx.state["hosts"][SE]
-    assert lync_host_probe.run(ctx, {})["Fqdn"] == SE
+    assert _engine(ctx, "lync_host_probe", {})["result"]["Fqdn"] == SE
     record["dns_suffix"] = "corp.contoso.com"                      # disjoint: AD domain contoso.local
-    result = lync_host_probe.run(ctx, {})
+    result = _engine(ctx, "lync_host_probe", {})["result"]
     assert result["Fqdn"] == "lyncse01.corp.contoso.com" and result["Domain"].lower() == "contoso.local"
     record.update(domain_joined=False, domain="WORKGROUP", dns_suffix="dmz.contoso.com")   # an Edge server
-    assert lync_host_probe.run(ctx, {})["Fqdn"] == "lyncse01.dmz.contoso.com"
+    assert _engine(ctx, "lync_host_probe", {})["result"]["Fqdn"] == "lyncse01.dmz.contoso.com"
     del record["dns_suffix"]
-    assert lync_host_probe.run(ctx, {})["Fqdn"] == "lyncse01"
+    assert _engine(ctx, "lync_host_probe", {})["result"]["Fqdn"] == "lyncse01"
 
 
 def test_a_dhcp_server_that_refuses_gives_an_error_not_drift(make_lab):

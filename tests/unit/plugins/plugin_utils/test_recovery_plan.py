@@ -9,11 +9,22 @@ from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan a
 
 from lync_lab import seed
 from lync_lab.context import Context
-from lync_lab.twins import lync_host_probe, lync_topology_probe
+from lync_lab import boundary, netid, winps
+from lync_lab.boundary import winpowershell
+from lync_lab.twins import lync_topology_probe
 
 SET_ID = "lync-20261124T020000Z-abcdef"
 SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\" + SET_ID
 OPTIONS = {"media": "\\\\backup01.contoso.local\\LyncMedia\\Lync", "rtc_group": "CONTOSO\\RTCComponentUniversalServices"}
+
+
+def _host_probe(ctx):
+    """lync_host_probe's own text run through the lab engine on ctx's host: its result."""
+    ctx.payload = "lync_host_probe"
+    with netid.session(ctx):
+        ran = winpowershell.run(boundary.open_session(ctx), winps.payload_text("lync_host_probe"), {}, False, 4)
+    assert not ran["failed"], ran["error"]
+    return ran["result"]
 
 
 def lab_manifest(topology, failed=()):
@@ -24,7 +35,7 @@ def lab_manifest(topology, failed=()):
         return Context(None, state, host, False, [], "test")
     front_end = next(f for f, h in state["hosts"].items() if h["lync_module"] and "LYNCLOCAL" in h["sql"])
     deployment = facts.deployment_facts(lync_topology_probe.run(ctx(front_end), {}))
-    hosts = {f: facts.host_facts(lync_host_probe.run(ctx(f), {})) for f in state["hosts"]}
+    hosts = {f: facts.host_facts(_host_probe(ctx(f))) for f in state["hosts"]}
     plan = backup_plan.plan(deployment, hosts)
     results = []
     for item in plan:
