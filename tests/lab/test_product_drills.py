@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from lync_lab import compare, content, model
+from lync_lab import compare, content, disaster, model
 from tests.lab.conftest import backup_manifest
 
 BACKUP_SERVER = "backup01.contoso.local"
@@ -110,7 +110,6 @@ def test_backup_verify_and_recover_on_every_product(backed_up_lab, run_playbook,
     verified_at = time.monotonic()
 
     # Destroy, prepare the clean servers, recover them.
-    from lync_lab import disaster
     for fqdn in targets:
         disaster.wipe(lab, fqdn)
     prepare = run_playbook(lab, "lync.server.prepare_clean_server", "-e", "lync_prepare_hosts=%s" % ",".join(targets))
