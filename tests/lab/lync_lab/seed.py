@@ -8,12 +8,21 @@ Three topologies (tests/lab/topologies/<name>/inventory.yml):
               Chat SQL server, a Persistent Chat server, a domain controller, a backup server
   enterprise3 the same with three Front Ends in the pool (Microsoft's recommended minimum; the pool
               start rule - enough Front Ends started together - applies from three on)
+  multisite   two sites, two Enterprise Edition pools (two Front Ends and one), each with its back end
+              on a DEFAULT SQL Server instance (services MSSQLSERVER, SQLSERVERAGENT) and its file store
+
+Each builds the shape its product has: Skype for Business Server 2019 has no Persistent Chat, so its
+enterprise labs have no Persistent Chat server, instance or files (seed.inventory drops them from the
+inventory too); each product runs on the Windows Server and SQL Server releases PRODUCTS names, which
+plugins/plugin_utils/prerequisites.py (Microsoft's requirement pages) supports for it.
 """
 
 import importlib.util
 import json
 import pathlib
 import shutil
+
+import yaml
 
 from . import content, dhcp, paths, sqlsetup, winhost
 from .state import Lab
@@ -25,13 +34,13 @@ TOPOLOGY_DIR = pathlib.Path(__file__).resolve().parent.parent / "topologies"
 PRODUCTS = {
     "lync2013": {"name": "Microsoft Lync Server 2013", "version": "5.0.8308.984", "module": "Lync",
                  "install_dir": "C:\\Program Files\\Microsoft Lync Server 2013", "sql": "11.0.7001.0",
-                 "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600")},
+                 "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600"), "persistent_chat": True},
     "sfb2015": {"name": "Skype for Business Server 2015", "version": "6.0.9319.534", "module": "SkypeForBusiness",
                 "install_dir": "C:\\Program Files\\Skype for Business Server 2015", "sql": "12.0.6024.0",
-                "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600")},
+                "os": ("Microsoft Windows Server 2012 R2 Standard", "6.3.9600"), "persistent_chat": True},
     "sfb2019": {"name": "Skype for Business Server 2019", "version": "7.0.2046.385", "module": "SkypeForBusiness",
                 "install_dir": "C:\\Program Files\\Skype for Business Server 2019", "sql": "14.0.1000.169",
-                "os": ("Microsoft Windows Server 2019 Standard", "10.0.17763")},
+                "os": ("Microsoft Windows Server 2019 Standard", "10.0.17763"), "persistent_chat": False},
 }
 
 BASE_SERVICES = {
@@ -376,8 +385,15 @@ def build_standard(product="lync2013"):
 
 
 def build_enterprise(product="lync2013", front_ends=2, name="enterprise"):
-    """State and file-store files of the Enterprise Edition topology (fe01 .. fe0<front_ends> in pool01)."""
+    """State and file-store files of the Enterprise Edition topology (fe01 .. fe0<front_ends> in pool01).
+
+    Skype for Business Server 2019 has no Persistent Chat ("Persistent Chat Server is not available in
+    Skype for Business Server 2019", Microsoft's "System requirements for Skype for Business Server 2019"
+    and "What's deprecated from Skype for Business Server 2019"): its lab has no pc01, no PCHAT instance,
+    no Persistent Chat services and no Persistent Chat files in the file store.
+    """
     d = DOMAIN
+    with_pchat = PRODUCTS[product]["persistent_chat"]
     pool = "pool01.%s" % d
     fes = ["fe%02d.%s" % (n, d) for n in range(1, front_ends + 1)]
     fe_ips = ["10.0.0.%d" % (10 + n) for n in range(1, front_ends + 1)]
@@ -387,9 +403,10 @@ def build_enterprise(product="lync2013", front_ends=2, name="enterprise"):
         be: windows_host("sqlbe01", "10.0.0.21", product),
         mon: windows_host("sqlmon01", "10.0.0.22", product),
         fs: windows_host("fs01", "10.0.0.31", product),
-        pc: windows_host("pc01", "10.0.0.41", product),
         "backup01.%s" % d: windows_host("backup01", "10.0.0.50", product),
     }
+    if with_pchat:
+        hosts[pc] = windows_host("pc01", "10.0.0.41", product)
     for fe, ip in zip(fes, fe_ips):
         hosts[fe] = windows_host(fe.split(".")[0], ip, product)
     oauth = content.certificate(pool, "OAuthTokenIssuer", [content.SIP_DOMAIN], ["OAuthTokenIssuer"], "oauth")
@@ -400,8 +417,9 @@ def build_enterprise(product="lync2013", front_ends=2, name="enterprise"):
     for fe in fes[1:]:  # MASTER and FTA run only on the active Central Management Server (fe01)
         hosts[fe]["services"]["MASTER"]["status"] = "Stopped"
         hosts[fe]["services"]["FTA"]["status"] = "Stopped"
-    install_lync(hosts[pc], product, ["Persistent Chat Server"], PCHAT_SERVICES)
-    hosts[pc]["certificates"] = [content.certificate(pc, pc, [pc], ["Default"])]
+    if with_pchat:
+        install_lync(hosts[pc], product, ["Persistent Chat Server"], PCHAT_SERVICES)
+        hosts[pc]["certificates"] = [content.certificate(pc, pc, [pc], ["Default"])]
 
     file_store = "FileStore:%s" % fs
     services = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=True)
@@ -411,51 +429,57 @@ def build_enterprise(product="lync2013", front_ends=2, name="enterprise"):
         _svc("ApplicationDatabase", be, SqlInstanceName="rtc"),
         _svc("ArchivingDatabase", mon, SqlInstanceName="rtc"),
         _svc("MonitoringDatabase", mon, SqlInstanceName="rtc"),
-        _svc("PersistentChatDatabase", mon, SqlInstanceName="pchat"),
-        _svc("PersistentChatComplianceDatabase", mon, SqlInstanceName="pchat"),
-        _svc("PersistentChatServer", pchat, PersistentChatDatabase="PersistentChatDatabase:%s" % mon, FileStore=file_store),
         _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare"),
     ]
-    for dep in ("Registrar:%s" % pool, "WebServer:%s" % pool, "ApplicationServer:%s" % pool, "PersistentChatServer:%s" % pchat):
+    if with_pchat:
+        services[-1:-1] = [
+            _svc("PersistentChatDatabase", mon, SqlInstanceName="pchat"),
+            _svc("PersistentChatComplianceDatabase", mon, SqlInstanceName="pchat"),
+            _svc("PersistentChatServer", pchat, PersistentChatDatabase="PersistentChatDatabase:%s" % mon,
+                 FileStore=file_store),
+        ]
+    for dep in ("Registrar:%s" % pool, "WebServer:%s" % pool, "ApplicationServer:%s" % pool) + (
+            ("PersistentChatServer:%s" % pchat,) if with_pchat else ()):
         _depend(services, file_store, dep)
     _depend(services, "UserDatabase:%s" % be, "UserServer:%s" % pool)
     _depend(services, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
     _depend(services, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
     for role in ("ArchivingDatabase", "MonitoringDatabase"):
         _depend(services, "%s:%s" % (role, mon), "Registrar:%s" % pool)
-    for role in ("PersistentChatDatabase", "PersistentChatComplianceDatabase"):
+    for role in ("PersistentChatDatabase", "PersistentChatComplianceDatabase") if with_pchat else ():
         _depend(services, "%s:%s" % (role, mon), "PersistentChatServer:%s" % pchat)
 
     def ids(target):
         return sorted(s["Identity"] for s in services if s["PoolFqdn"] == target)
     topology = {"sites": [{"Identity": SITE, "SiteId": "1", "DisplayName": "Redmond"}],
                 "pools": [_pool(pool, fes, ids(pool)), _pool(be, [be], ids(be)), _pool(mon, [mon], ids(mon)),
-                          _pool(fs, [fs], ids(fs)), _pool(pchat, [pc], ids(pchat))],
+                          _pool(fs, [fs], ids(fs))] + ([_pool(pchat, [pc], ids(pchat))] if with_pchat else []),
                 "services": services}
 
     users = content.users_for_pool(pool, 0, 12)
     hosts[be]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
     hosts[be]["services"]["SQLAgent$RTC"] = _service("SQL Server Agent (RTC)", lync=False)
     hosts[be]["sql"]["RTC"] = sql_instance("RTC", product, "Enterprise Edition", "CONTOSO\\svc-sqlbe", {
-        "xds": _cms_content(topology, fes + [pc]), "lis": content.lis_store(),
+        "xds": _cms_content(topology, fes + ([pc] if with_pchat else [])), "lis": content.lis_store(),
         "rtcxds": content.user_store(pool, users), "rtcshared": {"shared": {"pool": pool}},
         "rtcab": {"entries": len(users)}, "rgsconfig": content.rgs_store(pool),
         "rgsdyn": {"signed_in_agents": 3}, "cpsdyn": {"parked": 1},
     })
     hosts[mon]["services"]["MSSQL$RTC"] = _service("SQL Server (RTC)", lync=False)
     hosts[mon]["services"]["SQLAgent$RTC"] = _service("SQL Server Agent (RTC)", lync=False)
-    hosts[mon]["services"]["MSSQL$PCHAT"] = _service("SQL Server (PCHAT)", lync=False)
-    hosts[mon]["services"]["SQLAgent$PCHAT"] = _service("SQL Server Agent (PCHAT)", lync=False)
     # One SQL Server medium (Enterprise Edition) for every database server, as the inventory names one.
     hosts[mon]["sql"]["RTC"] = sql_instance("RTC", product, "Enterprise Edition", "CONTOSO\\svc-sqlmon", {
         "LcsLog": {"tables": content.archiving_rows(users)},
         "LcsCDR": {"tables": content.cdr_rows(users)},
         "QoEMetrics": {"tables": content.qoe_rows()},
     })
-    hosts[mon]["sql"]["PCHAT"] = sql_instance("PCHAT", product, "Enterprise Edition", "CONTOSO\\svc-sqlmon", {
-        "mgc": {"tables": content.pchat_rows(users)},
-        "mgccomp": {"queue": []},
-    })
+    if with_pchat:
+        hosts[mon]["services"]["MSSQL$PCHAT"] = _service("SQL Server (PCHAT)", lync=False)
+        hosts[mon]["services"]["SQLAgent$PCHAT"] = _service("SQL Server Agent (PCHAT)", lync=False)
+        hosts[mon]["sql"]["PCHAT"] = sql_instance("PCHAT", product, "Enterprise Edition", "CONTOSO\\svc-sqlmon", {
+            "mgc": {"tables": content.pchat_rows(users)},
+            "mgccomp": {"queue": []},
+        })
     hosts[mon]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
     hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare", "lync_acl": True}}
     hosts[fs]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
@@ -463,11 +487,12 @@ def build_enterprise(product="lync2013", front_ends=2, name="enterprise"):
                                           "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
     hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(pool, fe_ips)
-    records.append({"name": "pchat01", "type": "A", "data": "10.0.0.41"})
+    if with_pchat:
+        records.append({"name": "pchat01", "type": "A", "data": "10.0.0.41"})
     hosts["dc01.%s" % d].update(dns_and_dhcp(records, pool))
     conferences = sorted(c["id"] for u in users for c in u["conferences"])
     files = {(fs, "D:\\LyncShare\\" + rel): data
-             for rel, data in content.filestore_files(fs, conferences, with_pchat=True).items()}
+             for rel, data in content.filestore_files(fs, conferences, with_pchat=with_pchat).items()}
     files.update(media_files("backup01.%s" % d, product))
     state = {"lab": {"topology": name, "product": product, "fault_counts": {}},
              "ad": dict(_ad(hosts, be, "rtc"), rgs_contacts=_rgs_contacts(pool)), "hosts": hosts}
@@ -479,7 +504,149 @@ def build_enterprise3(product="lync2013"):
     return build_enterprise(product, front_ends=3, name="enterprise3")
 
 
-BUILDERS = {"standard": build_standard, "enterprise": build_enterprise, "enterprise3": build_enterprise3}
+SITE2 = "Site:Dublin"
+
+
+def build_multisite(product="lync2013"):
+    """Two sites, two Enterprise Edition pools, their back ends on DEFAULT SQL Server instances.
+
+    Site:Redmond   pool01 (fe01, fe02), back end sqlbe01 (default instance: the Central Management
+                   store and pool01's stores), file store fs01
+    Site:Dublin    pool02 (fe21), back end sqlbe02 (default instance: pool02's stores), file store fs02
+    A default instance runs as the Windows services MSSQLSERVER and SQLSERVERAGENT, lives in
+    MSSQL<major>.MSSQLSERVER and is reached by the server name alone (the topology's SqlInstanceName
+    is empty, so is the AD service control point's instance): Install-CsDatabase "If this parameter
+    is not specified, the default instance will be used"
+    (https://learn.microsoft.com/powershell/module/skype/install-csdatabase).
+    """
+    d = DOMAIN
+    pool1, pool2 = "pool01.%s" % d, "pool02.%s" % d
+    site1 = [("fe01.%s" % d, "10.0.0.11"), ("fe02.%s" % d, "10.0.0.12")]
+    site2 = [("fe21.%s" % d, "10.0.0.61")]
+    be1, be2, fs1, fs2 = "sqlbe01.%s" % d, "sqlbe02.%s" % d, "fs01.%s" % d, "fs02.%s" % d
+    hosts = {
+        "dc01.%s" % d: windows_host("dc01", "10.0.0.2", product),
+        be1: windows_host("sqlbe01", "10.0.0.21", product),
+        be2: windows_host("sqlbe02", "10.0.0.71", product),
+        fs1: windows_host("fs01", "10.0.0.31", product),
+        fs2: windows_host("fs02", "10.0.0.81", product),
+        "backup01.%s" % d: windows_host("backup01", "10.0.0.50", product),
+    }
+    oauth = content.certificate(pool1, "OAuthTokenIssuer", [content.SIP_DOMAIN], ["OAuthTokenIssuer"], "oauth")
+    oauth["thumbprint"] = content.thumbprint("oauth")
+    for pool, members in ((pool1, site1), (pool2, site2)):
+        for fe, ip in members:
+            hosts[fe] = windows_host(fe.split(".")[0], ip, product)
+            # Only the pool that hosts the Central Management Server (pool01) has its MASTER and FTA services.
+            install_lync(hosts[fe], product, ["Front End Server"],
+                         dict(FRONT_END_SERVICES, **CMS_SERVICES) if pool == pool1 else FRONT_END_SERVICES)
+            hosts[fe]["certificates"] = front_end_certificates(fe, pool, oauth)
+            if pool == pool1 and fe != site1[0][0]:  # MASTER and FTA run only on the active Central Management Server (fe01)
+                hosts[fe]["services"]["MASTER"]["status"] = "Stopped"
+                hosts[fe]["services"]["FTA"]["status"] = "Stopped"
+
+    services = []
+    for pool, be, fs, site, cms in ((pool1, be1, fs1, SITE, True), (pool2, be2, fs2, SITE2, False)):
+        file_store = "FileStore:%s" % fs
+        part = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=cms)
+        part += [_svc("UserDatabase", be, SqlInstanceName=""), _svc("ApplicationDatabase", be, SqlInstanceName=""),
+                 _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare")]
+        if cms:
+            part.append(_svc("CentralManagementDatabase", be, SqlInstanceName=""))
+        for svc in part:
+            svc["SiteId"] = site
+        for dep in ("Registrar", "WebServer", "ApplicationServer"):
+            _depend(part, file_store, "%s:%s" % (dep, pool))
+        _depend(part, "UserDatabase:%s" % be, "UserServer:%s" % pool)
+        _depend(part, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
+        if cms:
+            _depend(part, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
+        services += part
+
+    def pool_record(fqdn, computers, site):
+        return dict(_pool(fqdn, computers, sorted(s["Identity"] for s in services if s["PoolFqdn"] == fqdn)), Site=site)
+    topology = {"sites": [{"Identity": SITE, "SiteId": "1", "DisplayName": "Redmond"},
+                          {"Identity": SITE2, "SiteId": "2", "DisplayName": "Dublin"}],
+                "pools": [pool_record(pool1, [fe for fe, ip in site1], SITE), pool_record(be1, [be1], SITE),
+                          pool_record(fs1, [fs1], SITE), pool_record(pool2, [fe for fe, ip in site2], SITE2),
+                          pool_record(be2, [be2], SITE2), pool_record(fs2, [fs2], SITE2)],
+                "services": services}
+
+    users1, users2 = content.users_for_pool(pool1, 0, 10), content.users_for_pool(pool2, 10, 6)
+    rgs2 = content.rgs_store(pool2)
+    for flow in rgs2["workflows"]:  # a workflow's SIP URI is unique in the deployment
+        flow["name"] += " Dublin"
+        flow["uri"] = flow["uri"].replace("@", ".dublin@")
+    stores = {
+        be1: dict({"xds": _cms_content(topology, [fe for fe, ip in site1 + site2]), "lis": content.lis_store()},
+                  rtcxds=content.user_store(pool1, users1), rtcshared={"shared": {"pool": pool1}},
+                  rtcab={"entries": len(users1)}, rgsconfig=content.rgs_store(pool1), rgsdyn={"signed_in_agents": 3},
+                  cpsdyn={"parked": 1}),
+        be2: {"rtcxds": content.user_store(pool2, users2), "rtcshared": {"shared": {"pool": pool2}},
+              "rtcab": {"entries": len(users2)}, "rgsconfig": rgs2, "rgsdyn": {"signed_in_agents": 1},
+              "cpsdyn": {"parked": 0}},
+    }
+    for be, databases in stores.items():
+        sql_services(hosts[be], "MSSQLSERVER")
+        hosts[be]["sql"]["MSSQLSERVER"] = sql_instance("MSSQLSERVER", product, "Enterprise Edition",
+                                                       "CONTOSO\\svc-sqlbe", databases)
+    files = {}
+    for fs, users, pool in ((fs1, users1, pool1), (fs2, users2, pool2)):
+        hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare", "lync_acl": True}}
+        hosts[fs]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
+        conferences = sorted(c["id"] for u in users for c in u["conferences"])
+        files.update({(fs, "D:\\LyncShare\\" + rel): data
+                      for rel, data in content.filestore_files(fs, conferences, with_pchat=False).items()})
+    hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"},
+                                          "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
+    hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
+    records = _host_dns(hosts) + _lync_dns(pool1, [ip for fe, ip in site1])
+    records += [{"name": pool2.split(".")[0], "type": "A", "data": ip} for fe, ip in site2]
+    hosts["dc01.%s" % d].update(dns_and_dhcp(records, pool1))
+    files.update(media_files("backup01.%s" % d, product))
+    contacts = dict(_rgs_contacts(pool1), **{w["uri"]: "service:ApplicationServer:%s" % pool2 for w in rgs2["workflows"]})
+    state = {"lab": {"topology": "multisite", "product": product, "fault_counts": {}},
+             "ad": dict(_ad(hosts, be1, ""), rgs_contacts=contacts), "hosts": hosts}
+    return state, files
+
+
+BUILDERS = {"standard": build_standard, "enterprise": build_enterprise, "enterprise3": build_enterprise3,
+            "multisite": build_multisite}
+
+
+def _instance_name(item):
+    return str(item if isinstance(item, str) else item.get("name", "")).upper()
+
+
+def inventory(topology, state):
+    """The topology's inventory (topologies/<name>/inventory.yml) for the seeded lab.
+
+    A product that builds a smaller shape than the file describes (Skype for Business Server 2019:
+    no Persistent Chat) gets the file less the hosts the lab has not and the SQL instances (pins
+    sql_instances) a host does not run; otherwise the file is copied as it is, comments and all.
+    """
+    text = (TOPOLOGY_DIR / topology / "inventory.yml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    dropped = []
+    for group in data["all"]["children"].values():
+        hosts = group.get("hosts") or {}
+        for fqdn in list(hosts):
+            if fqdn not in state["hosts"]:
+                del hosts[fqdn]
+                dropped.append(fqdn)
+                continue
+            pins = (hosts[fqdn] or {}).get("lync_pins") or {}
+            if "sql_instances" in pins:
+                have = set(state["hosts"][fqdn]["sql"])
+                kept = [i for i in pins["sql_instances"] if _instance_name(i) in have]
+                if kept != pins["sql_instances"]:
+                    dropped += ["%s\\%s" % (fqdn, _instance_name(i)) for i in pins["sql_instances"] if i not in kept]
+                    pins["sql_instances"] = kept
+    if not dropped:
+        return text
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    note = "# Seeded for %s, which has no: %s\n" % (PRODUCTS[state["lab"]["product"]]["name"], ", ".join(dropped))
+    return "---\n" + header + note + yaml.safe_dump(data, sort_keys=False)
 
 
 def seed(topology, dest, product="lync2013"):
@@ -500,7 +667,7 @@ def seed(topology, dest, product="lync2013"):
         target = paths.resolve(lab, state, fqdn, winpath)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    shutil.copy(TOPOLOGY_DIR / topology / "inventory.yml", dest / "inventory.yml")
+    (dest / "inventory.yml").write_text(inventory(topology, state), encoding="utf-8")
     (dest / "README.txt").write_text(
         "Lab %s (%s), made by: python -m lync_lab seed %s %s\n" % (topology, product, topology, dest), encoding="utf-8")
     return lab
