@@ -38,7 +38,9 @@ def start_or_stop(action, state, names, wait_timeout, wait=True, wait_only=False
     first = action.payload("lync_services", {"State": "query" if wait_only else state, "Names": names},
                            required_keys=("Before", "Services")).value
     before, reports = first["Before"], [first["Services"]]
-    call_errors = [str(e) for e in (first.get("Errors") or [])]
+    # A cmdlet's terminating error reaches both -ErrorVariable and the payload's catch
+    # (https://github.com/PowerShell/PowerShell/issues/18390): each text once, in order.
+    call_errors = list(dict.fromkeys(str(e) for e in (first.get("Errors") or [])))
 
     def query():
         if reports:

@@ -166,3 +166,13 @@ def test_the_wait_failure_names_what_start_cs_windows_service_reported(clock):
 
 def test_failure_message_without_errors_is_unchanged():
     assert svc.failure_message("fe01", "stopped", 60, ["RTCSRV"]) == "fe01: Lync services not stopped after 60 seconds: RTCSRV"
+
+
+def test_service_errors_are_reported_once(clock):
+    """A terminating error reaches both -ErrorVariable and the payload's catch (the lab's engine showed it;
+    https://github.com/PowerShell/PowerShell/issues/18390): the plugin reports each text once, in order."""
+    running = states(RTCSRV="Running", RTCMEDSRV="Stopped")
+    twice = "Start-CsWindowsService : Cannot start service RTCMEDSRV on computer '.'."
+    recorder = Recorder([ok({"Before": running, "Services": running, "Errors": [twice, twice, "other"]}, True)])
+    result = make_action(lync_services.ActionModule, {"state": "started", "names": ["RTCSRV"]}, recorder).run(task_vars=VARS)
+    assert result["errors"] == [twice, "other"]
