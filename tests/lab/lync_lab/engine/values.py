@@ -198,6 +198,8 @@ def type_name(value):
         return "null"
     if isinstance(value, ArrayList):
         return "System.Collections.ArrayList"
+    if isinstance(value, EnumValue):  # an enum value is a str here (see the enum block below)
+        return value.type_name
     if isinstance(value, bool):
         return "System.Boolean"
     if isinstance(value, Long):
@@ -550,6 +552,8 @@ def convert(value, target):
             return value
         raise runtime_error('Cannot convert the "%s" value of type "%s" to type "System.Management.Automation.ScriptBlock".'
                             % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException")
+    if lower in ENUM_TYPES or lower in CONVERTERS:  # enums and session-registered types (blocks below)
+        return ENUM_TYPES[lower].parse(value) if lower in ENUM_TYPES else CONVERTERS[lower](value)
     if value is None:
         return None
     if type_name(value).lower() == lower:
@@ -582,3 +586,70 @@ def is_instance(value, target):
     if isinstance(value, NetObject):
         return any(t.lower() == full for t in getattr(value, "TYPE_NAMES", ()))
     return False
+
+
+# --- enums and registered conversions (issue 10, windows boundary) ----------------------------
+# A .NET enum value converts from a member name, case-insensitively, or from its number; its string
+# is the member name; a name that is no member fails with the message PowerShell gives
+# (about_Type_Conversion; "Enum.Parse", https://learn.microsoft.com/dotnet/api/system.enum.parse;
+# e.g. ServiceControllerStatus, https://learn.microsoft.com/dotnet/api/system.serviceprocess.servicecontrollerstatus).
+# Limit: an enum value is a str subclass, so `-eq` compares it by name ('Running'), not by number.
+
+class EnumValue(str):
+    """One member of an EnumType: str(value) is its name, value__ its number."""
+
+    def __new__(cls, enum_type, name, number):
+        value = str.__new__(cls, name)
+        value.type_name = enum_type.name
+        value.value__ = number
+        return value
+
+
+class EnumType:
+    """A .NET enum: full name and {member name: number}."""
+
+    def __init__(self, name, members):
+        self.name = name
+        self.members = dict(members)
+
+    def __getitem__(self, name):
+        return self.parse(name)
+
+    def parse(self, value):
+        if isinstance(value, EnumValue) and value.type_name == self.name:
+            return value
+        if isinstance(value, (list, tuple)) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, int) and not isinstance(value, bool):
+            for name, number in self.members.items():
+                if number == value:
+                    return EnumValue(self, name, number)
+            return EnumValue(self, str(value), value)  # .NET keeps an undefined number as is
+        text = to_string(value).strip()
+        for name, number in self.members.items():
+            if name.lower() == text.lower():
+                return EnumValue(self, name, number)
+        if value is None:
+            raise runtime_error('Cannot convert null to type "%s" due to enumeration values that are not valid. '
+                                'Specify one of the following enumeration values and try again. The possible '
+                                'enumeration values are "%s".' % (self.name, ",".join(self.members)),
+                                "System.Management.Automation.PSInvalidCastException", "InvalidCastFromStringToType",
+                                "InvalidArgument")
+        raise runtime_error('Cannot convert value "%s" to type "%s". Error: "Unable to match the identifier name %s to '
+                            'a valid enumerator name. Specify one of the following enumerator names and try again:\n%s"'
+                            % (text, self.name, text, ", ".join(self.members)),
+                            "System.Management.Automation.PSInvalidCastException", "InvalidCastFromStringToType",
+                            "InvalidArgument")
+
+
+ENUM_TYPES = {}
+# Conversions to other .NET types a boundary area knows (System.Net.IPAddress, ...): lower-case full
+# name -> function(value) returning the converted value or raising PowerShell's conversion error.
+CONVERTERS = {}
+
+
+def register_enum(full_name, members):
+    """Declare a .NET enum (members: {name: number} in declaration order); returns its EnumType."""
+    enum_type = EnumType(full_name, members)
+    ENUM_TYPES[full_name.lower()] = enum_type
+    return enum_type
