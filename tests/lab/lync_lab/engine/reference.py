@@ -30,13 +30,15 @@ def command(reference, name, function, **kwargs):
         kind = info.get("type") or "Object"
         switch = kind.lower() == "switchparameter"
         sets = tuple(info.get("parameter_sets") or ()) or ("__AllParameterSets",)
+        declared_sets = set(sets) - {"__AllParameterSets"}  # mandatory only if required in each of them
         if set(sets) >= set(entry.get("parameter_sets") or {}) and len(sets) > 1:
             sets = ("__AllParameterSets",)
         required = info.get("required_in") or []
         position = info.get("position")
         params.append(Param(pname, TYPES.get(kind.lower(), "System.Object"), switch=switch,
                             position=None if position in (None, "Named") else int(position),
-                            mandatory=bool(required) and set(required) >= set(sets) - {"__AllParameterSets"},
+                            mandatory=bool(required) and set(required) >= declared_sets,
+                            mandatory_sets=None if not required or set(required) >= declared_sets else required,
                             pipeline="ByValue" in (info.get("pipeline_input") or ""),
                             by_property="ByPropertyName" in (info.get("pipeline_input") or ""),
                             sets=sets, aliases=tuple(info.get("aliases") or ())))
