@@ -88,11 +88,16 @@ def test_one_service_that_fails_does_not_stop_the_others(make_lab):
 
 def test_deploy_status_reports_a_failing_get_cscertificate(make_lab):
     """Get-CsCertificate's terminating error is caught and reported, the rest of the status still comes back."""
-    from lync_lab.twins import lync_deploy_status
+    from lync_lab import winps
     lab = make_lab("standard")
-    ctx = _ctx(lab)
-    ctx.state["hosts"][SE]["get_cscertificate_error"] = "Cannot read the local configuration store."
-    result = lync_deploy_status.run(ctx, {"InstallDir": "Q:\\Lync"})
+    state = lab.load()
+    state["hosts"][SE]["get_cscertificate_error"] = "Cannot read the local configuration store."
+    lab.save(state)
+    script = (winps.PAYLOAD_DIR / "lync_deploy_status.ps1").read_text(encoding="utf-8")
+    ran = winps.run({"script": script, "parameters": {"InstallDir": "Q:\\Lync"}, "depth": 12, "sensitive_parameters": None},
+                    False, str(lab.state_path), SE, [])
+    result = ran["result"]
+    assert not ran.get("failed"), ran
     assert result["Certificates"] == [] and result["CertificateError"] == "Cannot read the local configuration store."
     assert result["Products"]
 

@@ -29,7 +29,7 @@ elseif ($Mode -eq 'cms') {
     Install-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
 }
 elseif ($Mode -eq 'configured' -and $ForInstance) {
-    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForInstance $ForInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForInstance $ForInstance -ForDefaultInstance:$ForDefaultInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
 }
 elseif ($Mode -eq 'configured' -and $ForDefaultInstance) {
     Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForDefaultInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false

@@ -9,10 +9,10 @@ commands exist) and `install(session)`, which adds its commands, types and New-O
 factories to one host's session. Adding a command: see docs/testing.md, "The PowerShell engine".
 """
 
-from . import certs, fs, setup, sql, windows
+from . import certs, fs, lync_deploy, setup, sql, windows
 from .session import Session
 
-AREAS = (fs, setup, windows, sql, certs)  # windows first: sql and certs add Get-CimInstance, Get-Module, Import-Module only when absent
+AREAS = (fs, setup, windows, sql, certs, lync_deploy)
 
 
 def engine_payloads():
@@ -29,3 +29,13 @@ def open_session(ctx):
     for area in AREAS:
         area.install(session)
     return session
+
+
+def run_payload(ctx, name, parameters=None, check_mode=False, depth=4):
+    """Payload `name`'s own text run in a session on ctx's host, as the stand-in win_powershell runs it
+    (for tests that call one payload without a playbook): the module result."""
+    from .. import netid, winps  # pylint: disable=import-outside-toplevel
+    from .winpowershell import run  # pylint: disable=import-outside-toplevel
+    ctx.payload = name
+    with netid.session(ctx):
+        return run(open_session(ctx), winps.payload_text(name), dict(parameters or {}), check_mode, depth, payload=name)

@@ -857,7 +857,7 @@ def _install_lync(session, ctx, module):
 
     def set_cs_certificate(call):
         thumb = V.to_string(call.args.get("Thumbprint") or "").upper()
-        uses = [e.ToString() for e in V.enumerate_value(call.args.get("Type"))]
+        uses = [V.to_string(e) for e in V.enumerate_value(call.args.get("Type"))]
         identity = V.to_string(call.args.get("Identity") or "") or None
         if not call.should_process(thumb, "Set-CsCertificate"):
             return []
@@ -865,6 +865,10 @@ def _install_lync(session, ctx, module):
         if str(identity or "").lower() == "global":
             for use in uses:
                 lab_call(call, lambda use=use: certstore.set_global(ctx.state, use, thumb))
+        # The replica service has applied the CMS's global assignments by the time a server's own
+        # certificates are assigned (Set-CsCertificate, -Identity: "Global certificates will automatically
+        # be copied and distributed to the appropriate computers").
+        certstore.replicate_global(ctx.state, ctx.host)
         return []
 
     def import_cs_certificate(call):

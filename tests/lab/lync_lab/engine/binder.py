@@ -21,7 +21,8 @@ class Param:
     """A declared parameter of a command."""
 
     def __init__(self, name, type="System.Object", position=None, mandatory=False, switch=False, pipeline=False,
-                 by_property=False, sets=(ALL_SETS,), aliases=(), default=_NO_DEFAULT, allow_empty=False):
+                 by_property=False, sets=(ALL_SETS,), aliases=(), default=_NO_DEFAULT, allow_empty=False,
+                 mandatory_sets=None):
         self.name = name
         self.type = "System.Management.Automation.SwitchParameter" if switch else V.full_type_name(type)
         self.position = position
@@ -33,9 +34,17 @@ class Param:
         self.aliases = tuple(aliases)
         self.default = default
         self.allow_empty = allow_empty
+        # Mandatory in these parameter sets only (about_Parameter_Sets: a parameter can be mandatory in one
+        # set and optional in another); None: `mandatory` holds in every set of the parameter.
+        self.mandatory_sets = tuple(mandatory_sets) if mandatory_sets is not None else None
 
     def in_set(self, name):
         return ALL_SETS in self.sets or name in self.sets
+
+    def mandatory_in(self, set_name):
+        if self.mandatory_sets is not None:
+            return set_name in self.mandatory_sets
+        return self.mandatory and self.in_set(set_name)
 
     def __repr__(self):
         return "Param(%s)" % self.name
@@ -289,7 +298,7 @@ class Binder:
         if len(sets) == 1:
             return sets[0]
         complete = [s for s in sets if all(p.name in bound.values or (pipeline_input and p.pipeline)
-                                           for p in self.params if p.mandatory and p.in_set(s))]
+                                           for p in self.params if p.mandatory_in(s))]
         if self.default_set in complete:
             return self.default_set
         if len(complete) == 1:
@@ -306,7 +315,7 @@ class Binder:
 
     def check_mandatory(self, bound):
         missing = [p.name for p in self.params
-                   if p.mandatory and p.name not in bound.values and p.in_set(bound.set_name or ALL_SETS)]
+                   if p.name not in bound.values and p.mandatory_in(bound.set_name or ALL_SETS)]
         if missing:
             raise bind_error("Cannot process command because of one or more missing mandatory parameters: %s."
                              % " ".join(missing), "MissingMandatoryParameter,%s" % self.name)

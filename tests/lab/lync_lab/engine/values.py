@@ -198,6 +198,8 @@ def type_name(value):
         return "null"
     if isinstance(value, ArrayList):
         return "System.Collections.ArrayList"
+    if isinstance(value, EnumValue):  # an enum value is a str here (see the enum block below)
+        return value.type_name
     if isinstance(value, bool):
         return "System.Boolean"
     if isinstance(value, Long):

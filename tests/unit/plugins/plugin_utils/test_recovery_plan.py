@@ -11,7 +11,6 @@ from lync_lab import seed
 from lync_lab.context import Context
 from lync_lab import boundary, netid, winps
 from lync_lab.boundary import winpowershell
-from lync_lab.twins import lync_topology_probe
 
 SET_ID = "lync-20261124T020000Z-abcdef"
 SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\" + SET_ID
@@ -32,9 +31,13 @@ def lab_manifest(topology, failed=()):
     state, _files = seed.BUILDERS[topology]()
 
     def ctx(host):
-        return Context(None, state, host, False, [], "test")
+        made = Context(None, state, host, False, [], "test")
+        made.network_user = made.session_user  # the probes reach the CMS's SQL Server (become runas, the double hop)
+        return made
     front_end = next(f for f, h in state["hosts"].items() if h["lync_module"] and "LYNCLOCAL" in h["sql"])
-    deployment = facts.deployment_facts(lync_topology_probe.run(ctx(front_end), {}))
+    probe = boundary.run_payload(ctx(front_end), "lync_topology_probe")
+    assert not probe["failed"], probe["error"]
+    deployment = facts.deployment_facts(probe["result"])
     hosts = {f: facts.host_facts(_host_probe(ctx(f))) for f in state["hosts"]}
     plan = backup_plan.plan(deployment, hosts)
     results = []

@@ -14,7 +14,7 @@ from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan a
 
 from lync_lab import seed
 from lync_lab.context import Context
-from lync_lab.twins import lync_deploy_step
+from lync_lab.boundary import run_payload
 
 from ...conftest import Recorder, make_action
 from .test_recovery_plan import OPTIONS, SET_PATH, lab_manifest
@@ -28,8 +28,9 @@ def test_step_3_as_planned_passes_the_lab_rule():
     certs = next(s for s in planned["steps"] if s["stage"] == "certificates")["args"]["certificates"]
     assert certs and "OAuthTokenIssuer" not in {t for c in certs for t in c["types"]}
     state, _files = seed.BUILDERS["enterprise"]()
-    lync_deploy_step.run(Context(None, state, FE, False, [], "test"), {"Step": "certificates", "Certificates": [
-        {"Thumbprint": c["thumbprint"], "Types": c["types"]} for c in certs]})
+    ran = run_payload(Context(None, state, FE, False, [], "test"), "lync_deploy_step", {
+        "Step": "certificates", "Certificates": [{"Thumbprint": c["thumbprint"], "Types": c["types"]} for c in certs]})
+    assert not ran["failed"], ran["error"]
     record = state["hosts"][FE]
     assert {u for c in record["certificates"] for u in c["usages"]} >= {"Default", "WebServicesInternal"}
 
@@ -37,9 +38,9 @@ def test_step_3_as_planned_passes_the_lab_rule():
 def test_the_lab_rule_refuses_what_1a7fef5_sent():
     state, _files = seed.BUILDERS["enterprise"]()
     oauth = next(c["thumbprint"] for c in state["hosts"][FE]["certificates"] if "OAuthTokenIssuer" in c["usages"])
-    with pytest.raises(Exception, match="OAuthTokenIssuer without -Identity global"):
-        lync_deploy_step.run(Context(None, state, FE, False, [], "test"), {"Step": "certificates", "Certificates": [
-            {"Thumbprint": oauth, "Types": ["OAuthTokenIssuer"]}]})
+    ran = run_payload(Context(None, state, FE, False, [], "test"), "lync_deploy_step", {
+        "Step": "certificates", "Certificates": [{"Thumbprint": oauth, "Types": ["OAuthTokenIssuer"]}]})
+    assert ran["failed"] and "OAuthTokenIssuer without -Identity global" in ran["error"][0]["exception"]["message"]
 
 
 def test_lync_deploy_step_does_not_take_oauth_token_issuer():
