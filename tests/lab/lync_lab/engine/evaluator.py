@@ -1267,3 +1267,10 @@ class Evaluator:
         raise runtime_error("The assignment expression is not valid. The input to an assignment operator must be an "
                             "object that is able to accept assignments, such as a variable or a property.",
                             error_id="InvalidLeftHandSide", category="ParserError")
+
+
+# --- operators inside a method's argument list (added by the fs helper) ------------------------------
+# tree-sitter-powershell names an operator expression inside `.M(a + b, c)` *_argument_expression; it
+# evaluates as the same operator outside an argument list (about_Methods: arguments are expressions).
+for _kind in ("logical", "bitwise", "comparison", "additive", "multiplicative", "format", "range"):
+    setattr(Evaluator, "ev_%s_argument_expression" % _kind, getattr(Evaluator, "ev_%s_expression" % _kind))
