@@ -510,3 +510,46 @@ def test_a_misspelled_dotnet_member_fails_as_on_windows(lab):
     result = session_on(lab).engine.run(text, {})
     assert result.failed and result.error_messages == [
         "Method invocation failed because [System.IO.File] does not contain a method named 'ReadAllTxt'."]
+
+
+def test_path_takes_wildcards_and_literalpath_does_not(lab):
+    """about_Wildcards: -Path expands * ? [ ]; -LiteralPath takes the characters as they are
+    (get-childitem?view=powershell-5.1). A drive of a provider the host has no area for is DriveNotFound."""
+    for version in ("110", "120"):
+        log = real(lab, SE, "C:\\Program Files\\Microsoft SQL Server\\%s\\Setup Bootstrap\\Log\\Summary.txt" % version)
+        log.parent.mkdir(parents=True)
+        log.write_text(version)
+    script = r"""
+$found = @(Get-ChildItem -Path (Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft SQL Server\*\Setup Bootstrap\Log\Summary.txt'))
+$Ansible.Result = @{ Found = @($found | ForEach-Object { $_.FullName }); Wild = Test-Path -Path 'C:\Program Files\*\1?0'
+                     Literal = Test-Path -LiteralPath 'C:\Program Files\*'; Content = @(Get-Content -Path 'C:\Program Files\Microsoft SQL Server\1*\Setup Bootstrap\Log\Summary.txt')
+                     Cert = Test-Path -LiteralPath 'Cert:\LocalMachine\My\AB' }
+"""
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == {"Found": ["C:\\Program Files\\Microsoft SQL Server\\110\\Setup Bootstrap\\Log\\Summary.txt",
+                                       "C:\\Program Files\\Microsoft SQL Server\\120\\Setup Bootstrap\\Log\\Summary.txt"],
+                             "Wild": True, "Literal": False, "Content": ["110", "120"], "Cert": False}
+    result = ps(lab, "Get-Item -LiteralPath 'Cert:\\LocalMachine\\My\\AB'")
+    assert result.error_messages == ["Cannot find drive. A drive with the name 'Cert' does not exist."]
+
+
+def test_copy_item_copies_a_file_and_a_tree(lab):
+    """Copy-Item: into an existing folder, or to a new name; a folder with -Recurse with its content, keeping the
+    files' LastWriteTime (copy-item?view=powershell-5.1)."""
+    src = real(lab, SE, "C:\\src\\sub\\a.txt")
+    src.parent.mkdir(parents=True)
+    src.write_text("a")
+    os.utime(src, (1000000000, 1000000000))
+    script = r"""
+$ErrorActionPreference = 'Stop'
+$null = New-Item -ItemType Directory -Path 'C:\dst'
+Copy-Item -LiteralPath 'C:\src\sub\a.txt' -Destination 'C:\dst'
+Copy-Item -LiteralPath 'C:\src\sub\a.txt' -Destination 'C:\dst\b.txt'
+Copy-Item -LiteralPath 'C:\src' -Destination 'C:\tree' -Recurse
+$Ansible.Result = @((Get-ChildItem -LiteralPath 'C:\dst' -Name), (Get-ChildItem -LiteralPath 'C:\tree' -Recurse -File).FullName,
+                    (Get-Item -LiteralPath 'C:\tree\sub\a.txt').LastWriteTimeUtc.Year)
+"""
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == [["a.txt", "b.txt"], "C:\\tree\\sub\\a.txt", 2001]

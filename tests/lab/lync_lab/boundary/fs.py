@@ -2,7 +2,11 @@
 (FileSystem provider), Get-FileHash, and System.IO (File, Directory, FileStream, FileMode/FileAccess/
 FileShare), SHA256 — all over fsops, the lab's Windows rules: the WinRM double hop, share permissions,
 disk space, MAX_PATH and extended-length (\\\\?\\) paths. A file written here gets the session's (virtual)
-clock as its LastWriteTime, as NTFS stamps it; copies and moves keep the source's.
+clock as its LastWriteTime, as NTFS stamps it; copies and moves keep the source's. -Path takes wildcards
+(about_Wildcards), -LiteralPath does not. A path on another provider's drive (Cert:, HKLM:) goes to the
+object another area registers in `session.providers[drive]` (methods test_path, get_item, get_child_item,
+remove_item, each `(call, path)` returning the output list); without one, PowerShell's DriveNotFound
+(Test-Path: $false).
 
 Parameter declarations follow the cmdlet pages (Windows PowerShell 5.1):
 Test-Path https://learn.microsoft.com/powershell/module/microsoft.powershell.management/test-path?view=powershell-5.1
@@ -33,6 +37,7 @@ https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorith
 import datetime
 import hashlib
 import os
+import re
 
 from .. import fsops
 from ..engine import Command, Param
@@ -361,6 +366,17 @@ def _paths(call):
     return [_strip_provider(p) for p in V.enumerate_value(literal if literal is not None else call.args.get("Path"))]
 
 
+WILDCARDS = "*?["
+PROVIDER_DRIVE = re.compile(r"^(?P<drive>[A-Za-z][A-Za-z0-9_]+):")
+
+
+def provider_drive(path):
+    """'Cert' for 'Cert:\\LocalMachine\\My', 'HKLM' for 'HKLM:\\SOFTWARE': a drive of another provider (one letter
+    is a FileSystem drive)."""
+    found = PROVIDER_DRIVE.match(str(path))
+    return found.group("drive") if found else None
+
+
 def parent_of(path):
     """Split-Path -Parent: the container of a path ('' for a drive root or a share root)."""
     text = str(path)
@@ -390,6 +406,8 @@ def leaf_of(path):
 def install(session):
     ctx = session.ctx
     engine = session.engine
+    if not hasattr(session, "providers"):
+        session.providers = {}  # other providers' drives: {'cert': provider}, see other_provider
     handles = []  # open FileStreams of this session: (real path, stream)
 
     # -- helpers bound to the session -------------------------------------------------------------
@@ -455,6 +473,59 @@ def install(session):
     def item(path):
         return FileSystemInfo(path, locate(path).real, session)
 
+    def expand(path):
+        """-Path takes wildcards (about_Wildcards): the existing items whose path matches, in name order."""
+        if not any(c in path for c in WILDCARDS) or path.startswith("\\\\?\\"):
+            return [path]
+        parts = path.split("\\")
+        head = 4 if path.startswith("\\\\") else 1  # \\server\share\ or D:\
+        found = ["\\".join(parts[:head])]
+        for part in parts[head:]:
+            if not part:
+                continue
+            following = []
+            for base in found:
+                if not any(c in part for c in WILDCARDS):
+                    following.append(fsops.join(base, part))
+                    continue
+                try:
+                    folder = locate(base).real
+                except PSError:
+                    continue
+                if folder.is_dir():
+                    following += [fsops.join(base, e.name) for e in sorted(folder.iterdir(), key=lambda e: e.name.lower())
+                                  if V.to_bool(O.comparison("like", e.name, part))]
+            found = following
+        return [f for f in found if _exists(f)]
+
+    def _exists(path):
+        try:
+            return locate(path).real.exists()
+        except PSError:
+            return False
+
+    def resolved(call):
+        """The paths a command works on: -LiteralPath as given, -Path with its wildcards expanded."""
+        if call.args.get("LiteralPath") is not None:
+            return _paths(call)
+        return [p for path in _paths(call) for p in expand(path)]
+
+    def other_provider(call, path, verb):
+        """A path on another provider's drive (Cert:, HKLM:, Env:): the provider registered for it in
+        session.providers (an object with the verb's method, e.g. get_item(call, path)), else PowerShell's
+        DriveNotFound. Returns (handled, output)."""
+        drive = provider_drive(path)
+        if drive is None:
+            return False, None
+        provider = getattr(session, "providers", {}).get(drive.lower())
+        if provider is None or not hasattr(provider, verb):
+            if verb == "test_path":
+                return True, [False]
+            call.error("Cannot find drive. A drive with the name '%s' does not exist." % drive,
+                       "System.Management.Automation.DriveNotFoundException", "DriveNotFound", "ObjectNotFound", drive)
+            return True, []
+        return True, getattr(provider, verb)(call, path) or []
+
     def not_found(call, path):
         call.error("Cannot find path '%s' because it does not exist." % path,
                    "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", path)
@@ -483,6 +554,14 @@ def install(session):
                            "InvalidArgument")
         out = []
         for path in _paths(call):
+            handled, answer = other_provider(call, path, "test_path")
+            if handled:
+                out.extend(answer)
+                continue
+            if call.args.get("LiteralPath") is None and any(c in path for c in WILDCARDS) and not call.switch("IsValid"):
+                out.append(any(locate(p).real.is_dir() if kind == "container" else locate(p).real.is_file()
+                               if kind == "leaf" else True for p in expand(path)))
+                continue
             if call.switch("IsValid"):
                 out.append(not any(c in path[2:] for c in '<>|"?*') or path.startswith("\\\\?\\"))
                 continue
@@ -535,16 +614,27 @@ def install(session):
     def get_item(call):
         out = []
         for path in _paths(call):
-            try:
-                real = locate(path).real
-            except PSError as err:
-                lab_error(call, err, path, "ItemExistsUnauthorizedAccessError")
+            handled, answer = other_provider(call, path, "get_item")
+            if handled:
+                out.extend(answer)
                 continue
-            if not real.exists():
-                not_found(call, path)
-                continue
-            out.append(FileSystemInfo(path, real, session))
+            matches = expand(path) if call.args.get("LiteralPath") is None else [path]
+            if not matches:
+                continue  # a wildcard that matches nothing is no error
+            for one in matches:
+                out.extend(get_one_item(call, one))
         return out
+
+    def get_one_item(call, path):
+        try:
+            real = locate(path).real
+        except PSError as err:
+            lab_error(call, err, path, "ItemExistsUnauthorizedAccessError")
+            return []
+        if not real.exists():
+            not_found(call, path)
+            return []
+        return [FileSystemInfo(path, real, session)]
 
     def get_child_item(call):
         out = []
@@ -554,7 +644,24 @@ def install(session):
         pattern = call.args.get("Filter")
         includes = [V.to_string(i) for i in V.enumerate_value(call.args.get("Include"))] if call.args.get("Include") else []
         excludes = [V.to_string(i) for i in V.enumerate_value(call.args.get("Exclude"))] if call.args.get("Exclude") else []
-        for path in _paths(call) or ["."]:
+        listed = []
+        for given in _paths(call) or ["."]:
+            handled, answer = other_provider(call, given, "get_child_item")
+            if handled:
+                out.extend(answer)
+                continue
+            if call.args.get("LiteralPath") is None and any(c in given for c in WILDCARDS):
+                last_wild = any(c in given.rstrip("\\").rsplit("\\", 1)[-1] for c in WILDCARDS)
+                for match in expand(given):
+                    real_match = locate(match).real
+                    if last_wild and (real_match.is_file() or not recurse):
+                        if not ((only_dirs and not real_match.is_dir()) or (only_files and not real_match.is_file())):
+                            out.append(FileSystemInfo(match, real_match, session))
+                        continue
+                    listed.append(match)
+                continue
+            listed.append(given)
+        for path in listed:
             try:
                 loc = locate(path)
             except PSError as err:
@@ -652,7 +759,10 @@ def install(session):
     def remove_item(call):
         recurse = call.switch("Recurse")
         pattern = call.args.get("Filter")
-        for path in _paths(call):
+        for path in resolved(call):
+            handled, dummy = other_provider(call, path, "remove_item")
+            if handled:
+                continue
             try:
                 loc = locate(path, write=True)
                 if not loc.real.exists():
@@ -709,7 +819,7 @@ def install(session):
     def move_item(call):
         destination = _strip_provider(call.args.get("Destination") or ".")
         out = []
-        for path in _paths(call):
+        for path in resolved(call):
             try:
                 loc = locate(path, write=True)
                 if not loc.real.exists():
@@ -743,7 +853,7 @@ def install(session):
     def copy_item(call):
         destination = _strip_provider(call.args.get("Destination") or ".")
         out = []
-        for path in _paths(call):
+        for path in resolved(call):
             try:
                 loc = locate(path)
                 if not loc.real.exists():
@@ -782,7 +892,7 @@ def install(session):
     def get_content(call):
         out = []
         encoding = V.to_string(call.args.get("Encoding") or "").lower()
-        for path in _paths(call):
+        for path in resolved(call):
             try:
                 loc = locate(path)
                 if not loc.real.exists():
@@ -873,7 +983,7 @@ def install(session):
         if stream is not None:
             return [FileHash(label, hashlib.new(algorithms[algorithm], stream.read_rest()).hexdigest().upper(), None)]
         out = []
-        for path in _paths(call):
+        for path in resolved(call):
             try:
                 loc = locate(path)
                 if not loc.real.is_file():
