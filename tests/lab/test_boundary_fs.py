@@ -463,7 +463,7 @@ def test_old_set_open_took_an_upper_case_set_id(lab, plant_defect):
     assert not result["failed"] and real(lab, BACKUP, "D:\\LyncBackup\\" + bad).is_dir()
 
 
-def test_old_marker_set_took_a_stage_with_a_newline(lab, plant_defect):
+def test_old_marker_set_took_an_upper_case_stage(lab, plant_defect):
     new = "if ($Stage -cnotmatch '\\A[a-z][a-z0-9_]{0,63}\\z') { throw \"invalid stage name: $Stage\" }"
     assert run(lab, "lync_recovery_marker_set", SE, Stage="Prepared")["failed"]
     plant_defect("lync_recovery_marker_set", new, OLD_STAGE_CHECK)
@@ -553,3 +553,22 @@ $Ansible.Result = @((Get-ChildItem -LiteralPath 'C:\dst' -Name), (Get-ChildItem 
     result = ps(lab, script)
     assert not result.failed, result.error_messages
     assert result.result == [["a.txt", "b.txt"], "C:\\tree\\sub\\a.txt", 2001]
+
+
+OLD_DOTNET_CHECK_START = "if (-not $exists -and $Path.StartsWith('\\\\?\\')) {"
+
+
+def test_old_inventory_called_a_set_missing_on_old_dotnet(lab, plant_defect):
+    """1a7fef5 had no check for .NET before 4.6.2, which refuses \\\\?\\ paths: Test-Path swallowed "Illegal characters in
+    path" and the set was reported as missing (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception)."""
+    _set_with_files(lab)
+    with lab.locked() as state:
+        state["hosts"][BACKUP]["dotnet_framework"] = "4.5.2"
+    path = "\\\\?\\D:\\LyncBackup\\" + SET
+    assert run(lab, "lync_file_inventory", BACKUP, Path=path)["failed"]
+    text = winps.payload_text("lync_file_inventory")
+    start = text.index(OLD_DOTNET_CHECK_START)
+    block = text[start:text.index("\n}\n", start) + 3]
+    plant_defect("lync_file_inventory", block, "")
+    result = run(lab, "lync_file_inventory", BACKUP, Path=path)
+    assert not result["failed"] and result["result"] == {"Exists": False, "Files": []}
