@@ -522,7 +522,8 @@ def test_path_takes_wildcards_and_literalpath_does_not(lab):
     script = r"""
 $found = @(Get-ChildItem -Path (Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft SQL Server\*\Setup Bootstrap\Log\Summary.txt'))
 $Ansible.Result = @{ Found = @($found | ForEach-Object { $_.FullName }); Wild = Test-Path -Path 'C:\Program Files\*\1?0'
-                     Literal = Test-Path -LiteralPath 'C:\Program Files\*'; Content = @(Get-Content -Path 'C:\Program Files\Microsoft SQL Server\1*\Setup Bootstrap\Log\Summary.txt')
+                     Literal = Test-Path -LiteralPath 'C:\Program Files\*'
+                     Content = @(Get-Content -Path 'C:\Program Files\Microsoft SQL Server\1*\Setup Bootstrap\Log\Summary.txt')
                      Cert = Test-Path -LiteralPath 'Cert:\LocalMachine\My\AB' }
 """
     result = ps(lab, script)
