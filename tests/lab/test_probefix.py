@@ -1,13 +1,12 @@
-"""Lab rules of issue 9 (probefix), exercised through the payloads (the engine) or their twins."""
+"""Lab rules of issue 9 (probefix), exercised through the payloads' own text in the lab engine."""
 
 import re
 
 import pytest
 
-from lync_lab import fsops
+from lync_lab import fsops, winps
 from lync_lab.context import Context
 from lync_lab.errors import PSError
-from lync_lab.twins import lync_backup_set_remove, lync_file_inventory
 
 SE = "lyncse01.contoso.local"
 
@@ -18,15 +17,26 @@ def _ctx(lab, host=SE):
 
 def _engine(ctx, name, params, check_mode=False):
     """Run payload `name`'s own text through the lab engine on ctx's host: win_powershell's result."""
-    from lync_lab import boundary, netid, winps
+    from lync_lab import boundary, netid
     from lync_lab.boundary import winpowershell
     ctx.payload = name
     with netid.session(ctx):
         return winpowershell.run(boundary.open_session(ctx), winps.payload_text(name), params, check_mode, 4)
 
 
+def _run(lab, payload, host=SE, **parameters):
+    """The payload's own text through the stand-in win_powershell (the engine) on `host`."""
+    script = winps.payload_text(payload)
+    return winps.run({"script": script, "parameters": parameters, "depth": 12}, False, str(lab.state_path), host, [])
+
+
 def _message(result):
-    return result["error"][0]["exception"]["message"] if result["error"] else ""
+    return result["error"][0]["exception"]["message"] if result.get("error") else None
+
+
+def _set_dotnet(lab, version):
+    with lab.locked() as state:
+        state["hosts"][SE]["dotnet_framework"] = version
 
 
 def test_inventory_tells_a_missing_folder_from_an_old_dotnet(make_lab):
@@ -34,22 +44,21 @@ def test_inventory_tells_a_missing_folder_from_an_old_dotnet(make_lab):
     Test-Path swallows the error and returns $false, so the payload must not report the set as missing."""
     lab = make_lab("standard")
     (lab.host_root(SE) / "C" / "LyncShare" / "present").mkdir(parents=True)
-    ctx = _ctx(lab)
-    ctx.state["hosts"][SE]["dotnet_framework"] = "4.5.2"
-    with pytest.raises(PSError, match="4.6.2 or later"):
-        lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\present"})
-    assert lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\absent"}) == {"Exists": False, "Files": []}
-    ctx.state["hosts"][SE]["dotnet_framework"] = "4.6.2"
-    assert lync_file_inventory.run(ctx, {"Path": "\\\\?\\C:\\LyncShare\\present"})["Exists"] is True
+    _set_dotnet(lab, "4.5.2")
+    result = _run(lab, "lync_file_inventory", Path="\\\\?\\C:\\LyncShare\\present")
+    assert result["failed"] and "4.6.2 or later" in _message(result)
+    result = _run(lab, "lync_file_inventory", Path="\\\\?\\C:\\LyncShare\\absent")
+    assert not result["failed"] and result["result"] == {"Exists": False, "Files": []}
+    _set_dotnet(lab, "4.6.2")
+    assert _run(lab, "lync_file_inventory", Path="\\\\?\\C:\\LyncShare\\present")["result"]["Exists"] is True
 
 
 def test_set_remove_takes_only_exact_set_names(make_lab):
     """-cnotmatch '\\A...\\z': an upper-case or newline-terminated id is refused (about_Comparison_Operators)."""
     lab = make_lab("standard")
-    ctx = _ctx(lab)
     for bad in ("LYNC-20260101T000000Z-abcdef", "lync-20260101T000000Z-abcdef\n", "lync-20260101T000000Z-ABCDEF"):
-        with pytest.raises(PSError, match="not a backup set name"):
-            lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [bad]})
+        result = _run(lab, "lync_backup_set_remove", Root="\\\\?\\C:\\LyncShare", SetIds=[bad])
+        assert result["failed"] and "not a backup set name" in _message(result), bad
 
 
 def test_set_remove_past_max_path_needs_the_extended_root(make_lab):
@@ -60,16 +69,15 @@ def test_set_remove_past_max_path_needs_the_extended_root(make_lab):
     deep = (lab.host_root(SE) / "C" / "LyncShare" / set_id).joinpath(*(["d%02d-%s" % (i, "x" * 40) for i in range(6)]))
     deep.mkdir(parents=True)
     (deep / "f.bin").write_bytes(b"x" * 10)
-    ctx = _ctx(lab)
-    with pytest.raises(PSError, match="too long"):
-        lync_backup_set_remove.run(ctx, {"Root": "C:\\LyncShare", "SetIds": [set_id]})
+    result = _run(lab, "lync_backup_set_remove", Root="C:\\LyncShare", SetIds=[set_id])
+    assert result["failed"] and "too long" in _message(result)
     # The failed removal left a folder that no longer looks like a set (renamed first).
     assert not (lab.host_root(SE) / "C" / "LyncShare" / set_id).exists()
     assert (lab.host_root(SE) / "C" / "LyncShare" / ("removing-" + set_id)).exists()
     (lab.host_root(SE) / "C" / "LyncShare" / ("removing-" + set_id)).rename(lab.host_root(SE) / "C" / "LyncShare" / set_id)
-    result = lync_backup_set_remove.run(ctx, {"Root": "\\\\?\\C:\\LyncShare", "SetIds": [set_id]})
-    assert result == {"Removed": [set_id], "BytesFreed": 10}
-    assert fsops.test_path(ctx, "C:\\LyncShare\\" + set_id) is False
+    result = _run(lab, "lync_backup_set_remove", Root="\\\\?\\C:\\LyncShare", SetIds=[set_id])
+    assert not result["failed"] and result["result"] == {"Removed": [set_id], "BytesFreed": 10}
+    assert fsops.test_path(_ctx(lab), "C:\\LyncShare\\" + set_id) is False
 
 
 def test_one_service_that_fails_does_not_stop_the_others(make_lab):

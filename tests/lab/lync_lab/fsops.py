@@ -16,6 +16,7 @@
 """
 
 import hashlib
+import os
 
 from . import paths
 from .errors import PSError
@@ -171,3 +172,31 @@ def join(*parts):
     """Join Windows path parts with single backslashes."""
     first, rest = str(parts[0]).rstrip("\\"), [str(p).strip("\\") for p in parts[1:] if str(p)]
     return "\\".join([first] + rest)
+
+
+def move(ctx, source, destination, account=None, long_paths=False):
+    """Move a file or folder to the full path `destination` (which must not exist). On the same volume it
+    is one rename and the drive's free space does not change; a file moved to another volume is copied
+    and deleted (MoveFileEx with MOVEFILE_COPY_ALLOWED), a folder cannot be ("Move-Item",
+    https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item: it "will move
+    files between drives that are supported by the same provider, but it will move directories only within
+    the same drive"). A move keeps the file's times."""
+    src = locate(ctx, source, write=True, account=account, long_paths=long_paths)
+    dest = locate(ctx, destination, write=True, account=account, long_paths=long_paths)
+    if not src.real.exists():
+        raise PSError("Could not find file '%s'." % source, "ObjectNotFound", "FileNotFoundException")
+    if dest.real.exists():
+        raise PSError("Cannot create a file when that file already exists.", "WriteError", "IOException")
+    if not dest.real.parent.is_dir():
+        raise PSError("Could not find a part of the path '%s'." % destination, "ObjectNotFound",
+                      "DirectoryNotFoundException")
+    if (src.host, src.drive) == (dest.host, dest.drive):
+        src.real.rename(dest.real)
+        return
+    if src.real.is_dir():
+        raise PSError("Source and destination path must have identical roots. Move will not work across volumes.",
+                      "WriteError", "IOException")
+    stat = src.real.stat()
+    write_bytes(ctx, destination, src.real.read_bytes(), account=account, long_paths=long_paths)
+    os.utime(dest.real, (stat.st_atime, stat.st_mtime))
+    remove(ctx, source, account=account, long_paths=long_paths)

@@ -477,11 +477,13 @@ class CertProvider:
             return None
         return ("cert", X509Certificate2(found, location, store.Name))
 
-    def test_path(self, path, kind):
+    def test_path(self, call, path):
+        """fs.py's Test-Path for a Cert: path: [True/False] per -PathType (a certificate is a leaf)."""
+        kind = V.to_string(call.args.get("PathType") or "Any").lower()
         found = self.resolve(path)
         if found is None:
-            return False
-        return found[0] == "cert" if kind == "leaf" else found[0] != "cert" if kind == "container" else True
+            return [False]
+        return [found[0] == "cert" if kind == "leaf" else found[0] != "cert" if kind == "container" else True]
 
     def get_item(self, call, path):
         found = self.resolve(path)
@@ -491,7 +493,8 @@ class CertProvider:
             return []
         return [found[1]] if found[0] in ("cert", "store") else [V.PSObject([("Location", found[1])])]
 
-    def get_child_item(self, call, path, recurse=False):
+    def get_child_item(self, call, path, recurse=None):
+        recurse = call.switch("Recurse") if recurse is None else recurse
         found = self.resolve(path)
         if found is None:
             call.error("Cannot find path '%s' because it does not exist." % path,

@@ -1,70 +1,549 @@
-"""The file system as the payloads reach it: Microsoft.PowerShell.Management's item cmdlets
-(FileSystem provider) and System.IO.File, over fsops (the lab's Windows rules: the double hop,
-share permissions, disk space, MAX_PATH).
+"""The file system as the payloads reach it: Microsoft.PowerShell.Management's item and content cmdlets
+(FileSystem provider), Get-FileHash, and System.IO (File, Directory, FileStream, FileMode/FileAccess/
+FileShare), SHA256 — all over fsops, the lab's Windows rules: the WinRM double hop, share permissions,
+disk space, MAX_PATH and extended-length (\\\\?\\) paths. A file written here gets the session's (virtual)
+clock as its LastWriteTime, as NTFS stamps it; copies and moves keep the source's. -Path takes wildcards
+(about_Wildcards), -LiteralPath does not. A path on another provider's drive (Cert:, HKLM:) goes to the
+object another area registers in `session.providers[drive]` (methods test_path, get_item, get_child_item,
+remove_item, each `(call, path)` returning the output list); without one, PowerShell's DriveNotFound
+(Test-Path: $false).
 
-Parameter declarations follow the cmdlet pages:
+Parameter declarations follow the cmdlet pages (Windows PowerShell 5.1):
 Test-Path https://learn.microsoft.com/powershell/module/microsoft.powershell.management/test-path?view=powershell-5.1
 Join-Path https://learn.microsoft.com/powershell/module/microsoft.powershell.management/join-path?view=powershell-5.1
-Get-ChildItem https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-childitem?view=powershell-5.1
+Split-Path https://learn.microsoft.com/powershell/module/microsoft.powershell.management/split-path?view=powershell-5.1
 Get-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-item?view=powershell-5.1
-File.ReadAllText https://learn.microsoft.com/dotnet/api/system.io.file.readalltext
+Get-ChildItem https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-childitem?view=powershell-5.1
+New-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
+Remove-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/remove-item?view=powershell-5.1
+Rename-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/rename-item?view=powershell-5.1
+Move-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item?view=powershell-5.1
+Copy-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/copy-item?view=powershell-5.1
+Get-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
+Set-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-content?view=powershell-5.1
+Add-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/add-content?view=powershell-5.1
+Get-FileHash https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/get-filehash?view=powershell-5.1
+  (PowerShell 4.0 and later: a host whose PowerShell is older does not have it)
+.NET: https://learn.microsoft.com/dotnet/api/system.io.file (ReadAllText, WriteAllText, ReadAllBytes,
+WriteAllBytes, Open, OpenRead, Move, Copy, Delete, Exists), https://learn.microsoft.com/dotnet/api/system.io.directory
+(Exists: false for any error, CreateDirectory), https://learn.microsoft.com/dotnet/api/system.io.filestream,
+https://learn.microsoft.com/dotnet/api/system.io.filemode (CreateNew: "If the file already exists, an
+IOException exception is thrown" — what makes a lock file atomic),
+https://learn.microsoft.com/dotnet/api/system.io.fileaccess, https://learn.microsoft.com/dotnet/api/system.io.fileshare,
+https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create,
+https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorithm.computehash.
 """
 
 import datetime
+import hashlib
 import json
+import os
+import re
 
 from .. import fsops
 from ..engine import Command, Param
+from ..engine import operators as O
 from ..engine import types as T
 from ..engine import values as V
 from ..errors import PSError
 
-PAYLOADS = ("lync_backup_set_scan",)
+PAYLOADS = ("lync_backup_set_scan", "lync_backup_set_open", "lync_backup_set_remove", "lync_backup_set_unlock",
+            "lync_backup_set_write_files", "lync_file_inventory", "lync_recovery_markers", "lync_recovery_marker_set")
 MANAGEMENT = "Microsoft.PowerShell.Management"
+UTILITY = "Microsoft.PowerShell.Utility"
+PROVIDER_PREFIX = "Microsoft.PowerShell.Core\\FileSystem::"
+EPOCH = datetime.datetime(1970, 1, 1)
 
 
 def _mtime(real):
     return datetime.datetime.fromtimestamp(real.stat().st_mtime, datetime.timezone.utc).replace(tzinfo=None)
 
 
-class FileSystemInfo(V.NetObject):
-    """System.IO.FileInfo / DirectoryInfo with the members the payloads read."""
+def stamp(engine, real):
+    """NTFS sets LastWriteTime when a file is written: the session's clock."""
+    seconds = (engine.clock.now() - EPOCH).total_seconds()
+    os.utime(real, (seconds, seconds))
 
-    def __init__(self, winpath, real):
+
+def powershell_version(record):
+    """The host's PowerShell: `powershell_version` in its record, else what its Windows release ships
+    (2008 R2 with WMF 3.0, which Lync Server 2013 requires there; 2012: 3.0; 2012 R2: 4.0; 2016 and later: 5.1)."""
+    if record.get("powershell_version"):
+        return tuple(int(x) for x in str(record["powershell_version"]).split(".")[:2])
+    parts = str((record.get("os") or {}).get("version", "10.0")).split(".")
+    kernel = (int(parts[0]), int(parts[1]) if len(parts) > 1 else 0)
+    return {(6, 1): (3, 0), (6, 2): (3, 0), (6, 3): (4, 0)}.get(kernel, (5, 1))
+
+
+# --- enums of System.IO --------------------------------------------------------------------------
+
+class IOEnum(V.NetObject):
+    """A value of a System.IO enum (FileMode, FileAccess, FileShare): its label as a string, its number."""
+
+    def __init__(self, type_name, label, number):
+        self.enum_type = type_name
+        self.label = label
+        self.number = number
+
+    @property
+    def TYPE_NAME(self):  # pylint: disable=invalid-name
+        return self.enum_type
+
+    @property
+    def TYPE_NAMES(self):  # pylint: disable=invalid-name
+        return (self.enum_type, "System.Enum", "System.ValueType")
+
+    def ToString(self):
+        return self.label
+
+    def __int__(self):
+        return self.number
+
+    def __eq__(self, other):
+        if isinstance(other, IOEnum):
+            return (other.enum_type, other.number) == (self.enum_type, self.number)
+        if isinstance(other, str):
+            return other.lower() == self.label.lower()
+        return isinstance(other, int) and not isinstance(other, bool) and other == self.number
+
+    def __hash__(self):
+        return hash((self.enum_type, self.number))
+
+
+ENUMS = {
+    "System.IO.FileMode": {"CreateNew": 1, "Create": 2, "Open": 3, "OpenOrCreate": 4, "Truncate": 5, "Append": 6},
+    "System.IO.FileAccess": {"Read": 1, "Write": 2, "ReadWrite": 3},
+    "System.IO.FileShare": {"None": 0, "Read": 1, "Write": 2, "ReadWrite": 3, "Delete": 4, "Inheritable": 16},
+}
+
+
+def enum_arg(value, type_name, parameter):
+    """A method argument converted to a System.IO enum as PowerShell converts it: the enum value, its label
+    (any case; FileShare takes 'Read, Delete') or its number; anything else fails as the conversion does.
+    $null (say, a misspelled [System.IO.FileMode]::Member) becomes the value type's default, 0, which FileMode and
+    FileAccess do not define: the method throws ArgumentOutOfRangeException."""
+    members = ENUMS[type_name]
+    if value is None:
+        value = 0
+        if 0 not in members.values():
+            raise T.DotNetError("System.ArgumentOutOfRangeException",
+                                "Enum value was out of legal range.\r\nParameter name: %s" % parameter)
+    if value is not None and hasattr(value, "number") and hasattr(value, "ToString"):
+        label = V.to_string(value.ToString())
+        if label in members or type_name.endswith("FileShare"):
+            return label, int(value.number)
+    if isinstance(value, int) and not isinstance(value, bool):
+        for label, number in members.items():
+            if number == value:
+                return label, number
+    if isinstance(value, str):
+        total, labels = 0, [p.strip() for p in value.split(",")]
+        for part in labels:
+            found = next((n for k, n in members.items() if k.lower() == part.lower()), None)
+            if found is None:
+                break
+            total |= found
+        else:
+            return ", ".join(labels), total
+    raise T.DotNetError("System.Management.Automation.PSInvalidCastException",
+                        'Cannot convert argument, with value: "%s", to type "%s": Unable to match the identifier name %s to a '
+                        'valid enumerator name. Specify one of the following enumerator names and try again: %s'
+                        % (V.to_string(value), type_name, V.to_string(value), ", ".join(members)))
+
+
+# --- objects -------------------------------------------------------------------------------------
+
+class FileSystemInfo(V.NetObject):
+    """System.IO.FileInfo / DirectoryInfo with the members the payloads read, as the FileSystem provider
+    returns them (PSPath, PSIsContainer)."""
+
+    def __init__(self, winpath, real, session=None):
+        self.session = session
         self._real = real  # the lab file behind it (not a .NET member: lower case)
         self.FullName = winpath.rstrip("\\") if len(winpath) > 3 else winpath
         self.Name = self.FullName.rstrip("\\").rsplit("\\", 1)[-1]
         self.PSIsContainer = real.is_dir()
-        self.TYPE_NAME = "System.IO.DirectoryInfo" if self.PSIsContainer else "System.IO.FileInfo"
+        self.PSPath = PROVIDER_PREFIX + self.FullName
         self.Extension = "." + self.Name.rsplit(".", 1)[1] if "." in self.Name else ""
         self.BaseName = self.Name if self.PSIsContainer or not self.Extension else self.Name[:-len(self.Extension)]
         self.LastWriteTimeUtc = V.with_kind(_mtime(real), "Utc")
         self.LastWriteTime = V.with_kind(_mtime(real), "Local")
+        self.Exists = True
         if not self.PSIsContainer:
-            self.Length = real.stat().st_size
+            self.Length = V.Long(real.stat().st_size)
             self.DirectoryName = self.FullName.rsplit("\\", 1)[0]
+
+    @property
+    def TYPE_NAME(self):  # pylint: disable=invalid-name
+        return "System.IO.DirectoryInfo" if self.PSIsContainer else "System.IO.FileInfo"
+
+    @property
+    def TYPE_NAMES(self):  # pylint: disable=invalid-name
+        return (self.TYPE_NAME, "System.IO.FileSystemInfo")
 
     def ToString(self):
         return self.FullName
 
+    def OpenRead(self):
+        """FileInfo.OpenRead: a read-only FileStream (FileShare.Read)."""
+        if self.PSIsContainer or self.session is None:
+            raise T.DotNetError("System.UnauthorizedAccessException", "Access to the path '%s' is denied." % self.FullName)
+        return self.session.open_stream(self.FullName, ("Open", 3), ("Read", 1), ("Read", 1))
+
+
+class FileStream(V.NetObject):
+    """System.IO.FileStream over a lab file: writes go to the file as they happen (so disk space and share
+    rights act at the write), reads come from what the file held when it was opened."""
+
+    TYPE_NAME = "System.IO.FileStream"
+
+    def __init__(self, session, winpath, data, access, share):
+        self._session = session
+        self.Name = winpath
+        self._data = bytearray(data)
+        self._position = 0
+        self._access = access
+        self.share = share
+        self._closed = False
+        self.CanRead = bool(access & 1)
+        self.CanWrite = bool(access & 2)
+        self.CanSeek = True
+
+    def _check(self):
+        if self._closed:
+            raise T.DotNetError("System.ObjectDisposedException", "Cannot access a closed file.")
+
+    @property
+    def Length(self):  # pylint: disable=invalid-name
+        self._check()
+        return V.Long(len(self._data))
+
+    @property
+    def Position(self):  # pylint: disable=invalid-name
+        return V.Long(self._position)
+
+    def Write(self, buffer, offset, count):
+        self._check()
+        if not self.CanWrite:
+            raise T.DotNetError("System.NotSupportedException", "Stream does not support writing.")
+        data = _bytes(buffer)
+        offset, count = V.to_integer(offset), V.to_integer(count)
+        if offset < 0 or count < 0 or offset + count > len(data):
+            raise T.DotNetError("System.ArgumentException", "Offset and length were out of bounds for the array or count "
+                                "is greater than the number of elements from index to the end of the source collection.")
+        chunk = data[offset:offset + count]
+        self._data[self._position:self._position + len(chunk)] = chunk
+        self._position += len(chunk)
+        self._session.write_file(self.Name, bytes(self._data), dotnet=True)
+
+    def WriteByte(self, value):
+        self.Write([V.to_integer(value, "System.Byte")], 0, 1)
+
+    def read_rest(self):
+        """What ComputeHash(stream) and CopyTo read: from the position to the end."""
+        self._check()
+        if not self.CanRead:
+            raise T.DotNetError("System.NotSupportedException", "Stream does not support reading.")
+        rest = bytes(self._data[self._position:])
+        self._position = len(self._data)
+        return rest
+
+    def Read(self, buffer, offset, count):
+        self._check()
+        if not self.CanRead:
+            raise T.DotNetError("System.NotSupportedException", "Stream does not support reading.")
+        offset, count = V.to_integer(offset), V.to_integer(count)
+        chunk = self._data[self._position:self._position + count]
+        for i, byte in enumerate(chunk):
+            buffer[offset + i] = byte
+        self._position += len(chunk)
+        return len(chunk)
+
+    def Flush(self):
+        self._check()
+
+    def Close(self):
+        self.Dispose()
+
+    def Dispose(self):
+        if not self._closed:
+            self._closed = True
+            self._session.release(self)
+
+
+class HashAlgorithm(V.NetObject):
+    """SHA256.Create() on .NET Framework (SHA256Managed): ComputeHash(Stream | byte[] [, offset, count])."""
+
+    def __init__(self, name="sha256", type_name="System.Security.Cryptography.SHA256Managed"):
+        self._type = type_name
+        self._name = name
+        self._disposed = False
+        self.Hash = None
+        self.HashSize = hashlib.new(name).digest_size * 8
+
+    @property
+    def TYPE_NAME(self):  # pylint: disable=invalid-name
+        return self._type
+
+    @property
+    def TYPE_NAMES(self):  # pylint: disable=invalid-name
+        return (self._type, "System.Security.Cryptography.SHA256", "System.Security.Cryptography.HashAlgorithm")
+
+    def ComputeHash(self, data, offset=None, count=None):
+        if self._disposed:
+            raise T.DotNetError("System.ObjectDisposedException", "Cannot access a disposed object.")
+        if data is None:
+            raise T.DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: buffer")
+        if isinstance(data, FileStream):
+            raw = data.read_rest()
+        else:
+            raw = _bytes(data)
+            if offset is not None:
+                raw = raw[V.to_integer(offset):V.to_integer(offset) + V.to_integer(count)]
+        self.Hash = list(hashlib.new(self._name, raw).digest())
+        return list(self.Hash)
+
+    def Dispose(self):
+        self._disposed = True
+
+    def Clear(self):
+        self._disposed = True
+
+
+class FileHash(V.NetObject):
+    """What Get-FileHash returns (Microsoft.PowerShell.Commands.FileHashInfo): Algorithm, Hash, Path."""
+
+    TYPE_NAME = "Microsoft.Powershell.Utility.FileHash"
+
+    def __init__(self, algorithm, digest, path):
+        self.Algorithm = algorithm
+        self.Hash = digest
+        self.Path = path
+
+
+def _bytes(value):
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return bytes(V.to_integer(b, "System.Byte") for b in V.enumerate_value(value))
+
+
+# --- encodings of the content cmdlets and File.*AllText -------------------------------------------
+
+def _decode(data):
+    """Text as Windows PowerShell 5.1 and .NET read it: the BOM decides; without one, UTF-8 for .NET's
+    ReadAllText (default_ansi False) — Get-Content reads the ANSI code page (cp1252 on the lab's en-US hosts)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith(b"\xff\xfe"):
+        return data[2:].decode("utf-16-le", "replace")
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be", "replace")
+    return None
+
+
+def _encoding_bytes(text, encoding):
+    """Set-Content -Encoding (FileSystemCmdletProviderEncoding); default 'Default', the ANSI code page."""
+    name = V.to_string(encoding or "Default").lower()
+    table = {"unicode": ("utf-16-le", b"\xff\xfe"), "bigendianunicode": ("utf-16-be", b"\xfe\xff"),
+             "utf8": ("utf-8", b"\xef\xbb\xbf"), "utf7": ("utf-7", b""), "utf32": ("utf-32-le", b"\xff\xfe\x00\x00"),
+             "bigendianutf32": ("utf-32-be", b"\x00\x00\xfe\xff"), "ascii": ("ascii", b""),
+             "default": ("cp1252", b""), "oem": ("cp437", b""), "string": ("utf-16-le", b"\xff\xfe"),
+             "unknown": ("utf-16-le", b"\xff\xfe")}
+    codec, bom = table.get(name, ("cp1252", b""))
+    return bom + text.encode(codec, "replace" if codec != "ascii" else "replace")
+
+
+ENCODING_NAMES = "Unknown, String, Unicode, Byte, BigEndianUnicode, UTF8, UTF7, UTF32, Ascii, Default, Oem, BigEndianUTF32"
+
+
+# --- paths ------------------------------------------------------------------------------------------
+
+def _strip_provider(path):
+    text = V.to_string(path)
+    return text[len(PROVIDER_PREFIX):] if text.lower().startswith(PROVIDER_PREFIX.lower()) else text
+
 
 def _paths(call):
     literal = call.args.get("LiteralPath")
-    return [V.to_string(p) for p in V.enumerate_value(literal if literal is not None else call.args.get("Path"))]
+    return [_strip_provider(p) for p in V.enumerate_value(literal if literal is not None else call.args.get("Path"))]
 
 
-def _provider(session, path):  # added by certs helper
-    """The provider of a drive-qualified path that is not the file system (e.g. Cert:, boundary/certs.py), or None."""
-    drive = path.split(":", 1)[0].lower() if ":" in path else ""
-    return getattr(session, "providers", {}).get(drive) if len(drive) > 1 else None
+WILDCARDS = "*?["
+PROVIDER_DRIVE = re.compile(r"^(?P<drive>[A-Za-z][A-Za-z0-9_]+):")
+
+
+def provider_drive(path):
+    """'Cert' for 'Cert:\\LocalMachine\\My', 'HKLM' for 'HKLM:\\SOFTWARE': a drive of another provider (one letter
+    is a FileSystem drive)."""
+    found = PROVIDER_DRIVE.match(str(path))
+    return found.group("drive") if found else None
+
+
+def parent_of(path):
+    """Split-Path -Parent: the container of a path ('' for a drive root or a share root)."""
+    text = str(path)
+    prefix = ""
+    for marker in ("\\\\?\\UNC\\", "\\\\?\\"):
+        if text.upper().startswith(marker.upper()):
+            prefix, text = text[:len(marker)], text[len(marker):]
+            break
+    if prefix.upper().endswith("UNC\\") or (not prefix and text.startswith("\\\\")):
+        lead = "" if prefix else "\\\\"
+        parts = text.lstrip("\\").rstrip("\\").split("\\")
+        return prefix + lead + "\\".join(parts[:-1]) if len(parts) > 2 else ""
+    stripped = text.rstrip("\\")
+    if len(stripped) == 2 and stripped[1] == ":":
+        return ""
+    head = stripped.rsplit("\\", 1)[0] if "\\" in stripped else ""
+    if len(head) == 2 and head[1] == ":":
+        head += "\\"
+    return prefix + head if head else ""
+
+
+def leaf_of(path):
+    text = str(path).rstrip("\\")
+    return text.rsplit("\\", 1)[-1] if "\\" in text else text
 
 
 def install(session):
     ctx = session.ctx
+    engine = session.engine
+    if not hasattr(session, "providers"):
+        session.providers = {}  # other providers' drives: {'cert': provider}, see other_provider
+    handles = []  # open FileStreams of this session: (real path, stream)
+
+    # -- helpers bound to the session -------------------------------------------------------------
+
+    def locate(path, write=False):
+        return fsops.locate(ctx, path, write=write)
+
+    def in_use(path, wanted_share):
+        """A stream of this session holds the file and does not share what is wanted (FileShare)."""
+        real = locate(path).real
+        for held, stream in handles:
+            if held == real and (stream.share & wanted_share) != wanted_share:
+                return True
+        return False
+
+    def busy(path):
+        return PSError("The process cannot access the file '%s' because it is being used by another process." % path,
+                       "WriteError", "IOException")
+
+    def write_file(path, data, dotnet=False):
+        del dotnet
+        fsops.write_bytes(ctx, path, data)
+        stamp(engine, locate(path).real)
+
+    def open_stream(path, mode, access, share):
+        mode_label, mode_number = mode
+        access_number = access[1]
+        loc = locate(path, write=bool(access_number & 2) or mode_label != "Open")
+        real = loc.real
+        if real.is_dir():
+            raise PSError("Access to the path '%s' is denied." % path, "PermissionDenied", "UnauthorizedAccessException")
+        if not real.parent.is_dir():
+            raise PSError("Could not find a part of the path '%s'." % path, "ObjectNotFound", "DirectoryNotFoundException")
+        exists = real.exists()
+        if mode_number == 1 and exists:  # CreateNew
+            raise PSError("The file '%s' already exists." % path, "ResourceExists", "IOException")
+        if mode_number in (3, 5) and not exists:  # Open, Truncate
+            raise PSError("Could not find file '%s'." % path, "ObjectNotFound", "FileNotFoundException")
+        if mode_number == 6 and access_number & 1:  # Append with read access
+            raise PSError("Combining FileMode: Append with FileAccess: %s is invalid.\r\nParameter name: access"
+                          % access[0], "InvalidArgument", "ArgumentException")
+        if exists and in_use(path, 2 if access_number & 2 else 1):
+            raise busy(path)
+        data = b"" if mode_number in (1, 2, 5) or not exists else fsops.read_bytes(ctx, path)
+        if mode_number in (1, 2, 4, 5, 6) and (not exists or mode_number in (2, 5)):
+            write_file(path, b"")
+        stream = FileStream(session, path, data, access_number, share[1])
+        if mode_number == 6:
+            stream._position = len(data)  # pylint: disable=protected-access
+        handles.append((locate(path).real, stream))
+        return stream
+
+    def release(stream):
+        for i, (dummy, held) in enumerate(handles):
+            if held is stream:
+                del handles[i]
+                break
+
+    session.write_file = write_file
+    session.open_stream = open_stream
+    session.release = release
+
+    def item(path):
+        return FileSystemInfo(path, locate(path).real, session)
+
+    def expand(path):
+        """-Path takes wildcards (about_Wildcards): the existing items whose path matches, in name order."""
+        if not any(c in path for c in WILDCARDS) or path.startswith("\\\\?\\"):
+            return [path]
+        parts = path.split("\\")
+        head = 4 if path.startswith("\\\\") else 1  # \\server\share\ or D:\
+        found = ["\\".join(parts[:head])]
+        for part in parts[head:]:
+            if not part:
+                continue
+            following = []
+            for base in found:
+                if not any(c in part for c in WILDCARDS):
+                    following.append(fsops.join(base, part))
+                    continue
+                try:
+                    folder = locate(base).real
+                except PSError:
+                    continue
+                if folder.is_dir():
+                    following += [fsops.join(base, e.name) for e in sorted(folder.iterdir(), key=lambda e: e.name.lower())
+                                  if V.to_bool(O.comparison("like", e.name, part))]
+            found = following
+        return [f for f in found if _exists(f)]
+
+    def _exists(path):
+        try:
+            return locate(path).real.exists()
+        except PSError:
+            return False
+
+    def resolved(call):
+        """The paths a command works on: -LiteralPath as given, -Path with its wildcards expanded."""
+        if call.args.get("LiteralPath") is not None:
+            return _paths(call)
+        return [p for path in _paths(call) for p in expand(path)]
+
+    def other_provider(call, path, verb):
+        """A path on another provider's drive (Cert:, HKLM:, Env:): the provider registered for it in
+        session.providers (an object with the verb's method, e.g. get_item(call, path)), else PowerShell's
+        DriveNotFound. Returns (handled, output)."""
+        drive = provider_drive(path)
+        if drive is None:
+            return False, None
+        provider = getattr(session, "providers", {}).get(drive.lower())
+        if provider is None or not hasattr(provider, verb):
+            if verb == "test_path":
+                return True, [False]
+            call.error("Cannot find drive. A drive with the name '%s' does not exist." % drive,
+                       "System.Management.Automation.DriveNotFoundException", "DriveNotFound", "ObjectNotFound", drive)
+            return True, []
+        return True, getattr(provider, verb)(call, path) or []
 
     def not_found(call, path):
         call.error("Cannot find path '%s' because it does not exist." % path,
                    "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", path)
+
+    def lab_error(call, err, path, error_id):
+        """A lab rule's refusal (fsops) as the cmdlet's non-terminating error."""
+        kind = {"UnauthorizedAccessException": "System.UnauthorizedAccessException",
+                "FileNotFoundException": "System.IO.FileNotFoundException",
+                "DirectoryNotFoundException": "System.IO.DirectoryNotFoundException",
+                "ArgumentException": "System.ArgumentException"}.get(err.error_id, "System.IO.IOException")
+        if "too long" in err.message:
+            kind = "System.IO.PathTooLongException"
+        category = {"System.UnauthorizedAccessException": "PermissionDenied"}.get(kind, err.category or "WriteError")
+        call.error(err.message, kind, error_id, category, path)
+
+    # -- Test-Path, Join-Path, Split-Path -------------------------------------------------------
 
     def test_path(call):
         kind = V.to_string(call.args.get("PathType") or "Any").lower()
@@ -77,11 +556,19 @@ def install(session):
                            "InvalidArgument")
         out = []
         for path in _paths(call):
-            if _provider(session, path):  # added by certs helper
-                out.append(_provider(session, path).test_path(path, kind))
+            handled, answer = other_provider(call, path, "test_path")
+            if handled:
+                out.extend(answer)
+                continue
+            if call.args.get("LiteralPath") is None and any(c in path for c in WILDCARDS) and not call.switch("IsValid"):
+                out.append(any(locate(p).real.is_dir() if kind == "container" else locate(p).real.is_file()
+                               if kind == "leaf" else True for p in expand(path)))
+                continue
+            if call.switch("IsValid"):
+                out.append(not any(c in path[2:] for c in '<>|"?*') or path.startswith("\\\\?\\"))
                 continue
             try:
-                real = fsops.locate(ctx, path).real
+                real = locate(path).real
             except PSError:
                 out.append(False)
                 continue
@@ -90,110 +577,348 @@ def install(session):
 
     def join_path(call):
         child = V.to_string(call.args["ChildPath"])
-        return [fsops.join(V.to_string(p), child) if child else V.to_string(p)
-                for p in V.enumerate_value(call.args["Path"])]
+        out = []
+        for path in V.enumerate_value(call.args["Path"]):
+            joined = fsops.join(V.to_string(path), child) if child else V.to_string(path)
+            if call.switch("Resolve"):
+                try:
+                    exists = locate(joined).real.exists()
+                except PSError:
+                    exists = False
+                if not exists:
+                    not_found(call, joined)
+                    continue
+            out.append(joined)
+        return out
+
+    def split_path(call):
+        out = []
+        for path in _paths(call):
+            if call.switch("Leaf"):
+                out.append(leaf_of(path))
+            elif call.switch("Qualifier"):
+                if len(path) > 1 and path[1] == ":":
+                    out.append(path[:2])
+                else:
+                    call.error("Cannot parse path because path '%s' does not have a qualifier specified." % path,
+                               "System.Management.Automation.ParameterBindingException", "ParsePathFormatError",
+                               "InvalidArgument", path)
+            elif call.switch("NoQualifier"):
+                out.append(path[2:] if len(path) > 1 and path[1] == ":" else path)
+            elif call.switch("IsAbsolute"):
+                out.append(path.startswith("\\") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/"))
+            else:
+                out.append(parent_of(path))
+        return out
+
+    # -- Get-Item, Get-ChildItem ------------------------------------------------------------------
 
     def get_item(call):
         out = []
         for path in _paths(call):
-            if _provider(session, path):  # added by certs helper
-                out.extend(_provider(session, path).get_item(call, path))
+            handled, answer = other_provider(call, path, "get_item")
+            if handled:
+                out.extend(answer)
                 continue
-            real = fsops.locate(ctx, path).real
-            if not real.exists():
-                not_found(call, path)
-                continue
-            out.append(FileSystemInfo(path, real))
+            matches = expand(path) if call.args.get("LiteralPath") is None else [path]
+            if not matches:
+                continue  # a wildcard that matches nothing is no error
+            for one in matches:
+                out.extend(get_one_item(call, one))
         return out
+
+    def get_one_item(call, path):
+        try:
+            real = locate(path).real
+        except PSError as err:
+            lab_error(call, err, path, "ItemExistsUnauthorizedAccessError")
+            return []
+        if not real.exists():
+            not_found(call, path)
+            return []
+        return [FileSystemInfo(path, real, session)]
 
     def get_child_item(call):
         out = []
-        recurse = call.switch("Recurse")
+        recurse = call.switch("Recurse") or call.args.get("Depth") is not None
+        depth = V.to_integer(call.args["Depth"]) if call.args.get("Depth") is not None else None
         only_dirs, only_files = call.switch("Directory"), call.switch("File")
         pattern = call.args.get("Filter")
-        from ..engine import operators as O
-        for path in _paths(call):
-            if _provider(session, path):  # added by certs helper
-                out.extend(_provider(session, path).get_child_item(call, path, recurse))
+        includes = [V.to_string(i) for i in V.enumerate_value(call.args.get("Include"))] if call.args.get("Include") else []
+        excludes = [V.to_string(i) for i in V.enumerate_value(call.args.get("Exclude"))] if call.args.get("Exclude") else []
+        listed = []
+        for given in _paths(call) or ["."]:
+            handled, answer = other_provider(call, given, "get_child_item")
+            if handled:
+                out.extend(answer)
                 continue
-            loc = fsops.locate(ctx, path)
+            if call.args.get("LiteralPath") is None and any(c in given for c in WILDCARDS):
+                last_wild = any(c in given.rstrip("\\").rsplit("\\", 1)[-1] for c in WILDCARDS)
+                for match in expand(given):
+                    real_match = locate(match).real
+                    if last_wild and (real_match.is_file() or not recurse):
+                        if not ((only_dirs and not real_match.is_dir()) or (only_files and not real_match.is_file())):
+                            out.append(FileSystemInfo(match, real_match, session))
+                        continue
+                    listed.append(match)
+                continue
+            listed.append(given)
+        for path in listed:
+            try:
+                loc = locate(path)
+            except PSError as err:
+                lab_error(call, err, path, "DirUnauthorizedAccessError" if "denied" in err.message else "DirIOError")
+                continue
             if not loc.real.exists():
                 not_found(call, path)
                 continue
             if loc.real.is_file():
-                out.append(FileSystemInfo(path, loc.real))
+                out.append(FileSystemInfo(path, loc.real, session))
                 continue
             entries = sorted(loc.real.rglob("*") if recurse else loc.real.iterdir(), key=lambda p: str(p).lower())
             for entry in entries:
+                relative = entry.relative_to(loc.real).as_posix().replace("/", "\\")
+                if depth is not None and relative.count("\\") > depth:
+                    continue
+                full = fsops.join(path, relative)
+                if not loc.extended and len(full) > 259:
+                    # PowerShell 5.1 enumerates through .NET, which refuses a path past MAX_PATH (DirIOError).
+                    call.error(fsops.paths.path_too_long(full).message, "System.IO.PathTooLongException", "DirIOError",
+                               "ReadError", full)
+                    continue
                 if (only_dirs and not entry.is_dir()) or (only_files and not entry.is_file()):
                     continue
                 if pattern is not None and not V.to_bool(O.comparison("like", entry.name, pattern)):
                     continue
-                relative = entry.relative_to(loc.real).as_posix().replace("/", "\\")
-                out.append(FileSystemInfo(fsops.join(path, relative), entry))
+                if includes and not any(V.to_bool(O.comparison("like", entry.name, i)) for i in includes):
+                    continue
+                if any(V.to_bool(O.comparison("like", entry.name, e)) for e in excludes):
+                    continue
+                out.append(V.to_string(entry.name if not recurse else relative) if call.switch("Name")
+                           else FileSystemInfo(full, entry, session))
         return out
 
-    session.command(Command("Test-Path", [
-        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
-        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
-              aliases=("PSPath", "LP")),
-        Param("PathType", "System.String", aliases=("Type",)), Param("IsValid", switch=True),
-        Param("Filter", "System.String"), Param("Include", "System.String[]"), Param("Exclude", "System.String[]")],
-        test_path, default_set="Path", module=MANAGEMENT))
-    session.command(Command("Join-Path", [
-        Param("Path", "System.String[]", position=0, mandatory=True, pipeline=True, by_property=True, aliases=("PSPath",)),
-        Param("ChildPath", "System.String", position=1, mandatory=True, by_property=True, allow_empty=True),
-        Param("Resolve", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
-        join_path, module=MANAGEMENT))
-    session.command(Command("Get-Item", [
-        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
-        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
-              aliases=("PSPath", "LP")),
-        Param("Force", switch=True), Param("Filter", "System.String")],
-        get_item, default_set="Path", aliases=("gi",), module=MANAGEMENT))
-    session.command(Command("Get-ChildItem", [
-        Param("Path", "System.String[]", position=0, sets=("Items",), pipeline=True, by_property=True),
-        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralItems",), by_property=True,
-              aliases=("PSPath", "LP")),
-        Param("Filter", "System.String", position=1), Param("Recurse", switch=True, aliases=("s",)),
-        Param("Directory", switch=True, aliases=("ad", "d")), Param("File", switch=True, aliases=("af",)),
-        Param("Force", switch=True), Param("Name", switch=True), Param("Depth", "System.UInt32"),
-        Param("Include", "System.String[]"), Param("Exclude", "System.String[]")],
-        get_child_item, default_set="Items", aliases=("dir", "gci", "ls"), module=MANAGEMENT))
+    # -- New-Item, Remove-Item, Rename-Item, Move-Item, Copy-Item ---------------------------------
 
-    io_file = session.net_type("System.IO.File")
+    def item_type(value):
+        text = V.to_string(value or "File").lower()
+        for kind in ("directory", "file", "symboliclink", "junction", "hardlink"):
+            if kind.startswith(text):
+                return kind
+        return None
 
-    @io_file.method("ReadAllText")
-    def read_all_text(engine, path, encoding=None):
-        return dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))).decode("utf-8-sig")
+    def new_item(call):
+        kind = item_type(call.args.get("ItemType"))
+        if kind not in ("directory", "file"):
+            call.terminate("The type is not a known type for the file system. Only \"file\",\"directory\",\"symboliclink\","
+                           "\"junction\",\"hardlink\" can be specified." if kind is None else
+                           "lab: New-Item -ItemType %s is not modelled" % kind,
+                           "System.Management.Automation.PSArgumentException", "Argument", "InvalidArgument")
+        name = call.args.get("Name")
+        if name is None and call.args.get("Path") is None:
+            call.terminate("Cannot process command because of one or more missing mandatory parameters: Path.",
+                           "System.Management.Automation.ParameterBindingException", "MissingMandatoryParameter",
+                           "InvalidArgument")
+        parents = _paths(call) if call.args.get("Path") is not None else [engine.env_get("TEMP") or "C:\\"]
+        force = call.switch("Force")
+        out = []
+        for parent in parents:
+            path = fsops.join(parent, V.to_string(name)) if name is not None else parent
+            action = "Create Directory" if kind == "directory" else "Create File"
+            try:
+                loc = locate(path, write=True)
+                if kind == "directory":
+                    if loc.real.exists():
+                        if loc.real.is_dir() and force:
+                            out.append(item(path))
+                            continue
+                        call.error("An item with the specified name %s already exists." % path, "System.IO.IOException",
+                                   "DirectoryExist", "ResourceExists", path)
+                        continue
+                    if not call.should_process("Destination: %s" % path, action):
+                        continue
+                    fsops.make_dirs(ctx, path)
+                    out.append(item(path))
+                    continue
+                if loc.real.is_dir() or (loc.real.exists() and not force):
+                    call.error("The file '%s' already exists." % path, "System.IO.IOException", "NewItemIOError",
+                               "WriteError", path)
+                    continue
+                if not loc.real.parent.is_dir() and not force:
+                    call.error("Could not find a part of the path '%s'." % path, "System.IO.DirectoryNotFoundException",
+                               "NewItemIOError", "WriteError", path)
+                    continue
+                if not call.should_process("Destination: %s" % path, action):
+                    continue
+                value = call.args.get("Value")
+                text = "" if value is None else V.to_string(value)
+                write_file(path, _encoding_bytes(text, "Default"))
+                out.append(item(path))
+            except PSError as err:
+                lab_error(call, err, path, "NewItemIOError")
+        return out
 
-    # added by setup helper: Get-Content (FileSystem provider), as lync_sql_install and
-    # lync_sql_setup_probe read Summary.txt and ConfigurationFile.ini.
-    # https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
-    # "For files, the content is read one line at a time and returns a collection of objects, each
-    # representing a line of content"; -Raw "ignores newline characters and returns the entire contents
-    # of a file in one string". A folder fails as the FileSystem provider fails.
+    def remove_item(call):
+        recurse = call.switch("Recurse")
+        pattern = call.args.get("Filter")
+        for path in resolved(call):
+            handled, dummy = other_provider(call, path, "remove_item")
+            if handled:
+                continue
+            try:
+                loc = locate(path, write=True)
+                if not loc.real.exists():
+                    not_found(call, path)
+                    continue
+                if pattern is not None and not V.to_bool(O.comparison("like", loc.real.name, pattern)):
+                    continue
+                directory = loc.real.is_dir()
+                if directory and any(loc.real.iterdir()) and not recurse:
+                    # Without -Recurse PowerShell asks (ShouldContinue); win_powershell's host cannot prompt.
+                    call.error("The item at %s has children and the Recurse parameter was not specified. If you continue, "
+                               "all children will be removed with the item. Are you sure you want to continue?" % path,
+                               "System.Management.Automation.Host.HostException", "RemoveItemUnauthorizedAccessError",
+                               "NotSpecified", path)
+                    continue
+                if not call.should_process(path, "Remove Directory" if directory else "Remove File"):
+                    continue
+                held = [s for real, s in handles if real == loc.real or loc.real in real.parents]
+                if held:
+                    raise busy(path)
+                fsops.remove(ctx, path)
+            except PSError as err:
+                lab_error(call, err, path, "RemoveFileSystemItemIOError")
+
+    def rename_item(call):
+        path = _strip_provider(call.args.get("LiteralPath") or call.args.get("Path"))
+        new_name = V.to_string(call.args["NewName"])
+        try:
+            loc = locate(path, write=True)
+            if not loc.real.exists():
+                call.error("Cannot rename because item at '%s' does not exist." % path,
+                           "System.Management.Automation.PSInvalidOperationException", "InvalidOperation",
+                           "InvalidOperation", path)
+                return None
+            target = fsops.join(parent_of(path), new_name) if "\\" not in new_name else new_name
+            if not call.should_process("Item: %s Destination: %s" % (path, target), "Rename Item"):
+                return None
+            if [s for real, s in handles if real == loc.real or loc.real in real.parents]:
+                raise busy(path)
+            renamed = fsops.rename(ctx, path, new_name)
+        except PSError as err:
+            lab_error(call, err, path, "RenameItemIOError")
+            return None
+        return [item(renamed)] if call.switch("PassThru") else None
+
+    def destination_for(source, destination):
+        """Where an item goes: into `destination` when that is an existing folder, else `destination` itself."""
+        try:
+            loc = locate(destination)
+        except PSError:
+            return destination
+        return fsops.join(destination, leaf_of(source)) if loc.real.is_dir() else destination
+
+    def move_item(call):
+        destination = _strip_provider(call.args.get("Destination") or ".")
+        out = []
+        for path in resolved(call):
+            try:
+                loc = locate(path, write=True)
+                if not loc.real.exists():
+                    not_found(call, path)
+                    continue
+                target = destination_for(path, destination)
+                action = "Move Directory" if loc.real.is_dir() else "Move File"
+                if not call.should_process("Item: %s Destination: %s" % (path, target), action):
+                    continue
+                if [s for real, s in handles if real == loc.real or loc.real in real.parents]:
+                    raise busy(path)
+                dest = locate(target, write=True)
+                if dest.real.exists():
+                    if not call.switch("Force") or dest.real.is_dir():
+                        call.error("Cannot create a file when that file already exists.", "System.IO.IOException",
+                                   "MoveFileInfoItemIOError", "WriteError", path)
+                        continue
+                    fsops.remove(ctx, target)
+                fsops.move(ctx, path, target)
+                if call.switch("PassThru"):
+                    out.append(item(target))
+            except PSError as err:
+                lab_error(call, err, path, "MoveFileInfoItemIOError")
+        return out
+
+    def copy_one(source, target):
+        data = fsops.read_bytes(ctx, source)
+        write_file(target, data)
+        os.utime(locate(target).real, (locate(source).real.stat().st_atime, locate(source).real.stat().st_mtime))
+
+    def copy_item(call):
+        destination = _strip_provider(call.args.get("Destination") or ".")
+        out = []
+        for path in resolved(call):
+            try:
+                loc = locate(path)
+                if not loc.real.exists():
+                    not_found(call, path)
+                    continue
+                target = destination_for(path, destination)
+                if not call.should_process("Item: %s Destination: %s" % (path, target),
+                                           "Copy Directory" if loc.real.is_dir() else "Copy File"):
+                    continue
+                if loc.real.is_file():
+                    dest = locate(target, write=True)
+                    if not dest.real.parent.is_dir():
+                        call.error("Could not find a part of the path '%s'." % target,
+                                   "System.IO.DirectoryNotFoundException", "CopyDirectoryInfoItemIOError", "WriteError", path)
+                        continue
+                    if dest.real.is_dir():
+                        call.error("Cannot overwrite the item %s with itself." % target, "System.IO.IOException",
+                                   "CopyError", "WriteError", path)
+                        continue
+                    copy_one(path, target)
+                else:
+                    fsops.make_dirs(ctx, target)
+                    if call.switch("Recurse"):
+                        for rel, dummy, dummy2 in fsops.listing(ctx, path):
+                            relative = rel.replace("/", "\\")
+                            fsops.make_dirs(ctx, parent_of(fsops.join(target, relative)))
+                            copy_one(fsops.join(path, relative), fsops.join(target, relative))
+                if call.switch("PassThru"):
+                    out.append(item(target))
+            except PSError as err:
+                lab_error(call, err, path, "CopyDirectoryInfoItemIOError")
+        return out
+
+    # -- Get-Content, Set-Content, Add-Content ----------------------------------------------------
+
     def get_content(call):
         out = []
-        for path in _paths(call):
+        encoding = V.to_string(call.args.get("Encoding") or "").lower()
+        for path in resolved(call):
             try:
-                loc = fsops.locate(ctx, path)
-            except PSError as exc:
-                call.error(exc.message, "System.UnauthorizedAccessException", "GetContentReaderUnauthorizedAccessError",
-                           "PermissionDenied", path)
+                loc = locate(path)
+                if not loc.real.exists():
+                    not_found(call, path)
+                    continue
+                if loc.real.is_dir():
+                    call.error("Unable to get content because it is a directory: '%s'. Please use 'Get-ChildItem' instead."
+                               % path, "System.UnauthorizedAccessException", "GetContentReaderUnauthorizedAccessError",
+                               "PermissionDenied", path)
+                    continue
+                data = fsops.read_bytes(ctx, path)
+            except PSError as err:
+                lab_error(call, err, path, "GetContentReaderIOError")
                 continue
-            if loc.real.is_dir():
-                call.error("Unable to get content because it is a directory: '%s'. Please use 'Get-ChildItem' "
-                           "instead." % path, "System.UnauthorizedAccessException",
-                           "GetContentReaderUnauthorizedAccessError", "PermissionDenied", path)
+            if encoding == "byte":
+                out.extend(list(data))
                 continue
-            if not loc.real.is_file():
-                not_found(call, path)
-                continue
-            text = fsops.read_bytes(ctx, path).decode("utf-8-sig")
+            text = _decode(data)
+            if text is None:
+                codec = {"utf8": "utf-8", "unicode": "utf-16-le", "ascii": "ascii", "utf32": "utf-32-le",
+                         "bigendianunicode": "utf-16-be", "oem": "cp437"}.get(encoding, "cp1252")
+                text = data.decode(codec, "replace")
             if call.switch("Raw"):
-                if text:
-                    out.append(text)
+                out.append(text)
                 continue
             lines = text.replace("\r\n", "\n").split("\n")
             if lines and lines[-1] == "":
@@ -203,47 +928,334 @@ def install(session):
                 lines = lines[:V.to_integer(total)]
             tail = call.args.get("Tail")
             if tail is not None:
-                lines = lines[len(lines) - min(V.to_integer(tail), len(lines)):] if V.to_integer(tail) >= 0 else lines
+                lines = lines[-V.to_integer(tail):] if V.to_integer(tail) else []
             out.extend(lines)
         return out
 
+    def set_content(call, append=False):
+        values = V.enumerate_value(call.args.get("Value"))
+        encoding = call.args.get("Encoding")
+        if encoding is not None and V.to_string(encoding).lower() not in [e.lower() for e in ENCODING_NAMES.split(", ")]:
+            call.terminate('Cannot bind parameter \'Encoding\'. Cannot convert value "%s" to type '
+                           '"Microsoft.PowerShell.Commands.FileSystemCmdletProviderEncoding". Error: "Unable to match the '
+                           'identifier name %s to a valid enumerator name. Specify one of the following enumerator names and '
+                           'try again: %s"' % (encoding, encoding, ENCODING_NAMES),
+                           "System.Management.Automation.ParameterBindingException", "CannotConvertArgumentNoMessage",
+                           "InvalidArgument")
+        newline = "" if call.switch("NoNewline") else "\r\n"
+        for path in _paths(call):
+            try:
+                loc = locate(path, write=True)
+                if not loc.real.parent.is_dir():
+                    call.error("Could not find a part of the path '%s'." % path, "System.IO.DirectoryNotFoundException",
+                               "GetContentWriterDirectoryNotFoundError", "ObjectNotFound", path)
+                    continue
+                if not call.should_process("Path: %s" % path, "Add Content" if append else "Set Content"):
+                    continue
+                if V.to_string(encoding or "").lower() == "byte":
+                    data = _bytes(values)
+                else:
+                    data = _encoding_bytes("".join(V.to_string(v) + newline for v in values), encoding)
+                if append and loc.real.is_file():
+                    old = fsops.read_bytes(ctx, path)
+                    data = old + (data[3:] if data.startswith(b"\xef\xbb\xbf") and old else data)
+                write_file(path, data)
+            except PSError as err:
+                lab_error(call, err, path, "GetContentWriterIOError")
+        return list(values) if call.switch("PassThru") else None
+
+    # -- Get-FileHash (PowerShell 4.0+) ------------------------------------------------------------
+
+    algorithms = {"SHA1": "sha1", "SHA256": "sha256", "SHA384": "sha384", "SHA512": "sha512", "MD5": "md5"}
+
+    def get_file_hash(call):
+        algorithm = V.to_string(call.args.get("Algorithm") or "SHA256").upper()
+        valid = ("SHA1", "SHA256", "SHA384", "SHA512", "MACTRIPLEDES", "MD5", "RIPEMD160")
+        if algorithm not in valid:
+            call.terminate('Cannot validate argument on parameter \'Algorithm\'. The argument "%s" does not belong to the '
+                           'set "SHA1,SHA256,SHA384,SHA512,MACTripleDES,MD5,RIPEMD160" specified by the ValidateSet '
+                           'attribute. Supply an argument that is in the set and then try the command again.'
+                           % call.args["Algorithm"], "System.Management.Automation.ParameterBindingValidationException",
+                           "ParameterArgumentValidationError", "InvalidData")
+        if algorithm not in algorithms:
+            call.terminate("lab: Get-FileHash -Algorithm %s is not modelled" % algorithm)
+        label = next(v for v in valid if v == algorithm)
+        label = {"MACTRIPLEDES": "MACTripleDES"}.get(label, label)
+        stream = call.args.get("InputStream")
+        if stream is not None:
+            return [FileHash(label, hashlib.new(algorithms[algorithm], stream.read_rest()).hexdigest().upper(), None)]
+        out = []
+        for path in resolved(call):
+            try:
+                loc = locate(path)
+                if not loc.real.is_file():
+                    not_found(call, path)
+                    continue
+                data = fsops.read_bytes(ctx, path)
+            except PSError as err:
+                lab_error(call, err, path, "FileReadError")
+                continue
+            out.append(FileHash(label, hashlib.new(algorithms[algorithm], data).hexdigest().upper(), path))
+        return out
+
+    # -- declarations --------------------------------------------------------------------------------
+
+    literal = ("PSPath", "LP")
+    session.command(Command("Test-Path", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
+        Param("PathType", "System.String", aliases=("Type",)), Param("IsValid", switch=True),
+        Param("Filter", "System.String"), Param("Include", "System.String[]"), Param("Exclude", "System.String[]"),
+        Param("Credential", "System.Management.Automation.PSCredential", by_property=True),
+        Param("OlderThan", "System.DateTime"), Param("NewerThan", "System.DateTime")],
+        test_path, default_set="Path", module=MANAGEMENT))
+    session.command(Command("Join-Path", [
+        Param("Path", "System.String[]", position=0, mandatory=True, pipeline=True, by_property=True, aliases=("PSPath",)),
+        Param("ChildPath", "System.String", position=1, mandatory=True, by_property=True, allow_empty=True),
+        Param("Resolve", switch=True), Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+        join_path, module=MANAGEMENT))
+    session.command(Command("Split-Path", [
+        Param("Path", "System.String[]", position=0, mandatory=True, pipeline=True, by_property=True,
+              sets=("ParentSet", "LeafSet", "QualifierSet", "NoQualifierSet", "IsAbsoluteSet")),
+        Param("LiteralPath", "System.String[]", mandatory=True, by_property=True, aliases=("PSPath",),
+              sets=("LiteralPathSet",)),
+        Param("Parent", switch=True, sets=("ParentSet",)), Param("Leaf", switch=True, sets=("LeafSet",)),
+        Param("Qualifier", switch=True, sets=("QualifierSet",)), Param("NoQualifier", switch=True, sets=("NoQualifierSet",)),
+        Param("IsAbsolute", switch=True, sets=("IsAbsoluteSet",)), Param("Resolve", switch=True),
+        Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+        split_path, default_set="ParentSet", module=MANAGEMENT))
+    session.command(Command("Get-Item", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
+        Param("Force", switch=True), Param("Filter", "System.String"), Param("Include", "System.String[]"),
+        Param("Exclude", "System.String[]"), Param("Stream", "System.String[]"),
+        Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+        get_item, default_set="Path", aliases=("gi",), module=MANAGEMENT))
+    session.command(Command("Get-ChildItem", [
+        Param("Path", "System.String[]", position=0, sets=("Items",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralItems",), by_property=True, aliases=literal),
+        Param("Filter", "System.String", position=1), Param("Recurse", switch=True, aliases=("s",)),
+        Param("Directory", switch=True, aliases=("ad", "d")), Param("File", switch=True, aliases=("af",)),
+        Param("Hidden", switch=True, aliases=("ah", "h")), Param("ReadOnly", switch=True, aliases=("ar",)),
+        Param("System", switch=True, aliases=("as",)), Param("Attributes", "System.String"),
+        Param("Force", switch=True), Param("Name", switch=True), Param("Depth", "System.UInt32"),
+        Param("Include", "System.String[]"), Param("Exclude", "System.String[]")],
+        get_child_item, default_set="Items", aliases=("dir", "gci", "ls"), module=MANAGEMENT))
+    session.command(Command("New-Item", [
+        # -Path is mandatory in pathSet and optional in nameSet: declared once, the pathSet check is new_item's.
+        Param("Path", "System.String[]", position=0, sets=("pathSet", "nameSet"), by_property=True),
+        Param("Name", "System.String", mandatory=True, sets=("nameSet",), by_property=True, allow_empty=True),
+        Param("ItemType", "System.String", by_property=True, aliases=("Type",)),
+        Param("Value", "System.Object", pipeline=True, by_property=True, aliases=("Target",)),
+        Param("Force", switch=True), Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+        new_item, should_process=True, default_set="pathSet", aliases=("ni",), module=MANAGEMENT))
+    session.command(Command("Remove-Item", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
+        Param("Filter", "System.String"), Param("Include", "System.String[]"), Param("Exclude", "System.String[]"),
+        Param("Recurse", switch=True), Param("Force", switch=True), Param("Stream", "System.String[]"),
+        Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+        remove_item, should_process=True, default_set="Path", aliases=("ri", "rm", "rmdir", "del", "erase", "rd"),
+        module=MANAGEMENT))
+    session.command(Command("Rename-Item", [
+        Param("Path", "System.String", position=0, mandatory=True, sets=("ByPath",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String", mandatory=True, sets=("ByLiteralPath",), by_property=True, aliases=literal),
+        Param("NewName", "System.String", position=1, mandatory=True, by_property=True),
+        Param("Force", switch=True), Param("PassThru", switch=True),
+        Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+        rename_item, should_process=True, default_set="ByPath", aliases=("rni", "ren"), module=MANAGEMENT))
+    for name, function, aliases, extra in (
+            ("Move-Item", move_item, ("mi", "move", "mv"), []),
+            ("Copy-Item", copy_item, ("copy", "cp", "cpi"), [Param("Container", switch=True), Param("Recurse", switch=True),
+                                                              Param("ToSession"), Param("FromSession")])):
+        session.command(Command(name, [
+            Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+            Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
+            Param("Destination", "System.String", position=1, by_property=True),
+            Param("Force", switch=True), Param("Filter", "System.String"), Param("Include", "System.String[]"),
+            Param("Exclude", "System.String[]"), Param("PassThru", switch=True),
+            Param("Credential", "System.Management.Automation.PSCredential", by_property=True)] + extra,
+            function, should_process=True, default_set="Path", aliases=aliases, module=MANAGEMENT))
     session.command(Command("Get-Content", [
         Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), by_property=True),
-        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
-              aliases=("PSPath",)),
-        Param("ReadCount", "System.Int64"), Param("TotalCount", "System.Int64", aliases=("First", "Head")),
-        Param("Tail", "System.Int32", aliases=("Last",)), Param("Filter", "System.String"),
-        Param("Include", "System.String[]"), Param("Exclude", "System.String[]"), Param("Force", switch=True),
-        Param("Credential", "System.Management.Automation.PSCredential"), Param("Delimiter", "System.String"),
-        Param("Wait", switch=True), Param("Raw", switch=True), Param("Encoding", "System.String"),
-        Param("Stream", "System.String")],
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
+        Param("ReadCount", "System.Int64", by_property=True), Param("TotalCount", "System.Int64", by_property=True,
+                                                                     aliases=("First", "Head")),
+        Param("Tail", "System.Int32", aliases=("Last",)), Param("Raw", switch=True), Param("Encoding", "System.String"),
+        Param("Delimiter", "System.String"), Param("Wait", switch=True), Param("Stream", "System.String"),
+        Param("Force", switch=True), Param("Filter", "System.String"), Param("Include", "System.String[]"),
+        Param("Exclude", "System.String[]"), Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
         get_content, default_set="Path", aliases=("gc", "cat", "type"), module=MANAGEMENT))
+    for name, append, aliases in (("Set-Content", False, ("sc",)), ("Add-Content", True, ("ac",))):
+        session.command(Command(name, [
+            Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), by_property=True),
+            Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
+            Param("Value", "System.Object[]", position=1, mandatory=True, pipeline=True, by_property=True, allow_empty=True),
+            Param("PassThru", switch=True), Param("Encoding", "System.String"), Param("NoNewline", switch=True),
+            Param("Force", switch=True), Param("Stream", "System.String"), Param("Filter", "System.String"),
+            Param("Include", "System.String[]"), Param("Exclude", "System.String[]"),
+            Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
+            (lambda call, a=append: set_content(call, a)), should_process=True, default_set="Path", aliases=aliases,
+            module=MANAGEMENT))
+    if powershell_version(ctx.record) >= (4, 0):
+        session.command(Command("Get-FileHash", [
+            Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+            Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
+                  aliases=("PSPath",)),
+            Param("InputStream", "System.IO.Stream", mandatory=True, sets=("Stream",)),
+            Param("Algorithm", "System.String", position=1)],
+            get_file_hash, default_set="Path", module=UTILITY))
 
-    # added by setup helper: wildcards in Get-ChildItem -Path (lync_sql_install looks for
-    # 'C:\Program Files\Microsoft SQL Server\*\Setup Bootstrap\Log\Summary.txt'). -Path "accepts
-    # wildcards"; -LiteralPath takes the path as typed (Get-ChildItem page above). A wildcard that
-    # matches nothing gives nothing. about_Wildcards: * ? [a-z] [abc], case-insensitive.
-    child_item = session.engine.commands.get("Get-ChildItem")
-    listing = child_item.function
+    # -- .NET types ----------------------------------------------------------------------------------
 
-    def get_child_item_wildcards(call):
-        if call.args.get("LiteralPath") is not None or call.args.get("Path") is None:
-            return listing(call)
-        expanded = []
-        for path in _paths(call):
-            expanded.extend(expand_wildcards(ctx, path) if WILDCARD_CHARS.intersection(path) else [path])
-        if not expanded:
-            return []
-        call.args["Path"] = expanded
-        return listing(call)
+    for type_name, members in ENUMS.items():
+        enum = session.net_type(type_name)
+        for label, number in members.items():
+            enum.prop(label)(lambda eng, t=type_name, l=label, n=number: IOEnum(t, l, n))
 
-    child_item.function = get_child_item_wildcards
-    # added by sql helper ----------------------------------------------------------------------
-    # What lync_sql_backup needs beyond the above; each is skipped when another area installed it.
-    # New-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
-    # File.OpenRead https://learn.microsoft.com/dotnet/api/system.io.file.openread
-    # SHA256.Create / HashAlgorithm.ComputeHash https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256
-    _sql_helper_fs(session, io_file)
+    io_file = session.net_type("System.IO.File")
+
+    def parent_exists(path):
+        if not locate(path).real.parent.is_dir():
+            raise PSError("Could not find a part of the path '%s'." % path, "ObjectNotFound", "DirectoryNotFoundException")
+
+    def read(path):
+        path = V.to_string(path)
+        if locate(path).real.is_dir():
+            raise PSError("Access to the path '%s' is denied." % path, "PermissionDenied", "UnauthorizedAccessException")
+        if in_use(path, 1):
+            raise busy(path)
+        return fsops.read_bytes(ctx, path)
+
+    def write(path, data):
+        path = V.to_string(path)
+        loc = locate(path, write=True)
+        if loc.real.is_dir():
+            raise PSError("Access to the path '%s' is denied." % path, "PermissionDenied", "UnauthorizedAccessException")
+        parent_exists(path)
+        if loc.real.exists() and in_use(path, 2):
+            raise busy(path)
+        write_file(path, data)
+
+    @io_file.method("ReadAllText")
+    def read_all_text(eng, path, encoding=None):
+        del eng, encoding
+        data = dotnet_io(lambda: read(path))
+        text = _decode(data)
+        return data.decode("utf-8", "replace") if text is None else text
+
+    @io_file.method("ReadAllBytes")
+    def read_all_bytes(eng, path):
+        return list(dotnet_io(lambda: read(path)))
+
+    @io_file.method("ReadAllLines")
+    def read_all_lines(eng, path, encoding=None):
+        text = read_all_text(eng, path, encoding)
+        lines = text.replace("\r\n", "\n").split("\n")
+        return lines[:-1] if lines and lines[-1] == "" else lines
+
+    @io_file.method("WriteAllText")
+    def write_all_text(eng, path, contents, encoding=None):
+        """Without an encoding: UTF-8 without a BOM (File.WriteAllText(String, String))."""
+        text = V.to_string(contents)
+        if encoding is None:
+            data = text.encode("utf-8")
+        else:
+            data = bytes(encoding.GetPreamble()) + bytes(encoding.GetBytes(text))
+        dotnet_io(lambda: write(path, data))
+
+    @io_file.method("WriteAllBytes")
+    def write_all_bytes(eng, path, data):
+        if data is None:
+            raise T.DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: bytes")
+        dotnet_io(lambda: write(path, _bytes(data)))
+
+    @io_file.method("Exists")
+    def file_exists(eng, path):
+        try:
+            return path is not None and locate(V.to_string(path)).real.is_file()
+        except PSError:
+            return False
+
+    @io_file.method("Open")
+    def file_open(eng, path, mode, access=None, share=None):
+        mode = enum_arg(mode, "System.IO.FileMode", "mode")
+        # File.Open(path, mode): ReadWrite unless Append (Write); with no FileShare given, FileShare.None.
+        access = enum_arg(access, "System.IO.FileAccess", "access") if access is not None else (
+            ("Write", 2) if mode[1] == 6 else ("ReadWrite", 3))
+        share = enum_arg(share, "System.IO.FileShare", "share") if share is not None else ("None", 0)
+        return dotnet_io(lambda: open_stream(V.to_string(path), mode, access, share))
+
+    @io_file.method("OpenRead")
+    def file_open_read(eng, path):
+        return dotnet_io(lambda: open_stream(V.to_string(path), ("Open", 3), ("Read", 1), ("Read", 1)))
+
+    @io_file.method("OpenWrite")
+    def file_open_write(eng, path):
+        return dotnet_io(lambda: open_stream(V.to_string(path), ("OpenOrCreate", 4), ("Write", 2), ("None", 0)))
+
+    @io_file.method("Create")
+    def file_create(eng, path):
+        return dotnet_io(lambda: open_stream(V.to_string(path), ("Create", 2), ("ReadWrite", 3), ("None", 0)))
+
+    def file_move_action(source, destination):
+        source, destination = V.to_string(source), V.to_string(destination)
+        if not locate(source).real.is_file():
+            raise PSError("Could not find file '%s'." % source, "ObjectNotFound", "FileNotFoundException")
+        if in_use(source, 4):
+            raise busy(source)
+        fsops.move(ctx, source, destination)
+
+    @io_file.method("Move")
+    def file_move(eng, source, destination):
+        """File.Move: IOException when the destination exists (no overwrite on .NET Framework)."""
+        dotnet_io(lambda: file_move_action(source, destination))
+
+    @io_file.method("Copy")
+    def file_copy(eng, source, destination, overwrite=False):
+        def action():
+            src, dest = V.to_string(source), V.to_string(destination)
+            if locate(dest).real.exists() and not V.to_bool(overwrite):
+                raise PSError("The file '%s' already exists." % dest, "ResourceExists", "IOException")
+            parent_exists(dest)
+            copy_one(src, dest)
+        dotnet_io(action)
+
+    @io_file.method("Delete")
+    def file_delete(eng, path):
+        """File.Delete: no exception when the file does not exist."""
+        def action():
+            target = V.to_string(path)
+            loc = locate(target, write=True)
+            if loc.real.is_dir():
+                raise PSError("Access to the path '%s' is denied." % target, "PermissionDenied", "UnauthorizedAccessException")
+            parent_exists(target)
+            if loc.real.exists():
+                if in_use(target, 4):
+                    raise busy(target)
+                fsops.remove(ctx, target)
+        dotnet_io(action)
+
+    io_directory = session.net_type("System.IO.Directory")
+
+    @io_directory.method("Exists")
+    def directory_exists(eng, path):
+        """Directory.Exists: false for a missing folder and for any error (a path it cannot read, a refused prefix)."""
+        try:
+            return path is not None and locate(V.to_string(path)).real.is_dir()
+        except PSError:
+            return False
+
+    @io_directory.method("CreateDirectory")
+    def create_directory(eng, path):
+        dotnet_io(lambda: fsops.make_dirs(ctx, V.to_string(path)))
+        return item(V.to_string(path))
+
+    sha256 = session.net_type("System.Security.Cryptography.SHA256")
+    sha256.method("Create")(lambda eng, name=None: HashAlgorithm())
+    session.factory("System.Security.Cryptography.SHA256Managed", lambda eng: HashAlgorithm())
+    session.factory("System.Security.Cryptography.SHA256CryptoServiceProvider",
+                    lambda eng: HashAlgorithm(type_name="System.Security.Cryptography.SHA256CryptoServiceProvider"))
 
 
 def dotnet_io(action):
@@ -253,9 +1265,13 @@ def dotnet_io(action):
         return action()
     except PSError as exc:
         kind = {"FileNotFoundException": "System.IO.FileNotFoundException",
+                "DirectoryNotFoundException": "System.IO.DirectoryNotFoundException",
                 "UnauthorizedAccessException": "System.UnauthorizedAccessException",
                 "IOException": "System.IO.IOException", "ArgumentException": "System.ArgumentException"}
-        raise T.DotNetError(kind.get(exc.error_id, "System.IO.IOException"), exc.message) from None
+        name = kind.get(exc.error_id, "System.IO.IOException")
+        if "too long" in exc.message:
+            name = "System.IO.PathTooLongException"
+        raise T.DotNetError(name, exc.message) from None
 
 
 # added by setup helper: FileInfo.VersionInfo, the ScriptProperty Windows PowerShell's types.ps1xml
@@ -288,105 +1304,3 @@ def _version_info(item):
 
 
 FileSystemInfo.VersionInfo = property(_version_info)
-
-
-# added by setup helper: wildcard paths (about_Wildcards,
-# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_wildcards?view=powershell-5.1).
-WILDCARD_CHARS = set("*?[")
-
-
-def expand_wildcards(ctx, path):
-    """The existing paths a -Path with wildcards resolves to, segment by segment, in name order."""
-    from ..engine import operators as O
-    parts = path.split("\\")
-    first = next(i for i, part in enumerate(parts) if WILDCARD_CHARS.intersection(part))
-    base = "\\".join(parts[:first]) or parts[0]
-    try:
-        found = [(base, fsops.locate(ctx, base if len(base) > 2 else base + "\\").real)]
-    except PSError:
-        return []
-    for part in parts[first:]:
-        if not part:
-            continue
-        nxt = []
-        for winpath, real in found:
-            if not real.is_dir():
-                continue
-            if WILDCARD_CHARS.intersection(part):
-                for entry in sorted(real.iterdir(), key=lambda p: p.name.lower()):
-                    if V.to_bool(O.comparison("like", entry.name, part)):
-                        nxt.append((fsops.join(winpath, entry.name), entry))
-            elif (real / part).exists() or any(e.name.lower() == part.lower() for e in real.iterdir()):
-                entry = next((e for e in real.iterdir() if e.name.lower() == part.lower()), real / part)
-                nxt.append((fsops.join(winpath, entry.name), entry))
-        found = nxt
-    return [winpath for winpath, _real in found]
-# added by sql helper ----------------------------------------------------------------------------
-
-class _SqlHelperStream(V.NetObject):
-    """System.IO.FileStream from File.OpenRead: the file's bytes; Length; Dispose/Close."""
-
-    TYPE_NAME = "System.IO.FileStream"
-    TYPE_NAMES = ("System.IO.FileStream", "System.IO.Stream")
-
-    def __init__(self, data):
-        self.data = data
-        self.Length = V.Long(len(data))
-
-    def Dispose(self):
-        return None
-
-    def Close(self):
-        return None
-
-
-class _SqlHelperSha256(V.NetObject):
-    """SHA256.Create(): ComputeHash(byte[] or Stream) -> byte[] (a list of ints here); Dispose."""
-
-    TYPE_NAME = "System.Security.Cryptography.SHA256Managed"
-    TYPE_NAMES = ("System.Security.Cryptography.SHA256Managed", "System.Security.Cryptography.SHA256",
-                  "System.Security.Cryptography.HashAlgorithm")
-
-    def ComputeHash(self, data):
-        import hashlib
-        raw = data.data if isinstance(data, _SqlHelperStream) or hasattr(data, "data") else bytes(
-            V.to_integer(b, "System.Byte") for b in V.enumerate_value(data))
-        return list(hashlib.sha256(raw).digest())
-
-    def Dispose(self):
-        return None
-
-
-def _sql_helper_fs(session, io_file):
-    ctx = session.ctx
-    if session.engine.commands.get("New-Item") is None:
-        def new_item(call):
-            kind = V.to_string(call.args.get("ItemType") or "File").lower()
-            out = []
-            for path in [V.to_string(p) for p in V.enumerate_value(call.args["Path"])]:
-                if kind != "directory":
-                    call.terminate("lab: New-Item -ItemType %s is not modelled" % kind)
-                loc = fsops.locate(ctx, path)
-                if loc.real.exists() and not call.switch("Force"):
-                    call.error("An item with the specified name %s already exists." % path,
-                               "System.IO.IOException", "DirectoryExist", "ResourceExists", path)
-                    continue
-                if call.should_process(path, "Create Directory"):
-                    loc = fsops.make_dirs(ctx, path)
-                    out.append(FileSystemInfo(path, loc.real))
-            return out
-
-        session.command(Command("New-Item", [
-            Param("Path", "System.String[]", position=0, mandatory=True, sets=("pathSet",), by_property=True),
-            Param("Name", "System.String", mandatory=True, sets=("nameSet",), by_property=True),
-            Param("ItemType", "System.String", by_property=True, aliases=("Type",)),
-            Param("Value", "System.Object", pipeline=True, by_property=True, aliases=("Target",)),
-            Param("Force", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
-            new_item, should_process=True, default_set="pathSet", aliases=("ni",), module=MANAGEMENT))
-    if "openread" not in io_file.methods:
-        @io_file.method("OpenRead")
-        def open_read(engine, path):
-            return _SqlHelperStream(dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))))
-    if "system.security.cryptography.sha256" not in session.engine.types:
-        sha = session.net_type("System.Security.Cryptography.SHA256")
-        sha.method("Create")(lambda engine: _SqlHelperSha256())

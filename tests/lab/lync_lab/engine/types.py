@@ -789,3 +789,59 @@ def enum_type(full_name, members, flags=False, aliases=()):
         net_type.prop(label)(lambda engine, label=label: declared.value(label))
     net_type.method("GetNames")(lambda engine: list(declared.members))
     return declared
+# --- System.StringComparison and the String members that take it (added by the fs helper) ------------
+# https://learn.microsoft.com/dotnet/api/system.stringcomparison (CurrentCulture 0 ... OrdinalIgnoreCase 5);
+# String.StartsWith(String, StringComparison), EndsWith(String, StringComparison), Equals(String, StringComparison):
+# https://learn.microsoft.com/dotnet/api/system.string.startswith. A value reads as its label (what
+# [System.StringComparison]::Ordinal shows); a label or number converts to it, as a method argument does.
+STRING_COMPARISONS = ("CurrentCulture", "CurrentCultureIgnoreCase", "InvariantCulture", "InvariantCultureIgnoreCase",
+                      "Ordinal", "OrdinalIgnoreCase")
+STRINGCOMPARISON = NetType("System.StringComparison")
+for _label in STRING_COMPARISONS:
+    STRINGCOMPARISON.prop(_label)(lambda engine, label=_label: label)
+
+
+def _ignores_case(comparison):
+    """True for the *IgnoreCase members of StringComparison; an unknown value fails as .NET's conversion does."""
+    if isinstance(comparison, int) and not isinstance(comparison, bool) and 0 <= comparison < len(STRING_COMPARISONS):
+        return STRING_COMPARISONS[comparison].endswith("IgnoreCase")
+    label = V.to_string(comparison)
+    found = next((c for c in STRING_COMPARISONS if c.lower() == label.lower()), None)
+    if found is None:
+        raise DotNetError("System.Management.Automation.PSInvalidCastException",
+                          'Cannot convert argument "comparisonType", with value: "%s", for "StartsWith" to type '
+                          '"System.StringComparison": "Unable to match the identifier name %s to a valid enumerator name. '
+                          'Specify one of the following enumerator names and try again: %s"'
+                          % (label, label, ", ".join(STRING_COMPARISONS)))
+    return found.endswith("IgnoreCase")
+
+
+def _with_comparison(test):
+    def member(s, value, comparison=None):
+        if value is None:
+            raise DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: value")
+        value = V.to_string(value)
+        if comparison is not None and _ignores_case(comparison):
+            return test(s.lower(), value.lower())
+        return test(s, value)
+    return member
+
+
+STRING_METHODS["StartsWith"] = _with_comparison(lambda s, v: s.startswith(v))
+STRING_METHODS["EndsWith"] = _with_comparison(lambda s, v: s.endswith(v))
+STRING_METHODS["Equals"] = lambda s, other, comparison=None: isinstance(other, str) and (
+    s.lower() == other.lower() if comparison is not None and _ignores_case(comparison) else s == other)
+
+
+def _null_checked(name, member):
+    """String members whose .NET parameter is a string: $null stays null (PowerShell does not turn it into '' for
+    a method argument) and .NET throws ArgumentNullException (https://learn.microsoft.com/dotnet/api/system.string.contains)."""
+    def checked(s, value, *rest):
+        if value is None:
+            raise DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: %s" % name)
+        return member(s, value, *rest)
+    return checked
+
+
+STRING_METHODS["Contains"] = _null_checked("value", STRING_METHODS["Contains"])
+STRING_METHODS["IndexOf"] = _null_checked("value", STRING_METHODS["IndexOf"])

@@ -1,0 +1,578 @@
+"""The lab's file-system boundary (lync_lab/boundary/fs.py): the item and content cmdlets, Get-FileHash and
+System.IO as the payloads reach them, bound to the lab state through fsops; the file payloads run through
+the engine; defects planted in their text fail; the payloads as they were at 1a7fef5 (before issue 9's
+Windows-true fixes) fail where Windows fails them.
+
+Pages: each test cites the cmdlet or .NET page whose documented behaviour it checks (see the module
+docstring of lync_lab/boundary/fs.py for the full list)."""
+
+import hashlib
+import os
+
+import pytest
+
+from lync_lab import boundary, winps
+from lync_lab.context import Context
+
+SE = "lyncse01.contoso.local"
+BACKUP = "backup01.contoso.local"
+SET = "lync-20260115T090000Z-a1b2c3"
+MARKERS = "C:\\ProgramData\\lync.server\\recovery"
+
+
+def session_on(lab, host=SE, network_user=None):
+    ctx = Context(lab, lab.load(), host, False, [], "test")
+    ctx.network_user = network_user
+    return boundary.open_session(ctx)
+
+
+def ps(lab, text, host=SE, parameters=None, network_user=None, check_mode=False):
+    """Run PowerShell text in a lab session on `host` (the boundary installed, as a payload sees it)."""
+    return session_on(lab, host, network_user).engine.run(text, parameters or {}, check_mode=check_mode)
+
+
+def run(lab, payload, host=SE, check_mode=False, **parameters):
+    """A payload's own text through the stand-in win_powershell (the engine) — the lab's path."""
+    args = {"script": winps.payload_text(payload), "parameters": parameters, "depth": 12}
+    return winps.run(args, check_mode, str(lab.state_path), host, [])
+
+
+def message(result):
+    return result["error"][0]["exception"]["message"] if result.get("error") else None
+
+
+def real(lab, host, winpath):
+    """The real path of C:\\... / D:\\... on a lab host."""
+    return lab.host_root(host) / winpath[0] / winpath[3:].replace("\\", "/")
+
+
+@pytest.fixture
+def lab(make_lab):
+    return make_lab("standard")
+
+
+# --- binding, as PowerShell's binder fails -----------------------------------------------------------
+
+def test_cmdlets_bind_their_documented_parameter_sets(lab):
+    # Remove-Item: -Path and -LiteralPath are in different sets (remove-item?view=powershell-5.1).
+    result = ps(lab, "Remove-Item -Path C:\\x -LiteralPath C:\\y")
+    assert result.error_messages == ["Parameter set cannot be resolved using the specified named parameters."]
+    # Rename-Item -NewName is a [String]: an array does not bind (rename-item?view=powershell-5.1).
+    result = ps(lab, "Rename-Item -LiteralPath C:\\x -NewName @('a', 'b')")
+    assert "required by parameter 'NewName'" in result.error_messages[0]
+    # New-Item's pathSet needs -Path (new-item?view=powershell-5.1).
+    result = ps(lab, "New-Item -ItemType Directory")
+    assert result.error_messages == [
+        "Cannot process command because of one or more missing mandatory parameters: Path."]
+    # Get-FileHash -Algorithm is a ValidateSet (get-filehash?view=powershell-5.1).
+    result = ps(lab, "Get-FileHash -LiteralPath C:\\x -Algorithm SHA2")
+    assert 'does not belong to the set "SHA1,SHA256,SHA384,SHA512,MACTripleDES,MD5,RIPEMD160"' \
+        in result.error_messages[0]
+    result = ps(lab, "Set-Content -LiteralPath C:\\x.txt -Value a -Encoding UTF-8")
+    assert "FileSystemCmdletProviderEncoding" in result.error_messages[0]
+
+
+def test_get_filehash_needs_powershell_4(lab):
+    """Get-FileHash came with PowerShell 4.0; Windows Server 2012 ships 3.0 (get-filehash?view=powershell-5.1)."""
+    with lab.locked() as state:
+        state["hosts"][SE]["os"]["version"] = "6.2.9200"
+    result = ps(lab, "Get-FileHash -LiteralPath C:\\Windows\\x")
+    assert result.error_messages[0].startswith("The term 'Get-FileHash' is not recognized")
+    with lab.locked() as state:
+        state["hosts"][SE]["powershell_version"] = "5.1"  # WMF 5.1 installed
+    assert not ps(lab, "$null = Get-FileHash -LiteralPath C:\\Windows\\x -ErrorAction SilentlyContinue").failed
+
+
+# --- behaviour, per the pages -------------------------------------------------------------------------
+
+def test_new_item_remove_item_and_their_errors(lab):
+    script = r"""
+$ErrorActionPreference = 'Stop'
+$a = New-Item -ItemType Directory -Path 'C:\Data\a\b'        # creates the missing parents
+$again = New-Item -ItemType Directory -Path 'C:\Data\a\b' -Force   # -Force: returns the existing folder
+$f = New-Item -ItemType File -Path 'C:\Data\a\b\f.txt' -Value 'hi'
+$dup = try { New-Item -ItemType Directory -Path 'C:\Data\a\b'; 'no error' } catch { $_.Exception.Message }
+$children = try { Remove-Item -LiteralPath 'C:\Data\a'; 'no error' } catch { $_.FullyQualifiedErrorId }
+Remove-Item -LiteralPath 'C:\Data\a' -Recurse -WhatIf
+$kept = Test-Path -LiteralPath 'C:\Data\a\b\f.txt'
+Remove-Item -LiteralPath 'C:\Data\a' -Recurse
+$missing = try { Remove-Item -LiteralPath 'C:\Data\a'; 'no error' } catch { $_.Exception.Message }
+$Ansible.Result = @{ A = $a.FullName; Again = $again.PSIsContainer; F = $f.Length; Dup = $dup; Children = $children
+                     Kept = $kept; Gone = -not (Test-Path -LiteralPath 'C:\Data\a'); Missing = $missing }
+"""
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == {
+        "A": "C:\\Data\\a\\b", "Again": True, "F": 2, "Dup": "An item with the specified name C:\\Data\\a\\b already exists.",
+        "Children": "RemoveItemUnauthorizedAccessError,Remove-Item", "Kept": True, "Gone": True,
+        "Missing": "Cannot find path 'C:\\Data\\a' because it does not exist."}
+    assert result.host == ['What if: Performing the operation "Remove Directory" on target "C:\\Data\\a".']
+
+
+def test_move_item_overwrites_only_with_force_and_keeps_the_time(lab):
+    """Move-Item: "the FileSystem provider should not move c:\\temp\\foo.txt over c:\\bar.txt if c:\\bar.txt already
+    exists unless the Force parameter is true" (NavigationCmdletProvider.MoveItem); a folder destination takes
+    the item inside it (move-item?view=powershell-5.1)."""
+    script = r"""
+[System.IO.File]::WriteAllText('C:\m\a.txt', 'new')
+[System.IO.File]::WriteAllText('C:\m\b.txt', 'old')
+$null = New-Item -ItemType Directory -Path 'C:\m\sub'
+$refused = try { Move-Item -LiteralPath 'C:\m\a.txt' -Destination 'C:\m\b.txt' -ErrorAction Stop; 'moved' } catch { $_.Exception.Message }
+Move-Item -LiteralPath 'C:\m\a.txt' -Destination 'C:\m\b.txt' -Force
+Move-Item -LiteralPath 'C:\m\b.txt' -Destination 'C:\m\sub'
+$Ansible.Result = @{ Refused = $refused; Text = [System.IO.File]::ReadAllText('C:\m\sub\b.txt'); A = Test-Path 'C:\m\a.txt' }
+"""
+    (real(lab, SE, "C:\\m")).mkdir(parents=True)
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == {"Refused": "Cannot create a file when that file already exists.", "Text": "new", "A": False}
+
+
+def test_split_path_and_join_path(lab):
+    """Split-Path -Parent (default) and -Leaf (split-path?view=powershell-5.1); Join-Path (join-path?view=powershell-5.1)."""
+    script = r"""
+$Ansible.Result = @(
+    (Split-Path -Path 'D:\a\b\c.txt' -Parent), (Split-Path 'D:\a'), (Split-Path -Path 'D:\a\b\c.txt' -Leaf),
+    (Split-Path -Path '\\srv\share\x\y' -Parent), (Split-Path -Path 'D:\a' -Qualifier), (Join-Path 'D:\a\' 'b'))
+"""
+    result = ps(lab, script)
+    assert result.result == ["D:\\a\\b", "D:\\", "c.txt", "\\\\srv\\share\\x", "D:", "D:\\a\\b"]
+
+
+def test_file_open_createnew_refuses_an_existing_file(lab):
+    """FileMode.CreateNew: "If the file already exists, an IOException exception is thrown"
+    (https://learn.microsoft.com/dotnet/api/system.io.filemode) — what makes the backup lock atomic."""
+    script = r"""
+$s = [System.IO.File]::Open('C:\lock', [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
+$b = [System.Text.Encoding]::UTF8.GetBytes('held')
+$s.Write($b, 0, $b.Length)
+$s.Dispose()
+[System.IO.File]::Open('C:\lock', [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
+"""
+    result = ps(lab, script)
+    assert result.error_messages == [
+        'Exception calling "Open" with "3" argument(s): "The file \'C:\\lock\' already exists."']
+    assert real(lab, SE, "C:\\lock").read_text() == "held"
+    # A member FileMode lacks reads as $null, which converts to 0, a value FileMode does not define.
+    result = ps(lab, "[System.IO.File]::Open('C:\\x', [System.IO.FileMode]::CreateNeu, 'Write')")
+    assert result.error_messages == ['Exception calling "Open" with "3" argument(s): "Enum value was out of legal range.'
+                                     '\r\nParameter name: mode"']
+    result = ps(lab, "[System.IO.File]::Open('C:\\x', 'CreateNeu', 'Write')")
+    assert "Unable to match the identifier name CreateNeu" in result.error_messages[0]
+
+
+def test_an_open_stream_holds_its_file(lab):
+    """File.Open(path, mode, access) shares nothing (FileShare.None): another open, a move or a delete of the file
+    fails while the stream is open (https://learn.microsoft.com/dotnet/api/system.io.file.open)."""
+    script = r"""
+$ErrorActionPreference = 'Stop'
+$s = [System.IO.File]::Open('C:\held.txt', [System.IO.FileMode]::Create, [System.IO.FileAccess]::Write)
+try { Move-Item -LiteralPath 'C:\held.txt' -Destination 'C:\moved.txt' } catch { $m = $_.Exception.Message }
+$s.Dispose()
+Move-Item -LiteralPath 'C:\held.txt' -Destination 'C:\moved.txt'
+$Ansible.Result = $m
+"""
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == "The process cannot access the file 'C:\\held.txt' because it is being used by another process."
+
+
+def test_sha256_and_get_filehash_agree(lab):
+    """SHA256.Create().ComputeHash(Stream) and Get-FileHash (SHA256 by default, Hash in upper-case hex; FileHash with
+    Algorithm, Hash, Path: get-filehash?view=powershell-5.1); BitConverter.ToString joins bytes with '-'."""
+    data = b"backup \xe2\x9c\x93\r\n"
+    real(lab, SE, "C:\\h\\f.bin").parent.mkdir(parents=True)
+    real(lab, SE, "C:\\h\\f.bin").write_bytes(data)
+    script = r"""
+$sha = [System.Security.Cryptography.SHA256]::Create()
+$stream = [System.IO.File]::OpenRead('C:\h\f.bin')
+$mine = [System.BitConverter]::ToString($sha.ComputeHash($stream))
+$stream.Dispose(); $sha.Dispose()
+$theirs = Get-FileHash -LiteralPath 'C:\h\f.bin'
+$Ansible.Result = @{ Mine = $mine; Hash = $theirs.Hash; Algorithm = $theirs.Algorithm; Path = $theirs.Path }
+"""
+    result = ps(lab, script)
+    digest = hashlib.sha256(data).hexdigest().upper()
+    assert result.result == {"Mine": "-".join(digest[i:i + 2] for i in range(0, 64, 2)), "Hash": digest,
+                             "Algorithm": "SHA256", "Path": "C:\\h\\f.bin"}
+
+
+def test_content_cmdlets_encodings(lab):
+    """Set-Content writes each value and a newline, in the ANSI code page by default ('Default') in Windows PowerShell
+    5.1; -Encoding UTF8 writes a BOM; Get-Content returns lines, -Raw one string (set-content, get-content?view=powershell-5.1).
+    File.WriteAllText(path, text) writes UTF-8 without a BOM (https://learn.microsoft.com/dotnet/api/system.io.file.writealltext)."""
+    script = r"""
+Set-Content -LiteralPath 'C:\c1.txt' -Value 'caf\u00e9', 'b'
+Set-Content -LiteralPath 'C:\c2.txt' -Value 'x' -Encoding UTF8
+Add-Content -LiteralPath 'C:\c2.txt' -Value 'y' -Encoding UTF8
+[System.IO.File]::WriteAllText('C:\c3.txt', 'z')
+$Ansible.Result = @{ Lines = @(Get-Content -LiteralPath 'C:\c2.txt'); Raw = Get-Content -LiteralPath 'C:\c2.txt' -Raw }
+""".replace("\\u00e9", "\u00e9")
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert real(lab, SE, "C:\\c1.txt").read_bytes() == "caf\u00e9\r\nb\r\n".encode("cp1252")
+    assert real(lab, SE, "C:\\c2.txt").read_bytes() == b"\xef\xbb\xbfx\r\ny\r\n"
+    assert real(lab, SE, "C:\\c3.txt").read_bytes() == b"z"
+    assert result.result == {"Lines": ["x", "y"], "Raw": "x\r\ny\r\n"}
+
+
+def test_writes_are_stamped_with_the_session_clock(lab):
+    """NTFS sets LastWriteTime when a file is written: with the virtual clock, a file written before a two-hour
+    Start-Sleep is two hours old after it."""
+    script = r"""
+[System.IO.File]::WriteAllText('C:\t.txt', 'x')
+Start-Sleep -Seconds 7200
+$Ansible.Result = [math]::Round(([DateTime]::UtcNow - (Get-Item -LiteralPath 'C:\t.txt').LastWriteTimeUtc).TotalHours, 1)
+"""
+    assert ps(lab, script).result == 2.0
+
+
+def test_the_double_hop_share_rights_and_disk_space_act_at_the_commands(lab):
+    """fsops' rules reach the cmdlets: a share on another server needs network credentials; a share that denies
+    writing refuses; a write larger than the free space fails as Windows does."""
+    to_share = "[System.IO.File]::WriteAllText('\\\\backup01\\LyncBackup\\x.txt', 'x')"
+    result = ps(lab, to_share)
+    assert "Access to the path '\\\\backup01\\LyncBackup\\x.txt' is denied." in result.error_messages[0]
+    assert ps(lab, to_share, network_user="CONTOSO\\lyncadmin").error_messages == []
+    result = ps(lab, "New-Item -ItemType File -Path '\\\\backup01\\LyncMedia\\x.txt' -ErrorAction Stop",
+                network_user="CONTOSO\\lyncadmin")
+    assert result.failed and "is denied" in result.error_messages[0]
+    with lab.locked() as state:
+        state["hosts"][SE]["disks"]["C"]["free_bytes"] = 3
+    result = ps(lab, "[System.IO.File]::WriteAllText('C:\\big.txt', 'too big')")
+    assert "There is not enough space on the disk." in result.error_messages[0]
+
+
+def test_get_childitem_refuses_paths_past_max_path_without_the_prefix(lab):
+    """Past MAX_PATH (260) Windows PowerShell 5.1 refuses a path that lacks \\\\?\\
+    (https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation)."""
+    deep = real(lab, SE, "C:\\deep").joinpath(*(["d%02d-%s" % (i, "x" * 40) for i in range(6)]))
+    deep.mkdir(parents=True)
+    (deep / "f.bin").write_bytes(b"1")
+    result = ps(lab, "Get-ChildItem -LiteralPath 'C:\\deep' -Recurse -File -ErrorAction Stop")
+    assert result.failed and "too long" in result.error_messages[0]
+    result = ps(lab, "$Ansible.Result = @(Get-ChildItem -LiteralPath '\\\\?\\C:\\deep' -Recurse -File).Count")
+    assert result.result == 1
+
+
+# --- the payloads through the lab -----------------------------------------------------------------------
+
+def test_set_open_takes_the_lock_refuses_a_held_one_and_takes_over_a_stale_one(lab):
+    root = "D:\\LyncBackup"
+    result = run(lab, "lync_backup_set_open", BACKUP, Root=root, SetId=SET, LockText="held by " + SET)
+    assert not result["failed"], result["error"]
+    assert result["result"] == {"Path": root + "\\" + SET, "LockPath": root + "\\.lync-backup.lock", "TakenOverLock": None}
+    lock = real(lab, BACKUP, root + "\\.lync-backup.lock")
+    assert lock.read_text() == "held by " + SET and real(lab, BACKUP, root + "\\" + SET).is_dir()
+    other = "lync-20260115T100000Z-ffffff"
+    result = run(lab, "lync_backup_set_open", BACKUP, Root=root, SetId=other, LockText="other")
+    assert result["failed"] and message(result).startswith("LYNC_BACKUP_LOCKED: D:\\LyncBackup\\.lync-backup.lock is held")
+    os.utime(lock, (1, 1))
+    result = run(lab, "lync_backup_set_open", BACKUP, Root=root, SetId=other, LockText="other")
+    assert result["result"]["TakenOverLock"] == "held by " + SET and lock.read_text() == "other"
+
+
+def test_set_unlock_releases_only_its_own_lock(lab):
+    lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
+    lock.write_text("held by " + SET)
+    result = run(lab, "lync_backup_set_unlock", BACKUP, Root="D:\\LyncBackup", SetId="lync-20260115T100000Z-ffffff")
+    assert result["result"] == {"Released": False, "Holder": "held by " + SET} and not result["changed"]
+    result = run(lab, "lync_backup_set_unlock", BACKUP, Root="D:\\LyncBackup", SetId=SET)
+    assert result["result"] == {"Released": True, "Holder": "held by " + SET} and result["changed"]
+    assert not lock.exists()
+
+
+def _set_with_files(lab):
+    folder = real(lab, BACKUP, "D:\\LyncBackup\\" + SET)
+    (folder / "db").mkdir(parents=True)
+    (folder / "manifest.json").write_bytes(b"{}" * 5)
+    (folder / "db" / "rtc.bak").write_bytes(b"x" * 90)
+    return folder
+
+
+def test_set_remove_deletes_a_set_and_counts_its_bytes(lab):
+    folder = _set_with_files(lab)
+    free = lab.load()["hosts"][BACKUP]["disks"]["D"]["free_bytes"]
+    result = run(lab, "lync_backup_set_remove", BACKUP, Root="\\\\?\\D:\\LyncBackup",
+                 SetIds=[SET, "lync-20250101T000000Z-ffffff"])
+    assert not result["failed"], result["error"]
+    assert result["result"] == {"Removed": [SET], "BytesFreed": 100} and result["changed"]
+    assert not folder.exists() and not folder.with_name("removing-" + SET).exists()
+    assert lab.load()["hosts"][BACKUP]["disks"]["D"]["free_bytes"] == free + 100
+
+
+def test_write_files_writes_utf8_without_bom_and_checks_the_hash(lab):
+    folder = real(lab, BACKUP, "D:\\LyncBackup\\" + SET)
+    folder.mkdir(parents=True)
+    text = "{\"caf\u00e9\": 1}"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    files = [{"Path": "meta/identity.json", "Content": text, "Sha256": digest}, {"Path": "manifest.json", "Content": "{}"}]
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET, Files=files)
+    assert not result["failed"], result["error"]
+    assert result["result"]["Files"][0] == {"Path": "meta/identity.json", "Bytes": len(text.encode("utf-8")),
+                                            "Sha256": digest.upper()}
+    assert (folder / "meta" / "identity.json").read_bytes() == text.encode("utf-8")
+    assert not list(folder.rglob("*.tmp"))
+    # A second write over the same files replaces them (Move-Item -Force).
+    files[0]["Content"], files[0]["Sha256"] = "{}", "00" * 32
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET, Files=files)
+    assert result["failed"] and message(result).startswith("LYNC_WRITE_MISMATCH: meta/identity.json landed with SHA-256")
+    assert (folder / "manifest.json").read_bytes() == b"{}"  # written by the first run only
+
+
+def test_file_inventory_lists_and_hashes(lab):
+    folder = _set_with_files(lab)
+    path = "\\\\?\\D:\\LyncBackup\\" + SET
+    for check_mode in (False, True):
+        result = run(lab, "lync_file_inventory", BACKUP, check_mode=check_mode, Path=path, Hash=True)
+        assert not result["failed"] and not result["changed"], result["error"]
+        assert result["result"] == {"Exists": True, "Files": [
+            {"Path": "db/rtc.bak", "Bytes": 90, "Sha256": hashlib.sha256(b"x" * 90).hexdigest().upper()},
+            {"Path": "manifest.json", "Bytes": 10, "Sha256": hashlib.sha256(b"{}" * 5).hexdigest().upper()}]}
+    assert folder.is_dir()
+
+
+def test_recovery_markers_set_read_and_remove(lab):
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text='{"n":1}')
+    assert not result["failed"] and result["result"] == {"Path": MARKERS + "\\prepared.json", "Existed": False}
+    assert real(lab, SE, MARKERS + "\\prepared.json").read_bytes() == b'{"n":1}'
+    run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}")
+    real(lab, SE, MARKERS + "\\notes.txt").write_text("not a marker")
+    result = run(lab, "lync_recovery_markers", SE, check_mode=True)
+    assert result["result"] == {"Folder": MARKERS, "Markers": [{"Stage": "databases", "Text": "{}"},
+                                                               {"Stage": "prepared", "Text": '{"n":1}'}]}
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Remove=True)
+    assert result["changed"] and result["result"]["Existed"] is True
+    assert not real(lab, SE, MARKERS + "\\prepared.json").exists()
+    result = run(lab, "lync_recovery_markers", SE)
+    assert result["result"]["Markers"] == [{"Stage": "databases", "Text": "{}"}]
+
+
+# --- planted defects: the lab fails on them --------------------------------------------------------------
+
+def test_planted_lock_defects_fail(lab, plant_defect):
+    root = "D:\\LyncBackup"
+    # 1. A wrong enum value: [System.IO.FileMode]::CreateNu is $null, which File.Open cannot take.
+    plant_defect("lync_backup_set_open", "[System.IO.FileMode]::CreateNew", "[System.IO.FileMode]::CreateNu")
+    result = run(lab, "lync_backup_set_open", BACKUP, Root=root, SetId=SET, LockText="x")
+    assert result["failed"] and 'Exception calling "Open"' in message(result)
+
+
+def test_planted_lock_age_comparison_fails(lab, plant_defect):
+    # 2. The age test turned round: a fresh lock is taken over instead of refused.
+    real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").write_text("fresh")
+    plant_defect("lync_backup_set_open", "if ($age -lt $LockMaxAgeHours)", "if ($age -gt $LockMaxAgeHours)")
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="x")
+    assert not result["failed"] and result["result"]["TakenOverLock"] == "fresh"  # Windows: LYNC_BACKUP_LOCKED
+
+
+def test_planted_unlock_typo_fails(lab, plant_defect):
+    # 3. A typo'd variable: $SetId -> $SetIds is $null, and String.Contains($null) throws ArgumentNullException.
+    real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").write_text("held by " + SET)
+    plant_defect("lync_backup_set_unlock", "$holder.Contains($SetId)", "$holder.Contains($SetIds)")
+    result = run(lab, "lync_backup_set_unlock", BACKUP, Root="D:\\LyncBackup", SetId=SET)
+    assert result["failed"] and "Value cannot be null." in message(result)
+
+
+@pytest.mark.parametrize("old,new,check", [
+    # A dropped -Recurse: Remove-Item of a folder with children fails in a host that cannot prompt.
+    ("Remove-Item -LiteralPath $doomed -Recurse -Force", "Remove-Item -LiteralPath $doomed -Force",
+     lambda r: r["failed"] and "has children and the Recurse parameter was not specified" in message(r)),
+    # A string that does not expand: '$Root\removing-$id' is that literal text, not a path.
+    ('$doomed = "$Root\\removing-$id"', "$doomed = '$Root\\removing-$id'", lambda r: r["failed"]),
+    # The wrong measure: counting files instead of summing their bytes.
+    ("Measure-Object -Property Length -Sum).Sum", "Measure-Object -Property Length -Sum).Count",
+     lambda r: not r["failed"] and r["result"]["BytesFreed"] == 2),
+])
+def test_planted_set_remove_defects_fail(lab, plant_defect, old, new, check):
+    _set_with_files(lab)
+    plant_defect("lync_backup_set_remove", old, new)
+    result = run(lab, "lync_backup_set_remove", BACKUP, Root="\\\\?\\D:\\LyncBackup", SetIds=[SET])
+    assert check(result), result
+    assert result["failed"] or result["result"] != {"Removed": [SET], "BytesFreed": 100}
+
+
+@pytest.mark.parametrize("old,new", [
+    # A BOM: UTF8Encoding($true) writes EF BB BF before the text, so the SHA-256 differs from the expected one.
+    ("System.Text.UTF8Encoding -ArgumentList $false", "System.Text.UTF8Encoding -ArgumentList $true"),
+    # A dropped .Replace('-', ''): the hash keeps BitConverter's dashes and never equals the expected hex.
+    (".ComputeHash($stream)).Replace('-', '')", ".ComputeHash($stream))"),
+    # A wrong .NET member: the stream's Close is there, but OpenReed is not.
+    ("[System.IO.File]::OpenRead($Path)", "[System.IO.File]::OpenReed($Path)"),
+    # A dropped -Force: the second write of a file cannot move its temporary file over the first.
+    ("Move-Item -LiteralPath $temp -Destination $target -Force", "Move-Item -LiteralPath $temp -Destination $target"),
+])
+def test_planted_write_files_defects_fail(lab, plant_defect, old, new):
+    real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\a.json").parent.mkdir(parents=True)
+    real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\a.json").write_text("old")
+    plant_defect("lync_backup_set_write_files", old, new)
+    files = [{"Path": "a.json", "Content": "{}", "Sha256": hashlib.sha256(b"{}").hexdigest()}]
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET, Files=files)
+    assert result["failed"], result
+
+
+@pytest.mark.parametrize("old,new,check", [
+    # A dropped -Recurse: the files in sub-folders are not listed.
+    ("Get-ChildItem -LiteralPath $Path -Recurse -File -Force", "Get-ChildItem -LiteralPath $Path -File -Force",
+     lambda r: [f["Path"] for f in r["result"]["Files"]] == ["manifest.json"]),
+    # An off-by-one in the relative name.
+    ("$base = $rootName.Length + 1", "$base = $rootName.Length", lambda r: r["result"]["Files"][0]["Path"] == "/db/rtc.bak"),
+    # The FileInfo itself to ComputeHash, not its stream.
+    ("$sha256.ComputeHash($stream)", "$sha256.ComputeHash($_)", lambda r: r["failed"]),
+])
+def test_planted_file_inventory_defects_fail(lab, plant_defect, old, new, check):
+    _set_with_files(lab)
+    plant_defect("lync_file_inventory", old, new)
+    result = run(lab, "lync_file_inventory", BACKUP, Path="\\\\?\\D:\\LyncBackup\\" + SET, Hash=True)
+    assert check(result), result
+
+
+@pytest.mark.parametrize("payload,old,new", [
+    # A dropped -Filter: notes.txt is read as a marker.
+    ("lync_recovery_markers", "-Filter '*.json' ", ""),
+    # The wrong member: Name keeps '.json' in the stage.
+    ("lync_recovery_markers", "Stage = $_.BaseName", "Stage = $_.Name"),
+    # A typo'd switch variable: $Removed is $null, so -Remove writes the marker instead of removing it.
+    ("lync_recovery_marker_set", "if ($Remove) {", "if ($Removed) {"),
+])
+def test_planted_marker_defects_fail(lab, plant_defect, payload, old, new):
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    real(lab, SE, MARKERS + "\\notes.txt").write_text("x")
+    plant_defect(payload, old, new)
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Remove=True)
+    run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}")
+    result = run(lab, "lync_recovery_markers", SE)
+    assert result["result"]["Markers"] != [{"Stage": "databases", "Text": "{}"}], result
+
+
+# --- the payloads as they were at 1a7fef5 (before issue 9) ---------------------------------------------------
+
+OLD_SET_ID_CHECK = "if ($SetId -notmatch '^lync-\\d{8}T\\d{6}Z-[0-9a-f]{6}$') { throw \"invalid backup set id: $SetId\" }"
+OLD_STAGE_CHECK = "if ($Stage -notmatch '^[a-z][a-z0-9_]{0,63}$') { throw \"invalid stage name: $Stage\" }"
+OLD_HASH_LINE = "$hash = [string](Get-FileHash -LiteralPath $target -Algorithm SHA256).Hash"
+
+
+def test_old_set_open_took_an_upper_case_set_id(lab, plant_defect):
+    """1a7fef5: -notmatch is case-insensitive and '$' matches before a final newline (about_Comparison_Operators,
+    about_Regular_Expressions), so 'LYNC-...' opened a set the other payloads refuse to remove."""
+    new = "if ($SetId -cnotmatch '\\Alync-\\d{8}T\\d{6}Z-[0-9a-f]{6}\\z') { throw \"invalid backup set id: $SetId\" }"
+    bad = "LYNC-20260115T090000Z-A1B2C3"
+    assert run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=bad, LockText="x")["failed"]
+    plant_defect("lync_backup_set_open", new, OLD_SET_ID_CHECK)
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=bad, LockText="x")
+    assert not result["failed"] and real(lab, BACKUP, "D:\\LyncBackup\\" + bad).is_dir()
+
+
+def test_old_marker_set_took_an_upper_case_stage(lab, plant_defect):
+    new = "if ($Stage -cnotmatch '\\A[a-z][a-z0-9_]{0,63}\\z') { throw \"invalid stage name: $Stage\" }"
+    assert run(lab, "lync_recovery_marker_set", SE, Stage="Prepared")["failed"]
+    plant_defect("lync_recovery_marker_set", new, OLD_STAGE_CHECK)
+    assert not run(lab, "lync_recovery_marker_set", SE, Stage="Prepared")["failed"]
+
+
+def test_old_write_files_needs_get_filehash_which_powershell_3_lacks(lab, plant_defect):
+    """1a7fef5 hashed with Get-FileHash (PowerShell 4.0+): on Windows Server 2008 R2 with PowerShell 3.0, which Lync
+    Server 2013 supports, the command is not there (get-filehash?view=powershell-5.1)."""
+    with lab.locked() as state:
+        state["hosts"][BACKUP]["os"]["version"] = "6.1.7601"
+    real(lab, BACKUP, "D:\\LyncBackup\\" + SET).mkdir(parents=True)
+    files = [{"Path": "a.json", "Content": "{}"}]
+    assert not run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET, Files=files)["failed"]
+    plant_defect("lync_backup_set_write_files", "$hash = (Get-Sha256 $target)", OLD_HASH_LINE)
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET, Files=files)
+    assert result["failed"] and message(result).startswith("The term 'Get-FileHash' is not recognized")
+
+
+# --- moved from test_engine_payloads.py (its FakeHost is retired for the real boundary) -------------------
+
+def test_set_remove_binds_parameters_like_powershell(lab):
+    text = winps.payload_text("lync_backup_set_remove")
+    result = session_on(lab).engine.run(text, {"Root": "D:\\Backups"})
+    assert result.failed and result.error_messages == [
+        "Cannot process command because of one or more missing mandatory parameters: SetIds."]
+    result = session_on(lab).engine.run(text, {"Root": "", "SetIds": [SET]})
+    assert result.error_messages == ["Cannot bind argument to parameter 'Root' because it is an empty string."]
+
+
+def test_set_remove_of_one_set_keeps_a_list(lab):
+    # `$removed = @(); $removed += $id`: one removed set is still a list in the result.
+    _set_with_files(lab)
+    result = run(lab, "lync_backup_set_remove", BACKUP, Root="D:\\LyncBackup", SetIds=SET)
+    assert result["result"]["Removed"] == [SET]
+
+
+def test_a_misspelled_dotnet_member_fails_as_on_windows(lab):
+    # [System.IO.File]::ReadAllTxt -> "Method invocation failed because [System.IO.File] does not contain a method
+    # named 'ReadAllTxt'." and the payload fails.
+    real(lab, SE, MARKERS + "\\prepared.json").parent.mkdir(parents=True)
+    real(lab, SE, MARKERS + "\\prepared.json").write_text("{}")
+    text = winps.payload_text("lync_recovery_markers").replace("ReadAllText", "ReadAllTxt")
+    result = session_on(lab).engine.run(text, {})
+    assert result.failed and result.error_messages == [
+        "Method invocation failed because [System.IO.File] does not contain a method named 'ReadAllTxt'."]
+
+
+def test_path_takes_wildcards_and_literalpath_does_not(lab):
+    """about_Wildcards: -Path expands * ? [ ]; -LiteralPath takes the characters as they are
+    (get-childitem?view=powershell-5.1). A drive of a provider the host has no area for is DriveNotFound."""
+    for version in ("110", "120"):
+        log = real(lab, SE, "C:\\Program Files\\Microsoft SQL Server\\%s\\Setup Bootstrap\\Log\\Summary.txt" % version)
+        log.parent.mkdir(parents=True)
+        log.write_text(version)
+    script = r"""
+$found = @(Get-ChildItem -Path (Join-Path -Path $env:ProgramFiles -ChildPath 'Microsoft SQL Server\*\Setup Bootstrap\Log\Summary.txt'))
+$Ansible.Result = @{ Found = @($found | ForEach-Object { $_.FullName }); Wild = Test-Path -Path 'C:\Program Files\*\1?0'
+                     Literal = Test-Path -LiteralPath 'C:\Program Files\*'
+                     Content = @(Get-Content -Path 'C:\Program Files\Microsoft SQL Server\1*\Setup Bootstrap\Log\Summary.txt')
+                     Cert = Test-Path -LiteralPath 'Cert:\LocalMachine\My\AB' }
+"""
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == {"Found": ["C:\\Program Files\\Microsoft SQL Server\\110\\Setup Bootstrap\\Log\\Summary.txt",
+                                       "C:\\Program Files\\Microsoft SQL Server\\120\\Setup Bootstrap\\Log\\Summary.txt"],
+                             "Wild": True, "Literal": False, "Content": ["110", "120"], "Cert": False}
+    # Cert: is certs.py's provider; a drive no provider has is DriveNotFound.
+    result = ps(lab, "Get-Item -LiteralPath 'Cert:\\LocalMachine\\My\\AB'")
+    assert result.error_messages == ["Cannot find path 'Cert:\\LocalMachine\\My\\AB' because it does not exist."]
+    result = ps(lab, "Get-Item -LiteralPath 'Nope:\\AB'")
+    assert result.error_messages == ["Cannot find drive. A drive with the name 'Nope' does not exist."]
+
+
+def test_copy_item_copies_a_file_and_a_tree(lab):
+    """Copy-Item: into an existing folder, or to a new name; a folder with -Recurse with its content, keeping the
+    files' LastWriteTime (copy-item?view=powershell-5.1)."""
+    src = real(lab, SE, "C:\\src\\sub\\a.txt")
+    src.parent.mkdir(parents=True)
+    src.write_text("a")
+    os.utime(src, (1000000000, 1000000000))
+    script = r"""
+$ErrorActionPreference = 'Stop'
+$null = New-Item -ItemType Directory -Path 'C:\dst'
+Copy-Item -LiteralPath 'C:\src\sub\a.txt' -Destination 'C:\dst'
+Copy-Item -LiteralPath 'C:\src\sub\a.txt' -Destination 'C:\dst\b.txt'
+Copy-Item -LiteralPath 'C:\src' -Destination 'C:\tree' -Recurse
+$Ansible.Result = @((Get-ChildItem -LiteralPath 'C:\dst' -Name), (Get-ChildItem -LiteralPath 'C:\tree' -Recurse -File).FullName,
+                    (Get-Item -LiteralPath 'C:\tree\sub\a.txt').LastWriteTimeUtc.Year)
+"""
+    result = ps(lab, script)
+    assert not result.failed, result.error_messages
+    assert result.result == [["a.txt", "b.txt"], "C:\\tree\\sub\\a.txt", 2001]
+
+
+OLD_DOTNET_CHECK_START = "if (-not $exists -and $Path.StartsWith('\\\\?\\')) {"
+
+
+def test_old_inventory_called_a_set_missing_on_old_dotnet(lab, plant_defect):
+    """1a7fef5 had no check for .NET before 4.6.2, which refuses \\\\?\\ paths: Test-Path swallowed "Illegal characters in
+    path" and the set was reported as missing (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception)."""
+    _set_with_files(lab)
+    with lab.locked() as state:
+        state["hosts"][BACKUP]["dotnet_framework"] = "4.5.2"
+    path = "\\\\?\\D:\\LyncBackup\\" + SET
+    assert run(lab, "lync_file_inventory", BACKUP, Path=path)["failed"]
+    text = winps.payload_text("lync_file_inventory")
+    start = text.index(OLD_DOTNET_CHECK_START)
+    block = text[start:text.index("\n}\n", start) + 3]
+    plant_defect("lync_file_inventory", block, "")
+    result = run(lab, "lync_file_inventory", BACKUP, Path=path)
+    assert not result["failed"] and result["result"] == {"Exists": False, "Files": []}
