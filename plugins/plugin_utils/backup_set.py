@@ -85,10 +85,16 @@ def check_manifest_path(path):
     return path
 
 
+MAX_ROOT = 200  # a set's manifest lies 39 characters below the root: stay inside MAX_PATH (260) everywhere
+
+
 def check_root(root):
     """A backup root must be a UNC path (\\\\server\\share[\\folder]) or a drive path; no '..', no wildcards."""
     if not isinstance(root, str) or not root.strip():
         raise BackupSetError("root must be a UNC path like \\\\backup01.contoso.local\\LyncBackup")
+    if len(root) > MAX_ROOT:
+        raise BackupSetError("root %r is longer than %d characters; the files of a set below it would pass Windows' "
+                             "MAX_PATH (260)" % (root, MAX_ROOT))
     text = root.rstrip("\\") if len(root.rstrip("\\")) > 2 else root
     if ".." in text.split("\\") or not (UNC_RE.match(text) or DRIVE_RE.match(text)):
         raise BackupSetError("root %r is not a UNC path (\\\\server\\share[\\folder]) or a drive path (D:\\folder)"
@@ -277,16 +283,23 @@ def sign(manifest_text, key):
     return hmac.new(str(key).encode("utf-8"), manifest_text.encode("utf-8"), hashlib.sha256).hexdigest().upper()
 
 
+SIGNATURE_RE = re.compile(r"\A[0-9A-Fa-f]{64}\Z")
+
+
 def signature_state(manifest_text, signature_text, key):
-    """valid, missing, wrong, or unchecked (no key given) for a manifest and its manifest.sig."""
+    """valid, missing (no manifest.sig), wrong, or unchecked (no key given) for a manifest and its manifest.sig.
+    A manifest.sig that exists but is empty or not 64 hex digits is wrong: the backup never writes one."""
     if not key:
         return "unchecked"
-    if not signature_text or not signature_text.strip():
+    if signature_text is None:
         return "missing"
-    return "valid" if hmac.compare_digest(signature_text.strip().upper(), sign(manifest_text, key)) else "wrong"
+    text = str(signature_text).strip().lstrip("\ufeff")
+    if not SIGNATURE_RE.match(text):
+        return "wrong"
+    return "valid" if hmac.compare_digest(text.upper().encode("ascii"), sign(manifest_text, key).encode("ascii")) else "wrong"
 
 
-def describe(name, manifest_text, now=None, signature_text=None, key=None, allow_unsigned=False):
+def describe(name, manifest_text, now=None, signature_text=None, key=None, allow_unsigned=False, read_error=None):
     """What a scanned set is, before any file is checked: id, time, status, manifest, signature.
 
     A folder named like a set whose date cannot be, or lies in the future, is listed as invalid
@@ -306,6 +319,9 @@ def describe(name, manifest_text, now=None, signature_text=None, key=None, allow
     info["started"] = info["recorded"] = started.isoformat().replace("+00:00", "Z")
     if started > now + FUTURE_TOLERANCE:
         info.update(status="invalid", problems=["%s is dated in the future (the share's clock or a forged set)" % name])
+        return info
+    if read_error:
+        info.update(status="invalid", problems=["its manifest could not be read: %s" % read_error])
         return info
     if manifest_text is None:
         info["problems"].append("no manifest.json (the run did not finish)")

@@ -12,7 +12,7 @@ def scan(action, root, key=None, allow_unsigned=False):
     recorded, and the lock (or None). With the signing key, each manifest's signature is checked."""
     value = action.payload("lync_backup_set_scan", {"Root": root}).value
     now = bs.utcnow()
-    sets = [bs.describe(s["Name"], s.get("Manifest"), now, s.get("Signature"), key, allow_unsigned)
+    sets = [bs.describe(s["Name"], s.get("Manifest"), now, s.get("Signature"), key, allow_unsigned, s.get("ReadError"))
             for s in value.get("Sets") or []]
     return bs.ordered(sets), value.get("Lock")
 

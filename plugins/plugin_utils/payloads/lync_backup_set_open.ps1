@@ -17,8 +17,9 @@ if (-not (Test-Path -LiteralPath $Root -PathType Container)) {
 }
 $lockPath = Join-Path -Path $Root -ChildPath '.lync-backup.lock'
 $takenOver = $null
-if (Test-Path -LiteralPath $lockPath) {
-    $lock = Get-Item -LiteralPath $lockPath
+if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
+    # -Force: a share that reports dot files as hidden (Samba's "hide dot files") hides the lock from Get-Item.
+    $lock = Get-Item -LiteralPath $lockPath -Force
     $previous = [System.IO.File]::ReadAllText($lockPath)
     $age = ([DateTime]::UtcNow - $lock.LastWriteTimeUtc).TotalHours
     if ($age -lt $LockMaxAgeHours) {

@@ -15,16 +15,28 @@ $sets = @(Get-ChildItem -LiteralPath $Root -Directory | Where-Object { $_.Name -
     ForEach-Object {
         $manifest = Join-Path -Path $_.FullName -ChildPath 'manifest.json'
         $signature = Join-Path -Path $_.FullName -ChildPath 'manifest.sig'
-        @{
-            Name = $_.Name
-            Manifest = if (Test-Path -LiteralPath $manifest -PathType Leaf) { [System.IO.File]::ReadAllText($manifest) } else { $null }
-            Signature = if (Test-Path -LiteralPath $signature -PathType Leaf) { [System.IO.File]::ReadAllText($signature) } else { $null }
+        $entry = @{ Name = $_.Name; Manifest = $null; Signature = $null; ReadError = $null }
+        # A set whose files cannot be read (removed meanwhile by another run, or denied) is reported with the
+        # error; the other sets are still listed.
+        try {
+            if (Test-Path -LiteralPath $manifest -PathType Leaf) { $entry.Manifest = [System.IO.File]::ReadAllText($manifest) }
+            if (Test-Path -LiteralPath $signature -PathType Leaf) { $entry.Signature = [System.IO.File]::ReadAllText($signature) }
         }
+        catch {
+            $entry.ReadError = $_.Exception.Message
+        }
+        $entry
     })
 $lockPath = Join-Path -Path $Root -ChildPath '.lync-backup.lock'
 $lock = $null
-if (Test-Path -LiteralPath $lockPath) {
-    $lock = @{ Text = [System.IO.File]::ReadAllText($lockPath)
-               Written = (Get-Item -LiteralPath $lockPath).LastWriteTimeUtc.ToString('o') }
+if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
+    # -Force: a share that reports dot files as hidden (Samba's "hide dot files") hides the lock from Get-Item.
+    try {
+        $lock = @{ Text = [System.IO.File]::ReadAllText($lockPath)
+                   Written = (Get-Item -LiteralPath $lockPath -Force).LastWriteTimeUtc.ToString('o') }
+    }
+    catch {
+        $lock = $null  # released by its run between the test and the read
+    }
 }
 $Ansible.Result = @{ Sets = $sets; Lock = $lock }

@@ -10,7 +10,7 @@ $ErrorActionPreference = 'Stop'
 $lockPath = Join-Path -Path $Root -ChildPath '.lync-backup.lock'
 $released = $false
 $holder = $null
-if (Test-Path -LiteralPath $lockPath) {
+if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
     $holder = [System.IO.File]::ReadAllText($lockPath)
     if ($holder.Contains($SetId)) {
         Remove-Item -LiteralPath $lockPath -Force

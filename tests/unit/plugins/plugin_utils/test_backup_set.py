@@ -266,3 +266,28 @@ def test_a_partial_set_with_a_wrong_signature_is_tampered_not_partial():
     assert bs.condition(bs.describe(sid(5), text, NOW, signed(text), KEY)) == "partial"
     assert bs.condition(bs.describe(sid(5), text, NOW, bs.sign(text, "other"), KEY)) == "tampered"
     assert bs.condition(bs.describe(sid(5), text, NOW, None, KEY)) == "unsigned"
+
+
+@pytest.mark.parametrize("signature", ["", "   ", "zz" * 32, "é" * 64, "AB" * 31, "\ufeff" + "ab" * 33])
+def test_a_damaged_signature_file_is_wrong_never_a_crash(signature):
+    # hmac.compare_digest refuses non-ASCII str (https://docs.python.org/3/library/hmac.html): bytes are
+    # compared, and a manifest.sig that exists but is not 64 hex digits is wrong (the backup never writes one).
+    text = bs.document_text(manifest(sid(5)))
+    info = bs.describe(sid(5), text, NOW, signature, KEY, allow_unsigned=True)
+    assert info["signature"] == "wrong" and bs.condition(info) == "tampered"
+
+
+def test_a_signature_with_a_bom_or_a_newline_is_still_valid():
+    text = bs.document_text(manifest(sid(5)))
+    for written in (signed(text) + "\n", signed(text) + "\r\n", "\ufeff" + signed(text), signed(text).lower()):
+        assert bs.describe(sid(5), text, NOW, written, KEY)["signature"] == "valid"
+
+
+def test_a_set_that_cannot_be_read_is_invalid_and_the_others_are_listed():
+    info = bs.describe(sid(5), None, NOW, None, KEY, read_error="Access to the path is denied.")
+    assert info["status"] == "invalid" and "could not be read: Access to the path is denied." in info["problems"][0]
+
+
+def test_a_root_past_max_path_is_refused():
+    with pytest.raises(bs.BackupSetError, match="longer than 200 characters"):
+        bs.check_root("\\\\backup01.contoso.local\\" + "x" * 190)
