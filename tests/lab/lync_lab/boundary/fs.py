@@ -11,6 +11,7 @@ File.ReadAllText https://learn.microsoft.com/dotnet/api/system.io.file.readallte
 """
 
 import datetime
+import hashlib
 
 from .. import fsops
 from ..engine import Command, Param
@@ -149,6 +150,238 @@ def install(session):
     @io_file.method("ReadAllText")
     def read_all_text(engine, path, encoding=None):
         return dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))).decode("utf-8-sig")
+
+    # added by lyncdata helper ---------------------------------------------------------------
+    # New-Item, Copy-Item, Remove-Item, Split-Path; [System.IO.File]::OpenRead / WriteAllText and
+    # [System.Security.Cryptography.SHA256] (what the export/import payloads stage and hash with).
+    # New-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
+    # Copy-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/copy-item?view=powershell-5.1
+    # Remove-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/remove-item?view=powershell-5.1
+    # Split-Path https://learn.microsoft.com/powershell/module/microsoft.powershell.management/split-path?view=powershell-5.1
+    # File.OpenRead https://learn.microsoft.com/dotnet/api/system.io.file.openread
+    # File.WriteAllText https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
+    # SHA256.Create / HashAlgorithm.ComputeHash https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256
+    install_item_commands(session)
+
+
+def _parent(winpath):
+    """The folder a path lies in ('' for a drive root or a share root)."""
+    text = winpath.rstrip("\\")
+    head, sep, dummy = text.rpartition("\\")
+    if not sep or head in ("", "\\") or (head.startswith("\\\\") and head.count("\\") < 4):
+        return ""
+    return head + "\\" if len(head) == 2 and head[1] == ":" else head
+
+
+def require_parent(ctx, winpath):
+    """.NET and the FileSystem provider do not create missing folders for a file: "Could not find a
+    part of the path" (System.IO.DirectoryNotFoundException)."""
+    parent = _parent(winpath)
+    if parent and not fsops.locate(ctx, parent).real.is_dir():
+        raise PSError("Could not find a part of the path '%s'." % winpath, "WriteError", "DirectoryNotFoundException")
+
+
+class FileStream(V.NetObject):
+    """System.IO.FileStream from File.OpenRead: the file's bytes, Length, Dispose/Close."""
+
+    TYPE_NAME = "System.IO.FileStream"
+    TYPE_NAMES = ("System.IO.FileStream", "System.IO.Stream")
+
+    def __init__(self, data):
+        self.data = data
+        self.Length = V.Long(len(data))
+        self.closed = False
+
+    def Dispose(self):
+        self.closed = True
+
+    def Close(self):
+        self.closed = True
+
+
+class SHA256(V.NetObject):
+    """System.Security.Cryptography.SHA256 (SHA256.Create()): ComputeHash(byte[] | Stream) -> byte[]."""
+
+    TYPE_NAME = "System.Security.Cryptography.SHA256CryptoServiceProvider"
+    TYPE_NAMES = (TYPE_NAME, "System.Security.Cryptography.SHA256", "System.Security.Cryptography.HashAlgorithm")
+
+    def __init__(self):
+        self.disposed = False
+
+    def ComputeHash(self, data):
+        if self.disposed:
+            raise T.DotNetError("System.ObjectDisposedException", "Cannot access a disposed object.")
+        if isinstance(data, FileStream):
+            if data.closed:
+                raise T.DotNetError("System.ObjectDisposedException", "Cannot access a closed file.")
+            raw = data.data
+        elif isinstance(data, (list, tuple)):
+            raw = bytes(V.to_integer(b, "System.Byte") for b in data)
+        else:
+            raise T.DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: buffer")
+        return list(hashlib.sha256(raw).digest())
+
+    def Dispose(self):
+        self.disposed = True
+
+
+def install_item_commands(session):
+    ctx = session.ctx
+
+    def missing(call, path):
+        call.error("Cannot find path '%s' because it does not exist." % path,
+                   "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", path)
+
+    def new_item(call):
+        kind = V.to_string(call.args.get("ItemType") or "File").lower()
+        name = call.args.get("Name")
+        out = []
+        for path in _paths(call):
+            target = fsops.join(path, V.to_string(name)) if name else path
+            loc = fsops.locate(ctx, target)
+            if kind in ("directory", "container"):
+                if loc.real.exists() and not call.switch("Force"):
+                    call.error("An item with the specified name %s already exists." % target, "System.IO.IOException",
+                               "DirectoryExist", "ResourceExists", target)
+                    continue
+                if not call.should_process("Destination: %s" % target, "Create Directory"):
+                    continue
+                fsops.make_dirs(ctx, target)
+            elif kind == "file":
+                if loc.real.exists() and not call.switch("Force"):
+                    call.error("The file '%s' already exists." % target, "System.IO.IOException", "NewItemIOError",
+                               "WriteError", target)
+                    continue
+                if not call.should_process("Destination: %s" % target, "Create File"):
+                    continue
+                if call.switch("Force"):
+                    fsops.make_dirs(ctx, _parent(target) or target)
+                require_parent(ctx, target)
+                value = call.args.get("Value")
+                fsops.write_bytes(ctx, target, V.to_string(value).encode("utf-8") if value is not None else b"")
+            else:
+                call.terminate("The type '%s' is not supported by the FileSystem provider." % call.args["ItemType"],
+                               "System.ArgumentException", "Argument", "InvalidArgument")
+            out.append(FileSystemInfo(target, fsops.locate(ctx, target).real))
+        return out
+
+    def copy_item(call):
+        destination = V.to_string(call.args.get("Destination")) if call.args.get("Destination") is not None else None
+        for path in _paths(call):
+            src = fsops.locate(ctx, path)
+            if not src.real.exists():
+                missing(call, path)
+                continue
+            target = destination or path
+            dst = fsops.locate(ctx, target, write=True)
+            if dst.real.is_dir():
+                target = fsops.join(target, path.rstrip("\\").rsplit("\\", 1)[-1])
+            if not call.should_process("Item: %s Destination: %s" % (path, target), "Copy File" if src.real.is_file()
+                                       else "Copy Directory"):
+                continue
+            if src.real.is_file():
+                require_parent(ctx, target)
+                fsops.write_bytes(ctx, target, fsops.read_bytes(ctx, path))
+                continue
+            # A folder: without -Recurse only the folder itself is created, not its content.
+            require_parent(ctx, target)
+            fsops.make_dirs(ctx, target)
+            if call.switch("Recurse"):
+                for relative, dummy_size, dummy_hash in fsops.listing(ctx, path) or []:
+                    rel = relative.replace("/", "\\")
+                    fsops.write_bytes(ctx, fsops.join(target, rel), fsops.read_bytes(ctx, fsops.join(path, rel)))
+                for sub in sorted(src.real.rglob("*")):
+                    if sub.is_dir():
+                        fsops.make_dirs(ctx, fsops.join(target, sub.relative_to(src.real).as_posix().replace("/", "\\")))
+
+    def remove_item(call):
+        for path in _paths(call):
+            loc = fsops.locate(ctx, path, write=True)
+            if not loc.real.exists():
+                missing(call, path)
+                continue
+            if loc.real.is_dir() and any(loc.real.iterdir()) and not call.switch("Recurse"):
+                # The provider asks for confirmation before removing a folder with children; a
+                # non-interactive host (win_powershell) cannot prompt.
+                call.terminate("Windows PowerShell is in NonInteractive mode. Read and Prompt functionality is not "
+                               "available.", "System.Management.Automation.Host.HostException", "HostException", "InvalidOperation", path)
+            if not call.should_process(path, "Remove Directory" if loc.real.is_dir() else "Remove File"):
+                continue
+            fsops.remove(ctx, path)
+
+    def split_path(call):
+        out = []
+        for path in V.enumerate_value(call.args.get("Path") if call.args.get("Path") is not None
+                                      else call.args.get("LiteralPath")):
+            text = V.to_string(path).replace("/", "\\")
+            if call.switch("Leaf"):
+                out.append(text.rstrip("\\").rsplit("\\", 1)[-1])
+            elif call.switch("Qualifier"):
+                out.append(text[:2] if len(text) > 1 and text[1] == ":" else text)
+            elif call.switch("NoQualifier"):
+                out.append(text[2:] if len(text) > 1 and text[1] == ":" else text)
+            elif call.switch("IsAbsolute"):
+                out.append(text.startswith("\\") or (len(text) > 2 and text[1:3] == ":\\"))
+            else:
+                parent = _parent(text)
+                out.append(parent)
+        return out
+
+    session.command(Command("New-Item", [
+        # -Path is mandatory in pathSet and optional in nameSet (the current folder): one declaration here.
+        Param("Path", "System.String[]", position=0, sets=("pathSet", "nameSet"), by_property=True),
+        Param("Name", "System.String", mandatory=True, sets=("nameSet",), by_property=True),
+        Param("ItemType", "System.String", by_property=True, aliases=("Type",)),
+        Param("Value", "System.Object", pipeline=True, by_property=True, aliases=("Target",)),
+        Param("Force", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
+        new_item, should_process=True, default_set="pathSet", module=MANAGEMENT))
+    session.command(Command("Copy-Item", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
+              aliases=("PSPath", "LP")),
+        Param("Destination", "System.String", position=1, by_property=True),
+        Param("Container", switch=True), Param("Force", switch=True), Param("Filter", "System.String"),
+        Param("Include", "System.String[]"), Param("Exclude", "System.String[]"), Param("Recurse", switch=True),
+        Param("PassThru", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
+        copy_item, should_process=True, default_set="Path", aliases=("copy", "cp", "cpi"), module=MANAGEMENT))
+    session.command(Command("Remove-Item", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
+              aliases=("PSPath", "LP")),
+        Param("Filter", "System.String"), Param("Include", "System.String[]"), Param("Exclude", "System.String[]"),
+        Param("Recurse", switch=True), Param("Force", switch=True),
+        Param("Credential", "System.Management.Automation.PSCredential")],
+        remove_item, should_process=True, default_set="Path", aliases=("del", "erase", "rd", "ri", "rm", "rmdir"),
+        module=MANAGEMENT))
+    session.command(Command("Split-Path", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("ParentSet", "LeafSet", "QualifierSet",
+              "NoQualifierSet", "IsAbsoluteSet"), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPathSet",), by_property=True,
+              aliases=("PSPath", "LP")),
+        Param("Parent", switch=True, sets=("ParentSet", "LiteralPathSet")),
+        Param("Leaf", switch=True, mandatory=True, sets=("LeafSet",)),
+        Param("Qualifier", switch=True, mandatory=True, sets=("QualifierSet",)),
+        Param("NoQualifier", switch=True, mandatory=True, sets=("NoQualifierSet",)),
+        Param("IsAbsolute", switch=True, mandatory=True, sets=("IsAbsoluteSet",)),
+        Param("Resolve", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
+        split_path, default_set="ParentSet", module=MANAGEMENT))
+
+    io_file = session.engine.types.get("system.io.file") or session.net_type("System.IO.File")
+
+    @io_file.method("OpenRead")
+    def open_read(engine, path):
+        return FileStream(dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))))
+
+    @io_file.method("WriteAllText")
+    def write_all_text(engine, path, text, encoding=None):
+        winpath = V.to_string(path)
+        data = V.to_string(text).encode("utf-8")
+        if encoding is not None:
+            data = bytes(encoding.GetPreamble()) + data
+        dotnet_io(lambda: (require_parent(ctx, winpath), fsops.write_bytes(ctx, winpath, data)))
+
+    sha = session.net_type("System.Security.Cryptography.SHA256")
+    sha.method("Create")(lambda engine, name=None: SHA256())
 
 
 def dotnet_io(action):
