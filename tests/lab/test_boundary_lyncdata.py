@@ -79,7 +79,7 @@ def ps(lab, host, script):
 
 
 def read(lab, host, winpath):
-    return lab.load() and fsops.read_bytes(_ctx(lab, host), winpath)
+    return fsops.read_bytes(_ctx(lab, host), winpath)
 
 
 def _ctx(lab, host):
@@ -226,6 +226,12 @@ def test_data_export_lands_at_the_relative_path(enterprise):
         out = run(enterprise, FE, "lync_data_export", {"SetPath": SET, "RelativePath": rel, "Kind": kind, "PoolFqdn": POOL})
         assert not out["failed"], out["error"]
         assert zip_doc(read(enterprise, FE, SET + "\\" + rel))["kind"] == kind
+    rel = "persistentchat\\sqlmon01.contoso.local_pchat\\mgc.zip"
+    out = run(enterprise, "pc01.contoso.local", "lync_data_export", {"SetPath": SET, "RelativePath": rel,
+                                                                     "Kind": "persistentchat",
+                                                                     "DbInstance": "sqlmon01.contoso.local\\PCHAT"})
+    assert not out["failed"], out["error"]
+    assert zip_doc(read(enterprise, FE, SET + "\\" + rel))["kind"] == "persistentchat"
 
 
 def test_cms_import_and_topology_enable(enterprise):

@@ -34,7 +34,6 @@ from .. import cmdlets, fsops, lyncsetup
 from ..engine import Command, Param, reference
 from ..engine import operators
 from ..engine import values as V
-from ..errors import PSError
 from . import fs
 
 PAYLOADS = ("lync_cms_export", "lync_cms_import", "lync_data_export", "lync_data_import", "lync_topology_enable")
@@ -205,13 +204,8 @@ def _write(ctx, path, data):
 
 
 def _read(ctx, path):
-    winpath = V.to_string(path)
-    try:
-        return fsops.read_bytes(ctx, winpath)
-    except PSError as exc:
-        if exc.error_id == "FileNotFoundException" or "Could not find file" in exc.message:
-            raise PSError("Could not find file '%s'." % winpath, "ObjectNotFound", "FileNotFoundException") from None
-        raise
+    """A Lync cmdlet reading -FileName: "Could not find file" when it is not there (fsops)."""
+    return fsops.read_bytes(ctx, V.to_string(path))
 
 
 def _bytes(value):
