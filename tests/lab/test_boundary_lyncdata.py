@@ -405,3 +405,17 @@ def test_the_old_cms_import_cannot_restore_onto_a_default_instance(make_lab, tmp
     assert out["failed"] and "SqlInstanceName" in out["error"][0]["exception"]["message"]
     out = run(lab, FE, "lync_cms_import", dict(params, SqlInstanceName="MSSQLSERVER"), old, tmp_path, monkeypatch)
     assert out["failed"] and "no named instance of that name" in out["error"][0]["exception"]["message"]
+
+
+def test_new_item_and_copy_item_as_documented(enterprise):
+    # New-Item -ItemType Directory on an existing folder fails without -Force ("An item with the specified
+    # name ... already exists") and returns it with -Force; Copy-Item to an existing folder copies into it.
+    result, dummy, ctx = ps(enterprise, FE, "$null = New-Item -ItemType Directory -Path C:\\n\n"
+                                            "$null = New-Item -ItemType Directory -Path C:\\n\n"
+                                            "$d = New-Item -ItemType Directory -Path C:\\n -Force\n"
+                                            "$null = New-Item -ItemType File -Path C:\\n\\a.txt -Value 'x'\n"
+                                            "$null = New-Item -ItemType Directory -Path C:\\m\n"
+                                            "Copy-Item -LiteralPath C:\\n\\a.txt -Destination C:\\m\n"
+                                            "$Ansible.Result = @{ D = $d.FullName }")
+    assert result.error_messages == ["An item with the specified name C:\\n already exists."]
+    assert result.result == {"D": "C:\\n"} and fsops.read_bytes(ctx, "C:\\m\\a.txt") == b"x"

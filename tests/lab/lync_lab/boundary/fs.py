@@ -254,8 +254,8 @@ def install_item_commands(session):
                     continue
                 if not call.should_process("Destination: %s" % target, "Create File"):
                     continue
-                if call.switch("Force"):
-                    fsops.make_dirs(ctx, _parent(target) or target)
+                if call.switch("Force") and _parent(target):
+                    fsops.make_dirs(ctx, _parent(target))
                 require_parent(ctx, target)
                 value = call.args.get("Value")
                 fsops.write_bytes(ctx, target, V.to_string(value).encode("utf-8") if value is not None else b"")
