@@ -3,8 +3,10 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -130,3 +132,24 @@ def built_collection(tmp_path_factory):
     sources = [str(COLLECTIONS / "ansible_collections" / name.replace(".", "/")) for name in WINDOWS_COLLECTIONS]
     collection("install", "--offline", "-p", str(work / "installed"), str(tarball), *sources)
     return BuiltCollection(tarball, work / "installed")
+
+
+def pytest_configure(config):
+    """One folder per test session for the payload statement coverage (lync_lab/coverage.py), made by
+    the controlling process and inherited by xdist workers and by every playbook run."""
+    if not os.environ.get("LYNC_LAB_COVERAGE_DIR"):
+        os.environ["LYNC_LAB_COVERAGE_DIR"] = tempfile.mkdtemp(prefix="lync-payload-coverage-")
+        config.lync_coverage_owner = True
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """Print which payload statements no lab test ran (figures, never an assertion)."""
+    folder = os.environ.get("LYNC_LAB_COVERAGE_DIR")
+    if getattr(config, "lync_coverage_owner", False) and folder and any(pathlib.Path(folder).glob("*.lines")):
+        from lync_lab import coverage
+        terminalreporter.write_line(coverage.format_report(coverage.report(folder)))
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "lync_coverage_owner", False):
+        shutil.rmtree(os.environ.pop("LYNC_LAB_COVERAGE_DIR"), ignore_errors=True)

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from lync_lab import seed
+from lync_lab import seed, winps
 from lync_lab.state import Lab
 from tests.conftest import lab_env
 
@@ -79,3 +79,18 @@ def host_vars(inventory, host):
 def changed(run):
     """Task results that report a change."""
     return [(r["host"], r["task"]) for r in run.records if r["result"].get("changed")]
+
+
+@pytest.fixture
+def plant_defect(tmp_path, monkeypatch):
+    """plant_defect(payload, old, new): the lab runs `payload` with `old` replaced by `new` (a planted
+    defect, lync_lab.winps.mutant_text) for the rest of the test, in playbook runs too."""
+    folder = tmp_path / "mutants"
+    folder.mkdir()
+    monkeypatch.setenv("LYNC_LAB_MUTANT_DIR", str(folder))
+
+    def plant(payload, old, new):
+        text = (pathlib.Path(winps.PAYLOAD_DIR) / (payload + ".ps1")).read_text(encoding="utf-8")
+        assert old in text, "the defect's anchor %r is not in %s" % (old, payload)
+        (folder / (payload + ".ps1")).write_text(text.replace(old, new, 1), encoding="utf-8")
+    return plant

@@ -403,3 +403,24 @@ def test_arraylist_add_returns_the_index():
 def test_dotnet_end_anchors():
     result = run_script("$Ansible.Result = @{ lower = \"ab`n\" -match 'b\\z'; upper = \"ab`n\" -match 'b\\Z'; whole = 'ab' -cmatch '\\Aab\\z' }")
     assert result.result == {"lower": False, "upper": True, "whole": True}
+
+
+def test_datetime_kind_decides_the_round_trip_format():
+    # DateTime.Kind: UtcNow is Utc, Now and Get-Date are Local, a parsed string without an offset is
+    # Unspecified; the round-trip "o" format writes 'Z' for Utc, the offset for Local, nothing for
+    # Unspecified (https://learn.microsoft.com/dotnet/api/system.datetime.kind,
+    # https://learn.microsoft.com/dotnet/standard/base-types/standard-date-and-time-format-strings#Roundtrip).
+    # The lab's hosts run in UTC, so the local offset is +00:00.
+    engine = Engine()
+    result = engine.run("[datetime]::UtcNow.Kind.ToString(); (Get-Date).Kind.ToString(); ([datetime]'2026-01-15T09:00:00').Kind.ToString()\n"
+                        "[datetime]::UtcNow.ToString('o'); (Get-Date).ToString('o'); ([datetime]'2026-01-15T09:00:00').ToString('o')\n"
+                        "(Get-Date).ToUniversalTime().ToString('o')")
+    assert result.output == ["Utc", "Local", "Unspecified", "2026-01-15T09:00:00.0000000Z",
+                             "2026-01-15T09:00:00.0000000+00:00", "2026-01-15T09:00:00.0000000",
+                             "2026-01-15T09:00:00.0000000Z"]
+
+
+def test_datetimes_of_different_kinds_compare_by_their_ticks():
+    # DateTime's comparison and subtraction ignore Kind (DateTime.Compare: "compares the Ticks
+    # property ... and ignores their Kind property", https://learn.microsoft.com/dotnet/api/system.datetime.compare).
+    assert Engine().run("([datetime]::UtcNow -eq (Get-Date)); ((Get-Date) - [datetime]::UtcNow).TotalSeconds").output == [True, 0.0]

@@ -1,13 +1,14 @@
-"""The lab's certificate stores and Set-CsCertificate rules (lync_lab/certstore.py), as the twins use them."""
+"""The lab's certificate stores and Set-CsCertificate rules (lync_lab/certstore.py), as the emulated commands
+(lync_lab/boundary/certs.py) use them."""
 
 import pytest
 
 from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan as rp
 
-from lync_lab import certstore, seed
+from lync_lab import boundary, certstore, seed, winps
+from lync_lab.boundary.winpowershell import run as engine_run
 from lync_lab.context import Context
 from lync_lab.errors import PSError
-from lync_lab.twins import lync_cert_import
 
 FE = "fe02.contoso.local"
 
@@ -42,12 +43,16 @@ def test_set_cscertificate_type_must_be_a_cert_type(bad):
         certstore.set_certificate(record, [bad], record["certificates"][0]["thumbprint"])
 
 
-def test_cert_import_twin_refuses_an_empty_usage():
+def test_cert_import_refuses_an_empty_usage():
+    """lync_cert_import's Set-CsCertificate -Type ([string]$null): '' does not convert to CertType[], so the binder
+    refuses it before the cmdlet runs (payload run through the engine)."""
     state = lab()
     record = state["hosts"][FE]
-    with pytest.raises(PSError, match="Cannot bind parameter 'Type'"):
-        lync_cert_import.run(ctx(state, FE), {"Certificates": [], "Assignments": [
-            {"Type": None, "Thumbprint": record["certificates"][0]["thumbprint"], "Global": False}]})
+    ran = engine_run(boundary.open_session(ctx(state, FE)), winps.payload_text("lync_cert_import"), {
+        "Certificates": [], "Assignments": [
+            {"Type": None, "Thumbprint": record["certificates"][0]["thumbprint"], "Global": False}]}, False, 2)
+    assert ran["failed"]
+    assert ran["error"][0]["exception"]["message"].startswith("Cannot bind parameter 'Type'. Cannot convert value")
 
 
 def test_certificates_know_their_store():

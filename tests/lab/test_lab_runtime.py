@@ -113,3 +113,34 @@ def test_malformed_fault_returns_garbage(make_lab):
     lab = make_lab("standard")
     result = call(lab, HOST_PROBE, host="lyncse01.contoso.local", fault_list=[{"kind": "malformed"}])
     assert result["result"] == "lab fault: malformed result"
+
+
+SCAN = (PAYLOAD_DIR / "lync_backup_set_scan.ps1").read_text(encoding="utf-8")
+
+
+def test_a_command_fault_fails_that_command_inside_the_payload(make_lab):
+    # A fault naming a command acts where Windows fails: the payload runs up to Test-Path, which
+    # fails with the fault's message as a terminating error of Test-Path (the payload's
+    # $ErrorActionPreference = 'Stop' then ends it).
+    lab = make_lab("standard")
+    fault_list = [{"kind": "fail", "command": "Test-Path", "message": "The network path was not found"}]
+    result = call(lab, SCAN, host="lyncse01.contoso.local", fault_list=fault_list,
+                  parameters={"Root": "D:\\LyncBackup"})
+    assert result["failed"]
+    assert result["error"][0]["exception"]["message"] == "The network path was not found"
+    assert result["error"][0]["fully_qualified_error_id"].endswith(",Test-Path")
+    # The same fault does not act on the payload call as a whole, nor on other commands.
+    other = [{"kind": "fail", "command": "Get-FileHash", "message": "no"}]
+    result = call(lab, SCAN, host="lyncse01.contoso.local", fault_list=other, parameters={"Root": "D:\\LyncBackup"})
+    assert "no" not in [e["exception"]["message"] for e in result["error"]]
+
+
+def test_a_planted_defect_in_the_payload_text_fails_in_the_lab(make_lab, plant_defect):
+    # The lab runs the payload's own text: a misspelt switch fails binding as PowerShell's binder does.
+    lab = make_lab("standard")
+    root = lab.load()["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]["path"]
+    assert not call(lab, SCAN, host="backup01.contoso.local", parameters={"Root": root}).get("failed")
+    plant_defect("lync_backup_set_scan", "-LiteralPath $Root -Directory", "-LiteralPath $Root -Directry")
+    result = call(lab, SCAN, host="backup01.contoso.local", parameters={"Root": root})
+    assert result["failed"]
+    assert "A parameter cannot be found that matches parameter name 'Directry'." in result["error"][0]["exception"]["message"]

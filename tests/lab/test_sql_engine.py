@@ -9,10 +9,10 @@ import pathlib
 
 import pytest
 
-from lync_lab import fsops, sqlbak, tsql
+from lync_lab import boundary, fsops, netid, sqlbak, tsql
+from lync_lab.boundary import sql as sqlboundary
 from lync_lab.context import Context
 from lync_lab.errors import PSError
-from lync_lab.twins import lync_sql_backup, lync_sql_restore
 
 PAYLOADS = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "payloads"
 RESTORE = (PAYLOADS / "lync_sql_restore.ps1").read_text(encoding="utf-8")
@@ -49,23 +49,47 @@ def _backup_file(lab, database="LcsCDR", server=MON, instance="RTC"):
     return path
 
 
+def run_payload(lab, payload, script, params, host=MON, faults=(), network_user=None):
+    """Run the payload's own text through the engine on `host` (a boundary session over the lab
+    state, as the lab's win_powershell does) and return $Ansible.Result. A script that stops with a
+    SqlException raises tsql.SqlError with SQL Server's errors; any other terminating error, PSError."""
+    failure = None
+    with lab.locked() as state:  # saved whatever happens, as winps saves a failed run's changes
+        ctx = Context(lab, state, host, False, list(faults), payload)
+        ctx.network_user = network_user
+        with netid.session(ctx):
+            ran = boundary.open_session(ctx).engine.run(script, params)
+        if ran.terminating_error is not None:
+            exception = ran.terminating_error.Exception
+            inner = exception.InnerException if exception.InnerException is not None else exception
+            if isinstance(inner, sqlboundary.SqlExceptionInfo):
+                failure = tsql.SqlError([(e.Number, e.Message) for e in inner.Errors])
+            else:
+                failure = PSError(exception.Message)
+    if failure is not None:
+        raise failure
+    return ran.result
+
+
 def _restore(lab, script=RESTORE, faults=(), **params):
     base = {"SqlInstance": MON + "\\RTC", "Database": "LcsCDR", "Files": [], "Mode": "restore", "ScratchName": "",
             "ScratchFolder": "", "AclGroup": "", "Checksum": True}
     base.update(params)
-    failure = None
-    with lab.locked() as state:  # saved whatever happens, as winps saves a failed run's changes
-        try:
-            return lync_sql_restore.run(_ctx(lab, state, script=script, faults=faults), base)
-        except PSError as err:
-            failure = err
-    raise failure
+    return run_payload(lab, "lync_sql_restore", script, base, faults=faults)
+
+
+class _ReadAs(tsql.Io):
+    def __init__(self, ctx, account):
+        self.ctx, self.account = ctx, account
+
+    def read(self, paths):
+        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.account) for path in paths])
 
 
 def _session(lab, state, instance="RTC", conn=None):
     ctx = _ctx(lab, state)
     sql = tsql.Session(ctx, MON, instance, conn or {"database": "master"})
-    sql.io = lync_sql_restore._Io(ctx, "CONTOSO\\svc-sqlmon")
+    sql.io = _ReadAs(ctx, "CONTOSO\\svc-sqlmon")
     return sql
 
 
@@ -243,15 +267,7 @@ def _backup(lab, script=BACKUP, **params):
             "CopyOnly": True, "Checksum": True, "Compress": True, "Verify": True, "BlockSize": 0, "BufferCount": 0,
             "MaxTransferSize": 0}
     base.update(params)
-    failure = None
-    with lab.locked() as state:
-        ctx = _ctx(lab, state, script=script, payload="lync_sql_backup")
-        ctx.network_user = "CONTOSO\\lyncshare"
-        try:
-            return lync_sql_backup.run(ctx, base)
-        except PSError as err:
-            failure = err
-    raise failure
+    return run_payload(lab, "lync_sql_backup", script, base, network_user="CONTOSO\\lyncshare")
 
 
 BACKUP_OPERATOR = {"server_roles": [], "database_roles": {"LcsCDR": ["db_backupoperator"]}}
@@ -593,9 +609,7 @@ def _backup_from(lab, host):
             "MaxTransferSize": 0}
     with lab.locked() as state:
         state["hosts"][MON]["sql"]["RTC"]["version"] = "10.50.1600.1"  # 2008 R2 RTM: no sys.dm_server_services
-        ctx = _ctx(lab, state, host=host, payload="lync_sql_backup")
-        ctx.network_user = "CONTOSO\\lyncshare"
-        return lync_sql_backup.run(ctx, base)
+    return run_payload(lab, "lync_sql_backup", BACKUP, base, host=host, network_user="CONTOSO\\lyncshare")
 
 
 def test_the_account_comes_from_the_service_on_the_sql_server(lab):
@@ -615,14 +629,14 @@ def test_an_unknown_account_is_null_not_a_placeholder(lab):
 
 def _online_fails(monkeypatch):
     """SET ONLINE fails on the fresh connection too (e.g. the instance is going down)."""
-    execute = tsql.Session.execute
+    execute = tsql.Session.execute_sets
 
     def failing(self, text, values=None, *args, **kwargs):
         if "SET ONLINE" in text:
             raise tsql.SqlError([(5120, "Unable to open the physical file \"D:\\Data\\LcsCDR.mdf\". "
                                         "Operating system error 5: \"5(Access is denied.)\".")])
         return execute(self, text, values, *args, **kwargs)
-    monkeypatch.setattr(tsql.Session, "execute", failing)
+    monkeypatch.setattr(tsql.Session, "execute_sets", failing)
 
 
 def test_a_failed_restore_left_offline_says_so(lab, monkeypatch):

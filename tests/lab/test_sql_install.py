@@ -127,7 +127,7 @@ def test_a_service_password_ending_in_a_backslash_reaches_setup_unchanged(wiped,
     assert wiped.load()["hosts"][HOST]["sql"]["RTC"]["service_account"] == "CONTOSO\\svc-sqlbe"
 
 
-def _run_setup_twin(lab, script, host, **parameters):
+def _run_payload(lab, script, host, **parameters):
     args = {"script": script, "parameters": parameters, "depth": 12, "sensitive_parameters": None}
     return winps.run(args, False, str(lab.state_path), host, [])
 
@@ -160,11 +160,11 @@ def test_lab_setup_refuses_a_second_instance_with_another_instances_id(wiped, ru
     params = {"MediaPath": "\\\\backup01.contoso.local\\LyncMedia\\SQLServer", "InstanceName": "PCHAT",
               "ConfigurationFile": "\\\\backup01.contoso.local\\LyncMedia\\SQLServer\\ConfigurationFile.ini",
               "Quiet": False, "ServiceAccount": "NT Service\\MSSQL$PCHAT"}
-    result = _run_setup_twin(wiped, _serve(monkeypatch, tmp_path / "old", old), host, **params)
+    result = _run_payload(wiped, _serve(monkeypatch, tmp_path / "old", old), host, **params)
     assert result.get("failed"), result
     assert "The instance ID 'RTC' is already in use" in str(result), result
     new = (pathlib.Path(__file__).parents[2] / OLD_PAYLOAD).read_text(encoding="utf-8")
-    result = _run_setup_twin(wiped, _serve(monkeypatch, tmp_path / "new", new), host, AgentAccount="NT Service\\SQLAgent$PCHAT", **params)
+    result = _run_payload(wiped, _serve(monkeypatch, tmp_path / "new", new), host, AgentAccount="NT Service\\SQLAgent$PCHAT", **params)
     assert not result.get("failed"), result
     assert set(wiped.load()["hosts"][host]["sql"]) == {"RTC", "PCHAT"}
 
@@ -173,7 +173,7 @@ def test_lab_setup_refuses_uimode_with_quiet(wiped, monkeypatch):
     _file_line('UIMODE="Normal"')(wiped)
     monkeypatch.setenv("LYNC_LAB_NET_USER", "CONTOSO\\svc-lyncbackup")
     script = (pathlib.Path(__file__).parents[2] / OLD_PAYLOAD).read_text(encoding="utf-8")
-    result = _run_setup_twin(wiped, script, HOST, MediaPath="\\\\backup01.contoso.local\\LyncMedia\\SQLServer",
+    result = _run_payload(wiped, script, HOST, MediaPath="\\\\backup01.contoso.local\\LyncMedia\\SQLServer",
                              ConfigurationFile="\\\\backup01.contoso.local\\LyncMedia\\SQLServer\\"
                                                "ConfigurationFile.ini",
                              InstanceName="RTC", Quiet=True, ServiceAccount="NT Service\\MSSQL$RTC")

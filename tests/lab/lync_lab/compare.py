@@ -19,7 +19,9 @@ import hashlib
 # restore path recreates it empty (brief 1.4, [INFERRED]).
 TRANSIENT_DATABASES = ("rtcab", "rgsdyn", "cpsdyn", "mgccomp", "rtcshared")
 LOCAL_STORES = ("RTCLOCAL", "LYNCLOCAL")
-IGNORED_FILE_PARTS = ("/ProgramData/lync.server/", "/Windows/Temp/")
+# SQL Server setup's logs (Setup Bootstrap\Log\Summary.txt, written by every setup run) are not
+# state a recovery brings back.
+IGNORED_FILE_PARTS = ("/ProgramData/lync.server/", "/Windows/Temp/", "/Setup Bootstrap/Log/")
 
 
 def _host_view(host):

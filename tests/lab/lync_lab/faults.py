@@ -9,6 +9,12 @@ Each fault is a dict:
   message  text of the PowerShell error for `fail`
   seconds  delay for `slow` / `hang`
   target   for disk_full: the host whose disk is full (default: every host)
+  command  for fail: a command name (Export-CsConfiguration, Get-FileHash, ...): the fault fires when
+           the payload calls that command on the host, as a terminating error of the command, where
+           Windows fails; `when` then matches the command's bound parameters. Without `command` a
+           fault acts on the whole payload call. SqlClient members count as commands too:
+           SqlConnection.Open, SqlCommand.ExecuteReader / ExecuteNonQuery / ExecuteScalar (a SqlException
+           with `message` and `number`; `when` on DataSource, Database or CommandText; boundary/sql.py).
 
 sql_abort: the connection breaks while the lab's SQL Server runs a RESTORE DATABASE (the WinRM shell
 died): SQL Server aborts the RESTORE and leaves the database RESTORING; `when` may name the
@@ -24,8 +30,10 @@ def from_env():
     return json.loads(os.environ.get("LYNC_LAB_FAULTS") or "[]")
 
 
-def _matches(fault, payload, params):
+def _matches(fault, payload, params, command=None):
     if fault.get("payload") not in (None, "*", payload):
+        return False
+    if (fault.get("command") or "").lower() != (command or "").lower():
         return False
     for key, want in (fault.get("when") or {}).items():
         if str(params.get(key)).lower() != str(want).lower():
@@ -33,11 +41,12 @@ def _matches(fault, payload, params):
     return True
 
 
-def active(faults, payload, params, state, host, kinds):
-    """The first fault of one of `kinds` that applies now; counts it when limited by `times`."""
+def active(faults, payload, params, state, host, kinds, command=None):
+    """The first fault of one of `kinds` that applies now (to the payload call, or with `command` to
+    that command inside it); counts it when limited by `times`."""
     counts = state.setdefault("lab", {}).setdefault("fault_counts", {})
     for fault in faults:
-        if fault.get("kind") not in kinds or not _matches(fault, payload, params):
+        if fault.get("kind") not in kinds or not _matches(fault, payload, params, command):
             continue
         key = "%s#%s" % (host, json.dumps(fault, sort_keys=True))
         if fault.get("times") is not None and counts.get(key, 0) >= int(fault["times"]):

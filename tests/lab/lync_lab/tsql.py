@@ -1,9 +1,9 @@
 """The lab's SQL Server: runs the T-SQL batches the payloads send, with SQL Server's rules.
 
-A twin reads its batch texts from the payload text it was sent (extract / expand below),
-opens a Session as the payload's SqlConnection would (connection string, login) and runs
-them: the statements lync.server uses are parsed and executed against the instance record,
-so a payload whose T-SQL SQL Server would reject fails here with SQL Server's error.
+The SQL boundary (boundary/sql.py) opens a Session for each SqlConnection a payload opens and
+runs each SqlCommand's text with its parameters here: the statements lync.server uses are parsed
+and executed against the instance record, so a payload whose T-SQL SQL Server would reject fails
+here with SQL Server's error.
 
 Rules (each from Microsoft's T-SQL reference):
 * A batch that does not compile does not run at all (Msg 102/156 "Incorrect syntax near ...");
@@ -78,58 +78,13 @@ class _Statement(Exception):
         self.errors = list(errors)
 
 
-# ---------------------------------------------------------------------------------------------
-# The batch text from the payload
+class ResultSet(list):
+    """The rows of one result set (dicts), with its column names."""
+
+    columns = ()
 
 
-_STRING_FORMS = [
-    (r"@'\r?\n(.*?)\r?\n'@", "single"),
-    (r'@"\r?\n(.*?)\r?\n"@', "double"),
-    (r"'((?:[^']|'')*)'", "single"),
-    (r'"((?:[^"`]|`.)*)"', "double"),
-]
-
-
-def extract(script, variable):
-    """(text, expandable) of the string literal the payload assigns to $variable (first assignment)."""
-    for pattern, kind in _STRING_FORMS:
-        match = re.search(r"(?m)^\s*\$%s\s*=\s*%s" % (re.escape(variable), pattern), script, re.S)
-        if match:
-            text = match.group(1)
-            return (text.replace("''", "'"), False) if kind == "single" and not pattern.startswith("@") \
-                else (text, kind == "double")
-    raise PSError("lab: the payload assigns no string to $%s" % variable)
-
-
-def expand(text, values):
-    """PowerShell's expansion of an expandable string with simple $name / ${name} variables."""
-    def sub(match):
-        name = match.group(1) or match.group(2)
-        if name not in values:
-            raise PSError("lab: the payload's T-SQL expands $%s, which the twin does not know" % name)
-        return str(values[name])
-    if "$(" in text:
-        raise PSError("lab: subexpressions in T-SQL text are not modelled")
-    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)", sub, text)
-
-
-def batch(script, variable, values=None):
-    """The T-SQL text of $variable in the payload, as PowerShell would build it."""
-    text, expandable = extract(script, variable)
-    return expand(text, values or {}) if expandable else text
-
-
-def connection_string(script):
-    """{key: value} of the connection string of the payload's New-Object SqlConnection."""
-    match = re.search(r"SqlClient\.SqlConnection\s+(?:-ArgumentList\s+)?([\"'])(.*?)\1", script)
-    if not match:
-        raise PSError("lab: the payload opens no SqlConnection the lab can read")
-    pairs = {}
-    for part in match.group(2).split(";"):
-        key, sep, value = part.partition("=")
-        if sep:
-            pairs[key.strip().lower()] = value.strip()
-    return pairs
+_NO_COLUMN = object()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,12 +94,17 @@ _TOKEN_RE = re.compile(r"""
     (?P<ws>\s+|--[^\n]*) |
     (?P<str>N?'(?:[^']|'')*') |
     (?P<ident>\[(?:[^\]]|\]\])*\]) |
-    (?P<var>@@?[A-Za-z_][A-Za-z0-9_]*) |
+    (?P<var>@@?[A-Za-z_#][A-Za-z0-9_@$#]*) |
     (?P<num>\d+) |
     (?P<word>[A-Za-z_][A-Za-z0-9_$#]*) |
     (?P<punct>[(),;=+.*<>!]) """, re.X)
 STATEMENT_WORDS = {"BEGIN", "END", "ELSE", "IF", "EXEC", "EXECUTE", "SELECT", "SET", "DECLARE", "RESTORE", "BACKUP",
                    "ALTER", "DROP", "CREATE", "DBCC", "USE", "PRINT", "RETURN"}
+
+
+# Variables are identifiers after @: later characters may be letters, digits, @, $, # or _
+# ("Database identifiers", https://learn.microsoft.com/sql/relational-databases/databases/database-identifiers),
+# so a PowerShell '$x' left unexpanded in T-SQL makes another, undeclared variable (Msg 137).
 
 
 class Tok:
@@ -255,6 +215,9 @@ class Io:
     def write(self, name, db, paths, options):
         raise NotImplementedError
 
+    def make_dirs(self, path):  # xp_create_subdir
+        raise PSError("lab: xp_create_subdir has no file system here")
+
 
 def _unquote(tok):
     if tok.kind == "ident":
@@ -364,6 +327,11 @@ class Session:
     # -- running ------------------------------------------------------------------------------------
     def execute(self, text, params=None):
         """Run one batch (the command text and its SqlParameters); the last SELECT's rows."""
+        sets = self.execute_sets(text, params)
+        return sets[-1] if sets else []
+
+    def execute_sets(self, text, params=None):
+        """Run one batch; every result set it returns, in order (a list of rows, each a dict)."""
         if self.broken:
             raise PSError('Exception calling "ExecuteReader" with "0" argument(s): "ExecuteReader requires an open '
                           'and available Connection. The connection\'s current state is closed."')
@@ -376,7 +344,7 @@ class Session:
             self.exclusive = set()
         if errors:
             raise SqlError(errors)
-        return rows[-1] if rows else []
+        return rows
 
     def _run_batch(self, text, scope, errors, rows):
         try:
@@ -457,21 +425,89 @@ class Session:
                 return self._var(t, scope)
             if t.up == "NULL":
                 return None
+        if len(toks) >= 3 and toks[0].up == "CAST" and toks[1].text == "(" and toks[-1].text == ")":
+            return self._cast(toks[2:-1], scope)
         if len(toks) >= 3 and toks[0].kind == "word" and toks[1].text == "(" and toks[-1].text == ")":
             name, args = toks[0].up, self._args(toks, scope)
             return self._function(name, args)
-        if toks and toks[0].up == "CAST":
-            raise PSError("lab: CAST is not modelled by the lab's T-SQL engine")
+        if len(toks) >= 3 and toks[0].text == "(" and toks[-1].text == ")" and toks[1].up == "SELECT":
+            # A scalar subquery: the first column of its one row, NULL without a row.
+            found = self._query(toks[1:-1], scope)
+            return next(iter(found[0].values())) if found else None
+        if len(toks) >= 3 and toks[0].text == "(" and toks[-1].text == ")":
+            return self._expr(toks[1:-1], scope)
+        if toks and toks[0].kind in ("word", "ident") and "#rows" in scope:
+            column = self._column(toks, scope["#rows"])
+            if column is not _NO_COLUMN:
+                return column
+            if len(toks) in (1, 3) and toks[-1].kind in ("word", "ident"):
+                raise _Statement((207, "Invalid column name '%s'." % _unquote(toks[-1])))
         raise _Statement((102, "Incorrect syntax near '%s'." % " ".join(t.text for t in toks)[:40]))
 
+    def _cast(self, toks, scope):
+        """CAST(expression AS type): int types and (n)(var)char, https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql"""
+        depth, at = 0, None
+        for i, t in enumerate(toks):
+            depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
+            if depth == 0 and t.up == "AS":
+                at = i
+        if at is None or at + 1 >= len(toks):
+            raise _Statement((102, "Incorrect syntax near ')'."))
+        value, target = self._expr(toks[:at], scope), toks[at + 1].up
+        if value is None:
+            return None
+        if target in ("INT", "BIGINT", "SMALLINT", "TINYINT", "BIT"):
+            try:
+                return int(value)
+            except (TypeError, ValueError):
+                raise _Statement((245, "Conversion failed when converting the nvarchar value '%s' to data type int."
+                                  % value)) from None
+        if target in ("NVARCHAR", "VARCHAR", "NCHAR", "CHAR", "SYSNAME"):
+            return str(value)
+        raise PSError("lab: CAST AS %s is not modelled" % target)
+
+    def _serverproperty(self, name):
+        """SERVERPROPERTY, https://learn.microsoft.com/sql/t-sql/functions/serverproperty-transact-sql :
+        EngineEdition 2 Standard, 3 Enterprise (and Developer, Evaluation), 4 Express."""
+        edition = str(self.instance.get("edition", "Standard Edition"))
+        name = str(name).lower()
+        if name == "edition":
+            return edition
+        if name == "engineedition":
+            return 4 if edition.startswith("Express") else 3 if edition.startswith(("Enterprise", "Developer", "Evaluation")) \
+                else 2
+        if name == "productversion":
+            return str(self.instance.get("version", "11.0"))
+        if name == "instancename":
+            return self.instance_name.upper() if self.instance_name else None
+        if name == "machinename":
+            return str(self.state["hosts"].get(self.server, {}).get("hostname", self.server)).upper()
+        if name == "servername":
+            machine = self._serverproperty("MachineName")
+            return machine + ("\\" + self.instance_name.upper() if self.instance_name else "")
+        if name == "isclustered":
+            return 0
+        return None
+
     def _function(self, name, args):
+        if name == "SERVERPROPERTY":
+            return self._serverproperty(args[0])
+        if name == "DB_NAME":
+            return next((n for n in self._database_names() if self._function("DB_ID", [n]) == args[0]), None) \
+                if args else self.database
         if name == "QUOTENAME":
             return quotename(args[0], args[1] if len(args) > 1 else "[")
         if name == "DB_ID":
-            return (sorted(SYSTEM_DATABASES + tuple(self.instance["databases"])).index(args[0]) + 1) \
-                if args[0] in SYSTEM_DATABASES or args[0] in self.instance["databases"] else None
+            # master 1, tempdb 2, model 3, msdb 4 (sys.databases); user databases from 5.
+            if not args:
+                args = [self.database]
+            key = str(args[0]).lower() if args[0] is not None else None
+            names = self._database_names()
+            return next((i + 1 for i, n in enumerate(names) if n.lower() == key), None)
         if name in ("USER_ID", "DATABASE_PRINCIPAL_ID"):
-            return self._principal_id(self.db(self.database) or {}, args[0], roles=name == "DATABASE_PRINCIPAL_ID")
+            # A system database (master, ...) has neither the Lync users nor ServerRole.
+            record = self.db(self.database) or {"users": [], "roles": []}
+            return self._principal_id(record, args[0], roles=name == "DATABASE_PRINCIPAL_ID")
         if name == "SUSER_SID":
             return sid_of(args[0])
         if name == "DATABASEPROPERTYEX":
@@ -528,7 +564,7 @@ class Session:
         elif w[0] == "SELECT" and "FROM" in w:
             rows.append(self._select_from(stmt, scope))
         elif w[0] == "SELECT":
-            rows.append([self._select(stmt[1:], scope)])
+            rows.append(self._query(stmt, scope))
         elif w[0] in ("EXEC", "EXECUTE"):
             self._exec(stmt[1:], scope, errors, rows)
         elif w[:2] == ["ALTER", "DATABASE"]:
@@ -601,49 +637,190 @@ class Session:
         return None
 
     def _select_from(self, stmt, scope):
-        """The catalog queries modelled (a WHERE of `column = expression` terms joined by AND):
-        sys.master_files by database_id (type 0 rows, 1 log; file_id 1 the primary data file, 2 the log),
-        sys.database_principals by sid (the users of the connection's database; a user's sid is its
-        login's, https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql),
-        sys.database_role_members by role_principal_id and member_principal_id."""
-        w = _words(stmt)
-        f = w.index("FROM")
-        source = "".join(t.text for t in stmt[f + 1:f + 4]).lower()
-        where = stmt[w.index("WHERE") + 1:] if "WHERE" in w else []
-        columns = [t.text.lower() for t in stmt[1:f] if t.text != ","]
-        terms, start = {}, 0
-        for i in range(len(where) + 1):
-            if i == len(where) or where[i].up == "AND":
-                term = where[start:i]
-                if len(term) < 3 or term[1].text != "=":
-                    raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
-                terms[term[0].text.lower()] = self._expr(term[2:], scope)
-                start = i + 1
-        if source == "sys.database_principals" and set(terms) == {"sid"}:
+        """A SELECT ... FROM over one catalog view (the views below), as a ResultSet."""
+        return self._query(stmt, scope)
+
+    # The catalog views modelled: their rows from the instance record.
+    #   sys.databases      https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-databases-transact-sql
+    #   sys.master_files   https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-master-files-transact-sql
+    #                      (type 0 ROWS, 1 LOG; file_id 1 the primary data file, 2 the log)
+    #   sys.database_principals (the connection's database; a user's sid is its login's)
+    #                      https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql
+    #   sys.database_role_members
+    #                      https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-role-members-transact-sql
+    #   sys.dm_server_services: SQL Server 2008 R2 SP1 (10.50.2500) and later, VIEW SERVER STATE
+    #                      https://learn.microsoft.com/sql/relational-databases/system-dynamic-management-views/sys-dm-server-services-transact-sql
+    def _database_names(self):
+        return ["master", "tempdb", "model", "msdb"] + sorted(n for n in self.instance["databases"]
+                                                              if n.lower() not in SYSTEM_DATABASES)
+
+    def _view(self, name):
+        name = name.lower()
+        if name == "sys.databases":
+            out = []
+            for n in self._database_names():
+                record = self.db(n) or {}
+                state = record.get("state", "ONLINE")
+                out.append({"name": n, "database_id": self._function("DB_ID", [n]), "state_desc": state,
+                            "state": {"ONLINE": 0, "RESTORING": 1, "OFFLINE": 6}.get(state, 0),
+                            "recovery_model_desc": record.get("recovery_model") or "SIMPLE",
+                            "user_access_desc": record.get("user_access", "MULTI_USER")})
+            return out
+        if name == "sys.master_files":
+            out = []
+            for n in self._database_names():
+                record = self.db(n)
+                if record is None:
+                    continue
+                db_id = self._function("DB_ID", [n])
+                for file_id, kind, key, logical in ((1, 0, "data_file", n), (2, 1, "log_file", n + "_log")):
+                    out.append({"database_id": db_id, "file_id": file_id, "type": kind,
+                                "type_desc": "ROWS" if kind == 0 else "LOG", "name": logical,
+                                "physical_name": record.get(key), "state_desc": "ONLINE"})
+            return out
+        if name == "sys.database_principals":
             record = self.db(self.database) or {}
             logins = record.get("user_logins", {})
-            found = [{"name": u, "principal_id": self._principal_id(record, u), "sid": sid_of(logins.get(u, u))}
-                     for u in record.get("users", [])]
-            return [{c: r[c] for c in columns} for r in found if terms["sid"] is not None and r["sid"] == terms["sid"]]
-        if source == "sys.database_role_members" and set(terms) == {"role_principal_id", "member_principal_id"}:
+            return [{"name": u, "principal_id": self._principal_id(record, u), "sid": sid_of(logins.get(u, u)),
+                     "type": "G", "type_desc": "WINDOWS_GROUP"} for u in record.get("users", [])]
+        if name == "sys.database_role_members":
             record = self.db(self.database) or {}
-            found = [{"role_principal_id": self._principal_id(record, role),
-                      "member_principal_id": self._principal_id(record, member, roles=False)}
-                     for role in self._roles(record) for member in self._members(record, role)]
-            return [{c: r[c] for c in columns} for r in found
-                    if r["role_principal_id"] == terms["role_principal_id"]
-                    and r["member_principal_id"] == terms["member_principal_id"]]
-        if source != "sys.master_files" or set(terms) != {"database_id"}:
-            raise PSError("lab: %r is not modelled" % " ".join(t.text for t in stmt)[:80])
-        db_id = terms["database_id"]
-        name = next((n for n in self.instance["databases"]
-                     if db_id is not None and self._function("DB_ID", [n]) == db_id), None)
-        record = self.db(name) if name else None
-        if record is None:
-            return []
-        files = [{"type": 0, "file_id": 1, "physical_name": record.get("data_file")},
-                 {"type": 1, "file_id": 2, "physical_name": record.get("log_file")}]
-        return [{c: f[c] for c in columns} for f in files]
+            return [{"role_principal_id": self._principal_id(record, role),
+                     "member_principal_id": self._principal_id(record, member, roles=False)}
+                    for role in self._roles(record) for member in self._members(record, role)]
+        if name == "sys.dm_server_services":
+            version = tuple(int(p) for p in str(self.instance.get("version", "11.0")).split(".")[:3] if p.isdigit())
+            if version < (10, 50, 2500):
+                raise _Statement((208, "Invalid object name 'sys.dm_server_services'."))
+            if not self.server_perm("VIEW SERVER STATE"):
+                raise _Statement((300, "VIEW SERVER STATE permission was denied on object 'server', database 'master'."),
+                                 (297, "The user does not have permission to perform this action."))
+            label = self.instance_name.upper() if self.instance_name else "MSSQLSERVER"
+            return [{"servicename": "SQL Server (%s)" % label, "service_account": self.instance.get("service_account"),
+                     "status_desc": "Running", "startup_type_desc": "Automatic"},
+                    {"servicename": "SQL Server Agent (%s)" % label, "service_account": self.instance.get("agent_account"),
+                     "status_desc": "Running", "startup_type_desc": "Automatic"}]
+        raise _Statement((208, "Invalid object name '%s'." % name))
+
+    @staticmethod
+    def _column(toks, rows):
+        """The value of a column reference (name, [name], alias.name) in the rows in scope
+        [(alias, row)], innermost first, or _NO_COLUMN."""
+        alias = None
+        if len(toks) == 3 and toks[1].text == ".":
+            alias, toks = _unquote(toks[0]).lower(), toks[2:]
+        if len(toks) != 1 or toks[0].kind not in ("word", "ident") or toks[0].up == "NULL":
+            return _NO_COLUMN
+        key = _unquote(toks[0]).lower()
+        for name, row in rows:
+            if alias is not None and alias != name:
+                continue
+            for column, value in row.items():
+                if column.lower() == key:
+                    return value
+        return _NO_COLUMN
+
+    def _query(self, stmt, scope):
+        """SELECT [TOP n] items FROM view [[AS] alias] [WHERE predicate] [ORDER BY column [DESC]]."""
+        depth, marks = 0, {}
+        for i, t in enumerate(stmt):
+            depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
+            if depth == 0 and t.up in ("FROM", "WHERE", "ORDER") and t.up not in marks:
+                marks[t.up] = i
+        if "FROM" not in marks:
+            out = ResultSet([self._select(stmt[1:], scope)])
+            out.columns = list(out[0])
+            return out
+        f = marks["FROM"]
+        items = stmt[1:f]
+        top = None
+        if items and items[0].up == "TOP":
+            top, items = int(items[1].text), items[2:]
+        where_at, order_at = marks.get("WHERE"), marks.get("ORDER")
+        source_end = min(i for i in (where_at, order_at, len(stmt)) if i is not None)
+        source = stmt[f + 1:source_end]
+        view = "".join(t.text for t in source[:3])
+        rest = [t for t in source[3:] if t.up != "AS"]
+        alias = _unquote(rest[0]).lower() if rest else view.lower().rsplit(".", 1)[-1]
+        rows = self._view(view)
+        where = stmt[where_at + 1:order_at or len(stmt)] if where_at is not None else []
+        selected = []
+        for row in rows:
+            inner = dict(scope)
+            inner["#rows"] = [(alias, row)] + list(scope.get("#rows", []))
+            if where and not self._predicate(where, inner):
+                continue
+            selected.append(inner)
+        if order_at is not None:
+            order = stmt[order_at + 2:]
+            desc = bool(order) and order[-1].up == "DESC"
+            order = [t for t in order if t.up not in ("ASC", "DESC")]
+            selected.sort(key=lambda r: str(self._expr(order, r)).lower(), reverse=desc)
+        if top is not None:
+            selected = selected[:top]
+        out = ResultSet()
+        parts, depth, start = [], 0, 0
+        for i, t in enumerate(items):
+            depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
+            if t.text == "," and depth == 0:
+                parts.append(items[start:i])
+                start = i + 1
+        parts.append(items[start:])
+        names = []
+        for n, item in enumerate(parts):
+            name = None
+            if len(item) >= 3 and item[-2].up == "AS":
+                name, item = _unquote(item[-1]), item[:-2]
+            elif len(item) >= 2 and item[-1].kind in ("word", "ident") and item[-2].text not in (".", ")"):
+                name, item = _unquote(item[-1]), item[:-1]  # an alias without AS
+            elif item and item[-1].kind in ("word", "ident"):
+                name = _unquote(item[-1])
+            names.append((name or "Column%d" % (n + 1), item))
+        out.columns = [n for n, dummy in names]
+        for inner in selected:
+            out.append({name: self._expr(item, inner) for name, item in names})
+        return out
+
+    def _predicate(self, toks, scope):
+        """A WHERE clause: comparisons (= <> != < > <= >=, LIKE, IS [NOT] NULL) joined by AND / OR.
+        Strings compare case-insensitively (the default collation); NULL compares unknown."""
+        for word in ("OR", "AND"):
+            depth, start, parts = 0, 0, []
+            for i, t in enumerate(toks):
+                depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
+                if depth == 0 and t.up == word:
+                    parts.append(toks[start:i])
+                    start = i + 1
+            if parts:
+                parts.append(toks[start:])
+                results = [self._predicate(p, scope) for p in parts]
+                return any(results) if word == "OR" else all(results)
+        if toks and toks[0].text == "(" and toks[-1].text == ")":
+            return self._predicate(toks[1:-1], scope)
+        w = _words(toks)
+        if w[-3:] == ["IS", "NOT", "NULL"]:
+            return self._expr(toks[:-3], scope) is not None
+        if w[-2:] == ["IS", "NULL"]:
+            return self._expr(toks[:-2], scope) is None
+        depth = 0
+        for i, t in enumerate(toks):
+            depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
+            if depth != 0 or (t.kind != "punct" and t.up != "LIKE") or t.text in ("(", ")", ",", ".", "+", "*"):
+                continue
+            op, j = t.up, i + 1
+            if op in ("<", ">", "!") and j < len(toks) and toks[j].text in ("=", ">"):
+                op, j = op + toks[j].text, j + 1
+            left, right = self._expr(toks[:i], scope), self._expr(toks[j:], scope)
+            if left is None or right is None:
+                return False
+            if op == "LIKE":
+                pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in str(right))
+                return re.fullmatch(pattern, str(left), re.I | re.S) is not None
+            if isinstance(left, str) or isinstance(right, str):
+                left, right = str(left).lower(), str(right).lower()
+            return {"=": left == right, "<>": left != right, "!=": left != right, "<": left < right,
+                    ">": left > right, "<=": left <= right, ">=": left >= right}[op]
+        raise PSError("lab: the T-SQL predicate %r is not modelled" % " ".join(t.text for t in toks))
 
     def _exec(self, toks, scope, errors, rows):
         if toks and toks[0].text == "(":
@@ -674,7 +851,13 @@ class Session:
             if not self.server_role("sysadmin"):
                 raise _Statement((229, "The EXECUTE permission was denied on the object 'xp_create_subdir', "
                                        "database 'mssqlsystemresource', schema 'sys'."))
-            raise PSError("lab: xp_create_subdir is not modelled beyond its permission")
+            # The folder is made by the SQL Server service (its account on the network).
+            folder = args.get(0)
+            try:
+                self.io.make_dirs(folder)
+            except PSError as err:
+                raise _Statement((22048, "xp_create_subdir() returned error 5, 'Access is denied.' (%s)"
+                                  % err.message)) from None
         else:
             raise PSError("lab: the procedure %s is not modelled" % proc)
 

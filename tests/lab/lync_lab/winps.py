@@ -8,6 +8,7 @@ against the lab state, and answers in win_powershell's result format.
 
 import functools
 import importlib
+import os
 import pathlib
 import time
 
@@ -67,11 +68,21 @@ def _payload_text(script):
     # Lab model rule: PowerShell parses the whole script before it runs a line of it, so a
     # script it cannot parse fails as a ParserError and nothing runs (about_Parsing:
     # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_parsing).
+    script = mutant_text(name) or script
     problems = _parse_errors(script)
     if problems:
         raise PSError("At line:%d char:1\n%s" % problems[0], category="ParserError",
                       error_id="ParseException")
-    return name
+    return name, script
+
+
+def mutant_text(name):
+    """A planted defect: with LYNC_LAB_MUTANT_DIR set (by a test), the lab runs <dir>/<name>.ps1 in
+    place of the payload the collection sent, so a test can show that the lab fails on a defect in
+    the payload's own text. Only tests set it; the collection's text is checked first all the same."""
+    folder = os.environ.get("LYNC_LAB_MUTANT_DIR")
+    path = pathlib.Path(folder) / (name + ".ps1") if folder else None
+    return path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -99,7 +110,7 @@ def run(params, check_mode, state_path, host, fault_list):
         return result
     script = params.get("script")
     try:
-        name = _payload_text(script)
+        name, script = _payload_text(script)
     except PSError as err:
         result.update(failed=True, error=[err.record()])
         return result
@@ -124,7 +135,8 @@ def run(params, check_mode, state_path, host, fault_list):
             depth = int(params.get("depth") or 2)
             if name in boundary.engine_payloads():
                 with netid.session(ctx):
-                    ran = engine_run(boundary.open_session(ctx), script, _engine_parameters(params), check_mode, depth)
+                    ran = engine_run(boundary.open_session(ctx), script, _engine_parameters(params), check_mode, depth,
+                                     payload=name)
                 replication.replicate(state)
                 if fault and fault["kind"] == "malformed":
                     ran["result"] = "lab fault: malformed result"

@@ -9,10 +9,10 @@ commands exist) and `install(session)`, which adds its commands, types and New-O
 factories to one host's session. Adding a command: see docs/testing.md, "The PowerShell engine".
 """
 
-from . import fs, lync
+from . import certs, fs, lync, setup, sql
 from .session import Session
 
-AREAS = (fs, lync)
+AREAS = (fs, setup, sql, certs, lync)
 
 
 def engine_payloads():

@@ -12,6 +12,7 @@ File.ReadAllText https://learn.microsoft.com/dotnet/api/system.io.file.readallte
 
 import datetime
 import hashlib
+import json
 
 from .. import fsops
 from ..engine import Command, Param
@@ -31,14 +32,15 @@ class FileSystemInfo(V.NetObject):
     """System.IO.FileInfo / DirectoryInfo with the members the payloads read."""
 
     def __init__(self, winpath, real):
+        self._real = real  # the lab file behind it (not a .NET member: lower case)
         self.FullName = winpath.rstrip("\\") if len(winpath) > 3 else winpath
         self.Name = self.FullName.rstrip("\\").rsplit("\\", 1)[-1]
         self.PSIsContainer = real.is_dir()
         self.TYPE_NAME = "System.IO.DirectoryInfo" if self.PSIsContainer else "System.IO.FileInfo"
         self.Extension = "." + self.Name.rsplit(".", 1)[1] if "." in self.Name else ""
         self.BaseName = self.Name if self.PSIsContainer or not self.Extension else self.Name[:-len(self.Extension)]
-        self.LastWriteTimeUtc = _mtime(real)
-        self.LastWriteTime = self.LastWriteTimeUtc
+        self.LastWriteTimeUtc = V.with_kind(_mtime(real), "Utc")
+        self.LastWriteTime = V.with_kind(_mtime(real), "Local")
         if not self.PSIsContainer:
             self.Length = real.stat().st_size
             self.DirectoryName = self.FullName.rsplit("\\", 1)[0]
@@ -50,6 +52,12 @@ class FileSystemInfo(V.NetObject):
 def _paths(call):
     literal = call.args.get("LiteralPath")
     return [V.to_string(p) for p in V.enumerate_value(literal if literal is not None else call.args.get("Path"))]
+
+
+def _provider(session, path):  # added by certs helper
+    """The provider of a drive-qualified path that is not the file system (e.g. Cert:, boundary/certs.py), or None."""
+    drive = path.split(":", 1)[0].lower() if ":" in path else ""
+    return getattr(session, "providers", {}).get(drive) if len(drive) > 1 else None
 
 
 def install(session):
@@ -70,6 +78,9 @@ def install(session):
                            "InvalidArgument")
         out = []
         for path in _paths(call):
+            if _provider(session, path):  # added by certs helper
+                out.append(_provider(session, path).test_path(path, kind))
+                continue
             try:
                 real = fsops.locate(ctx, path).real
             except PSError:
@@ -86,6 +97,9 @@ def install(session):
     def get_item(call):
         out = []
         for path in _paths(call):
+            if _provider(session, path):  # added by certs helper
+                out.extend(_provider(session, path).get_item(call, path))
+                continue
             real = fsops.locate(ctx, path).real
             if not real.exists():
                 not_found(call, path)
@@ -100,6 +114,9 @@ def install(session):
         pattern = call.args.get("Filter")
         from ..engine import operators as O
         for path in _paths(call):
+            if _provider(session, path):  # added by certs helper
+                out.extend(_provider(session, path).get_child_item(call, path, recurse))
+                continue
             loc = fsops.locate(ctx, path)
             if not loc.real.exists():
                 not_found(call, path)
@@ -151,6 +168,77 @@ def install(session):
     def read_all_text(engine, path, encoding=None):
         return dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))).decode("utf-8-sig")
 
+    # added by setup helper: Get-Content (FileSystem provider), as lync_sql_install and
+    # lync_sql_setup_probe read Summary.txt and ConfigurationFile.ini.
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
+    # "For files, the content is read one line at a time and returns a collection of objects, each
+    # representing a line of content"; -Raw "ignores newline characters and returns the entire contents
+    # of a file in one string". A folder fails as the FileSystem provider fails.
+    def get_content(call):
+        out = []
+        for path in _paths(call):
+            try:
+                loc = fsops.locate(ctx, path)
+            except PSError as exc:
+                call.error(exc.message, "System.UnauthorizedAccessException", "GetContentReaderUnauthorizedAccessError",
+                           "PermissionDenied", path)
+                continue
+            if loc.real.is_dir():
+                call.error("Unable to get content because it is a directory: '%s'. Please use 'Get-ChildItem' "
+                           "instead." % path, "System.UnauthorizedAccessException",
+                           "GetContentReaderUnauthorizedAccessError", "PermissionDenied", path)
+                continue
+            if not loc.real.is_file():
+                not_found(call, path)
+                continue
+            text = fsops.read_bytes(ctx, path).decode("utf-8-sig")
+            if call.switch("Raw"):
+                if text:
+                    out.append(text)
+                continue
+            lines = text.replace("\r\n", "\n").split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            total = call.args.get("TotalCount")
+            if total is not None and V.to_integer(total) >= 0:
+                lines = lines[:V.to_integer(total)]
+            tail = call.args.get("Tail")
+            if tail is not None:
+                lines = lines[len(lines) - min(V.to_integer(tail), len(lines)):] if V.to_integer(tail) >= 0 else lines
+            out.extend(lines)
+        return out
+
+    session.command(Command("Get-Content", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True,
+              aliases=("PSPath",)),
+        Param("ReadCount", "System.Int64"), Param("TotalCount", "System.Int64", aliases=("First", "Head")),
+        Param("Tail", "System.Int32", aliases=("Last",)), Param("Filter", "System.String"),
+        Param("Include", "System.String[]"), Param("Exclude", "System.String[]"), Param("Force", switch=True),
+        Param("Credential", "System.Management.Automation.PSCredential"), Param("Delimiter", "System.String"),
+        Param("Wait", switch=True), Param("Raw", switch=True), Param("Encoding", "System.String"),
+        Param("Stream", "System.String")],
+        get_content, default_set="Path", aliases=("gc", "cat", "type"), module=MANAGEMENT))
+
+    # added by setup helper: wildcards in Get-ChildItem -Path (lync_sql_install looks for
+    # 'C:\Program Files\Microsoft SQL Server\*\Setup Bootstrap\Log\Summary.txt'). -Path "accepts
+    # wildcards"; -LiteralPath takes the path as typed (Get-ChildItem page above). A wildcard that
+    # matches nothing gives nothing. about_Wildcards: * ? [a-z] [abc], case-insensitive.
+    child_item = session.engine.commands.get("Get-ChildItem")
+    listing = child_item.function
+
+    def get_child_item_wildcards(call):
+        if call.args.get("LiteralPath") is not None or call.args.get("Path") is None:
+            return listing(call)
+        expanded = []
+        for path in _paths(call):
+            expanded.extend(expand_wildcards(ctx, path) if WILDCARD_CHARS.intersection(path) else [path])
+        if not expanded:
+            return []
+        call.args["Path"] = expanded
+        return listing(call)
+
+    child_item.function = get_child_item_wildcards
     # added by lyncdata helper ---------------------------------------------------------------
     # New-Item, Copy-Item, Remove-Item, Split-Path; [System.IO.File]::OpenRead / WriteAllText and
     # [System.Security.Cryptography.SHA256] (what the export/import payloads stage and hash with).
@@ -162,6 +250,12 @@ def install(session):
     # File.WriteAllText https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
     # SHA256.Create / HashAlgorithm.ComputeHash https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256
     install_item_commands(session)
+    # added by sql helper ----------------------------------------------------------------------
+    # What lync_sql_backup needs beyond the above; each is skipped when another area installed it.
+    # New-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
+    # File.OpenRead https://learn.microsoft.com/dotnet/api/system.io.file.openread
+    # SHA256.Create / HashAlgorithm.ComputeHash https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256
+    _sql_helper_fs(session, io_file)
 
 
 def _parent(winpath):
@@ -296,6 +390,9 @@ def install_item_commands(session):
 
     def remove_item(call):
         for path in _paths(call):
+            if _provider(session, path):  # another provider's drive (Cert:, boundary/certs.py)
+                _provider(session, path).remove_item(call, path)
+                continue
             loc = fsops.locate(ctx, path, write=True)
             if not loc.real.exists():
                 missing(call, path)
@@ -394,3 +491,137 @@ def dotnet_io(action):
                 "UnauthorizedAccessException": "System.UnauthorizedAccessException",
                 "IOException": "System.IO.IOException", "ArgumentException": "System.ArgumentException"}
         raise T.DotNetError(kind.get(exc.error_id, "System.IO.IOException"), exc.message) from None
+
+
+# added by setup helper: FileInfo.VersionInfo, the ScriptProperty Windows PowerShell's types.ps1xml
+# gives System.IO.FileInfo ([System.Diagnostics.FileVersionInfo]::GetVersionInfo($this.FullName),
+# https://learn.microsoft.com/dotnet/api/system.diagnostics.fileversioninfo). A file without a version
+# resource has $null ProductVersion/FileVersion. Lab executables are small JSON files; the version
+# resource of one is its "version" (and "product") field (sqlsetup.media_bytes writes them).
+class FileVersionInfo(V.NetObject):
+    TYPE_NAME = "System.Diagnostics.FileVersionInfo"
+
+    def __init__(self, file_name, version=None, product=None):
+        self.FileName = file_name
+        self.ProductVersion = version
+        self.FileVersion = version
+        self.ProductName = product
+        self.FileDescription = product
+
+
+def _version_info(item):
+    if item.PSIsContainer:
+        return None
+    version = product = None
+    try:
+        data = json.loads(item._real.read_bytes().decode("utf-8"))  # pylint: disable=protected-access
+        if isinstance(data, dict) and data.get("version"):
+            version, product = str(data["version"]), data.get("product")
+    except (OSError, ValueError):
+        pass
+    return FileVersionInfo(item.FullName, version, product)
+
+
+FileSystemInfo.VersionInfo = property(_version_info)
+
+
+# added by setup helper: wildcard paths (about_Wildcards,
+# https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_wildcards?view=powershell-5.1).
+WILDCARD_CHARS = set("*?[")
+
+
+def expand_wildcards(ctx, path):
+    """The existing paths a -Path with wildcards resolves to, segment by segment, in name order."""
+    from ..engine import operators as O
+    parts = path.split("\\")
+    first = next(i for i, part in enumerate(parts) if WILDCARD_CHARS.intersection(part))
+    base = "\\".join(parts[:first]) or parts[0]
+    try:
+        found = [(base, fsops.locate(ctx, base if len(base) > 2 else base + "\\").real)]
+    except PSError:
+        return []
+    for part in parts[first:]:
+        if not part:
+            continue
+        nxt = []
+        for winpath, real in found:
+            if not real.is_dir():
+                continue
+            if WILDCARD_CHARS.intersection(part):
+                for entry in sorted(real.iterdir(), key=lambda p: p.name.lower()):
+                    if V.to_bool(O.comparison("like", entry.name, part)):
+                        nxt.append((fsops.join(winpath, entry.name), entry))
+            elif (real / part).exists() or any(e.name.lower() == part.lower() for e in real.iterdir()):
+                entry = next((e for e in real.iterdir() if e.name.lower() == part.lower()), real / part)
+                nxt.append((fsops.join(winpath, entry.name), entry))
+        found = nxt
+    return [winpath for winpath, _real in found]
+# added by sql helper ----------------------------------------------------------------------------
+
+class _SqlHelperStream(V.NetObject):
+    """System.IO.FileStream from File.OpenRead: the file's bytes; Length; Dispose/Close."""
+
+    TYPE_NAME = "System.IO.FileStream"
+    TYPE_NAMES = ("System.IO.FileStream", "System.IO.Stream")
+
+    def __init__(self, data):
+        self.data = data
+        self.Length = V.Long(len(data))
+
+    def Dispose(self):
+        return None
+
+    def Close(self):
+        return None
+
+
+class _SqlHelperSha256(V.NetObject):
+    """SHA256.Create(): ComputeHash(byte[] or Stream) -> byte[] (a list of ints here); Dispose."""
+
+    TYPE_NAME = "System.Security.Cryptography.SHA256Managed"
+    TYPE_NAMES = ("System.Security.Cryptography.SHA256Managed", "System.Security.Cryptography.SHA256",
+                  "System.Security.Cryptography.HashAlgorithm")
+
+    def ComputeHash(self, data):
+        import hashlib
+        raw = data.data if isinstance(data, _SqlHelperStream) or hasattr(data, "data") else bytes(
+            V.to_integer(b, "System.Byte") for b in V.enumerate_value(data))
+        return list(hashlib.sha256(raw).digest())
+
+    def Dispose(self):
+        return None
+
+
+def _sql_helper_fs(session, io_file):
+    ctx = session.ctx
+    if session.engine.commands.get("New-Item") is None:
+        def new_item(call):
+            kind = V.to_string(call.args.get("ItemType") or "File").lower()
+            out = []
+            for path in [V.to_string(p) for p in V.enumerate_value(call.args["Path"])]:
+                if kind != "directory":
+                    call.terminate("lab: New-Item -ItemType %s is not modelled" % kind)
+                loc = fsops.locate(ctx, path)
+                if loc.real.exists() and not call.switch("Force"):
+                    call.error("An item with the specified name %s already exists." % path,
+                               "System.IO.IOException", "DirectoryExist", "ResourceExists", path)
+                    continue
+                if call.should_process(path, "Create Directory"):
+                    loc = fsops.make_dirs(ctx, path)
+                    out.append(FileSystemInfo(path, loc.real))
+            return out
+
+        session.command(Command("New-Item", [
+            Param("Path", "System.String[]", position=0, mandatory=True, sets=("pathSet",), by_property=True),
+            Param("Name", "System.String", mandatory=True, sets=("nameSet",), by_property=True),
+            Param("ItemType", "System.String", by_property=True, aliases=("Type",)),
+            Param("Value", "System.Object", pipeline=True, by_property=True, aliases=("Target",)),
+            Param("Force", switch=True), Param("Credential", "System.Management.Automation.PSCredential")],
+            new_item, should_process=True, default_set="pathSet", aliases=("ni",), module=MANAGEMENT))
+    if "openread" not in io_file.methods:
+        @io_file.method("OpenRead")
+        def open_read(engine, path):
+            return _SqlHelperStream(dotnet_io(lambda: fsops.read_bytes(ctx, V.to_string(path))))
+    if "system.security.cryptography.sha256" not in session.engine.types:
+        sha = session.net_type("System.Security.Cryptography.SHA256")
+        sha.method("Create")(lambda engine: _SqlHelperSha256())

@@ -3,7 +3,10 @@ factories are the boundary areas' emulations, bound to the lab Context (state, h
 
 import datetime
 
+from .. import faults
 from ..engine import Engine, default_table
+from ..engine import values as V
+from ..errors import PSError
 from ..engine import types as T
 from ..engine.clock import VirtualClock
 
@@ -26,6 +29,15 @@ class Session:
         clock = VirtualClock(start=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None))
         self.engine = Engine(commands=default_table(), env=env, clock=clock)
         self.engine.lab_session = self
+        self.engine.command_hook = self._command_fault
+
+    def _command_fault(self, command, bound):
+        """A `fail` fault naming this command (lab_faults, lync_lab/faults.py) stops it with its message."""
+        ctx = self.ctx
+        fault = faults.active(ctx.faults or [], ctx.payload, {k: V.to_string(v) for k, v in bound.items()},
+                              ctx.state, ctx.host, ("fail",), command=command.name)
+        if fault is not None:
+            raise PSError(fault.get("message") or "lab fault: %s failed on %s" % (command.name, ctx.host))
 
     def command(self, command):
         """Add a Command (lync_lab.engine.Command) to this session."""

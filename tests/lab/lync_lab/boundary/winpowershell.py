@@ -7,8 +7,10 @@ the way the module's Convert-OutputObject does
 import datetime
 import uuid
 
+from .. import coverage
 from ..engine import values as V
 from ..engine.errors import ParseError
+from ..engine.operators import format_date
 
 
 def serialise(value, depth):
@@ -18,7 +20,7 @@ def serialise(value, depth):
     if isinstance(value, V.SwitchValue):
         return value.IsPresent
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+        return format_date(value, "o")  # $InputObject.ToString('o'): the offset follows the Kind
     if isinstance(value, uuid.UUID):
         return str(value)
     if depth < 0:
@@ -52,10 +54,16 @@ def error_record(record):
     }
 
 
-def run(session, script, parameters, check_mode, depth):
+def run(session, script, parameters, check_mode, depth, payload=None):
     """Run the payload text in the session; return the pieces of the module result."""
+    engine = session.engine
+    engine.coverage = set() if payload else None
     try:
-        ran = session.engine.run(script, parameters, check_mode=check_mode)
+        try:
+            ran = engine.run(script, parameters, check_mode=check_mode)
+        finally:
+            if payload:
+                coverage.record(payload, engine.coverage)
     except ParseError as exc:
         return {"failed": True, "changed": False, "result": {}, "output": [], "warning": [], "verbose": [],
                 "host_out": "", "error": [{"output": str(exc), "exception": {"message": str(exc),

@@ -361,7 +361,7 @@ def _start_sleep(call):
 
 def _get_date(call):
     date = call.args.get("Date")
-    value = V.to_datetime(date) if date is not None else call.engine.clock.now()
+    value = V.to_datetime(date) if date is not None else V.with_kind(call.engine.clock.now(), "Local")
     fmt = call.args.get("Format")
     if fmt is not None:
         return [O.format_date(value, V.to_string(fmt))]

@@ -89,6 +89,9 @@ class Engine:
         self.random = random.Random(seed)
         self.functions = {}
         self.object_factories = {}
+        self.command_hook = None  # callable(command, bound values) before a command runs
+        self.coverage = None  # a set: the script's statement lines that ran (lync_lab/coverage.py)
+        self.script_data = None
         self.types = {}  # lower full name -> types.NetType, for this session only
         self.streams = {"error": [], "warning": [], "verbose": [], "host": []}
         self.try_depth = 0
@@ -230,6 +233,8 @@ class Engine:
         bound = command.binder.bind(args, pipeline_input=input_items is not None)
         sink = self._error_variable(bound.values.get("ErrorVariable"))
         try:
+            if self.command_hook is not None:
+                self.command_hook(command, bound.values)  # the lab's faults act here, where Windows fails
             if command.pipeline == "all":
                 items = input_items if input_items is not None else (
                     V.enumerate_value(bound.values["InputObject"]) if "InputObject" in bound.values else None)
@@ -402,6 +407,7 @@ class Engine:
         if errors:
             raise ParseError(errors)
         tree, data = psparse.parse(text)
+        self.script_data = data
         root = tree.root_node
         evaluator = Evaluator(self, data)
         param_block = next((c for c in root.children if c.type == "param_block"), None)

@@ -143,3 +143,8 @@ class ExitSignal(FlowControl):
 
 class StopPipeline(FlowControl):
     """Select-Object -First has what it needs: upstream commands stop (PipelineStoppedException)."""
+
+
+# Setting a property whose .NET setter throws (types.set_member).
+NetException.HIERARCHY.setdefault(_AUTOMATION + "SetValueInvocationException",
+                                  [_AUTOMATION + "SetValueException"] + _RUNTIME)

@@ -165,6 +165,8 @@ class Evaluator:
         """One statement, with PowerShell's handling of statement-terminating errors: outside a
         try and unless $ErrorActionPreference is Stop, the error is written and the script goes on."""
         engine = self.engine
+        if engine.coverage is not None and self.data is engine.script_data:
+            engine.coverage.add(node.start_point[0] + 1)  # payload statement coverage (lync_lab/coverage.py)
         try:
             self._exec_statement(node, out)
         except PSRuntimeError as exc:
@@ -485,12 +487,12 @@ class Evaluator:
             finally:
                 engine.try_depth -= 1
         except PSRuntimeError as exc:
-            clause = self._matching_catch(catches, exc.record)
+            clause, caught = self._matching_catch_inner(catches, exc.record)
             if clause is None:
                 raise
             scope = engine.scope
             saved = scope.vars.get("_")
-            scope.set("_", exc.record)
+            scope.set("_", caught)
             engine.record_error(exc.record, "silentlycontinue")
             try:
                 self.exec_block(next(c for c in kids(clause) if c.type == "statement_block"), out)
@@ -502,6 +504,24 @@ class Evaluator:
         finally:
             if final is not None:
                 self.exec_block(next(c for c in kids(final) if c.type == "statement_block"), out)
+
+    def _matching_catch_inner(self, catches, record):
+        """(clause, $_) for a terminating error. Windows PowerShell 5.1 tries the inner exception
+        first (a .NET exception a method threw, wrapped in MethodInvocationException): a typed catch
+        that matches it gets $_ with that exception as $_.Exception; otherwise the outer exception is
+        matched and $_ is the error record as it is (ExceptionHandlingOps.FindMatchingHandler;
+        about_Try_Catch_Finally)."""
+        inner = getattr(record.Exception, "InnerException", None)
+        if isinstance(inner, NetException):
+            names = [n.lower() for n in inner.type_names()]
+            for clause in catches:
+                types = [c for c in kids(clause) if c.type == "type_literal"] + [
+                    t for c in kids(clause) if c.type == "catch_type_list" for t in kids(c) if t.type == "type_literal"]
+                if any(T.resolve_type(self.engine, self.type_of(literal)).lower() in names for literal in types):
+                    caught = ErrorRecord(inner, record.FullyQualifiedErrorId, record.CategoryInfo.Category,
+                                         record.TargetObject)
+                    return clause, caught
+        return self._matching_catch(catches, record), record
 
     def _matching_catch(self, catches, record):
         names = [n.lower() for n in record.Exception.type_names()]
@@ -1267,3 +1287,19 @@ class Evaluator:
         raise runtime_error("The assignment expression is not valid. The input to an assignment operator must be an "
                             "object that is able to accept assignments, such as a variable or a property.",
                             error_id="InvalidLeftHandSide", category="ParserError")
+
+    # --- added by certs helper ---------------------------------------------------------------
+    def ev_argument_list(self, node):
+        """`New-Object System.Text.StringBuilder(10)` / `New-Object T('My', 'LocalMachine')`: in argument mode a
+        parenthesis right after a bareword starts the next argument, the parenthesized expression (an array when it
+        holds a comma list) — the idiom of New-Object's page, Example "Create an object with a constructor"
+        (https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/new-object?view=powershell-5.1)."""
+        exprs = [c for c in kids(node) if c.type not in ("(", ")")]
+        if not exprs:
+            return None
+        return self.ev(exprs[0])
+
+# Operators inside a method call's argument list: tree-sitter-powershell names these nodes
+# *_argument_expression; they evaluate as the same operators outside one (about_Operators).
+for _kind in ("logical", "bitwise", "comparison", "additive", "multiplicative", "format", "range"):
+    setattr(Evaluator, "ev_%s_argument_expression" % _kind, getattr(Evaluator, "ev_%s_expression" % _kind))

@@ -113,6 +113,8 @@ def _as_left_type(left, right):
             return int(right)
         if isinstance(right, (int, float)):
             return right
+        if isinstance(right, V.EnumValue):  # 1 -eq [T]::Label compares the enum's value (added by certs helper)
+            return right.number
         if isinstance(right, str):
             number = V.parse_number(right)
             return _NO if number is None else number
@@ -368,7 +370,10 @@ def format_date(value, spec):
     """DateTime.ToString(format) for the custom and the standard formats the payloads use."""
     standard = {"o": "%Y-%m-%dT%H:%M:%S.%f0", "s": "%Y-%m-%dT%H:%M:%S", "u": "%Y-%m-%d %H:%M:%SZ"}
     if spec in standard:
-        return value.strftime(standard[spec])
+        text = value.strftime(standard[spec])
+        if spec == "o":
+            text += {"Utc": "Z", "Local": "+00:00"}.get(V.date_kind(value), "")
+        return text
     out, i = [], 0
     while i < len(spec):
         for token, directive in _DATE_TOKENS:

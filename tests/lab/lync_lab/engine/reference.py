@@ -30,13 +30,16 @@ def command(reference, name, function, **kwargs):
         kind = info.get("type") or "Object"
         switch = kind.lower() == "switchparameter"
         sets = tuple(info.get("parameter_sets") or ()) or ("__AllParameterSets",)
+        declared = set(sets) - {"__AllParameterSets"}  # added by certs helper: a parameter mandatory in some of its
+        # sets only (Set-CsCertificate -Identity: mandatory in Path, optional in Thumbprint) is not made mandatory in
+        # all of them when its sets are collapsed to __AllParameterSets below
         if set(sets) >= set(entry.get("parameter_sets") or {}) and len(sets) > 1:
             sets = ("__AllParameterSets",)
         required = info.get("required_in") or []
         position = info.get("position")
         params.append(Param(pname, TYPES.get(kind.lower(), "System.Object"), switch=switch,
                             position=None if position in (None, "Named") else int(position),
-                            mandatory=bool(required) and set(required) >= set(sets) - {"__AllParameterSets"},
+                            mandatory=bool(required) and set(required) >= declared,
                             pipeline="ByValue" in (info.get("pipeline_input") or ""),
                             by_property="ByPropertyName" in (info.get("pipeline_input") or ""),
                             sets=sets, aliases=tuple(info.get("aliases") or ())))

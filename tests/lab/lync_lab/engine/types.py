@@ -44,7 +44,8 @@ def invoke(name, function, args):
     try:
         return function(*args)
     except DotNetError as exc:
-        inner = NetException(exc.message, exc.type_name)
+        # An exception with members of its own (SqlException: Number, Errors) gives its own object.
+        inner = exc.net_exception() if hasattr(exc, "net_exception") else NetException(exc.message, exc.type_name)
         outer = NetException('Exception calling "%s" with "%d" argument(s): "%s"' % (name, len(args), exc.message),
                              "System.Management.Automation.MethodInvocationException", inner)
         raise PSRuntimeError(ErrorRecord(outer, "%s" % exc.type_name.rsplit(".", 1)[-1])) from None
@@ -242,9 +243,9 @@ PATH.prop("DirectorySeparatorChar")(lambda engine: "\\")
 
 # System.DateTime: the virtual clock (clock.py); the lab runs in UTC.
 DATETIME = NetType("System.DateTime")
-DATETIME.prop("UtcNow")(lambda engine: engine.clock.now())
-DATETIME.prop("Now")(lambda engine: engine.clock.now())
-DATETIME.prop("Today")(lambda engine: engine.clock.now().replace(hour=0, minute=0, second=0, microsecond=0))
+DATETIME.prop("UtcNow")(lambda engine: V.with_kind(engine.clock.now(), "Utc"))
+DATETIME.prop("Now")(lambda engine: V.with_kind(engine.clock.now(), "Local"))
+DATETIME.prop("Today")(lambda engine: V.with_kind(engine.clock.now(), "Local").replace(hour=0, minute=0, second=0, microsecond=0))
 DATETIME.method("Parse")(lambda engine, text: V.to_datetime(V.to_string(text)))
 
 # System.Guid: NewGuid draws from the engine's seeded generator, so runs repeat.
@@ -395,7 +396,7 @@ def _add_time(d, **unit):
 DATETIME_PROPS = {
     "Year": lambda d: d.year, "Month": lambda d: d.month, "Day": lambda d: d.day, "Hour": lambda d: d.hour,
     "Minute": lambda d: d.minute, "Second": lambda d: d.second, "Millisecond": lambda d: d.microsecond // 1000,
-    "Date": lambda d: d.replace(hour=0, minute=0, second=0, microsecond=0), "Kind": lambda d: "Utc",
+    "Date": lambda d: d.replace(hour=0, minute=0, second=0, microsecond=0), "Kind": V.date_kind,
     "Ticks": lambda d: int((d - datetime.datetime(1, 1, 1)).total_seconds() * 10**7),
     "DayOfWeek": lambda d: d.strftime("%A"),
 }
@@ -407,7 +408,9 @@ DATETIME_METHODS = {
     "AddMilliseconds": lambda d, x: d + datetime.timedelta(milliseconds=V.to_double(x)),
     "Add": lambda d, t: d + t,
     "Subtract": lambda d, o: d - o,
-    "ToUniversalTime": lambda d: d, "ToLocalTime": lambda d: d,
+    # The lab's hosts run in UTC: conversion changes the Kind, not the clock value (an Unspecified
+    # time counts as local for ToUniversalTime and as UTC for ToLocalTime, as DateTime documents).
+    "ToUniversalTime": lambda d: V.with_kind(d, "Utc"), "ToLocalTime": lambda d: V.with_kind(d, "Local"),
     # DateTime.ToString() uses the current culture (the lab's hosts are en-US), unlike [string].
     "ToString": lambda d, fmt=None: _en_us(d) if fmt is None else _format_date(d, V.to_string(fmt)),
     "CompareTo": lambda d, o: (d > o) - (d < o),
@@ -578,10 +581,18 @@ def set_member(value, name, new):
         real, attr = _object_member(value, name)
         if real is not None and not callable(attr):
             setter = getattr(value, "set_member", None)
-            if setter:
-                setter(real, new)
-            else:
-                setattr(value, real, new)
+            try:
+                if setter:
+                    setter(real, new)
+                else:
+                    setattr(value, real, new)
+            except DotNetError as exc:
+                # A .NET property setter that throws: 'Exception setting "P": "..."' (SetValueInvocationException,
+                # https://learn.microsoft.com/dotnet/api/system.management.automation.setvalueinvocationexception).
+                inner = exc.net_exception() if hasattr(exc, "net_exception") else NetException(exc.message, exc.type_name)
+                outer = NetException('Exception setting "%s": "%s"' % (real, exc.message),
+                                     "System.Management.Automation.SetValueInvocationException", inner)
+                raise PSRuntimeError(ErrorRecord(outer, "ExceptionWhenSetting")) from None
             return
     if value is None:
         raise runtime_error("The property '%s' cannot be found on this object. Verify that the property exists and can be set."
@@ -765,3 +776,16 @@ def _to_bstr(engine, secure):
 
 MARSHAL.method("PtrToStringBSTR")(lambda engine, pointer: pointer.plain if isinstance(pointer, _BSTR) else None)
 MARSHAL.method("ZeroFreeBSTR")(lambda engine, pointer: None)
+
+
+# --- enums (added by certs helper) -------------------------------------------------------------
+
+def enum_type(full_name, members, flags=False, aliases=()):
+    """Declare a .NET enum: `[T]'Label'` and `[T]::Label` (about_Enum), -is [T], and a parameter or cast of type T
+    converting as PowerShell does (values.to_enum). `members` in the order the .NET page lists them."""
+    declared = V.EnumType(full_name, members, flags)
+    net_type = NetType(full_name, aliases)
+    for label in declared.members:
+        net_type.prop(label)(lambda engine, label=label: declared.value(label))
+    net_type.method("GetNames")(lambda engine: list(declared.members))
+    return declared

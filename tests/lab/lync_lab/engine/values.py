@@ -223,8 +223,9 @@ def type_name(value):
 
 
 def is_enumerable(value):
-    """What the pipeline unrolls: arrays and lists, not strings or hashtables (about_Pipelines)."""
-    return isinstance(value, (list, tuple))
+    """What the pipeline unrolls: arrays and lists, not strings or hashtables (about_Pipelines);
+    and objects PowerShell enumerates though .NET does not call them collections (ps_enumerate)."""
+    return isinstance(value, (list, tuple)) or hasattr(value, "ps_enumerate")
 
 
 def enumerate_value(value):
@@ -232,6 +233,11 @@ def enumerate_value(value):
     $null as a value still is one $null (the language spec §8.2)."""
     if isinstance(value, (list, tuple)):
         return list(value)
+    if hasattr(value, "ps_enumerate"):
+        # An emulated .NET object PowerShell unrolls on output: System.Data.DataTable is written
+        # as its DataRows (PowerShell's LanguagePrimitives enumerate a DataTable through its Rows),
+        # which is why scripts return one with the comma operator (`, $table`).
+        return list(value.ps_enumerate())
     return [value]
 
 
@@ -307,6 +313,8 @@ def to_string(value, ofs=" "):
         return str(value)
     if isinstance(value, Hashtable):
         return value.type_name
+    if isinstance(value, PSObject) and hasattr(value, "ToString"):
+        return value.ToString()  # an adapted .NET object with properties (a DataRow): its ToString()
     if isinstance(value, PSObject):
         return "@{%s}" % "; ".join("%s=%s" % (k, to_string(v)) for k, v in value.props.items())
     if isinstance(value, (bytes, bytearray)):
@@ -454,6 +462,35 @@ def to_datetime(value):
                         % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException")
 
 
+class UtcDateTime(datetime.datetime):
+    """A DateTime whose Kind is Utc ([datetime]::UtcNow, LastWriteTimeUtc, ToUniversalTime()).
+    .NET compares and subtracts DateTimes by ticks whatever their Kind; only formatting ('o' adds
+    'Z') and conversion read it ("DateTime.Kind",
+    https://learn.microsoft.com/dotnet/api/system.datetime.kind)."""
+
+    KIND = "Utc"
+
+
+class LocalDateTime(datetime.datetime):
+    """A DateTime whose Kind is Local (Get-Date, [datetime]::Now, LastWriteTime). The lab's hosts
+    run in UTC, so local and universal times carry the same clock value; 'o' formats the offset
+    '+00:00' ("Standard date and time format strings", the round-trip "O" specifier,
+    https://learn.microsoft.com/dotnet/standard/base-types/standard-date-and-time-format-strings)."""
+
+    KIND = "Local"
+
+
+def date_kind(value):
+    """Utc, Local or Unspecified (a plain datetime: a cast from a string without an offset)."""
+    return getattr(value, "KIND", "Unspecified")
+
+
+def with_kind(value, kind):
+    """The same clock value as a DateTime of `kind`."""
+    cls = {"Utc": UtcDateTime, "Local": LocalDateTime}.get(kind, datetime.datetime)
+    return cls(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond)
+
+
 def to_guid(value):
     if isinstance(value, uuid.UUID):
         return value
@@ -469,6 +506,8 @@ def convert(value, target):
     """Convert `value` to the type named `target` (full name or accelerator) as a cast does."""
     full = full_type_name(target)
     lower = full.lower()
+    if isinstance(value, EnumValue) and lower in _INT_TYPES:  # [int] of an enum is its value (added by certs helper)
+        return value.number
     if lower.endswith("[]"):
         if value is None:
             return None
@@ -521,6 +560,8 @@ def convert(value, target):
             return value
         raise runtime_error('Cannot convert the "%s" value of type "%s" to type "System.Management.Automation.ScriptBlock".'
                             % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException")
+    if lower in ENUMS:  # enums (added by certs helper)
+        return to_enum(value, ENUMS[lower])
     if value is None:
         return None
     if type_name(value).lower() == lower:
@@ -553,3 +594,112 @@ def is_instance(value, target):
     if isinstance(value, NetObject):
         return any(t.lower() == full for t in getattr(value, "TYPE_NAMES", ()))
     return False
+
+
+# --- enums (added by certs helper) -------------------------------------------------------------
+# A .NET enum as PowerShell converts to it (about_Enum, https://learn.microsoft.com/powershell/module/
+# microsoft.powershell.core/about/about_enum?view=powershell-5.1; about_Type_Conversion): a cast from a
+# label (case-insensitive), from an integer that is a defined value, and, for a [Flags] enum, from a
+# comma-separated string or an array of labels (their bitwise OR). ToString() gives the label, or for a
+# [Flags] value its labels joined with ", ".
+
+ENUMS = {}  # lower full name -> EnumType
+
+
+class EnumType:
+    """A .NET enum: members {label: value} in declaration order; `flags` for [System.Flags] enums."""
+
+    def __init__(self, full_name, members, flags=False):
+        self.full_name = full_name
+        self.members = dict(members)
+        self.flags = flags
+        ENUMS[full_name.lower()] = self
+
+    def value(self, label):
+        return EnumValue(self, self.members[label])
+
+    def label_of(self, number):
+        return next((k for k, v in self.members.items() if v == number), None)
+
+
+class EnumValue(NetObject):
+    """A value of an EnumType: compares equal to its label (any case), its number and itself."""
+
+    def __init__(self, enum_type, number):
+        self.enum_type = enum_type
+        self.number = int(number)
+        self.TYPE_NAMES = (enum_type.full_name, "System.Enum", "System.ValueType")
+
+    @property
+    def type_name(self):
+        return self.enum_type.full_name
+
+    def ToString(self):
+        label = self.enum_type.label_of(self.number)
+        if label is not None or not self.enum_type.flags:
+            return label if label is not None else str(self.number)
+        labels, rest = [], self.number
+        for name, bit in sorted(self.enum_type.members.items(), key=lambda item: -item[1]):
+            if bit and rest & bit == bit:
+                labels.insert(0, name)
+                rest &= ~bit
+        return ", ".join(labels) if not rest else str(self.number)
+
+    def HasFlag(self, flag):
+        bits = to_enum(flag, self.enum_type).number
+        return self.number & bits == bits
+
+    def __int__(self):
+        return self.number
+
+    def __eq__(self, other):
+        if isinstance(other, EnumValue):
+            return other.enum_type is self.enum_type and other.number == self.number
+        if isinstance(other, (int, str)) and not isinstance(other, bool):
+            from .errors import PSRuntimeError  # pylint: disable=import-outside-toplevel
+            try:
+                return to_enum(other, self.enum_type).number == self.number
+            except PSRuntimeError:
+                return False
+        return False
+
+    def __hash__(self):
+        return hash((self.enum_type.full_name, self.number))
+
+    def __repr__(self):
+        return "%s::%s" % (self.enum_type.full_name, self.ToString())
+
+
+def to_enum(value, enum_type):
+    """[EnumType]value as PowerShell's cast does it, or its PSInvalidCastException."""
+    if isinstance(value, EnumValue) and value.enum_type is enum_type:
+        return value
+    if value is None:
+        raise runtime_error('Cannot convert null to type "%s".' % enum_type.full_name,
+                            "System.Management.Automation.PSInvalidCastException", "nullToObjectInvalidCast",
+                            "InvalidArgument")
+    names = ", ".join(enum_type.members)
+    if isinstance(value, (int, EnumValue)) and not isinstance(value, bool):
+        number = int(value)
+        if enum_type.label_of(number) is not None or (enum_type.flags and EnumValue(enum_type, number).ToString()
+                                                      != str(number)):
+            return EnumValue(enum_type, number)
+        raise _cannot_convert(value, enum_type.full_name, "Unable to match the identifier name %d to a valid "
+                              "enumerator name. Specify one of the following enumerator names and try again: %s"
+                              % (number, names))
+    labels = [to_string(v) for v in value] if isinstance(value, (list, tuple)) else to_string(value).split(",")
+    number = 0
+    for label in labels:
+        found = next((v for k, v in enum_type.members.items() if k.lower() == label.strip().lower()), None)
+        if found is None:
+            raise _cannot_convert(value, enum_type.full_name, "Unable to match the identifier name %s to a valid "
+                                  "enumerator name. Specify one of the following enumerator names and try again: %s"
+                                  % (label.strip(), names))
+        number |= found
+    if len(labels) > 1 and not enum_type.flags and enum_type.label_of(number) is None:
+        raise runtime_error('Cannot convert value "%s" to type "%s" due to enumeration values that are not valid. '
+                            'Specify one of the following enumeration values and try again. The possible enumeration '
+                            'values are "%s".' % (to_string(value, ","), enum_type.full_name, names),
+                            "System.Management.Automation.PSInvalidCastException", "InvalidCastEnumFromTypeNotAString",
+                            "InvalidArgument")
+    return EnumValue(enum_type, number)
