@@ -1258,6 +1258,23 @@ def install(session):
                     lambda eng: HashAlgorithm(type_name="System.Security.Cryptography.SHA256CryptoServiceProvider"))
 
 
+def _parent(winpath):
+    """The folder a path lies in ('' for a drive root or a share root)."""
+    text = winpath.rstrip("\\")
+    head, sep, dummy = text.rpartition("\\")
+    if not sep or head in ("", "\\") or (head.startswith("\\\\") and head.count("\\") < 4):
+        return ""
+    return head + "\\" if len(head) == 2 and head[1] == ":" else head
+
+
+def require_parent(ctx, winpath):
+    """.NET and the FileSystem provider do not create missing folders for a file: "Could not find a
+    part of the path" (System.IO.DirectoryNotFoundException)."""
+    parent = _parent(winpath)
+    if parent and not fsops.locate(ctx, parent).real.is_dir():
+        raise PSError("Could not find a part of the path '%s'." % winpath, "WriteError", "DirectoryNotFoundException")
+
+
 def dotnet_io(action):
     """Run a lab file operation as a .NET method: the lab's PSError becomes the .NET exception
     PowerShell wraps as 'Exception calling "M" with "N" argument(s): ...'."""
