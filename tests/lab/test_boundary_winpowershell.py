@@ -45,3 +45,13 @@ def test_binding_failure_is_an_error_record():
 def test_a_script_powershell_cannot_parse_does_not_run():
     out = winpowershell.run(Session(), 'param([string]$id)\n$Ansible.Result = "$id: x"\n', {"id": "a"}, False, 2)
     assert out["failed"] is True and out["error"][0]["fully_qualified_error_id"] == "ParseException"
+
+
+def test_every_payload_runs_through_the_engine():
+    # Issue 10: no payload has a Python twin any more; the lab runs every payload's own text.
+    import pathlib
+
+    from lync_lab import boundary, winps
+    payloads = {p.stem for p in pathlib.Path(winps.PAYLOAD_DIR).glob("*.ps1")}
+    assert payloads and payloads == boundary.engine_payloads()
+    assert not (pathlib.Path(winps.__file__).parent / "twins").exists()

@@ -1,4 +1,4 @@
-"""What a twin sees: the lab state, the host it runs on, and helpers for its file system."""
+"""What an emulated command sees: the lab state, the host it runs on, and helpers for its file system."""
 
 import os
 

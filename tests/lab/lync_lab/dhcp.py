@@ -1,4 +1,4 @@
-"""What a Windows DHCP server holds and answers, as the lab's DHCP twin and seed need it.
+"""What a Windows DHCP server holds and answers, as the lab's DhcpServer cmdlets and seed need it.
 
 Lync phones read option 120 (SIP server, a standard option) and option 43, which Windows DHCP
 keeps as vendor-specific sub-options of a vendor class. Microsoft's DHCPUtil.exe hands its values

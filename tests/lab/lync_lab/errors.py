@@ -1,4 +1,4 @@
-"""Errors a twin raises where the real payload would raise a PowerShell error."""
+"""Errors a lab rule raises where Windows would fail; the engine turns them into PowerShell errors."""
 
 
 class PSError(Exception):

@@ -1,4 +1,4 @@
-"""Lookups over the state dict that every twin needs."""
+"""Lookups over the state dict that the lab's rules and emulated commands need."""
 
 from . import netid
 from .errors import PSError

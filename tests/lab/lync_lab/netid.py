@@ -23,9 +23,9 @@ https://learn.microsoft.com/en-us/powershell/scripting/security/remoting/ps-remo
   cmdlet makes first is not modelled as failing: what administrators meet on a Front End without
   delegation is the SQL login failure above.
 
-The rules apply to the payload running now: winps runs each twin inside `session(ctx)`, so the
+The rules apply to the payload running now: winps runs each payload inside `session(ctx)`, so the
 model functions that open a connection (model.sql_instance, model.cms, the AD writes in cmdlets)
-check who is calling without every twin having to pass it. Lab bookkeeping outside a session
+check who is calling without every command having to pass it. Lab bookkeeping outside a session
 (replication, seeding, tests that read the state) is not a Windows client and is not checked.
 """
 
@@ -41,7 +41,7 @@ _ACTIVE = []  # the Context of the payload running now (innermost last)
 
 @contextlib.contextmanager
 def session(ctx):
-    """Run a payload's twin as ctx (its host, its session user, its network identity)."""
+    """Run a payload as ctx (its host, its session user, its network identity)."""
     _ACTIVE.append(ctx)
     try:
         yield ctx

@@ -207,7 +207,7 @@ def _check_syntax(stmt, major):
 
 
 class Io:
-    """What a twin lends the engine for backup files (as the SQL Server service account)."""
+    """What the caller lends the SQL engine for backup files (as the SQL Server service account)."""
 
     def read(self, paths):  # -> backup record (sqlbak.decode)
         raise NotImplementedError

@@ -2,7 +2,7 @@
 
 
 class Secure:
-    """A SecureString: twins read .plain; str() never shows the secret."""
+    """A sensitive parameter's value as win_powershell receives it (.plain); str() never shows the secret."""
 
     def __init__(self, plain):
         self.plain = plain

@@ -1,13 +1,13 @@
 """What the stand-in ansible.windows.win_powershell does in the lab.
 
 It accepts only lync.server payloads whose text is byte-identical to the payload file
-(so the lab proves that user values never reach script text), binds the parameters
-as PowerShell would, applies the inventory's faults, runs the payload's Python twin
-against the lab state, and answers in win_powershell's result format.
+(so the lab proves that user values never reach script text), refuses a script PowerShell
+would not parse, applies the inventory's faults, runs the payload's own text in the lab's
+PowerShell engine over the lab state (lync_lab.boundary), and answers in win_powershell's
+result format.
 """
 
 import functools
-import importlib
 import os
 import pathlib
 import time
@@ -30,28 +30,8 @@ def _base():
             "debug": [], "information": [], "host_out": "", "host_err": ""}
 
 
-def _as_string(value):
-    """[string]$value in PowerShell: hashtables name their type, arrays join their items."""
-    if isinstance(value, dict):
-        return "System.Collections.Hashtable"
-    if isinstance(value, (list, tuple)):
-        return " ".join(_as_string(v) for v in value)
-    return value if isinstance(value, str) else str(value)
-
-
-def truncate(value, depth):
-    """Flatten what lies deeper than `depth` into strings, as win_powershell's Convert-OutputObject does."""
-    if isinstance(value, (dict, list, tuple)) and depth < 0:
-        return _as_string(value)
-    if isinstance(value, dict):
-        return {str(k): truncate(v, depth - 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [truncate(v, depth - 1) for v in value]
-    return value
-
-
 def payload_text(name):
-    """The text of payload `name` as the lab runs it (what a twin's model rules read)."""
+    """The text of payload `name` as the lab runs it."""
     return (pathlib.Path(PAYLOAD_DIR) / (name + ".ps1")).read_text(encoding="utf-8")
 
 
@@ -118,37 +98,25 @@ def run(params, check_mode, state_path, host, fault_list):
         result.update(changed=True, msg="skipped, running in check mode")
         return result
 
-    from .binding import bind  # late import keeps module start-up small
     lab = Lab(state_path)
-    twin = None if name in boundary.engine_payloads() else importlib.import_module("lync_lab.twins." + name)
+    given = _engine_parameters(params)
     delay = 0
     with lab.locked() as state:
         try:
-            bound = bind(psparse.param_block(script) or {}, params.get("parameters"), params.get("sensitive_parameters"))
-            fault = faultlib.active(fault_list, name, bound, state, host, ("fail", "malformed", "slow", "hang"))
+            fault = faultlib.active(fault_list, name, given, state, host, ("fail", "malformed", "slow", "hang"))
             if fault and fault["kind"] == "fail":
                 raise PSError(fault.get("message") or "lab fault: %s failed on %s" % (name, host))
             if fault and fault["kind"] in ("slow", "hang"):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
             ctx = Context(lab, state, host, check_mode, fault_list, name)
-            ctx.script = script  # the text sent: twins that run its T-SQL read it from here
-            depth = int(params.get("depth") or 2)
-            if name in boundary.engine_payloads():
-                with netid.session(ctx):
-                    ran = engine_run(boundary.open_session(ctx), script, _engine_parameters(params), check_mode, depth,
-                                     payload=name)
-                replication.replicate(state)
-                if fault and fault["kind"] == "malformed":
-                    ran["result"] = "lab fault: malformed result"
-                result.update(ran)
-            else:
-                with netid.session(ctx):  # the payload's identity on other servers (the double hop)
-                    value = twin.run(ctx, bound)
-                replication.replicate(state)
-                if fault and fault["kind"] == "malformed":
-                    value = "lab fault: malformed result"
-                result.update(changed=ctx.changed, warning=ctx.warnings,
-                              result=truncate(value, depth) if value is not None else {})
+            # The payload's own text runs in the engine: PowerShell's binder binds the parameters.
+            with netid.session(ctx):  # the payload's identity on other servers (the double hop)
+                ran = engine_run(boundary.open_session(ctx), script, given, check_mode, int(params.get("depth") or 2),
+                                 payload=name)
+            replication.replicate(state)
+            if fault and fault["kind"] == "malformed":
+                ran["result"] = "lab fault: malformed result"
+            result.update(ran)
         except PSError as err:
             result.update(failed=True, error=[err.record()])
     if delay:

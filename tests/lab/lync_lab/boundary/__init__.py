@@ -16,7 +16,7 @@ AREAS = (fs, setup, windows, sql, certs, lync, lync_deploy)
 
 
 def engine_payloads():
-    """Names of the payloads the lab runs through the engine (the others still run their twin)."""
+    """Names of the payloads the lab runs (every payload: tests/lab/test_boundary_winpowershell.py)."""
     names = set()
     for area in AREAS:
         names.update(getattr(area, "PAYLOADS", ()))
