@@ -7,6 +7,7 @@ import pathlib
 import pytest
 
 from lync_lab.engine import Command, Engine, Param, default_table
+from lync_lab.engine import reference
 from lync_lab.engine import values as V
 
 PAYLOADS = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "payloads"
@@ -18,13 +19,8 @@ def payload(name):
 
 # --- commands declared from the Lync cmdlet reference -------------------------------------------
 
-# The Lync cmdlets' reference with parameter sets and positions is ../shared/reference/lync-cmdlets.json
-# beside the checkout; tests/payloads/lync-cmdlets.json (names and types only) stands in without it.
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-REFERENCE = next((p for p in (ROOT.parent / "shared" / "reference" / "lync-cmdlets.json",
-                              ROOT.parent.parent / "shared" / "reference" / "lync-cmdlets.json",
-                              ROOT / "tests" / "payloads" / "lync-cmdlets.json") if p.exists()),
-                 ROOT / "tests" / "payloads" / "lync-cmdlets.json")
+# The Lync cmdlets' reference with parameter sets and positions (tests/lab/reference/lync-cmdlets.json).
+REFERENCE = reference.LAB_REFERENCE
 
 
 class Service(V.NetObject):
@@ -36,7 +32,6 @@ class Service(V.NetObject):
 
 
 def lync_services_engine(state):
-    from lync_lab.engine import reference
     cmdlets = reference.load(str(REFERENCE))
 
     def set_state(status):

@@ -51,9 +51,7 @@ MANAGEMENT = "Microsoft.PowerShell.Management"
 # ../shared/reference/lync-cmdlets.json beside the checkout (or a worktree's checkout); tests/payloads/lync-cmdlets.json
 # (names and types, no sets or positions) stands in without it, as in test_engine_payloads.
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-REFERENCES = (os.path.join(ROOT, "..", "shared", "reference", "lync-cmdlets.json"),
-              os.path.join(ROOT, "..", "..", "shared", "reference", "lync-cmdlets.json"),
-              os.path.join(ROOT, "tests", "payloads", "lync-cmdlets.json"))
+REFERENCES = (str(reference.LAB_REFERENCE),)
 
 # --- enums, with the values their .NET pages list --------------------------------------------------------------
 KEY_FLAGS = T.enum_type(X509 + "X509KeyStorageFlags", [
@@ -587,7 +585,6 @@ class ModuleInfo(V.NetObject):
 
 def install(session):  # pylint: disable=too-many-locals,too-many-statements
     ctx = session.ctx
-    engine = session.engine
     if not hasattr(session, "providers"):
         session.providers = {}
     provider = session.providers["cert"] = CertProvider(ctx)

@@ -64,10 +64,7 @@ CORE = "Microsoft.PowerShell.Core"
 MANAGEMENT = "Microsoft.PowerShell.Management"
 
 _ROOT = pathlib.Path(__file__).resolve().parents[4]
-REFERENCE = next((p for p in (_ROOT.parent / "shared" / "reference" / "lync-cmdlets.json",
-                              _ROOT.parent.parent / "shared" / "reference" / "lync-cmdlets.json",
-                              _ROOT / "tests" / "payloads" / "lync-cmdlets.json") if p.exists()),
-                 _ROOT / "tests" / "payloads" / "lync-cmdlets.json")
+REFERENCE = reference.LAB_REFERENCE
 
 # The lab's product keys (seed.PRODUCTS) -> the product as the cmdlet pages name it.
 PRODUCTS = {"lync2013": "Lync Server 2013", "sfb2015": "Skype for Business Server 2015",

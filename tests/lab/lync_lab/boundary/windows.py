@@ -50,9 +50,7 @@ CORE = "Microsoft.PowerShell.Core"
 # The Lync cmdlets' reference: ../shared/reference/lync-cmdlets.json beside the checkout (parameter sets and
 # positions), else the collection's tests/payloads/lync-cmdlets.json (names and types).
 _ROOT = pathlib.Path(__file__).resolve().parents[4]
-REFERENCE = next((p for p in (_ROOT.parent / "shared" / "reference" / "lync-cmdlets.json",
-                              _ROOT.parent.parent / "shared" / "reference" / "lync-cmdlets.json")
-                  if p.exists()), _ROOT / "tests" / "payloads" / "lync-cmdlets.json")
+REFERENCE = reference.LAB_REFERENCE
 _REFERENCE_CACHE = {}
 
 # --- enums and types ------------------------------------------------------------------------------

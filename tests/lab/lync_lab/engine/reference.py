@@ -3,8 +3,14 @@ collection's tests/payloads/windows-cmdlets.json): their documented parameters, 
 positions, so the binder refuses what PowerShell's binder refuses for that cmdlet."""
 
 import json
+import pathlib
 
 from .binder import Param
+
+# The cmdlet reference the lab declares Lync cmdlets from: a copy, in this repository, of the workspace's
+# ../shared/reference/lync-cmdlets.json (parameters, types, sets, positions, per product; generated from
+# MicrosoftDocs/office-docs-powershell), so a clone anywhere binds as the pages document.
+LAB_REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "reference" / "lync-cmdlets.json"
 from .commands import Command
 
 # Reference type names -> the engine's; unknown .NET types accept any object.
