@@ -241,6 +241,7 @@ def test_verify_catches_a_file_changed_after_the_backup(make_lab, run_playbook, 
         root: '%s'
         set_id: %s
         verify: true
+        signing_key: "{{ lync_backup_signing_key }}"
       become: true
       become_method: ansible.builtin.runas
       become_user: CONTOSO\\\\svc-lyncbackup
