@@ -321,7 +321,7 @@ def describe(name, manifest_text, now=None, signature_text=None, key=None, allow
         info.update(status="invalid", problems=["%s is dated in the future (the share's clock or a forged set)" % name])
         return info
     if read_error:
-        info.update(status="invalid", problems=["its manifest could not be read: %s" % read_error])
+        info.update(status="invalid", problems=["its manifest or signature could not be read: %s" % read_error])
         return info
     if manifest_text is None:
         info["problems"].append("no manifest.json (the run did not finish)")

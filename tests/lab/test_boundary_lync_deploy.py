@@ -271,16 +271,14 @@ def test_planted_wrong_replica_member(make_lab, run_playbook, plant_defect):
 
 def test_planted_dropped_for_instance(make_lab, monkeypatch, tmp_path, plant_defect):
     """A dropped parameter: without -ForInstance, -ConfiguredDatabases -Clean recreates every instance's databases."""
-    plant_defect("lync_database_install", "-ForInstance $ForInstance -ForDefaultInstance:$ForDefaultInstance ",
-                 "-ForDefaultInstance:$ForDefaultInstance ")
+    plant_defect("lync_database_install", "-ForInstance $ForInstance -Clean:$Clean", "-Clean:$Clean")
     with pytest.raises(AssertionError, match="recreated"):
         test_database_instances.test_clean_for_one_instance_leaves_the_other(make_lab, monkeypatch, tmp_path / "run")
 
 
 def test_planted_clean_always(make_lab, net_user, plant_defect):
     """A wrong switch: -Clean instead of -Clean:$Clean drops and recreates the databases of a plain install."""
-    plant_defect("lync_database_install", "-ForInstance $ForInstance -ForDefaultInstance:$ForDefaultInstance -Clean:$Clean",
-                 "-ForInstance $ForInstance -ForDefaultInstance:$ForDefaultInstance -Clean")
+    plant_defect("lync_database_install", "-ForInstance $ForInstance -Clean:$Clean", "-ForInstance $ForInstance -Clean")
     lab = make_lab("enterprise")
     sql = "sqlmon01.contoso.local"
     assert lab.load()["hosts"][sql]["sql"]["RTC"]["databases"]["LcsCDR"]["content"]["tables"]

@@ -36,7 +36,10 @@ if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
                    Written = (Get-Item -LiteralPath $lockPath -Force).LastWriteTimeUtc.ToString('o') }
     }
     catch {
-        $lock = $null  # released by its run between the test and the read
+        # Released by its run between the test and the read: no lock. Still there but unreadable (the open
+        # holds it without sharing, or an ACL): fail, so retention never runs without knowing the lock.
+        if (Test-Path -LiteralPath $lockPath) { throw }
+        $lock = $null
     }
 }
 $Ansible.Result = @{ Sets = $sets; Lock = $lock }

@@ -28,8 +28,12 @@ if ($Mode -eq 'cms' -and $SqlInstanceName) {
 elseif ($Mode -eq 'cms') {
     Install-CsDatabase -CentralManagementDatabase -SqlServerFqdn $SqlServerFqdn -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
 }
+elseif ($Mode -eq 'configured' -and $ForInstance -and $ForDefaultInstance) {
+    # Install-CsDatabase: "You cannot use both ForDefaultInstance and ForInstance in the same command."
+    throw 'You cannot use both ForInstance and ForDefaultInstance in the same command.'
+}
 elseif ($Mode -eq 'configured' -and $ForInstance) {
-    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForInstance $ForInstance -ForDefaultInstance:$ForDefaultInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
+    Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForInstance $ForInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
 }
 elseif ($Mode -eq 'configured' -and $ForDefaultInstance) {
     Install-CsDatabase -ConfiguredDatabases -SqlServerFqdn $SqlServerFqdn -ForDefaultInstance -Clean:$Clean -UseDefaultSqlPaths:$UseDefaultSqlPaths -Confirm:$false
