@@ -61,6 +61,7 @@ EXAMPLES = r"""
   lync.server.lync_backup_set_info:
     root: \\backup01.contoso.local\LyncBackup
     set_id: latest
+    signing_key: "{{ lync_backup_signing_key }}"
   register: chosen
 
 - name: Verify a named set
@@ -68,6 +69,7 @@ EXAMPLES = r"""
     root: \\backup01.contoso.local\LyncBackup
     set_id: lync-20261124T020000Z-a1b2c3
     verify: true
+    signing_key: "{{ lync_backup_signing_key }}"
 """
 
 RETURN = r"""
