@@ -294,7 +294,7 @@ def test_registry_values_come_from_the_host_record(lab):
     state["hosts"][SE]["dns_suffix"] = "corp.contoso.com"
     ctx = _ctx(lab, SE, state)
     out = run_text(ctx, STOP + "$t = Get-ItemProperty -LiteralPath 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters'\n"
-                              "$k = 'HKLM:\\SOFTWARE\\Microsoft\\Microsoft SQL Server\\Instance Names\\SQL'\n"
+                              "$k = 'HKLM:\\SOFTWARE\\Microsoft\\Microsoft SQL Server\\Instance Names\\SQL'\n"  # noqa: E127
                               "$Ansible.Result = @{ D = $t.Domain; H = $t.Hostname; Has = (Test-Path -LiteralPath $k)\n"
                               "  Names = @((Get-Item -LiteralPath $k).Property)\n"
                               "  Products = @(Get-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\*' |"
@@ -321,7 +321,7 @@ def test_cim_filter_and_wmi_service_states(lab):
     state["hosts"][SE]["services"]["RTCSRV"]["status"] = "StartPending"
     ctx = _ctx(lab, SE, state)
     out = run_text(ctx, STOP + "$Ansible.Result = @{ Shares = @(Get-CimInstance -ClassName Win32_Share -Filter 'Type = 0' |"
-                              " ForEach-Object { $_.Name }); All = @(Get-CimInstance Win32_Share).Count\n"
+                              " ForEach-Object { $_.Name }); All = @(Get-CimInstance Win32_Share).Count\n"  # noqa: E127
                               "  Svc = (Get-CimInstance -ClassName Win32_Service -Filter \"Name = 'RTCSRV'\").State }", {})
     assert not out["failed"], out
     assert out["result"]["Shares"] == sorted(state["hosts"][SE]["shares"], key=str.lower)

@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 
 from lync_lab import fsops, winps
 from lync_lab.context import Context

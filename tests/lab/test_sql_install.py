@@ -174,7 +174,7 @@ def test_lab_setup_refuses_uimode_with_quiet(wiped, monkeypatch):
     monkeypatch.setenv("LYNC_LAB_NET_USER", "CONTOSO\\svc-lyncbackup")
     script = (pathlib.Path(__file__).parents[2] / OLD_PAYLOAD).read_text(encoding="utf-8")
     result = _run_payload(wiped, script, HOST, MediaPath="\\\\backup01.contoso.local\\LyncMedia\\SQLServer",
-                             ConfigurationFile="\\\\backup01.contoso.local\\LyncMedia\\SQLServer\\"
+                             ConfigurationFile="\\\\backup01.contoso.local\\LyncMedia\\SQLServer\\"  # noqa: E127
                                                "ConfigurationFile.ini",
-                             InstanceName="RTC", Quiet=True, ServiceAccount="NT Service\\MSSQL$RTC")
+                             InstanceName="RTC", Quiet=True, ServiceAccount="NT Service\\MSSQL$RTC")  # noqa: E127
     assert "The setting 'UIMODE' is not allowed when the value of setting 'QUIET' is 'True'" in str(result), result

@@ -18,7 +18,7 @@ PAYLOAD_DIR = pathlib.Path(__file__).resolve().parents[3] / "plugins" / "plugin_
 
 def statement_lines(text):
     """The first line of every statement in a script (what the engine counts as it runs them)."""
-    tree, _ = psparse.parse(text)
+    tree, dummy = psparse.parse(text)
     lines = set()
     stack = [tree.root_node]
     while stack:

@@ -536,7 +536,7 @@ def build_multisite(product="lync2013"):
     oauth["thumbprint"] = content.thumbprint("oauth")
     for pool, members in ((pool1, site1), (pool2, site2)):
         for fe, ip in members:
-            hosts[fe] = windows_host(fe.split(".")[0], ip, product)
+            hosts[fe] = windows_host(fe.split(".", 1)[0], ip, product)
             # Only the pool that hosts the Central Management Server (pool01) has its MASTER and FTA services.
             install_lync(hosts[fe], product, ["Front End Server"],
                          dict(FRONT_END_SERVICES, **CMS_SERVICES) if pool == pool1 else FRONT_END_SERVICES)
@@ -601,7 +601,7 @@ def build_multisite(product="lync2013"):
                                           "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
     hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
     records = _host_dns(hosts) + _lync_dns(pool1, [ip for fe, ip in site1])
-    records += [{"name": pool2.split(".")[0], "type": "A", "data": ip} for fe, ip in site2]
+    records += [{"name": pool2.split(".", 1)[0], "type": "A", "data": ip} for fe, ip in site2]
     hosts["dc01.%s" % d].update(dns_and_dhcp(records, pool1))
     files.update(media_files("backup01.%s" % d, product))
     contacts = dict(_rgs_contacts(pool1), **{w["uri"]: "service:ApplicationServer:%s" % pool2 for w in rgs2["workflows"]})

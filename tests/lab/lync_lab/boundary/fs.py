@@ -1066,8 +1066,8 @@ def install(session):
         rename_item, should_process=True, default_set="ByPath", aliases=("rni", "ren"), module=MANAGEMENT))
     for name, function, aliases, extra in (
             ("Move-Item", move_item, ("mi", "move", "mv"), []),
-            ("Copy-Item", copy_item, ("copy", "cp", "cpi"), [Param("Container", switch=True), Param("Recurse", switch=True),
-                                                              Param("ToSession"), Param("FromSession")])):
+            ("Copy-Item", copy_item, ("copy", "cp", "cpi"),
+             [Param("Container", switch=True), Param("Recurse", switch=True), Param("ToSession"), Param("FromSession")])):
         session.command(Command(name, [
             Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
             Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
@@ -1079,8 +1079,8 @@ def install(session):
     session.command(Command("Get-Content", [
         Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), by_property=True),
         Param("LiteralPath", "System.String[]", mandatory=True, sets=("LiteralPath",), by_property=True, aliases=literal),
-        Param("ReadCount", "System.Int64", by_property=True), Param("TotalCount", "System.Int64", by_property=True,
-                                                                     aliases=("First", "Head")),
+        Param("ReadCount", "System.Int64", by_property=True),
+        Param("TotalCount", "System.Int64", by_property=True, aliases=("First", "Head")),
         Param("Tail", "System.Int32", aliases=("Last",)), Param("Raw", switch=True), Param("Encoding", "System.String"),
         Param("Delimiter", "System.String"), Param("Wait", switch=True), Param("Stream", "System.String"),
         Param("Force", switch=True), Param("Filter", "System.String"), Param("Include", "System.String[]"),

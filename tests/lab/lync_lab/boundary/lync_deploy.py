@@ -255,7 +255,7 @@ def registry_keys(record):
         values = {}
         for name, inst in sorted(record["sql"].items()):
             version = str(inst.get("version") or "11.0")
-            major = version.split(".")[0] + (".5" if version.startswith("10.5") else "")
+            major = version.split(".", 1)[0] + (".5" if version.startswith("10.5") else "")
             values[name.upper()] = "%s.%s" % (SQL_MAJOR.get(major, "MSSQL" + major.split(".")[0]), name.upper())
         keys[SQL_INSTANCES] = values
     if record.get("reboot_pending") or record.get("pending_reboot"):

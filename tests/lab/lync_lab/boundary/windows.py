@@ -496,8 +496,8 @@ def install(session):
         session.command(Command("Get-DhcpServerv4OptionValue", [
             Param("OptionId", "System.UInt32[]", position=0, by_property=True),
             Param("ScopeId", "System.Net.IPAddress", position=1, by_property=True),
-            Param("ComputerName", "System.String", aliases=("Cn",)), Param("ReservedIP", "System.Net.IPAddress",
-                                                                          aliases=("IPAddress",)),
+            Param("ComputerName", "System.String", aliases=("Cn",)),
+            Param("ReservedIP", "System.Net.IPAddress", aliases=("IPAddress",)),
             Param("VendorClass", "System.String"), Param("UserClass", "System.String"),
             Param("PolicyName", "System.String"), Param("All", switch=True), Param("Brief", switch=True)] + cim,
             get_option_value, pipeline=None, module="DhcpServer"))
@@ -542,10 +542,12 @@ def _lync_services(session, ref, module):
 
     session.command(reference.command(ref, "Get-CsWindowsService", get_service, pipeline=None, module=module))
     session.command(reference.command(ref, "Start-CsWindowsService",
-                                      change(lambda *a, **k: lynccmd.start_windows_service(*a, **k), "Start"),
+                                      change(lambda *a, **k: lynccmd.start_windows_service(*a, **k),  # pylint: disable=unnecessary-lambda
+                                             "Start"),
                                       module=module))
     session.command(reference.command(ref, "Stop-CsWindowsService",
-                                      change(lambda *a, **k: lynccmd.stop_windows_service(*a, **k), "Stop"),
+                                      change(lambda *a, **k: lynccmd.stop_windows_service(*a, **k),  # pylint: disable=unnecessary-lambda
+                                             "Stop"),
                                       module=module))
 
 
@@ -783,8 +785,8 @@ def install_services(session):
                 hits = [n for n, s in sorted(services().items())
                         if V.to_bool(O.comparison("like", s.get(key, n) if key else n, pattern))]
                 if not hits and not any(c in pattern for c in "*?["):
-                    call.error("Cannot find any service with service %s '%s'." % ("name" if key is None else "display name",
-                                                                                 pattern),
+                    what = "name" if key is None else "display name"
+                    call.error("Cannot find any service with service %s '%s'." % (what, pattern),
                                "Microsoft.PowerShell.Commands.ServiceCommandException",
                                "NoServiceFoundForGiven%s" % ("Name" if key is None else "DisplayName"), "ObjectNotFound",
                                pattern)
@@ -848,8 +850,8 @@ def install_services(session):
         Param("DisplayName", "System.String[]", mandatory=True, sets=("DisplayName",)),
         Param("InputObject", "System.Object[]", sets=("InputObject",), pipeline=True),
         Param("ComputerName", "System.String[]", by_property=True, aliases=("Cn",)),
-        Param("DependentServices", switch=True, aliases=("DS",)), Param("RequiredServices", switch=True,
-                                                                       aliases=("SDO", "ServicesDependedOn")),
+        Param("DependentServices", switch=True, aliases=("DS",)),
+        Param("RequiredServices", switch=True, aliases=("SDO", "ServicesDependedOn")),
         Param("Include", "System.String[]"), Param("Exclude", "System.String[]")],
         get_service, default_set="Default", aliases=("gsv",), module=management))
     session.command(Command("Start-Service", list(named), change_status("Running", "Start-Service"), should_process=True,

@@ -1299,6 +1299,7 @@ class Evaluator:
             return None
         return self.ev(exprs[0])
 
+
 # Operators inside a method call's argument list: tree-sitter-powershell names these nodes
 # *_argument_expression; they evaluate as the same operators outside one (about_Operators).
 for _kind in ("logical", "bitwise", "comparison", "additive", "multiplicative", "format", "range"):

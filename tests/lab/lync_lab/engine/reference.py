@@ -1,4 +1,4 @@
-"""Commands declared from a cmdlet reference (../shared/reference/lync-cmdlets.json, the
+"""Commands declared from a cmdlet reference (tests/lab/reference/lync-cmdlets.json, the
 collection's tests/payloads/windows-cmdlets.json): their documented parameters, types, sets and
 positions, so the binder refuses what PowerShell's binder refuses for that cmdlet."""
 
@@ -7,11 +7,12 @@ import pathlib
 
 from .binder import Param
 
+from .commands import Command
+
 # The cmdlet reference the lab declares Lync cmdlets from: a copy, in this repository, of the workspace's
 # ../shared/reference/lync-cmdlets.json (parameters, types, sets, positions, per product; generated from
 # MicrosoftDocs/office-docs-powershell), so a clone anywhere binds as the pages document.
 LAB_REFERENCE = pathlib.Path(__file__).resolve().parents[2] / "reference" / "lync-cmdlets.json"
-from .commands import Command
 
 # Reference type names -> the engine's; unknown .NET types accept any object.
 TYPES = {"string": "System.String", "string[]": "System.String[]", "int32": "System.Int32", "int": "System.Int32",

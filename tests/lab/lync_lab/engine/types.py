@@ -789,6 +789,8 @@ def enum_type(full_name, members, flags=False, aliases=()):
         net_type.prop(label)(lambda engine, label=label: declared.value(label))
     net_type.method("GetNames")(lambda engine: list(declared.members))
     return declared
+
+
 # --- System.StringComparison and the String members that take it (added by the fs helper) ------------
 # https://learn.microsoft.com/dotnet/api/system.stringcomparison (CurrentCulture 0 ... OrdinalIgnoreCase 5);
 # String.StartsWith(String, StringComparison), EndsWith(String, StringComparison), Equals(String, StringComparison):

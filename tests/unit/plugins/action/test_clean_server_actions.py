@@ -13,7 +13,7 @@ VARS = {"inventory_hostname": "fe01.contoso.local"}
 SECRET = "Vault-Only-Secret-7"
 THUMB = "A" * 40
 SET = "lync-20261124T020000Z-a1b2c3"
-MANIFEST = minimal_manifest(SET, [{
+MANIFEST = minimal_manifest(SET, [{  # noqa: E126
         "id": "certificates:fe01.contoso.local", "kind": "certificates", "scope": "fe01.contoso.local",
         "host": "fe01.contoso.local", "status": "ok",
         "files": [{"path": "certs/fe01.contoso.local/%s.pfx" % THUMB, "bytes": 10, "sha256": "ab"}],
