@@ -14,6 +14,8 @@ with the reason, so the set ends partial instead of silently incomplete.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
 
@@ -249,17 +251,23 @@ def stats(doc, path):
             "lync_backup_bytes": counts["bytes"]}
 
 
+# ansible-core before 2.19: "The <action> action failed to execute in the expected time frame (<n>) and was terminated".
+TIMEOUT_MSG_RE = re.compile(r"failed to execute in the expected time frame \((\d+)\)")
+
+
 def item_result(item, module_result, failed):
     """The result record of one item from its module's result (or from the failure that stopped it)."""
     module_result = module_result or {}
     error = None
     if failed:
         error = " ".join(str(module_result.get("msg") or "failed").split())
-        timed_out = module_result.get("timedout")
-        if timed_out:
+        timed_out = module_result.get("timedout")  # ansible-core 2.19; 2.16-2.18 say it in msg only
+        old_style = TIMEOUT_MSG_RE.search(error)
+        if timed_out or old_style:
             # The task keyword `timeout` stopped it (the item's bound, backup_timeouts): say so plainly.
-            error = "timed out after %s seconds (backup_timeouts); the host did not answer: %s" % (
-                timed_out.get("period") if isinstance(timed_out, dict) else timed_out, error)
+            period = (timed_out.get("period") if isinstance(timed_out, dict) else timed_out) if timed_out else \
+                old_style.group(1)
+            error = "timed out after %s seconds (backup_timeouts); the host did not answer: %s" % (period, error)
     return {"id": item["id"], "status": "failed" if failed else "ok", "error": error,
             "files": module_result.get("files") or [], "details": module_result.get("details") or {},
             "started": module_result.get("started"), "finished": module_result.get("finished")}

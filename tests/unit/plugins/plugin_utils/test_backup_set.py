@@ -291,3 +291,14 @@ def test_a_set_that_cannot_be_read_is_invalid_and_the_others_are_listed():
 def test_a_root_past_max_path_is_refused():
     with pytest.raises(bs.BackupSetError, match="longer than 200 characters"):
         bs.check_root("\\\\backup01.contoso.local\\" + "x" * 190)
+
+
+@pytest.mark.parametrize("failure", [
+    {"failed": True, "msg": "Timed out after 5 seconds.", "timedout": {"period": 5}},  # ansible-core 2.19
+    {"failed": True, "msg": "The lync.server.lync_data_export action failed to execute in the expected time frame (5) "
+                            "and was terminated"},  # ansible-core 2.16
+])
+def test_a_timed_out_item_says_so_on_every_core_release(failure):
+    from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
+    record = backup_plan.item_result({"id": "userdata:pool01.contoso.local"}, failure, True)
+    assert record["status"] == "failed" and record["error"].startswith("timed out after 5 seconds (backup_timeouts)")
