@@ -302,3 +302,13 @@ def test_a_timed_out_item_says_so_on_every_core_release(failure):
     from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
     record = backup_plan.item_result({"id": "userdata:pool01.contoso.local"}, failure, True)
     assert record["status"] == "failed" and record["error"].startswith("timed out after 5 seconds (backup_timeouts)")
+
+
+def test_sensitive_parameters_mask_themselves_when_printed_but_travel_whole():
+    # ANSIBLE_DEBUG logs _execute_module's arguments with "%s"; the JSON sent to the module keeps the value.
+    import json
+    from ansible_collections.lync.server.plugins.plugin_utils import payload
+    entries = payload._sensitive({"Password": "Vault-Secret-1"}, {"Cred": ("CONTOSO\\svc", "Vault-Secret-2")})  # pylint: disable=protected-access
+    shown = "%s" % {"sensitive_parameters": entries}
+    assert "Vault-Secret" not in shown and "********" in shown
+    assert "Vault-Secret-1" in json.dumps(entries) and "Vault-Secret-2" in json.dumps(entries)
