@@ -57,6 +57,7 @@ from ..engine import operators as O
 from ..engine import values as V
 from ..errors import PSError
 from . import setup, windows
+from .lync import PSModuleInfo
 
 PAYLOADS = ("lync_topology_probe", "lync_database_install", "lync_database_status", "lync_deploy_step",
             "lync_deploy_status", "lync_recovery_check")
@@ -151,20 +152,6 @@ class DatabaseTest(V.NetObject):
 
     def ToString(self):
         return self.TYPE_NAME
-
-
-class PSModuleInfo(V.NetObject):
-    TYPE_NAME = "System.Management.Automation.PSModuleInfo"
-
-    def __init__(self, name, base, version):
-        self.Name = name
-        self.ModuleBase = base
-        self.Path = "%s\\%s.psd1" % (base, name)
-        self.Version = version
-        self.ModuleType = "Manifest"
-
-    def ToString(self):
-        return self.Name
 
 
 class StoreLocation(V.NetObject):
