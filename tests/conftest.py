@@ -66,6 +66,10 @@ def lab_env(extra=None):
         "ANSIBLE_RETRY_FILES_ENABLED": "false",
         "PATH": "%s:%s" % (pathlib.Path(sys.executable).parent, env.get("PATH", "")),
         "PYTHONPATH": str(ROOT / "tests" / "lab"),
+        # Every lab module run is a new Python process that imports the lab: cache its bytecode
+        # (compiling it on every run cost about 0.1 s a run where PYTHONDONTWRITEBYTECODE is set).
+        "PYTHONDONTWRITEBYTECODE": "",
+        "PYTHONPYCACHEPREFIX": str(ROOT / ".cache" / "pycache"),
     })
     env.update(extra or {})
     return env

@@ -45,7 +45,9 @@ def syntax_errors(text):
     when PowerShell would parse the script."""
     tree, data = parse(text)
     found = []
-    for node in _walk(tree.root_node):
+    # has_error: the subtree holds an ERROR or MISSING node; walk only then (a payload's tree has
+    # tens of thousands of nodes and is walked on every lab run).
+    for node in _walk(tree.root_node) if tree.root_node.has_error else ():
         if node.type == "ERROR" or node.is_missing:
             found.append((node.start_point[0] + 1, data[node.start_byte:node.end_byte][:60].decode("utf-8", "replace")))
     return found + tokenizer_errors(data.decode("utf-8"))

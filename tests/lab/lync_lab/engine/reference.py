@@ -3,6 +3,7 @@ collection's tests/payloads/windows-cmdlets.json): their documented parameters, 
 positions, so the binder refuses what PowerShell's binder refuses for that cmdlet."""
 
 import json
+import os
 import pathlib
 
 from .binder import Param
@@ -22,9 +23,18 @@ TYPES = {"string": "System.String", "string[]": "System.String[]", "int32": "Sys
          "securestring": "System.Security.SecureString", "pscredential": "System.Management.Automation.PSCredential"}
 
 
+_LOADED = {}
+
+
 def load(path):
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)["cmdlets"]
+    """The reference's cmdlets, read once per process (four boundary areas declare from it on every
+    module run; callers only read it)."""
+    stat = os.stat(path)
+    key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        with open(path, encoding="utf-8") as handle:
+            _LOADED[key] = json.load(handle)["cmdlets"]
+    return _LOADED[key]
 
 
 def command(reference, name, function, **kwargs):
