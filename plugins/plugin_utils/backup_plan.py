@@ -14,10 +14,9 @@ with the reason, so the set ends partial instead of silently incomplete.
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import timeouts
 
 CMS_ITEMS = (("cms_config", "config", "cms/config.zip"), ("cms_lis", "lis", "cms/lis.zip"),
              ("cms_topology", "topology", "cms/topology.xml"))
@@ -251,8 +250,8 @@ def stats(doc, path):
             "lync_backup_bytes": counts["bytes"]}
 
 
-# ansible-core before 2.19: "The <action> action failed to execute in the expected time frame (<n>) and was terminated".
-TIMEOUT_MSG_RE = re.compile(r"failed to execute in the expected time frame \((\d+)\)")
+# ansible-core before 2.19 says a task timed out in msg only (plugin_utils/timeouts.py).
+TIMEOUT_MSG_RE = timeouts.TIMEOUT_MSG_RE
 
 
 def item_result(item, module_result, failed):
@@ -261,12 +260,9 @@ def item_result(item, module_result, failed):
     error = None
     if failed:
         error = " ".join(str(module_result.get("msg") or "failed").split())
-        timed_out = module_result.get("timedout")  # ansible-core 2.19; 2.16-2.18 say it in msg only
-        old_style = TIMEOUT_MSG_RE.search(error)
-        if timed_out or old_style:
+        period = timeouts.period(module_result)  # ansible-core 2.19: timedout key; 2.16-2.18: msg only
+        if period is not None:
             # The task keyword `timeout` stopped it (the item's bound, backup_timeouts): say so plainly.
-            period = (timed_out.get("period") if isinstance(timed_out, dict) else timed_out) if timed_out else \
-                old_style.group(1)
             error = "timed out after %s seconds (backup_timeouts); the host did not answer: %s" % (period, error)
     return {"id": item["id"], "status": "failed" if failed else "ok", "error": error,
             "files": module_result.get("files") or [], "details": module_result.get("details") or {},

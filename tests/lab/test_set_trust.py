@@ -9,6 +9,8 @@ answer of the lock's open kept the lock for a day.
 
 import hashlib
 import json
+import re
+import time
 
 import pytest
 from ansible.release import __version__ as ansible_version
@@ -238,3 +240,74 @@ def test_a_domain_join_without_its_password_changes_nothing(backed_up_lab, run_p
     assert run.rc != 0
     assert "set lync_domain_join_user and lync_domain_join_password" in run.output, run.output[-3000:]
     assert lab.load()["hosts"]["fe01.contoso.local"]["dns_servers"] == before["dns_servers"] == ["10.0.0.99"]
+
+
+# --- a hung host: every remote call of verify, preparation and recovery has a bound -----------------
+
+def test_a_hung_scan_fails_verify_as_timed_out_within_its_bound(backed_up_lab, run_playbook):
+    """The set scan never answers: verify stops at its bound (not at the hang's end), says "timed out", which
+    bound and what to raise, and nothing after it runs."""
+    lab = backed_up_lab("enterprise")
+    fault = {"kind": "hang", "payload": "lync_backup_set_scan", "seconds": 120, "times": 1}
+    bounds = {"set": 5, "sql_verify": 3600, "test_restore": 3600}
+    started = time.monotonic()
+    run = run_playbook(lab, VERIFY, extra_vars={"lab_faults": [fault], "verify_backup_timeouts": bounds})
+    assert run.rc != 0
+    assert time.monotonic() - started < 100, "verify waited for the hang instead of its bound"
+    assert said(run, "Verify every file of the set against its manifest timed out after 5 seconds "
+                     "(verify_backup_timeouts.set)"), run.output[-3000:]
+    assert said(run, "raise verify_backup_timeouts.set")
+    assert not run.results("RESTORE VERIFYONLY every SQL backup, on the SQL Server that made it")
+
+
+def test_a_hung_probe_stops_the_preparation_before_any_change(backed_up_lab, run_playbook):
+    """The host probe of the identity check never answers: the preparation stops at its bound, says what timed
+    out and what to raise, and the server is left as it was (the DNS client, set after the checks, unchanged)."""
+    from lync_lab import disaster
+    lab = backed_up_lab("enterprise")
+    disaster.wipe(lab, "fe01.contoso.local", dns=["10.0.0.99"])
+    before = lab.load()["hosts"]["fe01.contoso.local"]
+    fault = {"kind": "hang", "payload": "lync_host_probe", "seconds": 120, "times": 1}
+    bounds = {"probe": 5, "set": 3600, "identity": 3600, "features": 3600, "reboot": 7200, "sql_install": 3600,
+              "certificates": 3600}
+    started = time.monotonic()
+    run = run_playbook(lab, "lync.server.prepare_clean_server",
+                       extra_vars={"lync_prepare_hosts": "fe01.contoso.local", "lab_faults": [fault],
+                                   "clean_server_timeouts": bounds})
+    assert run.rc != 0
+    assert time.monotonic() - started < 100, "the preparation waited for the hang instead of its bound"
+    assert said(run, "timed out after 5 seconds (clean_server_timeouts.probe)"), run.output[-3000:]
+    assert said(run, "raise clean_server_timeouts.probe")
+    assert not run.results("Point the DNS client at the pinned DNS servers")
+    assert lab.load()["hosts"]["fe01.contoso.local"]["dns_servers"] == before["dns_servers"] == ["10.0.0.99"]
+
+
+def test_a_hung_stage_stops_the_recovery_there(backed_up_lab, run_playbook):
+    """The CMS import never answers: the recovery stops at its bound in that step, says so and names the step;
+    no later step runs and the step leaves no marker (a rerun starts again at it)."""
+    from lync_lab import disaster
+    lab = backed_up_lab("standard")
+    disaster.wipe(lab, "lyncse01.contoso.local")
+    prepared = run_playbook(lab, "lync.server.prepare_clean_server", "-e", "lync_prepare_hosts=lyncse01.contoso.local")
+    assert prepared.rc == 0, prepared.output[-3000:]
+    fault = {"kind": "hang", "payload": "lync_cms_import", "seconds": 120, "times": 1}
+    bounds = {"probe": 600, "set": 3600, "install": 3600, "reboot": 3600, "database": 3600, "deploy": 3600,
+              "services": 3600, "restore": 3600, "filestore": 3600, "import": 5, "config": 3600}
+    started = time.monotonic()
+    run = run_playbook(lab, "lync.server.recover", extra_vars={"recovery_targets": ["lyncse01.contoso.local"],
+                                                               "lab_faults": [fault], "recovery_timeouts": bounds})
+    assert run.rc != 0
+    assert time.monotonic() - started < 110, "the recovery waited for the hang instead of its bound"
+    assert said(run, "timed out after 5 seconds (recovery_timeouts.import)"), run.output[-3000:]
+    assert said(run, "raise recovery_timeouts.import")
+    assert re.search(r"The recovery stopped at step \d+ \(cms_import ", " ".join(run.output.split())), run.output[-3000:]
+    folder = lab.host_root("lyncse01.contoso.local") / "C" / "ProgramData" / "lync.server" / "recovery"
+    markers = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    plan = run.results("Show the plan (per host, in order)")[0]["result"]["msg"]
+    stages = [line.split()[1] for line in plan[1:]]
+    before = stages[:stages.index("cms_import")]
+    assert before and len(markers) == len(before), (markers, stages)  # every step before it done, none after
+    assert all(any(re.fullmatch(r"%s(_.*)?" % s, m) for m in markers) for s in before), (markers, stages)
+    for later in ("Create the databases the topology puts on the SQL Server (Install-CsDatabase -ConfiguredDatabases)",
+                  "Run the Deployment Wizard step", "Verify the deployment is back"):
+        assert not run.results(later), later
