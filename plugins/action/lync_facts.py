@@ -21,10 +21,11 @@ class ActionModule(ActionBase):
     """Gather host and deployment facts; read-only, so it runs in check mode too."""
 
     _supports_check_mode = True
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        params = validate(self, ARGUMENT_SPEC)
+        params = validate(self, self.ARGUMENT_SPEC)
         subset = set(params["gather_subset"])
         want_topology = bool(subset & {"all", "topology"})
 
