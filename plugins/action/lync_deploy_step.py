@@ -78,7 +78,6 @@ class ActionModule(LyncAction):
     """One Deployment Wizard step, run only when its work is not yet on the server."""
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    REQUIRED_IF = [["step", "components", ["components"]]]
 
     def execute(self, params):
         result = self._execute(params)

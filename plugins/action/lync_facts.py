@@ -9,7 +9,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.lync.server.plugins.plugin_utils import facts, network_identity
 from ansible_collections.lync.server.plugins.plugin_utils.args import validate
-from ansible_collections.lync.server.plugins.plugin_utils.payload import run_payload
+from ansible_collections.lync.server.plugins.plugin_utils import payload as door
 
 ARGUMENT_SPEC = {
     "gather_subset": {"type": "list", "elements": "str", "default": ["all"],
@@ -21,18 +21,28 @@ class ActionModule(ActionBase):
     """Gather host and deployment facts; read-only, so it runs in check mode too."""
 
     _supports_check_mode = True
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        params = validate(self, ARGUMENT_SPEC)
+        door.reset_warnings(self)
+        params = validate(self, self.ARGUMENT_SPEC)
+        try:
+            result.update(changed=False, ansible_facts=self._gather(params, task_vars))
+        except Exception:
+            door.display_warnings(self)
+            raise
+        return network_identity.warn(door.add_warnings(self, result), task_vars)
+
+    def _gather(self, params, task_vars):
         subset = set(params["gather_subset"])
         want_topology = bool(subset & {"all", "topology"})
 
-        host = facts.host_facts(run_payload(self, task_vars, "lync_host_probe").value)
+        host = facts.host_facts(door.run_payload(self, task_vars, "lync_host_probe").value)
         gathered = {"lync_host": host}
         if want_topology:
             if host["lync_shell"] or "topology" in subset:
-                raw = run_payload(self, task_vars, "lync_topology_probe").value
+                raw = door.run_payload(self, task_vars, "lync_topology_probe").value
                 gathered["lync_deployment"] = facts.deployment_facts(raw)
             else:
                 gathered["lync_deployment"] = None
@@ -41,5 +51,4 @@ class ActionModule(ActionBase):
                 "lync_facts on %s: build %r is not Lync Server 2013 or Skype for Business Server 2015/2019, "
                 "which are the products lync.server supports"
                 % (task_vars.get("inventory_hostname"), gathered["lync_deployment"]["version"]))
-        result.update(changed=False, ansible_facts=gathered)
-        return network_identity.warn(result, task_vars)
+        return gathered

@@ -18,7 +18,7 @@ ARGUMENT_SPEC = {
     "database": {"type": "str", "required": True},
     "files": {"type": "list", "elements": "str", "required": True},
     "mode": {"type": "str", "default": "restore", "choices": ["verify", "restore", "test"]},
-    "scratch_folder": {"type": "str", "default": ""},
+    "scratch_folder": {"type": "str"},
     "acl_group": {"type": "str", "default": ""},
     "checksum": {"type": "bool", "default": True},
 }
@@ -38,6 +38,11 @@ class ActionModule(LyncAction):
             files = [bs.check_path(f, "backup file") for f in params["files"]]
             if params["scratch_folder"]:
                 bs.check_path(params["scratch_folder"], "scratch_folder")
+            elif params["mode"] == "test":
+                # An empty folder (the verify_backup role passes its empty default) would give SQL Server
+                # relative file names in RESTORE ... WITH MOVE.
+                raise bs.BackupSetError("mode=test needs scratch_folder, a folder on the SQL Server for the "
+                                        "scratch database's files")
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_sql_restore: %s" % exc) from None
         if not files:
@@ -57,7 +62,7 @@ class ActionModule(LyncAction):
             return {"changed": params["mode"] == "restore", "database": database, "mode": params["mode"]}
         value = self.payload("lync_sql_restore", {
             "SqlInstance": connect, "Database": database, "Files": files, "Mode": params["mode"],
-            "ScratchName": scratch, "ScratchFolder": params["scratch_folder"], "AclGroup": params["acl_group"],
+            "ScratchName": scratch, "ScratchFolder": params["scratch_folder"] or "", "AclGroup": params["acl_group"],
             "Checksum": params["checksum"]}, required_keys=("Verified",)).value
         result = {"changed": params["mode"] == "restore", "database": database, "mode": params["mode"],
                   "verified": value["Verified"], "restored": value["Restored"], "checkdb": value.get("CheckDb"),

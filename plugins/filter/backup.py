@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info
 
 
 def _plan(deployment, hosts, options=None):
@@ -22,7 +22,9 @@ def _item_result(module_result, item):
     return backup_plan.item_result(item, module_result, failed)
 
 
-def _close(items, results, set_info, deployment, hosts, started, finished, version):
+def _close(items, results, set_info, deployment, hosts, started, finished, version=None):
+    if not version:
+        version = collection_info.collection_version(__file__)
     built = backup_plan.manifest(items, results, set_info["set_id"], deployment, hosts, started, finished, version)
     doc = built["manifest"]
     return {"manifest": doc, "files": built["files"], "report": backup_plan.report(doc, set_info["path"]),

@@ -24,10 +24,10 @@ options:
     type: str
     required: true
   keep_sets:
-    description: Keep the newest N trusted sets (at least 1).
+    description: Keep the newest N trusted sets (at least 1). This or O(keep_days) (or both) is required.
     type: int
   keep_days:
-    description: Keep trusted sets younger than this many days.
+    description: Keep trusted sets younger than this many days. This or O(keep_sets) (or both) is required.
     type: int
   verify:
     description:

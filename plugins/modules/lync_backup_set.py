@@ -34,7 +34,7 @@ options:
     choices: [opened, closed, unlocked]
   set_id:
     description:
-      - The set to close or unlock (C(lync-YYYYMMDDTHHMMSSZ-xxxxxx)).
+      - The set to close or unlock (C(lync-YYYYMMDDTHHMMSSZ-xxxxxx)); required with O(state=closed) and O(state=unlocked).
       - With O(state=opened), the id the new set takes (its time within ten minutes of now); chosen by the caller
         before the call, so that releasing the lock works even when the answer of the open is lost. Default a
         fresh id.
@@ -44,7 +44,8 @@ options:
     type: int
     default: 24
   manifest:
-    description: The manifest (format 1) to write; it is validated first and nothing is written when it is invalid.
+    description: The manifest (format 1) to write, required with O(state=closed); it is validated first and nothing is
+      written when it is invalid.
     type: dict
   files:
     description: Documents to write before the manifest, by path inside the set; dicts are written as JSON.

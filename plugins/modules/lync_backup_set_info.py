@@ -25,7 +25,7 @@ options:
     type: str
     required: true
   set_id:
-    description: A set name, or V(latest) for the newest complete set that verifies.
+    description: A set name, or V(latest) for the newest complete set that verifies; required with O(verify=true).
     type: str
   verify:
     description: Check every file of O(set_id) against the manifest.

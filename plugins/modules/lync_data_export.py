@@ -26,10 +26,10 @@ options:
     required: true
     choices: [userdata, rgs, persistentchat]
   pool_fqdn:
-    description: The pool (or Standard Edition server) FQDN, for V(userdata) and V(rgs).
+    description: The pool (or Standard Edition server) FQDN; required for V(userdata) and V(rgs).
     type: str
   db_instance:
-    description: The Persistent Chat store, C(<sql fqdn>\<instance>), for V(persistentchat).
+    description: The Persistent Chat store, C(<sql fqdn>\<instance>); required for V(persistentchat).
     type: str
   staging_path:
     description: Local folder for the export before the copy; default the system's temporary folder.

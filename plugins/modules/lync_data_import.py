@@ -32,10 +32,10 @@ options:
     type: str
     required: true
   pool_fqdn:
-    description: The pool, for V(userdata) and V(rgs).
+    description: The pool; required for V(userdata) and V(rgs).
     type: str
   db_instance:
-    description: The Persistent Chat store, C(<sql fqdn>\<instance>), for V(persistentchat).
+    description: The Persistent Chat store, C(<sql fqdn>\<instance>); required for V(persistentchat).
     type: str
   overwrite_owner:
     description: -OverwriteOwner for V(rgs).

@@ -48,7 +48,9 @@ options:
     description: The installation media folder (holding Setup\amd64); passed to Bootstrapper.exe as /SourceDirectory (a community-documented switch).
     type: str
   components:
-    description: The components step 2 must leave installed (e.g. V(Front End Server), V(Persistent Chat Server)), to tell whether it is done.
+    description:
+      - The components step 2 must leave installed (e.g. V(Front End Server), V(Persistent Chat Server)), to tell whether it is done.
+      - Without them step 2 (O(step=components)) cannot tell, and runs every time.
     type: list
     elements: str
     default: []

@@ -24,7 +24,7 @@ options:
     default: query
     choices: [present, absent, query]
   marker:
-    description: The marker's name (the stage, and for repeated stages the pool or store).
+    description: The marker's name (the stage, and for repeated stages the pool or store); required for V(present) and V(absent).
     type: str
   set_id:
     description: The backup set the stage restored from (required for V(present)).

@@ -56,9 +56,8 @@ options:
     default: restore
     choices: [verify, restore, test]
   scratch_folder:
-    description: Folder for the files of a test restore (required for V(test)).
+    description: Folder on the SQL Server for the files of a test restore (required for V(test)).
     type: str
-    default: ""
   acl_group:
     description: DOMAIN\RTCComponentUniversalServices, checked after a restore.
     type: str

@@ -13,7 +13,7 @@ from ansible_collections.lync.server.plugins.plugin_utils import backup_set as b
 from ansible_collections.lync.server.plugins.plugin_utils import network_identity
 
 from ansible_collections.lync.server.plugins.plugin_utils.args import validate
-from ansible_collections.lync.server.plugins.plugin_utils.payload import run_payload
+from ansible_collections.lync.server.plugins.plugin_utils import payload as door
 
 
 def _now():
@@ -32,12 +32,18 @@ class LyncAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         self.task_vars = task_vars or {}
+        door.reset_warnings(self)
         params = validate(self, self.ARGUMENT_SPEC, mutually_exclusive=self.MUTUALLY_EXCLUSIVE,
                           required_if=self.REQUIRED_IF, required_one_of=self.REQUIRED_ONE_OF)
         started = _now()
-        result.update(self.execute(params))
+        try:
+            result.update(self.execute(params))
+        except Exception:
+            # The exception's result replaces this one: show what the payloads warned of before it.
+            door.display_warnings(self)
+            raise
         result.update(started=started, finished=_now())
-        return network_identity.warn(result, self.task_vars)
+        return network_identity.warn(door.add_warnings(self, result), self.task_vars)
 
     def set_path(self, value):
         """Validate a set folder (<backup root>\\<set id>) option."""
@@ -61,7 +67,7 @@ class LyncAction(ActionBase):
 
     def payload(self, name, parameters=None, **kwargs):
         """Run a payload on this task's host (see plugin_utils/payload.py)."""
-        return run_payload(self, self.task_vars, name, parameters=parameters, **kwargs)
+        return door.run_payload(self, self.task_vars, name, parameters=parameters, **kwargs)
 
     def execute(self, params):
         raise NotImplementedError

@@ -8,7 +8,8 @@ a payload script by name from ``payloads/``, runs it through
 (secrets as ``sensitive_parameters``), and returns the payload's single result object.
 User values never become script text, so nothing a user types can change what runs.
 Every way the remote side can fail is turned into one :class:`PayloadError` whose
-message names the payload and the host.
+message names the payload and the host. What a payload (or a cmdlet it calls) writes with
+Write-Warning is kept on the action (:func:`payload_warnings`) and shown as the task's warnings.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
+from ansible.utils.display import Display
 
 PAYLOAD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "payloads")
 HEADER_RE = re.compile(r"\A# lync-payload: (?P<name>[a-z][a-z0-9_]*)\r?\n")
@@ -32,6 +34,10 @@ SHELL_MISSING_MARKER = "LYNC_SHELL_MISSING"
 RESULT_DEPTH = 12
 
 _CACHE = {}
+
+# Where run_payload keeps the warnings of the payloads an action ran (see payload_warnings).
+_WARNINGS_ATTR = "_lync_payload_warnings"
+MASK = "********"
 
 
 class PayloadError(AnsibleActionFail):
@@ -152,6 +158,54 @@ def _host_name(action, task_vars):
     return str((task_vars or {}).get("inventory_hostname", "<unknown host>"))
 
 
+def _masked(text, secrets, credentials):
+    """text with every secret value and credential password replaced by the mask."""
+    values = list((secrets or {}).values()) + [pair[1] for pair in (credentials or {}).values()]
+    for value in sorted((str(v) for v in values if v not in (None, "")), key=len, reverse=True):
+        text = text.replace(value, MASK)
+    return text
+
+
+def _keep_warnings(action, where, result, secrets, credentials):
+    """Keep what the payload wrote to the warning stream, with the payload and host named, secrets masked."""
+    texts = [_masked(" ".join(str(text).split()), secrets, credentials) for text in result.get("warning") or []]
+    kept = getattr(action, _WARNINGS_ATTR, None)
+    if kept is None:
+        kept = []
+        setattr(action, _WARNINGS_ATTR, kept)
+    for text in texts:
+        line = "%s: %s" % (where, text)
+        if line not in kept:
+            kept.append(line)
+    return texts
+
+
+def reset_warnings(action):
+    """Forget the payload warnings kept on action (at the start of a task run)."""
+    setattr(action, _WARNINGS_ATTR, [])
+
+
+def payload_warnings(action):
+    """The warnings the payloads of this action wrote, in order: 'payload <name> on <host>: <text>'."""
+    return list(getattr(action, _WARNINGS_ATTR, None) or [])
+
+
+def add_warnings(action, result):
+    """Append the action's payload warnings to result['warnings'] (the task's warnings); return result."""
+    kept = payload_warnings(action)
+    if kept:
+        warnings = list(result.get("warnings") or [])
+        result["warnings"] = warnings + [w for w in kept if w not in warnings]
+    return result
+
+
+def display_warnings(action):
+    """Show the action's payload warnings now: for a task that fails, whose result the exception replaces."""
+    display = Display()
+    for warning in payload_warnings(action):
+        display.warning(warning)
+
+
 def run_payload(action, task_vars, name, parameters=None, secrets=None, credentials=None, required_keys=()):
     """Run payload `name` on the task's host and return a PayloadResult.
 
@@ -186,6 +240,9 @@ def run_payload(action, task_vars, name, parameters=None, secrets=None, credenti
     except AnsibleConnectionFailure as exc:
         raise PayloadError("%s: host unreachable: %s" % (where, " ".join(str(exc).split()))) from exc
 
+    # Kept before any failure check: a warning often explains the failure that follows it.
+    warnings = _keep_warnings(action, where, result, secrets, credentials)
+
     if result.get("unreachable"):
         raise PayloadError("%s: host unreachable: %s" % (where, result.get("msg", "")))
     if result.get("failed"):
@@ -203,4 +260,4 @@ def run_payload(action, task_vars, name, parameters=None, secrets=None, credenti
     missing = [key for key in required_keys if key not in value]
     if missing:
         raise PayloadError("%s returned a malformed result: missing %s" % (where, ", ".join(missing)))
-    return PayloadResult(value, bool(result.get("changed")), list(result.get("warning") or []))
+    return PayloadResult(value, bool(result.get("changed")), warnings)

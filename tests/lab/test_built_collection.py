@@ -8,11 +8,16 @@ new playbook to PLAYBOOKS with a check of what it must have done.
 """
 
 import collections
+import json
 import pathlib
 import re
+import shutil
 import tarfile
 
 import pytest
+import yaml
+
+from tests.lab.conftest import backup_manifest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LAB_COLLECTIONS = ROOT / "tests" / "lab" / "collections"
@@ -43,18 +48,22 @@ def test_tarball_leaves_the_workbench_out(built_collection):
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
-def discover_wrote_the_report(lab, run, out):
+def discover_wrote_the_report(lab, run, out, installed):
+    del installed
     report = (out / "topology.txt").read_text(encoding="utf-8")
     for fqdn in lab.load()["hosts"]:
         assert fqdn in report, report
 
 
-def backup_wrote_a_complete_set(lab, run, out):
+def backup_wrote_a_complete_set(lab, run, out, installed):
     del run
     (report,) = list(out.glob("lync-*.txt"))
     assert "Status:   COMPLETE" in report.read_text(encoding="utf-8")
     share = lab.host_root("backup01.contoso.local") / "D" / "LyncBackup"
     assert (share / report.stem / "manifest.json").exists()
+    # The manifest records the version of the collection that wrote it: the built one's MANIFEST.json.
+    built = json.loads((installed / "MANIFEST.json").read_text(encoding="utf-8"))["collection_info"]["version"]
+    assert backup_manifest(lab)["collection_version"] == built
 
 
 Case = collections.namedtuple("Case", "playbook topology extra_vars check")
@@ -91,4 +100,22 @@ def test_installed_collection_runs_the_playbook(built_collection, make_lab, run_
     role_tasks = [p for p in task_paths if "/roles/" in p]
     assert role_tasks, run.output
     assert all(pathlib.Path(p).is_relative_to(built_collection.root) for p in task_paths), task_paths
-    case.check(lab, run, out)
+    case.check(lab, run, out, built_collection.root)
+
+
+def test_a_source_checkout_records_galaxy_yml_version(make_lab, run_playbook, tmp_path):
+    """Used from a source checkout (no MANIFEST.json), the collection records galaxy.yml's version; here a
+    copy of the checkout whose galaxy.yml says a version no build and no default could produce."""
+    root = tmp_path / "collections" / "ansible_collections" / "lync" / "server"
+    for folder in ("plugins", "roles", "playbooks", "meta"):
+        shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
+    galaxy["version"] = "0.99.0-lab13"
+    (root / "galaxy.yml").write_text(yaml.safe_dump(galaxy), encoding="utf-8")
+    assert not (root / "MANIFEST.json").exists()
+    lab = make_lab("standard")
+    path = [LAB_COLLECTIONS, tmp_path / "collections", ROOT / ".cache" / "collections"]
+    run = run_playbook(lab, "lync.server.backup", extra_vars={"lync_report_dir": str(tmp_path / "out")},
+                       env={"ANSIBLE_COLLECTIONS_PATH": ":".join(str(p) for p in path)})
+    assert run.rc == 0, run.output
+    assert backup_manifest(lab)["collection_version"] == "0.99.0-lab13"

@@ -49,6 +49,11 @@ def payload_names(recorder):
     ("lync_backup_retention", {"root": ROOT, "keep_sets": 0}, "keep_sets must be at least 1"),
     ("lync_backup_set_info", {"root": ROOT, "subpath": "x"}, "subpath must be a relative folder inside a named set"),
     ("lync_backup_set_info", {"root": ROOT, "set_id": "latest", "subpath": "..\\..\\Windows"}, "subpath"),
+    # scratch_folder once had a default (""), so its required_if never fired: a test restore got relative file names.
+    ("lync_sql_restore", {"database": "LcsCDR", "files": [SET + "\\sql\\x\\LcsCDR.bak"], "mode": "test"},
+     "missing: scratch_folder"),
+    ("lync_sql_restore", {"database": "LcsCDR", "files": [SET + "\\sql\\x\\LcsCDR.bak"], "mode": "test",
+                          "scratch_folder": ""}, "mode=test needs scratch_folder"),
 ])
 def test_bad_arguments_are_refused_before_anything_runs(name, args, message):
     act, recorder = action(name, args)
