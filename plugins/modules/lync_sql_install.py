@@ -13,7 +13,8 @@ short_description: Install a pinned SQL Server instance on a rebuilt Lync databa
 version_added: 0.1.0
 description:
   - 'Microsoft: on a rebuilt back end, "install SQL Server 2012 or SQL Server 2008 R2, keeping the instance names the same
-    as before the failure" (Restoring an Enterprise Edition Back End Server in Lync Server 2013, https://technet.microsoft.com/en-us/library/Hh202163(v=OCS.15)).
+    as before the failure" (Restoring an Enterprise Edition Back End Server in Lync Server 2013,
+    https://technet.microsoft.com/en-us/library/Hh202163(v=OCS.15)).
     Runs setup.exe unattended from O(media_path) with the configuration file O(configuration_file) and the
     pinned O(instance) on its command line.'
   - Idempotent. An existing O(instance) is left alone; an instance outside O(allowed_instances) stops the run
