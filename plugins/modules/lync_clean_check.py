@@ -12,7 +12,8 @@ module: lync_clean_check
 short_description: Decide whether a server is clean enough to restore Lync Server onto
 version_added: 0.1.0
 description:
-  - 'Microsoft: "this process requires that the server is clean or new" (domain brief 4.0). Clean means
+  - 'Microsoft: "this process requires that the server is clean or new" (Backup and restoration process overview for
+    Lync Server 2013, https://technet.microsoft.com/en-us/library/Hh202192(v=OCS.15)). Clean means
     (docs/clean-server.md): no Lync Server components, Management Shell or services; no local
     configuration store (RTCLOCAL, LYNCLOCAL); no SQL instance holding Lync databases, and no RTC instance
     at all unless the server is a database server being rebuilt (O(database_instances)) and the instance
@@ -51,6 +52,9 @@ attributes:
 seealso:
   - module: lync.server.lync_facts
   - module: lync.server.lync_pins_check
+  - name: Backup and restoration process overview for Lync Server 2013
+    description: Microsoft restores only onto a clean or new server with the same FQDN.
+    link: https://technet.microsoft.com/en-us/library/Hh202192(v=OCS.15)
 author:
   - lync.server maintainers (@lync-server)
 """

@@ -12,7 +12,9 @@ module: lync_sql_install
 short_description: Install a pinned SQL Server instance on a rebuilt Lync database server
 version_added: 0.1.0
 description:
-  - 'Microsoft: a rebuilt back end gets SQL Server "with the same instance names" as before (domain brief 4.0).
+  - 'Microsoft: on a rebuilt back end, "install SQL Server 2012 or SQL Server 2008 R2, keeping the instance names the same
+    as before the failure" (Restoring an Enterprise Edition Back End Server in Lync Server 2013,
+    https://technet.microsoft.com/en-us/library/Hh202163(v=OCS.15)).
     Runs setup.exe unattended from O(media_path) with the configuration file O(configuration_file) and the
     pinned O(instance) on its command line.'
   - Idempotent. An existing O(instance) is left alone; an instance outside O(allowed_instances) stops the run
@@ -71,6 +73,9 @@ attributes:
     details: Reads the server and the media and reports what it would install.
 seealso:
   - module: lync.server.lync_clean_check
+  - name: Restoring an Enterprise Edition Back End Server in Lync Server 2013
+    description: Microsoft's procedure, which installs SQL Server with the original instance names.
+    link: https://technet.microsoft.com/en-us/library/Hh202163(v=OCS.15)
 author:
   - lync.server maintainers (@lync-server)
 """
