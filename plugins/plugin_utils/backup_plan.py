@@ -41,9 +41,11 @@ def _item(kind, scope, host, task, args, paths, problem=None):
             "problem": problem, "summary": summary}
 
 
-def _missing(fqdn, group):
-    return ("no host of the play is %s: it is not in the inventory (group %s) or it did not answer"
-            % (fqdn, group))
+def _missing(fqdn, what):
+    """Why an item cannot run: its server is not a host of the play. Hosts are matched by FQDN, in any
+    group (no role reads a group for SQL or file servers)."""
+    return ("no host of the play is %s (the %s): add it to the inventory by that FQDN, in any group, "
+            "and to the play's hosts, or it did not answer" % (fqdn, what))
 
 
 def plan(deployment, hosts, options=None):
@@ -96,12 +98,12 @@ def plan(deployment, hosts, options=None):
                                {"sql_server": store["fqdn"], "sql_instance": store["instance"],
                                 "store_roles": store["roles"]},
                                ["sql/%s_%s/%s.bak" % (store["fqdn"], instance.lower(), db) for db in databases],
-                               None if host else _missing(store["fqdn"], "lync_sql_servers")))
+                               None if host else _missing(store["fqdn"], "SQL Server of this store")))
     for fstore in deployment["file_stores"]:
         host = index.get(fstore["fqdn"])
         folder = "filestores/%s_%s" % (fstore["fqdn"], str(fstore["share"]).lower())
         local = None
-        problem = None if host else _missing(fstore["fqdn"], "lync_file_servers")
+        problem = None if host else _missing(fstore["fqdn"], "file server of this file store")
         if host:
             local = next((s["path"] for s in hosts[host].get("shares", [])
                           if s["name"].lower() == str(fstore["share"]).lower()), None)

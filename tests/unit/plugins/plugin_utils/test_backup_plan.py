@@ -46,7 +46,8 @@ def test_plan_covers_every_scope_of_the_procedure():
 def test_items_nobody_can_run_are_planned_with_the_reason():
     plan = by_id(backup_plan.plan(deployment(), hosts()))
     mon = plan["sql:mon.contoso.local\\rtc"]
-    assert mon["host"] is None and "mon.contoso.local" in mon["problem"] and "lync_sql_servers" in mon["problem"]
+    assert mon["host"] is None and "mon.contoso.local" in mon["problem"] and "add it to the inventory by that FQDN, in any group" in mon["problem"]
+    assert "lync_sql_servers" not in mon["problem"]
     assert "[cannot run:" in mon["summary"]
     without_fe = {k: v for k, v in hosts().items() if k != "fe1.contoso.local"}
     assert by_id(backup_plan.plan(deployment(), without_fe))["cms_config:global"]["problem"]
