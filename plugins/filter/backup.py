@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, lync.server maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the backup role: plan, item results, and the closing manifest (docs in the .yml files)."""
+"""Filters of the backup role: plan, each host's work, item results, and the closing manifest (docs in the .yml files)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,18 @@ def _close(items, results, set_info, deployment, hosts, started, finished, versi
             "stats": backup_plan.stats(doc, set_info["path"]), "summary": backup_plan.summary(doc)}
 
 
+def _work(items):
+    if not isinstance(items, list):
+        raise AnsibleFilterError("backup_work: needs the plan (a list of items from lync.server.backup_plan)")
+    return backup_plan.by_host(items)
+
+
+def _item_results(registered, loop_var="backup_item"):
+    if not isinstance(registered, dict):
+        raise AnsibleFilterError("backup_item_results: needs the registered result of a looped item task")
+    return backup_plan.loop_records(registered, loop_var)
+
+
 def _filestore_result(listing, item, robocopy=None):
     return backup_plan.filestore_result(listing, item, robocopy)
 
@@ -46,6 +58,8 @@ class FilterModule:
         return {
             "backup_plan": _plan,
             "backup_item_result": _item_result,
+            "backup_item_results": _item_results,
+            "backup_work": _work,
             "backup_close": _close,
             "backup_filestore_result": _filestore_result,
             "backup_sql_backups": _sql_backups,

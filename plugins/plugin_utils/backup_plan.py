@@ -128,6 +128,52 @@ def plan(deployment, hosts, options=None):
     return items
 
 
+# The item kinds a host runs itself, each one looped task of the backup role (tasks/items.yml).
+ITEM_TASKS = ("cms", "data", "sql", "filestore", "certs")
+
+
+def by_host(items):
+    """{inventory name: {task: [items]}}: what each host runs once the set is open.
+
+    Computed once for the play (the role sets it with run_once), so each host finds its own
+    work by its name instead of filtering the whole plan. Items with a problem run nowhere and
+    identity records are written by the close, so neither is listed. Every host listed has
+    every task key (an empty list: its looped task skips).
+    """
+    work = {}
+    for item in items:
+        if item["problem"] or item["kind"] == "identity" or not item["host"] or item["task"] not in ITEM_TASKS:
+            continue
+        work.setdefault(item["host"], {task: [] for task in ITEM_TASKS})[item["task"]].append(item)
+    return work
+
+
+def loop_records(registered, loop_var="backup_item"):
+    """The item records of one looped item task (its registered result), in loop order.
+
+    loop_var names the loop variable that holds the planned item. A file store runs two looped
+    tasks: the copy (loop variable backup_item) and then the listing, whose loop variable holds
+    the copy's own loop result; then the record comes from both: a failed copy, a failed listing,
+    or the listed files. Skipped entries (check mode) give no record.
+    """
+    records = []
+    for entry in (registered or {}).get("results") or []:
+        given = entry.get(loop_var)
+        if isinstance(given, dict) and "backup_item" in given and loop_var != "backup_item":
+            copy, item = given, given["backup_item"]
+            if copy.get("failed"):
+                records.append(item_result(item, copy, True))
+            elif entry.get("skipped"):
+                continue
+            elif entry.get("failed"):
+                records.append(item_result(item, entry, True))
+            else:
+                records.append(item_result(item, filestore_result(entry, item, copy), False))
+        elif isinstance(given, dict) and not entry.get("skipped"):
+            records.append(item_result(given, entry, bool(entry.get("failed"))))
+    return records
+
+
 def identity(fqdn, facts, deployment, recorded):
     """identity/<host>.json: what must be the same on a replacement server (docs/backup-set.md)."""
     roles = sorted({r for p in deployment["pools"] if fqdn in p["computers"] for r in p["roles"]})

@@ -1,5 +1,6 @@
 """Run a stand-in module's work as a lab host, under the lab lock (for modules other than win_powershell)."""
 
+from . import calls
 from . import faults as faultlib
 from .context import Context
 from .errors import PSError
@@ -9,7 +10,7 @@ from .state import Lab
 def run_on_host(env, fault_list, module_name, work):
     """Call work(ctx) with the state locked; injected `fail` faults for module_name raise PSError."""
     lab = Lab(env["LYNC_LAB_STATE"])
-    with lab.locked() as state:
+    with calls.recorded(env["LYNC_LAB_HOST"], module_name), lab.locked() as state:
         fault = faultlib.active(fault_list, module_name, {}, state, env["LYNC_LAB_HOST"], ("fail",))
         if fault:
             raise PSError(fault.get("message") or "lab fault: %s failed" % module_name)

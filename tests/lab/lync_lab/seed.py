@@ -610,6 +610,115 @@ def build_multisite(product="lync2013"):
     return state, files
 
 
+def build_pools(product="lync2013", pools=1, front_ends=2, users=6):
+    """A synthetic deployment of `pools` Enterprise Edition pools in one site, for the bench (tests/bench/).
+
+    Pool n (poolNN) has `front_ends` Front Ends (feNNa, feNNb, ...), its own back end sqlbeNN on a
+    default SQL Server instance and its own file server fsNN; pool01's back end holds the Central
+    Management store. No Persistent Chat, no Monitoring. Built from the same primitives as the
+    multisite topology; inventory_for_pools() writes its inventory.
+    """
+    d = DOMAIN
+    hosts = {"dc01.%s" % d: windows_host("dc01", "10.0.0.2", product),
+             "backup01.%s" % d: windows_host("backup01", "10.0.0.50", product)}
+    oauth = content.certificate("pool01.%s" % d, "OAuthTokenIssuer", [content.SIP_DOMAIN], ["OAuthTokenIssuer"], "oauth")
+    oauth["thumbprint"] = content.thumbprint("oauth")
+    layout = []
+    for n in range(1, pools + 1):
+        pool = "pool%02d.%s" % (n, d)
+        fes = [("fe%02d%s.%s" % (n, chr(ord("a") + k), d), "10.1.%d.%d" % (n, 11 + k)) for k in range(front_ends)]
+        layout.append((n, pool, fes, "sqlbe%02d.%s" % (n, d), "fs%02d.%s" % (n, d)))
+    replicas = []
+    for n, pool, fes, be, fs in layout:
+        hosts[be] = windows_host(be.split(".", 1)[0], "10.1.%d.21" % n, product)
+        hosts[fs] = windows_host(fs.split(".", 1)[0], "10.1.%d.31" % n, product)
+        for k, (fe, ip) in enumerate(fes):
+            replicas.append(fe)
+            hosts[fe] = windows_host(fe.split(".", 1)[0], ip, product)
+            install_lync(hosts[fe], product, ["Front End Server"],
+                         dict(FRONT_END_SERVICES, **CMS_SERVICES) if n == 1 else FRONT_END_SERVICES)
+            hosts[fe]["certificates"] = front_end_certificates(fe, pool, oauth)
+            if n == 1 and k > 0:  # MASTER and FTA run only on the active Central Management Server
+                hosts[fe]["services"]["MASTER"]["status"] = "Stopped"
+                hosts[fe]["services"]["FTA"]["status"] = "Stopped"
+    services = []
+    for n, pool, fes, be, fs in layout:
+        file_store = "FileStore:%s" % fs
+        cms = n == 1
+        part = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=cms)
+        part += [_svc("UserDatabase", be, SqlInstanceName=""), _svc("ApplicationDatabase", be, SqlInstanceName=""),
+                 _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare")]
+        if cms:
+            part.append(_svc("CentralManagementDatabase", be, SqlInstanceName=""))
+        for svc in part:
+            svc["SiteId"] = SITE
+        for dep in ("Registrar", "WebServer", "ApplicationServer"):
+            _depend(part, file_store, "%s:%s" % (dep, pool))
+        _depend(part, "UserDatabase:%s" % be, "UserServer:%s" % pool)
+        _depend(part, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
+        if cms:
+            _depend(part, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
+        services += part
+
+    def pool_record(fqdn, computers):
+        return dict(_pool(fqdn, computers, sorted(s["Identity"] for s in services if s["PoolFqdn"] == fqdn)), Site=SITE)
+    records_pools = []
+    for n, pool, fes, be, fs in layout:
+        records_pools += [pool_record(pool, [fe for fe, ip in fes]), pool_record(be, [be]), pool_record(fs, [fs])]
+    topology = {"sites": [{"Identity": SITE, "SiteId": "1", "DisplayName": "Redmond"}], "pools": records_pools,
+                "services": services}
+    files = {}
+    contacts = {}
+    records = []
+    for n, pool, fes, be, fs in layout:
+        pool_users = content.users_for_pool(pool, (n - 1) * users, users)
+        rgs = content.rgs_store(pool)
+        if n > 1:
+            for flow in rgs["workflows"]:  # a workflow's SIP URI is unique in the deployment
+                flow["name"] += " %d" % n
+                flow["uri"] = flow["uri"].replace("@", ".p%d@" % n)
+            contacts.update({w["uri"]: "service:ApplicationServer:%s" % pool for w in rgs["workflows"]})
+        databases = {"rtcxds": content.user_store(pool, pool_users), "rtcshared": {"shared": {"pool": pool}},
+                     "rtcab": {"entries": len(pool_users)}, "rgsconfig": rgs, "rgsdyn": {"signed_in_agents": 1},
+                     "cpsdyn": {"parked": 0}}
+        if n == 1:
+            databases.update(xds=_cms_content(topology, replicas), lis=content.lis_store())
+        sql_services(hosts[be], "MSSQLSERVER")
+        hosts[be]["sql"]["MSSQLSERVER"] = sql_instance("MSSQLSERVER", product, "Enterprise Edition",
+                                                       "CONTOSO\\svc-sqlbe", databases)
+        hosts[fs]["shares"] = {"LyncShare": {"path": "D:\\LyncShare", "lync_acl": True}}
+        hosts[fs]["disks"]["D"] = {"size_bytes": 200 * 2 ** 30, "free_bytes": 150 * 2 ** 30}
+        conferences = sorted(c["id"] for u in pool_users for c in u["conferences"])
+        files.update({(fs, "D:\\LyncShare\\" + rel): data
+                      for rel, data in content.filestore_files(fs, conferences, with_pchat=False).items()})
+        records += [{"name": pool.split(".", 1)[0], "type": "A", "data": ip} for fe, ip in fes]
+    hosts["backup01.%s" % d]["shares"] = {"LyncBackup": {"path": "D:\\LyncBackup"},
+                                          "LyncMedia": {"path": "D:\\LyncMedia", "deny_write": ["*"]}}
+    hosts["backup01.%s" % d]["disks"]["D"] = {"size_bytes": 500 * 2 ** 30, "free_bytes": 400 * 2 ** 30}
+    first = layout[0]
+    hosts["dc01.%s" % d].update(dns_and_dhcp(_host_dns(hosts) + _lync_dns(first[1], [ip for fe, ip in first[2]])
+                                             + records, first[1]))
+    files.update(media_files("backup01.%s" % d, product))
+    state = {"lab": {"topology": "pools%d" % pools, "product": product, "fault_counts": {}},
+             "ad": dict(_ad(hosts, first[3], ""), rgs_contacts=dict(_rgs_contacts(first[1]), **contacts)),
+             "hosts": hosts}
+    return state, files
+
+
+def inventory_for_pools(state, variables):
+    """The inventory of a build_pools() lab: the groups the roles read, and `variables` for all hosts."""
+    groups = {"lync_front_ends": [], "lync_sql_servers": [], "lync_file_servers": [], "lync_backup_servers": [],
+              "lync_infrastructure": []}
+    for fqdn in sorted(state["hosts"]):
+        name = fqdn.split(".", 1)[0]
+        group = ("lync_front_ends" if name.startswith("fe") else "lync_sql_servers" if name.startswith("sqlbe")
+                 else "lync_file_servers" if name.startswith("fs") else "lync_backup_servers"
+                 if name.startswith("backup") else "lync_infrastructure")
+        groups[group].append(fqdn)
+    return {"all": {"vars": dict(variables),
+                    "children": {g: {"hosts": {h: None for h in hs}} for g, hs in groups.items()}}}
+
+
 BUILDERS = {"standard": build_standard, "enterprise": build_enterprise, "enterprise3": build_enterprise3,
             "multisite": build_multisite}
 
@@ -656,6 +765,16 @@ def seed(topology, dest, product="lync2013"):
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     state, files = BUILDERS[topology](product)
+    lab = write(dest, state, files)
+    (dest / "inventory.yml").write_text(inventory(topology, state), encoding="utf-8")
+    (dest / "README.txt").write_text(
+        "Lab %s (%s), made by: python -m lync_lab seed %s %s\n" % (topology, product, topology, dest), encoding="utf-8")
+    return lab
+
+
+def write(dest, state, files):
+    """Write a built lab (state and files, from a builder) into the empty folder dest. Returns the Lab."""
+    dest = pathlib.Path(dest)
     lab = Lab(dest / "state.json")
     lab.save(state)
     for fqdn, host in state["hosts"].items():
@@ -667,9 +786,6 @@ def seed(topology, dest, product="lync2013"):
         target = paths.resolve(lab, state, fqdn, winpath)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    (dest / "inventory.yml").write_text(inventory(topology, state), encoding="utf-8")
-    (dest / "README.txt").write_text(
-        "Lab %s (%s), made by: python -m lync_lab seed %s %s\n" % (topology, product, topology, dest), encoding="utf-8")
     return lab
 
 

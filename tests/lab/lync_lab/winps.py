@@ -13,6 +13,7 @@ import pathlib
 import time
 
 from . import boundary
+from . import calls
 from . import faults as faultlib
 from . import netid, psparse, replication
 from .context import Context
@@ -84,6 +85,12 @@ def _engine_parameters(params):
 
 def run(params, check_mode, state_path, host, fault_list):
     """Run one win_powershell call in the lab and return the module result."""
+    with calls.recorded(host, psparse.header_name(params.get("script") or "") or "win_powershell"):
+        return _run(params, check_mode, state_path, host, fault_list)
+
+
+def _run(params, check_mode, state_path, host, fault_list):
+    """run() without the call record."""
     result = _base()
     if params.get("path"):
         result.update(failed=True, msg="lab: win_powershell path= is not simulated; lync.server sends script=")

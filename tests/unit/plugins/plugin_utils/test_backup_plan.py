@@ -104,3 +104,46 @@ def test_item_result_keeps_files_of_a_partly_failed_item():
     item = {"id": "sql:x\\rtc"}
     rec = backup_plan.item_result(item, {"failed": True, "msg": "1 of 3\n databases failed", "files": [{"path": "a"}]}, True)
     assert rec == dict(rec, status="failed", error="1 of 3 databases failed", files=[{"path": "a"}])
+
+
+def test_work_by_host_lists_each_host_its_runnable_items_by_task():
+    plan = backup_plan.plan(deployment(), hosts())
+    work = backup_plan.by_host(plan)
+    runnable = [i for i in plan if not i["problem"] and i["kind"] != "identity"]
+    assert sorted(i["id"] for w in work.values() for t in w.values() for i in t) == sorted(i["id"] for i in runnable)
+    for host, tasks in work.items():
+        assert set(tasks) == set(backup_plan.ITEM_TASKS)
+        assert all(i["host"] == host and i["task"] == task for task, items in tasks.items() for i in items)
+
+
+def test_loop_records_record_each_item_of_a_looped_task():
+    ok, bad = {"id": "cms_config:global"}, {"id": "cms_lis:global"}
+    registered = {"results": [
+        {"backup_item": ok, "files": [{"path": "cms/config.zip"}], "started": "t0", "finished": "t1"},
+        {"backup_item": bad, "failed": True, "msg": "The task timed out after 5 seconds.", "timedout": {"period": 5}},
+        {"backup_item": {"id": "skipped"}, "skipped": True}]}
+    records = backup_plan.loop_records(registered)
+    assert [(r["id"], r["status"]) for r in records] == [("cms_config:global", "ok"), ("cms_lis:global", "failed")]
+    assert records[0]["files"] == [{"path": "cms/config.zip"}]
+    assert records[1]["error"].startswith("timed out after 5 seconds (backup_timeouts)")
+    assert backup_plan.loop_records({"results": [], "skipped": True}) == []
+
+
+def test_loop_records_of_a_file_store_come_from_the_copy_and_the_listing():
+    item = {"id": "filestore:\\\\fs\\share", "scope": "\\\\fs\\share",
+            "args": {"folder": "filestores/fs_share", "server": "fs", "share": "share", "src": "D:\\Share",
+                     "flags": "/E /XF Meeting.Active"}}
+    other = dict(item, id="filestore:\\\\fs\\other")
+    third = dict(item, id="filestore:\\\\fs\\third")
+    copied = {"backup_item": item, "rc": 1, "started": "t0"}
+    failed_copy = {"backup_item": other, "failed": True, "msg": "There is not enough space on the disk"}
+    listing = {"results": [
+        {"backup_copy": copied, "files": [{"path": "a.txt", "bytes": 3, "sha256": "AB"}], "finished": "t2"},
+        {"backup_copy": failed_copy, "skipped": True},
+        {"backup_copy": {"backup_item": third, "rc": 0}, "failed": True, "msg": "listing failed"}]}
+    records = {r["id"]: r for r in backup_plan.loop_records(listing, "backup_copy")}
+    assert records[item["id"]]["status"] == "ok"
+    assert records[item["id"]]["files"] == [{"path": "filestores/fs_share/a.txt", "bytes": 3, "sha256": "AB"}]
+    assert records[item["id"]]["details"]["robocopy_rc"] == 1 and records[item["id"]]["details"]["excluded"]
+    assert records[other["id"]]["status"] == "failed" and "not enough space" in records[other["id"]]["error"]
+    assert records[third["id"]]["error"] == "listing failed"
