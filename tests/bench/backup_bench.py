@@ -127,7 +127,7 @@ def main():
               "| calls | calls per host (max / mean) | busiest host's remote s | wall / busiest | controller CPU s "
               "| CPU per host s |")
     print(header)
-    print("|" + "|".join("---" for _ in range(header.count("|") - 1)) + "|")
+    print("|" + "---|" * (header.count("|") - 1))
     for latency in args.latency or [2.0]:
         for pools in args.pools:
             r = run_one(work, pools, latency, args.product, args.forks)

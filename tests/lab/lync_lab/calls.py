@@ -46,7 +46,7 @@ def max_concurrent(calls, since=None, until=None):
             continue
         events += [(call["start"], 1), (call["end"], -1)]
     running = best = 0
-    for _, step in sorted(events, key=lambda e: (e[0], e[1])):  # an end before a start at the same moment
+    for step in [e[1] for e in sorted(events)]:  # (time, -1) sorts before (time, 1): an end before a start at the same moment
         running += step
         best = max(best, running)
     return best
