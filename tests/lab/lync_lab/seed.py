@@ -507,6 +507,27 @@ def build_enterprise3(product="lync2013"):
 SITE2 = "Site:Dublin"
 
 
+def _pool_services(pool, be, fs, site, cms):
+    """The topology services of an Enterprise pool with its back end (default SQL instance) and file
+    server, in `site`, with the dependencies Topology Builder records; cms: the pool holds the
+    Central Management store."""
+    file_store = "FileStore:%s" % fs
+    part = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=cms)
+    part += [_svc("UserDatabase", be, SqlInstanceName=""), _svc("ApplicationDatabase", be, SqlInstanceName=""),
+             _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare")]
+    if cms:
+        part.append(_svc("CentralManagementDatabase", be, SqlInstanceName=""))
+    for svc in part:
+        svc["SiteId"] = site
+    for dep in ("Registrar", "WebServer", "ApplicationServer"):
+        _depend(part, file_store, "%s:%s" % (dep, pool))
+    _depend(part, "UserDatabase:%s" % be, "UserServer:%s" % pool)
+    _depend(part, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
+    if cms:
+        _depend(part, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
+    return part
+
+
 def build_multisite(product="lync2013"):
     """Two sites, two Enterprise Edition pools, their back ends on DEFAULT SQL Server instances.
 
@@ -547,21 +568,7 @@ def build_multisite(product="lync2013"):
 
     services = []
     for pool, be, fs, site, cms in ((pool1, be1, fs1, SITE, True), (pool2, be2, fs2, SITE2, False)):
-        file_store = "FileStore:%s" % fs
-        part = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=cms)
-        part += [_svc("UserDatabase", be, SqlInstanceName=""), _svc("ApplicationDatabase", be, SqlInstanceName=""),
-                 _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare")]
-        if cms:
-            part.append(_svc("CentralManagementDatabase", be, SqlInstanceName=""))
-        for svc in part:
-            svc["SiteId"] = site
-        for dep in ("Registrar", "WebServer", "ApplicationServer"):
-            _depend(part, file_store, "%s:%s" % (dep, pool))
-        _depend(part, "UserDatabase:%s" % be, "UserServer:%s" % pool)
-        _depend(part, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
-        if cms:
-            _depend(part, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
-        services += part
+        services += _pool_services(pool, be, fs, site, cms)
 
     def pool_record(fqdn, computers, site):
         return dict(_pool(fqdn, computers, sorted(s["Identity"] for s in services if s["PoolFqdn"] == fqdn)), Site=site)
@@ -643,22 +650,7 @@ def build_pools(product="lync2013", pools=1, front_ends=2, users=6):
                 hosts[fe]["services"]["FTA"]["status"] = "Stopped"
     services = []
     for n, pool, fes, be, fs in layout:
-        file_store = "FileStore:%s" % fs
-        cms = n == 1
-        part = front_end_services(pool, "UserDatabase:%s" % be, "ApplicationDatabase:%s" % be, file_store, cms=cms)
-        part += [_svc("UserDatabase", be, SqlInstanceName=""), _svc("ApplicationDatabase", be, SqlInstanceName=""),
-                 _svc("FileStore", fs, UncPath="\\\\%s\\LyncShare" % fs, ShareName="LyncShare")]
-        if cms:
-            part.append(_svc("CentralManagementDatabase", be, SqlInstanceName=""))
-        for svc in part:
-            svc["SiteId"] = SITE
-        for dep in ("Registrar", "WebServer", "ApplicationServer"):
-            _depend(part, file_store, "%s:%s" % (dep, pool))
-        _depend(part, "UserDatabase:%s" % be, "UserServer:%s" % pool)
-        _depend(part, "ApplicationDatabase:%s" % be, "ApplicationServer:%s" % pool)
-        if cms:
-            _depend(part, "CentralManagementDatabase:%s" % be, "CentralManagement:%s" % pool)
-        services += part
+        services += _pool_services(pool, be, fs, SITE, cms=n == 1)
 
     def pool_record(fqdn, computers):
         return dict(_pool(fqdn, computers, sorted(s["Identity"] for s in services if s["PoolFqdn"] == fqdn)), Site=SITE)
