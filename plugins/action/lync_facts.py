@@ -7,7 +7,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.lync.server.plugins.plugin_utils import facts, network_identity
+from ansible_collections.lync.server.plugins.plugin_utils import facts
+from ansible_collections.lync.server.plugins.plugin_utils.action import finish
 from ansible_collections.lync.server.plugins.plugin_utils.args import validate
 from ansible_collections.lync.server.plugins.plugin_utils import payload as door
 
@@ -25,14 +26,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        door.reset_warnings(self)
         params = validate(self, self.ARGUMENT_SPEC)
-        try:
-            result.update(changed=False, ansible_facts=self._gather(params, task_vars))
-        except Exception:
-            door.display_warnings(self)
-            raise
-        return network_identity.warn(door.add_warnings(self, result), task_vars)
+        return finish(self, result, task_vars,
+                      lambda: {"changed": False, "ansible_facts": self._gather(params, task_vars)})
 
     def _gather(self, params, task_vars):
         subset = set(params["gather_subset"])

@@ -20,6 +20,19 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def finish(action, result, task_vars, work):
+    """Run work() (which returns the task's result keys) with the payload warnings of this task run:
+    added to the result, or, when work raises (its failure replaces the result), shown before the
+    error; then the network-identity warning. Every lync.server action plugin ends through here."""
+    door.reset_warnings(action)
+    try:
+        result.update(work())
+    except Exception:
+        door.display_warnings(action)
+        raise
+    return network_identity.warn(door.add_warnings(action, result), task_vars)
+
+
 class LyncAction(ActionBase):
     """Subclasses set ARGUMENT_SPEC (and the validator's rules) and implement execute()."""
 
@@ -32,18 +45,13 @@ class LyncAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         self.task_vars = task_vars or {}
-        door.reset_warnings(self)
         params = validate(self, self.ARGUMENT_SPEC, mutually_exclusive=self.MUTUALLY_EXCLUSIVE,
                           required_if=self.REQUIRED_IF, required_one_of=self.REQUIRED_ONE_OF)
         started = _now()
-        try:
-            result.update(self.execute(params))
-        except Exception:
-            # The exception's result replaces this one: show what the payloads warned of before it.
-            door.display_warnings(self)
-            raise
-        result.update(started=started, finished=_now())
-        return network_identity.warn(door.add_warnings(self, result), self.task_vars)
+
+        def work():
+            return dict(self.execute(params), started=started, finished=_now())
+        return finish(self, result, self.task_vars, work)
 
     def set_path(self, value):
         """Validate a set folder (<backup root>\\<set id>) option."""
