@@ -11,6 +11,9 @@ description:
   - Runs modules on the controller like M(ansible.builtin.local), and tells them which lab
     host they run as, which lab state file to use and which faults to inject.
   - A host marked powered off in the lab state, or given an C(unreachable) fault, is unreachable.
+  - A pipelined Python module run is a fork of the run's zygote (tests/lab/lync_lab/zygote.py), which
+    has already imported module_utils and the lab; the environment variable C(LYNC_LAB_ZYGOTE=off)
+    runs every module as a new process instead.
 author: lync.server maintainers (@lync-server)
 options:
   remote_addr:
@@ -55,14 +58,31 @@ options:
       - name: lab_faults
 """
 
+import importlib.util
 import json
 import os
 import shlex
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.plugins.connection.local import Connection as LocalConnection
+from ansible.utils.display import Display
+
+DISPLAY = Display()
 
 LAB_PYTHONPATH = os.path.abspath(os.path.join(os.path.dirname(__file__), *([os.pardir] * 6)))
+
+
+def _zygote():
+    """tests/lab/lync_lab/zygote.py, loaded by path: the controller need not have the lab on its path."""
+    if "module" not in _ZYGOTE:
+        spec = importlib.util.spec_from_file_location("lync_lab_zygote_client",
+                                                      os.path.join(LAB_PYTHONPATH, "lync_lab", "zygote.py"))
+        _ZYGOTE["module"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(_ZYGOTE["module"])
+    return _ZYGOTE["module"]
+
+
+_ZYGOTE = {}
 
 
 class Connection(LocalConnection):
@@ -113,4 +133,11 @@ class Connection(LocalConnection):
             "PYTHONPATH": LAB_PYTHONPATH,
         }
         prefix = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in env.items())
-        return super().exec_command("%s %s" % (prefix, cmd), in_data=in_data, sudoable=sudoable)
+        command = "%s %s" % (prefix, cmd)
+        # A pipelined module run is a fork of this run's zygote (tests/lab/lync_lab/zygote.py), the
+        # same script and environment without a new interpreter; anything else is a local process.
+        if _zygote().parse_command(command) is None or in_data is None or not _zygote().enabled(os.environ):
+            return super().exec_command(command, in_data=in_data, sudoable=sudoable)
+        super(LocalConnection, self).exec_command(command, in_data=in_data, sudoable=sudoable)  # connects (ensure_connect)
+        DISPLAY.vvv("EXEC %s" % command, host=self._play_context.remote_addr)  # as ansible.builtin.local shows it
+        return _zygote().run(command, in_data, dict(os.environ), self.cwd)
