@@ -41,6 +41,11 @@ class PreflightError(ValueError):
     """The inputs are not what the role passes."""
 
 
+def _true(value):
+    """A boolean as Ansible may template it (True, or the text "True")."""
+    return str(value).strip().lower() in ("true", "yes", "on", "1")
+
+
 def record(host, check, status, detail, fix="", needs=NIGHTLY):
     """One check's outcome: what the role prints and writes, and what the end of the run judges."""
     return {"host": str(host), "check": check, "status": status, "detail": detail,
@@ -299,9 +304,9 @@ def share_records(results, root, user, become):
     fix_rights = ("give %s Change on the share and Modify (NTFS) on the folder of %s, check that the share exists and "
                   "that lync_backup_root names it (%s; docs/backup.md)" % (who or "lync_network_user", root, DOC_IDENTITY))
     if not results:
+        where = root or "the share"
         return [record(DEPLOYMENT, "backup share", NOT_CHECKED,
-                       "no backup server (lync_backup_servers) or Front End in the play to read %s from" % (root or
-                                                                                                         "the share"))]
+                       "no backup server (lync_backup_servers) or Front End in the play to read %s from" % where)]
     found = []
     for entry in results:
         host = entry.get("host")
@@ -338,7 +343,7 @@ def network_records(host, pins, dns, dhcp):
     lync_network_info results (skipped when the pins name no DNS or DHCP).
     """
     pins = pins or {}
-    if not pins.get("pinned"):
+    if not _true(pins.get("pinned")):
         return []
     found = []
     server, probe = pins.get("dns_server"), pins.get("dns_probe_host") or host
@@ -391,7 +396,7 @@ def _network_name(account, host):
     text = str(account or "")
     if text.lower().startswith(("nt service\\", "nt authority\\")) or text.lower() in ("localsystem", ""):
         return "%s (on the network the computer account %s$)" % (text or "the service account",
-                                                                 str(host).split(".")[0].upper())
+                                                                 str(host).split(".", maxsplit=1)[0].upper())
     return text
 
 
@@ -473,7 +478,7 @@ def records(inputs):
     front_ends = set(_members(groups, "lync_front_ends") or [])
     user = _text(settings, "network_user")
     root = _text(settings, "backup_root")
-    become = str(settings.get("network_become", True)).strip().lower() in ("true", "yes", "on", "1")
+    become = _true(settings.get("network_become", True))
     found = inventory_records(settings, groups)
     for index, host in enumerate(hosts):
         found.extend(host_records(host, per_host["facts"][index], host in front_ends))
