@@ -2,7 +2,9 @@
 
 * The WinRM double hop: a session reaches a share on another server only with network
   credentials (become runas logon_type=new_credentials); otherwise access is denied.
-* Share permissions: a share's `deny_write` list names accounts (or `*`) that may not write.
+* Share permissions: a share's `deny_write` list names accounts (or `*`) that may not write, its
+  `deny_read` list accounts (or `*`) the share or folder grants nothing: they cannot even list it,
+  and Test-Path answers $false, as Windows does for a folder the caller may not open.
 * Disk space: every write and delete moves the drive's `free_bytes`; a write that does not
   fit leaves a partial file behind and fails like Windows does.
 * MAX_PATH: a path longer than 259 characters fails with PathTooLongException unless it is an
@@ -51,6 +53,9 @@ def locate(ctx, winpath, write=False, account=None, long_paths=False):
             raise _denied(winpath)
         deny = [a.lower() for a in loc.share.get("deny_write", [])]
         if write and ("*" in deny or who.lower() in deny):
+            raise _denied(winpath)
+        deny = [a.lower() for a in loc.share.get("deny_read", [])]
+        if "*" in deny or who.lower() in deny:
             raise _denied(winpath)
     return loc
 

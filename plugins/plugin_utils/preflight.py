@@ -1,0 +1,521 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The preflight's judgements (docs/preflight.md): from the inventory's settings and what the read-only
+modules returned, one record per check -- pass, fail or not_checked -- with a detail and, for a failure,
+the exact fix. Kept here, not in the role, so every decision and every fix text is unit-tested."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import facts as factlib
+from ansible_collections.lync.server.plugins.plugin_utils.recovery_plan import RTC_GROUP_RE
+
+PASS, FAIL, NOT_CHECKED = "pass", "fail", "not_checked"
+LABELS = {PASS: "PASS", FAIL: "FAIL", NOT_CHECKED: "NOT CHECKED"}
+# What a check is needed for: the nightly backup, or the bad day (preparation and recovery).
+NIGHTLY, BAD_DAY = "nightly", "bad_day"
+# The host column of checks that concern the inventory or the whole deployment, not one computer.
+INVENTORY = "inventory"
+DEPLOYMENT = "deployment"
+
+DOC_EVERY_NIGHT = 'docs/inventory.md, "Every night"'
+DOC_BAD_DAY = 'docs/inventory.md, "The bad day: preparing replacement servers and recovering"'
+DOC_GROUPS = 'docs/inventory.md, "Groups"'
+DOC_CONNECTION = 'docs/inventory.md, "Connection"'
+DOC_IDENTITY = 'docs/architecture.md, "Network identity"'
+DOC_PINS_READ = 'docs/pins.md, "Reading DNS and DHCP"'
+DOC_NOT_YET = 'docs/preflight.md, "Not checked yet"'
+
+# The shortest secrets the backup role accepts (roles/backup/tasks/main.yml asserts the same bounds).
+MIN_CERTIFICATE_PASSWORD = 8
+MIN_SIGNING_KEY = 16
+# Lync Server 2013 runs on Windows Server 2008 R2 (6.1) and later.
+MIN_WINDOWS = (6, 1)
+WINDOWS_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+class PreflightError(ValueError):
+    """The inputs are not what the role passes."""
+
+
+def _true(value):
+    """A boolean as Ansible may template it (True, or the text "True")."""
+    return str(value).strip().lower() in ("true", "yes", "on", "1")
+
+
+def record(host, check, status, detail, fix="", needs=NIGHTLY):
+    """One check's outcome: what the role prints and writes, and what the end of the run judges."""
+    return {"host": str(host), "check": check, "status": status, "detail": detail,
+            "fix": fix if status == FAIL else "", "needs": needs}
+
+
+# --------------------------------------------------------------------------- inventory
+
+def _text(settings, key):
+    value = settings.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def _length(settings, key):
+    try:
+        return int(settings.get(key) or 0)
+    except (TypeError, ValueError):
+        raise PreflightError("preflight: settings.%s must be a length (a number)" % key) from None
+
+
+def inventory_records(settings, groups):
+    """The variables the nightly backup and the bad day need, and the groups the roles read.
+
+    settings holds the values of the plain variables and only the lengths of the secrets
+    (network_password_length, certificate_password_length, signing_key_length), never a secret.
+    groups maps each group the roles read to its hosts (None when the inventory has no such group).
+    """
+    found = []
+    root = _text(settings, "backup_root")
+    if not root:
+        found.append(record(INVENTORY, "lync_backup_root", FAIL, "not set",
+                            "set lync_backup_root to the UNC path of the backup share, e.g. "
+                            "\\\\backup01.contoso.local\\LyncBackup (%s)" % DOC_EVERY_NIGHT))
+    else:
+        try:
+            found.append(record(INVENTORY, "lync_backup_root", PASS, bs.check_root(root)))
+        except bs.BackupSetError as exc:
+            found.append(record(INVENTORY, "lync_backup_root", FAIL, str(exc),
+                                "set lync_backup_root to the UNC path of the backup share, e.g. "
+                                "\\\\backup01.contoso.local\\LyncBackup (%s)" % DOC_EVERY_NIGHT))
+    user = _text(settings, "network_user")
+    if user:
+        found.append(record(INVENTORY, "lync_network_user", PASS, user))
+    else:
+        found.append(record(INVENTORY, "lync_network_user", FAIL, "not set (nor ansible_user, its default)",
+                            "set lync_network_user to the account that reaches SQL Server, the Central Management "
+                            "store, Active Directory and the backup share (%s; its rights: %s)"
+                            % (DOC_EVERY_NIGHT, DOC_IDENTITY)))
+    found.append(_secret("lync_network_password", _length(settings, "network_password_length"), 1,
+                         "set lync_network_password (from Ansible Vault) to the password of lync_network_user (%s)"
+                         % DOC_EVERY_NIGHT))
+    found.append(_secret("lync_certificate_password", _length(settings, "certificate_password_length"),
+                         MIN_CERTIFICATE_PASSWORD,
+                         "set lync_certificate_password (from Ansible Vault), at least %d characters: it protects the "
+                         "certificate exports with their private keys (%s)" % (MIN_CERTIFICATE_PASSWORD, DOC_EVERY_NIGHT)))
+    found.append(_secret("lync_backup_signing_key", _length(settings, "signing_key_length"), MIN_SIGNING_KEY,
+                         "set lync_backup_signing_key (from Ansible Vault), at least %d characters, e.g. the output of "
+                         "`openssl rand -hex 32`; verify, preparation and recovery need the same key "
+                         '(docs/backup-set.md, "Trust")' % MIN_SIGNING_KEY))
+    found.append(_media_path(_text(settings, "media_path")))
+    found.append(_rtc_group(_text(settings, "rtc_group")))
+    found.extend(_group_records(groups or {}))
+    return found
+
+
+def _secret(name, length, minimum, fix):
+    if length >= minimum:
+        return record(INVENTORY, name, PASS, "set (its value is never shown)")
+    detail = "not set" if length == 0 else "shorter than %d characters" % minimum
+    return record(INVENTORY, name, FAIL, detail, fix)
+
+
+def _media_path(path):
+    fix = ("set lync_media_path to the folder of the Lync Server / Skype for Business Server installation media that "
+           "holds Setup\\amd64, e.g. \\\\backup01.contoso.local\\LyncMedia\\Lync; the recovery refuses to rebuild a "
+           "Lync server without it (%s)" % DOC_BAD_DAY)
+    if not path:
+        return record(INVENTORY, "lync_media_path", FAIL, "not set", fix, needs=BAD_DAY)
+    try:
+        return record(INVENTORY, "lync_media_path", PASS, bs.check_path(path, "lync_media_path"), needs=BAD_DAY)
+    except bs.BackupSetError as exc:
+        return record(INVENTORY, "lync_media_path", FAIL, str(exc), fix, needs=BAD_DAY)
+
+
+def _rtc_group(group):
+    fix = ("set lync_rtc_group to DOMAIN\\RTCComponentUniversalServices, DOMAIN being the NetBIOS name of the domain "
+           "holding Lync's universal groups; the recovery refuses to plan SQL restores without it (%s)" % DOC_BAD_DAY)
+    if not group:
+        return record(INVENTORY, "lync_rtc_group", FAIL, "not set", fix, needs=BAD_DAY)
+    if not RTC_GROUP_RE.match(group):
+        return record(INVENTORY, "lync_rtc_group", FAIL, "%r is not DOMAIN\\group" % group, fix, needs=BAD_DAY)
+    return record(INVENTORY, "lync_rtc_group", PASS, group, needs=BAD_DAY)
+
+
+def _members(groups, name):
+    members = groups.get(name)
+    if members is None:
+        return None
+    if not isinstance(members, (list, tuple)):
+        raise PreflightError("preflight: groups.%s must be a list of hosts" % name)
+    return [str(m) for m in members]
+
+
+def _group_records(groups):
+    found = []
+    front_ends = _members(groups, "lync_front_ends")
+    if front_ends:
+        found.append(record(INVENTORY, "group lync_front_ends", PASS, ", ".join(front_ends)))
+    else:
+        found.append(record(INVENTORY, "group lync_front_ends", FAIL, "missing" if front_ends is None else "empty",
+                            "put the Front End and Standard Edition servers in the group lync_front_ends: only they "
+                            "are asked for the topology, and the backup stops without it (%s)" % DOC_GROUPS))
+    backup = _members(groups, "lync_backup_servers")
+    if backup:
+        found.append(record(INVENTORY, "group lync_backup_servers", PASS, ", ".join(backup)))
+    else:
+        found.append(record(INVENTORY, "group lync_backup_servers", FAIL, "missing" if backup is None else "empty",
+                            "put the server that holds the backup share in the group lync_backup_servers: without it "
+                            "the backup manages the set from a Front End, and verification, preparation and recovery "
+                            "read the set from a Front End or from the server being rebuilt (%s)" % DOC_GROUPS,
+                            needs=BAD_DAY))
+    replacements = _members(groups, "lync_replacement_servers")
+    found.append(record(INVENTORY, "group lync_replacement_servers", PASS,
+                        ", ".join(replacements) if replacements else
+                        "empty (usual until a server must be replaced; lync_prepare_hosts can name it then)",
+                        needs=BAD_DAY))
+    return found
+
+
+# --------------------------------------------------------------------------- each host
+
+# The payload door (plugin_utils/payload.py) turns an unreachable host into a task failure with this text.
+DOOR_UNREACHABLE = ": host unreachable: "
+
+
+def _unreachable(result):
+    result = result or {}
+    return bool(result.get("unreachable")) or (bool(result.get("failed")) and DOOR_UNREACHABLE in str(result.get("msg")))
+
+
+def _failed(result):
+    return bool((result or {}).get("failed"))
+
+
+def _skipped(result):
+    return result is None or bool(result.get("skipped"))
+
+
+def _message(result):
+    """The first line of a failed or unreachable result's message (after the door's "host unreachable")."""
+    text = str((result or {}).get("msg") or "no message").strip()
+    text = text.split(DOOR_UNREACHABLE, 1)[-1]
+    return text.splitlines()[0] if text else "no message"
+
+
+def answered(result):
+    """Whether lync_facts read the host (the connection works and the host probe ran)."""
+    return not _skipped(result) and not _unreachable(result) and not _failed(result)
+
+
+def _connection_fix(host):
+    return ("make WinRM answer on %s (a listener on 5985/5986: `winrm quickconfig`, or Test-WSMan %s from another "
+            "server), check ansible_user / ansible_password and the connection variables, and that the host is "
+            "running (%s)" % (host, host, DOC_CONNECTION))
+
+
+def _windows_version(text):
+    match = WINDOWS_VERSION_RE.match(str(text or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def host_records(host, result, front_end):
+    """The connection, the Windows release and (where Lync runs) the management shell, from lync_facts."""
+    if _skipped(result):
+        return [record(host, "connection", NOT_CHECKED, "not probed (the host probe was skipped)")]
+    if _unreachable(result):
+        return [record(host, "connection", FAIL, "unreachable: %s" % _message(result), _connection_fix(host))]
+    if _failed(result):
+        return [record(host, "connection", FAIL, "the host answered but its probe failed: %s" % _message(result),
+                       "read the message; every host needs PowerShell 5.1 or later and .NET Framework 4.6 or later "
+                       "(Windows Management Framework 5.1 on Windows Server 2008 R2, 2012 and 2012 R2), and the "
+                       "connection's user must be a local administrator (%s)" % DOC_CONNECTION)]
+    lync_host = ((result.get("ansible_facts") or {}).get("lync_host")) or {}
+    found = [record(host, "connection", PASS, "answered as %s" % (lync_host.get("fqdn") or host))]
+    os_info = lync_host.get("os") or {}
+    version = _windows_version(os_info.get("version"))
+    caption = "%s (%s)" % (os_info.get("caption") or "Windows", os_info.get("version") or "version unknown")
+    if version is None:
+        found.append(record(host, "windows", NOT_CHECKED, "the probe returned no Windows version: %s" % caption))
+    elif version < MIN_WINDOWS:
+        found.append(record(host, "windows", FAIL, caption,
+                            "Lync Server 2013 and later need Windows Server 2008 R2 or later; this host cannot run "
+                            "them (docs/clean-server.md)"))
+    else:
+        found.append(record(host, "windows", PASS, caption))
+    shell_record = _shell_record(host, lync_host, front_end)
+    if shell_record:
+        found.append(shell_record)
+    return found
+
+
+def _product(lync_host):
+    """(product, build) of the newest Lync product installed, or (None, None)."""
+    builds = []
+    for product in lync_host.get("lync_products") or []:
+        name, version = factlib.product_from_version(product.get("version"))
+        if version:
+            builds.append((tuple(int(p) for p in version.split(".")), name, version))
+    if not builds:
+        return None, None
+    dummy, name, version = max(builds)
+    return name, version
+
+
+def _shell_record(host, lync_host, front_end):
+    shell = lync_host.get("lync_shell")
+    product, build = _product(lync_host)
+    if shell:
+        what = "%s build %s" % (product or "unknown product", build) if build else "product unknown"
+        return record(host, "lync shell", PASS, "%s (module %s)" % (what, shell))
+    if front_end:
+        return record(host, "lync shell", FAIL, "no Lync Server Management Shell (neither the Lync nor the "
+                      "SkypeForBusiness module)%s" % (" although %s is installed" % product if product else ""),
+                      "install the Lync Server / Skype for Business Server Management Shell on %s (Deployment Wizard, "
+                      "Install Administrative Tools), or take it out of lync_front_ends, which holds only Front End "
+                      "and Standard Edition servers (%s)" % (host, DOC_GROUPS))
+    return None
+
+
+# --------------------------------------------------------------------------- the backup share
+
+def _size(count):
+    value = float(count)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return ("%d %s" % (value, unit)) if unit == "bytes" else ("%.1f %s" % (value, unit))
+        value /= 1024
+    return "%d bytes" % count  # pragma: no cover (the loop returns)
+
+
+def last_complete(result):
+    """The newest complete set a backup_set_info listing names, or None."""
+    for info in (result or {}).get("sets") or []:
+        if info.get("status") == "complete":
+            return info
+    return None
+
+
+def share_records(results, root, user, become):
+    """The network identity lists the sets on the backup share from each backup server.
+
+    results is a list of {host, result}: lync_backup_set_info (root only: list the sets) on each
+    backup server with become runas as the network identity, as the backup reaches the share.
+    """
+    who = user if become else "the connection's user (lync_network_become is false)"
+    fix_rights = ("give %s Change on the share and Modify (NTFS) on the folder of %s, check that the share exists and "
+                  "that lync_backup_root names it (%s; docs/backup.md)" % (who or "lync_network_user", root, DOC_IDENTITY))
+    if not results:
+        where = root or "the share"
+        return [record(DEPLOYMENT, "backup share", NOT_CHECKED,
+                       "no backup server (lync_backup_servers) or Front End in the play to read %s from" % where)]
+    found = []
+    for entry in results:
+        host = entry.get("host")
+        result = entry.get("result")
+        if _skipped(result):
+            found.append(record(host, "backup share", NOT_CHECKED, "not read: lync_backup_root is not set"))
+        elif _unreachable(result):
+            found.append(record(host, "backup share", FAIL, "%s did not answer: %s" % (host, _message(result)),
+                                _connection_fix(host)))
+        elif _failed(result):
+            found.append(record(host, "backup share", FAIL, "%s cannot list %s from %s: %s"
+                                % (who, root, host, _message(result)), fix_rights))
+        else:
+            sets = result.get("sets") or []
+            newest = last_complete(result)
+            detail = "%s lists %s from %s: %d set(s)" % (who, root, host, len(sets))
+            if newest:
+                detail += ", the last complete one %s is %s" % (newest.get("set_id"), _size(newest.get("bytes") or 0))
+            else:
+                detail += ", none complete yet"
+            if result.get("lock"):
+                detail += "; a backup lock is held (a run is going on, or one died: the next run takes over a lock "
+                detail += "older than backup_lock_max_age)"
+            found.append(record(host, "backup share", PASS, detail))
+    return found
+
+
+# --------------------------------------------------------------------------- DNS and DHCP pins
+
+def network_records(host, pins, dns, dhcp):
+    """The DNS records and DHCP options the host's pins name can be read, as the preparation reads them.
+
+    pins is {pinned, dns_server, dns_probe_host, dhcp_server}; dns and dhcp are the registered
+    lync_network_info results (skipped when the pins name no DNS or DHCP).
+    """
+    pins = pins or {}
+    if not _true(pins.get("pinned")):
+        return []
+    found = []
+    server, probe = pins.get("dns_server"), pins.get("dns_probe_host") or host
+    if server and not _skipped(dns):
+        if _unreachable(dns):
+            found.append(record(host, "dns pins", FAIL, "not read: %s, the host that asks DNS server %s, did not answer: "
+                                "%s" % (probe, server, _message(dns)),
+                                "make %s answer, or set lync_dns_probe_host to a Windows Server 2012 or later host that "
+                                "reaches DNS server %s (%s)" % (probe, server, DOC_PINS_READ), needs=BAD_DAY))
+        elif _failed(dns):
+            message = _message(dns)
+            if "Resolve-DnsName" in message:
+                fix = ("set lync_dns_probe_host to a Windows Server 2012 or later host that reaches DNS server %s (%s)"
+                       % (server, DOC_PINS_READ))
+            else:
+                fix = ("make DNS server %s answer DNS queries from %s for the pinned names (Resolve-DnsName <name> "
+                       "-Server %s on %s), or correct the pinned dns.server (docs/pins.md), or set lync_dns_probe_host "
+                       "to a host that reaches it (%s)" % (server, probe, server, probe, DOC_PINS_READ))
+            found.append(record(host, "dns pins", FAIL, message, fix, needs=BAD_DAY))
+        else:
+            found.append(record(host, "dns pins", PASS, "DNS server %s answered %s (%d record(s) found)"
+                                % (server, probe, len(dns.get("dns_records") or [])), needs=BAD_DAY))
+    server = pins.get("dhcp_server")
+    if server and not _skipped(dhcp):
+        fix = ("make %s answer, and give the connection's user (ansible_user) read access to its DHCP server (the group "
+               "DHCP Users on %s) with the DHCP Server service running (%s)" % (server, server, DOC_PINS_READ))
+        if _unreachable(dhcp):
+            found.append(record(host, "dhcp pins", FAIL, "not read: DHCP server %s did not answer: %s"
+                                % (server, _message(dhcp)), fix, needs=BAD_DAY))
+        elif _failed(dhcp):
+            found.append(record(host, "dhcp pins", FAIL, _message(dhcp), fix, needs=BAD_DAY))
+        elif dhcp.get("dhcp_missing_scopes"):
+            found.append(record(host, "dhcp pins", FAIL, "DHCP server %s has no scope %s"
+                                % (server, ", ".join(dhcp["dhcp_missing_scopes"])),
+                                "correct the pinned dhcp.scopes or dhcp.server (docs/pins.md)", needs=BAD_DAY))
+        else:
+            found.append(record(host, "dhcp pins", PASS, "read %d option(s) on %s"
+                                % (len(dhcp.get("dhcp_options") or []), server), needs=BAD_DAY))
+    return found
+
+
+# --------------------------------------------------------------------------- what v1 does not check
+
+def _not_yet(host, check, detail):
+    return record(host, check, NOT_CHECKED, detail)
+
+
+def _network_name(account, host):
+    """How a service account appears on another server: a virtual or built-in account as the computer's account."""
+    text = str(account or "")
+    if text.lower().startswith(("nt service\\", "nt authority\\")) or text.lower() in ("localsystem", ""):
+        return "%s (on the network the computer account %s$)" % (text or "the service account",
+                                                                 str(host).split(".", maxsplit=1)[0].upper())
+    return text
+
+
+def _lync_instances(lync_host):
+    """(instance, service account) of the SQL Server instances on a host that hold Lync databases
+    (the local configuration store's replica, RTCLOCAL/LYNCLOCAL, is not backed up)."""
+    return [(i.get("name"), i.get("service_account")) for i in lync_host.get("sql_instances") or []
+            if i.get("lync_databases") and str(i.get("name")).upper() not in catalog.LOCAL_STORE_INSTANCES]
+
+
+def not_checked_records(hosts, user, root, share_results):
+    """Explicit lines for what v1 does not check, so that silence is never read as a pass.
+
+    hosts is {host: lync_facts result} in play order; share_results as for share_records.
+    """
+    who = user or "lync_network_user"
+    where = root or "the backup share"
+    found = [
+        _not_yet(DEPLOYMENT, "rights", "%s in RTCUniversalServerAdmins (every Cs cmdlet of backup and restore)" % who),
+        _not_yet(DEPLOYMENT, "rights", "%s in CsPersistentChatAdministrator, where Persistent Chat exists "
+                 "(Export-/Import-CsPersistentChatData)" % who),
+        _not_yet(DEPLOYMENT, "share write", "%s may create folders and write in %s (the check only lists it)"
+                 % (who, where)),
+    ]
+    sizes = [last_complete(e.get("result")) for e in share_results or []]
+    sizes = [s for s in sizes if s]
+    found.append(_not_yet(DEPLOYMENT, "free space", "free space on %s%s" % (
+        where, " against the last complete set's %s" % _size(sizes[0].get("bytes") or 0) if sizes else
+        " (no complete set yet to compare with)")))
+    for host, result in hosts.items():
+        if not answered(result):
+            continue
+        lync_host = ((result.get("ansible_facts") or {}).get("lync_host")) or {}
+        found.append(_not_yet(host, "local administrators", "the connection's user in the local Administrators group"))
+        found.append(_not_yet(host, "secondary logon", "the Secondary Logon service (seclogon) that become runas needs"))
+        found.append(_not_yet(host, "powershell", "PowerShell 5.1 or later"))
+        found.append(_not_yet(host, "double hop", "%s reaches SQL Server, the CMS, AD and %s from this host" % (who, where)))
+        for instance, account in _lync_instances(lync_host):
+            name = "%s\\%s" % (host, instance)
+            found.append(_not_yet(host, "sql rights %s" % name, "%s has the SQL Server rights the backup and the restore "
+                                  'test need on %s (docs/backup.md, "SQL Server rights")' % (who, name)))
+            found.append(_not_yet(host, "sql service account %s" % name, "%s, the service account of %s, may write to %s "
+                                  "(it writes the SQL backups)" % (_network_name(account, host), name, where)))
+    return found
+
+
+# --------------------------------------------------------------------------- the report
+
+def _per_host(inputs, key, count):
+    values = inputs.get(key)
+    if values is None:
+        return [None] * count
+    if not isinstance(values, (list, tuple)) or len(values) != count:
+        raise PreflightError("preflight: %s must be a list with one entry per host" % key)
+    return list(values)
+
+
+def share_results(registered):
+    """[{host, result}] from the registered results of the looped share listing (its loop variable names the host)."""
+    found = []
+    for result in registered or []:
+        result = result or {}
+        found.append({"host": result.get(result.get("ansible_loop_var") or "item"), "result": result})
+    return found
+
+
+def records(inputs):
+    """Every record, in the order the report prints them: inventory, each host, the share, what is not checked.
+
+    inputs: settings, groups, hosts (inventory names in play order) and, one entry per host, facts, pins, dns and
+    dhcp (the registered results), and share (the registered results of the looped share listing).
+    """
+    if not isinstance(inputs, dict):
+        raise PreflightError("preflight: needs a dict of settings, groups, hosts and their results")
+    settings = inputs.get("settings") or {}
+    groups = inputs.get("groups") or {}
+    hosts = [str(h) for h in inputs.get("hosts") or []]
+    per_host = {key: _per_host(inputs, key, len(hosts)) for key in ("facts", "pins", "dns", "dhcp")}
+    front_ends = set(_members(groups, "lync_front_ends") or [])
+    user = _text(settings, "network_user")
+    root = _text(settings, "backup_root")
+    become = _true(settings.get("network_become", True))
+    found = inventory_records(settings, groups)
+    for index, host in enumerate(hosts):
+        found.extend(host_records(host, per_host["facts"][index], host in front_ends))
+        found.extend(network_records(host, per_host["pins"][index], per_host["dns"][index], per_host["dhcp"][index]))
+    share = share_results(inputs.get("share"))
+    found.extend(share_records(share, root, user, become))
+    found.extend(not_checked_records(dict(zip(hosts, per_host["facts"])), user, root, share))
+    return found
+
+
+def lines(found):
+    """One line per check, and under each failure the line that says what to do."""
+    out = []
+    for rec in found:
+        out.append("%s  %s  %s: %s" % (LABELS[rec["status"]], rec["host"], rec["check"], rec["detail"]))
+        if rec["status"] == FAIL and rec["fix"]:
+            out.append("      fix: %s" % rec["fix"])
+    return out
+
+
+def verdict(found, fail_on_bad_day=True):
+    """(failed, message): the run fails when a check the nightly backup needs fails, and (by default)
+    when one the bad day needs does."""
+    failed = [r for r in found if r["status"] == FAIL]
+    nightly = [r for r in failed if r["needs"] == NIGHTLY]
+    counted = failed if fail_on_bad_day else nightly
+    counts = "%d passed, %d failed (%d of them needed every night), %d not checked (%s)" % (
+        sum(1 for r in found if r["status"] == PASS), len(failed), len(nightly),
+        sum(1 for r in found if r["status"] == NOT_CHECKED), DOC_NOT_YET)
+    if not counted:
+        return False, "preflight: %s" % counts
+    names = "; ".join("%s %s" % (r["host"], r["check"]) for r in counted)
+    return True, "preflight: %s. Fix before the first backup: %s (each FAIL line above says how)" % (counts, names)
+
+
+def report(inputs, fail_on_bad_day=True):
+    """{records, lines, failed, message} for the role."""
+    found = records(inputs)
+    failed, message = verdict(found, fail_on_bad_day)
+    return {"records": found, "lines": lines(found) + [message], "failed": failed, "message": message}

@@ -1,0 +1,245 @@
+"""The preflight's judgements: which records, pass or fail, and the fix each failure names."""
+
+import pytest
+
+from ansible_collections.lync.server.plugins.filter.preflight import preflight_report
+from ansible_collections.lync.server.plugins.plugin_utils import preflight as pf
+
+from ansible.errors import AnsibleFilterError
+
+SETTINGS = {"backup_root": "\\\\backup01.contoso.local\\LyncBackup", "network_user": "CONTOSO\\svc-lyncbackup",
+            "network_become": True, "network_password_length": 12, "certificate_password_length": 12,
+            "signing_key_length": 32, "media_path": "\\\\backup01.contoso.local\\LyncMedia\\Lync",
+            "rtc_group": "CONTOSO\\RTCComponentUniversalServices"}
+GROUPS = {"lync_front_ends": ["fe01.contoso.local"], "lync_backup_servers": ["backup01.contoso.local"],
+          "lync_replacement_servers": None}
+
+
+def facts(shell=None, version="6.3.9600", products=(), instances=()):
+    return {"changed": False, "ansible_facts": {"lync_host": {
+        "fqdn": "fe01.contoso.local", "os": {"caption": "Microsoft Windows Server 2012 R2 Standard", "version": version},
+        "lync_shell": shell, "lync_products": [{"name": n, "version": v} for n, v in products],
+        "sql_instances": list(instances)}}}
+
+
+def by_check(records, host, check):
+    found = [r for r in records if r["host"] == host and r["check"] == check]
+    assert len(found) == 1, (host, check, records)
+    return found[0]
+
+
+# --------------------------------------------------------------------------- inventory
+
+def test_a_complete_inventory_passes_and_never_shows_a_secret():
+    records = pf.inventory_records(SETTINGS, GROUPS)
+    assert {r["status"] for r in records} == {pf.PASS}
+    assert by_check(records, "inventory", "lync_network_password")["detail"] == "set (its value is never shown)"
+    assert by_check(records, "inventory", "lync_backup_root")["detail"] == "\\\\backup01.contoso.local\\LyncBackup"
+
+
+@pytest.mark.parametrize("key, check, needs, fix", [
+    ("backup_root", "lync_backup_root", pf.NIGHTLY, "set lync_backup_root to the UNC path"),
+    ("network_user", "lync_network_user", pf.NIGHTLY, "set lync_network_user"),
+    ("network_password_length", "lync_network_password", pf.NIGHTLY, "set lync_network_password (from Ansible Vault)"),
+    ("certificate_password_length", "lync_certificate_password", pf.NIGHTLY, "at least 8 characters"),
+    ("signing_key_length", "lync_backup_signing_key", pf.NIGHTLY, "openssl rand -hex 32"),
+    ("media_path", "lync_media_path", pf.BAD_DAY, "Setup\\amd64"),
+    ("rtc_group", "lync_rtc_group", pf.BAD_DAY, "DOMAIN\\RTCComponentUniversalServices"),
+])
+def test_each_missing_setting_fails_with_its_fix(key, check, needs, fix):
+    settings = dict(SETTINGS)
+    settings.pop(key)
+    rec = by_check(pf.inventory_records(settings, GROUPS), "inventory", check)
+    assert (rec["status"], rec["detail"], rec["needs"]) == (pf.FAIL, "not set" if key != "network_user" else
+                                                            "not set (nor ansible_user, its default)", needs)
+    assert fix in rec["fix"] and "docs/" in rec["fix"]
+
+
+def test_short_secrets_and_malformed_values_fail():
+    settings = dict(SETTINGS, certificate_password_length=7, signing_key_length="15", backup_root="backup01\\share",
+                    rtc_group="RTCComponentUniversalServices", media_path="..\\media")
+    records = {r["check"]: r for r in pf.inventory_records(settings, GROUPS)}
+    assert records["lync_certificate_password"]["detail"] == "shorter than 8 characters"
+    assert records["lync_backup_signing_key"]["detail"] == "shorter than 16 characters"
+    assert "is not a UNC path" in records["lync_backup_root"]["detail"]
+    assert records["lync_rtc_group"]["status"] == pf.FAIL and "DOMAIN\\group" in records["lync_rtc_group"]["detail"]
+    assert records["lync_media_path"]["status"] == pf.FAIL
+
+
+def test_groups_missing_or_empty():
+    records = {r["check"]: r for r in pf.inventory_records(SETTINGS, {"lync_front_ends": []})}
+    assert (records["group lync_front_ends"]["status"], records["group lync_front_ends"]["detail"]) == (pf.FAIL, "empty")
+    assert records["group lync_front_ends"]["needs"] == pf.NIGHTLY
+    assert (records["group lync_backup_servers"]["detail"], records["group lync_backup_servers"]["needs"]) == (
+        "missing", pf.BAD_DAY)
+    # No replacement server yet is the usual state, not a failure.
+    assert records["group lync_replacement_servers"]["status"] == pf.PASS
+    with pytest.raises(pf.PreflightError):
+        pf.inventory_records(SETTINGS, {"lync_front_ends": "fe01.contoso.local"})
+
+
+# --------------------------------------------------------------------------- hosts
+
+def test_a_front_end_with_the_shell_passes_with_product_and_build():
+    records = pf.host_records("fe01.contoso.local", facts("Lync", products=[
+        ("Microsoft Lync Server 2013, Core Components", "5.0.8308.984"),
+        ("Microsoft Lync Server 2013, Front End Server", "5.0.8308.0")]), True)
+    assert [r["check"] for r in records] == ["connection", "windows", "lync shell"]
+    assert {r["status"] for r in records} == {pf.PASS}
+    assert records[1]["detail"] == "Microsoft Windows Server 2012 R2 Standard (6.3.9600)"
+    assert records[2]["detail"] == "Lync Server 2013 build 5.0.8308.984 (module Lync)"
+
+
+def test_a_front_end_without_the_shell_fails_and_other_hosts_need_none():
+    rec = pf.host_records("fe01.contoso.local", facts(None), True)[-1]
+    assert (rec["check"], rec["status"]) == ("lync shell", pf.FAIL)
+    assert "Install Administrative Tools" in rec["fix"] and "lync_front_ends" in rec["fix"]
+    assert [r["check"] for r in pf.host_records("backup01.contoso.local", facts(None), False)] == ["connection", "windows"]
+
+
+def test_skype_2019_is_named_from_its_build():
+    rec = pf.host_records("fe01", facts("SkypeForBusiness", products=[("Skype for Business Server 2019, Core", "7.0.2046.0")]),
+                          True)[-1]
+    assert rec["detail"] == "Skype for Business Server 2019 build 7.0.2046.0 (module SkypeForBusiness)"
+
+
+@pytest.mark.parametrize("result, detail", [
+    ({"unreachable": True, "msg": "Failed to connect to the host via winrm: timed out"},
+     "unreachable: Failed to connect to the host via winrm: timed out"),
+    ({"failed": True, "msg": "payload lync_host_probe on fe02: host unreachable: lab: fe02 is powered off"},
+     "unreachable: lab: fe02 is powered off"),
+])
+def test_an_unreachable_host_fails_its_connection_with_the_winrm_fix(result, detail):
+    records = pf.host_records("fe02.contoso.local", result, True)
+    assert len(records) == 1
+    assert (records[0]["check"], records[0]["status"], records[0]["detail"]) == ("connection", pf.FAIL, detail)
+    assert "make WinRM answer on fe02.contoso.local" in records[0]["fix"]
+    assert 'docs/inventory.md, "Connection"' in records[0]["fix"]
+
+
+def test_a_failed_probe_is_not_called_unreachable():
+    rec = pf.host_records("fe02", {"failed": True, "msg": "payload lync_host_probe on fe02: boom\nmore"}, True)[0]
+    assert rec["detail"] == "the host answered but its probe failed: payload lync_host_probe on fe02: boom"
+    assert "PowerShell 5.1" in rec["fix"]
+
+
+def test_an_old_windows_fails():
+    rec = pf.host_records("old", facts(version="6.0.6002"), False)[1]
+    assert (rec["check"], rec["status"]) == ("windows", pf.FAIL)
+
+
+# --------------------------------------------------------------------------- the share
+
+def test_the_share_listing_reports_the_last_complete_set():
+    listing = {"sets": [{"set_id": "lync-2", "status": "partial", "bytes": 5},
+                        {"set_id": "lync-1", "status": "complete", "bytes": 3 * 1024 ** 3}], "lock": None}
+    rec = pf.share_records([{"host": "backup01", "result": listing}], "\\\\b\\s", "CONTOSO\\svc", True)[0]
+    assert rec["status"] == pf.PASS
+    assert rec["detail"] == "CONTOSO\\svc lists \\\\b\\s from backup01: 2 set(s), the last complete one lync-1 is 3.0 GB"
+
+
+def test_a_denied_share_fails_with_the_rights_to_grant():
+    result = {"failed": True, "msg": "payload lync_backup_set_scan on backup01: LYNC_ROOT_MISSING: ..."}
+    rec = pf.share_records([{"host": "backup01", "result": result}], "\\\\b\\s", "CONTOSO\\svc", True)[0]
+    assert rec["status"] == pf.FAIL and rec["detail"].startswith("CONTOSO\\svc cannot list \\\\b\\s from backup01: ")
+    assert "give CONTOSO\\svc Change on the share and Modify (NTFS) on the folder of \\\\b\\s" in rec["fix"]
+    rec = pf.share_records([{"host": "backup01", "result": result}], "\\\\b\\s", "CONTOSO\\svc", False)[0]
+    assert "the connection's user" in rec["fix"]
+
+
+def test_no_share_host_or_no_root_is_not_checked():
+    assert pf.share_records([], "", "u", True)[0]["status"] == pf.NOT_CHECKED
+    rec = pf.share_records(pf.share_results([{"skipped": True, "ansible_loop_var": "h", "h": "backup01"}]), "", "u", True)
+    assert (rec[0]["host"], rec[0]["status"]) == ("backup01", pf.NOT_CHECKED)
+
+
+# --------------------------------------------------------------------------- DNS and DHCP
+
+PINS = {"pinned": True, "dns_server": "10.0.0.2", "dns_probe_host": "fe01", "dhcp_server": "dc01"}
+
+
+def test_readable_pins_pass_and_unpinned_hosts_have_no_record():
+    records = pf.network_records("fe01", PINS, {"dns_records": [{}, {}]}, {"dhcp_options": [{}], "dhcp_missing_scopes": []})
+    assert [(r["check"], r["status"], r["needs"]) for r in records] == [
+        ("dns pins", pf.PASS, pf.BAD_DAY), ("dhcp pins", pf.PASS, pf.BAD_DAY)]
+    assert pf.network_records("backup01", {"pinned": False}, {"skipped": True}, {"skipped": True}) == []
+
+
+def test_an_unanswering_dns_server_fails_with_what_to_do():
+    dns = {"failed": True, "msg": "lync_network_info: DNS server 10.0.0.2 did not answer for sip A: timeout"}
+    rec = pf.network_records("fe01", PINS, dns, {"skipped": True})[0]
+    assert rec["status"] == pf.FAIL and rec["detail"] == dns["msg"]
+    assert "make DNS server 10.0.0.2 answer DNS queries from fe01" in rec["fix"] and "lync_dns_probe_host" in rec["fix"]
+    old = {"failed": True, "msg": "lync_network_info: fe01 has no Resolve-DnsName (Windows Server 2012 ...)"}
+    assert pf.network_records("fe01", PINS, old, None)[0]["fix"].startswith("set lync_dns_probe_host")
+
+
+def test_dhcp_failures():
+    denied = pf.network_records("fe01", PINS, {"skipped": True}, {"failed": True, "msg": "Access is denied. (WIN32 5)"})[0]
+    assert denied["status"] == pf.FAIL and "DHCP Users on dc01" in denied["fix"]
+    missing = pf.network_records("fe01", PINS, None, {"dhcp_options": [], "dhcp_missing_scopes": ["10.9.0.0"]})[0]
+    assert missing["detail"] == "DHCP server dc01 has no scope 10.9.0.0"
+    gone = pf.network_records("fe01", PINS, None, {"unreachable": True, "msg": "timed out"})[0]
+    assert gone["detail"] == "not read: DHCP server dc01 did not answer: timed out"
+
+
+# --------------------------------------------------------------------------- not checked, lines, verdict
+
+def test_what_v1_does_not_check_is_said():
+    instances = [{"name": "RTC", "lync_databases": ["rtcxds"], "service_account": "CONTOSO\\svc-sqlbe"},
+                 {"name": "RTCLOCAL", "lync_databases": ["xds"], "service_account": "NT Service\\MSSQL$RTCLOCAL"},
+                 {"name": "OTHER", "lync_databases": [], "service_account": None}]
+    hosts = {"sqlbe01.contoso.local": facts(instances=instances), "gone": {"unreachable": True}}
+    records = pf.not_checked_records(hosts, "CONTOSO\\svc", "\\\\b\\s", [])
+    assert {r["status"] for r in records} == {pf.NOT_CHECKED}
+    checks = [(r["host"], r["check"]) for r in records]
+    for expected in [("deployment", "rights"), ("deployment", "share write"), ("deployment", "free space"),
+                     ("sqlbe01.contoso.local", "local administrators"), ("sqlbe01.contoso.local", "secondary logon"),
+                     ("sqlbe01.contoso.local", "powershell"), ("sqlbe01.contoso.local", "double hop"),
+                     ("sqlbe01.contoso.local", "sql rights sqlbe01.contoso.local\\RTC"),
+                     ("sqlbe01.contoso.local", "sql service account sqlbe01.contoso.local\\RTC")]:
+        assert expected in checks, expected
+    assert checks.count(("deployment", "rights")) == 2  # RTCUniversalServerAdmins, CsPersistentChatAdministrator
+    assert not [c for c in checks if "RTCLOCAL" in c[1] or "OTHER" in c[1] or c[0] == "gone"]
+
+
+def test_a_virtual_service_account_is_named_as_the_computer_account():
+    instances = [{"name": "RTC", "lync_databases": ["rtcxds"], "service_account": "NT Service\\MSSQL$RTC"}]
+    rec = [r for r in pf.not_checked_records({"se01.contoso.local": facts(instances=instances)}, "u", "\\\\b\\s", [])
+           if r["check"].startswith("sql service account")][0]
+    assert "NT Service\\MSSQL$RTC (on the network the computer account SE01$)" in rec["detail"]
+
+
+def test_lines_put_the_fix_under_each_failure():
+    records = [pf.record("inventory", "lync_media_path", pf.FAIL, "not set", "set it", pf.BAD_DAY),
+               pf.record("fe01", "connection", pf.PASS, "answered", "ignored"),
+               pf.record("deployment", "rights", pf.NOT_CHECKED, "RTCUniversalServerAdmins")]
+    assert pf.lines(records) == ["FAIL  inventory  lync_media_path: not set", "      fix: set it",
+                                 "PASS  fe01  connection: answered", "NOT CHECKED  deployment  rights: RTCUniversalServerAdmins"]
+
+
+def test_the_verdict_fails_on_nightly_failures_and_by_default_on_bad_day_ones():
+    bad_day = [pf.record("inventory", "lync_media_path", pf.FAIL, "not set", "set it", pf.BAD_DAY)]
+    nightly = [pf.record("fe02", "connection", pf.FAIL, "unreachable", "fix it")]
+    assert pf.verdict(bad_day)[0] is True
+    failed, message = pf.verdict(bad_day, fail_on_bad_day=False)
+    assert failed is False and "1 failed (0 of them needed every night)" in message
+    failed, message = pf.verdict(bad_day + nightly, fail_on_bad_day=False)
+    assert failed is True and message.endswith("Fix before the first backup: fe02 connection (each FAIL line above says how)")
+
+
+def test_the_filter_builds_the_whole_report_from_the_registered_results():
+    inputs = {"settings": SETTINGS, "groups": GROUPS, "hosts": ["fe01.contoso.local", "backup01.contoso.local"],
+              "facts": [facts("Lync", products=[("Lync Server 2013", "5.0.8308.984")]), facts()],
+              "pins": [PINS, {"pinned": False}], "dns": [{"dns_records": []}, {"skipped": True}],
+              "dhcp": [{"dhcp_options": []}, {"skipped": True}],
+              "share": [{"ansible_loop_var": "preflight_share_host", "preflight_share_host": "backup01.contoso.local",
+                         "sets": [], "lock": None}]}
+    report = preflight_report(inputs)
+    assert report["failed"] is False
+    assert report["lines"][-1].startswith("preflight: ") and "0 failed" in report["lines"][-1]
+    assert any(line.startswith("PASS  backup01.contoso.local  backup share: ") for line in report["lines"])
+    with pytest.raises(AnsibleFilterError):
+        preflight_report(dict(inputs, facts=[]))
+    with pytest.raises(AnsibleFilterError):
+        preflight_report(["not", "a", "dict"])
