@@ -69,6 +69,9 @@ def test_output_and_exit_status_are_those_of_a_process(tmp_path):
     ("raise SystemExit", 0),
     ("raise SystemExit('a message')", 1),
     ("raise SystemExit(True)", 1),
+    ("raise SystemExit(256)", 0),
+    ("raise SystemExit(-1)", 255),
+    ("raise KeyboardInterrupt", 130),
     ("pass", 0),
 ])
 def test_every_way_a_script_ends_gives_the_process_status(tmp_path, ending, status):
@@ -77,12 +80,40 @@ def test_every_way_a_script_ends_gives_the_process_status(tmp_path, ending, stat
     assert forked[0] == status
 
 
-def test_an_uncaught_exception_prints_the_traceback_and_exits_1(tmp_path):
+def test_an_uncaught_exception_prints_the_same_traceback_and_exits_1(tmp_path):
     process, forked = both("def f():\n    raise ValueError('boom')\nf()\n", tmp_path)
-    assert process[0] == forked[0] == 1
-    for result in (process, forked):
-        assert result[2].startswith(b"Traceback (most recent call last):")
-        assert result[2].rstrip().endswith(b"ValueError: boom")
+    assert process == forked
+    assert forked[0] == 1 and forked[2].startswith(b"Traceback (most recent call last):")
+    assert forked[2].rstrip().endswith(b"ValueError: boom")
+
+
+def test_a_script_that_does_not_compile_fails_as_python_reports_it(tmp_path):
+    process, forked = both("print('x'\n", tmp_path)
+    assert process == forked
+    assert forked[0] == 1 and b"SyntaxError" in forked[2] and b"Traceback" not in forked[2]
+
+
+def test_what_python_reads_at_start_is_the_requests_own(tmp_path):
+    """A request whose encoding or flags differ from an earlier one's gets a zygote started with them."""
+    script = "import sys\nprint(sys.stdout.encoding, sys.flags.optimize)\nassert False, 'asserts run'\n"
+    first = both(script, tmp_path)
+    second = both(script, tmp_path, PYTHONIOENCODING="latin-1", PYTHONOPTIMIZE="1")
+    assert first[0] == first[1] and second[0] == second[1]
+    assert first[1][1] == b"utf-8 0\n" and second[1][:2] == (0, b"iso8859-1 1\n")
+
+
+def test_a_caller_gone_mid_request_leaves_the_zygote_serving(tmp_path):
+    import socket
+    import struct
+    env = _env()
+    path = zygote.server(sys.executable, dict(env, LYNC_LAB_HOST="fe01.contoso.local"))
+    with open(os.devnull, "rb") as stream:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(path)
+        socket.send_fds(conn, [struct.pack("!I", 1000)], [stream.fileno()] * 3)
+        conn.sendall(b'{"env"')  # and nothing more
+        conn.close()
+    assert both("print('still here')\n", tmp_path)[1] == (0, b"still here\n", b"")
 
 
 def test_the_script_sees_what_a_process_started_from_stdin_sees(tmp_path):
@@ -150,16 +181,21 @@ def test_the_zygote_ends_with_the_run_that_started_it(tmp_path):
     assert not os.path.exists(socket_path), "the zygote outlived the process that started it"
 
 
-def _facts_run(lab, run_playbook, zygote_setting):
-    run = run_playbook(lab, "lync.server.discover", env={"LYNC_LAB_ZYGOTE": zygote_setting})
+def _facts_run(lab, run_playbook, zygote_setting, forks):
+    run = run_playbook(lab, "lync.server.discover", env={
+        "LYNC_LAB_ZYGOTE": zygote_setting, "LYNC_LAB_ZYGOTE_RECORD": str(forks),
+        "LYNC_LAB_CALLS": str(forks) + ".calls"})  # one line per remote call (lync_lab/calls.py)
     assert run.rc == 0, run.output
     return sorted((r["host"], r["task"], r["status"], json.dumps(r["result"], sort_keys=True, default=str))
                   for r in run.records)  # hosts answer in any order
 
 
-def test_a_playbook_run_is_the_same_with_and_without_the_zygote(make_lab, run_playbook):
+def test_a_playbook_run_is_the_same_with_and_without_the_zygote(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
-    without = _facts_run(lab, run_playbook, "off")
-    with_zygote = _facts_run(lab, run_playbook, "on")
+    without = _facts_run(lab, run_playbook, "off", tmp_path / "forks-off")
+    assert not (tmp_path / "forks-off").exists(), "with LYNC_LAB_ZYGOTE=off no module run is a fork"
+    with_zygote = _facts_run(lab, run_playbook, "on", tmp_path / "forks-on")
+    forked = (tmp_path / "forks-on").read_text(encoding="utf-8").split()
+    calls = (tmp_path / "forks-on.calls").read_text(encoding="utf-8").splitlines()
+    assert len(forked) >= len(calls) > 3, "every remote call of the playbook was a fork of the zygote"
     assert without == with_zygote
-    assert len(without) > 5

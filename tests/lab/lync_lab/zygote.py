@@ -11,7 +11,13 @@ child's changes never reach the zygote or another run.
 
 Used by the lab's connection (lab.lync.sim) for pipelined Python module runs only; any other command
 runs as before. LYNC_LAB_ZYGOTE=off turns it off (each module then runs in a new process).
-A zygote ends with the ansible-playbook (or ansible) process that started it.
+A zygote ends with the ansible-playbook (or ansible) process that started it. Requests whose
+environment differs in what Python reads at start (PYTHON*, LANG, LC_*, TZ) get their own zygote.
+
+Known differences from a new process, none of which the lab's modules meet: every run of one zygote
+shares its hash seed (set iteration order repeats between runs); a file left open at exit is not
+flushed by interpreter shutdown; a child killed by a signal reports 255, not 128 + N; the forks' CPU
+is not counted in the run's own CPU figures (the bench turns the zygote off).
 """
 
 import atexit
@@ -24,16 +30,20 @@ import json
 import os
 import pkgutil
 import shlex
+import select
 import signal
 import socket
+import stat
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 import types
 
 OWNER_POLL_SECONDS = 1.0
+HANDSHAKE_TIMEOUT_SECONDS = 30
 START_TIMEOUT_SECONDS = 60
 
 
@@ -81,9 +91,24 @@ def _owner_pid():
 
 
 def _folder():
-    path = os.path.join(tempfile.gettempdir(), "lync-lab-zygote-%d" % os.getuid())
+    """A folder only this user can use (a socket there receives module input, lab passwords included)."""
+    base = tempfile.gettempdir()
+    if len(base) > 60:  # a socket path must stay under 108 bytes
+        base = "/tmp"
+    path = os.path.join(base, "lync-lab-zygote-%d" % os.getuid())
     os.makedirs(path, mode=0o700, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise ZygoteError("lab zygote: %s is not a folder of this user's alone" % path)
     return path
+
+
+def _startup_key(interpreter, env):
+    """What a Python reads once when it starts (its paths, encodings, locale, time zone, flags):
+    requests that differ in any of it get their own zygote."""
+    read_at_start = {name: value for name, value in env.items()
+                     if name.startswith(("PYTHON", "LC_")) or name in ("LANG", "LANGUAGE", "TZ")}
+    return hashlib.sha256(json.dumps([interpreter, sorted(read_at_start.items())]).encode("utf-8")).hexdigest()[:12]
 
 
 def _connectable(path):
@@ -100,9 +125,7 @@ def _connectable(path):
 def server(interpreter, env):
     """The socket path of this run's zygote for `interpreter` and env's PYTHONPATH, started if needed."""
     owner = _owner_pid()
-    key = hashlib.sha256(json.dumps([interpreter, env.get("PYTHONPATH", ""), env.get("PYTHONHOME", "")])
-                         .encode("utf-8")).hexdigest()[:12]
-    base = os.path.join(_folder(), "%d-%s" % (owner, key))
+    base = os.path.join(_folder(), "%d-%s" % (owner, _startup_key(interpreter, env)))
     path = base + ".sock"
     with open(base + ".lock", "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -114,10 +137,13 @@ def server(interpreter, env):
         with open(base + ".log", "wb") as log:
             proc = subprocess.Popen([interpreter, "-c", code], env=env, cwd="/", stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=log, start_new_session=True)
-        ready = proc.stdout.readline()
+        ready = b""
+        if select.select([proc.stdout], [], [], START_TIMEOUT_SECONDS)[0]:
+            ready = proc.stdout.readline()
         proc.stdout.close()
         if ready != b"ready\n":
-            proc.wait(timeout=START_TIMEOUT_SECONDS)
+            proc.kill()
+            proc.wait()
             with open(base + ".log", encoding="utf-8", errors="replace") as log:
                 raise ZygoteError("lab zygote did not start (%s): %s" % (interpreter, log.read()[-2000:]))
     return path
@@ -137,24 +163,28 @@ def run(cmd, in_data, env, cwd):
         stdin.write(in_data)
         stdin.seek(0)
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        child = None
         try:
             conn.connect(path)
             socket.send_fds(conn, [struct.pack("!I", len(header))], [stdin.fileno(), stdout.fileno(), stderr.fileno()])
             conn.sendall(header)
-            reply = b""
-            while True:
-                chunk = conn.recv(64)
-                if not chunk:
-                    break
-                reply += chunk
+            answer = conn.makefile("rb")
+            child = int(answer.readline() or 0) or None
+            status = answer.readline().strip()
+        except (KeyboardInterrupt, SystemExit):
+            # Ctrl-C, or the worker told to stop: ansible's worker ends its process group, where a module
+            # process would be; a forked module is not in it, so it is ended here.
+            if child:
+                os.kill(child, signal.SIGTERM)
+            raise
         finally:
             conn.close()
         stdout.seek(0)
         stderr.seek(0)
         out, err = stdout.read(), stderr.read()
-    if not reply.strip().lstrip(b"-").isdigit():
+    if not status.lstrip(b"-").isdigit():
         return 255, out, err + b"\nlab zygote: the module process ended without an exit status\n"
-    return int(reply), out, err
+    return int(status), out, err
 
 
 # The zygote side.
@@ -225,15 +255,24 @@ def _child(conn, start_path):
     status = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        conn.settimeout(None)
+        conn.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
         first, fds, _flags, _addr = socket.recv_fds(conn, 4, 3)
-        if not first:  # server()'s probe: connected, asked nothing
+        if len(first) < 4 or len(fds) != 3:  # server()'s probe, or a caller gone before it asked
             os._exit(0)
         size = struct.unpack("!I", first)[0]
         header = b""
         while len(header) < size:
-            header += conn.recv(size - len(header))
+            chunk = conn.recv(size - len(header))
+            if not chunk:  # the caller went away mid-request
+                os._exit(0)
+            header += chunk
+        conn.settimeout(None)
+        conn.sendall(b"%d\n" % os.getpid())
         request = json.loads(header)
+        record = request["env"].get("LYNC_LAB_ZYGOTE_RECORD")  # tests: proof a run was forked
+        if record:
+            with open(record, "a", encoding="utf-8") as handle:
+                handle.write("%d\n" % os.getpid())
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
@@ -255,10 +294,11 @@ def _child(conn, start_path):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-            conn.sendall(b"%d" % status)
+            status &= 0xFF  # what a process's parent sees
+            conn.sendall(b"%d\n" % status)
             conn.close()
         finally:
-            os._exit(status & 0xFF)
+            os._exit(status)
 
 
 def _run_main(script):
@@ -267,14 +307,22 @@ def _run_main(script):
     main.__dict__.update({"__file__": "<stdin>", "__cached__": None, "__spec__": None, "__package__": None,
                           "__loader__": importlib.machinery.BuiltinImporter, "__builtins__": builtins})
     sys.modules["__main__"] = main
+    try:
+        code = compile(script, "<stdin>", "exec", dont_inherit=True)
+    except SyntaxError as error:  # python prints only the error, no traceback
+        sys.excepthook(type(error), error.with_traceback(None), None)
+        return 1
     status = 0
     try:
-        exec(compile(script, "<stdin>", "exec"), main.__dict__)  # pylint: disable=exec-used
+        exec(code, main.__dict__)  # pylint: disable=exec-used
     except SystemExit as stop:
         status = _exit_status(stop.code)
-    except BaseException:  # pylint: disable=broad-except
-        traceback.print_exc()
-        status = 1
+    except BaseException as error:  # pylint: disable=broad-except
+        tb = error.__traceback__.tb_next  # without this function's frame, as python shows it
+        sys.excepthook(type(error), error.with_traceback(tb), tb)
+        # An uncaught Ctrl-C ends python by SIGINT, which the shell reports as 128 + 2.
+        status = 130 if isinstance(error, KeyboardInterrupt) else 1
+    threading._shutdown()  # pylint: disable=protected-access  # python waits for non-daemon threads
     atexit._run_exitfuncs()  # pylint: disable=protected-access
     return status
 

@@ -140,4 +140,8 @@ class Connection(LocalConnection):
             return super().exec_command(command, in_data=in_data, sudoable=sudoable)
         super(LocalConnection, self).exec_command(command, in_data=in_data, sudoable=sudoable)  # connects (ensure_connect)
         DISPLAY.vvv("EXEC %s" % command, host=self._play_context.remote_addr)  # as ansible.builtin.local shows it
-        return _zygote().run(command, in_data, dict(os.environ), self.cwd)
+        try:
+            return _zygote().run(command, in_data, dict(os.environ), self.cwd)
+        except (_zygote().ZygoteError, OSError) as error:
+            DISPLAY.warning("lab: the zygote failed (%s); this module runs as a new process" % error)
+            return super().exec_command(command, in_data=in_data, sudoable=sudoable)
