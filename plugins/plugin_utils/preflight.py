@@ -149,24 +149,25 @@ def _members(groups, name):
     return [str(m) for m in members]
 
 
+def _required_group(groups, name, fix, needs=NIGHTLY):
+    """PASS with the members of group `name`, or FAIL (missing or empty) with the fix."""
+    members = _members(groups, name)
+    if members:
+        return record(INVENTORY, "group " + name, PASS, ", ".join(members))
+    return record(INVENTORY, "group " + name, FAIL, "missing" if members is None else "empty", fix, needs=needs)
+
+
 def _group_records(groups):
-    found = []
-    front_ends = _members(groups, "lync_front_ends")
-    if front_ends:
-        found.append(record(INVENTORY, "group lync_front_ends", PASS, ", ".join(front_ends)))
-    else:
-        found.append(record(INVENTORY, "group lync_front_ends", FAIL, "missing" if front_ends is None else "empty",
-                            "put the Front End and Standard Edition servers in the group lync_front_ends: only they "
-                            "are asked for the topology, and the backup stops without it (%s)" % DOC_GROUPS))
-    backup = _members(groups, "lync_backup_servers")
-    if backup:
-        found.append(record(INVENTORY, "group lync_backup_servers", PASS, ", ".join(backup)))
-    else:
-        found.append(record(INVENTORY, "group lync_backup_servers", FAIL, "missing" if backup is None else "empty",
-                            "put the server that holds the backup share in the group lync_backup_servers: without it "
-                            "the backup manages the set from a Front End, and verification, preparation and recovery "
-                            "read the set from a Front End or from the server being rebuilt (%s)" % DOC_GROUPS,
-                            needs=BAD_DAY))
+    found = [
+        _required_group(groups, "lync_front_ends",
+                        "put the Front End and Standard Edition servers in the group lync_front_ends: only they "
+                        "are asked for the topology, and the backup stops without it (%s)" % DOC_GROUPS),
+        _required_group(groups, "lync_backup_servers",
+                        "put the server that holds the backup share in the group lync_backup_servers: without it "
+                        "the backup manages the set from a Front End, and verification, preparation and recovery "
+                        "read the set from a Front End or from the server being rebuilt (%s)" % DOC_GROUPS,
+                        needs=BAD_DAY),
+    ]
     replacements = _members(groups, "lync_replacement_servers")
     found.append(record(INVENTORY, "group lync_replacement_servers", PASS,
                         ", ".join(replacements) if replacements else
