@@ -260,7 +260,8 @@ def summary(doc):
             "items_failed": sum(1 for i in doc["items"] if i["status"] != "ok"), "bytes": total}
 
 
-def _size(count):
+def human_size(count):
+    """Bytes as report.txt (and the preflight) print them: B, KiB, MiB, GiB, TiB."""
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if count < 1024 or unit == "TiB":
             return ("%d %s" % (count, unit)) if unit == "B" else ("%.1f %s" % (count, unit))
@@ -272,7 +273,7 @@ def report(doc, path):
     """report.txt: the set at a glance, one line per item, then every error."""
     counts = summary(doc)
     status = "Status:   %s (%d items ok, %d failed, %s)" % (
-        doc["status"].upper(), counts["items_ok"], counts["items_failed"], _size(counts["bytes"]))
+        doc["status"].upper(), counts["items_ok"], counts["items_failed"], human_size(counts["bytes"]))
     lines = ["lync.server backup %s" % doc["set_id"],
              status,
              "Location: %s" % path,
@@ -284,7 +285,7 @@ def report(doc, path):
         size = sum(int(f.get("bytes") or 0) for f in item["files"])
         lines.append("  %-6s %-*s  on %-26s %3d files  %s" % ("ok" if item["status"] == "ok" else "FAILED", width,
                                                               item["id"], item["host"] or "-", len(item["files"]),
-                                                              _size(size)))
+                                                              human_size(size)))
     if doc["errors"]:
         lines += ["", "Errors"] + ["  " + e for e in doc["errors"]]
     return "\n".join(lines) + "\n"

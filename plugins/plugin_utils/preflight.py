@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
 from ansible_collections.lync.server.plugins.plugin_utils import facts as factlib
@@ -39,11 +42,6 @@ WINDOWS_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
 
 class PreflightError(ValueError):
     """The inputs are not what the role passes."""
-
-
-def _true(value):
-    """A boolean as Ansible may template it (True, or the text "True")."""
-    return str(value).strip().lower() in ("true", "yes", "on", "1")
 
 
 def record(host, check, status, detail, fix="", needs=NIGHTLY):
@@ -278,15 +276,6 @@ def _shell_record(host, lync_host, front_end):
 
 # --------------------------------------------------------------------------- the backup share
 
-def _size(count):
-    value = float(count)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return ("%d %s" % (value, unit)) if unit == "bytes" else ("%.1f %s" % (value, unit))
-        value /= 1024
-    return "%d bytes" % count  # pragma: no cover (the loop returns)
-
-
 def last_complete(result):
     """The newest complete set a backup_set_info listing names, or None."""
     for info in (result or {}).get("sets") or []:
@@ -325,7 +314,8 @@ def share_records(results, root, user, become):
             newest = last_complete(result)
             detail = "%s lists %s from %s: %d set(s)" % (who, root, host, len(sets))
             if newest:
-                detail += ", the last complete one %s is %s" % (newest.get("set_id"), _size(newest.get("bytes") or 0))
+                size = backup_plan.human_size(int(newest.get("bytes") or 0))
+                detail += ", the last complete one %s is %s" % (newest.get("set_id"), size)
             else:
                 detail += ", none complete yet"
             if result.get("lock"):
@@ -344,7 +334,7 @@ def network_records(host, pins, dns, dhcp):
     lync_network_info results (skipped when the pins name no DNS or DHCP).
     """
     pins = pins or {}
-    if not _true(pins.get("pinned")):
+    if not boolean(pins.get("pinned"), strict=False):
         return []
     found = []
     server, probe = pins.get("dns_server"), pins.get("dns_probe_host") or host
@@ -425,7 +415,7 @@ def not_checked_records(hosts, user, root, share_results):
     sizes = [last_complete(e.get("result")) for e in share_results or []]
     sizes = [s for s in sizes if s]
     found.append(_not_yet(DEPLOYMENT, "free space", "free space on %s%s" % (
-        where, " against the last complete set's %s" % _size(sizes[0].get("bytes") or 0) if sizes else
+        where, " against the last complete set's %s" % backup_plan.human_size(int(sizes[0].get("bytes") or 0)) if sizes else
         " (no complete set yet to compare with)")))
     for host, result in hosts.items():
         if not answered(result):
@@ -479,7 +469,7 @@ def records(inputs):
     front_ends = set(_members(groups, "lync_front_ends") or [])
     user = _text(settings, "network_user")
     root = _text(settings, "backup_root")
-    become = _true(settings.get("network_become", True))
+    become = boolean(settings.get("network_become", True), strict=False)
     found = inventory_records(settings, groups)
     for index, host in enumerate(hosts):
         found.extend(host_records(host, per_host["facts"][index], host in front_ends))

@@ -135,7 +135,7 @@ def test_the_share_listing_reports_the_last_complete_set():
                         {"set_id": "lync-1", "status": "complete", "bytes": 3 * 1024 ** 3}], "lock": None}
     rec = pf.share_records([{"host": "backup01", "result": listing}], "\\\\b\\s", "CONTOSO\\svc", True)[0]
     assert rec["status"] == pf.PASS
-    assert rec["detail"] == "CONTOSO\\svc lists \\\\b\\s from backup01: 2 set(s), the last complete one lync-1 is 3.0 GB"
+    assert rec["detail"] == "CONTOSO\\svc lists \\\\b\\s from backup01: 2 set(s), the last complete one lync-1 is 3.0 GiB"
 
 
 def test_a_denied_share_fails_with_the_rights_to_grant():
