@@ -174,8 +174,10 @@ def document_entry(path, document):
 
 
 def file_entries(prefix, files):
-    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes, Sha256)."""
-    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"])}
+    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes and, where the source
+    hashed its own copy, Sha256). Without a source hash, sha256 is None until the close hashes what landed."""
+    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]),
+             "sha256": str(f["Sha256"]).upper() if f.get("Sha256") else None}
             for f in files]
 
 

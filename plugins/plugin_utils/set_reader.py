@@ -31,13 +31,26 @@ def check_files(action, root, info, deep):
     return info
 
 
-def newest_trusted(action, root, sets):
-    """The newest complete set whose files match their hashes (each candidate is hash-checked)."""
+def newest_trusted(action, root, sets, verified=None):
+    """The newest complete set whose files match their hashes (each candidate is hash-checked).
+
+    verified -- {set_id: manifest SHA-256} of sets the same run has just verified (the backup's close hashed
+    every file of its set): such a set is not read again when its manifest is still the one verified; its
+    signature is still checked, as for every set.
+    """
+    verified = verified or {}
     for info in sets:
-        if info["status"] == "complete":
+        if info["status"] != "complete":
+            continue
+        sha = verified.get(info["set_id"])
+        if sha and info.get("manifest_sha256") and str(sha).upper() == info["manifest_sha256"]:
+            info["checked"] = "sha256 (this run)"
+            info.setdefault("bad_files", [])
+            info.setdefault("extra_files", [])
+        else:
             check_files(action, root, info, deep=True)
-            if bs.is_trusted(info):
-                return info
+        if bs.is_trusted(info):
+            return info
     return None
 
 

@@ -6,7 +6,10 @@ import importlib
 import pytest
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info
+
 from ...conftest import Recorder, make_action, minimal_manifest, ok
+from ..plugin_utils.test_backup_plan import deployment, hosts, ok_results
 
 SET = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
 ROOT = "\\\\backup01.contoso.local\\LyncBackup"
@@ -176,26 +179,67 @@ def test_open_refuses_clearly_when_another_backup_holds_the_lock():
         run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
 
 
-def test_closing_refuses_an_invalid_manifest_and_writes_nothing():
-    manifest = {"format": 1, "set_id": "lync-20261124T020000Z-abcdef", "status": "complete",
-                "items": [{"id": "x", "kind": "cms_config", "scope": "global", "host": "h", "status": "failed", "files": []}]}
-    act, recorder = action("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
-                                               "manifest": manifest})
-    with pytest.raises(AnsibleActionFail, match="refusing to write an invalid manifest"):
+def close_args(plan, results):
+    return {"root": ROOT, "state": "closed", "set_id": "lync-20261124T020000Z-abcdef", "plan": plan, "results": results,
+            "deployment": deployment(), "hosts": hosts(), "started": "2026-11-24T02:00:00Z", "signing_key": "k" * 32}
+
+
+def close_results(plan):
+    """Every item ok; a file store's record names its folder (its files are what landed there)."""
+    results = ok_results(plan)
+    for item, res in zip([i for i in plan if i["kind"] != "identity" and not i["problem"]], results):
+        if item["kind"] == "filestore":
+            res.update(files=[], details={"folder": item["args"]["folder"]})
+    return results
+
+
+def landed(results):
+    """lync_file_inventory's answer: every file the items wrote, landed as written (upper-case hashes as Windows)."""
+    return [{"Path": e["path"], "Bytes": e["bytes"], "Sha256": "AA"} for r in results for e in r["files"]]
+
+
+def test_closing_refuses_a_plan_that_makes_no_manifest_and_writes_nothing():
+    plan = [i for i in backup_plan.plan(deployment(), hosts()) if not i["problem"]]
+    act, recorder = action("lync_backup_set", close_args([{"id": "x"}], ok_results(plan)))
+    with pytest.raises(AnsibleActionFail, match="do not make a manifest"):
         act.run(task_vars=VARS)
     assert recorder.calls == []
 
 
-def test_closing_writes_documents_before_the_manifest():
-    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
-    written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("identity/a.json", "report.txt", "manifest.json")]
-    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
-                                               "manifest": manifest, "files": {"identity/a.json": {"a": 1}},
-                                               "report": "report"},
-                           [ok({"Files": written}), ok({"Released": True})])
-    files = recorder.calls[0]["module_args"]["parameters"]["Files"]
-    assert [f["Path"] for f in files] == ["identity/a.json", "report.txt", "manifest.json"]
+def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manifest():
+    plan = backup_plan.plan(deployment(), hosts())  # the monitoring server's SQL backups cannot run: partial
+    results = close_results(plan)
+    written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in
+               ("identity/fe1.contoso.local.json", "identity/sql01.contoso.local.json", "report.txt", "manifest.sig",
+                "manifest.json")]
+    result, recorder = run("lync_backup_set", close_args(plan, results),
+                           [ok({"Files": landed(results)}), ok({"Files": written}), ok({"Released": True})])
+    assert payload_names(recorder) == ["lync_file_inventory", "lync_backup_set_write_files", "lync_backup_set_unlock"]
+    assert recorder.calls[0]["module_args"]["parameters"] == {"Path": "\\\\?\\UNC\\" + SET[2:], "Hash": True}
+    files = recorder.calls[1]["module_args"]["parameters"]["Files"]
+    assert [f["Path"] for f in files] == [w["Path"] for w in written]
     assert '"report"' in files[-1]["Content"] and result["lock_released"] is True
+    assert '"collection_version": "%s"' % collection_info.collection_version() in files[-1]["Content"]
+    store = [i for i in recorder.calls[1]["module_args"]["parameters"]["Files"] if i["Path"] == "manifest.json"]
+    assert "filestores/fs.contoso.local_share/" not in store[0]["Content"]
+    assert result["status"] == "partial" and result["report"].startswith("lync.server backup lync-20261124T020000Z-abcdef")
+    # The written manifest.json answered "X", not the SHA-256 of the text sent: the verification says so.
+    assert result["set"]["trusted"] is False
+    assert "manifest.json landed with another SHA-256 than the text written" in result["set"]["problems"]
+
+
+def test_closing_fails_an_item_whose_file_landed_otherwise():
+    plan = backup_plan.plan(deployment(), hosts())  # the monitoring server's SQL backups cannot run: partial
+    results = close_results(plan)
+    arrived = landed(results)
+    arrived[0]["Bytes"] = 99
+    answer = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "manifest.json")]})
+    result, recorder = run("lync_backup_set", close_args(plan, results),
+                           [ok({"Files": arrived}), answer, ok({"Released": True})])
+    assert result["status"] == "partial"
+    assert any("landed with 99 bytes; the item wrote 1" in e for e in result["set"]["errors"])
+    manifest = recorder.calls[1]["module_args"]["parameters"]["Files"][-1]["Content"]
+    assert '"status": "partial"' in manifest
 
 
 def test_data_export_paths_record_the_source():
@@ -247,7 +291,7 @@ def test_retention_reports_what_the_host_removed_not_its_plan(monkeypatch):
     planned = ["lync-20261101T020000Z-aaaaaa", "lync-20261102T020000Z-bbbbbb"]
     sets = [{"set_id": s, "status": "complete", "checked": True} for s in planned + ["lync-20261124T020000Z-cccccc"]]
     monkeypatch.setattr(retention.set_reader, "scan", lambda action, root, key=None, allow_unsigned=False: (sets, None))
-    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found: found[-1])
+    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: found[-1])
     monkeypatch.setattr(retention.set_reader, "public", lambda info: {"set_id": info["set_id"]})
     monkeypatch.setattr(retention.bs, "condition", lambda info: "complete")
     monkeypatch.setattr(retention.bs, "retention_plan",
