@@ -116,9 +116,8 @@ class ActionModule(LyncAction):
         manifest, documents = built["manifest"], built["files"]
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
-        listing = self.payload("lync_file_inventory", {"Path": bs.extended_path(path), "Hash": True}).value
-        landed = {f["Path"]: f for f in listing.get("Files") or []}
-        backup_plan.settle(manifest, landed, documents)
+        landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
+        backup_plan.settle(manifest, landed, documents, unreadable)
         try:
             bs.validate_manifest(manifest)
         except bs.BackupSetError as exc:
@@ -144,18 +143,50 @@ class ActionModule(LyncAction):
                                         % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
             raise
         released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
-        verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], listing, written)
-        return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
+        verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], landed, written)
+        out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
                 "manifest_sha256": written["manifest.json"]["sha256"], "signed": bool(signature),
                 "lock_released": released, "files": sorted(written), "report": report,
                 "stats": backup_plan.stats(manifest, path), "summary": backup_plan.summary(manifest), "set": verified}
+        remote = self._share_elsewhere(root)
+        if remote:
+            out["warnings"] = ["the set was hashed over the network: %s holds the share %s, not %s, the host that closed "
+                               "the set; put the backup server in lync_backup_servers (or set backup_set_host) so each "
+                               "byte is read where it lies" % (remote, root, self.host)]
+        return out
+
+    def _landed(self, path, folders):
+        """({relative path: file} of every file in the given top-level folders of the set, listed and hashed by
+        lync_file_inventory, one call per folder; {folder: why} for the folders that could not be listed)."""
+        landed, unreadable = {}, {}
+        for folder in folders:
+            try:
+                value = self.payload("lync_file_inventory", {"Path": bs.extended_path("%s\\%s" % (path, folder)),
+                                                             "Hash": True}).value
+            except AnsibleActionFail as exc:
+                unreadable[folder] = " ".join(str(exc).split())
+                continue
+            for entry in value.get("Files") or []:
+                rel = "%s/%s" % (folder, entry["Path"])
+                landed[rel] = dict(entry, Path=rel)
+        return landed, unreadable
+
+    def _share_elsewhere(self, root):
+        """The server that holds a UNC root when it is not the host running this module (else None)."""
+        if not root.startswith("\\\\"):
+            return None
+        server = root[2:].split("\\", 1)[0].lower()
+        mine = str(self.host).lower()
+        if server in ("localhost", "127.0.0.1") or server.split(".", 1)[0] == mine.split(".", 1)[0]:
+            return None  # the same computer (by its host name: an inventory may name it short or by FQDN)
+        return server
 
     @staticmethod
-    def _verification(set_id, path, manifest_text, signature, key, listing, written):
+    def _verification(set_id, path, manifest_text, signature, key, landed, written):
         """The set as lync_backup_set_info verify would describe it, from the listing this close hashed and the
         files it wrote (the same run's verification: retention trusts it without reading the set again)."""
         info = bs.describe(set_id, manifest_text, signature_text=signature, key=key)
-        files = [f for f in listing.get("Files") or [] if f["Path"] not in written]
+        files = [f for f in landed.values() if f["Path"] not in written]
         files += [{"Path": rel, "Bytes": w["bytes"], "Sha256": w["sha256"]} for rel, w in written.items()]
         if written["manifest.json"]["sha256"] != info["manifest_sha256"]:
             info["problems"].append("manifest.json landed with another SHA-256 than the text written")

@@ -114,9 +114,9 @@ EXAMPLES = r"""
 RETURN = r"""
 files:
   description:
-    - Backup files written, with C(path) and C(bytes); C(sha256) is null. Hashing a C(.bak) from the SQL Server
-      would read it back over the network: M(lync.server.lync_backup_set) hashes it where it landed when it closes
-      the set.
+    - Backup files written, with C(path) and C(bytes); C(sha256) is null.
+    - Hashing a C(.bak) from the SQL Server would read it back over the network, so M(lync.server.lync_backup_set)
+      hashes it where it landed when it closes the set.
   returned: always
   type: list
   elements: dict

@@ -321,36 +321,59 @@ def filestore_result(item, robocopy):
             "finished": (robocopy or {}).get("finished")}
 
 
-def settle(doc, landed, documents=()):
+def top_folders(doc, documents=()):
+    """The set's top-level folders that items claim files in (cms, pools, sql, filestores, certs, ...): the close
+    lists and hashes each in its own call, so a folder that cannot be read fails only the items in it."""
+    documents = set(documents)
+    found = set()
+    for item in doc["items"]:
+        if item["status"] != "ok":
+            continue
+        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
+        paths = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        found.update(p.split("/", 1)[0] for p in paths if "/" in p)
+    return sorted(found)
+
+
+def settle(doc, landed, documents=(), unreadable=None):
     """Match a manifest's items with the files that landed in the set, as the close lists and hashes them on the
     backup server (one read of each byte, where it lies). Each byte is hashed once, there (docs/architecture.md,
     "Each byte moved once").
 
     landed -- {relative path: {"Path", "Bytes", "Sha256"}} (lync_file_inventory with Hash)
     documents -- relative paths the close itself writes afterwards (identity records), left as they are.
+    unreadable -- {top-level folder: why} for folders the close could not list: their items fail with the reason.
     An ok item fails when a file it claims did not land, landed with another size, or landed with another
     SHA-256 than its source computed (exports hash their local staging file, certificates their bytes in
     memory); otherwise each entry takes the landed SHA-256. A file store item claims every file under its
     folder. Returns the problems found, and sets the manifest's status and errors again.
     """
     documents = set(documents)
+    unreadable = unreadable or {}
     problems = []
     for item in doc["items"]:
         if item["status"] != "ok":
             continue
         found = []
         folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
-        if folder:
+        claimed = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        lost = sorted({p.split("/", 1)[0] for p in claimed if p.split("/", 1)[0] in unreadable})
+        if lost:
+            found.extend("the close could not list %s/ to hash it: %s" % (top, unreadable[top]) for top in lost)
+        elif folder:
             prefix = folder.rstrip("/") + "/"
-            item["files"] = [{"path": path, "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"]).upper()}
+            item["files"] = [{"path": path, "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"] or "").upper() or None}
                              for path, f in sorted(landed.items()) if path.startswith(prefix)]
             item["details"].update(file_count=len(item["files"]), bytes=sum(e["bytes"] for e in item["files"]))
-        for entry in item["files"]:
+        for entry in item["files"] if not lost else []:
             if entry["path"] in documents:
                 continue
             got = landed.get(entry["path"])
             if got is None:
                 found.append("%s did not land in the set" % entry["path"])
+            elif got.get("Error"):
+                found.append("%s could not be read where it landed (still being written by a run that timed out, "
+                             "or denied): %s" % (entry["path"], got["Error"]))
             elif int(got["Bytes"]) != int(entry["bytes"]):
                 found.append("%s landed with %s bytes; the item wrote %s" % (entry["path"], got["Bytes"], entry["bytes"]))
             elif entry.get("sha256") and str(entry["sha256"]).upper() != str(got["Sha256"]).upper():

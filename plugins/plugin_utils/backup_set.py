@@ -271,6 +271,8 @@ def file_problems(manifest, listing, hashed):
         found = present.get(path)
         if found is None:
             bad[path] = "%s is missing" % path
+        elif hashed and found.get("Error"):
+            bad[path] = "%s could not be read: %s" % (path, found["Error"])
         elif int(found["Bytes"]) != int(entry["bytes"]):
             bad[path] = "%s has %s bytes, the manifest says %s" % (path, found["Bytes"], entry["bytes"])
         elif hashed and str(found["Sha256"]).upper() != str(entry["sha256"]).upper():

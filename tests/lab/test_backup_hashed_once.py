@@ -4,6 +4,7 @@ The close lists and hashes the whole set on the backup server, settles every ite
 its pass is the run's verification: nothing else reads the set in the same run, retention included.
 """
 
+import datetime
 import hashlib
 import json
 
@@ -80,3 +81,22 @@ def test_an_export_that_landed_otherwise_than_its_source_fails_at_the_close(make
     assert [i["kind"] for i in failed] == ["rgs"], json.dumps(failed, indent=1)
     assert "landed with another SHA-256 than its source computed" in failed[0]["error"]
     assert "is partial" in run.output and failed[0]["id"] in run.output
+
+
+def test_a_file_still_held_open_for_writing_fails_only_its_item(make_lab, run_playbook):
+    """A timed-out item's process may still write its file when the close hashes the set (ansible's `timeout` does
+    not stop the remote process): the close cannot open it (a sharing violation), names it, fails that item only,
+    and still writes the manifest of everything else."""
+    lab = make_lab("standard")
+    set_id = "lync-%s-abcdef" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    state = lab.load()
+    state.setdefault("lab", {})["open_for_write"] = ["backup01.contoso.local|D:\\LyncBackup\\%s\\cms\\config.zip" % set_id]
+    lab.save(state)
+    run = run_playbook(lab, BACKUP, "-e", "backup_set_id=%s" % set_id)
+    assert run.rc != 0
+    got, manifest = only_set(lab)
+    assert got == set_id and manifest["status"] == "partial"
+    failed = {i["id"]: i["error"] for i in manifest["items"] if i["status"] != "ok"}
+    assert list(failed) == ["cms_config:global"], failed
+    assert "cms/config.zip could not be read where it landed" in failed["cms_config:global"]
+    assert "being used by another process" in failed["cms_config:global"]
