@@ -174,8 +174,10 @@ def document_entry(path, document):
 
 
 def file_entries(prefix, files):
-    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes, Sha256)."""
-    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"])}
+    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes and, where the source
+    hashed its own copy, Sha256). Without a source hash, sha256 is None until the close hashes what landed."""
+    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]),
+             "sha256": str(f["Sha256"]).upper() if f.get("Sha256") else None}
             for f in files]
 
 
@@ -269,6 +271,8 @@ def file_problems(manifest, listing, hashed):
         found = present.get(path)
         if found is None:
             bad[path] = "%s is missing" % path
+        elif hashed and found.get("Error"):
+            bad[path] = "%s could not be read: %s" % (path, found["Error"])
         elif int(found["Bytes"]) != int(entry["bytes"]):
             bad[path] = "%s has %s bytes, the manifest says %s" % (path, found["Bytes"], entry["bytes"])
         elif hashed and str(found["Sha256"]).upper() != str(entry["sha256"]).upper():
