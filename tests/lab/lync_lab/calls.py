@@ -2,8 +2,15 @@
 
 With LYNC_LAB_CALLS naming a file, every win_powershell payload call and every stand-in module
 run under the lab lock (win_robocopy, ...) appends one JSON line when it ends:
-{"host", "name", "start", "end"} (time.time() seconds; injected `slow` delays included). The
-lab state is untouched; without the variable nothing is written.
+{"host", "name", "start", "end", "bytes"} (time.time() seconds; injected `slow` delays included).
+The lab state is untouched; without the variable nothing is written.
+
+"bytes" lists the file bytes the call moved, one entry per (actor, disk, op): `actor` the host that
+read or wrote (the session's host, or the SQL Server that runs a BACKUP / RESTORE), `disk` the host
+whose disk holds the file, `op` "read" or "write", `bytes`. A byte with actor != disk crossed the
+lab's network (SMB). fsops counts them (moved()); they are counted only while a call is recorded,
+or while a `slow` fault with a per-byte cost needs them (count_bytes()), so the lab's normal runs
+pay nothing.
 """
 
 import contextlib
@@ -11,17 +18,41 @@ import json
 import os
 import time
 
+_CURRENT = []  # the running call's tally {(actor, disk, op): bytes}, or None when not counting
+
+
+def moved(actor, disk, operation, count):
+    """Count `count` file bytes read or written (operation) by host `actor` on `disk`'s disk, when counting."""
+    if _CURRENT and _CURRENT[-1] is not None and count:
+        key = (actor, disk, operation)
+        _CURRENT[-1][key] = _CURRENT[-1].get(key, 0) + count
+
+
+def count_bytes():
+    """Count the running call's bytes even when no record is written (a per-byte cost needs them)."""
+    if _CURRENT and _CURRENT[-1] is None:
+        _CURRENT[-1] = {}
+
+
+def network_bytes():
+    """Bytes the running call has moved between hosts so far (0 when not counting)."""
+    tally = _CURRENT[-1] if _CURRENT else None
+    return sum(n for (actor, disk, dummy), n in (tally or {}).items() if actor != disk)
+
 
 @contextlib.contextmanager
 def recorded(host, name):
     """Time the body as one remote call of `name` on `host` (when LYNC_LAB_CALLS is set)."""
     path = os.environ.get("LYNC_LAB_CALLS")
     start = time.time()
+    _CURRENT.append({} if path else None)
     try:
         yield
     finally:
+        tally = _CURRENT.pop() or {}
         if path:
-            line = json.dumps({"host": host, "name": name, "start": start, "end": time.time()})
+            moves = [{"actor": a, "disk": d, "op": o, "bytes": n} for (a, d, o), n in sorted(tally.items())]
+            line = json.dumps({"host": host, "name": name, "start": start, "end": time.time(), "bytes": moves})
             with open(path, "a", encoding="utf-8") as handle:  # one short append: whole lines
                 handle.write(line + "\n")
 
