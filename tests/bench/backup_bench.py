@@ -134,13 +134,14 @@ def figures(folder):
     """The figures of one kept run (bench_figures)."""
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     found = calls.load(folder / "calls.jsonl")
-    marks = bench_figures.phase_marks(load_lines(folder / "tasks.jsonl"))
+    tasks = load_lines(folder / "tasks.jsonl")
+    marks = bench_figures.phase_marks(tasks)
     wall = run["end"] - run["start"]
     lengths, path = bench_figures.critical_path(found, marks)
     per_host = collections.Counter(c["host"] for c in found)
     items_start = next((t for t, p in marks if p == "items"), None)
     close_start = next((t for t, p in marks if p == "close"), None)
-    counts = bench_figures.byte_counts(found, marks, BACKUP_HOST)
+    counts = bench_figures.byte_counts(found, marks, BACKUP_HOST, tasks)
     return dict(run, wall=wall, critical=path, phases=lengths, ratio=wall / path if path else None,
                 discovery=bench_figures.phase_span(marks, "discovery"),
                 items=bench_figures.phase_span(marks, "items"),

@@ -21,6 +21,15 @@ ITEM_KINDS = {
     "lync_cert_probe": "certificates",
     "lync_cert_export": "certificates",
 }
+# Otherwise (lync_backup_set_write_files, ...) by the task that ran them (its action's last name).
+TASK_KINDS = {
+    "lync_sql_backup": "SQL backup",
+    "win_robocopy": "file store",
+    "lync_backup_set_info": "file store",
+    "lync_cms_export": "exports",
+    "lync_data_export": "exports",
+    "lync_cert_export": "certificates",
+}
 # The set's top folders that hold each item kind's bytes.
 KIND_FOLDERS = {"SQL backup": ("sql",), "file store": ("filestores",), "exports": ("cms", "pools"),
                 "certificates": ("certs",)}
@@ -72,11 +81,24 @@ def phase_of(time, marks):
     return current
 
 
-def kind_of(call, phase):
-    """What a call's bytes and time count as: its item kind in the items phase, else its phase."""
+def task_at(time, tasks):
+    """The action (last name) of the last task started at or before `time`."""
+    action = None
+    for task in sorted(tasks, key=lambda t: t["time"]):
+        if task["time"] > time:
+            break
+        action = (task.get("action") or "").rsplit(".", 1)[-1]
+    return action
+
+
+def kind_of(call, phase, tasks=()):
+    """What a call's bytes and time count as: its item kind in the items phase (by its name, else by the
+    task running when it started: exact under the linear strategy), else its phase."""
     if phase != "items":
         return phase
-    return ITEM_KINDS.get(call["name"], "items: %s" % call["name"])
+    if call["name"] in ITEM_KINDS:
+        return ITEM_KINDS[call["name"]]
+    return TASK_KINDS.get(task_at(call["start"], tasks), "items: %s" % call["name"])
 
 
 def critical_path(calls, marks):
@@ -101,11 +123,11 @@ def phase_span(marks, phase, end=None):
     return None
 
 
-def byte_counts(calls, marks, backup_host):
+def byte_counts(calls, marks, backup_host, tasks=()):
     """{kind: {"network": bytes moved between hosts, "backup_reads": bytes read from backup_host's disk}}."""
     out = collections.defaultdict(lambda: {"network": 0, "backup_reads": 0})
     for call in calls:
-        kind = kind_of(call, phase_of(call["start"], marks))
+        kind = kind_of(call, phase_of(call["start"], marks), tasks)
         for move in call.get("bytes") or []:
             if move["actor"] != move["disk"]:
                 out[kind]["network"] += move["bytes"]

@@ -63,13 +63,15 @@ def test_bytes_per_set_byte_by_item_kind():
     calls = [call("be", "lync_sql_backup", 12, 13, [("be", "bk", "write", 100), ("be", "bk", "read", 100),
                                                     ("fe", "bk", "read", 100)]),
              call("fs", "win_robocopy", 13, 14, [("fs", "fs", "read", 500), ("fs", "bk", "write", 500)]),
-             call("bk", "lync_file_inventory", 32, 33, [("bk", "bk", "read", 1000)])]
-    counts = bf.byte_counts(calls, marks, "bk")
-    assert counts == {"SQL backup": {"network": 300, "backup_reads": 200},
+             call("bk", "lync_file_inventory", 32, 33, [("bk", "bk", "read", 1000)]),
+             # a payload named for no item kind counts for the task that ran it
+             call("be", "lync_backup_set_write_files", 14, 15, [("be", "bk", "write", 20), ("be", "bk", "read", 20)])]
+    counts = bf.byte_counts(calls, marks, "bk", TASKS)
+    assert counts == {"SQL backup": {"network": 340, "backup_reads": 220},
                       "file store": {"network": 500, "backup_reads": 0},
                       "verify": {"network": 0, "backup_reads": 1000}}
     ratios = bf.per_set_byte(counts, {"sql": 100, "filestores": 500, "manifest.json": 400})
-    assert ratios["SQL backup"] == (3.0, 2.0, 100)
+    assert ratios["SQL backup"] == (3.4, 2.2, 100)
     assert ratios["file store"] == (1.0, 0.0, 500)
     assert ratios["verify"] == (0.0, 1.0, 1000)
-    assert ratios["all"] == (0.8, 1.2, 1000)
+    assert ratios["all"] == (0.84, 1.22, 1000)
