@@ -101,13 +101,19 @@ def kind_of(call, phase, tasks=()):
     return TASK_KINDS.get(task_at(call["start"], tasks), "items: %s" % call["name"])
 
 
+def remote_time(call):
+    """A call's time as a real host would spend it: its duration less the lab's own time."""
+    return call["end"] - call["start"] - call.get("lab", 0.0)
+
+
 def critical_path(calls, marks):
     """({phase: seconds}, total): the longest chain of remote time given the dependencies. Phases run one
     after another; within a phase each host's calls run one after another and hosts run in parallel, so a
-    phase's length is its busiest host's remote time in it, and the chain is the sum over phases."""
+    phase's length is its busiest host's remote time in it, and the chain is the sum over phases. A call's
+    remote time leaves out the lab's own time (its "lab" seconds: the lab lock and state, calls.py)."""
     per_host = collections.defaultdict(float)
     for call in calls:
-        per_host[(phase_of(call["start"], marks), call["host"])] += call["end"] - call["start"]
+        per_host[(phase_of(call["start"], marks), call["host"])] += remote_time(call)
     lengths = {}
     for (phase, dummy), seconds in per_host.items():
         lengths[phase] = max(lengths.get(phase, 0.0), seconds)

@@ -74,7 +74,19 @@ def test_nothing_is_counted_without_a_record(make_lab, monkeypatch):
     monkeypatch.delenv("LYNC_LAB_CALLS", raising=False)
     with calls.recorded(SE, "test"):
         _ps(lab, SE, "Set-Content -LiteralPath C:\\a.txt -Value abc")
-        assert calls.network_bytes() == 0 and not calls._CURRENT[-1]  # pylint: disable=protected-access
+        assert calls.network_bytes() == 0 and calls._CURRENT[-1]["tally"] is None  # pylint: disable=protected-access
+
+
+def test_the_labs_own_time_is_recorded_apart(make_lab, tmp_path, monkeypatch):
+    """The time a call waits for the lab lock and loads and saves the state is the lab's, not the host's."""
+    lab = make_lab("standard")
+    path = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("LYNC_LAB_CALLS", str(path))
+    with calls.recorded(SE, "test"):
+        with lab.locked():
+            pass
+    (call,) = calls.load(path)
+    assert 0 < call["lab"] <= call["end"] - call["start"]
 
 
 def _remote_backup(lab, faults=()):

@@ -52,7 +52,8 @@ def test_critical_path_chains_phases_and_takes_the_busiest_host_of_each():
              call("fs", "lync_file_inventory", 20, 24),                                   # fs 3 + 4 = 7
              call("bk", "lync_backup_set_write_files", 30, 31),                           # close: 1
              call("bk", "lync_file_inventory", 32, 33.5),                                 # verify: 1.5
-             call("bk", "lync_backup_set_unlock", 36, 36.25)]                             # unlock: 0.25
+             call("bk", "lync_backup_set_unlock", 36, 36.25),                             # unlock: 0.25
+             dict(call("bk", "lync_backup_set_unlock", 36.5, 39), lab=2.5)]  # only waited for the lab lock
     lengths, total = bf.critical_path(calls, marks)
     assert lengths == {"discovery": 2, "open": 0.5, "items": 7, "close": 1, "verify": 1.5, "unlock": 0.25}
     assert total == 12.25
