@@ -106,6 +106,15 @@ def remote_time(call):
     return call["end"] - call["start"] - call.get("lab", 0.0)
 
 
+def lab_work(call, latency, per_mb):
+    """A call's time in the lab's engine (or stand-in module) under the lab lock: its remote time less the
+    delays the `slow` fault injected after it (payloads get `latency`; stand-in modules, whose names do not
+    start with lync_, do not; both get per_mb seconds per MiB moved between hosts)."""
+    network = sum(m["bytes"] for m in call.get("bytes") or [] if m["actor"] != m["disk"])
+    injected = (latency if call["name"].startswith("lync_") else 0.0) + per_mb * network / 2.0 ** 20
+    return max(remote_time(call) - injected, 0.0)
+
+
 def critical_path(calls, marks):
     """({phase: seconds}, total): the longest chain of remote time given the dependencies. Phases run one
     after another; within a phase each host's calls run one after another and hosts run in parallel, so a

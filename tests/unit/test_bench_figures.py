@@ -76,3 +76,11 @@ def test_bytes_per_set_byte_by_item_kind():
     assert ratios["file store"] == (1.0, 0.0, 500)
     assert ratios["verify"] == (0.0, 1.0, 1000)
     assert ratios["all"] == (0.84, 1.22, 1000)
+
+
+def test_lab_work_leaves_out_the_injected_delays():
+    payload = dict(call("be", "lync_sql_backup", 10, 15, [("be", "bk", "write", 2 ** 20), ("be", "be", "read", 2 ** 20)]),
+                   lab=0.5)
+    assert bf.lab_work(payload, latency=2, per_mb=1) == 1.5  # 5 - 0.5 lab - 2 per call - 1 for the MiB that crossed
+    robocopy = call("fs", "win_robocopy", 10, 13, [("fs", "bk", "write", 2 ** 20)])
+    assert bf.lab_work(robocopy, latency=2, per_mb=1) == 2  # no per-call delay for a stand-in module
