@@ -143,7 +143,9 @@ def figures(folder):
     close_start = next((t for t, p in marks if p == "close"), None)
     counts = bench_figures.byte_counts(found, marks, BACKUP_HOST, tasks)
     serial = sum(bench_figures.lab_work(c, run["latency"], run["per_mb"]) for c in found)
-    return dict(run, wall=wall, critical=path, serial=serial, phases=lengths, ratio=wall / path if path else None,
+    modules = sum(c.get("cpu", 0.0) for c in found) if found and "cpu" in found[0] else None
+    return dict(run, wall=wall, critical=path, serial=serial, modules=modules,
+                ansible_host=(run["cpu"] - modules) / run["hosts"] if modules is not None else None, phases=lengths, ratio=wall / path if path else None,
                 discovery=bench_figures.phase_span(marks, "discovery"),
                 items=bench_figures.phase_span(marks, "items"),
                 concurrent_items=calls.max_concurrent(found, items_start, close_start) if close_start else None,
@@ -158,16 +160,17 @@ def fmt(value, pattern="%.1f"):
 
 HEADER = ("| pools (hosts) | s per call / s per MiB | rc | wall s | critical path s | wall / critical path "
           "| discovery s | items phase s | max calls at once (items) | calls per host (max / mean) "
-          "| controller CPU s (per host) | lab's serial work s | network / set byte | backup-disk reads / set byte "
+          "| controller CPU s (per host) | of which Ansible's, per host s | lab's serial work s | network / set byte | backup-disk reads / set byte "
           "| load (1 min) |")
 
 
 def row(r):
     every = r["per_byte"]["all"]
-    return "| %d (%d) | %g / %g | %d | %s | %s | %s | %s | %s | %s | %d / %s | %s (%s) | %s | %s | %s | %s |" % (
+    return "| %d (%d) | %g / %g | %d | %s | %s | %s | %s | %s | %s | %d / %s | %s (%s) | %s | %s | %s | %s | %s |" % (
         r["pools"], r["hosts"], r["latency"], r["per_mb"], r["rc"], fmt(r["wall"]), fmt(r["critical"]),
         fmt(r["ratio"], "%.2f"), fmt(r["discovery"]), fmt(r["items"]), fmt(r["concurrent_items"], "%d"),
-        r["calls_max"], fmt(r["calls_mean"]), fmt(r["cpu"]), fmt(r["cpu_host"], "%.2f"), fmt(r["serial"]),
+        r["calls_max"], fmt(r["calls_mean"]), fmt(r["cpu"]), fmt(r["cpu_host"], "%.2f"),
+        fmt(r["ansible_host"], "%.2f"), fmt(r["serial"]),
         fmt(every[0], "%.2f"), fmt(every[1], "%.2f"), fmt(r["load"][0], "%.1f"))
 
 

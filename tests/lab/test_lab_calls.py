@@ -15,6 +15,7 @@ def test_calls_are_recorded_only_when_asked(tmp_path, monkeypatch):
         pass
     (call,) = calls.load(path)
     assert call["host"] == "fe01" and call["name"] == "lync_host_probe" and call["end"] >= call["start"]
+    assert call["cpu"] > 0  # this process's CPU so far
 
 
 def test_max_concurrent_counts_overlaps_and_windows():

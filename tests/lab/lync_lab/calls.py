@@ -4,7 +4,9 @@ With LYNC_LAB_CALLS naming a file, every win_powershell payload call and every s
 run under the lab lock (win_robocopy, ...) appends one JSON line when it ends:
 {"host", "name", "start", "end", "lab", "bytes"} (time.time() seconds; injected `slow` delays included;
 "lab": the seconds of it spent waiting for the lab lock and loading and saving the lab state, the lab's
-own cost: the lock makes the lab run one payload at a time, where real hosts work at once).
+own cost: the lock makes the lab run one payload at a time, where real hosts work at once; "cpu": the
+user + system CPU seconds of the process that ran the call, when it ended: a module run is one process,
+so this is the lab's share of the controller's CPU, which on a real deployment the host spends).
 The lab state is untouched; without the variable nothing is written.
 
 "bytes" lists the file bytes the call moved, one entry per (actor, disk, op): `actor` the host that
@@ -18,6 +20,7 @@ pay nothing.
 import contextlib
 import json
 import os
+import resource
 import time
 
 # The running call: {"tally": {(actor, disk, op): bytes} or None when not counting, "lab": seconds}.
@@ -63,8 +66,10 @@ def recorded(host, name):
         if path:
             tally = sorted((current["tally"] or {}).items())
             moves = [{"actor": a, "disk": d, "op": o, "bytes": n} for (a, d, o), n in tally]
+            usage = resource.getrusage(resource.RUSAGE_SELF)
             line = json.dumps({"host": host, "name": name, "start": start, "end": time.time(),
-                               "lab": round(current["lab"], 6), "bytes": moves})
+                               "lab": round(current["lab"], 6), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+                               "bytes": moves})
             with open(path, "a", encoding="utf-8") as handle:  # one short append: whole lines
                 handle.write(line + "\n")
 
