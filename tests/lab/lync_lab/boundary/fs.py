@@ -234,7 +234,7 @@ class FileStream(V.NetObject):
         chunk = data[offset:offset + count]
         self._data[self._position:self._position + len(chunk)] = chunk
         self._position += len(chunk)
-        self._session.write_file(self.Name, bytes(self._data), dotnet=True)
+        self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
 
     def WriteByte(self, value):
         self.Write([V.to_integer(value, "System.Byte")], 0, 1)
@@ -446,9 +446,9 @@ def install(session):
         return PSError("The process cannot access the file '%s' because it is being used by another process." % path,
                        "WriteError", "IOException")
 
-    def write_file(path, data, dotnet=False):
+    def write_file(path, data, dotnet=False, sent=None):
         del dotnet
-        fsops.write_bytes(ctx, path, data)
+        fsops.write_bytes(ctx, path, data, sent=sent)
         stamp(engine, locate(path).real)
 
     def open_stream(path, mode, access, share):
@@ -474,7 +474,8 @@ def install(session):
             # A .NET exception (IOException, HRESULT 0x80070020), which PowerShell wraps for the caller to catch.
             raise T.DotNetError("System.IO.IOException", "The process cannot access the file '%s' because it is "
                                 "being used by another process." % path)
-        data = b"" if mode_number in (1, 2, 5) or not exists else fsops.read_bytes(ctx, path)
+        data = b"" if mode_number in (1, 2, 5) or not exists else \
+            fsops.read_bytes(ctx, path, counted=bool(access_number & 1))
         if mode_number in (1, 2, 4, 5, 6) and (not exists or mode_number in (2, 5)):
             write_file(path, b"")
         stream = FileStream(session, path, data, access_number, share[1])

@@ -686,13 +686,14 @@ class _Io(tsql.Io):
         stripes = sqlbak.encode(name, db, self.sql.server.lower(), self.sql.instance_name, len(paths),
                                 bool(options.get("COMPRESSION")), bool(options.get("COPY_ONLY")), taken)
         for path, data in zip(paths, stripes):
-            fsops.write_bytes(self.ctx, path, data, account=self.account)
+            fsops.write_bytes(self.ctx, path, data, account=self.account, actor=self.sql.server)
 
     def make_dirs(self, path):
         fsops.make_dirs(self.ctx, path, account=self.account)
 
     def read(self, paths):
-        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.account) for path in paths])
+        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.account, actor=self.sql.server)
+                              for path in paths])
 
 
 class _Connector:
