@@ -22,6 +22,7 @@ ARGUMENT_SPEC = {
     "manifest": {"type": "dict"},
     "files": {"type": "dict", "default": {}},
     "report": {"type": "str"},
+    "report_html": {"type": "str"},
     "signing_key": {"type": "str", "no_log": True},
 }
 
@@ -103,7 +104,7 @@ class ActionModule(LyncAction):
         files = {rel: (c if isinstance(c, str) else bs.document_text(c)) for rel, c in params["files"].items()}
         for rel in files:
             if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or \
-                    rel in ("manifest.json", "report.txt", bs.SIGNATURE_NAME):
+                    rel in ("manifest.json", "report.txt", "report.html", bs.SIGNATURE_NAME):
                 raise AnsibleActionFail("lync_backup_set: %r is not a file the set may hold" % rel)
         try:
             bs.validate_manifest(manifest)
@@ -114,10 +115,11 @@ class ActionModule(LyncAction):
         # Documents first (each checked against the hash the manifest expects), the manifest last.
         listed = {f["path"]: f for item in manifest["items"] for f in item["files"]}
         ordered = [(rel, text, listed.get(rel, {}).get("sha256")) for rel, text in sorted(files.items())]
-        if params["report"] is not None:
-            data = params["report"].encode("utf-8")
-            manifest["report"] = {"path": "report.txt", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
-            ordered.append(("report.txt", params["report"], manifest["report"]["sha256"]))
+        for key, name in (("report", "report.txt"), ("report_html", "report.html")):
+            if params[key] is not None:
+                data = params[key].encode("utf-8")
+                manifest[key] = {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+                ordered.append((name, params[key], manifest[key]["sha256"]))
         manifest_text = bs.document_text(manifest)
         if params["signing_key"]:
             # The signature before the manifest: the manifest stays the last file a set gets.

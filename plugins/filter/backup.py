@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
 
 
 def _plan(deployment, hosts, options=None):
@@ -29,6 +29,14 @@ def _close(items, results, set_info, deployment, hosts, started, finished, versi
     doc = built["manifest"]
     return {"manifest": doc, "files": built["files"], "report": backup_plan.report(doc, set_info["path"]),
             "stats": backup_plan.stats(doc, set_info["path"]), "summary": backup_plan.summary(doc)}
+
+
+def _report_html(manifest, sets, path, verification=None):
+    if not isinstance(manifest, dict) or "items" not in manifest:
+        raise AnsibleFilterError("backup_report_html: needs the manifest of lync.server.backup_close")
+    if sets is not None and not isinstance(sets, list):
+        raise AnsibleFilterError("backup_report_html: sets must be the sets listed by lync.server.lync_backup_set_info")
+    return report_html.render(manifest, sets, path, verification)
 
 
 def _work(items):
@@ -61,6 +69,7 @@ class FilterModule:
             "backup_item_results": _item_results,
             "backup_work": _work,
             "backup_close": _close,
+            "backup_report_html": _report_html,
             "backup_filestore_result": _filestore_result,
             "backup_sql_backups": _sql_backups,
         }

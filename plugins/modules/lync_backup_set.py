@@ -27,7 +27,7 @@ options:
   state:
     description:
       - V(opened) creates a new set and takes the lock.
-      - V(closed) writes O(files), O(report) and the O(manifest) into the set O(set_id) and releases the lock.
+      - V(closed) writes O(files), O(report), O(report_html) and the O(manifest) into the set O(set_id) and releases the lock.
       - V(unlocked) releases the lock held by O(set_id).
     type: str
     required: true
@@ -53,6 +53,11 @@ options:
     default: {}
   report:
     description: The text of C(report.txt).
+    type: str
+  report_html:
+    description:
+      - The text of C(report.html), the history page (P(lync.server.backup_report_html#filter)). Like C(report.txt)
+        it is listed in the manifest (key C(report_html), with its size and SHA-256), so verification covers it.
     type: str
   signing_key:
     description:

@@ -1,10 +1,15 @@
 """Backup action plugins: validation, check mode, and what they make of payload results."""
 
 import base64
+import hashlib
 import importlib
+import json
 
 import pytest
 from ansible.errors import AnsibleActionFail
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import report_html
 
 from ...conftest import Recorder, make_action, minimal_manifest, ok
 
@@ -196,6 +201,41 @@ def test_closing_writes_documents_before_the_manifest():
     files = recorder.calls[0]["module_args"]["parameters"]["Files"]
     assert [f["Path"] for f in files] == ["identity/a.json", "report.txt", "manifest.json"]
     assert '"report"' in files[-1]["Content"] and result["lock_released"] is True
+
+
+def test_closing_writes_report_html_listed_in_the_manifest_it_signs():
+    """report.html goes the way of report.txt: written before the manifest, checked against its SHA-256, listed
+    (report_html) in the manifest that manifest.sig signs; a document cannot take its name."""
+    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
+    page = "<!DOCTYPE html><p>history \u00e9</p>\n"
+    written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "report.html", "manifest.sig", "manifest.json")]
+    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
+                                               "manifest": manifest, "report": "report", "report_html": page,
+                                               "signing_key": "k" * 16},
+                           [ok({"Files": written}), ok({"Released": True})])
+    files = recorder.calls[0]["module_args"]["parameters"]["Files"]
+    assert [f["Path"] for f in files] == ["report.txt", "report.html", "manifest.sig", "manifest.json"]
+    digest = hashlib.sha256(page.encode("utf-8")).hexdigest().upper()
+    assert files[1]["Content"] == page and files[1]["Sha256"] == digest
+    listed = json.loads(files[-1]["Content"])["report_html"]
+    assert listed == {"path": "report.html", "bytes": len(page.encode("utf-8")), "sha256": digest}
+    assert "report.html" in result["files"]
+    with pytest.raises(AnsibleActionFail, match="not a file the set may hold"):
+        run("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"], "manifest": manifest,
+                                "files": {"report.html": "x"}})
+
+
+def test_set_listing_gives_each_set_a_history_summary():
+    """lync_backup_set_info lists each set with `history` (a summary of its own manifest) for report.html."""
+    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
+    text = json.dumps(manifest)
+    scan = {"Sets": [{"Name": manifest["set_id"], "Manifest": text, "Signature": bs.sign(text, "k" * 16)},
+                     {"Name": "lync-20261123T020000Z-abcdef", "Manifest": None, "Signature": None}], "Lock": None}
+    result, dummy = run("lync_backup_set_info", {"root": ROOT, "signing_key": "k" * 16}, [ok(scan)])
+    first, second = result["sets"]
+    assert first["signature"] == "valid" and first["history"]["kinds"] and "manifest" not in first
+    assert first["history"] == report_html.summary(manifest)
+    assert second["history"] is None and second["condition"] == "incomplete"
 
 
 def test_data_export_paths_record_the_source():
