@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from browser import Browser, ocr
+from browser import Browser, ocr, require
 from lync_lab import seed
 from tests.conftest import lab_env
 
@@ -126,6 +126,9 @@ def check_page(browser, page, expected, shots):
 
 @pytest.fixture(scope="module")
 def browser():
+    """Chromium, and tesseract checked first: without them the browser tests skip (fail in CI) before the
+    four backups are made (the fixture comes first in their arguments)."""
+    require(("tesseract",), "tesseract-ocr")
     with Browser() as started:
         yield started
 
@@ -145,7 +148,7 @@ def test_report_html_is_in_the_set_listed_and_verified_and_on_the_controller(his
         in_set.decode("utf-8")
 
 
-def test_history_reads_right_in_a_real_browser(history, browser, tmp_path):
+def test_history_reads_right_in_a_real_browser(browser, history, tmp_path):
     page = history["report"] / ("%s.html" % history["ids"][3])
     check_page(browser, page, expected_of(history), tmp_path)
 
@@ -173,7 +176,7 @@ PLANTED = {
 
 
 @pytest.mark.parametrize("defect", sorted(PLANTED))
-def test_the_browser_check_fails_on_a_broken_report(history, browser, tmp_path, defect):
+def test_the_browser_check_fails_on_a_broken_report(browser, history, tmp_path, defect):
     """check_page is not a formality: each planted defect in a copy of the real report makes it fail."""
     good = (history["report"] / ("%s.html" % history["ids"][3])).read_text(encoding="utf-8")
     broken = PLANTED[defect](history)(good)
