@@ -11,7 +11,7 @@ import socket
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import set_reader
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
@@ -26,6 +26,7 @@ ARGUMENT_SPEC = {
     "deployment": {"type": "dict"},
     "hosts": {"type": "dict", "default": {}},
     "started": {"type": "str"},
+    "history": {"type": "list", "elements": "dict"},
     "signing_key": {"type": "str", "no_log": True},
 }
 
@@ -126,9 +127,11 @@ class ActionModule(LyncAction):
         # Documents first (each checked against the hash the manifest expects), the manifest last.
         listed = {f["path"]: f for item in manifest["items"] for f in item["files"]}
         ordered = [(rel, bs.document_text(doc), listed.get(rel, {}).get("sha256")) for rel, doc in sorted(documents.items())]
-        data = report.encode("utf-8")
-        manifest["report"] = {"path": "report.txt", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
-        ordered.append(("report.txt", report, manifest["report"]["sha256"]))
+        page = report_html.render(manifest, params["history"], path)
+        for key, name, text in (("report", "report.txt", report), ("report_html", "report.html", page)):
+            data = text.encode("utf-8")
+            manifest[key] = {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+            ordered.append((name, text, manifest[key]["sha256"]))
         manifest_text = bs.document_text(manifest)
         signature = bs.sign(manifest_text, params["signing_key"]) + "\n" if params["signing_key"] else None
         if signature:
@@ -147,6 +150,8 @@ class ActionModule(LyncAction):
         out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
                 "manifest_sha256": written["manifest.json"]["sha256"], "signed": bool(signature),
                 "lock_released": released, "files": sorted(written), "report": report,
+                # The controller's copy of report.html: the same page with this close's verification.
+                "report_html": report_html.render(manifest, params["history"], path, verified),
                 "stats": backup_plan.stats(manifest, path), "summary": backup_plan.summary(manifest), "set": verified}
         remote = self._share_elsewhere(root)
         if remote:

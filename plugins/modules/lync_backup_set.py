@@ -67,6 +67,14 @@ options:
   started:
     description: With O(state=closed), when the backup started (UTC, C(YYYY-MM-DDTHH:MM:SSZ)); required then.
     type: str
+  history:
+    description:
+      - With O(state=closed), the earlier sets as M(lync.server.lync_backup_set_info) lists them (its C(sets)), for the
+        history of C(report.html); omitted, the page says the earlier sets could not be listed.
+      - C(report.html) is written beside C(report.txt) and listed in the manifest (key C(report_html), with its size
+        and SHA-256), so verification covers it. Earlier sets' figures appear only for sets whose signature matched.
+    type: list
+    elements: dict
   signing_key:
     description:
       - With O(state=closed), the key (from Ansible Vault) that signs the manifest with HMAC-SHA256 into
@@ -132,6 +140,10 @@ signed:
   description: Whether C(manifest.sig) was written.
   returned: when O(state=closed) and not in check mode
   type: bool
+report_html:
+  description: The controller's copy of C(report.html), with this close's verification.
+  returned: when O(state=closed) and not in check mode
+  type: str
 report:
   description: The text of C(report.txt) as written into the set.
   returned: when O(state=closed) and not in check mode

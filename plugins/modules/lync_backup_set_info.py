@@ -74,7 +74,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 sets:
-  description: Every set under the root, newest first, without manifests.
+  description:
+    - Every set under the root, newest first, without manifests. Each has C(set_id), C(status), C(condition),
+      C(signature), C(problems), C(items_ok), C(items_failed), C(bytes) and C(history).
+    - C(history) summarizes the set's own manifest for the history page C(report.html)
+      (M(lync.server.lync_backup_set) O(lync.server.lync_backup_set#module:history)), V(null) without one; C(finished), C(seconds), C(kinds) (per item
+      kind group C(items), C(failed), C(bytes), C(seconds)) and C(failed) (C(id), C(host), C(error), C(finished) of
+      each failed item). These are what the manifest claims; trust them only when C(signature) is V(valid).
   returned: always
   type: list
   elements: dict

@@ -26,6 +26,8 @@ ITEM_KEYS = ("id", "kind", "scope", "host", "status", "files")
 # A set dated later than now by more than this is not trusted: a forged name or a clock that ran ahead.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 SIGNATURE_NAME = "manifest.sig"
+# The reports the close writes into a set, each listed in the manifest under its key: report.txt, report.html.
+REPORT_KEYS = ("report", "report_html")
 # Characters Windows forbids in file names, and control characters ("Naming Files, Paths, and
 # Namespaces", https://learn.microsoft.com/windows/win32/fileio/naming-a-file).
 BAD_NAME_RE = re.compile(r'[<>:"|?*\\\x00-\x1f]')
@@ -214,8 +216,9 @@ def validate_manifest(manifest):
             if not isinstance(entry, dict):
                 raise BackupSetError("manifest item %r lists a file that is not an object" % item["id"])
             check_manifest_path(entry.get("path"))
-    if manifest.get("report") is not None:
-        check_manifest_path((manifest["report"] or {}).get("path"))
+    for key in REPORT_KEYS:
+        if manifest.get(key) is not None:
+            check_manifest_path((manifest[key] or {}).get("path"))
     complete = all(item["status"] == "ok" for item in items)
     if complete != (manifest["status"] == "complete"):
         raise BackupSetError("manifest says %s but its items say otherwise" % manifest["status"])
@@ -247,8 +250,9 @@ def manifest_files(manifest):
     for item in manifest["items"]:
         for entry in item.get("files") or []:
             files[entry["path"]] = entry
-    if manifest.get("report"):
-        files[manifest["report"]["path"]] = manifest["report"]
+    for key in REPORT_KEYS:
+        if manifest.get(key):
+            files[manifest[key]["path"]] = manifest[key]
     return files
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import report_html
 
 # How long after its close a set counts as verified by that close (retention's `verified`).
 VERIFIED_FOR = datetime.timedelta(hours=6)
@@ -66,3 +67,10 @@ def newest_trusted(action, root, sets, verified=None):
 def public(info):
     """A set description without its (large) manifest."""
     return {k: v for k, v in info.items() if k != "manifest"}
+
+
+def listed(info):
+    """A set as lync_backup_set_info lists it: public(), its condition, and `history`, a summary of its own
+    manifest for report.html (which shows it only for a set whose signature matched)."""
+    return dict(public(info), condition=bs.condition(info),
+                history=report_html.summary(info["manifest"]) if info["manifest"] else None)

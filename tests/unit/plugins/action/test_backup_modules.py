@@ -1,14 +1,17 @@
 """Backup action plugins: validation, check mode, and what they make of payload results."""
 
 import base64
+import hashlib
 import importlib
+import json
 
 import pytest
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
-from ...conftest import Recorder, make_action, ok
+from ...conftest import Recorder, make_action, minimal_manifest, ok
 from ..plugin_utils.test_backup_plan import deployment, hosts, ok_results
 
 SET = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
@@ -220,8 +223,8 @@ def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manife
     plan = backup_plan.plan(deployment(), hosts())  # the monitoring server's SQL backups cannot run: partial
     results = close_results(plan)
     written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in
-               ("identity/fe1.contoso.local.json", "identity/sql01.contoso.local.json", "report.txt", "manifest.sig",
-                "manifest.json")]
+               ("identity/fe1.contoso.local.json", "identity/sql01.contoso.local.json", "report.txt", "report.html",
+                "manifest.sig", "manifest.json")]
     answers = landed(results)
     result, recorder = run("lync_backup_set", close_args(plan, results),
                            answers + [ok({"Files": written}), ok({"Released": True})])
@@ -295,6 +298,40 @@ def test_closing_warns_when_the_share_is_not_on_the_closing_host():
         act._task.delegate_to = host  # pylint: disable=protected-access
         assert act._share_elsewhere(ROOT) is None  # pylint: disable=protected-access
     assert act._share_elsewhere("D:\\LyncBackup") is None  # pylint: disable=protected-access
+
+
+def test_closing_writes_report_html_listed_in_the_manifest_it_signs():
+    """report.html goes the way of report.txt: rendered in the close from the settled manifest and the history,
+    written before the manifest, checked against its SHA-256, listed (report_html) in the manifest that manifest.sig
+    signs; the controller gets the same page with the close's verification."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "report.html", "manifest.json")]})
+    result, recorder = run("lync_backup_set", dict(close_args(plan, results), history=[]),
+                           answers + [done, ok({"Released": True})])
+    files = recorder.calls[len(answers)]["module_args"]["parameters"]["Files"]
+    names = [f["Path"] for f in files]
+    assert names[-4:] == ["report.txt", "report.html", "manifest.sig", "manifest.json"]
+    page = files[-3]["Content"]
+    digest = hashlib.sha256(page.encode("utf-8")).hexdigest().upper()
+    assert page.startswith("<!DOCTYPE html>") and files[-3]["Sha256"] == digest
+    listed = json.loads(files[-1]["Content"])["report_html"]
+    assert listed == {"path": "report.html", "bytes": len(page.encode("utf-8")), "sha256": digest}
+    assert result["report_html"] != page and "lync-20261124T020000Z-abcdef" in result["report_html"]
+
+
+def test_set_listing_gives_each_set_a_history_summary():
+    """lync_backup_set_info lists each set with `history` (a summary of its own manifest) for report.html."""
+    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
+    text = json.dumps(manifest)
+    scan = {"Sets": [{"Name": manifest["set_id"], "Manifest": text, "Signature": bs.sign(text, "k" * 16)},
+                     {"Name": "lync-20261123T020000Z-abcdef", "Manifest": None, "Signature": None}], "Lock": None}
+    result, dummy = run("lync_backup_set_info", {"root": ROOT, "signing_key": "k" * 16}, [ok(scan)])
+    first, second = result["sets"]
+    assert first["signature"] == "valid" and first["history"]["kinds"] and "manifest" not in first
+    assert first["history"] == report_html.summary(manifest)
+    assert second["history"] is None and second["condition"] == "incomplete"
 
 
 def test_data_export_paths_record_the_source():
