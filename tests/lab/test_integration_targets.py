@@ -14,7 +14,6 @@ Server removed, no lock, no scratch database, nothing changed on the servers), w
 
 import hashlib
 import json
-import os
 import pathlib
 import subprocess
 import sys
@@ -126,7 +125,7 @@ class IntegrationLab:
             files[key] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "<dir>"
         return state, files
 
-    def run(self, target, extra_env=None):
+    def run(self, target, extra_env=None, roles_path=TARGETS):
         """Run one target as ansible-test does: a generated play applying it as a role to the `windows` hosts."""
         self.runs += 1
         work = self.base / ("run-%d-%s" % (self.runs, target))
@@ -138,7 +137,7 @@ class IntegrationLab:
         playbook = work / ("%s.yml" % target)
         playbook.write_text(json.dumps(play, indent=4, sort_keys=True), encoding="utf-8")
         record = work / "record.jsonl"
-        env = lab_env(dict(extra_env or {}, LYNC_LAB_RECORD=str(record), ANSIBLE_ROLES_PATH=str(TARGETS)))
+        env = lab_env(dict(extra_env or {}, LYNC_LAB_RECORD=str(record), ANSIBLE_ROLES_PATH=str(roles_path)))
         proc = subprocess.run([str(pathlib.Path(sys.executable).parent / "ansible-playbook"),
                                "-i", str(self.lab.dir / "inventory.yml"), str(playbook)],
                               cwd=str(work), env=env, capture_output=True, text=True, timeout=900, check=False)
@@ -172,3 +171,54 @@ def test_target_runs_green_against_the_lab(integration_lab, name):
     after = integration_lab.snapshot()
     assert after[1] == before[1], "the target left files behind or changed some"
     assert after[0] == before[0], "the target changed the lab's servers"
+
+
+def test_a_target_fails_when_its_module_is_broken(integration_lab, plant_defect):
+    """Planted: lync_sql_backup's payload no longer records the RESTORE VERIFYONLY it ran; the target's
+    assertion on the documented `details.databases[].verified` must catch it (and still clean up)."""
+    before = integration_lab.snapshot()
+    plant_defect("lync_sql_backup", "$entry.Verified = $true", "$entry.Verified = $false")
+    run = integration_lab.run("lync_sql_backup")
+    assert run.rc != 0
+    failed = [r for r in run.records if r["status"] == "failed" and not r["result"].get("_ansible_ignore_errors")]
+    assert [r["task"] for r in failed] == ["lync_sql_backup : Check the backup"], run.output
+    assert any(r["result"].get("assertion") == "db.verified" for r in failed)
+    assert integration_lab.snapshot() == before, "the target's always block must clean up after a failure"
+
+
+def test_a_target_that_leaves_files_behind_is_caught(integration_lab, tmp_path):
+    """Planted: a copy of the lync_backup_set target without its cleanup; the runner's comparison must see the
+    scratch folder it leaves on the share."""
+    import shutil  # pylint: disable=import-outside-toplevel
+    targets = tmp_path / "targets"
+    shutil.copytree(TARGETS, targets)
+    main = targets / "lync_backup_set" / "tasks" / "main.yml"
+    text = main.read_text(encoding="utf-8")
+    main.write_text(text[:text.index("  always:")], encoding="utf-8")
+    before = integration_lab.snapshot()
+    run = integration_lab.run("lync_backup_set", roles_path=targets)
+    check_green(run, "lync_backup_set")
+    after = integration_lab.snapshot()
+    left = sorted(set(after[1]) - set(before[1]))
+    assert left and all("LyncBackup/lync-it-" in path for path in left)
+    # Put the lab back for the other tests of this module.
+    shutil.rmtree(integration_lab.lab.dir / left[0].split("/lync-it-")[0] / ("lync-it-" + left[0].split("/lync-it-")[1].split("/")[0]))
+    integration_lab.lab.save(before[0])
+    assert integration_lab.snapshot() == before
+
+
+def test_config_template_documents_every_variable_the_targets_read():
+    """integration_config.yml.template names (set or commented out) every lync_it_* variable a target reads, and
+    the lab's config sets only variables the template documents, so the maintainers' file cannot drift."""
+    import re  # pylint: disable=import-outside-toplevel
+    template = (ROOT / "tests" / "integration" / "integration_config.yml.template").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#? ?(lync_it_[a-z_]+):", template, re.M))
+    made_by_setup = {"lync_it_root", "lync_it_sql_host", "lync_it_become", "lync_it_set", "lync_it_set_id",
+                     "lync_it_started", "lync_it_closed", "lync_it_verified", "lync_it_made",
+                     "lync_it_note"}
+    read = set()
+    for path in TARGETS.glob("*/tasks/*.yml"):
+        read |= set(re.findall(r"\blync_it_[a-z_]+", path.read_text(encoding="utf-8")))
+    assert sorted(read - made_by_setup - documented) == []
+    lab_config = set(re.findall(r'"(lync_it_[a-z_]+)"', pathlib.Path(__file__).read_text(encoding="utf-8")))
+    assert sorted(lab_config - documented - made_by_setup) == []
