@@ -65,10 +65,13 @@ def test_a_module_without_a_target_is_found(tmp_path):
 
 @pytest.mark.parametrize("name", target_names())
 def test_target_has_ansible_test_layout(name):
-    """aliases with a shippable/windows/groupN line (ansible-test's CI groups), tasks/main.yml, and the shared
-    setup role as a dependency (it checks integration_config.yml's variables)."""
+    """aliases with `windows` (ansible-test windows-integration runs only targets in the windows group, which it
+    gives by itself only to names starting with win_: ansible_test/_internal/target.py, IntegrationTarget) and a
+    shippable/windows/groupN line (ansible-test's CI groups), tasks/main.yml, and the shared setup role as a
+    dependency (it checks integration_config.yml's variables)."""
     folder = TARGETS / name
     aliases = (folder / "aliases").read_text(encoding="utf-8").split()
+    assert "windows" in aliases
     assert any(a.startswith("shippable/windows/group") and a[len("shippable/windows/group"):].isdigit() for a in aliases)
     assert (folder / "tasks" / "main.yml").is_file()
     meta = yaml.safe_load((folder / "meta" / "main.yml").read_text(encoding="utf-8"))
