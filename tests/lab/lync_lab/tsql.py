@@ -1081,6 +1081,12 @@ class Session:
         try:
             self.io.write(name, record, paths, options)
         except PSError as err:
+            # A full disk is a write failure (Msg 3202, operating system error 112), not a refused device (Msg 3201,
+            # error 5): https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999
+            # and https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499- (112 ERROR_DISK_FULL).
+            if "not enough space" in str(err.message):
+                raise _Statement((3202, 'Write on "%s" failed: 112(There is not enough space on the disk.)' % paths[0]),
+                                 (3013, term)) from err
             raise _Statement((3201, "Cannot open backup device '%s'. Operating system error 5(Access is denied.)"
                               % paths[0]), (3013, term)) from err
 
