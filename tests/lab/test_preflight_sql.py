@@ -26,8 +26,9 @@ def line(run, prefix):
 
 def share_folders(lab):
     """The names in the backup share's folder on backup01's D: drive."""
-    path = lab.dir / "hosts" / BACKUP / "D" / "LyncBackup"
-    return sorted(p.name for p in path.iterdir()) if path.exists() else []
+    path = lab.host_root(BACKUP) / "D" / "LyncBackup"
+    assert path.is_dir(), path
+    return sorted(p.name for p in path.iterdir())
 
 
 @pytest.mark.parametrize("topology, instances", [
