@@ -19,7 +19,7 @@ description:
     SQL Server write one C(COPY_ONLY) backup of C(model) (or, when the login may not back C(model) up, of the smallest
     database of O(databases) it may) into a new folder C(<probe_root>\.preflight-<random>), which is removed at once,
     whatever happened. A C(COPY_ONLY) backup does not touch the databases' backup chains; SQL Server records it in
-    C(msdb)'s backup history. In check mode the probe does not run (RV(probe.status=not_run)).
+    C(msdb)'s backup history. In check mode the probe does not run (RV(probe) has C(status=not_run)).
   - Judges nothing itself; the C(preflight) role turns the result into PASS and FAIL lines with the fix (docs/preflight.md).
 options:
   sql_server:

@@ -501,8 +501,8 @@ def _service_account_record(host, name, account, result, root, user):
     if status == "share_refused":
         return record(host, check, FAIL, "not proven: %s could not create the scratch folder %s: %s"
                       % (user or "lync_network_user", folder, probe.get("error")),
-                      "give %s Change on the share and Modify (NTFS) on %s (%s)" % (user or "lync_network_user", root,
-                                                                                   DOC_IDENTITY))
+                      "give %s Change on the share and Modify (NTFS) on %s (%s)"
+                      % (user or "lync_network_user", root, DOC_IDENTITY))
     return record(host, check, NOT_CHECKED, "%s may write to %s: not proven (%s)"
                   % (shown, root, probe.get("why") or "the probe did not run"))
 

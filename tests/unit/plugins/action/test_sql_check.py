@@ -78,8 +78,8 @@ def test_a_refused_backup_and_a_refused_folder_are_results_not_failures():
                   "Removed": True})
     result, dummy = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights()), refused])
     assert result["probe"]["status"] == "refused" and "error 5" in result["probe"]["error"]
-    share = {"failed": True, "error": [{"exception": {"message": "LYNC_SHARE_ACCESS: this connection's network "
-                                                                "credentials cannot create x: Access is denied"}}]}
+    message = "LYNC_SHARE_ACCESS: this connection's network credentials cannot create x: Access is denied"
+    share = {"failed": True, "error": [{"exception": {"message": message}}]}
     result, dummy = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights()), share])
     assert result["probe"]["status"] == "share_refused"
     assert result["probe"]["error"].startswith("this connection's network credentials cannot create")

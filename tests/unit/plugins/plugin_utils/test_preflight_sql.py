@@ -138,8 +138,8 @@ def test_a_domain_service_account_is_named_as_itself():
     assert rec(found, "sql service account %s\\MSSQLSERVER" % HOST)["detail"].startswith("CONTOSO\\svc-sql wrote ")
 
 
-SET = {"sets": [{"set_id": "lync-2", "status": "partial", "bytes": 1}, {"set_id": "lync-1", "status": "complete",
-                                                                         "bytes": 300 * 2 ** 30}]}
+SET = {"sets": [{"set_id": "lync-2", "status": "partial", "bytes": 1},
+                {"set_id": "lync-1", "status": "complete", "bytes": 300 * 2 ** 30}]}
 
 
 def test_free_space_against_the_last_complete_set():
