@@ -397,7 +397,10 @@ def sql_targets(result):
             continue
         databases = [db for db in inst["lync_databases"] if (catalog.lookup(db) is not None
                                                              and catalog.lookup(db).backup != "never")]
-        found.append({"instance": name, "sql_instance": "" if name.upper() == "MSSQLSERVER" else name,
+        if not databases:
+            continue  # only transient databases: the backup plans no SQL item there
+        found.append({"instance": name, "sql_server": str(lync_host.get("fqdn") or "").lower() or None,
+                      "sql_instance": "" if name.upper() == "MSSQLSERVER" else name,
                       "databases": databases, "service_account": inst.get("service_account")})
     return found
 
@@ -474,7 +477,7 @@ def _rights_record(host, name, result, verify):
     return record(host, "sql rights %s" % name, PASS, detail)
 
 
-def _service_account_record(host, name, account, result, root, user):
+def _service_account_record(host, name, account, result, root, user, listed=True):
     """The sql service account line of one instance, from the write probe in a lync_sql_check result."""
     check = "sql service account %s" % name
     who = _computer_account(account, host)
@@ -498,6 +501,9 @@ def _service_account_record(host, name, account, result, root, user):
         return record(host, check, FAIL, "SQL Server could not write a COPY_ONLY backup of %s into %s: %s%s"
                       % (probe.get("database"), folder, error, left),
                       "read SQL Server's message; when it is about access, %s" % share_fix)
+    if status == "share_refused" and not listed:
+        return record(host, check, NOT_CHECKED, "not proven: %s could not create the scratch folder %s either (the "
+                      "backup share line above says why and what to grant)" % (user or "lync_network_user", folder))
     if status == "share_refused":
         return record(host, check, FAIL, "not proven: %s could not create the scratch folder %s: %s"
                       % (user or "lync_network_user", folder, probe.get("error")),
@@ -566,6 +572,9 @@ def sql_records(hosts, inputs, root, user, share):
     """
     inputs = inputs or {}
     verify = boolean(inputs.get("verify", True), strict=False)
+    # When the network identity could not even list the share, that line already fails with the fix; a probe
+    # refused the same way is not a second failure.
+    listed = not [e for e in share or [] if _failed(e.get("result")) or _unreachable(e.get("result"))]
     per_host = _per_host(inputs, "sql", len(hosts))
     found, read = [], []
     for (host, result), registered in zip(hosts.items(), per_host):
@@ -592,7 +601,7 @@ def sql_records(hosts, inputs, root, user, share):
                 continue
             read.append({"host": host, "result": sql})
             found.append(_rights_record(host, name, sql, verify))
-            found.append(_service_account_record(host, name, account, sql, root, user))
+            found.append(_service_account_record(host, name, account, sql, root, user, listed))
     found.append(space_record(root, inputs.get("space_host") or "", inputs.get("space"), share, read))
     return found
 

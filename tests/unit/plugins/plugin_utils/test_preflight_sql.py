@@ -54,9 +54,13 @@ def rec(found, check_name):
 def test_the_instances_checked_are_those_the_backup_backs_up():
     targets = preflight_sql_targets(MON_FACTS)
     assert targets == [
-        {"instance": "RTC", "sql_instance": "RTC", "databases": ["LcsCDR", "QoEMetrics", "LcsLog"],
+        {"instance": "RTC", "sql_server": HOST, "sql_instance": "RTC", "databases": ["LcsCDR", "QoEMetrics", "LcsLog"],
          "service_account": "NT Service\\MSSQL$RTC"},
-        {"instance": "MSSQLSERVER", "sql_instance": "", "databases": ["mgc"], "service_account": "CONTOSO\\svc-sql"}]
+        {"instance": "MSSQLSERVER", "sql_server": HOST, "sql_instance": "", "databases": ["mgc"],
+         "service_account": "CONTOSO\\svc-sql"}]
+    # An instance holding only databases the backup never takes (transient ones) is not checked: no SQL item.
+    transient = facts([{"name": "RTC", "lync_databases": ["rtcdyn", "cpsdyn"], "service_account": "x"}])
+    assert preflight_sql_targets(transient) == []
     assert preflight_sql_targets({"unreachable": True}) == [] and preflight_sql_targets({"skipped": True}) == []
 
 
@@ -131,6 +135,13 @@ def test_the_write_probe_outcomes(probe, status, detail, fix):
     found = rec(records(check(probe=probe)), "sql service account %s" % NAME)
     assert (found["status"], found["detail"]) == (status, detail)
     assert fix in found["fix"] and (found["fix"] == "") == (status != pf.FAIL)
+
+
+def test_a_probe_refused_like_the_failed_share_listing_is_not_a_second_failure():
+    probe = {"status": "share_refused", "folder": "F", "error": "denied", "removed": True}
+    listing = [{"host": "backup01.contoso.local", "result": {"failed": True, "msg": "Access is denied"}}]
+    found = rec(records(check(probe=probe), share=listing), "sql service account %s" % NAME)
+    assert found["status"] == pf.NOT_CHECKED and "the backup share line above" in found["detail"]
 
 
 def test_a_domain_service_account_is_named_as_itself():
