@@ -79,10 +79,15 @@ class ActionModule(LyncAction):
         try:
             server = bs.check_fqdn(params["sql_server"] or self.host, "sql_server")
             instance = bs.check_instance(params["sql_instance"])
-            if params["probe_root"]:
-                bs.check_root(params["probe_root"])
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_sql_check: %s" % exc) from None
+        root_problem = None
+        if params["probe_root"]:
+            try:
+                bs.check_root(params["probe_root"])
+            except bs.BackupSetError as exc:
+                # The rights are still read; the preflight's inventory line reports the root itself.
+                root_problem = "probe_root: %s" % exc
         wanted = [str(d) for d in params["databases"]]
         for name in wanted:
             if not name or len(name) > 128 or "\x00" in name:
@@ -98,7 +103,10 @@ class ActionModule(LyncAction):
             "bytes": sum(d["bytes"] or 0 for d in databases),
             "sizes_known": all(d["bytes"] is not None for d in databases),
         }
-        result["probe"] = self._probe(params["probe_root"], connect, value, databases)
+        if root_problem:
+            result["probe"] = {"status": "not_run", "why": root_problem}
+        else:
+            result["probe"] = self._probe(params["probe_root"], connect, value, databases)
         return result
 
     def _probe(self, root, connect, value, databases):

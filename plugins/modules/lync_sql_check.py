@@ -36,7 +36,8 @@ options:
     required: true
   probe_root:
     description:
-      - The backup root (C(lync_backup_root)) to run the write probe under; without it the probe does not run.
+      - The backup root (C(lync_backup_root)) to run the write probe under; without it, or when it is not a UNC or
+        drive path, the probe does not run (RV(probe) says why) and the rights are still read.
       - The scratch folder is created from this session, so run the task with the network identity as the backup does
         (become runas C(logon_type=new_credentials)).
     type: str

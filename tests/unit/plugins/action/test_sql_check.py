@@ -85,8 +85,13 @@ def test_a_refused_backup_and_a_refused_folder_are_results_not_failures():
     assert result["probe"]["error"].startswith("this connection's network credentials cannot create")
 
 
+def test_a_bad_probe_root_still_reads_the_rights_and_runs_no_probe():
+    result, recorder = run({"databases": ["LcsCDR"], "probe_root": "backup01\\share"}, [ok(rights())])
+    assert len(recorder.calls) == 1 and result["login"] == "CONTOSO\\svc"
+    assert result["probe"]["status"] == "not_run" and "is not a UNC path" in result["probe"]["why"]
+
+
 @pytest.mark.parametrize("args, message", [
-    ({"databases": ["LcsCDR"], "probe_root": "backup01\\share"}, "is not a UNC path"),
     ({"databases": [""]}, "is not a database name"),
     ({"databases": ["LcsCDR"], "sql_instance": "bad name!"}, "is not a SQL Server instance name"),
 ])
