@@ -20,6 +20,8 @@ ARGUMENT_SPEC = {
 PAGE_BYTES = 8192
 # The database a write probe backs up when the login may: the smallest database every instance has (a few MB).
 PROBE_DATABASE = "model"
+# The largest other database the probe backs up instead (its data files), when the login may not back up model.
+PROBE_MAX_BYTES = 256 * 2 ** 20
 SHARE_MARKER = "LYNC_SHARE_ACCESS: "
 
 
@@ -34,34 +36,41 @@ def _flag(value):
 
 
 def database_rows(value, wanted):
-    """One entry per database the backup takes: {name, exists, state, can_backup, bytes} from the payload's
-    sys.databases and sys.master_files rows (bytes None when sys.master_files showed no file of it)."""
+    """One entry per database the backup takes: {name, exists, state, can_backup, bytes} from the payload's rows
+    (one per database asked) and sys.master_files (bytes: its data files, type 0, the part a full backup copies from;
+    None when sys.master_files showed none of them)."""
     by_name = {str(d.get("Name")).lower(): d for d in value.get("Databases") or []}
     pages = {}
     for row in value.get("Files") or []:
-        pages[int(row["DatabaseId"])] = pages.get(int(row["DatabaseId"]), 0) + int(row.get("Pages") or 0)
+        if int(row.get("Type") or 0) == 0:
+            pages[int(row["DatabaseId"])] = pages.get(int(row["DatabaseId"]), 0) + int(row.get("Pages") or 0)
     found = []
     for name in wanted:
-        row = by_name.get(name.lower())
-        if row is None:
+        row = by_name.get(name.lower()) or {}
+        if row.get("Id") is None:
             found.append({"name": name, "exists": False, "state": None, "can_backup": None, "bytes": None})
             continue
         size = pages.get(int(row["Id"]))
-        found.append({"name": row["Name"], "exists": True, "state": row.get("State"), "can_backup": _flag(row.get("CanBackup")),
+        found.append({"name": name, "exists": True, "state": row.get("State"), "can_backup": _flag(row.get("CanBackup")),
                       "bytes": size * PAGE_BYTES if size is not None else None})
     return found
 
 
 def probe_database(value, databases):
-    """Which database the write probe backs up: model when the login may back it up, else the smallest database of
-    the backup the login may back up (None: it may back up none, and the probe cannot run)."""
+    """(database, why) for the write probe: model when the login may back it up; else the smallest database of the
+    backup the login may back up, if its data files are at most PROBE_MAX_BYTES; else (None, why)."""
     model = next((d for d in value.get("Databases") or [] if str(d.get("Name")).lower() == PROBE_DATABASE), None)
     if model is not None and _flag(model.get("CanBackup")) == 1:
-        return PROBE_DATABASE
-    usable = [d for d in databases if d["can_backup"] == 1 and d["state"] == "ONLINE"]
+        return PROBE_DATABASE, None
+    grant = ("grant the login db_backupoperator in model (USE model; CREATE USER [%s] FOR LOGIN [%s]; EXEC "
+             "sp_addrolemember N'db_backupoperator', N'%s') so the probe backs up model, a few MB"
+             % ((value.get("Login"),) * 3))
+    usable = [d for d in databases if d["can_backup"] == 1 and d["state"] == "ONLINE" and d["bytes"] is not None
+              and d["bytes"] <= PROBE_MAX_BYTES]
     if not usable:
-        return None
-    return min(usable, key=lambda d: (d["bytes"] is None, d["bytes"] or 0, d["name"].lower()))["name"]
+        return None, ("the login may not back up model, and no database of the backup it may back up is known to be "
+                      "under %d MB: %s" % (PROBE_MAX_BYTES // 2 ** 20, grant))
+    return min(usable, key=lambda d: (d["bytes"], d["name"].lower()))["name"], None
 
 
 def probe_folder(root):
@@ -93,7 +102,8 @@ class ActionModule(LyncAction):
             if not name or len(name) > 128 or "\x00" in name:
                 raise AnsibleActionFail("lync_sql_check: %r is not a database name" % name)
         connect = "%s\\%s" % (server, instance) if instance else server
-        value = self.payload("lync_sql_rights", {"SqlInstance": connect},
+        asked = list(dict.fromkeys(wanted + [PROBE_DATABASE]))
+        value = self.payload("lync_sql_rights", {"SqlInstance": connect, "Databases": asked},
                              required_keys=("Login", "Databases", "Files")).value
         databases = database_rows(value, wanted)
         result = {
@@ -110,24 +120,30 @@ class ActionModule(LyncAction):
         return result
 
     def _probe(self, root, connect, value, databases):
-        """{status, database, folder, error, removed}: status written, refused (SQL Server could not write),
-        share_refused (this session could not create the folder), not_run (with why)."""
+        """{status, database, folder, error, removed, ...}: status written (then verified_by_sql, read_by_session),
+        refused (SQL Server could not write), share_refused (this session could not create the folder), error (the
+        probe stopped; the folder may be left), not_run (with why)."""
         if not root:
             return {"status": "not_run", "why": "no probe_root"}
         if self.check_mode:
             return {"status": "not_run", "why": "check mode (the probe writes a file and removes it)"}
-        database = probe_database(value, databases)
+        database, why = probe_database(value, databases)
         if database is None:
-            return {"status": "not_run", "why": "login %s may back up no database here (see its rights)" % value["Login"]}
+            return {"status": "not_run", "why": why}
         folder = probe_folder(root)
         try:
-            written = self.payload("lync_sql_write_probe", {"SqlInstance": connect, "Database": database,
-                                                            "Folder": folder}, required_keys=("Written",)).value
+            written = self.payload("lync_sql_write_probe", {
+                "SqlInstance": connect, "Database": database, "Folder": folder,
+                "Verify": _flag(value.get("CanCreateDatabase")) == 1}, required_keys=("Written",)).value
         except AnsibleActionFail as exc:
             text = str(exc)
             if SHARE_MARKER in text:
                 return {"status": "share_refused", "database": database, "folder": folder,
                         "error": text.split(SHARE_MARKER, 1)[1], "removed": True}
-            raise
+            # The rights read above are kept; the folder may be left: the preflight names it.
+            return {"status": "error", "database": database, "folder": folder, "error": text, "removed": False}
         return {"status": "written" if written["Written"] else "refused", "database": database, "folder": folder,
-                "error": written.get("Error"), "removed": bool(written.get("Removed"))}
+                "error": written.get("Error"), "verified_by_sql": written.get("VerifiedBySql"),
+                "verify_error": written.get("VerifyError"), "read_by_session": written.get("ReadBySession"),
+                "read_error": written.get("ReadError"), "removed": bool(written.get("Removed")),
+                "remove_error": written.get("RemoveError")}

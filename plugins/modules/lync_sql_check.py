@@ -17,8 +17,10 @@ description:
     (C(sys.master_files)). Reading changes nothing.
   - With O(probe_root), proves that the instance's SQL Server service account can write to the backup share by letting
     SQL Server write one C(COPY_ONLY) backup of C(model) (or, when the login may not back C(model) up, of the smallest
-    database of O(databases) it may) into a new folder C(<probe_root>\.preflight-<random>), which is removed at once,
-    whatever happened. A C(COPY_ONLY) backup does not touch the databases' backup chains; SQL Server records it in
+    database of O(databases) it may, only if its data files are under 256 MB) into a new folder
+    C(<probe_root>\.preflight-<random>), which is removed at once, whatever happened. Before the removal SQL Server
+    reads the file back (C(RESTORE VERIFYONLY), when the login has C(CREATE DATABASE)) and the session opens it for
+    reading, as the backup does with every file. A C(COPY_ONLY) backup does not touch the databases' backup chains; SQL Server records it in
     C(msdb)'s backup history. In check mode the probe does not run (RV(probe) has C(status=not_run)).
   - Judges nothing itself; the C(preflight) role turns the result into PASS and FAIL lines with the fix (docs/preflight.md).
 options:
@@ -119,8 +121,9 @@ sizes_known:
 probe:
   description:
     - The write probe, C(status) V(written), V(refused) (SQL Server could not write; C(error) is its message),
-      V(share_refused) (this session could not create the folder) or V(not_run) (C(why)), with C(database),
-      C(folder) and C(removed).
+      V(share_refused) (this session could not create the folder, or the root does not exist), V(error) (the probe
+      stopped; the folder may be left) or V(not_run) (C(why)), with C(database), C(folder), C(removed),
+      C(remove_error), and for V(written) C(verified_by_sql) / C(verify_error) and C(read_by_session) / C(read_error).
   returned: always
   type: dict
 """

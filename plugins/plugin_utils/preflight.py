@@ -432,32 +432,50 @@ def _sql_result(results, instance):
 
 
 def _computer_account(account, host):
-    """Who a service account is on the network: a virtual or built-in account acts as the computer account."""
+    """Who a service account is on the network: a virtual account, NETWORK SERVICE or LocalSystem acts as the computer
+    account; LOCAL SERVICE presents anonymous credentials (None); a local account is unknown to other servers (None)
+    (https://learn.microsoft.com/sql/database-engine/configure-windows/configure-windows-service-accounts-and-permissions,
+    https://learn.microsoft.com/windows/win32/services/localservice-account)."""
     text = str(account or "")
-    if not text or text.lower().startswith(("nt service\\", "nt authority\\")) or text.lower() in ("localsystem", ".\\localsystem"):
+    low = text.lower()
+    if low in ("nt authority\\localservice", "nt authority\\local service") or low.startswith(".\\") or (
+            "\\" in low and low.split("\\", 1)[0] == str(host).split(".", maxsplit=1)[0].lower()):
+        return None
+    if not text or low.startswith(("nt service\\", "nt authority\\")) or low in ("localsystem", ".\\localsystem"):
         return "the computer account %s$" % str(host).split(".", maxsplit=1)[0].upper()
     return text
 
 
-def _rights_record(host, name, result, verify):
-    """The sql rights line of one instance, from a lync_sql_check result that answered."""
+def _grant_note(login):
+    return (" (to the login %s as the backup connects; when it reaches SQL Server through a Windows group, grant it to "
+            "that group's login instead; %s)" % (login, DOC_SQL_RIGHTS))
+
+
+def _rights_records(host, name, result, verify):
+    """The sql rights line of one instance (and, with backup_sql_verify false, the restore test's CREATE DATABASE on
+    its own line, needed by verify_backup rather than by the nightly backup), from a lync_sql_check result."""
     login = result.get("login") or "(unknown login)"
     databases = result.get("databases") or []
+    restoring = [d["name"] for d in databases if d.get("state") == "RESTORING"]
+    judged = [d for d in databases if d.get("state") != "RESTORING"]
+    if databases and not judged:
+        return [record(host, "sql rights %s" % name, NOT_CHECKED, "every database the backup takes is RESTORING here "
+                       "(%s): a mirror copy or an unfinished restore; the backup takes them where they are the principal"
+                       % ", ".join(restoring))]
     missing, fixes = [], []
-    absent = [d["name"] for d in databases if not d.get("exists")]
-    offline = ["%s (%s)" % (d["name"], d.get("state")) for d in databases if d.get("exists") and d.get("state") != "ONLINE"]
-    no_backup = [d["name"] for d in databases if d.get("exists") and d.get("can_backup") != 1]
+    absent = [d["name"] for d in judged if not d.get("exists")]
+    offline = ["%s (%s)" % (d["name"], d.get("state")) for d in judged if d.get("exists") and d.get("state") != "ONLINE"]
+    no_backup = [d["name"] for d in judged if d.get("state") == "ONLINE" and d.get("can_backup") != 1]
     if no_backup:
         missing.append("BACKUP DATABASE in %s" % ", ".join(no_backup))
         fixes.append("in each of %s on %s: CREATE USER [%s] FOR LOGIN [%s] (when the login has no user there), then "
                      "EXEC sp_addrolemember N'db_backupoperator', N'%s'" % (", ".join(no_backup), name, login, login, login))
-    if not result.get("create_database"):
-        users = "lync.server.verify_backup's RESTORE VERIFYONLY"
-        if verify:
-            users = "the backup's RESTORE VERIFYONLY (backup_sql_verify) and " + users
-        missing.append("CREATE DATABASE in master (%s)" % users)
-        fixes.append("on %s: GRANT CREATE ANY DATABASE TO [%s] (or EXEC sp_addsrvrolemember N'%s', N'dbcreator')"
-                     % (name, login, login))
+    create_fix = ("on %s: GRANT CREATE ANY DATABASE TO [%s] (or EXEC sp_addsrvrolemember N'%s', N'dbcreator')"
+                  % (name, login, login))
+    if not result.get("create_database") and verify:
+        missing.append("CREATE DATABASE in master (the backup's RESTORE VERIFYONLY (backup_sql_verify) and "
+                       "lync.server.verify_backup's RESTORE VERIFYONLY)")
+        fixes.append(create_fix)
     if absent:
         missing.append("%s not found on the instance (sys.databases)" % ", ".join(absent))
         fixes.append("check that %s holds %s (lync_facts read them there) and that the login may see them (VIEW ANY "
@@ -465,50 +483,89 @@ def _rights_record(host, name, result, verify):
     if offline:
         missing.append("not ONLINE: %s" % ", ".join(offline))
         fixes.append("bring %s ONLINE (ALTER DATABASE ... SET ONLINE): BACKUP DATABASE needs it" % ", ".join(offline))
+    found = []
     if missing:
-        return record(host, "sql rights %s" % name, FAIL, "login %s lacks %s" % (login, "; ".join(missing)),
-                      "; ".join(fixes) + " (the login is the one the backup connects with: grant it to that login, or "
-                      "to a Windows group it logs in through; %s)" % DOC_SQL_RIGHTS)
-    detail = "login %s: BACKUP DATABASE in %s; CREATE DATABASE in master" % (
-        login, ", ".join(d["name"] for d in databases) or "no database")
-    if result.get("sysadmin"):
-        detail += (" (as sysadmin: more than the backup needs; db_backupoperator in each database and dbcreator are "
-                   "enough, %s)" % DOC_SQL_RIGHTS)
-    return record(host, "sql rights %s" % name, PASS, detail)
+        found.append(record(host, "sql rights %s" % name, FAIL, "login %s lacks %s" % (login, "; ".join(missing)),
+                            "; ".join(fixes) + _grant_note(login)))
+    else:
+        detail = "login %s: BACKUP DATABASE in %s%s" % (
+            login, ", ".join(d["name"] for d in judged) or "no database",
+            "; CREATE DATABASE in master" if result.get("create_database") else "")
+        if restoring:
+            detail += "; not judged, RESTORING here (a mirror copy or an unfinished restore): %s" % ", ".join(restoring)
+        if result.get("sysadmin"):
+            detail += (" (as sysadmin: more than the backup needs; db_backupoperator in each database and dbcreator "
+                       "are enough, %s)" % DOC_SQL_RIGHTS)
+        found.append(record(host, "sql rights %s" % name, PASS, detail))
+    if not verify:
+        check = "sql restore test rights %s" % name
+        if result.get("create_database"):
+            found.append(record(host, check, PASS, "login %s: CREATE DATABASE in master (lync.server.verify_backup's "
+                                "RESTORE VERIFYONLY)" % login, needs=BAD_DAY))
+        else:
+            found.append(record(host, check, FAIL, "login %s lacks CREATE DATABASE in master (lync.server."
+                                "verify_backup's RESTORE VERIFYONLY; backup_sql_verify is false, so the backup itself "
+                                "does not need it)" % login, create_fix + _grant_note(login), needs=BAD_DAY))
+    return found
 
 
 def _service_account_record(host, name, account, result, root, user, listed=True):
     """The sql service account line of one instance, from the write probe in a lync_sql_check result."""
     check = "sql service account %s" % name
     who = _computer_account(account, host)
-    shown = "%s (%s on the network)" % (account, who) if who != account else str(account)
+    if who is None:
+        shown = "%s (no identity other servers can grant rights to)" % account
+    else:
+        shown = "%s (%s on the network)" % (account, who) if who != account else str(account)
     probe = result.get("probe") or {}
     status = probe.get("status")
     folder = probe.get("folder") or root
-    share_fix = ("give %s Change on the share and Modify (NTFS) on the folder %s: SQL Server writes the backups as its "
-                 "service account (docs/backup.md)" % (who, root))
-    if status == "written" and probe.get("removed"):
-        return record(host, check, PASS, "%s wrote a COPY_ONLY backup of %s into %s (removed)"
-                      % (shown, probe.get("database"), folder))
+    identity = user or "lync_network_user"
+    if who is None:
+        share_fix = ("run the SQL Server service as a domain account, a group managed service account or its virtual "
+                     "account (SQL Server Configuration Manager), then give that account Change on the share and Modify "
+                     "(NTFS) on the folder %s (docs/backup.md)" % root)
+    else:
+        share_fix = ("give %s Change on the share and Modify (NTFS) on the folder %s: SQL Server writes the backups as "
+                     "its service account (docs/backup.md)" % (who, root))
+    left = "" if probe.get("removed") else "; the scratch folder %s is left (%s): remove it by hand" % (
+        folder, probe.get("remove_error") or "not removed")
     if status == "written":
-        return record(host, check, FAIL, "%s wrote into %s, but the scratch folder could not be removed" % (shown, folder),
-                      "remove %s by hand" % folder)
+        problems, fixes = [], []
+        if probe.get("verified_by_sql") is False:
+            problems.append("SQL Server could not read it back (RESTORE VERIFYONLY: %s)" % probe.get("verify_error"))
+            fixes.append("give %s Modify (read included) on %s" % (who or account, root))
+        if probe.get("read_by_session") is False:
+            problems.append("%s could not read it (%s); the backup hashes every file it writes" % (
+                identity, probe.get("read_error")))
+            fixes.append("give %s Modify on the folder %s, inherited by the files SQL Server creates (an ACL that lets "
+                         "only the files' creator read them is not enough)" % (identity, root))
+        if problems:
+            return record(host, check, FAIL, "%s wrote a COPY_ONLY backup of %s into %s, but %s%s" % (
+                shown, probe.get("database"), folder, "; ".join(problems), left), "; ".join(fixes))
+        if not probe.get("removed"):
+            return record(host, check, FAIL, "%s wrote into %s%s" % (shown, folder, left), "remove %s by hand" % folder)
+        steps = ", SQL Server read it back (RESTORE VERIFYONLY)" if probe.get("verified_by_sql") else ""
+        return record(host, check, PASS, "%s wrote a COPY_ONLY backup of %s into %s%s, %s read it, removed (msdb "
+                      "records it as a copy-only backup, is_copy_only = 1)" % (shown, probe.get("database"), folder, steps,
+                                                                              identity))
     if status == "refused":
         error = str(probe.get("error") or "no message")
-        left = "" if probe.get("removed") else "; the scratch folder %s is left: remove it by hand" % folder
         if OS_ERROR_ACCESS in error:
             return record(host, check, FAIL, "%s cannot write to %s: %s%s" % (shown, root, error, left), share_fix)
         return record(host, check, FAIL, "SQL Server could not write a COPY_ONLY backup of %s into %s: %s%s"
                       % (probe.get("database"), folder, error, left),
                       "read SQL Server's message; when it is about access, %s" % share_fix)
+    if status == "error":
+        return record(host, check, FAIL, "the write probe stopped: %s; the scratch folder %s may be left" % (
+            _message({"msg": probe.get("error")}), folder), "read the message, and remove %s if it is there" % folder)
     if status == "share_refused" and not listed:
         return record(host, check, NOT_CHECKED, "not proven: %s could not create the scratch folder %s either (the "
-                      "backup share line above says why and what to grant)" % (user or "lync_network_user", folder))
+                      "backup share line above says why and what to grant)" % (identity, folder))
     if status == "share_refused":
         return record(host, check, FAIL, "not proven: %s could not create the scratch folder %s: %s"
-                      % (user or "lync_network_user", folder, probe.get("error")),
-                      "give %s Change on the share and Modify (NTFS) on %s (%s)"
-                      % (user or "lync_network_user", root, DOC_IDENTITY))
+                      % (identity, folder, probe.get("error")),
+                      "give %s Change on the share and Modify (NTFS) on %s (%s)" % (identity, root, DOC_IDENTITY))
     return record(host, check, NOT_CHECKED, "%s may write to %s: not proven (%s)"
                   % (shown, root, probe.get("why") or "the probe did not run"))
 
@@ -528,11 +585,13 @@ def _space_need(share, sql):
         unknown += 0 if result.get("sizes_known") else 1
     if not instances:
         return None, "no complete set yet, and no SQL Server instance's database sizes were read"
-    what = ("an estimate from the data and log files of the Lync databases on %d instance(s) (sys.master_files; no "
-            "complete set yet; the file stores are not counted)" % instances)
     if unknown:
-        what += "; %d instance(s) did not show their sizes" % unknown
-    return total, what
+        return None, ("no complete set yet, and %d instance(s) did not show their database sizes (sys.master_files "
+                      "needs CREATE DATABASE, ALTER ANY DATABASE or VIEW ANY DEFINITION: see the sql rights lines)"
+                      % unknown)
+    return total, ("an estimate from the data files of the Lync databases on %d instance(s) (sys.master_files, "
+                   "allocated size: a full backup holds the used part; no complete set yet; the file stores are not "
+                   "counted)" % instances)
 
 
 def space_record(root, host, result, share, sql):
@@ -600,7 +659,7 @@ def sql_records(hosts, inputs, root, user, share):
                                     "not be read"))
                 continue
             read.append({"host": host, "result": sql})
-            found.append(_rights_record(host, name, sql, verify))
+            found.extend(_rights_records(host, name, sql, verify))
             found.append(_service_account_record(host, name, account, sql, root, user, listed))
     found.append(space_record(root, inputs.get("space_host") or "", inputs.get("space"), share, read))
     return found

@@ -52,17 +52,20 @@ def lab(make_lab):
 
 
 def test_rights_read_what_the_login_holds(lab):
-    got = result(lab, "lync_sql_rights", {"SqlInstance": MON + "\\RTC"})
+    asked = {"SqlInstance": MON + "\\RTC", "Databases": ["LcsCDR", "LcsLog", "model", "tempdb", "nosuchdb"]}
+    got = result(lab, "lync_sql_rights", asked)
     assert (got["Login"], got["IsSysadmin"], got["CanCreateDatabase"]) == (LOGIN, 1, 1)
     by_name = {d["Name"]: d for d in got["Databases"]}
     assert by_name["LcsCDR"]["CanBackup"] == 1 and by_name["model"]["CanBackup"] == 1
-    # HAS_PERMS_BY_NAME's NULL (tempdb here) comes back as $null, not a DBNull object.
+    # HAS_PERMS_BY_NAME's NULL (tempdb here) comes back as $null, not a DBNull object; a database that does not
+    # exist has no id and is not asked about.
     assert by_name["tempdb"]["CanBackup"] is None
-    assert {f["DatabaseId"] for f in got["Files"]} >= {by_name["LcsCDR"]["Id"], by_name["model"]["Id"]}
+    assert by_name["nosuchdb"] == {"Name": "nosuchdb", "Id": None, "State": None, "CanBackup": None}
+    assert {(f["DatabaseId"], f["Type"]) for f in got["Files"]} >= {(by_name["LcsCDR"]["Id"], 0), (by_name["LcsCDR"]["Id"], 1)}
     with lab.locked() as state:
         state["hosts"][MON]["sql"]["RTC"]["logins"] = {LOGIN: {"server_roles": [], "database_roles": {
             "LcsCDR": ["db_backupoperator"]}}}
-    got = result(lab, "lync_sql_rights", {"SqlInstance": MON + "\\RTC"})
+    got = result(lab, "lync_sql_rights", asked)
     by_name = {d["Name"]: d["CanBackup"] for d in got["Databases"]}
     assert (got["IsSysadmin"], got["CanCreateDatabase"], by_name["LcsCDR"], by_name["LcsLog"], by_name["model"]) == (
         0, 0, 1, 0, 0)
@@ -70,9 +73,19 @@ def test_rights_read_what_the_login_holds(lab):
 
 def test_the_write_probe_writes_and_removes_its_folder(lab):
     before = share_names(lab)
-    got = result(lab, "lync_sql_write_probe", {"SqlInstance": MON + "\\RTC", "Database": "model", "Folder": FOLDER})
-    assert got == {"Written": True, "Error": None, "Removed": True}
+    got = result(lab, "lync_sql_write_probe", {"SqlInstance": MON + "\\RTC", "Database": "model", "Folder": FOLDER,
+                                               "Verify": True})
+    assert got == {"Written": True, "Error": None, "VerifiedBySql": True, "VerifyError": None, "ReadBySession": True,
+                   "ReadError": None, "Removed": True, "RemoveError": None}
     assert share_names(lab) == before
+
+
+def test_a_missing_root_is_never_created(lab):
+    ran = run(lab, "lync_sql_write_probe", {"SqlInstance": MON + "\\RTC", "Database": "model",
+                                            "Folder": SHARE + "\\NotYet\\.preflight-0123456789ab"})
+    assert ran.terminating_error.Exception.Message.startswith(
+        "LYNC_SHARE_ACCESS: the backup root %s\\NotYet does not exist" % SHARE)
+    assert "NotYet" not in share_names(lab)
 
 
 def test_a_refused_service_account_is_reported_and_the_folder_still_removed(lab):
@@ -100,6 +113,18 @@ def test_planted_a_probe_without_its_removal_leaves_the_folder(lab):
     got = result(lab, "lync_sql_write_probe", {"SqlInstance": MON + "\\RTC", "Database": "model", "Folder": FOLDER},
                  script=planted)
     assert got["Removed"] is False and ".preflight-0123456789ab" in share_names(lab)
+
+
+def test_a_failed_removal_is_reported_not_thrown(lab):
+    """Remove-Item failing (a file held open, a missing Delete right) leaves a result naming it, so the rights read
+    before are kept (plugins/action/lync_sql_check.py)."""
+    planted = text("lync_sql_write_probe").replace(
+        "        Remove-Item -LiteralPath $Folder -Recurse -Force\n",
+        "        Remove-Item -LiteralPath $Folder -Recurse -Force\n        throw 'held open'\n")
+    assert planted != text("lync_sql_write_probe")
+    got = result(lab, "lync_sql_write_probe", {"SqlInstance": MON + "\\RTC", "Database": "model", "Folder": FOLDER},
+                 script=planted)
+    assert got["Written"] is True and got["RemoveError"] == "held open"
 
 
 def test_a_network_identity_refused_by_the_share_stops_with_the_marker(lab):

@@ -1,7 +1,9 @@
 # lync-payload: lync_sql_rights
 # Read-only. What the login this session uses holds on one SQL Server instance, for the preflight
 # (plugins/action/lync_sql_check.py judges it): the same rights functions lync_sql_backup.ps1 asks
-# before it backs anything up, and the size of every database file.
+# before it backs anything up, asked as it asks them (one database at a time, HAS_PERMS_BY_NAME only
+# for an ONLINE one, so an unrelated or inaccessible database never stops the read), and the size of
+# every database file.
 # Rights this payload needs: CONNECT SQL (any login that can log in). Without CREATE DATABASE, ALTER ANY
 # DATABASE or VIEW ANY DEFINITION, sys.master_files shows no rows for other databases (sizes unknown);
 # sys.databases shows every database to a login with VIEW ANY DATABASE (granted to public by default).
@@ -18,29 +20,46 @@
 # The T-SQL text is fixed: nothing a user gives reaches it. The connection opens master.
 [CmdletBinding(SupportsShouldProcess)]
 param(
-    [Parameter(Mandatory = $true)][string]$SqlInstance
+    [Parameter(Mandatory = $true)][string]$SqlInstance,
+    # The databases to read (the backup's, and model for the write probe); names travel as SqlParameters.
+    [Parameter(Mandatory = $true)][string[]]$Databases
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
-function Get-SqlTable($Connection, [string]$Text) {
+function Get-SqlTable($Connection, [string]$Text, [hashtable]$Values) {
     $command = $Connection.CreateCommand()
     $command.CommandText = $Text
+    foreach ($key in $Values.Keys) { $null = $command.Parameters.AddWithValue($key, $Values[$key]) }
     $table = New-Object System.Data.DataTable
     $table.Load($command.ExecuteReader())
     , $table
 }
 
 $ServerSql = "SELECT SUSER_SNAME() AS Login, IS_SRVROLEMEMBER(N'sysadmin') AS IsSysadmin, IS_SRVROLEMEMBER(N'dbcreator') AS IsDbcreator, HAS_PERMS_BY_NAME(N'master', N'DATABASE', N'CREATE DATABASE') AS CanCreateDatabase, CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(64)) AS Version"
-$DatabasesSql = "SELECT name, database_id, state_desc, HAS_PERMS_BY_NAME(name, N'DATABASE', N'BACKUP DATABASE') AS can_backup FROM sys.databases"
-$FilesSql = 'SELECT database_id, size FROM sys.master_files'
+$StateSql = 'SELECT database_id, state_desc FROM sys.databases WHERE name = @db'
+$BackupRightSql = "SELECT HAS_PERMS_BY_NAME(@db, N'DATABASE', N'BACKUP DATABASE') AS can_backup"
+$FilesSql = 'SELECT database_id, type, size FROM sys.master_files'
 
 $connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
 $connection.Open()
 try {
-    $server = (Get-SqlTable $connection $ServerSql).Rows[0]
-    $databases = Get-SqlTable $connection $DatabasesSql
-    $files = Get-SqlTable $connection $FilesSql
+    $server = (Get-SqlTable $connection $ServerSql @{}).Rows[0]
+    $entries = @(foreach ($name in $Databases) {
+        $entry = @{ Name = $name; Id = $null; State = $null; CanBackup = $null }
+        $state = Get-SqlTable $connection $StateSql @{ '@db' = $name }
+        if ($state.Rows.Count -gt 0) {
+            $entry.Id = [int]$state.Rows[0].database_id
+            $entry.State = [string]$state.Rows[0].state_desc
+        }
+        if ($entry.State -eq 'ONLINE') {
+            # HAS_PERMS_BY_NAME answers NULL when it cannot evaluate: $null, not a DBNull object.
+            $right = (Get-SqlTable $connection $BackupRightSql @{ '@db' = $name }).Rows[0].can_backup
+            $entry.CanBackup = if ($right -is [System.DBNull]) { $null } else { [int]$right }
+        }
+        $entry
+    })
+    $files = Get-SqlTable $connection $FilesSql @{}
 }
 finally {
     $connection.Dispose()
@@ -51,7 +70,6 @@ $Ansible.Result = @{
     IsDbcreator = $server.IsDbcreator
     CanCreateDatabase = $server.CanCreateDatabase
     Version = [string]$server.Version
-    Databases = @($databases.Rows | ForEach-Object { @{ Name = [string]$_.name; Id = [int]$_.database_id; State = [string]$_.state_desc; CanBackup = $(if ($_.can_backup -is [System.DBNull]) { $null } else { [int]$_.can_backup }) } })
-    # HAS_PERMS_BY_NAME answers NULL for a database it cannot evaluate (tempdb, one going offline): $null, not DBNull.
-    Files = @($files.Rows | ForEach-Object { @{ DatabaseId = [int]$_.database_id; Pages = [long]$_.size } })
+    Databases = $entries
+    Files = @($files.Rows | ForEach-Object { @{ DatabaseId = [int]$_.database_id; Type = [int]$_.type; Pages = [long]$_.size } })
 }

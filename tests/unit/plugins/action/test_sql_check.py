@@ -14,15 +14,15 @@ ROOT = "\\\\backup01.contoso.local\\LyncBackup"
 
 
 def rights(model=1, lcscdr=1, qoe=1, create=1, sysadmin=0):
+    """The payload's answer: one row per database asked (Id None: not in sys.databases), every file with its type."""
     return {"Login": "CONTOSO\\svc", "IsSysadmin": sysadmin, "IsDbcreator": 0, "CanCreateDatabase": create,
             "Version": "11.0.7001.0",
-            "Databases": [{"Name": "master", "Id": 1, "State": "ONLINE", "CanBackup": 0},
-                          {"Name": "tempdb", "Id": 2, "State": "ONLINE", "CanBackup": None},
-                          {"Name": "model", "Id": 3, "State": "ONLINE", "CanBackup": model},
-                          {"Name": "LcsCDR", "Id": 5, "State": "ONLINE", "CanBackup": lcscdr},
-                          {"Name": "QoEMetrics", "Id": 6, "State": "ONLINE", "CanBackup": qoe}],
-            "Files": [{"DatabaseId": 5, "Pages": 1000}, {"DatabaseId": 5, "Pages": 200},
-                      {"DatabaseId": 6, "Pages": 300}, {"DatabaseId": 6, "Pages": 100}]}
+            "Databases": [{"Name": "LcsCDR", "Id": 5, "State": "ONLINE", "CanBackup": lcscdr},
+                          {"Name": "QoEMetrics", "Id": 6, "State": "ONLINE", "CanBackup": qoe},
+                          {"Name": "LcsLog", "Id": None, "State": None, "CanBackup": None},
+                          {"Name": "model", "Id": 3, "State": "ONLINE", "CanBackup": model}],
+            "Files": [{"DatabaseId": 5, "Type": 0, "Pages": 1000}, {"DatabaseId": 5, "Type": 1, "Pages": 200},
+                      {"DatabaseId": 6, "Type": 0, "Pages": 300}, {"DatabaseId": 6, "Type": 1, "Pages": 100}]}
 
 
 def run(args, answers, check_mode=False):
@@ -33,12 +33,14 @@ def run(args, answers, check_mode=False):
 
 def test_the_rights_payload_gets_only_the_instance_and_sizes_are_summed_per_database():
     result, recorder = run({"sql_instance": "RTC", "databases": ["LcsCDR", "QoEMetrics", "LcsLog"]}, [ok(rights())])
-    assert [c["module_args"]["parameters"] for c in recorder.calls] == [{"SqlInstance": "sqlmon01.contoso.local\\RTC"}]
+    assert [c["module_args"]["parameters"] for c in recorder.calls] == [
+        {"SqlInstance": "sqlmon01.contoso.local\\RTC", "Databases": ["LcsCDR", "QoEMetrics", "LcsLog", "model"]}]
+    # Data files only (type 0): a full backup copies from them; the log's allocated size is not what it writes.
     assert result["databases"] == [
-        {"name": "LcsCDR", "exists": True, "state": "ONLINE", "can_backup": 1, "bytes": 1200 * 8192},
-        {"name": "QoEMetrics", "exists": True, "state": "ONLINE", "can_backup": 1, "bytes": 400 * 8192},
+        {"name": "LcsCDR", "exists": True, "state": "ONLINE", "can_backup": 1, "bytes": 1000 * 8192},
+        {"name": "QoEMetrics", "exists": True, "state": "ONLINE", "can_backup": 1, "bytes": 300 * 8192},
         {"name": "LcsLog", "exists": False, "state": None, "can_backup": None, "bytes": None}]
-    assert result["bytes"] == 1600 * 8192 and result["sizes_known"] is False
+    assert result["bytes"] == 1300 * 8192 and result["sizes_known"] is False
     assert result["probe"] == {"status": "not_run", "why": "no probe_root"}
     assert result["changed"] is False and result["create_database"] is True and result["sysadmin"] is False
 
@@ -64,7 +66,32 @@ def test_without_backup_rights_in_model_the_probe_takes_the_smallest_database_it
 def test_a_login_that_may_back_up_nothing_runs_no_probe():
     result, recorder = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights(model=0, lcscdr=0))])
     assert len(recorder.calls) == 1
-    assert result["probe"] == {"status": "not_run", "why": "login CONTOSO\\svc may back up no database here (see its rights)"}
+    assert result["probe"]["status"] == "not_run"
+    assert "USE model; CREATE USER [CONTOSO\\svc] FOR LOGIN [CONTOSO\\svc]; EXEC sp_addrolemember " \
+           "N'db_backupoperator', N'CONTOSO\\svc'" in result["probe"]["why"]
+
+
+def test_a_large_database_is_never_the_probe():
+    big = rights(model=0)
+    big["Files"] = [{"DatabaseId": 5, "Type": 0, "Pages": 40000}, {"DatabaseId": 6, "Type": 0, "Pages": 33000}]
+    result, recorder = run({"databases": ["LcsCDR", "QoEMetrics"], "probe_root": ROOT}, [ok(big)])
+    assert len(recorder.calls) == 1 and "under 256 MB" in result["probe"]["why"]
+
+
+def test_a_probe_that_stops_keeps_the_rights_and_says_the_folder_may_be_left():
+    stopped = {"failed": True, "error": [{"exception": {"message": "The network path was not found."}}]}
+    result, dummy = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights()), stopped])
+    assert result["login"] == "CONTOSO\\svc" and result["create_database"] is True
+    assert result["probe"]["status"] == "error" and result["probe"]["removed"] is False
+    assert "The network path was not found." in result["probe"]["error"]
+
+
+def test_the_probe_is_verified_by_sql_server_only_when_the_login_has_create_database():
+    written = ok({"Written": True, "Error": None, "VerifiedBySql": None, "ReadBySession": True, "Removed": True})
+    dummy, recorder = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights(create=0)), written])
+    assert recorder.calls[1]["module_args"]["parameters"]["Verify"] is False
+    dummy, recorder = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights()), written])
+    assert recorder.calls[1]["module_args"]["parameters"]["Verify"] is True
 
 
 def test_check_mode_reads_but_runs_no_probe():

@@ -87,9 +87,22 @@ def test_each_missing_right_is_named_with_its_grant():
             "N'CONTOSO\\svc-lyncbackup', N'dbcreator')" % NAME) in rights["fix"]
 
 
-def test_without_verify_create_database_is_needed_by_the_restore_test_only():
-    rights = rec(records(check(create=False), verify=False), "sql rights %s" % NAME)
-    assert rights["detail"].endswith("lacks CREATE DATABASE in master (lync.server.verify_backup's RESTORE VERIFYONLY)")
+def test_without_verify_create_database_is_the_restore_tests_on_its_own_line():
+    found = records(check(create=False), verify=False)
+    assert rec(found, "sql rights %s" % NAME)["status"] == pf.PASS
+    restore = rec(found, "sql restore test rights %s" % NAME)
+    assert (restore["status"], restore["needs"]) == (pf.FAIL, pf.BAD_DAY)
+    assert "lacks CREATE DATABASE in master (lync.server.verify_backup's RESTORE VERIFYONLY" in restore["detail"]
+    assert "GRANT CREATE ANY DATABASE TO [CONTOSO\\svc-lyncbackup]" in restore["fix"]
+    assert rec(records(check(), verify=False), "sql restore test rights %s" % NAME)["status"] == pf.PASS
+
+
+def test_a_mirror_instance_is_not_judged_and_a_restoring_copy_is_not_told_to_go_online():
+    mirror = check(databases=[db("LcsCDR", None, "RESTORING"), db("QoEMetrics", None, "RESTORING")])
+    found = rec(records(mirror), "sql rights %s" % NAME)
+    assert found["status"] == pf.NOT_CHECKED and "a mirror copy or an unfinished restore" in found["detail"]
+    mixed = rec(records(check(databases=[db("LcsCDR"), db("QoEMetrics", None, "RESTORING")])), "sql rights %s" % NAME)
+    assert mixed["status"] == pf.PASS and "not judged, RESTORING here" in mixed["detail"]
 
 
 def test_missing_and_offline_databases_fail():
@@ -110,9 +123,18 @@ def test_an_instance_that_refuses_the_login_names_create_login():
 
 
 @pytest.mark.parametrize("probe, status, detail, fix", [
-    ({"status": "written", "database": "model", "folder": ROOT + "\\.preflight-abc", "removed": True}, pf.PASS,
+    ({"status": "written", "database": "model", "folder": ROOT + "\\.preflight-abc", "removed": True,
+      "verified_by_sql": True, "read_by_session": True}, pf.PASS,
      "NT Service\\MSSQL$RTC (the computer account SQLMON01$ on the network) wrote a COPY_ONLY backup of model into "
-     + ROOT + "\\.preflight-abc (removed)", ""),
+     + ROOT + "\\.preflight-abc, SQL Server read it back (RESTORE VERIFYONLY), CONTOSO\\svc-lyncbackup read it, "
+     "removed (msdb records it as a copy-only backup, is_copy_only = 1)", ""),
+    ({"status": "written", "database": "model", "folder": "F", "removed": True, "verified_by_sql": True,
+      "read_by_session": False, "read_error": "Access to the path is denied."}, pf.FAIL,
+     "NT Service\\MSSQL$RTC (the computer account SQLMON01$ on the network) wrote a COPY_ONLY backup of model into F, "
+     "but CONTOSO\\svc-lyncbackup could not read it (Access to the path is denied.); the backup hashes every file "
+     "it writes", "give CONTOSO\\svc-lyncbackup Modify on the folder " + ROOT),
+    ({"status": "error", "database": "model", "folder": "F", "removed": False, "error": "payload failed: boom"},
+     pf.FAIL, "the write probe stopped: payload failed: boom; the scratch folder F may be left", "remove F if"),
     ({"status": "refused", "database": "model", "folder": ROOT + "\\.preflight-abc", "removed": True,
       "error": "Cannot open backup device 'x'. Operating system error 5(Access is denied.)"}, pf.FAIL,
      "NT Service\\MSSQL$RTC (the computer account SQLMON01$ on the network) cannot write to " + ROOT
@@ -120,10 +142,10 @@ def test_an_instance_that_refuses_the_login_names_create_login():
      "give the computer account SQLMON01$ Change on the share and Modify (NTFS) on the folder " + ROOT),
     ({"status": "refused", "database": "model", "folder": "F", "removed": False, "error": "Msg 3202: 112(disk full)"},
      pf.FAIL, "SQL Server could not write a COPY_ONLY backup of model into F: Msg 3202: 112(disk full); the scratch "
-     "folder F is left: remove it by hand", "read SQL Server's message"),
-    ({"status": "written", "database": "model", "folder": "F", "removed": False}, pf.FAIL,
-     "NT Service\\MSSQL$RTC (the computer account SQLMON01$ on the network) wrote into F, but the scratch folder could "
-     "not be removed", "remove F by hand"),
+     "folder F is left (not removed): remove it by hand", "read SQL Server's message"),
+    ({"status": "written", "database": "model", "folder": "F", "removed": False, "remove_error": "in use"}, pf.FAIL,
+     "NT Service\\MSSQL$RTC (the computer account SQLMON01$ on the network) wrote into F; the scratch folder F is left "
+     "(in use): remove it by hand", "remove F by hand"),
     ({"status": "share_refused", "folder": "F", "error": "denied", "removed": True}, pf.FAIL,
      "not proven: CONTOSO\\svc-lyncbackup could not create the scratch folder F: denied",
      "give CONTOSO\\svc-lyncbackup Change on the share and Modify (NTFS) on " + ROOT),
@@ -142,6 +164,16 @@ def test_a_probe_refused_like_the_failed_share_listing_is_not_a_second_failure()
     listing = [{"host": "backup01.contoso.local", "result": {"failed": True, "msg": "Access is denied"}}]
     found = rec(records(check(probe=probe), share=listing), "sql service account %s" % NAME)
     assert found["status"] == pf.NOT_CHECKED and "the backup share line above" in found["detail"]
+
+
+@pytest.mark.parametrize("account", ["NT AUTHORITY\\LOCAL SERVICE", ".\\sqlsvc", "SQLMON01\\sqlsvc"])
+def test_an_account_other_servers_cannot_grant_to_is_told_to_change(account):
+    refused = {"status": "refused", "database": "model", "folder": "F", "removed": True,
+               "error": "Operating system error 5(Access is denied.)"}
+    facts_local = facts([{"name": "RTC", "lync_databases": ["LcsCDR"], "service_account": account}])
+    found = rec(records(check(probe=refused), host_facts=facts_local), "sql service account %s" % NAME)
+    assert "(no identity other servers can grant rights to)" in found["detail"]
+    assert found["fix"].startswith("run the SQL Server service as a domain account, a group managed service account")
 
 
 def test_a_domain_service_account_is_named_as_itself():
@@ -170,10 +202,11 @@ def test_free_space_against_the_last_complete_set():
 def test_free_space_without_a_complete_set_is_estimated_from_the_databases():
     found = rec(records(check(), space={"free_bytes": 10, "volume": "D:\\"}), "free space")
     assert found["status"] == pf.FAIL
-    assert "the next set needs about 23.4 MiB, an estimate from the data and log files of the Lync databases on 1 " \
-           "instance(s) (sys.master_files; no complete set yet; the file stores are not counted)" in found["detail"]
+    assert "the next set needs about 23.4 MiB, an estimate from the data files of the Lync databases on 1 " \
+           "instance(s) (sys.master_files, allocated size" in found["detail"]
+    # Unknown sizes are not counted as nothing: no figure, no verdict.
     unknown = rec(records(check(databases=[db("LcsCDR", size=None)])), "free space")
-    assert "1 instance(s) did not show their sizes" in unknown["detail"]
+    assert unknown["status"] == pf.NOT_CHECKED and "1 instance(s) did not show their database sizes" in unknown["detail"]
 
 
 def test_free_space_not_read():
