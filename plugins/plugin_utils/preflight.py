@@ -546,9 +546,9 @@ def _service_account_record(host, name, account, result, root, user, listed=True
         if not probe.get("removed"):
             return record(host, check, FAIL, "%s wrote into %s%s" % (shown, folder, left), "remove %s by hand" % folder)
         steps = ", SQL Server read it back (RESTORE VERIFYONLY)" if probe.get("verified_by_sql") else ""
-        return record(host, check, PASS, "%s wrote a COPY_ONLY backup of %s into %s%s, %s read it, removed (msdb "
-                      "records it as a copy-only backup, is_copy_only = 1)" % (shown, probe.get("database"), folder, steps,
-                                                                              identity))
+        detail = ("%s wrote a COPY_ONLY backup of %s into %s%s, %s read it, removed (msdb records it as a copy-only "
+                  "backup, is_copy_only = 1)" % (shown, probe.get("database"), folder, steps, identity))
+        return record(host, check, PASS, detail)
     if status == "refused":
         error = str(probe.get("error") or "no message")
         if OS_ERROR_ACCESS in error:
