@@ -376,30 +376,304 @@ def network_records(host, pins, dns, dhcp):
     return found
 
 
+# --------------------------------------------------------------------------- SQL Server and free space
+
+DOC_SQL_RIGHTS = 'docs/backup.md, "SQL Server rights"'
+DOC_SQL_CHECKS = 'docs/preflight.md, "SQL Server and free space"'
+OS_ERROR_ACCESS = "Operating system error 5("
+
+
+def sql_targets(result):
+    """The SQL Server instances of one host the backup backs up, from its lync_facts result: [{instance (the name
+    facts give), sql_instance ("" for the default instance, as lync_sql_backup takes it), databases (the backup's
+    selection: the catalog's databases on that instance, never the transient ones), service_account}]."""
+    if not answered(result):
+        return []
+    lync_host = ((result.get("ansible_facts") or {}).get("lync_host")) or {}
+    found = []
+    for inst in lync_host.get("sql_instances") or []:
+        name = str(inst.get("name") or "")
+        if not inst.get("lync_databases") or name.upper() in catalog.LOCAL_STORE_INSTANCES:
+            continue
+        databases = [db for db in inst["lync_databases"] if (catalog.lookup(db) is not None
+                                                             and catalog.lookup(db).backup != "never")]
+        if not databases:
+            continue  # only transient databases: the backup plans no SQL item there
+        found.append({"instance": name, "sql_server": str(lync_host.get("fqdn") or "").lower() or None,
+                      "sql_instance": "" if name.upper() == "MSSQLSERVER" else name,
+                      "databases": databases, "service_account": inst.get("service_account")})
+    return found
+
+
+def share_host(root, hosts, facts):
+    """The inventory host of the play that holds the share lync_backup_root names (by inventory name, FQDN or short
+    name, case-insensitive), or "" when none does or the root is not a UNC path."""
+    text = str(root or "")
+    if not text.startswith("\\\\") or text.startswith("\\\\?\\"):
+        return ""
+    server = text[2:].split("\\", 1)[0].lower()
+    names = {}
+    for host, result in zip(hosts or [], facts or [None] * len(hosts or [])):
+        fqdn = str(((((result or {}).get("ansible_facts") or {}).get("lync_host")) or {}).get("fqdn") or "")
+        for name in (str(host), fqdn):
+            if name:
+                names.setdefault(name.lower(), str(host))
+                names.setdefault(name.lower().split(".", 1)[0], str(host))
+    return names.get(server, "")
+
+
+def _sql_result(results, instance):
+    """The registered lync_sql_check result of one instance in a host's looped task (None when not run)."""
+    for result in (results or {}).get("results") or []:
+        item = (result or {}).get(result.get("ansible_loop_var") or "item") or {}
+        if str(item.get("instance", "")).lower() == str(instance).lower():
+            return result
+    return None
+
+
+def _computer_account(account, host):
+    """Who a service account is on the network: a virtual account, NETWORK SERVICE or LocalSystem acts as the computer
+    account; LOCAL SERVICE presents anonymous credentials (None); a local account is unknown to other servers (None)
+    (https://learn.microsoft.com/sql/database-engine/configure-windows/configure-windows-service-accounts-and-permissions,
+    https://learn.microsoft.com/windows/win32/services/localservice-account)."""
+    text = str(account or "")
+    low = text.lower()
+    if low in ("nt authority\\localservice", "nt authority\\local service") or low.startswith(".\\") or (
+            "\\" in low and low.split("\\", 1)[0] == str(host).split(".", maxsplit=1)[0].lower()):
+        return None
+    if not text or low.startswith(("nt service\\", "nt authority\\")) or low in ("localsystem", ".\\localsystem"):
+        return "the computer account %s$" % str(host).split(".", maxsplit=1)[0].upper()
+    return text
+
+
+def _grant_note(login):
+    return (" (to the login %s as the backup connects; when it reaches SQL Server through a Windows group, grant it to "
+            "that group's login instead; %s)" % (login, DOC_SQL_RIGHTS))
+
+
+def _rights_records(host, name, result, verify):
+    """The sql rights line of one instance (and, with backup_sql_verify false, the restore test's CREATE DATABASE on
+    its own line, needed by verify_backup rather than by the nightly backup), from a lync_sql_check result."""
+    login = result.get("login") or "(unknown login)"
+    databases = result.get("databases") or []
+    restoring = [d["name"] for d in databases if d.get("state") == "RESTORING"]
+    judged = [d for d in databases if d.get("state") != "RESTORING"]
+    if databases and not judged:
+        return [record(host, "sql rights %s" % name, NOT_CHECKED, "every database the backup takes is RESTORING here "
+                       "(%s): a mirror copy or an unfinished restore; the backup takes them where they are the principal"
+                       % ", ".join(restoring))]
+    missing, fixes = [], []
+    absent = [d["name"] for d in judged if not d.get("exists")]
+    offline = ["%s (%s)" % (d["name"], d.get("state")) for d in judged if d.get("exists") and d.get("state") != "ONLINE"]
+    no_backup = [d["name"] for d in judged if d.get("state") == "ONLINE" and d.get("can_backup") != 1]
+    if no_backup:
+        missing.append("BACKUP DATABASE in %s" % ", ".join(no_backup))
+        fixes.append("in each of %s on %s: CREATE USER [%s] FOR LOGIN [%s] (when the login has no user there), then "
+                     "EXEC sp_addrolemember N'db_backupoperator', N'%s'" % (", ".join(no_backup), name, login, login, login))
+    create_fix = ("on %s: GRANT CREATE ANY DATABASE TO [%s] (or EXEC sp_addsrvrolemember N'%s', N'dbcreator')"
+                  % (name, login, login))
+    if not result.get("create_database") and verify:
+        missing.append("CREATE DATABASE in master (the backup's RESTORE VERIFYONLY (backup_sql_verify) and "
+                       "lync.server.verify_backup's RESTORE VERIFYONLY)")
+        fixes.append(create_fix)
+    if absent:
+        missing.append("%s not found on the instance (sys.databases)" % ", ".join(absent))
+        fixes.append("check that %s holds %s (lync_facts read them there) and that the login may see them (VIEW ANY "
+                     "DATABASE)" % (name, ", ".join(absent)))
+    if offline:
+        missing.append("not ONLINE: %s" % ", ".join(offline))
+        fixes.append("bring %s ONLINE (ALTER DATABASE ... SET ONLINE): BACKUP DATABASE needs it" % ", ".join(offline))
+    found = []
+    if missing:
+        found.append(record(host, "sql rights %s" % name, FAIL, "login %s lacks %s" % (login, "; ".join(missing)),
+                            "; ".join(fixes) + _grant_note(login)))
+    else:
+        detail = "login %s: BACKUP DATABASE in %s%s" % (
+            login, ", ".join(d["name"] for d in judged) or "no database",
+            "; CREATE DATABASE in master" if result.get("create_database") else "")
+        if restoring:
+            detail += "; not judged, RESTORING here (a mirror copy or an unfinished restore): %s" % ", ".join(restoring)
+        if result.get("sysadmin"):
+            detail += (" (as sysadmin: more than the backup needs; db_backupoperator in each database and dbcreator "
+                       "are enough, %s)" % DOC_SQL_RIGHTS)
+        found.append(record(host, "sql rights %s" % name, PASS, detail))
+    if not verify:
+        check = "sql restore test rights %s" % name
+        if result.get("create_database"):
+            found.append(record(host, check, PASS, "login %s: CREATE DATABASE in master (lync.server.verify_backup's "
+                                "RESTORE VERIFYONLY)" % login, needs=BAD_DAY))
+        else:
+            found.append(record(host, check, FAIL, "login %s lacks CREATE DATABASE in master (lync.server."
+                                "verify_backup's RESTORE VERIFYONLY; backup_sql_verify is false, so the backup itself "
+                                "does not need it)" % login, create_fix + _grant_note(login), needs=BAD_DAY))
+    return found
+
+
+def _service_account_record(host, name, account, result, root, user, listed=True):
+    """The sql service account line of one instance, from the write probe in a lync_sql_check result."""
+    check = "sql service account %s" % name
+    who = _computer_account(account, host)
+    if who is None:
+        shown = "%s (no identity other servers can grant rights to)" % account
+    else:
+        shown = "%s (%s on the network)" % (account, who) if who != account else str(account)
+    probe = result.get("probe") or {}
+    status = probe.get("status")
+    folder = probe.get("folder") or root
+    identity = user or "lync_network_user"
+    if who is None:
+        share_fix = ("run the SQL Server service as a domain account, a group managed service account or its virtual "
+                     "account (SQL Server Configuration Manager), then give that account Change on the share and Modify "
+                     "(NTFS) on the folder %s (docs/backup.md)" % root)
+    else:
+        share_fix = ("give %s Change on the share and Modify (NTFS) on the folder %s: SQL Server writes the backups as "
+                     "its service account (docs/backup.md)" % (who, root))
+    left = "" if probe.get("removed") else "; the scratch folder %s is left (%s): remove it by hand" % (
+        folder, probe.get("remove_error") or "not removed")
+    if status == "written":
+        problems, fixes = [], []
+        if probe.get("verified_by_sql") is False:
+            problems.append("SQL Server could not read it back (RESTORE VERIFYONLY: %s)" % probe.get("verify_error"))
+            fixes.append("give %s Modify (read included) on %s" % (who or account, root))
+        if probe.get("read_by_session") is False:
+            problems.append("%s could not read it (%s); the backup hashes every file it writes" % (
+                identity, probe.get("read_error")))
+            fixes.append("give %s Modify on the folder %s, inherited by the files SQL Server creates (an ACL that lets "
+                         "only the files' creator read them is not enough)" % (identity, root))
+        if problems:
+            return record(host, check, FAIL, "%s wrote a COPY_ONLY backup of %s into %s, but %s%s" % (
+                shown, probe.get("database"), folder, "; ".join(problems), left), "; ".join(fixes))
+        if not probe.get("removed"):
+            return record(host, check, FAIL, "%s wrote into %s%s" % (shown, folder, left), "remove %s by hand" % folder)
+        steps = ", SQL Server read it back (RESTORE VERIFYONLY)" if probe.get("verified_by_sql") else ""
+        detail = ("%s wrote a COPY_ONLY backup of %s into %s%s, %s read it, removed (msdb records it as a copy-only "
+                  "backup, is_copy_only = 1)" % (shown, probe.get("database"), folder, steps, identity))
+        return record(host, check, PASS, detail)
+    if status == "refused":
+        error = str(probe.get("error") or "no message")
+        if OS_ERROR_ACCESS in error:
+            return record(host, check, FAIL, "%s cannot write to %s: %s%s" % (shown, root, error, left), share_fix)
+        return record(host, check, FAIL, "SQL Server could not write a COPY_ONLY backup of %s into %s: %s%s"
+                      % (probe.get("database"), folder, error, left),
+                      "read SQL Server's message; when it is about access, %s" % share_fix)
+    if status == "error":
+        return record(host, check, FAIL, "the write probe stopped: %s; the scratch folder %s may be left" % (
+            _message({"msg": probe.get("error")}), folder), "read the message, and remove %s if it is there" % folder)
+    if status == "share_refused" and not listed:
+        return record(host, check, NOT_CHECKED, "not proven: %s could not create the scratch folder %s either (the "
+                      "backup share line above says why and what to grant)" % (identity, folder))
+    if status == "share_refused":
+        return record(host, check, FAIL, "not proven: %s could not create the scratch folder %s: %s"
+                      % (identity, folder, probe.get("error")),
+                      "give %s Change on the share and Modify (NTFS) on %s (%s)" % (identity, root, DOC_IDENTITY))
+    return record(host, check, NOT_CHECKED, "%s may write to %s: not proven (%s)"
+                  % (shown, root, probe.get("why") or "the probe did not run"))
+
+
+def _space_need(share, sql):
+    """(bytes the next set needs, what that figure is) from the last complete set, else the databases' files; (None,
+    why) when neither is known."""
+    newest = [last_complete(e.get("result")) for e in share or []]
+    newest = [n for n in newest if n]
+    if newest:
+        return int(newest[0].get("bytes") or 0), "the last complete set %s" % newest[0].get("set_id")
+    total, unknown, instances = 0, 0, 0
+    for entry in sql:
+        result = entry["result"]
+        instances += 1
+        total += int(result.get("bytes") or 0)
+        unknown += 0 if result.get("sizes_known") else 1
+    if not instances:
+        return None, "no complete set yet, and no SQL Server instance's database sizes were read"
+    if unknown:
+        return None, ("no complete set yet, and %d instance(s) did not show their database sizes (sys.master_files "
+                      "needs CREATE DATABASE, ALTER ANY DATABASE or VIEW ANY DEFINITION: see the sql rights lines)"
+                      % unknown)
+    return total, ("an estimate from the data files of the Lync databases on %d instance(s) (sys.master_files, "
+                   "allocated size: a full backup holds the used part; no complete set yet; the file stores are not "
+                   "counted)" % instances)
+
+
+def space_record(root, host, result, share, sql):
+    """free space: the volume holding the share against what the next set needs."""
+    where = root or "the backup share"
+    if not root:
+        return record(DEPLOYMENT, "free space", NOT_CHECKED, "lync_backup_root is not set")
+    if not host or _skipped(result):
+        return record(DEPLOYMENT, "free space", NOT_CHECKED,
+                      "no host of the play holds %s: on the server that does, compare (Get-CimInstance Win32_Volume)."
+                      "FreeSpace of its volume with the size of the last complete set" % where)
+    if _unreachable(result) or _failed(result):
+        return record(host, "free space", FAIL, "not read: %s" % _message(result),
+                      "read the message; %s must answer and hold the share %s (%s)" % (host, where, DOC_SQL_CHECKS))
+    need, what = _space_need(share, sql)
+    free = int(result.get("free_bytes") or 0)
+    volume = "%s on %s (%s)" % (result.get("volume"), host, where)
+    human = backup_plan.human_size
+    if need is None:
+        return record(host, "free space", NOT_CHECKED, "%s free on %s; %s" % (human(free), volume, what))
+    detail = "%s free on %s; the next set needs about %s, %s" % (human(free), volume, human(need), what)
+    if free >= need:
+        return record(host, "free space", PASS, detail)
+    short = need - free
+    return record(host, "free space", FAIL, "%s: short by %s" % (detail, human(short)),
+                  "free at least %s on %s (%s): a new set is written before retention removes older ones; or lower "
+                  "backup_keep_sets / backup_keep_days, or move lync_backup_root to a volume with at least %s free"
+                  % (human(short), result.get("volume"), where, human(need)))
+
+
+def sql_records(hosts, inputs, root, user, share):
+    """The sql rights and sql service account lines of every instance holding Lync databases, and the free space.
+
+    hosts is {host: lync_facts result} in play order; inputs is what roles/preflight/tasks/sql_checks.yml gathered
+    (None when it did not run): sql (one registered lync_sql_check loop per host), space_host, space (the registered
+    lync_share_space result), verify (backup_sql_verify); share as for share_records.
+    """
+    inputs = inputs or {}
+    verify = boolean(inputs.get("verify", True), strict=False)
+    # When the network identity could not even list the share, that line already fails with the fix; a probe
+    # refused the same way is not a second failure.
+    listed = not [e for e in share or [] if _failed(e.get("result")) or _unreachable(e.get("result"))]
+    per_host = _per_host(inputs, "sql", len(hosts))
+    found, read = [], []
+    for (host, result), registered in zip(hosts.items(), per_host):
+        for target in sql_targets(result):
+            name = "%s\\%s" % (host, target["instance"])
+            sql = _sql_result(registered, target["instance"])
+            account = target["service_account"]
+            if _skipped(sql):
+                found.append(record(host, "sql rights %s" % name, NOT_CHECKED, "not read (%s)" % DOC_NOT_YET))
+                found.append(record(host, "sql service account %s" % name, NOT_CHECKED, "not read"))
+                continue
+            if _unreachable(sql) or _failed(sql):
+                message = _message(sql)
+                if "Login failed" in message:
+                    fix = ("create a login on %s for the account the backup connects with (%s from another server, the "
+                           "connection's user on the SQL Server itself): CREATE LOGIN [DOMAIN\\account] FROM WINDOWS, "
+                           "then grant the rights in %s" % (name, user or "lync_network_user", DOC_SQL_RIGHTS))
+                else:
+                    fix = "read the message: the SQL Server service of %s must run and accept Windows logins (%s)" % (
+                        name, DOC_SQL_RIGHTS)
+                found.append(record(host, "sql rights %s" % name, FAIL, "not read: %s" % message, fix))
+                found.append(record(host, "sql service account %s" % name, NOT_CHECKED, "not proven: the instance could "
+                                    "not be read"))
+                continue
+            read.append({"host": host, "result": sql})
+            found.extend(_rights_records(host, name, sql, verify))
+            found.append(_service_account_record(host, name, account, sql, root, user, listed))
+    found.append(space_record(root, inputs.get("space_host") or "", inputs.get("space"), share, read))
+    return found
+
+
 # --------------------------------------------------------------------------- what v1 does not check
 
 def _not_yet(host, check, detail):
     return record(host, check, NOT_CHECKED, detail)
 
 
-def _network_name(account, host):
-    """How a service account appears on another server: a virtual or built-in account as the computer's account."""
-    text = str(account or "")
-    if text.lower().startswith(("nt service\\", "nt authority\\")) or text.lower() in ("localsystem", ""):
-        return "%s (on the network the computer account %s$)" % (text or "the service account",
-                                                                 str(host).split(".", maxsplit=1)[0].upper())
-    return text
-
-
-def _lync_instances(lync_host):
-    """(instance, service account) of the SQL Server instances on a host that hold Lync databases
-    (the local configuration store's replica, RTCLOCAL/LYNCLOCAL, is not backed up)."""
-    return [(i.get("name"), i.get("service_account")) for i in lync_host.get("sql_instances") or []
-            if i.get("lync_databases") and str(i.get("name")).upper() not in catalog.LOCAL_STORE_INSTANCES]
-
-
-def not_checked_records(hosts, user, root, share_results):
-    """Explicit lines for what v1 does not check, so that silence is never read as a pass.
+def not_checked_records(hosts, user, root, share_results):  # pylint: disable=unused-argument
+    """Explicit lines for what v1 does not check, so that silence is never read as a pass (the SQL rights, the SQL
+    service accounts and the free space are sql_records').
 
     hosts is {host: lync_facts result} in play order; share_results as for share_records.
     """
@@ -412,25 +686,13 @@ def not_checked_records(hosts, user, root, share_results):
         _not_yet(DEPLOYMENT, "share write", "%s may create folders and write in %s (the check only lists it)"
                  % (who, where)),
     ]
-    sizes = [last_complete(e.get("result")) for e in share_results or []]
-    sizes = [s for s in sizes if s]
-    found.append(_not_yet(DEPLOYMENT, "free space", "free space on %s%s" % (
-        where, " against the last complete set's %s" % backup_plan.human_size(int(sizes[0].get("bytes") or 0)) if sizes else
-        " (no complete set yet to compare with)")))
     for host, result in hosts.items():
         if not answered(result):
             continue
-        lync_host = ((result.get("ansible_facts") or {}).get("lync_host")) or {}
         found.append(_not_yet(host, "local administrators", "the connection's user in the local Administrators group"))
         found.append(_not_yet(host, "secondary logon", "the Secondary Logon service (seclogon) that become runas needs"))
         found.append(_not_yet(host, "powershell", "PowerShell 5.1 or later"))
         found.append(_not_yet(host, "double hop", "%s reaches SQL Server, the CMS, AD and %s from this host" % (who, where)))
-        for instance, account in _lync_instances(lync_host):
-            name = "%s\\%s" % (host, instance)
-            found.append(_not_yet(host, "sql rights %s" % name, "%s has the SQL Server rights the backup and the restore "
-                                  'test need on %s (docs/backup.md, "SQL Server rights")' % (who, name)))
-            found.append(_not_yet(host, "sql service account %s" % name, "%s, the service account of %s, may write to %s "
-                                  "(it writes the SQL backups)" % (_network_name(account, host), name, where)))
     return found
 
 
@@ -476,6 +738,7 @@ def records(inputs):
         found.extend(network_records(host, per_host["pins"][index], per_host["dns"][index], per_host["dhcp"][index]))
     share = share_results(inputs.get("share"))
     found.extend(share_records(share, root, user, become))
+    found.extend(sql_records(dict(zip(hosts, per_host["facts"])), inputs.get("sql"), root, user, share))
     found.extend(not_checked_records(dict(zip(hosts, per_host["facts"])), user, root, share))
     return found
 

@@ -40,7 +40,7 @@ from ..engine import values as V
 from ..engine.errors import NetException, runtime_error
 from ..errors import PSError
 
-PAYLOADS = ("lync_sql_backup", "lync_sql_restore", "lync_host_probe")
+PAYLOADS = ("lync_sql_backup", "lync_sql_restore", "lync_host_probe", "lync_sql_rights", "lync_sql_write_probe")
 
 SQLEXCEPTION = "System.Data.SqlClient.SqlException"
 NetException.HIERARCHY.setdefault(SQLEXCEPTION, ["System.Data.Common.DbException",
