@@ -90,6 +90,11 @@ if ($system.PartOfDomain) {
 }
 
 $Ansible.Result = @{
+    # The PowerShell that runs this payload: the one win_powershell starts for every payload
+    # (about_Automatic_Variables, $PSVersionTable: PSVersion is a System.Version, its string
+    # Major.Minor.Build.Revision; present since PowerShell 2.0).
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_automatic_variables#psversiontable
+    PowerShellVersion = [string]$PSVersionTable.PSVersion
     ComputerName = [string]$system.Name
     Fqdn = $fqdn.ToLowerInvariant()
     DnsSuffix = $dnsSuffix.ToLowerInvariant()
