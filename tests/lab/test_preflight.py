@@ -53,9 +53,10 @@ def test_preflight_passes_on_a_seeded_lab_and_changes_nothing(make_lab, run_play
     assert failed_checks(run) == []
     for expected in ("PASS  inventory  lync_media_path: ", "PASS  inventory  group lync_front_ends: ",
                      "PASS  %s  backup share: CONTOSO\\svc-lyncbackup lists \\\\backup01.contoso.local\\LyncBackup" % BACKUP,
-                     "NOT CHECKED  deployment  rights: CONTOSO\\svc-lyncbackup in RTCUniversalServerAdmins",
-                     "NOT CHECKED  deployment  free space: ", "NOT CHECKED  %s  secondary logon: " % BACKUP,
-                     "NOT CHECKED  %s  powershell: " % BACKUP, "NOT CHECKED  %s  double hop: " % BACKUP):
+                     "NOT CHECKED  deployment  rights: CONTOSO\\svc-lyncbackup (lync_network_user, not the "
+                     "connection's user) in RTCUniversalServerAdmins",
+                     "NOT CHECKED  deployment  free space: ", "PASS  %s  secondary logon: " % BACKUP,
+                     "PASS  %s  powershell: " % BACKUP):
         assert any(line.startswith(expected) for line in report), (expected, report)
     front_ends = ["fe01.contoso.local", "fe02.contoso.local"] if topology == "enterprise" else [SE]
     for host in front_ends:

@@ -123,7 +123,26 @@ class Connection(LocalConnection):
             return str(become.get_option("become_user") or "")
         return str(self.get_option("lab_user")) if self._delegates() else ""
 
+    def _runas(self):
+        become = self.become
+        return become is not None and become.name.split(".")[-1] == "runas"
+
+    # What a Windows host answers when become runas cannot start the module's process because the Secondary Logon
+    # service is disabled: become_wrapper.ps1's [Ansible.Become.BecomeUtil]::CreateProcessAsUser throws
+    # (CreateProcessWithTokenW, Win32 error 1058), and exec_wrapper.ps1's Write-AnsibleErrorJson prints
+    # {failed, msg: "failure during exec_wrapper: <error>", exception} (ansible-core's executor/powershell; the runas
+    # plugin's note: "The Secondary Logon service (seclogon) must be running to use runas").
+    SECLOGON_DISABLED = ('Exception calling "CreateProcessAsUser" with "9" argument(s): "CreateProcessWithTokenW() '
+                         'failed (The service cannot be started, either because it is disabled or because it has no '
+                         'enabled devices associated with it, Win32ErrorCode 1058)"')
+
     def exec_command(self, cmd, in_data=None, sudoable=True):
+        if self._runas() and sudoable:
+            record = self._lab_host_state() or {}
+            seclogon = (record.get("services") or {}).get("seclogon") or {}
+            if str(seclogon.get("start_mode", "")).lower() == "disabled":
+                return 1, json.dumps({"failed": True, "msg": "failure during exec_wrapper: " + self.SECLOGON_DISABLED,
+                                      "exception": self.SECLOGON_DISABLED}).encode("utf-8"), b""
         env = {
             "LYNC_LAB_HOST": str(self.get_option("remote_addr")),
             "LYNC_LAB_STATE": os.path.abspath(self.get_option("lab_state_file")),
