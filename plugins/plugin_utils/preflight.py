@@ -653,8 +653,8 @@ def network_user_rights_record(user, whoami_results):
 def host_check_records(hosts, inputs, front_ends, user, root, become):
     """Every host check of this section, per host in play order, then the network identity's rights line."""
     count = len(hosts)
-    per_host = {key: _per_host(inputs, key, count) for key in ("facts", "whoami", "seclogon", "topology", "reach",
-                                                                 "connection")}
+    keys = ("facts", "whoami", "seclogon", "topology", "reach", "connection")
+    per_host = {key: _per_host(inputs, key, count) for key in keys}
     deployment = _deployment(per_host["topology"])
     pchat = persistent_chat(deployment)
     found = []

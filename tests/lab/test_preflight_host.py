@@ -84,8 +84,8 @@ def test_a_user_outside_rtcuniversalserveradmins_fails(make_lab, run_playbook):
     assert "%s rights" % SE in run.output.split("Fail when a check")[-1]
 
 
-def test_a_front_end_user_outside_cspersistentchatadministrator_fails_where_persistent_chat_exists(make_lab,
-                                                                                                    run_playbook):
+def test_a_front_end_user_outside_cspersistentchatadministrator_fails_where_persistent_chat_exists(
+        make_lab, run_playbook):
     lab = make_lab("enterprise")
     with lab.locked() as state:
         state["ad"]["accounts"]["lyncadmin"]["groups"].remove("CsPersistentChatAdministrator")
@@ -212,4 +212,3 @@ def test_the_win_service_info_stand_in_returns_the_documented_keys(make_lab):
     assert (result["services"][0]["start_mode"], result["services"][0]["state"]) == ("auto", "started")
     assert logon.service_info(state["hosts"][SE], "Secondary Logon")["services"][0]["name"] == "seclogon"
     assert logon.service_info(state["hosts"][SE], "nosuch") == {"changed": False, "exists": False, "services": []}
-

@@ -256,9 +256,11 @@ MEDIUM = {"account_name": "Medium Mandatory Level", "domain_name": "Mandatory La
           "type": "Label"}
 
 
-def whoami(groups=("RTCUniversalServerAdmins", "CsPersistentChatAdministrator"), admins=ADMINS, label=HIGH,
+def whoami(groups=("RTCUniversalServerAdmins", "CsPersistentChatAdministrator"), admins="default", label=None,
            user="lyncadmin"):
-    """A win_whoami result (the keys ansible.windows documents) for CONTOSO\\<user>."""
+    """A win_whoami result (the keys ansible.windows documents) for CONTOSO\\<user>; admins None: not an administrator."""
+    admins = ADMINS if admins == "default" else admins
+    label = label or HIGH
     token = [{"account_name": g, "domain_name": "CONTOSO", "sid": "S-1-5-21-1-2-3-%d" % (1200 + i), "type": "Group",
               "attributes": ["Mandatory", "Enabled by default", "Enabled"]} for i, g in enumerate(groups)]
     return {"changed": False, "account": {"account_name": user, "domain_name": "CONTOSO", "sid": "S-1-5-21-1-2-3-1500",
@@ -306,8 +308,8 @@ def test_a_local_administrator_with_an_elevated_token_passes():
 
 def test_no_administrators_group_in_the_token_fails_with_the_fix():
     rec = pf.admin_record(FE, whoami(admins=None, label=MEDIUM))
-    assert rec["status"] == pf.FAIL and rec["detail"] == ("CONTOSO\\lyncadmin is not in the local Administrators group "
-                                                         "of %s" % FE)
+    assert rec["status"] == pf.FAIL
+    assert rec["detail"] == "CONTOSO\\lyncadmin is not in the local Administrators group of %s" % FE
     assert "Add-LocalGroupMember -Group Administrators -Member CONTOSO\\lyncadmin" in rec["fix"]
 
 
