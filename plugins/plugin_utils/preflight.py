@@ -410,19 +410,40 @@ def _lync_host(result):
     return (((result or {}).get("ansible_facts") or {}).get("lync_host")) or {}
 
 
+# What a host older than PowerShell 5.1 answers before any module runs: ansible-core's bootstrap_wrapper.ps1
+# ("Ansible requires PowerShell v5.1"), or on older ansible-core the parser's refusal of win_powershell's
+# `using namespace` (PowerShell 5.0 syntax).
+POWERSHELL_REFUSALS = ("Ansible requires PowerShell", "'using' keyword is not supported")
+
+
+def _powershell_fix(host):
+    return ("install Windows Management Framework 5.1 on %s (Windows Server 2016 and later ship it; the collection "
+            "also needs .NET Framework 4.6.2 or later, 4.8 recommended) and restart it: Ansible needs Windows "
+            "PowerShell 5.1 on a Windows host (%s; %s; %s)" % (host, DOC_WMF51, DOC_WINDOWS_SETUP, DOC_CONNECTION))
+
+
 def powershell_record(host, facts_result):
-    """PowerShell 5.1 or later: the version the host probe ran under (win_powershell's PowerShell)."""
+    """Windows PowerShell 5.1 or later (Desktop edition): the one the host probe ran under (win_powershell's)."""
+    if _failed(facts_result) and not _unreachable(facts_result) and \
+            any(text in str(facts_result.get("msg") or "") for text in POWERSHELL_REFUSALS):
+        return record(host, "powershell", FAIL, "older than 5.1: the host refuses every module (%s)"
+                      % _message(facts_result), _powershell_fix(host))
     if not answered(facts_result):
         return None  # the connection record says why
     text = _lync_host(facts_result).get("powershell_version")
+    edition = _lync_host(facts_result).get("powershell_edition") or "Desktop"
     match = POWERSHELL_VERSION_RE.match(str(text or ""))
     if not match:
         return record(host, "powershell", NOT_CHECKED, "the host probe returned no PowerShell version")
+    if str(edition).lower() != "desktop":
+        return record(host, "powershell", FAIL, "PowerShell %s %s runs the payloads" % (edition, text),
+                      "run the payloads in Windows PowerShell 5.1 (powershell.exe, the default endpoint "
+                      "Microsoft.PowerShell): the Lync / Skype for Business module is a Windows PowerShell module; "
+                      "remove ansible_psrp_configuration_name or ansible_pwsh_interpreter for %s (%s)"
+                      % (host, DOC_CONNECTION))
     if (int(match.group(1)), int(match.group(2))) < MIN_POWERSHELL:
         return record(host, "powershell", FAIL, "Windows PowerShell %s runs the payloads" % text,
-                      "install Windows Management Framework 5.1 on %s (with .NET Framework 4.6 or later first; Windows "
-                      "Server 2016 and later ship it) and restart it: Ansible needs PowerShell 5.1 on a Windows host "
-                      "(%s; %s; %s)" % (host, DOC_WMF51, DOC_WINDOWS_SETUP, DOC_CONNECTION))
+                      _powershell_fix(host))
     return record(host, "powershell", PASS, "Windows PowerShell %s" % text)
 
 
@@ -499,7 +520,15 @@ def seclogon_record(host, services, become):
 
 
 def _group_names(whoami):
-    return {str(g.get("account_name") or "").lower() for g in _token_groups(whoami)}
+    """The names of the token's enabled groups."""
+    return {str(g.get("account_name") or "").lower() for g in _token_groups(whoami)
+            if "Enabled" in (g.get("attributes") or [])}
+
+
+def _unnamed_groups(whoami):
+    """Token groups win_whoami could not name (LookupAccountSid failed: account_name null or type Unknown)."""
+    return [g.get("sid") for g in _token_groups(whoami)
+            if g.get("account_name") is None or str(g.get("type")) == "Unknown"]
 
 
 def persistent_chat(deployment):
@@ -519,7 +548,7 @@ def _deployment(topology):
     return None
 
 
-def rights_records(host, whoami, pchat):
+def rights_records(host, whoami, pchat, pchat_export=True):
     """On a Front End, the connection's user (which runs the Cs cmdlets there) holds RTCUniversalServerAdmins, and
     CsPersistentChatAdministrator where Persistent Chat exists (win_whoami: the session token's groups)."""
     failed, stop = _read_failed(host, "rights", whoami, "win_whoami")
@@ -528,30 +557,39 @@ def rights_records(host, whoami, pchat):
     who = _account(whoami)
     groups = _group_names(whoami)
     sam = who.rsplit("\\", maxsplit=1)[-1]
+    unnamed = _unnamed_groups(whoami)
+    relogon = ("then let it log on again (a group reaches the token at logon; with a Kerberos ticket cache on the "
+               "controller, get a new ticket: kdestroy/kinit; allow for AD replication)")
     found = []
     if RTC_ADMINS.lower() in groups:
-        found.append(record(host, "rights", PASS, "%s is in %s (every Cs cmdlet of backup and restore)" % (who, RTC_ADMINS)))
+        found.append(record(host, "rights", PASS, "%s is in %s (the backup's Cs cmdlets)" % (who, RTC_ADMINS)))
+    elif unnamed:
+        found.append(record(host, "rights", NOT_CHECKED, "%s in %s: %d group SID(s) of its token could not be named "
+                            "on %s (%s)" % (who, RTC_ADMINS, len(unnamed), host, ", ".join(str(u) for u in unnamed))))
     else:
         found.append(record(host, "rights", FAIL, "%s is not in %s (its session token on %s has no such group)"
                             % (who, RTC_ADMINS, host),
-                            "add %s to the universal group %s (Add-ADGroupMember -Identity %s -Members %s), then let it "
-                            "log on again (a group reaches the token at logon): Export-CsConfiguration, "
-                            "Export-CsUserData and the other backup and restore cmdlets run only for its members, and "
-                            "most do not support RBAC (%s)" % (who, RTC_ADMINS, RTC_ADMINS, sam, DOC_LYNC_PERMISSIONS)))
+                            "add %s to the universal group %s (Add-ADGroupMember -Identity %s -Members %s), %s: "
+                            "Export-CsConfiguration, Export-CsUserData and the other backup and restore cmdlets run "
+                            "only for its members, and most do not support RBAC (%s)"
+                            % (who, RTC_ADMINS, RTC_ADMINS, sam, relogon, DOC_LYNC_PERMISSIONS)))
     if pchat is None:
         found.append(record(host, "rights", NOT_CHECKED, "%s in %s: whether Persistent Chat exists is unknown (the "
                             "topology was not read)" % (who, PCHAT_ADMINS)))
     elif not pchat:
         found.append(record(host, "rights", PASS, "%s not needed: the topology has no Persistent Chat pool" % PCHAT_ADMINS))
+    elif not pchat_export:
+        found.append(record(host, "rights", PASS, "%s not needed nightly: backup_persistent_chat_export is false (the "
+                            "SQL backup of mgc still runs)" % PCHAT_ADMINS))
     elif PCHAT_ADMINS.lower() in groups:
         found.append(record(host, "rights", PASS, "%s is in %s (Export-CsPersistentChatData)" % (who, PCHAT_ADMINS)))
     else:
         found.append(record(host, "rights", FAIL, "%s is not in %s, and the topology has Persistent Chat"
                             % (who, PCHAT_ADMINS),
-                            "add %s to %s (Add-ADGroupMember -Identity %s -Members %s), then let it log on again: "
+                            "add %s to %s (Add-ADGroupMember -Identity %s -Members %s), %s: "
                             "Export-CsPersistentChatData and Import-CsPersistentChatData must be run by a member; or "
                             "set backup_persistent_chat_export: false (the SQL backup of mgc still runs) (%s)"
-                            % (who, PCHAT_ADMINS, PCHAT_ADMINS, sam, DOC_LYNC_PERMISSIONS)))
+                            % (who, PCHAT_ADMINS, PCHAT_ADMINS, sam, relogon, DOC_LYNC_PERMISSIONS)))
     return found
 
 
@@ -640,14 +678,26 @@ def double_hop_records(host, facts_result, front_end, deployment, topology, reac
 def network_user_rights_record(user, whoami_results):
     """The network identity's own groups are not in any token the preflight reads: said, when it is another account
     than the connection's user (the roles' work on other servers, such as an Enterprise Edition CMS, runs as it)."""
-    accounts = {_account(w).rsplit("\\", maxsplit=1)[-1].lower() for w in whoami_results
-                if w and not _skipped(w) and not _failed(w) and not _unreachable(w)}
-    sam = str(user or "").rsplit("\\", maxsplit=1)[-1].split("@", maxsplit=1)[0].lower()
-    if not sam or not accounts or accounts == {sam}:
-        return []
-    return [record(DEPLOYMENT, "rights", NOT_CHECKED, "%s (lync_network_user, not the connection's user) in %s and, "
-                   "where Persistent Chat exists, %s: its token is not read; use the same account for both, or check "
-                   "its groups by hand" % (user, RTC_ADMINS, PCHAT_ADMINS))]
+    read = [w for w in whoami_results if w and not _skipped(w) and not _failed(w) and not _unreachable(w)]
+    found = [record(DEPLOYMENT, "rights", NOT_CHECKED, "setup permissions for the recovery: Enable-CsTopology needs a "
+                    "domain administrator unless setup permissions were delegated (Grant-CsSetupPermission; "
+                    "Test-CsSetupPermission -ComputerOu <OU of the Lync servers> says), and Install-CsDatabase "
+                    "sysadmin on the instance", needs=BAD_DAY)]
+    text = str(user or "").strip().lower()
+    if not text or not read:
+        return found
+    if "@" in text:  # a UPN: compare with the token's UPN
+        same = {str(w.get("upn") or "").lower() for w in read} == {text}
+    elif "\\" in text:  # DOMAIN\name
+        same = {_account(w).lower() for w in read} == {text}
+    else:
+        same = {_account(w).rsplit("\\", maxsplit=1)[-1].lower() for w in read} == {text}
+    if same:
+        return found
+    unread = ("%s (lync_network_user, not the connection's user) in %s and, where Persistent Chat exists, %s: its "
+              "token is not read; use the same account for both, or check its groups by hand"
+              % (user, RTC_ADMINS, PCHAT_ADMINS))
+    return found + [record(DEPLOYMENT, "rights", NOT_CHECKED, unread)]
 
 
 def host_check_records(hosts, inputs, front_ends, user, root, become):
@@ -657,10 +707,13 @@ def host_check_records(hosts, inputs, front_ends, user, root, become):
     per_host = {key: _per_host(inputs, key, count) for key in keys}
     deployment = _deployment(per_host["topology"])
     pchat = persistent_chat(deployment)
+    pchat_export = boolean((inputs.get("settings") or {}).get("persistent_chat_export", True), strict=False)
     found = []
     for index, host in enumerate(hosts):
         facts_result = per_host["facts"][index]
         if not answered(facts_result):
+            refused = powershell_record(host, facts_result)  # a host too old to run any module
+            found.extend([refused] if refused else [])
             continue
         front_end = host in front_ends
         for rec in (powershell_record(host, facts_result), admin_record(host, per_host["whoami"][index]),
@@ -668,7 +721,7 @@ def host_check_records(hosts, inputs, front_ends, user, root, become):
             if rec:
                 found.append(rec)
         if front_end and _lync_host(facts_result).get("lync_shell"):
-            found.extend(rights_records(host, per_host["whoami"][index], pchat))
+            found.extend(rights_records(host, per_host["whoami"][index], pchat, pchat_export))
         found.extend(double_hop_records(host, facts_result, front_end, deployment, per_host["topology"][index],
                                         per_host["reach"][index], become, user, root, per_host["connection"][index]))
     found.extend(network_user_rights_record(user, per_host["whoami"]))

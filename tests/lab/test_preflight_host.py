@@ -45,8 +45,7 @@ def test_the_host_checks_pass_on_a_seeded_lab(make_lab, run_playbook, topology):
     front_ends = [FE1, FE2] if topology == "enterprise" else [SE]
     for host in front_ends:
         rights = [text for text in lines(run) if text.startswith("PASS  %s  rights: " % host)]
-        assert rights[0].endswith("CONTOSO\\lyncadmin is in RTCUniversalServerAdmins (every Cs cmdlet of backup and "
-                                  "restore)")
+        assert rights[0].endswith("CONTOSO\\lyncadmin is in RTCUniversalServerAdmins (the backup's Cs cmdlets)")
         # The enterprise lab has a Persistent Chat pool (pc01) and its database; the standard lab has none.
         assert rights[1].endswith("CONTOSO\\lyncadmin is in CsPersistentChatAdministrator (Export-CsPersistentChatData)"
                                   if topology == "enterprise" else
@@ -66,7 +65,9 @@ def test_the_host_checks_pass_on_a_seeded_lab(make_lab, run_playbook, topology):
                 "second hop)" % (SE, SE)) in lines(run)
     # Hosts that write nothing to the share need no double hop; the network identity's own groups are said unread.
     assert not [text for text in lines(run) if text.startswith("PASS  dc01.contoso.local  double hop")]
-    assert line(run, "NOT CHECKED  deployment  rights: ").startswith(
+    unread = [text for text in lines(run) if text.startswith("NOT CHECKED  deployment  rights: ")]
+    assert unread[0].startswith("NOT CHECKED  deployment  rights: setup permissions for the recovery: Enable-CsTopology")
+    assert unread[1].startswith(
         "NOT CHECKED  deployment  rights: CONTOSO\\svc-lyncbackup (lync_network_user, not the connection's user)")
 
 
@@ -130,14 +131,30 @@ def test_a_disabled_secondary_logon_service_fails_and_become_fails_with_it(make_
 
 
 def test_a_host_with_an_old_powershell_fails(make_lab, run_playbook):
+    """A host older than 5.1 runs no module at all (ansible-core's bootstrap refuses, which the lab's connection
+    reproduces): its connection fails, and the powershell line names the cause and the fix."""
     lab = make_lab("enterprise")
     with lab.locked() as state:
         state["hosts"][FE2]["powershell_version"] = "4.0"
     run = run_playbook(lab, PREFLIGHT)
     assert run.rc != 0
-    assert failed_checks(run) == ["FAIL  %s  powershell: Windows PowerShell 4.0 runs the payloads" % FE2]
+    failed = failed_checks(run)
+    assert failed[0].startswith("FAIL  %s  connection: the host answered but its probe failed: " % FE2)
+    assert "Ansible requires PowerShell v5.1" in failed[0]
+    assert any(text.startswith("FAIL  %s  powershell: older than 5.1: the host refuses every module (" % FE2)
+               for text in failed), failed
+    # Everything else that fails is that host's (its own DNS probe runs no module either).
+    assert not [text for text in failed if not text.startswith("FAIL  %s  " % FE2)], failed
     assert "install Windows Management Framework 5.1 on %s" % FE2 in fix_after(run, "FAIL  %s  powershell" % FE2)
     assert "PASS  %s  powershell: Windows PowerShell 5.1.17763.1" % FE1 in lines(run)
+
+
+def test_a_host_on_powershell_5_0_fails_its_powershell_check_from_the_probe():
+    """The version the probe reports is judged too (5.0: an ansible-core that still runs modules there)."""
+    from ansible_collections.lync.server.plugins.plugin_utils import preflight as pf
+    result = {"changed": False, "ansible_facts": {"lync_host": {"powershell_version": "5.0.10586.117",
+                                                                "powershell_edition": "Desktop"}}}
+    assert pf.powershell_record(FE2, result)["detail"] == "Windows PowerShell 5.0.10586.117 runs the payloads"
 
 
 def test_a_share_that_refuses_the_network_identity_fails_from_every_host_that_writes_there(make_lab, run_playbook):

@@ -95,6 +95,9 @@ $Ansible.Result = @{
     # Major.Minor.Build.Revision; present since PowerShell 2.0).
     # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_automatic_variables#psversiontable
     PowerShellVersion = [string]$PSVersionTable.PSVersion
+    # Desktop (Windows PowerShell) or Core (PowerShell 7, where the Lync module loads only through implicit
+    # remoting); PowerShell 3.0 and 4.0 have no PSEdition (an empty string).
+    PowerShellEdition = [string]$PSVersionTable.PSEdition
     ComputerName = [string]$system.Name
     Fqdn = $fqdn.ToLowerInvariant()
     DnsSuffix = $dnsSuffix.ToLowerInvariant()

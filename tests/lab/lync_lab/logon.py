@@ -107,7 +107,7 @@ def whoami(state, host, user):
     return {
         "changed": False,
         "authentication_package": "Kerberos",
-        "user_flags": "",
+        "user_flags": [],  # win_whoami.ps1 returns a list, although RETURN says str
         "upn": "%s@%s" % (sam, str(ad.get("domain", "")).upper()),
         "logon_type": "Network",
         "privileges": {"SeChangeNotifyPrivilege": "enabled-by-default"} if not admin else {

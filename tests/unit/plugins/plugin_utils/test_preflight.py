@@ -450,12 +450,24 @@ def test_which_hosts_need_the_double_hop():
     assert _hops(facts_result={"unreachable": True}) == []
 
 
+def _unread(user, results):
+    """The NOT CHECKED lines for lync_network_user's own groups (after the setup-permissions line, always there)."""
+    found = pf.network_user_rights_record(user, results)
+    assert found[0]["detail"].startswith("setup permissions for the recovery: Enable-CsTopology")
+    assert found[0]["needs"] == pf.BAD_DAY
+    return found[1:]
+
+
 def test_the_network_identity_rights_are_said_unread_only_when_it_is_another_account():
-    assert pf.network_user_rights_record("CONTOSO\\lyncadmin", [whoami()]) == []
-    assert pf.network_user_rights_record("lyncadmin@contoso.local", [whoami()]) == []
-    rec = pf.network_user_rights_record("CONTOSO\\svc", [whoami(), None])
-    assert [r["status"] for r in rec] == [pf.NOT_CHECKED]
-    assert pf.network_user_rights_record("CONTOSO\\svc", [{"unreachable": True}]) == []
+    token = dict(whoami(), upn="lyncadmin@CONTOSO.LOCAL")
+    assert _unread("CONTOSO\\lyncadmin", [token]) == []
+    assert _unread("lyncadmin@contoso.local", [token]) == []
+    assert _unread("lyncadmin", [token]) == []
+    assert [r["status"] for r in _unread("CONTOSO\\svc", [token, None])] == [pf.NOT_CHECKED]
+    # Same name in another domain, or a UPN that is not the token's: another account.
+    assert len(_unread("FABRIKAM\\lyncadmin", [token])) == 1
+    assert len(_unread("backup@contoso.local", [token])) == 1
+    assert _unread("CONTOSO\\svc", [{"unreachable": True}]) == []
 
 
 def test_the_report_holds_the_host_checks_in_play_order():
@@ -472,9 +484,51 @@ def test_the_report_holds_the_host_checks_in_play_order():
                            ("backup01.contoso.local", "powershell", pf.NOT_CHECKED),
                            ("backup01.contoso.local", "local administrators", pf.PASS),
                            ("backup01.contoso.local", "secondary logon", pf.FAIL),
-                           # lync_network_user (CONTOSO\\svc-lyncbackup) is another account than the token's.
-                           ("deployment", "rights", pf.NOT_CHECKED)]
+                           # Setup permissions; lync_network_user (CONTOSO\\svc-lyncbackup) is another account.
+                           ("deployment", "rights", pf.NOT_CHECKED), ("deployment", "rights", pf.NOT_CHECKED)]
     failed, message = pf.verdict(records)
     assert failed and "backup01.contoso.local secondary logon" in message
     with pytest.raises(pf.PreflightError):
         pf.records(dict(inputs, whoami=[whoami()]))
+
+
+def test_a_host_too_old_for_any_module_fails_its_powershell_check():
+    refused = {"failed": True, "msg": "Ansible requires PowerShell v5.1"}
+    rec = pf.powershell_record(FE, refused)
+    assert rec["status"] == pf.FAIL and "install Windows Management Framework 5.1 on %s" % FE in rec["fix"]
+    assert "4.6.2" in rec["fix"]
+    parse = {"failed": True, "msg": "The 'using' keyword is not supported in this version of the language."}
+    assert pf.powershell_record(FE, parse)["status"] == pf.FAIL
+    assert pf.powershell_record(FE, {"failed": True, "msg": "Access is denied"}) is None
+    inputs = {"settings": SETTINGS, "groups": GROUPS, "hosts": [FE], "facts": [refused]}
+    assert ("fe01.contoso.local", "powershell", pf.FAIL) in [(r["host"], r["check"], r["status"])
+                                                             for r in pf.records(inputs)]
+
+
+def test_powershell_7_or_another_edition_fails():
+    result = shell_facts("7.4.1")
+    result["ansible_facts"]["lync_host"]["powershell_edition"] = "Core"
+    rec = pf.powershell_record(FE, result)
+    assert rec["status"] == pf.FAIL and rec["detail"] == "PowerShell Core 7.4.1 runs the payloads"
+    assert "Windows PowerShell 5.1" in rec["fix"]
+
+
+def test_unnamed_or_disabled_groups_are_not_read_as_membership():
+    unnamed = whoami(groups=())
+    unnamed["groups"].append({"account_name": None, "domain_name": None, "sid": "S-1-5-21-9-9-9-1201",
+                              "type": "Unknown", "attributes": ["Mandatory", "Enabled by default", "Enabled"]})
+    assert pf.rights_records(FE, unnamed, False)[0]["status"] == pf.NOT_CHECKED
+    disabled = whoami(groups=("RTCUniversalServerAdmins",))
+    disabled["groups"][-1]["attributes"] = ["Use for deny only"]
+    assert pf.rights_records(FE, disabled, False)[0]["status"] == pf.FAIL
+
+
+def test_persistent_chat_rights_are_not_needed_when_its_export_is_off():
+    recs = pf.rights_records(FE, whoami(groups=("RTCUniversalServerAdmins",)), True, pchat_export=False)
+    assert [r["status"] for r in recs] == [pf.PASS, pf.PASS]
+    assert "backup_persistent_chat_export is false" in recs[1]["detail"]
+    inputs = {"settings": dict(SETTINGS, persistent_chat_export="False"), "groups": GROUPS, "hosts": [FE],
+              "facts": [shell_facts()], "whoami": [whoami(groups=("RTCUniversalServerAdmins",))],
+              "seclogon": [seclogon()], "topology": [topology(pchat=True)], "reach": [{"sets": []}],
+              "connection": [{}]}
+    assert not [r for r in pf.records(inputs) if r["status"] == pf.FAIL]

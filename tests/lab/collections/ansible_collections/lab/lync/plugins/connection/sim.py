@@ -136,7 +136,19 @@ class Connection(LocalConnection):
                          'failed (The service cannot be started, either because it is disabled or because it has no '
                          'enabled devices associated with it, Win32ErrorCode 1058)"')
 
+    @staticmethod
+    def _older_than_5_1(record):
+        """Whether the host's Windows PowerShell (lab state powershell_version, default 5.1) is older than 5.1."""
+        parts = str(record.get("powershell_version") or "5.1").split(".")
+        try:
+            return (int(parts[0]), int(parts[1] if len(parts) > 1 else 0)) < (5, 1)
+        except ValueError:
+            return False
+
     def exec_command(self, cmd, in_data=None, sudoable=True):
+        if in_data is not None and self._older_than_5_1(self._lab_host_state() or {}):
+            # ansible-core's bootstrap_wrapper.ps1 refuses before any module runs.
+            return 1, b'{"failed":true,"msg":"Ansible requires PowerShell v5.1"}', b""
         if self._runas() and sudoable:
             record = self._lab_host_state() or {}
             seclogon = (record.get("services") or {}).get("seclogon") or {}
