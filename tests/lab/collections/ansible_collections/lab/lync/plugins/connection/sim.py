@@ -104,6 +104,7 @@ class Connection(LocalConnection):
             raise AnsibleConnectionFailure("lab: no host %s in %s" % (host, self.get_option("lab_state_file")))
         if record.get("powered_off"):
             raise AnsibleConnectionFailure("lab: %s is powered off (connection timed out)" % host)
+        self._lab_record = record  # read once per connection (exec_command's PowerShell and seclogon rules)
         if any(f.get("kind") == "unreachable" for f in self.get_option("lab_faults") or []):
             raise AnsibleConnectionFailure("lab fault: %s does not answer on WinRM (connection timed out)" % host)
         return super()._connect()
@@ -146,11 +147,13 @@ class Connection(LocalConnection):
             return False
 
     def exec_command(self, cmd, in_data=None, sudoable=True):
-        if in_data is not None and self._older_than_5_1(self._lab_host_state() or {}):
+        if not self._connected:  # as ensure_connect would, before the rules below read the host's record
+            self._connect()
+        if in_data is not None and self._older_than_5_1(self._lab_record):
             # ansible-core's bootstrap_wrapper.ps1 refuses before any module runs.
             return 1, b'{"failed":true,"msg":"Ansible requires PowerShell v5.1"}', b""
         if self._runas() and sudoable:
-            record = self._lab_host_state() or {}
+            record = self._lab_record
             seclogon = (record.get("services") or {}).get("seclogon") or {}
             if str(seclogon.get("start_mode", "")).lower() == "disabled":
                 return 1, json.dumps({"failed": True, "msg": "failure during exec_wrapper: " + self.SECLOGON_DISABLED,
