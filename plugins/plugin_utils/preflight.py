@@ -196,6 +196,9 @@ def _skipped(result):
 def _message(result):
     """The first line of a failed or unreachable result's message (after the door's "host unreachable")."""
     text = str((result or {}).get("msg") or "no message").strip()
+    if text.startswith("MODULE FAILURE") and str((result or {}).get("module_stderr") or "").strip():
+        # The module never started (e.g. become runas could not create its process): its stderr says why.
+        text = str(result["module_stderr"]).strip()
     text = text.split(DOOR_UNREACHABLE, 1)[-1]
     return text.splitlines()[0] if text else "no message"
 
@@ -665,6 +668,355 @@ def sql_records(hosts, inputs, root, user, share):
     return found
 
 
+# --------------------------------------------------------------------------- each host: PowerShell, token, seclogon,
+# rights, double hop (ansible.windows.win_whoami, ansible.windows.win_service_info, the host probe, and the topology
+# read and share listing as the network identity)
+
+# Ansible's own requirement for a Windows host, and what the payloads are tested against.
+MIN_POWERSHELL = (5, 1)
+DOC_WINDOWS_SETUP = "https://docs.ansible.com/ansible/latest/os_guide/windows_setup.html"
+DOC_WMF51 = "https://learn.microsoft.com/powershell/scripting/windows-powershell/wmf/setup/install-configure"
+# BUILTIN\Administrators, and the mandatory labels of an elevated token (High, System)
+# (https://learn.microsoft.com/windows/win32/secauthz/well-known-sids).
+ADMINISTRATORS_SID = "S-1-5-32-544"
+ELEVATED_LABELS = ("S-1-16-12288", "S-1-16-16384")
+DOC_UAC_REMOTE = ("https://learn.microsoft.com/troubleshoot/windows-server/windows-security/"
+                  "user-account-control-and-remote-restriction")
+# "Backup and restoration requirements: tools and permissions" (Lync Server 2013): RTCUniversalServerAdmins for
+# every backup and restore command (most do not support RBAC); CsPersistentChatAdministrator for
+# Export-/Import-CsPersistentChatData; local Administrators for the Deployment Wizard.
+DOC_LYNC_PERMISSIONS = "https://technet.microsoft.com/en-us/library/Hh202171(v=OCS.15)"
+RTC_ADMINS = "RTCUniversalServerAdmins"
+PCHAT_ADMINS = "CsPersistentChatAdministrator"
+# Ansible's runas become plugin: "The Secondary Logon service (seclogon) must be running to use runas"; the
+# service's default start type is Manual, and Windows starts it when a process is created with other credentials.
+DOC_RUNAS = "https://docs.ansible.com/ansible/latest/collections/ansible/builtin/runas_become.html"
+DOC_SECOND_HOP = "https://learn.microsoft.com/powershell/scripting/security/remoting/ps-remoting-second-hop"
+POWERSHELL_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+def _lync_host(result):
+    return (((result or {}).get("ansible_facts") or {}).get("lync_host")) or {}
+
+
+# What a host older than PowerShell 5.1 answers before any module runs: ansible-core's bootstrap_wrapper.ps1
+# ("Ansible requires PowerShell v5.1"), or on older ansible-core the parser's refusal of win_powershell's
+# `using namespace` (PowerShell 5.0 syntax).
+POWERSHELL_REFUSALS = ("Ansible requires PowerShell", "'using' keyword is not supported")
+
+
+def _powershell_fix(host):
+    return ("install Windows Management Framework 5.1 on %s (Windows Server 2016 and later ship it; the collection "
+            "also needs .NET Framework 4.6.2 or later, 4.8 recommended) and restart it: Ansible needs Windows "
+            "PowerShell 5.1 on a Windows host (%s; %s; %s)" % (host, DOC_WMF51, DOC_WINDOWS_SETUP, DOC_CONNECTION))
+
+
+def powershell_record(host, facts_result):
+    """Windows PowerShell 5.1 or later (Desktop edition): the one the host probe ran under (win_powershell's)."""
+    if _failed(facts_result) and not _unreachable(facts_result) and \
+            any(text in str(facts_result.get("msg") or "") for text in POWERSHELL_REFUSALS):
+        return record(host, "powershell", FAIL, "older than 5.1: the host refuses every module (%s)"
+                      % _message(facts_result), _powershell_fix(host))
+    if not answered(facts_result):
+        return None  # the connection record says why
+    text = _lync_host(facts_result).get("powershell_version")
+    edition = _lync_host(facts_result).get("powershell_edition") or "Desktop"
+    match = POWERSHELL_VERSION_RE.match(str(text or ""))
+    if not match:
+        return record(host, "powershell", NOT_CHECKED, "the host probe returned no PowerShell version")
+    if str(edition).lower() != "desktop":
+        return record(host, "powershell", FAIL, "PowerShell %s %s runs the payloads" % (edition, text),
+                      "run the payloads in Windows PowerShell 5.1 (powershell.exe, the default endpoint "
+                      "Microsoft.PowerShell): the Lync / Skype for Business module is a Windows PowerShell module; "
+                      "remove ansible_psrp_configuration_name or ansible_pwsh_interpreter for %s (%s)"
+                      % (host, DOC_CONNECTION))
+    if (int(match.group(1)), int(match.group(2))) < MIN_POWERSHELL:
+        return record(host, "powershell", FAIL, "Windows PowerShell %s runs the payloads" % text,
+                      _powershell_fix(host))
+    return record(host, "powershell", PASS, "Windows PowerShell %s" % text)
+
+
+def _account(whoami):
+    account = (whoami or {}).get("account") or {}
+    name = account.get("account_name") or ""
+    return "%s\\%s" % (account["domain_name"], name) if account.get("domain_name") else (name or "the connection's user")
+
+
+def _token_groups(whoami):
+    return [g for g in (whoami or {}).get("groups") or [] if isinstance(g, dict)]
+
+
+def _read_failed(host, check, result, what):
+    """None when result answered; else a record (NOT CHECKED) or None for an unreachable host."""
+    if _skipped(result) or _unreachable(result):
+        return None, True
+    if _failed(result):
+        return record(host, check, NOT_CHECKED, "%s failed: %s" % (what, _message(result))), True
+    return None, False
+
+
+def admin_record(host, whoami):
+    """The connection's user is a local administrator, with an elevated token (win_whoami: groups and label)."""
+    failed, stop = _read_failed(host, "local administrators", whoami, "win_whoami")
+    if stop:
+        return failed
+    who = _account(whoami)
+    admins = next((g for g in _token_groups(whoami) if str(g.get("sid")).upper() == ADMINISTRATORS_SID), None)
+    label = (whoami.get("label") or {})
+    label_text = label.get("account_name") or label.get("sid") or "no label"
+    if admins is None:
+        return record(host, "local administrators", FAIL, "%s is not in the local Administrators group of %s"
+                      % (who, host),
+                      "add %s to the local Administrators group of %s (Add-LocalGroupMember -Group Administrators -Member "
+                      "%s; on Windows Server 2012 R2 and older: net localgroup Administrators %s /add), directly or "
+                      "through a domain group, then connect again: the payloads read the registry, services and the "
+                      "local SQL Server, and the recovery runs the Deployment Wizard, which needs it (%s; %s)"
+                      % (who, host, who, who, DOC_LYNC_PERMISSIONS, DOC_CONNECTION))
+    enabled = "Enabled" in (admins.get("attributes") or [])
+    if not enabled or str(label.get("sid")).upper() not in ELEVATED_LABELS:
+        return record(host, "local administrators", FAIL,
+                      "%s is in Administrators but the session's token is filtered (Administrators %s, label %s)"
+                      % (who, ", ".join(admins.get("attributes") or []) or "without attributes", label_text),
+                      "connect with a domain account that is in Administrators (WinRM gives a domain administrator an "
+                      "elevated token); a local account other than Administrator is filtered by UAC's remote "
+                      "restrictions unless LocalAccountTokenFilterPolicy is 1 (%s)" % DOC_UAC_REMOTE)
+    return record(host, "local administrators", PASS, "%s is a local administrator (elevated token, %s)"
+                  % (who, label_text))
+
+
+def seclogon_record(host, services, become):
+    """The Secondary Logon service that become runas needs: running, or startable (start mode not disabled)."""
+    failed, stop = _read_failed(host, "secondary logon", services, "win_service_info")
+    if stop:
+        return failed
+    if not become:
+        return record(host, "secondary logon", PASS, "not used: lync_network_become is false (no become runas)")
+    found = [s for s in services.get("services") or [] if str(s.get("name")).lower() == "seclogon"]
+    fix = ("set the Secondary Logon service on %s to start: Set-Service -Name seclogon -StartupType Manual (its "
+           "default), or undo the Group Policy or hardening baseline that disables it; become runas "
+           "(logon_type=new_credentials), which carries lync_network_user to other servers, cannot start a process "
+           "without it (%s; docs/architecture.md, \"Network identity\")" % (host, DOC_RUNAS))
+    if not found:
+        return record(host, "secondary logon", FAIL, "no Secondary Logon service (seclogon) on %s" % host, fix)
+    service = found[0]
+    mode, state = str(service.get("start_mode") or "unknown"), str(service.get("state") or "unknown")
+    if mode.lower() == "disabled":
+        return record(host, "secondary logon", FAIL, "seclogon is disabled (%s)" % state, fix)
+    if state.lower() == "started":
+        return record(host, "secondary logon", PASS, "seclogon is running (start mode %s)" % mode)
+    return record(host, "secondary logon", PASS, "seclogon is %s, start mode %s: Windows starts it when runas "
+                  "needs it" % (state, mode))
+
+
+def _group_names(whoami):
+    """The names of the token's enabled groups."""
+    return {str(g.get("account_name") or "").lower() for g in _token_groups(whoami)
+            if "Enabled" in (g.get("attributes") or [])}
+
+
+def _unnamed_groups(whoami):
+    """Token groups win_whoami could not name (LookupAccountSid failed: account_name null or type Unknown)."""
+    return [g.get("sid") for g in _token_groups(whoami)
+            if g.get("account_name") is None or str(g.get("type")) == "Unknown"]
+
+
+def persistent_chat(deployment):
+    """Whether the deployment has a Persistent Chat pool (or its database); None when unknown."""
+    if not deployment:
+        return None
+    if any("PersistentChatServer" in (p.get("roles") or []) for p in deployment.get("pools") or []):
+        return True
+    return any("PersistentChatDatabase" in (s.get("roles") or []) for s in deployment.get("sql_stores") or [])
+
+
+def _deployment(topology):
+    for result in topology:
+        deployment = ((result or {}).get("ansible_facts") or {}).get("lync_deployment") if answered(result) else None
+        if deployment:
+            return deployment
+    return None
+
+
+def rights_records(host, whoami, pchat, pchat_export=True):
+    """On a Front End, the connection's user (which runs the Cs cmdlets there) holds RTCUniversalServerAdmins, and
+    CsPersistentChatAdministrator where Persistent Chat exists (win_whoami: the session token's groups)."""
+    failed, stop = _read_failed(host, "rights", whoami, "win_whoami")
+    if stop:
+        return [failed] if failed else []
+    who = _account(whoami)
+    groups = _group_names(whoami)
+    sam = who.rsplit("\\", maxsplit=1)[-1]
+    unnamed = _unnamed_groups(whoami)
+    relogon = ("then let it log on again (a group reaches the token at logon; with a Kerberos ticket cache on the "
+               "controller, get a new ticket: kdestroy/kinit; allow for AD replication)")
+    found = []
+    if RTC_ADMINS.lower() in groups:
+        found.append(record(host, "rights", PASS, "%s is in %s (the backup's Cs cmdlets)" % (who, RTC_ADMINS)))
+    elif unnamed:
+        found.append(record(host, "rights", NOT_CHECKED, "%s in %s: %d group SID(s) of its token could not be named "
+                            "on %s (%s)" % (who, RTC_ADMINS, len(unnamed), host, ", ".join(str(u) for u in unnamed))))
+    else:
+        found.append(record(host, "rights", FAIL, "%s is not in %s (its session token on %s has no such group)"
+                            % (who, RTC_ADMINS, host),
+                            "add %s to the universal group %s (Add-ADGroupMember -Identity %s -Members %s), %s: "
+                            "Export-CsConfiguration, Export-CsUserData and the other backup and restore cmdlets run "
+                            "only for its members, and most do not support RBAC (%s)"
+                            % (who, RTC_ADMINS, RTC_ADMINS, sam, relogon, DOC_LYNC_PERMISSIONS)))
+    if pchat is None:
+        found.append(record(host, "rights", NOT_CHECKED, "%s in %s: whether Persistent Chat exists is unknown (the "
+                            "topology was not read)" % (who, PCHAT_ADMINS)))
+    elif not pchat:
+        found.append(record(host, "rights", PASS, "%s not needed: the topology has no Persistent Chat pool" % PCHAT_ADMINS))
+    elif not pchat_export:
+        found.append(record(host, "rights", PASS, "%s not needed nightly: backup_persistent_chat_export is false (the "
+                            "SQL backup of mgc still runs)" % PCHAT_ADMINS))
+    elif PCHAT_ADMINS.lower() in groups:
+        found.append(record(host, "rights", PASS, "%s is in %s (Export-CsPersistentChatData)" % (who, PCHAT_ADMINS)))
+    else:
+        found.append(record(host, "rights", FAIL, "%s is not in %s, and the topology has Persistent Chat"
+                            % (who, PCHAT_ADMINS),
+                            "add %s to %s (Add-ADGroupMember -Identity %s -Members %s), %s: "
+                            "Export-CsPersistentChatData and Import-CsPersistentChatData must be run by a member; or "
+                            "set backup_persistent_chat_export: false (the SQL backup of mgc still runs) (%s)"
+                            % (who, PCHAT_ADMINS, PCHAT_ADMINS, sam, relogon, DOC_LYNC_PERMISSIONS)))
+    return found
+
+
+def _transports(value):
+    if isinstance(value, (list, tuple)):
+        return [str(v).lower() for v in value]
+    return [t.strip().lower() for t in str(value or "").split(",") if t.strip()]
+
+
+def carrier(become, user, connection):
+    """What carries the network identity to a second server: become runas (the roles' default), or the connection's
+    own delegation (CredSSP, Kerberos delegation), or nothing (None)."""
+    if become:
+        return "become runas (logon_type=new_credentials) as %s" % (user or "lync_network_user")
+    connection = connection or {}
+    transports = _transports(connection.get("winrm_transport"))
+    psrp_auth = str(connection.get("psrp_auth") or "").lower()
+    if "credssp" in transports or psrp_auth == "credssp":
+        return "CredSSP (the connection's user)"
+    if ("kerberos" in transports and boolean(connection.get("kerberos_delegation") or False, strict=False)) or \
+            (psrp_auth in ("kerberos", "negotiate") and boolean(connection.get("psrp_delegate") or False, strict=False)):
+        return "Kerberos delegation (the connection's user)"
+    return None
+
+
+def _same_host(fqdn, host, lync_host):
+    names = {str(host).lower(), str(lync_host.get("fqdn") or "").lower()}
+    return str(fqdn or "").lower() in names
+
+
+def double_hop_records(host, facts_result, front_end, deployment, topology, reach, become, user, root, connection):
+    """From a host that needs them, the network identity reaches the CMS's SQL Server (Front Ends: the topology read
+    with the roles' credentials) and the backup share (every host that writes there: Front Ends, SQL Server hosts of
+    Lync databases, file servers of file stores: a listing of the root with the same credentials)."""
+    if not answered(facts_result):
+        return []
+    lync_host = _lync_host(facts_result)
+    shell = bool(lync_host.get("lync_shell"))
+    file_server = any(_same_host(f.get("fqdn"), host, lync_host) for f in (deployment or {}).get("file_stores") or [])
+    writes = (front_end and shell) or bool(sql_targets(facts_result)) or file_server
+    if not writes:
+        return []
+    how = carrier(become, user, connection)
+    who = (user or "lync_network_user") if become else "the connection's user"
+    none_fix = ("nothing carries credentials to a second server from %s: set lync_network_become: true (the default) "
+                "with lync_network_user and lync_network_password, or connect with CredSSP "
+                "(ansible_winrm_transport: credssp) or Kerberos delegation (ansible_winrm_kerberos_delegation: true) "
+                "(%s; %s)" % (host, DOC_IDENTITY, DOC_SECOND_HOP))
+    found = []
+    if front_end and shell:
+        cms = (_deployment([topology]) or {}).get("cms") or {}
+        target = "the Central Management store%s" % (
+            " (%s\\%s)" % (cms.get("sql_fqdn"), cms.get("sql_instance")) if cms.get("sql_fqdn") else "")
+        if _skipped(topology) or _unreachable(topology):
+            found.append(record(host, "double hop", NOT_CHECKED, "%s: the topology was not read from %s" % (target, host)))
+        elif _failed(topology):
+            found.append(record(host, "double hop", FAIL, "%s cannot read the topology from %s with %s: %s"
+                                % (who, host, how or "no network credentials", _message(topology)),
+                                none_fix if how is None else
+                                "give %s RTCUniversalServerAdmins and a login on the CMS's SQL Server instance, check "
+                                "lync_network_password (become runas new_credentials checks it only when a second "
+                                "server is reached) and the Secondary Logon service on %s (%s)"
+                                % (who, host, DOC_IDENTITY)))
+        elif cms.get("sql_fqdn") and _same_host(cms["sql_fqdn"], host, lync_host):
+            found.append(record(host, "double hop", PASS, "%s is on %s itself (no second hop)" % (target, host)))
+        else:
+            found.append(record(host, "double hop", PASS, "%s reads the topology from %s: %s carries it"
+                                % (who, target, how or "the connection")))
+    if not root:
+        return found
+    if _skipped(reach) or _unreachable(reach):
+        found.append(record(host, "double hop", NOT_CHECKED, "%s: not listed from %s" % (root, host)))
+    elif _failed(reach):
+        found.append(record(host, "double hop", FAIL, "%s cannot list %s from %s with %s: %s"
+                            % (who, root, host, how or "no network credentials", _message(reach)),
+                            none_fix if how is None else
+                            "give %s Change on the share and Modify (NTFS) on the folder of %s, check "
+                            "lync_network_password (become runas new_credentials checks it only when a second server "
+                            "is reached) and the Secondary Logon service on %s (%s)" % (who, root, host, DOC_IDENTITY)))
+    else:
+        found.append(record(host, "double hop", PASS, "%s lists %s from %s: %s carries it"
+                            % (who, root, host, how or "the connection")))
+    return found
+
+
+def network_user_rights_record(user, whoami_results):
+    """The network identity's own groups are not in any token the preflight reads: said, when it is another account
+    than the connection's user (the roles' work on other servers, such as an Enterprise Edition CMS, runs as it)."""
+    read = [w for w in whoami_results if w and not _skipped(w) and not _failed(w) and not _unreachable(w)]
+    found = [record(DEPLOYMENT, "rights", NOT_CHECKED, "setup permissions for the recovery: Enable-CsTopology needs a "
+                    "domain administrator unless setup permissions were delegated (Grant-CsSetupPermission; "
+                    "Test-CsSetupPermission -ComputerOu <OU of the Lync servers> says), and Install-CsDatabase "
+                    "sysadmin on the instance", needs=BAD_DAY)]
+    text = str(user or "").strip().lower()
+    if not text or not read:
+        return found
+    if "@" in text:  # a UPN: compare with the token's UPN
+        same = {str(w.get("upn") or "").lower() for w in read} == {text}
+    elif "\\" in text:  # DOMAIN\name
+        same = {_account(w).lower() for w in read} == {text}
+    else:
+        same = {_account(w).rsplit("\\", maxsplit=1)[-1].lower() for w in read} == {text}
+    if same:
+        return found
+    unread = ("%s (lync_network_user, not the connection's user) in %s and, where Persistent Chat exists, %s: its "
+              "token is not read; use the same account for both, or check its groups by hand"
+              % (user, RTC_ADMINS, PCHAT_ADMINS))
+    return found + [record(DEPLOYMENT, "rights", NOT_CHECKED, unread)]
+
+
+def host_check_records(hosts, inputs, front_ends, user, root, become):
+    """Every host check of this section, per host in play order, then the network identity's rights line."""
+    count = len(hosts)
+    keys = ("facts", "whoami", "seclogon", "topology", "reach", "connection")
+    per_host = {key: _per_host(inputs, key, count) for key in keys}
+    deployment = _deployment(per_host["topology"])
+    pchat = persistent_chat(deployment)
+    pchat_export = boolean((inputs.get("settings") or {}).get("persistent_chat_export", True), strict=False)
+    found = []
+    for index, host in enumerate(hosts):
+        facts_result = per_host["facts"][index]
+        if not answered(facts_result):
+            refused = powershell_record(host, facts_result)  # a host too old to run any module
+            found.extend([refused] if refused else [])
+            continue
+        front_end = host in front_ends
+        for rec in (powershell_record(host, facts_result), admin_record(host, per_host["whoami"][index]),
+                    seclogon_record(host, per_host["seclogon"][index], become)):
+            if rec:
+                found.append(rec)
+        if front_end and _lync_host(facts_result).get("lync_shell"):
+            found.extend(rights_records(host, per_host["whoami"][index], pchat, pchat_export))
+        found.extend(double_hop_records(host, facts_result, front_end, deployment, per_host["topology"][index],
+                                        per_host["reach"][index], become, user, root, per_host["connection"][index]))
+    found.extend(network_user_rights_record(user, per_host["whoami"]))
+    return found
+
+
 # --------------------------------------------------------------------------- what v1 does not check
 
 def _not_yet(host, check, detail):
@@ -679,21 +1031,8 @@ def not_checked_records(hosts, user, root, share_results):  # pylint: disable=un
     """
     who = user or "lync_network_user"
     where = root or "the backup share"
-    found = [
-        _not_yet(DEPLOYMENT, "rights", "%s in RTCUniversalServerAdmins (every Cs cmdlet of backup and restore)" % who),
-        _not_yet(DEPLOYMENT, "rights", "%s in CsPersistentChatAdministrator, where Persistent Chat exists "
-                 "(Export-/Import-CsPersistentChatData)" % who),
-        _not_yet(DEPLOYMENT, "share write", "%s may create folders and write in %s (the check only lists it)"
-                 % (who, where)),
-    ]
-    for host, result in hosts.items():
-        if not answered(result):
-            continue
-        found.append(_not_yet(host, "local administrators", "the connection's user in the local Administrators group"))
-        found.append(_not_yet(host, "secondary logon", "the Secondary Logon service (seclogon) that become runas needs"))
-        found.append(_not_yet(host, "powershell", "PowerShell 5.1 or later"))
-        found.append(_not_yet(host, "double hop", "%s reaches SQL Server, the CMS, AD and %s from this host" % (who, where)))
-    return found
+    return [_not_yet(DEPLOYMENT, "share write", "%s may create folders and write files in %s (the checks list it, and "
+                     "the SQL Server service account's probe creates a folder there)" % (who, where))]
 
 
 # --------------------------------------------------------------------------- the report
@@ -739,6 +1078,7 @@ def records(inputs):
     share = share_results(inputs.get("share"))
     found.extend(share_records(share, root, user, become))
     found.extend(sql_records(dict(zip(hosts, per_host["facts"])), inputs.get("sql"), root, user, share))
+    found.extend(host_check_records(hosts, inputs, front_ends, user, root, become))
     found.extend(not_checked_records(dict(zip(hosts, per_host["facts"])), user, root, share))
     return found
 
