@@ -148,11 +148,11 @@ class ActionModule(LyncAction):
         released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
         verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], landed, written)
         out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
-                "manifest_sha256": written["manifest.json"]["sha256"], "signed": bool(signature),
-                "lock_released": released, "files": sorted(written), "report": report,
-                # The controller's copy of report.html: the same page with this close's verification.
-                "report_html": report_html.render(manifest, params["history"], path, verified),
-                "stats": backup_plan.stats(manifest, path), "summary": backup_plan.summary(manifest), "set": verified}
+               "manifest_sha256": written["manifest.json"]["sha256"], "signed": bool(signature),
+               "lock_released": released, "files": sorted(written), "report": report,
+               # The controller's copy of report.html: the same page with this close's verification.
+               "report_html": report_html.render(manifest, params["history"], path, verified),
+               "stats": backup_plan.stats(manifest, path), "summary": backup_plan.summary(manifest), "set": verified}
         remote = self._share_elsewhere(root)
         if remote:
             out["warnings"] = ["the set was hashed over the network: %s holds the share %s, not %s, the host that closed "

@@ -229,8 +229,8 @@ def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manife
     result, recorder = run("lync_backup_set", close_args(plan, results),
                            answers + [ok({"Files": written}), ok({"Released": True})])
     count = len(answers)
-    assert payload_names(recorder) == ["lync_file_inventory"] * count + ["lync_backup_set_write_files",
-                                                                          "lync_backup_set_unlock"]
+    expected = ["lync_file_inventory"] * count + ["lync_backup_set_write_files", "lync_backup_set_unlock"]
+    assert payload_names(recorder) == expected
     assert count == 5  # cms, filestores, pools, sql, certs: a constant number of calls, not one per item
     assert recorder.calls[0]["module_args"]["parameters"] == {"Path": "\\\\?\\UNC\\" + SET[2:] + "\\certs", "Hash": True}
     files = recorder.calls[count]["module_args"]["parameters"]["Files"]
@@ -267,9 +267,8 @@ def test_closing_names_a_file_it_could_not_read_and_fails_only_its_item():
     results = close_results(plan)
     held = "sql/sql01.contoso.local_rtc/xds.bak"
     assert held in [e["path"] for r in results for e in r["files"]]
-    answers = landed(results, lambda path, entry: entry.update(Sha256=None, Error="The process cannot access the file "
-                                                                "because it is being used by another process.")
-                     if path == held else None)
+    busy = "The process cannot access the file because it is being used by another process."
+    answers = landed(results, lambda path, entry: entry.update(Sha256=None, Error=busy) if path == held else None)
     result, dummy = close_with(plan, results, answers)
     errors = [e for e in result["set"]["errors"] if "could not be read where it landed" in e]
     assert len(errors) == 1 and errors[0].startswith("sql:sql01.contoso.local\\rtc: " + held)
