@@ -216,9 +216,8 @@ def test_config_template_documents_every_variable_the_targets_read():
     import re  # pylint: disable=import-outside-toplevel
     template = (ROOT / "tests" / "integration" / "integration_config.yml.template").read_text(encoding="utf-8")
     documented = set(re.findall(r"^#? ?(lync_it_[a-z_]+):", template, re.M))
-    made_by_setup = {"lync_it_root", "lync_it_sql_host", "lync_it_become", "lync_it_set", "lync_it_set_id",
-                     "lync_it_started", "lync_it_closed", "lync_it_verified", "lync_it_made",
-                     "lync_it_note"}
+    made_by_setup = {"lync_it_root", "lync_it_sql_host", "lync_it_share_host", "lync_it_become", "lync_it_set",
+                     "lync_it_set_id", "lync_it_started", "lync_it_closed", "lync_it_verified"}
     read = set()
     for path in TARGETS.glob("*/tasks/*.yml"):
         read |= set(re.findall(r"\blync_it_[a-z_]+", path.read_text(encoding="utf-8")))
