@@ -287,6 +287,44 @@ def last_complete(result):
     return None
 
 
+# The lowest Release value of .NET Framework 4.6.2 ("Determine which .NET Framework versions are installed",
+# https://learn.microsoft.com/dotnet/framework/migration-guide/how-to-determine-which-versions-are-installed).
+DOTNET_462_RELEASE = 394802
+
+
+def dotnet_records(registered):
+    """.NET Framework 4.6.2 or later on each backup server: the close hashes the set there through \\\\?\\ paths,
+    which earlier versions refuse ("Illegal characters in path"). registered: the looped win_reg_stat results of
+    the NDP\\v4\\Full Release value, one per backup server (loop variable preflight_dotnet_host)."""
+    fix = ("install .NET Framework 4.8 (4.6.2 at least) on %s: the backup's close reads every file of the set there "
+           "through extended-length (\\\\?\\) paths, which earlier versions refuse, so every item of the set would "
+           "fail at the close (https://learn.microsoft.com/dotnet/framework/install/guide-for-administrators)")
+    found = []
+    for result in registered or []:
+        result = result or {}
+        host = result.get(result.get("ansible_loop_var") or "item")
+        if _unreachable(result):
+            found.append(record(host, ".net framework", FAIL, "%s did not answer: %s" % (host, _message(result)),
+                                _connection_fix(host)))
+        elif _failed(result):
+            found.append(record(host, ".net framework", FAIL, "not read: %s" % _message(result), fix % host))
+        elif not result.get("exists"):
+            found.append(record(host, ".net framework", FAIL, "no .NET Framework 4.5 or later (no Release value under "
+                                "NDP\\v4\\Full)", fix % host))
+        else:
+            try:
+                release = int(result.get("value"))
+            except (TypeError, ValueError):
+                release = -1
+            if release >= DOTNET_462_RELEASE:
+                found.append(record(host, ".net framework", PASS, "4.6.2 or later (Release %d): the set's long paths "
+                                    "can be read" % release))
+            else:
+                found.append(record(host, ".net framework", FAIL, "older than 4.6.2 (Release %s)" % result.get("value"),
+                                    fix % host))
+    return found
+
+
 def share_records(results, root, user, become):
     """The network identity lists the sets on the backup share from each backup server.
 
@@ -1077,6 +1115,7 @@ def records(inputs):
         found.extend(network_records(host, per_host["pins"][index], per_host["dns"][index], per_host["dhcp"][index]))
     share = share_results(inputs.get("share"))
     found.extend(share_records(share, root, user, become))
+    found.extend(dotnet_records(inputs.get("dotnet")))
     found.extend(sql_records(dict(zip(hosts, per_host["facts"])), inputs.get("sql"), root, user, share))
     found.extend(host_check_records(hosts, inputs, front_ends, user, root, become))
     found.extend(not_checked_records(dict(zip(hosts, per_host["facts"])), user, root, share))

@@ -56,7 +56,7 @@ def test_preflight_passes_on_a_seeded_lab_and_changes_nothing(make_lab, run_play
                      "NOT CHECKED  deployment  rights: CONTOSO\\svc-lyncbackup (lync_network_user, not the "
                      "connection's user) in RTCUniversalServerAdmins",
                      "PASS  %s  free space: " % BACKUP, "PASS  %s  secondary logon: " % BACKUP,
-                     "PASS  %s  powershell: " % BACKUP):
+                     "PASS  %s  powershell: " % BACKUP, "PASS  %s  .net framework: 4.6.2 or later (Release 528040)" % BACKUP):
         assert any(line.startswith(expected) for line in report), (expected, report)
     front_ends = ["fe01.contoso.local", "fe02.contoso.local"] if topology == "enterprise" else [SE]
     for host in front_ends:
@@ -123,6 +123,17 @@ def test_a_backup_share_that_denies_the_network_user_fails(make_lab, run_playboo
     fix = fix_after(run, "FAIL  %s  backup share" % BACKUP)
     assert "give CONTOSO\\svc-lyncbackup Change on the share and Modify (NTFS) on the folder of " \
            "\\\\backup01.contoso.local\\LyncBackup" in fix
+
+
+def test_a_backup_server_with_an_old_dotnet_fails(make_lab, run_playbook):
+    """.NET Framework 4.6.1 takes no \\\\?\\ path: the backup's close could not read the set (lync_lab/fsops)."""
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"][BACKUP]["dotnet_framework"] = "4.6.1"
+    run = run_playbook(lab, PREFLIGHT)
+    assert run.rc != 0
+    assert failed_checks(run) == ["FAIL  %s  .net framework: older than 4.6.2 (Release 394254)" % BACKUP]
+    assert "install .NET Framework 4.8 (4.6.2 at least) on %s" % BACKUP in fix_after(run, "FAIL  %s  .net" % BACKUP)
 
 
 def test_a_pinned_dns_server_that_does_not_answer_fails(make_lab, run_playbook):

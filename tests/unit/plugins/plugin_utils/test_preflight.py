@@ -525,3 +525,20 @@ def test_persistent_chat_rights_are_not_needed_when_its_export_is_off():
               "seclogon": [seclogon()], "topology": [topology(pchat=True)], "reach": [{"sets": []}],
               "connection": [{}]}
     assert not [r for r in pf.records(inputs) if r["status"] == pf.FAIL]
+
+
+def test_dotnet_462_or_later_on_each_backup_server():
+    """The backup's close reads the set through \\\\?\\ paths there; .NET Framework before 4.6.2 refuses them."""
+    def reg(value, exists=True):
+        return {"preflight_dotnet_host": "backup01", "ansible_loop_var": "preflight_dotnet_host", "exists": exists,
+                "value": value, "type": "REG_DWORD"}
+    assert pf.dotnet_records([reg(528040)])[0]["status"] == pf.PASS
+    assert pf.dotnet_records([reg(394802)])[0]["status"] == pf.PASS
+    old = pf.dotnet_records([reg(394254)])[0]
+    assert old["status"] == pf.FAIL and old["detail"] == "older than 4.6.2 (Release 394254)"
+    assert "install .NET Framework 4.8 (4.6.2 at least) on backup01" in old["fix"]
+    assert pf.dotnet_records([reg(None, exists=False)])[0]["status"] == pf.FAIL
+    gone = pf.dotnet_records([{"preflight_dotnet_host": "backup01", "ansible_loop_var": "preflight_dotnet_host",
+                               "unreachable": True, "msg": "timed out"}])[0]
+    assert gone["status"] == pf.FAIL and "did not answer" in gone["detail"]
+    assert pf.dotnet_records([]) == []
