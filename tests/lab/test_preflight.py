@@ -80,7 +80,12 @@ def test_preflight_runs_in_check_mode_and_reports_the_last_complete_set(make_lab
     share = next(line for line in lines(run) if line.startswith("PASS  %s  backup share: " % BACKUP))
     assert "1 set(s), the last complete one lync-" in share
     free = next(line for line in lines(run) if line.startswith("PASS  %s  free space: " % BACKUP))
-    assert ", the last complete set lync-" in free
+    assert "the next set needs about " in free and ", the last complete set lync-" in free
+    # In check mode the SQL rights are read, the write probe does not run (tests/lab/test_preflight_sql.py).
+    assert any(line.startswith("PASS  %s  sql rights %s\\RTC: " % (SE, SE)) for line in lines(run))
+    probe = next(line for line in lines(run) if line.startswith("NOT CHECKED  %s  sql service account %s\\RTC: "
+                                                                % (SE, SE)))
+    assert "not proven (check mode (the probe writes a file and removes it))" in probe
 
 
 def test_an_inventory_without_the_media_path_fails(make_lab, run_playbook):

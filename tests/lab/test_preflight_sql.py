@@ -64,20 +64,6 @@ def test_sql_checks_pass_on_a_seeded_lab_and_leave_it_as_it_was(make_lab, run_pl
     assert "an estimate from the data files of the Lync databases on %d instance(s)" % len(instances) in free
 
 
-def test_in_check_mode_the_write_probe_does_not_run_and_free_space_uses_the_last_complete_set(make_lab, run_playbook):
-    lab = make_lab("standard")
-    assert run_playbook(lab, "lync.server.backup").rc == 0
-    before = snapshot(lab)
-    run = run_playbook(lab, PREFLIGHT, "--check")
-    assert run.rc == 0, run.output
-    assert snapshot(lab) == before
-    line(run, "PASS  %s  sql rights %s\\RTC: " % (SE, SE))
-    probe = line(run, "NOT CHECKED  %s  sql service account %s\\RTC: " % (SE, SE))
-    assert "not proven (check mode (the probe writes a file and removes it))" in probe
-    free = line(run, "PASS  %s  free space: " % BACKUP)
-    assert "the next set needs about " in free and ", the last complete set lync-" in free
-
-
 def _logins(lab, host, instance, record):
     with lab.locked() as state:
         state["hosts"][host]["sql"][instance]["logins"] = {LOGIN: record}
