@@ -141,6 +141,19 @@ def test_a_backup_server_with_an_old_dotnet_fails(make_lab, run_playbook):
     assert "install .NET Framework 4.8 (4.6.2 at least) on %s" % BACKUP in fix_after(run, "FAIL  %s  .net" % BACKUP)
 
 
+def test_a_front_end_without_the_lync_shell_fails(make_lab, run_playbook):
+    """The Lync Server Management Shell gone from a Front End (the module the host probe looks for)."""
+    lab = make_lab("enterprise")
+    with lab.locked() as state:
+        state["hosts"]["fe02.contoso.local"]["lync_module"] = None
+    run = run_playbook(lab, PREFLIGHT)
+    assert run.rc != 0
+    shell = [line for line in failed_checks(run) if "  lync shell: " in line]
+    assert [line.split(":")[0] for line in shell] == ["FAIL  fe02.contoso.local  lync shell"], failed_checks(run)
+    fix = fix_after(run, "FAIL  fe02.contoso.local  lync shell")
+    assert "Install Administrative Tools" in fix and "lync_front_ends" in fix
+
+
 def test_a_pinned_dns_server_that_does_not_answer_fails(make_lab, run_playbook):
     lab = make_lab("standard")
     with lab.locked() as state:
