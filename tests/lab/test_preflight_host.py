@@ -116,8 +116,8 @@ def test_a_disabled_secondary_logon_service_fails_and_become_fails_with_it(make_
     run = run_playbook(lab, PREFLIGHT)
     assert run.rc != 0
     failed = failed_checks(run)
-    assert [f for f in failed if " secondary logon: " in f] == ["FAIL  %s  secondary logon: seclogon is disabled "
-                                                                  "(stopped)" % SE]
+    expected = "FAIL  %s  secondary logon: seclogon is disabled (stopped)" % SE
+    assert [f for f in failed if " secondary logon: " in f] == [expected]
     assert "Set-Service -Name seclogon -StartupType Manual" in fix_after(run, "FAIL  %s  secondary logon" % SE)
     # Windows refuses become runas without it: both reads with the network identity from that host fail with the
     # same cause (the topology read and the share listing), and so does the SQL rights read, which uses it too.
