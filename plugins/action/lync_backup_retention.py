@@ -49,7 +49,7 @@ class ActionModule(LyncAction):
         sets, lock = set_reader.scan(self, root, params["signing_key"], params["allow_unsigned"])
         protect = set(params["protect"])
         if lock:
-            protect |= {s["set_id"] for s in sets if s["set_id"] in lock.get("Text", "")}
+            protect |= {s["set_id"] for s in sets if s["set_id"] in (lock.get("text") or "")}
         newest = set_reader.newest_trusted(self, root, sets, params["verified"]) if params["verify"] == "newest" else None
         for info in sets:
             if params["verify"] == "all":

@@ -96,7 +96,14 @@ files:
   type: list
   elements: dict
 lock:
-  description: The lock file's text and time, or V(null).
+  description: The set root's lock (C(.lock), held by a running backup or retention), or V(null) when there is none.
   returned: always
   type: dict
+  contains:
+    text:
+      description: The lock file's text (JSON naming the run and its set).
+      type: str
+    written:
+      description: When the lock file was last written (UTC, ISO 8601).
+      type: str
 """

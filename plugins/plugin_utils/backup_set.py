@@ -62,15 +62,28 @@ def set_time(set_id):
         raise BackupSetError("%s is named like a backup set but its date %s is not a real time" % (set_id, stamp)) from None
 
 
+ISO_TIME_RE = re.compile(r"\A(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?\Z")
+
+
 def parse_time(text):
-    """An ISO 8601 UTC time a manifest recorded (2026-01-15T09:00:00Z), or None when it is not one."""
-    if not isinstance(text, str):
+    """An ISO 8601 time a manifest, a lock or a host recorded (2026-01-15T09:00:00Z; .NET's round-trip 'o' form
+    with seven fraction digits and an offset) as an aware UTC datetime, or None when it is not one. A time
+    without an offset is UTC. Parsed here rather than by datetime.fromisoformat, which before Python 3.11
+    refuses 'Z' and fractions of other than 3 or 6 digits (ansible-core 2.16 controllers run 3.10)."""
+    match = ISO_TIME_RE.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
         return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
     try:
-        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                                  int((fraction or "0")[:6].ljust(6, "0")), tzinfo=datetime.timezone.utc)
     except ValueError:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        value -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return value
 
 
 def check_manifest_path(path):

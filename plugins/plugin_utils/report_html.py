@@ -14,11 +14,10 @@ value goes through html.escape; every status is a word as well as a colour.
 
 from __future__ import annotations
 
-import datetime
 import html
-import re
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
 # The columns of the history: item kinds grouped as an administrator thinks of them (docs/backup-set.md,
 # "Item kinds"). A kind not listed here is counted under "other".
@@ -73,22 +72,8 @@ def _esc(value):
 human_size = backup_plan.human_size  # report.txt's formatter
 
 
-TIME_RE = re.compile(r"\A(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]00:?00)?\Z")
-
-
-def _time(text):
-    """A UTC datetime from the ISO 8601 UTC times the backup records (None when absent or unreadable)."""
-    match = TIME_RE.match(text.strip()) if isinstance(text, str) else None
-    if match is None:
-        return None
-    try:
-        return datetime.datetime(*(int(g) for g in match.groups()[:6]), tzinfo=datetime.timezone.utc)
-    except ValueError:
-        return None
-
-
 def _seconds(started, finished):
-    start, end = _time(started), _time(finished)
+    start, end = bs.parse_time(started), bs.parse_time(finished)
     if start is None or end is None or end < start:
         return None
     return int((end - start).total_seconds())
@@ -124,7 +109,7 @@ def summary(manifest):
             entry["failed"] += 1
             failed.append({"id": item.get("id"), "host": item.get("host"), "error": item.get("error"),
                            "finished": item.get("finished")})
-        start, end = _time(item.get("started")), _time(item.get("finished"))
+        start, end = bs.parse_time(item.get("started")), bs.parse_time(item.get("finished"))
         if start is not None and end is not None and end >= start:
             first, last = spans.get(key, (start, end))
             spans[key] = (min(first, start), max(last, end))

@@ -20,7 +20,8 @@ def scan(action, root, key=None, allow_unsigned=False):
     now = bs.utcnow()
     sets = [bs.describe(s["Name"], s.get("Manifest"), now, s.get("Signature"), key, allow_unsigned, s.get("ReadError"))
             for s in value.get("Sets") or []]
-    return bs.ordered(sets), value.get("Lock")
+    lock = value.get("Lock")
+    return bs.ordered(sets), ({"text": lock.get("Text"), "written": lock.get("Written")} if lock else None)
 
 
 def check_files(action, root, info, deep):

@@ -418,3 +418,36 @@ def test_open_takes_the_id_the_caller_chose_and_refuses_a_stale_one():
     stale = bs.new_set_id(bs.utcnow() - datetime.timedelta(hours=2), "c0ffee")
     with pytest.raises(AnsibleActionFail, match="must carry the current UTC time"):
         run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": stale}, [])
+
+
+def test_retention_protects_the_set_a_running_backup_holds_the_lock_for(monkeypatch):
+    """The lock's text names the set a running backup writes: retention never removes it (the lock is read
+    through set_reader.scan as lync_backup_set_info returns it: `text` and `written`)."""
+    from ansible_collections.lync.server.plugins.action import lync_backup_retention as retention
+    held = "lync-20261125T020000Z-bbbbbb"
+    scan = {"Sets": [{"Name": "lync-20261124T020000Z-abcdef", "Manifest": None, "Signature": None}],
+            "Lock": {"Text": json.dumps({"set_id": held}), "Written": "2026-11-25T02:00:01.0000000Z"}}
+    seen = {}
+
+    def plan(sets, now, keep_sets, keep_days, protect):
+        seen["protect"] = set(protect)
+        return [], [s["set_id"] for s in sets], {}
+    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: None)
+    monkeypatch.setattr(retention.bs, "describe", lambda name, *rest: {"set_id": name, "status": "incomplete",
+                                                                         "checked": True, "manifest": None})
+    monkeypatch.setattr(retention.bs, "ordered", lambda sets: sets + [{"set_id": held, "status": "incomplete",
+                                                                       "checked": True, "manifest": None}])
+    monkeypatch.setattr(retention.bs, "retention_plan", plan)
+    run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [ok(scan)])
+    assert held in seen["protect"]
+    result, dummy = run("lync_backup_set_info", {"root": ROOT}, [ok(scan)])
+    assert result["lock"] == {"text": json.dumps({"set_id": held}), "written": "2026-11-25T02:00:01.0000000Z"}
+
+
+@pytest.mark.parametrize("sid", ["S-1-5-32-544", "1101", "S-1-5-21-1-2-3", "S-1-5-21-1-2-3-4 ", "computer$"])
+def test_clean_check_refuses_a_malformed_computer_sid_before_any_call(sid):
+    """A computer_sid that is no domain computer account's SID would make every server 'not clean' (its SID never
+    matches) or hide a typo: refused with the form it needs, before the host is asked anything."""
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_clean_check", {"computer_sid": sid}, [])
+    assert "is not a domain computer account's SID" in str(err.value)
