@@ -435,6 +435,7 @@ def test_retention_protects_the_set_a_running_backup_holds_the_lock_for(monkeypa
     monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: None)
     def unfinished(set_id):
         return {"set_id": set_id, "status": "incomplete", "checked": True, "manifest": None}
+
     monkeypatch.setattr(retention.bs, "describe", lambda name, *rest: unfinished(name))
     monkeypatch.setattr(retention.bs, "ordered", lambda sets: sets + [unfinished(held)])
     monkeypatch.setattr(retention.bs, "retention_plan", plan)
