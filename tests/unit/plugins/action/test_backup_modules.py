@@ -433,6 +433,7 @@ def test_retention_protects_the_set_a_running_backup_holds_the_lock_for(monkeypa
         seen["protect"] = set(protect)
         return [], [s["set_id"] for s in sets], {}
     monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: None)
+
     def unfinished(set_id):
         return {"set_id": set_id, "status": "incomplete", "checked": True, "manifest": None}
 
