@@ -22,6 +22,8 @@ Copy-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.man
 Get-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
 Set-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-content?view=powershell-5.1
 Add-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/add-content?view=powershell-5.1
+  New-Item -ItemType HardLink: PowerShell 5.0 and later; CreateHardLinkW's rules in fsops.hard_link
+  (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw)
 Get-FileHash https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/get-filehash?view=powershell-5.1
   (PowerShell 4.0 and later: a host whose PowerShell is older does not have it)
 .NET: https://learn.microsoft.com/dotnet/api/system.io.file (ReadAllText, WriteAllText, ReadAllBytes,
@@ -48,7 +50,7 @@ from ..engine import values as V
 from ..errors import PSError
 
 PAYLOADS = ("lync_backup_set_scan", "lync_backup_set_open", "lync_backup_set_remove", "lync_backup_set_unlock",
-            "lync_backup_set_write_files", "lync_file_inventory", "lync_recovery_markers", "lync_recovery_marker_set")
+            "lync_backup_set_write_files", "lync_file_inventory", "lync_filestore_link", "lync_recovery_markers", "lync_recovery_marker_set")
 MANAGEMENT = "Microsoft.PowerShell.Management"
 UTILITY = "Microsoft.PowerShell.Utility"
 PROVIDER_PREFIX = "Microsoft.PowerShell.Core\\FileSystem::"
@@ -707,8 +709,55 @@ def install(session):
                 return kind
         return None
 
+    def new_hard_link(call, path):
+        """New-Item -ItemType HardLink -Path <new> -Value <existing> (Windows PowerShell 5.0 and later: the 5.1
+        New-Item page lists HardLink among the FileSystem item types; the link types came with 5.0, and
+        earlier versions know only file and directory). PowerShell resolves -Value as a path with wildcards, so a target
+        name with [ ] is not found (MicrosoftDocs/PowerShell-Docs#5552); then CreateHardLinkW
+        (fsops.hard_link) with its Win32 error's message when it fails. Without -Force an existing name is
+        refused."""
+        target = V.to_string(call.args.get("Value") or "")
+        if any(c in target for c in WILDCARDS) and not target.startswith("\\\\?\\"):
+            matches = expand(target)
+            if len(matches) != 1:
+                call.error("Cannot find path '%s' because it does not exist." % target,
+                           "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", target)
+                return []
+            target = matches[0]
+        try:
+            if locate(path, write=True).real.exists():
+                call.error("The file '%s' already exists." % path, "System.IO.IOException", "NewItemIOError",
+                           "WriteError", path)
+                return []
+            if not locate(target).real.exists():
+                call.error("Cannot find path '%s' because it does not exist." % target,
+                           "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", target)
+                return []
+            if not call.should_process("Destination: %s" % path, "Create Hard Link"):
+                return []
+            fsops.hard_link(ctx, path, target)
+        except PSError as err:
+            if err.error_id in ("UnauthorizedAccessException", "DirectoryNotFoundException"):
+                lab_error(call, err, path, "NewItemIOError")
+            else:
+                call.error(err.message, "System.ComponentModel.Win32Exception", "NewItemIOError", "WriteError", path)
+            return []
+        return [item(path)]
+
     def new_item(call):
         kind = item_type(call.args.get("ItemType"))
+        if kind == "hardlink" and powershell_version(ctx.record) < (5, 0):
+            call.terminate("The type is not a known type for the file system. Only \"file\" and \"directory\" can be "
+                           "specified.", "System.Management.Automation.PSArgumentException", "Argument",
+                           "InvalidArgument")
+        if kind == "hardlink":
+            if call.args.get("Path") is None:
+                call.terminate("Cannot process command because of one or more missing mandatory parameters: Path.",
+                               "System.Management.Automation.ParameterBindingException", "MissingMandatoryParameter",
+                               "InvalidArgument")
+            name = call.args.get("Name")
+            return [o for parent in _paths(call)
+                    for o in new_hard_link(call, fsops.join(parent, V.to_string(name)) if name is not None else parent)]
         if kind not in ("directory", "file"):
             call.terminate("The type is not a known type for the file system. Only \"file\",\"directory\",\"symboliclink\","
                            "\"junction\",\"hardlink\" can be specified." if kind is None else
