@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import filestore_links
 from ansible_collections.lync.server.plugins.plugin_utils import timeouts
 
 CMS_ITEMS = (("cms_config", "config", "cms/config.zip"), ("cms_lis", "lis", "cms/lis.zip"),
@@ -111,7 +112,9 @@ def plan(deployment, hosts, options=None):
                 problem = "%s has no share named %s" % (fstore["fqdn"], fstore["share"])
         items.append(_item("filestore", fstore["unc"], host, "filestore",
                            {"src": local, "folder": folder, "target": folder.replace("/", "\\"),
-                            "flags": options.get("filestore_flags"),
+                            # /XC /XN /XO: robocopy never overwrites a file of the new set (a hard link
+                            # from the previous set there would be written through): filestore_links.
+                            "flags": filestore_links.robocopy_flags(options.get("filestore_flags")),
                             "server": fstore["fqdn"], "share": fstore["share"]},
                            [folder + "/"], problem))
     computers = sorted({c for p in deployment["pools"] for c in p["computers"]})
@@ -148,14 +151,19 @@ def by_host(items):
     return work
 
 
-def loop_records(registered, loop_var="backup_item"):
+def loop_records(registered, loop_var="backup_item", links=None):
     """The item records of one looped item task (its registered result), in loop order.
 
     loop_var names the loop variable that holds the planned item. A file store runs two looped
     tasks: the copy (loop variable backup_item) and then the listing, whose loop variable holds
     the copy's own loop result; then the record comes from both: a failed copy, a failed listing,
-    or the listed files. Skipped entries (check mode) give no record.
+    or the listed files. Skipped entries (check mode) give no record. links is the registered result of
+    the file stores' link step (lync_filestore_link, looped over the same items): what each copy linked.
     """
+    linked = {}
+    for entry in (links or {}).get("results") or []:
+        if isinstance(entry.get("backup_item"), dict):
+            linked[entry["backup_item"]["id"]] = entry
     records = []
     for entry in (registered or {}).get("results") or []:
         given = entry.get(loop_var)
@@ -168,7 +176,7 @@ def loop_records(registered, loop_var="backup_item"):
             elif entry.get("failed"):
                 records.append(item_result(item, entry, True))
             else:
-                records.append(item_result(item, filestore_result(entry, item, copy), False))
+                records.append(item_result(item, filestore_result(entry, item, copy, linked.get(item["id"])), False))
         elif isinstance(given, dict) and not entry.get("skipped"):
             records.append(item_result(given, entry, bool(entry.get("failed"))))
     return records
@@ -318,7 +326,22 @@ def item_result(item, module_result, failed):
             "started": module_result.get("started"), "finished": module_result.get("finished")}
 
 
-def filestore_result(listing, item, robocopy):
+def link_details(link, files):
+    """What the night moved: files and bytes hard-linked from the previous set vs copied by robocopy
+    (every file of the set that was not linked). `link` is lync_filestore_link's result (None: not run)."""
+    link = link or {}
+    ok = not link.get("failed") and not link.get("skipped") and link.get("mode") == "link"
+    linked_files = int(link.get("linked_files") or 0) if ok else 0
+    linked_bytes = int(link.get("linked_bytes") or 0) if ok else 0
+    reason = link.get("reason") or ("link step failed: %s; full copy" % " ".join(str(link.get("msg")).split())
+                                    if link.get("failed") else "no link step ran: full copy")
+    return {"transfer": "linked" if ok else "full copy", "transfer_reason": reason,
+            "linked_from": link.get("previous_set") if ok else None,
+            "linked_files": linked_files, "linked_bytes": linked_bytes,
+            "copied_files": len(files) - linked_files, "copied_bytes": sum(f["bytes"] for f in files) - linked_bytes}
+
+
+def filestore_result(listing, item, robocopy, link=None):
     """The module-like result of a file store item: the copied files as listed and hashed in the set."""
     folder = item["args"]["folder"]
     files = [{"path": "%s/%s" % (folder, f["path"]), "bytes": int(f["bytes"]), "sha256": f["sha256"]}
@@ -327,6 +350,7 @@ def filestore_result(listing, item, robocopy):
                "local_path": item["args"]["src"], "file_count": len(files), "bytes": sum(f["bytes"] for f in files),
                "excluded": ["Meeting.Active"] if "Meeting.Active" in str(item["args"].get("flags")) else [],
                "robocopy_rc": (robocopy or {}).get("rc")}
+    details.update(link_details(link, files))
     return {"files": files, "details": details, "started": (robocopy or {}).get("started") or (listing or {}).get("started"),
             "finished": (listing or {}).get("finished")}
 

@@ -1,5 +1,6 @@
 # lync-payload: lync_file_inventory
-# Lists every file under a folder with its size and, when asked, its SHA-256. Read-only.
+# Lists every file under a folder with its size, its last-write time (UTC, in .NET ticks: what robocopy
+# compares, with the size, to call a file "same") and, when asked, its SHA-256. Read-only.
 # The controller passes Path as an extended-length path (\\?\UNC\server\share\... or \\?\D:\...,
 # backup_set.extended_path): a set's copy of a file store lies about 90 characters deeper than the
 # store, and Windows PowerShell 5.1 refuses paths past MAX_PATH (260 characters) without the prefix.
@@ -43,7 +44,8 @@ if ($exists) {
                 $stream.Dispose()
             }
         }
-        @{ Path = $_.FullName.Substring($base).Replace('\', '/'); Bytes = $_.Length; Sha256 = $digest }
+        @{ Path = $_.FullName.Substring($base).Replace('\', '/'); Bytes = $_.Length; Sha256 = $digest
+            Written = $_.LastWriteTimeUtc.Ticks }
     })
     $sha256.Dispose()
 }
