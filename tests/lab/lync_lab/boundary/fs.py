@@ -23,6 +23,7 @@ Get-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.m
 Set-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-content?view=powershell-5.1
 Add-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/add-content?view=powershell-5.1
   New-Item -ItemType HardLink: PowerShell 5.0 and later; CreateHardLinkW's rules in fsops.hard_link
+fsutil hardlink create https://learn.microsoft.com/windows-server/administration/windows-commands/fsutil-hardlink
   (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw)
 Get-FileHash https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/get-filehash?view=powershell-5.1
   (PowerShell 4.0 and later: a host whose PowerShell is older does not have it)
@@ -43,7 +44,7 @@ import os
 import re
 
 from .. import fsops
-from ..engine import Command, Param
+from ..engine import Command, NativeCommand, Param
 from ..engine import operators as O
 from ..engine import types as T
 from ..engine import values as V
@@ -1146,6 +1147,22 @@ def install(session):
             Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
             (lambda call, a=append: set_content(call, a)), should_process=True, default_set="Path", aliases=aliases,
             module=MANAGEMENT))
+
+    def fsutil(_engine, argv):
+        """fsutil.exe hardlink create <NewFileName> <ExistingFileName>
+        (https://learn.microsoft.com/windows-server/administration/windows-commands/fsutil-hardlink): CreateHardLinkW
+        (fsops.hard_link); on success "Hardlink created for <new> <<===>> <existing>" and exit code 0, on failure
+        "Error:  <the Win32 message>" and exit code 1. Only the hardlink create command is modelled. fsutil needs
+        the local Administrators group (the fsutil page); the lab's WinRM users are administrators."""
+        words = [str(a) for a in argv]
+        if [w.lower() for w in words[:2]] != ["hardlink", "create"] or len(words) != 4:
+            return ["lab: only `fsutil hardlink create <new> <existing>` is modelled, not: %s" % " ".join(words)], 1
+        try:
+            fsops.hard_link(ctx, words[2], words[3])
+        except PSError as err:
+            return ["Error:  %s" % err.message], 1
+        return ["Hardlink created for %s <<===>> %s" % (words[2], words[3])], 0
+    session.command(NativeCommand("fsutil.exe", fsutil, aliases=("fsutil",)))
     if powershell_version(ctx.record) >= (4, 0):
         session.command(Command("Get-FileHash", [
             Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),
