@@ -44,7 +44,7 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_filestore_link: batch_size must be at least 1")
         result = {"changed": False, "mode": "copy", "reason": None, "previous_set": None, "linked_files": 0,
                   "linked_bytes": 0, "copy_files": None, "copy_bytes": None, "link_failures": [],
-                  "flags": links.robocopy_flags(params["flags"])}
+                  "method": None, "flags": links.robocopy_flags(params["flags"])}
         sets, dummy = set_reader.scan(self, root, params["signing_key"], False)
         previous = links.previous_set(sets, set_id)
         if previous is None:
@@ -69,11 +69,15 @@ class ActionModule(LyncAction):
             return result
         size_of = {f["path"].replace("/", "\\"): int(f["bytes"]) for f in source}
         linked, failures = [], []
-        # The first call links one file: when the share cannot take links at all, it says so once.
+        method = "NewItem"
+        # The first call links one file: when the share cannot take links at all, it says so once. Windows
+        # PowerShell 3.0/4.0 has no New-Item -ItemType HardLink: the same file is asked again with fsutil.
         calls = [chosen["link"][:1]] + links.batches(chosen["link"][1:], params["batch_size"])
         for number, batch in enumerate(calls):
-            value = self.payload("lync_filestore_link", {"Target": target, "Previous": origin, "Files": batch,
-                                                         "Folders": links.folders(batch)}).value
+            value = self._link(target, origin, batch, method)
+            if number == 0 and not value.get("Linked") and links.needs_fsutil(value.get("Failed")):
+                method = "Fsutil"
+                value = self._link(target, origin, batch, method)
             done = [str(p) for p in value.get("Linked") or []]
             linked += done
             failures += value.get("Failed") or []
@@ -83,11 +87,21 @@ class ActionModule(LyncAction):
                     result["reason"] = ("hard links cannot be made on %s from %s (%s): full copy"
                                         % (root, self.host, reason))
                     return result
+        result["link_failures"] = [{"path": str(f.get("Path")), "error": str(f.get("Error"))} for f in failures[:20]]
+        if not linked:
+            result["reason"] = "no link could be made from %s (%s): full copy" % (
+                previous["set_id"], result["link_failures"][0]["error"] if failures else "no answer")
+            return result
+        result["method"] = "fsutil hardlink create" if method == "Fsutil" else "New-Item -ItemType HardLink"
         result.update(changed=bool(linked), mode="link", linked_files=len(linked),
                       linked_bytes=sum(size_of.get(p, 0) for p in linked),
-                      link_failures=[{"path": str(f.get("Path")), "error": str(f.get("Error"))} for f in failures[:20]],
                       reason="%d files linked from %s, %d left for robocopy" % (
                           len(linked), previous["set_id"], len(chosen["copy"]) + len(chosen["link"]) - len(linked)))
         result["copy_files"] -= len(linked)
         result["copy_bytes"] -= result["linked_bytes"]
         return result
+
+    def _link(self, target, origin, batch, method):
+        """One call of the link payload: `batch` (relative paths) linked from origin into target."""
+        return self.payload("lync_filestore_link", {"Target": target, "Previous": origin, "Files": batch,
+                                                    "Folders": links.folders(batch), "Method": method}).value

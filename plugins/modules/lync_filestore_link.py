@@ -24,6 +24,8 @@ description:
     earlier set, when the backup share cannot take hard links (a volume that is not NTFS, such as FAT, ReFS
     before Windows Server 2022 or many NAS), when the host runs Windows PowerShell older than 5.0 (C(New-Item -ItemType HardLink)), or when
     O(flags) would make robocopy touch existing files or select files this module does not model.
+  - Links are made with C(New-Item -ItemType HardLink) (Windows PowerShell 5.0 and later), or with
+    C(fsutil hardlink create) on Windows PowerShell 3.0 and 4.0 (the user must be a local administrator of the host).
   - A link that fails (for example a file that already has NTFS's 1023 links) is reported in RV(link_failures)
     and left for robocopy to copy afresh.
 options:
@@ -115,6 +117,10 @@ link_failures:
   returned: always
   type: list
   elements: dict
+method:
+  description: How the links were made (V(New-Item -ItemType HardLink) or V(fsutil hardlink create)), V(null) without links.
+  returned: always
+  type: str
 flags:
   description: O(flags) with C(/XC /XN /XO) added.
   returned: always

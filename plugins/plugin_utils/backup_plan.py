@@ -330,7 +330,8 @@ def link_details(link, files):
     """What the night moved: files and bytes hard-linked from the previous set vs copied by robocopy
     (every file of the set that was not linked). `link` is lync_filestore_link's result (None: not run)."""
     link = link or {}
-    ok = not link.get("failed") and not link.get("skipped") and link.get("mode") == "link"
+    ok = not link.get("failed") and not link.get("skipped") and link.get("mode") == "link" \
+        and int(link.get("linked_files") or 0) > 0
     linked_files = int(link.get("linked_files") or 0) if ok else 0
     linked_bytes = int(link.get("linked_bytes") or 0) if ok else 0
     reason = link.get("reason") or ("link step failed: %s; full copy" % " ".join(str(link.get("msg")).split())

@@ -33,10 +33,12 @@ KEEP_EXISTING = ("/XC", "/XN", "/XO")
 NO_LINK_FLAGS = ("/IS", "/IT", "/IM", "/SECFIX", "/TIMFIX", "/MOV", "/MOVE", "/CREATE", "/NOCOPY", "/XD", "/XL",
                  "/XJ", "/XJD", "/XJF", "/A", "/M", "/IF")
 NO_LINK_PREFIXES = ("/XA:", "/IA:", "/MAX:", "/MIN:", "/MAXAGE:", "/MINAGE:", "/MAXLAD:", "/MINLAD:", "/LEV:")
-# What New-Item -ItemType HardLink answers when links cannot be made at all: a volume that has none
-# (FAT, ReFS before Windows Server 2022, many NAS: "The request is not supported." over SMB, "Incorrect
-# function." locally), or Windows PowerShell 3.0/4.0, which knows only file and directory.
-UNSUPPORTED = ("The request is not supported", "Incorrect function", "is not a known type")
+# What a link answers when links cannot be made at all: a volume that has none (FAT, ReFS before Windows
+# Server 2022, many NAS: "The request is not supported." over SMB, "Incorrect function." locally), or
+# fsutil run by a user who is not a local administrator.
+UNSUPPORTED = ("The request is not supported", "Incorrect function", "requires that you have administrative")
+# New-Item on Windows PowerShell 3.0/4.0: the payload is asked again with fsutil.exe hardlink create.
+NO_NEW_ITEM_LINKS = "is not a known type"
 MAX_PATH = 260
 WILDCARDS = "[]*?"
 
@@ -136,9 +138,14 @@ def batches(paths, size):
     return [paths[i:i + size] for i in range(0, len(paths), size)]
 
 
-def unsupported(failures):
+def unsupported(failures, texts=UNSUPPORTED):
     """The reason links cannot be made at all, from the first call's failures (None when they can)."""
     for failure in failures or []:
-        if any(text in str(failure.get("Error")) for text in UNSUPPORTED):
+        if any(text in str(failure.get("Error")) for text in texts):
             return str(failure.get("Error"))
     return None
+
+
+def needs_fsutil(failures):
+    """Whether the first call failed because New-Item knows no HardLink (Windows PowerShell before 5.0)."""
+    return unsupported(failures, (NO_NEW_ITEM_LINKS,)) is not None

@@ -12,7 +12,10 @@
 # (folder) on the backup share, read on the previous set.
 # Microsoft pages:
 #   New-Item -ItemType HardLink (Windows PowerShell 5.0 and later; on 3.0/4.0 it fails and the controller
-#     falls back to a full copy): https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
+#     asks again with Method Fsutil): https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1
+#   fsutil hardlink create <new> <existing> (every supported Windows Server; needs local Administrators):
+#     https://learn.microsoft.com/windows-server/administration/windows-commands/fsutil-hardlink
+#     The paths are passed as arguments of the program (no cmd.exe, so no shell reads them).
 #   CreateHardLinkW (NTFS only, one volume, 1023 links per file):
 #     https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw
 #   Over SMB the server makes the link: FileLinkInformation for the SMB2 Protocol (MS-FSCC 2.4.27.2)
@@ -22,6 +25,7 @@ param(
     [Parameter(Mandatory = $true)][string]$Target,
     [Parameter(Mandatory = $true)][string]$Previous,
     [string[]]$Folders = @(),
+    [ValidateSet('NewItem', 'Fsutil')][string]$Method = 'NewItem',
     [Parameter(Mandatory = $true)][string[]]$Files
 )
 $ErrorActionPreference = 'Stop'
@@ -32,9 +36,16 @@ foreach ($folder in $Folders) {
 $linked = @()
 $failed = @()
 foreach ($file in $Files) {
+    $new = Join-Path -Path $Target -ChildPath $file
+    $existing = Join-Path -Path $Previous -ChildPath $file
     try {
-        $null = New-Item -ItemType HardLink -Path (Join-Path -Path $Target -ChildPath $file) `
-            -Value (Join-Path -Path $Previous -ChildPath $file) -ErrorAction Stop
+        if ($Method -eq 'Fsutil') {
+            $said = & 'fsutil.exe' hardlink create $new $existing
+            if ($LASTEXITCODE -ne 0) { throw "fsutil hardlink create: $said" }
+        }
+        else {
+            $null = New-Item -ItemType HardLink -Path $new -Value $existing -ErrorAction Stop
+        }
         $linked += $file
     }
     catch {
