@@ -178,14 +178,18 @@ def test_an_untrusted_previous_set_is_never_linked_from(make_lab, run_playbook):
     assert all(p.stat().st_nlink == 1 for p in old.rglob("*") if p.is_file())
 
 
-def test_a_host_with_powershell_4_falls_back_to_a_full_copy(make_lab, run_playbook):
+def test_a_host_with_powershell_4_links_with_fsutil(make_lab, run_playbook):
+    """Windows Server 2012 R2 ships PowerShell 4.0 (no New-Item -ItemType HardLink): fsutil hardlink create."""
     def old_powershell(lab, dummy):
         state = lab.load()
         state["hosts"][FS]["powershell_version"] = "4.0"
         lab.save(state)
-    lab, dummy, second_set, dummy2, dummy3, dummy4 = two_nights(make_lab, run_playbook, old_powershell)
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook, old_powershell)
     details = item(verify(lab, second_set))["details"]
-    assert details["transfer"] == "full copy" and "is not a known type" in details["transfer_reason"]
+    assert details["transfer"] == "linked" and details["linked_from"] == first_set
+    assert robocopy_bytes(run) == sum(moved.values())
+    (link,) = run.result(LINK_TASK, FS)["result"]["results"]
+    assert link["method"] == "fsutil hardlink create"
 
 
 # -- planted defects --------------------------------------------------------------------------------

@@ -1,0 +1,120 @@
+"""Which file-store files a new set hard-links from the previous one (plugin_utils/filestore_links.py)."""
+
+import pytest
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, filestore_links as links
+
+FOLDER = "filestores/fs01_lyncshare"
+TARGET = "\\\\b\\s\\lync-20261125T020000Z-aaaaaa\\filestores\\fs01_lyncshare"
+ORIGIN = "\\\\b\\s\\lync-20261124T020000Z-bbbbbb\\filestores\\fs01_lyncshare"
+FLAGS = "/E /COPY:DAT /XF Meeting.Active"
+
+
+def entry(path, size=10, written=100):
+    return {"path": path, "bytes": size, "written": written}
+
+
+def recorded(*entries):
+    return {"%s/%s" % (FOLDER, e["path"]): e["bytes"] for e in entries}
+
+
+def decide(source, previous, flags=FLAGS, manifest=None):
+    return links.plan(source, previous, recorded(*previous) if manifest is None else manifest, FOLDER, TARGET, ORIGIN,
+                      flags)
+
+
+def test_same_size_and_time_is_linked_and_anything_else_copied():
+    same, newer, bigger, added = entry("a/same"), entry("a/newer", written=200), entry("a/bigger", size=11), entry("new")
+    chosen = decide([same, newer, bigger, added], [entry("a/same"), entry("a/newer"), entry("a/bigger")])
+    assert chosen["link"] == ["a\\same"]
+    assert chosen["copy"] == ["a\\newer", "a\\bigger", "new"]
+    assert chosen["link_bytes"] == 10 and chosen["copy_bytes"] == 31 and chosen["problem"] is None
+
+
+def test_a_file_the_previous_manifest_does_not_list_with_that_size_is_copied():
+    """The share's copy is not trusted by its own say: the signed manifest must list it, same size."""
+    previous = [entry("x"), entry("y")]
+    chosen = decide([entry("x"), entry("y")], previous, manifest={"%s/x" % FOLDER: 10, "%s/y" % FOLDER: 9})
+    assert chosen["link"] == ["x"] and chosen["copy"] == ["y"]
+
+
+def test_a_previous_copy_without_a_time_is_never_same():
+    assert decide([entry("x")], [entry("x", written=None)])["link"] == []
+
+
+def test_robocopy_selection_is_followed():
+    """/XF names are neither linked nor copied; without /E or /S only the top folder is copied."""
+    files = [entry("top"), entry("a/Meeting.Active"), entry("a/deep")]
+    chosen = decide(files, files)
+    assert chosen["link"] == ["top", "a\\deep"] and "a\\Meeting.Active" not in chosen["copy"]
+    chosen = decide(files, files, flags="/COPY:DAT")
+    assert chosen["link"] == ["top"] and chosen["copy"] == []
+
+
+@pytest.mark.parametrize("flag", ["/IS", "/IT", "/IM", "/SECFIX", "/TIMFIX", "/MOV", "/MOVE", "/XD", "/MAXAGE:7",
+                                  "/XA:H", "/LEV:2", "/XL", "/A", "/M"])
+def test_flags_that_touch_existing_files_or_select_unmodelled_turn_linking_off(flag):
+    chosen = decide([entry("x")], [entry("x")], flags=FLAGS + " " + flag)
+    assert chosen["link"] == [] and chosen["copy"] == ["x"] and flag.split(":")[0] in chosen["problem"]
+
+
+@pytest.mark.parametrize("flag", ["/MIR", "/PURGE", "/MT:8", "/R:2", "/W:5", "/NP", "/DCOPY:T", "/Z", "/B"])
+def test_harmless_flags_keep_linking(flag):
+    assert decide([entry("x")], [entry("x")], flags=FLAGS + " " + flag)["link"] == ["x"]
+
+
+def test_wildcard_names_and_long_paths_are_left_to_robocopy():
+    files = [entry("deck [1].pptx"), entry("a" * 200), entry("ok")]
+    chosen = decide(files, files)
+    assert chosen["link"] == ["ok"] and len(chosen["copy"]) == 2
+
+
+def test_robocopy_flags_add_keep_existing_once():
+    assert links.robocopy_flags("/E /XF Meeting.Active") == "/E /XF Meeting.Active /XC /XN /XO"
+    assert links.robocopy_flags("/E /xc") == "/E /xc /XN /XO"
+    assert links.robocopy_flags(None) == "/XC /XN /XO"
+
+
+def test_the_plan_gives_robocopy_keep_existing():
+    """backup_plan's file-store items carry /XC /XN /XO (the planted defect: without them robocopy writes through
+    a link, tests/lab/test_backup_incremental.py)."""
+    from .test_backup_plan import deployment, hosts  # noqa: F401  (the shared fixtures of the plan's tests)
+    items = backup_plan.plan(deployment(), hosts(), {"filestore_flags": "/E /XF Meeting.Active"})
+    stores = [i for i in items if i["kind"] == "filestore" and not i["problem"]]
+    assert stores and all(i["args"]["flags"].endswith("/XC /XN /XO") for i in stores)
+
+
+def test_previous_set_is_the_newest_trusted_signed_one_never_the_current():
+    current = {"set_id": "lync-3", "status": "complete", "problems": [], "signature": "valid"}
+    tampered = {"set_id": "lync-2", "status": "complete", "problems": ["wrong signature"], "signature": "wrong"}
+    unsigned = {"set_id": "lync-1b", "status": "complete", "problems": [], "signature": "missing"}
+    partial = {"set_id": "lync-1a", "status": "partial", "problems": [], "signature": "valid"}
+    good = {"set_id": "lync-1", "status": "complete", "problems": [], "signature": "valid"}
+    assert links.previous_set([current, tampered, unsigned, partial, good], "lync-3") is good
+    assert links.previous_set([current, tampered, unsigned, partial], "lync-3") is None
+
+
+def test_unsupported_and_fsutil_answers():
+    assert links.unsupported([{"Path": "x", "Error": "The request is not supported."}]) == "The request is not supported."
+    assert links.unsupported([{"Path": "x", "Error": "An attempt was made to create more links on a file than the "
+                                                     "file system supports."}]) is None
+    assert links.needs_fsutil([{"Error": 'The type is not a known type for the file system. Only "file" and '
+                                         '"directory" can be specified.'}])
+    assert not links.needs_fsutil([{"Error": "Incorrect function."}])
+
+
+def test_folders_and_batches():
+    assert links.folders(["a\\b\\c.txt", "a\\d.txt", "e.txt"]) == ["a", "a\\b"]
+    assert links.batches(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
+
+
+def test_link_details_count_copied_as_everything_not_linked():
+    files = [{"bytes": 10}, {"bytes": 20}, {"bytes": 5}]
+    details = backup_plan.link_details({"mode": "link", "linked_files": 2, "linked_bytes": 30, "previous_set": "s1",
+                                        "reason": "2 linked"}, files)
+    assert details == {"transfer": "linked", "transfer_reason": "2 linked", "linked_from": "s1", "linked_files": 2,
+                       "linked_bytes": 30, "copied_files": 1, "copied_bytes": 5}
+    failed = backup_plan.link_details({"failed": True, "msg": "timed out"}, files)
+    assert failed["transfer"] == "full copy" and failed["copied_bytes"] == 35 and "timed out" in failed["transfer_reason"]
+    none = backup_plan.link_details({"mode": "link", "linked_files": 0}, files)
+    assert none["transfer"] == "full copy" and none["linked_files"] == 0
