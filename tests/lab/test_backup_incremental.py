@@ -223,6 +223,28 @@ def test_a_file_with_1023_links_is_copied_afresh(make_lab):
         fsops.hard_link(ctx, "D:\\many\\last.txt", "D:\\old\\a.txt")
 
 
+def test_a_file_at_the_link_limit_is_copied_afresh_by_robocopy(make_lab, run_playbook):
+    """A file of the previous set that already has 1023 names cannot get another: the link fails, robocopy copies
+    it (a new file), the other files are linked."""
+    limit = "1-ApplicationServer-1/AppServerFiles/RGS/Wav/welcome-0.wav"
+
+    def fill(lab, first_set):
+        old = backup_root(lab) / first_set / FOLDER / limit
+        scratch = lab.host_root("backup01.contoso.local") / "D" / "scratch"
+        scratch.mkdir()
+        for number in range(fsops.MAX_LINKS - old.stat().st_nlink):
+            os.link(old, scratch / str(number))
+        assert old.stat().st_nlink == fsops.MAX_LINKS
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook, fill)
+    details = item(verify(lab, second_set))["details"]
+    assert details["transfer"] == "linked" and details["copied_files"] == 3
+    new = backup_root(lab) / second_set / FOLDER / limit
+    assert new.stat().st_nlink == 1 and robocopy_bytes(run) == sum(moved.values()) + new.stat().st_size
+    (link,) = run.result(LINK_TASK, FS)["result"]["results"]
+    assert [f["path"] for f in link["link_failures"]] == [limit.replace("/", "\\")]
+    assert "more links on a file than the file system supports" in link["link_failures"][0]["error"]
+
+
 def planted_collection(tmp_path, path, old, new):
     """A copy of this collection with one defect planted in `path` (old -> new), and the environment that runs it."""
     here = pathlib.Path(__file__).resolve().parents[2]
