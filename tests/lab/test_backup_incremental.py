@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from lync_lab import fsops, robocopy
+from lync_lab import boundary, fsops, robocopy
 from lync_lab.context import Context
 from lync_lab.errors import PSError
 
@@ -302,3 +302,50 @@ def test_planted_defects_fail(make_lab, run_playbook, tmp_path, defect):
         assert robocopy_bytes(run) > sum(moved.values())
     else:
         assert item(manifest(lab, second_set))["details"]["linked_from"] == first_set
+
+
+# -- the emulated commands, at the command level ---------------------------------------------------------------
+
+def session(lab, host, powershell="5.1", file_system=None):
+    state = lab.load()
+    state["hosts"][host]["powershell_version"] = powershell
+    if file_system:
+        state["hosts"]["backup01.contoso.local"].setdefault("disks", {}).setdefault("D", {})["file_system"] = file_system
+    lab.save(state)
+    ctx = Context(lab, lab.load(), host, False, [], "test")
+    ctx.network_user = "CONTOSO\\lyncadmin"
+    return boundary.open_session(ctx).engine
+
+
+SHARE = "\\\\backup01.contoso.local\\LyncBackup"
+MAKE = "Set-Content -Path '%s\\a.txt' -Value 'bytes'; " % SHARE
+
+
+@pytest.mark.parametrize("command", ["New-Item -ItemType HardLink -Path $n -Value $e | Out-Null; 'ok'",
+                                     "$said = & 'fsutil.exe' hardlink create $n $e; \"$LASTEXITCODE $said\""])
+def test_a_link_over_the_share_is_one_file_under_two_names(make_lab, command):
+    lab = make_lab("enterprise")
+    engine = session(lab, FS)
+    out = engine.run(MAKE + "$n = '%s\\b.txt'; $e = '%s\\a.txt'; " % (SHARE, SHARE) + command, {})
+    assert not out.errors, out.errors
+    real = backup_root(lab)
+    assert (real / "b.txt").stat().st_ino == (real / "a.txt").stat().st_ino and (real / "a.txt").stat().st_nlink == 2
+    # Writing through one name shows through the other.
+    engine.run("Set-Content -Path '%s\\b.txt' -Value 'changed'" % SHARE, {})
+    assert (real / "a.txt").read_text().startswith("changed")
+    # An existing name is refused: nothing is overwritten.
+    again = engine.run("$n = '%s\\b.txt'; $e = '%s\\a.txt'; " % (SHARE, SHARE) + command, {})
+    assert again.errors or again.output[0].startswith("1 Error:")
+
+
+def test_links_on_a_fat_share_and_on_powershell_4(make_lab):
+    lab = make_lab("enterprise")
+    engine = session(lab, FS, file_system="FAT32")
+    out = engine.run(MAKE + "New-Item -ItemType HardLink -Path '%s\\b.txt' -Value '%s\\a.txt'" % (SHARE, SHARE), {})
+    assert out.errors and "The request is not supported." in str(out.errors[0])
+    out = engine.run("& 'fsutil.exe' hardlink create '%s\\b.txt' '%s\\a.txt'; $LASTEXITCODE" % (SHARE, SHARE), {})
+    assert out.output == ["Error:  The request is not supported.", 1]
+    old = session(make_lab("enterprise"), FS, powershell="4.0")
+    out = old.run(MAKE + "New-Item -ItemType HardLink -Path '%s\\b.txt' -Value '%s\\a.txt'" % (SHARE, SHARE), {})
+    assert out.failed or out.errors
+    assert "is not a known type" in str(out.errors[0] if out.errors else out)
