@@ -35,6 +35,7 @@ demo: bootstrap
 	@grep -A20 '^PLAY RECAP' $(DEMO_DIR)/ansible.log
 	@echo "== report ($$(ls $(DEMO_DIR)/report/*.txt)) =="
 	@cat $(DEMO_DIR)/report/*.txt
+	@echo "== history page (open in a browser): $$(ls $(DEMO_DIR)/report/*.html) =="
 
 test: bootstrap pytest oldest lint sanity
 

@@ -23,5 +23,14 @@ if ! command -v shellcheck >/dev/null; then
     || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q shellcheck >/dev/null 2>&1; } \
     || echo "bootstrap: could not install shellcheck; ansible-test sanity will fail its shellcheck test" >&2
 fi
+# The history page's browser test (tests/lab/test_report_html.py) renders it in headless Chromium and reads
+# the screenshot with tesseract; Debian's apt has both. CI (.ci/run) fails that test when they are missing.
+if ! command -v chromium >/dev/null || ! command -v tesseract >/dev/null; then
+  echo "bootstrap: installing chromium and tesseract-ocr from apt" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -q chromium tesseract-ocr >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q chromium tesseract-ocr >/dev/null 2>&1; } \
+    || echo "bootstrap: could not install chromium and tesseract-ocr; the browser test of report.html will skip" >&2
+fi
 mkdir -p "$root/.cache/collections"
 "$venv/bin/python" "$root/tools/windows_collections.py" "$root/.cache/collections"

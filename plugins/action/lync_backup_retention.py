@@ -20,6 +20,7 @@ ARGUMENT_SPEC = {
     "keep_days": {"type": "int"},
     "verify": {"type": "str", "default": "newest", "choices": ["newest", "all"]},
     "protect": {"type": "list", "elements": "str", "default": []},
+    "verified": {"type": "dict", "default": {}},
 }
 
 
@@ -32,8 +33,12 @@ class ActionModule(LyncAction):
     def execute(self, params):
         try:
             root = bs.check_root(params["root"])
-            for set_id in params["protect"]:
+            for set_id in list(params["protect"]) + list(params["verified"]):
                 bs.check_set_id(set_id)
+            for sha in params["verified"].values():
+                if not bs.SIGNATURE_RE.match(str(sha)):
+                    raise bs.BackupSetError("verified maps a set id to its manifest's SHA-256 (64 hex digits), not %r"
+                                            % (sha,))
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_backup_retention: %s" % exc) from None
         for key in ("keep_sets", "keep_days"):
@@ -44,8 +49,8 @@ class ActionModule(LyncAction):
         sets, lock = set_reader.scan(self, root, params["signing_key"], params["allow_unsigned"])
         protect = set(params["protect"])
         if lock:
-            protect |= {s["set_id"] for s in sets if s["set_id"] in lock.get("Text", "")}
-        newest = set_reader.newest_trusted(self, root, sets) if params["verify"] == "newest" else None
+            protect |= {s["set_id"] for s in sets if s["set_id"] in (lock.get("text") or "")}
+        newest = set_reader.newest_trusted(self, root, sets, params["verified"]) if params["verify"] == "newest" else None
         for info in sets:
             if params["verify"] == "all":
                 set_reader.check_files(self, root, info, deep=True)

@@ -11,7 +11,9 @@ import socket
 
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import set_reader
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -19,9 +21,12 @@ ARGUMENT_SPEC = {
     "state": {"type": "str", "required": True, "choices": ["opened", "closed", "unlocked"]},
     "set_id": {"type": "str"},
     "lock_max_age": {"type": "int", "default": 24},
-    "manifest": {"type": "dict"},
-    "files": {"type": "dict", "default": {}},
-    "report": {"type": "str"},
+    "plan": {"type": "list", "elements": "dict"},
+    "results": {"type": "list", "elements": "dict"},
+    "deployment": {"type": "dict"},
+    "hosts": {"type": "dict", "default": {}},
+    "started": {"type": "str"},
+    "history": {"type": "list", "elements": "dict"},
     "signing_key": {"type": "str", "no_log": True},
 }
 
@@ -33,7 +38,8 @@ class ActionModule(LyncAction):
     """Open a new backup set (taking the root's lock), close it (manifest last), or release the lock."""
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
-    REQUIRED_IF = [["state", "closed", ["set_id", "manifest"]], ["state", "unlocked", ["set_id"]]]
+    REQUIRED_IF = [["state", "closed", ["set_id", "plan", "results", "deployment", "started"]],
+                   ["state", "unlocked", ["set_id"]]]
 
     def execute(self, params):
         try:
@@ -95,33 +101,42 @@ class ActionModule(LyncAction):
         return {f["Path"]: {"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]} for f in value["Files"]}
 
     def _closed(self, root, params):
-        manifest = json.loads(json.dumps(params["manifest"]))
+        """Build the manifest here, from the plan and every item's record; list and hash what landed in the set
+        (one read of each byte, on the host that holds the share); settle each item against it; write the
+        identity records, report.txt, manifest.sig and manifest.json last; and return the set's verification."""
         set_id = params["set_id"]
         path = bs.set_path(root, set_id)
-        if manifest.get("set_id") != set_id:
-            raise AnsibleActionFail("lync_backup_set: the manifest is for %r, not %s" % (manifest.get("set_id"), set_id))
-        files = {rel: (c if isinstance(c, str) else bs.document_text(c)) for rel, c in params["files"].items()}
-        for rel in files:
-            if rel.startswith(("/", "\\")) or ".." in rel.replace("\\", "/").split("/") or \
-                    rel in ("manifest.json", "report.txt", bs.SIGNATURE_NAME):
-                raise AnsibleActionFail("lync_backup_set: %r is not a file the set may hold" % rel)
+        finished = bs.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            built = backup_plan.manifest(params["plan"], params["results"], set_id, params["deployment"],
+                                         params["hosts"], params["started"], finished,
+                                         collection_info.collection_version(__file__))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise AnsibleActionFail("lync_backup_set: the plan and the item records do not make a manifest (%s: %s)"
+                                    % (type(exc).__name__, exc)) from None
+        manifest, documents = built["manifest"], built["files"]
+        if self.check_mode:
+            return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
+        landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
+        backup_plan.settle(manifest, landed, documents, unreadable)
         try:
             bs.validate_manifest(manifest)
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_backup_set: refusing to write an invalid manifest: %s" % exc) from None
-        if self.check_mode:
-            return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
+        report = backup_plan.report(manifest, path)
         # Documents first (each checked against the hash the manifest expects), the manifest last.
         listed = {f["path"]: f for item in manifest["items"] for f in item["files"]}
-        ordered = [(rel, text, listed.get(rel, {}).get("sha256")) for rel, text in sorted(files.items())]
-        if params["report"] is not None:
-            data = params["report"].encode("utf-8")
-            manifest["report"] = {"path": "report.txt", "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
-            ordered.append(("report.txt", params["report"], manifest["report"]["sha256"]))
+        ordered = [(rel, bs.document_text(doc), listed.get(rel, {}).get("sha256")) for rel, doc in sorted(documents.items())]
+        page = report_html.render(manifest, params["history"], path)
+        for key, name, text in (("report", "report.txt", report), ("report_html", "report.html", page)):
+            data = text.encode("utf-8")
+            manifest[key] = {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+            ordered.append((name, text, manifest[key]["sha256"]))
         manifest_text = bs.document_text(manifest)
-        if params["signing_key"]:
+        signature = bs.sign(manifest_text, params["signing_key"]) + "\n" if params["signing_key"] else None
+        if signature:
             # The signature before the manifest: the manifest stays the last file a set gets.
-            ordered.append((bs.SIGNATURE_NAME, bs.sign(manifest_text, params["signing_key"]) + "\n", None))
+            ordered.append((bs.SIGNATURE_NAME, signature, None))
         ordered.append(("manifest.json", manifest_text, None))
         try:
             written = self._write(path, ordered)
@@ -130,11 +145,63 @@ class ActionModule(LyncAction):
                 raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
                                         % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
             raise
-        final = written["manifest.json"]
         released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
-        return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
-                "manifest_sha256": final["sha256"], "signed": bool(params["signing_key"]),
-                "lock_released": released, "files": sorted(written)}
+        verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], landed, written)
+        out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
+               "manifest_sha256": written["manifest.json"]["sha256"], "signed": bool(signature),
+               "lock_released": released, "files": sorted(written), "report": report,
+               # The controller's copy of report.html: the same page with this close's verification.
+               "report_html": report_html.render(manifest, params["history"], path, verified),
+               "stats": backup_plan.stats(manifest, path), "summary": backup_plan.summary(manifest), "set": verified}
+        remote = self._share_elsewhere(root)
+        if remote:
+            out["warnings"] = ["the set was hashed over the network: %s holds the share %s, not %s, the host that closed "
+                               "the set; put the backup server in lync_backup_servers (or set backup_set_host) so each "
+                               "byte is read where it lies" % (remote, root, self.host)]
+        return out
+
+    def _landed(self, path, folders):
+        """({relative path: file} of every file in the given top-level folders of the set, listed and hashed by
+        lync_file_inventory, one call per folder; {folder: why} for the folders that could not be listed)."""
+        landed, unreadable = {}, {}
+        for folder in folders:
+            try:
+                value = self.payload("lync_file_inventory", {"Path": bs.extended_path("%s\\%s" % (path, folder)),
+                                                             "Hash": True}).value
+            except AnsibleActionFail as exc:
+                unreadable[folder] = " ".join(str(exc).split())
+                continue
+            for entry in value.get("Files") or []:
+                rel = "%s/%s" % (folder, entry["Path"])
+                landed[rel] = dict(entry, Path=rel)
+        return landed, unreadable
+
+    def _share_elsewhere(self, root):
+        """The server that holds a UNC root when it is not the host running this module (else None)."""
+        if not root.startswith("\\\\"):
+            return None
+        server = root[2:].split("\\", 1)[0].lower()
+        mine = str(self.host).lower()
+        if server in ("localhost", "127.0.0.1") or server.split(".", 1)[0] == mine.split(".", 1)[0]:
+            return None  # the same computer (by its host name: an inventory may name it short or by FQDN)
+        return server
+
+    @staticmethod
+    def _verification(set_id, path, manifest_text, signature, key, landed, written):
+        """The set as lync_backup_set_info verify would describe it, from the listing this close hashed and the
+        files it wrote (the same run's verification: retention trusts it without reading the set again)."""
+        info = bs.describe(set_id, manifest_text, signature_text=signature, key=key)
+        files = [f for f in landed.values() if f["Path"] not in written]
+        files += [{"Path": rel, "Bytes": w["bytes"], "Sha256": w["sha256"]} for rel, w in written.items()]
+        if written["manifest.json"]["sha256"] != info["manifest_sha256"]:
+            info["problems"].append("manifest.json landed with another SHA-256 than the text written")
+        if info["manifest"] is not None:
+            bad, extra = bs.file_problems(info["manifest"], files, hashed=True)
+            info["problems"].extend(bad[p] for p in sorted(bad))
+            info.update(bad_files=sorted(bad), extra_files=extra, checked="sha256 (close)")
+        errors = list((info["manifest"] or {}).get("errors") or [])
+        return dict(set_reader.public(info), path=path, trusted=bs.is_trusted(info), condition=bs.condition(info),
+                    errors=errors)
 
     def _unlocked(self, root, params):
         if self.check_mode:

@@ -61,7 +61,7 @@ class ActionModule(LyncAction):
                 listing = self.payload("lync_file_inventory", {"Path": bs.extended_path(folder), "Hash": True}).value
                 result["files"] = [{"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]}
                                    for f in listing.get("Files") or []]
-        result["sets"] = [dict(set_reader.public(s), condition=bs.condition(s)) for s in sets]
+        result["sets"] = [set_reader.listed(s) for s in sets]
         warning = bs.override_warning([chosen] if chosen is not None else [])
         if warning:
             result["warnings"] = [warning]

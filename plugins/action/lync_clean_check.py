@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
@@ -20,6 +22,11 @@ ARGUMENT_SPEC = {
 }
 
 
+# A domain computer account's SID: S-1-5-21, the domain's three sub-authorities, the account's RID
+# (https://learn.microsoft.com/en-us/windows-server/identity/ad-ds/manage/understand-security-identifiers).
+COMPUTER_SID_RE = re.compile(r"^S-1-5-21-\d{1,10}-\d{1,10}-\d{1,10}-\d{1,10}$", re.IGNORECASE)
+
+
 class ActionModule(LyncAction):
     """Decide whether the target is a clean server to restore onto (domain brief 4.0). Read-only."""
 
@@ -29,6 +36,10 @@ class ActionModule(LyncAction):
         try:
             domain = bs.check_fqdn(params["domain"], "domain") if params["domain"] else None
             instances = [bs.check_instance(n) or "MSSQLSERVER" for n in params["database_instances"]]
+            if params["computer_sid"] is not None and not COMPUTER_SID_RE.match(params["computer_sid"]):
+                raise bs.BackupSetError("computer_sid %r is not a domain computer account's SID (S-1-5-21-<domain "
+                                        "sub-authorities>-<RID>, as the identity record's computer_account.sid holds)"
+                                        % (params["computer_sid"],))
         except bs.BackupSetError as exc:
             raise AnsibleActionFail("lync_clean_check: %s" % exc) from None
         if not params["domain_joined"] and (domain or params["require_domain_join"]):

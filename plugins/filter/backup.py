@@ -1,12 +1,13 @@
 # Copyright: (c) 2026, lync.server maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the backup role: plan, each host's work, item results, and the closing manifest (docs in the .yml files)."""
+"""Filters of the backup role: plan, each host's work and item results (docs in the .yml files); the manifest is
+built by lync.server.lync_backup_set when it closes the set."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
 
 
 def _plan(deployment, hosts, options=None):
@@ -20,15 +21,6 @@ def _plan(deployment, hosts, options=None):
 def _item_result(module_result, item):
     failed = bool((module_result or {}).get("failed"))
     return backup_plan.item_result(item, module_result, failed)
-
-
-def _close(items, results, set_info, deployment, hosts, started, finished, version=None):
-    if not version:
-        version = collection_info.collection_version(__file__)
-    built = backup_plan.manifest(items, results, set_info["set_id"], deployment, hosts, started, finished, version)
-    doc = built["manifest"]
-    return {"manifest": doc, "files": built["files"], "report": backup_plan.report(doc, set_info["path"]),
-            "stats": backup_plan.stats(doc, set_info["path"]), "summary": backup_plan.summary(doc)}
 
 
 def _work(items):
@@ -45,10 +37,6 @@ def _item_results(registered, loop_var="backup_item", links=None):
     return backup_plan.loop_records(registered, loop_var, links)
 
 
-def _filestore_result(listing, item, robocopy=None):
-    return backup_plan.filestore_result(listing, item, robocopy)
-
-
 def _sql_backups(manifest, set_path):
     return backup_plan.sql_backups(manifest, set_path)
 
@@ -62,7 +50,5 @@ class FilterModule:
             "backup_item_result": _item_result,
             "backup_item_results": _item_results,
             "backup_work": _work,
-            "backup_close": _close,
-            "backup_filestore_result": _filestore_result,
             "backup_sql_backups": _sql_backups,
         }

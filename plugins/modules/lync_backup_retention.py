@@ -41,6 +41,15 @@ options:
     type: list
     elements: str
     default: []
+  verified:
+    description:
+      - Sets the same run has just verified, as set id => the SHA-256 of its C(manifest.json) (the backup passes the
+        set its close hashed and verified, with M(lync.server.lync_backup_set)'s C(manifest_sha256)).
+      - With O(verify=newest), such a set is not read again when its manifest is still the one verified and the
+        manifest records that the set was finished less than six hours ago; its signature is checked as for every
+        set. Any other set is hashed as before.
+    type: dict
+    default: {}
   signing_key:
     description:
       - The key (from Ansible Vault) the sets' manifests are signed with (HMAC-SHA256, C(manifest.sig)). A set is

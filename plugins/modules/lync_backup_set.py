@@ -15,8 +15,11 @@ description:
   - Opens a new backup set. It takes the backup root's lock (so a second backup against the same root
     refuses to start) and creates the folder C(lync-<UTC time>-<id>) for this run, as Microsoft asks
     for a new backup folder every run.
-  - Closes a set. It writes the documents made on the controller (identity records, the report), checks
-    that each landed unchanged, writes C(manifest.json) last and atomically, and releases the lock.
+  - Closes a set. It builds the manifest from the plan and every item's record, lists and hashes every file
+    that landed in the set once (on the host it runs on, the one that holds the share), fails an item whose
+    file did not land with the size it wrote or with the SHA-256 its source computed, writes the identity
+    records and C(report.txt) (each checked as it lands), C(manifest.sig) and C(manifest.json) last and
+    atomically, releases the lock, and returns the set's verification from that one pass.
   - Unlocks, that is, releases the lock if this set holds it (never another run's lock).
   - Layout and manifest format are described in docs/backup-set.md.
 options:
@@ -27,7 +30,7 @@ options:
   state:
     description:
       - V(opened) creates a new set and takes the lock.
-      - V(closed) writes O(files), O(report) and the O(manifest) into the set O(set_id) and releases the lock.
+      - V(closed) closes the set O(set_id) from O(plan) and O(results) and releases the lock.
       - V(unlocked) releases the lock held by O(set_id).
     type: str
     required: true
@@ -43,17 +46,35 @@ options:
     description: Hours after which an existing lock belongs to a run that died; it is then taken over with a warning.
     type: int
     default: 24
-  manifest:
-    description: The manifest (format 1) to write, required with O(state=closed); it is validated first and nothing is
-      written when it is invalid.
+  plan:
+    description:
+      - With O(state=closed), the backup plan (the C(lync.server.backup_plan) filter's items); required with O(state=closed).
+    type: list
+    elements: dict
+  results:
+    description:
+      - With O(state=closed), every item's record (C(lync.server.backup_item_results)) from every host; an item of the
+        plan without a record is recorded as not run. Required with O(state=closed).
+    type: list
+    elements: dict
+  deployment:
+    description: With O(state=closed), the deployment facts (C(lync_deployment)) the manifest records; required then.
     type: dict
-  files:
-    description: Documents to write before the manifest, by path inside the set; dicts are written as JSON.
+  hosts:
+    description: With O(state=closed), every host's C(lync_host) facts by inventory name, for the identity records.
     type: dict
     default: {}
-  report:
-    description: The text of C(report.txt).
+  started:
+    description: With O(state=closed), when the backup started (UTC, C(YYYY-MM-DDTHH:MM:SSZ)); required then.
     type: str
+  history:
+    description:
+      - With O(state=closed), the earlier sets as M(lync.server.lync_backup_set_info) lists them (its C(sets)), for the
+        history of C(report.html); omitted, the page says the earlier sets could not be listed.
+      - C(report.html) is written beside C(report.txt) and listed in the manifest (key C(report_html), with its size
+        and SHA-256), so verification covers it. Earlier sets' figures appear only for sets whose signature matched.
+    type: list
+    elements: dict
   signing_key:
     description:
       - With O(state=closed), the key (from Ansible Vault) that signs the manifest with HMAC-SHA256 into
@@ -119,6 +140,37 @@ signed:
   description: Whether C(manifest.sig) was written.
   returned: when O(state=closed) and not in check mode
   type: bool
+report_html:
+  description: The controller's copy of C(report.html), with this close's verification.
+  returned: when O(state=closed) and not in check mode
+  type: str
+report:
+  description: The text of C(report.txt) as written into the set.
+  returned: when O(state=closed) and not in check mode
+  type: str
+stats:
+  description: The set's figures for C(ansible.builtin.set_stats) (docs/backup-set.md).
+  returned: when O(state=closed) and not in check mode
+  type: dict
+summary:
+  description: Items ok, items failed and bytes of the set.
+  returned: when O(state=closed) and not in check mode
+  type: dict
+set:
+  description:
+    - The set's verification from the close's own pass, shaped as M(lync.server.lync_backup_set_info)'s C(set)
+      (C(condition), C(trusted), C(problems), C(bad_files), C(extra_files), C(checked) is V(sha256 (close))) plus
+      C(errors), the manifest's item errors.
+    - Each file was hashed once where it landed; the files of the exports and certificates were also compared with
+      the SHA-256 their source computed. Nothing is read a second time (see M(lync.server.lync_backup_set_info) to
+      read a set again).
+  returned: when O(state=closed) and not in check mode
+  type: dict
+files:
+  description: The files the close wrote, by path inside the set.
+  returned: when O(state=closed) and not in check mode
+  type: list
+  elements: str
 lock_released:
   description: Whether the lock was released.
   returned: when O(state=closed) or O(state=unlocked)

@@ -74,7 +74,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 sets:
-  description: Every set under the root, newest first, without manifests.
+  description:
+    - Every set under the root, newest first, without manifests. Each has C(set_id), C(status), C(condition),
+      C(signature), C(problems), C(items_ok), C(items_failed), C(bytes) and C(history).
+    - C(history) summarizes the set's own manifest for the history page C(report.html)
+      (M(lync.server.lync_backup_set) O(lync.server.lync_backup_set#module:history)), V(null) without one; C(finished), C(seconds), C(kinds) (per item
+      kind group C(items), C(failed), C(bytes), C(seconds)) and C(failed) (C(id), C(host), C(error), C(finished) of
+      each failed item). These are what the manifest claims; trust them only when C(signature) is V(valid).
   returned: always
   type: list
   elements: dict
@@ -90,7 +96,14 @@ files:
   type: list
   elements: dict
 lock:
-  description: The lock file's text and time, or V(null).
+  description: The set root's lock (C(.lock), held by a running backup or retention), or V(null) when there is none.
   returned: always
   type: dict
+  contains:
+    text:
+      description: The lock file's text (JSON naming the run and its set).
+      type: str
+    written:
+      description: When the lock file was last written (UTC, ISO 8601).
+      type: str
 """

@@ -73,7 +73,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: PFX files, intermediate CA C(.cer) files and certificates.json written, with C(path), C(bytes), C(sha256).
+  description: PFX files, intermediate CA C(.cer) files and certificates.json written, with C(path), C(bytes), C(sha256)
+    (of the bytes exported, hashed in memory before writing).
   returned: always
   type: list
   elements: dict

@@ -16,7 +16,8 @@ description:
     settings), Export-CsLisConfiguration (E9-1-1 locations) and Get-CsTopology -AsXml on a server
     with the Lync Server Management Shell.
   - Exports to a local staging folder, then copies each file to C(<set>/cms/) as Microsoft's procedure
-    does, and returns each file's size and SHA-256.
+    does, and returns each copy's size and the SHA-256 of the local export (hashed before the copy, a local
+    read; M(lync.server.lync_backup_set) compares it with the file that landed when it closes the set).
   - Run it once per deployment, where the Central Management store is reachable.
 options:
   items:
@@ -53,7 +54,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: Files written, with C(path) (relative to the set), C(bytes), C(sha256).
+  description: Files written, with C(path) (relative to the set), C(bytes), C(sha256) (of the local export).
   returned: success
   type: list
   elements: dict

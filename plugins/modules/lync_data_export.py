@@ -57,7 +57,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: Files written, with C(path), C(bytes), C(sha256).
+  description: Files written, with C(path), C(bytes), C(sha256) (of the local export, hashed before the copy).
   returned: success
   type: list
   elements: dict

@@ -94,6 +94,8 @@ ansible_facts:
         domain: contoso.local
         domain_joined: true
         os: {caption: Microsoft Windows Server 2012 R2 Standard, version: 6.3.9600}
+        powershell_version: 5.1.14409.1005
+        powershell_edition: Desktop
         ipv4: [10.0.0.11]
         dns_servers: [10.0.0.2]
         lync_shell: Lync

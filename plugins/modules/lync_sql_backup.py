@@ -113,7 +113,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 files:
-  description: Backup files written, with C(path), C(bytes), C(sha256).
+  description:
+    - Backup files written, with C(path) and C(bytes); C(sha256) is null.
+    - Hashing a C(.bak) from the SQL Server would read it back over the network, so M(lync.server.lync_backup_set)
+      hashes it where it landed when it closes the set.
   returned: always
   type: list
   elements: dict

@@ -110,7 +110,9 @@ release:
   returned: when it installs
   type: str
 exit_code:
-  description: setup.exe's exit code (0, or 3010 when Windows must restart).
+  description:
+    - setup.exe's exit code (0, or 3010 when Windows must restart).
+    - V(null) when setup did not run (the instance is already installed, or check mode).
   returned: always
   type: int
 reboot_required:

@@ -154,11 +154,10 @@ def by_host(items):
 def loop_records(registered, loop_var="backup_item", links=None):
     """The item records of one looped item task (its registered result), in loop order.
 
-    loop_var names the loop variable that holds the planned item. A file store runs two looped
-    tasks: the copy (loop variable backup_item) and then the listing, whose loop variable holds
-    the copy's own loop result; then the record comes from both: a failed copy, a failed listing,
-    or the listed files. Skipped entries (check mode) give no record. links is the registered result of
-    the file stores' link step (lync_filestore_link, looped over the same items): what each copy linked.
+    loop_var names the loop variable that holds the planned item. A file store's record comes from
+    its copy (robocopy) and its link step (links: the registered result of lync_filestore_link, looped
+    over the same items): what was linked from which earlier set; its files are the ones the close finds
+    in its folder (settle). Skipped entries (check mode) give no record.
     """
     linked = {}
     for entry in (links or {}).get("results") or []:
@@ -167,16 +166,10 @@ def loop_records(registered, loop_var="backup_item", links=None):
     records = []
     for entry in (registered or {}).get("results") or []:
         given = entry.get(loop_var)
-        if isinstance(given, dict) and "backup_item" in given and loop_var != "backup_item":
-            copy, item = given, given["backup_item"]
-            if copy.get("failed"):
-                records.append(item_result(item, copy, True))
-            elif entry.get("skipped"):
-                continue
-            elif entry.get("failed"):
-                records.append(item_result(item, entry, True))
-            else:
-                records.append(item_result(item, filestore_result(entry, item, copy, linked.get(item["id"])), False))
+        if isinstance(given, dict) and given.get("kind") == "filestore" and not entry.get("skipped"):
+            failed = bool(entry.get("failed"))
+            records.append(item_result(given, entry if failed else filestore_result(given, entry, linked.get(given["id"])),
+                                       failed))
         elif isinstance(given, dict) and not entry.get("skipped"):
             records.append(item_result(given, entry, bool(entry.get("failed"))))
     return records
@@ -326,34 +319,104 @@ def item_result(item, module_result, failed):
             "started": module_result.get("started"), "finished": module_result.get("finished")}
 
 
-def link_details(link, files):
-    """What the night moved: files and bytes hard-linked from the previous set vs copied by robocopy
-    (every file of the set that was not linked). `link` is lync_filestore_link's result (None: not run)."""
+def link_details(link):
+    """What the link step did for a file store: files and bytes hard-linked from an earlier set (the close counts
+    the copied ones from what landed). `link` is lync_filestore_link's result (None: not run)."""
     link = link or {}
     ok = not link.get("failed") and not link.get("skipped") and link.get("mode") == "link" \
         and int(link.get("linked_files") or 0) > 0
-    linked_files = int(link.get("linked_files") or 0) if ok else 0
-    linked_bytes = int(link.get("linked_bytes") or 0) if ok else 0
     reason = link.get("reason") or ("link step failed: %s; full copy" % " ".join(str(link.get("msg")).split())
                                     if link.get("failed") else "no link step ran: full copy")
     return {"transfer": "linked" if ok else "full copy", "transfer_reason": reason,
             "linked_from": link.get("previous_set") if ok else None,
-            "linked_files": linked_files, "linked_bytes": linked_bytes,
-            "copied_files": len(files) - linked_files, "copied_bytes": sum(f["bytes"] for f in files) - linked_bytes}
+            "linked_files": int(link.get("linked_files") or 0) if ok else 0,
+            "linked_bytes": int(link.get("linked_bytes") or 0) if ok else 0}
 
 
-def filestore_result(listing, item, robocopy, link=None):
-    """The module-like result of a file store item: the copied files as listed and hashed in the set."""
-    folder = item["args"]["folder"]
-    files = [{"path": "%s/%s" % (folder, f["path"]), "bytes": int(f["bytes"]), "sha256": f["sha256"]}
-             for f in (listing or {}).get("files") or []]
+def filestore_result(item, robocopy, link=None):
+    """The module-like result of a file store item after its link step and its copy: the folder it fills in the
+    set. Its files are the ones that landed there, listed and hashed once by the close on the backup server
+    (settle)."""
     details = {"unc": item["scope"], "server": item["args"]["server"], "share": item["args"]["share"],
-               "local_path": item["args"]["src"], "file_count": len(files), "bytes": sum(f["bytes"] for f in files),
+               "local_path": item["args"]["src"], "folder": item["args"]["folder"], "file_count": None, "bytes": None,
                "excluded": ["Meeting.Active"] if "Meeting.Active" in str(item["args"].get("flags")) else [],
                "robocopy_rc": (robocopy or {}).get("rc")}
-    details.update(link_details(link, files))
-    return {"files": files, "details": details, "started": (robocopy or {}).get("started") or (listing or {}).get("started"),
-            "finished": (listing or {}).get("finished")}
+    details.update(link_details(link))
+    return {"files": [], "details": details, "started": (link or {}).get("started") or (robocopy or {}).get("started"),
+            "finished": (robocopy or {}).get("finished")}
+
+
+def top_folders(doc, documents=()):
+    """The set's top-level folders that items claim files in (cms, pools, sql, filestores, certs, ...): the close
+    lists and hashes each in its own call, so a folder that cannot be read fails only the items in it."""
+    documents = set(documents)
+    found = set()
+    for item in doc["items"]:
+        if item["status"] != "ok":
+            continue
+        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
+        paths = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        found.update(p.split("/", 1)[0] for p in paths if "/" in p)
+    return sorted(found)
+
+
+def settle(doc, landed, documents=(), unreadable=None):
+    """Match a manifest's items with the files that landed in the set, as the close lists and hashes them on the
+    backup server (one read of each byte, where it lies). Each byte is hashed once, there (docs/architecture.md,
+    "Each byte moved once").
+
+    landed -- {relative path: {"Path", "Bytes", "Sha256"}} (lync_file_inventory with Hash)
+    documents -- relative paths the close itself writes afterwards (identity records), left as they are.
+    unreadable -- {top-level folder: why} for folders the close could not list: their items fail with the reason.
+    An ok item fails when a file it claims did not land, landed with another size, or landed with another
+    SHA-256 than its source computed (exports hash their local staging file, certificates their bytes in
+    memory); otherwise each entry takes the landed SHA-256. A file store item claims every file under its
+    folder. Returns the problems found, and sets the manifest's status and errors again.
+    """
+    documents = set(documents)
+    unreadable = unreadable or {}
+    problems = []
+    for item in doc["items"]:
+        if item["status"] != "ok":
+            continue
+        found = []
+        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
+        claimed = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        lost = sorted({p.split("/", 1)[0] for p in claimed if p.split("/", 1)[0] in unreadable})
+        if lost:
+            found.extend("the close could not list %s/ to hash it: %s" % (top, unreadable[top]) for top in lost)
+        elif folder:
+            prefix = folder.rstrip("/") + "/"
+            item["files"] = [{"path": path, "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"] or "").upper() or None}
+                             for path, f in sorted(landed.items()) if path.startswith(prefix)]
+            item["details"].update(file_count=len(item["files"]), bytes=sum(e["bytes"] for e in item["files"]))
+            if "linked_files" in item["details"]:
+                # What the night moved: every file of the folder that was not linked from an earlier set.
+                item["details"].update(copied_files=item["details"]["file_count"] - item["details"]["linked_files"],
+                                       copied_bytes=item["details"]["bytes"] - item["details"]["linked_bytes"])
+        for entry in item["files"] if not lost else []:
+            if entry["path"] in documents:
+                continue
+            got = landed.get(entry["path"])
+            if got is None:
+                found.append("%s did not land in the set" % entry["path"])
+            elif got.get("Error"):
+                found.append("%s could not be read where it landed (still being written by a run that timed out, "
+                             "or denied): %s" % (entry["path"], got["Error"]))
+            elif int(got["Bytes"]) != int(entry["bytes"]):
+                found.append("%s landed with %s bytes; the item wrote %s" % (entry["path"], got["Bytes"], entry["bytes"]))
+            elif entry.get("sha256") and str(entry["sha256"]).upper() != str(got["Sha256"]).upper():
+                found.append("%s landed with another SHA-256 than its source computed (changed in transit or on "
+                             "the share)" % entry["path"])
+            else:
+                entry["sha256"] = str(got["Sha256"]).upper()
+        if found:
+            item.update(status="failed", error="; ".join(found))
+            problems.extend(found)
+    failed = [i for i in doc["items"] if i["status"] != "ok"]
+    doc["status"] = "partial" if failed else "complete"
+    doc["errors"] = ["%s: %s" % (i["id"], i["error"]) for i in failed]
+    return problems
 
 
 def sql_backups(manifest, set_path):

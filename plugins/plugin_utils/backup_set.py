@@ -26,6 +26,8 @@ ITEM_KEYS = ("id", "kind", "scope", "host", "status", "files")
 # A set dated later than now by more than this is not trusted: a forged name or a clock that ran ahead.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=10)
 SIGNATURE_NAME = "manifest.sig"
+# The reports the close writes into a set, each listed in the manifest under its key: report.txt, report.html.
+REPORT_KEYS = ("report", "report_html")
 # Characters Windows forbids in file names, and control characters ("Naming Files, Paths, and
 # Namespaces", https://learn.microsoft.com/windows/win32/fileio/naming-a-file).
 BAD_NAME_RE = re.compile(r'[<>:"|?*\\\x00-\x1f]')
@@ -60,15 +62,28 @@ def set_time(set_id):
         raise BackupSetError("%s is named like a backup set but its date %s is not a real time" % (set_id, stamp)) from None
 
 
+ISO_TIME_RE = re.compile(r"\A(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?\Z")
+
+
 def parse_time(text):
-    """An ISO 8601 UTC time a manifest recorded (2026-01-15T09:00:00Z), or None when it is not one."""
-    if not isinstance(text, str):
+    """An ISO 8601 time a manifest, a lock or a host recorded (2026-01-15T09:00:00Z; .NET's round-trip 'o' form
+    with seven fraction digits and an offset) as an aware UTC datetime, or None when it is not one. A time
+    without an offset is UTC. Parsed here rather than by datetime.fromisoformat, which before Python 3.11
+    refuses 'Z' and fractions of other than 3 or 6 digits (ansible-core 2.16 controllers run 3.10)."""
+    match = ISO_TIME_RE.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
         return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
     try:
-        value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                                  int((fraction or "0")[:6].ljust(6, "0")), tzinfo=datetime.timezone.utc)
     except ValueError:
         return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
+    if offset and offset != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        value -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return value
 
 
 def check_manifest_path(path):
@@ -174,8 +189,10 @@ def document_entry(path, document):
 
 
 def file_entries(prefix, files):
-    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes, Sha256)."""
-    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"])}
+    """Manifest file entries for files a payload wrote under <set>/<prefix>/ (Name, Bytes and, where the source
+    hashed its own copy, Sha256). Without a source hash, sha256 is None until the close hashes what landed."""
+    return [{"path": "%s/%s" % (prefix.strip("/"), f["Name"]), "bytes": int(f["Bytes"]),
+             "sha256": str(f["Sha256"]).upper() if f.get("Sha256") else None}
             for f in files]
 
 
@@ -212,8 +229,9 @@ def validate_manifest(manifest):
             if not isinstance(entry, dict):
                 raise BackupSetError("manifest item %r lists a file that is not an object" % item["id"])
             check_manifest_path(entry.get("path"))
-    if manifest.get("report") is not None:
-        check_manifest_path((manifest["report"] or {}).get("path"))
+    for key in REPORT_KEYS:
+        if manifest.get(key) is not None:
+            check_manifest_path((manifest[key] or {}).get("path"))
     complete = all(item["status"] == "ok" for item in items)
     if complete != (manifest["status"] == "complete"):
         raise BackupSetError("manifest says %s but its items say otherwise" % manifest["status"])
@@ -245,8 +263,9 @@ def manifest_files(manifest):
     for item in manifest["items"]:
         for entry in item.get("files") or []:
             files[entry["path"]] = entry
-    if manifest.get("report"):
-        files[manifest["report"]["path"]] = manifest["report"]
+    for key in REPORT_KEYS:
+        if manifest.get(key):
+            files[manifest[key]["path"]] = manifest[key]
     return files
 
 
@@ -269,6 +288,8 @@ def file_problems(manifest, listing, hashed):
         found = present.get(path)
         if found is None:
             bad[path] = "%s is missing" % path
+        elif hashed and found.get("Error"):
+            bad[path] = "%s could not be read: %s" % (path, found["Error"])
         elif int(found["Bytes"]) != int(entry["bytes"]):
             bad[path] = "%s has %s bytes, the manifest says %s" % (path, found["Bytes"], entry["bytes"])
         elif hashed and str(found["Sha256"]).upper() != str(entry["sha256"]).upper():

@@ -101,6 +101,9 @@ def host_facts(raw):
         "domain": str(raw.get("Domain") or "").lower(),
         "domain_joined": bool(raw.get("PartOfDomain")),
         "os": {"caption": raw.get("OsCaption"), "version": raw.get("OsVersion")},
+        # The Windows PowerShell version the payloads run under ($PSVersionTable.PSVersion).
+        "powershell_version": raw.get("PowerShellVersion") or None,
+        "powershell_edition": raw.get("PowerShellEdition") or None,
         "ipv4": _as_list(raw.get("Ipv4")),
         "dns_servers": _as_list(raw.get("DnsServers")),
         "lync_shell": raw.get("LyncModule") or None,

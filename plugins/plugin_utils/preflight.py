@@ -196,6 +196,9 @@ def _skipped(result):
 def _message(result):
     """The first line of a failed or unreachable result's message (after the door's "host unreachable")."""
     text = str((result or {}).get("msg") or "no message").strip()
+    if text.startswith("MODULE FAILURE") and str((result or {}).get("module_stderr") or "").strip():
+        # The module never started (e.g. become runas could not create its process): its stderr says why.
+        text = str(result["module_stderr"]).strip()
     text = text.split(DOOR_UNREACHABLE, 1)[-1]
     return text.splitlines()[0] if text else "no message"
 
@@ -282,6 +285,44 @@ def last_complete(result):
         if info.get("status") == "complete":
             return info
     return None
+
+
+# The lowest Release value of .NET Framework 4.6.2 ("Determine which .NET Framework versions are installed",
+# https://learn.microsoft.com/dotnet/framework/migration-guide/how-to-determine-which-versions-are-installed).
+DOTNET_462_RELEASE = 394802
+
+
+def dotnet_records(registered):
+    """.NET Framework 4.6.2 or later on each backup server: the close hashes the set there through \\\\?\\ paths,
+    which earlier versions refuse ("Illegal characters in path"). registered: the looped win_reg_stat results of
+    the NDP\\v4\\Full Release value, one per backup server (loop variable preflight_dotnet_host)."""
+    fix = ("install .NET Framework 4.8 (4.6.2 at least) on %s: the backup's close reads every file of the set there "
+           "through extended-length (\\\\?\\) paths, which earlier versions refuse, so every item of the set would "
+           "fail at the close (https://learn.microsoft.com/dotnet/framework/install/guide-for-administrators)")
+    found = []
+    for result in registered or []:
+        result = result or {}
+        host = result.get(result.get("ansible_loop_var") or "item")
+        if _unreachable(result):
+            found.append(record(host, ".net framework", FAIL, "%s did not answer: %s" % (host, _message(result)),
+                                _connection_fix(host)))
+        elif _failed(result):
+            found.append(record(host, ".net framework", FAIL, "not read: %s" % _message(result), fix % host))
+        elif not result.get("exists"):
+            found.append(record(host, ".net framework", FAIL, "no .NET Framework 4.5 or later (no Release value under "
+                                "NDP\\v4\\Full)", fix % host))
+        else:
+            try:
+                release = int(result.get("value"))
+            except (TypeError, ValueError):
+                release = -1
+            if release >= DOTNET_462_RELEASE:
+                found.append(record(host, ".net framework", PASS, "4.6.2 or later (Release %d): the set's long paths "
+                                    "can be read" % release))
+            else:
+                found.append(record(host, ".net framework", FAIL, "older than 4.6.2 (Release %s)" % result.get("value"),
+                                    fix % host))
+    return found
 
 
 def share_records(results, root, user, become):
@@ -376,62 +417,660 @@ def network_records(host, pins, dns, dhcp):
     return found
 
 
+# --------------------------------------------------------------------------- SQL Server and free space
+
+DOC_SQL_RIGHTS = 'docs/backup.md, "SQL Server rights"'
+DOC_SQL_CHECKS = 'docs/preflight.md, "SQL Server and free space"'
+OS_ERROR_ACCESS = "Operating system error 5("
+
+
+def sql_targets(result):
+    """The SQL Server instances of one host the backup backs up, from its lync_facts result: [{instance (the name
+    facts give), sql_instance ("" for the default instance, as lync_sql_backup takes it), databases (the backup's
+    selection: the catalog's databases on that instance, never the transient ones), service_account}]."""
+    if not answered(result):
+        return []
+    lync_host = ((result.get("ansible_facts") or {}).get("lync_host")) or {}
+    found = []
+    for inst in lync_host.get("sql_instances") or []:
+        name = str(inst.get("name") or "")
+        if not inst.get("lync_databases") or name.upper() in catalog.LOCAL_STORE_INSTANCES:
+            continue
+        databases = [db for db in inst["lync_databases"] if (catalog.lookup(db) is not None
+                                                             and catalog.lookup(db).backup != "never")]
+        if not databases:
+            continue  # only transient databases: the backup plans no SQL item there
+        found.append({"instance": name, "sql_server": str(lync_host.get("fqdn") or "").lower() or None,
+                      "sql_instance": "" if name.upper() == "MSSQLSERVER" else name,
+                      "databases": databases, "service_account": inst.get("service_account")})
+    return found
+
+
+def share_host(root, hosts, facts):
+    """The inventory host of the play that holds the share lync_backup_root names (by inventory name, FQDN or short
+    name, case-insensitive), or "" when none does or the root is not a UNC path."""
+    text = str(root or "")
+    if not text.startswith("\\\\") or text.startswith("\\\\?\\"):
+        return ""
+    server = text[2:].split("\\", 1)[0].lower()
+    names = {}
+    for host, result in zip(hosts or [], facts or [None] * len(hosts or [])):
+        fqdn = str(((((result or {}).get("ansible_facts") or {}).get("lync_host")) or {}).get("fqdn") or "")
+        for name in (str(host), fqdn):
+            if name:
+                names.setdefault(name.lower(), str(host))
+                names.setdefault(name.lower().split(".", 1)[0], str(host))
+    return names.get(server, "")
+
+
+def _sql_result(results, instance):
+    """The registered lync_sql_check result of one instance in a host's looped task (None when not run)."""
+    for result in (results or {}).get("results") or []:
+        item = (result or {}).get(result.get("ansible_loop_var") or "item") or {}
+        if str(item.get("instance", "")).lower() == str(instance).lower():
+            return result
+    return None
+
+
+def _computer_account(account, host):
+    """Who a service account is on the network: a virtual account, NETWORK SERVICE or LocalSystem acts as the computer
+    account; LOCAL SERVICE presents anonymous credentials (None); a local account is unknown to other servers (None)
+    (https://learn.microsoft.com/sql/database-engine/configure-windows/configure-windows-service-accounts-and-permissions,
+    https://learn.microsoft.com/windows/win32/services/localservice-account)."""
+    text = str(account or "")
+    low = text.lower()
+    if low in ("nt authority\\localservice", "nt authority\\local service") or low.startswith(".\\") or (
+            "\\" in low and low.split("\\", 1)[0] == str(host).split(".", maxsplit=1)[0].lower()):
+        return None
+    if not text or low.startswith(("nt service\\", "nt authority\\")) or low in ("localsystem", ".\\localsystem"):
+        return "the computer account %s$" % str(host).split(".", maxsplit=1)[0].upper()
+    return text
+
+
+def _grant_note(login):
+    return (" (to the login %s as the backup connects; when it reaches SQL Server through a Windows group, grant it to "
+            "that group's login instead; %s)" % (login, DOC_SQL_RIGHTS))
+
+
+def _rights_records(host, name, result, verify):
+    """The sql rights line of one instance (and, with backup_sql_verify false, the restore test's CREATE DATABASE on
+    its own line, needed by verify_backup rather than by the nightly backup), from a lync_sql_check result."""
+    login = result.get("login") or "(unknown login)"
+    databases = result.get("databases") or []
+    restoring = [d["name"] for d in databases if d.get("state") == "RESTORING"]
+    judged = [d for d in databases if d.get("state") != "RESTORING"]
+    if databases and not judged:
+        return [record(host, "sql rights %s" % name, NOT_CHECKED, "every database the backup takes is RESTORING here "
+                       "(%s): a mirror copy or an unfinished restore; the backup takes them where they are the principal"
+                       % ", ".join(restoring))]
+    missing, fixes = [], []
+    absent = [d["name"] for d in judged if not d.get("exists")]
+    offline = ["%s (%s)" % (d["name"], d.get("state")) for d in judged if d.get("exists") and d.get("state") != "ONLINE"]
+    no_backup = [d["name"] for d in judged if d.get("state") == "ONLINE" and d.get("can_backup") != 1]
+    if no_backup:
+        missing.append("BACKUP DATABASE in %s" % ", ".join(no_backup))
+        fixes.append("in each of %s on %s: CREATE USER [%s] FOR LOGIN [%s] (when the login has no user there), then "
+                     "EXEC sp_addrolemember N'db_backupoperator', N'%s'" % (", ".join(no_backup), name, login, login, login))
+    create_fix = ("on %s: GRANT CREATE ANY DATABASE TO [%s] (or EXEC sp_addsrvrolemember N'%s', N'dbcreator')"
+                  % (name, login, login))
+    if not result.get("create_database") and verify:
+        missing.append("CREATE DATABASE in master (the backup's RESTORE VERIFYONLY (backup_sql_verify) and "
+                       "lync.server.verify_backup's RESTORE VERIFYONLY)")
+        fixes.append(create_fix)
+    if absent:
+        missing.append("%s not found on the instance (sys.databases)" % ", ".join(absent))
+        fixes.append("check that %s holds %s (lync_facts read them there) and that the login may see them (VIEW ANY "
+                     "DATABASE)" % (name, ", ".join(absent)))
+    if offline:
+        missing.append("not ONLINE: %s" % ", ".join(offline))
+        fixes.append("bring %s ONLINE (ALTER DATABASE ... SET ONLINE): BACKUP DATABASE needs it" % ", ".join(offline))
+    found = []
+    if missing:
+        found.append(record(host, "sql rights %s" % name, FAIL, "login %s lacks %s" % (login, "; ".join(missing)),
+                            "; ".join(fixes) + _grant_note(login)))
+    else:
+        detail = "login %s: BACKUP DATABASE in %s%s" % (
+            login, ", ".join(d["name"] for d in judged) or "no database",
+            "; CREATE DATABASE in master" if result.get("create_database") else "")
+        if restoring:
+            detail += "; not judged, RESTORING here (a mirror copy or an unfinished restore): %s" % ", ".join(restoring)
+        if result.get("sysadmin"):
+            detail += (" (as sysadmin: more than the backup needs; db_backupoperator in each database and dbcreator "
+                       "are enough, %s)" % DOC_SQL_RIGHTS)
+        found.append(record(host, "sql rights %s" % name, PASS, detail))
+    if not verify:
+        check = "sql restore test rights %s" % name
+        if result.get("create_database"):
+            found.append(record(host, check, PASS, "login %s: CREATE DATABASE in master (lync.server.verify_backup's "
+                                "RESTORE VERIFYONLY)" % login, needs=BAD_DAY))
+        else:
+            found.append(record(host, check, FAIL, "login %s lacks CREATE DATABASE in master (lync.server."
+                                "verify_backup's RESTORE VERIFYONLY; backup_sql_verify is false, so the backup itself "
+                                "does not need it)" % login, create_fix + _grant_note(login), needs=BAD_DAY))
+    return found
+
+
+def _service_account_record(host, name, account, result, root, user, listed=True):
+    """The sql service account line of one instance, from the write probe in a lync_sql_check result."""
+    check = "sql service account %s" % name
+    who = _computer_account(account, host)
+    if who is None:
+        shown = "%s (no identity other servers can grant rights to)" % account
+    else:
+        shown = "%s (%s on the network)" % (account, who) if who != account else str(account)
+    probe = result.get("probe") or {}
+    status = probe.get("status")
+    folder = probe.get("folder") or root
+    identity = user or "lync_network_user"
+    if who is None:
+        share_fix = ("run the SQL Server service as a domain account, a group managed service account or its virtual "
+                     "account (SQL Server Configuration Manager), then give that account Change on the share and Modify "
+                     "(NTFS) on the folder %s (docs/backup.md)" % root)
+    else:
+        share_fix = ("give %s Change on the share and Modify (NTFS) on the folder %s: SQL Server writes the backups as "
+                     "its service account (docs/backup.md)" % (who, root))
+    left = "" if probe.get("removed") else "; the scratch folder %s is left (%s): remove it by hand" % (
+        folder, probe.get("remove_error") or "not removed")
+    if status == "written":
+        problems, fixes = [], []
+        if probe.get("verified_by_sql") is False:
+            problems.append("SQL Server could not read it back (RESTORE VERIFYONLY: %s)" % probe.get("verify_error"))
+            fixes.append("give %s Modify (read included) on %s" % (who or account, root))
+        if probe.get("read_by_session") is False:
+            problems.append("%s could not read it (%s); the backup hashes every file it writes" % (
+                identity, probe.get("read_error")))
+            fixes.append("give %s Modify on the folder %s, inherited by the files SQL Server creates (an ACL that lets "
+                         "only the files' creator read them is not enough)" % (identity, root))
+        if problems:
+            return record(host, check, FAIL, "%s wrote a COPY_ONLY backup of %s into %s, but %s%s" % (
+                shown, probe.get("database"), folder, "; ".join(problems), left), "; ".join(fixes))
+        if not probe.get("removed"):
+            return record(host, check, FAIL, "%s wrote into %s%s" % (shown, folder, left), "remove %s by hand" % folder)
+        steps = ", SQL Server read it back (RESTORE VERIFYONLY)" if probe.get("verified_by_sql") else ""
+        detail = ("%s wrote a COPY_ONLY backup of %s into %s%s, %s read it, removed (msdb records it as a copy-only "
+                  "backup, is_copy_only = 1)" % (shown, probe.get("database"), folder, steps, identity))
+        return record(host, check, PASS, detail)
+    if status == "refused":
+        error = str(probe.get("error") or "no message")
+        if OS_ERROR_ACCESS in error:
+            return record(host, check, FAIL, "%s cannot write to %s: %s%s" % (shown, root, error, left), share_fix)
+        return record(host, check, FAIL, "SQL Server could not write a COPY_ONLY backup of %s into %s: %s%s"
+                      % (probe.get("database"), folder, error, left),
+                      "read SQL Server's message; when it is about access, %s" % share_fix)
+    if status == "error":
+        return record(host, check, FAIL, "the write probe stopped: %s; the scratch folder %s may be left" % (
+            _message({"msg": probe.get("error")}), folder), "read the message, and remove %s if it is there" % folder)
+    if status == "share_refused" and not listed:
+        return record(host, check, NOT_CHECKED, "not proven: %s could not create the scratch folder %s either (the "
+                      "backup share line above says why and what to grant)" % (identity, folder))
+    if status == "share_refused":
+        return record(host, check, FAIL, "not proven: %s could not create the scratch folder %s: %s"
+                      % (identity, folder, probe.get("error")),
+                      "give %s Change on the share and Modify (NTFS) on %s (%s)" % (identity, root, DOC_IDENTITY))
+    return record(host, check, NOT_CHECKED, "%s may write to %s: not proven (%s)"
+                  % (shown, root, probe.get("why") or "the probe did not run"))
+
+
+def _space_need(share, sql):
+    """(bytes the next set needs, what that figure is) from the last complete set, else the databases' files; (None,
+    why) when neither is known."""
+    newest = [last_complete(e.get("result")) for e in share or []]
+    newest = [n for n in newest if n]
+    if newest:
+        return int(newest[0].get("bytes") or 0), "the last complete set %s" % newest[0].get("set_id")
+    total, unknown, instances = 0, 0, 0
+    for entry in sql:
+        result = entry["result"]
+        instances += 1
+        total += int(result.get("bytes") or 0)
+        unknown += 0 if result.get("sizes_known") else 1
+    if not instances:
+        return None, "no complete set yet, and no SQL Server instance's database sizes were read"
+    if unknown:
+        return None, ("no complete set yet, and %d instance(s) did not show their database sizes (sys.master_files "
+                      "needs CREATE DATABASE, ALTER ANY DATABASE or VIEW ANY DEFINITION: see the sql rights lines)"
+                      % unknown)
+    return total, ("an estimate from the data files of the Lync databases on %d instance(s) (sys.master_files, "
+                   "allocated size: a full backup holds the used part; no complete set yet; the file stores are not "
+                   "counted)" % instances)
+
+
+def space_record(root, host, result, share, sql):
+    """free space: the volume holding the share against what the next set needs."""
+    where = root or "the backup share"
+    if not root:
+        return record(DEPLOYMENT, "free space", NOT_CHECKED, "lync_backup_root is not set")
+    if not host or _skipped(result):
+        return record(DEPLOYMENT, "free space", NOT_CHECKED,
+                      "no host of the play holds %s: on the server that does, compare (Get-CimInstance Win32_Volume)."
+                      "FreeSpace of its volume with the size of the last complete set" % where)
+    if _unreachable(result) or _failed(result):
+        return record(host, "free space", FAIL, "not read: %s" % _message(result),
+                      "read the message; %s must answer and hold the share %s (%s)" % (host, where, DOC_SQL_CHECKS))
+    need, what = _space_need(share, sql)
+    free = int(result.get("free_bytes") or 0)
+    volume = "%s on %s (%s)" % (result.get("volume"), host, where)
+    human = backup_plan.human_size
+    if need is None:
+        return record(host, "free space", NOT_CHECKED, "%s free on %s; %s" % (human(free), volume, what))
+    detail = "%s free on %s; the next set needs about %s, %s" % (human(free), volume, human(need), what)
+    if free >= need:
+        return record(host, "free space", PASS, detail)
+    short = need - free
+    return record(host, "free space", FAIL, "%s: short by %s" % (detail, human(short)),
+                  "free at least %s on %s (%s): a new set is written before retention removes older ones; or lower "
+                  "backup_keep_sets / backup_keep_days, or move lync_backup_root to a volume with at least %s free"
+                  % (human(short), result.get("volume"), where, human(need)))
+
+
+def sql_records(hosts, inputs, root, user, share):
+    """The sql rights and sql service account lines of every instance holding Lync databases, and the free space.
+
+    hosts is {host: lync_facts result} in play order; inputs is what roles/preflight/tasks/sql_checks.yml gathered
+    (None when it did not run): sql (one registered lync_sql_check loop per host), space_host, space (the registered
+    lync_share_space result), verify (backup_sql_verify); share as for share_records.
+    """
+    inputs = inputs or {}
+    verify = boolean(inputs.get("verify", True), strict=False)
+    # When the network identity could not even list the share, that line already fails with the fix; a probe
+    # refused the same way is not a second failure.
+    listed = not [e for e in share or [] if _failed(e.get("result")) or _unreachable(e.get("result"))]
+    per_host = _per_host(inputs, "sql", len(hosts))
+    found, read = [], []
+    for (host, result), registered in zip(hosts.items(), per_host):
+        for target in sql_targets(result):
+            name = "%s\\%s" % (host, target["instance"])
+            sql = _sql_result(registered, target["instance"])
+            account = target["service_account"]
+            if _skipped(sql):
+                found.append(record(host, "sql rights %s" % name, NOT_CHECKED, "not read (%s)" % DOC_NOT_YET))
+                found.append(record(host, "sql service account %s" % name, NOT_CHECKED, "not read"))
+                continue
+            if _unreachable(sql) or _failed(sql):
+                message = _message(sql)
+                if "Login failed" in message:
+                    fix = ("create a login on %s for the account the backup connects with (%s from another server, the "
+                           "connection's user on the SQL Server itself): CREATE LOGIN [DOMAIN\\account] FROM WINDOWS, "
+                           "then grant the rights in %s" % (name, user or "lync_network_user", DOC_SQL_RIGHTS))
+                else:
+                    fix = "read the message: the SQL Server service of %s must run and accept Windows logins (%s)" % (
+                        name, DOC_SQL_RIGHTS)
+                found.append(record(host, "sql rights %s" % name, FAIL, "not read: %s" % message, fix))
+                found.append(record(host, "sql service account %s" % name, NOT_CHECKED, "not proven: the instance could "
+                                    "not be read"))
+                continue
+            read.append({"host": host, "result": sql})
+            found.extend(_rights_records(host, name, sql, verify))
+            found.append(_service_account_record(host, name, account, sql, root, user, listed))
+    found.append(space_record(root, inputs.get("space_host") or "", inputs.get("space"), share, read))
+    return found
+
+
+# --------------------------------------------------------------------------- each host: PowerShell, token, seclogon,
+# rights, double hop (ansible.windows.win_whoami, ansible.windows.win_service_info, the host probe, and the topology
+# read and share listing as the network identity)
+
+# Ansible's own requirement for a Windows host, and what the payloads are tested against.
+MIN_POWERSHELL = (5, 1)
+DOC_WINDOWS_SETUP = "https://docs.ansible.com/ansible/latest/os_guide/windows_setup.html"
+DOC_WMF51 = "https://learn.microsoft.com/powershell/scripting/windows-powershell/wmf/setup/install-configure"
+# BUILTIN\Administrators, and the mandatory labels of an elevated token (High, System)
+# (https://learn.microsoft.com/windows/win32/secauthz/well-known-sids).
+ADMINISTRATORS_SID = "S-1-5-32-544"
+ELEVATED_LABELS = ("S-1-16-12288", "S-1-16-16384")
+DOC_UAC_REMOTE = ("https://learn.microsoft.com/troubleshoot/windows-server/windows-security/"
+                  "user-account-control-and-remote-restriction")
+# "Backup and restoration requirements: tools and permissions" (Lync Server 2013): RTCUniversalServerAdmins for
+# every backup and restore command (most do not support RBAC); CsPersistentChatAdministrator for
+# Export-/Import-CsPersistentChatData; local Administrators for the Deployment Wizard.
+DOC_LYNC_PERMISSIONS = "https://technet.microsoft.com/en-us/library/Hh202171(v=OCS.15)"
+RTC_ADMINS = "RTCUniversalServerAdmins"
+PCHAT_ADMINS = "CsPersistentChatAdministrator"
+# Ansible's runas become plugin: "The Secondary Logon service (seclogon) must be running to use runas"; the
+# service's default start type is Manual, and Windows starts it when a process is created with other credentials.
+DOC_RUNAS = "https://docs.ansible.com/ansible/latest/collections/ansible/builtin/runas_become.html"
+DOC_SECOND_HOP = "https://learn.microsoft.com/powershell/scripting/security/remoting/ps-remoting-second-hop"
+POWERSHELL_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+def _lync_host(result):
+    return (((result or {}).get("ansible_facts") or {}).get("lync_host")) or {}
+
+
+# What a host older than PowerShell 5.1 answers before any module runs: ansible-core's bootstrap_wrapper.ps1
+# ("Ansible requires PowerShell v5.1"), or on older ansible-core the parser's refusal of win_powershell's
+# `using namespace` (PowerShell 5.0 syntax).
+POWERSHELL_REFUSALS = ("Ansible requires PowerShell", "'using' keyword is not supported")
+
+
+def _powershell_fix(host):
+    return ("install Windows Management Framework 5.1 on %s (Windows Server 2016 and later ship it; the collection "
+            "also needs .NET Framework 4.6.2 or later, 4.8 recommended) and restart it: Ansible needs Windows "
+            "PowerShell 5.1 on a Windows host (%s; %s; %s)" % (host, DOC_WMF51, DOC_WINDOWS_SETUP, DOC_CONNECTION))
+
+
+def powershell_record(host, facts_result):
+    """Windows PowerShell 5.1 or later (Desktop edition): the one the host probe ran under (win_powershell's)."""
+    if _failed(facts_result) and not _unreachable(facts_result) and \
+            any(text in str(facts_result.get("msg") or "") for text in POWERSHELL_REFUSALS):
+        return record(host, "powershell", FAIL, "older than 5.1: the host refuses every module (%s)"
+                      % _message(facts_result), _powershell_fix(host))
+    if not answered(facts_result):
+        return None  # the connection record says why
+    text = _lync_host(facts_result).get("powershell_version")
+    edition = _lync_host(facts_result).get("powershell_edition") or "Desktop"
+    match = POWERSHELL_VERSION_RE.match(str(text or ""))
+    if not match:
+        return record(host, "powershell", NOT_CHECKED, "the host probe returned no PowerShell version")
+    if str(edition).lower() != "desktop":
+        return record(host, "powershell", FAIL, "PowerShell %s %s runs the payloads" % (edition, text),
+                      "run the payloads in Windows PowerShell 5.1 (powershell.exe, the default endpoint "
+                      "Microsoft.PowerShell): the Lync / Skype for Business module is a Windows PowerShell module; "
+                      "remove ansible_psrp_configuration_name or ansible_pwsh_interpreter for %s (%s)"
+                      % (host, DOC_CONNECTION))
+    if (int(match.group(1)), int(match.group(2))) < MIN_POWERSHELL:
+        return record(host, "powershell", FAIL, "Windows PowerShell %s runs the payloads" % text,
+                      _powershell_fix(host))
+    return record(host, "powershell", PASS, "Windows PowerShell %s" % text)
+
+
+def _account(whoami):
+    account = (whoami or {}).get("account") or {}
+    name = account.get("account_name") or ""
+    return "%s\\%s" % (account["domain_name"], name) if account.get("domain_name") else (name or "the connection's user")
+
+
+def _token_groups(whoami):
+    return [g for g in (whoami or {}).get("groups") or [] if isinstance(g, dict)]
+
+
+def _read_failed(host, check, result, what):
+    """None when result answered; else a record (NOT CHECKED) or None for an unreachable host."""
+    if _skipped(result) or _unreachable(result):
+        return None, True
+    if _failed(result):
+        return record(host, check, NOT_CHECKED, "%s failed: %s" % (what, _message(result))), True
+    return None, False
+
+
+def admin_record(host, whoami):
+    """The connection's user is a local administrator, with an elevated token (win_whoami: groups and label)."""
+    failed, stop = _read_failed(host, "local administrators", whoami, "win_whoami")
+    if stop:
+        return failed
+    who = _account(whoami)
+    admins = next((g for g in _token_groups(whoami) if str(g.get("sid")).upper() == ADMINISTRATORS_SID), None)
+    label = (whoami.get("label") or {})
+    label_text = label.get("account_name") or label.get("sid") or "no label"
+    if admins is None:
+        return record(host, "local administrators", FAIL, "%s is not in the local Administrators group of %s"
+                      % (who, host),
+                      "add %s to the local Administrators group of %s (Add-LocalGroupMember -Group Administrators -Member "
+                      "%s; on Windows Server 2012 R2 and older: net localgroup Administrators %s /add), directly or "
+                      "through a domain group, then connect again: the payloads read the registry, services and the "
+                      "local SQL Server, and the recovery runs the Deployment Wizard, which needs it (%s; %s)"
+                      % (who, host, who, who, DOC_LYNC_PERMISSIONS, DOC_CONNECTION))
+    enabled = "Enabled" in (admins.get("attributes") or [])
+    if not enabled or str(label.get("sid")).upper() not in ELEVATED_LABELS:
+        return record(host, "local administrators", FAIL,
+                      "%s is in Administrators but the session's token is filtered (Administrators %s, label %s)"
+                      % (who, ", ".join(admins.get("attributes") or []) or "without attributes", label_text),
+                      "connect with a domain account that is in Administrators (WinRM gives a domain administrator an "
+                      "elevated token); a local account other than Administrator is filtered by UAC's remote "
+                      "restrictions unless LocalAccountTokenFilterPolicy is 1 (%s)" % DOC_UAC_REMOTE)
+    return record(host, "local administrators", PASS, "%s is a local administrator (elevated token, %s)"
+                  % (who, label_text))
+
+
+def seclogon_record(host, services, become):
+    """The Secondary Logon service that become runas needs: running, or startable (start mode not disabled)."""
+    failed, stop = _read_failed(host, "secondary logon", services, "win_service_info")
+    if stop:
+        return failed
+    if not become:
+        return record(host, "secondary logon", PASS, "not used: lync_network_become is false (no become runas)")
+    found = [s for s in services.get("services") or [] if str(s.get("name")).lower() == "seclogon"]
+    fix = ("set the Secondary Logon service on %s to start: Set-Service -Name seclogon -StartupType Manual (its "
+           "default), or undo the Group Policy or hardening baseline that disables it; become runas "
+           "(logon_type=new_credentials), which carries lync_network_user to other servers, cannot start a process "
+           "without it (%s; docs/architecture.md, \"Network identity\")" % (host, DOC_RUNAS))
+    if not found:
+        return record(host, "secondary logon", FAIL, "no Secondary Logon service (seclogon) on %s" % host, fix)
+    service = found[0]
+    mode, state = str(service.get("start_mode") or "unknown"), str(service.get("state") or "unknown")
+    if mode.lower() == "disabled":
+        return record(host, "secondary logon", FAIL, "seclogon is disabled (%s)" % state, fix)
+    if state.lower() == "started":
+        return record(host, "secondary logon", PASS, "seclogon is running (start mode %s)" % mode)
+    return record(host, "secondary logon", PASS, "seclogon is %s, start mode %s: Windows starts it when runas "
+                  "needs it" % (state, mode))
+
+
+def _group_names(whoami):
+    """The names of the token's enabled groups."""
+    return {str(g.get("account_name") or "").lower() for g in _token_groups(whoami)
+            if "Enabled" in (g.get("attributes") or [])}
+
+
+def _unnamed_groups(whoami):
+    """Token groups win_whoami could not name (LookupAccountSid failed: account_name null or type Unknown)."""
+    return [g.get("sid") for g in _token_groups(whoami)
+            if g.get("account_name") is None or str(g.get("type")) == "Unknown"]
+
+
+def persistent_chat(deployment):
+    """Whether the deployment has a Persistent Chat pool (or its database); None when unknown."""
+    if not deployment:
+        return None
+    if any("PersistentChatServer" in (p.get("roles") or []) for p in deployment.get("pools") or []):
+        return True
+    return any("PersistentChatDatabase" in (s.get("roles") or []) for s in deployment.get("sql_stores") or [])
+
+
+def _deployment(topology):
+    for result in topology:
+        deployment = ((result or {}).get("ansible_facts") or {}).get("lync_deployment") if answered(result) else None
+        if deployment:
+            return deployment
+    return None
+
+
+def rights_records(host, whoami, pchat, pchat_export=True):
+    """On a Front End, the connection's user (which runs the Cs cmdlets there) holds RTCUniversalServerAdmins, and
+    CsPersistentChatAdministrator where Persistent Chat exists (win_whoami: the session token's groups)."""
+    failed, stop = _read_failed(host, "rights", whoami, "win_whoami")
+    if stop:
+        return [failed] if failed else []
+    who = _account(whoami)
+    groups = _group_names(whoami)
+    sam = who.rsplit("\\", maxsplit=1)[-1]
+    unnamed = _unnamed_groups(whoami)
+    relogon = ("then let it log on again (a group reaches the token at logon; with a Kerberos ticket cache on the "
+               "controller, get a new ticket: kdestroy/kinit; allow for AD replication)")
+    found = []
+    if RTC_ADMINS.lower() in groups:
+        found.append(record(host, "rights", PASS, "%s is in %s (the backup's Cs cmdlets)" % (who, RTC_ADMINS)))
+    elif unnamed:
+        found.append(record(host, "rights", NOT_CHECKED, "%s in %s: %d group SID(s) of its token could not be named "
+                            "on %s (%s)" % (who, RTC_ADMINS, len(unnamed), host, ", ".join(str(u) for u in unnamed))))
+    else:
+        found.append(record(host, "rights", FAIL, "%s is not in %s (its session token on %s has no such group)"
+                            % (who, RTC_ADMINS, host),
+                            "add %s to the universal group %s (Add-ADGroupMember -Identity %s -Members %s), %s: "
+                            "Export-CsConfiguration, Export-CsUserData and the other backup and restore cmdlets run "
+                            "only for its members, and most do not support RBAC (%s)"
+                            % (who, RTC_ADMINS, RTC_ADMINS, sam, relogon, DOC_LYNC_PERMISSIONS)))
+    if pchat is None:
+        found.append(record(host, "rights", NOT_CHECKED, "%s in %s: whether Persistent Chat exists is unknown (the "
+                            "topology was not read)" % (who, PCHAT_ADMINS)))
+    elif not pchat:
+        found.append(record(host, "rights", PASS, "%s not needed: the topology has no Persistent Chat pool" % PCHAT_ADMINS))
+    elif not pchat_export:
+        found.append(record(host, "rights", PASS, "%s not needed nightly: backup_persistent_chat_export is false (the "
+                            "SQL backup of mgc still runs)" % PCHAT_ADMINS))
+    elif PCHAT_ADMINS.lower() in groups:
+        found.append(record(host, "rights", PASS, "%s is in %s (Export-CsPersistentChatData)" % (who, PCHAT_ADMINS)))
+    else:
+        found.append(record(host, "rights", FAIL, "%s is not in %s, and the topology has Persistent Chat"
+                            % (who, PCHAT_ADMINS),
+                            "add %s to %s (Add-ADGroupMember -Identity %s -Members %s), %s: "
+                            "Export-CsPersistentChatData and Import-CsPersistentChatData must be run by a member; or "
+                            "set backup_persistent_chat_export: false (the SQL backup of mgc still runs) (%s)"
+                            % (who, PCHAT_ADMINS, PCHAT_ADMINS, sam, relogon, DOC_LYNC_PERMISSIONS)))
+    return found
+
+
+def _transports(value):
+    if isinstance(value, (list, tuple)):
+        return [str(v).lower() for v in value]
+    return [t.strip().lower() for t in str(value or "").split(",") if t.strip()]
+
+
+def carrier(become, user, connection):
+    """What carries the network identity to a second server: become runas (the roles' default), or the connection's
+    own delegation (CredSSP, Kerberos delegation), or nothing (None)."""
+    if become:
+        return "become runas (logon_type=new_credentials) as %s" % (user or "lync_network_user")
+    connection = connection or {}
+    transports = _transports(connection.get("winrm_transport"))
+    psrp_auth = str(connection.get("psrp_auth") or "").lower()
+    if "credssp" in transports or psrp_auth == "credssp":
+        return "CredSSP (the connection's user)"
+    if ("kerberos" in transports and boolean(connection.get("kerberos_delegation") or False, strict=False)) or \
+            (psrp_auth in ("kerberos", "negotiate") and boolean(connection.get("psrp_delegate") or False, strict=False)):
+        return "Kerberos delegation (the connection's user)"
+    return None
+
+
+def _same_host(fqdn, host, lync_host):
+    names = {str(host).lower(), str(lync_host.get("fqdn") or "").lower()}
+    return str(fqdn or "").lower() in names
+
+
+def double_hop_records(host, facts_result, front_end, deployment, topology, reach, become, user, root, connection):
+    """From a host that needs them, the network identity reaches the CMS's SQL Server (Front Ends: the topology read
+    with the roles' credentials) and the backup share (every host that writes there: Front Ends, SQL Server hosts of
+    Lync databases, file servers of file stores: a listing of the root with the same credentials)."""
+    if not answered(facts_result):
+        return []
+    lync_host = _lync_host(facts_result)
+    shell = bool(lync_host.get("lync_shell"))
+    file_server = any(_same_host(f.get("fqdn"), host, lync_host) for f in (deployment or {}).get("file_stores") or [])
+    writes = (front_end and shell) or bool(sql_targets(facts_result)) or file_server
+    if not writes:
+        return []
+    how = carrier(become, user, connection)
+    who = (user or "lync_network_user") if become else "the connection's user"
+    none_fix = ("nothing carries credentials to a second server from %s: set lync_network_become: true (the default) "
+                "with lync_network_user and lync_network_password, or connect with CredSSP "
+                "(ansible_winrm_transport: credssp) or Kerberos delegation (ansible_winrm_kerberos_delegation: true) "
+                "(%s; %s)" % (host, DOC_IDENTITY, DOC_SECOND_HOP))
+    found = []
+    if front_end and shell:
+        cms = (_deployment([topology]) or {}).get("cms") or {}
+        target = "the Central Management store%s" % (
+            " (%s\\%s)" % (cms.get("sql_fqdn"), cms.get("sql_instance")) if cms.get("sql_fqdn") else "")
+        if _skipped(topology) or _unreachable(topology):
+            found.append(record(host, "double hop", NOT_CHECKED, "%s: the topology was not read from %s" % (target, host)))
+        elif _failed(topology):
+            found.append(record(host, "double hop", FAIL, "%s cannot read the topology from %s with %s: %s"
+                                % (who, host, how or "no network credentials", _message(topology)),
+                                none_fix if how is None else
+                                "give %s RTCUniversalServerAdmins and a login on the CMS's SQL Server instance, check "
+                                "lync_network_password (become runas new_credentials checks it only when a second "
+                                "server is reached) and the Secondary Logon service on %s (%s)"
+                                % (who, host, DOC_IDENTITY)))
+        elif cms.get("sql_fqdn") and _same_host(cms["sql_fqdn"], host, lync_host):
+            found.append(record(host, "double hop", PASS, "%s is on %s itself (no second hop)" % (target, host)))
+        else:
+            found.append(record(host, "double hop", PASS, "%s reads the topology from %s: %s carries it"
+                                % (who, target, how or "the connection")))
+    if not root:
+        return found
+    if _skipped(reach) or _unreachable(reach):
+        found.append(record(host, "double hop", NOT_CHECKED, "%s: not listed from %s" % (root, host)))
+    elif _failed(reach):
+        found.append(record(host, "double hop", FAIL, "%s cannot list %s from %s with %s: %s"
+                            % (who, root, host, how or "no network credentials", _message(reach)),
+                            none_fix if how is None else
+                            "give %s Change on the share and Modify (NTFS) on the folder of %s, check "
+                            "lync_network_password (become runas new_credentials checks it only when a second server "
+                            "is reached) and the Secondary Logon service on %s (%s)" % (who, root, host, DOC_IDENTITY)))
+    else:
+        found.append(record(host, "double hop", PASS, "%s lists %s from %s: %s carries it"
+                            % (who, root, host, how or "the connection")))
+    return found
+
+
+def network_user_rights_record(user, whoami_results):
+    """The network identity's own groups are not in any token the preflight reads: said, when it is another account
+    than the connection's user (the roles' work on other servers, such as an Enterprise Edition CMS, runs as it)."""
+    read = [w for w in whoami_results if w and not _skipped(w) and not _failed(w) and not _unreachable(w)]
+    found = [record(DEPLOYMENT, "rights", NOT_CHECKED, "setup permissions for the recovery: Enable-CsTopology needs a "
+                    "domain administrator unless setup permissions were delegated (Grant-CsSetupPermission; "
+                    "Test-CsSetupPermission -ComputerOu <OU of the Lync servers> says), and Install-CsDatabase "
+                    "sysadmin on the instance", needs=BAD_DAY)]
+    text = str(user or "").strip().lower()
+    if not text or not read:
+        return found
+    if "@" in text:  # a UPN: compare with the token's UPN
+        same = {str(w.get("upn") or "").lower() for w in read} == {text}
+    elif "\\" in text:  # DOMAIN\name
+        same = {_account(w).lower() for w in read} == {text}
+    else:
+        same = {_account(w).rsplit("\\", maxsplit=1)[-1].lower() for w in read} == {text}
+    if same:
+        return found
+    unread = ("%s (lync_network_user, not the connection's user) in %s and, where Persistent Chat exists, %s: its "
+              "token is not read; use the same account for both, or check its groups by hand"
+              % (user, RTC_ADMINS, PCHAT_ADMINS))
+    return found + [record(DEPLOYMENT, "rights", NOT_CHECKED, unread)]
+
+
+def host_check_records(hosts, inputs, front_ends, user, root, become):
+    """Every host check of this section, per host in play order, then the network identity's rights line."""
+    count = len(hosts)
+    keys = ("facts", "whoami", "seclogon", "topology", "reach", "connection")
+    per_host = {key: _per_host(inputs, key, count) for key in keys}
+    deployment = _deployment(per_host["topology"])
+    pchat = persistent_chat(deployment)
+    pchat_export = boolean((inputs.get("settings") or {}).get("persistent_chat_export", True), strict=False)
+    found = []
+    for index, host in enumerate(hosts):
+        facts_result = per_host["facts"][index]
+        if not answered(facts_result):
+            refused = powershell_record(host, facts_result)  # a host too old to run any module
+            found.extend([refused] if refused else [])
+            continue
+        front_end = host in front_ends
+        for rec in (powershell_record(host, facts_result), admin_record(host, per_host["whoami"][index]),
+                    seclogon_record(host, per_host["seclogon"][index], become)):
+            if rec:
+                found.append(rec)
+        if front_end and _lync_host(facts_result).get("lync_shell"):
+            found.extend(rights_records(host, per_host["whoami"][index], pchat, pchat_export))
+        found.extend(double_hop_records(host, facts_result, front_end, deployment, per_host["topology"][index],
+                                        per_host["reach"][index], become, user, root, per_host["connection"][index]))
+    found.extend(network_user_rights_record(user, per_host["whoami"]))
+    return found
+
+
 # --------------------------------------------------------------------------- what v1 does not check
 
 def _not_yet(host, check, detail):
     return record(host, check, NOT_CHECKED, detail)
 
 
-def _network_name(account, host):
-    """How a service account appears on another server: a virtual or built-in account as the computer's account."""
-    text = str(account or "")
-    if text.lower().startswith(("nt service\\", "nt authority\\")) or text.lower() in ("localsystem", ""):
-        return "%s (on the network the computer account %s$)" % (text or "the service account",
-                                                                 str(host).split(".", maxsplit=1)[0].upper())
-    return text
-
-
-def _lync_instances(lync_host):
-    """(instance, service account) of the SQL Server instances on a host that hold Lync databases
-    (the local configuration store's replica, RTCLOCAL/LYNCLOCAL, is not backed up)."""
-    return [(i.get("name"), i.get("service_account")) for i in lync_host.get("sql_instances") or []
-            if i.get("lync_databases") and str(i.get("name")).upper() not in catalog.LOCAL_STORE_INSTANCES]
-
-
-def not_checked_records(hosts, user, root, share_results):
-    """Explicit lines for what v1 does not check, so that silence is never read as a pass.
+def not_checked_records(hosts, user, root, share_results):  # pylint: disable=unused-argument
+    """Explicit lines for what v1 does not check, so that silence is never read as a pass (the SQL rights, the SQL
+    service accounts and the free space are sql_records').
 
     hosts is {host: lync_facts result} in play order; share_results as for share_records.
     """
     who = user or "lync_network_user"
     where = root or "the backup share"
-    found = [
-        _not_yet(DEPLOYMENT, "rights", "%s in RTCUniversalServerAdmins (every Cs cmdlet of backup and restore)" % who),
-        _not_yet(DEPLOYMENT, "rights", "%s in CsPersistentChatAdministrator, where Persistent Chat exists "
-                 "(Export-/Import-CsPersistentChatData)" % who),
-        _not_yet(DEPLOYMENT, "share write", "%s may create folders and write in %s (the check only lists it)"
-                 % (who, where)),
-    ]
-    sizes = [last_complete(e.get("result")) for e in share_results or []]
-    sizes = [s for s in sizes if s]
-    found.append(_not_yet(DEPLOYMENT, "free space", "free space on %s%s" % (
-        where, " against the last complete set's %s" % backup_plan.human_size(int(sizes[0].get("bytes") or 0)) if sizes else
-        " (no complete set yet to compare with)")))
-    for host, result in hosts.items():
-        if not answered(result):
-            continue
-        lync_host = ((result.get("ansible_facts") or {}).get("lync_host")) or {}
-        found.append(_not_yet(host, "local administrators", "the connection's user in the local Administrators group"))
-        found.append(_not_yet(host, "secondary logon", "the Secondary Logon service (seclogon) that become runas needs"))
-        found.append(_not_yet(host, "powershell", "PowerShell 5.1 or later"))
-        found.append(_not_yet(host, "double hop", "%s reaches SQL Server, the CMS, AD and %s from this host" % (who, where)))
-        for instance, account in _lync_instances(lync_host):
-            name = "%s\\%s" % (host, instance)
-            found.append(_not_yet(host, "sql rights %s" % name, "%s has the SQL Server rights the backup and the restore "
-                                  'test need on %s (docs/backup.md, "SQL Server rights")' % (who, name)))
-            found.append(_not_yet(host, "sql service account %s" % name, "%s, the service account of %s, may write to %s "
-                                  "(it writes the SQL backups)" % (_network_name(account, host), name, where)))
-    return found
+    return [_not_yet(DEPLOYMENT, "share write", "%s may create folders and write files in %s (the checks list it, and "
+                     "the SQL Server service account's probe creates a folder there)" % (who, where))]
 
 
 # --------------------------------------------------------------------------- the report
@@ -476,6 +1115,9 @@ def records(inputs):
         found.extend(network_records(host, per_host["pins"][index], per_host["dns"][index], per_host["dhcp"][index]))
     share = share_results(inputs.get("share"))
     found.extend(share_records(share, root, user, become))
+    found.extend(dotnet_records(inputs.get("dotnet")))
+    found.extend(sql_records(dict(zip(hosts, per_host["facts"])), inputs.get("sql"), root, user, share))
+    found.extend(host_check_records(hosts, inputs, front_ends, user, root, become))
     found.extend(not_checked_records(dict(zip(hosts, per_host["facts"])), user, root, share))
     return found
 

@@ -4,7 +4,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import report_html
+
+# How long after its close a set counts as verified by that close (retention's `verified`).
+VERIFIED_FOR = datetime.timedelta(hours=6)
 
 
 def scan(action, root, key=None, allow_unsigned=False):
@@ -14,7 +20,8 @@ def scan(action, root, key=None, allow_unsigned=False):
     now = bs.utcnow()
     sets = [bs.describe(s["Name"], s.get("Manifest"), now, s.get("Signature"), key, allow_unsigned, s.get("ReadError"))
             for s in value.get("Sets") or []]
-    return bs.ordered(sets), value.get("Lock")
+    lock = value.get("Lock")
+    return bs.ordered(sets), ({"text": lock.get("Text"), "written": lock.get("Written")} if lock else None)
 
 
 def check_files(action, root, info, deep):
@@ -31,16 +38,40 @@ def check_files(action, root, info, deep):
     return info
 
 
-def newest_trusted(action, root, sets):
-    """The newest complete set whose files match their hashes (each candidate is hash-checked)."""
+def newest_trusted(action, root, sets, verified=None):
+    """The newest complete set whose files match their hashes (each candidate is hash-checked).
+
+    verified -- {set_id: manifest SHA-256} of sets the same run has just verified (the backup's close hashed
+    every file of its set): such a set is not read again when its manifest is still the one verified and was
+    finished less than VERIFIED_FOR ago (a hash given days later proves nothing about the files now); its
+    signature is still checked, as for every set.
+    """
+    verified = verified or {}
+    now = bs.utcnow()
     for info in sets:
-        if info["status"] == "complete":
+        if info["status"] != "complete":
+            continue
+        sha = verified.get(info["set_id"])
+        finished = bs.parse_time((info.get("manifest") or {}).get("finished"))
+        if sha and info.get("manifest_sha256") and str(sha).upper() == info["manifest_sha256"] \
+                and finished is not None and abs(now - finished) <= VERIFIED_FOR:
+            info["checked"] = "sha256 (this run)"
+            info.setdefault("bad_files", [])
+            info.setdefault("extra_files", [])
+        else:
             check_files(action, root, info, deep=True)
-            if bs.is_trusted(info):
-                return info
+        if bs.is_trusted(info):
+            return info
     return None
 
 
 def public(info):
     """A set description without its (large) manifest."""
     return {k: v for k, v in info.items() if k != "manifest"}
+
+
+def listed(info):
+    """A set as lync_backup_set_info lists it: public(), its condition, and `history`, a summary of its own
+    manifest for report.html (which shows it only for a set whose signature matched)."""
+    return dict(public(info), condition=bs.condition(info),
+                history=report_html.summary(info["manifest"]) if info["manifest"] else None)

@@ -57,7 +57,7 @@ def verify(lab, set_id):
         data = (folder / path).read_bytes()
         assert len(data) == int(entry["bytes"]) and hashlib.sha256(data).hexdigest().upper() == entry["sha256"], path
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    assert present - set(listed) == {"manifest.json", "manifest.sig", "report.txt"}, present - set(listed)
+    assert present - set(listed) == {"manifest.json", "manifest.sig", "report.txt", "report.html"}, present - set(listed)
     return doc
 
 
@@ -260,7 +260,7 @@ def planted_collection(tmp_path, path, old, new):
 def robocopy_first(text):
     start = text.index("# Only changed file-store bytes")
     end = text.index("- name: Copy the file store")
-    after = text.index("- name: List and hash the copied file store")
+    after = text.index("- name: Export the certificates")
     return text[end:after] + text[start:end]
 
 
@@ -284,7 +284,7 @@ def test_planted_defects_fail(make_lab, run_playbook, tmp_path, defect):
     elif defect == "robocopy before the links":
         tasks = "roles/backup/tasks/items.yml"
         text = (pathlib.Path(__file__).resolve().parents[2] / tasks).read_text()
-        block = text[text.index("# Only changed file-store bytes"):text.index("- name: List and hash the copied file store")]
+        block = text[text.index("# Only changed file-store bytes"):text.index("- name: Export the certificates")]
         env = planted_collection(tmp_path, tasks, block, robocopy_first(text))
     else:
         (backup_root(lab) / first_set / "manifest.sig").write_text("0" * 64)

@@ -7,6 +7,7 @@
 * Long paths: a file-store path that, inside the set, is longer than MAX_PATH is backed up and the set verifies.
 """
 
+import hashlib
 import json
 import pathlib
 
@@ -147,6 +148,7 @@ def test_a_file_store_path_past_max_path_in_the_set_is_backed_up_and_verifies(ma
     windows_path = "\\\\backup01.contoso.local\\LyncBackup\\%s\\%s" % (set_dir.name, in_set[0]["path"].replace("/", "\\"))
     assert len(windows_path) > paths.MAX_PATH_CHARS, windows_path
     assert (set_dir / in_set[0]["path"]).read_bytes() == data
-    # The backup verified the closed set against its manifest: every file hashed, the deep one included.
-    (verify,) = [r["result"] for r in run.results("Verify the set against its manifest")]
-    assert verify["set"]["trusted"] is True and verify["set"]["checked"] == "sha256", verify["set"]
+    # The close hashed every file where it landed, the deep one included, and verified the set.
+    (closed,) = [r["result"] for r in run.results("Close the set (manifest built from every host's records, every file hashed once where it landed)")]
+    assert closed["set"]["trusted"] is True and closed["set"]["checked"] == "sha256 (close)", closed["set"]
+    assert in_set[0]["sha256"] == hashlib.sha256(data).hexdigest().upper()

@@ -53,9 +53,10 @@ def test_preflight_passes_on_a_seeded_lab_and_changes_nothing(make_lab, run_play
     assert failed_checks(run) == []
     for expected in ("PASS  inventory  lync_media_path: ", "PASS  inventory  group lync_front_ends: ",
                      "PASS  %s  backup share: CONTOSO\\svc-lyncbackup lists \\\\backup01.contoso.local\\LyncBackup" % BACKUP,
-                     "NOT CHECKED  deployment  rights: CONTOSO\\svc-lyncbackup in RTCUniversalServerAdmins",
-                     "NOT CHECKED  deployment  free space: ", "NOT CHECKED  %s  secondary logon: " % BACKUP,
-                     "NOT CHECKED  %s  powershell: " % BACKUP, "NOT CHECKED  %s  double hop: " % BACKUP):
+                     "NOT CHECKED  deployment  rights: CONTOSO\\svc-lyncbackup (lync_network_user, not the "
+                     "connection's user) in RTCUniversalServerAdmins",
+                     "PASS  %s  free space: " % BACKUP, "PASS  %s  secondary logon: " % BACKUP,
+                     "PASS  %s  powershell: " % BACKUP, "PASS  %s  .net framework: 4.6.2 or later (Release 528040)" % BACKUP):
         assert any(line.startswith(expected) for line in report), (expected, report)
     front_ends = ["fe01.contoso.local", "fe02.contoso.local"] if topology == "enterprise" else [SE]
     for host in front_ends:
@@ -63,7 +64,8 @@ def test_preflight_passes_on_a_seeded_lab_and_changes_nothing(make_lab, run_play
         assert any(line.startswith("PASS  %s  dns pins: DNS server 10.0.0.2 answered" % host) for line in report)
         assert any(line.startswith("PASS  %s  dhcp pins: " % host) for line in report)
     if topology == "enterprise":
-        assert any(line.startswith("NOT CHECKED  sqlbe01.contoso.local  sql rights sqlbe01.contoso.local\\RTC: ")
+        # The SQL checks' own lab tests: tests/lab/test_preflight_sql.py.
+        assert any(line.startswith("PASS  sqlbe01.contoso.local  sql rights sqlbe01.contoso.local\\RTC: ")
                    for line in report)
     assert (reports / "preflight.txt").read_text(encoding="utf-8").splitlines() == report
 
@@ -77,8 +79,13 @@ def test_preflight_runs_in_check_mode_and_reports_the_last_complete_set(make_lab
     assert snapshot(lab) == before
     share = next(line for line in lines(run) if line.startswith("PASS  %s  backup share: " % BACKUP))
     assert "1 set(s), the last complete one lync-" in share
-    free = next(line for line in lines(run) if line.startswith("NOT CHECKED  deployment  free space: "))
-    assert "against the last complete set's " in free
+    free = next(line for line in lines(run) if line.startswith("PASS  %s  free space: " % BACKUP))
+    assert "the next set needs about " in free and ", the last complete set lync-" in free
+    # In check mode the SQL rights are read, the write probe does not run (tests/lab/test_preflight_sql.py).
+    assert any(line.startswith("PASS  %s  sql rights %s\\RTC: " % (SE, SE)) for line in lines(run))
+    probe = next(line for line in lines(run) if line.startswith("NOT CHECKED  %s  sql service account %s\\RTC: "
+                                                                % (SE, SE)))
+    assert "not proven (check mode (the probe writes a file and removes it))" in probe
 
 
 def test_an_inventory_without_the_media_path_fails(make_lab, run_playbook):
@@ -114,11 +121,37 @@ def test_a_backup_share_that_denies_the_network_user_fails(make_lab, run_playboo
     run = run_playbook(lab, PREFLIGHT)
     assert run.rc != 0
     failed = failed_checks(run)
-    assert len(failed) == 1 and failed[0].startswith(
+    assert len(failed) == 2 and failed[0].startswith(
         "FAIL  %s  backup share: CONTOSO\\svc-lyncbackup cannot list \\\\backup01.contoso.local\\LyncBackup" % BACKUP)
+    # The Front End that writes to the share is refused too (its double hop: tests/lab/test_preflight_host.py).
+    assert failed[1].startswith("FAIL  %s  double hop: CONTOSO\\svc-lyncbackup cannot list " % SE)
     fix = fix_after(run, "FAIL  %s  backup share" % BACKUP)
     assert "give CONTOSO\\svc-lyncbackup Change on the share and Modify (NTFS) on the folder of " \
            "\\\\backup01.contoso.local\\LyncBackup" in fix
+
+
+def test_a_backup_server_with_an_old_dotnet_fails(make_lab, run_playbook):
+    """.NET Framework 4.6.1 takes no \\\\?\\ path: the backup's close could not read the set (lync_lab/fsops)."""
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"][BACKUP]["dotnet_framework"] = "4.6.1"
+    run = run_playbook(lab, PREFLIGHT)
+    assert run.rc != 0
+    assert failed_checks(run) == ["FAIL  %s  .net framework: older than 4.6.2 (Release 394254)" % BACKUP]
+    assert "install .NET Framework 4.8 (4.6.2 at least) on %s" % BACKUP in fix_after(run, "FAIL  %s  .net" % BACKUP)
+
+
+def test_a_front_end_without_the_lync_shell_fails(make_lab, run_playbook):
+    """The Lync Server Management Shell gone from a Front End (the module the host probe looks for)."""
+    lab = make_lab("enterprise")
+    with lab.locked() as state:
+        state["hosts"]["fe02.contoso.local"]["lync_module"] = None
+    run = run_playbook(lab, PREFLIGHT)
+    assert run.rc != 0
+    shell = [line for line in failed_checks(run) if "  lync shell: " in line]
+    assert [line.split(":")[0] for line in shell] == ["FAIL  fe02.contoso.local  lync shell"], failed_checks(run)
+    fix = fix_after(run, "FAIL  fe02.contoso.local  lync shell")
+    assert "Install Administrative Tools" in fix and "lync_front_ends" in fix
 
 
 def test_a_pinned_dns_server_that_does_not_answer_fails(make_lab, run_playbook):

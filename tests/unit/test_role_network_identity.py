@@ -21,8 +21,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Modules whose payloads touch only the host they run on (or need no payload): the host probe
 # (local SQL instances; the computer account through the machine's own secure channel), DNS by
-# query, DHCP read on the DHCP server itself, local markers and services, pure comparisons.
-LOCAL_ONLY = {"lync_clean_check", "lync_network_info", "lync_pins_check", "lync_recovery_marker", "lync_services"}
+# query, DHCP read on the DHCP server itself, local markers and services, pure comparisons, the free space of a
+# share read on the server that holds it (CIM on that host).
+LOCAL_ONLY = {"lync_clean_check", "lync_network_info", "lync_pins_check", "lync_recovery_marker", "lync_services",
+              "lync_share_space"}
 # Other collections' modules that read or write a share on another server in these roles (the
 # installation media, file-store copies).
 SHARE_MODULES = {"community.windows.win_robocopy", "ansible.windows.win_package"}

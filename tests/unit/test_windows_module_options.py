@@ -1,4 +1,4 @@
-"""Every task of roles/ and playbooks/ that calls an ansible.windows, community.windows or
+"""Every task of roles/, playbooks/ and tests/integration/targets/ that calls an ansible.windows, community.windows or
 microsoft.ad module uses only options the REAL module documents.
 
 ansible-lint skips the options of PowerShell modules on purpose, and the lab's stand-ins
@@ -33,6 +33,8 @@ TASK_KEYWORDS = {"name", "when", "register", "loop", "loop_control", "vars", "be
 
 def yaml_files():
     files = sorted((ROOT / "roles").glob("*/tasks/*.yml")) + sorted((ROOT / "roles").glob("*/handlers/*.yml"))
+    # The integration targets (tests/integration/targets, run by ansible-test on real Windows) too.
+    files += sorted((ROOT / "tests" / "integration" / "targets").glob("*/tasks/*.yml"))
     return files + sorted((ROOT / "playbooks").glob("*.yml"))
 
 

@@ -63,14 +63,14 @@ foreach ($wanted in $Thumbprints) {
             $name = '{0}.pfx' -f $thumb
             $path = Join-Path -Path $TargetFolder -ChildPath $name
             $partial = '{0}.partial' -f $path
+            # SHA-256 of the exported bytes in memory (HashAlgorithm.ComputeHash(Byte[])), before the write: no read
+            # back over the network; the close hashes what landed on the share and compares.
+            $sha = [System.Security.Cryptography.SHA256]::Create()
+            try { $digest = $sha.ComputeHash($bytes) } finally { $sha.Dispose() }
             try {
                 [System.IO.File]::WriteAllBytes($partial, $bytes)
                 if (Test-Path -LiteralPath $path) { Remove-Item -LiteralPath $path -Force }
                 [System.IO.File]::Move($partial, $path)
-                # SHA-256 with .NET over a FileStream (Get-FileHash needs PowerShell 4.0)
-                $sha = [System.Security.Cryptography.SHA256]::Create()
-                $stream = [System.IO.File]::OpenRead($path)
-                try { $digest = $sha.ComputeHash($stream) } finally { $stream.Dispose(); $sha.Dispose() }
                 $entry.Sha256 = [System.BitConverter]::ToString($digest).Replace('-', '')
                 $entry.Bytes = $bytes.Length
                 $entry.Exportable = $true

@@ -2,7 +2,10 @@
 # Exports the Central Management store (Export-CsConfiguration), the E9-1-1 configuration
 # (Export-CsLisConfiguration) and the topology as XML (Get-CsTopology -AsXml) to a local
 # staging folder, then copies each file into <set>\cms, as Microsoft's procedure does
-# (export locally, copy to $Backup). Returns each copied file's size and SHA-256.
+# (export locally, copy to $Backup). Returns each copied file's size on the share and the
+# SHA-256 of the local export: hashing the staging file is a local read, where hashing the copy
+# would pull every byte back over the network. The backup server hashes what landed when the set
+# is closed, and the close compares the two (docs/architecture.md, "Each byte moved once").
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SetPath,
@@ -51,7 +54,7 @@ try {
         $copy = Join-Path -Path $target -ChildPath $name
         Copy-Item -LiteralPath $local -Destination $copy
         $files += @{ Name = $name; Bytes = (Get-Item -LiteralPath $copy).Length
-                     Sha256 = (Get-Sha256 $copy) }
+                     Sha256 = (Get-Sha256 $local) }
     }
 }
 finally {

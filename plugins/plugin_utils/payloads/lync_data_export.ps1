@@ -1,6 +1,7 @@
 # lync-payload: lync_data_export
 # Exports one pool-scoped or store-scoped data set to a local staging file, then copies
-# it into the backup set at RelativePath:
+# it into the backup set at RelativePath (returns the copy's size and the SHA-256 of the local
+# staging file, a local read; the close hashes what landed on the share and compares):
 #   userdata        Export-CsUserData -PoolFqdn (user data and conference directories)
 #   rgs             Export-CsRgsConfiguration -Source service:ApplicationServer:<pool>
 #   persistentchat  Export-CsPersistentChatData -DBInstance <sql fqdn\instance>
@@ -50,7 +51,7 @@ try {
     if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Path $folder -Force }
     Copy-Item -LiteralPath $local -Destination $copy
     $file = @{ Name = (Split-Path -Path $RelativePath -Leaf); Bytes = (Get-Item -LiteralPath $copy).Length
-               Sha256 = (Get-Sha256 $copy) }
+               Sha256 = (Get-Sha256 $local) }
 }
 finally {
     Remove-Item -LiteralPath $stage -Recurse -Force -ErrorAction SilentlyContinue

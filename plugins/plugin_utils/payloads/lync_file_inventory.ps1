@@ -1,6 +1,9 @@
 # lync-payload: lync_file_inventory
 # Lists every file under a folder with its size, its last-write time (UTC, in .NET ticks: what robocopy
-# compares, with the size, to call a file "same") and, when asked, its SHA-256. Read-only.
+# compares, with the size, to call a file "same") and, when asked, its SHA-256. Read-only. A file that
+# cannot be opened for reading (held open for writing by another process: FileInfo.OpenRead shares
+# Read only, https://learn.microsoft.com/dotnet/api/system.io.fileinfo.openread; or denied) is listed
+# with its Error and no hash instead of failing the whole listing.
 # The controller passes Path as an extended-length path (\\?\UNC\server\share\... or \\?\D:\...,
 # backup_set.extended_path): a set's copy of a file store lies about 90 characters deeper than the
 # store, and Windows PowerShell 5.1 refuses paths past MAX_PATH (260 characters) without the prefix.
@@ -34,18 +37,30 @@ if ($exists) {
         if (-not $_.FullName.StartsWith($rootName + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
             throw "$($_.FullName) does not lie under $rootName; cannot name it relative to the set"
         }
+        $file = $_
         $digest = $null
+        $readError = $null
         if ($Hash) {
-            $stream = $_.OpenRead()
             try {
-                $digest = [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
+                $stream = $file.OpenRead()
+                try {
+                    $digest = [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
+                }
+                finally {
+                    $stream.Dispose()
+                }
             }
-            finally {
-                $stream.Dispose()
+            catch {
+                # A file another process still holds open for writing (OpenRead shares Read only: a timed-out item
+                # still running on its host), or one this identity may not read: named, not fatal, so one such file
+                # fails only what claims it. A hash object interrupted mid-stream is not reused.
+                $readError = [string]$_.Exception.Message
+                $sha256.Dispose()
+                $sha256 = [System.Security.Cryptography.SHA256]::Create()
             }
         }
-        @{ Path = $_.FullName.Substring($base).Replace('\', '/'); Bytes = $_.Length; Sha256 = $digest
-            Written = $_.LastWriteTimeUtc.Ticks }
+        @{ Path = $file.FullName.Substring($base).Replace('\', '/'); Bytes = $file.Length; Sha256 = $digest; Error = $readError
+            Written = $file.LastWriteTimeUtc.Ticks }
     })
     $sha256.Dispose()
 }

@@ -90,6 +90,14 @@ if ($system.PartOfDomain) {
 }
 
 $Ansible.Result = @{
+    # The PowerShell that runs this payload: the one win_powershell starts for every payload
+    # (about_Automatic_Variables, $PSVersionTable: PSVersion is a System.Version, its string
+    # Major.Minor.Build.Revision; present since PowerShell 2.0).
+    # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_automatic_variables#psversiontable
+    PowerShellVersion = [string]$PSVersionTable.PSVersion
+    # Desktop (Windows PowerShell) or Core (PowerShell 7, where the Lync module loads only through implicit
+    # remoting); PowerShell 3.0 and 4.0 have no PSEdition (an empty string).
+    PowerShellEdition = [string]$PSVersionTable.PSEdition
     ComputerName = [string]$system.Name
     Fqdn = $fqdn.ToLowerInvariant()
     DnsSuffix = $dnsSuffix.ToLowerInvariant()

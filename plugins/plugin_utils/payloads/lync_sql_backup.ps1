@@ -11,6 +11,9 @@
 # created from this WinRM session, which holds the share's network credentials
 # (xp_create_subdir runs for sysadmin only); BACKUP then writes into it as the SQL Server
 # service account, so "Operating system error 5" names that account.
+# No hash here: BACKUP writes straight to the share, and hashing the file from this host would pull
+# every byte back over the network. The backup server hashes what landed when the set is closed;
+# WITH CHECKSUM (and RESTORE VERIFYONLY, when asked) check the backup's own pages.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SqlInstance,
@@ -26,19 +29,6 @@ param(
     [int]$MaxTransferSize = 0
 )
 $ErrorActionPreference = 'Stop'
-
-function Get-Sha256([string]$Path) {
-    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
-    $sha256 = [System.Security.Cryptography.SHA256]::Create()
-    $stream = [System.IO.File]::OpenRead($Path)
-    try {
-        [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')
-    }
-    finally {
-        $stream.Dispose()
-        $sha256.Dispose()
-    }
-}
 
 function Invoke-Sql($Connection, [string]$Text, [hashtable]$Values) {
     $command = $Connection.CreateCommand()
@@ -141,8 +131,7 @@ try {
             }
             $entry.Files = @($names | ForEach-Object {
                 $path = Join-Path -Path $TargetFolder -ChildPath $_
-                @{ Name = $_; Bytes = (Get-Item -LiteralPath $path).Length
-                   Sha256 = (Get-Sha256 $path) }
+                @{ Name = $_; Bytes = (Get-Item -LiteralPath $path).Length }
             })
             $entry.Status = 'ok'
         }

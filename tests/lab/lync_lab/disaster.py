@@ -6,6 +6,7 @@ every file on its drives are gone. Other hosts keep their state, including the C
 Management store's memory of the lost server.
 """
 
+import copy
 import shutil
 
 from . import seed
@@ -32,6 +33,10 @@ def wipe(lab, fqdn, joined=True, hostname=None, dns=None):
                 fresh[key] = old[key]
         if joined and "computer_sid" in old:
             fresh["computer_sid"] = old["computer_sid"]
+        if "local_groups" in old:
+            # The administrator prepares the new install so the collection can connect at all: WinRM lets in only a
+            # local administrator, so the connection's account is put in Administrators again (lync_lab/logon.py).
+            fresh["local_groups"] = copy.deepcopy(old["local_groups"])
         if not joined:
             fresh.update(domain_joined=False, domain="WORKGROUP", workgroup="WORKGROUP")
         state["hosts"][fqdn] = fresh

@@ -8,6 +8,11 @@ Each fault is a dict:
            per fault (its whole definition), across runs: a different fault in a later run fires anew
   message  text of the PowerShell error for `fail`
   seconds  delay for `slow` / `hang`
+  seconds_per_mb  for slow: a further delay of this many seconds per MiB (2**20 bytes) the call moved
+           over the lab's "network" (file bytes read or written by a host whose disk does not hold
+           them; lync_lab/calls.py counts them); off when not set. Applies to stand-in modules
+           (win_robocopy) too, which get no per-call `seconds`. A bench knob (tests/bench/), not a
+           model of any Windows behaviour.
   target   for disk_full: the host whose disk is full (default: every host)
   command  for fail: a command name (Export-CsConfiguration, Get-FileHash, ...): the fault fires when
            the payload calls that command on the host, as a terminating error of the command, where
@@ -23,6 +28,14 @@ payload's parameters and Statement (RESTORE DATABASE) (tsql.py).
 
 import json
 import os
+
+
+MIB = float(2 ** 20)
+
+
+def transfer_delay(fault, network_bytes):
+    """Seconds a `slow` fault adds for the bytes a call moved between hosts (its seconds_per_mb)."""
+    return float((fault or {}).get("seconds_per_mb") or 0) * network_bytes / MIB
 
 
 def from_env():

@@ -21,12 +21,17 @@
   (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw): NTFS only, files
   only, both names on one volume, at most 1023 links per file. Each drive has a `file_system`
   ("NTFS" when not set); a share may carry its own `file_system` (a NAS or another volume behind it).
+
+Bytes read and written are counted for the bench (calls.moved: who moved them, from or to whose disk)
+only while a recorded call counts them (LYNC_LAB_CALLS); otherwise counting is one test per file.
+`actor` names the host that does the I/O when it is not the session's host (SQL Server's BACKUP and
+RESTORE run in the SQL Server service, boundary/sql.py).
 """
 
 import hashlib
 import os
 
-from . import paths
+from . import calls, paths
 from .errors import PSError
 
 CHUNK = 1 << 20
@@ -128,8 +133,9 @@ def _check_tree(winpath, loc, files, long_paths):
             raise paths.path_too_long(full)
 
 
-def write_bytes(ctx, winpath, data, account=None, long_paths=False):
-    """Write a whole file; on a full disk, write what fits, then fail."""
+def write_bytes(ctx, winpath, data, account=None, long_paths=False, actor=None, sent=None):
+    """Write a whole file; on a full disk, write what fits, then fail. `sent`: the bytes this write
+    moves when less than the whole file (a FileStream writes a chunk and the lab rewrites the file)."""
     loc = locate(ctx, winpath, write=True, account=account, long_paths=long_paths)
     disk = _disk(ctx, loc)
     old = loc.real.stat().st_size if loc.real.exists() else 0  # a linked file is written in place: every name sees it
@@ -138,17 +144,23 @@ def write_bytes(ctx, winpath, data, account=None, long_paths=False):
     with open(loc.real, "wb") as handle:
         handle.write(data[:max(room, 0)])
     written = min(len(data), max(room, 0))
+    calls.moved(actor or ctx.host, loc.host, "write", written if sent is None else min(sent, written))
     disk["free_bytes"] = disk["free_bytes"] + old - written
     if written < len(data):
         raise PSError("There is not enough space on the disk. : '%s'" % winpath, "WriteError", "IOException")
     return written
 
 
-def read_bytes(ctx, winpath, account=None, long_paths=False):
+def read_bytes(ctx, winpath, account=None, long_paths=False, actor=None, counted=True):
+    """A whole file's bytes. `counted` False: the lab reads the file without the program reading it (a
+    FileStream opened only to write)."""
     loc = locate(ctx, winpath, account=account, long_paths=long_paths)
     if not loc.real.is_file():
         raise PSError("Could not find file '%s'." % winpath, "ObjectNotFound", "FileNotFoundException")
-    return loc.real.read_bytes()
+    data = loc.real.read_bytes()
+    if counted:
+        calls.moved(actor or ctx.host, loc.host, "read", len(data))
+    return data
 
 
 def make_dirs(ctx, winpath, account=None):
@@ -227,6 +239,7 @@ def listing(ctx, winpath, hash_files=False, account=None, long_paths=False):
                 for block in iter(lambda h=handle: h.read(CHUNK), b""):
                     sha.update(block)
             digest = sha.hexdigest().upper()
+            calls.moved(ctx.host, loc.host, "read", path.stat().st_size)
         found.append((path.relative_to(loc.real).as_posix(), path.stat().st_size, digest))
     return found
 
@@ -260,6 +273,7 @@ def move(ctx, source, destination, account=None, long_paths=False):
         raise PSError("Source and destination path must have identical roots. Move will not work across volumes.",
                       "WriteError", "IOException")
     stat = src.real.stat()
+    calls.moved(ctx.host, src.host, "read", stat.st_size)
     write_bytes(ctx, destination, src.real.read_bytes(), account=account, long_paths=long_paths)
     os.utime(dest.real, (stat.st_atime, stat.st_mtime))
     remove(ctx, source, account=account, long_paths=long_paths)

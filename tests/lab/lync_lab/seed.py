@@ -285,6 +285,14 @@ SQL_SERVICE_ACCOUNTS = (("svc-sqlbe", "lab-Sql-Service-Password-1"), ("svc-sqlmo
                         ("svc-sqlpchat", "lab-Sql-Service-Password-3"))
 
 
+# The WinRM user of the lab inventories (ansible_user: the lab connection's default, CONTOSO\\lyncadmin) and
+# the network identity (lync_network_user) with their domain groups: the Lync groups backup and restore
+# need (docs/architecture.md, "Network identity"), read by the preflight through win_whoami.
+LYNC_ADMIN_GROUPS = ("Domain Users", "RTCUniversalServerAdmins", "CsAdministrator", "CsPersistentChatAdministrator")
+ADMIN_ACCOUNT = ("lyncadmin", "lab-Admin-Password-1", LYNC_ADMIN_GROUPS)
+NETWORK_ACCOUNT = ("svc-lyncbackup", "lab-share-password", LYNC_ADMIN_GROUPS)
+
+
 def _ad(hosts, scp_fqdn, instance):
     computers = {}
     for index, (fqdn, rec) in enumerate(sorted(hosts.items())):
@@ -296,12 +304,19 @@ def _ad(hosts, scp_fqdn, instance):
         }
         # The account the machine's secure channel uses (its own copy of the SID).
         rec["computer_sid"] = computers[rec["hostname"]]["sid"]
+        # Local Administrators: what a domain join adds (Domain Admins) and the lab's connection user
+        # (the preflight reads it through win_whoami; lync_lab/logon.py).
+        rec["local_groups"] = {"Administrators": ["%s\\Administrator" % rec["hostname"].upper(),
+                                                  "CONTOSO\\Domain Admins", "CONTOSO\\%s" % ADMIN_ACCOUNT[0]]}
     return {"domain": DOMAIN, "netbios": "CONTOSO", "scp": {"sql_fqdn": scp_fqdn, "instance": instance},
             "computers": computers,
             "accounts": dict({JOIN_ACCOUNT[0]: {"password_sha256": winhost.password_hash(JOIN_ACCOUNT[1]),
                                                 "rights": ["join computers", "reset computer accounts"]}},
                              **{name: {"password_sha256": winhost.password_hash(password), "rights": []}
-                                for name, password in SQL_SERVICE_ACCOUNTS})}
+                                for name, password in SQL_SERVICE_ACCOUNTS},
+                             **{name: {"password_sha256": winhost.password_hash(password), "rights": [],
+                                       "groups": list(groups)}
+                                for name, password, groups in (ADMIN_ACCOUNT, NETWORK_ACCOUNT)})}
 
 
 # SQL Server installation media on the backup server's software share, per product (the release

@@ -34,6 +34,7 @@ Rules (each from Microsoft's T-SQL reference):
   SqlClient raises one SqlException whose message joins every error's text.
 """
 
+import json
 import re
 
 from . import faults as faultlib
@@ -299,6 +300,25 @@ class Session:
     def db(self, name):
         return self.instance["databases"].get(name)
 
+    def system_db(self, name):
+        """master, model and msdb as BACKUP and HAS_PERMS_BY_NAME see them: every instance has them (their files
+        in the instance's DATA folder, as setup puts them: master.mdf/mastlog.ldf, model.mdf/modellog.ldf,
+        MSDBData.mdf/MSDBLog.ldf; model's recovery model FULL, the others SIMPLE), empty in the lab. tempdb
+        cannot be backed up (Msg 3147), https://learn.microsoft.com/sql/relational-databases/databases/system-databases
+        and https://learn.microsoft.com/sql/relational-databases/backup-restore/back-up-and-restore-of-system-databases-sql-server ."""
+        files = {"master": ("master.mdf", "mastlog.ldf"), "model": ("model.mdf", "modellog.ldf"),
+                 "msdb": ("MSDBData.mdf", "MSDBLog.ldf")}.get(str(name).lower())
+        if files is None:
+            return None
+        data_dir = self.instance.get("data_dir") or ""
+        return {"recovery_model": "FULL" if str(name).lower() == "model" else "SIMPLE",
+                "data_file": "%s\\%s" % (data_dir, files[0]), "log_file": "%s\\%s" % (data_dir, files[1]),
+                "content": {}, "users": [], "system": True}
+
+    def any_db(self, name):
+        """A user database's record, or a system database's (system_db)."""
+        return self.db(name) or self.system_db(name)
+
     def lync_sessions(self, name):
         """The running Lync services that connect to database `name` (Front Ends, Persistent Chat)."""
         count = 0
@@ -531,7 +551,7 @@ class Session:
                 # (https://learn.microsoft.com/sql/t-sql/statements/grant-database-permissions-transact-sql)
                 return 1 if self.server_perm("CREATE DATABASE") else 0
             if (klass or "").upper() == "DATABASE":
-                if self.db(securable) is None:
+                if self.any_db(securable) is None:
                     return None
                 if (perm or "").upper() in ("BACKUP DATABASE", "BACKUP LOG"):
                     return 1 if self.db_role(securable, "db_owner", "db_backupoperator") else 0
@@ -643,7 +663,7 @@ class Session:
     # The catalog views modelled: their rows from the instance record.
     #   sys.databases      https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-databases-transact-sql
     #   sys.master_files   https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-master-files-transact-sql
-    #                      (type 0 ROWS, 1 LOG; file_id 1 the primary data file, 2 the log)
+    #                      (type 0 ROWS, 1 LOG; file_id 1 the primary data file, 2 the log; size in 8-KB pages)
     #   sys.database_principals (the connection's database; a user's sid is its login's)
     #                      https://learn.microsoft.com/sql/relational-databases/system-catalog-views/sys-database-principals-transact-sql
     #   sys.database_role_members
@@ -669,14 +689,15 @@ class Session:
         if name == "sys.master_files":
             out = []
             for n in self._database_names():
-                record = self.db(n)
+                record = self.any_db(n)
                 if record is None:
                     continue
                 db_id = self._function("DB_ID", [n])
                 for file_id, kind, key, logical in ((1, 0, "data_file", n), (2, 1, "log_file", n + "_log")):
                     out.append({"database_id": db_id, "file_id": file_id, "type": kind,
                                 "type_desc": "ROWS" if kind == 0 else "LOG", "name": logical,
-                                "physical_name": record.get(key), "state_desc": "ONLINE"})
+                                "physical_name": record.get(key), "state_desc": "ONLINE",
+                                "size": file_pages(record, kind)})
             return out
         if name == "sys.database_principals":
             record = self.db(self.database) or {}
@@ -1048,7 +1069,7 @@ class Session:
         paths, opt_toks = self._devices(stmt, scope, "TO")
         options = self._options(opt_toks, scope)
         term = "BACKUP DATABASE is terminating abnormally."
-        record = self.db(name)
+        record = self.any_db(name)
         if record is None:
             raise _Statement((911, "Database '%s' does not exist. Make sure that the name is entered correctly."
                               % name), (3013, term))
@@ -1060,6 +1081,12 @@ class Session:
         try:
             self.io.write(name, record, paths, options)
         except PSError as err:
+            # A full disk is a write failure (Msg 3202, operating system error 112), not a refused device (Msg 3201,
+            # error 5): https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999
+            # and https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499- (112 ERROR_DISK_FULL).
+            if "not enough space" in str(err.message):
+                raise _Statement((3202, 'Write on "%s" failed: 112(There is not enough space on the disk.)' % paths[0]),
+                                 (3013, term)) from err
             raise _Statement((3201, "Cannot open backup device '%s'. Operating system error 5(Access is denied.)"
                               % paths[0]), (3013, term)) from err
 
@@ -1131,6 +1158,22 @@ class Session:
         record["role_members"].setdefault(role, [])
         if member not in record["role_members"][role]:
             record["role_members"][role].append(member)
+
+
+# A database file's size in 8-KB pages (sys.master_files.size): a record's "data_pages" / "log_pages" when the
+# lab sets them, else the data file holds the record's content (rounded up to pages) plus the 1 MB a new
+# database starts with, and the log file 1 MB (128 pages).
+PAGE = 8192
+MIN_FILE_PAGES = 128
+
+
+def file_pages(record, kind):
+    if kind == 1:
+        return int(record.get("log_pages", MIN_FILE_PAGES))
+    if "data_pages" in record:
+        return int(record["data_pages"])
+    body = len(json.dumps(record.get("content"), sort_keys=True))
+    return MIN_FILE_PAGES + -(-body // PAGE)
 
 
 def sid_of(name):

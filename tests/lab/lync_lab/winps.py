@@ -108,6 +108,7 @@ def _run(params, check_mode, state_path, host, fault_list):
     lab = Lab(state_path)
     given = _engine_parameters(params)
     delay = 0
+    fault = None
     with lab.locked() as state:
         try:
             fault = faultlib.active(fault_list, name, given, state, host, ("fail", "malformed", "slow", "hang"))
@@ -115,6 +116,8 @@ def _run(params, check_mode, state_path, host, fault_list):
                 raise PSError(fault.get("message") or "lab fault: %s failed on %s" % (name, host))
             if fault and fault["kind"] in ("slow", "hang"):
                 delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2))
+            if fault and fault.get("seconds_per_mb"):
+                calls.count_bytes()
             ctx = Context(lab, state, host, check_mode, fault_list, name)
             # The payload's own text runs in the engine: PowerShell's binder binds the parameters.
             with netid.session(ctx):  # the payload's identity on other servers (the double hop)
@@ -126,6 +129,8 @@ def _run(params, check_mode, state_path, host, fault_list):
             result.update(ran)
         except PSError as err:
             result.update(failed=True, error=[err.record()])
+    if fault and fault["kind"] == "slow":
+        delay += faultlib.transfer_delay(fault, calls.network_bytes())
     if delay:
         time.sleep(delay)
     return result

@@ -237,7 +237,7 @@ class FileStream(V.NetObject):
         chunk = data[offset:offset + count]
         self._data[self._position:self._position + len(chunk)] = chunk
         self._position += len(chunk)
-        self._session.write_file(self.Name, bytes(self._data), dotnet=True)
+        self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
 
     def WriteByte(self, value):
         self.Write([V.to_integer(value, "System.Byte")], 0, 1)
@@ -428,13 +428,30 @@ def install(session):
                 return True
         return False
 
+    def written_elsewhere(path):
+        """Another process of the host that holds the file has it open with write access (a timed-out item still
+        running: robocopy, SQL Server's BACKUP): the lab state's `lab.open_for_write` lists such files as
+        "<fqdn>|<local path>". An open whose FileShare lacks Write then fails with a sharing violation: "You cannot
+        request a sharing mode that conflicts with the access mode that is specified in an existing request that
+        has an open handle" (CreateFileW, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew;
+        FileInfo.OpenRead shares Read only, https://learn.microsoft.com/dotnet/api/system.io.fileinfo.openread)."""
+        held = ctx.state.get("lab", {}).get("open_for_write") or []
+        if not held:
+            return False
+        real = locate(path).real
+        for entry in held:
+            fqdn, local = entry.split("|", 1)
+            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+                return True
+        return False
+
     def busy(path):
         return PSError("The process cannot access the file '%s' because it is being used by another process." % path,
                        "WriteError", "IOException")
 
-    def write_file(path, data, dotnet=False):
+    def write_file(path, data, dotnet=False, sent=None):
         del dotnet
-        fsops.write_bytes(ctx, path, data)
+        fsops.write_bytes(ctx, path, data, sent=sent)
         stamp(engine, locate(path).real)
 
     def open_stream(path, mode, access, share):
@@ -456,7 +473,12 @@ def install(session):
                           % access[0], "InvalidArgument", "ArgumentException")
         if exists and in_use(path, 2 if access_number & 2 else 1):
             raise busy(path)
-        data = b"" if mode_number in (1, 2, 5) or not exists else fsops.read_bytes(ctx, path)
+        if exists and not share[1] & 2 and written_elsewhere(path):
+            # A .NET exception (IOException, HRESULT 0x80070020), which PowerShell wraps for the caller to catch.
+            raise T.DotNetError("System.IO.IOException", "The process cannot access the file '%s' because it is "
+                                "being used by another process." % path)
+        data = b"" if mode_number in (1, 2, 5) or not exists else \
+            fsops.read_bytes(ctx, path, counted=bool(access_number & 1))
         if mode_number in (1, 2, 4, 5, 6) and (not exists or mode_number in (2, 5)):
             write_file(path, b"")
         stream = FileStream(session, path, data, access_number, share[1])

@@ -28,6 +28,8 @@ class Session:
         # Start-Sleep costs nothing and the times a payload records are still today's.
         clock = VirtualClock(start=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None))
         self.engine = Engine(commands=default_table(), env=env, clock=clock)
+        if record.get("powershell_version"):  # a host with another Windows PowerShell (default 5.1)
+            self.engine.global_scope.find("PSVersionTable").value["PSVersion"] = str(record["powershell_version"])
         self.engine.lab_session = self
         self.engine.command_hook = self._command_fault
 

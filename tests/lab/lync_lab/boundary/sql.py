@@ -40,7 +40,7 @@ from ..engine import values as V
 from ..engine.errors import NetException, runtime_error
 from ..errors import PSError
 
-PAYLOADS = ("lync_sql_backup", "lync_sql_restore", "lync_host_probe")
+PAYLOADS = ("lync_sql_backup", "lync_sql_restore", "lync_host_probe", "lync_sql_rights", "lync_sql_write_probe")
 
 SQLEXCEPTION = "System.Data.SqlClient.SqlException"
 NetException.HIERARCHY.setdefault(SQLEXCEPTION, ["System.Data.Common.DbException",
@@ -686,13 +686,14 @@ class _Io(tsql.Io):
         stripes = sqlbak.encode(name, db, self.sql.server.lower(), self.sql.instance_name, len(paths),
                                 bool(options.get("COMPRESSION")), bool(options.get("COPY_ONLY")), taken)
         for path, data in zip(paths, stripes):
-            fsops.write_bytes(self.ctx, path, data, account=self.account)
+            fsops.write_bytes(self.ctx, path, data, account=self.account, actor=self.sql.server)
 
     def make_dirs(self, path):
         fsops.make_dirs(self.ctx, path, account=self.account)
 
     def read(self, paths):
-        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.account) for path in paths])
+        return sqlbak.decode([fsops.read_bytes(self.ctx, path, account=self.account, actor=self.sql.server)
+                              for path in paths])
 
 
 class _Connector:

@@ -44,7 +44,7 @@ from ..engine import values as V
 from ..engine.errors import runtime_error
 from ..errors import PSError
 
-PAYLOADS = ("lync_dns_probe", "lync_dhcp_probe", "lync_services")
+PAYLOADS = ("lync_dns_probe", "lync_dhcp_probe", "lync_services", "lync_share_space")
 CORE = "Microsoft.PowerShell.Core"
 
 # The Lync cmdlets' reference: ../shared/reference/lync-cmdlets.json beside the checkout (parameter sets and
@@ -589,6 +589,9 @@ if windows_keys not in registry_area.KEY_SOURCES:
 #   'Stop Pending', 'Running', ...; StartMode: 'Auto', 'Manual', 'Disabled', ...)
 # Win32_Share https://learn.microsoft.com/windows/win32/cimwin32prov/win32-share (Type 0 disk drive; 2147483648 admin
 #   disk share; 2147483651 IPC$)
+# Win32_Volume https://learn.microsoft.com/previous-versions/windows/desktop/legacy/aa394515(v=vs.85) (Name: the drive
+#   letter's root "D:\\" or a mount point's folder, ending in a backslash; DriveLetter "D:"; Capacity and FreeSpace in
+#   bytes). The lab's host record keeps each drive's size_bytes and free_bytes (fsops moves free_bytes on every write).
 # Get-CimInstance https://learn.microsoft.com/powershell/module/cimcmdlets/get-ciminstance?view=powershell-5.1
 
 _WMI_STATE = {"StartPending": "Start Pending", "StopPending": "Stop Pending", "ContinuePending": "Continue Pending",
@@ -625,6 +628,10 @@ def cim_instances(record, class_name):
         shares += [{"Name": name, "Path": share.get("path", ""), "Type": 0, "Description": ""}
                    for name, share in sorted((record.get("shares") or {}).items())]
         return sorted(shares, key=lambda s: s["Name"].lower())
+    if lower == "win32_volume":
+        return [{"Name": "%s:\\" % drive.upper(), "DriveLetter": "%s:" % drive.upper(), "DriveType": 3,
+                 "FileSystem": "NTFS", "Capacity": int(disk.get("size_bytes", 0)), "FreeSpace": int(disk.get("free_bytes", 0))}
+                for drive, disk in sorted((record.get("disks") or {}).items())]
     return None
 
 

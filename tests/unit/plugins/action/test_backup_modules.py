@@ -1,12 +1,18 @@
 """Backup action plugins: validation, check mode, and what they make of payload results."""
 
 import base64
+import hashlib
 import importlib
+import json
 
 import pytest
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+
 from ...conftest import Recorder, make_action, minimal_manifest, ok
+from ..plugin_utils.test_backup_plan import deployment, hosts, ok_results
 
 SET = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
 ROOT = "\\\\backup01.contoso.local\\LyncBackup"
@@ -176,26 +182,155 @@ def test_open_refuses_clearly_when_another_backup_holds_the_lock():
         run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
 
 
-def test_closing_refuses_an_invalid_manifest_and_writes_nothing():
-    manifest = {"format": 1, "set_id": "lync-20261124T020000Z-abcdef", "status": "complete",
-                "items": [{"id": "x", "kind": "cms_config", "scope": "global", "host": "h", "status": "failed", "files": []}]}
-    act, recorder = action("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
-                                               "manifest": manifest})
-    with pytest.raises(AnsibleActionFail, match="refusing to write an invalid manifest"):
+def close_args(plan, results):
+    return {"root": ROOT, "state": "closed", "set_id": "lync-20261124T020000Z-abcdef", "plan": plan, "results": results,
+            "deployment": deployment(), "hosts": hosts(), "started": "2026-11-24T02:00:00Z", "signing_key": "k" * 32}
+
+
+def close_results(plan):
+    """Every item ok; a file store's record names its folder (its files are what landed there)."""
+    results = ok_results(plan)
+    for item, res in zip([i for i in plan if i["kind"] != "identity" and not i["problem"]], results):
+        if item["kind"] == "filestore":
+            res.update(files=[], details={"folder": item["args"]["folder"]})
+    return results
+
+
+def landed(results, change=None):
+    """lync_file_inventory's answers, one per top-level folder in order: every file the items wrote, landed as
+    written (upper-case hashes as Windows); change(path, entry) may alter an entry."""
+    folders = {}
+    for res in results:
+        paths = [res["details"]["folder"] + "/x.txt"] if "folder" in res["details"] else [e["path"] for e in res["files"]]
+        for path in paths:
+            top, rel = path.split("/", 1)
+            entry = {"Path": rel, "Bytes": 1, "Sha256": "AA", "Error": None}
+            if change:
+                change(path, entry)
+            folders.setdefault(top, []).append(entry)
+    return [ok({"Exists": True, "Files": folders[top]}) for top in sorted(folders)]
+
+
+def test_closing_refuses_a_plan_that_makes_no_manifest_and_writes_nothing():
+    plan = [i for i in backup_plan.plan(deployment(), hosts()) if not i["problem"]]
+    act, recorder = action("lync_backup_set", close_args([{"id": "x"}], ok_results(plan)))
+    with pytest.raises(AnsibleActionFail, match="do not make a manifest"):
         act.run(task_vars=VARS)
     assert recorder.calls == []
 
 
-def test_closing_writes_documents_before_the_manifest():
-    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
-    written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("identity/a.json", "report.txt", "manifest.json")]
-    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "closed", "set_id": manifest["set_id"],
-                                               "manifest": manifest, "files": {"identity/a.json": {"a": 1}},
-                                               "report": "report"},
-                           [ok({"Files": written}), ok({"Released": True})])
-    files = recorder.calls[0]["module_args"]["parameters"]["Files"]
-    assert [f["Path"] for f in files] == ["identity/a.json", "report.txt", "manifest.json"]
+def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manifest():
+    plan = backup_plan.plan(deployment(), hosts())  # the monitoring server's SQL backups cannot run: partial
+    results = close_results(plan)
+    written = [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in
+               ("identity/fe1.contoso.local.json", "identity/sql01.contoso.local.json", "report.txt", "report.html",
+                "manifest.sig", "manifest.json")]
+    answers = landed(results)
+    result, recorder = run("lync_backup_set", close_args(plan, results),
+                           answers + [ok({"Files": written}), ok({"Released": True})])
+    count = len(answers)
+    expected = ["lync_file_inventory"] * count + ["lync_backup_set_write_files", "lync_backup_set_unlock"]
+    assert payload_names(recorder) == expected
+    assert count == 5  # cms, filestores, pools, sql, certs: a constant number of calls, not one per item
+    assert recorder.calls[0]["module_args"]["parameters"] == {"Path": "\\\\?\\UNC\\" + SET[2:] + "\\certs", "Hash": True}
+    files = recorder.calls[count]["module_args"]["parameters"]["Files"]
+    assert [f["Path"] for f in files] == [w["Path"] for w in written]
     assert '"report"' in files[-1]["Content"] and result["lock_released"] is True
+    assert '"collection_version": "%s"' % collection_info.collection_version() in files[-1]["Content"]
+    store = [i for i in files if i["Path"] == "manifest.json"]
+    assert "filestores/fs.contoso.local_share/x.txt" in store[0]["Content"]
+    assert result["status"] == "partial" and result["report"].startswith("lync.server backup lync-20261124T020000Z-abcdef")
+    # The written manifest.json answered "X", not the SHA-256 of the text sent: the verification says so.
+    assert result["set"]["trusted"] is False
+    assert "manifest.json landed with another SHA-256 than the text written" in result["set"]["problems"]
+
+
+def close_with(plan, results, answers):
+    done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "manifest.json")]})
+    return run("lync_backup_set", close_args(plan, results), answers + [done, ok({"Released": True})])
+
+
+def test_closing_fails_an_item_whose_file_landed_otherwise():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    first = results[0]["files"][0]["path"]
+    answers = landed(results, lambda path, entry: entry.update(Bytes=99) if path == first else None)
+    result, recorder = close_with(plan, results, answers)
+    assert result["status"] == "partial"
+    assert any("landed with 99 bytes; the item wrote 1" in e for e in result["set"]["errors"])
+    manifest = recorder.calls[len(answers)]["module_args"]["parameters"]["Files"][-1]["Content"]
+    assert '"status": "partial"' in manifest
+
+
+def test_closing_names_a_file_it_could_not_read_and_fails_only_its_item():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    held = "sql/sql01.contoso.local_rtc/xds.bak"
+    assert held in [e["path"] for r in results for e in r["files"]]
+    busy = "The process cannot access the file because it is being used by another process."
+    answers = landed(results, lambda path, entry: entry.update(Sha256=None, Error=busy) if path == held else None)
+    result, dummy = close_with(plan, results, answers)
+    errors = [e for e in result["set"]["errors"] if "could not be read where it landed" in e]
+    assert len(errors) == 1 and errors[0].startswith("sql:sql01.contoso.local\\rtc: " + held)
+    assert "being used by another process" in errors[0]
+
+
+def test_closing_fails_only_the_items_of_a_folder_it_could_not_list():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    broken = {"failed": True, "error": [{"exception": {"message": "Could not find a part of the path."}}]}
+    answers[["certs", "cms", "filestores", "pools", "sql"].index("pools")] = broken
+    result, dummy = close_with(plan, results, answers)
+    lost = [e for e in result["set"]["errors"] if "the close could not list pools/ to hash it" in e]
+    assert lost and all(e.startswith(("userdata:", "rgs:")) for e in lost)
+    assert not any(e.startswith("cms_config") for e in result["set"]["errors"])
+
+
+def test_closing_warns_when_the_share_is_not_on_the_closing_host():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    result, dummy = close_with(plan, results, landed(results))
+    assert "the set was hashed over the network: backup01.contoso.local holds the share" in result["warnings"][0]
+    act, dummy = action("lync_backup_set", close_args(plan, results))
+    for host in ("backup01.contoso.local", "backup01", "BACKUP01.contoso.local"):
+        act._task.delegate_to = host  # pylint: disable=protected-access
+        assert act._share_elsewhere(ROOT) is None  # pylint: disable=protected-access
+    assert act._share_elsewhere("D:\\LyncBackup") is None  # pylint: disable=protected-access
+
+
+def test_closing_writes_report_html_listed_in_the_manifest_it_signs():
+    """report.html goes the way of report.txt: rendered in the close from the settled manifest and the history,
+    written before the manifest, checked against its SHA-256, listed (report_html) in the manifest that manifest.sig
+    signs; the controller gets the same page with the close's verification."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "report.html", "manifest.json")]})
+    result, recorder = run("lync_backup_set", dict(close_args(plan, results), history=[]),
+                           answers + [done, ok({"Released": True})])
+    files = recorder.calls[len(answers)]["module_args"]["parameters"]["Files"]
+    names = [f["Path"] for f in files]
+    assert names[-4:] == ["report.txt", "report.html", "manifest.sig", "manifest.json"]
+    page = files[-3]["Content"]
+    digest = hashlib.sha256(page.encode("utf-8")).hexdigest().upper()
+    assert page.startswith("<!DOCTYPE html>") and files[-3]["Sha256"] == digest
+    listed = json.loads(files[-1]["Content"])["report_html"]
+    assert listed == {"path": "report.html", "bytes": len(page.encode("utf-8")), "sha256": digest}
+    assert result["report_html"] != page and "lync-20261124T020000Z-abcdef" in result["report_html"]
+
+
+def test_set_listing_gives_each_set_a_history_summary():
+    """lync_backup_set_info lists each set with `history` (a summary of its own manifest) for report.html."""
+    manifest = minimal_manifest("lync-20261124T020000Z-abcdef")
+    text = json.dumps(manifest)
+    scan = {"Sets": [{"Name": manifest["set_id"], "Manifest": text, "Signature": bs.sign(text, "k" * 16)},
+                     {"Name": "lync-20261123T020000Z-abcdef", "Manifest": None, "Signature": None}], "Lock": None}
+    result, dummy = run("lync_backup_set_info", {"root": ROOT, "signing_key": "k" * 16}, [ok(scan)])
+    first, second = result["sets"]
+    assert first["signature"] == "valid" and first["history"]["kinds"] and "manifest" not in first
+    assert first["history"] == report_html.summary(manifest)
+    assert second["history"] is None and second["condition"] == "incomplete"
 
 
 def test_data_export_paths_record_the_source():
@@ -247,7 +382,7 @@ def test_retention_reports_what_the_host_removed_not_its_plan(monkeypatch):
     planned = ["lync-20261101T020000Z-aaaaaa", "lync-20261102T020000Z-bbbbbb"]
     sets = [{"set_id": s, "status": "complete", "checked": True} for s in planned + ["lync-20261124T020000Z-cccccc"]]
     monkeypatch.setattr(retention.set_reader, "scan", lambda action, root, key=None, allow_unsigned=False: (sets, None))
-    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found: found[-1])
+    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: found[-1])
     monkeypatch.setattr(retention.set_reader, "public", lambda info: {"set_id": info["set_id"]})
     monkeypatch.setattr(retention.bs, "condition", lambda info: "complete")
     monkeypatch.setattr(retention.bs, "retention_plan",
@@ -283,3 +418,36 @@ def test_open_takes_the_id_the_caller_chose_and_refuses_a_stale_one():
     stale = bs.new_set_id(bs.utcnow() - datetime.timedelta(hours=2), "c0ffee")
     with pytest.raises(AnsibleActionFail, match="must carry the current UTC time"):
         run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": stale}, [])
+
+
+def test_retention_protects_the_set_a_running_backup_holds_the_lock_for(monkeypatch):
+    """The lock's text names the set a running backup writes: retention never removes it (the lock is read
+    through set_reader.scan as lync_backup_set_info returns it: `text` and `written`)."""
+    from ansible_collections.lync.server.plugins.action import lync_backup_retention as retention
+    held = "lync-20261125T020000Z-bbbbbb"
+    scan = {"Sets": [{"Name": "lync-20261124T020000Z-abcdef", "Manifest": None, "Signature": None}],
+            "Lock": {"Text": json.dumps({"set_id": held}), "Written": "2026-11-25T02:00:01.0000000Z"}}
+    seen = {}
+
+    def plan(sets, now, keep_sets, keep_days, protect):
+        seen["protect"] = set(protect)
+        return [], [s["set_id"] for s in sets], {}
+    monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: None)
+    monkeypatch.setattr(retention.bs, "describe", lambda name, *rest: {"set_id": name, "status": "incomplete",
+                                                                         "checked": True, "manifest": None})
+    monkeypatch.setattr(retention.bs, "ordered", lambda sets: sets + [{"set_id": held, "status": "incomplete",
+                                                                       "checked": True, "manifest": None}])
+    monkeypatch.setattr(retention.bs, "retention_plan", plan)
+    run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [ok(scan)])
+    assert held in seen["protect"]
+    result, dummy = run("lync_backup_set_info", {"root": ROOT}, [ok(scan)])
+    assert result["lock"] == {"text": json.dumps({"set_id": held}), "written": "2026-11-25T02:00:01.0000000Z"}
+
+
+@pytest.mark.parametrize("sid", ["S-1-5-32-544", "1101", "S-1-5-21-1-2-3", "S-1-5-21-1-2-3-4 ", "computer$"])
+def test_clean_check_refuses_a_malformed_computer_sid_before_any_call(sid):
+    """A computer_sid that is no domain computer account's SID would make every server 'not clean' (its SID never
+    matches) or hide a typo: refused with the form it needs, before the host is asked anything."""
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_clean_check", {"computer_sid": sid}, [])
+    assert "is not a domain computer account's SID" in str(err.value)

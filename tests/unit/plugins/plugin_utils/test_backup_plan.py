@@ -129,21 +129,74 @@ def test_loop_records_record_each_item_of_a_looped_task():
     assert backup_plan.loop_records({"results": [], "skipped": True}) == []
 
 
-def test_loop_records_of_a_file_store_come_from_the_copy_and_the_listing():
-    item = {"id": "filestore:\\\\fs\\share", "scope": "\\\\fs\\share",
+def test_loop_records_of_a_file_store_come_from_its_copy():
+    item = {"id": "filestore:\\\\fs\\share", "kind": "filestore", "scope": "\\\\fs\\share",
             "args": {"folder": "filestores/fs_share", "server": "fs", "share": "share", "src": "D:\\Share",
                      "flags": "/E /XF Meeting.Active"}}
     other = dict(item, id="filestore:\\\\fs\\other")
-    third = dict(item, id="filestore:\\\\fs\\third")
-    copied = {"backup_item": item, "rc": 1, "started": "t0"}
-    failed_copy = {"backup_item": other, "failed": True, "msg": "There is not enough space on the disk"}
-    listing = {"results": [
-        {"backup_copy": copied, "files": [{"path": "a.txt", "bytes": 3, "sha256": "AB"}], "finished": "t2"},
-        {"backup_copy": failed_copy, "skipped": True},
-        {"backup_copy": {"backup_item": third, "rc": 0}, "failed": True, "msg": "listing failed"}]}
-    records = {r["id"]: r for r in backup_plan.loop_records(listing, "backup_copy")}
-    assert records[item["id"]]["status"] == "ok"
-    assert records[item["id"]]["files"] == [{"path": "filestores/fs_share/a.txt", "bytes": 3, "sha256": "AB"}]
+    registered = {"results": [
+        {"backup_item": item, "rc": 1, "started": "t0", "finished": "t2"},
+        {"backup_item": other, "failed": True, "msg": "There is not enough space on the disk"},
+        {"backup_item": dict(item, id="skipped"), "skipped": True}]}
+    records = {r["id"]: r for r in backup_plan.loop_records(registered)}
+    assert set(records) == {item["id"], other["id"]}
+    assert records[item["id"]]["status"] == "ok" and records[item["id"]]["files"] == []
+    assert records[item["id"]]["details"]["folder"] == "filestores/fs_share"
     assert records[item["id"]]["details"]["robocopy_rc"] == 1 and records[item["id"]]["details"]["excluded"]
     assert records[other["id"]]["status"] == "failed" and "not enough space" in records[other["id"]]["error"]
-    assert records[third["id"]]["error"] == "listing failed"
+
+
+def settled_manifest():
+    dep, found = deployment(), hosts()
+    plan = [i for i in backup_plan.plan(dep, found) if not i["problem"]]
+    results = ok_results(plan)
+    for res in results:
+        for entry in res["files"]:
+            entry["sha256"] = None if res["id"].startswith("sql:") else "AA"
+    built = backup_plan.manifest(plan, results, SET["set_id"], dep, found, "t0", "t1", "0.1.0")
+    return built["manifest"], built["files"]
+
+
+def landed_as_written(doc, documents):
+    landed = {}
+    for item in doc["items"]:
+        for entry in item["files"]:
+            if entry["path"] not in documents:
+                landed[entry["path"]] = {"Path": entry["path"], "Bytes": entry["bytes"], "Sha256": "aa" if entry["sha256"] else "CC"}
+    return landed
+
+
+def test_settle_takes_the_landed_hash_and_keeps_a_complete_set_complete():
+    doc, documents = settled_manifest()
+    landed = landed_as_written(doc, documents)
+    assert backup_plan.settle(doc, landed, documents) == []
+    assert doc["status"] == "complete" and doc["errors"] == []
+    hashes = {e["path"]: e["sha256"] for i in doc["items"] for e in i["files"] if e["path"] not in documents}
+    assert set(hashes.values()) <= {"AA", "CC"} and "CC" in hashes.values()
+
+
+def test_settle_fails_the_item_whose_file_did_not_land_as_written():
+    doc, documents = settled_manifest()
+    landed = landed_as_written(doc, documents)
+    sql = next(i for i in doc["items"] if i["id"].startswith("sql:") and i["files"])
+    cms = next(i for i in doc["items"] if i["id"].startswith("cms_config"))
+    del landed[sql["files"][0]["path"]]
+    landed[cms["files"][0]["path"]]["Sha256"] = "BB"
+    problems = backup_plan.settle(doc, landed, documents)
+    assert len(problems) == 2 and doc["status"] == "partial"
+    assert sql["status"] == "failed" and "did not land in the set" in sql["error"]
+    assert cms["status"] == "failed" and "another SHA-256 than its source computed" in cms["error"]
+    assert any(e.startswith(cms["id"] + ": ") for e in doc["errors"])
+
+
+def test_settle_gives_a_file_store_every_file_that_landed_in_its_folder():
+    doc, documents = settled_manifest()
+    item = {"id": "filestore:x", "kind": "filestore", "scope": "x", "host": "fs", "status": "ok", "error": None,
+            "started": None, "finished": None, "files": [], "details": {"folder": "filestores/fs_share"}}
+    doc["items"].append(item)
+    landed = landed_as_written(doc, documents)
+    landed["filestores/fs_share/a/b.txt"] = {"Path": "filestores/fs_share/a/b.txt", "Bytes": 3, "Sha256": "ab"}
+    landed["filestores/fs_share_old/c.txt"] = {"Path": "filestores/fs_share_old/c.txt", "Bytes": 1, "Sha256": "cd"}
+    backup_plan.settle(doc, landed, documents)
+    assert item["files"] == [{"path": "filestores/fs_share/a/b.txt", "bytes": 3, "sha256": "AB"}]
+    assert item["details"]["file_count"] == 1 and item["details"]["bytes"] == 3

@@ -312,3 +312,19 @@ def test_sensitive_parameters_mask_themselves_when_printed_but_travel_whole():
     shown = "%s" % {"sensitive_parameters": entries}
     assert "Vault-Secret" not in shown and "********" in shown
     assert "Vault-Secret-1" in json.dumps(entries) and "Vault-Secret-2" in json.dumps(entries)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-01-15T09:00:00Z", "2026-01-15T09:00:00+00:00"),
+    ("2026-11-25T02:00:01.1234567Z", "2026-11-25T02:00:01.123456+00:00"),  # .NET's 'o' (seven digits)
+    ("2026-11-25T03:00:01.1234567+01:00", "2026-11-25T02:00:01.123456+00:00"),
+    ("2026-11-24T21:30:00-0430", "2026-11-25T02:00:00+00:00"),
+    ("2026-11-25T02:00:01", "2026-11-25T02:00:01+00:00"),  # no offset: UTC
+])
+def test_parse_time_reads_the_forms_windows_and_manifests_write(text, expected):
+    assert bs.parse_time(text).isoformat() == expected
+
+
+@pytest.mark.parametrize("text", [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-01-15 09:00:00Z", 5])
+def test_parse_time_refuses_what_is_no_time(text):
+    assert bs.parse_time(text) is None

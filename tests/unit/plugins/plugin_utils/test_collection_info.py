@@ -54,19 +54,3 @@ def test_this_checkout_reports_its_galaxy_yml_version():
     expected = str(yaml.safe_load((root / "galaxy.yml").read_text(encoding="utf-8"))["version"])
     assert collection_info.collection_version() == expected
     assert collection_info.collection_version(backup_filter.__file__) == expected
-
-
-def test_backup_close_records_the_collection_version_unless_given(monkeypatch):
-    seen = []
-
-    def manifest(*args):
-        seen.append(args[-1])
-        return {"manifest": {}, "files": {}}
-    monkeypatch.setattr(backup_filter.backup_plan, "manifest", manifest)
-    for name in ("report", "stats", "summary"):
-        monkeypatch.setattr(backup_filter.backup_plan, name, lambda *args: None)
-    monkeypatch.setattr(backup_filter.collection_info, "collection_version", lambda plugin_file=None: "7.7.7")
-    close = backup_filter.FilterModule().filters()["backup_close"]
-    close([], [], {"set_id": "s", "path": "p"}, {}, {}, "t0", "t1")
-    close([], [], {"set_id": "s", "path": "p"}, {}, {}, "t0", "t1", "1.2.3")
-    assert seen == ["7.7.7", "1.2.3"]

@@ -108,13 +108,13 @@ def test_folders_and_batches():
     assert links.batches(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
 
 
-def test_link_details_count_copied_as_everything_not_linked():
-    files = [{"bytes": 10}, {"bytes": 20}, {"bytes": 5}]
+def test_link_details_say_what_was_linked_and_from_where():
     details = backup_plan.link_details({"mode": "link", "linked_files": 2, "linked_bytes": 30, "previous_set": "s1",
-                                        "reason": "2 linked"}, files)
+                                        "reason": "2 linked"})
     assert details == {"transfer": "linked", "transfer_reason": "2 linked", "linked_from": "s1", "linked_files": 2,
-                       "linked_bytes": 30, "copied_files": 1, "copied_bytes": 5}
-    failed = backup_plan.link_details({"failed": True, "msg": "timed out"}, files)
-    assert failed["transfer"] == "full copy" and failed["copied_bytes"] == 35 and "timed out" in failed["transfer_reason"]
-    none = backup_plan.link_details({"mode": "link", "linked_files": 0}, files)
+                       "linked_bytes": 30}
+    failed = backup_plan.link_details({"failed": True, "msg": "timed out", "previous_set": "s1"})
+    assert failed["transfer"] == "full copy" and failed["linked_from"] is None and "timed out" in failed["transfer_reason"]
+    none = backup_plan.link_details({"mode": "link", "linked_files": 0})
     assert none["transfer"] == "full copy" and none["linked_files"] == 0
+    assert backup_plan.link_details(None)["transfer_reason"] == "no link step ran: full copy"

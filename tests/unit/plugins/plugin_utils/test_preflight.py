@@ -193,21 +193,14 @@ def test_what_v1_does_not_check_is_said():
     records = pf.not_checked_records(hosts, "CONTOSO\\svc", "\\\\b\\s", [])
     assert {r["status"] for r in records} == {pf.NOT_CHECKED}
     checks = [(r["host"], r["check"]) for r in records]
-    for expected in [("deployment", "rights"), ("deployment", "share write"), ("deployment", "free space"),
-                     ("sqlbe01.contoso.local", "local administrators"), ("sqlbe01.contoso.local", "secondary logon"),
-                     ("sqlbe01.contoso.local", "powershell"), ("sqlbe01.contoso.local", "double hop"),
-                     ("sqlbe01.contoso.local", "sql rights sqlbe01.contoso.local\\RTC"),
-                     ("sqlbe01.contoso.local", "sql service account sqlbe01.contoso.local\\RTC")]:
-        assert expected in checks, expected
-    assert checks.count(("deployment", "rights")) == 2  # RTCUniversalServerAdmins, CsPersistentChatAdministrator
-    assert not [c for c in checks if "RTCLOCAL" in c[1] or "OTHER" in c[1] or c[0] == "gone"]
-
-
-def test_a_virtual_service_account_is_named_as_the_computer_account():
-    instances = [{"name": "RTC", "lync_databases": ["rtcxds"], "service_account": "NT Service\\MSSQL$RTC"}]
-    rec = [r for r in pf.not_checked_records({"se01.contoso.local": facts(instances=instances)}, "u", "\\\\b\\s", [])
-           if r["check"].startswith("sql service account")][0]
-    assert "NT Service\\MSSQL$RTC (on the network the computer account SE01$)" in rec["detail"]
+    assert checks == [("deployment", "share write")]
+    # The host checks are host_check_records' (below); the SQL lines and the free space are sql_records'
+    # (tests/unit/plugins/plugin_utils/test_preflight_sql.py).
+    sql = pf.sql_records(hosts, None, "\\\\b\\s", "CONTOSO\\svc", [])
+    assert [(r["host"], r["check"], r["status"]) for r in sql] == [
+        ("sqlbe01.contoso.local", "sql rights sqlbe01.contoso.local\\RTC", pf.NOT_CHECKED),
+        ("sqlbe01.contoso.local", "sql service account sqlbe01.contoso.local\\RTC", pf.NOT_CHECKED),
+        ("deployment", "free space", pf.NOT_CHECKED)]
 
 
 def test_lines_put_the_fix_under_each_failure():
@@ -243,3 +236,309 @@ def test_the_filter_builds_the_whole_report_from_the_registered_results():
         preflight_report(dict(inputs, facts=[]))
     with pytest.raises(AnsibleFilterError):
         preflight_report(["not", "a", "dict"])
+
+
+# --------------------------------------------------------------------------- host checks: PowerShell, token, seclogon,
+# rights, double hop
+
+FE = "fe01.contoso.local"
+ADMINS = {"account_name": "Administrators", "domain_name": "BUILTIN", "sid": "S-1-5-32-544", "type": "Alias",
+          "attributes": ["Mandatory", "Enabled by default", "Enabled", "Owner"]}
+HIGH = {"account_name": "High Mandatory Level", "domain_name": "Mandatory Label", "sid": "S-1-16-12288", "type": "Label"}
+MEDIUM = {"account_name": "Medium Mandatory Level", "domain_name": "Mandatory Label", "sid": "S-1-16-8192",
+          "type": "Label"}
+
+
+def whoami(groups=("RTCUniversalServerAdmins", "CsPersistentChatAdministrator"), admins="default", label=None,
+           user="lyncadmin"):
+    """A win_whoami result (the keys ansible.windows documents) for CONTOSO\\<user>; admins None: not an administrator."""
+    admins = ADMINS if admins == "default" else admins
+    label = label or HIGH
+    token = [{"account_name": g, "domain_name": "CONTOSO", "sid": "S-1-5-21-1-2-3-%d" % (1200 + i), "type": "Group",
+              "attributes": ["Mandatory", "Enabled by default", "Enabled"]} for i, g in enumerate(groups)]
+    return {"changed": False, "account": {"account_name": user, "domain_name": "CONTOSO", "sid": "S-1-5-21-1-2-3-1500",
+                                          "type": "User"},
+            "groups": ([admins] if admins else []) + token, "label": label}
+
+
+def seclogon(start_mode="manual", state="stopped"):
+    return {"changed": False, "exists": True, "services": [{"name": "seclogon", "display_name": "Secondary Logon",
+                                                            "start_mode": start_mode, "state": state}]}
+
+
+def shell_facts(version="5.1.14409.1005", instances=(), fqdn=FE):
+    result = facts("Lync", products=[("Lync Server 2013", "5.0.8308.984")], instances=instances)
+    result["ansible_facts"]["lync_host"].update(powershell_version=version, fqdn=fqdn)
+    return result
+
+
+def topology(cms_fqdn="sqlbe01.contoso.local", pchat=False):
+    stores = [{"fqdn": cms_fqdn, "instance": "rtc", "roles": ["CentralManagementDatabase"]}]
+    if pchat:
+        stores.append({"fqdn": "sqlmon01.contoso.local", "instance": "pchat", "roles": ["PersistentChatDatabase"]})
+    return {"changed": False, "ansible_facts": {"lync_deployment": {
+        "pools": [{"fqdn": "pool01.contoso.local", "roles": ["Registrar"]}], "sql_stores": stores,
+        "file_stores": [{"fqdn": "fs01.contoso.local", "share": "LyncShare"}],
+        "cms": {"pool": "pool01.contoso.local", "sql_fqdn": cms_fqdn, "sql_instance": "rtc"}}}}
+
+
+@pytest.mark.parametrize("version, status", [("5.1.14409.1005", pf.PASS), ("5.1.17763.1", pf.PASS),
+                                             ("10.0.0", pf.PASS), ("5.0.10586.117", pf.FAIL), ("4.0", pf.FAIL),
+                                             ("3.0", pf.FAIL), (None, pf.NOT_CHECKED)])
+def test_powershell_5_1_or_later(version, status):
+    rec = pf.powershell_record(FE, shell_facts(version))
+    assert rec["status"] == status, rec
+    if status == pf.FAIL:
+        assert "install Windows Management Framework 5.1 on %s" % FE in rec["fix"] and "windows_setup" in rec["fix"]
+    assert pf.powershell_record(FE, {"unreachable": True, "msg": "timed out"}) is None
+
+
+def test_a_local_administrator_with_an_elevated_token_passes():
+    rec = pf.admin_record(FE, whoami())
+    assert (rec["status"], rec["detail"]) == (pf.PASS, "CONTOSO\\lyncadmin is a local administrator (elevated token, "
+                                                       "High Mandatory Level)")
+
+
+def test_no_administrators_group_in_the_token_fails_with_the_fix():
+    rec = pf.admin_record(FE, whoami(admins=None, label=MEDIUM))
+    assert rec["status"] == pf.FAIL
+    assert rec["detail"] == "CONTOSO\\lyncadmin is not in the local Administrators group of %s" % FE
+    assert "Add-LocalGroupMember -Group Administrators -Member CONTOSO\\lyncadmin" in rec["fix"]
+
+
+@pytest.mark.parametrize("admins, label", [
+    (dict(ADMINS, attributes=["Mandatory", "Use for deny only"]), MEDIUM),  # UAC's filtered token
+    (ADMINS, MEDIUM),
+])
+def test_a_filtered_token_fails_as_not_elevated(admins, label):
+    rec = pf.admin_record(FE, whoami(admins=admins, label=label))
+    assert rec["status"] == pf.FAIL and "token is filtered" in rec["detail"]
+    assert "LocalAccountTokenFilterPolicy" in rec["fix"]
+
+
+def test_a_failed_or_unread_token_is_not_a_pass():
+    assert pf.admin_record(FE, {"failed": True, "msg": "Access is denied"})["status"] == pf.NOT_CHECKED
+    assert pf.admin_record(FE, {"skipped": True}) is None
+    assert pf.admin_record(FE, {"unreachable": True}) is None
+
+
+@pytest.mark.parametrize("mode, state, status, detail", [
+    ("manual", "stopped", pf.PASS, "seclogon is stopped, start mode manual: Windows starts it when runas needs it"),
+    ("auto", "started", pf.PASS, "seclogon is running (start mode auto)"),
+    ("disabled", "stopped", pf.FAIL, "seclogon is disabled (stopped)"),
+    ("disabled", "started", pf.FAIL, "seclogon is disabled (started)"),
+])
+def test_the_secondary_logon_service(mode, state, status, detail):
+    rec = pf.seclogon_record(FE, seclogon(mode, state), True)
+    assert (rec["status"], rec["detail"]) == (status, detail)
+    if status == pf.FAIL:
+        assert "Set-Service -Name seclogon -StartupType Manual" in rec["fix"] and "runas" in rec["fix"]
+
+
+def test_no_secondary_logon_service_fails_and_without_become_it_is_not_needed():
+    missing = pf.seclogon_record(FE, {"exists": False, "services": []}, True)
+    assert missing["status"] == pf.FAIL and missing["detail"] == "no Secondary Logon service (seclogon) on %s" % FE
+    assert pf.seclogon_record(FE, seclogon("disabled"), False)["status"] == pf.PASS
+
+
+def test_rights_on_a_front_end():
+    both = pf.rights_records(FE, whoami(), True)
+    assert [r["status"] for r in both] == [pf.PASS, pf.PASS]
+    no_rtc = pf.rights_records(FE, whoami(groups=("CsPersistentChatAdministrator",)), True)
+    assert no_rtc[0]["status"] == pf.FAIL and no_rtc[0]["needs"] == pf.NIGHTLY
+    assert "Add-ADGroupMember -Identity RTCUniversalServerAdmins -Members lyncadmin" in no_rtc[0]["fix"]
+    assert pf.DOC_LYNC_PERMISSIONS in no_rtc[0]["fix"]
+    no_pchat = pf.rights_records(FE, whoami(groups=("RTCUniversalServerAdmins",)), True)
+    assert [r["status"] for r in no_pchat] == [pf.PASS, pf.FAIL]
+    assert "Export-CsPersistentChatData and Import-CsPersistentChatData" in no_pchat[1]["fix"]
+    # Without Persistent Chat the group is not needed; with the topology unread, it is not known.
+    assert pf.rights_records(FE, whoami(groups=("RTCUniversalServerAdmins",)), False)[1]["status"] == pf.PASS
+    assert pf.rights_records(FE, whoami(groups=("RTCUniversalServerAdmins",)), None)[1]["status"] == pf.NOT_CHECKED
+    # Group names compare as Windows compares them, without case.
+    assert pf.rights_records(FE, whoami(groups=("rtcuniversalserveradmins",)), False)[0]["status"] == pf.PASS
+
+
+def test_persistent_chat_is_known_from_the_deployment():
+    deployment = topology(pchat=True)["ansible_facts"]["lync_deployment"]
+    assert pf.persistent_chat(deployment) is True
+    assert pf.persistent_chat(topology()["ansible_facts"]["lync_deployment"]) is False
+    assert pf.persistent_chat(None) is None
+    assert pf.persistent_chat({"pools": [{"roles": ["PersistentChatServer"]}], "sql_stores": []}) is True
+
+
+@pytest.mark.parametrize("become, connection, expected", [
+    (True, {}, "become runas (logon_type=new_credentials) as CONTOSO\\svc"),
+    (False, {"winrm_transport": "credssp"}, "CredSSP (the connection's user)"),
+    (False, {"winrm_transport": ["kerberos"], "kerberos_delegation": "true"}, "Kerberos delegation (the connection's user)"),
+    (False, {"psrp_auth": "credssp"}, "CredSSP (the connection's user)"),
+    (False, {"psrp_auth": "negotiate", "psrp_delegate": True}, "Kerberos delegation (the connection's user)"),
+    (False, {"winrm_transport": "kerberos"}, None),
+    (False, {"winrm_transport": "ntlm"}, None),
+    (False, {}, None),
+])
+def test_what_carries_the_network_identity(become, connection, expected):
+    assert pf.carrier(become, "CONTOSO\\svc", connection) == expected
+
+
+def _hops(front_end=True, facts_result=None, deployment=None, topo=None, reach=None, become=True, connection=None):
+    return pf.double_hop_records(FE, facts_result or shell_facts(), front_end, deployment,
+                                 topo if topo is not None else topology(), reach if reach is not None else {"sets": []},
+                                 become, "CONTOSO\\svc", ROOT, connection or {})
+
+
+ROOT = "\\\\backup01.contoso.local\\LyncBackup"
+
+
+def test_a_front_end_reaches_the_cms_and_the_share_through_become():
+    found = _hops()
+    assert [r["status"] for r in found] == [pf.PASS, pf.PASS]
+    assert found[0]["detail"] == ("CONTOSO\\svc reads the topology from the Central Management store "
+                                  "(sqlbe01.contoso.local\\rtc): become runas (logon_type=new_credentials) as "
+                                  "CONTOSO\\svc carries it")
+    assert found[1]["detail"].startswith("CONTOSO\\svc lists %s from %s: become runas" % (ROOT, FE))
+
+
+def test_a_local_cms_needs_no_second_hop():
+    found = _hops(topo=topology(cms_fqdn=FE))
+    assert found[0]["detail"] == "the Central Management store (%s\\rtc) is on %s itself (no second hop)" % (FE, FE)
+
+
+def test_a_double_hop_without_a_carrier_fails_with_the_ways_to_carry_it():
+    anonymous = {"failed": True, "msg": "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'."}
+    found = _hops(topo=anonymous, reach={"failed": True, "msg": "Access is denied"}, become=False)
+    assert [r["status"] for r in found] == [pf.FAIL, pf.FAIL]
+    assert found[0]["detail"].startswith("the connection's user cannot read the topology from %s with no network "
+                                         "credentials: Login failed" % FE)
+    for rec in found:
+        assert rec["fix"].startswith("nothing carries credentials to a second server from %s" % FE)
+        assert "ansible_winrm_transport: credssp" in rec["fix"] and "ansible_winrm_kerberos_delegation" in rec["fix"]
+
+
+def test_a_refused_network_identity_fails_with_the_rights_and_the_password():
+    found = _hops(reach={"failed": True, "msg": "Access to the path is denied"})
+    assert found[1]["status"] == pf.FAIL
+    assert "give CONTOSO\\svc Change on the share and Modify (NTFS) on the folder of %s" % ROOT in found[1]["fix"]
+    assert "lync_network_password" in found[1]["fix"]
+
+
+def test_a_become_that_cannot_start_shows_the_reason_from_module_stderr():
+    reach = {"failed": True, "msg": "MODULE FAILURE\nSee stdout/stderr for the exact error",
+             "module_stderr": "CreateProcessWithTokenW() failed (Win32ErrorCode 1058)\nmore"}
+    assert _hops(reach=reach)[1]["detail"].endswith(": CreateProcessWithTokenW() failed (Win32ErrorCode 1058)")
+
+
+def test_which_hosts_need_the_double_hop():
+    deployment = topology()["ansible_facts"]["lync_deployment"]
+    sql = [{"name": "RTC", "lync_databases": ["rtcxds"], "service_account": "CONTOSO\\svc-sqlbe"}]
+    # A SQL Server host of Lync databases and a file server write to the share (no CMS read there).
+    assert [r["detail"].split(" from ")[0] for r in _hops(False, facts(instances=sql))] == ["CONTOSO\\svc lists " + ROOT]
+    file_server = facts()
+    file_server["ansible_facts"]["lync_host"]["fqdn"] = "fs01.contoso.local"
+    assert len(pf.double_hop_records("fs01.contoso.local", file_server, False, deployment, None, {"sets": []}, True,
+                                     "u", ROOT, {})) == 1
+    # Any other host (a domain controller, the backup server) writes nothing there: no record.
+    assert _hops(False, facts()) == []
+    # A Front End whose topology read was skipped says so; an unanswered host has no record.
+    assert _hops(topo={"skipped": True})[0]["status"] == pf.NOT_CHECKED
+    assert _hops(facts_result={"unreachable": True}) == []
+
+
+def _unread(user, results):
+    """The NOT CHECKED lines for lync_network_user's own groups (after the setup-permissions line, always there)."""
+    found = pf.network_user_rights_record(user, results)
+    assert found[0]["detail"].startswith("setup permissions for the recovery: Enable-CsTopology")
+    assert found[0]["needs"] == pf.BAD_DAY
+    return found[1:]
+
+
+def test_the_network_identity_rights_are_said_unread_only_when_it_is_another_account():
+    token = dict(whoami(), upn="lyncadmin@CONTOSO.LOCAL")
+    assert _unread("CONTOSO\\lyncadmin", [token]) == []
+    assert _unread("lyncadmin@contoso.local", [token]) == []
+    assert _unread("lyncadmin", [token]) == []
+    assert [r["status"] for r in _unread("CONTOSO\\svc", [token, None])] == [pf.NOT_CHECKED]
+    # Same name in another domain, or a UPN that is not the token's: another account.
+    assert len(_unread("FABRIKAM\\lyncadmin", [token])) == 1
+    assert len(_unread("backup@contoso.local", [token])) == 1
+    assert _unread("CONTOSO\\svc", [{"unreachable": True}]) == []
+
+
+def test_the_report_holds_the_host_checks_in_play_order():
+    inputs = {"settings": SETTINGS, "groups": GROUPS, "hosts": [FE, "backup01.contoso.local"],
+              "facts": [shell_facts(), facts()], "whoami": [whoami(), whoami()],
+              "seclogon": [seclogon(), seclogon("disabled")], "topology": [topology(pchat=True), {"skipped": True}],
+              "reach": [{"sets": []}, {"sets": []}], "connection": [{}, {}]}
+    records = pf.records(inputs)
+    host_checks = [(r["host"], r["check"], r["status"]) for r in records
+                   if r["check"] in ("powershell", "local administrators", "secondary logon", "rights", "double hop")]
+    assert host_checks == [(FE, "powershell", pf.PASS), (FE, "local administrators", pf.PASS),
+                           (FE, "secondary logon", pf.PASS), (FE, "rights", pf.PASS), (FE, "rights", pf.PASS),
+                           (FE, "double hop", pf.PASS), (FE, "double hop", pf.PASS),
+                           ("backup01.contoso.local", "powershell", pf.NOT_CHECKED),
+                           ("backup01.contoso.local", "local administrators", pf.PASS),
+                           ("backup01.contoso.local", "secondary logon", pf.FAIL),
+                           # Setup permissions; lync_network_user (CONTOSO\\svc-lyncbackup) is another account.
+                           ("deployment", "rights", pf.NOT_CHECKED), ("deployment", "rights", pf.NOT_CHECKED)]
+    failed, message = pf.verdict(records)
+    assert failed and "backup01.contoso.local secondary logon" in message
+    with pytest.raises(pf.PreflightError):
+        pf.records(dict(inputs, whoami=[whoami()]))
+
+
+def test_a_host_too_old_for_any_module_fails_its_powershell_check():
+    refused = {"failed": True, "msg": "Ansible requires PowerShell v5.1"}
+    rec = pf.powershell_record(FE, refused)
+    assert rec["status"] == pf.FAIL and "install Windows Management Framework 5.1 on %s" % FE in rec["fix"]
+    assert "4.6.2" in rec["fix"]
+    parse = {"failed": True, "msg": "The 'using' keyword is not supported in this version of the language."}
+    assert pf.powershell_record(FE, parse)["status"] == pf.FAIL
+    assert pf.powershell_record(FE, {"failed": True, "msg": "Access is denied"}) is None
+    inputs = {"settings": SETTINGS, "groups": GROUPS, "hosts": [FE], "facts": [refused]}
+    assert ("fe01.contoso.local", "powershell", pf.FAIL) in [(r["host"], r["check"], r["status"])
+                                                             for r in pf.records(inputs)]
+
+
+def test_powershell_7_or_another_edition_fails():
+    result = shell_facts("7.4.1")
+    result["ansible_facts"]["lync_host"]["powershell_edition"] = "Core"
+    rec = pf.powershell_record(FE, result)
+    assert rec["status"] == pf.FAIL and rec["detail"] == "PowerShell Core 7.4.1 runs the payloads"
+    assert "Windows PowerShell 5.1" in rec["fix"]
+
+
+def test_unnamed_or_disabled_groups_are_not_read_as_membership():
+    unnamed = whoami(groups=())
+    unnamed["groups"].append({"account_name": None, "domain_name": None, "sid": "S-1-5-21-9-9-9-1201",
+                              "type": "Unknown", "attributes": ["Mandatory", "Enabled by default", "Enabled"]})
+    assert pf.rights_records(FE, unnamed, False)[0]["status"] == pf.NOT_CHECKED
+    disabled = whoami(groups=("RTCUniversalServerAdmins",))
+    disabled["groups"][-1]["attributes"] = ["Use for deny only"]
+    assert pf.rights_records(FE, disabled, False)[0]["status"] == pf.FAIL
+
+
+def test_persistent_chat_rights_are_not_needed_when_its_export_is_off():
+    recs = pf.rights_records(FE, whoami(groups=("RTCUniversalServerAdmins",)), True, pchat_export=False)
+    assert [r["status"] for r in recs] == [pf.PASS, pf.PASS]
+    assert "backup_persistent_chat_export is false" in recs[1]["detail"]
+    inputs = {"settings": dict(SETTINGS, persistent_chat_export="False"), "groups": GROUPS, "hosts": [FE],
+              "facts": [shell_facts()], "whoami": [whoami(groups=("RTCUniversalServerAdmins",))],
+              "seclogon": [seclogon()], "topology": [topology(pchat=True)], "reach": [{"sets": []}],
+              "connection": [{}]}
+    assert not [r for r in pf.records(inputs) if r["status"] == pf.FAIL]
+
+
+def test_dotnet_462_or_later_on_each_backup_server():
+    """The backup's close reads the set through \\\\?\\ paths there; .NET Framework before 4.6.2 refuses them."""
+    def reg(value, exists=True):
+        return {"preflight_dotnet_host": "backup01", "ansible_loop_var": "preflight_dotnet_host", "exists": exists,
+                "value": value, "type": "REG_DWORD"}
+    assert pf.dotnet_records([reg(528040)])[0]["status"] == pf.PASS
+    assert pf.dotnet_records([reg(394802)])[0]["status"] == pf.PASS
+    old = pf.dotnet_records([reg(394254)])[0]
+    assert old["status"] == pf.FAIL and old["detail"] == "older than 4.6.2 (Release 394254)"
+    assert "install .NET Framework 4.8 (4.6.2 at least) on backup01" in old["fix"]
+    assert pf.dotnet_records([reg(None, exists=False)])[0]["status"] == pf.FAIL
+    gone = pf.dotnet_records([{"preflight_dotnet_host": "backup01", "ansible_loop_var": "preflight_dotnet_host",
+                               "unreachable": True, "msg": "timed out"}])[0]
+    assert gone["status"] == pf.FAIL and "did not answer" in gone["detail"]
+    assert pf.dotnet_records([]) == []

@@ -104,6 +104,7 @@ class Connection(LocalConnection):
             raise AnsibleConnectionFailure("lab: no host %s in %s" % (host, self.get_option("lab_state_file")))
         if record.get("powered_off"):
             raise AnsibleConnectionFailure("lab: %s is powered off (connection timed out)" % host)
+        self._lab_record = record  # read once per connection (exec_command's PowerShell and seclogon rules)
         if any(f.get("kind") == "unreachable" for f in self.get_option("lab_faults") or []):
             raise AnsibleConnectionFailure("lab fault: %s does not answer on WinRM (connection timed out)" % host)
         return super()._connect()
@@ -123,7 +124,40 @@ class Connection(LocalConnection):
             return str(become.get_option("become_user") or "")
         return str(self.get_option("lab_user")) if self._delegates() else ""
 
+    def _runas(self):
+        become = self.become
+        return become is not None and become.name.split(".")[-1] == "runas"
+
+    # What a Windows host answers when become runas cannot start the module's process because the Secondary Logon
+    # service is disabled: become_wrapper.ps1's [Ansible.Become.BecomeUtil]::CreateProcessAsUser throws
+    # (CreateProcessWithTokenW, Win32 error 1058), and exec_wrapper.ps1's Write-AnsibleErrorJson prints
+    # {failed, msg: "failure during exec_wrapper: <error>", exception} (ansible-core's executor/powershell; the runas
+    # plugin's note: "The Secondary Logon service (seclogon) must be running to use runas").
+    SECLOGON_DISABLED = ('Exception calling "CreateProcessAsUser" with "9" argument(s): "CreateProcessWithTokenW() '
+                         'failed (The service cannot be started, either because it is disabled or because it has no '
+                         'enabled devices associated with it, Win32ErrorCode 1058)"')
+
+    @staticmethod
+    def _older_than_5_1(record):
+        """Whether the host's Windows PowerShell (lab state powershell_version, default 5.1) is older than 5.1."""
+        parts = str(record.get("powershell_version") or "5.1").split(".")
+        try:
+            return (int(parts[0]), int(parts[1] if len(parts) > 1 else 0)) < (5, 1)
+        except ValueError:
+            return False
+
     def exec_command(self, cmd, in_data=None, sudoable=True):
+        if not self._connected:  # as ensure_connect would, before the rules below read the host's record
+            self._connect()
+        if in_data is not None and self._older_than_5_1(self._lab_record):
+            # ansible-core's bootstrap_wrapper.ps1 refuses before any module runs.
+            return 1, b'{"failed":true,"msg":"Ansible requires PowerShell v5.1"}', b""
+        if self._runas() and sudoable:
+            record = self._lab_record
+            seclogon = (record.get("services") or {}).get("seclogon") or {}
+            if str(seclogon.get("start_mode", "")).lower() == "disabled":
+                return 1, json.dumps({"failed": True, "msg": "failure during exec_wrapper: " + self.SECLOGON_DISABLED,
+                                      "exception": self.SECLOGON_DISABLED}).encode("utf-8"), b""
         env = {
             "LYNC_LAB_HOST": str(self.get_option("remote_addr")),
             "LYNC_LAB_STATE": os.path.abspath(self.get_option("lab_state_file")),
