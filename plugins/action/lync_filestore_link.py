@@ -44,7 +44,7 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_filestore_link: batch_size must be at least 1")
         result = {"changed": False, "mode": "copy", "reason": None, "previous_set": None, "linked_files": 0,
                   "linked_bytes": 0, "copy_files": None, "copy_bytes": None, "link_failures": [],
-                  "method": None, "flags": links.robocopy_flags(params["flags"])}
+                  "not_linked": None, "method": None, "flags": links.robocopy_flags(params["flags"])}
         sets, dummy = set_reader.scan(self, root, params["signing_key"], False)
         previous = links.previous_set(sets, set_id)
         if previous is None:
@@ -55,7 +55,8 @@ class ActionModule(LyncAction):
         source = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(params["src"])}).value)
         before = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(origin)}).value)
         chosen = links.plan(source, before, links.manifest_files(previous["manifest"], params["item_id"]), folder,
-                            target, origin, params["flags"])
+                            target, origin, params["flags"],
+                            links.damaged_since(sets, previous["set_id"], params["item_id"]))
         result.update(copy_files=len(chosen["copy"]) + len(chosen["link"]),
                       copy_bytes=chosen["copy_bytes"] + chosen["link_bytes"])
         if chosen["problem"]:
@@ -99,6 +100,11 @@ class ActionModule(LyncAction):
                           len(linked), previous["set_id"], len(chosen["copy"]) + len(chosen["link"]) - len(linked)))
         result["copy_files"] -= len(linked)
         result["copy_bytes"] -= result["linked_bytes"]
+        # What robocopy is left to copy (changed, added, not linkable, failed links): the close compares every other
+        # file it finds that the earlier manifest lists with that manifest's hash (backup_plan.settle). It grows with
+        # the night's changes, not with the store.
+        done = set(linked)
+        result["not_linked"] = sorted(p.replace("\\", "/") for p in chosen["copy"] + chosen["link"] if p not in done)
         return result
 
     def _link(self, target, origin, batch, method):

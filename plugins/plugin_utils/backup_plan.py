@@ -330,7 +330,9 @@ def link_details(link):
     return {"transfer": "linked" if ok else "full copy", "transfer_reason": reason,
             "linked_from": link.get("previous_set") if ok else None,
             "linked_files": int(link.get("linked_files") or 0) if ok else 0,
-            "linked_bytes": int(link.get("linked_bytes") or 0) if ok else 0}
+            "linked_bytes": int(link.get("linked_bytes") or 0) if ok else 0,
+            # For the close only (settle takes it out): every other file it finds there is a link to check.
+            "not_linked": [str(p) for p in link.get("not_linked") or []] if ok else []}
 
 
 def filestore_result(item, robocopy, link=None):
@@ -360,7 +362,44 @@ def top_folders(doc, documents=()):
     return sorted(found)
 
 
-def settle(doc, landed, documents=(), unreadable=None):
+def linked_from(doc):
+    """The earlier sets the file stores of a manifest hard-linked files from (settle checks them)."""
+    return sorted({(i.get("details") or {}).get("linked_from") for i in doc["items"]
+                   if i["kind"] == "filestore" and i["status"] == "ok"} - {None})
+
+
+def _check_links(item, landed, earlier, not_linked):
+    """The problems of a file store whose link step linked files from an earlier set: each file the earlier manifest
+    lists that the link step did not leave to robocopy is a link to that set's copy, and must read as that manifest
+    says (docs/architecture.md, "Only changed file-store bytes"). A damaged earlier copy fails the item; its paths go
+    to details.damaged_links, which the next night's link step reads so as to copy them afresh."""
+    details = item["details"]
+    source = details.get("linked_from")
+    left = {"%s/%s" % (details["folder"].rstrip("/"), p) for p in not_linked or []}
+    if not source:
+        return []
+    before = earlier.get(source)
+    if before is None:
+        return ["its files linked from %s cannot be checked: that set's manifest could not be read or its signature "
+                "does not match" % source]
+    recorded = filestore_links.manifest_files(before, item["id"])
+    found, damaged = [], []
+    for entry in item["files"]:
+        known = recorded.get(entry["path"])
+        got = landed.get(entry["path"]) or {}
+        if entry["path"] in left or known is None or got.get("Error") or not got.get("Sha256"):
+            continue
+        if str(got["Sha256"]).upper() != known[1]:
+            damaged.append(entry["path"])
+            found.append("%s is a hard link to %s's copy, which %s's manifest records with SHA-256 %s; it reads %s now: "
+                         "that copy is damaged (the next backup copies this file afresh)"
+                         % (entry["path"], source, source, known[1], str(got["Sha256"]).upper()))
+    if damaged:
+        details["damaged_links"] = damaged
+    return found
+
+
+def settle(doc, landed, documents=(), unreadable=None, earlier=None):
     """Match a manifest's items with the files that landed in the set, as the close lists and hashes them on the
     backup server (one read of each byte, where it lies). Each byte is hashed once, there (docs/architecture.md,
     "Each byte moved once").
@@ -368,6 +407,8 @@ def settle(doc, landed, documents=(), unreadable=None):
     landed -- {relative path: {"Path", "Bytes", "Sha256"}} (lync_file_inventory with Hash)
     documents -- relative paths the close itself writes afterwards (identity records), left as they are.
     unreadable -- {top-level folder: why} for folders the close could not list: their items fail with the reason.
+    earlier -- {set id: manifest or None (unreadable, or its signature does not match)} of the sets file stores
+    linked files from (linked_from): each linked file must read as the earlier manifest says (_check_links).
     An ok item fails when a file it claims did not land, landed with another size, or landed with another
     SHA-256 than its source computed (exports hash their local staging file, certificates their bytes in
     memory); otherwise each entry takes the landed SHA-256. A file store item claims every file under its
@@ -377,6 +418,8 @@ def settle(doc, landed, documents=(), unreadable=None):
     unreadable = unreadable or {}
     problems = []
     for item in doc["items"]:
+        # The link step's list of files left to robocopy is for this check only, never for the manifest.
+        not_linked = (item.get("details") or {}).pop("not_linked", None) if item["kind"] == "filestore" else None
         if item["status"] != "ok":
             continue
         found = []
@@ -410,6 +453,8 @@ def settle(doc, landed, documents=(), unreadable=None):
                              "the share)" % entry["path"])
             else:
                 entry["sha256"] = str(got["Sha256"]).upper()
+        if folder and not lost:
+            found.extend(_check_links(item, landed, earlier or {}, not_linked))
         if found:
             item.update(status="failed", error="; ".join(found))
             problems.extend(found)

@@ -6,7 +6,10 @@ docs/architecture.md, "Only changed file-store bytes". The rules:
 
 * Link only from the newest set that is complete and whose signature is valid (backup_set.is_trusted,
   never an unsigned override, never the set being written), and only files its manifest lists for the
-  same file store with the size found on the share.
+  same file store with the size found on the share and a SHA-256. The close compares each linked file's
+  landed SHA-256 with that hash (backup_plan.settle): a file of the earlier set damaged in place (its size
+  and time unchanged) fails the new set's file-store item, and the files such a failure named are never
+  linked again (damaged_since): the next night copies them afresh from the store.
 * A file is unchanged when the source and the previous set's copy have the same size and the same
   last-write time: robocopy's own "same" rule (robocopy's page: /IS "Includes the same files. Same files
   are identical in name, size, times, and all attributes",
@@ -85,33 +88,56 @@ def previous_set(sets, set_id):
 
 
 def manifest_files(manifest, item_id):
-    """{path in the set: bytes} of one item of a manifest (its files as the backup recorded them)."""
+    """{path in the set: (bytes, SHA-256 or None)} of one item of a manifest (its files as the backup recorded
+    them); {} unless the item is ok."""
     for item in (manifest or {}).get("items") or []:
         if item.get("id") == item_id and item.get("status") == "ok":
-            return {f["path"]: int(f["bytes"]) for f in item.get("files") or []}
+            return {f["path"]: (int(f["bytes"]), str(f["sha256"]).upper() if f.get("sha256") else None)
+                    for f in item.get("files") or []}
     return {}
 
 
-def plan(source, previous, recorded, folder, target, origin, flags):
+def damaged_since(sets, previous_id, item_id):
+    """Paths (in the set) of this file store that a set newer than `previous_id` found damaged in an earlier
+    set's copy (its close compared the linked file with that set's manifest: backup_plan.settle records them
+    as `damaged_links`). They are never linked again: robocopy copies them afresh from the store."""
+    found = set()
+    for info in sets:
+        if info["set_id"] == previous_id:
+            break
+        for item in (info.get("manifest") or {}).get("items") or []:
+            if item.get("id") == item_id:
+                found.update(str(p) for p in (item.get("details") or {}).get("damaged_links") or [])
+    return found
+
+
+def plan(source, previous, recorded, folder, target, origin, flags, exclude=()):
     """Decide which source files are linked from the previous set.
 
     source   -- [{"path", "bytes", "written"}] of the file store (the robocopy source)
     previous -- the same of the previous set's copy of it
-    recorded -- {path in the set: bytes} the previous set's manifest lists for this file store
+    recorded -- {path in the set: (bytes, sha256)} the previous set's manifest lists for this file store
+                (manifest_files): a file is linked only when it is listed there with its size and a hash, which
+                the close compares with the linked file's hash where it landed
     folder   -- the file store's folder in a set ("filestores/<server>_<share>")
     target, origin -- the new and the previous folder as UNC paths (for the MAX_PATH rule)
+    exclude  -- paths in the set never to link (damaged_since)
     Returns {"link": [relative paths], "copy": [relative paths], "link_bytes", "copy_bytes", "problem"}.
     """
-    recurse, exclude, problem = selection(flags)
-    wanted = [f for f in source if selected(f["path"], recurse, exclude)]
+    recurse, excluded, problem = selection(flags)
+    wanted = [f for f in source if selected(f["path"], recurse, excluded)]
     result = {"link": [], "copy": [], "link_bytes": 0, "copy_bytes": 0, "problem": problem}
     before = {f["path"]: f for f in previous}
+    exclude = set(exclude)
     for entry in wanted:
         path, size = entry["path"], int(entry["bytes"])
         old = before.get(path)
         windows = path.replace("/", "\\")
+        in_set = "%s/%s" % (folder, path)
+        known = recorded.get(in_set) or (None, None)
         unchanged = (old is not None and int(old["bytes"]) == size and old.get("written") is not None
-                     and old.get("written") == entry.get("written") and recorded.get("%s/%s" % (folder, path)) == size)
+                     and old.get("written") == entry.get("written") and known[0] == size and known[1] is not None
+                     and in_set not in exclude)
         usable = (not problem and not any(c in path for c in WILDCARDS)
                   and len("%s\\%s" % (target, windows)) < MAX_PATH and len("%s\\%s" % (origin, windows)) < MAX_PATH)
         if unchanged and usable:

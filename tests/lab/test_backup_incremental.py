@@ -99,7 +99,7 @@ def windows_powershell_51(lab):
 
 def two_nights(make_lab, run_playbook, prepare=None, **kwargs):
     lab = windows_powershell_51(make_lab("enterprise"))
-    first = run_playbook(lab, BACKUP)
+    first = run_playbook(lab, BACKUP, **kwargs)
     assert first.rc == 0, first.output
     (first_set,) = sets(lab)
     before = snapshot(lab, first_set)
@@ -190,6 +190,70 @@ def test_a_host_with_powershell_4_links_with_fsutil(make_lab, run_playbook):
     assert robocopy_bytes(run) == sum(moved.values())
     (link,) = run.result(LINK_TASK, FS)["result"]["results"]
     assert link["method"] == "fsutil hardlink create"
+
+
+DAMAGED = "1-ApplicationServer-1/AppServerFiles/RGS/Wav/welcome-0.wav"
+
+
+def damage_in_place(lab, set_id, path=DAMAGED):
+    """Bit rot in a set's file: other bytes, the same size and last-write time (nothing in the directory entry
+    changes, so the next night still finds the file 'same' as the store's and links it)."""
+    real = backup_root(lab) / set_id / FOLDER / path
+    stat = real.stat()
+    data = real.read_bytes()
+    real.write_bytes(bytes([data[0] ^ 0xFF]) + data[1:])
+    os.utime(real, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert real.stat().st_size == stat.st_size and real.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def nights_with_damage(make_lab, run_playbook, env=None):
+    """Night 1 full, night 2 links (only the changes move), night 2's copy of a file damaged in place, night 3."""
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook, env=env)
+    assert robocopy_bytes(run) == sum(moved.values())  # night 2 moved only the changed and added files
+    assert (backup_root(lab) / second_set / FOLDER / DAMAGED).stat().st_nlink == 2  # linked from night 1
+    damage_in_place(lab, second_set)
+    third = run_playbook(lab, BACKUP, env=env)
+    third_set = [s for s in sets(lab) if s not in (first_set, second_set)][0]
+    return lab, second_set, third_set, third
+
+
+def test_a_linked_file_damaged_in_the_earlier_set_fails_the_night_and_the_next_copies_it_afresh(make_lab, run_playbook):
+    """Review finding 1: the close compares every linked file's landed SHA-256 with the earlier manifest's. Night 3
+    links the damaged file (its size and time are unchanged) and its close finds it: the file-store item fails,
+    naming the file and the earlier set. Night 4 does not link that file again: robocopy copies it afresh from the
+    store, and the set is complete."""
+    lab, second_set, third_set, third = nights_with_damage(make_lab, run_playbook)
+    assert third.rc != 0
+    doc = manifest(lab, third_set)
+    store_item = item(doc)
+    assert doc["status"] == "partial" and store_item["status"] == "failed"
+    assert [i["id"] for i in doc["items"] if i["status"] != "ok"] == [STORE_ITEM]
+    assert "%s/%s is a hard link to %s's copy" % (FOLDER, DAMAGED, second_set) in store_item["error"]
+    assert "that copy is damaged" in store_item["error"]
+    assert store_item["details"]["damaged_links"] == ["%s/%s" % (FOLDER, DAMAGED)]
+    assert store_item["details"]["linked_from"] == second_set and "not_linked" not in store_item["details"]
+
+    fourth = run_playbook(lab, BACKUP)
+    assert fourth.rc == 0, fourth.output
+    fourth_set = [s for s in sets(lab) if s not in (second_set, third_set)][-1]
+    doc = verify(lab, fourth_set)
+    details = item(doc)["details"]
+    assert doc["status"] == "complete" and details["transfer"] == "linked" and details["linked_from"] == second_set
+    fresh = backup_root(lab) / fourth_set / FOLDER / DAMAGED
+    assert fresh.stat().st_nlink == 1 and fresh.read_bytes() == (store(lab) / DAMAGED).read_bytes()
+    assert details["copied_files"] == 1 and robocopy_bytes(fourth) == fresh.stat().st_size
+
+
+def test_without_the_comparison_the_damage_is_signed_as_verified(make_lab, run_playbook, tmp_path):
+    """The planted defect: settle without the linked files' comparison. Night 3 then closes complete and its
+    manifest signs the damaged bytes as good (what the review found)."""
+    env = planted_collection(tmp_path, "plugins/plugin_utils/backup_plan.py",
+                             'if str(got["Sha256"]).upper() != known[1]:', "if False:")
+    lab, second_set, third_set, third = nights_with_damage(make_lab, run_playbook, env=env)
+    assert third.rc == 0, third.output
+    doc = verify(lab, third_set)
+    damaged = backup_root(lab) / third_set / FOLDER / DAMAGED
+    assert doc["status"] == "complete" and damaged.read_bytes() != (store(lab) / DAMAGED).read_bytes()
 
 
 # -- planted defects --------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ def entry(path, size=10, written=100):
 
 
 def recorded(*entries):
-    return {"%s/%s" % (FOLDER, e["path"]): e["bytes"] for e in entries}
+    return {"%s/%s" % (FOLDER, e["path"]): (e["bytes"], "AA") for e in entries}
 
 
-def decide(source, previous, flags=FLAGS, manifest=None):
+def decide(source, previous, flags=FLAGS, manifest=None, exclude=()):
     return links.plan(source, previous, recorded(*previous) if manifest is None else manifest, FOLDER, TARGET, ORIGIN,
-                      flags)
+                      flags, exclude)
 
 
 def test_same_size_and_time_is_linked_and_anything_else_copied():
@@ -34,8 +34,28 @@ def test_same_size_and_time_is_linked_and_anything_else_copied():
 def test_a_file_the_previous_manifest_does_not_list_with_that_size_is_copied():
     """The share's copy is not trusted by its own say: the signed manifest must list it, same size."""
     previous = [entry("x"), entry("y")]
-    chosen = decide([entry("x"), entry("y")], previous, manifest={"%s/x" % FOLDER: 10, "%s/y" % FOLDER: 9})
-    assert chosen["link"] == ["x"] and chosen["copy"] == ["y"]
+    chosen = decide([entry("x"), entry("y"), entry("z")], previous + [entry("z")],
+                    manifest={"%s/x" % FOLDER: (10, "AA"), "%s/y" % FOLDER: (9, "AA"), "%s/z" % FOLDER: (10, None)})
+    assert chosen["link"] == ["x"] and chosen["copy"] == ["y", "z"]  # z: no hash known, nothing to check it against
+
+
+def test_a_file_a_later_set_found_damaged_is_copied_afresh():
+    files = [entry("a/x"), entry("a/y")]
+    assert decide(files, files, exclude={"%s/a/x" % FOLDER})["link"] == ["a\\y"]
+
+
+def test_manifest_files_and_damaged_since():
+    item = {"id": "filestore:s", "status": "ok", "files": [{"path": "f/a", "bytes": 3, "sha256": "ab"},
+                                                            {"path": "f/b", "bytes": 4, "sha256": None}]}
+    assert links.manifest_files({"items": [item]}, "filestore:s") == {"f/a": (3, "AB"), "f/b": (4, None)}
+    assert links.manifest_files({"items": [dict(item, status="failed")]}, "filestore:s") == {}
+    failed = {"id": "filestore:s", "status": "failed", "details": {"damaged_links": ["f/a"]}}
+    newer = [{"set_id": "s4", "manifest": {"items": [dict(item, details={})]}},
+             {"set_id": "s3", "manifest": {"items": [failed, {"id": "filestore:t", "details": {"damaged_links": ["g/c"]}}]}},
+             {"set_id": "s2", "manifest": {"items": [dict(failed, details={"damaged_links": ["f/old"]})]}}]
+    # Only sets newer than the one linked from count, and only for this file store.
+    assert links.damaged_since(newer, "s2", "filestore:s") == {"f/a"}
+    assert links.damaged_since(newer, "s4", "filestore:s") == set()
 
 
 def test_a_previous_copy_without_a_time_is_never_same():
@@ -110,11 +130,61 @@ def test_folders_and_batches():
 
 def test_link_details_say_what_was_linked_and_from_where():
     details = backup_plan.link_details({"mode": "link", "linked_files": 2, "linked_bytes": 30, "previous_set": "s1",
-                                        "reason": "2 linked"})
+                                        "reason": "2 linked", "not_linked": ["c"]})
     assert details == {"transfer": "linked", "transfer_reason": "2 linked", "linked_from": "s1", "linked_files": 2,
-                       "linked_bytes": 30}
+                       "linked_bytes": 30, "not_linked": ["c"]}
     failed = backup_plan.link_details({"failed": True, "msg": "timed out", "previous_set": "s1"})
     assert failed["transfer"] == "full copy" and failed["linked_from"] is None and "timed out" in failed["transfer_reason"]
     none = backup_plan.link_details({"mode": "link", "linked_files": 0})
     assert none["transfer"] == "full copy" and none["linked_files"] == 0
     assert backup_plan.link_details(None)["transfer_reason"] == "no link step ran: full copy"
+
+
+def linked_store(not_linked=("a/new.txt",)):
+    """A manifest with one file store whose link step linked from s1 (all but `not_linked`)."""
+    item = {"id": "filestore:x", "kind": "filestore", "scope": "x", "host": "fs", "status": "ok", "error": None,
+            "started": None, "finished": None, "files": [],
+            "details": dict(backup_plan.link_details({"mode": "link", "linked_files": 2, "linked_bytes": 6,
+                                                       "previous_set": "s1", "reason": "2 linked",
+                                                       "not_linked": list(not_linked)}), folder=FOLDER)}
+    landed = {"%s/%s" % (FOLDER, p): {"Path": "%s/%s" % (FOLDER, p), "Bytes": 3, "Sha256": sha}
+              for p, sha in (("a/same.txt", "aa"), ("b.txt", "bb"), ("a/new.txt", "cc"))}
+    earlier = {"items": [{"id": "filestore:x", "status": "ok", "files": [
+        {"path": "%s/a/same.txt" % FOLDER, "bytes": 3, "sha256": "AA"}, {"path": "%s/b.txt" % FOLDER, "bytes": 3,
+                                                                          "sha256": "BB"},
+        {"path": "%s/a/new.txt" % FOLDER, "bytes": 3, "sha256": "00"}]}]}
+    return {"items": [item], "status": "complete", "errors": []}, item, landed, earlier
+
+
+def test_settle_accepts_links_that_read_as_the_earlier_manifest_says():
+    doc, item, landed, earlier = linked_store()
+    assert backup_plan.linked_from(doc) == ["s1"]
+    assert backup_plan.settle(doc, landed, (), None, {"s1": earlier}) == []
+    assert doc["status"] == "complete" and "not_linked" not in item["details"] and "damaged_links" not in item["details"]
+    assert item["details"]["copied_files"] == 1 and item["details"]["copied_bytes"] == 3
+
+
+def test_settle_fails_a_store_whose_linked_file_differs_from_the_earlier_manifest():
+    """The earlier set's copy was damaged in place (size and time kept): the link shares the damage; the close
+    names the file and the earlier set and records it for the next night's link step."""
+    doc, item, landed, earlier = linked_store()
+    landed["%s/b.txt" % FOLDER]["Sha256"] = "ee"
+    problems = backup_plan.settle(doc, landed, (), None, {"s1": earlier})
+    assert doc["status"] == "partial" and item["status"] == "failed" and len(problems) == 1
+    assert "%s/b.txt is a hard link to s1's copy" % FOLDER in item["error"] and "that copy is damaged" in item["error"]
+    assert item["details"]["damaged_links"] == ["%s/b.txt" % FOLDER] and "not_linked" not in item["details"]
+    # a/new.txt differs from s1's too, but robocopy copied it (the link step left it): not a link, not checked.
+    assert "new.txt" not in item["error"]
+
+
+def test_settle_fails_links_it_cannot_check():
+    doc, item, landed, dummy = linked_store()
+    backup_plan.settle(doc, landed, (), None, {"s1": None})
+    assert item["status"] == "failed" and "linked from s1 cannot be checked" in item["error"]
+
+
+def test_a_failed_store_keeps_no_link_list_in_the_manifest():
+    doc, item, landed, earlier = linked_store()
+    item.update(status="failed", error="robocopy failed")
+    backup_plan.settle(doc, landed, (), None, {"s1": earlier})
+    assert "not_linked" not in item["details"]
