@@ -44,7 +44,7 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_filestore_link: batch_size must be at least 1")
         result = {"changed": False, "mode": "copy", "reason": None, "previous_set": None, "linked_files": 0,
                   "linked_bytes": 0, "copy_files": None, "copy_bytes": None, "link_failures": [],
-                  "not_linked": None, "method": None, "flags": links.robocopy_flags(params["flags"])}
+                  "not_linked": None, "flags": links.robocopy_flags(params["flags"])}
         sets, dummy = set_reader.scan(self, root, params["signing_key"], False)
         previous = links.previous_set(sets, set_id)
         if previous is None:
@@ -52,8 +52,10 @@ class ActionModule(LyncAction):
             return result
         result["previous_set"] = previous["set_id"]
         origin = "%s\\%s" % (bs.set_path(root, previous["set_id"]), folder.replace("/", "\\"))
-        source = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(params["src"])}).value)
-        before = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(origin)}).value)
+        # Size and time read from each file itself (Refresh), not from possibly stale directory entries.
+        source = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(params["src"]),
+                                                               "Refresh": True}).value)
+        before = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(origin), "Refresh": True}).value)
         chosen = links.plan(source, before, links.manifest_files(previous["manifest"], params["item_id"]), folder,
                             target, origin, params["flags"],
                             links.damaged_since(sets, previous["set_id"], params["item_id"]))
@@ -70,30 +72,27 @@ class ActionModule(LyncAction):
             return result
         size_of = {f["path"].replace("/", "\\"): int(f["bytes"]) for f in source}
         linked, failures = [], []
-        method = "NewItem"
-        # The first call links one file: when the share cannot take links at all, it says so once. Windows
-        # PowerShell 3.0/4.0 has no New-Item -ItemType HardLink: the same file is asked again with fsutil.
-        calls = [chosen["link"][:1]] + links.batches(chosen["link"][1:], params["batch_size"])
-        for number, batch in enumerate(calls):
-            value = self._link(target, origin, batch, method)
-            if number == 0 and not value.get("Linked") and links.needs_fsutil(value.get("Failed")):
-                method = "Fsutil"
-                value = self._link(target, origin, batch, method)
+        # The first call links one file: when the share cannot take links at all, it says so once (by Win32 code).
+        # The second links a probe of PROBE files: when both link nothing and fail with one code, stop there too.
+        rest = chosen["link"][1 + links.PROBE:]
+        calls = [chosen["link"][:1], chosen["link"][1:1 + links.PROBE]] + links.batches(rest, params["batch_size"])
+        for number, batch in enumerate(c for c in calls if c):
+            value = self._link(target, origin, batch)
             done = [str(p) for p in value.get("Linked") or []]
             linked += done
             failures += value.get("Failed") or []
-            if number == 0 and not done:
-                reason = links.unsupported(value.get("Failed"))
-                if reason:
-                    result["reason"] = ("hard links cannot be made on %s from %s (%s): full copy"
-                                        % (root, self.host, reason))
-                    return result
-        result["link_failures"] = [{"path": str(f.get("Path")), "error": str(f.get("Error"))} for f in failures[:20]]
+            reason = links.unsupported(value.get("Failed")) if number == 0 and not done else None
+            if reason is None and number == 1 and not linked:
+                reason = links.same_failure(failures)
+            if reason:
+                result["reason"] = "hard links cannot be made on %s from %s (%s): full copy" % (root, self.host, reason)
+                return result
+        result["link_failures"] = [{"path": str(f.get("Path")), "error": str(f.get("Error")), "code": links.code_of(f)}
+                                   for f in failures[:20]]
         if not linked:
             result["reason"] = "no link could be made from %s (%s): full copy" % (
                 previous["set_id"], result["link_failures"][0]["error"] if failures else "no answer")
             return result
-        result["method"] = "fsutil hardlink create" if method == "Fsutil" else "New-Item -ItemType HardLink"
         result.update(changed=bool(linked), mode="link", linked_files=len(linked),
                       linked_bytes=sum(size_of.get(p, 0) for p in linked),
                       reason="%d files linked from %s, %d left for robocopy" % (
@@ -107,7 +106,7 @@ class ActionModule(LyncAction):
         result["not_linked"] = sorted(p.replace("\\", "/") for p in chosen["copy"] + chosen["link"] if p not in done)
         return result
 
-    def _link(self, target, origin, batch, method):
+    def _link(self, target, origin, batch):
         """One call of the link payload: `batch` (relative paths) linked from origin into target."""
         return self.payload("lync_filestore_link", {"Target": target, "Previous": origin, "Files": batch,
-                                                    "Folders": links.folders(batch), "Method": method}).value
+                                                    "Folders": links.folders(batch)}).value

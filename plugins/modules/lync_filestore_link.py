@@ -16,16 +16,22 @@ description:
     set under O(root) that is complete and whose manifest signature is valid (never an unsigned one, never
     O(set_id) itself), lists the file store and that set's copy of it, and hard-links into O(set_id) every
     file whose size and last-write time are the same in both (robocopy's "same" rule) and which the previous
-    manifest lists with that size. robocopy then copies only the files that are missing.
+    manifest lists with that size and a SHA-256. robocopy then copies only the files that are missing.
+  - The sizes and times are read from each file itself (C(FileSystemInfo.Refresh)), not from directory entries that
+    NTFS may not have brought up to date.
+  - The backup's close compares each linked file's SHA-256 where it landed with the hash the earlier set's manifest
+    records (RV(not_linked) tells it which files are not links); a mismatch fails the file-store item, and the files
+    such a failure named are never linked again (the next night copies them afresh).
   - Nothing is ever written into a linked file. Links are only made where no file exists yet; the file store's
     copy must run with C(/XC /XN /XO) (returned in RV(flags); the backup role's plan adds them), so robocopy never
     overwrites a file of the new set.
   - Falls back to a full copy (nothing linked, RV(mode=copy), RV(reason) says why) when there is no trusted
-    earlier set, when the backup share cannot take hard links (a volume that is not NTFS, such as FAT, ReFS
-    before Windows Server 2022 or many NAS), when the host runs Windows PowerShell older than 5.0 (C(New-Item -ItemType HardLink)), or when
-    O(flags) would make robocopy touch existing files or select files this module does not model.
-  - Links are made with C(New-Item -ItemType HardLink) (Windows PowerShell 5.0 and later), or with
-    C(fsutil hardlink create) on Windows PowerShell 3.0 and 4.0 (the user must be a local administrator of the host).
+    earlier set, when the backup share cannot take hard links (decided by the Win32 error code of the first link,
+    never by its localized message; 1 C(ERROR_INVALID_FUNCTION), 50 C(ERROR_NOT_SUPPORTED), 17
+    C(ERROR_NOT_SAME_DEVICE); a volume that is not NTFS, such as FAT, a ReFS volume formatted before ReFS 3.5, or
+    many NAS), when the first file and a probe of ten more all fail with one same code, or when O(flags) would make
+    robocopy touch existing files or select files this module does not model.
+  - Links are made with C(New-Item -ItemType HardLink) (Windows PowerShell 5.1, the collection's minimum).
   - A link that fails (for example a file that already has NTFS's 1023 links) is reported in RV(link_failures)
     and left for robocopy to copy afresh.
 options:
@@ -113,14 +119,17 @@ copy_bytes:
   returned: always
   type: int
 link_failures:
-  description: Up to 20 links that failed (C(path), C(error)); each such file is copied by robocopy.
+  description: Up to 20 links that failed (C(path), C(error), C(code), the Win32 error code or V(null)); each such file
+    is copied by robocopy.
   returned: always
   type: list
   elements: dict
-method:
-  description: How the links were made (V(New-Item -ItemType HardLink) or V(fsutil hardlink create)), V(null) without links.
+not_linked:
+  description: The files (relative paths, C(/) separators) left to robocopy when files were linked (changed, added,
+    not linkable, failed links), V(null) otherwise; the backup's close checks every other file as a link.
   returned: always
-  type: str
+  type: list
+  elements: str
 flags:
   description: O(flags) with C(/XC /XN /XO) added.
   returned: always

@@ -36,12 +36,17 @@ KEEP_EXISTING = ("/XC", "/XN", "/XO")
 NO_LINK_FLAGS = ("/IS", "/IT", "/IM", "/SECFIX", "/TIMFIX", "/MOV", "/MOVE", "/CREATE", "/NOCOPY", "/XD", "/XL",
                  "/XJ", "/XJD", "/XJF", "/A", "/M", "/IF")
 NO_LINK_PREFIXES = ("/XA:", "/IA:", "/MAX:", "/MIN:", "/MAXAGE:", "/MINAGE:", "/MAXLAD:", "/MINLAD:", "/LEV:")
-# What a link answers when links cannot be made at all: a volume that has none (FAT, ReFS before Windows
-# Server 2022, many NAS: "The request is not supported." over SMB, "Incorrect function." locally), or
-# fsutil run by a user who is not a local administrator.
-UNSUPPORTED = ("The request is not supported", "Incorrect function", "requires that you have administrative")
-# New-Item on Windows PowerShell 3.0/4.0: the payload is asked again with fsutil.exe hardlink create.
-NO_NEW_ITEM_LINKS = "is not a known type"
+# Win32 error codes (System Error Codes, https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)
+# with which CreateHardLinkW says links cannot be made at all on this share: ERROR_INVALID_FUNCTION (1: a local
+# volume without links, such as FAT or ReFS formatted before version 3.5), ERROR_NOT_SUPPORTED (50: over SMB,
+# STATUS_NOT_SUPPORTED from such a volume or a NAS), ERROR_NOT_SAME_DEVICE (17: the two names on different
+# volumes). Decided by code, never by the message, which is in the OS's language. Any other failure (1142
+# ERROR_TOO_MANY_LINKS, 5 access denied, 183 exists, 2/3 not found) is per file: robocopy copies that file.
+IMPOSSIBLE = {1: "ERROR_INVALID_FUNCTION", 50: "ERROR_NOT_SUPPORTED", 17: "ERROR_NOT_SAME_DEVICE"}
+# After the first file, a probe of this many: when both link nothing and fail with one same code, the night copies
+# in full instead of sending every other file to the same failure (a share whose code is not in IMPOSSIBLE,
+# such as an SMB 3 share with continuous availability, or a read-only earlier set).
+PROBE = 10
 MAX_PATH = 260
 WILDCARDS = "[]*?"
 
@@ -164,14 +169,27 @@ def batches(paths, size):
     return [paths[i:i + size] for i in range(0, len(paths), size)]
 
 
-def unsupported(failures, texts=UNSUPPORTED):
-    """The reason links cannot be made at all, from the first call's failures (None when they can)."""
+def code_of(failure):
+    """The Win32 error code of a failed link (None when the failure carried none)."""
+    try:
+        return int(failure.get("Code")) if failure.get("Code") not in (None, "", 0) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def unsupported(failures):
+    """Why links cannot be made at all on this share, from the first call's failures (None when they can)."""
     for failure in failures or []:
-        if any(text in str(failure.get("Error")) for text in texts):
-            return str(failure.get("Error"))
+        code = code_of(failure)
+        if code in IMPOSSIBLE:
+            return "Win32 error %d %s: %s" % (code, IMPOSSIBLE[code], " ".join(str(failure.get("Error")).split()))
     return None
 
 
-def needs_fsutil(failures):
-    """Whether the first call failed because New-Item knows no HardLink (Windows PowerShell before 5.0)."""
-    return unsupported(failures, (NO_NEW_ITEM_LINKS,)) is not None
+def same_failure(failures):
+    """The reason to stop when every link of the first calls failed with one and the same Win32 code (else None)."""
+    codes = {code_of(f) for f in failures or []}
+    if failures and len(codes) == 1 and None not in codes:
+        code = codes.pop()
+        return "every link tried failed with Win32 error %d (%s)" % (code, " ".join(str(failures[0].get("Error")).split()))
+    return None

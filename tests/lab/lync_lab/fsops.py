@@ -92,28 +92,33 @@ def hard_link(ctx, new_path, existing_path, account=None, long_paths=False):
     must be on the same volume"; "The maximum number of hard links ... is 1023 per file". Over SMB the
     server does it (MS-FSCC 2.4.27.2 FileLinkInformation for the SMB2 Protocol,
     https://learn.microsoft.com/openspecs/windows_protocols/ms-fscc/58f44021-120d-4662-bf2c-9905ed4940dc),
-    answering STATUS_NOT_SUPPORTED or STATUS_TOO_MANY_LINKS; the Win32 messages are raised here."""
+    answering STATUS_NOT_SUPPORTED or STATUS_TOO_MANY_LINKS; the Win32 messages and error codes are raised here
+    (System Error Codes: 1 ERROR_INVALID_FUNCTION, 2, 3, 5, 17 ERROR_NOT_SAME_DEVICE, 50 ERROR_NOT_SUPPORTED,
+    183 ERROR_ALREADY_EXISTS, 1142 ERROR_TOO_MANY_LINKS,
+    https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)."""
     new = locate(ctx, new_path, write=True, account=account, long_paths=long_paths)
     old = locate(ctx, existing_path, account=account, long_paths=long_paths)
     if not old.real.exists():
         raise PSError("Cannot find path '%s' because it does not exist." % existing_path, "ObjectNotFound",
-                      "FileNotFoundException")
+                      "FileNotFoundException", code=2)
     if old.real.is_dir():
         raise PSError("Access to the path '%s' is denied." % existing_path, "PermissionDenied",
-                      "UnauthorizedAccessException")
+                      "UnauthorizedAccessException", code=5)
     if new.real.exists():
-        raise PSError("Cannot create a file when that file already exists.", "WriteError", "IOException")
+        raise PSError("Cannot create a file when that file already exists.", "WriteError", "IOException", code=183)
     if not new.real.parent.is_dir():
-        raise PSError("The system cannot find the path specified.", "ObjectNotFound", "DirectoryNotFoundException")
+        raise PSError("The system cannot find the path specified.", "ObjectNotFound", "DirectoryNotFoundException",
+                      code=3)
     if (new.host, new.drive) != (old.host, old.drive) or (new.share or {}).get("file_system") != \
             (old.share or {}).get("file_system"):
-        raise PSError("The system cannot move the file to a different disk drive.", "WriteError", "IOException")
+        raise PSError("The system cannot move the file to a different disk drive.", "WriteError", "IOException", code=17)
     if file_system(ctx, new).upper() != "NTFS":
-        raise PSError("The request is not supported." if new.remote or new.share is not None else
-                      "Incorrect function.", "NotImplemented", "IOException")
+        remote = new.remote or new.share is not None  # over SMB: STATUS_NOT_SUPPORTED -> ERROR_NOT_SUPPORTED (50)
+        raise PSError("The request is not supported." if remote else "Incorrect function.", "NotImplemented",
+                      "IOException", code=50 if remote else 1)
     if old.real.stat().st_nlink >= MAX_LINKS:
         raise PSError("An attempt was made to create more links on a file than the file system supports.",
-                      "WriteError", "IOException")
+                      "WriteError", "IOException", code=1142)
     os.link(old.real, new.real)
     return new
 

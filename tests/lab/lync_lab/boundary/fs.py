@@ -22,8 +22,7 @@ Copy-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.man
 Get-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
 Set-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-content?view=powershell-5.1
 Add-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/add-content?view=powershell-5.1
-  New-Item -ItemType HardLink: PowerShell 5.0 and later; CreateHardLinkW's rules in fsops.hard_link
-fsutil hardlink create https://learn.microsoft.com/windows-server/administration/windows-commands/fsutil-hardlink
+  New-Item -ItemType HardLink: PowerShell 5.0 and later; CreateHardLinkW's rules and Win32 codes in fsops.hard_link
   (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw)
 Get-FileHash https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/get-filehash?view=powershell-5.1
   (PowerShell 4.0 and later: a host whose PowerShell is older does not have it)
@@ -44,7 +43,8 @@ import os
 import re
 
 from .. import fsops
-from ..engine import Command, NativeCommand, Param
+from ..engine import Command, Param
+from ..engine.errors import NetException
 from ..engine import operators as O
 from ..engine import types as T
 from ..engine import values as V
@@ -160,7 +160,7 @@ class FileSystemInfo(V.NetObject):
     """System.IO.FileInfo / DirectoryInfo with the members the payloads read, as the FileSystem provider
     returns them (PSPath, PSIsContainer)."""
 
-    def __init__(self, winpath, real, session=None):
+    def __init__(self, winpath, real, session=None, listed=None):
         self.session = session
         self._real = real  # the lab file behind it (not a .NET member: lower case)
         self.FullName = winpath.rstrip("\\") if len(winpath) > 3 else winpath
@@ -175,6 +175,20 @@ class FileSystemInfo(V.NetObject):
         if not self.PSIsContainer:
             self.Length = V.Long(real.stat().st_size)
             self.DirectoryName = self.FullName.rsplit("\\", 1)[0]
+        if listed is not None and not self.PSIsContainer:
+            # What the directory entry said when the folder was enumerated (FindFirstFile/FindNextFile data), which
+            # NTFS may leave behind the file's own record: stale_entry().
+            self.Length = V.Long(listed[0])
+            self.LastWriteTimeUtc = V.with_kind(listed[1], "Utc")
+            self.LastWriteTime = V.with_kind(listed[1], "Local")
+
+    def Refresh(self):  # pylint: disable=invalid-name
+        """FileSystemInfo.Refresh (https://learn.microsoft.com/dotnet/api/system.io.filesysteminfo.refresh): reads
+        the file's attributes again from the file itself, not from the enumeration's directory entry."""
+        self.LastWriteTimeUtc = V.with_kind(_mtime(self._real), "Utc")
+        self.LastWriteTime = V.with_kind(_mtime(self._real), "Local")
+        if not self.PSIsContainer:
+            self.Length = V.Long(self._real.stat().st_size)
 
     @property
     def TYPE_NAME(self):  # pylint: disable=invalid-name
@@ -444,6 +458,20 @@ def install(session):
             if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
                 return True
         return False
+
+    def stale_entry(real):
+        """(bytes, last write UTC) a folder's enumeration reports for a file whose directory entry NTFS has not
+        brought up to date: FindNextFileW's page ("file attribute information on NTFS file systems may not be
+        current", https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findnextfilew); CreateHardLinkW's
+        remarks (the entry is updated only for the link through which a change was made,
+        https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw). The lab state's
+        `lab.stale_entries` maps "<fqdn>|<local path>" to {"bytes", "mtime" (POSIX seconds)}; None otherwise."""
+        for key, listed in (ctx.state.get("lab", {}).get("stale_entries") or {}).items():
+            fqdn, local = key.split("|", 1)
+            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+                when = datetime.datetime.fromtimestamp(listed["mtime"], datetime.timezone.utc).replace(tzinfo=None)
+                return int(listed["bytes"]), when
+        return None
 
     def busy(path):
         return PSError("The process cannot access the file '%s' because it is being used by another process." % path,
@@ -720,7 +748,7 @@ def install(session):
                 if any(V.to_bool(O.comparison("like", entry.name, e)) for e in excludes):
                     continue
                 out.append(V.to_string(entry.name if not recurse else relative) if call.switch("Name")
-                           else FileSystemInfo(full, entry, session))
+                           else FileSystemInfo(full, entry, session, stale_entry(entry)))
         return out
 
     # -- New-Item, Remove-Item, Rename-Item, Move-Item, Copy-Item ---------------------------------
@@ -760,16 +788,29 @@ def install(session):
                 return []
             fsops.hard_link(ctx, path, target)
         except PSError as err:
-            if err.error_id in ("UnauthorizedAccessException", "DirectoryNotFoundException"):
+            if err.code is None and err.error_id in ("UnauthorizedAccessException", "DirectoryNotFoundException"):
                 lab_error(call, err, path, "NewItemIOError")
+                return []
+            # The provider makes a Win32Exception of CreateHardLinkW's GetLastWin32Error and throws it; for
+            # ERROR_INVALID_FUNCTION (1) it writes an InvalidOperationException around it (PowerShell's
+            # FileSystemProvider.NewItem, PowerShell/PowerShell; its text for 5.1 not verified).
+            win32 = NetException(err.message, "System.ComponentModel.Win32Exception")
+            win32.NativeErrorCode = err.code or 0
+            if err.code == 1:
+                call.error("", net_exception=NetException("Hard links are not supported for the specified path.",
+                                                          "System.InvalidOperationException", win32),
+                           error_id="NewItemInvalidOperation", category="InvalidOperation", target=path)
             else:
-                call.error(err.message, "System.ComponentModel.Win32Exception", "NewItemIOError", "WriteError", path)
+                call.error(err.message, error_id="NewItemIOError", category="WriteError", target=path,
+                           net_exception=win32)
             return []
         return [item(path)]
 
     def new_item(call):
         kind = item_type(call.args.get("ItemType"))
-        if kind == "hardlink" and powershell_version(ctx.record) < (5, 0):
+        # The session's own PowerShell (as $PSVersionTable says: session.py), not the release's default: a host older
+        # than 5.1 runs no payload at all (ansible-core refuses it; docs/preflight.md).
+        if kind == "hardlink" and powershell_version({"powershell_version": ctx.record.get("powershell_version") or "5.1"}) < (5, 0):
             call.terminate("The type is not a known type for the file system. Only \"file\" and \"directory\" can be "
                            "specified.", "System.Management.Automation.PSArgumentException", "Argument",
                            "InvalidArgument")
@@ -1170,21 +1211,6 @@ def install(session):
             (lambda call, a=append: set_content(call, a)), should_process=True, default_set="Path", aliases=aliases,
             module=MANAGEMENT))
 
-    def fsutil(_engine, argv):
-        """fsutil.exe hardlink create <NewFileName> <ExistingFileName>
-        (https://learn.microsoft.com/windows-server/administration/windows-commands/fsutil-hardlink): CreateHardLinkW
-        (fsops.hard_link); on success "Hardlink created for <new> <<===>> <existing>" and exit code 0, on failure
-        "Error:  <the Win32 message>" and exit code 1. Only the hardlink create command is modelled. fsutil needs
-        the local Administrators group (the fsutil page); the lab's WinRM users are administrators."""
-        words = [str(a) for a in argv]
-        if [w.lower() for w in words[:2]] != ["hardlink", "create"] or len(words) != 4:
-            return ["lab: only `fsutil hardlink create <new> <existing>` is modelled, not: %s" % " ".join(words)], 1
-        try:
-            fsops.hard_link(ctx, words[2], words[3])
-        except PSError as err:
-            return ["Error:  %s" % err.message], 1
-        return ["Hardlink created for %s <<===>> %s" % (words[2], words[3])], 0
-    session.command(NativeCommand("fsutil.exe", fsutil, aliases=("fsutil",)))
     if powershell_version(ctx.record) >= (4, 0):
         session.command(Command("Get-FileHash", [
             Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),

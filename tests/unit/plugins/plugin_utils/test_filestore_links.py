@@ -45,8 +45,8 @@ def test_a_file_a_later_set_found_damaged_is_copied_afresh():
 
 
 def test_manifest_files_and_damaged_since():
-    item = {"id": "filestore:s", "status": "ok", "files": [{"path": "f/a", "bytes": 3, "sha256": "ab"},
-                                                            {"path": "f/b", "bytes": 4, "sha256": None}]}
+    files = [{"path": "f/a", "bytes": 3, "sha256": "ab"}, {"path": "f/b", "bytes": 4, "sha256": None}]
+    item = {"id": "filestore:s", "status": "ok", "files": files}
     assert links.manifest_files({"items": [item]}, "filestore:s") == {"f/a": (3, "AB"), "f/b": (4, None)}
     assert links.manifest_files({"items": [dict(item, status="failed")]}, "filestore:s") == {}
     failed = {"id": "filestore:s", "status": "failed", "details": {"damaged_links": ["f/a"]}}
@@ -114,13 +114,24 @@ def test_previous_set_is_the_newest_trusted_signed_one_never_the_current():
     assert links.previous_set([current, tampered, unsigned, partial], "lync-3") is None
 
 
-def test_unsupported_and_fsutil_answers():
-    assert links.unsupported([{"Path": "x", "Error": "The request is not supported."}]) == "The request is not supported."
-    assert links.unsupported([{"Path": "x", "Error": "An attempt was made to create more links on a file than the "
-                                                     "file system supports."}]) is None
-    assert links.needs_fsutil([{"Error": 'The type is not a known type for the file system. Only "file" and '
-                                         '"directory" can be specified.'}])
-    assert not links.needs_fsutil([{"Error": "Incorrect function."}])
+def test_links_impossible_is_decided_by_win32_code_not_by_text():
+    """Localized Windows: the German message of ERROR_NOT_SUPPORTED still stops at once; an English message with
+    a per-file code does not."""
+    german = [{"Path": "x", "Error": "Die Anforderung wird nicht unterst\u00fctzt.", "Code": 50}]
+    assert links.unsupported(german).startswith("Win32 error 50 ERROR_NOT_SUPPORTED")
+    assert links.unsupported([{"Error": "Unzul\u00e4ssige Funktion.", "Code": 1}]).startswith("Win32 error 1 ")
+    assert links.unsupported([{"Error": "x", "Code": 17}]).startswith("Win32 error 17 ERROR_NOT_SAME_DEVICE")
+    assert links.unsupported([{"Error": "The request is not supported.", "Code": None}]) is None
+    assert links.unsupported([{"Error": "An attempt was made to create more links on a file than the file system "
+                                        "supports.", "Code": 1142}]) is None
+
+
+def test_a_probe_failing_with_one_code_stops_but_mixed_failures_do_not():
+    assert "Win32 error 5" in links.same_failure([{"Error": "Zugriff verweigert", "Code": 5}] * 11)
+    assert links.same_failure([{"Code": 5}, {"Code": 1142}]) is None
+    assert links.same_failure([{"Code": None, "Error": "exists"}] * 3) is None
+    assert links.same_failure([]) is None
+    assert links.code_of({"Code": "50"}) == 50 and links.code_of({"Code": 0}) is None
 
 
 def test_folders_and_batches():
@@ -143,16 +154,15 @@ def test_link_details_say_what_was_linked_and_from_where():
 def linked_store(not_linked=("a/new.txt",)):
     """A manifest with one file store whose link step linked from s1 (all but `not_linked`)."""
     item = {"id": "filestore:x", "kind": "filestore", "scope": "x", "host": "fs", "status": "ok", "error": None,
-            "started": None, "finished": None, "files": [],
-            "details": dict(backup_plan.link_details({"mode": "link", "linked_files": 2, "linked_bytes": 6,
-                                                       "previous_set": "s1", "reason": "2 linked",
-                                                       "not_linked": list(not_linked)}), folder=FOLDER)}
+            "started": None, "finished": None, "files": []}
+    link = {"mode": "link", "linked_files": 2, "linked_bytes": 6, "previous_set": "s1", "reason": "2 linked",
+            "not_linked": list(not_linked)}
+    item["details"] = dict(backup_plan.link_details(link), folder=FOLDER)
     landed = {"%s/%s" % (FOLDER, p): {"Path": "%s/%s" % (FOLDER, p), "Bytes": 3, "Sha256": sha}
               for p, sha in (("a/same.txt", "aa"), ("b.txt", "bb"), ("a/new.txt", "cc"))}
-    earlier = {"items": [{"id": "filestore:x", "status": "ok", "files": [
-        {"path": "%s/a/same.txt" % FOLDER, "bytes": 3, "sha256": "AA"}, {"path": "%s/b.txt" % FOLDER, "bytes": 3,
-                                                                          "sha256": "BB"},
-        {"path": "%s/a/new.txt" % FOLDER, "bytes": 3, "sha256": "00"}]}]}
+    recorded = [("a/same.txt", "AA"), ("b.txt", "BB"), ("a/new.txt", "00")]
+    earlier = {"items": [{"id": "filestore:x", "status": "ok",
+                          "files": [{"path": "%s/%s" % (FOLDER, p), "bytes": 3, "sha256": sha} for p, sha in recorded]}]}
     return {"items": [item], "status": "complete", "errors": []}, item, landed, earlier
 
 
