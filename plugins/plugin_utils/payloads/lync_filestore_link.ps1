@@ -32,6 +32,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+# The store's folder in the new set, then the subfolders the links need (-Force: existing folders are kept).
+$null = New-Item -ItemType Directory -Path $Target -Force
 foreach ($folder in $Folders) {
     $null = New-Item -ItemType Directory -Path (Join-Path -Path $Target -ChildPath $folder) -Force
 }
