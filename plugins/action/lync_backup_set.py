@@ -96,7 +96,7 @@ class ActionModule(LyncAction):
 
     def _write(self, path, files):
         """Write [(relative path, text, expected sha256 or None)] in order; {relative path: written entry}."""
-        value = self.payload("lync_backup_set_write_files", {"SetPath": path, "Files": [
+        value = self.payload("lync_backup_set_write_files", {"SetPath": bs.extended_path(path), "Files": [
             {"Path": rel, "Content": text, "Sha256": sha or ""} for rel, text, sha in files]}).value
         return {f["Path"]: {"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]} for f in value["Files"]}
 

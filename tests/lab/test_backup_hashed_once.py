@@ -147,3 +147,20 @@ def test_each_set_byte_crosses_the_network_once_and_is_read_once_on_the_backup_s
     again = sum(m["bytes"] for c in calls.load(record) if c["name"] != "win_robocopy" for m in c.get("bytes") or []
                 if m["actor"] != m["disk"])
     assert moves and sql_bytes > 0 and again >= not_copied + sql_bytes * 0.9  # VERIFYONLY reads every SQL backup back
+
+
+def test_a_root_of_185_characters_closes_and_verifies(make_lab, run_playbook):
+    """A root near the documented 200-character limit: the set's folders lie 30 and more characters deeper, and the
+    close lists each of them in the extended-length form. (Round-2 review: the close applied the root's length rule
+    to <root>\\<set>\\<folder> and crashed without a manifest.)"""
+    lab = make_lab("standard")
+    deep = "n" * (185 - len("\\\\backup01.contoso.local\\LyncBackup\\"))
+    root = "\\\\backup01.contoso.local\\LyncBackup\\" + deep
+    (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / deep).mkdir()
+    run = run_playbook(lab, BACKUP, "-e", json.dumps({"lync_backup_root": root, "backup_verify_after_close": True}))
+    assert run.rc == 0, run.output
+    (sets,) = [p for p in (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / deep).iterdir()
+               if p.name.startswith("lync-")]
+    manifest = json.loads((sets / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "complete" and len(manifest["set_id"]) == 28
+    assert "every file read again and matched the manifest" in run.output
