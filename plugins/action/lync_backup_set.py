@@ -118,7 +118,7 @@ class ActionModule(LyncAction):
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
         landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
-        backup_plan.settle(manifest, landed, documents, unreadable)
+        backup_plan.settle(manifest, landed, documents, unreadable, self._earlier(root, params, manifest))
         try:
             bs.validate_manifest(manifest)
         except bs.BackupSetError as exc:
@@ -159,6 +159,17 @@ class ActionModule(LyncAction):
                                "the set; put the backup server in lync_backup_servers (or set backup_set_host) so each "
                                "byte is read where it lies" % (remote, root, self.host)]
         return out
+
+    def _earlier(self, root, params, manifest):
+        """{set id: manifest, or None when it cannot be read or its signature does not match} of the earlier sets
+        that file stores hard-linked files from (their manifests' hashes are what the linked files must read as)."""
+        wanted = backup_plan.linked_from(manifest)
+        if not wanted:
+            return {}
+        sets, dummy = set_reader.scan(self, root, params["signing_key"], False)
+        found = {info["set_id"]: info for info in sets}
+        return {set_id: (found[set_id]["manifest"] if set_id in found and found[set_id].get("signature") == "valid"
+                         else None) for set_id in wanted}
 
     def _landed(self, path, folders):
         """({relative path: file} of every file in the given top-level folders of the set, listed and hashed by

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import filestore_links
 from ansible_collections.lync.server.plugins.plugin_utils import timeouts
 
 CMS_ITEMS = (("cms_config", "config", "cms/config.zip"), ("cms_lis", "lis", "cms/lis.zip"),
@@ -111,7 +112,9 @@ def plan(deployment, hosts, options=None):
                 problem = "%s has no share named %s" % (fstore["fqdn"], fstore["share"])
         items.append(_item("filestore", fstore["unc"], host, "filestore",
                            {"src": local, "folder": folder, "target": folder.replace("/", "\\"),
-                            "flags": options.get("filestore_flags"),
+                            # /XC /XN /XO: robocopy never overwrites a file of the new set (a hard link
+                            # from the previous set there would be written through): filestore_links.
+                            "flags": filestore_links.robocopy_flags(options.get("filestore_flags")),
                             "server": fstore["fqdn"], "share": fstore["share"]},
                            [folder + "/"], problem))
     computers = sorted({c for p in deployment["pools"] for c in p["computers"]})
@@ -148,19 +151,25 @@ def by_host(items):
     return work
 
 
-def loop_records(registered, loop_var="backup_item"):
+def loop_records(registered, loop_var="backup_item", links=None):
     """The item records of one looped item task (its registered result), in loop order.
 
     loop_var names the loop variable that holds the planned item. A file store's record comes from
-    its copy alone (robocopy); its files are the ones the close finds in its folder (settle).
-    Skipped entries (check mode) give no record.
+    its copy (robocopy) and its link step (links: the registered result of lync_filestore_link, looped
+    over the same items): what was linked from which earlier set; its files are the ones the close finds
+    in its folder (settle). Skipped entries (check mode) give no record.
     """
+    linked = {}
+    for entry in (links or {}).get("results") or []:
+        if isinstance(entry.get("backup_item"), dict):
+            linked[entry["backup_item"]["id"]] = entry
     records = []
     for entry in (registered or {}).get("results") or []:
         given = entry.get(loop_var)
         if isinstance(given, dict) and given.get("kind") == "filestore" and not entry.get("skipped"):
             failed = bool(entry.get("failed"))
-            records.append(item_result(given, entry if failed else filestore_result(given, entry), failed))
+            records.append(item_result(given, entry if failed else filestore_result(given, entry, linked.get(given["id"])),
+                                       failed))
         elif isinstance(given, dict) and not entry.get("skipped"):
             records.append(item_result(given, entry, bool(entry.get("failed"))))
     return records
@@ -310,14 +319,32 @@ def item_result(item, module_result, failed):
             "started": module_result.get("started"), "finished": module_result.get("finished")}
 
 
-def filestore_result(item, robocopy):
-    """The module-like result of a file store item after its copy: the folder it fills in the set. Its files are
-    the ones that landed there, listed and hashed once by the close on the backup server (settle)."""
+def link_details(link):
+    """What the link step did for a file store: files and bytes hard-linked from an earlier set (the close counts
+    the copied ones from what landed). `link` is lync_filestore_link's result (None: not run)."""
+    link = link or {}
+    ok = not link.get("failed") and not link.get("skipped") and link.get("mode") == "link" \
+        and int(link.get("linked_files") or 0) > 0
+    reason = link.get("reason") or ("link step failed: %s; full copy" % " ".join(str(link.get("msg")).split())
+                                    if link.get("failed") else "no link step ran: full copy")
+    return {"transfer": "linked" if ok else "full copy", "transfer_reason": reason,
+            "linked_from": link.get("previous_set") if ok else None,
+            "linked_files": int(link.get("linked_files") or 0) if ok else 0,
+            "linked_bytes": int(link.get("linked_bytes") or 0) if ok else 0,
+            # For the close only (settle takes it out): every other file it finds there is a link to check.
+            "not_linked": [str(p) for p in link.get("not_linked") or []] if ok else []}
+
+
+def filestore_result(item, robocopy, link=None):
+    """The module-like result of a file store item after its link step and its copy: the folder it fills in the
+    set. Its files are the ones that landed there, listed and hashed once by the close on the backup server
+    (settle)."""
     details = {"unc": item["scope"], "server": item["args"]["server"], "share": item["args"]["share"],
                "local_path": item["args"]["src"], "folder": item["args"]["folder"], "file_count": None, "bytes": None,
                "excluded": ["Meeting.Active"] if "Meeting.Active" in str(item["args"].get("flags")) else [],
                "robocopy_rc": (robocopy or {}).get("rc")}
-    return {"files": [], "details": details, "started": (robocopy or {}).get("started"),
+    details.update(link_details(link))
+    return {"files": [], "details": details, "started": (link or {}).get("started") or (robocopy or {}).get("started"),
             "finished": (robocopy or {}).get("finished")}
 
 
@@ -335,7 +362,44 @@ def top_folders(doc, documents=()):
     return sorted(found)
 
 
-def settle(doc, landed, documents=(), unreadable=None):
+def linked_from(doc):
+    """The earlier sets the file stores of a manifest hard-linked files from (settle checks them)."""
+    return sorted({(i.get("details") or {}).get("linked_from") for i in doc["items"]
+                   if i["kind"] == "filestore" and i["status"] == "ok"} - {None})
+
+
+def _check_links(item, landed, earlier, not_linked):
+    """The problems of a file store whose link step linked files from an earlier set: each file the earlier manifest
+    lists that the link step did not leave to robocopy is a link to that set's copy, and must read as that manifest
+    says (docs/architecture.md, "Only changed file-store bytes"). A damaged earlier copy fails the item; its paths go
+    to details.damaged_links, which the next night's link step reads so as to copy them afresh."""
+    details = item["details"]
+    source = details.get("linked_from")
+    left = {"%s/%s" % (details["folder"].rstrip("/"), p) for p in not_linked or []}
+    if not source:
+        return []
+    before = earlier.get(source)
+    if before is None:
+        return ["its files linked from %s cannot be checked: that set's manifest could not be read or its signature "
+                "does not match" % source]
+    recorded = filestore_links.manifest_files(before, item["id"])
+    found, damaged = [], []
+    for entry in item["files"]:
+        known = recorded.get(entry["path"])
+        got = landed.get(entry["path"]) or {}
+        if entry["path"] in left or known is None or got.get("Error") or not got.get("Sha256"):
+            continue
+        if str(got["Sha256"]).upper() != known[1]:
+            damaged.append(entry["path"])
+            found.append("%s is a hard link to %s's copy, which %s's manifest records with SHA-256 %s; it reads %s now: "
+                         "that copy is damaged (the next backup copies this file afresh)"
+                         % (entry["path"], source, source, known[1], str(got["Sha256"]).upper()))
+    if damaged:
+        details["damaged_links"] = damaged
+    return found
+
+
+def settle(doc, landed, documents=(), unreadable=None, earlier=None):
     """Match a manifest's items with the files that landed in the set, as the close lists and hashes them on the
     backup server (one read of each byte, where it lies). Each byte is hashed once, there (docs/architecture.md,
     "Each byte moved once").
@@ -343,6 +407,8 @@ def settle(doc, landed, documents=(), unreadable=None):
     landed -- {relative path: {"Path", "Bytes", "Sha256"}} (lync_file_inventory with Hash)
     documents -- relative paths the close itself writes afterwards (identity records), left as they are.
     unreadable -- {top-level folder: why} for folders the close could not list: their items fail with the reason.
+    earlier -- {set id: manifest or None (unreadable, or its signature does not match)} of the sets file stores
+    linked files from (linked_from): each linked file must read as the earlier manifest says (_check_links).
     An ok item fails when a file it claims did not land, landed with another size, or landed with another
     SHA-256 than its source computed (exports hash their local staging file, certificates their bytes in
     memory); otherwise each entry takes the landed SHA-256. A file store item claims every file under its
@@ -352,6 +418,8 @@ def settle(doc, landed, documents=(), unreadable=None):
     unreadable = unreadable or {}
     problems = []
     for item in doc["items"]:
+        # The link step's list of files left to robocopy is for this check only, never for the manifest.
+        not_linked = (item.get("details") or {}).pop("not_linked", None) if item["kind"] == "filestore" else None
         if item["status"] != "ok":
             continue
         found = []
@@ -365,6 +433,10 @@ def settle(doc, landed, documents=(), unreadable=None):
             item["files"] = [{"path": path, "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"] or "").upper() or None}
                              for path, f in sorted(landed.items()) if path.startswith(prefix)]
             item["details"].update(file_count=len(item["files"]), bytes=sum(e["bytes"] for e in item["files"]))
+            if "linked_files" in item["details"]:
+                # What the night moved: every file of the folder that was not linked from an earlier set.
+                item["details"].update(copied_files=item["details"]["file_count"] - item["details"]["linked_files"],
+                                       copied_bytes=item["details"]["bytes"] - item["details"]["linked_bytes"])
         for entry in item["files"] if not lost else []:
             if entry["path"] in documents:
                 continue
@@ -381,6 +453,8 @@ def settle(doc, landed, documents=(), unreadable=None):
                              "the share)" % entry["path"])
             else:
                 entry["sha256"] = str(got["Sha256"]).upper()
+        if folder and not lost:
+            found.extend(_check_links(item, landed, earlier or {}, not_linked))
         if found:
             item.update(status="failed", error="; ".join(found))
             problems.extend(found)
