@@ -1080,6 +1080,13 @@ class Session:
                              (3013, term))
         try:
             self.io.write(name, record, paths, options)
+            # What msdb.dbo.backupset records, one row per backup taken, kept as lab bookkeeping (state["lab"], so the
+            # tests that compare a host before and after a backup stay as they are): tests count the rows, since a
+            # rerun of a detached job must collect the first backup, not take a second one.
+            # https://learn.microsoft.com/sql/relational-databases/system-tables/backupset-transact-sql
+            self.state.setdefault("lab", {}).setdefault("backup_history", []).append(
+                {"server": self.server, "instance": self.instance_name, "database_name": name, "physical_device_names": list(paths),
+                 "copy_only": bool(options.get("COPY_ONLY")), "user_name": self.login})
         except PSError as err:
             # A full disk is a write failure (Msg 3202, operating system error 112), not a refused device (Msg 3201,
             # error 5): https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999
