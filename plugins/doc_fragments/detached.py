@@ -11,7 +11,7 @@ options:
   detached:
     description:
       - Run the work as a scheduled task on the host (a detached job) and poll it with short calls, so that
-        it survives a dropped WinRM connection and the controller's death: a rerun of the same work finds
+        it survives a dropped WinRM connection and the controller's death; a rerun of the same work finds
         the job, running or finished, waits for it and collects its result instead of starting it again.
       - The task runs as the task's network identity (become runas C(logon_type=new_credentials) as
         C(lync_network_user), with its password), which then needs "Log on as a batch job" on the host

@@ -22,7 +22,10 @@
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/start-scheduledtask
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
 #   https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
-#   https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/log-on-as-a-batch-job
+#   https://learn.microsoft.com/windows/win32/taskschd/security-contexts-for-running-tasks
+#     (a task of logon type Password or S4U starts only when its user holds "Log on as a batch job";
+#     Administrators and Backup Operators hold it by default. S4U - what ansible.windows.win_updates uses -
+#     gives the task no network credentials, hence Password here: the work reaches the share and SQL Server.)
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][ValidatePattern('^lync\.server-[A-Za-z0-9._-]{1,200}$')][string]$JobName,
