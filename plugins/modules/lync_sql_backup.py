@@ -99,8 +99,8 @@ notes:
     log; the SQL Server log backups must keep running.
   - Detached (the default), the job is named after the set, the instance and a digest of the options
     (C(lync.server-<set id>-sql-<server>_<instance>-<digest>)). When the task's C(timeout) passes, the job is
-    stopped; SQL Server aborts a BACKUP whose client process ends, and the partial stripe files stay in the
-    set, which the close then marks incomplete.
+    stopped; SQL Server aborts a BACKUP whose client process ends, the item is recorded as failed and the
+    set closes partial.
 seealso:
   - module: lync.server.lync_backup_set
 author:
