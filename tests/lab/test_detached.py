@@ -144,7 +144,7 @@ def _killed_then_rerun(lab, run_playbook, tmp_path, env=None):
          str(playbook)], cwd=str(tmp_path), env=lab_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        for _ in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
+        for dummy in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
             if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
                 break
             time.sleep(0.1)
@@ -161,8 +161,8 @@ def test_a_killed_playbook_rerun_collects_the_running_backup(make_lab, run_playb
     rerun = _killed_then_rerun(lab, run_playbook, tmp_path)
     assert rerun.rc == 0, rerun.output
     result = rerun.result("Back up the Central Management store", SQL_HOST)["result"]
-    assert sorted(f["path"] for f in result["files"]) == ["sql/lyncse01.contoso.local_rtc/lis.bak",
-                                                         "sql/lyncse01.contoso.local_rtc/xds.bak"]
+    assert sorted(f["path"] for f in result["files"]) == [
+        "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
     assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
     assert {row["user_name"] for row in history(lab)} == {"CONTOSO\\svc-lyncbackup"}  # the network identity
     assert tasks(lab) == {} and job_folders(lab) == []
@@ -216,3 +216,75 @@ def test_the_task_timeout_stops_the_backup_job(make_lab, run_playbook, tmp_path)
     assert "timed out" in run.output.lower() or "timeout" in run.output.lower(), run.output
     assert tasks(lab) == {} and job_folders(lab) == []  # stopped and removed
     assert history(lab) == []  # the BACKUP never ran to its end
+
+
+# -- SQL restore: survives a dropped connection; past its timeout it is left to finish ---------------------
+
+MON = "sqlmon01.contoso.local"
+CDR_BACKUP = SET_PATH + "\\sql\\sqlmon01.contoso.local_rtc\\LcsCDR.bak"
+
+
+def _sql_play(name, module, args, timeout=None):
+    task = {"name": name, module: dict(args, poll_interval=1),
+            "become": True, "become_method": "ansible.builtin.runas", "become_user": "{{ lync_network_user }}",
+            "become_flags": "logon_type=new_credentials logon_flags=netcredentials_only",
+            "vars": {"ansible_become_password": "{{ lync_network_password }}"}}
+    if timeout:
+        task["timeout"] = timeout
+    return [{"name": name, "hosts": MON, "gather_facts": False, "tasks": [task]}]
+
+
+def _backed_up_monitoring(make_lab, run_playbook, tmp_path):
+    """An enterprise lab whose LcsCDR (on sqlmon01) has a backup in SET_PATH."""
+    lab = make_lab("enterprise")
+    playbook = tmp_path / "backup_cdr.yml"
+    playbook.write_text(yaml.safe_dump(_sql_play("Back up LcsCDR", "lync.server.lync_sql_backup", {
+        "set_path": SET_PATH, "sql_instance": "RTC", "databases": ["LcsCDR"], "verify": False})), encoding="utf-8")
+    run = run_playbook(lab, playbook)
+    assert run.rc == 0, run.output
+    return lab
+
+
+def restores(lab):
+    return [(r["server"], r["destination_database_name"])
+            for r in lab.load().get("lab", {}).get("restore_history", [])]
+
+
+def _restore(lab, run_playbook, tmp_path, timeout=None, env=None):
+    playbook = tmp_path / "restore_cdr.yml"
+    playbook.write_text(yaml.safe_dump(_sql_play("Restore LcsCDR", "lync.server.lync_sql_restore", {
+        "sql_instance": "RTC", "database": "LcsCDR", "files": [CDR_BACKUP], "mode": "restore"}, timeout=timeout)),
+        encoding="utf-8")
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_restore_survives_a_dropped_connection(make_lab, run_playbook, tmp_path):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 4}, {"kind": "drop", "times": 3}])
+    run = _restore(lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    assert drops(lab) == 3
+    assert run.result("Restore LcsCDR", MON)["result"]["restored"] is True
+    assert restores(lab) == [(MON, "LcsCDR")]
+    assert lab.load()["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"].get("state", "ONLINE") != "RESTORING"
+    assert tasks(lab, MON) == {} and job_folders(lab, MON) == []
+
+
+def test_planted_no_retry_of_a_dropped_connection_fails_the_restore(make_lab, run_playbook, tmp_path, planted):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 4}, {"kind": "drop", "times": 3}])
+    run = _restore(lab, run_playbook, tmp_path, env=planted(*NO_RETRY))
+    assert run.rc != 0 and "dropped" in run.output
+
+
+def test_a_restore_past_its_timeout_is_left_to_finish_and_the_rerun_collects_it(make_lab, run_playbook, tmp_path):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 8}])
+    first = _restore(lab, run_playbook, tmp_path, timeout=3)
+    assert first.rc != 0
+    assert "NOT stopped" in first.output and "Run the same play again" in first.output, first.output
+    assert [t["state"] for t in tasks(lab, MON).values()] == ["Running"]  # the RESTORE goes on
+    rerun = _restore(lab, run_playbook, tmp_path)
+    assert rerun.rc == 0, rerun.output
+    assert restores(lab) == [(MON, "LcsCDR")]  # collected, not restored a second time
+    assert tasks(lab, MON) == {} and job_folders(lab, MON) == []

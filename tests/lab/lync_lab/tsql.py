@@ -1042,6 +1042,11 @@ class Session:
         for key in ("users",):
             new[key] = new.get(key) or []
         self.instance["databases"][name] = new
+        # What msdb.dbo.restorehistory records, one row per restore, as lab bookkeeping (see _backup).
+        # https://learn.microsoft.com/sql/relational-databases/system-tables/restorehistory-transact-sql
+        self.state.setdefault("lab", {}).setdefault("restore_history", []).append(
+            {"server": self.server, "instance": self.instance_name, "destination_database_name": name,
+             "user_name": self.login})
 
     def _directory_exists(self, directory):
         """Whether a SQL Server instance folder exists on this server. RESTORE puts each file back at

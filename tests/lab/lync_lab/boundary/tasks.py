@@ -232,7 +232,7 @@ def install(session):
 
     def get_task(call):
         if call.args.get("TaskName") is None:
-            return [CimTask(t) for _, t in sorted(tasks().items())]
+            return [CimTask(tasks()[name]) for name in sorted(tasks())]
         task = found(call)
         return [CimTask(task)] if task is not None else []
 

@@ -117,7 +117,7 @@ def test_start_poll_collect_remove():
 def test_a_rerun_finds_the_running_job_and_does_not_start_another():
     # lync_job_start reports the job that exists (Started false): the action only waits for it.
     recorder = Recorder([FOUND, status("Ready", DONE, last=0), REMOVED])
-    _, result = run(recorder)
+    result = run(recorder)[1]
     assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_remove"]
     assert result.value == DONE["Result"]
 
@@ -125,7 +125,7 @@ def test_a_rerun_finds_the_running_job_and_does_not_start_another():
 def test_dropped_connections_are_retried_while_the_job_runs():
     clock = Clock()
     recorder = Recorder([DROPPED, STARTED, status(), DROPPED, DROPPED, status("Ready", DONE, last=0), DROPPED, REMOVED])
-    _, result = run(recorder, clock=clock, timeout=3600)
+    result = run(recorder, clock=clock, timeout=3600)[1]
     assert result.value == DONE["Result"]
     assert names(recorder).count("lync_job_remove") == 2  # the remove that dropped was sent again
 
@@ -227,15 +227,15 @@ def test_new_credentials_are_needed_for_the_principal():
 
 def test_detached_false_runs_in_session():
     recorder = Recorder([ok({"Databases": []}, changed=True)])
-    action, _ = run(recorder, detached=False)
+    action = run(recorder, detached=False)[0]
     assert names(recorder) == ["lync_sql_backup"] and door.payload_warnings(action) == []
 
 
 def test_a_host_without_scheduled_tasks_runs_the_work_in_session_with_a_warning():
-    unsupported = {"failed": True, "error": [{"exception": {"message": "LYNC_JOB_UNSUPPORTED: this host has no "
-                                                                      "ScheduledTasks module"}}]}
+    message = "LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module"
+    unsupported = {"failed": True, "error": [{"exception": {"message": message}}]}
     recorder = Recorder([unsupported, ok({"Databases": []}, changed=True)])
-    action, _ = run(recorder)
+    action = run(recorder)[0]
     assert names(recorder) == ["lync_job_start", "lync_sql_backup"]
     assert any("no ScheduledTasks module" in w for w in door.payload_warnings(action))
 
