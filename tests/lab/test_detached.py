@@ -288,3 +288,30 @@ def test_a_restore_past_its_timeout_is_left_to_finish_and_the_rerun_collects_it(
     assert rerun.rc == 0, rerun.output
     assert restores(lab) == [(MON, "LcsCDR")]  # collected, not restored a second time
     assert tasks(lab, MON) == {} and job_folders(lab, MON) == []
+
+
+ALWAYS_STOP = ("        if self.stop_on_timeout:\n", "        if True:\n")
+
+
+def test_planted_stopping_a_restore_at_its_timeout_is_caught(make_lab, run_playbook, tmp_path, planted):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 8}])
+    first = _restore(lab, run_playbook, tmp_path, timeout=3, env=planted(*ALWAYS_STOP))
+    assert first.rc != 0
+    assert "NOT stopped" not in first.output and tasks(lab, MON) == {}  # what the real test checks fails
+
+
+# -- a host without the ScheduledTasks module (before Windows Server 2012) ---------------------------------
+
+def test_a_host_older_than_2012_runs_the_backup_in_session_with_a_warning(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"][SQL_HOST]["os"]["version"] = "6.1.7601"  # Windows Server 2008 R2
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    run = run_playbook(lab, playbook)
+    assert run.rc == 0, run.output
+    record = run.result("Back up the Central Management store", SQL_HOST)["result"]
+    assert any("no ScheduledTasks module" in w for w in record.get("warnings", [])), record
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+    assert tasks(lab) == {} and job_folders(lab) == []
