@@ -29,9 +29,16 @@ SQL_HOST = "lyncse01.contoso.local"
 SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261128T010203Z-0a1b2c"
 
 
+def sql_history(lab, table):
+    """Rows of the lab's msdb history (tsql.py _history): backupset or restorehistory."""
+    path = lab.dir / "sql_history.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [row for row in rows if row["table"] == table]
+
+
 def history(lab):
     """The lab's record of BACKUP DATABASE statements SQL Server ran (msdb.dbo.backupset)."""
-    return lab.load().get("lab", {}).get("backup_history", [])
+    return sql_history(lab, "backupset")
 
 
 def backups_per_database(lab):
@@ -246,8 +253,7 @@ def _backed_up_monitoring(make_lab, run_playbook, tmp_path):
 
 
 def restores(lab):
-    return [(r["server"], r["destination_database_name"])
-            for r in lab.load().get("lab", {}).get("restore_history", [])]
+    return [(r["server"], r["destination_database_name"]) for r in sql_history(lab, "restorehistory")]
 
 
 def _restore(lab, run_playbook, tmp_path, timeout=None, env=None):
