@@ -81,8 +81,10 @@ def test_target_has_ansible_test_layout(name):
     assert "lync.server.%s" % name in text
 
 
-# The folders a detached job's folder lives in (C:\\ProgramData\\lync.server\\jobs\\<job>): they stay when the job is removed.
+# The folders a detached job's folder lives in (C:\\ProgramData\\lync.server\\jobs\\<job>); they stay, empty,
+# when the job is removed.
 JOB_FOLDERS = ("/C/ProgramData", "/C/ProgramData/lync.server", "/C/ProgramData/lync.server/jobs")
+
 
 class IntegrationLab:
     """One seeded lab with an ansible-test style inventory (group `windows`) and integration_config.yml."""
