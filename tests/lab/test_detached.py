@@ -142,6 +142,35 @@ PLAY = [{
 }]
 
 
+def _kill_controller(pid):
+    """SIGKILL ansible-playbook and every process under it - its workers call os.setsid() (ansible-core's
+    WorkerProcess), so killing its process group would leave them running the play on - but not the lab's task
+    process (lync_lab.taskrun), which stands for the work on the Windows host."""
+    children = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    doomed, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            command = (pathlib.Path("/proc") / str(current) / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"lync_lab.taskrun" in command:
+            continue
+        doomed.append(current)
+        todo.extend(children.get(current, []))
+    for each in doomed:
+        try:
+            os.kill(each, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _killed_then_rerun(lab, run_playbook, tmp_path, env=None):
     playbook = tmp_path / "sql_backup.yml"
     playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
@@ -156,7 +185,7 @@ def _killed_then_rerun(lab, run_playbook, tmp_path, env=None):
                 break
             time.sleep(0.1)
         assert first.poll() is None, "ansible-playbook ended before its job was seen running"
-        os.killpg(first.pid, signal.SIGKILL)  # the controller dies; the job is in its own session
+        _kill_controller(first.pid)
     finally:
         first.wait()
     assert [t["state"] for t in tasks(lab).values()] == ["Running"]  # the work goes on without its controller
@@ -170,7 +199,8 @@ def test_a_killed_playbook_rerun_collects_the_running_backup(make_lab, run_playb
     result = rerun.result("Back up the Central Management store", SQL_HOST)["result"]
     assert sorted(f["path"] for f in result["files"]) == [
         "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
-    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}, \
+        (history(lab), rerun.output)
     assert {row["user_name"] for row in history(lab)} == {"CONTOSO\\svc-lyncbackup"}  # the network identity
     assert tasks(lab) == {} and job_folders(lab) == []
 
