@@ -20,9 +20,6 @@ ITEM_KINDS = {
     "lync_data_export": "exports",
     "lync_cert_probe": "certificates",
     "lync_cert_export": "certificates",
-    # in the items phase only the certificate export writes documents (the close's writes are the close's phase);
-    # named here because under the playbook's free strategy the last task started is not the call's task
-    "lync_backup_set_write_files": "certificates",
 }
 # Otherwise (lync_backup_set_write_files, ...) by the task that ran them (its action's last name).
 TASK_KINDS = {
