@@ -162,8 +162,14 @@ def render_playbook(fqcn, path):
     for play in yaml.safe_load(text) or []:
         names = [r if isinstance(r, str) else r.get("role", r.get("name", "")) for r in play.get("roles") or []]
         names += [play["import_playbook"]] if "import_playbook" in play else []
-        lines.append("| %s | `%s` | %s |" % (_text(play.get("name", "")), _text(play.get("hosts", "")),
-                                             ", ".join("`%s`" % n for n in names)))
+        shown = ["`%s`" % n for n in names]
+        for task in play.get("tasks") or []:  # roles imported by tasks, with their entry point
+            role = task.get("ansible.builtin.import_role") or task.get("ansible.builtin.include_role") or {}
+            if role.get("name"):
+                shown.append("`%s`" % role["name"] + (" (`tasks_from: %s`)" % role["tasks_from"] if role.get("tasks_from") else ""))
+        strategy = " (strategy `%s`)" % play["strategy"] if play.get("strategy") else ""
+        lines.append("| %s%s | `%s` | %s |" % (_text(play.get("name", "")), strategy, _text(play.get("hosts", "")),
+                                               ", ".join(shown)))
     return "\n".join(lines) + "\n"
 
 

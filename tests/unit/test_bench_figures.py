@@ -43,6 +43,17 @@ def test_phases_follow_the_tasks():
     assert bf.phase_span(marks, "discovery") == 9 and bf.phase_span(marks, "items") == 18
 
 
+def test_the_release_after_the_open_is_not_the_unlock_phase():
+    """The playbook's first play ends with the lock's release for a failed open (skipped when the open answered):
+    its start must not end the open and begin the unlock phase before the items."""
+    release = {"time": 11.5, "name": "Release when the open failed", "action": "lync.server.lync_backup_set",
+               "role": "lync.server.backup", "state": "unlocked"}
+    marks = bf.phase_marks(TASKS + [release])
+    assert [p for dummy, p in marks] == ["discovery", "plan", "open", "items", "close", "verify", "retention",
+                                         "unlock", "report"]
+    assert bf.phase_of(15, marks) == "items" and bf.phase_span(marks, "items") == 18
+
+
 def test_critical_path_chains_phases_and_takes_the_busiest_host_of_each():
     marks = bf.phase_marks(TASKS)
     calls = [call("fe1", "lync_host_probe", 2, 3), call("fe2", "lync_host_probe", 2, 4),  # discovery: 2
