@@ -168,8 +168,19 @@ def loop_records(registered, loop_var="backup_item", links=None):
         given = entry.get(loop_var)
         if isinstance(given, dict) and given.get("kind") == "filestore" and not entry.get("skipped"):
             failed = bool(entry.get("failed"))
-            records.append(item_result(given, entry if failed else filestore_result(given, entry, linked.get(given["id"])),
-                                       failed))
+            link = linked.get(given["id"])
+            if not failed and link is not None and (link.get("failed") or link.get("unreachable")):
+                # A link step that failed or timed out may have made links before it stopped, and its result does
+                # not say which: robocopy skips those names (/XC /XN /XO), and the close could not check them
+                # against the earlier set, so damage there would be signed as good. The store fails tonight.
+                record = item_result(given, {"msg": "the link step failed (%s): hard links it may have made before "
+                                                    "it stopped cannot be checked against the earlier set, so this "
+                                                    "copy is not trusted; the next backup links or copies afresh"
+                                                    % " ".join(str(link.get("msg") or "no answer").split())}, True)
+                record["details"] = filestore_result(given, entry, link)["details"]
+                records.append(record)
+                continue
+            records.append(item_result(given, entry if failed else filestore_result(given, entry, link), failed))
         elif isinstance(given, dict) and not entry.get("skipped"):
             records.append(item_result(given, entry, bool(entry.get("failed"))))
     return records

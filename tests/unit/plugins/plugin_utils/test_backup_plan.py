@@ -1,5 +1,7 @@
 """The backup plan follows Microsoft's procedure; the manifest tells the truth about every item."""
 
+import pytest
+
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, facts
 
 from .test_facts import raw_host, raw_topology
@@ -145,6 +147,24 @@ def test_loop_records_of_a_file_store_come_from_its_copy():
     assert records[item["id"]]["details"]["robocopy_rc"] == 1 and records[item["id"]]["details"]["excluded"]
     assert records[other["id"]]["status"] == "failed" and "not enough space" in records[other["id"]]["error"]
 
+
+
+@pytest.mark.parametrize("link", [{"failed": True, "msg": "task timed out after 21600 seconds"},
+                                  {"unreachable": True, "msg": "connection reset"}])
+def test_a_store_whose_link_step_failed_fails_even_when_robocopy_succeeded(link):
+    """A link step that stopped part-way may have made links it does not report; robocopy skips those names and the
+    close cannot check them against the earlier set: the store fails (hardlink review 2, N1)."""
+    item = {"id": "filestore:\\\\fs\\share", "kind": "filestore", "scope": "\\\\fs\\share",
+            "args": {"folder": "filestores/fs_share", "server": "fs", "share": "share", "src": "D:\\Share",
+                     "flags": "/E /XF Meeting.Active"}}
+    registered = {"results": [{"backup_item": item, "rc": 1, "started": "t0", "finished": "t2"}]}
+    links = {"results": [dict(link, backup_item=item)]}
+    (record,) = backup_plan.loop_records(registered, links=links)
+    assert record["status"] == "failed" and "hard links it may have made" in record["error"]
+    assert link["msg"] in record["error"] and record["details"]["folder"] == "filestores/fs_share"
+    (record,) = backup_plan.loop_records(registered, links={"results": [dict(backup_item=item, mode="copy",
+                                                                             reason="links not possible")]})
+    assert record["status"] == "ok"
 
 def settled_manifest():
     dep, found = deployment(), hosts()
