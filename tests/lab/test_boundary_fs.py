@@ -595,3 +595,19 @@ def test_old_inventory_called_a_set_missing_on_old_dotnet(lab, plant_defect):
     plant_defect("lync_file_inventory", block, "")
     result = run(lab, "lync_file_inventory", BACKUP, Path=path)
     assert not result["failed"] and result["result"] == {"Exists": False, "Files": []}
+
+
+def test_file_inventory_with_refresh_leaves_out_a_file_removed_after_the_listing(lab):
+    """Another process removes a file after Get-ChildItem listed it (the payload sorts every entry first): with
+    Refresh, FileInfo.Exists turns false and the file is left out; reading its Length would throw
+    FileNotFoundException and fail the whole listing, so the link step would fall back to a full copy
+    (hard-link review 2, N2). Without Refresh the enumeration's entry is used as before."""
+    _set_with_files(lab)
+    path = "\\\\?\\D:\\LyncBackup\\" + SET
+    state = lab.load()
+    state.setdefault("lab", {})["removed_after_listing"] = ["%s|D:\\LyncBackup\\%s\\db\\rtc.bak" % (BACKUP, SET)]
+    lab.save(state)
+    result = run(lab, "lync_file_inventory", BACKUP, check_mode=True, Path=path, Refresh=True)
+    assert not result["failed"], result["error"]
+    assert [f["Path"] for f in result["result"]["Files"]] == ["manifest.json"]
+    assert not real(lab, BACKUP, "D:\\LyncBackup\\%s\\db\\rtc.bak" % SET).exists()

@@ -9,7 +9,9 @@
 # entry that Get-ChildItem enumerates, which NTFS may not have brought up to date (FindNextFileW: "file
 # attribute information on NTFS file systems may not be current",
 # https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findnextfilew): the file-store link
-# step decides "unchanged" from them. One metadata open per file.
+# step decides "unchanged" from them. One metadata open per file; a file removed since the enumeration
+# (FileInfo.Exists false after Refresh, https://learn.microsoft.com/dotnet/api/system.io.fileinfo.exists) is
+# left out.
 # The controller passes Path as an extended-length path (\\?\UNC\server\share\... or \\?\D:\...,
 # backup_set.extended_path): a set's copy of a file store lies about 90 characters deeper than the
 # store, and Windows PowerShell 5.1 refuses paths past MAX_PATH (260 characters) without the prefix.
@@ -45,7 +47,12 @@ if ($exists) {
             throw "$($_.FullName) does not lie under $rootName; cannot name it relative to the set"
         }
         $file = $_
-        if ($Refresh) { $file.Refresh() }
+        if ($Refresh) {
+            $file.Refresh()
+            # Removed since the enumeration (the sort holds every entry first): Length would throw
+            # FileNotFoundException (FileInfo.Length); a file that is gone is not listed.
+            if (-not $file.Exists) { return }
+        }
         $digest = $null
         $readError = $null
         if ($Hash) {

@@ -184,7 +184,15 @@ class FileSystemInfo(V.NetObject):
 
     def Refresh(self):  # pylint: disable=invalid-name
         """FileSystemInfo.Refresh (https://learn.microsoft.com/dotnet/api/system.io.filesysteminfo.refresh): reads
-        the file's attributes again from the file itself, not from the enumeration's directory entry."""
+        the file's attributes again from the file itself, not from the enumeration's directory entry. A file
+        removed since the enumeration: Refresh does not throw, Exists turns false and Length throws
+        FileNotFoundException (https://learn.microsoft.com/dotnet/api/system.io.fileinfo.length)."""
+        if not self._real.exists():
+            self.Exists = False
+            if not self.PSIsContainer:
+                self.__dict__.pop("Length", None)
+                self.__class__ = _RemovedFileInfo
+            return
         self.LastWriteTimeUtc = V.with_kind(_mtime(self._real), "Utc")
         self.LastWriteTime = V.with_kind(_mtime(self._real), "Local")
         if not self.PSIsContainer:
@@ -206,6 +214,14 @@ class FileSystemInfo(V.NetObject):
         if self.PSIsContainer or self.session is None:
             raise T.DotNetError("System.UnauthorizedAccessException", "Access to the path '%s' is denied." % self.FullName)
         return self.session.open_stream(self.FullName, ("Open", 3), ("Read", 1), ("Read", 1))
+
+
+class _RemovedFileInfo(FileSystemInfo):
+    """A FileInfo whose file was removed after it was made, once refreshed: Length throws as .NET's does."""
+
+    @property
+    def Length(self):  # pylint: disable=invalid-name
+        raise T.DotNetError("System.IO.FileNotFoundException", "Could not find file '%s'." % self.FullName)
 
 
 class FileStream(V.NetObject):
@@ -749,7 +765,19 @@ def install(session):
                     continue
                 out.append(V.to_string(entry.name if not recurse else relative) if call.switch("Name")
                            else FileSystemInfo(full, entry, session, stale_entry(entry)))
+        removed_after_listing()
         return out
+
+    def removed_after_listing():
+        """Another process removes files right after an enumeration listed them (while the payload sorts what it
+        got): the lab state's `lab.removed_after_listing` lists "<fqdn>|<local path>"; each is removed once."""
+        names = ctx.state.get("lab", {}).get("removed_after_listing") or []
+        for key in list(names):
+            fqdn, local = key.split("|", 1)
+            real = ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/")
+            if real.is_file():
+                real.unlink()
+                names.remove(key)
 
     # -- New-Item, Remove-Item, Rename-Item, Move-Item, Copy-Item ---------------------------------
 
