@@ -4,7 +4,9 @@ The playbook lync.server.backup runs the items in a play of their own under the 
 to its certificates while the SQL servers are still backing up. The role included in one play (`roles:`, the entry
 point `main`) still backs up the whole deployment, with the hosts meeting at each item kind's task under the linear
 strategy: there no certificate export starts before every SQL backup has ended. Both runs delay every SQL backup
-call by the lab's `slow` fault, so that the two orders cannot be confused.
+call by the lab's `slow` fault, so that the two orders cannot be confused. The SQL backups run in the session
+(`backup_detached: false`): the calls they are timed by are then the lync_sql_backup payload's own (a detached
+job's work runs in the host's task process, polled by lync_job_status; tests/lab/test_detached.py).
 """
 
 import json
@@ -34,7 +36,7 @@ def sql_and_certs(path):
 def test_the_playbook_runs_each_host_at_its_own_pace(make_lab, run_playbook, tmp_path):
     lab = make_lab("enterprise")
     record = tmp_path / "calls.jsonl"
-    run = run_playbook(lab, BACKUP, "-e", json.dumps({"lab_faults": SLOW_SQL}), env={"LYNC_LAB_CALLS": str(record)})
+    run = run_playbook(lab, BACKUP, "-e", json.dumps({"lab_faults": SLOW_SQL, "backup_detached": False}), env={"LYNC_LAB_CALLS": str(record)})
     assert run.rc == 0, run.output
     assert only_set(lab)[1]["status"] == "complete"
     sql_ends, cert_starts = sql_and_certs(record)
@@ -47,7 +49,7 @@ def test_the_role_in_one_play_still_backs_up_everything_with_hosts_meeting_per_k
     playbook = tmp_path / "embedded.yml"
     playbook.write_text(EMBEDDED)
     record = tmp_path / "calls.jsonl"
-    run = run_playbook(lab, playbook, "-e", json.dumps({"lab_faults": SLOW_SQL}), env={"LYNC_LAB_CALLS": str(record)})
+    run = run_playbook(lab, playbook, "-e", json.dumps({"lab_faults": SLOW_SQL, "backup_detached": False}), env={"LYNC_LAB_CALLS": str(record)})
     assert run.rc == 0, run.output
     manifest = only_set(lab)[1]
     assert manifest["status"] == "complete" and {i["kind"] for i in manifest["items"]} >= {"sql", "filestore", "certificates"}
