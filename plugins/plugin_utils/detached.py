@@ -6,9 +6,11 @@ A multi-hour SQL backup, SQL restore or file-store copy runs as a scheduled task
 controller polls it with short calls, all through the one door (payload.run_payload):
 
 * ``lync_job_start`` registers and starts the task, or reports the task that already exists under the
-  job's name. The name is deterministic - it says what the work is (``lync.server-<set>-<item>-<digest
-  of the payload and its parameters>``) - so a rerun finds the running or finished job and waits for or
-  collects it instead of starting a second one.
+  job's name. The name says what work runs (``lync.server-<kind>-<target>-<digest>``: one SQL backup job per
+  instance, whatever the set), so a rerun always finds a job still running on that target. The job folder
+  records the job's *work id* (the set and a digest of every parameter): a rerun of the same work (the same
+  set, resumed) waits for the job and collects it; a job of other work (another, interrupted set) is waited
+  for, removed, and this work started after it (with a warning naming that work) - never two at once.
 * ``lync_job_status`` (read-only) reports the task's state, its LastTaskResult and the job's result once
   the runner (jobs/lync_job_runner.ps1) has written it; a dropped connection is retried until the
   deadline.
@@ -34,6 +36,7 @@ from ansible_collections.lync.server.plugins.plugin_utils import payload as door
 
 PREFIX = "lync.server-"
 NAME_LIMIT = 200  # characters after the prefix (the payloads' ValidatePattern says the same)
+WORK_LIMIT = 120  # characters of a work id (lync_job_start's ValidatePattern says the same)
 RUNNER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobs", "lync_job_runner.ps1")
 UNSUPPORTED_MARKER = "LYNC_JOB_UNSUPPORTED"
 DEFAULT_POLL = 15
@@ -63,6 +66,15 @@ def job_name(*parts, payload=None, parameters=None):
     readable = "-".join(p for p in (_PART_RE.sub("_", str(part)).strip("_.-") for part in parts) if p)
     readable = readable[:NAME_LIMIT - len(digest) - 1]
     return "%s%s-%s" % (PREFIX, readable, digest) if readable else PREFIX + digest
+
+
+def work_id(label, payload=None, parameters=None):
+    """The job's work id: <label>.<12 hex digits of the payload and its parameters>. A rerun of the same work
+    (same set, same parameters) gives the same id; the start payload records it in the job folder."""
+    digest = hashlib.sha256(json.dumps({"payload": payload, "parameters": parameters or {}}, sort_keys=True,
+                                       default=str).encode("utf-8")).hexdigest()[:12]
+    readable = _PART_RE.sub("_", str(label or "")).strip("_.-")[:WORK_LIMIT - len(digest) - 1]
+    return "%s.%s" % (readable, digest) if readable else digest
 
 
 def runner_text():
@@ -111,8 +123,9 @@ class Job:
     """
 
     def __init__(self, action, task_vars, name, parameters, job, credentials, timeout=None, poll=DEFAULT_POLL,
-                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep):
+                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep, work=None):
         self.action = action
+        self.work = work or work_id("", name, parameters)
         self.task_vars = task_vars
         self.name = name
         self.parameters = dict(parameters or {})
@@ -145,9 +158,9 @@ class Job:
     def start(self):
         """Register and start the task, or find the one that exists. Returns the start result."""
         return self._call("lync_job_start", {
-            "JobName": self.job, "RunnerText": runner_text(), "WorkText": door.load_payload(self.name).text,
-            "WorkParameters": self.parameters}, credentials={"Principal": self.credentials},
-            required_keys=("Started", "State"))
+            "JobName": self.job, "WorkId": self.work, "RunnerText": runner_text(),
+            "WorkText": door.load_payload(self.name).text, "WorkParameters": self.parameters},
+            credentials={"Principal": self.credentials}, required_keys=("Started", "State"))
 
     def status(self):
         return self._call("lync_job_status", {"JobName": self.job}, required_keys=("Exists", "State", "HasOutcome"))
@@ -164,7 +177,9 @@ class Job:
         """Start (or find) the job, wait for it, collect its result once, remove it. Returns a PayloadResult."""
         self.deadline = self.clock() + self.timeout
         try:
-            self.start()
+            started = self.start()
+            if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
+                self._replace(str(started.get("WorkId") or ""))
             return self._wait()
         except door.PayloadError:
             raise
@@ -172,6 +187,31 @@ class Job:
             if _is_task_timeout(exc):
                 self._give_up()
             raise
+
+    def _replace(self, other):
+        """The job's name holds another work's job (another run's set, interrupted): wait until it no longer runs
+        (never two at once on one target), remove it, and start this work's job."""
+        waits = 0
+        while True:
+            status = self.status()
+            if not status.get("Exists") or str(status.get("State") or "") not in BUSY_STATES:
+                break
+            if self.clock() >= self.deadline:
+                raise JobTimeout("%s: the scheduled task \\lync.server\\%s on %s still runs other work (%s, from an "
+                                 "earlier run that did not finish) after %d s; it was NOT stopped and this work did not "
+                                 "start. Let it finish (or stop it) and run again"
+                                 % (self.where, self.job, self.host, other or "unknown", self.timeout))
+            self.sleep(min(self.poll, 2 ** waits))
+            waits += 1
+        self.remove()
+        _warn(self.action, "%s: the job of an earlier run that did not finish (work %s) was %s and removed before "
+                           "this one started; what it wrote stays in that run's set, which was never closed (no "
+                           "manifest: untrusted, and retention removes it)"
+                           % (self.where, other or "unknown", "waited for" if waits else "found finished"))
+        started = self.start()
+        if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
+            raise door.PayloadError("%s: another run started other work (%s) under this job's name meanwhile; run "
+                                    "again once it has finished" % (self.where, started.get("WorkId") or "unknown"))
 
     def _wait(self):
         waits = 0
@@ -224,7 +264,7 @@ class Job:
 
 
 def run(action, task_vars, name, parameters, job, detached=True, secrets=None, credentials=None, required_keys=(),
-        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep):
+        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep, work=None):
     """Run payload `name` detached as job `job` (see module docstring); in this session when `detached` is
     false, when the task carries no network identity to run the job as, or on a host without the
     ScheduledTasks module (with a warning). Returns a PayloadResult like payload.run_payload."""
@@ -244,7 +284,7 @@ def run(action, task_vars, name, parameters, job, detached=True, secrets=None, c
                       "password), and this task has none" % (name, host))
         return in_session()
     job = Job(action, task_vars, name, parameters, job, who, timeout=task_timeout(action), poll=poll,
-              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep)
+              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep, work=work)
     try:
         return job.run()
     except door.PayloadError as exc:

@@ -2,7 +2,9 @@
 # Starts one piece of long work (a lync.server payload: a SQL backup, a SQL restore, a file-store copy)
 # as a scheduled task, detached from this WinRM session, or reports the task that already exists under
 # the job's name: a rerun finds its job (running or finished) and never starts a second one. The job's
-# name is chosen by the collection (plugins/plugin_utils/detached.py) from what the work is.
+# name is chosen by the collection (plugins/plugin_utils/detached.py) from the work's kind and target (one
+# SQL backup job per instance); the job folder's work.id records which work (set and parameters) the job
+# runs, and is reported for an existing job, so the collection can tell its own job from an earlier run's.
 # The job folder $env:ProgramData\lync.server\jobs\<name>\ receives the runner (jobs/lync_job_runner.ps1),
 # the work's payload text and its parameters (Export-Clixml). No secret is written there: the work's
 # parameters carry none (detached.py refuses them); the task principal's password goes only to
@@ -29,6 +31,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][ValidatePattern('^lync\.server-[A-Za-z0-9._-]{1,200}$')][string]$JobName,
+    [Parameter(Mandatory = $true)][ValidatePattern('^[A-Za-z0-9._-]{1,120}$')][string]$WorkId,
     [Parameter(Mandatory = $true)][string]$RunnerText,
     [Parameter(Mandatory = $true)][string]$WorkText,
     [hashtable]$WorkParameters = @{},
@@ -42,10 +45,15 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
 }
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
 $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
+$workFile = Join-Path -Path $folder -ChildPath 'work.id'
 $started = $false
 $state = ''
+$owner = ''
 if ($existing) {
     $state = [string]$existing.State
+    if (Test-Path -LiteralPath $workFile -PathType Leaf) {
+        $owner = [System.IO.File]::ReadAllText($workFile)
+    }
 } else {
     $null = New-Item -Path $folder -ItemType Directory -Force
     # A result left by a job whose task was removed by hand is not this run's result.
@@ -53,6 +61,7 @@ if ($existing) {
     $runner = Join-Path -Path $folder -ChildPath 'runner.ps1'
     [System.IO.File]::WriteAllText($runner, $RunnerText, [System.Text.Encoding]::UTF8)
     [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
+    [System.IO.File]::WriteAllText($workFile, $WorkId, [System.Text.Encoding]::ASCII)
     Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml') -InputObject $WorkParameters -Depth 8
     $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{0}"' -f $runner)
     $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
@@ -62,6 +71,7 @@ if ($existing) {
     Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
     $started = $true
     $state = 'Running'
+    $owner = $WorkId
 }
 $Ansible.Changed = $started
-$Ansible.Result = @{ Job = $JobName; Started = $started; State = $state }
+$Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state }

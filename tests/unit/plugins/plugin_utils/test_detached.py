@@ -57,8 +57,11 @@ def status(state="Running", outcome=None, exists=True, last=267009):
                "HasOutcome": outcome is not None, "Outcome": outcome})
 
 
-STARTED = ok({"Job": "j", "Started": True, "State": "Running"}, changed=True)
-FOUND = ok({"Job": "j", "Started": False, "State": "Running"})
+WORK = detached.work_id("", "lync_sql_backup", PARAMS)
+STARTED = ok({"Job": "j", "WorkId": WORK, "Started": True, "State": "Running"}, changed=True)
+FOUND = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Running"})
+OTHER = "lync-20261127T010203Z-0a1b2c.0123456789ab"
+FOUND_OTHER = ok({"Job": "j", "WorkId": OTHER, "Started": False, "State": "Running"})
 REMOVED = ok({"Job": "j", "Unregistered": True, "Stopped": False, "FolderRemoved": True}, changed=True)
 DONE = {"Failed": False, "Changed": True, "Result": {"Databases": [{"Name": "xds"}]}, "Error": None}
 DROPPED = AnsibleConnectionFailure("connection reset by peer")
@@ -251,3 +254,48 @@ def test_the_runner_is_valid_powershell_that_reads_no_secret():
     assert "Import-Clixml" in text and "result.tmp" in text and "Move-Item" in text
     for word in ("Password", "SecureString", "Credential"):
         assert word not in text.split("[CmdletBinding()]", 1)[1]
+
+
+# -- the job's name holds an earlier run's work (finding 1 of the review) ------------------------------
+
+def test_work_id_names_the_set_and_covers_every_parameter():
+    one = detached.work_id("lync-20261128T010203Z-0a1b2c", "lync_sql_backup", PARAMS)
+    assert one.startswith("lync-20261128T010203Z-0a1b2c.")
+    assert one == detached.work_id("lync-20261128T010203Z-0a1b2c", "lync_sql_backup", dict(PARAMS))
+    assert one != detached.work_id("lync-20261128T010203Z-0a1b2c", "lync_sql_backup", dict(PARAMS, Databases=["lis"]))
+    assert one != detached.work_id("lync-20261129T010203Z-0a1b2c", "lync_sql_backup", PARAMS)
+    odd = detached.work_id("a b\\c/d:e" * 50, "p")
+    assert detached.re.match(r"\A[A-Za-z0-9._-]{1,120}\Z", odd), odd
+    text = (pathlib.Path(PAYLOAD_DIR) / "lync_job_start.ps1").read_text(encoding="utf-8")
+    assert "[ValidatePattern('^[A-Za-z0-9._-]{1,%d}$')][string]$WorkId" % detached.WORK_LIMIT in text
+
+
+def test_a_running_job_of_other_work_is_waited_for_removed_and_then_this_work_starts():
+    recorder = Recorder([FOUND_OTHER, status(), status(), status("Ready", DONE, last=0), REMOVED, STARTED,
+                         status("Ready", DONE, last=0), REMOVED])
+    action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_status",
+                               "lync_job_remove", "lync_job_start", "lync_job_status", "lync_job_remove"]
+    assert "Stop" not in recorder.calls[4]["module_args"]["parameters"]  # the other work is never cut short
+    assert result.value == DONE["Result"]
+    warnings = getattr(action, door._WARNINGS_ATTR)  # pylint: disable=protected-access
+    assert any(OTHER in w and "waited for" in w and "never closed" in w for w in warnings), warnings
+
+
+def test_a_finished_job_of_other_work_is_removed_and_this_work_starts():
+    recorder = Recorder([FOUND_OTHER, status("Ready", DONE, last=0), REMOVED, STARTED, status("Ready", DONE, last=0),
+                         REMOVED])
+    action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_remove", "lync_job_start",
+                               "lync_job_status", "lync_job_remove"]
+    assert result.value == DONE["Result"]
+    warnings = getattr(action, door._WARNINGS_ATTR)  # pylint: disable=protected-access
+    assert any(OTHER in w and "found finished" in w for w in warnings), warnings
+
+
+def test_other_work_still_running_at_the_deadline_is_left_running_and_this_work_not_started():
+    recorder = Recorder([FOUND_OTHER] + [status()] * 30)
+    with pytest.raises(detached.JobTimeout, match="NOT stopped and this work did not start") as info:
+        run(recorder, timeout=60)
+    assert OTHER in str(info.value)
+    assert "lync_job_remove" not in names(recorder) and names(recorder).count("lync_job_start") == 1
