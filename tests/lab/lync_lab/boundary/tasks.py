@@ -285,6 +285,12 @@ def install(session):
         if task["logon_type"] != "Password":
             call.terminate("lab: only tasks registered with -User and -Password (logon type Password) are modelled",
                            "System.NotImplementedException")
+        # Lab bookkeeping (state["lab"], as the backup history): a task started while another lync.server task runs
+        # on the same host, so tests can show that a rerun never runs two BACKUPs of one instance at once.
+        running = sorted(k for k, other in tasks().items() if other.get("state") == "Running" and k != key(call))
+        if running:
+            ctx.state.setdefault("lab", {}).setdefault("task_overlaps", []).append(
+                {"host": ctx.host, "started": key(call), "running": running})
         env = dict(os.environ, PYTHONPATH=LAB_PYTHONPATH, LYNC_LAB_FAULTS=__import__("json").dumps(ctx.faults or []))
         log = open(str(ctx.lab.dir / "taskrun.log"), "a", encoding="utf-8")  # pylint: disable=consider-using-with
         with log:
