@@ -39,6 +39,17 @@ NAME_LIMIT = 200  # characters after the prefix (the payloads' ValidatePattern s
 WORK_LIMIT = 120  # characters of a work id (lync_job_start's ValidatePattern says the same)
 RUNNER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobs", "lync_job_runner.ps1")
 UNSUPPORTED_MARKER = "LYNC_JOB_UNSUPPORTED"
+REFUSED_MARKER = "LYNC_JOB_REGISTER_REFUSED"
+# Registrations Windows refuses for the principal's credential, and what to change
+# (https://learn.microsoft.com/windows/win32/debug/system-error-codes--500-999- ,
+#  https://learn.microsoft.com/windows/win32/debug/system-error-codes--1300-1699-):
+CREDENTIAL_REFUSALS = (
+    ("0x80070520", "Windows cannot store the principal's password for the task (ERROR_NO_SUCH_LOGON_SESSION): the "
+                   "policy \"Network access: Do not allow storage of passwords and credentials for network "
+                   "authentication\" is enabled on the host, or the remote session cannot store credentials"),
+    ("0x8007052e", "the principal's user name or password is wrong (ERROR_LOGON_FAILURE): check lync_network_password"),
+    ("0x80070569", "the principal lacks \"Log on as a batch job\" on the host (ERROR_LOGON_TYPE_NOT_GRANTED)"),
+)
 DEFAULT_POLL = 15
 DEFAULT_WAIT = 24 * 3600  # without a task timeout: how long to wait for a job (and for an unreachable host)
 
@@ -155,12 +166,15 @@ class Job:
                 Display().vvv("%s: the host does not answer (%s); trying again in %d s" % (self.where, exc, self.poll))
                 self.sleep(self.poll)
 
-    def start(self):
-        """Register and start the task, or find the one that exists. Returns the start result."""
-        return self._call("lync_job_start", {
-            "JobName": self.job, "WorkId": self.work, "RunnerText": runner_text(),
-            "WorkText": door.load_payload(self.name).text, "WorkParameters": self.parameters},
-            credentials={"Principal": self.credentials}, required_keys=("Started", "State"))
+    def start(self, existing=False):
+        """Register and start the task, or find the one that exists (and with `existing`, start it if it never
+        ran). Returns the start result."""
+        parameters = {"JobName": self.job, "WorkId": self.work, "RunnerText": runner_text(),
+                      "WorkText": door.load_payload(self.name).text, "WorkParameters": self.parameters}
+        if existing:
+            parameters["StartExisting"] = True
+        return self._call("lync_job_start", parameters, credentials={"Principal": self.credentials},
+                          required_keys=("Started", "State"))
 
     def status(self):
         return self._call("lync_job_status", {"JobName": self.job}, required_keys=("Exists", "State", "HasOutcome"))
@@ -180,6 +194,8 @@ class Job:
             started = self.start()
             if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
                 self._replace(str(started.get("WorkId") or ""))
+            elif not started.get("Started"):
+                self._check_idle(started)
             return self._wait()
         except door.PayloadError:
             raise
@@ -187,6 +203,20 @@ class Job:
             if _is_task_timeout(exc):
                 self._give_up()
             raise
+
+    def _check_idle(self, status):
+        """This work's task exists but does not run: Disabled (refused, with the fix), or registered and never
+        started (a run cut between Register and Start): start it."""
+        state = str(status.get("State") or "")
+        if state == "Disabled":
+            raise door.PayloadError("%s: the scheduled task \\lync.server\\%s on %s is disabled; enable it "
+                                    "(Enable-ScheduledTask) or remove it (Unregister-ScheduledTask) and run again"
+                                    % (self.where, self.job, self.host))
+        if state == "Ready" and status.get("LastTaskResult") == TASK_HAS_NOT_RUN and not status.get("HasOutcome"):
+            Display().vvv("%s: the job's task was registered but never started; starting it" % self.where)
+            self.start(existing=True)
+            return True
+        return False
 
     def _replace(self, other):
         """The job's name holds another work's job (another run's set, interrupted): wait until it no longer runs
@@ -215,6 +245,7 @@ class Job:
 
     def _wait(self):
         waits = 0
+        idle = 0
         while True:
             status = self.status()
             outcome = status.get("Outcome") if status.get("HasOutcome") else None
@@ -228,6 +259,15 @@ class Job:
                                         "its task and folder were removed" % (
                                             self.where, state or "unknown", status.get("LastTaskResult"),
                                             " = stopped" if status.get("LastTaskResult") == TASK_TERMINATED else ""))
+            if outcome is None and status.get("Exists") and state not in BUSY_STATES:
+                # Registered, never started (or disabled): Start-ScheduledTask is asynchronous, so a task just
+                # started may show Ready/267011 for a moment; only a second sight of it starts it again.
+                idle += 1
+                if state == "Disabled" or idle >= 2:
+                    if self._check_idle(status):
+                        idle = 0
+            else:
+                idle = 0
             if outcome is None and not status.get("Exists"):
                 raise door.PayloadError("%s: the job is gone (no scheduled task and no result): it was removed "
                                         "by someone else, or collected by another run" % self.where)
@@ -238,8 +278,16 @@ class Job:
             waits += 1
 
     def _collect(self, outcome):
-        """The job's result, read once: remove the job, then report its result or its error."""
-        self.remove()
+        """The job's result, read once: remove the job, then report its result or its error. A removal that fails
+        (a file held for a moment by antivirus) is a warning: the work's result stands."""
+        try:
+            removed = self.remove()
+        except door.PayloadError as exc:
+            removed = {"FolderError": str(exc)}
+        if removed.get("FolderError"):
+            _warn(self.action, "%s: the job's result was read, but its cleanup failed (%s); the next start of this job "
+                               "removes what is left of C:\\ProgramData\\lync.server\\jobs\\%s"
+                               % (self.where, " ".join(str(removed["FolderError"]).split()), self.job))
         if outcome.get("Failed"):
             text = " ".join(str(outcome.get("Error") or "the work reported failure").split())
             raise door.PayloadError("%s failed: %s" % (self.where, text))
@@ -288,11 +336,30 @@ def run(action, task_vars, name, parameters, job, detached=True, secrets=None, c
     try:
         return job.run()
     except door.PayloadError as exc:
-        if UNSUPPORTED_MARKER not in str(exc) or isinstance(exc, JobTimeout):
+        text = str(exc)
+        if isinstance(exc, JobTimeout):
             raise
-    _warn(action, "payload %s on %s: ran in this session, not detached: the host has no ScheduledTasks module "
-                  "(Windows Server 2012 / Windows 8 or later); the work dies with the connection" % (name, host))
+        if UNSUPPORTED_MARKER in text:
+            why = "the host has no ScheduledTasks module (Windows Server 2012 / Windows 8 or later)"
+        else:
+            why = refusal(text)
+            if why is None:
+                raise
+    _warn(action, "payload %s on %s: ran in this session, not detached: %s; the work dies with the connection. Set "
+                  "backup_detached: false (the module's detached: false) to run it in session without this warning"
+                  % (name, host, why))
     return in_session()
+
+
+def refusal(text):
+    """Why Windows refused to register the job's task for its principal's credential, or None (another error)."""
+    if REFUSED_MARKER not in text:
+        return None
+    lowered = text.lower()
+    for code, why in CREDENTIAL_REFUSALS:
+        if code in lowered:
+            return "registering the job's task was refused: " + why
+    return None
 
 
 def _warn(action, text):

@@ -310,3 +310,40 @@ def test_planted_job_name_per_run_runs_two_backups_at_once(make_lab, run_playboo
     lab = make_lab("standard")
     _, rerun = _rerun_without_resume(lab, run_playbook, tmp_path, env=planted(*NOT_DETERMINISTIC))
     assert overlaps(lab) != [], rerun.output  # the check the real test makes fails
+
+
+# -- registration refused for the credential (review finding 4), a cleanup that fails (finding 8) -----------
+
+LOGON_SESSION = ("A specified logon session does not exist. It may already have been terminated. "
+                 "(Exception from HRESULT: 0x80070520)")
+
+
+def test_a_registration_refused_for_the_credential_backs_up_in_session_with_a_named_warning(
+        make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    # Windows refuses to store the principal's password (DisableDomainCreds): Register-ScheduledTask throws.
+    set_faults(lab, SQL_HOST, [{"kind": "fail", "payload": "lync_job_start", "command": "Register-ScheduledTask",
+                                "message": LOGON_SESSION}])
+    run = run_playbook(lab, playbook)
+    assert run.rc == 0, run.output
+    assert "Do not allow storage of passwords" in run.output and "backup_detached: false" in run.output, run.output
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+    assert tasks(lab) == {} and job_folders(lab) == []  # nothing left behind by the refused registration
+
+
+def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "fail", "payload": "lync_job_remove", "command": "Remove-Item",
+                                "message": "The process cannot access the file 'result.xml' because it is being used "
+                                           "by another process."}])
+    run = run_playbook(lab, playbook)
+    assert run.rc == 0, run.output
+    result = run.result("Back up the Central Management store", SQL_HOST)["result"]
+    assert sorted(f["path"] for f in result["files"]) == ["sql/lyncse01.contoso.local_rtc/lis.bak",
+                                                         "sql/lyncse01.contoso.local_rtc/xds.bak"]
+    assert "cleanup failed" in run.output, run.output
+    assert tasks(lab) == {}  # unregistered; the folder stays for the next start to sweep

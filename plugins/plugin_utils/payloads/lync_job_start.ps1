@@ -22,6 +22,11 @@
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtasksettingsset
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/register-scheduledtask
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/start-scheduledtask
+#   https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
+#   https://learn.microsoft.com/powershell/module/scheduledtasks/unregister-scheduledtask
+#   https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
+#   https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/network-access-do-not-allow-storage-of-passwords-and-credentials-for-network-authentication
+#     (with this policy on, Task Scheduler cannot store the principal's password: registration fails 0x80070520)
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
 #   https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
 #   https://learn.microsoft.com/windows/win32/taskschd/security-contexts-for-running-tasks
@@ -35,6 +40,7 @@ param(
     [Parameter(Mandatory = $true)][string]$RunnerText,
     [Parameter(Mandatory = $true)][string]$WorkText,
     [hashtable]$WorkParameters = @{},
+    [switch]$StartExisting,
     [Parameter(Mandatory = $true)][System.Management.Automation.PSCredential]$Principal
 )
 $ErrorActionPreference = 'Stop'
@@ -49,10 +55,19 @@ $workFile = Join-Path -Path $folder -ChildPath 'work.id'
 $started = $false
 $state = ''
 $owner = ''
+$lastResult = $null
 if ($existing) {
     $state = [string]$existing.State
+    $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
     if (Test-Path -LiteralPath $workFile -PathType Leaf) {
         $owner = [System.IO.File]::ReadAllText($workFile)
+    }
+    # -StartExisting: the collection saw this job's task registered but never started (its run was cut between
+    # Register and Start); start it now. A task that runs ignores a second start (MultipleInstances IgnoreNew).
+    if ($StartExisting -and $state -eq 'Ready') {
+        Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+        $started = $true
+        $state = 'Running'
     }
 } else {
     $null = New-Item -Path $folder -ItemType Directory -Force
@@ -67,11 +82,26 @@ if ($existing) {
     $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
     # The password leaves this process only for the Task Scheduler (held in memory here, never written).
     $password = $Principal.GetNetworkCredential().Password
-    $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
-    Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+    try {
+        $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
+    } catch {
+        # Refused (0x80070520: the credential cannot be stored - policy "Network access: Do not allow storage of
+        # passwords and credentials for network authentication", or this remote session; 0x8007052E: wrong
+        # password; 0x80070569: logon type not granted): nothing is left behind, and the collection decides.
+        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+        throw ('LYNC_JOB_REGISTER_REFUSED: ' + [string]$_.Exception.Message)
+    }
+    try {
+        Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+    } catch {
+        # A task that cannot start is not left registered (with its stored credential) for a later run to wait on.
+        Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+        throw
+    }
     $started = $true
     $state = 'Running'
     $owner = $WorkId
 }
 $Ansible.Changed = $started
-$Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state }
+$Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state; LastTaskResult = $lastResult }

@@ -299,3 +299,75 @@ def test_other_work_still_running_at_the_deadline_is_left_running_and_this_work_
         run(recorder, timeout=60)
     assert OTHER in str(info.value)
     assert "lync_job_remove" not in names(recorder) and names(recorder).count("lync_job_start") == 1
+
+
+# -- registration refused for the credential (finding 4), never started (6), cleanup failing (8) --------------
+
+def refused(message):
+    return {"failed": True, "error": [{"exception": {"message": "LYNC_JOB_REGISTER_REFUSED: " + message}}]}
+
+
+@pytest.mark.parametrize("message, cause", [
+    ("A specified logon session does not exist. It may already have been terminated. (Exception from HRESULT: "
+     "0x80070520)", "Do not allow storage of passwords and credentials for network authentication"),
+    ("The user name or password is incorrect. (Exception from HRESULT: 0x8007052E)", "lync_network_password"),
+    ("Logon failure: the user has not been granted the requested logon type at this computer. (Exception from "
+     "HRESULT: 0x80070569)", "Log on as a batch job"),
+])
+def test_a_registration_refused_for_the_credential_runs_in_session_with_a_named_warning(message, cause):
+    recorder = Recorder([refused(message), ok({"Databases": []}, changed=True)])
+    action, _ = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_sql_backup"]
+    warnings = door.payload_warnings(action)
+    assert any(cause in w and "backup_detached: false" in w for w in warnings), warnings
+
+
+def test_another_registration_error_fails_the_item():
+    recorder = Recorder([refused("Access is denied. (Exception from HRESULT: 0x80070005)")])
+    with pytest.raises(door.PayloadError, match="0x80070005"):
+        run(recorder)
+    assert names(recorder) == ["lync_job_start"]
+
+
+def test_a_job_registered_but_never_started_is_started():
+    idle = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Ready", "LastTaskResult": 267011})
+    recorder = Recorder([idle, STARTED, status("Ready", DONE, last=0), REMOVED])
+    _, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_start", "lync_job_status", "lync_job_remove"]
+    assert recorder.calls[1]["module_args"]["parameters"]["StartExisting"] is True
+    assert "StartExisting" not in recorder.calls[0]["module_args"]["parameters"]
+    assert result.value == DONE["Result"]
+
+
+def test_a_task_seen_twice_never_run_while_waiting_is_started_again():
+    recorder = Recorder([STARTED, status("Ready", last=267011), status("Ready", last=267011), STARTED,
+                         status("Ready", DONE, last=0), REMOVED])
+    _, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_start",
+                               "lync_job_status", "lync_job_remove"]
+    assert recorder.calls[3]["module_args"]["parameters"]["StartExisting"] is True
+    assert result.value == DONE["Result"]
+
+
+def test_a_disabled_task_is_refused_with_the_fix():
+    disabled = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Disabled", "LastTaskResult": 0})
+    with pytest.raises(door.PayloadError, match="is disabled; enable it"):
+        run(Recorder([disabled]))
+
+
+def test_a_failed_cleanup_keeps_the_result_with_a_warning():
+    held = ok({"Job": "j", "Unregistered": True, "Stopped": False, "FolderRemoved": False,
+               "FolderError": "The process cannot access the file 'result.xml' because it is being used by another "
+                              "process."}, changed=True)
+    recorder = Recorder([STARTED, status("Ready", DONE, last=0), held])
+    action, result = run(recorder)
+    assert result.value == DONE["Result"]
+    assert any("cleanup failed" in w and "being used by another process" in w for w in door.payload_warnings(action))
+
+
+def test_a_cleanup_call_that_fails_keeps_the_result_with_a_warning():
+    broken = {"failed": True, "error": [{"exception": {"message": "Unregister-ScheduledTask: access denied"}}]}
+    recorder = Recorder([STARTED, status("Ready", DONE, last=0), broken])
+    action, result = run(recorder)
+    assert result.value == DONE["Result"]
+    assert any("cleanup failed" in w for w in door.payload_warnings(action))
