@@ -86,9 +86,7 @@ NOT_DETERMINISTIC = ('    digest = hashlib.sha256(json.dumps({"payload": payload
 WORK_NOT_DETERMINISTIC = ('    readable = _PART_RE.sub("_", str(label or ""))',
                           '    digest = str(__import__("time").time()).replace(".", "")\n'
                           '    readable = _PART_RE.sub("_", str(label or ""))')
-NOT_REMOVED = ('        """The job\'s result, read once: remove the job, then report its result or its error."""\n'
-               '        self.remove()\n',
-               '        """The job\'s result, read once: remove the job, then report its result or its error."""\n')
+NOT_REMOVED = ("            removed = self.remove()\n", "            removed = {}\n")
 
 
 # -- a dropped connection in the middle of the backup ----------------------------------------------------

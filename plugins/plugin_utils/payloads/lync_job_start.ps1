@@ -9,7 +9,8 @@
 # the work's payload text and its parameters (Export-Clixml). No secret is written there: the work's
 # parameters carry none (detached.py refuses them); the task principal's password goes only to
 # Register-ScheduledTask, which keeps it in the Task Scheduler's protected credential store.
-# The task runs powershell.exe on the runner as $Principal (logon type Password, run level Highest),
+# The task runs powershell.exe on the runner's text (-Command, so a Group Policy execution policy of AllSigned,
+# which governs script files, does not refuse it) as $Principal (logon type Password, run level Highest),
 # so the work has that account's identity both on this host and on the network (the share, SQL Server).
 # Rights: a local Administrator in this session (Register-ScheduledTask with -RunLevel Highest and
 # another account's password); the principal needs "Log on as a batch job" on this host
@@ -28,6 +29,8 @@
 #   https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/network-access-do-not-allow-storage-of-passwords-and-credentials-for-network-authentication
 #     (with this policy on, Task Scheduler cannot store the principal's password: registration fails 0x80070520)
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_execution_policies
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe
 #   https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
 #   https://learn.microsoft.com/windows/win32/taskschd/security-contexts-for-running-tasks
 #     (a task of logon type Password or S4U starts only when its user holds "Log on as a batch job";
@@ -78,7 +81,12 @@ if ($existing) {
     [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
     [System.IO.File]::WriteAllText($workFile, $WorkId, [System.Text.Encoding]::ASCII)
     Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml') -InputObject $WorkParameters -Depth 8
-    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{0}"' -f $runner)
+    # The runner as -Command text, not -File: a Group Policy execution policy (AllSigned) overrides
+    # -ExecutionPolicy and refuses an unsigned script file, not command text (about_Execution_Policies).
+    # The folder ($env:ProgramData, the validated job name) holds no quote; a single quote is doubled all the same.
+    $quoted = $folder.Replace("'", "''")
+    $command = "& ([scriptblock]::Create([System.IO.File]::ReadAllText('{0}\runner.ps1'))) '{0}'" -f $quoted
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -Command "{0}"' -f $command)
     $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
     # The password leaves this process only for the Task Scheduler (held in memory here, never written).
     $password = $Principal.GetNetworkCredential().Password
