@@ -170,7 +170,10 @@ class Job:
         """Register and start the task, or find the one that exists (and with `existing`, start it if it never
         ran). Returns the start result."""
         parameters = {"JobName": self.job, "WorkId": self.work, "RunnerText": runner_text(),
-                      "WorkText": door.load_payload(self.name).text, "WorkParameters": self.parameters}
+                      "WorkText": door.load_payload(self.name).text, "WorkParameters": self.parameters,
+                      # The task's ExecutionTimeLimit: the item's timeout (Task Scheduler bypasses it for a run
+                      # started on demand; the controller's deadline is what stops this run).
+                      "TimeLimitSeconds": min(max(int(self.timeout), 60), 30 * 24 * 3600)}
         if existing:
             parameters["StartExisting"] = True
         return self._call("lync_job_start", parameters, credentials={"Principal": self.credentials},

@@ -250,6 +250,8 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
             time.sleep(0.1)
         assert first.poll() is None, "ansible-playbook ended before a job was seen running"
         os.killpg(first.pid, signal.SIGKILL)
+        # The task carries the item's timeout as its ExecutionTimeLimit (backup_timeouts.sql, 21600 s), not PT72H.
+        assert {t["execution_time_limit"] for t in tasks(lab).values()} == {"PT21600S"}, tasks(lab)
     finally:
         first.wait()
     unfinished = [set_id for set_id, status in sets(lab).items() if status is None]

@@ -24,6 +24,8 @@
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/register-scheduledtask
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/start-scheduledtask
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
+#   https://learn.microsoft.com/windows/win32/api/taskschd/nf-taskschd-itasksettings-get_executiontimelimit
+#     ("If a task is started on demand, the ExecutionTimeLimit setting is bypassed")
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/unregister-scheduledtask
 #   https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
 #   https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/network-access-do-not-allow-storage-of-passwords-and-credentials-for-network-authentication
@@ -44,6 +46,7 @@ param(
     [Parameter(Mandatory = $true)][string]$WorkText,
     [hashtable]$WorkParameters = @{},
     [switch]$StartExisting,
+    [ValidateRange(60, 2592000)][int]$TimeLimitSeconds = 86400,
     [Parameter(Mandatory = $true)][System.Management.Automation.PSCredential]$Principal
 )
 $ErrorActionPreference = 'Stop'
@@ -87,7 +90,10 @@ if ($existing) {
     $quoted = $folder.Replace("'", "''")
     $command = "& ([scriptblock]::Create([System.IO.File]::ReadAllText('{0}\runner.ps1'))) '{0}'" -f $quoted
     $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -Command "{0}"' -f $command)
-    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
+    # ExecutionTimeLimit: the item's timeout (not the 72 h default). Task Scheduler ignores it for a task
+    # started on demand (ITaskSettings::ExecutionTimeLimit), as this one is: the controller's deadline stops
+    # the job; the limit bounds any later (scheduled or retried) run of the task.
+    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -ExecutionTimeLimit ([System.TimeSpan]::FromSeconds($TimeLimitSeconds))
     # The password leaves this process only for the Task Scheduler (held in memory here, never written).
     $password = $Principal.GetNetworkCredential().Password
     try {
