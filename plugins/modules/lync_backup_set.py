@@ -48,7 +48,7 @@ options:
     default: 24
   resume:
     description:
-      - With O(state=opened), resume the set O(set_id) of a run that died instead of opening a new one: the lock is
+      - With O(state=opened), resume the set O(set_id) of a run that died instead of opening a new one; the lock is
         taken again only when it names that set (or there is no lock), and only if the set exists and has no
         manifest. Its items then run into it again; detached jobs still running for it are waited for and collected.
       - The role's C(backup_resume_set) sets this (docs/backup.md, "The controller died mid-backup").

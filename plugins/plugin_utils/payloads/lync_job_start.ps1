@@ -8,7 +8,9 @@
 # The job folder $env:ProgramData\lync.server\jobs\<name>\ receives the runner (jobs/lync_job_runner.ps1),
 # the work's payload text and its parameters (Export-Clixml). No secret is written there: the work's
 # parameters carry none (detached.py refuses them); the task principal's password goes only to
-# Register-ScheduledTask, which keeps it in the Task Scheduler's protected credential store.
+# Register-ScheduledTask; the Task Scheduler stores it on this host (DPAPI) while the task exists. With
+# PowerShell module logging on for ScheduledTasks, event 4103 records that parameter: the preflight
+# refuses such a host for detached work (docs/architecture.md, "Detached work").
 # The task runs powershell.exe on the runner's text (-Command, so a Group Policy execution policy of AllSigned,
 # which governs script files, does not refuse it) as $Principal (logon type Password, run level Highest),
 # so the work has that account's identity both on this host and on the network (the share, SQL Server).
@@ -94,7 +96,7 @@ if ($existing) {
     # started on demand (ITaskSettings::ExecutionTimeLimit), as this one is: the controller's deadline stops
     # the job; the limit bounds any later (scheduled or retried) run of the task.
     $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -ExecutionTimeLimit ([System.TimeSpan]::FromSeconds($TimeLimitSeconds))
-    # The password leaves this process only for the Task Scheduler (held in memory here, never written).
+    # The password leaves this process only for the Task Scheduler, which stores it while the task exists.
     $password = $Principal.GetNetworkCredential().Password
     try {
         $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
