@@ -288,9 +288,11 @@ class Job:
         except door.PayloadError as exc:
             removed = {"FolderError": str(exc)}
         if removed.get("FolderError"):
-            _warn(self.action, "%s: the job's result was read, but its cleanup failed (%s); the next start of this job "
-                               "removes what is left of C:\\ProgramData\\lync.server\\jobs\\%s"
-                               % (self.where, " ".join(str(removed["FolderError"]).split()), self.job))
+            _warn(self.action, "%s: the job's result was read, but its cleanup failed (%s); delete what is left of "
+                               "%%ProgramData%%\\lync.server\\jobs\\%s (and the scheduled task \\lync.server\\%s, "
+                               "if it is still there) on %s: the next start of this job refuses a folder it did not "
+                               "just create" % (self.where, " ".join(str(removed["FolderError"]).split()), self.job,
+                                                self.job, self.host))
         if outcome.get("Failed"):
             text = " ".join(str(outcome.get("Error") or "the work reported failure").split())
             raise door.PayloadError("%s failed: %s" % (self.where, text))

@@ -8,6 +8,7 @@ collection whose detached.py has one defect planted (no retry of a dropped conne
 deterministic, a job not removed after its result is read) and expect the check to catch it.
 """
 
+import hashlib
 import json
 import os
 import pathlib
@@ -250,6 +251,13 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
             time.sleep(0.1)
         assert first.poll() is None, "ansible-playbook ended before a job was seen running"
         os.killpg(first.pid, signal.SIGKILL)
+        # The job folder was created with a protected ACL: no inheritance from ProgramData, Administrators and
+        # SYSTEM full control, the principal Modify, nobody else.
+        acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
+        folders = {path: acl for path, acl in acls.items() if "\\lync.server\\jobs\\" in path}
+        assert len(folders) == 1 and all(acl["protected"] and not acl["preserve_inherited"] for acl in folders.values())
+        assert sorted((r["identity"], r["rights"]) for r in list(folders.values())[0]["rules"]) == [
+            ("CONTOSO\\svc-lyncbackup", "Modify"), ("S-1-5-18", "FullControl"), ("S-1-5-32-544", "FullControl")]
         # The task carries the item's timeout as its ExecutionTimeLimit (backup_timeouts.sql, 21600 s), not PT72H.
         assert {t["execution_time_limit"] for t in tasks(lab).values()} == {"PT21600S"}, tasks(lab)
     finally:
@@ -347,3 +355,45 @@ def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_play
                                                          "sql/lyncse01.contoso.local_rtc/xds.bak"]
     assert "cleanup failed" in run.output, run.output
     assert tasks(lab) == {}  # unregistered; the folder stays for the next start to sweep
+
+
+# -- the job folder is this run's own (review finding 2) ------------------------------------------------------
+
+def _play(tmp_path):
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    return playbook
+
+
+def test_a_junction_on_the_job_path_is_refused(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    root = lab.host_root(SQL_HOST) / "C"
+    elsewhere = root / "Users" / "Public" / "planted"
+    elsewhere.mkdir(parents=True)
+    (root / "ProgramData" / "lync.server").mkdir(parents=True, exist_ok=True)
+    (root / "ProgramData" / "lync.server" / "jobs").symlink_to(elsewhere, target_is_directory=True)
+    run = run_playbook(lab, _play(tmp_path))
+    assert run.rc != 0
+    msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
+    assert "LYNC_JOB_UNSAFE" in msg and "is a reparse point" in msg, msg
+    assert list(elsewhere.iterdir()) == [] and tasks(lab) == {} and history(lab) == []
+
+
+def test_a_job_folder_that_exists_without_its_task_is_refused(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    job = "lync.server-sql-lyncse01.contoso.local_rtc-" + detached_digest("lyncse01.contoso.local\\RTC")
+    planted = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / job
+    planted.mkdir(parents=True)
+    (planted / "runner.ps1").write_text("# someone else's runner\n", encoding="utf-8")
+    run = run_playbook(lab, _play(tmp_path))
+    assert run.rc != 0
+    msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
+    assert "LYNC_JOB_UNSAFE" in msg and "exists without its scheduled task" in msg, msg
+    assert (planted / "runner.ps1").read_text(encoding="utf-8") == "# someone else's runner\n"  # never run, never rewritten
+    assert tasks(lab) == {} and history(lab) == []
+
+
+def detached_digest(connect):
+    """The 12 hex digits of lync_sql_backup's job name for an instance (plugin_utils/detached.job_name)."""
+    return hashlib.sha256(json.dumps({"payload": "lync_sql_backup", "parameters": {"SqlInstance": connect}},
+                                     sort_keys=True, default=str).encode("utf-8")).hexdigest()[:12]

@@ -34,8 +34,8 @@ if ($hadFolder) {
     try {
         Remove-Item -LiteralPath $folder -Recurse -Force
     } catch {
-        # A file held for a moment (antivirus, the indexer) does not undo the job's result: the collection warns,
-        # and the next start of this job sweeps the folder.
+        # A file held for a moment (antivirus, the indexer) does not undo the job's result: the collection warns
+        # and names the folder to delete (the next start of this job refuses a folder it did not create).
         $folderError = [string]$_.Exception.Message
     }
 }

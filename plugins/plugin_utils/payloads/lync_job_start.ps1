@@ -36,6 +36,13 @@
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_execution_policies
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe
 #   https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
+#   https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory (CreateDirectory(String, DirectorySecurity),
+#     .NET Framework: the ACL is applied as the folder is created)
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.directorysecurity
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.setaccessruleprotection
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemaccessrule.-ctor
+#   https://learn.microsoft.com/dotnet/api/system.io.fileattributes (ReparsePoint)
+#   https://learn.microsoft.com/windows/win32/secauthz/well-known-sids (S-1-5-32-544 Administrators, S-1-5-18 SYSTEM)
 #   https://learn.microsoft.com/windows/win32/taskschd/security-contexts-for-running-tasks
 #     (a task of logon type Password or S4U starts only when its user holds "Log on as a batch job";
 #     Administrators and Backup Operators hold it by default. S4U - what ansible.windows.win_updates uses -
@@ -78,9 +85,26 @@ if ($existing) {
         $state = 'Running'
     }
 } else {
-    $null = New-Item -Path $folder -ItemType Directory -Force
-    # A result left by a job whose task was removed by hand is not this run's result.
-    Remove-Item -LiteralPath (Join-Path -Path $folder -ChildPath 'result.xml') -Force -ErrorAction SilentlyContinue
+    # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData, so a folder
+    # (or a junction) someone else made could hand them the runner, the work or the result. A reparse point on
+    # the path, or a job folder that exists without its task, is refused; the folder is created new with a
+    # protected ACL (no inheritance from ProgramData): Administrators and SYSTEM full control, the principal Modify.
+    $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
+    $jobs = Join-Path -Path $base -ChildPath 'jobs'
+    $null = New-Item -Path $jobs -ItemType Directory -Force
+    $linked = @(Get-Item -LiteralPath $base, $jobs -Force | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+    if ($linked.Count -gt 0) {
+        throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
+    }
+    if (Test-Path -LiteralPath $folder) {
+        throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task (left by a failed cleanup, or made by someone else); check its contents and owner, delete it, and run again"
+    }
+    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $security.SetAccessRuleProtection($true, $false)
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName), 'Modify', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $null = [System.IO.Directory]::CreateDirectory($folder, $security)
     $runner = Join-Path -Path $folder -ChildPath 'runner.ps1'
     [System.IO.File]::WriteAllText($runner, $RunnerText, [System.Text.Encoding]::UTF8)
     [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
