@@ -1037,7 +1037,7 @@ LOGGED_MODULES = ("*", "scheduledtasks")
 
 def module_logging_record(host, enabled, names, detached):
     """FAIL where a detached job would run and module logging covers ScheduledTasks: its task's password would be
-    written to the PowerShell event log. enabled/names: win_reg_stat of ...\ModuleLogging and ...\ModuleNames."""
+    written to the PowerShell event log. enabled/names: win_reg_stat of ...\\ModuleLogging and ...\\ModuleNames."""
     if not detached or not isinstance(enabled, dict) or not answered(enabled):
         return None  # not read: the host's other checks already say why
     value = ((enabled.get("properties") or {}).get("EnableModuleLogging") or {}).get("value")

@@ -146,7 +146,7 @@ def _killed_then_rerun(lab, run_playbook, tmp_path, env=None):
          str(playbook)], cwd=str(tmp_path), env=lab_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:
-        for _ in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
+        for _attempt in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
             if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
                 break
             time.sleep(0.1)
@@ -163,8 +163,8 @@ def test_a_killed_playbook_rerun_collects_the_running_backup(make_lab, run_playb
     rerun = _killed_then_rerun(lab, run_playbook, tmp_path)
     assert rerun.rc == 0, rerun.output
     result = rerun.result("Back up the Central Management store", SQL_HOST)["result"]
-    assert sorted(f["path"] for f in result["files"]) == ["sql/lyncse01.contoso.local_rtc/lis.bak",
-                                                         "sql/lyncse01.contoso.local_rtc/xds.bak"]
+    assert sorted(f["path"] for f in result["files"]) == [
+        "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
     assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
     assert {row["user_name"] for row in history(lab)} == {"CONTOSO\\svc-lyncbackup"}  # the network identity
     assert tasks(lab) == {} and job_folders(lab) == []
@@ -245,7 +245,7 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
          "-e", json.dumps({"backup_job_poll_interval": 1})], cwd=str(tmp_path), env=lab_env(env),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        for _ in range(3000):  # until a job runs (a bound on a wait for a state, not a timed assertion)
+        for _attempt in range(3000):  # until a job runs (a bound on a wait for a state, not a timed assertion)
             if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
                 break
             time.sleep(0.1)
@@ -316,7 +316,7 @@ def test_a_rerun_with_a_new_set_waits_for_the_running_backup_and_never_runs_two(
 
 def test_planted_job_name_per_run_runs_two_backups_at_once(make_lab, run_playbook, tmp_path, planted):
     lab = make_lab("standard")
-    _, rerun = _rerun_without_resume(lab, run_playbook, tmp_path, env=planted(*NOT_DETERMINISTIC))
+    _old, rerun = _rerun_without_resume(lab, run_playbook, tmp_path, env=planted(*NOT_DETERMINISTIC))
     assert overlaps(lab) != [], rerun.output  # the check the real test makes fails
 
 
@@ -351,8 +351,8 @@ def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_play
     run = run_playbook(lab, playbook)
     assert run.rc == 0, run.output
     result = run.result("Back up the Central Management store", SQL_HOST)["result"]
-    assert sorted(f["path"] for f in result["files"]) == ["sql/lyncse01.contoso.local_rtc/lis.bak",
-                                                         "sql/lyncse01.contoso.local_rtc/xds.bak"]
+    assert sorted(f["path"] for f in result["files"]) == [
+        "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
     assert "cleanup failed" in run.output, run.output
     assert tasks(lab) == {}  # unregistered; the folder stays for the next start to sweep
 

@@ -186,8 +186,8 @@ def test_bad_day_failures_can_be_reported_without_failing_the_run(make_lab, run_
 
 
 @pytest.mark.parametrize("names", [["*"], ["ScheduledTasks"]])
-def test_module_logging_of_scheduledtasks_on_a_sql_host_fails_where_backups_run_detached(make_lab, run_playbook,
-                                                                                          names):
+def test_module_logging_of_scheduledtasks_on_a_sql_host_fails_where_backups_run_detached(
+        make_lab, run_playbook, names):
     """Module logging would write Register-ScheduledTask -Password (a detached backup's task) to event 4103."""
     lab = make_lab("standard")
     with lab.locked() as state:

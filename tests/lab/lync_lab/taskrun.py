@@ -89,7 +89,7 @@ def main(argv):
             ctx = _context(lab, state, host, task, faults, "lync_job_runner")
             with netid.session(ctx):
                 runner, work, params = _check(ctx, script_path)
-            given = {k: v for k, v in (params.items() if hasattr(params, "items") else [])}
+            given = dict(params.items() if hasattr(params, "items") else [])
             fault = faultlib.active(faults, work, {k: str(v) for k, v in given.items()}, state, host,
                                     ("slow", "hang", "fail"))
         delay = float(fault.get("seconds", 3600 if fault["kind"] == "hang" else 2)) if fault and \

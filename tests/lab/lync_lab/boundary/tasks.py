@@ -234,7 +234,7 @@ def install(session):
 
     def get_task(call):
         if call.args.get("TaskName") is None:
-            return [CimTask(t) for _, t in sorted(tasks().items())]
+            return [CimTask(task) for _key, task in sorted(tasks().items())]
         task = found(call)
         return [CimTask(task)] if task is not None else []
 

@@ -120,7 +120,7 @@ def test_start_poll_collect_remove():
 def test_a_rerun_finds_the_running_job_and_does_not_start_another():
     # lync_job_start reports the job that exists (Started false): the action only waits for it.
     recorder = Recorder([FOUND, status("Ready", DONE, last=0), REMOVED])
-    _, result = run(recorder)
+    _action, result = run(recorder)
     assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_remove"]
     assert result.value == DONE["Result"]
 
@@ -128,7 +128,7 @@ def test_a_rerun_finds_the_running_job_and_does_not_start_another():
 def test_dropped_connections_are_retried_while_the_job_runs():
     clock = Clock()
     recorder = Recorder([DROPPED, STARTED, status(), DROPPED, DROPPED, status("Ready", DONE, last=0), DROPPED, REMOVED])
-    _, result = run(recorder, clock=clock, timeout=3600)
+    _action, result = run(recorder, clock=clock, timeout=3600)
     assert result.value == DONE["Result"]
     assert names(recorder).count("lync_job_remove") == 2  # the remove that dropped was sent again
 
@@ -230,15 +230,15 @@ def test_new_credentials_are_needed_for_the_principal():
 
 def test_detached_false_runs_in_session():
     recorder = Recorder([ok({"Databases": []}, changed=True)])
-    action, _ = run(recorder, detached=False)
+    action, _result = run(recorder, detached=False)
     assert names(recorder) == ["lync_sql_backup"] and door.payload_warnings(action) == []
 
 
 def test_a_host_without_scheduled_tasks_runs_the_work_in_session_with_a_warning():
-    unsupported = {"failed": True, "error": [{"exception": {"message": "LYNC_JOB_UNSUPPORTED: this host has no "
-                                                                      "ScheduledTasks module"}}]}
+    unsupported = {"failed": True, "error": [{"exception": {
+        "message": "LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module"}}]}
     recorder = Recorder([unsupported, ok({"Databases": []}, changed=True)])
-    action, _ = run(recorder)
+    action, _result = run(recorder)
     assert names(recorder) == ["lync_job_start", "lync_sql_backup"]
     assert any("no ScheduledTasks module" in w for w in door.payload_warnings(action))
 
@@ -316,7 +316,7 @@ def refused(message):
 ])
 def test_a_registration_refused_for_the_credential_runs_in_session_with_a_named_warning(message, cause):
     recorder = Recorder([refused(message), ok({"Databases": []}, changed=True)])
-    action, _ = run(recorder)
+    action, _result = run(recorder)
     assert names(recorder) == ["lync_job_start", "lync_sql_backup"]
     warnings = door.payload_warnings(action)
     assert any(cause in w and "backup_detached: false" in w for w in warnings), warnings
@@ -332,7 +332,7 @@ def test_another_registration_error_fails_the_item():
 def test_a_job_registered_but_never_started_is_started():
     idle = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Ready", "LastTaskResult": 267011})
     recorder = Recorder([idle, STARTED, status("Ready", DONE, last=0), REMOVED])
-    _, result = run(recorder)
+    _action, result = run(recorder)
     assert names(recorder) == ["lync_job_start", "lync_job_start", "lync_job_status", "lync_job_remove"]
     assert recorder.calls[1]["module_args"]["parameters"]["StartExisting"] is True
     assert "StartExisting" not in recorder.calls[0]["module_args"]["parameters"]
@@ -342,7 +342,7 @@ def test_a_job_registered_but_never_started_is_started():
 def test_a_task_seen_twice_never_run_while_waiting_is_started_again():
     recorder = Recorder([STARTED, status("Ready", last=267011), status("Ready", last=267011), STARTED,
                          status("Ready", DONE, last=0), REMOVED])
-    _, result = run(recorder)
+    _action, result = run(recorder)
     assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_start",
                                "lync_job_status", "lync_job_remove"]
     assert recorder.calls[3]["module_args"]["parameters"]["StartExisting"] is True
