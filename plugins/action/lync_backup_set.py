@@ -21,6 +21,7 @@ ARGUMENT_SPEC = {
     "state": {"type": "str", "required": True, "choices": ["opened", "closed", "unlocked"]},
     "set_id": {"type": "str"},
     "lock_max_age": {"type": "int", "default": 24},
+    "resume": {"type": "bool", "default": False},
     "plan": {"type": "list", "elements": "dict"},
     "results": {"type": "list", "elements": "dict"},
     "deployment": {"type": "dict"},
@@ -56,6 +57,8 @@ class ActionModule(LyncAction):
         # The role chooses the set id before this call, so that the release in its `always` block knows the
         # lock's owner even when this answer is lost (a dropped connection, a malformed result).
         set_id = params["set_id"] or bs.new_set_id()
+        if params["resume"]:
+            return self._resumed(root, set_id, params)
         try:
             age = abs((bs.utcnow() - bs.set_time(set_id)).total_seconds())
         except bs.BackupSetError as exc:
@@ -213,6 +216,34 @@ class ActionModule(LyncAction):
         errors = list((info["manifest"] or {}).get("errors") or [])
         return dict(set_reader.public(info), path=path, trusted=bs.is_trusted(info), condition=bs.condition(info),
                     errors=errors)
+
+    def _resumed(self, root, set_id, params):
+        """Resume the set of a run that died (docs/backup.md, "The controller died mid-backup"): take its lock again
+        when the lock names that set (or there is none), if the set has no manifest; its items then run into it."""
+        if not params["set_id"]:
+            raise AnsibleActionFail("lync_backup_set: resume needs set_id, the set to resume")
+        path = bs.set_path(root, set_id)
+        if self.check_mode:
+            return {"changed": True, "set_id": set_id, "path": path, "lock_taken_over": None, "resumed": True}
+        lock = json.dumps({"set_id": set_id, "controller": socket.gethostname(), "host": self.host,
+                           "started": bs.utcnow().isoformat()})
+        try:
+            result = self.payload("lync_backup_set_open", {"Root": root, "SetId": set_id, "LockText": lock,
+                                                           "LockMaxAgeHours": params["lock_max_age"], "Resume": True})
+        except AnsibleActionFail as exc:
+            text = str(exc)
+            for marker in ("LYNC_BACKUP_LOCKED: ", "LYNC_RESUME_REFUSED: "):
+                if marker in text:
+                    raise AnsibleActionFail("lync_backup_set: cannot resume %s: %s" % (
+                        set_id, text.rsplit(marker, maxsplit=1)[-1])) from None
+            if "LYNC_ROOT_MISSING" in text:
+                raise AnsibleActionFail("lync_backup_set: the backup root %s does not exist or %s cannot reach it"
+                                        % (root, self.host)) from None
+            raise
+        return {"changed": True, "set_id": set_id, "path": result.value["Path"],
+                "lock_taken_over": result.value.get("TakenOverLock"), "resumed": True,
+                "warnings": ["resumed the unfinished set %s: its items run into it again (detached jobs still running "
+                             "there are waited for and collected)" % set_id]}
 
     def _unlocked(self, root, params):
         if self.check_mode:

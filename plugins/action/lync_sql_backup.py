@@ -130,12 +130,14 @@ class ActionModule(LyncAction):
             "Compress": params["compress"], "Verify": params["verify"], "BlockSize": params["block_size"],
             "BufferCount": params["buffer_count"], "MaxTransferSize": params["max_transfer_size"],
         }
-        # One job per set and instance (a rerun finds it); its digest covers every parameter.
-        job = detached.job_name(set_path.rsplit("\\", 1)[-1], "sql", folder.split("/", 1)[1],
-                                payload="lync_sql_backup", parameters=parameters)
+        # One BACKUP job per instance, whatever the set (a rerun of the role with a new set finds a job still
+        # running there and waits for it); the work id names the set and covers every parameter.
+        job = detached.job_name("sql", folder.split("/", 1)[1], payload="lync_sql_backup",
+                                parameters={"SqlInstance": connect})
+        work = detached.work_id(set_path.rsplit("\\", 1)[-1], payload="lync_sql_backup", parameters=parameters)
         try:
             value = detached.run(self, self.task_vars, "lync_sql_backup", parameters, job, detached=params["detached"],
-                                 poll=params["poll_interval"], required_keys=("Databases",)).value
+                                 poll=params["poll_interval"], required_keys=("Databases",), work=work).value
         except AnsibleActionFail as exc:
             text = str(exc)
             if any(marker in text for marker in MARKERS):

@@ -16,8 +16,15 @@ options:
       - The task runs as the task's network identity (become runas C(logon_type=new_credentials) as
         C(lync_network_user), with its password), which then needs "Log on as a batch job" on the host
         (Administrators and Backup Operators hold it by default) and is the identity SQL Server and the share
-        see. Without such an identity, or on a host older than Windows Server 2012 (no ScheduledTasks
-        module), the work runs in the WinRM session as with C(false), with a warning.
+        see. Without such an identity, on a host older than Windows Server 2012 (no ScheduledTasks
+        module), or where Windows refuses to register the task for the credential (0x80070520 with the policy
+        "Do not allow storage of passwords and credentials for network authentication" (Network access), a
+        wrong password, a missing batch-logon right), the work runs in the WinRM session as with C(false),
+        with a warning that names the cause.
+      - The Task Scheduler stores the principal's password on the host while the task exists; PowerShell
+        module logging of ScheduledTasks would record it (the preflight checks this).
+      - One job per target (a SQL instance); a job of an earlier, unfinished run there is waited for and
+        removed before this work starts, with a warning.
       - The task's C(timeout) keyword bounds the wait; connection errors while polling are retried until
         then (24 hours without a timeout). See docs/architecture.md, "Detached work".
       - C(false) runs the work in the WinRM session; it dies with the connection.

@@ -46,6 +46,14 @@ options:
     description: Hours after which an existing lock belongs to a run that died; it is then taken over with a warning.
     type: int
     default: 24
+  resume:
+    description:
+      - With O(state=opened), resume the set O(set_id) of a run that died instead of opening a new one; the lock is
+        taken again only when it names that set (or there is no lock), and only if the set exists and has no
+        manifest. Its items then run into it again; detached jobs still running for it are waited for and collected.
+      - The role's C(backup_resume_set) sets this (docs/backup.md, "The controller died mid-backup").
+    type: bool
+    default: false
   plan:
     description:
       - With O(state=closed), the backup plan (the C(lync.server.backup_plan) filter's items); required with O(state=closed).
@@ -128,6 +136,10 @@ lock_taken_over:
   description: The text of a stale lock that was taken over, if any.
   returned: when O(state=opened)
   type: str
+resumed:
+  description: Whether the open resumed an unfinished set (O(resume)).
+  returned: when O(state=opened) and O(resume)
+  type: bool
 status:
   description: The manifest's status (V(complete) or V(partial)).
   returned: when O(state=closed)

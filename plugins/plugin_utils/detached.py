@@ -6,9 +6,11 @@ A multi-hour SQL backup, SQL restore or file-store copy runs as a scheduled task
 controller polls it with short calls, all through the one door (payload.run_payload):
 
 * ``lync_job_start`` registers and starts the task, or reports the task that already exists under the
-  job's name. The name is deterministic - it says what the work is (``lync.server-<set>-<item>-<digest
-  of the payload and its parameters>``) - so a rerun finds the running or finished job and waits for or
-  collects it instead of starting a second one.
+  job's name. The name says what work runs (``lync.server-<kind>-<target>-<digest>``: one SQL backup job per
+  instance, whatever the set), so a rerun always finds a job still running on that target. The job folder
+  records the job's *work id* (the set and a digest of every parameter): a rerun of the same work (the same
+  set, resumed) waits for the job and collects it; a job of other work (another, interrupted set) is waited
+  for, removed, and this work started after it (with a warning naming that work) - never two at once.
 * ``lync_job_status`` (read-only) reports the task's state, its LastTaskResult and the job's result once
   the runner (jobs/lync_job_runner.ps1) has written it; a dropped connection is retried until the
   deadline.
@@ -34,8 +36,20 @@ from ansible_collections.lync.server.plugins.plugin_utils import payload as door
 
 PREFIX = "lync.server-"
 NAME_LIMIT = 200  # characters after the prefix (the payloads' ValidatePattern says the same)
+WORK_LIMIT = 120  # characters of a work id (lync_job_start's ValidatePattern says the same)
 RUNNER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobs", "lync_job_runner.ps1")
 UNSUPPORTED_MARKER = "LYNC_JOB_UNSUPPORTED"
+REFUSED_MARKER = "LYNC_JOB_REGISTER_REFUSED"
+# Registrations Windows refuses for the principal's credential, and what to change
+# (https://learn.microsoft.com/windows/win32/debug/system-error-codes--500-999- ,
+#  https://learn.microsoft.com/windows/win32/debug/system-error-codes--1300-1699-):
+CREDENTIAL_REFUSALS = (
+    ("0x80070520", "Windows cannot store the principal's password for the task (ERROR_NO_SUCH_LOGON_SESSION): the "
+                   "policy \"Network access: Do not allow storage of passwords and credentials for network "
+                   "authentication\" is enabled on the host, or the remote session cannot store credentials"),
+    ("0x8007052e", "the principal's user name or password is wrong (ERROR_LOGON_FAILURE): check lync_network_password"),
+    ("0x80070569", "the principal lacks \"Log on as a batch job\" on the host (ERROR_LOGON_TYPE_NOT_GRANTED)"),
+)
 DEFAULT_POLL = 15
 DEFAULT_WAIT = 24 * 3600  # without a task timeout: how long to wait for a job (and for an unreachable host)
 
@@ -63,6 +77,15 @@ def job_name(*parts, payload=None, parameters=None):
     readable = "-".join(p for p in (_PART_RE.sub("_", str(part)).strip("_.-") for part in parts) if p)
     readable = readable[:NAME_LIMIT - len(digest) - 1]
     return "%s%s-%s" % (PREFIX, readable, digest) if readable else PREFIX + digest
+
+
+def work_id(label, payload=None, parameters=None):
+    """The job's work id: <label>.<12 hex digits of the payload and its parameters>. A rerun of the same work
+    (same set, same parameters) gives the same id; the start payload records it in the job folder."""
+    digest = hashlib.sha256(json.dumps({"payload": payload, "parameters": parameters or {}}, sort_keys=True,
+                                       default=str).encode("utf-8")).hexdigest()[:12]
+    readable = _PART_RE.sub("_", str(label or "")).strip("_.-")[:WORK_LIMIT - len(digest) - 1]
+    return "%s.%s" % (readable, digest) if readable else digest
 
 
 def runner_text():
@@ -111,8 +134,9 @@ class Job:
     """
 
     def __init__(self, action, task_vars, name, parameters, job, credentials, timeout=None, poll=DEFAULT_POLL,
-                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep):
+                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep, work=None):
         self.action = action
+        self.work = work or work_id("", name, parameters)
         self.task_vars = task_vars
         self.name = name
         self.parameters = dict(parameters or {})
@@ -142,12 +166,18 @@ class Job:
                 Display().vvv("%s: the host does not answer (%s); trying again in %d s" % (self.where, exc, self.poll))
                 self.sleep(self.poll)
 
-    def start(self):
-        """Register and start the task, or find the one that exists. Returns the start result."""
-        return self._call("lync_job_start", {
-            "JobName": self.job, "RunnerText": runner_text(), "WorkText": door.load_payload(self.name).text,
-            "WorkParameters": self.parameters}, credentials={"Principal": self.credentials},
-            required_keys=("Started", "State"))
+    def start(self, existing=False):
+        """Register and start the task, or find the one that exists (and with `existing`, start it if it never
+        ran). Returns the start result."""
+        parameters = {"JobName": self.job, "WorkId": self.work, "RunnerText": runner_text(),
+                      "WorkText": door.load_payload(self.name).text, "WorkParameters": self.parameters,
+                      # The task's ExecutionTimeLimit: the item's timeout (Task Scheduler bypasses it for a run
+                      # started on demand; the controller's deadline is what stops this run).
+                      "TimeLimitSeconds": min(max(int(self.timeout), 60), 30 * 24 * 3600)}
+        if existing:
+            parameters["StartExisting"] = True
+        return self._call("lync_job_start", parameters, credentials={"Principal": self.credentials},
+                          required_keys=("Started", "State"))
 
     def status(self):
         return self._call("lync_job_status", {"JobName": self.job}, required_keys=("Exists", "State", "HasOutcome"))
@@ -164,7 +194,11 @@ class Job:
         """Start (or find) the job, wait for it, collect its result once, remove it. Returns a PayloadResult."""
         self.deadline = self.clock() + self.timeout
         try:
-            self.start()
+            started = self.start()
+            if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
+                self._replace(str(started.get("WorkId") or ""))
+            elif not started.get("Started"):
+                self._check_idle(started)
             return self._wait()
         except door.PayloadError:
             raise
@@ -173,8 +207,48 @@ class Job:
                 self._give_up()
             raise
 
+    def _check_idle(self, status):
+        """This work's task exists but does not run: Disabled (refused, with the fix), or registered and never
+        started (a run cut between Register and Start): start it."""
+        state = str(status.get("State") or "")
+        if state == "Disabled":
+            raise door.PayloadError("%s: the scheduled task \\lync.server\\%s on %s is disabled; enable it "
+                                    "(Enable-ScheduledTask) or remove it (Unregister-ScheduledTask) and run again"
+                                    % (self.where, self.job, self.host))
+        if state == "Ready" and status.get("LastTaskResult") == TASK_HAS_NOT_RUN and not status.get("HasOutcome"):
+            Display().vvv("%s: the job's task was registered but never started; starting it" % self.where)
+            self.start(existing=True)
+            return True
+        return False
+
+    def _replace(self, other):
+        """The job's name holds another work's job (another run's set, interrupted): wait until it no longer runs
+        (never two at once on one target), remove it, and start this work's job."""
+        waits = 0
+        while True:
+            status = self.status()
+            if not status.get("Exists") or str(status.get("State") or "") not in BUSY_STATES:
+                break
+            if self.clock() >= self.deadline:
+                raise JobTimeout("%s: the scheduled task \\lync.server\\%s on %s still runs other work (%s, from an "
+                                 "earlier run that did not finish) after %d s; it was NOT stopped and this work did not "
+                                 "start. Let it finish (or stop it) and run again"
+                                 % (self.where, self.job, self.host, other or "unknown", self.timeout))
+            self.sleep(min(self.poll, 2 ** waits))
+            waits += 1
+        self.remove()
+        _warn(self.action, "%s: the job of an earlier run that did not finish (work %s) was %s and removed before "
+                           "this one started; what it wrote stays in that run's set, which was never closed (no "
+                           "manifest: untrusted, and retention removes it)"
+                           % (self.where, other or "unknown", "waited for" if waits else "found finished"))
+        started = self.start()
+        if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
+            raise door.PayloadError("%s: another run started other work (%s) under this job's name meanwhile; run "
+                                    "again once it has finished" % (self.where, started.get("WorkId") or "unknown"))
+
     def _wait(self):
         waits = 0
+        idle = 0
         while True:
             status = self.status()
             outcome = status.get("Outcome") if status.get("HasOutcome") else None
@@ -188,6 +262,15 @@ class Job:
                                         "its task and folder were removed" % (
                                             self.where, state or "unknown", status.get("LastTaskResult"),
                                             " = stopped" if status.get("LastTaskResult") == TASK_TERMINATED else ""))
+            if outcome is None and status.get("Exists") and state not in BUSY_STATES:
+                # Registered, never started (or disabled): Start-ScheduledTask is asynchronous, so a task just
+                # started may show Ready/267011 for a moment; only a second sight of it starts it again.
+                idle += 1
+                if state == "Disabled" or idle >= 2:
+                    if self._check_idle(status):
+                        idle = 0
+            else:
+                idle = 0
             if outcome is None and not status.get("Exists"):
                 raise door.PayloadError("%s: the job is gone (no scheduled task and no result): it was removed "
                                         "by someone else, or collected by another run" % self.where)
@@ -198,8 +281,18 @@ class Job:
             waits += 1
 
     def _collect(self, outcome):
-        """The job's result, read once: remove the job, then report its result or its error."""
-        self.remove()
+        """The job's result, read once: remove the job, then report its result or its error. A removal that fails
+        (a file held for a moment by antivirus) is a warning: the work's result stands."""
+        try:
+            removed = self.remove()
+        except door.PayloadError as exc:
+            removed = {"FolderError": str(exc)}
+        if removed.get("FolderError"):
+            _warn(self.action, "%s: the job's result was read, but its cleanup failed (%s); delete what is left of "
+                               "%%ProgramData%%\\lync.server\\jobs\\%s (and the scheduled task \\lync.server\\%s, "
+                               "if it is still there) on %s: the next start of this job refuses a folder it did not "
+                               "just create" % (self.where, " ".join(str(removed["FolderError"]).split()), self.job,
+                                                self.job, self.host))
         if outcome.get("Failed"):
             text = " ".join(str(outcome.get("Error") or "the work reported failure").split())
             raise door.PayloadError("%s failed: %s" % (self.where, text))
@@ -224,7 +317,7 @@ class Job:
 
 
 def run(action, task_vars, name, parameters, job, detached=True, secrets=None, credentials=None, required_keys=(),
-        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep):
+        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep, work=None):
     """Run payload `name` detached as job `job` (see module docstring); in this session when `detached` is
     false, when the task carries no network identity to run the job as, or on a host without the
     ScheduledTasks module (with a warning). Returns a PayloadResult like payload.run_payload."""
@@ -244,15 +337,34 @@ def run(action, task_vars, name, parameters, job, detached=True, secrets=None, c
                       "password), and this task has none" % (name, host))
         return in_session()
     job = Job(action, task_vars, name, parameters, job, who, timeout=task_timeout(action), poll=poll,
-              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep)
+              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep, work=work)
     try:
         return job.run()
     except door.PayloadError as exc:
-        if UNSUPPORTED_MARKER not in str(exc) or isinstance(exc, JobTimeout):
+        text = str(exc)
+        if isinstance(exc, JobTimeout):
             raise
-    _warn(action, "payload %s on %s: ran in this session, not detached: the host has no ScheduledTasks module "
-                  "(Windows Server 2012 / Windows 8 or later); the work dies with the connection" % (name, host))
+        if UNSUPPORTED_MARKER in text:
+            why = "the host has no ScheduledTasks module (Windows Server 2012 / Windows 8 or later)"
+        else:
+            why = refusal(text)
+            if why is None:
+                raise
+    _warn(action, "payload %s on %s: ran in this session, not detached: %s; the work dies with the connection. Set "
+                  "backup_detached: false (the module's detached: false) to run it in session without this warning"
+                  % (name, host, why))
     return in_session()
+
+
+def refusal(text):
+    """Why Windows refused to register the job's task for its principal's credential, or None (another error)."""
+    if REFUSED_MARKER not in text:
+        return None
+    lowered = text.lower()
+    for code, why in CREDENTIAL_REFUSALS:
+        if code in lowered:
+            return "registering the job's task was refused: " + why
+    return None
 
 
 def _warn(action, text):

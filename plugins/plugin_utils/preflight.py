@@ -1044,10 +1044,37 @@ def network_user_rights_record(user, whoami_results):
     return found + [record(DEPLOYMENT, "rights", NOT_CHECKED, unread)]
 
 
+# PowerShell module logging ("Turn on Module Logging", about_Group_Policy_Settings) records every parameter binding of
+# the modules it names in event 4103, values included: Register-ScheduledTask -Password (module ScheduledTasks), which
+# a detached job calls with the network identity's password
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_group_policy_settings ,
+#  https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_logging_windows).
+LOGGED_MODULES = ("*", "scheduledtasks")
+
+
+def module_logging_record(host, enabled, names, detached):
+    """FAIL where a detached job would run and module logging covers ScheduledTasks: its task's password would be
+    written to the PowerShell event log. enabled/names: win_reg_stat of ...\\ModuleLogging and ...\\ModuleNames."""
+    if not detached or not isinstance(enabled, dict) or not answered(enabled):
+        return None  # not read: the host's other checks already say why
+    value = ((enabled.get("properties") or {}).get("EnableModuleLogging") or {}).get("value")
+    properties = (names or {}).get("properties") or {} if isinstance(names, dict) else {}
+    covered = sorted({str((v or {}).get("value") or "") for v in properties.values()
+                      if str((v or {}).get("value") or "").strip().lower() in LOGGED_MODULES})
+    if str(value) != "1" or not covered:
+        return None  # nothing logs the task's password
+    return record(host, "module logging", FAIL,
+                  "PowerShell module logging is on for %s: a detached SQL backup registers its task with "
+                  "Register-ScheduledTask -Password, and event 4103 would record the network identity's password"
+                  % ", ".join(covered),
+                  "set backup_detached: false (the SQL backups then run in the WinRM session), or exclude "
+                  "ScheduledTasks from \"Turn on Module Logging\" (ModuleNames) on %s" % host)
+
+
 def host_check_records(hosts, inputs, front_ends, user, root, become):
     """Every host check of this section, per host in play order, then the network identity's rights line."""
     count = len(hosts)
-    keys = ("facts", "whoami", "seclogon", "topology", "reach", "connection")
+    keys = ("facts", "whoami", "seclogon", "topology", "reach", "connection", "module_logging", "module_names")
     per_host = {key: _per_host(inputs, key, count) for key in keys}
     deployment = _deployment(per_host["topology"])
     pchat = persistent_chat(deployment)
@@ -1066,6 +1093,10 @@ def host_check_records(hosts, inputs, front_ends, user, root, become):
                 found.append(rec)
         if front_end and _lync_host(facts_result).get("lync_shell"):
             found.extend(rights_records(host, per_host["whoami"][index], pchat, pchat_export))
+        if sql_targets(facts_result):  # the hosts that run SQL backups, detached
+            logged = module_logging_record(host, per_host["module_logging"][index], per_host["module_names"][index],
+                                           boolean((inputs.get("settings") or {}).get("detached", True), strict=False))
+            found.extend([logged] if logged else [])
         found.extend(double_hop_records(host, facts_result, front_end, deployment, per_host["topology"][index],
                                         per_host["reach"][index], become, user, root, per_host["connection"][index]))
     found.extend(network_user_rights_record(user, per_host["whoami"]))

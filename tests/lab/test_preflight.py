@@ -183,3 +183,28 @@ def test_bad_day_failures_can_be_reported_without_failing_the_run(make_lab, run_
     run = run_playbook(lab, PREFLIGHT, extra_vars={"preflight_fail_on_bad_day": False})
     assert run.rc == 0, run.output
     assert failed_checks(run) == ["FAIL  inventory  lync_rtc_group: not set"]
+
+
+@pytest.mark.parametrize("names", [["*"], ["ScheduledTasks"]])
+def test_module_logging_of_scheduledtasks_on_a_sql_host_fails_where_backups_run_detached(
+        make_lab, run_playbook, names):
+    """Module logging would write Register-ScheduledTask -Password (a detached backup's task) to event 4103."""
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"]["lyncse01.contoso.local"]["powershell_module_logging"] = names
+    run = run_playbook(lab, PREFLIGHT)
+    assert run.rc != 0
+    assert [line.split(":")[0] for line in failed_checks(run)] == ["FAIL  lyncse01.contoso.local  module logging"]
+    fix = fix_after(run, "FAIL  lyncse01.contoso.local  module logging")
+    assert "backup_detached: false" in fix and "ScheduledTasks" in fix
+    # Run in session, the backups register no task: nothing to log, the check passes.
+    quiet = run_playbook(lab, PREFLIGHT, extra_vars={"backup_detached": False})
+    assert not [line for line in failed_checks(quiet) if "module logging" in line], failed_checks(quiet)
+
+
+def test_module_logging_of_other_modules_passes(make_lab, run_playbook):
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"]["lyncse01.contoso.local"]["powershell_module_logging"] = ["ActiveDirectory"]
+    run = run_playbook(lab, PREFLIGHT)
+    assert not [line for line in failed_checks(run) if "module logging" in line], failed_checks(run)

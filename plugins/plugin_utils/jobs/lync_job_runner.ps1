@@ -1,7 +1,10 @@
 # lync-job-runner
 # Not a win_powershell payload: lync_job_start writes this text to the job folder as runner.ps1, and the
-# job's scheduled task runs it as `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File
-# runner.ps1`. It gives the work (work.ps1: a lync.server payload's text, unchanged) what
+# job's scheduled task runs it as command text, not as a script file: `powershell.exe -NoProfile
+# -NonInteractive -Command "& ([scriptblock]::Create([System.IO.File]::ReadAllText('<folder>\runner.ps1')))
+# '<folder>'"`. Execution policy governs script files, and a Group Policy execution policy (AllSigned)
+# overrides -ExecutionPolicy Bypass, so an unsigned runner.ps1 run with -File would be refused there;
+# text given with -Command is not a script file (about_Execution_Policies). It gives the work (work.ps1: a lync.server payload's text, unchanged) what
 # ansible.windows.win_powershell gives a script - its parameters bound to param() and an $Ansible object
 # with Result, Changed and Failed - runs it, and writes what came of it to result.xml: first to a
 # temporary file, then renamed, so a reader sees the whole result or none. A work that throws is recorded
@@ -9,17 +12,20 @@
 # powershell.exe then exits 1, the task's LastTaskResult.
 # Rights: those of the work, as the task's principal.
 # Microsoft pages:
-#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_automatic_variables ($PSScriptRoot, PowerShell 3.0)
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_execution_policies
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe (-Command; exit codes)
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/import-clixml
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
 #   https://learn.microsoft.com/dotnet/api/system.management.automation.scriptblock.create
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_splatting
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item
 [CmdletBinding()]
-param()
+param(
+    [Parameter(Mandatory = $true)][string]$JobFolder
+)
 $ErrorActionPreference = 'Stop'
 
-$folder = $PSScriptRoot
+$folder = $JobFolder
 $parameters = Import-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml')
 $work = [scriptblock]::Create([System.IO.File]::ReadAllText((Join-Path -Path $folder -ChildPath 'work.ps1')))
 $Ansible = [pscustomobject]@{ Result = @{}; Changed = $true; Failed = $false; CheckMode = $false; Diff = @{}; Verbosity = 0; Tmpdir = $folder }

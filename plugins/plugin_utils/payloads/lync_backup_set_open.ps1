@@ -2,12 +2,16 @@
 # Takes the backup lock of a backup root and creates a new, empty backup set folder.
 # The lock file is created with CreateNew, so two runs that start together cannot both
 # get it; a lock older than LockMaxAgeHours is stale (its run died) and is taken over.
+# With -Resume, the set $SetId of a run that died is opened again instead: its lock is taken over only when it
+# names that set (or there is no lock), and only if the set folder exists and holds no manifest.json (a closed
+# set is never reopened); the marker LYNC_RESUME_REFUSED says why not.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Root,
     [Parameter(Mandatory = $true)][string]$SetId,
     [Parameter(Mandatory = $true)][string]$LockText,
-    [int]$LockMaxAgeHours = 24
+    [int]$LockMaxAgeHours = 24,
+    [switch]$Resume
 )
 $ErrorActionPreference = 'Stop'
 
@@ -16,13 +20,24 @@ if (-not (Test-Path -LiteralPath $Root -PathType Container)) {
     throw "LYNC_ROOT_MISSING: the backup root $Root does not exist or cannot be reached"
 }
 $lockPath = Join-Path -Path $Root -ChildPath '.lync-backup.lock'
+$setPath = Join-Path -Path $Root -ChildPath $SetId
+if ($Resume) {
+    if (-not (Test-Path -LiteralPath $setPath -PathType Container)) {
+        throw "LYNC_RESUME_REFUSED: the set $setPath does not exist"
+    }
+    if (Test-Path -LiteralPath (Join-Path -Path $setPath -ChildPath 'manifest.json') -PathType Leaf) {
+        throw "LYNC_RESUME_REFUSED: the set $setPath is closed (it has a manifest); start a new backup"
+    }
+}
 $takenOver = $null
 if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
     # -Force: a share that reports dot files as hidden (Samba's "hide dot files") hides the lock from Get-Item.
     $lock = Get-Item -LiteralPath $lockPath -Force
     $previous = [System.IO.File]::ReadAllText($lockPath)
     $age = ([DateTime]::UtcNow - $lock.LastWriteTimeUtc).TotalHours
-    if ($age -lt $LockMaxAgeHours) {
+    # The lock's text is JSON the collection wrote (Python's json.dumps): {"set_id": "<id>", ...}.
+    $ownLock = $Resume -and $previous.Contains('"set_id": "' + $SetId + '"')
+    if ($age -lt $LockMaxAgeHours -and -not $ownLock) {
         throw "LYNC_BACKUP_LOCKED: $lockPath is held since $($lock.LastWriteTimeUtc.ToString('o')) by $previous"
     }
     Remove-Item -LiteralPath $lockPath -Force
@@ -36,7 +51,8 @@ try {
 finally {
     $stream.Dispose()
 }
-$setPath = Join-Path -Path $Root -ChildPath $SetId
-$null = New-Item -ItemType Directory -Path $setPath
+if (-not $Resume) {
+    $null = New-Item -ItemType Directory -Path $setPath
+}
 
 $Ansible.Result = @{ Path = $setPath; LockPath = $lockPath; TakenOverLock = $takenOver }

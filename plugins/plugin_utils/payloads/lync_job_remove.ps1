@@ -29,8 +29,15 @@ if ($task) {
     Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false
 }
 $hadFolder = Test-Path -LiteralPath $folder -PathType Container
+$folderError = $null
 if ($hadFolder) {
-    Remove-Item -LiteralPath $folder -Recurse -Force
+    try {
+        Remove-Item -LiteralPath $folder -Recurse -Force
+    } catch {
+        # A file held for a moment (antivirus, the indexer) does not undo the job's result: the collection warns
+        # and names the folder to delete (the next start of this job refuses a folder it did not create).
+        $folderError = [string]$_.Exception.Message
+    }
 }
 $Ansible.Changed = ([bool]$task -or $hadFolder)
-$Ansible.Result = @{ Job = $JobName; Unregistered = [bool]$task; Stopped = $stopped; FolderRemoved = $hadFolder }
+$Ansible.Result = @{ Job = $JobName; Unregistered = [bool]$task; Stopped = $stopped; FolderRemoved = ($hadFolder -and $null -eq $folderError); FolderError = $folderError }

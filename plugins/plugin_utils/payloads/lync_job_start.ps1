@@ -2,12 +2,17 @@
 # Starts one piece of long work (a lync.server payload: a SQL backup, a SQL restore, a file-store copy)
 # as a scheduled task, detached from this WinRM session, or reports the task that already exists under
 # the job's name: a rerun finds its job (running or finished) and never starts a second one. The job's
-# name is chosen by the collection (plugins/plugin_utils/detached.py) from what the work is.
+# name is chosen by the collection (plugins/plugin_utils/detached.py) from the work's kind and target (one
+# SQL backup job per instance); the job folder's work.id records which work (set and parameters) the job
+# runs, and is reported for an existing job, so the collection can tell its own job from an earlier run's.
 # The job folder $env:ProgramData\lync.server\jobs\<name>\ receives the runner (jobs/lync_job_runner.ps1),
 # the work's payload text and its parameters (Export-Clixml). No secret is written there: the work's
 # parameters carry none (detached.py refuses them); the task principal's password goes only to
-# Register-ScheduledTask, which keeps it in the Task Scheduler's protected credential store.
-# The task runs powershell.exe on the runner as $Principal (logon type Password, run level Highest),
+# Register-ScheduledTask; the Task Scheduler stores it on this host (DPAPI) while the task exists. With
+# PowerShell module logging on for ScheduledTasks, event 4103 records that parameter: the preflight
+# refuses such a host for detached work (docs/architecture.md, "Detached work").
+# The task runs powershell.exe on the runner's text (-Command, so a Group Policy execution policy of AllSigned,
+# which governs script files, does not refuse it) as $Principal (logon type Password, run level Highest),
 # so the work has that account's identity both on this host and on the network (the share, SQL Server).
 # Rights: a local Administrator in this session (Register-ScheduledTask with -RunLevel Highest and
 # another account's password); the principal needs "Log on as a batch job" on this host
@@ -20,8 +25,24 @@
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtasksettingsset
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/register-scheduledtask
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/start-scheduledtask
+#   https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
+#   https://learn.microsoft.com/windows/win32/api/taskschd/nf-taskschd-itasksettings-get_executiontimelimit
+#     ("If a task is started on demand, the ExecutionTimeLimit setting is bypassed")
+#   https://learn.microsoft.com/powershell/module/scheduledtasks/unregister-scheduledtask
+#   https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
+#   https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/network-access-do-not-allow-storage-of-passwords-and-credentials-for-network-authentication
+#     (with this policy on, Task Scheduler cannot store the principal's password: registration fails 0x80070520)
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_execution_policies
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe
 #   https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
+#   https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory (CreateDirectory(String, DirectorySecurity),
+#     .NET Framework: the ACL is applied as the folder is created)
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.directorysecurity
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.setaccessruleprotection
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemaccessrule.-ctor
+#   https://learn.microsoft.com/dotnet/api/system.io.fileattributes (ReparsePoint)
+#   https://learn.microsoft.com/windows/win32/secauthz/well-known-sids (S-1-5-32-544 Administrators, S-1-5-18 SYSTEM)
 #   https://learn.microsoft.com/windows/win32/taskschd/security-contexts-for-running-tasks
 #     (a task of logon type Password or S4U starts only when its user holds "Log on as a batch job";
 #     Administrators and Backup Operators hold it by default. S4U - what ansible.windows.win_updates uses -
@@ -29,9 +50,12 @@
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][ValidatePattern('^lync\.server-[A-Za-z0-9._-]{1,200}$')][string]$JobName,
+    [Parameter(Mandatory = $true)][ValidatePattern('^[A-Za-z0-9._-]{1,120}$')][string]$WorkId,
     [Parameter(Mandatory = $true)][string]$RunnerText,
     [Parameter(Mandatory = $true)][string]$WorkText,
     [hashtable]$WorkParameters = @{},
+    [switch]$StartExisting,
+    [ValidateRange(60, 2592000)][int]$TimeLimitSeconds = 86400,
     [Parameter(Mandatory = $true)][System.Management.Automation.PSCredential]$Principal
 )
 $ErrorActionPreference = 'Stop'
@@ -42,26 +66,82 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
 }
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
 $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
+$workFile = Join-Path -Path $folder -ChildPath 'work.id'
 $started = $false
 $state = ''
+$owner = ''
+$lastResult = $null
 if ($existing) {
     $state = [string]$existing.State
+    $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
+    if (Test-Path -LiteralPath $workFile -PathType Leaf) {
+        $owner = [System.IO.File]::ReadAllText($workFile)
+    }
+    # -StartExisting: the collection saw this job's task registered but never started (its run was cut between
+    # Register and Start); start it now. A task that runs ignores a second start (MultipleInstances IgnoreNew).
+    if ($StartExisting -and $state -eq 'Ready') {
+        Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+        $started = $true
+        $state = 'Running'
+    }
 } else {
-    $null = New-Item -Path $folder -ItemType Directory -Force
-    # A result left by a job whose task was removed by hand is not this run's result.
-    Remove-Item -LiteralPath (Join-Path -Path $folder -ChildPath 'result.xml') -Force -ErrorAction SilentlyContinue
+    # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData, so a folder
+    # (or a junction) someone else made could hand them the runner, the work or the result. A reparse point on
+    # the path, or a job folder that exists without its task, is refused; the folder is created new with a
+    # protected ACL (no inheritance from ProgramData): Administrators and SYSTEM full control, the principal Modify.
+    $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
+    $jobs = Join-Path -Path $base -ChildPath 'jobs'
+    $null = New-Item -Path $jobs -ItemType Directory -Force
+    $linked = @(Get-Item -LiteralPath $base, $jobs -Force | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+    if ($linked.Count -gt 0) {
+        throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
+    }
+    if (Test-Path -LiteralPath $folder) {
+        throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task (left by a failed cleanup, or made by someone else); check its contents and owner, delete it, and run again"
+    }
+    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $security.SetAccessRuleProtection($true, $false)
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName), 'Modify', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $null = [System.IO.Directory]::CreateDirectory($folder, $security)
     $runner = Join-Path -Path $folder -ChildPath 'runner.ps1'
     [System.IO.File]::WriteAllText($runner, $RunnerText, [System.Text.Encoding]::UTF8)
     [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
+    [System.IO.File]::WriteAllText($workFile, $WorkId, [System.Text.Encoding]::ASCII)
     Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml') -InputObject $WorkParameters -Depth 8
-    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "{0}"' -f $runner)
-    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew
-    # The password leaves this process only for the Task Scheduler (held in memory here, never written).
+    # The runner as -Command text, not -File: a Group Policy execution policy (AllSigned) overrides
+    # -ExecutionPolicy and refuses an unsigned script file, not command text (about_Execution_Policies).
+    # The folder ($env:ProgramData, the validated job name) holds no quote; a single quote is doubled all the same.
+    $quoted = $folder.Replace("'", "''")
+    $command = "& ([scriptblock]::Create([System.IO.File]::ReadAllText('{0}\runner.ps1'))) '{0}'" -f $quoted
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -Command "{0}"' -f $command)
+    # ExecutionTimeLimit: the item's timeout (not the 72 h default). Task Scheduler ignores it for a task
+    # started on demand (ITaskSettings::ExecutionTimeLimit), as this one is: the controller's deadline stops
+    # the job; the limit bounds any later (scheduled or retried) run of the task.
+    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -ExecutionTimeLimit ([System.TimeSpan]::FromSeconds($TimeLimitSeconds))
+    # The password leaves this process only for the Task Scheduler, which stores it while the task exists.
     $password = $Principal.GetNetworkCredential().Password
-    $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
-    Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+    try {
+        $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
+    } catch {
+        # Refused (0x80070520: the credential cannot be stored - policy "Network access: Do not allow storage of
+        # passwords and credentials for network authentication", or this remote session; 0x8007052E: wrong
+        # password; 0x80070569: logon type not granted): nothing is left behind, and the collection decides.
+        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+        throw ('LYNC_JOB_REGISTER_REFUSED: ' + [string]$_.Exception.Message)
+    }
+    try {
+        Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+    } catch {
+        # A task that cannot start is not left registered (with its stored credential) for a later run to wait on.
+        Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+        throw
+    }
     $started = $true
     $state = 'Running'
+    $owner = $WorkId
 }
 $Ansible.Changed = $started
-$Ansible.Result = @{ Job = $JobName; Started = $started; State = $state }
+$Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state; LastTaskResult = $lastResult }

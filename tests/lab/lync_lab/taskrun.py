@@ -3,13 +3,13 @@
 
     python -m lync_lab.taskrun <state.json> <host fqdn> <task key (TaskPath + TaskName)>
 
-The task's action must be `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "<script>"`:
-this process runs that script's own text in the lab's engine on the host, as the task's principal (its
-identity on this host and on the network: a logon of type Password holds the account's own credentials,
-https://learn.microsoft.com/windows/win32/taskschd/principal-logontype), with $PSScriptRoot and
-$PSCommandPath set as powershell.exe -File sets them
-(https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe), and
-records the exit code as the task's LastTaskResult.
+The task's action must be `powershell.exe -NoProfile -NonInteractive -Command "& ([scriptblock]::Create(
+[System.IO.File]::ReadAllText('<folder>\runner.ps1'))) '<folder>'"` (see ARGUMENT_RE): this process runs the
+runner's own text in the lab's engine on the host with the folder bound to its first parameter, as the task's
+principal (its identity on this host and on the network: a logon of type Password holds the account's own
+credentials, https://learn.microsoft.com/windows/win32/taskschd/principal-logontype), and records the exit code
+as the task's LastTaskResult
+(https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe).
 
 Lab rules, as for win_powershell (winps.py): the script must be the collection's job runner
 (plugins/plugin_utils/jobs/lync_job_runner.ps1) and the work beside it (work.ps1) a payload's text, byte for
@@ -31,7 +31,13 @@ from .state import Lab
 from .winps import PAYLOAD_DIR, mutant_text
 
 RUNNER = PAYLOAD_DIR.parent / "jobs" / "lync_job_runner.ps1"
-ARGUMENT_RE = re.compile(r'\A-NoProfile -NonInteractive -ExecutionPolicy Bypass -File "(?P<path>[^"]+)"\Z')
+# The runner as -Command text, not -File: execution policy governs script files, and Group Policy's
+# (MachinePolicy/UserPolicy) overrides -ExecutionPolicy; text typed at the command line is not a script file
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_execution_policies).
+# `& <scriptblock> 'folder'` binds the folder to the runner's first parameter; an `exit` in it ends powershell.exe
+# with that code (about_powershell_exe, -Command).
+ARGUMENT_RE = re.compile(r"\A-NoProfile -NonInteractive -Command \"& \(\[scriptblock\]::Create\(\[System\.IO\.File\]::"
+                         r"ReadAllText\('(?P<path>[^'\"]+)\\runner\.ps1'\)\)\) '(?P=path)'\"\Z")
 
 
 def _text(data):
@@ -75,9 +81,11 @@ def main(argv):
             match = ARGUMENT_RE.match(task["argument"] or "")
             if task["execute"].lower() not in ("powershell.exe", "c:\\windows\\system32\\windowspowershell\\v1.0\\powershell.exe") \
                     or not match:
-                raise PSError("lab: only `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File "
-                              "\"<script>\"` task actions are modelled; got %s %s" % (task["execute"], task["argument"]))
-            script_path = match.group("path")
+                raise PSError("lab: only `powershell.exe -NoProfile -NonInteractive -Command \"& ([scriptblock]::Create("
+                              "[System.IO.File]::ReadAllText('<folder>\\runner.ps1'))) '<folder>'\"` task actions are "
+                              "modelled; got %s %s" % (task["execute"], task["argument"]))
+            folder = match.group("path")
+            script_path = folder + "\\runner.ps1"
             ctx = _context(lab, state, host, task, faults, "lync_job_runner")
             with netid.session(ctx):
                 runner, work, params = _check(ctx, script_path)
@@ -95,15 +103,13 @@ def main(argv):
             ctx = _context(lab, state, host, task, faults, work)
             session = boundary.open_session(ctx)
             engine = session.engine
-            engine.global_scope.set("PSScriptRoot", script_path.rsplit("\\", 1)[0])
-            engine.global_scope.set("PSCommandPath", script_path)
             if fault and fault["kind"] == "fail":
                 _fail_when_work_starts(engine, fault.get("message") or "lab fault: %s failed on %s" % (work, host))
             mutant = mutant_text(work)
             if mutant is not None:
                 _replace_work(engine, mutant)
             with netid.session(ctx):
-                ran = engine.run(runner, {}, False, error_action="stop")
+                ran = engine.run(runner, {"JobFolder": folder}, False, error_action="stop")
             replication.replicate(state)
             exit_code = ran.exit_code if ran.exit_code is not None else (1 if ran.terminating_error else 0)
             task.update(state="Ready", last_result=int(exit_code), pid=None)

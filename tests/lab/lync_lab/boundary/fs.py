@@ -156,6 +156,14 @@ def enum_arg(value, type_name, parameter):
 
 # --- objects -------------------------------------------------------------------------------------
 
+# https://learn.microsoft.com/dotnet/api/system.io.fileattributes ([Flags]). A lab folder that is a symbolic link on
+# the machine running the lab stands for a Windows reparse point (a junction or a directory symbolic link).
+FILE_ATTRIBUTES = T.enum_type("System.IO.FileAttributes", {
+    "ReadOnly": 1, "Hidden": 2, "System": 4, "Directory": 16, "Archive": 32, "Device": 64, "Normal": 128,
+    "Temporary": 256, "SparseFile": 512, "ReparsePoint": 1024, "Compressed": 2048, "Offline": 4096,
+    "NotContentIndexed": 8192, "Encrypted": 16384, "IntegrityStream": 32768, "NoScrubData": 131072}, flags=True)
+
+
 class FileSystemInfo(V.NetObject):
     """System.IO.FileInfo / DirectoryInfo with the members the payloads read, as the FileSystem provider
     returns them (PSPath, PSIsContainer)."""
@@ -171,6 +179,8 @@ class FileSystemInfo(V.NetObject):
         self.BaseName = self.Name if self.PSIsContainer or not self.Extension else self.Name[:-len(self.Extension)]
         self.LastWriteTimeUtc = V.with_kind(_mtime(real), "Utc")
         self.LastWriteTime = V.with_kind(_mtime(real), "Local")
+        self.Attributes = V.EnumValue(FILE_ATTRIBUTES, (16 if self.PSIsContainer else 32)
+                                      | (1024 if real.is_symlink() else 0))
         self.Exists = True
         if not self.PSIsContainer:
             self.Length = V.Long(real.stat().st_size)
@@ -222,6 +232,61 @@ class _RemovedFileInfo(FileSystemInfo):
     @property
     def Length(self):  # pylint: disable=invalid-name
         raise T.DotNetError("System.IO.FileNotFoundException", "Could not find file '%s'." % self.FullName)
+
+
+class Identity(V.NetObject):
+    """SecurityIdentifier (a SID string) or NTAccount (DOMAIN\\name), as an access rule names its identity
+    (https://learn.microsoft.com/dotnet/api/system.security.principal.securityidentifier,
+    https://learn.microsoft.com/dotnet/api/system.security.principal.ntaccount)."""
+
+    TYPE_NAME = "System.Security.Principal.IdentityReference"
+
+    def __init__(self, value):
+        self.Value = value
+
+    def ToString(self):
+        return self.Value
+
+
+class FileSystemAccessRule(V.NetObject):
+    """FileSystemAccessRule(IdentityReference, FileSystemRights, InheritanceFlags, PropagationFlags,
+    AccessControlType), https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemaccessrule.-ctor
+    (the enums kept as the text PowerShell converts from)."""
+
+    TYPE_NAME = "System.Security.AccessControl.FileSystemAccessRule"
+
+    def __init__(self, identity, rights, inheritance, propagation, kind):
+        self.IdentityReference = identity if isinstance(identity, Identity) else Identity(V.to_string(identity))
+        self.FileSystemRights = V.to_string(rights)
+        self.InheritanceFlags = V.to_string(inheritance)
+        self.PropagationFlags = V.to_string(propagation)
+        self.AccessControlType = V.to_string(kind)
+
+
+class DirectorySecurity(V.NetObject):
+    """DirectorySecurity with the members a payload uses to build a new folder's ACL: SetAccessRuleProtection
+    (isProtected: no inheritance from the parent; preserveInheritance: copy the inherited rules) and AddAccessRule,
+    https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.directorysecurity,
+    https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.setaccessruleprotection"""
+
+    TYPE_NAME = "System.Security.AccessControl.DirectorySecurity"
+
+    def __init__(self):
+        self.AreAccessRulesProtected = False
+        self._rules = []
+
+    def SetAccessRuleProtection(self, protected, preserve):
+        self.AreAccessRulesProtected = bool(protected)
+        self._preserve = bool(preserve)  # pylint: disable=attribute-defined-outside-init
+
+    def AddAccessRule(self, rule):
+        self._rules.append(rule)
+
+    def snapshot(self):
+        return {"protected": self.AreAccessRulesProtected, "preserve_inherited": getattr(self, "_preserve", True),
+                "rules": [{"identity": r.IdentityReference.Value, "rights": r.FileSystemRights,
+                           "inheritance": r.InheritanceFlags, "propagation": r.PropagationFlags,
+                           "type": r.AccessControlType} for r in self._rules]}
 
 
 class FileStream(V.NetObject):
@@ -1389,9 +1454,24 @@ def install(session):
             return False
 
     @io_directory.method("CreateDirectory")
-    def create_directory(eng, path):
-        dotnet_io(lambda: fsops.make_dirs(ctx, V.to_string(path)))
-        return item(V.to_string(path))
+    def create_directory(eng, path, security=None):
+        """Directory.CreateDirectory(path) and, .NET Framework, (path, DirectorySecurity): the folders are made, and
+        with a DirectorySecurity the new folder gets that ACL when it is created (an existing folder is returned
+        unchanged: https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory). The lab keeps the ACL
+        it was given in the host record's `acls` (by lower-case path), for tests to read."""
+        winpath = V.to_string(path)
+        existed = locate(winpath).real.is_dir()
+        dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
+        if isinstance(security, DirectorySecurity) and not existed:
+            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot()
+        return item(winpath)
+
+    session.factory("System.Security.AccessControl.DirectorySecurity", lambda eng: DirectorySecurity())
+    session.factory("System.Security.AccessControl.FileSystemAccessRule",
+                    lambda eng, identity, rights, inheritance, propagation, kind: FileSystemAccessRule(
+                        identity, rights, inheritance, propagation, kind))
+    session.factory("System.Security.Principal.SecurityIdentifier", lambda eng, sid: Identity(V.to_string(sid)))
+    session.factory("System.Security.Principal.NTAccount", lambda eng, name: Identity(V.to_string(name)))
 
     sha256 = session.net_type("System.Security.Cryptography.SHA256")
     sha256.method("Create")(lambda eng, name=None: HashAlgorithm())

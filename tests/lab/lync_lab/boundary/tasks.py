@@ -17,7 +17,9 @@ Get-ScheduledTaskInfo https://learn.microsoft.com/powershell/module/scheduledtas
   (MSFT_TaskDynamicInfo: LastRunTime, LastTaskResult, NextRunTime, NumberOfMissedRuns, TaskName, TaskPath)
 New-ScheduledTaskAction https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtaskaction
 New-ScheduledTaskSettingsSet https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtasksettingsset
-  (ExecutionTimeLimit defaults to 72 hours, PT72H; MultipleInstances IgnoreNew is the default)
+  (ExecutionTimeLimit defaults to 72 hours, PT72H, and is bypassed for a task started on demand,
+  https://learn.microsoft.com/windows/win32/api/taskschd/nf-taskschd-itasksettings-get_executiontimelimit - the lab
+  records it and never enforces it; MultipleInstances IgnoreNew is the default)
 Register-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/register-scheduledtask
   (-User with -Password: the task runs whether the user is logged on or not, logon type Password; a task that
   exists without -Force: "Cannot create a file when that file already exists." HRESULT 0x800700b7)
@@ -252,6 +254,10 @@ def install(session):
             settings.StopIfGoingOnBatteries = False
         if call.args.get("MultipleInstances") is not None:
             settings.MultipleInstances = V.to_string(call.args["MultipleInstances"])
+        if call.args.get("ExecutionTimeLimit") is not None:
+            limit = call.args["ExecutionTimeLimit"]
+            seconds = limit.total_seconds() if hasattr(limit, "total_seconds") else float(V.to_string(limit))
+            settings.ExecutionTimeLimit = "PT%dS" % int(seconds)
         return settings
 
     def register(call):
@@ -271,6 +277,7 @@ def install(session):
                 "user": user, "logon_type": "Password" if has_password else "InteractiveToken",
                 "run_level": V.to_string(call.args.get("RunLevel") or "Limited"),
                 "multiple_instances": getattr(settings, "MultipleInstances", "IgnoreNew"),
+                "execution_time_limit": getattr(settings, "ExecutionTimeLimit", "PT72H"),
                 "state": "Ready", "last_result": HAS_NOT_RUN, "last_run": None, "pid": None}
         # The password is the Task Scheduler's to keep (its credential store); the lab keeps only that one was given.
         tasks()[key(call)] = task
@@ -285,6 +292,12 @@ def install(session):
         if task["logon_type"] != "Password":
             call.terminate("lab: only tasks registered with -User and -Password (logon type Password) are modelled",
                            "System.NotImplementedException")
+        # Lab bookkeeping (state["lab"], as the backup history): a task started while another lync.server task runs
+        # on the same host, so tests can show that a rerun never runs two BACKUPs of one instance at once.
+        running = sorted(k for k, other in tasks().items() if other.get("state") == "Running" and k != key(call))
+        if running:
+            ctx.state.setdefault("lab", {}).setdefault("task_overlaps", []).append(
+                {"host": ctx.host, "started": key(call), "running": running})
         env = dict(os.environ, PYTHONPATH=LAB_PYTHONPATH, LYNC_LAB_FAULTS=__import__("json").dumps(ctx.faults or []))
         log = open(str(ctx.lab.dir / "taskrun.log"), "a", encoding="utf-8")  # pylint: disable=consider-using-with
         with log:

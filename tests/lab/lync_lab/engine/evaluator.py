@@ -1069,10 +1069,16 @@ class Evaluator:
         children = kids(node)
         if len(children) == 1:
             return self.ev(children[0])
-        left = V.to_integer(self.ev(children[0]), "System.Int64")
-        right = V.to_integer(self.ev(children[2]), "System.Int64")
+        first, second = self.ev(children[0]), self.ev(children[2])
+        # An enum operand takes part as its underlying number; two values of one enum give a value of that enum
+        # ([IO.FileAttributes]'Directory, ReparsePoint' -band [IO.FileAttributes]::ReparsePoint is ReparsePoint):
+        # https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_arithmetic_operators
+        same = isinstance(first, V.EnumValue) and isinstance(second, V.EnumValue) and first.enum_type is second.enum_type
+        left = first.number if isinstance(first, V.EnumValue) else V.to_integer(first, "System.Int64")
+        right = second.number if isinstance(second, V.EnumValue) else V.to_integer(second, "System.Int64")
         op = self.text(children[1]).lower()
-        return {"-band": left & right, "-bor": left | right, "-bxor": left ^ right}[op]
+        value = {"-band": left & right, "-bor": left | right, "-bxor": left ^ right}[op]
+        return V.EnumValue(first.enum_type, value) if same else value
 
     def ev_comparison_expression(self, node):
         children = kids(node)

@@ -57,8 +57,11 @@ def status(state="Running", outcome=None, exists=True, last=267009):
                "HasOutcome": outcome is not None, "Outcome": outcome})
 
 
-STARTED = ok({"Job": "j", "Started": True, "State": "Running"}, changed=True)
-FOUND = ok({"Job": "j", "Started": False, "State": "Running"})
+WORK = detached.work_id("", "lync_sql_backup", PARAMS)
+STARTED = ok({"Job": "j", "WorkId": WORK, "Started": True, "State": "Running"}, changed=True)
+FOUND = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Running"})
+OTHER = "lync-20261127T010203Z-0a1b2c.0123456789ab"
+FOUND_OTHER = ok({"Job": "j", "WorkId": OTHER, "Started": False, "State": "Running"})
 REMOVED = ok({"Job": "j", "Unregistered": True, "Stopped": False, "FolderRemoved": True}, changed=True)
 DONE = {"Failed": False, "Changed": True, "Result": {"Databases": [{"Name": "xds"}]}, "Error": None}
 DROPPED = AnsibleConnectionFailure("connection reset by peer")
@@ -251,3 +254,120 @@ def test_the_runner_is_valid_powershell_that_reads_no_secret():
     assert "Import-Clixml" in text and "result.tmp" in text and "Move-Item" in text
     for word in ("Password", "SecureString", "Credential"):
         assert word not in text.split("[CmdletBinding()]", 1)[1]
+
+
+# -- the job's name holds an earlier run's work (finding 1 of the review) ------------------------------
+
+def test_work_id_names_the_set_and_covers_every_parameter():
+    one = detached.work_id("lync-20261128T010203Z-0a1b2c", "lync_sql_backup", PARAMS)
+    assert one.startswith("lync-20261128T010203Z-0a1b2c.")
+    assert one == detached.work_id("lync-20261128T010203Z-0a1b2c", "lync_sql_backup", dict(PARAMS))
+    assert one != detached.work_id("lync-20261128T010203Z-0a1b2c", "lync_sql_backup", dict(PARAMS, Databases=["lis"]))
+    assert one != detached.work_id("lync-20261129T010203Z-0a1b2c", "lync_sql_backup", PARAMS)
+    odd = detached.work_id("a b\\c/d:e" * 50, "p")
+    assert detached.re.match(r"\A[A-Za-z0-9._-]{1,120}\Z", odd), odd
+    text = (pathlib.Path(PAYLOAD_DIR) / "lync_job_start.ps1").read_text(encoding="utf-8")
+    assert "[ValidatePattern('^[A-Za-z0-9._-]{1,%d}$')][string]$WorkId" % detached.WORK_LIMIT in text
+
+
+def test_a_running_job_of_other_work_is_waited_for_removed_and_then_this_work_starts():
+    recorder = Recorder([FOUND_OTHER, status(), status(), status("Ready", DONE, last=0), REMOVED, STARTED,
+                         status("Ready", DONE, last=0), REMOVED])
+    action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_status",
+                               "lync_job_remove", "lync_job_start", "lync_job_status", "lync_job_remove"]
+    assert "Stop" not in recorder.calls[4]["module_args"]["parameters"]  # the other work is never cut short
+    assert result.value == DONE["Result"]
+    warnings = getattr(action, door._WARNINGS_ATTR)  # pylint: disable=protected-access
+    assert any(OTHER in w and "waited for" in w and "never closed" in w for w in warnings), warnings
+
+
+def test_a_finished_job_of_other_work_is_removed_and_this_work_starts():
+    recorder = Recorder([FOUND_OTHER, status("Ready", DONE, last=0), REMOVED, STARTED, status("Ready", DONE, last=0),
+                         REMOVED])
+    action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_remove", "lync_job_start",
+                               "lync_job_status", "lync_job_remove"]
+    assert result.value == DONE["Result"]
+    warnings = getattr(action, door._WARNINGS_ATTR)  # pylint: disable=protected-access
+    assert any(OTHER in w and "found finished" in w for w in warnings), warnings
+
+
+def test_other_work_still_running_at_the_deadline_is_left_running_and_this_work_not_started():
+    recorder = Recorder([FOUND_OTHER] + [status()] * 30)
+    with pytest.raises(detached.JobTimeout, match="NOT stopped and this work did not start") as info:
+        run(recorder, timeout=60)
+    assert OTHER in str(info.value)
+    assert "lync_job_remove" not in names(recorder) and names(recorder).count("lync_job_start") == 1
+
+
+# -- registration refused for the credential (finding 4), never started (6), cleanup failing (8) --------------
+
+def refused(message):
+    return {"failed": True, "error": [{"exception": {"message": "LYNC_JOB_REGISTER_REFUSED: " + message}}]}
+
+
+@pytest.mark.parametrize("message, cause", [
+    ("A specified logon session does not exist. It may already have been terminated. (Exception from HRESULT: "
+     "0x80070520)", "Do not allow storage of passwords and credentials for network authentication"),
+    ("The user name or password is incorrect. (Exception from HRESULT: 0x8007052E)", "lync_network_password"),
+    ("Logon failure: the user has not been granted the requested logon type at this computer. (Exception from "
+     "HRESULT: 0x80070569)", "Log on as a batch job"),
+])
+def test_a_registration_refused_for_the_credential_runs_in_session_with_a_named_warning(message, cause):
+    recorder = Recorder([refused(message), ok({"Databases": []}, changed=True)])
+    action, _result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_sql_backup"]
+    warnings = door.payload_warnings(action)
+    assert any(cause in w and "backup_detached: false" in w for w in warnings), warnings
+
+
+def test_another_registration_error_fails_the_item():
+    recorder = Recorder([refused("Access is denied. (Exception from HRESULT: 0x80070005)")])
+    with pytest.raises(door.PayloadError, match="0x80070005"):
+        run(recorder)
+    assert names(recorder) == ["lync_job_start"]
+
+
+def test_a_job_registered_but_never_started_is_started():
+    idle = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Ready", "LastTaskResult": 267011})
+    recorder = Recorder([idle, STARTED, status("Ready", DONE, last=0), REMOVED])
+    _action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_start", "lync_job_status", "lync_job_remove"]
+    assert recorder.calls[1]["module_args"]["parameters"]["StartExisting"] is True
+    assert "StartExisting" not in recorder.calls[0]["module_args"]["parameters"]
+    assert result.value == DONE["Result"]
+
+
+def test_a_task_seen_twice_never_run_while_waiting_is_started_again():
+    recorder = Recorder([STARTED, status("Ready", last=267011), status("Ready", last=267011), STARTED,
+                         status("Ready", DONE, last=0), REMOVED])
+    _action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_start",
+                               "lync_job_status", "lync_job_remove"]
+    assert recorder.calls[3]["module_args"]["parameters"]["StartExisting"] is True
+    assert result.value == DONE["Result"]
+
+
+def test_a_disabled_task_is_refused_with_the_fix():
+    disabled = ok({"Job": "j", "WorkId": WORK, "Started": False, "State": "Disabled", "LastTaskResult": 0})
+    with pytest.raises(door.PayloadError, match="is disabled; enable it"):
+        run(Recorder([disabled]))
+
+
+def test_a_failed_cleanup_keeps_the_result_with_a_warning():
+    held = ok({"Job": "j", "Unregistered": True, "Stopped": False, "FolderRemoved": False,
+               "FolderError": "The process cannot access the file 'result.xml' because it is being used by another "
+                              "process."}, changed=True)
+    recorder = Recorder([STARTED, status("Ready", DONE, last=0), held])
+    action, result = run(recorder)
+    assert result.value == DONE["Result"]
+    assert any("cleanup failed" in w and "being used by another process" in w for w in door.payload_warnings(action))
+
+
+def test_a_cleanup_call_that_fails_keeps_the_result_with_a_warning():
+    broken = {"failed": True, "error": [{"exception": {"message": "Unregister-ScheduledTask: access denied"}}]}
+    recorder = Recorder([STARTED, status("Ready", DONE, last=0), broken])
+    action, result = run(recorder)
+    assert result.value == DONE["Result"]
+    assert any("cleanup failed" in w for w in door.payload_warnings(action))
