@@ -108,7 +108,7 @@ class ActionModule(LyncAction):
         result = {"src": src, "dest": dest, "flags": params["flags"],
                   "cmd": "robocopy %s" % " ".join(['"%s"' % src, '"%s"' % dest] + flags)}
         if self.check_mode:
-            return dict(result, changed=True, rc=None, return_code=None, output=[], errors=[], summary={},
+            return dict(result, changed=True, failed=False, rc=None, return_code=None, output=[], errors=[], summary={},
                         msg="check mode: robocopy was not run")
         parameters = {"Source": src, "Destination": dest, "Flags": flags}
         # The job is named after the work: the store copied and the folder it fills (its last parts name the set).
