@@ -15,11 +15,11 @@ copy = importlib.import_module("ansible_collections.lync.server.plugins.action.l
 
 VARS = {"inventory_hostname": "fs01.contoso.local"}
 DEST = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef\\filestores\\fs01_lyncshare"
-TABLE = ["-------------------------------------------------------------------------------",
+TABLE = ("-------------------------------------------------------------------------------",
          "               Total    Copied   Skipped  Mismatch    FAILED    Extras",
          "    Dirs :         3         3         0         0         0         0",
          "   Files :        51        50         1         0         0         0",
-         "   Bytes :   1.500 m   1.000 m   512.0 k         0         0         0"]
+         "   Bytes :   1.500 m   1.000 m   512.0 k         0         0         0")
 
 
 def _run(rc, tail=TABLE, errors=(), **args):
