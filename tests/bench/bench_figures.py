@@ -13,7 +13,7 @@ PHASES = ("start", "discovery", "plan", "open", "items", "close", "verify", "ret
 # Remote calls of the items phase by item kind (payload or stand-in module name).
 ITEM_KINDS = {
     "lync_sql_backup": "SQL backup",
-    "win_robocopy": "file store",
+    "lync_filestore_copy": "file store",
     "lync_backup_set_scan": "file store",
     "lync_file_inventory": "file store",
     "lync_cms_export": "exports",
@@ -24,7 +24,7 @@ ITEM_KINDS = {
 # Otherwise (lync_backup_set_write_files, ...) by the task that ran them (its action's last name).
 TASK_KINDS = {
     "lync_sql_backup": "SQL backup",
-    "win_robocopy": "file store",
+    "lync_filestore_copy": "file store",
     "lync_backup_set_info": "file store",
     "lync_cms_export": "exports",
     "lync_data_export": "exports",

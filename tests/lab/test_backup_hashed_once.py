@@ -128,7 +128,7 @@ def test_each_set_byte_crosses_the_network_once_and_is_read_once_on_the_backup_s
     recorded = calls.load(record)
     network = sum(m["bytes"] for c in recorded for m in c.get("bytes") or [] if m["actor"] != m["disk"])
     # The same without the file store's copy, which the second night makes of its changed files only (links).
-    not_copied = sum(m["bytes"] for c in recorded if c["name"] != "win_robocopy" for m in c.get("bytes") or []
+    not_copied = sum(m["bytes"] for c in recorded if c["name"] != "lync_filestore_copy" for m in c.get("bytes") or []
                      if m["actor"] != m["disk"])
     # The items' bytes read on the backup server. Left out: the close reading back the documents it writes (identity
     # records, reports, manifest: checked as they land) and the manifests and signatures that retention and the
@@ -144,7 +144,7 @@ def test_each_set_byte_crosses_the_network_once_and_is_read_once_on_the_backup_s
     record.unlink()
     assert run_playbook(lab, BACKUP).rc == 0
     moves = [m for c in calls.load(record) for m in c.get("bytes") or []]
-    again = sum(m["bytes"] for c in calls.load(record) if c["name"] != "win_robocopy" for m in c.get("bytes") or []
+    again = sum(m["bytes"] for c in calls.load(record) if c["name"] != "lync_filestore_copy" for m in c.get("bytes") or []
                 if m["actor"] != m["disk"])
     assert moves and sql_bytes > 0 and again >= not_copied + sql_bytes * 0.9  # VERIFYONLY reads every SQL backup back
 

@@ -518,3 +518,151 @@ def detached_digest(connect):
     """The 12 hex digits of lync_sql_backup's job name for an instance (plugin_utils/detached.job_name)."""
     return hashlib.sha256(json.dumps({"payload": "lync_sql_backup", "parameters": {"SqlInstance": connect}},
                                      sort_keys=True, default=str).encode("utf-8")).hexdigest()[:12]
+
+
+
+# -- the file-store copy (lync_filestore_copy: robocopy.exe in the job) -------------------------------------
+# The copy's robocopy.exe is the lab's native program (boundary/fs.py robocopy_exe over lync_lab/robocopy.py), run
+# by the work's payload inside the task process (taskrun.py). Each run of the work is one call record named
+# lync_filestore_copy (LYNC_LAB_CALLS, lync_lab/calls.py): "one copy" counts those.
+
+FS_HOST = "fs01.contoso.local"
+FS_DEST = SET_PATH + "\\filestores\\lyncse01.contoso.local_lyncshare"
+
+
+def copies(record, host):
+    """The runs of the file-store copy's work on `host` (each one robocopy.exe run)."""
+    from lync_lab import calls  # pylint: disable=import-outside-toplevel
+    return [c for c in calls.load(record) if c["name"] == "lync_filestore_copy" and c["host"] == host]
+
+
+def backup_sets(lab):
+    return [json.loads(p.read_text()) for p in
+            (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup").glob("lync-*/manifest.json")]
+
+
+def _filestore_backup_with_drops(make_lab, run_playbook, tmp_path, monkeypatch, env=None):
+    """An enterprise backup whose file-store copy (on fs01, which runs nothing else detached) lasts 4 s on the host,
+    and the next three calls to fs01 while it runs lose their connection."""
+    lab = make_lab("enterprise")
+    record = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("LYNC_LAB_CALLS", str(record))
+    set_faults(lab, FS_HOST, [{"kind": "slow", "payload": "lync_filestore_copy", "seconds": 4},
+                              {"kind": "drop", "times": 3}])
+    run = run_playbook(lab, BACKUP, extra_vars={"backup_job_poll_interval": 1}, env=env)
+    return lab, run, record
+
+
+def test_filestore_copy_survives_a_dropped_connection(make_lab, run_playbook, tmp_path, monkeypatch):
+    lab, run, record = _filestore_backup_with_drops(make_lab, run_playbook, tmp_path, monkeypatch)
+    assert run.rc == 0, run.output[-4000:]
+    assert drops(lab) == 3  # the connection did drop, while the copy ran
+    sets = backup_sets(lab)
+    assert [m["status"] for m in sets] == ["complete"], run.output[-4000:]
+    store = [i for i in sets[0]["items"] if i["kind"] == "filestore" and FS_HOST in i["id"]]
+    assert [i["status"] for i in store] == ["ok"] and store[0]["details"]["robocopy_rc"] == 1, store
+    assert store[0]["details"]["copied_files"] > 0, store  # the close found the files the job copied
+    assert len(copies(record, FS_HOST)) == 1  # one copy
+    assert tasks(lab, FS_HOST) == {} and job_folders(lab, FS_HOST) == []
+
+
+def test_planted_no_retry_of_a_dropped_connection_fails_the_filestore_copy(make_lab, run_playbook, tmp_path,
+                                                                           monkeypatch, planted):
+    lab, run, dummy = _filestore_backup_with_drops(make_lab, run_playbook, tmp_path, monkeypatch,
+                                                   env=planted(*NO_RETRY))
+    assert run.rc != 0 and "dropped" in run.output
+    assert [m["status"] for m in backup_sets(lab)] != ["complete"]  # what the real test checks fails
+
+
+FS_PLAY = [{
+    "name": "One file-store copy, detached",
+    "hosts": SQL_HOST,
+    "gather_facts": False,
+    "tasks": [{
+        "name": "Copy the file store",
+        "lync.server.lync_filestore_copy": {"src": "C:\\LyncShare", "dest": FS_DEST, "poll_interval": 1,
+                                            "flags": "/E /COPY:DAT /DCOPY:T /R:2 /W:5 /NP /NFL /NDL /XF Meeting.Active"},
+        "become": True, "become_method": "ansible.builtin.runas", "become_user": "{{ lync_network_user }}",
+        "become_flags": "logon_type=new_credentials logon_flags=netcredentials_only",
+        "vars": {"ansible_become_password": "{{ lync_network_password }}"},
+        "register": "copied",
+    }, {"name": "Show it", "ansible.builtin.debug": {"var": "copied.summary"}}],
+}]
+
+
+def _landed(lab):
+    """The files under the copy's destination on backup01."""
+    folder = lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / SET_PATH.rsplit("\\", 1)[-1] / \
+        "filestores" / "lyncse01.contoso.local_lyncshare"
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def _killed_copy_then_rerun(lab, run_playbook, tmp_path, env=None):
+    playbook = tmp_path / "fs_copy.yml"
+    playbook.write_text(yaml.safe_dump(FS_PLAY, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_filestore_copy", "seconds": 5}])
+    first = subprocess.Popen(  # pylint: disable=consider-using-with
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"),
+         str(playbook)], cwd=str(tmp_path), env=lab_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        for dummy in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
+            if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert first.poll() is None, "ansible-playbook ended before its job was seen running"
+        _kill_controller(first.pid)
+    finally:
+        first.wait()
+    assert [t["state"] for t in tasks(lab).values()] == ["Running"]  # the copy goes on without its controller
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_a_killed_playbook_rerun_collects_the_running_filestore_copy(make_lab, run_playbook, tmp_path, monkeypatch):
+    lab = make_lab("standard")
+    record = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("LYNC_LAB_CALLS", str(record))
+    rerun = _killed_copy_then_rerun(lab, run_playbook, tmp_path)
+    assert rerun.rc == 0, rerun.output
+    result = rerun.result("Copy the file store", SQL_HOST)["result"]
+    landed = _landed(lab)
+    assert result["rc"] == 1 and result["summary"]["files"]["copied"] == len(landed) > 0, (result, landed)
+    assert not any("Meeting.Active" in name for name in landed)
+    assert len(copies(record, SQL_HOST)) == 1  # collected, not copied a second time
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def test_planted_copy_job_name_not_deterministic_copies_twice(make_lab, run_playbook, tmp_path, monkeypatch, planted):
+    lab = make_lab("standard")
+    record = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("LYNC_LAB_CALLS", str(record))
+    rerun = _killed_copy_then_rerun(lab, run_playbook, tmp_path, env=planted(*NOT_DETERMINISTIC))
+    assert rerun.rc == 0, rerun.output
+    assert len(copies(record, SQL_HOST)) == 2  # the check the real test makes fails
+
+
+def _failing_copy(lab, run_playbook, tmp_path, env=None):
+    """robocopy.exe fails: the backup server's disk fills during the copy (ERROR 112, exit code 8)."""
+    playbook = tmp_path / "fs_copy.yml"
+    playbook.write_text(yaml.safe_dump(FS_PLAY, sort_keys=False), encoding="utf-8")
+    with lab.locked() as state:
+        state["hosts"]["backup01.contoso.local"]["disks"]["D"]["free_bytes"] = 3000
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_a_failed_copy_reports_its_exit_code_and_leaves_nothing(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    run = _failing_copy(lab, run_playbook, tmp_path)
+    assert run.rc != 0
+    record = run.result("Copy the file store", SQL_HOST)
+    assert record["status"] == "failed", record
+    assert record["result"]["rc"] == 8 and "exited with 8" in record["result"]["msg"], record
+    assert "not enough space" in record["result"]["msg"], record  # robocopy's ERROR line
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def test_planted_copy_job_not_removed_leaves_its_task(make_lab, run_playbook, tmp_path, planted):
+    lab = make_lab("standard")
+    run = _failing_copy(lab, run_playbook, tmp_path, env=planted(*NOT_REMOVED))
+    assert run.rc != 0
+    assert tasks(lab) != {} and job_folders(lab) != []  # the check the real test makes fails

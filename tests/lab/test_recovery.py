@@ -116,7 +116,7 @@ def test_check_mode_plans_and_changes_nothing(backed_up_lab, run_playbook):
 
 # Each stage's fault: the payload (or stand-in module) that fails once, and which call of it.
 STAGE_FAULTS = {
-    "filestore": {"payload": "win_robocopy"},
+    "filestore": {"payload": "lync_filestore_copy"},
     "core": {"payload": "win_package"},
     "cms_database": {"payload": "lync_database_install"},
     "cms_import": {"payload": "lync_cms_import"},

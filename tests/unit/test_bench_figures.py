@@ -59,7 +59,7 @@ def test_critical_path_chains_phases_and_takes_the_busiest_host_of_each():
     calls = [call("fe1", "lync_host_probe", 2, 3), call("fe2", "lync_host_probe", 2, 4),  # discovery: 2
              call("fe1", "lync_topology_probe", 4, 5),                                    # fe1: 1 + 1 = 2
              call("bk", "lync_backup_set_open", 11, 11.5),                                # open: 0.5
-             call("be", "lync_sql_backup", 12, 18), call("fs", "win_robocopy", 12, 15),   # items: be 6,
+             call("be", "lync_sql_backup", 12, 18), call("fs", "lync_filestore_copy", 12, 15),   # items: be 6,
              call("fs", "lync_file_inventory", 20, 24),                                   # fs 3 + 4 = 7
              call("bk", "lync_backup_set_write_files", 30, 31),                           # close: 1
              call("bk", "lync_file_inventory", 32, 33.5),                                 # verify: 1.5
@@ -74,7 +74,7 @@ def test_bytes_per_set_byte_by_item_kind():
     marks = bf.phase_marks(TASKS)
     calls = [call("be", "lync_sql_backup", 12, 13, [("be", "bk", "write", 100), ("be", "bk", "read", 100),
                                                     ("fe", "bk", "read", 100)]),
-             call("fs", "win_robocopy", 13, 14, [("fs", "fs", "read", 500), ("fs", "bk", "write", 500)]),
+             call("fs", "lync_filestore_copy", 13, 14, [("fs", "fs", "read", 500), ("fs", "bk", "write", 500)]),
              call("bk", "lync_file_inventory", 32, 33, [("bk", "bk", "read", 1000)]),
              # a payload named for no item kind counts for the task that ran it
              call("be", "lync_backup_set_write_files", 14, 15, [("be", "bk", "write", 20), ("be", "bk", "read", 20)])]

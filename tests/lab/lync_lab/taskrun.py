@@ -23,7 +23,7 @@ import re
 import sys
 import time
 
-from . import boundary, fsops, netid, psparse, replication
+from . import boundary, calls, fsops, netid, psparse, replication
 from . import faults as faultlib
 from .context import Context
 from .errors import PSError
@@ -108,7 +108,7 @@ def main(argv):
             mutant = mutant_text(work)
             if mutant is not None:
                 _replace_work(engine, mutant)
-            with netid.session(ctx):
+            with netid.session(ctx), calls.recorded(host, work):  # the work's bytes count as its own call's
                 ran = engine.run(runner, {"JobFolder": folder}, False, error_action="stop")
             replication.replicate(state)
             exit_code = ran.exit_code if ran.exit_code is not None else (1 if ran.terminating_error else 0)

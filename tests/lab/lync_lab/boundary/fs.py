@@ -43,7 +43,7 @@ import os
 import re
 
 from .. import fsops
-from ..engine import Command, Param
+from ..engine import Command, NativeCommand, Param
 from ..engine.errors import NetException
 from ..engine import operators as O
 from ..engine import types as T
@@ -1313,6 +1313,8 @@ def install(session):
             Param("Algorithm", "System.String", position=1)],
             get_file_hash, default_set="Path", module=UTILITY))
 
+    session.command(NativeCommand("robocopy.exe", robocopy_exe(ctx), aliases=("robocopy",)))
+
     # -- .NET types ----------------------------------------------------------------------------------
 
     for type_name, members in ENUMS.items():
@@ -1543,3 +1545,26 @@ def _version_info(item):
 
 
 FileSystemInfo.VersionInfo = property(_version_info)
+
+
+def robocopy_exe(ctx):
+    """robocopy.exe as a native program (`robocopy <source> <destination> [<file>[ ...]] [<options>]`,
+    https://learn.microsoft.com/windows-server/administration/windows-commands/robocopy): what it copies, its
+    output and its exit code are lync_lab/robocopy.py's (the same model the lab's win_robocopy stand-in uses). It
+    runs as the session's identity, so in a detached job (lync_lab/taskrun.py) as the task's principal. File-name
+    filters after the destination are not modelled: the lab refuses them (exit code 16), as it does a call without
+    a source and a destination (robocopy's "ERROR : Invalid Parameter")."""
+    from .. import robocopy  # pylint: disable=import-outside-toplevel
+
+    def run(_engine, argv):
+        if len(argv) < 2 or argv[0].startswith("/") or argv[1].startswith("/"):
+            return ["ERROR : Invalid Parameter #1 : \"%s\"" % " ".join(argv)], 16
+        options = argv[2:]
+        if options and not options[0].startswith("/"):
+            return ["lab: robocopy file-name filters (%s) are not modelled" % options[0]], 16
+        rc, output, error = robocopy.run(ctx, argv[0], argv[1], robocopy.parse_flags(" ".join(options), False, False))
+        lines = list(output)
+        if error and error not in lines:
+            lines.append(error)
+        return lines, rc
+    return run
