@@ -93,6 +93,19 @@ def _leaf(path):
     return [part for part in path.replace("/", "\\").split("\\") if part]
 
 
+SET_PART_RE = re.compile(r"\Alync-\d{8}T\d{6}Z-[0-9a-f]{6}\Z")
+
+
+def store_and_set(src, dest):
+    """(the file store's path, the backup set's id or None) of a copy: the side without a set id in its path is
+    the store (the source of a backup, the destination of a recovery), whatever the night."""
+    for store, other in ((src, dest), (dest, src)):
+        found = [part for part in _leaf(other) if SET_PART_RE.match(part)]
+        if found and not any(SET_PART_RE.match(part) for part in _leaf(store)):
+            return store, found[-1]
+    return dest, None
+
+
 class ActionModule(LyncAction):
     """Copy a folder tree with robocopy.exe on the task's host, detached from the connection."""
 
@@ -111,11 +124,15 @@ class ActionModule(LyncAction):
             return dict(result, changed=True, failed=False, rc=None, return_code=None, output=[], errors=[], summary={},
                         msg="check mode: robocopy was not run")
         parameters = {"Source": src, "Destination": dest, "Flags": flags}
-        # The job is named after the work: the store copied and the folder it fills (its last parts name the set).
-        job = detached.job_name("copy", (_leaf(src) or ["root"])[-1], *_leaf(dest)[-3:],
-                                payload="lync_filestore_copy", parameters=parameters)
+        # One copy job per file store, whatever the set (a rerun of the role with a new set finds a copy of the
+        # store still running and waits for it: detached.py); the work id names the set and covers every parameter.
+        store, set_id = store_and_set(src, dest)
+        job = detached.job_name("copy", *(_leaf(store)[-2:] or ["root"]), payload="lync_filestore_copy",
+                                parameters={"Store": store.lower()})
+        work = detached.work_id(set_id or (_leaf(dest) or ["root"])[-1], payload="lync_filestore_copy",
+                                parameters=parameters)
         value = detached.run(self, self.task_vars, "lync_filestore_copy", parameters, job, detached=params["detached"],
-                             poll=params["poll_interval"], required_keys=("ExitCode", "Tail")).value
+                             poll=params["poll_interval"], required_keys=("ExitCode", "Tail"), work=work).value
         rc = int(value["ExitCode"])
         output = [str(line) for line in value.get("Tail") or []]
         errors = [str(line) for line in value.get("Errors") or []]

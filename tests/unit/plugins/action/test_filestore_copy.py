@@ -84,3 +84,16 @@ def test_check_mode_contacts_no_host():
 def test_a_drive_root_keeps_its_backslash():
     dummy, recorder = _run(1, src="D:\\")
     assert recorder.calls[0]["module_args"]["parameters"]["Source"] == "D:\\"
+
+
+@pytest.mark.parametrize("src, dest, store, set_id", [
+    ("\\\\fs01.contoso.local\\LyncShare", "\\\\backup01\\LyncBackup\\lync-20261124T020000Z-abcdef\\filestores\\fs01_lyncshare",
+     "\\\\fs01.contoso.local\\LyncShare", "lync-20261124T020000Z-abcdef"),
+    ("\\\\backup01\\LyncBackup\\lync-20261124T020000Z-abcdef\\filestores\\fs01_lyncshare", "D:\\LyncShare",
+     "D:\\LyncShare", "lync-20261124T020000Z-abcdef"),
+    ("D:\\a", "E:\\b", "E:\\b", None),
+])
+def test_a_copy_job_is_named_after_its_store_not_the_set(src, dest, store, set_id):
+    """Review finding 1 of the detached work: a rerun of the role opens a new set; the copy job of the same store
+    must have the same name so that the rerun waits for a copy still running instead of starting a second one."""
+    assert copy.store_and_set(src, dest) == (store, set_id)
