@@ -118,7 +118,12 @@ class ActionModule(LyncAction):
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
         landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
-        backup_plan.settle(manifest, landed, documents, unreadable)
+        listings = self._listings(path, backup_plan.store_folders(manifest))
+        backup_plan.settle(manifest, landed, documents, unreadable, listings)
+        for item in bs.listed_stores(manifest):
+            # The listing the host wrote, as its payload hashed the bytes it wrote (the verification below).
+            listing = item["listing"]
+            landed[listing["path"]] = {"Path": listing["path"], "Bytes": listing["bytes"], "Sha256": listing["sha256"]}
         try:
             bs.validate_manifest(manifest)
         except bs.BackupSetError as exc:
@@ -175,6 +180,19 @@ class ActionModule(LyncAction):
                 rel = "%s/%s" % (folder, entry["Path"])
                 landed[rel] = dict(entry, Path=rel)
         return landed, unreadable
+
+    def _listings(self, path, stores):
+        """{item id: summary} of each file store's copy, listed and hashed on the host into the set's
+        listings/<folder>.tsv (lync_file_listing): only the summary travels back, whatever the file count."""
+        found = {}
+        for item_id, folder in sorted(stores.items()):
+            try:
+                found[item_id] = self.payload("lync_file_listing", {
+                    "Path": bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\"))),
+                    "ListingPath": bs.extended_path("%s\\%s" % (path, bs.listing_path(folder).replace("/", "\\")))}).value
+            except AnsibleActionFail as exc:
+                found[item_id] = {"error": " ".join(str(exc).split())}
+        return found
 
     def _share_elsewhere(self, root):
         """The server that holds a UNC root when it is not the host running this module (else None)."""

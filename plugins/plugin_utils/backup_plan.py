@@ -247,7 +247,7 @@ def manifest(items, results, set_id, deployment, hosts, started, finished, versi
 
 def summary(doc):
     """Counts of a manifest: items ok/failed and bytes."""
-    total = sum(int(f.get("bytes") or 0) for i in doc["items"] for f in i["files"])
+    total = sum(bs.item_bytes(i) for i in doc["items"])
     return {"items_ok": sum(1 for i in doc["items"] if i["status"] == "ok"),
             "items_failed": sum(1 for i in doc["items"] if i["status"] != "ok"), "bytes": total}
 
@@ -274,10 +274,9 @@ def report(doc, path):
              "", "Items"]
     width = max([len(i["id"]) for i in doc["items"]] + [4])
     for item in doc["items"]:
-        size = sum(int(f.get("bytes") or 0) for f in item["files"])
         lines.append("  %-6s %-*s  on %-26s %3d files  %s" % ("ok" if item["status"] == "ok" else "FAILED", width,
-                                                              item["id"], item["host"] or "-", len(item["files"]),
-                                                              human_size(size)))
+                                                              item["id"], item["host"] or "-", bs.item_file_count(item),
+                                                              human_size(bs.item_bytes(item))))
     if doc["errors"]:
         lines += ["", "Errors"] + ["  " + e for e in doc["errors"]]
     return "\n".join(lines) + "\n"
@@ -322,20 +321,46 @@ def filestore_result(item, robocopy):
 
 
 def top_folders(doc, documents=()):
-    """The set's top-level folders that items claim files in (cms, pools, sql, filestores, certs, ...): the close
-    lists and hashes each in its own call, so a folder that cannot be read fails only the items in it."""
+    """The set's top-level folders that items claim files in (cms, pools, sql, certs, ...): the close lists and
+    hashes each in its own call, so a folder that cannot be read fails only the items in it. File stores are not
+    among them: each is listed into its own listing file on the host (store_folders)."""
     documents = set(documents)
     found = set()
     for item in doc["items"]:
-        if item["status"] != "ok":
+        if item["status"] != "ok" or item["kind"] == "filestore":
             continue
-        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
-        paths = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        paths = [e["path"] for e in item["files"] if e["path"] not in documents]
         found.update(p.split("/", 1)[0] for p in paths if "/" in p)
     return sorted(found)
 
 
-def settle(doc, landed, documents=(), unreadable=None):
+def store_folders(doc):
+    """{item id: folder} of the file stores whose copy succeeded: the close writes a listing of each
+    (lync_file_listing, on the host that holds the set) and settle references it from the manifest."""
+    return {item["id"]: item["details"]["folder"] for item in doc["items"]
+            if item["status"] == "ok" and item["kind"] == "filestore" and (item.get("details") or {}).get("folder")}
+
+
+def _settle_store(item, folder, listed):
+    """Reference a file store's listing from its item (format 2): the listing is the item's one file, so the
+    manifest (and manifest.sig) cover every file of the store through the listing's SHA-256. Returns problems."""
+    if listed is None or listed.get("error"):
+        return ["the close could not list %s/ to hash it: %s" % (folder, (listed or {}).get("error") or "not listed")]
+    path = bs.listing_path(folder)
+    entry = {"path": path, "bytes": int(listed["Bytes"]), "sha256": str(listed["Sha256"]).upper()}
+    item["files"] = [entry]
+    item["listing"] = dict(entry, folder=folder.rstrip("/"), files=int(listed["Files"]),
+                           file_bytes=int(listed["FileBytes"]))
+    item["details"].update(file_count=int(listed["Files"]), bytes=int(listed["FileBytes"]))
+    count = int(listed.get("ErrorCount") or 0)
+    if count:
+        shown = list(listed.get("Errors") or [])
+        return ["%d file(s) of %s/ could not be read where they landed (still being written by a run that timed out, "
+                "or denied): %s%s" % (count, folder, "; ".join(shown), "; ..." if count > len(shown) else "")]
+    return []
+
+
+def settle(doc, landed, documents=(), unreadable=None, listings=None):
     """Match a manifest's items with the files that landed in the set, as the close lists and hashes them on the
     backup server (one read of each byte, where it lies). Each byte is hashed once, there (docs/architecture.md,
     "Each byte moved once").
@@ -343,28 +368,31 @@ def settle(doc, landed, documents=(), unreadable=None):
     landed -- {relative path: {"Path", "Bytes", "Sha256"}} (lync_file_inventory with Hash)
     documents -- relative paths the close itself writes afterwards (identity records), left as they are.
     unreadable -- {top-level folder: why} for folders the close could not list: their items fail with the reason.
+    listings -- {item id: lync_file_listing's summary (Files, FileBytes, Bytes, Sha256, Errors, ErrorCount) or
+    {"error": why}} of each file store (store_folders): its item references its listing instead of its files.
     An ok item fails when a file it claims did not land, landed with another size, or landed with another
     SHA-256 than its source computed (exports hash their local staging file, certificates their bytes in
     memory); otherwise each entry takes the landed SHA-256. A file store item claims every file under its
-    folder. Returns the problems found, and sets the manifest's status and errors again.
+    folder, through its listing. Returns the problems found, and sets the manifest's status and errors again.
     """
     documents = set(documents)
     unreadable = unreadable or {}
+    stores = store_folders(doc)
     problems = []
     for item in doc["items"]:
         if item["status"] != "ok":
             continue
         found = []
-        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
-        claimed = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        if item["id"] in stores:
+            found = _settle_store(item, stores[item["id"]], (listings or {}).get(item["id"]))
+            if found:
+                item.update(status="failed", error="; ".join(found))
+                problems.extend(found)
+            continue
+        claimed = [e["path"] for e in item["files"] if e["path"] not in documents]
         lost = sorted({p.split("/", 1)[0] for p in claimed if p.split("/", 1)[0] in unreadable})
         if lost:
             found.extend("the close could not list %s/ to hash it: %s" % (top, unreadable[top]) for top in lost)
-        elif folder:
-            prefix = folder.rstrip("/") + "/"
-            item["files"] = [{"path": path, "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"] or "").upper() or None}
-                             for path, f in sorted(landed.items()) if path.startswith(prefix)]
-            item["details"].update(file_count=len(item["files"]), bytes=sum(e["bytes"] for e in item["files"]))
         for entry in item["files"] if not lost else []:
             if entry["path"] in documents:
                 continue

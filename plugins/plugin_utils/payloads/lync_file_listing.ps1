@@ -13,6 +13,7 @@
 #   its summary: Files, FileBytes, Bytes and Sha256 of the listing text. Nothing per file comes back.
 # * neither ListingPath nor Count: verify hashes the files again into the same text and returns the same summary,
 #   writing nothing (Sha256 equal to the manifest's listing hash: every file verified).
+# * Summary: only Files and FileBytes (no file is read): retention's size check.
 # * Count > 0: the lines from Offset to Offset+Count-1 only (only those files are hashed): the controller merges
 #   them, page by page, with the pages of the stored listing (lync_file_listing_page) to name what differs.
 # Rights: read on Path (and, with ListingPath, modify on the set folder: the backup identity's rights on the
@@ -34,7 +35,8 @@ param(
     [Parameter(Mandatory = $true)][string]$Path,
     [string]$ListingPath,
     [long]$Offset = 0,
-    [int]$Count = 0
+    [int]$Count = 0,
+    [switch]$Summary
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
@@ -55,10 +57,12 @@ $names = [string[]]@($found | ForEach-Object {
 $total = $found.Count
 $first = [int][Math]::Min([long]$total, [Math]::Max([long]0, $Offset))
 $last = if ($Count -gt 0) { [int][Math]::Min([long]$total, [long]$first + $Count) } else { $total }
+if ($Summary) { $last = $first }
+$fileBytes = [long]0
+foreach ($file in $found) { $fileBytes += $file.Length }
 $sha256 = [System.Security.Cryptography.SHA256]::Create()
 $errors = @()
 $errorCount = 0
-$fileBytes = [long]0
 $lines = @(for ($index = $first; $index -lt $last; $index++) {
     $file = $found[$index]
     $digest = '-'
@@ -79,14 +83,13 @@ $lines = @(for ($index = $first; $index -lt $last; $index++) {
         $sha256.Dispose()
         $sha256 = [System.Security.Cryptography.SHA256]::Create()
     }
-    $fileBytes += $file.Length
     "$digest`t$($file.Length)`t$($names[$index])"
 })
 $result = @{ Files = $total; Offset = $first; FileBytes = $fileBytes; Errors = $errors; ErrorCount = $errorCount }
 if ($Count -gt 0) {
     $result.Lines = $lines
 }
-else {
+elseif (-not $Summary) {
     $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
     $text = if ($lines.Count -gt 0) { ($lines -join "`n") + "`n" } else { '' }
     $data = $encoding.GetBytes($text)
