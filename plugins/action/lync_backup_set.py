@@ -183,11 +183,11 @@ class ActionModule(LyncAction):
 
     def _listings(self, path, stores):
         """{item id: summary} of each file store's copy, listed and hashed on the host into the set's
-        listings/<folder>.tsv (lync_file_listing): only the summary travels back, whatever the file count."""
+        listings/<folder>.tsv (lync_file_listing_write): only the summary travels back, whatever the file count."""
         found = {}
         for item_id, folder in sorted(stores.items()):
             try:
-                found[item_id] = self.payload("lync_file_listing", {
+                found[item_id] = self.payload("lync_file_listing_write", {
                     "Path": bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\"))),
                     "ListingPath": bs.extended_path("%s\\%s" % (path, bs.listing_path(folder).replace("/", "\\")))}).value
             except AnsibleActionFail as exc:

@@ -29,7 +29,7 @@ def top_folders(manifest):
 
 def listing_calls(path):
     """(host, name) of every lync_file_listing call: the close writes one listing per file store."""
-    return [(c["host"], c["name"]) for c in calls.load(path) if c["name"] == "lync_file_listing"]
+    return [(c["host"], c["name"]) for c in calls.load(path) if c["name"] == "lync_file_listing_write"]
 
 
 def test_the_close_hashes_the_set_once_on_the_backup_server_and_nothing_reads_it_again(
@@ -45,7 +45,7 @@ def test_the_close_hashes_the_set_once_on_the_backup_server_and_nothing_reads_it
     folders = top_folders(manifest)
     assert len(folders) >= 4 and inventory_calls(record) == [("backup01.contoso.local", "lync_file_inventory")] * len(folders)
     stores = [i for i in manifest["items"] if i["kind"] == "filestore"]
-    assert stores and listing_calls(record) == [("backup01.contoso.local", "lync_file_listing")] * len(stores)
+    assert stores and listing_calls(record) == [("backup01.contoso.local", "lync_file_listing_write")] * len(stores)
     folder = set_folder(lab, set_id)
     (closed,) = [r["result"] for r in run.results(CLOSE)]
     assert closed["set"]["trusted"] is True and closed["set"]["checked"] == "sha256 (close)", closed["set"]

@@ -82,6 +82,7 @@ def test_a_large_store_is_listed_on_the_host_and_verified_through_its_listing(
     assert run.rc == 0, run.output[-4000:]
     assert sizes(run, record)[-1][0] < BOUND, sizes(run, record)[-1]
     assert [c["name"] for c in calls.load(record) if c["name"].startswith("lync_file_listing")] == ["lync_file_listing"]
+    assert not (folder / listing["path"]).with_suffix(".tsv.tmp").exists()
 
     # Planted defects: a file changed in the store's copy, then the listing edited on the share.
     changed = next(copied.rglob("f%06d.dat" % (COUNT // 2)))

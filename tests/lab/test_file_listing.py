@@ -46,7 +46,7 @@ def expected():
 
 def test_listing_written_on_the_host_is_the_canonical_text(lab):
     text = expected()
-    result = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
+    result = run(lab, "lync_file_listing_write", Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
     assert not result["failed"], result["error"]
     assert result["changed"]
     data = text.encode("utf-8")
@@ -55,17 +55,24 @@ def test_listing_written_on_the_host_is_the_canonical_text(lab):
     assert value["Sha256"] == hashlib.sha256(data).hexdigest().upper() and value["Bytes"] == len(data)
     assert value["Files"] == len(NAMES) and value["FileBytes"] == sum(len(d) for d in NAMES.values())
     assert value["ErrorCount"] == 0 and not value["Errors"] and "Lines" not in value
+    # In check mode the writer does not run (no SupportsShouldProcess): the close writes nothing then.
+    assert run(lab, "lync_file_listing_write", check_mode=True, Path="\\\\?\\" + STORE,
+               ListingPath="\\\\?\\" + LISTING + ".x")["result"] in (None, {})
     paths = [bs.parse_listing_line(line)["path"] for line in text.splitlines()]
     assert paths == sorted(paths, key=bs.ordinal_key) and paths[0] == "B.txt" and paths[-1] == "\uff21.txt"
-    # Verify: the same text hashed again, nothing written.
+    # Verify: the same text hashed again by the read-only twin, nothing written, in check mode too.
     real(lab, LISTING).unlink()
-    again = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE)
-    assert not again["changed"] and again["result"]["Sha256"] == value["Sha256"] and not real(lab, LISTING).exists()
+    for check_mode in (False, True):
+        again = run(lab, "lync_file_listing", check_mode=check_mode, Path="\\\\?\\" + STORE)
+        assert not again["changed"] and again["result"]["Sha256"] == value["Sha256"] and not real(lab, LISTING).exists()
+        assert again["result"]["Files"] == value["Files"] and again["result"]["FileBytes"] == value["FileBytes"]
+    summary = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE, Summary=True)["result"]
+    assert (summary["Files"], summary["FileBytes"]) == (value["Files"], value["FileBytes"]) and "Sha256" not in summary
 
 
 def test_pages_of_the_store_and_of_the_stored_listing(lab):
     lines = expected().splitlines()
-    run(lab, "lync_file_listing", Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
+    run(lab, "lync_file_listing_write", Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
     got, stored = [], []
     for offset in range(0, len(lines) + 3, 3):
         page = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE, Offset=offset, Count=3)["result"]
@@ -78,18 +85,24 @@ def test_pages_of_the_store_and_of_the_stored_listing(lab):
     assert run(lab, "lync_file_listing_page", Path="\\\\?\\" + LISTING + "x", Count=3)["result"]["Exists"] is False
 
 
-def test_an_unreadable_file_is_counted_not_fatal(lab):
+@pytest.mark.parametrize("payload", ["lync_file_listing", "lync_file_listing_write"])
+def test_an_unreadable_file_is_counted_not_fatal(lab, payload):
     state = lab.load()
     state.setdefault("lab", {})["open_for_write"] = ["%s|%s\\B.txt" % (BACKUP, STORE)]
     lab.save(state)
-    value = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE)["result"]
+    value = run(lab, payload, Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)["result"] \
+        if payload.endswith("write") else run(lab, payload, Path="\\\\?\\" + STORE)["result"]
     assert value["ErrorCount"] == 1 and "B.txt" in value["Errors"][0] and "another process" in value["Errors"][0]
     assert value["Files"] == len(NAMES)
+    if payload.endswith("write"):
+        assert "-\t1\tB.txt\n" in real(lab, LISTING).read_text(encoding="utf-8")
 
 
 def test_a_missing_store_fails(lab):
     result = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE + "-gone")
     assert result["failed"] and "LYNC_LISTING_MISSING" in str(result["error"])
+    result = run(lab, "lync_file_listing_write", Path="\\\\?\\" + STORE + "-gone", ListingPath="\\\\?\\" + LISTING)
+    assert result["failed"] and "LYNC_LISTING_MISSING" in str(result["error"]) and not real(lab, LISTING).exists()
 
 
 @pytest.mark.parametrize("old,new", [
@@ -103,7 +116,14 @@ def test_a_missing_store_fails(lab):
     # CRLF line ends.
     ('-join "`n") + "`n"', '-join "`r`n") + "`r`n"'),
 ])
-def test_planted_listing_defects_fail(lab, plant_defect, old, new):
-    plant_defect("lync_file_listing", old, new)
-    result = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
-    assert result["failed"] or real(lab, LISTING).read_bytes() != expected().encode("utf-8")
+@pytest.mark.parametrize("payload", ["lync_file_listing", "lync_file_listing_write"])
+def test_planted_listing_defects_fail(lab, plant_defect, payload, old, new):
+    """The same defect in either twin makes its text differ from Python's canonical text."""
+    plant_defect(payload, old, new)
+    if payload.endswith("write"):
+        result = run(lab, payload, Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
+        assert result["failed"] or real(lab, LISTING).read_bytes() != expected().encode("utf-8")
+    else:
+        result = run(lab, payload, Path="\\\\?\\" + STORE)
+        wanted = hashlib.sha256(expected().encode("utf-8")).hexdigest().upper()
+        assert result["failed"] or result["result"]["Sha256"] != wanted

@@ -8,17 +8,16 @@
 # A file that cannot be read (held open for writing: FileInfo.OpenRead shares Read only,
 # https://learn.microsoft.com/dotnet/api/system.io.fileinfo.openread; or denied) gets '-' for its hash and is
 # counted in ErrorCount; the first 20 errors are returned.
-# Three uses, by the parameters given (the controller decides, docs/architecture.md "Each byte moved once"):
-# * ListingPath: the close writes the listing into the set (the listing's folder is created) and returns only
-#   its summary: Files, FileBytes, Bytes and Sha256 of the listing text. Nothing per file comes back.
-# * neither ListingPath nor Count: verify hashes the files again into the same text and returns the same summary,
-#   writing nothing (Sha256 equal to the manifest's listing hash: every file verified).
+# Read-only (verify runs it in check mode too); lync_file_listing_write is the close's twin that writes the same
+# text into the set (tests/lab/test_file_listing.py holds both to backup_set.listing_text). Uses, by the
+# parameters given (the controller decides, docs/architecture.md "Large stores"):
+# * neither Count nor Summary: verify hashes the files again into the listing text and returns its summary:
+#   Files, FileBytes, Bytes and Sha256 of the text (equal to the manifest's listing hash: every file verified).
 # * Summary: only Files and FileBytes (no file is read): retention's size check.
 # * Count > 0: the lines from Offset to Offset+Count-1 only (only those files are hashed): the controller merges
 #   them, page by page, with the pages of the stored listing (lync_file_listing_page) to name what differs.
-# Rights: read on Path (and, with ListingPath, modify on the set folder: the backup identity's rights on the
-# backup share). The host holds the sorted file list and, for the summary, the listing text (about 120 bytes a
-# file); the controller receives a bounded answer.
+# Rights: read on Path (the backup identity's rights on the backup share). The host holds the sorted file list
+# and, for the summary, the listing text (about 120 bytes a file); the controller receives a bounded answer.
 # Calls: Get-ChildItem -LiteralPath -Recurse -File -Force
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-childitem?view=powershell-5.1;
 # -File is PowerShell 3.0+), Array.Sort(Array, Array, IComparer) with StringComparer.Ordinal
@@ -26,14 +25,12 @@
 # SHA256.Create / HashAlgorithm.ComputeHash(Stream | Byte[])
 # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create,
 # https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorithm.computehash; not Get-FileHash,
-# PowerShell 4.0+), UTF8Encoding(false).GetBytes (https://learn.microsoft.com/dotnet/api/system.text.utf8encoding.-ctor),
-# File.WriteAllBytes (https://learn.microsoft.com/dotnet/api/system.io.file.writeallbytes).
-# Path (and ListingPath) come as extended-length paths (backup_set.extended_path): a store's copy lies deep in
-# the set; lync_file_inventory's header says why and what .NET Framework it needs.
+# PowerShell 4.0+), UTF8Encoding(false).GetBytes (https://learn.microsoft.com/dotnet/api/system.text.utf8encoding.-ctor).
+# Path comes as an extended-length path (backup_set.extended_path): a store's copy lies deep in the set;
+# lync_file_inventory's header says why and what .NET Framework it needs.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Path,
-    [string]$ListingPath,
     [long]$Offset = 0,
     [int]$Count = 0,
     [switch]$Summary
@@ -95,12 +92,6 @@ elseif (-not $Summary) {
     $data = $encoding.GetBytes($text)
     $result.Bytes = $data.Length
     $result.Sha256 = [System.BitConverter]::ToString($sha256.ComputeHash($data)).Replace('-', '')
-    if ($ListingPath) {
-        $folder = Split-Path -Path $ListingPath -Parent
-        if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Path $folder -Force }
-        [System.IO.File]::WriteAllBytes($ListingPath, $data)
-        $Ansible.Changed = $true
-    }
 }
 $sha256.Dispose()
 $Ansible.Result = $result

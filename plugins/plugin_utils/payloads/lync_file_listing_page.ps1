@@ -5,6 +5,7 @@
 # Rights: read on the set folder (the backup identity's rights on the backup share).
 # Calls: Test-Path -LiteralPath -PathType Leaf
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/test-path?view=powershell-5.1),
+# Select-Object -Skip -First (https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/select-object?view=powershell-5.1),
 # File.ReadAllLines(String, Encoding) with UTF8Encoding(false) (https://learn.microsoft.com/dotnet/api/system.io.file.readalllines:
 # a line ends at "\n", "\r" or "\r\n"; the listing holds "\n" only). The host reads the whole file for each page
 # (about 120 bytes a file); only the page travels back.
@@ -24,8 +25,6 @@ if ($exists) {
     $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
     $all = [System.IO.File]::ReadAllLines($Path, $encoding)
     $total = $all.Count
-    $first = [int][Math]::Min([long]$total, [Math]::Max([long]0, $Offset))
-    $last = [int][Math]::Min([long]$total, [long]$first + [Math]::Max(0, $Count))
-    if ($last -gt $first) { $lines = @($all[$first..($last - 1)]) }
+    $lines = @($all | Select-Object -Skip ([int][Math]::Min([long]$total, [Math]::Max([long]0, $Offset))) -First ([Math]::Max(0, $Count)))
 }
 $Ansible.Result = @{ Exists = $exists; Total = $total; Lines = $lines }

@@ -238,7 +238,7 @@ def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manife
     result, recorder = run("lync_backup_set", close_args(plan, results),
                            answers + [ok({"Files": written}), ok({"Released": True})])
     count = len(answers)
-    expected = ["lync_file_inventory"] * 4 + ["lync_file_listing"] + ["lync_backup_set_write_files",
+    expected = ["lync_file_inventory"] * 4 + ["lync_file_listing_write"] + ["lync_backup_set_write_files",
                                                                       "lync_backup_set_unlock"]
     # cms, pools, sql, certs: a constant number of calls, not one per item; then one listing per file store,
     # written on the host into the set: only its summary comes back.
@@ -306,7 +306,7 @@ def test_closing_fails_only_the_items_of_a_folder_it_could_not_list():
     assert not any(e.startswith("cms_config") for e in result["set"]["errors"])
     store = [e for e in result["set"]["errors"] if e.startswith("filestore:")]
     assert store == ["filestore:\\\\fs.contoso.local\\share: the close could not list filestores/fs.contoso.local_share/ to "
-                     "hash it: payload lync_file_listing on sql01.contoso.local failed: "
+                     "hash it: payload lync_file_listing_write on sql01.contoso.local failed: "
                      "Could not find a part of the path."]
 
 
