@@ -238,8 +238,8 @@ def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manife
     result, recorder = run("lync_backup_set", close_args(plan, results),
                            answers + [ok({"Files": written}), ok({"Released": True})])
     count = len(answers)
-    expected = ["lync_file_inventory"] * 4 + ["lync_file_listing_write"] + ["lync_backup_set_write_files",
-                                                                      "lync_backup_set_unlock"]
+    expected = ["lync_file_inventory"] * 4 + ["lync_file_listing_write", "lync_backup_set_write_files",
+                                              "lync_backup_set_unlock"]
     # cms, pools, sql, certs: a constant number of calls, not one per item; then one listing per file store,
     # written on the host into the set: only its summary comes back.
     assert payload_names(recorder) == expected
@@ -467,8 +467,8 @@ def test_retention_protects_the_set_a_running_backup_holds_the_lock_for(monkeypa
         seen["protect"] = set(protect)
         return [], [s["set_id"] for s in sets], {}
     monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: None)
-    monkeypatch.setattr(retention.bs, "describe", lambda name, *rest: {"set_id": name, "status": "incomplete",
-                                                                         "checked": True, "manifest": None})
+    monkeypatch.setattr(retention.bs, "describe",
+                        lambda name, *rest: {"set_id": name, "status": "incomplete", "checked": True, "manifest": None})
     monkeypatch.setattr(retention.bs, "ordered", lambda sets: sets + [{"set_id": held, "status": "incomplete",
                                                                        "checked": True, "manifest": None}])
     monkeypatch.setattr(retention.bs, "retention_plan", plan)

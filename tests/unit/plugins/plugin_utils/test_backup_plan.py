@@ -1,7 +1,6 @@
 """The backup plan follows Microsoft's procedure; the manifest tells the truth about every item."""
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, facts
-from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
 from .test_facts import raw_host, raw_topology
 
