@@ -12,6 +12,9 @@ from ansible_collections.lync.server.plugins.plugin_utils import backup_set as b
 from ansible_collections.lync.server.plugins.plugin_utils import certs as certlib
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
+# The longest name written below a host's certificate folder: chain\\<40-hex thumbprint>.cer.tmp.
+CERT_DEEPEST = len("\\chain\\") + 40 + len(".cer.tmp")
+
 ARGUMENT_SPEC = {
     "set_path": {"type": "str", "required": True},
     "password": {"type": "str", "required": True, "no_log": True},
@@ -53,7 +56,8 @@ class ActionModule(LyncAction):
         exported, usages, elsewhere = certlib.export_plan(probe.get("Assigned"))
         usages = dict(certlib.usage_map(probe.get("Assigned")), **usages) if thumbprints else usages
         wanted = thumbprints or exported
-        target = "%s\\%s" % (set_path, folder.replace("/", "\\"))
+        # Extended-length only under a long root: a Front End may have .NET Framework 4.5, which refuses the prefix.
+        target = bs.long_path("%s\\%s" % (set_path, folder.replace("/", "\\")), CERT_DEEPEST)
         value = self.payload("lync_cert_export", {"TargetFolder": target, "Thumbprints": wanted},
                              secrets={"Password": params["password"]}, required_keys=("Certificates",)).value
         described, files, problems, warnings, not_restorable, chain_files = [], [], [], [], [], {}
@@ -89,7 +93,8 @@ class ActionModule(LyncAction):
             files.append(entry)
         document = bs.document_entry("%s/certificates.json" % folder, described)
         to_write.append({"Path": document["path"], "Content": bs.document_text(described), "Sha256": document["sha256"]})
-        self.payload("lync_backup_set_write_files", {"SetPath": set_path, "Files": to_write})
+        self.payload("lync_backup_set_write_files", {"SetPath": bs.long_path(set_path, len(folder) + CERT_DEEPEST),
+                                                     "Files": to_write})
         files.append(document)
         result = {"changed": True, "files": files, "details": {"certificates": described, "global_elsewhere": elsewhere}}
         if not_restorable:

@@ -10,6 +10,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import detached
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -27,6 +28,8 @@ ARGUMENT_SPEC = {
     "block_size": {"type": "int", "default": 0},
     "buffer_count": {"type": "int", "default": 0},
     "max_transfer_size": {"type": "int", "default": 0},
+    "detached": {"type": "bool", "default": True},
+    "poll_interval": {"type": "int", "default": detached.DEFAULT_POLL},
 }
 DB_NAME_LIMIT = 128
 # Markers the payload puts before a message that names the fix (the rest of the text is the message).
@@ -121,13 +124,18 @@ class ActionModule(LyncAction):
             return {"changed": True, "planned": ["%s/%s.bak" % (folder, d) for d in databases], "files": [],
                     "details": dict(details, databases=[{"name": d} for d in databases])}
         connect = "%s\\%s" % (server, instance) if instance else server
+        parameters = {
+            "SqlInstance": connect, "Databases": databases, "TargetFolder": "%s\\%s" % (set_path, folder.replace("/", "\\")),
+            "FileCount": params["file_count"], "CopyOnly": params["copy_only"], "Checksum": params["checksum"],
+            "Compress": params["compress"], "Verify": params["verify"], "BlockSize": params["block_size"],
+            "BufferCount": params["buffer_count"], "MaxTransferSize": params["max_transfer_size"],
+        }
+        # One job per set and instance (a rerun finds it); its digest covers every parameter.
+        job = detached.job_name(set_path.rsplit("\\", 1)[-1], "sql", folder.split("/", 1)[1],
+                                payload="lync_sql_backup", parameters=parameters)
         try:
-            value = self.payload("lync_sql_backup", {
-                "SqlInstance": connect, "Databases": databases, "TargetFolder": "%s\\%s" % (set_path, folder.replace("/", "\\")),
-                "FileCount": params["file_count"], "CopyOnly": params["copy_only"], "Checksum": params["checksum"],
-                "Compress": params["compress"], "Verify": params["verify"], "BlockSize": params["block_size"],
-                "BufferCount": params["buffer_count"], "MaxTransferSize": params["max_transfer_size"],
-            }, required_keys=("Databases",)).value
+            value = detached.run(self, self.task_vars, "lync_sql_backup", parameters, job, detached=params["detached"],
+                                 poll=params["poll_interval"], required_keys=("Databases",)).value
         except AnsibleActionFail as exc:
             text = str(exc)
             if any(marker in text for marker in MARKERS):

@@ -23,6 +23,19 @@ PROBE_DATABASE = "model"
 # The largest other database the probe backs up instead (its data files), when the login may not back up model.
 PROBE_MAX_BYTES = 256 * 2 ** 20
 SHARE_MARKER = "LYNC_SHARE_ACCESS: "
+# The probe's two statements (BACKUP, RESTORE VERIFYONLY) share the task's time less this margin (the rights read,
+# the payloads' starts, the removal), so the payload reaches its removal and its answer before the task's timeout.
+PROBE_MARGIN = 60
+PROBE_STATEMENT_MAX = 300
+PROBE_STATEMENT_MIN = 15
+
+
+def statement_timeout(task_timeout):
+    """SqlCommand.CommandTimeout (seconds) for each of the probe's two statements under a task timeout (0 or None:
+    none): half of what is left after the margin, at most 300 s, at least 15 s."""
+    if not task_timeout:
+        return PROBE_STATEMENT_MAX
+    return max(PROBE_STATEMENT_MIN, min(PROBE_STATEMENT_MAX, (int(task_timeout) - PROBE_MARGIN) // 2))
 
 
 def _flag(value):
@@ -134,7 +147,8 @@ class ActionModule(LyncAction):
         try:
             written = self.payload("lync_sql_write_probe", {
                 "SqlInstance": connect, "Database": database, "Folder": folder,
-                "Verify": _flag(value.get("CanCreateDatabase")) == 1}, required_keys=("Written",)).value
+                "Verify": _flag(value.get("CanCreateDatabase")) == 1,
+                "CommandTimeout": statement_timeout(self._task.timeout if isinstance(self._task.timeout, int) else None)}, required_keys=("Written",)).value
         except AnsibleActionFail as exc:
             text = str(exc)
             if SHARE_MARKER in text:

@@ -10,6 +10,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import detached
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
 ARGUMENT_SPEC = {
@@ -21,6 +22,8 @@ ARGUMENT_SPEC = {
     "scratch_folder": {"type": "str"},
     "acl_group": {"type": "str", "default": ""},
     "checksum": {"type": "bool", "default": True},
+    "detached": {"type": "bool", "default": True},
+    "poll_interval": {"type": "int", "default": detached.DEFAULT_POLL},
 }
 GROUP_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9.\-]{0,63}\\[A-Za-z0-9 ._\-]{1,64}\Z")
 
@@ -60,10 +63,18 @@ class ActionModule(LyncAction):
         scratch = "lync_restore_test_%s" % re.sub(r"[^A-Za-z0-9_]", "_", database) if params["mode"] == "test" else ""
         if self.check_mode:
             return {"changed": params["mode"] == "restore", "database": database, "mode": params["mode"]}
-        value = self.payload("lync_sql_restore", {
+        parameters = {
             "SqlInstance": connect, "Database": database, "Files": files, "Mode": params["mode"],
             "ScratchName": scratch, "ScratchFolder": params["scratch_folder"] or "", "AclGroup": params["acl_group"],
-            "Checksum": params["checksum"]}, required_keys=("Verified",)).value
+            "Checksum": params["checksum"]}
+        # One job per target database and mode (a rerun finds it); its digest covers the files and every option.
+        job = detached.job_name("restore", "%s_%s" % (server, (instance or "mssqlserver").lower()), database,
+                                params["mode"], payload="lync_sql_restore", parameters=parameters)
+        # A RESTORE ... WITH REPLACE cut short leaves the database RESTORING: past the timeout the job is left to
+        # finish and the operator told to rerun (docs/architecture.md, "Detached work").
+        value = detached.run(self, self.task_vars, "lync_sql_restore", parameters, job, detached=params["detached"],
+                             poll=params["poll_interval"], stop_on_timeout=params["mode"] != "restore",
+                             required_keys=("Verified",)).value
         result = {"changed": params["mode"] == "restore", "database": database, "mode": params["mode"],
                   "verified": value["Verified"], "restored": value["Restored"], "checkdb": value.get("CheckDb"),
                   "acl_fixed": value.get("AclFixed")}

@@ -29,10 +29,12 @@ def _work(items):
     return backup_plan.by_host(items)
 
 
-def _item_results(registered, loop_var="backup_item"):
+def _item_results(registered, loop_var="backup_item", links=None):
     if not isinstance(registered, dict):
         raise AnsibleFilterError("backup_item_results: needs the registered result of a looped item task")
-    return backup_plan.loop_records(registered, loop_var)
+    if links is not None and not isinstance(links, dict):
+        raise AnsibleFilterError("backup_item_results: links must be the registered result of the file-store link step")
+    return backup_plan.loop_records(registered, loop_var, links)
 
 
 def _sql_backups(manifest, set_path):

@@ -87,6 +87,7 @@ options:
     default: 0
 extends_documentation_fragment:
   - lync.server.backup_set
+  - lync.server.detached
   - lync.server.lync_action
 attributes:
   check_mode:
@@ -96,6 +97,10 @@ notes:
     file_count, block_size, buffer_count, max_transfer_size).
   - A database in the FULL recovery model gets a warning, because copy-only backups do not truncate its
     log; the SQL Server log backups must keep running.
+  - Detached (the default), the job is named after the set, the instance and a digest of the options
+    (C(lync.server-<set id>-sql-<server>_<instance>-<digest>)). When the task's C(timeout) passes, the job is
+    stopped; SQL Server aborts a BACKUP whose client process ends, the item is recorded as failed and the
+    set closes partial.
 seealso:
   - module: lync.server.lync_backup_set
 author:

@@ -67,10 +67,17 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - lync.server.detached
   - lync.server.lync_action
 attributes:
   check_mode:
     details: Reports what it would do and touches no database.
+notes:
+  - Detached (the default), the job is named after the instance, the database, the mode and a digest of the
+    files and options (C(lync.server-restore-<server>_<instance>-<database>-<mode>-<digest>)). When the task's
+    C(timeout) passes, a C(mode=restore) job is NOT stopped (a RESTORE ... WITH REPLACE cut short leaves the
+    database RESTORING) but left to finish, and the task fails telling the operator to run the play again to
+    collect it; C(verify) and C(test) jobs are stopped.
 seealso:
   - module: lync.server.lync_deploy_step
   - name: docs/recovery-runbook.md

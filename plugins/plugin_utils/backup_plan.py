@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
+from ansible_collections.lync.server.plugins.plugin_utils import filestore_links
 from ansible_collections.lync.server.plugins.plugin_utils import timeouts
 
 CMS_ITEMS = (("cms_config", "config", "cms/config.zip"), ("cms_lis", "lis", "cms/lis.zip"),
@@ -111,7 +112,9 @@ def plan(deployment, hosts, options=None):
                 problem = "%s has no share named %s" % (fstore["fqdn"], fstore["share"])
         items.append(_item("filestore", fstore["unc"], host, "filestore",
                            {"src": local, "folder": folder, "target": folder.replace("/", "\\"),
-                            "flags": options.get("filestore_flags"),
+                            # /XC /XN /XO: robocopy never overwrites a file of the new set (a hard link
+                            # from the previous set there would be written through): filestore_links.
+                            "flags": filestore_links.robocopy_flags(options.get("filestore_flags")),
                             "server": fstore["fqdn"], "share": fstore["share"]},
                            [folder + "/"], problem))
     computers = sorted({c for p in deployment["pools"] for c in p["computers"]})
@@ -148,19 +151,25 @@ def by_host(items):
     return work
 
 
-def loop_records(registered, loop_var="backup_item"):
+def loop_records(registered, loop_var="backup_item", links=None):
     """The item records of one looped item task (its registered result), in loop order.
 
     loop_var names the loop variable that holds the planned item. A file store's record comes from
-    its copy alone (robocopy); its files are the ones the close finds in its folder (settle).
-    Skipped entries (check mode) give no record.
+    its copy (robocopy) and its link step (links: the registered result of lync_filestore_link, looped
+    over the same items): what was linked from which earlier set; its files are the ones the close finds
+    in its folder (settle). Skipped entries (check mode) give no record.
     """
+    linked = {}
+    for entry in (links or {}).get("results") or []:
+        if isinstance(entry.get("backup_item"), dict):
+            linked[entry["backup_item"]["id"]] = entry
     records = []
     for entry in (registered or {}).get("results") or []:
         given = entry.get(loop_var)
         if isinstance(given, dict) and given.get("kind") == "filestore" and not entry.get("skipped"):
             failed = bool(entry.get("failed"))
-            records.append(item_result(given, entry if failed else filestore_result(given, entry), failed))
+            records.append(item_result(given, entry if failed else filestore_result(given, entry, linked.get(given["id"])),
+                                       failed))
         elif isinstance(given, dict) and not entry.get("skipped"):
             records.append(item_result(given, entry, bool(entry.get("failed"))))
     return records
@@ -309,14 +318,32 @@ def item_result(item, module_result, failed):
             "started": module_result.get("started"), "finished": module_result.get("finished")}
 
 
-def filestore_result(item, robocopy):
-    """The module-like result of a file store item after its copy: the folder it fills in the set. Its files are
-    the ones that landed there, listed and hashed once by the close on the backup server (settle)."""
+def link_details(link):
+    """What the link step did for a file store: files and bytes hard-linked from an earlier set (the close counts
+    the copied ones from what landed). `link` is lync_filestore_link's result (None: not run)."""
+    link = link or {}
+    ok = not link.get("failed") and not link.get("skipped") and link.get("mode") == "link" \
+        and int(link.get("linked_files") or 0) > 0
+    reason = link.get("reason") or ("link step failed: %s; full copy" % " ".join(str(link.get("msg")).split())
+                                    if link.get("failed") else "no link step ran: full copy")
+    return {"transfer": "linked" if ok else "full copy", "transfer_reason": reason,
+            "linked_from": link.get("previous_set") if ok else None,
+            "linked_files": int(link.get("linked_files") or 0) if ok else 0,
+            "linked_bytes": int(link.get("linked_bytes") or 0) if ok else 0,
+            # For the close only (settle takes it out): every other file it finds there is a link to check.
+            "not_linked": [str(p) for p in link.get("not_linked") or []] if ok else []}
+
+
+def filestore_result(item, robocopy, link=None):
+    """The module-like result of a file store item after its link step and its copy: the folder it fills in the
+    set. Its files are the ones that landed there, listed and hashed once by the close on the backup server
+    (settle)."""
     details = {"unc": item["scope"], "server": item["args"]["server"], "share": item["args"]["share"],
                "local_path": item["args"]["src"], "folder": item["args"]["folder"], "file_count": None, "bytes": None,
                "excluded": ["Meeting.Active"] if "Meeting.Active" in str(item["args"].get("flags")) else [],
                "robocopy_rc": (robocopy or {}).get("rc")}
-    return {"files": [], "details": details, "started": (robocopy or {}).get("started"),
+    details.update(link_details(link))
+    return {"files": [], "details": details, "started": (link or {}).get("started") or (robocopy or {}).get("started"),
             "finished": (robocopy or {}).get("finished")}
 
 
@@ -351,13 +378,89 @@ def _settle_store(item, folder, listed):
     item["files"] = [entry]
     item["listing"] = dict(entry, folder=folder.rstrip("/"), files=int(listed["Files"]),
                            file_bytes=int(listed["FileBytes"]))
-    item["details"].update(file_count=int(listed["Files"]), bytes=int(listed["FileBytes"]))
+    details = item["details"]
+    details.update(file_count=int(listed["Files"]), bytes=int(listed["FileBytes"]))
+    if "linked_files" in details:
+        # What the night moved: every file of the folder that was not linked from an earlier set.
+        details.update(copied_files=details["file_count"] - details["linked_files"],
+                       copied_bytes=details["bytes"] - details["linked_bytes"])
     count = int(listed.get("ErrorCount") or 0)
     if count:
         shown = list(listed.get("Errors") or [])
         return ["%d file(s) of %s/ could not be read where they landed (still being written by a run that timed out, "
                 "or denied): %s%s" % (count, folder, "; ".join(shown), "; ..." if count > len(shown) else "")]
     return []
+
+
+def linked_from(doc):
+    """The earlier sets the file stores of a manifest hard-linked files from (the close checks them)."""
+    return sorted({(i.get("details") or {}).get("linked_from") for i in doc["items"]
+                   if i["kind"] == "filestore" and i["status"] == "ok"} - {None})
+
+
+def take_not_linked(doc):
+    """{item id: [paths relative to the store]} the link step left to robocopy, taken out of the items (the list is
+    for the close's link check only, never for the manifest)."""
+    found = {}
+    for item in doc["items"]:
+        if item["kind"] == "filestore" and "not_linked" in (item.get("details") or {}):
+            found[item["id"]] = item["details"].pop("not_linked") or []
+    return found
+
+
+def listed_pairs(earlier_pages, new_pages):
+    """(path, earlier SHA-256, SHA-256 now) of each path on both sides of an earlier set's listing of a store and
+    this set's, walked in step page by page (backup_set.merge_listings: one page of each in memory)."""
+    for path, was, now in bs.merge_listings(earlier_pages, new_pages):
+        if was is not None and now is not None:
+            yield path, was["sha256"], now["sha256"]
+
+
+def recorded_pairs(recorded, folder, new_pages):
+    """The same against an earlier set in format 1: recorded is its manifest's {path in the set: (bytes, SHA-256)}
+    of the store (filestore_links.manifest_files), already in memory with that manifest."""
+    prefix = folder.rstrip("/") + "/"
+    for entry in bs.listing_entries(new_pages):
+        known = recorded.get(prefix + entry["path"])
+        if known is not None:
+            yield entry["path"], known[1], entry["sha256"]
+
+
+def link_damage(item, source, pairs, not_linked, limit=bs.MAX_NAMED):
+    """(problems, damaged paths in the set (at most `limit`), count) of a file store whose link step linked files
+    from the earlier set `source`: every path on both sides that the link step did not leave to robocopy is a link
+    to that set's copy, and must read as that set recorded it (docs/architecture.md, "Only changed file-store
+    bytes"). pairs -- (path in the store, earlier SHA-256 or None, SHA-256 now or None): listed_pairs or
+    recorded_pairs. A file unreadable now is already a problem of the listing; one the earlier set has no hash
+    for was never linked."""
+    prefix = item["details"]["folder"].rstrip("/") + "/"
+    left = set(not_linked or ())
+    found, damaged, count = [], [], 0
+    for path, known, got in pairs:
+        if path in left or known is None or got is None or str(got).upper() == str(known).upper():
+            continue
+        count += 1
+        if len(damaged) < limit:
+            damaged.append(prefix + path)
+            found.append("%s is a hard link to %s's copy, which %s's manifest records with SHA-256 %s; it reads %s now: "
+                         "that copy is damaged (the next backup copies this file afresh)"
+                         % (prefix + path, source, source, str(known).upper(), str(got).upper()))
+    if count > len(damaged):
+        found.append("%d more linked file(s) of %s read otherwise than %s recorded them than named here (the next "
+                     "backup copies the store afresh)" % (count - len(damaged), prefix.rstrip("/"), source))
+    return found, damaged, count
+
+
+def fail_item(doc, item, found):
+    """Fail an item with its problems after settle (the close's link check), and set the manifest's status again."""
+    item.update(status="failed", error="; ".join(([item["error"]] if item.get("error") else []) + list(found)))
+    _status(doc)
+
+
+def _status(doc):
+    failed = [i for i in doc["items"] if i["status"] != "ok"]
+    doc["status"] = "partial" if failed else "complete"
+    doc["errors"] = ["%s: %s" % (i["id"], i["error"]) for i in failed]
 
 
 def settle(doc, landed, documents=(), unreadable=None, listings=None):
@@ -380,6 +483,9 @@ def settle(doc, landed, documents=(), unreadable=None, listings=None):
     stores = store_folders(doc)
     problems = []
     for item in doc["items"]:
+        # The link step's list of files left to robocopy is for the close's link check only (take_not_linked).
+        if item["kind"] == "filestore":
+            (item.get("details") or {}).pop("not_linked", None)
         if item["status"] != "ok":
             continue
         found = []
@@ -412,9 +518,7 @@ def settle(doc, landed, documents=(), unreadable=None, listings=None):
         if found:
             item.update(status="failed", error="; ".join(found))
             problems.extend(found)
-    failed = [i for i in doc["items"] if i["status"] != "ok"]
-    doc["status"] = "partial" if failed else "complete"
-    doc["errors"] = ["%s: %s" % (i["id"], i["error"]) for i in failed]
+    _status(doc)
     return problems
 
 

@@ -109,6 +109,9 @@ def check_manifest_path(path):
 MAX_ROOT = 200  # a set's manifest lies 39 characters below the root: stay inside MAX_PATH (260) everywhere
 
 
+MAX_EXTENDED_PATH = 32767  # the extended-length form's limit (Maximum Path Length Limitation)
+
+
 def check_root(root):
     """A backup root must be a UNC path (\\\\server\\share[\\folder]) or a drive path; no '..', no wildcards."""
     if not isinstance(root, str) or not root.strip():
@@ -116,6 +119,11 @@ def check_root(root):
     if len(root) > MAX_ROOT:
         raise BackupSetError("root %r is longer than %d characters; the files of a set below it would pass Windows' "
                              "MAX_PATH (260)" % (root, MAX_ROOT))
+    return _check_windows_path(root)
+
+
+def _check_windows_path(root):
+    """check_root's form rules without its length rule: UNC or drive path, no '..', no wildcards."""
     text = root.rstrip("\\") if len(root.rstrip("\\")) > 2 else root
     if ".." in text.split("\\") or not (UNC_RE.match(text) or DRIVE_RE.match(text)):
         raise BackupSetError("root %r is not a UNC path (\\\\server\\share[\\folder]) or a drive path (D:\\folder)"
@@ -124,9 +132,12 @@ def check_root(root):
 
 
 def check_path(path, what="path"):
-    """A Windows path (UNC or drive) without '..' or wildcards; BackupSetError names what it is."""
+    """A Windows path (UNC or drive) without '..' or wildcards, of any length the extended-length form allows (a
+    path below a backup root is longer than the root's 200 characters); BackupSetError names what it is."""
     try:
-        return check_root(path)
+        if not isinstance(path, str) or not path.strip() or len(path) > MAX_EXTENDED_PATH:
+            raise BackupSetError(path)
+        return _check_windows_path(path)
     except BackupSetError:
         raise BackupSetError("%s %r is not a UNC path or a drive path" % (what, path)) from None
 
@@ -153,6 +164,17 @@ def extended_path(path):
     if text.startswith("\\\\"):
         return "\\\\?\\UNC\\" + text[2:]
     return "\\\\?\\" + text
+
+
+MAX_DIRECTORY = 248  # Windows' limit for a directory name without the extended-length prefix (less a file name)
+
+
+def long_path(path, deepest):
+    """path in the extended-length form only when a file `deepest` characters below it would pass MAX_PATH: such
+    paths need .NET Framework 4.6.2 on the host (earlier versions refuse the prefix), which a Lync Front End may
+    lack, so short paths keep the plain form every .NET version takes."""
+    text = check_path(str(path)) if not str(path).startswith("\\\\?\\") else str(path)
+    return extended_path(text) if len(text) + deepest >= MAX_DIRECTORY else text
 
 
 FQDN_RE = re.compile(r"\A(?=.{1,253}\Z)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
@@ -313,6 +335,21 @@ def _entries(pages):
                 raise BackupSetError("listing is not in ordinal order at %s" % entry["path"])
             last = key
             yield entry
+
+
+def listing_entries(pages):
+    """Parsed, order-checked entries of a listing read page by page (one page in memory)."""
+    return _entries(pages)
+
+
+def hashing_pages(pages, digest):
+    """Pass a listing's pages through, feeding `digest` (hashlib) with the bytes of the file they were read from:
+    a listing is UTF-8 without BOM, each line ending with "\n" (listing_text), so the controller checks what it
+    walked against the SHA-256 a manifest records without another read on the host."""
+    for page in pages:
+        for line in page:
+            digest.update((str(line) + "\n").encode("utf-8"))
+        yield page
 
 
 def merge_listings(recorded, found):

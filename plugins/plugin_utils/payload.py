@@ -44,6 +44,10 @@ class PayloadError(AnsibleActionFail):
     """A payload could not be run or did not return a usable result."""
 
 
+class PayloadUnreachable(PayloadError):
+    """The host did not answer (the connection failed or dropped): the payload may not have run."""
+
+
 class Payload:
     """A payload script as it lies on disk; its text is sent to the host unchanged."""
 
@@ -238,13 +242,13 @@ def run_payload(action, task_vars, name, parameters=None, secrets=None, credenti
             task_vars=task_vars,
         )
     except AnsibleConnectionFailure as exc:
-        raise PayloadError("%s: host unreachable: %s" % (where, " ".join(str(exc).split()))) from exc
+        raise PayloadUnreachable("%s: host unreachable: %s" % (where, " ".join(str(exc).split()))) from exc
 
     # Kept before any failure check: a warning often explains the failure that follows it.
     warnings = _keep_warnings(action, where, result, secrets, credentials)
 
     if result.get("unreachable"):
-        raise PayloadError("%s: host unreachable: %s" % (where, result.get("msg", "")))
+        raise PayloadUnreachable("%s: host unreachable: %s" % (where, result.get("msg", "")))
     if result.get("failed"):
         text = _error_text(result)
         if SHELL_MISSING_MARKER in text:

@@ -550,6 +550,23 @@ def _rights_records(host, name, result, verify):
     return found
 
 
+def _service_account_records(host, name, account, result, root, user, listed=True, verify=True):
+    """The sql service account line of one instance, from the write probe in a lync_sql_check result; with
+    backup_sql_verify false, SQL Server reading the probe back (RESTORE VERIFYONLY) is what a restore needs, not
+    the night, so a failed read-back is its own bad-day line beside a passing nightly one."""
+    probe = result.get("probe") or {}
+    if verify or probe.get("status") != "written" or probe.get("verified_by_sql") is not False:
+        return [_service_account_record(host, name, account, result, root, user, listed)]
+    nightly = dict(result, probe=dict(probe, verified_by_sql=None))
+    who = _computer_account(account, host) or account
+    return [_service_account_record(host, name, account, nightly, root, user, listed),
+            record(host, "sql restore read %s" % name, FAIL,
+                   "SQL Server (%s) wrote the probe backup but could not read it back (RESTORE VERIFYONLY: %s); the "
+                   "backup does not ask it to (backup_sql_verify is false), a restore and lync.server.verify_backup do"
+                   % (account, probe.get("verify_error")),
+                   "give %s Modify (read included) on %s" % (who, root), needs=BAD_DAY)]
+
+
 def _service_account_record(host, name, account, result, root, user, listed=True):
     """The sql service account line of one instance, from the write probe in a lync_sql_check result."""
     check = "sql service account %s" % name
@@ -701,7 +718,7 @@ def sql_records(hosts, inputs, root, user, share):
                 continue
             read.append({"host": host, "result": sql})
             found.extend(_rights_records(host, name, sql, verify))
-            found.append(_service_account_record(host, name, account, sql, root, user, listed))
+            found.extend(_service_account_records(host, name, account, sql, root, user, listed, verify))
     found.append(space_record(root, inputs.get("space_host") or "", inputs.get("space"), share, read))
     return found
 

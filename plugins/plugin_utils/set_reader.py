@@ -74,6 +74,12 @@ def _pages(action, payload, path, **extra):
             return
 
 
+def listing_pages(action, set_path, relative):
+    """The lines of a listing file stored in a set (relative path, e.g. listings/<store>.tsv), page by page
+    (lync_file_listing_page): the close's link check walks an earlier set's listing and its own with them."""
+    return _pages(action, "lync_file_listing_page", _store_path(set_path, relative))
+
+
 def check_store(action, set_path, listing, deep):
     """({relative path: problem}, [extra paths]) for one listing-backed file store.
 

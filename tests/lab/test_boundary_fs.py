@@ -6,6 +6,7 @@ Windows-true fixes) fail where Windows fails them.
 Pages: each test cites the cmdlet or .NET page whose documented behaviour it checks (see the module
 docstring of lync_lab/boundary/fs.py for the full list)."""
 
+import datetime
 import hashlib
 import os
 
@@ -326,10 +327,15 @@ def test_file_inventory_lists_and_hashes(lab):
     for check_mode in (False, True):
         result = run(lab, "lync_file_inventory", BACKUP, check_mode=check_mode, Path=path, Hash=True)
         assert not result["failed"] and not result["changed"], result["error"]
+        # Written: LastWriteTimeUtc.Ticks (100 ns since 0001-01-01), what robocopy's "same" rule compares.
+        ticks = {name: int((datetime.datetime.fromtimestamp((folder / name).stat().st_mtime, datetime.timezone.utc)
+                            .replace(tzinfo=None) - datetime.datetime(1, 1, 1)).total_seconds() * 10 ** 7)
+                 for name in ("db/rtc.bak", "manifest.json")}
         assert result["result"] == {"Exists": True, "Files": [
-            {"Path": "db/rtc.bak", "Bytes": 90, "Sha256": hashlib.sha256(b"x" * 90).hexdigest().upper(), "Error": None},
+            {"Path": "db/rtc.bak", "Bytes": 90, "Sha256": hashlib.sha256(b"x" * 90).hexdigest().upper(), "Error": None,
+             "Written": ticks["db/rtc.bak"]},
             {"Path": "manifest.json", "Bytes": 10, "Sha256": hashlib.sha256(b"{}" * 5).hexdigest().upper(),
-             "Error": None}]}
+             "Error": None, "Written": ticks["manifest.json"]}]}
     # A file another process holds open for writing (a straggler) is named, not fatal; the next file is hashed
     # with a fresh hash object.
     state = lab.load()

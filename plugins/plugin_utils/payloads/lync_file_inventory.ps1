@@ -1,8 +1,15 @@
 # lync-payload: lync_file_inventory
-# Lists every file under a folder with its size and, when asked, its SHA-256. Read-only. A file that
+# Lists every file under a folder with its size, its last-write time (UTC, in .NET ticks: what robocopy
+# compares, with the size, to call a file "same") and, when asked, its SHA-256. Read-only. A file that
 # cannot be opened for reading (held open for writing by another process: FileInfo.OpenRead shares
 # Read only, https://learn.microsoft.com/dotnet/api/system.io.fileinfo.openread; or denied) is listed
-# with its Error and no hash instead of failing the whole listing.
+# with its Error and no hash instead of failing the whole listing. With Refresh, each file's size and
+# time are read from the file itself (FileSystemInfo.Refresh,
+# https://learn.microsoft.com/dotnet/api/system.io.filesysteminfo.refresh), not from the folder's directory
+# entry that Get-ChildItem enumerates, which NTFS may not have brought up to date (FindNextFileW: "file
+# attribute information on NTFS file systems may not be current",
+# https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findnextfilew): the file-store link
+# step decides "unchanged" from them. One metadata open per file.
 # The controller passes Path as an extended-length path (\\?\UNC\server\share\... or \\?\D:\...,
 # backup_set.extended_path): a set's copy of a file store lies about 90 characters deeper than the
 # store, and Windows PowerShell 5.1 refuses paths past MAX_PATH (260 characters) without the prefix.
@@ -18,7 +25,8 @@
 param(
     [Parameter(Mandatory = $true)][string]$Path,
     [switch]$Hash,
-    [string[]]$Skip = @()
+    [string[]]$Skip = @(),
+    [switch]$Refresh
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
@@ -45,6 +53,7 @@ if ($exists) {
             throw "$($_.FullName) does not lie under $rootName; cannot name it relative to the set"
         }
         $file = $_
+        if ($Refresh) { $file.Refresh() }
         $digest = $null
         $readError = $null
         if ($Hash) {
@@ -66,7 +75,8 @@ if ($exists) {
                 $sha256 = [System.Security.Cryptography.SHA256]::Create()
             }
         }
-        @{ Path = $file.FullName.Substring($base).Replace('\', '/'); Bytes = $file.Length; Sha256 = $digest; Error = $readError }
+        @{ Path = $file.FullName.Substring($base).Replace('\', '/'); Bytes = $file.Length; Sha256 = $digest; Error = $readError
+            Written = $file.LastWriteTimeUtc.Ticks }
     })
     $sha256.Dispose()
 }

@@ -4,11 +4,12 @@
 class PSError(Exception):
     """A terminating PowerShell error: win_powershell reports it in `error` and fails."""
 
-    def __init__(self, message, category="NotSpecified", error_id="LabError"):
+    def __init__(self, message, category="NotSpecified", error_id="LabError", code=None):
         super().__init__(message)
         self.message = message
         self.category = category
         self.error_id = error_id
+        self.code = code  # the Win32 error code, where Windows gives one (fsops.hard_link)
 
     def record(self):
         """The error record win_powershell would return for this error."""

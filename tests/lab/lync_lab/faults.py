@@ -1,7 +1,7 @@
 """Faults the inventory injects into the lab (variable `lab_faults` on a host).
 
 Each fault is a dict:
-  kind     fail | malformed | slow | hang | unreachable | disk_full | sql_abort
+  kind     fail | malformed | slow | hang | unreachable | disk_full | sql_abort | drop
   payload  payload name it applies to (default: every payload)
   when     {parameter: value} that the bound parameters must match (default: always)
   times    fire only this many times, then behave normally (default: always); counted per host and
@@ -20,6 +20,14 @@ Each fault is a dict:
            fault acts on the whole payload call. SqlClient members count as commands too:
            SqlConnection.Open, SqlCommand.ExecuteReader / ExecuteNonQuery / ExecuteScalar (a SqlException
            with `message` and `number`; `when` on DataSource, Database or CommandText; boundary/sql.py).
+
+drop: the lab's connection (lab.lync.sim) raises AnsibleConnectionFailure for module runs on the host, as
+WinRM does when the network or the listener goes away: while a scheduled task of the host is Running
+(`while: task_running`, the default: "after the job started") or for every call (`while: always`), at most
+`times` times. Detached work (lync_lab/taskrun.py) goes on meanwhile.
+
+slow / hang / fail on a payload that runs as a detached job (plugins/plugin_utils/detached.py) act on the job's
+work by its payload name (lync_lab/taskrun.py): the work lasts `seconds`, or throws the fault's message.
 
 sql_abort: the connection breaks while the lab's SQL Server runs a RESTORE DATABASE (the WinRM shell
 died): SQL Server aborts the RESTORE and leaves the database RESTORING; `when` may name the

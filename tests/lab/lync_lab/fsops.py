@@ -15,6 +15,12 @@
   robocopy handles long paths itself (its /256 switch "turns off very long path (> 256 characters)
   support", https://learn.microsoft.com/en-us/windows-server/administration/windows-commands/robocopy):
   it calls these with long_paths=True.
+* Hard links (hard_link): two names, one file. The lab's files are real files, so a link is a real
+  link: writing through one name shows through the other, the link count is the real one, and a
+  removed name frees the drive's bytes only when it was the file's last name. CreateHardLinkW's rules
+  (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw): NTFS only, files
+  only, both names on one volume, at most 1023 links per file. Each drive has a `file_system`
+  ("NTFS" when not set); a share may carry its own `file_system` (a NAS or another volume behind it).
 
 Bytes read and written are counted for the bench (calls.moved: who moved them, from or to whose disk)
 only while a recorded call counts them (LYNC_LAB_CALLS); otherwise counting is one test per file.
@@ -70,6 +76,58 @@ def _disk(ctx, loc):
         loc.drive, {"size_bytes": 100 * 2 ** 30, "free_bytes": 60 * 2 ** 30})
 
 
+def file_system(ctx, loc):
+    """The file system a Location is on: its share's `file_system`, else its drive's, else NTFS."""
+    if loc.share is not None and loc.share.get("file_system"):
+        return str(loc.share["file_system"])
+    return str(_disk(ctx, loc).get("file_system") or "NTFS")
+
+
+MAX_LINKS = 1023  # "The maximum number of hard links that can be created with this function is 1023 per file."
+
+
+def hard_link(ctx, new_path, existing_path, account=None, long_paths=False):
+    """CreateHardLinkW(new_path, existing_path) (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw):
+    "only supported on the NTFS file system, and only for files, not directories"; "all hard links to a file
+    must be on the same volume"; "The maximum number of hard links ... is 1023 per file". Over SMB the
+    server does it (MS-FSCC 2.4.27.2 FileLinkInformation for the SMB2 Protocol,
+    https://learn.microsoft.com/openspecs/windows_protocols/ms-fscc/58f44021-120d-4662-bf2c-9905ed4940dc),
+    answering STATUS_NOT_SUPPORTED or STATUS_TOO_MANY_LINKS; the Win32 messages and error codes are raised here
+    (System Error Codes: 1 ERROR_INVALID_FUNCTION, 2, 3, 5, 17 ERROR_NOT_SAME_DEVICE, 50 ERROR_NOT_SUPPORTED,
+    183 ERROR_ALREADY_EXISTS, 1142 ERROR_TOO_MANY_LINKS,
+    https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)."""
+    new = locate(ctx, new_path, write=True, account=account, long_paths=long_paths)
+    old = locate(ctx, existing_path, account=account, long_paths=long_paths)
+    if not old.real.exists():
+        raise PSError("Cannot find path '%s' because it does not exist." % existing_path, "ObjectNotFound",
+                      "FileNotFoundException", code=2)
+    if old.real.is_dir():
+        raise PSError("Access to the path '%s' is denied." % existing_path, "PermissionDenied",
+                      "UnauthorizedAccessException", code=5)
+    if new.real.exists():
+        raise PSError("Cannot create a file when that file already exists.", "WriteError", "IOException", code=183)
+    if not new.real.parent.is_dir():
+        raise PSError("The system cannot find the path specified.", "ObjectNotFound", "DirectoryNotFoundException",
+                      code=3)
+    if (new.host, new.drive) != (old.host, old.drive) or (new.share or {}).get("file_system") != \
+            (old.share or {}).get("file_system"):
+        raise PSError("The system cannot move the file to a different disk drive.", "WriteError", "IOException", code=17)
+    if file_system(ctx, new).upper() != "NTFS":
+        remote = new.remote or new.share is not None  # over SMB: STATUS_NOT_SUPPORTED -> ERROR_NOT_SUPPORTED (50)
+        raise PSError("The request is not supported." if remote else "Incorrect function.", "NotImplemented",
+                      "IOException", code=50 if remote else 1)
+    if old.real.stat().st_nlink >= MAX_LINKS:
+        raise PSError("An attempt was made to create more links on a file than the file system supports.",
+                      "WriteError", "IOException", code=1142)
+    os.link(old.real, new.real)
+    return new
+
+
+def link_count(ctx, winpath, account=None, long_paths=False):
+    """How many names the file has (1 for a file that was never linked)."""
+    return locate(ctx, winpath, account=account, long_paths=long_paths).real.stat().st_nlink
+
+
 def _check_tree(winpath, loc, files, long_paths):
     """PathTooLong for the first file under winpath whose full path Windows would refuse."""
     if long_paths or loc.extended:
@@ -85,7 +143,7 @@ def write_bytes(ctx, winpath, data, account=None, long_paths=False, actor=None, 
     moves when less than the whole file (a FileStream writes a chunk and the lab rewrites the file)."""
     loc = locate(ctx, winpath, write=True, account=account, long_paths=long_paths)
     disk = _disk(ctx, loc)
-    old = loc.real.stat().st_size if loc.real.exists() else 0
+    old = loc.real.stat().st_size if loc.real.exists() else 0  # a linked file is written in place: every name sees it
     loc.real.parent.mkdir(parents=True, exist_ok=True)
     room = disk["free_bytes"] + old
     with open(loc.real, "wb") as handle:
@@ -137,7 +195,12 @@ def remove(ctx, winpath, account=None, long_paths=False):
     files = [loc.real] if loc.real.is_file() else [p for p in loc.real.rglob("*") if p.is_file()]
     if not loc.real.is_file():
         _check_tree(winpath, loc, files, long_paths)
-    freed = sum(p.stat().st_size for p in files)
+    # A name that is not the file's last one frees nothing: the other names still hold its bytes.
+    names = {}
+    for path in files:
+        stat = path.stat()
+        names.setdefault(stat.st_ino, [stat, 0])[1] += 1
+    freed = sum(stat.st_size for stat, count in names.values() if stat.st_nlink == count)
     if loc.real.is_file():
         loc.real.unlink()
     else:

@@ -1042,6 +1042,19 @@ class Session:
         for key in ("users",):
             new[key] = new.get(key) or []
         self.instance["databases"][name] = new
+        # What msdb.dbo.restorehistory records, one row per restore (lab bookkeeping, see _history).
+        # https://learn.microsoft.com/sql/relational-databases/system-tables/restorehistory-transact-sql
+        self._history("restorehistory", {"server": self.server, "instance": self.instance_name,
+                                         "destination_database_name": name, "user_name": self.login})
+
+    def _history(self, table, row):
+        """A row of msdb's history, kept beside the lab's state in sql_history.jsonl (not in the state: a backup
+        leaves the servers' state as it was, which tests compare)."""
+        lab = getattr(self.ctx, "lab", None)
+        if lab is None:
+            return
+        with open(str(lab.dir / "sql_history.jsonl"), "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(dict(row, table=table), sort_keys=True) + "\n")
 
     def _directory_exists(self, directory):
         """Whether a SQL Server instance folder exists on this server. RESTORE puts each file back at
@@ -1080,6 +1093,12 @@ class Session:
                              (3013, term))
         try:
             self.io.write(name, record, paths, options)
+            # What msdb.dbo.backupset records, one row per backup taken (lab bookkeeping, see _history): tests count
+            # the rows, since a rerun of a detached job must collect the first backup, not take a second one.
+            # https://learn.microsoft.com/sql/relational-databases/system-tables/backupset-transact-sql
+            self._history("backupset", {"server": self.server, "instance": self.instance_name, "database_name": name,
+                                        "physical_device_names": list(paths), "copy_only": bool(options.get("COPY_ONLY")),
+                                        "user_name": self.login})
         except PSError as err:
             # A full disk is a write failure (Msg 3202, operating system error 112), not a refused device (Msg 3201,
             # error 5): https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999

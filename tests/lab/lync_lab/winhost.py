@@ -58,6 +58,9 @@ COMMANDS_SINCE = {
     "get-dhcpserverv4optionvalue": (6, 2),
     "get-dhcpserverv4scope": (6, 2),
     "get-dhcpserverv4class": (6, 2),
+    # The ScheduledTasks module: Windows Server 2012 / Windows 8 and later (its cmdlets are CIM wrappers over the
+    # MSFT_ScheduledTask classes those releases added; https://learn.microsoft.com/powershell/module/scheduledtasks/).
+    "register-scheduledtask": (6, 2),
 }
 
 

@@ -22,6 +22,8 @@ Copy-Item https://learn.microsoft.com/powershell/module/microsoft.powershell.man
 Get-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content?view=powershell-5.1
 Set-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/set-content?view=powershell-5.1
 Add-Content https://learn.microsoft.com/powershell/module/microsoft.powershell.management/add-content?view=powershell-5.1
+  New-Item -ItemType HardLink: PowerShell 5.0 and later; CreateHardLinkW's rules and Win32 codes in fsops.hard_link
+  (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw)
 Get-FileHash https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/get-filehash?view=powershell-5.1
   (PowerShell 4.0 and later: a host whose PowerShell is older does not have it)
 .NET: https://learn.microsoft.com/dotnet/api/system.io.file (ReadAllText, WriteAllText, ReadAllBytes,
@@ -42,6 +44,7 @@ import re
 
 from .. import fsops
 from ..engine import Command, Param
+from ..engine.errors import NetException
 from ..engine import operators as O
 from ..engine import types as T
 from ..engine import values as V
@@ -49,7 +52,7 @@ from ..errors import PSError
 
 PAYLOADS = ("lync_backup_set_scan", "lync_backup_set_open", "lync_backup_set_remove", "lync_backup_set_unlock",
             "lync_backup_set_write_files", "lync_file_inventory", "lync_file_listing", "lync_file_listing_page",
-            "lync_file_listing_write", "lync_recovery_markers",
+            "lync_file_listing_write", "lync_filestore_link", "lync_recovery_markers",
             "lync_recovery_marker_set")
 MANAGEMENT = "Microsoft.PowerShell.Management"
 UTILITY = "Microsoft.PowerShell.Utility"
@@ -159,7 +162,7 @@ class FileSystemInfo(V.NetObject):
     """System.IO.FileInfo / DirectoryInfo with the members the payloads read, as the FileSystem provider
     returns them (PSPath, PSIsContainer)."""
 
-    def __init__(self, winpath, real, session=None):
+    def __init__(self, winpath, real, session=None, listed=None):
         self.session = session
         self._real = real  # the lab file behind it (not a .NET member: lower case)
         self.FullName = winpath.rstrip("\\") if len(winpath) > 3 else winpath
@@ -174,6 +177,20 @@ class FileSystemInfo(V.NetObject):
         if not self.PSIsContainer:
             self.Length = V.Long(real.stat().st_size)
             self.DirectoryName = self.FullName.rsplit("\\", 1)[0]
+        if listed is not None and not self.PSIsContainer:
+            # What the directory entry said when the folder was enumerated (FindFirstFile/FindNextFile data), which
+            # NTFS may leave behind the file's own record: stale_entry().
+            self.Length = V.Long(listed[0])
+            self.LastWriteTimeUtc = V.with_kind(listed[1], "Utc")
+            self.LastWriteTime = V.with_kind(listed[1], "Local")
+
+    def Refresh(self):  # pylint: disable=invalid-name
+        """FileSystemInfo.Refresh (https://learn.microsoft.com/dotnet/api/system.io.filesysteminfo.refresh): reads
+        the file's attributes again from the file itself, not from the enumeration's directory entry."""
+        self.LastWriteTimeUtc = V.with_kind(_mtime(self._real), "Utc")
+        self.LastWriteTime = V.with_kind(_mtime(self._real), "Local")
+        if not self.PSIsContainer:
+            self.Length = V.Long(self._real.stat().st_size)
 
     @property
     def TYPE_NAME(self):  # pylint: disable=invalid-name
@@ -443,6 +460,20 @@ def install(session):
             if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
                 return True
         return False
+
+    def stale_entry(real):
+        """(bytes, last write UTC) a folder's enumeration reports for a file whose directory entry NTFS has not
+        brought up to date: FindNextFileW's page ("file attribute information on NTFS file systems may not be
+        current", https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findnextfilew); CreateHardLinkW's
+        remarks (the entry is updated only for the link through which a change was made,
+        https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw). The lab state's
+        `lab.stale_entries` maps "<fqdn>|<local path>" to {"bytes", "mtime" (POSIX seconds)}; None otherwise."""
+        for key, listed in (ctx.state.get("lab", {}).get("stale_entries") or {}).items():
+            fqdn, local = key.split("|", 1)
+            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+                when = datetime.datetime.fromtimestamp(listed["mtime"], datetime.timezone.utc).replace(tzinfo=None)
+                return int(listed["bytes"]), when
+        return None
 
     def busy(path):
         return PSError("The process cannot access the file '%s' because it is being used by another process." % path,
@@ -719,7 +750,7 @@ def install(session):
                 if any(V.to_bool(O.comparison("like", entry.name, e)) for e in excludes):
                     continue
                 out.append(V.to_string(entry.name if not recurse else relative) if call.switch("Name")
-                           else FileSystemInfo(full, entry, session))
+                           else FileSystemInfo(full, entry, session, stale_entry(entry)))
         return out
 
     # -- New-Item, Remove-Item, Rename-Item, Move-Item, Copy-Item ---------------------------------
@@ -731,8 +762,68 @@ def install(session):
                 return kind
         return None
 
+    def new_hard_link(call, path):
+        """New-Item -ItemType HardLink -Path <new> -Value <existing> (Windows PowerShell 5.0 and later: the 5.1
+        New-Item page lists HardLink among the FileSystem item types; the link types came with 5.0, and
+        earlier versions know only file and directory). PowerShell resolves -Value as a path with wildcards, so a target
+        name with [ ] is not found (MicrosoftDocs/PowerShell-Docs#5552); then CreateHardLinkW
+        (fsops.hard_link) with its Win32 error's message when it fails. Without -Force an existing name is
+        refused."""
+        target = V.to_string(call.args.get("Value") or "")
+        if any(c in target for c in WILDCARDS) and not target.startswith("\\\\?\\"):
+            matches = expand(target)
+            if len(matches) != 1:
+                call.error("Cannot find path '%s' because it does not exist." % target,
+                           "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", target)
+                return []
+            target = matches[0]
+        try:
+            if locate(path, write=True).real.exists():
+                call.error("The file '%s' already exists." % path, "System.IO.IOException", "NewItemIOError",
+                           "WriteError", path)
+                return []
+            if not locate(target).real.exists():
+                call.error("Cannot find path '%s' because it does not exist." % target,
+                           "System.Management.Automation.ItemNotFoundException", "PathNotFound", "ObjectNotFound", target)
+                return []
+            if not call.should_process("Destination: %s" % path, "Create Hard Link"):
+                return []
+            fsops.hard_link(ctx, path, target)
+        except PSError as err:
+            if err.code is None and err.error_id in ("UnauthorizedAccessException", "DirectoryNotFoundException"):
+                lab_error(call, err, path, "NewItemIOError")
+                return []
+            # The provider makes a Win32Exception of CreateHardLinkW's GetLastWin32Error and throws it; for
+            # ERROR_INVALID_FUNCTION (1) it writes an InvalidOperationException around it (PowerShell's
+            # FileSystemProvider.NewItem, PowerShell/PowerShell; its text for 5.1 not verified).
+            win32 = NetException(err.message, "System.ComponentModel.Win32Exception")
+            win32.NativeErrorCode = err.code or 0
+            if err.code == 1:
+                call.error("", net_exception=NetException("Hard links are not supported for the specified path.",
+                                                          "System.InvalidOperationException", win32),
+                           error_id="NewItemInvalidOperation", category="InvalidOperation", target=path)
+            else:
+                call.error(err.message, error_id="NewItemIOError", category="WriteError", target=path,
+                           net_exception=win32)
+            return []
+        return [item(path)]
+
     def new_item(call):
         kind = item_type(call.args.get("ItemType"))
+        # The session's own PowerShell (as $PSVersionTable says: session.py), not the release's default: a host older
+        # than 5.1 runs no payload at all (ansible-core refuses it; docs/preflight.md).
+        if kind == "hardlink" and powershell_version({"powershell_version": ctx.record.get("powershell_version") or "5.1"}) < (5, 0):
+            call.terminate("The type is not a known type for the file system. Only \"file\" and \"directory\" can be "
+                           "specified.", "System.Management.Automation.PSArgumentException", "Argument",
+                           "InvalidArgument")
+        if kind == "hardlink":
+            if call.args.get("Path") is None:
+                call.terminate("Cannot process command because of one or more missing mandatory parameters: Path.",
+                               "System.Management.Automation.ParameterBindingException", "MissingMandatoryParameter",
+                               "InvalidArgument")
+            name = call.args.get("Name")
+            return [o for parent in _paths(call)
+                    for o in new_hard_link(call, fsops.join(parent, V.to_string(name)) if name is not None else parent)]
         if kind not in ("directory", "file"):
             call.terminate("The type is not a known type for the file system. Only \"file\",\"directory\",\"symboliclink\","
                            "\"junction\",\"hardlink\" can be specified." if kind is None else
@@ -1121,6 +1212,7 @@ def install(session):
             Param("Credential", "System.Management.Automation.PSCredential", by_property=True)],
             (lambda call, a=append: set_content(call, a)), should_process=True, default_set="Path", aliases=aliases,
             module=MANAGEMENT))
+
     if powershell_version(ctx.record) >= (4, 0):
         session.command(Command("Get-FileHash", [
             Param("Path", "System.String[]", position=0, mandatory=True, sets=("Path",), pipeline=True, by_property=True),

@@ -105,10 +105,11 @@ class Call:
         self.engine.write_stream("verbose", V.to_string(text))
 
     def error(self, message, exception="System.Management.Automation.RuntimeException", error_id=None,
-              category="NotSpecified", target=None):
-        """A non-terminating error, handled per -ErrorAction / $ErrorActionPreference."""
-        record = ErrorRecord(NetException(message, exception), "%s,%s" % (error_id or exception.rsplit(".", 1)[-1],
-                             self.command.name), category, target)
+              category="NotSpecified", target=None, net_exception=None):
+        """A non-terminating error, handled per -ErrorAction / $ErrorActionPreference (net_exception: the exception
+        object itself, when it carries more than a message)."""
+        record = ErrorRecord(net_exception or NetException(message, exception),
+                             "%s,%s" % (error_id or exception.rsplit(".", 1)[-1], self.command.name), category, target)
         if self.error_sink is not None:
             self.error_sink.append(record)
         self.engine.write_error(record, self.args.get("ErrorAction"))

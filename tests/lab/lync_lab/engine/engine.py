@@ -195,7 +195,7 @@ class Engine:
         """Run a command (by name, script block or function) with evaluated arguments."""
         if isinstance(target, V.ScriptBlock):
             return self.invoke_scriptblock(target, [a.value for a in args if a.name is None], input_items,
-                                           new_scope=not dot)
+                                           new_scope=not dot, arguments=args)
         name = V.to_string(target)
         command = self.resolve_command(name)
         if command is None:
@@ -382,19 +382,36 @@ class Engine:
                 scope.vars["_"] = saved
         return out
 
-    def invoke_scriptblock(self, block, positional, input_items=None, new_scope=True):
-        """`& { }` / `.Invoke()`: a new scope; param() or $args take the arguments."""
+    def invoke_scriptblock(self, block, positional, input_items=None, new_scope=True, arguments=None):
+        """`& { }` / `.Invoke()`: a new scope; param() or $args take the arguments. `arguments`: the
+        Arguments of `& $block -Name value` / `& $block @splat` (about_Script_Blocks, about_Splatting:
+        named arguments bind to the block's param() as they do to a function's)."""
         node = block.node
         param_block = next((c for c in node.children if c.type == "param_block"), None)
         params, defaults, advanced, should_process = block.evaluator.read_params(param_block)
         function = ScriptFunction("<ScriptBlock>", params, self._scriptblock_body(block), advanced, should_process, defaults)
         function.evaluator = block.evaluator
-        bound = function.binder.bind([Argument(value=v) for v in positional])
+        if arguments is not None and any(a.name is not None for a in arguments):
+            bound = function.binder.bind(list(arguments))
+        else:
+            bound = function.binder.bind([Argument(value=v) for v in positional])
         scope = Scope(self.scope, "scriptblock") if new_scope else self.scope
         self._enter(function, bound, scope)
         if input_items is not None:
             scope.set("input", list(input_items))
         return self._run_in(scope, block.evaluator, function.body, input_items)
+
+    def create_scriptblock(self, text):
+        """[scriptblock]::Create(text): the text parsed as a script block (ParseError as PowerShell's
+        parser reports it), https://learn.microsoft.com/dotnet/api/system.management.automation.scriptblock.create"""
+        text = V.to_string(text)
+        errors = psparse.syntax_errors(text)
+        if errors:
+            raise runtime_error('Exception calling "Create" with "1" argument(s): "At line:%d char:1 %s"' % errors[0],
+                                "System.Management.Automation.MethodInvocationException", "ParseException",
+                                "NotSpecified")
+        tree, data = psparse.parse(text)
+        return V.ScriptBlock(tree.root_node, text, Evaluator(self, data))
 
     # --- running a script ------------------------------------------------------------------
 

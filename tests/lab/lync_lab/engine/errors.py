@@ -19,6 +19,10 @@ class NetException:
         self.Message = message
         self.InnerException = inner
         self.type_name = type_name
+        if type_name == "System.ComponentModel.Win32Exception":
+            # Win32Exception.NativeErrorCode (https://learn.microsoft.com/dotnet/api/system.componentmodel.win32exception.nativeerrorcode);
+            # set by whoever raises one (0 until then, as new Win32Exception() would have GetLastWin32Error's).
+            self.NativeErrorCode = 0
 
     def type_names(self):
         return [self.type_name] + self.HIERARCHY.get(self.type_name, ["System.SystemException"]) + ["System.Exception", "System.Object"]

@@ -704,6 +704,9 @@ class Encoding(V.NetObject):
         return list(b"\xef\xbb\xbf" if self.bom else b"")
 
 
+SCRIPTBLOCK = NetType("System.Management.Automation.ScriptBlock", aliases=("scriptblock",))
+SCRIPTBLOCK.method("Create")(lambda engine, text: engine.create_scriptblock(text))
+
 ENCODING = NetType("System.Text.Encoding")
 ENCODING.prop("UTF8")(lambda engine: Encoding(True))
 NetType("System.Text.UTF8Encoding")

@@ -467,10 +467,12 @@ def test_retention_protects_the_set_a_running_backup_holds_the_lock_for(monkeypa
         seen["protect"] = set(protect)
         return [], [s["set_id"] for s in sets], {}
     monkeypatch.setattr(retention.set_reader, "newest_trusted", lambda action, root, found, verified: None)
-    monkeypatch.setattr(retention.bs, "describe",
-                        lambda name, *rest: {"set_id": name, "status": "incomplete", "checked": True, "manifest": None})
-    monkeypatch.setattr(retention.bs, "ordered", lambda sets: sets + [{"set_id": held, "status": "incomplete",
-                                                                       "checked": True, "manifest": None}])
+
+    def unfinished(set_id):
+        return {"set_id": set_id, "status": "incomplete", "checked": True, "manifest": None}
+
+    monkeypatch.setattr(retention.bs, "describe", lambda name, *rest: unfinished(name))
+    monkeypatch.setattr(retention.bs, "ordered", lambda sets: sets + [unfinished(held)])
     monkeypatch.setattr(retention.bs, "retention_plan", plan)
     run("lync_backup_retention", {"root": ROOT, "keep_sets": 1}, [ok(scan)])
     assert held in seen["protect"]

@@ -25,9 +25,11 @@ def rights(model=1, lcscdr=1, qoe=1, create=1, sysadmin=0):
                       {"DatabaseId": 6, "Type": 0, "Pages": 300}, {"DatabaseId": 6, "Type": 1, "Pages": 100}]}
 
 
-def run(args, answers, check_mode=False):
+def run(args, answers, check_mode=False, timeout=None):
     recorder = Recorder(answers)
-    result = make_action(lync_sql_check.ActionModule, args, recorder, check_mode).run(task_vars=VARS)
+    action = make_action(lync_sql_check.ActionModule, args, recorder, check_mode)
+    action._task.timeout = timeout  # pylint: disable=protected-access
+    result = action.run(task_vars=VARS)
     return result, recorder
 
 
@@ -92,6 +94,9 @@ def test_the_probe_is_verified_by_sql_server_only_when_the_login_has_create_data
     assert recorder.calls[1]["module_args"]["parameters"]["Verify"] is False
     dummy, recorder = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights()), written])
     assert recorder.calls[1]["module_args"]["parameters"]["Verify"] is True
+    assert recorder.calls[1]["module_args"]["parameters"]["CommandTimeout"] == 300
+    dummy, recorder = run({"databases": ["LcsCDR"], "probe_root": ROOT}, [ok(rights()), written], timeout=200)
+    assert recorder.calls[1]["module_args"]["parameters"]["CommandTimeout"] == 70
 
 
 def test_check_mode_reads_but_runs_no_probe():
@@ -161,3 +166,12 @@ def test_a_drive_root_reads_the_volumes_only():
         {"Name": "E:\\", "Capacity": 10, "FreeSpace": 5}]})
     assert recorder.calls[0]["module_args"]["parameters"] == {"ShareName": ""}
     assert (result["volume"], result["free_bytes"], result["share"]) == ("E:\\", 5, "")
+
+
+@pytest.mark.parametrize("task_timeout, statement", [(600, 270), (120, 30), (60, 15), (0, 300), (None, 300), (3600, 300)])
+def test_the_probe_statements_fit_inside_the_task_timeout(task_timeout, statement):
+    """BACKUP and RESTORE VERIFYONLY share the task's timeout less a margin, so the payload reaches its removal and
+    answers (rights kept) before Ansible's timeout ends the task; at most 300 s each, at least 15 s."""
+    assert lync_sql_check.statement_timeout(task_timeout) == statement
+    if task_timeout and task_timeout >= 90:
+        assert 2 * statement + lync_sql_check.PROBE_MARGIN <= task_timeout

@@ -329,3 +329,26 @@ def test_parse_time_reads_the_forms_windows_and_manifests_write(text, expected):
 @pytest.mark.parametrize("text", [None, "", "yesterday", "2026-13-01T00:00:00Z", "2026-01-15 09:00:00Z", 5])
 def test_parse_time_refuses_what_is_no_time(text):
     assert bs.parse_time(text) is None
+
+
+def test_paths_below_a_long_root_take_the_extended_form():
+    """A root may be 200 characters; a set's folders lie 30 and more below it. The close lists
+    <root>\\<set>\\persistentchat: the root's length rule must not apply to it (a 185-character root crashed the close)."""
+    root = "\\\\backup01.contoso.local\\LyncBackup\\" + "x" * (185 - 36)
+    assert len(root) == 185 and bs.check_root(root) == root
+    folder = bs.set_path(root, "lync-20261124T020000Z-abcdef") + "\\persistentchat"
+    assert bs.extended_path(folder) == "\\\\?\\UNC\\" + folder[2:]
+    with pytest.raises(bs.BackupSetError):
+        bs.check_root(root + "\\" + "y" * 20)
+    with pytest.raises(bs.BackupSetError):
+        bs.extended_path(root + "\\..\\other")
+
+
+def test_a_long_path_takes_the_prefix_only_when_a_file_below_it_would_pass_max_path():
+    """Front Ends may run .NET Framework 4.5, which refuses the \\\\?\\ prefix: short paths stay plain."""
+    short = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
+    assert bs.long_path(short, 60) == short
+    deep = short + "\\" + "d" * (bs.MAX_DIRECTORY - len(short) - 60)
+    assert bs.long_path(deep, 60) == "\\\\?\\UNC\\" + deep[2:]
+    assert bs.long_path(deep, 58) == deep
+    assert bs.long_path("\\\\?\\UNC\\x\\y", 0) == "\\\\?\\UNC\\x\\y"

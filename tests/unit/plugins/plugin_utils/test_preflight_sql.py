@@ -225,3 +225,20 @@ def test_the_share_host_is_found_by_name_fqdn_or_short_name():
     assert preflight_share_host("\\\\BACKUP01\\LyncBackup", hosts, results) == "backup01"
     assert preflight_share_host("\\\\nas01.contoso.local\\x", hosts, results) == ""
     assert preflight_share_host("D:\\LyncBackup", hosts, results) == ""
+
+
+def test_a_failed_read_back_is_a_bad_day_line_when_the_backup_does_not_verify():
+    """backup_sql_verify false: the night never has SQL Server read a .bak, so a share where its service account may
+    write but not read passes the nightly line and fails a bad-day one (a restore reads the file as that account);
+    with verify on, the same probe fails the nightly line."""
+    probe = {"status": "written", "database": "model", "folder": "F", "removed": True, "verified_by_sql": False,
+             "verify_error": "Operating system error 5(Access is denied.)", "read_by_session": True}
+    found = records(check(probe=probe), verify=False)
+    nightly = rec(found, "sql service account %s" % NAME)
+    assert nightly["status"] == pf.PASS and "RESTORE VERIFYONLY" not in nightly["detail"]
+    restore = rec(found, "sql restore read %s" % NAME)
+    assert restore["status"] == pf.FAIL and restore["needs"] == pf.BAD_DAY
+    assert "Operating system error 5" in restore["detail"] and "SQLMON01$ Modify" in restore["fix"]
+    found = records(check(probe=probe), verify=True)
+    assert rec(found, "sql service account %s" % NAME)["status"] == pf.FAIL
+    assert not [r for r in found if r["check"].startswith("sql restore read")]

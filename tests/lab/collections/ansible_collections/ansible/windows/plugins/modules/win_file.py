@@ -9,7 +9,9 @@ module: win_file
 short_description: Lab stand-in for ansible.windows.win_file
 description:
   - Creates a folder (V(directory)) or removes a file or folder tree (V(absent)) on a lab host, through the lab's
-    file rules (the WinRM double hop, share rights, disk space); V(file) and V(touch) are not emulated.
+    file rules (the WinRM double hop, share rights, disk space); V(file) is not emulated.
+  - V(touch), as the real module's win_file.ps1 does, creates an empty file when the path is missing and otherwise
+    sets the file's last-write time to now (its content is unchanged); always changed.
   - As the real module (https://docs.ansible.com/ansible/latest/collections/ansible/windows/win_file_module.html),
     V(directory) creates missing parents and V(absent) removes a folder with everything in it; both are
     idempotent and report no change when the path is already as asked.
@@ -37,8 +39,8 @@ def main():
     from lync_lab.errors import PSError  # pylint: disable=import-error
     from lync_lab.labrun import run_on_host  # pylint: disable=import-error
     path, state = module.params["path"], module.params["state"]
-    if state not in ("absent", "directory"):
-        module.fail_json(msg="lab stand-in: win_file state=%s is not emulated (only absent and directory)" % state)
+    if state not in ("absent", "directory", "touch"):
+        module.fail_json(msg="lab stand-in: win_file state=%s is not emulated (only absent, directory and touch)" % state)
 
     def work(ctx):
         present = fsops.exists(ctx, path)
@@ -46,6 +48,13 @@ def main():
             if present and not module.check_mode:
                 fsops.remove(ctx, path)
             return {"changed": present}
+        if state == "touch":
+            if not module.check_mode:
+                if present:
+                    os.utime(fsops.locate(ctx, path, write=True).real)
+                else:
+                    fsops.write_bytes(ctx, path, b"")
+            return {"changed": True}
         if present:
             if not fsops.locate(ctx, path).real.is_dir():
                 raise PSError("path %s is not a directory" % path)

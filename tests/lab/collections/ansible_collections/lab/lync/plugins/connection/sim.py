@@ -50,7 +50,10 @@ options:
     vars:
       - name: ansible_winrm_kerberos_delegation
   lab_faults:
-    description: Faults to inject on this host (see tests/lab/lync_lab/faults.py).
+    description:
+      - Faults to inject on this host (see tests/lab/lync_lab/faults.py). A C(drop) fault breaks module runs
+        with AnsibleConnectionFailure while a scheduled task of the host runs (or always, C(while=always)),
+        at most C(times) times.
     type: list
     elements: dict
     default: []
@@ -58,6 +61,7 @@ options:
       - name: lab_faults
 """
 
+import fcntl
 import importlib.util
 import json
 import os
@@ -146,9 +150,46 @@ class Connection(LocalConnection):
         except ValueError:
             return False
 
+    def _dropped(self):
+        """Whether a `drop` fault (tests/lab/lync_lab/faults.py) breaks this call: while a scheduled task of the
+        host is running (`while: task_running`, the default) or always (`while: always`), at most `times` times
+        (counted per host and fault in <state>.drops.json, beside the state, under its own lock)."""
+        drops = [f for f in self.get_option("lab_faults") or [] if f.get("kind") == "drop"]
+        if not drops:
+            return None
+        record = self._lab_host_state() or {}
+        running = any(t.get("state") == "Running" for t in (record.get("scheduled_tasks") or {}).values())
+        path = os.path.abspath(self.get_option("lab_state_file")) + ".drops.json"
+        with open(path + ".lock", "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                counts = {}
+                if os.path.exists(path):
+                    with open(path, encoding="utf-8") as handle:
+                        counts = json.load(handle)
+                for fault in drops:
+                    if fault.get("while", "task_running") == "task_running" and not running:
+                        continue
+                    key = "%s#%s" % (self.get_option("remote_addr"), json.dumps(fault, sort_keys=True))
+                    if fault.get("times") is not None and counts.get(key, 0) >= int(fault["times"]):
+                        continue
+                    counts[key] = counts.get(key, 0) + 1
+                    with open(path, "w", encoding="utf-8") as handle:
+                        json.dump(counts, handle)
+                    return fault
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return None
+
     def exec_command(self, cmd, in_data=None, sudoable=True):
         if not self._connected:  # as ensure_connect would, before the rules below read the host's record
             self._connect()
+        if in_data is not None and self._dropped():
+            # What WinRM reports when the network or the host's listener goes away mid-run (ansible.builtin.winrm
+            # raises AnsibleConnectionFailure for a transport error).
+            self._connected = False
+            raise AnsibleConnectionFailure("lab fault: the WinRM connection to %s dropped (connection reset by peer)"
+                                           % self.get_option("remote_addr"))
         if in_data is not None and self._older_than_5_1(self._lab_record):
             # ansible-core's bootstrap_wrapper.ps1 refuses before any module runs.
             return 1, b'{"failed":true,"msg":"Ansible requires PowerShell v5.1"}', b""

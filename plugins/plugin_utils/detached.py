@@ -1,0 +1,265 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Long work that survives the WinRM connection and the controller (docs/architecture.md, "Detached work").
+
+A multi-hour SQL backup, SQL restore or file-store copy runs as a scheduled task on the host, and the
+controller polls it with short calls, all through the one door (payload.run_payload):
+
+* ``lync_job_start`` registers and starts the task, or reports the task that already exists under the
+  job's name. The name is deterministic - it says what the work is (``lync.server-<set>-<item>-<digest
+  of the payload and its parameters>``) - so a rerun finds the running or finished job and waits for or
+  collects it instead of starting a second one.
+* ``lync_job_status`` (read-only) reports the task's state, its LastTaskResult and the job's result once
+  the runner (jobs/lync_job_runner.ps1) has written it; a dropped connection is retried until the
+  deadline.
+* ``lync_job_remove`` unregisters the task and deletes the job folder once the result has been read
+  (once), when the job ended without one, or, with ``Stop``, when the controller's timeout passes.
+
+The work's parameters are written to the job folder, so they must hold no secret: :func:`run` refuses
+secrets and credentials for the work. The one secret, the task principal's password (the collection's
+network identity), goes only to Register-ScheduledTask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+
+from ansible.utils.display import Display
+
+from ansible_collections.lync.server.plugins.plugin_utils import payload as door
+
+PREFIX = "lync.server-"
+NAME_LIMIT = 200  # characters after the prefix (the payloads' ValidatePattern says the same)
+RUNNER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobs", "lync_job_runner.ps1")
+UNSUPPORTED_MARKER = "LYNC_JOB_UNSUPPORTED"
+DEFAULT_POLL = 15
+DEFAULT_WAIT = 24 * 3600  # without a task timeout: how long to wait for a job (and for an unreachable host)
+
+# Task Scheduler's LastTaskResult constants,
+# https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
+TASK_RUNNING = 267009  # SCHED_S_TASK_RUNNING (0x41301)
+TASK_HAS_NOT_RUN = 267011  # SCHED_S_TASK_HAS_NOT_RUN (0x41303)
+TASK_TERMINATED = 267014  # SCHED_S_TASK_TERMINATED (0x41306)
+BUSY_STATES = ("Running", "Queued")
+
+_PART_RE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class JobTimeout(door.PayloadError):
+    """The job did not finish before the deadline."""
+
+
+def job_name(*parts, payload=None, parameters=None):
+    """The job's name: lync.server-<readable parts>-<12 hex digits of the payload and its parameters>.
+
+    Same work (same set, item, payload and parameters) gives the same name on every run; a change in
+    any parameter gives another job."""
+    digest = hashlib.sha256(json.dumps({"payload": payload, "parameters": parameters or {}}, sort_keys=True,
+                                       default=str).encode("utf-8")).hexdigest()[:12]
+    readable = "-".join(p for p in (_PART_RE.sub("_", str(part)).strip("_.-") for part in parts) if p)
+    readable = readable[:NAME_LIMIT - len(digest) - 1]
+    return "%s%s-%s" % (PREFIX, readable, digest) if readable else PREFIX + digest
+
+
+def runner_text():
+    """The runner script the task runs (jobs/lync_job_runner.ps1), sent unchanged."""
+    with open(RUNNER_PATH, "rb") as handle:
+        return handle.read().decode("utf-8")
+
+
+def principal(action):
+    """(user, password) of the task's principal: the network identity of the task (become runas
+    logon_type=new_credentials as lync_network_user), or None when the task carries none."""
+    become = getattr(getattr(action, "_connection", None), "become", None)
+    if become is None or become.name.split(".")[-1] != "runas":
+        return None
+    try:
+        flags = str(become.get_option("become_flags") or "")
+        user = become.get_option("become_user")
+        password = become.get_option("become_pass")
+    except KeyError:
+        return None
+    if "logon_type=new_credentials" not in flags or not user or not password:
+        return None
+    return str(user), str(password)
+
+
+def task_timeout(action):
+    """The task's `timeout` keyword in seconds, or None."""
+    value = getattr(getattr(action, "_task", None), "timeout", None)
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_task_timeout(exc):
+    """ansible-core's TaskTimeoutError (a BaseException raised by the task's `timeout` alarm)."""
+    return any(cls.__name__ in ("TaskTimeoutError", "AnsibleTimeoutError") for cls in type(exc).__mro__)
+
+
+class Job:
+    """One detached run of payload `name` with `parameters` as job `job` on the task's host.
+
+    stop_on_timeout -- when the deadline passes, stop the task (True), or leave it to finish and tell
+                       the operator (False: a RESTORE ... WITH REPLACE must not be aborted).
+    clock, sleep    -- time.monotonic and time.sleep (tests give their own).
+    """
+
+    def __init__(self, action, task_vars, name, parameters, job, credentials, timeout=None, poll=DEFAULT_POLL,
+                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep):
+        self.action = action
+        self.task_vars = task_vars
+        self.name = name
+        self.parameters = dict(parameters or {})
+        self.job = job
+        self.credentials = credentials
+        self.timeout = timeout or DEFAULT_WAIT
+        self.poll = max(1, int(poll or DEFAULT_POLL))
+        self.stop_on_timeout = stop_on_timeout
+        self.required_keys = tuple(required_keys)
+        self.clock = clock
+        self.sleep = sleep
+        self.deadline = None
+        self.host = door._host_name(action, task_vars)  # pylint: disable=protected-access
+        self.where = "payload %s on %s (detached job %s)" % (name, self.host, job)
+
+    # -- calls through the door, retried while the host does not answer -------------------------------
+
+    def _call(self, payload, parameters, credentials=None, required_keys=()):
+        while True:
+            try:
+                return door.run_payload(self.action, self.task_vars, payload, parameters=parameters,
+                                        credentials=credentials, required_keys=required_keys).value
+            except door.PayloadUnreachable as exc:
+                if self.clock() >= self.deadline:
+                    raise JobTimeout("%s: the host did not answer before the deadline (%d s): %s"
+                                     % (self.where, self.timeout, exc)) from exc
+                Display().vvv("%s: the host does not answer (%s); trying again in %d s" % (self.where, exc, self.poll))
+                self.sleep(self.poll)
+
+    def start(self):
+        """Register and start the task, or find the one that exists. Returns the start result."""
+        return self._call("lync_job_start", {
+            "JobName": self.job, "RunnerText": runner_text(), "WorkText": door.load_payload(self.name).text,
+            "WorkParameters": self.parameters}, credentials={"Principal": self.credentials},
+            required_keys=("Started", "State"))
+
+    def status(self):
+        return self._call("lync_job_status", {"JobName": self.job}, required_keys=("Exists", "State", "HasOutcome"))
+
+    def remove(self, stop=False):
+        parameters = {"JobName": self.job}
+        if stop:
+            parameters["Stop"] = True
+        return self._call("lync_job_remove", parameters, required_keys=("Unregistered",))
+
+    # -- the whole run -------------------------------------------------------------------------------
+
+    def run(self):
+        """Start (or find) the job, wait for it, collect its result once, remove it. Returns a PayloadResult."""
+        self.deadline = self.clock() + self.timeout
+        try:
+            self.start()
+            return self._wait()
+        except door.PayloadError:
+            raise
+        except BaseException as exc:
+            if _is_task_timeout(exc):
+                self._give_up()
+            raise
+
+    def _wait(self):
+        waits = 0
+        while True:
+            status = self.status()
+            outcome = status.get("Outcome") if status.get("HasOutcome") else None
+            state = str(status.get("State") or "")
+            if isinstance(outcome, dict) and state not in BUSY_STATES:
+                return self._collect(outcome)
+            if outcome is None and status.get("Exists") and state not in BUSY_STATES \
+                    and status.get("LastTaskResult") != TASK_HAS_NOT_RUN:
+                self.remove()
+                raise door.PayloadError("%s: the job ended without a result (task state %s, LastTaskResult %s%s); "
+                                        "its task and folder were removed" % (
+                                            self.where, state or "unknown", status.get("LastTaskResult"),
+                                            " = stopped" if status.get("LastTaskResult") == TASK_TERMINATED else ""))
+            if outcome is None and not status.get("Exists"):
+                raise door.PayloadError("%s: the job is gone (no scheduled task and no result): it was removed "
+                                        "by someone else, or collected by another run" % self.where)
+            if self.clock() >= self.deadline:
+                self._give_up()
+            # 1, 2, 4 ... seconds, then every poll interval: a short job is collected soon, a long one polled rarely.
+            self.sleep(min(self.poll, 2 ** waits))
+            waits += 1
+
+    def _collect(self, outcome):
+        """The job's result, read once: remove the job, then report its result or its error."""
+        self.remove()
+        if outcome.get("Failed"):
+            text = " ".join(str(outcome.get("Error") or "the work reported failure").split())
+            raise door.PayloadError("%s failed: %s" % (self.where, text))
+        value = outcome.get("Result")
+        if not isinstance(value, dict) or not value:
+            raise door.PayloadError("%s returned a malformed result: expected one result object" % self.where)
+        missing = [key for key in self.required_keys if key not in value]
+        if missing:
+            raise door.PayloadError("%s returned a malformed result: missing %s" % (self.where, ", ".join(missing)))
+        return door.PayloadResult(value, bool(outcome.get("Changed")), [])
+
+    def _give_up(self):
+        """The deadline passed: stop the job (or leave it running, for work that must not be cut)."""
+        self.deadline = self.clock() + max(self.poll * 4, 60)  # a short grace for the calls below
+        if self.stop_on_timeout:
+            self.remove(stop=True)
+            raise JobTimeout("%s did not finish within %d s; the job was stopped and removed"
+                             % (self.where, self.timeout))
+        raise JobTimeout("%s did not finish within %d s. It was NOT stopped: it goes on as the scheduled task "
+                         "\\lync.server\\%s on %s. Run the same play again to wait for it and collect its result."
+                         % (self.where, self.timeout, self.job, self.host))
+
+
+def run(action, task_vars, name, parameters, job, detached=True, secrets=None, credentials=None, required_keys=(),
+        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep):
+    """Run payload `name` detached as job `job` (see module docstring); in this session when `detached` is
+    false, when the task carries no network identity to run the job as, or on a host without the
+    ScheduledTasks module (with a warning). Returns a PayloadResult like payload.run_payload."""
+    def in_session():
+        return door.run_payload(action, task_vars, name, parameters=parameters, secrets=secrets,
+                                credentials=credentials, required_keys=required_keys)
+    if not detached or action._task.check_mode:  # pylint: disable=protected-access
+        return in_session()
+    if secrets or credentials:
+        raise door.PayloadError("payload %s: a detached job cannot carry secrets (its parameters are written to "
+                                "the job folder); run it with detached: false" % name)
+    who = principal(action)
+    host = door._host_name(action, task_vars)  # pylint: disable=protected-access
+    if who is None:
+        _warn(action, "payload %s on %s: ran in this session, not detached: a detached job runs as the task's "
+                      "network identity (become runas logon_type=new_credentials as lync_network_user, with its "
+                      "password), and this task has none" % (name, host))
+        return in_session()
+    job = Job(action, task_vars, name, parameters, job, who, timeout=task_timeout(action), poll=poll,
+              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep)
+    try:
+        return job.run()
+    except door.PayloadError as exc:
+        if UNSUPPORTED_MARKER not in str(exc) or isinstance(exc, JobTimeout):
+            raise
+    _warn(action, "payload %s on %s: ran in this session, not detached: the host has no ScheduledTasks module "
+                  "(Windows Server 2012 / Windows 8 or later); the work dies with the connection" % (name, host))
+    return in_session()
+
+
+def _warn(action, text):
+    """A warning shown with the task's result (kept like a payload's warnings)."""
+    kept = getattr(action, door._WARNINGS_ATTR, None)  # pylint: disable=protected-access
+    if kept is None:
+        kept = []
+        setattr(action, door._WARNINGS_ATTR, kept)  # pylint: disable=protected-access
+    if text not in kept:
+        kept.append(text)

@@ -1,0 +1,226 @@
+# Copyright: (c) 2026, lync.server maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which file-store files a new backup set hard-links from the previous set, and which robocopy copies.
+
+docs/architecture.md, "Only changed file-store bytes". The rules:
+
+* Link only from the newest set that is complete and whose signature is valid (backup_set.is_trusted,
+  never an unsigned override, never the set being written), and only files its manifest lists for the
+  same file store with the size found on the share and a SHA-256. The close compares each linked file's
+  landed SHA-256 with that hash (backup_plan.settle): a file of the earlier set damaged in place (its size
+  and time unchanged) fails the new set's file-store item, and the files such a failure named are never
+  linked again (damaged_since): the next night copies them afresh from the store.
+* A file is unchanged when the source and the previous set's copy have the same size and the same
+  last-write time: robocopy's own "same" rule (robocopy's page: /IS "Includes the same files. Same files
+  are identical in name, size, times, and all attributes",
+  https://learn.microsoft.com/windows-server/administration/windows-commands/robocopy); robocopy's copy
+  keeps the source's times (/COPY:DAT, the default).
+* Nothing may ever write into a linked file (a link shares the content with the previous set): robocopy
+  runs with /XC /XN /XO ("changed", newer and older existing files are excluded), so it only copies
+  files that do not exist in the new set; a source file that changes after the listing keeps, in the new
+  set, the previous night's bytes (the version the listing saw). Flags that make robocopy touch existing
+  files (/IS /IT /IM /SECFIX /TIMFIX) or move the source (/MOV /MOVE) turn linking off; so do selection
+  flags this module does not model (/XD, /XA:, /MAX: ...), since a linked file robocopy would not have
+  selected would be in the set.
+* Names that PowerShell would read as wildcards ([ ] * ?) in New-Item -Value (MicrosoftDocs/PowerShell-Docs
+  issue 5552) or full paths of MAX_PATH or more are not linked: robocopy copies them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+
+KEEP_EXISTING = ("/XC", "/XN", "/XO")
+NO_LINK_FLAGS = ("/IS", "/IT", "/IM", "/SECFIX", "/TIMFIX", "/MOV", "/MOVE", "/CREATE", "/NOCOPY", "/XD", "/XL",
+                 "/XJ", "/XJD", "/XJF", "/A", "/M", "/IF")
+NO_LINK_PREFIXES = ("/XA:", "/IA:", "/MAX:", "/MIN:", "/MAXAGE:", "/MINAGE:", "/MAXLAD:", "/MINLAD:", "/LEV:")
+# Win32 error codes (System Error Codes, https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)
+# with which CreateHardLinkW says links cannot be made at all on this share: ERROR_INVALID_FUNCTION (1: a local
+# volume without links, such as FAT or ReFS formatted before version 3.5), ERROR_NOT_SUPPORTED (50: over SMB,
+# STATUS_NOT_SUPPORTED from such a volume or a NAS), ERROR_NOT_SAME_DEVICE (17: the two names on different
+# volumes). Decided by code, never by the message, which is in the OS's language. Any other failure (1142
+# ERROR_TOO_MANY_LINKS, 5 access denied, 183 exists, 2/3 not found) is per file: robocopy copies that file.
+IMPOSSIBLE = {1: "ERROR_INVALID_FUNCTION", 50: "ERROR_NOT_SUPPORTED", 17: "ERROR_NOT_SAME_DEVICE"}
+# After the first file, a probe of this many: when both link nothing and fail with one same code, the night copies
+# in full instead of sending every other file to the same failure (a share whose code is not in IMPOSSIBLE,
+# such as an SMB 3 share with continuous availability, or a read-only earlier set).
+PROBE = 10
+MAX_PATH = 260
+WILDCARDS = "[]*?"
+
+
+def robocopy_flags(flags):
+    """The file-store copy's flags with /XC /XN /XO added: in a folder that starts empty they change
+    nothing; after links they keep robocopy from writing into one."""
+    words = (flags or "").split()
+    upper = [w.upper() for w in words]
+    return " ".join(words + [f for f in KEEP_EXISTING if f not in upper])
+
+
+def selection(flags):
+    """(recurse, excluded file-name patterns, why linking is off or None) from robocopy's flags."""
+    recurse, exclude, problem = False, [], None
+    taking = False
+    for word in (flags or "").split():
+        upper = word.upper()
+        if not upper.startswith("/"):
+            if taking:
+                exclude.append(word)
+            continue
+        taking = upper == "/XF"
+        if upper in ("/E", "/S", "/MIR"):
+            recurse = True
+        elif upper in NO_LINK_FLAGS or upper.startswith(NO_LINK_PREFIXES):
+            problem = problem or "robocopy flag %s: linking needs robocopy to copy only missing files" % word
+    return recurse, exclude, problem
+
+
+def selected(path, recurse, exclude):
+    """Whether robocopy (with these /E and /XF) copies the source file at `path` ('/' separators)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return (recurse or "/" not in path) and not any(fnmatch.fnmatch(name, p.lower()) for p in exclude)
+
+
+def previous_set(sets, set_id):
+    """The set to link from: the newest trusted set (complete, valid signature, no problem) other than the
+    one being written. An unsigned set trusted only by override is never linked from."""
+    for info in sets:
+        if info["set_id"] != set_id and bs.is_trusted(info) and info.get("signature") == "valid":
+            return info
+    return None
+
+
+def manifest_files(manifest, item_id):
+    """{path in the set: (bytes, SHA-256 or None)} of one item of a manifest (its files as the backup recorded
+    them); {} unless the item is ok."""
+    for item in (manifest or {}).get("items") or []:
+        if item.get("id") == item_id and item.get("status") == "ok":
+            return {f["path"]: (int(f["bytes"]), str(f["sha256"]).upper() if f.get("sha256") else None)
+                    for f in item.get("files") or []}
+    return {}
+
+
+def manifest_listing(manifest, item_id):
+    """The listing {path, sha256, folder, files, ...} of one item of a format-2 manifest (None when the item is not
+    ok or lists its files in the manifest, format 1)."""
+    for item in (manifest or {}).get("items") or []:
+        if item.get("id") == item_id and item.get("status") == "ok":
+            return item.get("listing") or None
+    return None
+
+
+def listing_files(entries, folder):
+    """{path in the set: (bytes, SHA-256 or None)} from a format-2 set's listing of a file store, read page by page
+    (backup_set.listing_entries): the same map manifest_files gives for a format-1 set. It holds every file of the
+    store on the controller (docs/architecture.md, "Only changed file-store bytes", for what that costs)."""
+    prefix = folder.rstrip("/") + "/"
+    return {prefix + e["path"]: (e["bytes"], e["sha256"]) for e in entries}
+
+
+def damaged_uncounted(sets, previous_id, item_id):
+    """True when a set newer than `previous_id` found more damaged links in this file store than it could name
+    (damaged_links_count above the damaged_links listed): the unnamed ones cannot be kept from being linked again,
+    so the next night copies the store in full."""
+    for info in sets:
+        if info["set_id"] == previous_id:
+            break
+        for item in (info.get("manifest") or {}).get("items") or []:
+            details = (item.get("details") or {}) if item.get("id") == item_id else {}
+            if int(details.get("damaged_links_count") or 0) > len(details.get("damaged_links") or []):
+                return True
+    return False
+
+
+def damaged_since(sets, previous_id, item_id):
+    """Paths (in the set) of this file store that a set newer than `previous_id` found damaged in an earlier
+    set's copy (its close compared the linked file with that set's manifest: backup_plan.settle records them
+    as `damaged_links`). They are never linked again: robocopy copies them afresh from the store."""
+    found = set()
+    for info in sets:
+        if info["set_id"] == previous_id:
+            break
+        for item in (info.get("manifest") or {}).get("items") or []:
+            if item.get("id") == item_id:
+                found.update(str(p) for p in (item.get("details") or {}).get("damaged_links") or [])
+    return found
+
+
+def plan(source, previous, recorded, folder, target, origin, flags, exclude=()):
+    """Decide which source files are linked from the previous set.
+
+    source   -- [{"path", "bytes", "written"}] of the file store (the robocopy source)
+    previous -- the same of the previous set's copy of it
+    recorded -- {path in the set: (bytes, sha256)} the previous set's manifest lists for this file store
+                (manifest_files): a file is linked only when it is listed there with its size and a hash, which
+                the close compares with the linked file's hash where it landed
+    folder   -- the file store's folder in a set ("filestores/<server>_<share>")
+    target, origin -- the new and the previous folder as UNC paths (for the MAX_PATH rule)
+    exclude  -- paths in the set never to link (damaged_since)
+    Returns {"link": [relative paths], "copy": [relative paths], "link_bytes", "copy_bytes", "problem"}.
+    """
+    recurse, excluded, problem = selection(flags)
+    wanted = [f for f in source if selected(f["path"], recurse, excluded)]
+    result = {"link": [], "copy": [], "link_bytes": 0, "copy_bytes": 0, "problem": problem}
+    before = {f["path"]: f for f in previous}
+    exclude = set(exclude)
+    for entry in wanted:
+        path, size = entry["path"], int(entry["bytes"])
+        old = before.get(path)
+        windows = path.replace("/", "\\")
+        in_set = "%s/%s" % (folder, path)
+        known = recorded.get(in_set) or (None, None)
+        unchanged = (old is not None and int(old["bytes"]) == size and old.get("written") is not None
+                     and old.get("written") == entry.get("written") and known[0] == size and known[1] is not None
+                     and in_set not in exclude)
+        usable = (not problem and not any(c in path for c in WILDCARDS)
+                  and len("%s\\%s" % (target, windows)) < MAX_PATH and len("%s\\%s" % (origin, windows)) < MAX_PATH)
+        if unchanged and usable:
+            result["link"].append(windows)
+            result["link_bytes"] += size
+        else:
+            result["copy"].append(windows)
+            result["copy_bytes"] += size
+    return result
+
+
+def folders(paths):
+    """The folders (relative, deepest last) the links need, each once."""
+    found = set()
+    for path in paths:
+        parts = path.split("\\")[:-1]
+        for depth in range(1, len(parts) + 1):
+            found.add("\\".join(parts[:depth]))
+    return sorted(found, key=lambda f: (f.count("\\"), f.lower()))
+
+
+def batches(paths, size):
+    """The link list in calls of at most `size` paths (module arguments stay bounded)."""
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def code_of(failure):
+    """The Win32 error code of a failed link (None when the failure carried none)."""
+    try:
+        return int(failure.get("Code")) if failure.get("Code") not in (None, "", 0) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def unsupported(failures):
+    """Why links cannot be made at all on this share, from the first call's failures (None when they can)."""
+    for failure in failures or []:
+        code = code_of(failure)
+        if code in IMPOSSIBLE:
+            return "Win32 error %d %s: %s" % (code, IMPOSSIBLE[code], " ".join(str(failure.get("Error")).split()))
+    return None
+
+
+def same_failure(failures):
+    """The reason to stop when every link of the first calls failed with one and the same Win32 code (else None)."""
+    codes = {code_of(f) for f in failures or []}
+    if failures and len(codes) == 1 and None not in codes:
+        code = codes.pop()
+        return "every link tried failed with Win32 error %d (%s)" % (code, " ".join(str(failures[0].get("Error")).split()))
+    return None

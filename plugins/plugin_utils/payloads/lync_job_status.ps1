@@ -1,0 +1,33 @@
+# lync-payload: lync_job_status
+# Read-only probe of a detached job (see lync_job_start): the scheduled task's state and last result,
+# and the job's result, once the runner has written it (result.xml appears whole: the runner writes a
+# temporary file and renames it). Changes nothing.
+# Rights: a local Administrator (tasks registered with another account's credentials are visible to
+# administrators); reading the job folder under $env:ProgramData.
+# Microsoft pages:
+#   https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtask
+#   https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/import-clixml
+#   https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
+#     (LastTaskResult 267009 = SCHED_S_TASK_RUNNING, 267011 = SCHED_S_TASK_HAS_NOT_RUN, 267014 = SCHED_S_TASK_TERMINATED)
+[CmdletBinding(SupportsShouldProcess = $true)]
+param(
+    [Parameter(Mandatory = $true)][ValidatePattern('^lync\.server-[A-Za-z0-9._-]{1,200}$')][string]$JobName
+)
+$ErrorActionPreference = 'Stop'
+$Ansible.Changed = $false
+
+$taskPath = '\lync.server\'
+$resultFile = Join-Path -Path (Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName") -ChildPath 'result.xml'
+$task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
+$state = ''
+$lastResult = $null
+if ($task) {
+    $state = [string]$task.State
+    $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
+}
+$outcome = $null
+if (Test-Path -LiteralPath $resultFile -PathType Leaf) {
+    $outcome = Import-Clixml -LiteralPath $resultFile
+}
+$Ansible.Result = @{ Job = $JobName; Exists = [bool]$task; State = $state; LastTaskResult = $lastResult; HasOutcome = ($null -ne $outcome); Outcome = $outcome }

@@ -1,0 +1,398 @@
+"""Scheduled tasks (the ScheduledTasks module) and CLIXML (Export-Clixml / Import-Clixml): what a detached
+job (plugins/plugin_utils/detached.py) calls on a lab host.
+
+The lab keeps a host's tasks in its record, `scheduled_tasks` {"<TaskPath><TaskName>": task}. When a task
+starts, its action runs as a separate, detached OS process (`python -m lync_lab.taskrun`, a new session, so it
+outlives the ansible-playbook that started it), which runs the action's `powershell.exe -File <script>` in the
+lab's engine as the task's principal (lync_lab/taskrun.py). Stop-ScheduledTask ends that process.
+
+The ScheduledTasks module exists from Windows Server 2012 / Windows 8 (kernel 6.2, winhost.COMMANDS_SINCE);
+on an older host its commands are not there ("not recognized"), as on Windows.
+
+Pages (parameters as declared below):
+Get-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtask
+  (a name that matches nothing is a non-terminating ObjectNotFound error: "No MSFT_ScheduledTask objects found with
+  property 'TaskName' equal to '<name>'.  Verify the value of the property and retry.")
+Get-ScheduledTaskInfo https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
+  (MSFT_TaskDynamicInfo: LastRunTime, LastTaskResult, NextRunTime, NumberOfMissedRuns, TaskName, TaskPath)
+New-ScheduledTaskAction https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtaskaction
+New-ScheduledTaskSettingsSet https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtasksettingsset
+  (ExecutionTimeLimit defaults to 72 hours, PT72H; MultipleInstances IgnoreNew is the default)
+Register-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/register-scheduledtask
+  (-User with -Password: the task runs whether the user is logged on or not, logon type Password; a task that
+  exists without -Force: "Cannot create a file when that file already exists." HRESULT 0x800700b7)
+Start-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/start-scheduledtask
+Stop-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/stop-scheduledtask
+Unregister-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/unregister-scheduledtask
+Task states (MSFT_ScheduledTask.State): Unknown 0, Disabled 1, Queued 2, Ready 3, Running 4,
+  https://learn.microsoft.com/windows/win32/taskschd/registeredtask-state (TASK_STATE)
+LastTaskResult constants https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
+  (267009 SCHED_S_TASK_RUNNING, 267011 SCHED_S_TASK_HAS_NOT_RUN, 267014 SCHED_S_TASK_TERMINATED)
+Export-Clixml https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
+Import-Clixml https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/import-clixml
+  (the CLIXML format: https://learn.microsoft.com/openspecs/windows_protocols/ms-psrp/ - primitive types 2.2.5.1,
+  hashtables <DCT> 2.2.5.2.6.4, lists <LST> 2.2.5.2.6.3, extended properties <MS> 2.2.5.2.9)
+"""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
+
+from .. import fsops, winhost
+from ..engine import Command, Param
+from ..engine import values as V
+
+PAYLOADS = ("lync_job_start", "lync_job_status", "lync_job_remove")
+MODULE = "ScheduledTasks"
+UTILITY = "Microsoft.PowerShell.Utility"
+TASK_STATE = V.EnumType("Microsoft.PowerShell.Cmdletization.GeneratedTypes.ScheduledTask.StateEnum", {
+    "Unknown": 0, "Disabled": 1, "Queued": 2, "Ready": 3, "Running": 4})
+HAS_NOT_RUN = 267011
+RUNNING = 267009
+TERMINATED = 267014
+LAB_PYTHONPATH = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
+
+
+class CimTask(V.NetObject):
+    """MSFT_ScheduledTask."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance#Root/Microsoft/Windows/TaskScheduler/MSFT_ScheduledTask"
+
+    def __init__(self, task):
+        self.TaskName = task["name"]
+        self.TaskPath = task["path"]
+        self.State = V.to_enum(task["state"], TASK_STATE)
+        self.Actions = [CimAction(task["execute"], task["argument"])]
+        self.Author = task.get("author")
+        self.Description = task.get("description")
+
+
+class CimTaskInfo(V.NetObject):
+    """MSFT_TaskDynamicInfo."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance#Root/Microsoft/Windows/TaskScheduler/MSFT_TaskDynamicInfo"
+
+    def __init__(self, task):
+        self.TaskName = task["name"]
+        self.TaskPath = task["path"]
+        self.LastTaskResult = int(task.get("last_result", HAS_NOT_RUN))
+        self.LastRunTime = task.get("last_run")
+        self.NextRunTime = None
+        self.NumberOfMissedRuns = 0
+
+
+class CimAction(V.NetObject):
+    """MSFT_TaskExecAction."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance#Root/Microsoft/Windows/TaskScheduler/MSFT_TaskExecAction"
+
+    def __init__(self, execute, argument, working=None):
+        self.Execute = execute
+        self.Arguments = argument
+        self.WorkingDirectory = working
+        self.Id = None
+
+
+class CimSettings(V.NetObject):
+    """MSFT_TaskSettings3 (the defaults New-ScheduledTaskSettingsSet documents)."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance#Root/Microsoft/Windows/TaskScheduler/MSFT_TaskSettings3"
+
+    def __init__(self):
+        self.ExecutionTimeLimit = "PT72H"
+        self.MultipleInstances = "IgnoreNew"
+        self.DisallowStartIfOnBatteries = True
+        self.StopIfGoingOnBatteries = True
+        self.Enabled = True
+
+
+# -- CLIXML ------------------------------------------------------------------------------------------
+
+NS = "http://schemas.microsoft.com/powershell/2004/04"
+
+
+def to_clixml(value, depth):
+    """Export-Clixml's document for one object (past `depth` levels an object is written as its string)."""
+    refs = [0]
+
+    def tn(names):
+        refs[0] += 1
+        return "<TN RefId=\"%d\">%s</TN>" % (refs[0] - 1, "".join("<T>%s</T>" % escape(n) for n in names))
+
+    def node(val, level, name=None):
+        attr = ' N="%s"' % escape(name, {'"': "&quot;"}) if name is not None else ""
+        if val is None:
+            return "<Nil%s />" % attr
+        if isinstance(val, V.SwitchValue):
+            val = val.IsPresent
+        if isinstance(val, bool):
+            return "<B%s>%s</B>" % (attr, "true" if val else "false")
+        if isinstance(val, int):
+            tag = "I32" if -2 ** 31 <= val < 2 ** 31 else "I64"
+            return "<%s%s>%d</%s>" % (tag, attr, val, tag)
+        if isinstance(val, float):
+            return "<Db%s>%r</Db>" % (attr, val)
+        if isinstance(val, datetime.datetime):
+            return "<DT%s>%s</DT>" % (attr, val.isoformat())
+        if isinstance(val, str):
+            return "<S%s>%s</S>" % (attr, escape(val))
+        if level >= depth:
+            return "<S%s>%s</S>" % (attr, escape(V.to_string(val)))
+        if isinstance(val, V.Hashtable):
+            entries = "".join("<En>%s%s</En>" % (node(k, level + 1, "Key"), node(v, level + 1, "Value"))
+                              for k, v in val.items())
+            return "<Obj%s>%s<DCT>%s</DCT></Obj>" % (attr, tn(["System.Collections.Hashtable", "System.Object"]), entries)
+        if isinstance(val, (list, tuple)):
+            return "<Obj%s>%s<LST>%s</LST></Obj>" % (attr, tn(["System.Object[]", "System.Array", "System.Object"]),
+                                                     "".join(node(v, level + 1) for v in val))
+        if isinstance(val, V.PSObject):
+            props = val.props.items()
+            names = ["System.Management.Automation.PSCustomObject", "System.Object"]
+        elif isinstance(val, V.NetObject):
+            props = [(k, v) for k, v in vars(val).items() if k[:1].isupper() and not callable(v)]
+            names = [val.type_name, "System.Object"]
+        else:
+            return "<S%s>%s</S>" % (attr, escape(V.to_string(val)))
+        members = "".join(node(v, level + 1, V.to_string(k)) for k, v in props)
+        return "<Obj%s>%s<ToString>%s</ToString><MS>%s</MS></Obj>" % (attr, tn(names), escape(V.to_string(val)), members)
+
+    return '<Objs Version="1.1.0.1" xmlns="%s">\r\n  %s\r\n</Objs>' % (NS, node(value, 0))
+
+
+def from_clixml(text):
+    """Import-Clixml's objects: hashtables come back as hashtables, lists as lists (ArrayList), other
+    objects as property bags (Deserialized.<type>)."""
+    root = ET.fromstring(text)
+
+    def local(elem):
+        return elem.tag.split("}", 1)[-1]
+
+    def value(elem):
+        tag = local(elem)
+        if tag == "Nil":
+            return None
+        if tag == "B":
+            return elem.text == "true"
+        if tag in ("I32", "I64", "I16", "By", "U32", "U64"):
+            return int(elem.text)
+        if tag in ("Db", "Sg", "D"):
+            return float(elem.text)
+        if tag == "DT":
+            return datetime.datetime.fromisoformat(elem.text)
+        if tag == "S":
+            return elem.text or ""
+        if tag == "Obj":
+            children = {local(c): c for c in elem}
+            if "DCT" in children:
+                table = V.Hashtable([])
+                for entry in children["DCT"]:
+                    pair = {c.get("N"): value(c) for c in entry}
+                    table[pair.get("Key")] = pair.get("Value")
+                return table
+            if "LST" in children:
+                return [value(c) for c in children["LST"]]
+            if "MS" in children:
+                return V.PSObject([(c.get("N"), value(c)) for c in children["MS"]])
+            return children["ToString"].text if "ToString" in children else None
+        return elem.text
+    objects = [value(c) for c in root]
+    return objects[0] if len(objects) == 1 else objects
+
+
+# -- the commands ------------------------------------------------------------------------------------
+
+def install(session):
+    ctx = session.ctx
+    _install_clixml(session)
+    if not winhost.has_command(ctx.record, "Register-ScheduledTask"):
+        return
+
+    def tasks():
+        return ctx.record.setdefault("scheduled_tasks", {})
+
+    def first(value):
+        items = V.enumerate_value(value) if value is not None else []
+        return V.to_string(items[0]) if items else None
+
+    def key(call):
+        return (first(call.args.get("TaskPath")) or "\\") + (first(call.args.get("TaskName")) or "")
+
+    def found(call, quiet=False):
+        task = tasks().get(key(call))
+        if task is None and not quiet:
+            call.error("No MSFT_ScheduledTask objects found with property 'TaskName' equal to '%s'.  Verify the value "
+                       "of the property and retry." % first(call.args.get("TaskName")),
+                       "Microsoft.Management.Infrastructure.CimException", "CmdletizationQuery_NotFound_TaskName",
+                       "ObjectNotFound", first(call.args.get("TaskName")))
+        return task
+
+    def get_task(call):
+        if call.args.get("TaskName") is None:
+            return [CimTask(tasks()[name]) for name in sorted(tasks())]
+        task = found(call)
+        return [CimTask(task)] if task is not None else []
+
+    def get_info(call):
+        task = found(call)
+        return [CimTaskInfo(task)] if task is not None else []
+
+    def new_action(call):
+        return CimAction(V.to_string(call.args.get("Execute")), V.to_string(call.args.get("Argument") or ""),
+                         call.args.get("WorkingDirectory"))
+
+    def new_settings(call):
+        settings = CimSettings()
+        if call.switch("AllowStartIfOnBatteries"):
+            settings.DisallowStartIfOnBatteries = False
+        if call.switch("DontStopIfGoingOnBatteries"):
+            settings.StopIfGoingOnBatteries = False
+        if call.args.get("MultipleInstances") is not None:
+            settings.MultipleInstances = V.to_string(call.args["MultipleInstances"])
+        return settings
+
+    def register(call):
+        name = V.to_string(call.args["TaskName"])
+        if key(call) in tasks() and not call.switch("Force"):
+            call.terminate("Cannot create a file when that file already exists.",
+                           "Microsoft.Management.Infrastructure.CimException", "HRESULT 0x800700b7,Register-ScheduledTask",
+                           "ResourceExists", name)
+        actions = [a for a in V.enumerate_value(call.args.get("Action")) if isinstance(a, CimAction)]
+        if len(actions) != 1:
+            call.terminate("lab: a task with exactly one exec action is modelled", "System.NotImplementedException")
+        user = V.to_string(call.args.get("User") or "")
+        has_password = call.args.get("Password") is not None
+        settings = call.args.get("Settings") or CimSettings()
+        task = {"name": name, "path": V.to_string(call.args.get("TaskPath") or "\\"),
+                "execute": actions[0].Execute, "argument": actions[0].Arguments,
+                "user": user, "logon_type": "Password" if has_password else "InteractiveToken",
+                "run_level": V.to_string(call.args.get("RunLevel") or "Limited"),
+                "multiple_instances": getattr(settings, "MultipleInstances", "IgnoreNew"),
+                "state": "Ready", "last_result": HAS_NOT_RUN, "last_run": None, "pid": None}
+        # The password is the Task Scheduler's to keep (its credential store); the lab keeps only that one was given.
+        tasks()[key(call)] = task
+        return CimTask(task)
+
+    def start(call):
+        task = found(call)
+        if task is None:
+            return None
+        if task["state"] == "Running" and task.get("multiple_instances", "IgnoreNew") == "IgnoreNew":
+            return None
+        if task["logon_type"] != "Password":
+            call.terminate("lab: only tasks registered with -User and -Password (logon type Password) are modelled",
+                           "System.NotImplementedException")
+        env = dict(os.environ, PYTHONPATH=LAB_PYTHONPATH, LYNC_LAB_FAULTS=__import__("json").dumps(ctx.faults or []))
+        log = open(str(ctx.lab.dir / "taskrun.log"), "a", encoding="utf-8")  # pylint: disable=consider-using-with
+        with log:
+            proc = subprocess.Popen(  # pylint: disable=consider-using-with
+                [sys.executable, "-m", "lync_lab.taskrun", str(ctx.lab.state_path), ctx.host, key(call)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True, close_fds=True)
+        task.update(state="Running", last_result=RUNNING, pid=proc.pid,
+                    last_run=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return None
+
+    def stop(call):
+        task = found(call)
+        if task is None or task["state"] != "Running":
+            return None
+        pid = task.get("pid")
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)  # the task's process tree ends (its own session)
+            except ProcessLookupError:
+                pass
+        task.update(state="Ready", last_result=TERMINATED, pid=None)
+        return None
+
+    def unregister(call):
+        task = found(call)
+        if task is None:
+            return None
+        if not call.should_process(task["name"], "Unregister-ScheduledTask"):
+            return None
+        del tasks()[key(call)]
+        if not tasks():
+            del ctx.record["scheduled_tasks"]  # a host that never had a task and one whose tasks are gone look alike
+        return None
+
+    named = [Param("TaskName", "System.String", position=0, mandatory=True, sets=("Name",), by_property=True),
+             Param("TaskPath", "System.String", position=1, sets=("Name",), by_property=True),
+             Param("InputObject", "Microsoft.Management.Infrastructure.CimInstance", mandatory=True,
+                   sets=("Object",), pipeline=True),
+             Param("CimSession", "System.Object[]", aliases=("Session",)), Param("ThrottleLimit", "System.Int32"),
+             Param("AsJob", switch=True)]
+    session.command(Command("Get-ScheduledTask", [
+        Param("TaskName", "System.String[]", position=0, sets=("TaskName",)),
+        Param("TaskPath", "System.String[]", position=1, sets=("TaskName",)),
+        Param("CimSession", "System.Object[]", aliases=("Session",)), Param("ThrottleLimit", "System.Int32"),
+        Param("AsJob", switch=True)], get_task, default_set="TaskName", module=MODULE))
+    session.command(Command("Get-ScheduledTaskInfo", list(named), get_info, default_set="Name", module=MODULE))
+    session.command(Command("New-ScheduledTaskAction", [
+        Param("Execute", "System.String", position=0, mandatory=True), Param("Argument", "System.String", position=1),
+        Param("WorkingDirectory", "System.String", position=2), Param("Id", "System.String"),
+        Param("CimSession", "System.Object[]", aliases=("Session",)), Param("ThrottleLimit", "System.Int32"),
+        Param("AsJob", switch=True)], new_action, module=MODULE))
+    session.command(Command("New-ScheduledTaskSettingsSet", [
+        Param("AllowStartIfOnBatteries", switch=True), Param("DontStopIfGoingOnBatteries", switch=True),
+        Param("MultipleInstances", "System.String"), Param("ExecutionTimeLimit", "System.TimeSpan"),
+        Param("Hidden", switch=True), Param("StartWhenAvailable", switch=True), Param("Priority", "System.Int32"),
+        Param("RestartCount", "System.Int32"), Param("RestartInterval", "System.TimeSpan"),
+        Param("DontStopOnIdleEnd", switch=True), Param("Disable", switch=True), Param("RunOnlyIfNetworkAvailable", switch=True),
+        Param("WakeToRun", switch=True), Param("Compatibility", "System.String"),
+        Param("CimSession", "System.Object[]", aliases=("Session",)), Param("ThrottleLimit", "System.Int32"),
+        Param("AsJob", switch=True)], new_settings, module=MODULE))
+    session.command(Command("Register-ScheduledTask", [
+        Param("TaskName", "System.String", position=0, mandatory=True, sets=("User", "Principal")),
+        Param("TaskPath", "System.String", position=1, sets=("User", "Principal")),
+        Param("Action", "System.Object[]", position=2, mandatory=True, sets=("User", "Principal")),
+        Param("Trigger", "System.Object[]", position=3, sets=("User", "Principal")),
+        Param("Settings", "System.Object", position=4, sets=("User", "Principal")),
+        Param("User", "System.String", position=5, sets=("User",)),
+        Param("Password", "System.String", position=6, sets=("User",)),
+        Param("RunLevel", "System.String", sets=("User",)),
+        Param("Principal", "System.Object", sets=("Principal",)),
+        Param("Description", "System.String"), Param("Force", switch=True),
+        Param("CimSession", "System.Object[]", aliases=("Session",)), Param("ThrottleLimit", "System.Int32"),
+        Param("AsJob", switch=True)], register, default_set="User", module=MODULE))
+    session.command(Command("Start-ScheduledTask", list(named), start, default_set="Name", module=MODULE))
+    session.command(Command("Stop-ScheduledTask", list(named), stop, default_set="Name", module=MODULE))
+    session.command(Command("Unregister-ScheduledTask", list(named) + [Param("PassThru", switch=True)], unregister,
+                            should_process=True, default_set="Name", module=MODULE))
+
+
+def _install_clixml(session):
+    ctx = session.ctx
+
+    def export(call):
+        path = V.to_string(call.args.get("LiteralPath") or call.args.get("Path"))
+        depth = int(call.args.get("Depth") or 2)
+        values = list(call.input) if getattr(call, "input", None) else []
+        value = call.args.get("InputObject") if not values else (values[0] if len(values) == 1 else values)
+        if not call.should_process(path, "Export-Clixml"):
+            return None
+        fsops.write_bytes(ctx, path, to_clixml(value, depth).encode("utf-16"))
+        return None
+
+    def import_(call):
+        path = V.to_string(V.enumerate_value(call.args.get("LiteralPath") or call.args.get("Path"))[0])
+        data = fsops.read_bytes(ctx, path)
+        return [from_clixml(data.decode("utf-16"))]
+
+    literal = ("PSPath", "LP")
+    session.command(Command("Export-Clixml", [
+        Param("Path", "System.String", mandatory=True, sets=("ByPath",)),
+        Param("LiteralPath", "System.String", mandatory=True, sets=("ByLiteralPath",), aliases=literal),
+        # The page declares -InputObject <PSObject>, which wraps what it is given (a hashtable stays a hashtable);
+        # the lab binder's [psobject] conversion is the [pscustomobject] cast, so the lab declares Object.
+        Param("InputObject", "System.Object", mandatory=True, pipeline=True),
+        Param("Depth", "System.Int32"), Param("Force", switch=True), Param("NoClobber", switch=True, aliases=("NoOverwrite",)),
+        Param("Encoding", "System.String")], export, should_process=True, default_set="ByPath", module=UTILITY))
+    session.command(Command("Import-Clixml", [
+        Param("Path", "System.String[]", position=0, mandatory=True, sets=("ByPath",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", mandatory=True, sets=("ByLiteralPath",), by_property=True, aliases=literal),
+        Param("IncludeTotalCount", switch=True), Param("Skip", "System.UInt64"), Param("First", "System.UInt64")],
+        import_, default_set="ByPath", module=UTILITY))

@@ -1,0 +1,365 @@
+"""Only changed file-store bytes (issue 12): the second night hard-links the unchanged files of the file store
+from the previous trusted set and robocopy moves only the changed and added ones (docs/architecture.md,
+"Only changed file-store bytes")."""
+
+import hashlib
+import json
+import os
+import re
+
+import pathlib
+import shutil
+
+import pytest
+
+from lync_lab import boundary, fsops, robocopy
+from lync_lab.context import Context
+from lync_lab.errors import PSError
+
+BACKUP = "lync.server.backup"
+FS = "fs01.contoso.local"
+STORE_ITEM = "filestore:\\\\fs01.contoso.local\\LyncShare"
+FOLDER = "filestores/fs01.contoso.local_lyncshare"
+COPY_TASK = "Copy the file store (without Meeting.Active files)"
+LINK_TASK = "Link the file store's unchanged files from the previous set"
+CHANGED = "1-ApplicationServer-1/AppServerFiles/CPS/moh-default.wma"
+REMOVED = "1-WebServices-1/DeviceUpdateLogs/Client/update.log"
+ADDED = "1-WebServices-1/CollabContent/new-conference/content/deck.pptx"
+
+
+def backup_root(lab):
+    return lab.host_root("backup01.contoso.local") / "D" / "LyncBackup"
+
+
+def sets(lab):
+    return sorted(p.name for p in backup_root(lab).iterdir() if p.is_dir() and p.name.startswith("lync-"))
+
+
+def manifest(lab, set_id):
+    return json.loads((backup_root(lab) / set_id / "manifest.json").read_text())
+
+
+def store(lab):
+    return lab.host_root(FS) / "D" / "LyncShare"
+
+
+def item(doc, item_id=STORE_ITEM):
+    return next(i for i in doc["items"] if i["id"] == item_id)
+
+
+def verify(lab, set_id):
+    """Every file the manifest lists is there with its size and SHA-256 (what lync_backup_set_info verify
+    checks), and no other file lies in the set."""
+    folder = backup_root(lab) / set_id
+    doc = manifest(lab, set_id)
+    listed = {f["path"]: f for i in doc["items"] for f in i["files"]}
+    for path, entry in listed.items():
+        data = (folder / path).read_bytes()
+        assert len(data) == int(entry["bytes"]) and hashlib.sha256(data).hexdigest().upper() == entry["sha256"], path
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert present - set(listed) == {"manifest.json", "manifest.sig", "report.txt", "report.html"}, present - set(listed)
+    return doc
+
+
+def snapshot(lab, set_id):
+    folder = backup_root(lab) / set_id / FOLDER
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def change_the_store(lab):
+    """Between the nights: one file rewritten (new bytes, new time), one added, one removed."""
+    root = store(lab)
+    changed = root / CHANGED
+    changed.write_bytes(b"new music on hold " * 300)
+    later = changed.stat().st_mtime_ns + 3600 * 10 ** 9
+    os.utime(changed, ns=(later, later))
+    added = root / ADDED
+    added.parent.mkdir(parents=True)
+    added.write_bytes(b"a new deck " * 200)
+    (root / REMOVED).unlink()
+    return {CHANGED: changed.stat().st_size, ADDED: added.stat().st_size}
+
+
+def robocopy_bytes(run):
+    """The bytes robocopy copied, from its closing table (Bytes: Total Copied Skipped ...)."""
+    (copy,) = run.result(COPY_TASK, FS)["result"]["results"]  # one file store on fs01: one loop item
+    output = copy["output"]
+    line = next(line for line in output if line.strip().startswith("Bytes :"))
+    return int(re.split(r"\s+", line.split(":", 1)[1].strip())[1])
+
+
+def two_nights(make_lab, run_playbook, prepare=None, **kwargs):
+    lab = make_lab("enterprise")
+    first = run_playbook(lab, BACKUP, **kwargs)
+    assert first.rc == 0, first.output
+    (first_set,) = sets(lab)
+    before = snapshot(lab, first_set)
+    moved = change_the_store(lab)
+    if prepare:
+        prepare(lab, first_set)
+    second = run_playbook(lab, BACKUP, **kwargs)
+    assert second.rc == 0, second.output
+    second_set = [s for s in sets(lab) if s != first_set][0]
+    return lab, first_set, second_set, before, moved, second
+
+
+def test_the_second_night_moves_only_the_changed_files(make_lab, run_playbook):
+    lab, first_set, second_set, before, moved, run = two_nights(make_lab, run_playbook)
+    # robocopy moved exactly the changed and the added file.
+    assert robocopy_bytes(run) == sum(moved.values())
+    doc = verify(lab, second_set)
+    details = item(doc)["details"]
+    copied = {f["path"][len(FOLDER) + 1:] for f in item(doc)["files"]}
+    assert REMOVED not in copied and {CHANGED, ADDED} <= copied
+    assert details["transfer"] == "linked" and details["linked_from"] == first_set
+    assert details["copied_files"] == 2 and details["copied_bytes"] == sum(moved.values())
+    assert details["linked_files"] == len(copied) - 2
+    # Linked files are one file under two names; the changed and added ones are new files.
+    new_folder = backup_root(lab) / second_set / FOLDER
+    old_folder = backup_root(lab) / first_set / FOLDER
+    for path in copied - {CHANGED, ADDED}:
+        assert (new_folder / path).stat().st_ino == (old_folder / path).stat().st_ino, path
+    assert (new_folder / CHANGED).stat().st_nlink == 1 and (new_folder / CHANGED).read_bytes() == \
+        (store(lab) / CHANGED).read_bytes()
+    # The first set is untouched (nothing wrote into a link) and still verifies.
+    assert snapshot(lab, first_set) == before
+    verify(lab, first_set)
+    # Retention removes the first set: the second keeps every file, intact.
+    removed = run_playbook(lab, BACKUP, extra_vars={"backup_keep_sets": 1})
+    assert removed.rc == 0, removed.output
+    assert first_set not in sets(lab) and second_set not in sets(lab)  # keep_sets=1 keeps only the newest
+    (third,) = sets(lab)
+    verify(lab, third)
+    assert item(manifest(lab, third))["details"]["linked_from"] == second_set
+
+
+def test_deleting_the_previous_set_leaves_the_next_intact(make_lab, run_playbook):
+    lab, first_set, second_set, dummy, dummy2, dummy3 = two_nights(make_lab, run_playbook)
+    state = lab.load()
+    fsops.remove(Context(lab, state, "backup01.contoso.local", False, [], "test"), "D:\\LyncBackup\\%s" % first_set)
+    lab.save(state)
+    assert first_set not in sets(lab)
+    doc = verify(lab, second_set)
+    assert item(doc)["details"]["linked_files"] > 0
+
+
+def test_a_share_without_hard_links_gets_a_full_copy(make_lab, run_playbook):
+    def fat(lab, dummy):
+        state = lab.load()
+        state["hosts"]["backup01.contoso.local"]["disks"]["D"]["file_system"] = "FAT32"
+        lab.save(state)
+    lab, first_set, second_set, dummy, dummy2, run = two_nights(make_lab, run_playbook, fat)
+    doc = verify(lab, second_set)
+    details = item(doc)["details"]
+    assert details["transfer"] == "full copy" and "Win32 error 50 ERROR_NOT_SUPPORTED" in details["transfer_reason"]
+    assert details["linked_files"] == 0 and details["copied_bytes"] == details["bytes"]
+    assert robocopy_bytes(run) == details["bytes"]
+
+
+def test_an_untrusted_previous_set_is_never_linked_from(make_lab, run_playbook):
+    def tamper(lab, first_set):
+        sig = backup_root(lab) / first_set / "manifest.sig"
+        sig.write_text("0" * 64)
+    lab, first_set, second_set, dummy, dummy2, run = two_nights(make_lab, run_playbook, tamper)
+    details = item(verify(lab, second_set))["details"]
+    assert details["transfer"] == "full copy" and details["linked_from"] is None
+    assert "no earlier complete set with a valid signature" in details["transfer_reason"]
+    assert robocopy_bytes(run) == details["bytes"]
+    old = backup_root(lab) / first_set / FOLDER
+    assert all(p.stat().st_nlink == 1 for p in old.rglob("*") if p.is_file())
+
+
+def test_a_changed_file_whose_directory_entry_is_stale_is_copied(make_lab, run_playbook):
+    """Review finding 5: NTFS may leave a folder's directory entry behind a file held open for writing (FindNextFileW:
+    attribute information "may not be current"). The store's listing reads size and time from the file itself
+    (FileSystemInfo.Refresh), so a changed file whose entry still shows last night's size and time is copied."""
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook, stale_entry)
+    new = backup_root(lab) / second_set / FOLDER / CHANGED
+    assert new.stat().st_nlink == 1 and new.read_bytes() == (store(lab) / CHANGED).read_bytes()
+    assert robocopy_bytes(run) == sum(moved.values())
+
+
+def stale_entry(lab, first_set):
+    """fs01's directory entry of the changed file still says last night's size and time (the lab's stale_entries)."""
+    old = backup_root(lab) / first_set / FOLDER / CHANGED
+    state = lab.load()
+    state.setdefault("lab", {})["stale_entries"] = {
+        "%s|D:\\LyncShare\\%s" % (FS, CHANGED.replace("/", "\\")): {"bytes": old.stat().st_size,
+                                                                    "mtime": old.stat().st_mtime}}
+    lab.save(state)
+
+
+# -- planted defects --------------------------------------------------------------------------------
+
+def test_robocopy_without_keep_existing_writes_through_a_link(make_lab):
+    """Why /XC /XN /XO: a file linked from the previous set whose source changes after the listing. With the
+    flags, robocopy leaves it (the previous set keeps its bytes); without them (the planted defect) robocopy
+    overwrites it in place and the PREVIOUS set's file changes too."""
+    lab = make_lab("enterprise")
+    ctx = Context(lab, lab.load(), FS, False, [], "test")
+    fsops.write_bytes(ctx, "D:\\old\\a.txt", b"old bytes")
+    fsops.write_bytes(ctx, "D:\\src\\a.txt", b"new bytes, longer")
+    fsops.make_dirs(ctx, "D:\\new")
+    fsops.hard_link(ctx, "D:\\new\\a.txt", "D:\\old\\a.txt")
+    assert fsops.link_count(ctx, "D:\\old\\a.txt") == 2
+    robocopy.run(ctx, "D:\\src", "D:\\new", robocopy.parse_flags("/E /XC /XN /XO", False, False))
+    assert fsops.read_bytes(ctx, "D:\\old\\a.txt") == b"old bytes"
+    robocopy.run(ctx, "D:\\src", "D:\\new", robocopy.parse_flags("/E", False, False))
+    assert fsops.read_bytes(ctx, "D:\\old\\a.txt") == b"new bytes, longer"  # written through the link
+
+
+def test_a_file_with_1023_links_is_copied_afresh(make_lab):
+    """CreateHardLinkW: at most 1023 links per file; the 1024th name fails, and robocopy copies the file."""
+    lab = make_lab("enterprise")
+    ctx = Context(lab, lab.load(), FS, False, [], "test")
+    fsops.write_bytes(ctx, "D:\\old\\a.txt", b"x")
+    fsops.make_dirs(ctx, "D:\\many")
+    for number in range(fsops.MAX_LINKS - 1):
+        fsops.hard_link(ctx, "D:\\many\\%d.txt" % number, "D:\\old\\a.txt")
+    with pytest.raises(PSError, match="more links on a file than the file system supports"):
+        fsops.hard_link(ctx, "D:\\many\\last.txt", "D:\\old\\a.txt")
+
+
+def test_a_file_at_the_link_limit_is_copied_afresh_by_robocopy(make_lab, run_playbook):
+    """A file of the previous set that already has 1023 names cannot get another: the link fails, robocopy copies
+    it (a new file), the other files are linked."""
+    limit = "1-ApplicationServer-1/AppServerFiles/RGS/Wav/welcome-0.wav"
+
+    def fill(lab, first_set):
+        old = backup_root(lab) / first_set / FOLDER / limit
+        scratch = lab.host_root("backup01.contoso.local") / "D" / "scratch"
+        scratch.mkdir()
+        for number in range(fsops.MAX_LINKS - old.stat().st_nlink):
+            os.link(old, scratch / str(number))
+        assert old.stat().st_nlink == fsops.MAX_LINKS
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook, fill)
+    details = item(verify(lab, second_set))["details"]
+    assert details["transfer"] == "linked" and details["copied_files"] == 3
+    new = backup_root(lab) / second_set / FOLDER / limit
+    assert new.stat().st_nlink == 1 and robocopy_bytes(run) == sum(moved.values()) + new.stat().st_size
+    (link,) = run.result(LINK_TASK, FS)["result"]["results"]
+    assert [f["path"] for f in link["link_failures"]] == [limit.replace("/", "\\")]
+    assert "more links on a file than the file system supports" in link["link_failures"][0]["error"]
+
+
+def planted_collection(tmp_path, path, old, new):
+    """A copy of this collection with one defect planted in `path` (old -> new), and the environment that runs it."""
+    here = pathlib.Path(__file__).resolve().parents[2]
+    target = tmp_path / "planted" / "ansible_collections" / "lync" / "server"
+    shutil.copytree(here, target, ignore=shutil.ignore_patterns(".cache", ".git", "tests", ".venv", "changelogs"))
+    text = (target / path).read_text()
+    assert old in text, "the defect's anchor %r is not in %s" % (old, path)
+    (target / path).write_text(text.replace(old, new, 1))
+    return {"ANSIBLE_COLLECTIONS_PATH": "%s:%s:%s" % (here / "tests" / "lab" / "collections", tmp_path / "planted",
+                                                      here / ".cache" / "collections")}
+
+
+def robocopy_first(text):
+    start = text.index("# Only changed file-store bytes")
+    end = text.index("- name: Copy the file store")
+    after = text.index("- name: Export the certificates")
+    return text[end:after] + text[start:end]
+
+
+@pytest.mark.parametrize("defect", ["link a changed file", "robocopy before the links", "link from an untrusted set",
+                                    "listing without Refresh"])
+def test_planted_defects_fail(make_lab, run_playbook, tmp_path, plant_defect, defect):
+    """Each defect, planted in a copy of the collection, breaks what the tests above check."""
+    lab = make_lab("enterprise")
+    assert run_playbook(lab, BACKUP).rc == 0
+    (first_set,) = sets(lab)
+    moved = change_the_store(lab)
+    if defect == "link a changed file":
+        # Any file the earlier set has (with a hash) is "unchanged": the changed file is linked too.
+        env = planted_collection(tmp_path, "plugins/plugin_utils/filestore_links.py",
+                                 "unchanged = (old is not None and",
+                                 "unchanged = (old is not None and known[1] is not None) or (old is not None and")
+    elif defect == "robocopy before the links":
+        tasks = "roles/backup/tasks/items.yml"
+        text = (pathlib.Path(__file__).resolve().parents[2] / tasks).read_text()
+        block = text[text.index("# Only changed file-store bytes"):text.index("- name: Export the certificates")]
+        env = planted_collection(tmp_path, tasks, block, robocopy_first(text))
+    elif defect == "listing without Refresh":
+        stale_entry(lab, first_set)
+        plant_defect("lync_file_inventory", "if ($Refresh) { $file.Refresh() }", "")
+        env = None
+    else:
+        (backup_root(lab) / first_set / "manifest.sig").write_text("0" * 64)
+        env = planted_collection(tmp_path, "plugins/plugin_utils/filestore_links.py",
+                                 'bs.is_trusted(info) and info.get("signature") == "valid"', 'info.get("manifest")')
+    run = run_playbook(lab, BACKUP, env=env)
+    # Linking from a tampered set is caught by the close too: it cannot check the links against that manifest.
+    assert run.rc == 0 if defect != "link from an untrusted set" else run.rc != 0, run.output
+    second_set = [s for s in sets(lab) if s != first_set][0]
+    new_folder = backup_root(lab) / second_set / FOLDER
+    if defect in ("link a changed file", "listing without Refresh"):
+        # The new set holds last night's bytes of the changed file, not the store's.
+        assert (new_folder / CHANGED).read_bytes() != (store(lab) / CHANGED).read_bytes()
+    elif defect == "robocopy before the links":
+        # robocopy moved the whole store, not only the changes.
+        assert robocopy_bytes(run) > sum(moved.values())
+    else:
+        store_item = item(manifest(lab, second_set))
+        assert store_item["details"]["linked_from"] == first_set and store_item["status"] == "failed"
+        assert "linked from %s cannot be checked" % first_set in store_item["error"]
+
+
+# -- the emulated commands, at the command level ---------------------------------------------------------------
+
+def session(lab, host, powershell="5.1", file_system=None):
+    state = lab.load()
+    state["hosts"][host]["powershell_version"] = powershell
+    if file_system:
+        state["hosts"]["backup01.contoso.local"].setdefault("disks", {}).setdefault("D", {})["file_system"] = file_system
+    lab.save(state)
+    ctx = Context(lab, lab.load(), host, False, [], "test")
+    ctx.network_user = "CONTOSO\\lyncadmin"
+    return boundary.open_session(ctx).engine
+
+
+SHARE = "\\\\backup01.contoso.local\\LyncBackup"
+MAKE = "Set-Content -Path '%s\\a.txt' -Value 'bytes'; " % SHARE
+
+
+def test_a_link_over_the_share_is_one_file_under_two_names(make_lab):
+    command = "New-Item -ItemType HardLink -Path $n -Value $e | Out-Null; 'ok'"
+    lab = make_lab("enterprise")
+    engine = session(lab, FS)
+    out = engine.run(MAKE + "$n = '%s\\b.txt'; $e = '%s\\a.txt'; " % (SHARE, SHARE) + command, {})
+    assert not out.errors, out.errors
+    real = backup_root(lab)
+    assert (real / "b.txt").stat().st_ino == (real / "a.txt").stat().st_ino and (real / "a.txt").stat().st_nlink == 2
+    # Writing through one name shows through the other.
+    engine.run("Set-Content -Path '%s\\b.txt' -Value 'changed'" % SHARE, {})
+    assert (real / "a.txt").read_text().startswith("changed")
+    # An existing name is refused: nothing is overwritten.
+    again = engine.run("$n = '%s\\b.txt'; $e = '%s\\a.txt'; " % (SHARE, SHARE) + command, {})
+    assert again.errors
+
+
+@pytest.mark.parametrize("file_system, local, code", [("FAT32", False, 50), ("FAT32", True, 1), ("NTFS", True, None)])
+def test_new_item_hardlink_fails_with_the_win32_code(make_lab, file_system, local, code):
+    """CreateHardLinkW's error reaches the script as Win32Exception.NativeErrorCode (or, for ERROR_INVALID_FUNCTION,
+    as the inner exception of PowerShell's InvalidOperationException): what the payload returns as Code."""
+    lab = make_lab("enterprise")
+    engine = session(lab, "backup01.contoso.local" if local else FS, file_system=file_system)
+    root = "D:\\LyncBackup" if local else SHARE
+    script = ("Set-Content -Path '%s\\a.txt' -Value 'bytes'; Set-Content -Path '%s\\b.txt' -Value 'there'; "
+              "try { New-Item -ItemType HardLink -Path '%s\\%s' -Value '%s\\a.txt' -ErrorAction Stop | Out-Null; 'linked' } "
+              "catch { $c = $_.Exception.NativeErrorCode; "
+              "if ($null -eq $c -and $null -ne $_.Exception.InnerException) { $c = $_.Exception.InnerException.NativeErrorCode }; "
+              "\"$c\" }") % (root, root, root, "c.txt" if code else "b.txt", root)
+    out = engine.run(script, {})
+    assert out.output == [str(code) if code else ""], (out.output, out.errors)
+
+
+def test_the_payload_returns_codes_and_the_action_stops_on_a_fat_share(make_lab, run_playbook):
+    def fat(lab, dummy):
+        state = lab.load()
+        state["hosts"]["backup01.contoso.local"]["disks"]["D"]["file_system"] = "FAT32"
+        lab.save(state)
+    lab, first_set, second_set, dummy, dummy2, run = two_nights(make_lab, run_playbook, fat)
+    (link,) = run.result(LINK_TASK, FS)["result"]["results"]
+    assert link["mode"] == "copy" and "Win32 error 50 ERROR_NOT_SUPPORTED" in link["reason"]
+    # One call of the payload, one file: the night did not send the store's other files to the same failure.
+    assert link["linked_files"] == 0 and link["link_failures"] == []

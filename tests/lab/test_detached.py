@@ -1,0 +1,353 @@
+"""Long work that survives (issue 12): a SQL backup runs as a scheduled task on its host, detached from the
+WinRM connection and from ansible-playbook (plugins/plugin_utils/detached.py, docs/architecture.md "Detached
+work"). In the lab the task's work is a separate OS process (lync_lab/taskrun.py), so killing ansible-playbook
+really leaves it running.
+
+Each behaviour is also shown failing with the mechanism broken: the `planted` tests run a copy of the
+collection whose detached.py has one defect planted (no retry of a dropped connection, a job name that is not
+deterministic, a job not removed after its result is read) and expect the check to catch it.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, lab_env
+
+from tests.lab.conftest import edit_inventory, host_vars
+
+BACKUP = "lync.server.backup"
+SQL_HOST = "lyncse01.contoso.local"
+SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261128T010203Z-0a1b2c"
+
+
+def sql_history(lab, table):
+    """Rows of the lab's msdb history (tsql.py _history): backupset or restorehistory."""
+    path = lab.dir / "sql_history.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+    return [row for row in rows if row["table"] == table]
+
+
+def history(lab):
+    """The lab's record of BACKUP DATABASE statements SQL Server ran (msdb.dbo.backupset)."""
+    return sql_history(lab, "backupset")
+
+
+def backups_per_database(lab):
+    counts = {}
+    for row in history(lab):
+        key = (row["server"], row["instance"], row["database_name"])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def job_folders(lab, host=SQL_HOST):
+    """The job folders left under C:\\ProgramData\\lync.server\\jobs on a host."""
+    jobs = lab.host_root(host) / "C" / "ProgramData" / "lync.server" / "jobs"
+    return sorted(p.name for p in jobs.iterdir()) if jobs.is_dir() else []
+
+
+def tasks(lab, host=SQL_HOST):
+    return lab.load()["hosts"][host].get("scheduled_tasks") or {}
+
+
+def set_faults(lab, host, faults):
+    edit_inventory(lab, lambda inv: host_vars(inv, host).__setitem__("lab_faults", faults))
+
+
+def drops(lab):
+    path = pathlib.Path(str(lab.state_path) + ".drops.json")
+    return sum(json.loads(path.read_text()).values()) if path.exists() else 0
+
+
+@pytest.fixture
+def planted(tmp_path):
+    """planted(old, new) -> env that runs a copy of the collection whose detached.py has `old` replaced by `new`."""
+    def make(old, new):
+        dest = tmp_path / "planted" / "ansible_collections" / "lync" / "server"
+        for part in ("plugins", "roles", "playbooks", "meta"):
+            shutil.copytree(ROOT / part, dest / part, symlinks=False)
+        shutil.copy2(ROOT / "galaxy.yml", dest / "galaxy.yml")
+        target = dest / "plugins" / "plugin_utils" / "detached.py"
+        text = target.read_text(encoding="utf-8")
+        assert old in text, old
+        target.write_text(text.replace(old, new), encoding="utf-8")
+        env = lab_env()
+        lab_collections, others = env["ANSIBLE_COLLECTIONS_PATH"].split(":", 1)
+        return {"ANSIBLE_COLLECTIONS_PATH": "%s:%s:%s" % (lab_collections, tmp_path / "planted", others)}
+    return make
+
+
+NO_RETRY = ("            except door.PayloadUnreachable as exc:\n",
+            "            except door.PayloadUnreachable as exc:\n                raise\n")
+NOT_DETERMINISTIC = ('    digest = hashlib.sha256(json.dumps({"payload": payload,',
+                     '    digest = hashlib.sha256(json.dumps({"now": __import__("time").time(), "payload": payload,')
+NOT_REMOVED = ('        """The job\'s result, read once: remove the job, then report its result or its error."""\n'
+               '        self.remove()\n',
+               '        """The job\'s result, read once: remove the job, then report its result or its error."""\n')
+
+
+# -- a dropped connection in the middle of the backup ----------------------------------------------------
+
+def _backup_with_drops(make_lab, run_playbook, env=None):
+    lab = make_lab("standard")
+    # The backup lasts 4 s on the host; while it runs, the next three calls to the host lose their connection.
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 4},
+                               {"kind": "drop", "times": 3}])
+    run = run_playbook(lab, BACKUP, extra_vars={"backup_job_poll_interval": 1}, env=env)
+    return lab, run
+
+
+def test_backup_survives_a_dropped_connection(make_lab, run_playbook):
+    lab, run = _backup_with_drops(make_lab, run_playbook)
+    assert run.rc == 0, run.output
+    assert drops(lab) == 3  # the connection did drop, while the job ran
+    sets = [json.loads(p.read_text()) for p in
+            (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup").glob("lync-*/manifest.json")]
+    assert [m["status"] for m in sets] == ["complete"], run.output
+    counts = backups_per_database(lab)
+    assert counts and set(counts.values()) == {1}, counts  # each database backed up once
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def test_planted_no_retry_of_a_dropped_connection_fails_the_backup(make_lab, run_playbook, planted):
+    lab, run = _backup_with_drops(make_lab, run_playbook, env=planted(*NO_RETRY))
+    assert run.rc != 0
+    assert "dropped" in run.output
+
+
+# -- ansible-playbook killed after the start: the rerun collects the job ----------------------------------
+
+PLAY = [{
+    "name": "One SQL backup, detached",
+    "hosts": SQL_HOST,
+    "gather_facts": False,
+    "tasks": [{
+        "name": "Back up the Central Management store",
+        "lync.server.lync_sql_backup": {"set_path": SET_PATH, "sql_instance": "RTC", "databases": ["xds", "lis"],
+                                        "verify": False, "poll_interval": 1},
+        "become": True, "become_method": "ansible.builtin.runas", "become_user": "{{ lync_network_user }}",
+        "become_flags": "logon_type=new_credentials logon_flags=netcredentials_only",
+        "vars": {"ansible_become_password": "{{ lync_network_password }}"},
+        "register": "backed_up",
+    }, {"name": "Show it", "ansible.builtin.debug": {"var": "backed_up.files"}}],
+}]
+
+
+def _kill_controller(pid):
+    """SIGKILL ansible-playbook and every process under it - its workers call os.setsid() (ansible-core's
+    WorkerProcess), so killing its process group would leave them running the play on - but not the lab's task
+    process (lync_lab.taskrun), which stands for the work on the Windows host."""
+    children = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    doomed, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            command = (pathlib.Path("/proc") / str(current) / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"lync_lab.taskrun" in command:
+            continue
+        doomed.append(current)
+        todo.extend(children.get(current, []))
+    for each in doomed:
+        try:
+            os.kill(each, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _killed_then_rerun(lab, run_playbook, tmp_path, env=None):
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 5}])
+    first = subprocess.Popen(  # pylint: disable=consider-using-with
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"),
+         str(playbook)], cwd=str(tmp_path), env=lab_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        for dummy in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
+            if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert first.poll() is None, "ansible-playbook ended before its job was seen running"
+        _kill_controller(first.pid)
+    finally:
+        first.wait()
+    assert [t["state"] for t in tasks(lab).values()] == ["Running"]  # the work goes on without its controller
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_a_killed_playbook_rerun_collects_the_running_backup(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    rerun = _killed_then_rerun(lab, run_playbook, tmp_path)
+    assert rerun.rc == 0, rerun.output
+    result = rerun.result("Back up the Central Management store", SQL_HOST)["result"]
+    assert sorted(f["path"] for f in result["files"]) == [
+        "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}, \
+        (history(lab), rerun.output)
+    assert {row["user_name"] for row in history(lab)} == {"CONTOSO\\svc-lyncbackup"}  # the network identity
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def test_planted_job_name_not_deterministic_backs_up_twice(make_lab, run_playbook, tmp_path, planted):
+    lab = make_lab("standard")
+    rerun = _killed_then_rerun(lab, run_playbook, tmp_path, env=planted(*NOT_DETERMINISTIC))
+    assert rerun.rc == 0, rerun.output
+    assert set(backups_per_database(lab).values()) == {2}  # the check the real test makes fails
+
+
+# -- a job whose work fails ----------------------------------------------------------------------------
+
+def _failing(lab, run_playbook, tmp_path, env=None):
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "fail", "payload": "lync_sql_backup",
+                                "message": "lab fault: SQL Server refused the backup"}])
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_a_failed_job_reports_its_error_and_leaves_nothing(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    run = _failing(lab, run_playbook, tmp_path)
+    assert run.rc != 0
+    record = run.result("Back up the Central Management store", SQL_HOST)
+    assert record["status"] == "failed" and "lab fault: SQL Server refused the backup" in record["result"]["msg"], record
+    assert tasks(lab) == {} and job_folders(lab) == []
+    assert history(lab) == []
+
+
+def test_planted_job_not_removed_leaves_its_task(make_lab, run_playbook, tmp_path, planted):
+    lab = make_lab("standard")
+    run = _failing(lab, run_playbook, tmp_path, env=planted(*NOT_REMOVED))
+    assert run.rc != 0
+    assert tasks(lab) != {} and job_folders(lab) != []  # the check the real test makes fails
+
+
+# -- the controller's timeout stops a backup ------------------------------------------------------------
+
+def test_the_task_timeout_stops_the_backup_job(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    play = json.loads(json.dumps(PLAY))
+    play[0]["tasks"][0]["timeout"] = 4
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 600}])
+    run = run_playbook(lab, playbook)
+    assert run.rc != 0
+    assert "timed out" in run.output.lower() or "timeout" in run.output.lower(), run.output
+    assert tasks(lab) == {} and job_folders(lab) == []  # stopped and removed
+    assert history(lab) == []  # the BACKUP never ran to its end
+
+
+# -- SQL restore: survives a dropped connection; past its timeout it is left to finish ---------------------
+
+MON = "sqlmon01.contoso.local"
+CDR_BACKUP = SET_PATH + "\\sql\\sqlmon01.contoso.local_rtc\\LcsCDR.bak"
+
+
+def _sql_play(name, module, args, timeout=None):
+    task = {"name": name, module: dict(args, poll_interval=1),
+            "become": True, "become_method": "ansible.builtin.runas", "become_user": "{{ lync_network_user }}",
+            "become_flags": "logon_type=new_credentials logon_flags=netcredentials_only",
+            "vars": {"ansible_become_password": "{{ lync_network_password }}"}}
+    if timeout:
+        task["timeout"] = timeout
+    return [{"name": name, "hosts": MON, "gather_facts": False, "tasks": [task]}]
+
+
+def _backed_up_monitoring(make_lab, run_playbook, tmp_path):
+    """An enterprise lab whose LcsCDR (on sqlmon01) has a backup in SET_PATH."""
+    lab = make_lab("enterprise")
+    playbook = tmp_path / "backup_cdr.yml"
+    playbook.write_text(yaml.safe_dump(_sql_play("Back up LcsCDR", "lync.server.lync_sql_backup", {
+        "set_path": SET_PATH, "sql_instance": "RTC", "databases": ["LcsCDR"], "verify": False})), encoding="utf-8")
+    run = run_playbook(lab, playbook)
+    assert run.rc == 0, run.output
+    return lab
+
+
+def restores(lab):
+    return [(r["server"], r["destination_database_name"]) for r in sql_history(lab, "restorehistory")]
+
+
+def _restore(lab, run_playbook, tmp_path, timeout=None, env=None):
+    playbook = tmp_path / "restore_cdr.yml"
+    playbook.write_text(yaml.safe_dump(_sql_play("Restore LcsCDR", "lync.server.lync_sql_restore", {
+        "sql_instance": "RTC", "database": "LcsCDR", "files": [CDR_BACKUP], "mode": "restore"}, timeout=timeout)),
+        encoding="utf-8")
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_restore_survives_a_dropped_connection(make_lab, run_playbook, tmp_path):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 4}, {"kind": "drop", "times": 3}])
+    run = _restore(lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    assert drops(lab) == 3
+    assert run.result("Restore LcsCDR", MON)["result"]["restored"] is True
+    assert restores(lab) == [(MON, "LcsCDR")]
+    assert lab.load()["hosts"][MON]["sql"]["RTC"]["databases"]["LcsCDR"].get("state", "ONLINE") != "RESTORING"
+    assert tasks(lab, MON) == {} and job_folders(lab, MON) == []
+
+
+def test_planted_no_retry_of_a_dropped_connection_fails_the_restore(make_lab, run_playbook, tmp_path, planted):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 4}, {"kind": "drop", "times": 3}])
+    run = _restore(lab, run_playbook, tmp_path, env=planted(*NO_RETRY))
+    assert run.rc != 0 and "dropped" in run.output
+
+
+def test_a_restore_past_its_timeout_is_left_to_finish_and_the_rerun_collects_it(make_lab, run_playbook, tmp_path):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 8}])
+    first = _restore(lab, run_playbook, tmp_path, timeout=3)
+    assert first.rc != 0
+    assert "NOT stopped" in first.output and "Run the same play again" in first.output, first.output
+    assert [t["state"] for t in tasks(lab, MON).values()] == ["Running"]  # the RESTORE goes on
+    rerun = _restore(lab, run_playbook, tmp_path)
+    assert rerun.rc == 0, rerun.output
+    assert restores(lab) == [(MON, "LcsCDR")]  # collected, not restored a second time
+    assert tasks(lab, MON) == {} and job_folders(lab, MON) == []
+
+
+ALWAYS_STOP = ("        if self.stop_on_timeout:\n", "        if True:\n")
+
+
+def test_planted_stopping_a_restore_at_its_timeout_is_caught(make_lab, run_playbook, tmp_path, planted):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    set_faults(lab, MON, [{"kind": "slow", "payload": "lync_sql_restore", "seconds": 8}])
+    first = _restore(lab, run_playbook, tmp_path, timeout=3, env=planted(*ALWAYS_STOP))
+    assert first.rc != 0
+    assert "NOT stopped" not in first.output and tasks(lab, MON) == {}  # what the real test checks fails
+
+
+# -- a host without the ScheduledTasks module (before Windows Server 2012) ---------------------------------
+
+def test_a_host_older_than_2012_runs_the_backup_in_session_with_a_warning(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"][SQL_HOST]["os"]["version"] = "6.1.7601"  # Windows Server 2008 R2
+    playbook = tmp_path / "sql_backup.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    run = run_playbook(lab, playbook)
+    assert run.rc == 0, run.output
+    record = run.result("Back up the Central Management store", SQL_HOST)["result"]
+    assert any("no ScheduledTasks module" in w for w in record.get("warnings", [])), record
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+    assert tasks(lab) == {} and job_folders(lab) == []

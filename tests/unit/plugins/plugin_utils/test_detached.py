@@ -1,0 +1,253 @@
+"""Detached jobs (plugin_utils/detached.py): names, start-or-find, polling through dropped connections, collecting
+once, cleaning up, the timeout, and the in-session fallbacks. The remote side is a Recorder answering the payloads
+in order; the clock is fake (no timed assertions)."""
+
+import pathlib
+
+import pytest
+from ansible.errors import AnsibleConnectionFailure
+
+from ansible_collections.lync.server.plugins.plugin_utils import detached
+from ansible_collections.lync.server.plugins.plugin_utils import payload as door
+from ansible_collections.lync.server.plugins.plugin_utils.payload import PAYLOAD_DIR
+
+from ...conftest import Recorder, ok
+
+VARS = {"inventory_hostname": "sql01.contoso.local"}
+WHO = ("CONTOSO\\svc-lyncbackup", "pa$$word")
+PARAMS = {"SqlInstance": "sql01.contoso.local\\RTC", "Databases": ["xds"], "TargetFolder": "\\\\b\\s\\set\\sql"}
+
+
+class Become:
+    name = "ansible.builtin.runas"
+
+    def __init__(self, flags="logon_type=new_credentials logon_flags=netcredentials_only", user=WHO[0], password=WHO[1]):
+        self.options = {"become_flags": flags, "become_user": user, "become_pass": password}
+
+    def get_option(self, name):
+        return self.options[name]
+
+
+class Action:
+    """The parts of ActionBase that the door and detached.py use."""
+
+    def __init__(self, recorder, become=None, check_mode=False, timeout=None):
+        self._execute_module = recorder
+        self._task = type("Task", (), {"check_mode": check_mode, "delegate_to": None, "timeout": timeout})()
+        self._connection = type("Connection", (), {"become": become})()
+
+
+class Clock:
+    """A fake monotonic clock that sleep() advances."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def status(state="Running", outcome=None, exists=True, last=267009):
+    return ok({"Job": "j", "Exists": exists, "State": state, "LastTaskResult": last,
+               "HasOutcome": outcome is not None, "Outcome": outcome})
+
+
+STARTED = ok({"Job": "j", "Started": True, "State": "Running"}, changed=True)
+FOUND = ok({"Job": "j", "Started": False, "State": "Running"})
+REMOVED = ok({"Job": "j", "Unregistered": True, "Stopped": False, "FolderRemoved": True}, changed=True)
+DONE = {"Failed": False, "Changed": True, "Result": {"Databases": [{"Name": "xds"}]}, "Error": None}
+DROPPED = AnsibleConnectionFailure("connection reset by peer")
+
+
+def names(recorder):
+    """The payloads the recorder was asked to run, by their header name."""
+    return [call["module_args"]["script"].split("\n", 1)[0].split(": ", 1)[1].strip() for call in recorder.calls]
+
+
+def run(recorder, clock=None, become=Become(), timeout=None, **kwargs):
+    clock = clock or Clock()
+    action = Action(recorder, become=become, timeout=timeout)
+    kwargs.setdefault("required_keys", ("Databases",))
+    return action, detached.run(action, VARS, "lync_sql_backup", PARAMS, "lync.server-set-sql-x-0123456789ab",
+                                clock=clock, sleep=clock.sleep, poll=10, **kwargs)
+
+
+def test_job_name_is_the_same_for_the_same_work_and_differs_for_other_work():
+    one = detached.job_name("lync-20261128T010203Z-0a1b2c", "sql", "sql01.contoso.local_rtc",
+                            payload="lync_sql_backup", parameters=PARAMS)
+    assert one == detached.job_name("lync-20261128T010203Z-0a1b2c", "sql", "sql01.contoso.local_rtc",
+                                    payload="lync_sql_backup", parameters=dict(PARAMS))
+    assert one.startswith("lync.server-lync-20261128T010203Z-0a1b2c-sql-sql01.contoso.local_rtc-")
+    assert one != detached.job_name("lync-20261128T010203Z-0a1b2c", "sql", "sql01.contoso.local_rtc",
+                                    payload="lync_sql_backup", parameters=dict(PARAMS, Databases=["lis"]))
+    # Whatever the parts hold, the name is what the payloads' ValidatePattern accepts.
+    odd = detached.job_name("a b\\c/d:e*f?g\"h<i>j|k", "x" * 400, payload="p")
+    assert detached.re.match(r"\Alync\.server-[A-Za-z0-9._-]{1,200}\Z", odd), odd
+
+
+def test_the_payloads_validate_the_same_name_pattern():
+    for name in ("lync_job_start", "lync_job_status", "lync_job_remove"):
+        text = (pathlib.Path(PAYLOAD_DIR) / (name + ".ps1")).read_text(encoding="utf-8")
+        assert "[ValidatePattern('^lync\\.server-[A-Za-z0-9._-]{1,%d}$')]" % detached.NAME_LIMIT in text, name
+
+
+def test_start_poll_collect_remove():
+    recorder = Recorder([STARTED, status(), status(), status("Ready", DONE, last=0), REMOVED])
+    action, result = run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_status",
+                               "lync_job_remove"]
+    assert result.value == DONE["Result"] and result.changed
+    start = recorder.calls[0]["module_args"]
+    # The work's text and parameters go as data; the password only as the principal's credential.
+    assert start["parameters"]["WorkText"] == door.load_payload("lync_sql_backup").text
+    assert start["parameters"]["WorkParameters"] == PARAMS
+    assert start["parameters"]["RunnerText"] == detached.runner_text()
+    assert [dict(e) for e in start["sensitive_parameters"]] == [{"name": "Principal", "username": WHO[0],
+                                                                 "password": WHO[1]}]
+    assert WHO[1] not in repr(start["parameters"])
+    assert "Stop" not in recorder.calls[-1]["module_args"]["parameters"]
+    assert action is not None
+
+
+def test_a_rerun_finds_the_running_job_and_does_not_start_another():
+    # lync_job_start reports the job that exists (Started false): the action only waits for it.
+    recorder = Recorder([FOUND, status("Ready", DONE, last=0), REMOVED])
+    result = run(recorder)[1]
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_remove"]
+    assert result.value == DONE["Result"]
+
+
+def test_dropped_connections_are_retried_while_the_job_runs():
+    clock = Clock()
+    recorder = Recorder([DROPPED, STARTED, status(), DROPPED, DROPPED, status("Ready", DONE, last=0), DROPPED, REMOVED])
+    result = run(recorder, clock=clock, timeout=3600)[1]
+    assert result.value == DONE["Result"]
+    assert names(recorder).count("lync_job_remove") == 2  # the remove that dropped was sent again
+
+
+def test_a_host_that_never_answers_again_fails_at_the_deadline():
+    clock = Clock()
+    recorder = Recorder([STARTED] + [DROPPED] * 1000)
+    with pytest.raises(detached.JobTimeout, match="did not answer before the deadline"):
+        run(recorder, clock=clock, timeout=100)
+    assert clock.now >= 100
+
+
+def test_a_result_written_while_the_task_still_runs_is_collected_when_it_ends():
+    recorder = Recorder([STARTED, status("Running", DONE), status("Ready", DONE, last=0), REMOVED])
+    run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status", "lync_job_remove"]
+
+
+def test_a_failed_work_reports_its_own_error_after_the_job_is_removed():
+    failed = {"Failed": True, "Changed": True, "Result": None,
+              "Error": "LYNC_SQL_RIGHTS: login CONTOSO\\x lacks BACKUP DATABASE"}
+    recorder = Recorder([STARTED, status("Ready", failed, last=1), REMOVED])
+    with pytest.raises(door.PayloadError, match="failed: LYNC_SQL_RIGHTS: login"):
+        run(recorder)
+    assert names(recorder)[-1] == "lync_job_remove"
+
+
+def test_a_job_that_ended_without_a_result_is_removed_and_reported():
+    recorder = Recorder([STARTED, status("Ready", None, last=267014), REMOVED])
+    with pytest.raises(door.PayloadError, match="ended without a result .*267014 = stopped"):
+        run(recorder)
+    assert names(recorder)[-1] == "lync_job_remove"
+
+
+def test_a_job_that_vanished_is_reported():
+    recorder = Recorder([FOUND, status("", None, exists=False, last=None)])
+    with pytest.raises(door.PayloadError, match="the job is gone"):
+        run(recorder)
+
+
+def test_the_deadline_stops_a_backup():
+    clock = Clock()
+    # Polls at 0, 1, 3, 7, 15, 25, 35, 45, 55 and 65 s: the tenth is past the deadline.
+    recorder = Recorder([STARTED] + [status()] * 10 + [REMOVED])
+    with pytest.raises(detached.JobTimeout, match="was stopped and removed"):
+        run(recorder, clock=clock, timeout=60)
+    assert recorder.calls[-1]["module_args"]["parameters"] == {"JobName": "lync.server-set-sql-x-0123456789ab",
+                                                               "Stop": True}
+
+
+def test_the_deadline_leaves_a_restore_running_and_says_so():
+    clock = Clock()
+    recorder = Recorder([STARTED] + [status()] * 50)
+    with pytest.raises(detached.JobTimeout, match="NOT stopped.*Run the same play again"):
+        run(recorder, clock=clock, timeout=60, stop_on_timeout=False)
+    assert "lync_job_remove" not in names(recorder)
+
+
+class TaskTimeoutError(BaseException):
+    """Stands in for ansible-core's TaskTimeoutError (raised by the task's `timeout` alarm)."""
+
+
+def test_the_task_timeout_alarm_stops_the_job_too():
+    clock = Clock()
+    calls = {"n": 0}
+
+    def sleep(seconds):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise TaskTimeoutError("Timeout exceeded")
+        clock.sleep(seconds)
+    recorder = Recorder([STARTED, status(), status(), REMOVED])
+    action = Action(recorder, become=Become())
+    with pytest.raises(detached.JobTimeout, match="stopped"):
+        detached.run(action, VARS, "lync_sql_backup", PARAMS, "lync.server-j-0123456789ab", clock=clock, sleep=sleep,
+                     poll=10, required_keys=("Databases",))
+    assert recorder.calls[-1]["module_args"]["parameters"]["Stop"] is True
+
+
+def test_polls_back_off_to_the_interval():
+    clock = Clock()
+    recorder = Recorder([STARTED] + [status()] * 8 + [status("Ready", DONE, last=0), REMOVED])
+    run(recorder, clock=clock)
+    assert clock.sleeps == [1, 2, 4, 8, 10, 10, 10, 10]
+
+
+def test_without_a_network_identity_the_work_runs_in_session_with_a_warning():
+    recorder = Recorder([ok({"Databases": []}, changed=True)])
+    action, result = run(recorder, become=None)
+    assert names(recorder) == ["lync_sql_backup"] and result.value == {"Databases": []}
+    assert any("not detached" in w for w in door.payload_warnings(action))
+
+
+def test_new_credentials_are_needed_for_the_principal():
+    recorder = Recorder([ok({"Databases": []}, changed=True)])
+    run(recorder, become=Become(flags="logon_type=interactive"))
+    assert names(recorder) == ["lync_sql_backup"]
+
+
+def test_detached_false_runs_in_session():
+    recorder = Recorder([ok({"Databases": []}, changed=True)])
+    action = run(recorder, detached=False)[0]
+    assert names(recorder) == ["lync_sql_backup"] and door.payload_warnings(action) == []
+
+
+def test_a_host_without_scheduled_tasks_runs_the_work_in_session_with_a_warning():
+    message = "LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module"
+    unsupported = {"failed": True, "error": [{"exception": {"message": message}}]}
+    recorder = Recorder([unsupported, ok({"Databases": []}, changed=True)])
+    action = run(recorder)[0]
+    assert names(recorder) == ["lync_job_start", "lync_sql_backup"]
+    assert any("no ScheduledTasks module" in w for w in door.payload_warnings(action))
+
+
+def test_secrets_never_go_to_a_job():
+    with pytest.raises(door.PayloadError, match="cannot carry secrets"):
+        run(Recorder(), secrets={"Password": "x"})
+
+
+def test_the_runner_is_valid_powershell_that_reads_no_secret():
+    text = detached.runner_text()
+    assert text.startswith("# lync-job-runner\n")
+    assert "Import-Clixml" in text and "result.tmp" in text and "Move-Item" in text
+    for word in ("Password", "SecureString", "Credential"):
+        assert word not in text.split("[CmdletBinding()]", 1)[1]
