@@ -62,12 +62,16 @@ class ActionModule(LyncAction):
             result["reason"] = ("a backup after %s found more damaged links to its copy than it could name: full copy"
                                 % previous["set_id"])
             return result
-        recorded = self._recorded(root, previous, params["item_id"], folder)
-        if isinstance(recorded, str):
-            result["reason"] = "%s: full copy" % recorded
+        recorded, finish = self._recorded(root, previous, params["item_id"], folder)
+        try:
+            chosen = links.plan(source, before, recorded, folder, target, origin, params["flags"],
+                                links.damaged_since(sets, previous["set_id"], params["item_id"]))
+            untrusted = finish()
+        except (bs.BackupSetError, AnsibleActionFail) as exc:
+            untrusted = "%s's listing of this store cannot be read (%s)" % (previous["set_id"], " ".join(str(exc).split()))
+        if untrusted:
+            result["reason"] = "%s: full copy" % untrusted
             return result
-        chosen = links.plan(source, before, recorded, folder, target, origin, params["flags"],
-                            links.damaged_since(sets, previous["set_id"], params["item_id"]))
         result.update(copy_files=len(chosen["copy"]) + len(chosen["link"]),
                       copy_bytes=chosen["copy_bytes"] + chosen["link_bytes"])
         if chosen["problem"]:
@@ -116,21 +120,24 @@ class ActionModule(LyncAction):
         return result
 
     def _recorded(self, root, previous, item_id, folder):
-        """{path in the set: (bytes, SHA-256)} the previous set records for this file store: its manifest's files
-        (format 1), or its listing read page by page (format 2), whose lines are hashed as they are read and must
-        match the SHA-256 the (signed) manifest records; a string saying why when they cannot be trusted."""
+        """(what the previous set records for this file store, looked up as {path in the set: (bytes, SHA-256)}.get;
+        a function called after the plan that says why that record cannot be trusted, or None). Format 1: its
+        manifest's files. Format 2: its listing, walked page by page in step with the plan (ListingWalk), its
+        lines hashed as they are read: the plan is used only when that hash is the SHA-256 the signed manifest
+        records for the listing."""
         listing = links.manifest_listing(previous["manifest"], item_id)
         if listing is None:
-            return links.manifest_files(previous["manifest"], item_id)
+            return links.manifest_files(previous["manifest"], item_id), lambda: None
         digest = hashlib.sha256()
-        try:
-            recorded = links.listing_files(bs.listing_entries(bs.hashing_pages(set_reader.listing_pages(
-                self, bs.set_path(root, previous["set_id"]), listing["path"]), digest)), folder)
-        except (bs.BackupSetError, AnsibleActionFail) as exc:
-            return "%s's %s cannot be read (%s)" % (previous["set_id"], listing["path"], " ".join(str(exc).split()))
-        if digest.hexdigest().upper() != str(listing["sha256"]).upper():
-            return "%s's %s does not match the SHA-256 its manifest records" % (previous["set_id"], listing["path"])
-        return recorded
+        walk = links.ListingWalk(bs.listing_entries(bs.hashing_pages(set_reader.listing_pages(
+            self, bs.set_path(root, previous["set_id"]), listing["path"]), digest)), folder)
+
+        def finish():
+            walk.finish()
+            if digest.hexdigest().upper() != str(listing["sha256"]).upper():
+                return "%s's %s does not match the SHA-256 its manifest records" % (previous["set_id"], listing["path"])
+            return None
+        return walk, finish
 
     def _link(self, target, origin, batch):
         """One call of the link payload: `batch` (relative paths) linked from origin into target."""

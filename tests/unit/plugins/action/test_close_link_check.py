@@ -4,6 +4,8 @@ link step's map of a format-2 earlier set (lync_filestore_link._recorded), with 
 import hashlib
 import importlib
 
+import pytest
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
@@ -120,17 +122,24 @@ def test_a_store_that_linked_nothing_is_not_read_again():
     assert item["status"] == "ok" and host.calls == []
 
 
-def test_the_link_step_reads_a_format_2_earlier_set_page_by_page(monkeypatch):
+def test_the_link_step_walks_a_format_2_earlier_set_page_by_page(monkeypatch):
     host, manifest, item, earlier = store()
     monkeypatch.setattr("ansible_collections.lync.server.plugins.plugin_utils.set_reader.PAGE_LINES", 2)
     previous = {"set_id": "lync-20261124T020000Z-bbbbbb", "manifest": earlier["lync-20261124T020000Z-bbbbbb"]}
-    got = LINK._recorded(host, ROOT, previous, "filestore:x", FOLDER)
-    assert got == {"%s/%s.txt" % (FOLDER, n): (3, s * 64) for n, s in (("a", "A"), ("b", "B"), ("c", "C"))}
-    assert len(host.calls) == 2
+    walk, finish = LINK._recorded(host, ROOT, previous, "filestore:x", FOLDER)
+    assert host.calls == []  # nothing read before the plan asks
+    assert walk.get("%s/a.txt" % FOLDER) == (3, "A" * 64) and len(host.calls) == 1
+    assert walk.get("%s/b0.txt" % FOLDER) is None and walk.get("%s/c.txt" % FOLDER) == (3, "C" * 64)
+    assert finish() is None and len(host.calls) == 2
+    with pytest.raises(bs.BackupSetError):
+        walk.get("%s/a.txt" % FOLDER)
     host.files["bbbbbb\\listings\\fs01_lyncshare.tsv"] = listing([("A" * 64, "a.txt")])
-    assert "does not match the SHA-256" in LINK._recorded(host, ROOT, previous, "filestore:x", FOLDER)
+    walk, finish = LINK._recorded(host, ROOT, previous, "filestore:x", FOLDER)
+    assert walk.get("%s/a.txt" % FOLDER) == (3, "A" * 64)
+    assert "does not match the SHA-256" in finish()
     previous["manifest"] = store(fmt=1)[3]["lync-20261124T020000Z-bbbbbb"]
-    assert len(LINK._recorded(host, ROOT, previous, "filestore:x", FOLDER)) == 3
+    recorded, finish = LINK._recorded(host, ROOT, previous, "filestore:x", FOLDER)
+    assert len(recorded) == 3 and finish() is None
 
 
 def test_fail_item_keeps_an_earlier_error():

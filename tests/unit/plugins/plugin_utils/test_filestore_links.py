@@ -30,7 +30,7 @@ def test_same_size_and_time_is_linked_and_anything_else_copied():
     same, newer, bigger, added = entry("a/same"), entry("a/newer", written=200), entry("a/bigger", size=11), entry("new")
     chosen = decide([same, newer, bigger, added], [entry("a/same"), entry("a/newer"), entry("a/bigger")])
     assert chosen["link"] == ["a\\same"]
-    assert chosen["copy"] == ["a\\newer", "a\\bigger", "new"]
+    assert chosen["copy"] == ["a\\bigger", "a\\newer", "new"]  # in ordinal order, the order of a listing
     assert chosen["link_bytes"] == 10 and chosen["copy_bytes"] == 31 and chosen["problem"] is None
 
 
@@ -69,7 +69,7 @@ def test_robocopy_selection_is_followed():
     """/XF names are neither linked nor copied; without /E or /S only the top folder is copied."""
     files = [entry("top"), entry("a/Meeting.Active"), entry("a/deep")]
     chosen = decide(files, files)
-    assert chosen["link"] == ["top", "a\\deep"] and "a\\Meeting.Active" not in chosen["copy"]
+    assert chosen["link"] == ["a\\deep", "top"] and "a\\Meeting.Active" not in chosen["copy"]
     chosen = decide(files, files, flags="/COPY:DAT")
     assert chosen["link"] == ["top"] and chosen["copy"] == []
 
@@ -257,6 +257,18 @@ def test_listing_files_is_the_format_1_map_of_a_format_2_listing():
         "%s/a.txt" % FOLDER: (3, "A" * 64), "%s/b/c.txt" % FOLDER: (5, None)}
     assert links.manifest_listing({"items": [{"id": "x", "status": "ok", "listing": {"path": "l"}}]}, "x") == {"path": "l"}
     assert links.manifest_listing({"items": [{"id": "x", "status": "failed", "listing": {"path": "l"}}]}, "x") is None
+
+
+def test_the_plan_walks_a_listing_in_step_and_links_as_from_the_map():
+    previous = [entry("b/z.txt"), entry("B.txt"), entry("a.txt"), entry("a b.txt", written=5)]
+    text = bs.listing_text([("A" * 64, 10, e["path"]) for e in previous])
+    source = [entry("b/z.txt"), entry("a.txt"), entry("B.txt"), entry("new.txt"), entry("a b.txt")]
+    walk = links.ListingWalk(bs.listing_entries(pages(text.splitlines(), 1)), FOLDER)
+    walked = links.plan(source, previous, walk, FOLDER, TARGET, ORIGIN, FLAGS)
+    mapped = links.plan(source, previous, links.listing_files(bs.listing_entries(pages(text.splitlines())), FOLDER),
+                        FOLDER, TARGET, ORIGIN, FLAGS)
+    assert walked == mapped and sorted(walked["link"]) == ["B.txt", "a.txt", "b\\z.txt"]
+    assert sorted(walked["copy"]) == ["a b.txt", "new.txt"]
 
 
 def test_more_damage_than_named_sends_the_next_night_to_a_full_copy():
