@@ -13,6 +13,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import filestore_links
 from ansible_collections.lync.server.plugins.plugin_utils import set_reader
 from ansible_collections.lync.server.plugins.plugin_utils.action import LyncAction
 
@@ -121,7 +122,14 @@ class ActionModule(LyncAction):
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
         landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
-        backup_plan.settle(manifest, landed, documents, unreadable, self._earlier(root, params, manifest))
+        listings = self._listings(path, backup_plan.store_folders(manifest))
+        left = backup_plan.take_not_linked(manifest)
+        backup_plan.settle(manifest, landed, documents, unreadable, listings)
+        self._check_links(root, path, manifest, self._earlier(root, params, manifest), left)
+        for item in bs.listed_stores(manifest):
+            # The listing the host wrote, as its payload hashed the bytes it wrote (the verification below).
+            listing = item["listing"]
+            landed[listing["path"]] = {"Path": listing["path"], "Bytes": listing["bytes"], "Sha256": listing["sha256"]}
         try:
             bs.validate_manifest(manifest)
         except bs.BackupSetError as exc:
@@ -174,6 +182,48 @@ class ActionModule(LyncAction):
         return {set_id: (found[set_id]["manifest"] if set_id in found and found[set_id].get("signature") == "valid"
                          else None) for set_id in wanted}
 
+    def _check_links(self, root, path, manifest, earlier, left):
+        """Each file store that hard-linked files from an earlier set: every linked file must read as that set
+        recorded it (docs/architecture.md, "Only changed file-store bytes"). Against a format-2 earlier set, its
+        listing and this set's are walked in step page by page (one page of each on the controller), and the
+        earlier listing's lines are hashed as they are read and must match the SHA-256 its manifest records
+        before any finding counts; against a format-1 set, its manifest's per-file hashes. A damaged earlier copy
+        fails the item; the paths named (at most backup_set.MAX_NAMED, with the count) go to
+        details.damaged_links, which the next night's link step reads so as to copy them afresh."""
+        for item in bs.listed_stores(manifest):
+            source = item["details"].get("linked_from")
+            if item["status"] != "ok" or not source:
+                continue
+            found = self._link_problems(root, path, item, source, earlier.get(source), left.get(item["id"]))
+            if found:
+                backup_plan.fail_item(manifest, item, found)
+
+    def _link_problems(self, root, path, item, source, before, not_linked):
+        unchecked = "its files linked from %s cannot be checked: " % source
+        if before is None:
+            return [unchecked + "that set's manifest could not be read or its signature does not match"]
+        earlier = next((i for i in before.get("items") or [] if i.get("id") == item["id"] and i.get("status") == "ok"),
+                       None)
+        new_pages = set_reader.listing_pages(self, path, item["listing"]["path"])
+        listing = (earlier or {}).get("listing")
+        digest = hashlib.sha256()
+        try:
+            if listing:
+                old_pages = bs.hashing_pages(set_reader.listing_pages(self, bs.set_path(root, source), listing["path"]),
+                                             digest)
+                pairs = backup_plan.listed_pairs(old_pages, new_pages)
+            else:
+                pairs = backup_plan.recorded_pairs(filestore_links.manifest_files(before, item["id"]),
+                                                   item["details"]["folder"], new_pages)
+            found, damaged, count = backup_plan.link_damage(item, source, pairs, not_linked)
+        except (bs.BackupSetError, AnsibleActionFail) as exc:
+            return [unchecked + "the listings could not be read (%s)" % " ".join(str(exc).split())]
+        if listing and digest.hexdigest().upper() != str(listing["sha256"]).upper():
+            return [unchecked + "%s's %s does not match the SHA-256 its manifest records" % (source, listing["path"])]
+        if count:
+            item["details"].update(damaged_links=damaged, damaged_links_count=count)
+        return found
+
     def _landed(self, path, folders):
         """({relative path: file} of every file in the given top-level folders of the set, listed and hashed by
         lync_file_inventory, one call per folder; {folder: why} for the folders that could not be listed)."""
@@ -189,6 +239,19 @@ class ActionModule(LyncAction):
                 rel = "%s/%s" % (folder, entry["Path"])
                 landed[rel] = dict(entry, Path=rel)
         return landed, unreadable
+
+    def _listings(self, path, stores):
+        """{item id: summary} of each file store's copy, listed and hashed on the host into the set's
+        listings/<folder>.tsv (lync_file_listing_write): only the summary travels back, whatever the file count."""
+        found = {}
+        for item_id, folder in sorted(stores.items()):
+            try:
+                found[item_id] = self.payload("lync_file_listing_write", {
+                    "Path": bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\"))),
+                    "ListingPath": bs.extended_path("%s\\%s" % (path, bs.listing_path(folder).replace("/", "\\")))}).value
+            except AnsibleActionFail as exc:
+                found[item_id] = {"error": " ".join(str(exc).split())}
+        return found
 
     def _share_elsewhere(self, root):
         """The server that holds a UNC root when it is not the host running this module (else None)."""

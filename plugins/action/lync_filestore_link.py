@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
@@ -56,9 +58,20 @@ class ActionModule(LyncAction):
         source = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(params["src"]),
                                                                "Refresh": True}).value)
         before = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(origin), "Refresh": True}).value)
-        chosen = links.plan(source, before, links.manifest_files(previous["manifest"], params["item_id"]), folder,
-                            target, origin, params["flags"],
-                            links.damaged_since(sets, previous["set_id"], params["item_id"]))
+        if links.damaged_uncounted(sets, previous["set_id"], params["item_id"]):
+            result["reason"] = ("a backup after %s found more damaged links to its copy than it could name: full copy"
+                                % previous["set_id"])
+            return result
+        recorded, finish = self._recorded(root, previous, params["item_id"], folder)
+        try:
+            chosen = links.plan(source, before, recorded, folder, target, origin, params["flags"],
+                                links.damaged_since(sets, previous["set_id"], params["item_id"]))
+            untrusted = finish()
+        except (bs.BackupSetError, AnsibleActionFail) as exc:
+            untrusted = "%s's listing of this store cannot be read (%s)" % (previous["set_id"], " ".join(str(exc).split()))
+        if untrusted:
+            result["reason"] = "%s: full copy" % untrusted
+            return result
         result.update(copy_files=len(chosen["copy"]) + len(chosen["link"]),
                       copy_bytes=chosen["copy_bytes"] + chosen["link_bytes"])
         if chosen["problem"]:
@@ -105,6 +118,26 @@ class ActionModule(LyncAction):
         done = set(linked)
         result["not_linked"] = sorted(p.replace("\\", "/") for p in chosen["copy"] + chosen["link"] if p not in done)
         return result
+
+    def _recorded(self, root, previous, item_id, folder):
+        """(what the previous set records for this file store, looked up as {path in the set: (bytes, SHA-256)}.get;
+        a function called after the plan that says why that record cannot be trusted, or None). Format 1: its
+        manifest's files. Format 2: its listing, walked page by page in step with the plan (ListingWalk), its
+        lines hashed as they are read: the plan is used only when that hash is the SHA-256 the signed manifest
+        records for the listing."""
+        listing = links.manifest_listing(previous["manifest"], item_id)
+        if listing is None:
+            return links.manifest_files(previous["manifest"], item_id), lambda: None
+        digest = hashlib.sha256()
+        walk = links.ListingWalk(bs.listing_entries(bs.hashing_pages(set_reader.listing_pages(
+            self, bs.set_path(root, previous["set_id"]), listing["path"]), digest)), folder)
+
+        def finish():
+            walk.finish()
+            if digest.hexdigest().upper() != str(listing["sha256"]).upper():
+                return "%s's %s does not match the SHA-256 its manifest records" % (previous["set_id"], listing["path"])
+            return None
+        return walk, finish
 
     def _link(self, target, origin, batch):
         """One call of the link payload: `batch` (relative paths) linked from origin into target."""

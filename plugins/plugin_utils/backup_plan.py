@@ -267,7 +267,7 @@ def manifest(items, results, set_id, deployment, hosts, started, finished, versi
 
 def summary(doc):
     """Counts of a manifest: items ok/failed and bytes."""
-    total = sum(int(f.get("bytes") or 0) for i in doc["items"] for f in i["files"])
+    total = sum(bs.item_bytes(i) for i in doc["items"])
     return {"items_ok": sum(1 for i in doc["items"] if i["status"] == "ok"),
             "items_failed": sum(1 for i in doc["items"] if i["status"] != "ok"), "bytes": total}
 
@@ -294,10 +294,9 @@ def report(doc, path):
              "", "Items"]
     width = max([len(i["id"]) for i in doc["items"]] + [4])
     for item in doc["items"]:
-        size = sum(int(f.get("bytes") or 0) for f in item["files"])
         lines.append("  %-6s %-*s  on %-26s %3d files  %s" % ("ok" if item["status"] == "ok" else "FAILED", width,
-                                                              item["id"], item["host"] or "-", len(item["files"]),
-                                                              human_size(size)))
+                                                              item["id"], item["host"] or "-", bs.item_file_count(item),
+                                                              human_size(bs.item_bytes(item))))
     if doc["errors"]:
         lines += ["", "Errors"] + ["  " + e for e in doc["errors"]]
     return "\n".join(lines) + "\n"
@@ -360,57 +359,122 @@ def filestore_result(item, robocopy, link=None):
 
 
 def top_folders(doc, documents=()):
-    """The set's top-level folders that items claim files in (cms, pools, sql, filestores, certs, ...): the close
-    lists and hashes each in its own call, so a folder that cannot be read fails only the items in it."""
+    """The set's top-level folders that items claim files in (cms, pools, sql, certs, ...): the close lists and
+    hashes each in its own call, so a folder that cannot be read fails only the items in it. File stores are not
+    among them: each is listed into its own listing file on the host (store_folders)."""
     documents = set(documents)
     found = set()
     for item in doc["items"]:
-        if item["status"] != "ok":
+        if item["status"] != "ok" or item["kind"] == "filestore":
             continue
-        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
-        paths = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        paths = [e["path"] for e in item["files"] if e["path"] not in documents]
         found.update(p.split("/", 1)[0] for p in paths if "/" in p)
     return sorted(found)
 
 
+def store_folders(doc):
+    """{item id: folder} of the file stores whose copy succeeded: the close writes a listing of each
+    (lync_file_listing, on the host that holds the set) and settle references it from the manifest."""
+    return {item["id"]: item["details"]["folder"] for item in doc["items"]
+            if item["status"] == "ok" and item["kind"] == "filestore" and (item.get("details") or {}).get("folder")}
+
+
+def _settle_store(item, folder, listed):
+    """Reference a file store's listing from its item (format 2): the listing is the item's one file, so the
+    manifest (and manifest.sig) cover every file of the store through the listing's SHA-256. Returns problems."""
+    if listed is None or listed.get("error"):
+        return ["the close could not list %s/ to hash it: %s" % (folder, (listed or {}).get("error") or "not listed")]
+    path = bs.listing_path(folder)
+    entry = {"path": path, "bytes": int(listed["Bytes"]), "sha256": str(listed["Sha256"]).upper()}
+    item["files"] = [entry]
+    item["listing"] = dict(entry, folder=folder.rstrip("/"), files=int(listed["Files"]),
+                           file_bytes=int(listed["FileBytes"]))
+    details = item["details"]
+    details.update(file_count=int(listed["Files"]), bytes=int(listed["FileBytes"]))
+    if "linked_files" in details:
+        # What the night moved: every file of the folder that was not linked from an earlier set.
+        details.update(copied_files=details["file_count"] - details["linked_files"],
+                       copied_bytes=details["bytes"] - details["linked_bytes"])
+    count = int(listed.get("ErrorCount") or 0)
+    if count:
+        shown = list(listed.get("Errors") or [])
+        return ["%d file(s) of %s/ could not be read where they landed (still being written by a run that timed out, "
+                "or denied): %s%s" % (count, folder, "; ".join(shown), "; ..." if count > len(shown) else "")]
+    return []
+
+
 def linked_from(doc):
-    """The earlier sets the file stores of a manifest hard-linked files from (settle checks them)."""
+    """The earlier sets the file stores of a manifest hard-linked files from (the close checks them)."""
     return sorted({(i.get("details") or {}).get("linked_from") for i in doc["items"]
                    if i["kind"] == "filestore" and i["status"] == "ok"} - {None})
 
 
-def _check_links(item, landed, earlier, not_linked):
-    """The problems of a file store whose link step linked files from an earlier set: each file the earlier manifest
-    lists that the link step did not leave to robocopy is a link to that set's copy, and must read as that manifest
-    says (docs/architecture.md, "Only changed file-store bytes"). A damaged earlier copy fails the item; its paths go
-    to details.damaged_links, which the next night's link step reads so as to copy them afresh."""
-    details = item["details"]
-    source = details.get("linked_from")
-    left = {"%s/%s" % (details["folder"].rstrip("/"), p) for p in not_linked or []}
-    if not source:
-        return []
-    before = earlier.get(source)
-    if before is None:
-        return ["its files linked from %s cannot be checked: that set's manifest could not be read or its signature "
-                "does not match" % source]
-    recorded = filestore_links.manifest_files(before, item["id"])
-    found, damaged = [], []
-    for entry in item["files"]:
-        known = recorded.get(entry["path"])
-        got = landed.get(entry["path"]) or {}
-        if entry["path"] in left or known is None or got.get("Error") or not got.get("Sha256"):
-            continue
-        if str(got["Sha256"]).upper() != known[1]:
-            damaged.append(entry["path"])
-            found.append("%s is a hard link to %s's copy, which %s's manifest records with SHA-256 %s; it reads %s now: "
-                         "that copy is damaged (the next backup copies this file afresh)"
-                         % (entry["path"], source, source, known[1], str(got["Sha256"]).upper()))
-    if damaged:
-        details["damaged_links"] = damaged
+def take_not_linked(doc):
+    """{item id: [paths relative to the store]} the link step left to robocopy, taken out of the items (the list is
+    for the close's link check only, never for the manifest)."""
+    found = {}
+    for item in doc["items"]:
+        if item["kind"] == "filestore" and "not_linked" in (item.get("details") or {}):
+            found[item["id"]] = item["details"].pop("not_linked") or []
     return found
 
 
-def settle(doc, landed, documents=(), unreadable=None, earlier=None):
+def listed_pairs(earlier_pages, new_pages):
+    """(path, earlier SHA-256, SHA-256 now) of each path on both sides of an earlier set's listing of a store and
+    this set's, walked in step page by page (backup_set.merge_listings: one page of each in memory)."""
+    for path, was, now in bs.merge_listings(earlier_pages, new_pages):
+        if was is not None and now is not None:
+            yield path, was["sha256"], now["sha256"]
+
+
+def recorded_pairs(recorded, folder, new_pages):
+    """The same against an earlier set in format 1: recorded is its manifest's {path in the set: (bytes, SHA-256)}
+    of the store (filestore_links.manifest_files), already in memory with that manifest."""
+    prefix = folder.rstrip("/") + "/"
+    for entry in bs.listing_entries(new_pages):
+        known = recorded.get(prefix + entry["path"])
+        if known is not None:
+            yield entry["path"], known[1], entry["sha256"]
+
+
+def link_damage(item, source, pairs, not_linked, limit=bs.MAX_NAMED):
+    """(problems, damaged paths in the set (at most `limit`), count) of a file store whose link step linked files
+    from the earlier set `source`: every path on both sides that the link step did not leave to robocopy is a link
+    to that set's copy, and must read as that set recorded it (docs/architecture.md, "Only changed file-store
+    bytes"). pairs -- (path in the store, earlier SHA-256 or None, SHA-256 now or None): listed_pairs or
+    recorded_pairs. A file unreadable now is already a problem of the listing; one the earlier set has no hash
+    for was never linked."""
+    prefix = item["details"]["folder"].rstrip("/") + "/"
+    left = set(not_linked or ())
+    found, damaged, count = [], [], 0
+    for path, known, got in pairs:
+        if path in left or known is None or got is None or str(got).upper() == str(known).upper():
+            continue
+        count += 1
+        if len(damaged) < limit:
+            damaged.append(prefix + path)
+            found.append("%s is a hard link to %s's copy, which %s's manifest records with SHA-256 %s; it reads %s now: "
+                         "that copy is damaged (the next backup copies this file afresh)"
+                         % (prefix + path, source, source, str(known).upper(), str(got).upper()))
+    if count > len(damaged):
+        found.append("%d more linked file(s) of %s read otherwise than %s recorded them than named here (the next "
+                     "backup copies the store afresh)" % (count - len(damaged), prefix.rstrip("/"), source))
+    return found, damaged, count
+
+
+def fail_item(doc, item, found):
+    """Fail an item with its problems after settle (the close's link check), and set the manifest's status again."""
+    item.update(status="failed", error="; ".join(([item["error"]] if item.get("error") else []) + list(found)))
+    _status(doc)
+
+
+def _status(doc):
+    failed = [i for i in doc["items"] if i["status"] != "ok"]
+    doc["status"] = "partial" if failed else "complete"
+    doc["errors"] = ["%s: %s" % (i["id"], i["error"]) for i in failed]
+
+
+def settle(doc, landed, documents=(), unreadable=None, listings=None):
     """Match a manifest's items with the files that landed in the set, as the close lists and hashes them on the
     backup server (one read of each byte, where it lies). Each byte is hashed once, there (docs/architecture.md,
     "Each byte moved once").
@@ -418,36 +482,34 @@ def settle(doc, landed, documents=(), unreadable=None, earlier=None):
     landed -- {relative path: {"Path", "Bytes", "Sha256"}} (lync_file_inventory with Hash)
     documents -- relative paths the close itself writes afterwards (identity records), left as they are.
     unreadable -- {top-level folder: why} for folders the close could not list: their items fail with the reason.
-    earlier -- {set id: manifest or None (unreadable, or its signature does not match)} of the sets file stores
-    linked files from (linked_from): each linked file must read as the earlier manifest says (_check_links).
+    listings -- {item id: lync_file_listing's summary (Files, FileBytes, Bytes, Sha256, Errors, ErrorCount) or
+    {"error": why}} of each file store (store_folders): its item references its listing instead of its files.
     An ok item fails when a file it claims did not land, landed with another size, or landed with another
     SHA-256 than its source computed (exports hash their local staging file, certificates their bytes in
     memory); otherwise each entry takes the landed SHA-256. A file store item claims every file under its
-    folder. Returns the problems found, and sets the manifest's status and errors again.
+    folder, through its listing. Returns the problems found, and sets the manifest's status and errors again.
     """
     documents = set(documents)
     unreadable = unreadable or {}
+    stores = store_folders(doc)
     problems = []
     for item in doc["items"]:
-        # The link step's list of files left to robocopy is for this check only, never for the manifest.
-        not_linked = (item.get("details") or {}).pop("not_linked", None) if item["kind"] == "filestore" else None
+        # The link step's list of files left to robocopy is for the close's link check only (take_not_linked).
+        if item["kind"] == "filestore":
+            (item.get("details") or {}).pop("not_linked", None)
         if item["status"] != "ok":
             continue
         found = []
-        folder = (item.get("details") or {}).get("folder") if item["kind"] == "filestore" else None
-        claimed = [folder + "/"] if folder else [e["path"] for e in item["files"] if e["path"] not in documents]
+        if item["id"] in stores:
+            found = _settle_store(item, stores[item["id"]], (listings or {}).get(item["id"]))
+            if found:
+                item.update(status="failed", error="; ".join(found))
+                problems.extend(found)
+            continue
+        claimed = [e["path"] for e in item["files"] if e["path"] not in documents]
         lost = sorted({p.split("/", 1)[0] for p in claimed if p.split("/", 1)[0] in unreadable})
         if lost:
             found.extend("the close could not list %s/ to hash it: %s" % (top, unreadable[top]) for top in lost)
-        elif folder:
-            prefix = folder.rstrip("/") + "/"
-            item["files"] = [{"path": path, "bytes": int(f["Bytes"]), "sha256": str(f["Sha256"] or "").upper() or None}
-                             for path, f in sorted(landed.items()) if path.startswith(prefix)]
-            item["details"].update(file_count=len(item["files"]), bytes=sum(e["bytes"] for e in item["files"]))
-            if "linked_files" in item["details"]:
-                # What the night moved: every file of the folder that was not linked from an earlier set.
-                item["details"].update(copied_files=item["details"]["file_count"] - item["details"]["linked_files"],
-                                       copied_bytes=item["details"]["bytes"] - item["details"]["linked_bytes"])
         for entry in item["files"] if not lost else []:
             if entry["path"] in documents:
                 continue
@@ -464,14 +526,10 @@ def settle(doc, landed, documents=(), unreadable=None, earlier=None):
                              "the share)" % entry["path"])
             else:
                 entry["sha256"] = str(got["Sha256"]).upper()
-        if folder and not lost:
-            found.extend(_check_links(item, landed, earlier or {}, not_linked))
         if found:
             item.update(status="failed", error="; ".join(found))
             problems.extend(found)
-    failed = [i for i in doc["items"] if i["status"] != "ok"]
-    doc["status"] = "partial" if failed else "complete"
-    doc["errors"] = ["%s: %s" % (i["id"], i["error"]) for i in failed]
+    _status(doc)
     return problems
 
 

@@ -18,7 +18,13 @@ import json
 import re
 import secrets
 
-FORMAT = 1
+# Format 2: a file store's files are listed in its listing file (listings/<folder>.tsv, docs/backup-set.md
+# "Listings"), which the manifest references; format 1 (sets made before) listed each file in the manifest.
+FORMAT = 2
+FORMATS = (1, 2)
+LISTINGS_FOLDER = "listings"
+# How many differing files verify names in a damaged file store (the rest are counted): results stay bounded.
+MAX_NAMED = 200
 SET_ID_RE = re.compile(r"\Alync-(?P<stamp>\d{8}T\d{6}Z)-[0-9a-f]{6}\Z")
 UNC_RE = re.compile(r"\A\\\\[A-Za-z0-9][A-Za-z0-9.\-]*\\[^\\/:*?\"<>|]+(\\[^\\/:*?\"<>|]+)*\Z")
 DRIVE_RE = re.compile(r"\A[A-Za-z]:\\([^\\/:*?\"<>|]+(\\[^\\/:*?\"<>|]+)*)?\Z")
@@ -231,8 +237,8 @@ def parse_manifest(text):
 def validate_manifest(manifest):
     if not isinstance(manifest, dict):
         raise BackupSetError("manifest is not an object")
-    if manifest.get("format") != FORMAT:
-        raise BackupSetError("manifest format %r is not %d" % (manifest.get("format"), FORMAT))
+    if manifest.get("format") not in FORMATS:
+        raise BackupSetError("manifest format %r is not one of %s" % (manifest.get("format"), ", ".join(map(str, FORMATS))))
     check_set_id(manifest.get("set_id"))
     if manifest.get("status") not in ("complete", "partial"):
         raise BackupSetError("manifest status %r is neither complete nor partial" % manifest.get("status"))
@@ -251,6 +257,8 @@ def validate_manifest(manifest):
             if not isinstance(entry, dict):
                 raise BackupSetError("manifest item %r lists a file that is not an object" % item["id"])
             check_manifest_path(entry.get("path"))
+        if item.get("listing") is not None:
+            _check_listing(item)
     for key in REPORT_KEYS:
         if manifest.get(key) is not None:
             check_manifest_path((manifest[key] or {}).get("path"))
@@ -263,6 +271,152 @@ def validate_manifest(manifest):
             raise BackupSetError("manifest says complete but lacks the items its topology requires: %s"
                                  % (", ".join(lacking) or "it lists no items"))
     return manifest
+
+
+def _check_listing(item):
+    """A listing-backed item: its listing {path, bytes, sha256, files, file_bytes, folder} is also one of its files
+    (so every check of the item's files checks the listing's own hash), and its folder is a plain relative path."""
+    listing = item["listing"]
+    if not isinstance(listing, dict):
+        raise BackupSetError("manifest item %r has a listing that is not an object" % item["id"])
+    check_manifest_path(listing.get("path"))
+    check_manifest_path(listing.get("folder"))
+    for key in ("bytes", "files", "file_bytes"):
+        if not isinstance(listing.get(key), int) or isinstance(listing.get(key), bool) or listing[key] < 0:
+            raise BackupSetError("manifest item %r has a listing without a count %s" % (item["id"], key))
+    if not isinstance(listing.get("sha256"), str) or not SIGNATURE_RE.match(listing["sha256"]):
+        raise BackupSetError("manifest item %r has a listing without its SHA-256" % item["id"])
+    entry = next((f for f in item["files"] if f.get("path") == listing["path"]), None)
+    if entry is None or int(entry.get("bytes") or -1) != listing["bytes"] or \
+            str(entry.get("sha256") or "").upper() != listing["sha256"].upper():
+        raise BackupSetError("manifest item %r does not list its listing %s as one of its files"
+                             % (item["id"], listing["path"]))
+
+
+# --- listings: a file store's file list, in the set (docs/backup-set.md, "Listings") ---------------------------
+
+def listing_path(folder):
+    """The listing of the file store copied into <set>/<folder>: listings/<last name of folder>.tsv."""
+    return "%s/%s.tsv" % (LISTINGS_FOLDER, folder.rstrip("/").rsplit("/", 1)[-1])
+
+
+def ordinal_key(path):
+    """Ordinal order (.NET's StringComparer.Ordinal: UTF-16 code units), the order of a listing's lines."""
+    return path.encode("utf-16-be", "surrogatepass")
+
+
+def listing_line(sha256, size, path):
+    return "%s\t%d\t%s" % (sha256 or "-", int(size), path)
+
+
+def listing_text(entries):
+    """The canonical listing of [(sha256, bytes, relative '/'-path)]: what lync_file_listing writes."""
+    ordered_entries = sorted(entries, key=lambda e: ordinal_key(e[2]))
+    return "".join(listing_line(*e) + "\n" for e in ordered_entries)
+
+
+def parse_listing_line(line):
+    """{"sha256", "bytes", "path"} of one listing line; BackupSetError for a line that is not one."""
+    parts = str(line).rstrip("\n").split("\t")
+    if len(parts) != 3 or not parts[1].isdigit() or not (parts[0] == "-" or SIGNATURE_RE.match(parts[0])):
+        raise BackupSetError("listing line %r is not <SHA-256> TAB <bytes> TAB <path>" % (str(line)[:200],))
+    return {"sha256": None if parts[0] == "-" else parts[0].upper(), "bytes": int(parts[1]),
+            "path": check_manifest_path(parts[2])}
+
+
+def _entries(pages):
+    """Parsed listing lines from an iterable of pages (lists of lines), checking that they stay in order."""
+    last = None
+    for page in pages:
+        for line in page:
+            entry = parse_listing_line(line)
+            key = ordinal_key(entry["path"])
+            if last is not None and key <= last:
+                raise BackupSetError("listing is not in ordinal order at %s" % entry["path"])
+            last = key
+            yield entry
+
+
+def listing_entries(pages):
+    """Parsed, order-checked entries of a listing read page by page (one page in memory)."""
+    return _entries(pages)
+
+
+def hashing_pages(pages, digest):
+    """Pass a listing's pages through, feeding `digest` (hashlib) with the bytes of the file they were read from:
+    a listing is UTF-8 without BOM, each line ending with "\n" (listing_text), so the controller checks what it
+    walked against the SHA-256 a manifest records without another read on the host."""
+    for page in pages:
+        for line in page:
+            digest.update((str(line) + "\n").encode("utf-8"))
+        yield page
+
+
+def merge_listings(recorded, found):
+    """Walk two listings in step, page by page (memory: one page of each): yields (path, recorded entry or None,
+    found entry or None) for every path of either. recorded, found -- iterables of pages of listing lines."""
+    left, right = _entries(recorded), _entries(found)
+    a, b = next(left, None), next(right, None)
+    while a is not None or b is not None:
+        if b is None or (a is not None and ordinal_key(a["path"]) < ordinal_key(b["path"])):
+            yield a["path"], a, None
+            a = next(left, None)
+        elif a is None or ordinal_key(b["path"]) < ordinal_key(a["path"]):
+            yield b["path"], None, b
+            b = next(right, None)
+        else:
+            yield a["path"], a, b
+            a, b = next(left, None), next(right, None)
+
+
+def listing_differences(folder, recorded, found, hashed=True, limit=MAX_NAMED):
+    """({relative path: problem}, [extra paths], count of differences) between a store's recorded listing and the
+    listing of what is in its folder now, named up to `limit` (problems and extras each); the count is complete."""
+    bad, extra, count = {}, [], 0
+    prefix = folder.rstrip("/") + "/"
+    for path, was, now in merge_listings(recorded, found):
+        problem = None
+        if now is None:
+            problem = "%s%s is missing" % (prefix, path)
+        elif was is None:
+            count += 1
+            if len(extra) < limit:
+                extra.append(prefix + path)
+            continue
+        elif now["sha256"] is None and hashed:
+            problem = "%s%s could not be read" % (prefix, path)
+        elif now["bytes"] != was["bytes"]:
+            problem = "%s%s has %d bytes, the listing says %d" % (prefix, path, now["bytes"], was["bytes"])
+        elif hashed and now["sha256"] != was["sha256"]:
+            problem = "%s%s does not match its SHA-256 (changed after the backup)" % (prefix, path)
+        if problem:
+            count += 1
+            if len(bad) < limit:
+                bad[prefix + path] = problem
+    return bad, extra, count
+
+
+def listed_stores(manifest):
+    """The listing-backed items of a manifest (format 2 file stores that succeeded)."""
+    return [item for item in manifest["items"] if item.get("listing")]
+
+
+def item_bytes(item):
+    """The bytes an item holds in the set: its files, and for a listing-backed store the files its listing names."""
+    total = sum(int(f.get("bytes") or 0) for f in item.get("files") or [])
+    return total + int((item.get("listing") or {}).get("file_bytes") or 0)
+
+
+def item_file_count(item):
+    return len(item.get("files") or []) + int((item.get("listing") or {}).get("files") or 0)
+
+
+def item_claims(item, path):
+    """True when the set's file `path` belongs to the item: one of its files, or under its listed folder."""
+    listing = item.get("listing")
+    if listing and path.startswith(listing["folder"].rstrip("/") + "/"):
+        return True
+    return any(f["path"] == path for f in item.get("files") or [])
 
 
 def required_items(manifest):
@@ -386,7 +540,8 @@ def describe(name, manifest_text, now=None, signature_text=None, key=None, allow
     info.update(status=manifest["status"], manifest=manifest, recorded=recorded.isoformat().replace("+00:00", "Z"),
                 items_ok=sum(1 for i in manifest["items"] if i["status"] == "ok"),
                 items_failed=sum(1 for i in manifest["items"] if i["status"] != "ok"),
-                bytes=sum(int(f["bytes"]) for f in manifest_files(manifest).values()))
+                bytes=sum(int(f["bytes"]) for f in manifest_files(manifest).values())
+                + sum(int(i["listing"]["file_bytes"]) for i in listed_stores(manifest)))
     state = signature_state(manifest_text, signature_text, key)
     info["signature"] = state
     info["signature_accepted"] = state == "valid" or (state in ("missing", "unchecked") and bool(allow_unsigned))

@@ -102,6 +102,72 @@ def manifest_files(manifest, item_id):
     return {}
 
 
+def manifest_listing(manifest, item_id):
+    """The listing {path, sha256, folder, files, ...} of one item of a format-2 manifest (None when the item is not
+    ok or lists its files in the manifest, format 1)."""
+    for item in (manifest or {}).get("items") or []:
+        if item.get("id") == item_id and item.get("status") == "ok":
+            return item.get("listing") or None
+    return None
+
+
+def listing_files(entries, folder):
+    """{path in the set: (bytes, SHA-256 or None)} from a format-2 set's listing of a file store: the same map
+    manifest_files gives for a format-1 set, held whole (for tests and small stores; the link step walks the
+    listing with ListingWalk instead)."""
+    prefix = folder.rstrip("/") + "/"
+    return {prefix + e["path"]: (e["bytes"], e["sha256"]) for e in entries}
+
+
+class ListingWalk:
+    """A format-2 set's listing of a file store, looked up like manifest_files' map ({path in the set: (bytes,
+    SHA-256)}.get) while it is read page by page: plan asks for the source's paths in ordinal order, the order of
+    the listing's lines, so the walk moves forward only and holds one page, whatever the store's size
+    (docs/architecture.md, "Only changed file-store bytes"). A lookup out of order is refused."""
+
+    def __init__(self, entries, folder):
+        self._entries = iter(entries)
+        self._prefix = folder.rstrip("/") + "/"
+        self._ahead = None
+        self._last = None
+
+    def get(self, path, default=None):
+        key = bs.ordinal_key(path)
+        if self._last is not None and key < self._last:
+            raise bs.BackupSetError("listing looked up out of order at %s" % path)
+        self._last = key
+        while True:
+            if self._ahead is None:
+                entry = next(self._entries, None)
+                if entry is None:
+                    return default
+                self._ahead = (bs.ordinal_key(self._prefix + entry["path"]), entry)
+            found, entry = self._ahead
+            if found < key:
+                self._ahead = None
+                continue
+            return (entry["bytes"], entry["sha256"]) if found == key else default
+
+    def finish(self):
+        """Read the rest of the listing (so that a hash fed by its pages covers all of it)."""
+        for dummy in self._entries:
+            pass
+
+
+def damaged_uncounted(sets, previous_id, item_id):
+    """True when a set newer than `previous_id` found more damaged links in this file store than it could name
+    (damaged_links_count above the damaged_links listed): the unnamed ones cannot be kept from being linked again,
+    so the next night copies the store in full."""
+    for info in sets:
+        if info["set_id"] == previous_id:
+            break
+        for item in (info.get("manifest") or {}).get("items") or []:
+            details = (item.get("details") or {}) if item.get("id") == item_id else {}
+            if int(details.get("damaged_links_count") or 0) > len(details.get("damaged_links") or []):
+                return True
+    return False
+
+
 def damaged_since(sets, previous_id, item_id):
     """Paths (in the set) of this file store that a set newer than `previous_id` found damaged in an earlier
     set's copy (its close compared the linked file with that set's manifest: backup_plan.settle records them
@@ -134,7 +200,8 @@ def plan(source, previous, recorded, folder, target, origin, flags, exclude=()):
     result = {"link": [], "copy": [], "link_bytes": 0, "copy_bytes": 0, "problem": problem}
     before = {f["path"]: f for f in previous}
     exclude = set(exclude)
-    for entry in wanted:
+    # In ordinal order (a listing's order): a format-2 earlier set's listing is walked once, page by page.
+    for entry in sorted(wanted, key=lambda f: bs.ordinal_key(f["path"])):
         path, size = entry["path"], int(entry["bytes"])
         old = before.get(path)
         windows = path.replace("/", "\\")

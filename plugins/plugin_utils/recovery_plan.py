@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+
 STAGES = (
     ("filestore", "Copy the file store back from the set and share it (4.10; on a Standard Edition server before "
                   "the Deployment Wizard, 4.4 step 3)"),
@@ -125,8 +127,8 @@ def check_items(manifest, named, bad_files=None):
         raise RecoveryPlanError("recovery_items must be a list of item ids, not %r" % (named,))
     unknown = [i for i in named if i not in items]
     failed = [i for i in named if i in items and items[i]["status"] != "ok"]
-    damaged = ["%s (%s)" % (i, ", ".join(f["path"] for f in items[i]["files"] if f["path"] in bad))
-               for i in named if i in items and any(f["path"] in bad for f in items[i]["files"])]
+    damaged = ["%s (%s)" % (i, ", ".join(p for p in sorted(bad) if bs.item_claims(items[i], p)))
+               for i in named if i in items and any(bs.item_claims(items[i], p) for p in bad)]
     problems = []
     if unknown:
         problems.append("recovery_items names items the set does not have: %s" % ", ".join(unknown))
@@ -136,7 +138,7 @@ def check_items(manifest, named, bad_files=None):
         problems.append("recovery_items names items whose files do not match their hashes: %s" % "; ".join(damaged))
     if problems:
         good = sorted(i for i, item in items.items() if item["status"] == "ok"
-                      and not any(f["path"] in bad for f in item["files"]))
+                      and not any(bs.item_claims(item, p) for p in bad))
         raise RecoveryPlanError("%s (the items that can be recovered: %s)" % ("; ".join(problems), ", ".join(good)))
     return set(named)
 

@@ -104,7 +104,7 @@ def summary(manifest):
         key = GROUP_OF.get(item.get("kind"), "other")
         entry = kinds.setdefault(key, {"items": 0, "failed": 0, "bytes": 0, "seconds": None})
         entry["items"] += 1
-        entry["bytes"] += sum(int(f.get("bytes") or 0) for f in item.get("files") or [])
+        entry["bytes"] += bs.item_bytes(item)
         if item.get("status") != "ok":
             entry["failed"] += 1
             failed.append({"id": item.get("id"), "host": item.get("host"), "error": item.get("error"),
@@ -123,7 +123,7 @@ def _night_of_manifest(manifest):
     counts_ok = sum(1 for i in manifest["items"] if i["status"] == "ok")
     return {"set_id": manifest["set_id"], "started": manifest.get("started"), "condition": manifest["status"],
             "problems": [], "authentic": True, "items_ok": counts_ok, "items_failed": len(manifest["items"]) - counts_ok,
-            "bytes": sum(int(f.get("bytes") or 0) for i in manifest["items"] for f in i["files"]),
+            "bytes": sum(bs.item_bytes(i) for i in manifest["items"]),
             "history": summary(manifest), "this": True}
 
 
@@ -247,8 +247,8 @@ def render(manifest, sets, path, verification=None):
         parts.append('<tr class="s-%s"><td class="st">%s</td><td class="id">%s</td><td>%s</td><td class="n">%d</td>'
                      '<td class="n">%s</td><td class="n">%s</td></tr>' % (
                          "complete" if ok else "failed", "ok" if ok else "FAILED", _esc(item["id"]),
-                         _esc(item.get("host") or "-"), len(item["files"]),
-                         _esc(human_size(sum(int(f.get("bytes") or 0) for f in item["files"]))),
+                         _esc(item.get("host") or "-"), bs.item_file_count(item),
+                         _esc(human_size(bs.item_bytes(item))),
                          _esc(duration(_seconds(item.get("started"), item.get("finished"))))))
     parts.append("</tbody></table>")
     parts.append("</body></html>\n")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 
+from ansible.errors import AnsibleActionFail
+
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import report_html
 
@@ -24,18 +26,94 @@ def scan(action, root, key=None, allow_unsigned=False):
     return bs.ordered(sets), ({"text": lock.get("Text"), "written": lock.get("Written")} if lock else None)
 
 
+# Lines of a listing per page when verify names the files of a damaged store (about 100 bytes a line).
+PAGE_LINES = 1000
+
+
 def check_files(action, root, info, deep):
-    """Compare a set's files with its manifest (SHA-256 when deep, sizes otherwise); add problems to info."""
+    """Compare a set's files with its manifest (SHA-256 when deep, sizes otherwise); add problems to info.
+
+    The file stores of a format-2 set are checked through their listings (check_store): the set's own listing
+    leaves their folders out, so no answer grows with a store's file count."""
     if info["manifest"] is None:
         return info
-    listing = action.payload("lync_file_inventory", {"Path": bs.extended_path(bs.set_path(root, info["set_id"])),
-                                                     "Hash": deep}).value
+    set_path = bs.set_path(root, info["set_id"])
+    stores = bs.listed_stores(info["manifest"])
+    params = {"Path": bs.extended_path(set_path), "Hash": deep}
+    if stores:
+        params["Skip"] = [item["listing"]["folder"] for item in stores]
+    listing = action.payload("lync_file_inventory", params).value
     bad, extra = bs.file_problems(info["manifest"], listing.get("Files") or [], hashed=deep)
+    for item in stores:
+        store_bad, store_extra = check_store(action, set_path, item["listing"], deep)
+        bad.update(store_bad)
+        extra = sorted(set(extra) | set(store_extra))
     info["problems"].extend(bad[path] for path in sorted(bad))
     info["bad_files"] = sorted(bad)
     info["extra_files"] = extra
     info["checked"] = "sha256" if deep else "size"
     return info
+
+
+def _store_path(set_path, relative):
+    return bs.extended_path("%s\\%s" % (set_path, relative.replace("/", "\\")))
+
+
+def _pages(action, payload, path, **extra):
+    """The lines of a listing, page by page (lync_file_listing over the store's folder, or lync_file_listing_page
+    over the stored listing file): one page held at a time."""
+    offset = 0
+    while True:
+        value = action.payload(payload, dict(extra, Path=path, Offset=offset, Count=PAGE_LINES)).value
+        lines = list(value.get("Lines") or [])
+        if not lines:
+            return
+        yield lines
+        offset += len(lines)
+        if len(lines) < PAGE_LINES:
+            return
+
+
+def listing_pages(action, set_path, relative):
+    """The lines of a listing file stored in a set (relative path, e.g. listings/<store>.tsv), page by page
+    (lync_file_listing_page): the close's link check walks an earlier set's listing and its own with them."""
+    return _pages(action, "lync_file_listing_page", _store_path(set_path, relative))
+
+
+def check_store(action, set_path, listing, deep):
+    """({relative path: problem}, [extra paths]) for one listing-backed file store.
+
+    Deep: the host hashes the store's files again into the canonical listing and returns its SHA-256 only; equal
+    to the manifest's listing hash, every file is verified (the listing file's own hash is checked with the set's
+    other files). Otherwise the store's folder and its stored listing are merged page by page (one page of each
+    held at a time) to name the files that differ, at most bs.MAX_NAMED, the rest counted. Not deep (retention's
+    size check): the file count and bytes against the listing's."""
+    folder = listing["folder"]
+    path = _store_path(set_path, folder)
+    try:
+        now = action.payload("lync_file_listing", {"Path": path, "Summary": True} if not deep else {"Path": path}).value
+    except AnsibleActionFail as exc:
+        return {folder + "/": "%s/ could not be listed: %s" % (folder, " ".join(str(exc).split()))}, []
+    if not deep:
+        if int(now["Files"]) != listing["files"] or int(now["FileBytes"]) != listing["file_bytes"]:
+            return {folder + "/": "%s/ holds %s files of %s bytes, its listing says %d files of %d bytes"
+                    % (folder, now["Files"], now["FileBytes"], listing["files"], listing["file_bytes"])}, []
+        return {}, []
+    if str(now.get("Sha256") or "").upper() == listing["sha256"].upper() and not now.get("ErrorCount"):
+        return {}, []
+    try:
+        bad, extra, count = bs.listing_differences(
+            folder, _pages(action, "lync_file_listing_page", _store_path(set_path, listing["path"])),
+            _pages(action, "lync_file_listing", path))
+    except bs.BackupSetError as exc:
+        return {listing["path"]: "%s cannot be read as a listing: %s" % (listing["path"], exc)}, []
+    named = len(bad) + len(extra)
+    if count > named:
+        bad[folder + "/"] = "%s/ differs from its listing in %d more file(s) than named here" % (folder, count - named)
+    elif not bad and not extra:
+        # The files match the stored listing line by line, yet not the manifest's hash: the listing was changed.
+        bad[listing["path"]] = "%s does not match its SHA-256 (changed after the backup)" % listing["path"]
+    return bad, extra
 
 
 def newest_trusted(action, root, sets, verified=None):

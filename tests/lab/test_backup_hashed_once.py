@@ -10,6 +10,8 @@ import json
 
 from lync_lab import calls
 
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+
 from test_backup import BACKUP, only_set, set_folder
 
 CLOSE = "Close the set (manifest built from every host's records, every file hashed once where it landed)"
@@ -22,7 +24,12 @@ def inventory_calls(path):
 
 def top_folders(manifest):
     """The set's top-level folders the close lists, one call each (identity records are written by the close)."""
-    return {f["path"].split("/", 1)[0] for item in manifest["items"] for f in item["files"]} - {"identity"}
+    return {f["path"].split("/", 1)[0] for item in manifest["items"] for f in item["files"]} - {"identity", "listings"}
+
+
+def listing_calls(path):
+    """(host, name) of every lync_file_listing call: the close writes one listing per file store."""
+    return [(c["host"], c["name"]) for c in calls.load(path) if c["name"] == "lync_file_listing_write"]
 
 
 def test_the_close_hashes_the_set_once_on_the_backup_server_and_nothing_reads_it_again(
@@ -36,20 +43,29 @@ def test_the_close_hashes_the_set_once_on_the_backup_server_and_nothing_reads_it
     # trusted the set this run verified.
     set_id, manifest = only_set(lab)
     folders = top_folders(manifest)
-    assert len(folders) >= 5 and inventory_calls(record) == [("backup01.contoso.local", "lync_file_inventory")] * len(folders)
+    assert len(folders) >= 4 and inventory_calls(record) == [("backup01.contoso.local", "lync_file_inventory")] * len(folders)
+    stores = [i for i in manifest["items"] if i["kind"] == "filestore"]
+    assert stores and listing_calls(record) == [("backup01.contoso.local", "lync_file_listing_write")] * len(stores)
     folder = set_folder(lab, set_id)
     (closed,) = [r["result"] for r in run.results(CLOSE)]
     assert closed["set"]["trusted"] is True and closed["set"]["checked"] == "sha256 (close)", closed["set"]
     assert closed["set"]["condition"] == "complete" and closed["set"]["extra_files"] == []
     # Every hash of the manifest is the file's own, the SQL backups and the file stores included.
     entries = [f for item in manifest["items"] for f in item["files"]]
-    assert any(f["path"].startswith("sql/") for f in entries) and any(f["path"].startswith("filestores/") for f in entries)
+    assert any(f["path"].startswith("sql/") for f in entries) and any(f["path"].startswith("listings/") for f in entries)
     for entry in entries:
         data = (folder / entry["path"]).read_bytes()
         assert (len(data), hashlib.sha256(data).hexdigest().upper()) == (entry["bytes"], entry["sha256"]), entry["path"]
-    # The file stores' files are the ones that landed in their folders, counted in the item's details.
-    stores = [i for i in manifest["items"] if i["kind"] == "filestore"]
-    assert stores and all(i["details"]["file_count"] == len(i["files"]) > 0 for i in stores)
+    # The file stores' files are the ones that landed in their folders, each line of its listing, counted in the
+    # item's details.
+    for item in stores:
+        lines = (folder / item["listing"]["path"]).read_text(encoding="utf-8").splitlines()
+        landed = [p for p in (folder / item["listing"]["folder"]).rglob("*") if p.is_file()]
+        assert item["details"]["file_count"] == item["listing"]["files"] == len(lines) == len(landed) > 0
+        for line in lines:
+            digest, size, path = line.split("\t")
+            data = (folder / item["listing"]["folder"] / path).read_bytes()
+            assert (len(data), hashlib.sha256(data).hexdigest().upper()) == (int(size), digest), path
     (retention,) = [r["result"] for r in run.results("Apply retention (only after a complete, verified set)")]
     (mine,) = [s for s in retention["sets"] if s["set_id"] == set_id]
     assert mine["checked"] == "sha256 (this run)"
@@ -124,7 +140,7 @@ def test_each_set_byte_crosses_the_network_once_and_is_read_once_on_the_backup_s
     assert run_playbook(lab, BACKUP, "-e", "backup_sql_verify=false").rc == 0
     set_id, manifest = only_set(lab)
     set_bytes = sum(p.stat().st_size for p in set_folder(lab, set_id).rglob("*") if p.is_file())
-    data_bytes = sum(f["bytes"] for i in manifest["items"] if i["kind"] != "identity" for f in i["files"])
+    data_bytes = sum(bs.item_bytes(i) for i in manifest["items"] if i["kind"] != "identity")
     recorded = calls.load(record)
     network = sum(m["bytes"] for c in recorded for m in c.get("bytes") or [] if m["actor"] != m["disk"])
     # The same without the file store's copy, which the second night makes of its changed files only (links).

@@ -47,18 +47,36 @@ def item(doc, item_id=STORE_ITEM):
     return next(i for i in doc["items"] if i["id"] == item_id)
 
 
+def listed(lab, set_id, doc):
+    """{path in the set: {"bytes", "sha256"}} of every file a set records: its items' files and, for a format-2 file
+    store, each line of its listing (listings/<store>.tsv, whose own hash the manifest records)."""
+    folder = backup_root(lab) / set_id
+    found = {f["path"]: f for i in doc["items"] for f in i["files"]}
+    for entry in [i["listing"] for i in doc["items"] if i.get("listing")]:
+        for line in (folder / entry["path"]).read_text(encoding="utf-8").splitlines():
+            sha, size, path = line.split("\t")
+            name = "%s/%s" % (entry["folder"], path)
+            found[name] = {"path": name, "bytes": int(size), "sha256": sha}
+    return found
+
+
 def verify(lab, set_id):
-    """Every file the manifest lists is there with its size and SHA-256 (what lync_backup_set_info verify
-    checks), and no other file lies in the set."""
+    """Every file the manifest lists (through the listing, for a file store) is there with its size and SHA-256
+    (what lync_backup_set_info verify checks), and no other file lies in the set."""
     folder = backup_root(lab) / set_id
     doc = manifest(lab, set_id)
-    listed = {f["path"]: f for i in doc["items"] for f in i["files"]}
-    for path, entry in listed.items():
+    files = listed(lab, set_id, doc)
+    for path, entry in files.items():
         data = (folder / path).read_bytes()
         assert len(data) == int(entry["bytes"]) and hashlib.sha256(data).hexdigest().upper() == entry["sha256"], path
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    assert present - set(listed) == {"manifest.json", "manifest.sig", "report.txt", "report.html"}, present - set(listed)
+    assert present - set(files) == {"manifest.json", "manifest.sig", "report.txt", "report.html"}, present - set(files)
     return doc
+
+
+def store_files(lab, set_id, doc):
+    """The file store's files in a set (relative to its folder)."""
+    return {p[len(FOLDER) + 1:] for p in listed(lab, set_id, doc) if p.startswith(FOLDER + "/")}
 
 
 def snapshot(lab, set_id):
@@ -109,7 +127,8 @@ def test_the_second_night_moves_only_the_changed_files(make_lab, run_playbook):
     assert robocopy_bytes(run) == sum(moved.values())
     doc = verify(lab, second_set)
     details = item(doc)["details"]
-    copied = {f["path"][len(FOLDER) + 1:] for f in item(doc)["files"]}
+    assert doc["format"] == 2 and item(doc)["listing"]["folder"] == FOLDER
+    copied = store_files(lab, second_set, doc)
     assert REMOVED not in copied and {CHANGED, ADDED} <= copied
     assert details["transfer"] == "linked" and details["linked_from"] == first_set
     assert details["copied_files"] == 2 and details["copied_bytes"] == sum(moved.values())
@@ -187,6 +206,97 @@ def stale_entry(lab, first_set):
         "%s|D:\\LyncShare\\%s" % (FS, CHANGED.replace("/", "\\")): {"bytes": old.stat().st_size,
                                                                     "mtime": old.stat().st_mtime}}
     lab.save(state)
+
+
+DAMAGED = "1-ApplicationServer-1/AppServerFiles/RGS/Wav/welcome-0.wav"
+
+
+def damage_in_place(lab, set_id, path=DAMAGED):
+    """Bit rot in a set's file: other bytes, the same size and last-write time (nothing in the directory entry
+    changes, so the next night still finds the file 'same' as the store's and links it)."""
+    real = backup_root(lab) / set_id / FOLDER / path
+    stat = real.stat()
+    data = real.read_bytes()
+    real.write_bytes(bytes([data[0] ^ 0xFF]) + data[1:])
+    os.utime(real, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert real.stat().st_size == stat.st_size and real.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def nights_with_damage(make_lab, run_playbook, env=None):
+    """Night 1 full, night 2 links (only the changes move), night 2's copy of a file damaged in place, night 3."""
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook, env=env)
+    assert robocopy_bytes(run) == sum(moved.values())  # night 2 moved only the changed and added files
+    assert (backup_root(lab) / second_set / FOLDER / DAMAGED).stat().st_nlink == 2  # linked from night 1
+    assert manifest(lab, second_set)["format"] == 2  # night 3 checks its links against night 2's listing
+    damage_in_place(lab, second_set)
+    third = run_playbook(lab, BACKUP, env=env)
+    third_set = [s for s in sets(lab) if s not in (first_set, second_set)][0]
+    return lab, second_set, third_set, third
+
+
+def test_a_linked_file_damaged_in_the_earlier_set_fails_the_night_and_the_next_copies_it_afresh(make_lab, run_playbook):
+    """Review finding 1, with listings: the close walks the earlier set's listing (its hash checked against that
+    set's manifest) and its own in step and compares every linked file's SHA-256. Night 3 links the damaged file
+    (its size and time are unchanged) and its close finds it: the file-store item fails, naming the file and the
+    earlier set. Night 4 does not link that file again: robocopy copies it afresh from the store, and the set is
+    complete."""
+    lab, second_set, third_set, third = nights_with_damage(make_lab, run_playbook)
+    assert third.rc != 0
+    doc = manifest(lab, third_set)
+    store_item = item(doc)
+    assert doc["status"] == "partial" and store_item["status"] == "failed"
+    assert [i["id"] for i in doc["items"] if i["status"] != "ok"] == [STORE_ITEM]
+    assert "%s/%s is a hard link to %s's copy" % (FOLDER, DAMAGED, second_set) in store_item["error"]
+    assert "that copy is damaged" in store_item["error"]
+    assert store_item["details"]["damaged_links"] == ["%s/%s" % (FOLDER, DAMAGED)]
+    assert store_item["details"]["damaged_links_count"] == 1
+    assert store_item["details"]["linked_from"] == second_set and "not_linked" not in store_item["details"]
+
+    fourth = run_playbook(lab, BACKUP)
+    assert fourth.rc == 0, fourth.output
+    fourth_set = [s for s in sets(lab) if s not in (second_set, third_set)][-1]
+    doc = verify(lab, fourth_set)
+    details = item(doc)["details"]
+    assert doc["status"] == "complete" and details["transfer"] == "linked" and details["linked_from"] == second_set
+    fresh = backup_root(lab) / fourth_set / FOLDER / DAMAGED
+    assert fresh.stat().st_nlink == 1 and fresh.read_bytes() == (store(lab) / DAMAGED).read_bytes()
+    assert details["copied_files"] == 1 and robocopy_bytes(fourth) == fresh.stat().st_size
+
+
+def test_without_the_comparison_the_damage_is_signed_as_verified(make_lab, run_playbook, tmp_path):
+    """The planted defect: the close's comparison of linked files removed. Night 3 then closes complete and its
+    manifest (through its listing) signs the damaged bytes as good (what the review found)."""
+    env = planted_collection(tmp_path, "plugins/plugin_utils/backup_plan.py",
+                             "if path in left or known is None or got is None or", "if True or")
+    lab, second_set, third_set, third = nights_with_damage(make_lab, run_playbook, env=env)
+    assert third.rc == 0, third.output
+    doc = verify(lab, third_set)
+    damaged = backup_root(lab) / third_set / FOLDER / DAMAGED
+    assert doc["status"] == "complete" and damaged.read_bytes() != (store(lab) / DAMAGED).read_bytes()
+
+
+def test_an_earlier_listing_edited_to_hide_the_damage_is_not_trusted(make_lab, run_playbook):
+    """Night 2's listing edited on the share to carry the damaged file's new hash (its manifest, signed, still
+    records the old listing's SHA-256): night 3's link step hashes the listing as it walks it, refuses it and links
+    nothing, so robocopy copies the store afresh and the damaged bytes never reach night 3. (The close's own refusal
+    of an edited earlier listing, for a listing edited after the link step, is unit-tested:
+    test_close_link_check.py.)"""
+    lab, first_set, second_set, dummy, moved, run = two_nights(make_lab, run_playbook)
+    damage_in_place(lab, second_set)
+    listing = backup_root(lab) / second_set / item(manifest(lab, second_set))["listing"]["path"]
+    digest = hashlib.sha256((backup_root(lab) / second_set / FOLDER / DAMAGED).read_bytes()).hexdigest().upper()
+    lines = [(digest + line[64:]) if line.endswith("\t" + DAMAGED) else line
+             for line in listing.read_text(encoding="utf-8").splitlines()]
+    listing.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    third = run_playbook(lab, BACKUP)
+    assert third.rc == 0, third.output
+    third_set = [s for s in sets(lab) if s not in (first_set, second_set)][0]
+    details = item(verify(lab, third_set))["details"]
+    assert details["transfer"] == "full copy" and details["linked_from"] is None
+    assert "%s's %s does not match the SHA-256 its manifest records" % (second_set, listing.relative_to(
+        backup_root(lab) / second_set).as_posix()) in details["transfer_reason"]
+    fresh = backup_root(lab) / third_set / FOLDER / DAMAGED
+    assert fresh.stat().st_nlink == 1 and fresh.read_bytes() == (store(lab) / DAMAGED).read_bytes()
 
 
 # -- planted defects --------------------------------------------------------------------------------

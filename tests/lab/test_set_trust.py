@@ -127,7 +127,7 @@ def test_naming_items_never_bypasses_the_hashes(backed_up_lab, run_playbook):
     folder = real_set(lab)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     item = next(i for i in manifest["items"] if i["kind"] == "filestore")
-    victim = folder / item["files"][0]["path"]
+    victim = next(p for p in sorted((folder / item["listing"]["folder"]).rglob("*")) if p.is_file())
     data = bytearray(victim.read_bytes() or b"x")
     data[0] ^= 0x01
     victim.write_bytes(bytes(data))
@@ -161,7 +161,7 @@ def test_files_planted_in_a_set_are_reported_and_never_restored(backed_up_lab, r
     folder = real_set(lab)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     item = next(i for i in manifest["items"] if i["kind"] == "filestore")
-    store = folder / item["files"][0]["path"].split("/")[0] / item["files"][0]["path"].split("/")[1]
+    store = folder / item["listing"]["folder"]
     (store / "planted.exe").write_bytes(b"MZ")
     run = run_playbook(lab, VERIFY, "-e", "lync_backup_set_id=%s" % folder.name)
     info = run.results("Verify every file of the set against its manifest")[0]["result"]["set"]

@@ -21,10 +21,13 @@
 # https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception); before it, Test-Path swallows
 # "Illegal characters in path" and returns $false, so a missing folder is told apart from an
 # unsupported prefix by asking .NET about the plain path.
+# Skip: folders (relative, '/'-separated) whose files are not listed: the file stores of a set, each checked
+# through its own listing (lync_file_listing), so a 500,000-file store never travels back here file by file.
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Path,
     [switch]$Hash,
+    [string[]]$Skip = @(),
     [switch]$Refresh
 )
 $ErrorActionPreference = 'Stop'
@@ -42,7 +45,12 @@ if ($exists) {
     $rootName = (Get-Item -LiteralPath $Path -Force).FullName.TrimEnd('\')
     $base = $rootName.Length + 1
     $sha256 = [System.Security.Cryptography.SHA256]::Create()
-    $files = @(Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Sort-Object -Property FullName | ForEach-Object {
+    $skipped = @($Skip | ForEach-Object { $rootName + '\' + $_.Trim('/').Replace('/', '\') + '\' })
+    $found = @(Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Where-Object {
+        $name = $_.FullName
+        @($skipped | Where-Object { $name.StartsWith($_, [System.StringComparison]::OrdinalIgnoreCase) }).Count -eq 0
+    })
+    $files = @($found | Sort-Object -Property FullName | ForEach-Object {
         if (-not $_.FullName.StartsWith($rootName + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
             throw "$($_.FullName) does not lie under $rootName; cannot name it relative to the set"
         }

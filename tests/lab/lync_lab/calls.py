@@ -2,7 +2,7 @@
 
 With LYNC_LAB_CALLS naming a file, every win_powershell payload call and every stand-in module
 run under the lab lock (win_robocopy, ...) appends one JSON line when it ends:
-{"host", "name", "start", "end", "lab", "bytes"} (time.time() seconds; injected `slow` delays included;
+{"host", "name", "start", "end", "lab", "bytes", "args_bytes", "result_bytes"} (time.time() seconds; injected `slow` delays included;
 "lab": the seconds of it spent waiting for the lab lock and loading and saving the lab state, the lab's
 own cost: the lock makes the lab run one payload at a time, where real hosts work at once; "cpu": the
 user + system CPU seconds of the process that ran the call, when it ended: a module run is one process,
@@ -46,6 +46,14 @@ def network_bytes():
     return sum(n for (actor, disk, dummy), n in (tally or {}).items() if actor != disk)
 
 
+def note_sizes(arguments, result):
+    """Record the JSON size of the running call's parameters and of its result (what crossed WinRM each way, as
+    text): tests bound them (a file store's listing never travels whole, docs/architecture.md)."""
+    if _CURRENT:
+        _CURRENT[-1]["sizes"] = {"args_bytes": len(json.dumps(arguments, default=str)),
+                                 "result_bytes": len(json.dumps(result, default=str))}
+
+
 def lab_time(seconds):
     """Add time the running call spent on the lab itself (waiting for the lab lock, loading and saving the
     state: state.Lab.locked), which a real host would not spend."""
@@ -69,7 +77,7 @@ def recorded(host, name):
             usage = resource.getrusage(resource.RUSAGE_SELF)
             line = json.dumps({"host": host, "name": name, "start": start, "end": time.time(),
                                "lab": round(current["lab"], 6), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
-                               "bytes": moves})
+                               "bytes": moves, **current.get("sizes", {})})
             with open(path, "a", encoding="utf-8") as handle:  # one short append: whole lines
                 handle.write(line + "\n")
 

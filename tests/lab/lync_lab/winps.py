@@ -86,7 +86,9 @@ def _engine_parameters(params):
 def run(params, check_mode, state_path, host, fault_list):
     """Run one win_powershell call in the lab and return the module result."""
     with calls.recorded(host, psparse.header_name(params.get("script") or "") or "win_powershell"):
-        return _run(params, check_mode, state_path, host, fault_list)
+        result = _run(params, check_mode, state_path, host, fault_list)
+        calls.note_sizes(params.get("parameters"), result.get("result"))
+        return result
 
 
 def _run(params, check_mode, state_path, host, fault_list):

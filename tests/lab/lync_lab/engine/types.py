@@ -850,3 +850,58 @@ def _null_checked(name, member):
 
 STRING_METHODS["Contains"] = _null_checked("value", STRING_METHODS["Contains"])
 STRING_METHODS["IndexOf"] = _null_checked("value", STRING_METHODS["IndexOf"])
+
+
+# --- Array.Sort(keys, items, comparer) and StringComparer.Ordinal (added by the stream helper) ------------------
+# https://learn.microsoft.com/dotnet/api/system.array.sort ("Sort(Array, Array, IComparer): Sorts a pair of
+# one-dimensional Array objects (one contains the keys and the other contains the corresponding items) based on
+# the keys in the first Array using the specified IComparer"; in place, not stable: equal keys are not expected
+# here) and https://learn.microsoft.com/dotnet/api/system.stringcomparer.ordinal (ordinal: UTF-16 code units, what
+# String.CompareOrdinal compares; the key below orders strings the same way, surrogates included).
+
+class StringComparer(V.NetObject):
+    TYPE_NAME = "System.OrdinalComparer"
+    TYPE_NAMES = ("System.OrdinalComparer", "System.StringComparer")
+
+    def __init__(self, ignore_case):
+        self.ignore_case = ignore_case
+
+    def key(self, value):
+        if value is None:
+            return b""  # null sorts first
+        text = V.to_string(value)
+        if self.ignore_case:
+            text = text.upper()
+        return text.encode("utf-16-be", "surrogatepass")
+
+    def Compare(self, first, second):
+        a, b = self.key(first), self.key(second)
+        return (a > b) - (a < b)
+
+
+STRINGCOMPARER = NetType("System.StringComparer")
+STRINGCOMPARER.prop("Ordinal")(lambda engine: StringComparer(False))
+STRINGCOMPARER.prop("OrdinalIgnoreCase")(lambda engine: StringComparer(True))
+ARRAY = NetType("System.Array")
+
+
+@ARRAY.method("Sort")
+def _array_sort(engine, keys, items=None, comparer=None):
+    """Sort(Array), Sort(Array, IComparer) and Sort(Array, Array[, IComparer]), in place."""
+    if isinstance(items, StringComparer) and comparer is None:
+        items, comparer = None, items
+    if not isinstance(keys, list):
+        raise DotNetError("System.ArgumentNullException", "Value cannot be null.\r\nParameter name: keys")
+    if items is not None and (not isinstance(items, list) or len(items) < len(keys)):
+        raise DotNetError("System.ArgumentException", "The items array must be at least as long as the keys array.")
+    order = comparer.key if isinstance(comparer, StringComparer) else (
+        lambda v: V.to_string(v).encode("utf-16-be", "surrogatepass"))  # pylint: disable=unnecessary-lambda
+    if comparer is None:
+        # The default comparer is culture-aware; the payloads pass StringComparer.Ordinal.
+        raise DotNetError("System.NotSupportedException", "the lab emulates Array.Sort with StringComparer.Ordinal only")
+    ranked = sorted(range(len(keys)), key=lambda i: order(keys[i]))
+    sorted_keys = [keys[i] for i in ranked]
+    if items is not None:
+        sorted_items = [items[i] for i in ranked]
+        items[:len(keys)] = sorted_items
+    keys[:] = sorted_keys

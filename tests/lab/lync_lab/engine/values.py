@@ -296,7 +296,7 @@ def to_string(value, ofs=" "):
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, int):
-        return str(value)
+        return str(int(value))  # int.__str__ of a subclass (Long) would use its __repr__
     if isinstance(value, float):
         return format_number(value)
     if isinstance(value, (list, tuple)):

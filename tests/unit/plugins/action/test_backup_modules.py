@@ -196,19 +196,28 @@ def close_results(plan):
     return results
 
 
+STORE_LISTING = {"Files": 3, "Offset": 0, "FileBytes": 30, "Bytes": 240, "Sha256": "B" * 64, "Errors": [],
+                 "ErrorCount": 0}
+
+
 def landed(results, change=None):
     """lync_file_inventory's answers, one per top-level folder in order: every file the items wrote, landed as
-    written (upper-case hashes as Windows); change(path, entry) may alter an entry."""
+    written (upper-case hashes as Windows); change(path, entry) may alter an entry. Then lync_file_listing's
+    answer for each file store (a summary, whatever the store holds)."""
     folders = {}
+    stores = []
     for res in results:
-        paths = [res["details"]["folder"] + "/x.txt"] if "folder" in res["details"] else [e["path"] for e in res["files"]]
-        for path in paths:
+        if "folder" in res["details"]:
+            stores.append(res["id"])
+            continue
+        for path in [e["path"] for e in res["files"]]:
             top, rel = path.split("/", 1)
             entry = {"Path": rel, "Bytes": 1, "Sha256": "AA", "Error": None}
             if change:
                 change(path, entry)
             folders.setdefault(top, []).append(entry)
-    return [ok({"Exists": True, "Files": folders[top]}) for top in sorted(folders)]
+    return [ok({"Exists": True, "Files": folders[top]}) for top in sorted(folders)] + \
+        [ok(dict(STORE_LISTING)) for dummy in sorted(stores)]
 
 
 def test_closing_refuses_a_plan_that_makes_no_manifest_and_writes_nothing():
@@ -229,16 +238,25 @@ def test_closing_hashes_what_landed_once_then_writes_documents_before_the_manife
     result, recorder = run("lync_backup_set", close_args(plan, results),
                            answers + [ok({"Files": written}), ok({"Released": True})])
     count = len(answers)
-    expected = ["lync_file_inventory"] * count + ["lync_backup_set_write_files", "lync_backup_set_unlock"]
+    expected = ["lync_file_inventory"] * 4 + ["lync_file_listing_write", "lync_backup_set_write_files",
+                                              "lync_backup_set_unlock"]
+    # cms, pools, sql, certs: a constant number of calls, not one per item; then one listing per file store,
+    # written on the host into the set: only its summary comes back.
     assert payload_names(recorder) == expected
-    assert count == 5  # cms, filestores, pools, sql, certs: a constant number of calls, not one per item
     assert recorder.calls[0]["module_args"]["parameters"] == {"Path": "\\\\?\\UNC\\" + SET[2:] + "\\certs", "Hash": True}
+    assert recorder.calls[4]["module_args"]["parameters"] == {
+        "Path": "\\\\?\\UNC\\" + SET[2:] + "\\filestores\\fs.contoso.local_share",
+        "ListingPath": "\\\\?\\UNC\\" + SET[2:] + "\\listings\\fs.contoso.local_share.tsv"}
     files = recorder.calls[count]["module_args"]["parameters"]["Files"]
     assert [f["Path"] for f in files] == [w["Path"] for w in written]
     assert '"report"' in files[-1]["Content"] and result["lock_released"] is True
     assert '"collection_version": "%s"' % collection_info.collection_version() in files[-1]["Content"]
     store = [i for i in files if i["Path"] == "manifest.json"]
-    assert "filestores/fs.contoso.local_share/x.txt" in store[0]["Content"]
+    written_manifest = json.loads(store[0]["Content"])
+    item = next(i for i in written_manifest["items"] if i["kind"] == "filestore")
+    assert item["files"] == [{"path": "listings/fs.contoso.local_share.tsv", "bytes": 240, "sha256": "B" * 64}]
+    assert item["listing"] == dict(item["files"][0], folder="filestores/fs.contoso.local_share", files=3, file_bytes=30)
+    assert written_manifest["format"] == 2
     assert result["status"] == "partial" and result["report"].startswith("lync.server backup lync-20261124T020000Z-abcdef")
     # The written manifest.json answered "X", not the SHA-256 of the text sent: the verification says so.
     assert result["set"]["trusted"] is False
@@ -280,11 +298,27 @@ def test_closing_fails_only_the_items_of_a_folder_it_could_not_list():
     results = close_results(plan)
     answers = landed(results)
     broken = {"failed": True, "error": [{"exception": {"message": "Could not find a part of the path."}}]}
-    answers[["certs", "cms", "filestores", "pools", "sql"].index("pools")] = broken
+    answers[["certs", "cms", "pools", "sql"].index("pools")] = broken
+    answers[-1] = broken  # the file store's listing
     result, dummy = close_with(plan, results, answers)
     lost = [e for e in result["set"]["errors"] if "the close could not list pools/ to hash it" in e]
     assert lost and all(e.startswith(("userdata:", "rgs:")) for e in lost)
     assert not any(e.startswith("cms_config") for e in result["set"]["errors"])
+    store = [e for e in result["set"]["errors"] if e.startswith("filestore:")]
+    assert store == ["filestore:\\\\fs.contoso.local\\share: the close could not list filestores/fs.contoso.local_share/ to "
+                     "hash it: payload lync_file_listing_write on sql01.contoso.local failed: "
+                     "Could not find a part of the path."]
+
+
+def test_closing_fails_a_file_store_with_unreadable_files_naming_the_first_and_counting_all():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    answers[-1] = ok(dict(STORE_LISTING, Errors=["a.txt: busy", "b.txt: denied"], ErrorCount=7))
+    result, dummy = close_with(plan, results, answers)
+    store = [e for e in result["set"]["errors"] if e.startswith("filestore:")]
+    assert len(store) == 1 and "7 file(s) of filestores/fs.contoso.local_share/ could not be read" in store[0]
+    assert "a.txt: busy; b.txt: denied; ..." in store[0] and result["status"] == "partial"
 
 
 def test_closing_warns_when_the_share_is_not_on_the_closing_host():

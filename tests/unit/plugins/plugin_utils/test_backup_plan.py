@@ -209,14 +209,35 @@ def test_settle_fails_the_item_whose_file_did_not_land_as_written():
     assert any(e.startswith(cms["id"] + ": ") for e in doc["errors"])
 
 
-def test_settle_gives_a_file_store_every_file_that_landed_in_its_folder():
+def test_settle_gives_a_file_store_its_listing_not_its_files():
     doc, documents = settled_manifest()
     item = {"id": "filestore:x", "kind": "filestore", "scope": "x", "host": "fs", "status": "ok", "error": None,
             "started": None, "finished": None, "files": [], "details": {"folder": "filestores/fs_share"}}
     doc["items"].append(item)
+    assert backup_plan.store_folders(doc) == {"filestore:x": "filestores/fs_share"}
+    assert "filestores" not in backup_plan.top_folders(doc, documents)
     landed = landed_as_written(doc, documents)
+    # A file under the store's folder in the set-wide listing is not the store's: its listing is.
     landed["filestores/fs_share/a/b.txt"] = {"Path": "filestores/fs_share/a/b.txt", "Bytes": 3, "Sha256": "ab"}
-    landed["filestores/fs_share_old/c.txt"] = {"Path": "filestores/fs_share_old/c.txt", "Bytes": 1, "Sha256": "cd"}
-    backup_plan.settle(doc, landed, documents)
-    assert item["files"] == [{"path": "filestores/fs_share/a/b.txt", "bytes": 3, "sha256": "AB"}]
-    assert item["details"]["file_count"] == 1 and item["details"]["bytes"] == 3
+    summary = {"Files": 500000, "FileBytes": 7 * 10 ** 11, "Bytes": 60000000, "Sha256": "c" * 64, "Errors": [],
+               "ErrorCount": 0}
+    assert backup_plan.settle(doc, landed, documents, listings={"filestore:x": summary}) == []
+    entry = {"path": "listings/fs_share.tsv", "bytes": 60000000, "sha256": "C" * 64}
+    assert item["files"] == [entry] and item["status"] == "ok"
+    assert item["listing"] == dict(entry, folder="filestores/fs_share", files=500000, file_bytes=7 * 10 ** 11)
+    assert item["details"]["file_count"] == 500000 and item["details"]["bytes"] == 7 * 10 ** 11
+    # The report counts the store's files and bytes from its listing.
+    assert "500001 files  652.0 GiB" in backup_plan.report(doc, "\\\\b\\s")
+    assert backup_plan.summary(doc)["bytes"] >= 7 * 10 ** 11
+
+
+def test_settle_fails_a_file_store_without_a_listing():
+    doc, documents = settled_manifest()
+    item = {"id": "filestore:x", "kind": "filestore", "scope": "x", "host": "fs", "status": "ok", "error": None,
+            "started": None, "finished": None, "files": [], "details": {"folder": "filestores/fs_share"}}
+    doc["items"].append(item)
+    problems = backup_plan.settle(doc, landed_as_written(doc, documents), documents,
+                                  listings={"filestore:x": {"error": "denied"}})
+    assert problems == ["the close could not list filestores/fs_share/ to hash it: denied"]
+    assert item["status"] == "failed" and doc["status"] == "partial"
+    assert backup_plan.settle(doc, {}, documents) != []

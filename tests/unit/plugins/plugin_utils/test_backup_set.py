@@ -69,7 +69,8 @@ def test_manifest_status_must_match_its_items():
     with pytest.raises(bs.BackupSetError, match="not JSON"):
         bs.parse_manifest("{")
     with pytest.raises(bs.BackupSetError, match="format"):
-        bs.validate_manifest(dict(good, format=2))
+        bs.validate_manifest(dict(good, format=3))
+    assert bs.validate_manifest(dict(good, format=1))  # sets made before listings are still read
     # A manifest that says complete must hold the items its topology requires (issue 11: a forged set
     # with no items won as the newest complete set).
     with pytest.raises(bs.BackupSetError, match="lists no items|lacks the items"):

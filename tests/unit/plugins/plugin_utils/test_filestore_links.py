@@ -1,8 +1,11 @@
 """Which file-store files a new set hard-links from the previous one (plugin_utils/filestore_links.py)."""
 
+import hashlib
+
 import pytest
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, filestore_links as links
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
 FOLDER = "filestores/fs01_lyncshare"
 TARGET = "\\\\b\\s\\lync-20261125T020000Z-aaaaaa\\filestores\\fs01_lyncshare"
@@ -27,7 +30,7 @@ def test_same_size_and_time_is_linked_and_anything_else_copied():
     same, newer, bigger, added = entry("a/same"), entry("a/newer", written=200), entry("a/bigger", size=11), entry("new")
     chosen = decide([same, newer, bigger, added], [entry("a/same"), entry("a/newer"), entry("a/bigger")])
     assert chosen["link"] == ["a\\same"]
-    assert chosen["copy"] == ["a\\newer", "a\\bigger", "new"]
+    assert chosen["copy"] == ["a\\bigger", "a\\newer", "new"]  # in ordinal order, the order of a listing
     assert chosen["link_bytes"] == 10 and chosen["copy_bytes"] == 31 and chosen["problem"] is None
 
 
@@ -66,7 +69,7 @@ def test_robocopy_selection_is_followed():
     """/XF names are neither linked nor copied; without /E or /S only the top folder is copied."""
     files = [entry("top"), entry("a/Meeting.Active"), entry("a/deep")]
     chosen = decide(files, files)
-    assert chosen["link"] == ["top", "a\\deep"] and "a\\Meeting.Active" not in chosen["copy"]
+    assert chosen["link"] == ["a\\deep", "top"] and "a\\Meeting.Active" not in chosen["copy"]
     chosen = decide(files, files, flags="/COPY:DAT")
     assert chosen["link"] == ["top"] and chosen["copy"] == []
 
@@ -152,49 +155,134 @@ def test_link_details_say_what_was_linked_and_from_where():
 
 
 def linked_store(not_linked=("a/new.txt",)):
-    """A manifest with one file store whose link step linked from s1 (all but `not_linked`)."""
+    """A manifest with one file store whose link step linked from s1 (all but `not_linked`), its listing summary as
+    the close's lync_file_listing_write gives it, this set's listing lines and s1's (format 2) and s1's manifest
+    in format 1 (per-file hashes)."""
     item = {"id": "filestore:x", "kind": "filestore", "scope": "x", "host": "fs", "status": "ok", "error": None,
             "started": None, "finished": None, "files": []}
     link = {"mode": "link", "linked_files": 2, "linked_bytes": 6, "previous_set": "s1", "reason": "2 linked",
             "not_linked": list(not_linked)}
     item["details"] = dict(backup_plan.link_details(link), folder=FOLDER)
-    landed = {"%s/%s" % (FOLDER, p): {"Path": "%s/%s" % (FOLDER, p), "Bytes": 3, "Sha256": sha}
-              for p, sha in (("a/same.txt", "aa"), ("b.txt", "bb"), ("a/new.txt", "cc"))}
-    recorded = [("a/same.txt", "AA"), ("b.txt", "BB"), ("a/new.txt", "00")]
+    now = [("A" * 64, "a/same.txt"), ("B" * 64, "b.txt"), ("C" * 64, "a/new.txt")]
+    before = [("A" * 64, "a/same.txt"), ("B" * 64, "b.txt"), ("0" * 64, "a/new.txt"), ("D" * 64, "gone.txt")]
+    lines = bs.listing_text([(sha, 3, p) for sha, p in now]).splitlines()
+    earlier_lines = bs.listing_text([(sha, 3, p) for sha, p in before]).splitlines()
+    summary = {"Files": 3, "FileBytes": 9, "Bytes": 100, "Sha256": "F" * 64, "Errors": [], "ErrorCount": 0}
     earlier = {"items": [{"id": "filestore:x", "status": "ok",
-                          "files": [{"path": "%s/%s" % (FOLDER, p), "bytes": 3, "sha256": sha} for p, sha in recorded]}]}
-    return {"items": [item], "status": "complete", "errors": []}, item, landed, earlier
+                          "files": [{"path": "%s/%s" % (FOLDER, p), "bytes": 3, "sha256": sha} for sha, p in before]}]}
+    doc = {"items": [item], "status": "complete", "errors": []}
+    return doc, item, {"filestore:x": summary}, lines, earlier_lines, earlier
 
 
-def test_settle_accepts_links_that_read_as_the_earlier_manifest_says():
-    doc, item, landed, earlier = linked_store()
+def pages(lines, size=2):
+    return [lines[i:i + size] for i in range(0, len(lines), size)]
+
+
+def damage(item, lines, earlier_lines, left):
+    return backup_plan.link_damage(item, "s1", backup_plan.listed_pairs(pages(earlier_lines), pages(lines)), left)
+
+
+def test_settle_references_the_listing_and_says_what_the_night_copied():
+    doc, item, listings, dummy, dummy2, dummy3 = linked_store()
     assert backup_plan.linked_from(doc) == ["s1"]
-    assert backup_plan.settle(doc, landed, (), None, {"s1": earlier}) == []
-    assert doc["status"] == "complete" and "not_linked" not in item["details"] and "damaged_links" not in item["details"]
+    left = backup_plan.take_not_linked(doc)
+    assert left == {"filestore:x": ["a/new.txt"]} and "not_linked" not in item["details"]
+    assert backup_plan.settle(doc, {}, (), None, listings) == []
+    assert doc["status"] == "complete" and item["listing"]["files"] == 3
     assert item["details"]["copied_files"] == 1 and item["details"]["copied_bytes"] == 3
 
 
-def test_settle_fails_a_store_whose_linked_file_differs_from_the_earlier_manifest():
-    """The earlier set's copy was damaged in place (size and time kept): the link shares the damage; the close
-    names the file and the earlier set and records it for the next night's link step."""
-    doc, item, landed, earlier = linked_store()
-    landed["%s/b.txt" % FOLDER]["Sha256"] = "ee"
-    problems = backup_plan.settle(doc, landed, (), None, {"s1": earlier})
-    assert doc["status"] == "partial" and item["status"] == "failed" and len(problems) == 1
-    assert "%s/b.txt is a hard link to s1's copy" % FOLDER in item["error"] and "that copy is damaged" in item["error"]
-    assert item["details"]["damaged_links"] == ["%s/b.txt" % FOLDER] and "not_linked" not in item["details"]
+def test_links_that_read_as_the_earlier_listing_says_pass():
+    doc, item, listings, lines, earlier_lines, dummy = linked_store()
+    assert damage(item, lines, earlier_lines, ["a/new.txt"]) == ([], [], 0)
+
+
+def test_a_linked_file_that_differs_from_the_earlier_listing_is_damaged():
+    """The earlier set's copy was damaged in place (size and time kept): the link shares the damage; the check names
+    the file and the earlier set, and the paths go to damaged_links for the next night's link step."""
+    doc, item, listings, lines, earlier_lines, dummy = linked_store()
+    lines = [line.replace("B" * 64, "E" * 64) for line in lines]
+    found, damaged, count = damage(item, lines, earlier_lines, ["a/new.txt"])
+    assert count == 1 and damaged == ["%s/b.txt" % FOLDER] and len(found) == 1
+    assert "%s/b.txt is a hard link to s1's copy" % FOLDER in found[0] and "that copy is damaged" in found[0]
     # a/new.txt differs from s1's too, but robocopy copied it (the link step left it): not a link, not checked.
-    assert "new.txt" not in item["error"]
+    assert "new.txt" not in found[0]
+    backup_plan.settle(doc, {}, (), None, listings)
+    backup_plan.fail_item(doc, item, found)
+    assert doc["status"] == "partial" and item["status"] == "failed" and doc["errors"] == ["filestore:x: " + found[0]]
 
 
-def test_settle_fails_links_it_cannot_check():
-    doc, item, landed, dummy = linked_store()
-    backup_plan.settle(doc, landed, (), None, {"s1": None})
-    assert item["status"] == "failed" and "linked from s1 cannot be checked" in item["error"]
+def test_without_the_link_list_every_common_file_is_checked():
+    doc, item, listings, lines, earlier_lines, dummy = linked_store()
+    found, damaged, count = damage(item, lines, earlier_lines, [])
+    assert damaged == ["%s/a/new.txt" % FOLDER] and count == 1
+
+
+def test_damaged_links_are_named_up_to_a_bound_and_counted():
+    doc, item, listings, dummy, dummy2, dummy3 = linked_store()
+    old = bs.listing_text([("A" * 64, 1, "f%03d" % n) for n in range(7)]).splitlines()
+    new = bs.listing_text([("B" * 64, 1, "f%03d" % n) for n in range(7)]).splitlines()
+    found, damaged, count = backup_plan.link_damage(item, "s1", backup_plan.listed_pairs(pages(old), pages(new)), [],
+                                                    limit=3)
+    assert count == 7 and len(damaged) == 3 and len(found) == 4 and "4 more linked file(s)" in found[-1]
+
+
+def test_an_earlier_set_in_format_1_is_checked_from_its_manifest():
+    doc, item, listings, lines, dummy, earlier = linked_store()
+    recorded = links.manifest_files(earlier, "filestore:x")
+    ok = backup_plan.link_damage(item, "s1", backup_plan.recorded_pairs(recorded, FOLDER, pages(lines)), ["a/new.txt"])
+    assert ok == ([], [], 0)
+    lines = [line.replace("A" * 64, "E" * 64) for line in lines]
+    found, damaged, count = backup_plan.link_damage(item, "s1", backup_plan.recorded_pairs(recorded, FOLDER, pages(lines)),
+                                                    ["a/new.txt"])
+    assert damaged == ["%s/a/same.txt" % FOLDER] and count == 1
+
+
+def test_a_listing_out_of_order_is_refused():
+    doc, item, listings, lines, earlier_lines, dummy = linked_store()
+    with pytest.raises(bs.BackupSetError):
+        damage(item, lines, list(reversed(earlier_lines)), [])
+
+
+def test_hashing_pages_gives_the_listing_files_sha256():
+    text = bs.listing_text([("A" * 64, 3, "a.txt"), (None, 0, "b/c.txt")])
+    digest = hashlib.sha256()
+    assert [line for page in bs.hashing_pages(pages(text.splitlines(), 1), digest) for line in page] == text.splitlines()
+    assert digest.hexdigest() == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_listing_files_is_the_format_1_map_of_a_format_2_listing():
+    text = bs.listing_text([("A" * 64, 3, "a.txt"), (None, 5, "b/c.txt")])
+    assert links.listing_files(bs.listing_entries(pages(text.splitlines())), FOLDER + "/") == {
+        "%s/a.txt" % FOLDER: (3, "A" * 64), "%s/b/c.txt" % FOLDER: (5, None)}
+    assert links.manifest_listing({"items": [{"id": "x", "status": "ok", "listing": {"path": "l"}}]}, "x") == {"path": "l"}
+    assert links.manifest_listing({"items": [{"id": "x", "status": "failed", "listing": {"path": "l"}}]}, "x") is None
+
+
+def test_the_plan_walks_a_listing_in_step_and_links_as_from_the_map():
+    previous = [entry("b/z.txt"), entry("B.txt"), entry("a.txt"), entry("a b.txt", written=5)]
+    text = bs.listing_text([("A" * 64, 10, e["path"]) for e in previous])
+    source = [entry("b/z.txt"), entry("a.txt"), entry("B.txt"), entry("new.txt"), entry("a b.txt")]
+    walk = links.ListingWalk(bs.listing_entries(pages(text.splitlines(), 1)), FOLDER)
+    walked = links.plan(source, previous, walk, FOLDER, TARGET, ORIGIN, FLAGS)
+    mapped = links.plan(source, previous, links.listing_files(bs.listing_entries(pages(text.splitlines())), FOLDER),
+                        FOLDER, TARGET, ORIGIN, FLAGS)
+    assert walked == mapped and sorted(walked["link"]) == ["B.txt", "a.txt", "b\\z.txt"]
+    assert sorted(walked["copy"]) == ["a b.txt", "new.txt"]
+
+
+def test_more_damage_than_named_sends_the_next_night_to_a_full_copy():
+    sets = [{"set_id": "s3", "manifest": {"items": [{"id": "x", "details": {"damaged_links": ["a"],
+                                                                            "damaged_links_count": 2}}]}},
+            {"set_id": "s2", "manifest": None}]
+    assert links.damaged_uncounted(sets, "s2", "x") and not links.damaged_uncounted(sets, "s3", "x")
+    assert not links.damaged_uncounted(sets, "s2", "y")
+    sets[0]["manifest"]["items"][0]["details"]["damaged_links_count"] = 1
+    assert not links.damaged_uncounted(sets, "s2", "x")
 
 
 def test_a_failed_store_keeps_no_link_list_in_the_manifest():
-    doc, item, landed, earlier = linked_store()
+    doc, item, listings, dummy, dummy2, dummy3 = linked_store()
     item.update(status="failed", error="robocopy failed")
-    backup_plan.settle(doc, landed, (), None, {"s1": earlier})
+    backup_plan.settle(doc, {}, (), None, listings)
     assert "not_linked" not in item["details"]

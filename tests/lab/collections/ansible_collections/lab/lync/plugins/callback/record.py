@@ -40,6 +40,9 @@ class CallbackModule(CallbackBase):
             "action": result._task.action,
             "status": status,
             "result": result._result,
+            # The task's arguments as the worker ran them (templated): their JSON size, for tests that bound
+            # what travels through task arguments.
+            "args_bytes": len(json.dumps(getattr(result._task, "args", None) or {}, default=str)),
         }
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry, default=str) + "\n")
