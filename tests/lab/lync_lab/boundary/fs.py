@@ -994,8 +994,18 @@ def install(session):
                 if held:
                     raise busy(path)
                 fsops.remove(ctx, path)
+                forget_acls(loc.winpath if hasattr(loc, "winpath") else path)
             except PSError as err:
                 lab_error(call, err, path, "RemoveFileSystemItemIOError")
+
+    def forget_acls(winpath):
+        """A removed folder's ACL goes with it (the lab's `acls` record of CreateDirectory(path, DirectorySecurity))."""
+        gone = V.to_string(winpath).rstrip("\\").lower()
+        acls = ctx.record.get("acls") or {}
+        for key in [k for k in acls if k == gone or k.startswith(gone + "\\")]:
+            del acls[key]
+        if "acls" in ctx.record and not acls:
+            del ctx.record["acls"]
 
     def rename_item(call):
         path = _strip_provider(call.args.get("LiteralPath") or call.args.get("Path"))
