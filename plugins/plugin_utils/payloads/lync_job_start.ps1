@@ -129,7 +129,9 @@ if ($existing) {
         # passwords and credentials for network authentication", or this remote session; 0x8007052E: wrong
         # password; 0x80070569: logon type not granted): nothing is left behind, and the collection decides.
         Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
-        throw ('LYNC_JOB_REGISTER_REFUSED: ' + [string]$_.Exception.Message)
+        # Register-ScheduledTask is a CIM cmdlet: its CimException's message is the text alone, the code is in
+        # FullyQualifiedErrorId ("HRESULT 0x8007052e,Register-ScheduledTask"), so both travel.
+        throw ('LYNC_JOB_REGISTER_REFUSED: ' + [string]$_.Exception.Message + ' (' + [string]$_.FullyQualifiedErrorId + ')')
     }
     try {
         Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath

@@ -371,3 +371,13 @@ def test_a_cleanup_call_that_fails_keeps_the_result_with_a_warning():
     action, result = run(recorder)
     assert result.value == DONE["Result"]
     assert any("cleanup failed" in w for w in door.payload_warnings(action))
+
+
+def test_a_refusal_is_recognised_in_the_cim_form_windows_gives():
+    """Register-ScheduledTask is a CIM cmdlet: the message is the text alone and the code comes in the error's
+    FullyQualifiedErrorId, which the start payload appends (review detached2, finding 1)."""
+    text = ("LYNC_JOB_REGISTER_REFUSED: The user name or password is incorrect. "
+            "(HRESULT 0x8007052e,Register-ScheduledTask)")
+    assert "user name or password is wrong" in detached.refusal(text)
+    assert detached.refusal("LYNC_JOB_REGISTER_REFUSED: Access is denied. (HRESULT 0x80070005,Register-ScheduledTask)") \
+        is None
