@@ -351,6 +351,7 @@ def test_a_host_older_than_2012_runs_the_backup_in_session_with_a_warning(make_l
     assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
     assert tasks(lab) == {} and job_folders(lab) == []
 
+
 # -- the role killed mid-backup, then run again (review finding 1) ------------------------------------------
 
 BACKUP_SHARE = ("backup01.contoso.local", "D", "LyncBackup")
@@ -518,7 +519,6 @@ def detached_digest(connect):
     """The 12 hex digits of lync_sql_backup's job name for an instance (plugin_utils/detached.job_name)."""
     return hashlib.sha256(json.dumps({"payload": "lync_sql_backup", "parameters": {"SqlInstance": connect}},
                                      sort_keys=True, default=str).encode("utf-8")).hexdigest()[:12]
-
 
 
 # -- the file-store copy (lync_filestore_copy: robocopy.exe in the job) -------------------------------------

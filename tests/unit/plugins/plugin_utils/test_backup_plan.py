@@ -148,7 +148,6 @@ def test_loop_records_of_a_file_store_come_from_its_copy():
     assert records[other["id"]]["status"] == "failed" and "not enough space" in records[other["id"]]["error"]
 
 
-
 @pytest.mark.parametrize("link", [{"failed": True, "msg": "task timed out after 21600 seconds"},
                                   {"unreachable": True, "msg": "connection reset"}])
 def test_a_store_whose_link_step_failed_fails_even_when_robocopy_succeeded(link):
@@ -165,6 +164,7 @@ def test_a_store_whose_link_step_failed_fails_even_when_robocopy_succeeded(link)
     (record,) = backup_plan.loop_records(registered, links={"results": [dict(backup_item=item, mode="copy",
                                                                              reason="links not possible")]})
     assert record["status"] == "ok"
+
 
 def settled_manifest():
     dep, found = deployment(), hosts()
