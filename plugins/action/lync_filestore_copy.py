@@ -48,7 +48,12 @@ def split_flags(flags):
             taking = word.upper() in _TAKES_WORDS
         elif not taking:
             raise ValueError("flag %r is not a robocopy option (/...) nor a name after /XF or /XD" % word)
-    return words
+    # Without /R and /W robocopy retries a locked file a million times, 30 seconds apart (its page: /r default
+    # 1,000,000, /w default 30): one file held open would hold the copy until the item's timeout.
+    # Appended last: a word starting with '/' ends the names of a /XF or /XD before it.
+    upper = [w.upper() for w in words if w.startswith("/")]
+    return words + [flag for flag, given in (("/R:2", "/R:"), ("/W:5", "/W:"))
+                    if not any(w.startswith(given) for w in upper)]
 
 
 def _number(tokens):

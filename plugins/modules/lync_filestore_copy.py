@@ -34,6 +34,8 @@ options:
     description:
       - robocopy's options, separated by spaces; each word is an option (C(/X) or C(/X:value)) or, after C(/XF) or
         C(/XD), a name. File-name filters before the options are not supported, nor names with spaces.
+      - C(/R:2) and C(/W:5) are added when the flags set no C(/R:) or C(/W:) (robocopy's own defaults retry a locked
+        file a million times, 30 seconds apart).
     type: str
     default: /E /COPY:DAT /DCOPY:T /R:2 /W:5 /NP /NFL /NDL
 extends_documentation_fragment:

@@ -35,7 +35,7 @@ def test_source_destination_and_each_flag_travel_as_parameters():
     call = recorder.calls[0]["module_args"]
     # The trailing backslash goes: inside PowerShell's quotes around a path with spaces it would escape the quote.
     assert call["parameters"] == {"Source": "D:\\Lync Store", "Destination": DEST,
-                                  "Flags": ["/E", "/COPY:DAT", "/NP", "/XF", "Meeting.Active", "*.tmp"]}
+                                  "Flags": ["/E", "/COPY:DAT", "/NP", "/XF", "Meeting.Active", "*.tmp", "/R:2", "/W:5"]}
     assert "Lync Store" not in call["script"] and "Meeting.Active" not in call["script"]
     assert result["failed"] is False and result["changed"] is True and result["rc"] == result["return_code"] == 1
 
@@ -97,3 +97,9 @@ def test_a_copy_job_is_named_after_its_store_not_the_set(src, dest, store, set_i
     """Review finding 1 of the detached work: a rerun of the role opens a new set; the copy job of the same store
     must have the same name so that the rerun waits for a copy still running instead of starting a second one."""
     assert copy.store_and_set(src, dest) == (store, set_id)
+
+
+@pytest.mark.parametrize("flags, added", [("/E /R:0 /W:1", []), ("/E /XF a.txt", ["/R:2", "/W:5"]), ("/E /w:3", ["/R:2"])])
+def test_retries_are_bounded_when_the_flags_leave_them_out(flags, added):
+    """robocopy's own defaults retry a locked file 1,000,000 times 30 s apart (review detached2, finding 8)."""
+    assert copy.split_flags(flags) == flags.split() + added
