@@ -26,7 +26,9 @@
 # PowerShell 4.0+), UTF8Encoding(false).GetBytes (https://learn.microsoft.com/dotnet/api/system.text.utf8encoding.-ctor:
 # GetBytes never writes the preamble), Split-Path, New-Item -ItemType Directory
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1),
-# File.WriteAllBytes (https://learn.microsoft.com/dotnet/api/system.io.file.writeallbytes: creates or overwrites).
+# File.WriteAllBytes (https://learn.microsoft.com/dotnet/api/system.io.file.writeallbytes: creates or overwrites),
+# Move-Item -LiteralPath -Force
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item?view=powershell-5.1).
 # Path and ListingPath come as extended-length paths (backup_set.extended_path): a store's copy lies deep in the
 # set; lync_file_inventory's header says why and what .NET Framework it needs.
 [CmdletBinding()]
@@ -85,6 +87,10 @@ $listingHash = [System.BitConverter]::ToString($sha256.ComputeHash($data)).Repla
 $sha256.Dispose()
 $folder = Split-Path -Path $ListingPath -Parent
 if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Path $folder -Force }
-[System.IO.File]::WriteAllBytes($ListingPath, $data)
+# Written under a temporary name, then moved into place: a write that fails part-way (a full share) leaves no
+# partial listing under the listing's name (Move-Item -Force replaces one left by an earlier attempt).
+$temp = $ListingPath + '.tmp'
+[System.IO.File]::WriteAllBytes($temp, $data)
+Move-Item -LiteralPath $temp -Destination $ListingPath -Force
 $Ansible.Result = @{ Files = $total; FileBytes = $fileBytes; Bytes = $data.Length; Sha256 = $listingHash; Errors = $errors
                      ErrorCount = $errorCount }
