@@ -391,7 +391,7 @@ def test_planted_defects_fail(make_lab, run_playbook, tmp_path, plant_defect, de
         env = planted_collection(tmp_path, tasks, block, robocopy_first(text))
     elif defect == "listing without Refresh":
         stale_entry(lab, first_set)
-        plant_defect("lync_file_inventory", "if ($Refresh) { $file.Refresh() }", "")
+        plant_defect("lync_file_inventory", "            $file.Refresh()\n", "")
         env = None
     else:
         (backup_root(lab) / first_set / "manifest.sig").write_text("0" * 64)
