@@ -378,7 +378,7 @@ def test_planted_lock_defects_fail(lab, plant_defect):
 def test_planted_lock_age_comparison_fails(lab, plant_defect):
     # 2. The age test turned round: a fresh lock is taken over instead of refused.
     real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").write_text("fresh")
-    plant_defect("lync_backup_set_open", "if ($age -lt $LockMaxAgeHours)", "if ($age -gt $LockMaxAgeHours)")
+    plant_defect("lync_backup_set_open", "if ($age -lt $LockMaxAgeHours -and", "if ($age -gt $LockMaxAgeHours -and")
     result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="x")
     assert not result["failed"] and result["result"]["TakenOverLock"] == "fresh"  # Windows: LYNC_BACKUP_LOCKED
 

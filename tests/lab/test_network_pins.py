@@ -143,7 +143,16 @@ def test_a_file_store_path_past_max_path_in_the_set_is_backed_up_and_verifies(ma
     (set_dir,) = [p for p in backup_root.iterdir() if p.is_dir()]
     manifest = json.loads((set_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["errors"] == []
-    in_set = [f for item in manifest["items"] for f in item.get("files", []) if f["path"].endswith("handout-" + "y" * 20 + ".pptx")]
+    # A file store's files are listed in its listing (manifest format 2, docs/backup-set.md "Listings").
+    name = "handout-" + "y" * 20 + ".pptx"
+    in_set = []
+    for item in manifest["items"]:
+        listing = item.get("listing")
+        if listing:
+            for line in (set_dir / listing["path"]).read_text(encoding="utf-8").splitlines():
+                digest, size, rel_path = line.split("\t")
+                if rel_path.endswith(name):
+                    in_set.append({"path": listing["folder"] + "/" + rel_path, "sha256": digest, "bytes": int(size)})
     assert len(in_set) == 1
     windows_path = "\\\\backup01.contoso.local\\LyncBackup\\%s\\%s" % (set_dir.name, in_set[0]["path"].replace("/", "\\"))
     assert len(windows_path) > paths.MAX_PATH_CHARS, windows_path

@@ -15,9 +15,11 @@ DC = "dc01.contoso.local"
 
 def snapshot(lab):
     """Every file of the lab (state.json, inventory, every host's disks) by its SHA-256; not the lab's own lock
-    file (state.json.lock, empty), which its first reader creates."""
+    file (state.json.lock, empty), which its first reader creates, nor SQL Server's backup history
+    (sql_history.jsonl, msdb's backupset): the write probe's COPY_ONLY backup is recorded there, as on a real
+    server (docs/preflight.md says so)."""
     return {str(p.relative_to(lab.dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(lab.dir.rglob("*")) if p.is_file() and p.name != "state.json.lock"}
+            for p in sorted(lab.dir.rglob("*")) if p.is_file() and p.name not in ("state.json.lock", "sql_history.jsonl")}
 
 
 def lines(run):

@@ -52,7 +52,7 @@ from ..errors import PSError
 
 PAYLOADS = ("lync_backup_set_scan", "lync_backup_set_open", "lync_backup_set_remove", "lync_backup_set_unlock",
             "lync_backup_set_write_files", "lync_file_inventory", "lync_file_listing", "lync_file_listing_page",
-            "lync_file_listing_write", "lync_filestore_link", "lync_recovery_markers",
+            "lync_file_listing_write", "lync_filestore_link", "lync_filestore_copy", "lync_recovery_markers",
             "lync_recovery_marker_set")
 MANAGEMENT = "Microsoft.PowerShell.Management"
 UTILITY = "Microsoft.PowerShell.Utility"
