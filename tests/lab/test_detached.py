@@ -170,10 +170,12 @@ def _kill_controller(pid):
             pass
 
 
-def _killed_then_rerun(lab, run_playbook, tmp_path, env=None):
-    playbook = tmp_path / "sql_backup.yml"
-    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
-    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 5}])
+def _killed_then_rerun(lab, run_playbook, tmp_path, env=None, play=None, payload="lync_sql_backup"):
+    """Start the play, kill the whole controller once its job runs, then run the play again (the SQL backup's play,
+    or another with the payload whose work is made to last)."""
+    playbook = tmp_path / ("%s.yml" % payload)
+    playbook.write_text(yaml.safe_dump(play or PLAY, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": payload, "seconds": 5}])
     first = subprocess.Popen(  # pylint: disable=consider-using-with
         [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"),
          str(playbook)], cwd=str(tmp_path), env=lab_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -607,24 +609,7 @@ def _landed(lab):
 
 
 def _killed_copy_then_rerun(lab, run_playbook, tmp_path, env=None):
-    playbook = tmp_path / "fs_copy.yml"
-    playbook.write_text(yaml.safe_dump(FS_PLAY, sort_keys=False), encoding="utf-8")
-    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_filestore_copy", "seconds": 5}])
-    first = subprocess.Popen(  # pylint: disable=consider-using-with
-        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"),
-         str(playbook)], cwd=str(tmp_path), env=lab_env(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    try:
-        for dummy in range(600):  # until the job runs (not a timed assertion: a bound on a wait for a state)
-            if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert first.poll() is None, "ansible-playbook ended before its job was seen running"
-        _kill_controller(first.pid)
-    finally:
-        first.wait()
-    assert [t["state"] for t in tasks(lab).values()] == ["Running"]  # the copy goes on without its controller
-    return run_playbook(lab, playbook, env=env)
+    return _killed_then_rerun(lab, run_playbook, tmp_path, env=env, play=FS_PLAY, payload="lync_filestore_copy")
 
 
 def test_a_killed_playbook_rerun_collects_the_running_filestore_copy(make_lab, run_playbook, tmp_path, monkeypatch):
