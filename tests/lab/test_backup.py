@@ -190,7 +190,7 @@ def test_disk_full_mid_copy_leaves_an_untrusted_set_and_the_last_good_one(make_l
     (broken_id,) = [s for s in sets if s != good_id]
     assert sets[broken_id] is None, "a set that could not be closed has no manifest, so nothing trusts it"
     assert "not enough space" in run.output
-    assert not (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / ".lync-backup.lock").exists()
+    assert not (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / ".lync-backup.lock").exists(), run.output[-8000:]
 
 
 def test_second_backup_against_the_same_root_refuses(make_lab, run_playbook):

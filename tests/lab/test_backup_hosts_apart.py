@@ -69,7 +69,7 @@ def test_an_open_that_fails_after_taking_the_lock_releases_it(make_lab, run_play
     assert run.rc != 0
     opened = run.result("Open a new backup set (nothing else runs if this fails)", "lyncse01.contoso.local")
     assert opened["status"] == "failed" and "Access to the path is denied" in opened["result"]["msg"]
-    released = run.result("Release the backup lock (by the id chosen before the open, so a lost answer cannot keep it)",
+    released = run.result("Release the backup lock when the open did not answer with its set (by the id chosen before it)",
                           "lyncse01.contoso.local")
     assert released["status"] == "ok", released
     assert not (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / ".lync-backup.lock").exists()
