@@ -750,3 +750,48 @@ def test_planted_copy_job_not_removed_leaves_its_task(make_lab, run_playbook, tm
     run = _failing_copy(lab, run_playbook, tmp_path, env=planted(*NOT_REMOVED))
     assert run.rc != 0
     assert tasks(lab) != {} and job_folders(lab) != []  # the check the real test makes fails
+
+
+# -- a stopped copy leaves no robocopy.exe running and no partial copy (review detached2 4) ------------------
+# In the lab's task process model robocopy.exe is a child process of the task's powershell.exe (boundary/tasks.py):
+# Stop-ScheduledTask ends the powershell.exe only, as nothing on Microsoft's pages says it ends the children; with
+# the fault `long` robocopy goes on after it has copied. Only the collection's Stop-Process -Id ends it.
+
+def robocopies(lab, host=SQL_HOST):
+    """The robocopy.exe processes a lab host still runs (its process table, OS processes alive)."""
+    from lync_lab.boundary import tasks as lab_tasks  # pylint: disable=import-outside-toplevel
+    record = lab.load()["hosts"][host]
+    return [r for r in lab_tasks.processes(record).values() if r["name"] == "robocopy.exe"]
+
+
+def _stopped_copy(make_lab, run_playbook, tmp_path, env=None):
+    lab = make_lab("standard")
+    play = json.loads(json.dumps(FS_PLAY))
+    play[0]["tasks"][0]["timeout"] = 8
+    playbook = tmp_path / "copy.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    set_faults(lab, SQL_HOST, [{"kind": "long", "payload": "lync_filestore_copy", "seconds": 120}])
+    return lab, run_playbook(lab, playbook, env=env)
+
+
+def test_a_copy_stopped_at_its_timeout_leaves_no_robocopy_running_and_no_partial_copy(make_lab, run_playbook, tmp_path):
+    lab, run = _stopped_copy(make_lab, run_playbook, tmp_path)
+    assert run.rc != 0
+    msg = run.result("Copy the file store", SQL_HOST)["result"]["msg"]
+    assert "was stopped and removed" in msg and "ended and deleted" in msg, msg
+    assert robocopies(lab) == []
+    assert _landed(lab) == []  # the set's copy of the store is gone
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def test_planted_a_stop_that_ends_only_the_task_leaves_robocopy_running(make_lab, run_playbook, tmp_path, planted):
+    env = planted("            left = self.end_work(records)\n", "            left = []\n")
+    lab, run = _stopped_copy(make_lab, run_playbook, tmp_path, env=env)
+    try:
+        assert run.rc != 0
+        # What the real test checks fails: robocopy.exe still runs (the task's powershell.exe is gone), its copy stays.
+        assert [r["name"] for r in robocopies(lab)] == ["robocopy.exe"]
+        assert _landed(lab) != []
+    finally:
+        for record in robocopies(lab):  # the lab's own cleanup: the orphan would otherwise run its 120 s
+            os.kill(record["os_pid"], signal.SIGKILL)

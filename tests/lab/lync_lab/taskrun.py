@@ -105,12 +105,13 @@ def main(argv):
             fault["kind"] in ("slow", "hang") else 0
         if delay:
             time.sleep(delay)  # the work takes its time; the host answers other calls meanwhile
-        with _locked(lab) as (state, pause):
+        with _locked(lab) as (state, pause, exit_now):
             task = state["hosts"][host].get("scheduled_tasks", {}).get(key)
             if task is None or task.get("state") != "Running":
                 return 0  # stopped (or removed) while it waited: the work never ran
             ctx = _context(lab, state, host, task, faults, work)
             ctx.pause = pause
+            ctx.exit_now = exit_now
             session = boundary.open_session(ctx)
             engine = session.engine
             # This process is the task's powershell.exe: $PID and its record in the host's process table (Get-Process).
@@ -182,7 +183,10 @@ def _locked(lab):
                     with open(lab.state_path, encoding="utf-8") as handle:
                         _refresh(state, json.loads(handle.read()))
                 return stop
-            yield state, pause
+            def exit_now():
+                lab.save(state)
+                os._exit(0)  # pylint: disable=protected-access
+            yield state, pause, exit_now
             lab.save(state)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)

@@ -54,7 +54,7 @@ import sys
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-from .. import fsops, winhost
+from .. import faults, fsops, winhost
 from ..engine import Command, Param
 from ..engine import values as V
 
@@ -182,6 +182,33 @@ def processes(record):
     return dict(table)
 
 
+def _child_process(ctx, inner):
+    """robocopy.exe in a task's work (lync_lab/taskrun.py) is a process of its own, a child of the task's
+    powershell.exe: in the host's process table while it runs. With the fault `long` (the work's payload) it copies,
+    then goes on for `seconds` with the lab lock released (ctx.pause). Stop-ScheduledTask ends the powershell.exe,
+    not this child (stop() below); Stop-Process -Id ends it. A child whose parent was stopped ends the task's OS
+    process when it ends (ctx.exit_now), the rest of the work never running."""
+    def run(engine, argv):
+        lines, code = inner(engine, argv)
+        fault = faults.active(ctx.faults or [], ctx.payload, {}, ctx.state, ctx.host, ("long",))
+        if not fault:
+            return lines, code
+        parent = str(engine.global_scope.find("PID").value)
+        table = ctx.record.setdefault("processes", {})
+        child = str(max([int(p) for p in table] + [int(parent)]) + 4)  # Windows process ids are multiples of 4
+        table[child] = {"name": "robocopy.exe", "parent": int(parent), "os_pid": os.getpid(),
+                        "start": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")}
+        host = ctx.host
+        ctx.pause(float(fault.get("seconds", 3600)),
+                  lambda state: child not in (state["hosts"][host].get("processes") or {}))
+        (ctx.record.get("processes") or {}).pop(child, None)
+        if parent not in (ctx.record.get("processes") or {}):
+            ctx.exit_now()  # its powershell.exe was stopped meanwhile: nothing of the work runs after the child
+        return lines, code
+    run.child = True
+    return run
+
+
 def install_processes(session):
     ctx = session.ctx
 
@@ -233,6 +260,9 @@ def install_processes(session):
             return [Win32Process(p, r) for p, r in sorted(processes(ctx.record).items(), key=lambda kv: int(kv[0]))]
         get_cim_instance.serves_win32_process = True
         cim.function = get_cim_instance
+    robocopy = session.engine.commands.get("robocopy.exe")
+    if robocopy is not None and getattr(ctx, "pause", None) and not getattr(robocopy.function, "child", False):
+        robocopy.function = _child_process(ctx, robocopy.function)
     if session.engine.commands.get("Get-Process") is None:
         session.command(Command("Get-Process", [
             Param("Name", "System.String[]", position=0, sets=("Name",), pipeline=True, by_property=True,
@@ -457,9 +487,14 @@ def install(session):
         if task is None or task["state"] != "Running":
             return None
         pid = task.get("pid")
-        if pid:
+        table = ctx.record.get("processes") or {}
+        children = [p for p, r in table.items() if str(r.get("parent")) == str(pid) and os_alive(r.get("os_pid"))]
+        if pid and children:
+            # The task's powershell.exe ends; the child it started (robocopy.exe) goes on, a process of its own.
+            table.pop(str(pid), None)
+        elif pid:
             try:
-                os.killpg(pid, signal.SIGKILL)  # the task's process tree ends (its own session)
+                os.killpg(pid, signal.SIGKILL)  # the task's process ends (its own session)
             except ProcessLookupError:
                 pass
         task.update(state="Ready", last_result=TERMINATED, pid=None)

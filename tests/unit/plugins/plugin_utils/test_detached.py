@@ -536,3 +536,38 @@ def test_a_rerun_that_finds_its_job_does_not_sweep():
     found = ok({"Job": "j", "WorkId": THIS, "Started": False, "State": "Running"})
     recorder, dummy, dummy2 = _with_set([found, status("Ready", DONE, last=0), REMOVED])
     assert "lync_job_sweep" not in names(recorder)
+
+
+# -- Constrained Language mode (review detached2 5) ----------------------------------------------------------------
+# Under an AppLocker or WDAC script policy the task's -Command text and the runner's [scriptblock]::Create text run
+# in ConstrainedLanguage: "Method invocation is supported only on core types in this language mode", and New-Object
+# of other types is refused (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_language_modes).
+# The lab's engine has no language mode, so this reads the texts: the only static .NET call they make is
+# [scriptblock]::Create; files are read with Get-Content -Raw. (The work's own payload is another matter:
+# lync_filestore_copy is cmdlets and a native program; lync_sql_backup needs System.Data.SqlClient: FullLanguage.)
+
+CLM_ALLOWED = {("scriptblock", "create")}
+
+
+def _static_calls(text):
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    return {(t.lower().rsplit(".", 1)[-1] if t.lower().startswith("system.management.automation.") else t.lower(),
+             m.lower()) for t, m in detached.re.findall(r"\[([A-Za-z0-9_.]+)\]::(\w+)\s*\(", code)}, code
+
+
+def test_the_runner_and_the_task_command_call_no_method_constrained_language_refuses():
+    runner, code = _static_calls(detached.runner_text())
+    assert runner <= CLM_ALLOWED, runner
+    assert "New-Object" not in code and "Add-Type" not in code
+    start = (pathlib.Path(PAYLOAD_DIR) / "lync_job_start.ps1").read_text(encoding="utf-8")
+    command = [line for line in start.splitlines() if line.strip().startswith("$command = ")]
+    assert len(command) == 1 and "Get-Content -LiteralPath" in command[0] and "-Raw -Encoding UTF8" in command[0]
+    assert _static_calls(command[0])[0] <= CLM_ALLOWED
+
+
+def test_planted_readalltext_in_the_runner_is_caught():
+    planted = detached.runner_text().replace(
+        "(Get-Content -LiteralPath (Join-Path -Path $folder -ChildPath 'work.ps1') -Raw -Encoding UTF8)",
+        "[System.IO.File]::ReadAllText((Join-Path -Path $folder -ChildPath 'work.ps1'))")
+    assert planted != detached.runner_text()
+    assert _static_calls(planted)[0] - CLM_ALLOWED == {("system.io.file", "readalltext")}
