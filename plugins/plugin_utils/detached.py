@@ -443,9 +443,10 @@ class Job:
                         "and no robocopy.exe of it still runs, and delete %s by hand"
                         % (" ".join(str(exc).split()), self.host, ", ".join(self.leftovers) or "nothing")]
             if ended.get("SqlError"):
-                left.append("its SQL session %s on %s could not be ended (%s; KILL needs ALTER ANY CONNECTION: "
-                            "sysadmin or processadmin)" % (parameters.get("SqlSessionId"), parameters.get("SqlInstance"),
-                                                            " ".join(str(ended["SqlError"]).split())))
+                left.append("its SQL session %s on %s could not be ended (%s; KILL needs ALTER ANY CONNECTION "
+                            "- sysadmin or processadmin - and seeing the session VIEW SERVER STATE)"
+                            % (parameters.get("SqlSessionId"), parameters.get("SqlInstance"),
+                               " ".join(str(ended["SqlError"]).split())))
                 break
             running = bool(ended.get("SqlRunning")) or bool(ended.get("ProcessesRunning"))
             if not running:

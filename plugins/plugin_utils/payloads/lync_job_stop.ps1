@@ -22,7 +22,9 @@
 #   store's copy in this set), deleted once nothing of the job runs; a path that is not there is not an error.
 # Rights: a local Administrator (Get-CimInstance Win32_Process, Stop-Process of the principal's processes);
 # KILL needs ALTER ANY CONNECTION (fixed server roles sysadmin and processadmin hold it); reading another
-# session in sys.dm_exec_sessions / sys.dm_exec_requests needs VIEW SERVER STATE (sysadmin holds it).
+# session in sys.dm_exec_sessions / sys.dm_exec_requests needs VIEW SERVER STATE (sysadmin holds it; without it
+# the session is invisible, which is reported as an error, never as "ended").
+#   https://learn.microsoft.com/sql/t-sql/functions/has-perms-by-name-transact-sql
 # Works on PowerShell 3.0 (Get-CimInstance is 3.0); the SQL part uses System.Data.SqlClient as lync_sql_backup.
 # Microsoft pages:
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/stop-scheduledtask
@@ -51,7 +53,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-$KillSql = "DECLARE @found int = (SELECT TOP 1 session_id FROM sys.dm_exec_sessions WHERE session_id = @spid AND program_name = N'lync.server' AND CONVERT(nvarchar(30), login_time, 126) = @login); IF @found IS NOT NULL BEGIN DECLARE @kill nvarchar(40) = N'KILL ' + CAST(CAST(@spid AS int) AS nvarchar(11)); EXEC (@kill) END; SELECT @found AS Found, (SELECT TOP 1 session_id FROM sys.dm_exec_requests WHERE session_id = @spid) AS Running"
+$KillSql = "DECLARE @found int = (SELECT TOP 1 session_id FROM sys.dm_exec_sessions WHERE session_id = @spid AND program_name = N'lync.server' AND CONVERT(nvarchar(30), login_time, 126) = @login); IF @found IS NOT NULL BEGIN DECLARE @kill nvarchar(40) = N'KILL ' + CAST(CAST(@spid AS int) AS nvarchar(11)); EXEC (@kill) END; SELECT @found AS Found, (SELECT TOP 1 session_id FROM sys.dm_exec_requests WHERE session_id = @spid) AS Running, HAS_PERMS_BY_NAME(NULL, NULL, N'VIEW SERVER STATE') AS CanSee"
 
 $sqlFound = $false
 $sqlRunning = $false
@@ -69,6 +71,10 @@ if ($SqlSessionId -gt 0) {
             $table.Load($command.ExecuteReader())
             $sqlFound = ($table.Rows[0].Found -isnot [System.DBNull])
             $sqlRunning = ($table.Rows[0].Running -isnot [System.DBNull])
+            if ($table.Rows[0].CanSee -ne 1) {
+                # Without VIEW SERVER STATE another session is invisible: "not found" would be a false all-clear.
+                $sqlError = 'this login lacks VIEW SERVER STATE, so it cannot see the job''s session'
+            }
         }
         finally {
             $connection.Dispose()
