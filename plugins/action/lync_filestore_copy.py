@@ -138,7 +138,8 @@ class ActionModule(LyncAction):
                                 parameters=parameters)
         # A stopped copy INTO a set (a backup: the store is the source) leaves a partial copy of the store there, which
         # belongs to this job alone: deleted after the stop. A copy onto a file store (a recovery) deletes nothing.
-        leftovers = [dest] if set_id and store == src else []
+        # Only a folder strictly inside the set: never the set itself.
+        leftovers = [dest] if set_id and store == src and (_leaf(dest) or [set_id])[-1] != set_id else []
         value = detached.run(self, self.task_vars, "lync_filestore_copy", parameters, job, detached=params["detached"],
                              poll=params["poll_interval"], required_keys=("ExitCode", "Tail"), work=work,
                              leftovers=leftovers).value

@@ -124,3 +124,26 @@ def test_a_localized_robocopy_output_does_not_change_the_decision(rc, failed):
     assert set(result["summary"]) <= {"bytes"}  # "Bytes" is the same word; Dirs/Files rows are not misread
     if failed:
         assert "exited with %d" % rc in result["msg"]
+
+
+# What a stopped copy deletes (detached.run's leftovers): only this store's copy inside a set, never a file store
+# (a recovery copies onto it), never the set itself.
+SET_ROOT = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
+
+
+@pytest.mark.parametrize("src, dest, leftovers", [
+    ("D:\\Lync Store", DEST, [DEST]),  # a backup: the store's copy in the set
+    (DEST, "D:\\Lync Store", []),  # a recovery: the file store is never deleted
+    ("D:\\Lync Store", SET_ROOT, []),  # the set itself: never
+    ("D:\\Lync Store", "E:\\elsewhere", []),  # no set at all
+])
+def test_a_stopped_copy_deletes_only_its_copy_inside_a_set(monkeypatch, src, dest, leftovers):
+    seen = {}
+
+    def fake_run(*args, **kwargs):
+        seen.update(kwargs)
+        return copy.detached.door.PayloadResult({"ExitCode": 1, "Tail": [], "Errors": []}, True, [])
+    monkeypatch.setattr(copy.detached, "run", fake_run)
+    act, dummy = action("lync_filestore_copy", {"src": src, "dest": dest})
+    act.run(task_vars=VARS)
+    assert seen["leftovers"] == leftovers
