@@ -183,6 +183,7 @@ def _locked(lab):
                     with open(lab.state_path, encoding="utf-8") as handle:
                         _refresh(state, json.loads(handle.read()))
                 return stop
+
             def exit_now():
                 lab.save(state)
                 os._exit(0)  # pylint: disable=protected-access

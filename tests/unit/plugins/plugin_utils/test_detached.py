@@ -401,7 +401,9 @@ def with_records(records):
     return answer
 
 
-def _stop(answers, records=RECORDS, leftovers=LEFTOVERS):
+def _stop(answers, records="records", leftovers="leftovers"):
+    records = RECORDS if records == "records" else records
+    leftovers = LEFTOVERS if leftovers == "leftovers" else leftovers
     clock = Clock()
     recorder = Recorder([STARTED] + [status()] * 10 + [with_records(records), REMOVED] + answers)
     with pytest.raises(detached.JobTimeout) as info:
