@@ -136,8 +136,13 @@ class ActionModule(LyncAction):
                                 parameters={"Store": store.lower()})
         work = detached.work_id(set_id or (_leaf(dest) or ["root"])[-1], payload="lync_filestore_copy",
                                 parameters=parameters)
+        # A stopped copy INTO a set (a backup: the store is the source) leaves a partial copy of the store there, which
+        # belongs to this job alone: deleted after the stop. A copy onto a file store (a recovery) deletes nothing.
+        # Only a folder strictly inside the set: never the set itself.
+        leftovers = [dest] if set_id and store == src and (_leaf(dest) or [set_id])[-1] != set_id else []
         value = detached.run(self, self.task_vars, "lync_filestore_copy", parameters, job, detached=params["detached"],
-                             poll=params["poll_interval"], required_keys=("ExitCode", "Tail"), work=work).value
+                             poll=params["poll_interval"], required_keys=("ExitCode", "Tail"), work=work,
+                             leftovers=leftovers).value
         rc = int(value["ExitCode"])
         output = [str(line) for line in value.get("Tail") or []]
         errors = [str(line) for line in value.get("Errors") or []]

@@ -135,9 +135,15 @@ class ActionModule(LyncAction):
         job = detached.job_name("sql", folder.split("/", 1)[1], payload="lync_sql_backup",
                                 parameters={"SqlInstance": connect})
         work = detached.work_id(set_path.rsplit("\\", 1)[-1], payload="lync_sql_backup", parameters=parameters)
+        # What a stopped job leaves in this set and belongs to it alone: the .bak files it writes (the payload's names).
+        count = params["file_count"]
+        names = [["%s.bak" % db] if count == 1 else ["%s_%dof%d.bak" % (db, i, count) for i in range(1, count + 1)]
+                 for db in databases]
+        leftovers = ["%s\\%s" % (parameters["TargetFolder"], name) for group in names for name in group]
         try:
             value = detached.run(self, self.task_vars, "lync_sql_backup", parameters, job, detached=params["detached"],
-                                 poll=params["poll_interval"], required_keys=("Databases",), work=work).value
+                                 poll=params["poll_interval"], required_keys=("Databases",), work=work,
+                                 leftovers=leftovers).value
         except AnsibleActionFail as exc:
             text = str(exc)
             if any(marker in text for marker in MARKERS):

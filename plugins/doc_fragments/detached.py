@@ -27,6 +27,10 @@ options:
         removed before this work starts, with a warning.
       - The task's C(timeout) keyword bounds the wait; connection errors while polling are retried until
         then (24 hours without a timeout). See docs/architecture.md, "Detached work".
+      - A job stopped at the timeout is ended whole - the task, the SQL session its work opened (C(KILL),
+        ALTER ANY CONNECTION), the robocopy.exe it started (C(Stop-Process)) - and what it wrote into the set
+        is deleted. Jobs of earlier runs' sets that no longer run are removed at the next start on the host;
+        running ones are reported, never stopped.
       - C(false) runs the work in the WinRM session; it dies with the connection.
     type: bool
     default: true

@@ -99,8 +99,10 @@ notes:
     log; the SQL Server log backups must keep running.
   - Detached (the default), the job is named after the set, the instance and a digest of the options
     (C(lync.server-<set id>-sql-<server>_<instance>-<digest>)). When the task's C(timeout) passes, the job is
-    stopped; SQL Server aborts a BACKUP whose client process ends, the item is recorded as failed and the
-    set closes partial.
+    stopped (Stop-ScheduledTask), then the SQL session its BACKUP runs in is ended with C(KILL) (the session the
+    work recorded, checked by its login time; this needs ALTER ANY CONNECTION, held by sysadmin and
+    processadmin) and this backup's partial C(.bak) files are deleted from the set; the item is recorded as
+    failed and the set closes partial. A stop that cannot end the session says so and deletes nothing.
 seealso:
   - module: lync.server.lync_backup_set
 author:

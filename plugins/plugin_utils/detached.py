@@ -16,6 +16,14 @@ controller polls it with short calls, all through the one door (payload.run_payl
   deadline.
 * ``lync_job_remove`` unregisters the task and deletes the job folder once the result has been read
   (once), when the job ended without one, or, with ``Stop``, when the controller's timeout passes.
+* ``lync_job_stop`` ends what a stopped job leaves running (Stop-ScheduledTask ends the task's powershell.exe
+  only): the SQL session its work opened (KILL, only the session the work recorded, checked by its login time
+  and program name) and the child processes of the runner (robocopy.exe, checked by parent, name and start
+  time); then it deletes what the stopped work wrote that belongs to this job only (``leftovers``: the
+  action's own list, e.g. the .bak files of this backup in this set).
+* ``lync_job_sweep`` lists the collection's tasks on the host; :func:`sweep_plan` decides which orphans (the
+  job of a set no longer open, not running) are removed at the next start there, and which running ones are
+  only reported.
 
 The work's parameters are written to the job folder, so they must hold no secret: :func:`run` refuses
 secrets and credentials for the work. The one secret, the task principal's password (the collection's
@@ -61,6 +69,59 @@ TASK_TERMINATED = 267014  # SCHED_S_TASK_TERMINATED (0x41306)
 BUSY_STATES = ("Running", "Queued")
 
 _PART_RE = re.compile(r"[^A-Za-z0-9._-]+")
+# What a job's runner and work record for a stop (lync_job_status reports them as Records), validated here before
+# they travel to lync_job_stop as typed parameters (never as text of a command or a statement):
+# SQL Server session ids are smallint (sys.dm_exec_sessions.session_id); login times and process start times are
+# ISO 8601 as CONVERT(..., 126) writes them; a process's start is DateTime ticks (UTC).
+_TIME_RE = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?\Z")
+_PATH_RE = re.compile(r"\A(?:[A-Za-z]:\\|\\\\[^\\/*?\"<>|]+\\[^\\/*?\"<>|]+\\)[^*?\"<>|]*\Z")
+MAX_TICKS = 3155378975999999999  # DateTime.MaxValue.Ticks
+STOP_WAITS = 5  # checks, after the KILL, that no request of the session remains (a KILL takes a moment)
+
+
+JOB_NAME_RE = re.compile(r"\Alync\.server-[A-Za-z0-9._-]{1,200}\Z")
+SET_ID_RE = re.compile(r"\Alync-\d{8}T\d{6}Z-[0-9a-f]{6}\Z")  # backup_set.SET_ID_RE
+
+
+def work_set(work):
+    """The backup set a work id names (<set id>.<digest>), or None (a work of no set: a restore)."""
+    label = str(work or "").strip().rsplit(".", 1)[0] if "." in str(work or "") else ""
+    return label if SET_ID_RE.match(label) else None
+
+
+def _account(name):
+    """An account name compared as Windows compares them: case-insensitive; DOMAIN\\user and user@domain alike."""
+    text = str(name or "").strip().lower()
+    if "\\" in text:
+        return text.rsplit("\\", 1)[-1]
+    return text.split("@", 1)[0]
+
+
+def sweep_plan(tasks, current_work, principal_user, current_job=None):
+    """Which of the host's \\lync.server\\ tasks (lync_job_sweep's list) are orphans of this collection.
+
+    An orphan is named like a job of this collection, runs as the collection's principal, names in its work id a
+    backup set that is not this run's (the open set: the one this run holds the lock of), and is not running: it
+    is removed ([names] to remove). One that runs is reported, never stopped ([names] to report): only the
+    operator ends other work. A task of another folder, another name, another account, a job of no set (a
+    restore's) or of this run's set is left alone. Returns (remove, report)."""
+    this_set = work_set(current_work)
+    remove, report = [], []
+    if this_set is None:
+        return remove, report
+    for task in tasks or []:
+        if not isinstance(task, dict):
+            continue
+        name = str(task.get("Name") or "")
+        if str(task.get("Path") or "") != "\\lync.server\\" or not JOB_NAME_RE.match(name) or name == current_job:
+            continue
+        if _account(task.get("UserId")) != _account(principal_user) or not principal_user:
+            continue
+        other = work_set(task.get("WorkId"))
+        if other is None or other == this_set:
+            continue
+        (report if str(task.get("State") or "") in BUSY_STATES else remove).append(name)
+    return sorted(remove), sorted(report)
 
 
 class JobTimeout(door.PayloadError):
@@ -120,6 +181,11 @@ def task_timeout(action):
         return None
 
 
+def _is_int(value, low, high):
+    """An int (not a bool) within [low, high]."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def _is_task_timeout(exc):
     """ansible-core's TaskTimeoutError (a BaseException raised by the task's `timeout` alarm)."""
     return any(cls.__name__ in ("TaskTimeoutError", "AnsibleTimeoutError") for cls in type(exc).__mro__)
@@ -130,12 +196,21 @@ class Job:
 
     stop_on_timeout -- when the deadline passes, stop the task (True), or leave it to finish and tell
                        the operator (False: a RESTORE ... WITH REPLACE must not be aborted).
+    leftovers       -- full paths (files or folders) that the work writes and that belong to this job only
+                       (the action knows them: this backup's .bak files in this set, this store's copy in
+                       this set); removed after a stop, once nothing of the work runs any more.
     clock, sleep    -- time.monotonic and time.sleep (tests give their own).
     """
 
     def __init__(self, action, task_vars, name, parameters, job, credentials, timeout=None, poll=DEFAULT_POLL,
-                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep, work=None):
+                 stop_on_timeout=True, required_keys=(), clock=time.monotonic, sleep=time.sleep, work=None,
+                 leftovers=()):
         self.action = action
+        self.leftovers = [str(path) for path in leftovers or ()]
+        for path in self.leftovers:
+            if not _PATH_RE.match(path) or "\\..\\" in path + "\\":
+                raise door.PayloadError("payload %s: a leftover to remove after a stop must be a full path without "
+                                        "wildcards or '..': %r" % (name, path))
         self.work = work or work_id("", name, parameters)
         self.task_vars = task_vars
         self.name = name
@@ -195,6 +270,8 @@ class Job:
         self.deadline = self.clock() + self.timeout
         try:
             started = self.start()
+            if started.get("Started"):
+                self.sweep()
             if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
                 self._replace(str(started.get("WorkId") or ""))
             elif not started.get("Started"):
@@ -206,6 +283,33 @@ class Job:
             if _is_task_timeout(exc):
                 self._give_up()
             raise
+
+    def sweep(self):
+        """At a new start on this host: remove the orphans of earlier runs (sweep_plan), report the running ones.
+        Best effort: a sweep that fails is a warning, never this work's failure."""
+        if work_set(self.work) is None:
+            return
+        try:
+            listed = self._call("lync_job_sweep", {}, required_keys=("Tasks",))
+            remove, report = sweep_plan(listed.get("Tasks"), self.work, self.credentials[0], current_job=self.job)
+            removed = []
+            for name in remove:
+                done = self._call("lync_job_remove", {"JobName": name, "OnlyIfIdle": True}, required_keys=("Unregistered",))
+                if done.get("Unregistered"):
+                    removed.append(name)
+                elif done.get("Skipped"):
+                    report.append(name)
+        except door.PayloadError as exc:
+            _warn(self.action, "%s: the sweep of earlier runs' jobs on %s failed (%s); it is tried again at the next "
+                               "start" % (self.where, self.host, " ".join(str(exc).split())))
+            return
+        if removed:
+            Display().vvv("%s: removed the finished jobs of earlier runs: %s" % (self.where, ", ".join(removed)))
+        if report:
+            _warn(self.action, "%s: jobs of earlier runs still run on %s and were left alone: %s. They write into "
+                               "sets no run will close; stop them (Stop-ScheduledTask -TaskPath '\\lync.server\\' "
+                               "-TaskName <name>) or let them finish: the next start removes them"
+                  % (self.where, self.host, ", ".join(sorted(set(report)))))
 
     def _check_idle(self, status):
         """This work's task exists but does not run: Disabled (refused, with the fix), or registered and never
@@ -304,20 +408,94 @@ class Job:
             raise door.PayloadError("%s returned a malformed result: missing %s" % (self.where, ", ".join(missing)))
         return door.PayloadResult(value, bool(outcome.get("Changed")), [])
 
+    def stop_parameters(self, records):
+        """lync_job_stop's parameters from what the job recorded (lync_job_status's Records), each value checked
+        here: a SQL session id is an int of SQL Server's range, a login time ISO 8601, a process id and its start (UTC
+        ticks) positive ints, the SQL instance is the work's
+        own parameter (never taken from the host). Anything else is left out: that part is not stopped."""
+        records = records if isinstance(records, dict) else {}
+        parameters = {}
+        sql = records.get("Sql") if isinstance(records.get("Sql"), dict) else {}
+        spid, login = sql.get("SessionId"), str(sql.get("LoginTime") or "")
+        instance = self.parameters.get("SqlInstance")
+        if _is_int(spid, 1, 32767) and _TIME_RE.match(login) and isinstance(instance, str) and instance:
+            parameters.update(SqlInstance=instance, SqlSessionId=spid, SqlLoginTime=login)
+        process = records.get("Process") if isinstance(records.get("Process"), dict) else {}
+        pid, ticks = process.get("ProcessId"), process.get("StartTicks")
+        if _is_int(pid, 1, 2 ** 31 - 1) and _is_int(ticks, 1, MAX_TICKS):
+            parameters.update(RunnerProcessId=pid, RunnerStartTicks=ticks)
+        return parameters
+
+    def end_work(self, records):
+        """After Stop-ScheduledTask (which ends only the task's powershell.exe): end the work's SQL session and the
+        runner's child processes, check that nothing of them runs, then delete the job's leftovers. Returns what
+        could not be done (for the message), [] when all is clean."""
+        parameters = self.stop_parameters(records)
+        if not parameters and not self.leftovers:
+            return []
+        left = []
+        running = True
+        for attempt in range(STOP_WAITS):
+            try:
+                ended = self._call("lync_job_stop", dict(parameters), required_keys=("SqlRunning", "ProcessesRunning"))
+            except door.PayloadError as exc:
+                return ["ending its work failed (%s); check on %s that no BACKUP/RESTORE of the job's SQL session "
+                        "and no robocopy.exe of it still runs, and delete %s by hand"
+                        % (" ".join(str(exc).split()), self.host, ", ".join(self.leftovers) or "nothing")]
+            if ended.get("SqlError"):
+                left.append("its SQL session %s on %s could not be ended (%s; KILL needs ALTER ANY CONNECTION "
+                            "- sysadmin or processadmin - and seeing the session VIEW SERVER STATE)"
+                            % (parameters.get("SqlSessionId"), parameters.get("SqlInstance"),
+                               " ".join(str(ended["SqlError"]).split())))
+                break
+            running = bool(ended.get("SqlRunning")) or bool(ended.get("ProcessesRunning"))
+            if not running:
+                break
+            # Ended, not yet gone (a KILL's abort or a process exit takes a moment): look again. The payload ends only
+            # what still matches the records (the session's login time, the processes' parent and start time).
+            self.sleep(min(self.poll, 2 ** attempt))
+        if running and not left:
+            left.append("its work still ran after the stop (SQL session %s, processes %s); check on %s"
+                        % (parameters.get("SqlSessionId"), ended.get("ProcessesRunning"), self.host))
+        if left or not self.leftovers:
+            if self.leftovers and left:
+                left.append("what it wrote was NOT deleted: %s" % ", ".join(self.leftovers))
+            return left
+        try:
+            removed = self._call("lync_job_stop", {"RemoveFiles": list(self.leftovers)},
+                                 required_keys=("RemoveErrors",))
+        except door.PayloadError as exc:
+            removed = {"RemoveErrors": [str(exc)]}
+        if removed.get("RemoveErrors"):
+            left.append("deleting what it wrote failed: %s" % "; ".join(" ".join(str(e).split())
+                                                                        for e in removed["RemoveErrors"]))
+        return left
+
     def _give_up(self):
         """The deadline passed: stop the job (or leave it running, for work that must not be cut)."""
         self.deadline = self.clock() + max(self.poll * 4, 60)  # a short grace for the calls below
         if self.stop_on_timeout:
+            # What the work recorded (its SQL session, the runner's process) is read before the folder goes.
+            try:
+                records = self.status().get("Records")
+            except door.PayloadError as exc:
+                records = None
+                Display().vvv("%s: the job's records could not be read before the stop: %s" % (self.where, exc))
             self.remove(stop=True)
-            raise JobTimeout("%s did not finish within %d s; the job was stopped and removed"
-                             % (self.where, self.timeout))
+            left = self.end_work(records)
+            if left:
+                raise JobTimeout("%s did not finish within %d s; the job was stopped and removed, but %s"
+                                 % (self.where, self.timeout, "; ".join(left)))
+            raise JobTimeout("%s did not finish within %d s; the job was stopped and removed%s"
+                             % (self.where, self.timeout, ", and what it left running and wrote was ended and "
+                                "deleted" if (records or self.leftovers) else ""))
         raise JobTimeout("%s did not finish within %d s. It was NOT stopped: it goes on as the scheduled task "
                          "\\lync.server\\%s on %s. Run the same play again to wait for it and collect its result."
                          % (self.where, self.timeout, self.job, self.host))
 
 
 def run(action, task_vars, name, parameters, job, detached=True, secrets=None, credentials=None, required_keys=(),
-        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep, work=None):
+        stop_on_timeout=True, poll=DEFAULT_POLL, clock=time.monotonic, sleep=time.sleep, work=None, leftovers=()):
     """Run payload `name` detached as job `job` (see module docstring); in this session when `detached` is
     false, when the task carries no network identity to run the job as, or on a host without the
     ScheduledTasks module (with a warning). Returns a PayloadResult like payload.run_payload."""
@@ -337,7 +515,8 @@ def run(action, task_vars, name, parameters, job, detached=True, secrets=None, c
                       "password), and this task has none" % (name, host))
         return in_session()
     job = Job(action, task_vars, name, parameters, job, who, timeout=task_timeout(action), poll=poll,
-              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep, work=work)
+              stop_on_timeout=stop_on_timeout, required_keys=required_keys, clock=clock, sleep=sleep, work=work,
+              leftovers=leftovers)
     try:
         return job.run()
     except door.PayloadError as exc:

@@ -1,8 +1,8 @@
 # lync-job-runner
 # Not a win_powershell payload: lync_job_start writes this text to the job folder as runner.ps1, and the
 # job's scheduled task runs it as command text, not as a script file: `powershell.exe -NoProfile
-# -NonInteractive -Command "& ([scriptblock]::Create([System.IO.File]::ReadAllText('<folder>\runner.ps1')))
-# '<folder>'"`. Execution policy governs script files, and a Group Policy execution policy (AllSigned)
+# -NonInteractive -Command "& ([scriptblock]::Create((Get-Content -LiteralPath '<folder>\runner.ps1' -Raw -Encoding
+# UTF8))) '<folder>'"`. Execution policy governs script files, and a Group Policy execution policy (AllSigned)
 # overrides -ExecutionPolicy Bypass, so an unsigned runner.ps1 run with -File would be refused there;
 # text given with -Command is not a script file (about_Execution_Policies). It gives the work (work.ps1: a lync.server payload's text, unchanged) what
 # ansible.windows.win_powershell gives a script - its parameters bound to param() and an $Ansible object
@@ -10,6 +10,14 @@
 # temporary file, then renamed, so a reader sees the whole result or none. A work that throws is recorded
 # as failed with its own error (its own error path has already removed what it left half done);
 # powershell.exe then exits 1, the task's LastTaskResult.
+# Constrained Language mode (an AppLocker or WDAC script policy: -Command text and [scriptblock]::Create text
+# run constrained): no method of a .NET type outside the core types is called here or in the task's command
+# (about_Language_Modes: "Method invocation is supported only on core types"); files are read with Get-Content
+# -Raw -Encoding UTF8 (PowerShell 3.0 and later), not [System.IO.File]::ReadAllText. $PID, Get-Process,
+# [scriptblock]::Create, [pscustomobject] and DateTime's methods are allowed there. The work's own payload must
+# also be CLM-safe to run (lync_filestore_copy is; lync_sql_backup uses System.Data.SqlClient, which is not).
+# First it records its own process (process.xml: $PID and its start time in UTC ticks), so that a stop can end the processes
+# it started (robocopy.exe: Stop-ScheduledTask ends this powershell.exe, not its children; lync_job_stop).
 # Rights: those of the work, as the task's principal.
 # Microsoft pages:
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_execution_policies
@@ -19,6 +27,9 @@
 #   https://learn.microsoft.com/dotnet/api/system.management.automation.scriptblock.create
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_splatting
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-content (-Raw, -Encoding)
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-process (StartTime)
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_language_modes
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$JobFolder
@@ -26,8 +37,10 @@ param(
 $ErrorActionPreference = 'Stop'
 
 $folder = $JobFolder
+$self = Get-Process -Id $PID
+Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'process.xml') -InputObject @{ ProcessId = $PID; StartTicks = $self.StartTime.ToUniversalTime().Ticks }
 $parameters = Import-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml')
-$work = [scriptblock]::Create([System.IO.File]::ReadAllText((Join-Path -Path $folder -ChildPath 'work.ps1')))
+$work = [scriptblock]::Create((Get-Content -LiteralPath (Join-Path -Path $folder -ChildPath 'work.ps1') -Raw -Encoding UTF8))
 $Ansible = [pscustomobject]@{ Result = @{}; Changed = $true; Failed = $false; CheckMode = $false; Diff = @{}; Verbosity = 0; Tmpdir = $folder }
 try {
     $null = & $work @parameters

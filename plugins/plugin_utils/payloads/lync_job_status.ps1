@@ -1,7 +1,9 @@
 # lync-payload: lync_job_status
 # Read-only probe of a detached job (see lync_job_start): the scheduled task's state and last result,
 # and the job's result, once the runner has written it (result.xml appears whole: the runner writes a
-# temporary file and renames it). Changes nothing.
+# temporary file and renames it), and what the job recorded for a stop (Records: process.xml, the runner's
+# process id and start time; sql_session.xml, the SQL session the work opened): values the collection checks
+# before they go to lync_job_stop. Changes nothing.
 # Rights: a local Administrator (tasks registered with another account's credentials are visible to
 # administrators); reading the job folder under $env:ProgramData.
 # Microsoft pages:
@@ -18,7 +20,10 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 $taskPath = '\lync.server\'
-$resultFile = Join-Path -Path (Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName") -ChildPath 'result.xml'
+$folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
+$resultFile = Join-Path -Path $folder -ChildPath 'result.xml'
+$processFile = Join-Path -Path $folder -ChildPath 'process.xml'
+$sqlFile = Join-Path -Path $folder -ChildPath 'sql_session.xml'
 $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
 $state = ''
 $lastResult = $null
@@ -30,4 +35,11 @@ $outcome = $null
 if (Test-Path -LiteralPath $resultFile -PathType Leaf) {
     $outcome = Import-Clixml -LiteralPath $resultFile
 }
-$Ansible.Result = @{ Job = $JobName; Exists = [bool]$task; State = $state; LastTaskResult = $lastResult; HasOutcome = ($null -ne $outcome); Outcome = $outcome }
+$records = @{ Process = $null; Sql = $null }
+if (Test-Path -LiteralPath $processFile -PathType Leaf) {
+    $records.Process = Import-Clixml -LiteralPath $processFile
+}
+if (Test-Path -LiteralPath $sqlFile -PathType Leaf) {
+    $records.Sql = Import-Clixml -LiteralPath $sqlFile
+}
+$Ansible.Result = @{ Job = $JobName; Exists = [bool]$task; State = $state; LastTaskResult = $lastResult; HasOutcome = ($null -ne $outcome); Outcome = $outcome; Records = $records }

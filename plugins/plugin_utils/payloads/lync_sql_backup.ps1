@@ -14,6 +14,13 @@
 # No hash here: BACKUP writes straight to the share, and hashing the file from this host would pull
 # every byte back over the network. The backup server hashes what landed when the set is closed;
 # WITH CHECKSUM (and RESTORE VERIFYONLY, when asked) check the backup's own pages.
+# Run as a detached job (plugins/plugin_utils/detached.py), $Ansible.Tmpdir is the job folder: the session this
+# connection opened (@@SPID and its login_time; every session sees its own row of sys.dm_exec_sessions) is
+# recorded there as sql_session.xml, so a stop can KILL that session's BACKUP (lync_job_stop). In a
+# win_powershell session Tmpdir is the module's own temporary folder, removed after the run.
+#   https://learn.microsoft.com/sql/t-sql/functions/spid-transact-sql
+#   https://learn.microsoft.com/sql/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SqlInstance,
@@ -46,6 +53,10 @@ $DbRightsSql = "SELECT HAS_PERMS_BY_NAME(@db, N'DATABASE', N'BACKUP DATABASE') A
 $connection = New-Object System.Data.SqlClient.SqlConnection "Server=$SqlInstance;Database=master;Integrated Security=True;Application Name=lync.server"
 $connection.Open()
 try {
+    $session = (Invoke-Sql $connection "SELECT @@SPID AS SessionId, CONVERT(nvarchar(30), login_time, 126) AS LoginTime FROM sys.dm_exec_sessions WHERE session_id = @@SPID" @{}).Rows[0]
+    if ($Ansible.Tmpdir) {
+        Export-Clixml -LiteralPath (Join-Path -Path $Ansible.Tmpdir -ChildPath 'sql_session.xml') -InputObject @{ SessionId = [int]$session.SessionId; LoginTime = [string]$session.LoginTime }
+    }
     $rights = (Invoke-Sql $connection $RightsSql @{}).Rows[0]
     $login = [string]$rights.Login
     if ($Verify -and $rights.CanCreateDatabase -ne 1) {

@@ -1,7 +1,7 @@
 """Faults the inventory injects into the lab (variable `lab_faults` on a host).
 
 Each fault is a dict:
-  kind     fail | malformed | slow | hang | unreachable | disk_full | sql_abort | drop
+  kind     fail | malformed | slow | hang | unreachable | disk_full | sql_abort | drop | long
   payload  payload name it applies to (default: every payload)
   when     {parameter: value} that the bound parameters must match (default: always)
   times    fire only this many times, then behave normally (default: always); counted per host and
@@ -28,6 +28,10 @@ WinRM does when the network or the listener goes away: while a scheduled task of
 
 slow / hang / fail on a payload that runs as a detached job (plugins/plugin_utils/detached.py) act on the job's
 work by its payload name (lync_lab/taskrun.py): the work lasts `seconds`, or throws the fault's message.
+
+long: in a detached job's work (lync_lab/taskrun.py) a BACKUP DATABASE lasts `seconds` while the host answers
+other calls (the lab lock released); it is a request of its SQL session that a KILL ends (tsql.py), and it goes on
+if the task's process is stopped meanwhile. `when` may name the payload's parameters and Statement (BACKUP DATABASE).
 
 sql_abort: the connection breaks while the lab's SQL Server runs a RESTORE DATABASE (the WinRM shell
 died): SQL Server aborts the RESTORE and leaves the database RESTORING; `when` may name the

@@ -32,7 +32,22 @@ Rules (each from Microsoft's T-SQL reference):
   same record, https://learn.microsoft.com/sql/t-sql/functions/has-perms-by-name-transact-sql
 * A statement error does not stop the batch (severity 16): the statements after it run, and
   SqlClient raises one SqlException whose message joins every error's text.
+* Sessions and KILL: each connection is a session (@@SPID, from 51; login_time; program_name from the connection
+  string's Application Name), https://learn.microsoft.com/sql/relational-databases/system-dynamic-management-views/sys-dm-exec-sessions-transact-sql
+  and .../sys-dm-exec-requests-transact-sql (another session is seen only with VIEW SERVER STATE). A BACKUP made
+  long by the fault `long` (a detached job's work only: its process, lync_lab/taskrun.py, releases the lab lock
+  while it runs) is a request of its session in the instance record ("requests"), with the first part of its
+  backup file written. Its client process may die (Stop-ScheduledTask): the request goes on, as the server has not
+  noticed - the worst case SQL Server allows. KILL <session id> ends it
+  (https://learn.microsoft.com/sql/t-sql/language-elements/kill-transact-sql: an int literal; ALTER ANY CONNECTION,
+  held by sysadmin and processadmin, else Msg 6102; Msg 6104 for the own session, Msg 6106 for an id no session
+  has); the BACKUP then fails in its session with Msg 3204 "The backup or restore was aborted." and Msg 3013
+  "BACKUP DATABASE is terminating abnormally."
+  (https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999),
+  and what it wrote of the file stays.
 """
+
+import datetime
 
 import json
 import re
@@ -100,7 +115,7 @@ _TOKEN_RE = re.compile(r"""
     (?P<word>[A-Za-z_][A-Za-z0-9_$#]*) |
     (?P<punct>[(),;=+.*<>!]) """, re.X)
 STATEMENT_WORDS = {"BEGIN", "END", "ELSE", "IF", "EXEC", "EXECUTE", "SELECT", "SET", "DECLARE", "RESTORE", "BACKUP",
-                   "ALTER", "DROP", "CREATE", "DBCC", "USE", "PRINT", "RETURN"}
+                   "ALTER", "DROP", "CREATE", "DBCC", "USE", "PRINT", "RETURN", "KILL"}
 
 
 # Variables are identifiers after @: later characters may be letters, digits, @, $, # or _
@@ -264,6 +279,11 @@ class Session:
                              % self.database), (18456, "Login failed for user '%s'." % self.login)])
         self.exclusive = set()
         self.broken = False
+        # The session: its id (user sessions from 51), login time (style 126 text) and program name.
+        self.spid = int(self.instance.get("next_session_id", 51))
+        self.instance["next_session_id"] = self.spid + 1 if self.spid < 32767 else 51
+        self.login_time = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+        self.program_name = conn.get("application name") or ".Net SqlClient Data Provider"
 
     # -- rights ---------------------------------------------------------------------------------
     def _login_record(self):
@@ -441,12 +461,16 @@ class Session:
                 return _literal(t)
             if t.kind == "num":
                 return int(t.text)
+            if t.kind == "var" and t.text.upper() == "@@SPID":
+                return self.spid
             if t.kind == "var":
                 return self._var(t, scope)
             if t.up == "NULL":
                 return None
         if len(toks) >= 3 and toks[0].up == "CAST" and toks[1].text == "(" and toks[-1].text == ")":
             return self._cast(toks[2:-1], scope)
+        if len(toks) >= 3 and toks[0].up == "CONVERT" and toks[1].text == "(" and toks[-1].text == ")":
+            return self._convert(toks[2:-1], scope)
         if len(toks) >= 3 and toks[0].kind == "word" and toks[1].text == "(" and toks[-1].text == ")":
             name, args = toks[0].up, self._args(toks, scope)
             return self._function(name, args)
@@ -485,6 +509,56 @@ class Session:
         if target in ("NVARCHAR", "VARCHAR", "NCHAR", "CHAR", "SYSNAME"):
             return str(value)
         raise PSError("lab: CAST AS %s is not modelled" % target)
+
+    def _convert(self, toks, scope):
+        """CONVERT(type, expression [, style]) to (n)(var)char: the lab keeps times as style 126 text (ISO 8601,
+        yyyy-mm-ddThh:mi:ss.mmm), https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql"""
+        depth, cuts = 0, []
+        for i, t in enumerate(toks):
+            depth += 1 if t.text == "(" else -1 if t.text == ")" else 0
+            if depth == 0 and t.text == ",":
+                cuts.append(i)
+        if not cuts or toks[0].up not in ("NVARCHAR", "VARCHAR", "NCHAR", "CHAR"):
+            raise PSError("lab: CONVERT(%s ...) is not modelled" % (toks[0].text if toks else ""))
+        end = cuts[1] if len(cuts) > 1 else len(toks)
+        style = self._expr(toks[cuts[1] + 1:], scope) if len(cuts) > 1 else None
+        value = self._expr(toks[cuts[0] + 1:end], scope)
+        if style not in (None, 126):
+            raise PSError("lab: CONVERT style %s is not modelled" % style)
+        return None if value is None else str(value)
+
+    def _kill(self, stmt):
+        """KILL <session id>: an int literal (kill-transact-sql)."""
+        if len(stmt) != 2 or stmt[1].kind != "num":
+            raise _Statement((102, "Incorrect syntax near '%s'." % (stmt[1].text if len(stmt) > 1 else "KILL")))
+        spid = int(stmt[1].text)
+        if not (self.server_role("processadmin") or self.server_perm("ALTER ANY CONNECTION")):
+            raise _Statement((6102, "User does not have permission to use the KILL statement."))
+        if spid == self.spid:
+            raise _Statement((6104, "Cannot use KILL to kill your own process."))
+        requests = self.instance.get("requests") or {}
+        if str(spid) not in requests:
+            raise _Statement((6106, "Process ID %d is not an active process ID." % spid))
+        # The server aborts the session's request: its BACKUP (if its process still waits on it) fails 3204/3013.
+        del requests[str(spid)]
+        self.instance.setdefault("killed_sessions", []).append(spid)
+
+    def _long_backup(self, name, record, paths, options, seconds):
+        """A BACKUP that lasts `seconds` (fault `long`): a request of this session, the first part of each stripe
+        written, the lab lock released meanwhile (ctx.pause, lync_lab/taskrun.py). KILLed: Msg 3204, 3013."""
+        key = str(self.spid)
+        self.instance.setdefault("requests", {})[key] = {
+            "session_id": self.spid, "command": "BACKUP DATABASE", "database": name, "login_time": self.login_time,
+            "program_name": self.program_name, "login_name": self.login, "files": list(paths)}
+        self.io.write(name, record, paths, options, partial=True)
+        server, instance_name = self.server, self.instance_name
+
+        def killed(state):
+            return key not in (model.sql_instance(state, server, instance_name).get("requests") or {})
+        if self.ctx.pause(seconds, killed):
+            raise _Statement((3204, "The backup or restore was aborted."),
+                             (3013, "BACKUP DATABASE is terminating abnormally."))
+        (self.instance.get("requests") or {}).pop(key, None)
 
     def _serverproperty(self, name):
         """SERVERPROPERTY, https://learn.microsoft.com/sql/t-sql/functions/serverproperty-transact-sql :
@@ -611,6 +685,8 @@ class Session:
             self._create_user(_unquote(stmt[2]))
         elif w[0] == "USE":
             self._use(_unquote(stmt[1]))
+        elif w[0] == "KILL":
+            self._kill(stmt)
         else:
             raise PSError("lab: the T-SQL statement %r is not modelled" % " ".join(t.text for t in stmt)[:80])
 
@@ -709,6 +785,16 @@ class Session:
             return [{"role_principal_id": self._principal_id(record, role),
                      "member_principal_id": self._principal_id(record, member, roles=False)}
                     for role in self._roles(record) for member in self._members(record, role)]
+        if name in ("sys.dm_exec_sessions", "sys.dm_exec_requests"):
+            own = {"session_id": self.spid, "login_time": self.login_time, "program_name": self.program_name,
+                   "login_name": self.login, "status": "running", "command": "SELECT",
+                   "database_id": self._function("DB_ID", [self.database])}
+            others = [] if not self.server_perm("VIEW SERVER STATE") else [
+                {"session_id": r["session_id"], "login_time": r["login_time"], "program_name": r["program_name"],
+                 "login_name": r["login_name"], "status": "running" if name.endswith("sessions") else "suspended",
+                 "command": r["command"], "database_id": self._function("DB_ID", [r["database"]])}
+                for r in (self.instance.get("requests") or {}).values()]
+            return [own] + others
         if name == "sys.dm_server_services":
             version = tuple(int(p) for p in str(self.instance.get("version", "11.0")).split(".")[:3] if p.isdigit())
             if version < (10, 50, 2500):
@@ -1091,6 +1177,10 @@ class Session:
         if options.get("COMPRESSION") and self.instance.get("edition", "").startswith("Express"):
             raise _Statement((1844, "BACKUP DATABASE WITH COMPRESSION is not supported on Express Edition."),
                              (3013, term))
+        long_fault = faultlib.active(self.ctx.faults or [], self.ctx.payload, dict(self.fault_params, Statement="BACKUP DATABASE"),
+                                     self.state, self.ctx.host, ("long",)) if getattr(self.ctx, "pause", None) else None
+        if long_fault:
+            self._long_backup(name, record, paths, options, float(long_fault.get("seconds", 3600)))
         try:
             self.io.write(name, record, paths, options)
             # What msdb.dbo.backupset records, one row per backup taken (lab bookkeeping, see _history): tests count

@@ -681,12 +681,14 @@ class _Io(tsql.Io):
         record = model.host(ctx.state, sql.server)
         self.account = sqlbak.network_account(record, sql.instance)
 
-    def write(self, name, db, paths, options):
+    def write(self, name, db, paths, options, partial=False):
+        """The backup's stripes; `partial`: only the first half of each (a BACKUP still running, or cut)."""
         taken = self.clock.now().replace(tzinfo=datetime.timezone.utc).isoformat()
         stripes = sqlbak.encode(name, db, self.sql.server.lower(), self.sql.instance_name, len(paths),
                                 bool(options.get("COMPRESSION")), bool(options.get("COPY_ONLY")), taken)
         for path, data in zip(paths, stripes):
-            fsops.write_bytes(self.ctx, path, data, account=self.account, actor=self.sql.server)
+            fsops.write_bytes(self.ctx, path, data[:len(data) // 2] if partial else data, account=self.account,
+                              actor=self.sql.server)
 
     def make_dirs(self, path):
         fsops.make_dirs(self.ctx, path, account=self.account)
@@ -746,7 +748,10 @@ class _Connector:
             raise SqlFailure([(18456, "Login failed for user '%s'." % netid.ANONYMOUS)], source)
         database = pairs.get("initial catalog")
         try:
-            sql = tsql.Session(ctx, fqdn, instance, {"database": database} if database else {})
+            conn = {"database": database} if database else {}
+            if pairs.get("application name"):
+                conn["application name"] = pairs["application name"]  # sys.dm_exec_sessions.program_name
+            sql = tsql.Session(ctx, fqdn, instance, conn)
         except tsql.SqlError as err:
             raise SqlFailure(err.errors, source) from None
         except PSError as err:

@@ -30,6 +30,16 @@ Task states (MSFT_ScheduledTask.State): Unknown 0, Disabled 1, Queued 2, Ready 3
   https://learn.microsoft.com/windows/win32/taskschd/registeredtask-state (TASK_STATE)
 LastTaskResult constants https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-error-and-success-constants
   (267009 SCHED_S_TASK_RUNNING, 267011 SCHED_S_TASK_HAS_NOT_RUN, 267014 SCHED_S_TASK_TERMINATED)
+Processes (the host record's "processes" {id: {"name", "start" (UTC, ISO 8601), "parent", "os_pid"}}: the task
+  processes of lync_lab/taskrun.py and what they start; a process whose OS process is gone has ended):
+Get-Process https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-process
+  (-Id: "Cannot find a process with the process identifier <id>." a non-terminating ObjectNotFound error;
+  System.Diagnostics.Process: Id, ProcessName without ".exe", StartTime a local DateTime)
+Stop-Process https://learn.microsoft.com/powershell/module/microsoft.powershell.management/stop-process
+  (-Id, -Force; the process ends: the lab kills its OS process)
+Stop-ScheduledTask ends the task's own process (powershell.exe) and, in the lab, the OS process that runs it; what
+  that process started stays (MS-TSCH SchRpcStop stops "running instances of a task"; nothing says its children
+  end: https://learn.microsoft.com/openspecs/windows_protocols/ms-tsch/f7bb5834-1230-4e5e-8495-85a4d635495a)
 Export-Clixml https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/export-clixml
 Import-Clixml https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/import-clixml
   (the CLIXML format: https://learn.microsoft.com/openspecs/windows_protocols/ms-psrp/ - primitive types 2.2.5.1,
@@ -44,11 +54,11 @@ import sys
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
-from .. import fsops, winhost
+from .. import faults, fsops, winhost
 from ..engine import Command, Param
 from ..engine import values as V
 
-PAYLOADS = ("lync_job_start", "lync_job_status", "lync_job_remove")
+PAYLOADS = ("lync_job_start", "lync_job_status", "lync_job_remove", "lync_job_stop", "lync_job_sweep")
 MODULE = "ScheduledTasks"
 UTILITY = "Microsoft.PowerShell.Utility"
 TASK_STATE = V.EnumType("Microsoft.PowerShell.Cmdletization.GeneratedTypes.ScheduledTask.StateEnum", {
@@ -69,8 +79,21 @@ class CimTask(V.NetObject):
         self.TaskPath = task["path"]
         self.State = V.to_enum(task["state"], TASK_STATE)
         self.Actions = [CimAction(task["execute"], task["argument"])]
+        self.Principal = CimPrincipal(task)
         self.Author = task.get("author")
         self.Description = task.get("description")
+
+
+class CimPrincipal(V.NetObject):
+    """MSFT_TaskPrincipal2: the account the task runs as (UserId, as registered with -User), LogonType, RunLevel."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance#Root/Microsoft/Windows/TaskScheduler/MSFT_TaskPrincipal2"
+
+    def __init__(self, task):
+        self.UserId = task.get("user")
+        self.LogonType = task.get("logon_type")
+        self.RunLevel = task.get("run_level")
+        self.Id = "Author"
 
 
 class CimTaskInfo(V.NetObject):
@@ -110,6 +133,152 @@ class CimSettings(V.NetObject):
         self.DisallowStartIfOnBatteries = True
         self.StopIfGoingOnBatteries = True
         self.Enabled = True
+
+
+class Process(V.NetObject):
+    """System.Diagnostics.Process (the members the payloads read)."""
+
+    TYPE_NAME = "System.Diagnostics.Process"
+
+    def __init__(self, pid, record):
+        self.Id = int(pid)
+        self.ProcessName = record["name"][:-4] if record["name"].lower().endswith(".exe") else record["name"]
+        self.Name = self.ProcessName
+        self.StartTime = V.with_kind(datetime.datetime.fromisoformat(record["start"].rstrip("Z")), "Local")
+
+
+class Win32Process(V.NetObject):
+    """CIM Win32_Process (the properties the payloads read)."""
+
+    TYPE_NAME = "Microsoft.Management.Infrastructure.CimInstance#root/cimv2/Win32_Process"
+
+    def __init__(self, pid, record):
+        self.ProcessId = int(pid)
+        self.ParentProcessId = int(record.get("parent") or 0)
+        self.Name = record["name"]
+        self.CreationDate = V.with_kind(datetime.datetime.fromisoformat(record["start"].rstrip("Z")), "Local")
+
+
+def os_alive(os_pid):
+    """Whether the OS process still runs (not gone, not a zombie waiting for its parent)."""
+    try:
+        os.kill(int(os_pid), 0)
+    except (ProcessLookupError, PermissionError, ValueError, TypeError):
+        return False
+    try:
+        with open("/proc/%d/stat" % int(os_pid), encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def processes(record):
+    """The host's live processes {id: record}; records of ended ones are dropped."""
+    table = record.get("processes") or {}
+    for pid in [p for p, r in table.items() if not os_alive(r.get("os_pid"))]:
+        del table[pid]
+    if "processes" in record and not table:
+        del record["processes"]
+    return dict(table)
+
+
+def _child_process(ctx, inner):
+    """robocopy.exe in a task's work (lync_lab/taskrun.py) is a process of its own, a child of the task's
+    powershell.exe: in the host's process table while it runs. With the fault `long` (the work's payload) it copies,
+    then goes on for `seconds` with the lab lock released (ctx.pause). Stop-ScheduledTask ends the powershell.exe,
+    not this child (stop() below); Stop-Process -Id ends it. A child whose parent was stopped ends the task's OS
+    process when it ends (ctx.exit_now), the rest of the work never running."""
+    def run(engine, argv):
+        lines, code = inner(engine, argv)
+        fault = faults.active(ctx.faults or [], ctx.payload, {}, ctx.state, ctx.host, ("long",))
+        if not fault:
+            return lines, code
+        parent = str(engine.global_scope.find("PID").value)
+        table = ctx.record.setdefault("processes", {})
+        child = str(max([int(p) for p in table] + [int(parent)]) + 4)  # Windows process ids are multiples of 4
+        table[child] = {"name": "robocopy.exe", "parent": int(parent), "os_pid": os.getpid(),
+                        "start": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")}
+        host = ctx.host
+        ctx.pause(float(fault.get("seconds", 3600)),
+                  lambda state: child not in (state["hosts"][host].get("processes") or {}))
+        (ctx.record.get("processes") or {}).pop(child, None)
+        if parent not in (ctx.record.get("processes") or {}):
+            ctx.exit_now()  # its powershell.exe was stopped meanwhile: nothing of the work runs after the child
+        return lines, code
+    run.child = True
+    return run
+
+
+def install_processes(session):
+    ctx = session.ctx
+
+    def get_process(call):
+        live = processes(ctx.record)
+        ids = [V.to_integer(i) for i in V.enumerate_value(call.args.get("Id"))] if call.args.get("Id") is not None else None
+        if ids is None:
+            names = [V.to_string(n).lower() for n in V.enumerate_value(call.args.get("Name") or [])]
+            return [Process(p, r) for p, r in sorted(live.items(), key=lambda kv: int(kv[0]))
+                    if not names or Process(p, r).ProcessName.lower() in names]
+        out = []
+        for pid in ids:
+            if str(pid) in live:
+                out.append(Process(pid, live[str(pid)]))
+            else:
+                call.error("Cannot find a process with the process identifier %d." % pid,
+                           "Microsoft.PowerShell.Commands.ProcessCommandException",
+                           "NoProcessFoundForGivenId,Microsoft.PowerShell.Commands.GetProcessCommand", "ObjectNotFound", pid)
+        return out
+
+    def stop_process(call):
+        live = processes(ctx.record)
+        for value in V.enumerate_value(call.args.get("Id")):
+            pid = V.to_integer(value)
+            record = live.get(str(pid))
+            if record is None:
+                call.error("Cannot find a process with the process identifier %d." % pid,
+                           "Microsoft.PowerShell.Commands.ProcessCommandException",
+                           "NoProcessFoundForGivenId,Microsoft.PowerShell.Commands.StopProcessCommand", "ObjectNotFound", pid)
+                continue
+            if not call.should_process("%s (%d)" % (record["name"], pid), "Stop-Process"):
+                continue
+            try:
+                os.kill(int(record["os_pid"]), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            ctx.record.get("processes", {}).pop(str(pid), None)
+        return None
+
+    cim = session.engine.commands.get("Get-CimInstance")
+    if cim is not None and not getattr(cim.function, "serves_win32_process", False):
+        inner = cim.function
+
+        def get_cim_instance(call):
+            """Win32_Process (https://learn.microsoft.com/windows/win32/cimwin32prov/win32-process): ProcessId,
+            ParentProcessId, Name (with .exe), CreationDate; other classes: the area that declared the command."""
+            if V.to_string(call.args.get("ClassName")).lower() != "win32_process" or call.args.get("Filter") is not None:
+                return inner(call)
+            return [Win32Process(p, r) for p, r in sorted(processes(ctx.record).items(), key=lambda kv: int(kv[0]))]
+        get_cim_instance.serves_win32_process = True
+        cim.function = get_cim_instance
+    robocopy = session.engine.commands.get("robocopy.exe")
+    if robocopy is not None and getattr(ctx, "pause", None) and not getattr(robocopy.function, "child", False):
+        robocopy.function = _child_process(ctx, robocopy.function)
+    if session.engine.commands.get("Get-Process") is None:
+        session.command(Command("Get-Process", [
+            Param("Name", "System.String[]", position=0, sets=("Name",), pipeline=True, by_property=True,
+                  aliases=("ProcessName",)),
+            Param("Id", "System.Int32[]", mandatory=True, sets=("Id",), by_property=True, aliases=("PID",)),
+            Param("ComputerName", "System.String[]", aliases=("Cn",)), Param("Module", switch=True),
+            Param("FileVersionInfo", switch=True, aliases=("FV", "FVI"))],
+            get_process, default_set="Name", aliases=("gps", "ps"), module="Microsoft.PowerShell.Management"))
+    if session.engine.commands.get("Stop-Process") is None:
+        session.command(Command("Stop-Process", [
+            Param("Id", "System.Int32[]", position=0, mandatory=True, sets=("Id",), by_property=True),
+            Param("Name", "System.String[]", mandatory=True, sets=("Name",), by_property=True, aliases=("ProcessName",)),
+            Param("InputObject", "System.Object[]", mandatory=True, sets=("InputObject",), pipeline=True),
+            Param("PassThru", switch=True), Param("Force", switch=True)],
+            stop_process, should_process=True, default_set="Id", aliases=("spps", "kill"),
+            module="Microsoft.PowerShell.Management"))
 
 
 # -- CLIXML ------------------------------------------------------------------------------------------
@@ -210,6 +379,7 @@ def from_clixml(text):
 def install(session):
     ctx = session.ctx
     _install_clixml(session)
+    install_processes(session)
     if not winhost.has_command(ctx.record, "Register-ScheduledTask"):
         return
 
@@ -234,7 +404,11 @@ def install(session):
 
     def get_task(call):
         if call.args.get("TaskName") is None:
-            return [CimTask(tasks()[name]) for name in sorted(tasks())]
+            # -TaskPath alone: the tasks of that folder (the path compared as Task Scheduler does, case-insensitively).
+            folders = [V.to_string(p).lower() for p in V.enumerate_value(call.args.get("TaskPath"))] \
+                if call.args.get("TaskPath") is not None else None
+            return [CimTask(tasks()[name]) for name in sorted(tasks())
+                    if folders is None or tasks()[name]["path"].lower() in folders]
         task = found(call)
         return [CimTask(task)] if task is not None else []
 
@@ -313,9 +487,14 @@ def install(session):
         if task is None or task["state"] != "Running":
             return None
         pid = task.get("pid")
-        if pid:
+        table = ctx.record.get("processes") or {}
+        children = [p for p, r in table.items() if str(r.get("parent")) == str(pid) and os_alive(r.get("os_pid"))]
+        if pid and children:
+            # The task's powershell.exe ends; the child it started (robocopy.exe) goes on, a process of its own.
+            table.pop(str(pid), None)
+        elif pid:
             try:
-                os.killpg(pid, signal.SIGKILL)  # the task's process tree ends (its own session)
+                os.killpg(pid, signal.SIGKILL)  # the task's process ends (its own session)
             except ProcessLookupError:
                 pass
         task.update(state="Ready", last_result=TERMINATED, pid=None)

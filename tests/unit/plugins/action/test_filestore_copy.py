@@ -103,3 +103,47 @@ def test_a_copy_job_is_named_after_its_store_not_the_set(src, dest, store, set_i
 def test_retries_are_bounded_when_the_flags_leave_them_out(flags, added):
     """robocopy's own defaults retry a locked file 1,000,000 times 30 s apart (review detached2, finding 8)."""
     assert copy.split_flags(flags) == flags.split() + added
+
+
+# A German Windows: robocopy.exe is localized (its row labels, FEHLER for ERROR). The success or failure is the exit
+# code's alone (review detached2 7); the closing table is best effort, and read back as empty, never as wrong numbers.
+GERMAN = ("-------------------------------------------------------------------------------",
+          "               Insgesamt   KopiertÜbersprungenKeine Übereinstimmung    FEHLER    Extras",
+          "Verzeich.:         3         3         0         0         0         0",
+          "  Dateien:        51        50         1         0         0         0",
+          "    Bytes:   1.500 m   1.000 m   512.0 k         0         0         0")
+
+
+@pytest.mark.parametrize("rc, failed", [(0, False), (1, False), (3, False), (7, False), (8, True), (16, True)])
+def test_a_localized_robocopy_output_does_not_change_the_decision(rc, failed):
+    # The payload's ERROR filter finds no "FEHLER" line: a localized failure names no file, and still fails.
+    result, dummy = _run(rc, tail=GERMAN, errors=[])
+    english, dummy = _run(rc)
+    assert result["failed"] is failed is english["failed"] and result["rc"] == rc
+    assert result["changed"] == english["changed"] and result["msg"].split(":")[0] == english["msg"].split(":")[0]
+    assert set(result["summary"]) <= {"bytes"}  # "Bytes" is the same word; Dirs/Files rows are not misread
+    if failed:
+        assert "exited with %d" % rc in result["msg"]
+
+
+# What a stopped copy deletes (detached.run's leftovers): only this store's copy inside a set, never a file store
+# (a recovery copies onto it), never the set itself.
+SET_ROOT = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
+
+
+@pytest.mark.parametrize("src, dest, leftovers", [
+    ("D:\\Lync Store", DEST, [DEST]),  # a backup: the store's copy in the set
+    (DEST, "D:\\Lync Store", []),  # a recovery: the file store is never deleted
+    ("D:\\Lync Store", SET_ROOT, []),  # the set itself: never
+    ("D:\\Lync Store", "E:\\elsewhere", []),  # no set at all
+])
+def test_a_stopped_copy_deletes_only_its_copy_inside_a_set(monkeypatch, src, dest, leftovers):
+    seen = {}
+
+    def fake_run(*args, **kwargs):
+        seen.update(kwargs)
+        return copy.detached.door.PayloadResult({"ExitCode": 1, "Tail": [], "Errors": []}, True, [])
+    monkeypatch.setattr(copy.detached, "run", fake_run)
+    act, dummy = action("lync_filestore_copy", {"src": src, "dest": dest})
+    act.run(task_vars=VARS)
+    assert seen["leftovers"] == leftovers

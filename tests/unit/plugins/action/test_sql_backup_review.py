@@ -107,3 +107,24 @@ def test_restore_tests_use_the_recorded_checksum_flag():
     root = pathlib.Path(__file__).resolve().parents[4]
     assert (root / "roles" / "verify_backup" / "tasks" / "main.yml").read_text().count(
         'checksum: "{{ item.checksum | default(true) }}"') == 2
+
+
+def test_a_stopped_backup_deletes_exactly_its_own_bak_files(monkeypatch):
+    """detached.run's leftovers: the .bak files this backup writes in this set, named as the payload names them."""
+    import importlib  # pylint: disable=import-outside-toplevel
+    from ...conftest import Recorder, make_action  # pylint: disable=import-outside-toplevel
+    module = importlib.import_module("ansible_collections.lync.server.plugins.action.lync_sql_backup")
+    seen = {}
+
+    def fake_run(*args, **kwargs):
+        seen.update(kwargs)
+        return module.detached.door.PayloadResult({"Databases": [], "Edition": "Standard", "ServiceAccount": None,
+                                                   "CompressionSupported": True}, True, [])
+    monkeypatch.setattr(module.detached, "run", fake_run)
+    set_path = "\\\\b\\s\\lync-20261124T020000Z-abcdef"
+    for count, names in ((1, ["xds.bak", "lis.bak"]), (2, ["xds_1of2.bak", "xds_2of2.bak", "lis_1of2.bak", "lis_2of2.bak"])):
+        act = make_action(module.ActionModule, {"set_path": set_path, "sql_server": "sql01.contoso.local",
+                                                "sql_instance": "RTC", "databases": ["xds", "lis"], "file_count": count},
+                          Recorder())
+        act.run(task_vars={"inventory_hostname": "sql01.contoso.local"})
+        assert seen["leftovers"] == [set_path + "\\sql\\sql01.contoso.local_rtc\\" + n for n in names]

@@ -172,7 +172,7 @@ def test_a_job_that_vanished_is_reported():
 def test_the_deadline_stops_a_backup():
     clock = Clock()
     # Polls at 0, 1, 3, 7, 15, 25, 35, 45, 55 and 65 s: the tenth is past the deadline.
-    recorder = Recorder([STARTED] + [status()] * 10 + [REMOVED])
+    recorder = Recorder([STARTED] + [status()] * 10 + [status(), REMOVED])
     with pytest.raises(detached.JobTimeout, match="was stopped and removed"):
         run(recorder, clock=clock, timeout=60)
     assert recorder.calls[-1]["module_args"]["parameters"] == {"JobName": "lync.server-set-sql-x-0123456789ab",
@@ -200,7 +200,7 @@ def test_the_task_timeout_alarm_stops_the_job_too():
         if calls["n"] == 2:
             raise TaskTimeoutError("Timeout exceeded")
         clock.sleep(seconds)
-    recorder = Recorder([STARTED, status(), status(), REMOVED])
+    recorder = Recorder([STARTED, status(), status(), status(), REMOVED])
     action = Action(recorder, become=Become())
     with pytest.raises(detached.JobTimeout, match="stopped"):
         detached.run(action, VARS, "lync_sql_backup", PARAMS, "lync.server-j-0123456789ab", clock=clock, sleep=sleep,
@@ -381,3 +381,195 @@ def test_a_refusal_is_recognised_in_the_cim_form_windows_gives():
     assert "user name or password is wrong" in detached.refusal(text)
     assert detached.refusal("LYNC_JOB_REGISTER_REFUSED: Access is denied. (HRESULT 0x80070005,Register-ScheduledTask)") \
         is None
+
+
+# -- a stop ends the work, then deletes what it wrote (review detached 7, detached2 4) --------------------------
+
+RECORDS = {"Sql": {"SessionId": 57, "LoginTime": "2026-11-28T01:02:03.123"},
+           "Process": {"ProcessId": 4711, "StartTicks": 639000000001234567}}
+LEFTOVERS = ["\\\\b\\s\\set\\sql\\xds.bak"]
+
+
+def stopped(sql_running=False, processes=0, error=None):
+    return ok({"SqlFound": True, "SqlRunning": sql_running, "SqlError": error, "ProcessesStopped": [4712],
+               "ProcessesRunning": processes, "Removed": [], "RemoveErrors": []}, changed=True)
+
+
+def with_records(records):
+    answer = status()
+    answer["result"]["Records"] = records
+    return answer
+
+
+def _stop(answers, records="records", leftovers="leftovers"):
+    records = RECORDS if records == "records" else records
+    leftovers = LEFTOVERS if leftovers == "leftovers" else leftovers
+    clock = Clock()
+    recorder = Recorder([STARTED] + [status()] * 10 + [with_records(records), REMOVED] + answers)
+    with pytest.raises(detached.JobTimeout) as info:
+        run(recorder, clock=clock, timeout=60, leftovers=leftovers)
+    return recorder, str(info.value)
+
+
+def test_a_stop_kills_the_recorded_session_stops_the_children_and_deletes_the_leftovers():
+    removed = ok({"SqlFound": False, "SqlRunning": False, "SqlError": None, "ProcessesStopped": [], "ProcessesRunning": 0,
+                  "Removed": LEFTOVERS, "RemoveErrors": []}, changed=True)
+    recorder, text = _stop([stopped(), removed])
+    assert names(recorder)[-4:] == ["lync_job_status", "lync_job_remove", "lync_job_stop", "lync_job_stop"]
+    # Stop-ScheduledTask first (nothing of the runner goes on to a next database), then the session and children.
+    assert recorder.calls[-3]["module_args"]["parameters"]["Stop"] is True
+    assert recorder.calls[-2]["module_args"]["parameters"] == {
+        "SqlInstance": PARAMS["SqlInstance"], "SqlSessionId": 57, "SqlLoginTime": "2026-11-28T01:02:03.123",
+        "RunnerProcessId": 4711, "RunnerStartTicks": 639000000001234567}
+    assert recorder.calls[-1]["module_args"]["parameters"] == {"RemoveFiles": LEFTOVERS}
+    assert "ended and deleted" in text
+
+
+@pytest.mark.parametrize("records", [
+    {"Sql": {"SessionId": "57; SHUTDOWN", "LoginTime": "2026-11-28T01:02:03.123"}},
+    {"Sql": {"SessionId": 0, "LoginTime": "2026-11-28T01:02:03.123"}},
+    {"Sql": {"SessionId": 70000, "LoginTime": "2026-11-28T01:02:03.123"}},
+    {"Sql": {"SessionId": True, "LoginTime": "2026-11-28T01:02:03.123"}},
+    {"Sql": {"SessionId": 57, "LoginTime": "yesterday'; KILL 1 --"}},
+    {"Process": {"ProcessId": -4, "StartTicks": 639000000001234567}},
+    {"Process": {"ProcessId": "4711", "StartTicks": 639000000001234567}},
+    {"Process": {"ProcessId": 4711, "StartTicks": "639000000001234567; Stop-Computer"}},
+    {"Process": {"ProcessId": 4711, "StartTicks": 2 ** 63}},
+    "not a dict", None])
+def test_records_that_are_not_what_the_job_writes_never_reach_the_stop(records):
+    job = detached.Job(Action(Recorder()), VARS, "lync_sql_backup", PARAMS, "lync.server-j", WHO)
+    assert job.stop_parameters(records) == {}
+
+
+def test_the_sql_instance_of_a_stop_is_the_works_own_never_the_records():
+    job = detached.Job(Action(Recorder()), VARS, "lync_sql_backup", PARAMS, "lync.server-j", WHO)
+    records = {"Sql": dict(RECORDS["Sql"], SqlInstance="evil\\X")}
+    assert job.stop_parameters(records)["SqlInstance"] == PARAMS["SqlInstance"]
+
+
+def test_a_session_still_running_after_the_kill_is_looked_at_again_then_reported_and_nothing_deleted():
+    recorder, text = _stop([stopped(sql_running=True)] * detached.STOP_WAITS)
+    assert names(recorder).count("lync_job_stop") == detached.STOP_WAITS  # no RemoveFiles call
+    assert "still ran after the stop" in text and "NOT deleted" in text and LEFTOVERS[0] in text
+
+
+def test_a_kill_refused_names_the_right_and_deletes_nothing():
+    recorder, text = _stop([stopped(error="User does not have permission to use the KILL statement.")])
+    assert names(recorder).count("lync_job_stop") == 1
+    assert "ALTER ANY CONNECTION" in text and "NOT deleted" in text
+
+
+def test_a_leftover_must_be_a_full_path_without_wildcards():
+    for bad in ("xds.bak", "\\\\b\\s\\set\\*.bak", "\\\\b\\s\\set\\..\\other", "C:relative"):
+        with pytest.raises(door.PayloadError, match="full path"):
+            detached.Job(Action(Recorder()), VARS, "lync_sql_backup", PARAMS, "lync.server-j", WHO, leftovers=[bad])
+
+
+def test_nothing_recorded_and_nothing_left_makes_no_stop_call():
+    recorder, dummy = _stop([], records=None, leftovers=())
+    assert "lync_job_stop" not in names(recorder)
+
+
+# -- the sweep of orphans (review detached 9) --------------------------------------------------------------------
+
+THIS = "lync-20261128T010203Z-0a1b2c.0123456789ab"
+EARLIER = "lync-20261127T010203Z-0d0e0f.ba9876543210"
+
+
+def task(name, state="Ready", user=WHO[0], work=EARLIER, path="\\lync.server\\"):
+    return {"Name": name, "Path": path, "State": state, "UserId": user, "WorkId": work}
+
+
+def test_sweep_plan_removes_idle_orphans_of_other_sets_and_reports_running_ones():
+    listed = [task("lync.server-sql-a-1"), task("lync.server-copy-b-2", state="Running"),
+              task("lync.server-sql-c-3", state="Queued"),
+              task("lync.server-sql-mine-4", work=THIS.replace("0123456789ab", "ffffffffffff")),  # this run's set
+              task("lync.server-restore-d-5", work="0123456789ab"),  # a restore's job: no set
+              task("lync.server-sql-e-6", user="CONTOSO\\someone-else"),  # another account's
+              task("OtherProduct-Updater", path="\\lync.server\\"),  # not a job name
+              task("lync.server-sql-f-7", path="\\Microsoft\\Windows\\"),  # another folder
+              task("lync.server-sql-g-8", work=None),  # no work.id: unknown, left alone
+              task("lync.server-sql-h-9", user="svc-lyncbackup@contoso.local"),  # the principal, UPN form
+              "garbage"]
+    remove, report = detached.sweep_plan(listed, THIS, WHO[0], current_job="lync.server-sql-x")
+    assert remove == ["lync.server-sql-a-1", "lync.server-sql-h-9"]
+    assert report == ["lync.server-copy-b-2", "lync.server-sql-c-3"]
+
+
+def test_sweep_plan_without_a_set_sweeps_nothing():
+    assert detached.sweep_plan([task("lync.server-sql-a-1")], "0123456789ab", WHO[0]) == ([], [])
+    assert detached.sweep_plan([task("lync.server-sql-a-1")], THIS, "") == ([], [])
+
+
+def _with_set(answers):
+    recorder = Recorder(answers)
+    action = Action(recorder, become=Become())
+    clock = Clock()
+    result = detached.run(action, VARS, "lync_sql_backup", PARAMS, "lync.server-sql-x", clock=clock, sleep=clock.sleep,
+                          poll=10, required_keys=("Databases",), work=THIS)
+    return recorder, action, result
+
+
+def test_a_new_start_removes_the_idle_orphans_only_if_still_idle_and_warns_of_running_ones():
+    started = ok({"Job": "j", "WorkId": THIS, "Started": True, "State": "Running"}, changed=True)
+    listed = ok({"Tasks": [task("lync.server-sql-a-1"), task("lync.server-copy-b-2", state="Running"),
+                           task("lync.server-sql-c-3")]})
+    gone = ok({"Job": "a", "Unregistered": True, "Skipped": False}, changed=True)
+    began = ok({"Job": "c", "Unregistered": False, "Skipped": True})  # started meanwhile: left alone
+    recorder, action, result = _with_set([started, listed, gone, began, status("Ready", DONE, last=0), REMOVED])
+    assert names(recorder)[:4] == ["lync_job_start", "lync_job_sweep", "lync_job_remove", "lync_job_remove"]
+    assert [recorder.calls[i]["module_args"]["parameters"] for i in (2, 3)] == [
+        {"JobName": "lync.server-sql-a-1", "OnlyIfIdle": True}, {"JobName": "lync.server-sql-c-3", "OnlyIfIdle": True}]
+    warned = " ".join(getattr(action, door._WARNINGS_ATTR))  # pylint: disable=protected-access
+    assert "lync.server-copy-b-2" in warned and "lync.server-sql-c-3" in warned and "left alone" in warned
+    assert "lync.server-sql-a-1" not in warned
+    assert result.value == DONE["Result"]
+
+
+def test_a_failed_sweep_is_a_warning_not_the_works_failure():
+    started = ok({"Job": "j", "WorkId": THIS, "Started": True, "State": "Running"}, changed=True)
+    recorder, action, result = _with_set([started, {"failed": True, "msg": "Access denied"},
+                                          status("Ready", DONE, last=0), REMOVED])
+    assert "sweep of earlier runs' jobs" in " ".join(getattr(action, door._WARNINGS_ATTR))  # pylint: disable=protected-access
+    assert result.value == DONE["Result"]
+
+
+def test_a_rerun_that_finds_its_job_does_not_sweep():
+    found = ok({"Job": "j", "WorkId": THIS, "Started": False, "State": "Running"})
+    recorder, dummy, dummy2 = _with_set([found, status("Ready", DONE, last=0), REMOVED])
+    assert "lync_job_sweep" not in names(recorder)
+
+
+# -- Constrained Language mode (review detached2 5) ----------------------------------------------------------------
+# Under an AppLocker or WDAC script policy the task's -Command text and the runner's [scriptblock]::Create text run
+# in ConstrainedLanguage: "Method invocation is supported only on core types in this language mode", and New-Object
+# of other types is refused (https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_language_modes).
+# The lab's engine has no language mode, so this reads the texts: the only static .NET call they make is
+# [scriptblock]::Create; files are read with Get-Content -Raw. (The work's own payload is another matter:
+# lync_filestore_copy is cmdlets and a native program; lync_sql_backup needs System.Data.SqlClient: FullLanguage.)
+
+CLM_ALLOWED = {("scriptblock", "create")}
+
+
+def _static_calls(text):
+    code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    return {(t.lower().rsplit(".", 1)[-1] if t.lower().startswith("system.management.automation.") else t.lower(),
+             m.lower()) for t, m in detached.re.findall(r"\[([A-Za-z0-9_.]+)\]::(\w+)\s*\(", code)}, code
+
+
+def test_the_runner_and_the_task_command_call_no_method_constrained_language_refuses():
+    runner, code = _static_calls(detached.runner_text())
+    assert runner <= CLM_ALLOWED, runner
+    assert "New-Object" not in code and "Add-Type" not in code
+    start = (pathlib.Path(PAYLOAD_DIR) / "lync_job_start.ps1").read_text(encoding="utf-8")
+    command = [line for line in start.splitlines() if line.strip().startswith("$command = ")]
+    assert len(command) == 1 and "Get-Content -LiteralPath" in command[0] and "-Raw -Encoding UTF8" in command[0]
+    assert _static_calls(command[0])[0] <= CLM_ALLOWED
+
+
+def test_planted_readalltext_in_the_runner_is_caught():
+    planted = detached.runner_text().replace(
+        "(Get-Content -LiteralPath (Join-Path -Path $folder -ChildPath 'work.ps1') -Raw -Encoding UTF8)",
+        "[System.IO.File]::ReadAllText((Join-Path -Path $folder -ChildPath 'work.ps1'))")
+    assert planted != detached.runner_text()
+    assert _static_calls(planted)[0] - CLM_ALLOWED == {("system.io.file", "readalltext")}
