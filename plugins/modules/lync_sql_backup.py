@@ -101,6 +101,10 @@ notes:
     (C(lync.server-<set id>-sql-<server>_<instance>-<digest>)). When the task's C(timeout) passes, the job is
     stopped; SQL Server aborts a BACKUP whose client process ends, the item is recorded as failed and the
     set closes partial.
+  - Refuses, before any BACKUP and in check mode too, when a backup file
+    (C(<set_path>\\sql\\<server>_<instance>\\<database>.bak), or C(<database>_<i>of<n>.bak) with O(file_count))
+    would be longer than 259 characters, the longest disk backup device name SQL Server takes (Msg 3057); the
+    message names the file and by how much the backup root is too long. The preflight checks the same files.
 seealso:
   - module: lync.server.lync_backup_set
 author:

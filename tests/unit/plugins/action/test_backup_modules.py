@@ -106,6 +106,22 @@ def test_sql_backup_plan_and_result_mapping():
     assert any("cannot compress" in w for w in result["warnings"])
 
 
+def test_sql_backup_refuses_a_backup_file_sql_server_would_refuse_before_any_backup():
+    """<set>\\sql\\<server>_<instance>\\<db>.bak past 259 characters: SQL Server's Msg 3057 names neither the path
+    nor the limit, and would come only after the BACKUP of every shorter one; refused here, naming both."""
+    root = ROOT + "\\" + "r" * 150
+    long_set = root + "\\lync-20261124T020000Z-abcdef"
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_sql_backup", {"set_path": long_set, "sql_instance": "RTC", "store_roles": ["UserDatabase"]}, [])
+    path = long_set + "\\sql\\sql01.contoso.local_rtc\\rtcshared.bak"
+    assert str(err.value).startswith("lync_sql_backup on sql01.contoso.local: the SQL backup file %s is %d characters "
+                                     "long; SQL Server refuses a backup device name longer than 259 characters"
+                                     % (path, len(path)))
+    with pytest.raises(AnsibleActionFail, match="longer than 259 characters"):
+        run("lync_sql_backup", {"set_path": long_set, "sql_instance": "RTC", "store_roles": ["UserDatabase"]}, [],
+            check_mode=True)
+
+
 def test_sql_service_account_problem_is_reported_with_the_account():
     failure = {"failed": True, "error": [{"exception": {"message": "LYNC_SQL_ACCESS: SQL Server service account "
                                                                    "CONTOSO\\svc-sql cannot write to \\\\b\\s: denied"}}]}
