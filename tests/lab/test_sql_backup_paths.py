@@ -80,8 +80,8 @@ def without_the_check(tmp_path):
     return {"ANSIBLE_COLLECTIONS_PATH": "%s:%s:%s" % (lab_collections, tmp_path / "planted", others)}
 
 
-def test_planted_without_the_check_the_lab_sql_server_refuses_the_backup_with_msg_3057(make_lab, run_playbook,
-                                                                                      without_the_check):
+def test_planted_without_the_check_the_lab_sql_server_refuses_the_backup_with_msg_3057(
+        make_lab, run_playbook, without_the_check):
     lab = make_lab("standard")
     root = _long_root(lab)
     run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
