@@ -109,7 +109,7 @@ def test_sql_backup_plan_and_result_mapping():
 def test_sql_backup_refuses_a_backup_file_sql_server_would_refuse_before_any_backup():
     """<set>\\sql\\<server>_<instance>\\<db>.bak past 259 characters: SQL Server's Msg 3057 names neither the path
     nor the limit, and would come only after the BACKUP of every shorter one; refused here, naming both."""
-    root = ROOT + "\\" + "r" * 150
+    root = ROOT + "\\" + "r" * 153  # <root>\\<set>\\sql\\sql01.contoso.local_rtc\\rtcshared.bak: 260 characters
     long_set = root + "\\lync-20261124T020000Z-abcdef"
     with pytest.raises(AnsibleActionFail) as err:
         run("lync_sql_backup", {"set_path": long_set, "sql_instance": "RTC", "store_roles": ["UserDatabase"]}, [])
