@@ -36,6 +36,66 @@ ARGUMENT_SPEC = {
 LOCK_HOLDER_RE = re.compile(r"lync-\d{8}T\d{6}Z-[0-9a-f]{6}")
 
 
+LOCAL_NAMES = ("localhost", "127.0.0.1", "::1", ".")
+
+
+def _is_address(name):
+    return name.replace(".", "").isdigit() or ":" in name
+
+
+def _names_host(server, inventory_name, facts):
+    """Whether `server` (the root's, lower-case) names this host: its inventory name, or from its lync_host facts
+    its FQDN, its IPv4 addresses, or, for a single-label server (a NetBIOS name: the DNS suffix is implied), its
+    computer name or the first label of its FQDN. An FQDN matches whole: backup01.fabrikam.local is not
+    backup01.contoso.local; only a host known by a short inventory name and no facts is matched by first label."""
+    facts = facts or {}
+    inventory = str(inventory_name).lower()
+    fqdn = str(facts.get("fqdn") or "").lower()
+    full = {inventory, fqdn} | {str(a).lower() for a in facts.get("ipv4") or []}
+    full.discard("")
+    if server in full:
+        return True
+    if _is_address(server):
+        return False
+    if "." not in server:
+        short = {str(facts.get("hostname") or "").lower()} | {n.split(".", 1)[0] for n in full if not _is_address(n)}
+        return server in short
+    return not fqdn and "." not in inventory and not _is_address(inventory) and server.split(".", 1)[0] == inventory
+
+
+def share_elsewhere(root, host, hosts):
+    """Whether the close hashed the set over the network (round-2 review, finding 7).
+
+    root  -- the checked root; a drive path is local
+    host  -- the inventory name of the host that closes the set
+    hosts -- {inventory name: lync_host facts} of the play (discover_hosts)
+
+    None when the root's server is this host: localhost, its inventory name, its FQDN, its computer name or one
+    of its IPv4 addresses (from its facts). (server, True) when the server is another host of the play by one
+    of those names; (server, False) when it names no host known here: another server, or this one through a
+    name its facts do not hold (a DNS alias, a DFS namespace, an address of another adapter), which only a
+    lookup on the host could tell."""
+    if not root.startswith("\\\\"):
+        return None
+    server = root[2:].split("\\", 1)[0].lower()
+    if server in LOCAL_NAMES or _names_host(server, host, hosts.get(host)):
+        return None
+    certain = any(_names_host(server, name, facts) for name, facts in hosts.items() if name != host)
+    return server, certain
+
+
+def share_warning(root, host, server, certain):
+    """The close's warning for share_elsewhere's answer."""
+    fix = "put the backup server in lync_backup_servers (or set backup_set_host) so each byte is read where it lies"
+    if certain:
+        return "the set was hashed over the network: %s holds the share %s, not %s, the host that closed the set; %s" % (
+            server, root, host, fix)
+    return ("the set may have been hashed over the network: the share %s names the server %s, which is not %s (the "
+            "host that closed the set) by its inventory name, FQDN, computer name or IPv4 addresses; if %s is another "
+            "name of %s (a DNS alias, a DFS namespace), nothing was read over the network; otherwise %s"
+            % (root, server, host, server, host, fix))
+
+
 class ActionModule(LyncAction):
     """Open a new backup set (taking the root's lock), close it (manifest last), or release the lock."""
 
@@ -164,11 +224,9 @@ class ActionModule(LyncAction):
                # The controller's copy of report.html: the same page with this close's verification.
                "report_html": report_html.render(manifest, params["history"], path, verified),
                "stats": backup_plan.stats(manifest, path), "summary": backup_plan.summary(manifest), "set": verified}
-        remote = self._share_elsewhere(root)
+        remote = self._share_elsewhere(root, params["hosts"])
         if remote:
-            out["warnings"] = ["the set was hashed over the network: %s holds the share %s, not %s, the host that closed "
-                               "the set; put the backup server in lync_backup_servers (or set backup_set_host) so each "
-                               "byte is read where it lies" % (remote, root, self.host)]
+            out["warnings"] = [share_warning(root, self.host, *remote)]
         return out
 
     def _earlier(self, root, params, manifest):
@@ -253,15 +311,10 @@ class ActionModule(LyncAction):
                 found[item_id] = {"error": " ".join(str(exc).split())}
         return found
 
-    def _share_elsewhere(self, root):
-        """The server that holds a UNC root when it is not the host running this module (else None)."""
-        if not root.startswith("\\\\"):
-            return None
-        server = root[2:].split("\\", 1)[0].lower()
-        mine = str(self.host).lower()
-        if server in ("localhost", "127.0.0.1") or server.split(".", 1)[0] == mine.split(".", 1)[0]:
-            return None  # the same computer (by its host name: an inventory may name it short or by FQDN)
-        return server
+    def _share_elsewhere(self, root, hosts=None):
+        """(server, certain) when a UNC root's server is not the host running this module, else None: see
+        share_elsewhere."""
+        return share_elsewhere(root, self.host, hosts or {})
 
     @staticmethod
     def _verification(set_id, path, manifest_text, signature, key, landed, written):

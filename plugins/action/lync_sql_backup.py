@@ -8,6 +8,7 @@ import re
 
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 from ansible_collections.lync.server.plugins.plugin_utils import catalog
 from ansible_collections.lync.server.plugins.plugin_utils import detached
@@ -119,6 +120,11 @@ class ActionModule(LyncAction):
         if not databases:
             raise AnsibleActionFail("lync_sql_backup: no database left to back up on %s" % server)
         folder = "sql/%s_%s" % (server, (instance or "mssqlserver").lower())
+        # Refused here, before any BACKUP starts, with the path and the limit (SQL Server's Msg 3057 names neither).
+        too_long = backup_plan.too_long_for_sql(backup_plan.sql_device_paths(set_path, server, instance, databases,
+                                                                             params["file_count"]))
+        if too_long:
+            raise AnsibleActionFail("lync_sql_backup on %s: %s" % (self.host, too_long))
         details = {"sql_fqdn": server, "instance": instance or "MSSQLSERVER", "databases": []}
         if self.check_mode:
             return {"changed": True, "planned": ["%s/%s.bak" % (folder, d) for d in databases], "files": [],

@@ -97,12 +97,16 @@ notes:
     file_count, block_size, buffer_count, max_transfer_size).
   - A database in the FULL recovery model gets a warning, because copy-only backups do not truncate its
     log; the SQL Server log backups must keep running.
-  - Detached (the default), the job is named after the set, the instance and a digest of the options
-    (C(lync.server-<set id>-sql-<server>_<instance>-<digest>)). When the task's C(timeout) passes, the job is
+  - Detached (the default), the job is named after the instance, whatever the set (a rerun with a new set waits for a BACKUP still running there)
+    (C(lync.server-sql-<server>_<instance>-<digest of the connection>)). When the task's C(timeout) passes, the job is
     stopped (Stop-ScheduledTask), then the SQL session its BACKUP runs in is ended with C(KILL) (the session the
     work recorded, checked by its login time; this needs ALTER ANY CONNECTION, held by sysadmin and
     processadmin) and this backup's partial C(.bak) files are deleted from the set; the item is recorded as
     failed and the set closes partial. A stop that cannot end the session says so and deletes nothing.
+  - Refuses, before any BACKUP and in check mode too, when a backup file
+    (C(<set_path>\\sql\\<server>_<instance>\\<database>.bak), or C(<database>_<i>of<n>.bak) with O(file_count))
+    would be longer than 259 characters, the longest disk backup device name SQL Server takes (Msg 3057); the
+    message names the file and by how much the backup root is too long. The preflight checks the same files.
 seealso:
   - module: lync.server.lync_backup_set
 author:

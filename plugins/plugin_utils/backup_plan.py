@@ -131,6 +131,59 @@ def plan(deployment, hosts, options=None):
     return items
 
 
+# SQL Server's limit on a disk backup device's name (the path in BACKUP ... TO DISK = @file): msdb records it as
+# backupmediafamily.physical_device_name, nvarchar(260)
+# (https://learn.microsoft.com/sql/relational-databases/system-tables/backupmediafamily-transact-sql), sp_addumpdevice
+# takes it as nvarchar(260) and says it "must follow the rules for operating-system file names"
+# (https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-addumpdevice-transact-sql), and
+# Windows' MAX_PATH is 260 characters with the terminating null: 259 of path
+# (https://learn.microsoft.com/windows/win32/fileio/maximum-file-path-limitation). A longer name fails the BACKUP
+# with Msg 3057, "Invalid device name. The length of the device name provided exceeds supported limit (maximum
+# length is:%d)", then Msg 3013 (https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999).
+# The page does not print the number SQL Server puts in %d; 259 is the bound that fits both rules (a
+# 260-character name is refused here even if SQL Server took it).
+SQL_DEVICE_MAX = 259
+# What a set id looks like in a path planned before the set exists: every set id has these 28 characters.
+SET_ID_SHAPE = "lync-YYYYMMDDTHHMMSSZ-xxxxxx"
+
+
+def sql_file_names(database, file_count=1):
+    """The backup files lync_sql_backup.ps1 writes for one database: <db>.bak, or <db>_<i>of<n>.bak when striped."""
+    if file_count <= 1:
+        return ["%s.bak" % database]
+    return ["%s_%dof%d.bak" % (database, i, file_count) for i in range(1, file_count + 1)]
+
+
+def sql_device_paths(set_path, server, instance, databases, file_count=1):
+    """Every backup device path (TO DISK) of one instance's SQL backup: <set>\\sql\\<server>_<instance>\\<file>."""
+    folder = "%s\\sql\\%s_%s" % (set_path.rstrip("\\"), server, (instance or "mssqlserver").lower())
+    return ["%s\\%s" % (folder, name) for db in databases for name in sql_file_names(db, file_count)]
+
+
+def planned_sql_paths(root, deployment, file_count=1):
+    """The backup device paths every SQL store of the deployment would get below `root` (set id of the standard
+    shape), the same databases the plan backs up (catalog.backup_selection of the store's roles)."""
+    set_path = "%s\\%s" % (root.rstrip("\\"), SET_ID_SHAPE)
+    found = []
+    for store in (deployment or {}).get("sql_stores") or []:
+        found.extend(sql_device_paths(set_path, store["fqdn"], store.get("instance"),
+                                      catalog.backup_selection(store.get("roles") or []), file_count))
+    return found
+
+
+def too_long_for_sql(paths):
+    """None when every path fits SQL Server's backup device name; else the message naming the longest."""
+    long_ones = [p for p in paths if len(p) > SQL_DEVICE_MAX]
+    if not long_ones:
+        return None
+    longest = max(long_ones, key=len)
+    over = len(longest) - SQL_DEVICE_MAX
+    return ("the SQL backup file %s is %d characters long; SQL Server refuses a backup device name longer than %d "
+            "characters (Msg 3057, \"Invalid device name. The length of the device name provided exceeds supported "
+            "limit\"): shorten the backup root by at least %d character%s (%d of the %d SQL backup files are too long)"
+            % (longest, len(longest), SQL_DEVICE_MAX, over, "" if over == 1 else "s", len(long_ones), len(paths)))
+
+
 # The item kinds a host runs itself, each one looped task of the backup role (tasks/items.yml).
 ITEM_TASKS = ("cms", "data", "sql", "filestore", "certs")
 

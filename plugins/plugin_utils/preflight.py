@@ -109,6 +109,33 @@ def inventory_records(settings, groups):
     return found
 
 
+def sql_path_record(root, deployment, file_count=1):
+    """Whether every SQL backup file the nightly backup plans below the root fits SQL Server's limit on a backup
+    device name (backup_plan.SQL_DEVICE_MAX): the root's own length rule (200) leaves the deepest SQL backup
+    file, <root>\\<set id>\\sql\\<server>_<instance>\\<database>.bak, past it when the server's FQDN is long.
+    None when the root itself is missing or refused (its own record says so)."""
+    try:
+        bs.check_root(root)
+    except bs.BackupSetError:
+        return None
+    if not deployment:
+        return record(DEPLOYMENT, "SQL backup paths", NOT_CHECKED, "the topology was not read, so the SQL stores and "
+                      "their backup file names are unknown")
+    paths = backup_plan.planned_sql_paths(root, deployment, file_count)
+    if not paths:
+        return record(DEPLOYMENT, "SQL backup paths", PASS, "no SQL store to back up")
+    too_long = backup_plan.too_long_for_sql(paths)
+    if too_long:
+        return record(DEPLOYMENT, "SQL backup paths", FAIL, too_long,
+                      "set lync_backup_root to a shorter path (a share nearer the root of the backup server, or a "
+                      "shorter folder below it), at most %d characters here (%s)"
+                      % (len(root.rstrip("\\")) - (len(max(paths, key=len)) - backup_plan.SQL_DEVICE_MAX),
+                         DOC_EVERY_NIGHT))
+    longest = max(paths, key=len)
+    return record(DEPLOYMENT, "SQL backup paths", PASS, "the longest SQL backup file has %d characters (%s); SQL "
+                  "Server takes up to %d" % (len(longest), longest, backup_plan.SQL_DEVICE_MAX))
+
+
 def _secret(name, length, minimum, fix):
     if length >= minimum:
         return record(INVENTORY, name, PASS, "set (its value is never shown)")
@@ -1165,6 +1192,9 @@ def records(inputs):
     found.extend(share_records(share, root, user, become))
     found.extend(dotnet_records(inputs.get("dotnet")))
     found.extend(sql_records(dict(zip(hosts, per_host["facts"])), inputs.get("sql"), root, user, share))
+    sql_paths = sql_path_record(root, _deployment(_per_host(inputs, "topology", len(hosts))),
+                                _length(settings, "sql_file_count") or 1)
+    found.extend([sql_paths] if sql_paths else [])
     found.extend(host_check_records(hosts, inputs, front_ends, user, root, become))
     found.extend(not_checked_records(dict(zip(hosts, per_host["facts"])), user, root, share))
     return found

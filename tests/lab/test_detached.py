@@ -21,6 +21,7 @@ import time
 import pytest
 import yaml
 
+from lync_lab import calls
 from tests.conftest import ROOT, lab_env
 
 from tests.lab.conftest import edit_inventory, host_vars
@@ -84,6 +85,25 @@ def planted(tmp_path):
         env = lab_env()
         lab_collections, others = env["ANSIBLE_COLLECTIONS_PATH"].split(":", 1)
         return {"ANSIBLE_COLLECTIONS_PATH": "%s:%s:%s" % (lab_collections, tmp_path / "planted", others)}
+    return make
+
+
+@pytest.fixture
+def planted_file(tmp_path):
+    """planted_file(path, old, new) -> env that runs a copy of the collection whose file `path` (relative to the
+    collection) has `old` replaced by `new`."""
+    def make(path, old, new):
+        dest = tmp_path / "planted-file" / "ansible_collections" / "lync" / "server"
+        for part in ("plugins", "roles", "playbooks", "meta"):
+            shutil.copytree(ROOT / part, dest / part, symlinks=False)
+        shutil.copy2(ROOT / "galaxy.yml", dest / "galaxy.yml")
+        target = dest / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, old
+        target.write_text(text.replace(old, new), encoding="utf-8")
+        env = lab_env()
+        lab_collections, others = env["ANSIBLE_COLLECTIONS_PATH"].split(":", 1)
+        return {"ANSIBLE_COLLECTIONS_PATH": "%s:%s:%s" % (lab_collections, tmp_path / "planted-file", others)}
     return make
 
 
@@ -433,6 +453,58 @@ def test_planted_stopping_a_restore_at_its_timeout_is_caught(make_lab, run_playb
     first = _restore(lab, run_playbook, tmp_path, timeout=3, env=planted(*ALWAYS_STOP))
     assert first.rc != 0
     assert "NOT stopped" not in first.output and tasks(lab, MON) == {}  # what the real test checks fails
+
+
+# -- the recovery's SQL stage honours recovery_detached --------------------------------------------------------
+
+def _stage_sql(lab, run_playbook, tmp_path, detached=None, env=None):
+    """The recovery role's SQL stage (tasks_from stage_sql.yml, as its step runs it) restoring LcsCDR on sqlmon01,
+    every remote call recorded (lync_lab/calls.py)."""
+    step = {"runs_on": MON, "args": {"sql_server": MON, "sql_instance": "RTC", "files": {"LcsCDR": [CDR_BACKUP]},
+                                     "acl_group": "", "acl_databases": []}}
+    include = {"name": "Run the SQL stage", "ansible.builtin.include_role": {
+        "name": "lync.server.recovery", "tasks_from": "stage_sql.yml"}, "vars": {"recovery_step": step}}
+    if detached is not None:
+        include["vars"]["recovery_detached"] = detached
+    play = [{"name": "SQL stage", "hosts": MON, "gather_facts": False, "tasks": [include],
+             "become": True, "become_method": "ansible.builtin.runas", "become_user": "{{ lync_network_user }}",
+             "become_flags": "logon_type=new_credentials logon_flags=netcredentials_only",
+             "vars": {"ansible_become_password": "{{ lync_network_password }}", "recovery_job_poll_interval": 1}}]
+    playbook = tmp_path / "stage_sql.yml"
+    playbook.write_text(yaml.safe_dump(play), encoding="utf-8")
+    record = tmp_path / ("calls-%s.jsonl" % detached)
+    run = run_playbook(lab, playbook, env=dict(env or {}, LYNC_LAB_CALLS=str(record)))
+    names = [c["name"] for c in calls.load(record) if c["host"] == MON] if record.exists() else []
+    return run, names
+
+
+JOB_PAYLOADS = {"lync_job_start", "lync_job_status", "lync_job_remove"}
+
+
+def test_the_recovery_restores_sql_in_session_when_recovery_detached_is_false(make_lab, run_playbook, tmp_path):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    run, names = _stage_sql(lab, run_playbook, tmp_path, detached=False)
+    assert run.rc == 0, run.output
+    assert restores(lab) == [(MON, "LcsCDR")]
+    assert "lync_sql_restore" in names and not JOB_PAYLOADS & set(names), names  # no task registered, none polled
+    assert tasks(lab, MON) == {} and job_folders(lab, MON) == []
+
+
+def test_the_recovery_restores_sql_as_a_job_by_default(make_lab, run_playbook, tmp_path):
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    run, names = _stage_sql(lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    assert restores(lab) == [(MON, "LcsCDR")]
+    assert {"lync_job_start", "lync_job_status"} <= set(names), names
+
+
+def test_planted_sql_stage_without_recovery_detached_registers_a_task(make_lab, run_playbook, tmp_path, planted_file):
+    """Before the fix stage_sql.yml did not pass recovery_detached: the restore ran as a job whatever it said."""
+    lab = _backed_up_monitoring(make_lab, run_playbook, tmp_path)
+    env = planted_file("roles/recovery/tasks/stage_sql.yml", '    detached: "{{ recovery_detached | bool }}"\n', "")
+    run, names = _stage_sql(lab, run_playbook, tmp_path, detached=False, env=env)
+    assert run.rc == 0, run.output
+    assert "lync_job_start" in names  # what the real test forbids
 
 
 # -- a host without the ScheduledTasks module (before Windows Server 2012) ---------------------------------

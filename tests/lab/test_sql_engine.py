@@ -323,6 +323,35 @@ def test_old_verify_and_backup_permissions(lab):
     assert backup.value.numbers == [262, 3013] and "BACKUP DATABASE permission denied" in backup.value.message
 
 
+def _deep_folder(length_of_file):
+    """A folder on the share whose LcsCDR.bak path has `length_of_file` characters."""
+    return SHARE + "\\" + "d" * (length_of_file - len(SHARE + "\\" + "\\LcsCDR.bak"))
+
+
+def test_a_backup_device_name_of_259_characters_is_taken(lab):
+    entry = _backup(lab, TargetFolder=_deep_folder(259), Verify=False)["Databases"][0]
+    assert entry["Status"] == "ok", entry
+
+
+def test_a_backup_device_name_past_259_characters_fails_with_msg_3057(lab):
+    """SQL Server refuses a disk device name longer than it takes (tsql.Session._device_names): Msg 3057, not a
+    write refused by Windows (Msg 3201, operating system error 5), which the payload would report as the service
+    account's missing right."""
+    entry = _backup(lab, TargetFolder=_deep_folder(260), Verify=False)["Databases"][0]
+    assert entry["Status"] == "failed"
+    assert entry["Error"].startswith('Exception calling "ExecuteReader" with "0" argument(s): "Invalid device name. The '
+                                     'length of the device name provided exceeds supported limit (maximum length is:259).')
+    assert "BACKUP DATABASE is terminating abnormally." in entry["Error"] and "LYNC_SQL_ACCESS" not in entry["Error"]
+
+
+def test_restore_refuses_a_device_name_past_259_characters(lab):
+    _backup_file(lab)
+    with lab.locked() as state:
+        with pytest.raises(tsql.SqlError) as verify:
+            _session(lab, state).execute("RESTORE VERIFYONLY FROM DISK = @file1", {"@file1": _deep_folder(260) + "\\LcsCDR.bak"})
+    assert verify.value.numbers == [3057, 3013]
+
+
 def test_the_service_account_that_cannot_write_is_named(lab):
     with lab.locked() as state:
         state["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]["deny_write"] = ["CONTOSO\\svc-sqlmon"]

@@ -29,7 +29,7 @@ import re
 import sys
 import time
 
-from . import boundary, calls, fsops, netid, psparse, replication
+from . import boundary, calls, coverage, fsops, netid, psparse, replication
 from . import faults as faultlib
 from .context import Context
 from .errors import PSError
@@ -120,13 +120,19 @@ def main(argv):
                 "name": "powershell.exe", "parent": None, "os_pid": os.getpid(),
                 "start": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")}
             engine.global_scope.set("PID", os.getpid())
+            _count_work_statements(engine)
             if fault and fault["kind"] == "fail":
                 _fail_when_work_starts(engine, fault.get("message") or "lab fault: %s failed on %s" % (work, host))
             mutant = mutant_text(work)
             if mutant is not None:
                 _replace_work(engine, mutant)
-            with netid.session(ctx), calls.recorded(host, work):  # the work's bytes count as its own call's
-                ran = engine.run(runner, {"JobFolder": folder}, False, error_action="stop")
+            try:
+                with netid.session(ctx), calls.recorded(host, work):  # the work's bytes count as its own call's
+                    ran = engine.run(runner, {"JobFolder": folder}, False, error_action="stop")
+            finally:
+                # Under the state lock, before the task reads as ended: a poll that collects the result finds the
+                # work's statement lines already recorded.
+                coverage.record(work, engine.coverage)
             replication.replicate(state)
             exit_code = ran.exit_code if ran.exit_code is not None else (1 if ran.terminating_error else 0)
             table = state["hosts"][host].get("processes") or {}
@@ -199,6 +205,21 @@ def _mark_ended(lab, host, key, exit_code):
         task = state["hosts"][host].get("scheduled_tasks", {}).get(key)
         if task is not None and task.get("state") == "Running":
             task.update(state="Ready", last_result=int(exit_code), pid=None)
+
+
+def _count_work_statements(engine):
+    """Payload statement coverage (lync_lab/coverage.py) for the work: the engine counts the statements of the
+    script it runs, here the runner; from the moment the runner creates the work's script block, count that
+    block's statements instead (the work's text is the payload's, byte for byte, so its line numbers are the
+    payload's), and none of the runner's."""
+    create = engine.create_scriptblock
+
+    def created(text):
+        block = create(text)
+        engine.script_data = block.evaluator.data
+        engine.coverage = set()
+        return block
+    engine.create_scriptblock = created
 
 
 def _fail_when_work_starts(engine, message):

@@ -30,6 +30,9 @@ Rules (each from Microsoft's T-SQL reference):
   an unknown login fails with Msg 18456.
 * IS_SRVROLEMEMBER and HAS_PERMS_BY_NAME (SQL Server 2005 and later, so on 2008 R2) answer from the
   same record, https://learn.microsoft.com/sql/t-sql/functions/has-perms-by-name-transact-sql
+* A disk backup device name (BACKUP ... TO DISK, RESTORE ... FROM DISK) longer than 259 characters fails with
+  Msg 3057 "Invalid device name. The length of the device name provided exceeds supported limit" and Msg 3013
+  (Session._device_names; backupmediafamily.physical_device_name is nvarchar(260)).
 * A statement error does not stop the batch (severity 16): the statements after it run, and
   SqlClient raises one SqlException whose message joins every error's text.
 * Sessions and KILL: each connection is a session (@@SPID, from 51; login_time; program_name from the connection
@@ -60,6 +63,8 @@ MASTER = "master"
 SYSTEM_DATABASES = ("master", "model", "msdb", "tempdb")
 # Which running Lync services hold connections to a database (the lab's "other sessions").
 PCHAT_DATABASES = ("mgc", "mgccomp")
+# The longest disk backup device name SQL Server takes (Session._device_names).
+DEVICE_NAME_MAX = 259
 VERSION_NAMES = {10: "SQL Server 2008 R2", 11: "SQL Server 2012", 12: "SQL Server 2014", 13: "SQL Server 2016",
                  14: "SQL Server 2017", 15: "SQL Server 2019", 16: "SQL Server 2022"}
 
@@ -1068,7 +1073,27 @@ class Session:
         opts["MOVE"] = moves
         return opts
 
+    @staticmethod
+    def _device_names(paths, terminating):
+        """A disk device name longer than SQL Server takes: Msg 3057, then 3013. The limit is MAX_PATH's 259
+        characters of path (backupmediafamily.physical_device_name and sp_addumpdevice's physical name are
+        nvarchar(260), "must follow the rules for operating-system file names"); Msg 3057's text is
+        "Invalid device name. The length of the device name provided exceeds supported limit (maximum length is:%d).
+        Reissue the BACKUP statement with a valid device name."
+        (https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999,
+        https://learn.microsoft.com/sql/relational-databases/system-tables/backupmediafamily-transact-sql,
+        https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-addumpdevice-transact-sql).
+        Not documented, so the lab's choice: the number SQL Server prints (259 here), that RESTORE refuses such a
+        name the same way, and that the check comes after the permission checks (a refused login never learns of
+        the device)."""
+        for path in paths:
+            if len(str(path)) > DEVICE_NAME_MAX:
+                raise _Statement((3057, "Invalid device name. The length of the device name provided exceeds supported "
+                                        "limit (maximum length is:%d). Reissue the BACKUP statement with a valid device "
+                                        "name." % DEVICE_NAME_MAX), (3013, "%s is terminating abnormally." % terminating))
+
     def _read(self, paths, terminating):
+        self._device_names(paths, terminating)
         try:
             return self.io.read(paths)
         except PSError as err:
@@ -1177,6 +1202,7 @@ class Session:
         if options.get("COMPRESSION") and self.instance.get("edition", "").startswith("Express"):
             raise _Statement((1844, "BACKUP DATABASE WITH COMPRESSION is not supported on Express Edition."),
                              (3013, term))
+        self._device_names(paths, "BACKUP DATABASE")
         long_fault = faultlib.active(self.ctx.faults or [], self.ctx.payload, dict(self.fault_params, Statement="BACKUP DATABASE"),
                                      self.state, self.ctx.host, ("long",)) if getattr(self.ctx, "pause", None) else None
         if long_fault:

@@ -11,8 +11,12 @@ from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
+from ansible_collections.lync.server.plugins.action.lync_backup_set import share_elsewhere, share_warning
+from ansible_collections.lync.server.plugins.plugin_utils import facts
+
 from ...conftest import Recorder, make_action, minimal_manifest, ok
 from ..plugin_utils.test_backup_plan import deployment, hosts, ok_results
+from ..plugin_utils.test_facts import raw_host
 
 SET = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261124T020000Z-abcdef"
 ROOT = "\\\\backup01.contoso.local\\LyncBackup"
@@ -100,6 +104,22 @@ def test_sql_backup_plan_and_result_mapping():
     assert result["files"] == [{"path": "sql/sql01.contoso.local_rtc/LcsLog.bak", "bytes": 5, "sha256": "AB"}]
     assert any("FULL recovery model" in w for w in result["warnings"])
     assert any("cannot compress" in w for w in result["warnings"])
+
+
+def test_sql_backup_refuses_a_backup_file_sql_server_would_refuse_before_any_backup():
+    """<set>\\sql\\<server>_<instance>\\<db>.bak past 259 characters: SQL Server's Msg 3057 names neither the path
+    nor the limit, and would come only after the BACKUP of every shorter one; refused here, naming both."""
+    root = ROOT + "\\" + "r" * 153  # <root>\\<set>\\sql\\sql01.contoso.local_rtc\\rtcshared.bak: 260 characters
+    long_set = root + "\\lync-20261124T020000Z-abcdef"
+    with pytest.raises(AnsibleActionFail) as err:
+        run("lync_sql_backup", {"set_path": long_set, "sql_instance": "RTC", "store_roles": ["UserDatabase"]}, [])
+    path = long_set + "\\sql\\sql01.contoso.local_rtc\\rtcshared.bak"
+    assert str(err.value).startswith("lync_sql_backup on sql01.contoso.local: the SQL backup file %s is %d characters "
+                                     "long; SQL Server refuses a backup device name longer than 259 characters"
+                                     % (path, len(path)))
+    with pytest.raises(AnsibleActionFail, match="longer than 259 characters"):
+        run("lync_sql_backup", {"set_path": long_set, "sql_instance": "RTC", "store_roles": ["UserDatabase"]}, [],
+            check_mode=True)
 
 
 def test_sql_service_account_problem_is_reported_with_the_account():
@@ -325,12 +345,47 @@ def test_closing_warns_when_the_share_is_not_on_the_closing_host():
     plan = backup_plan.plan(deployment(), hosts())
     results = close_results(plan)
     result, dummy = close_with(plan, results, landed(results))
-    assert "the set was hashed over the network: backup01.contoso.local holds the share" in result["warnings"][0]
+    # backup01 is no host of the play here: the close cannot tell an alias of itself from another server.
+    assert "the set may have been hashed over the network: the share %s names the server backup01.contoso.local" % ROOT \
+        in result["warnings"][0]
     act, dummy = action("lync_backup_set", close_args(plan, results))
     for host in ("backup01.contoso.local", "backup01", "BACKUP01.contoso.local"):
         act._task.delegate_to = host  # pylint: disable=protected-access
         assert act._share_elsewhere(ROOT) is None  # pylint: disable=protected-access
     assert act._share_elsewhere("D:\\LyncBackup") is None  # pylint: disable=protected-access
+
+
+BACKUP01 = facts.host_facts(raw_host(ComputerName="BACKUP01", Fqdn="backup01.contoso.local", Ipv4=["10.0.0.5"]))
+SQL01 = facts.host_facts(raw_host(ComputerName="SQL01", Fqdn="sql01.contoso.local", Ipv4=["10.0.0.7"]))
+
+
+@pytest.mark.parametrize("server", ["backup01.contoso.local", "BACKUP01", "backup01", "10.0.0.5", "localhost"])
+def test_the_share_is_local_when_the_root_names_the_closing_host_by_any_of_its_names(server):
+    """Round-2 review, finding 7: an inventory that names the backup server by its IP address (10.0.0.5) made the
+    close compare "10" with "backup01" and warn; its facts give its FQDN, computer name and addresses."""
+    root = "\\\\%s\\LyncBackup" % server
+    assert share_elsewhere(root, "10.0.0.5", {"10.0.0.5": BACKUP01, "sql01": SQL01}) is None
+    assert share_elsewhere(root, "backup01.contoso.local", {"backup01.contoso.local": BACKUP01}) is None
+
+
+def test_the_share_is_elsewhere_when_the_root_names_another_host_of_the_play():
+    hosts_ = {"10.0.0.5": BACKUP01, "sql01": SQL01}
+    for server in ("sql01.contoso.local", "SQL01", "10.0.0.7"):
+        assert share_elsewhere("\\\\%s\\LyncBackup" % server, "10.0.0.5", hosts_) == (server.lower(), True)
+    warning = share_warning("\\\\sql01\\LyncBackup", "10.0.0.5", "sql01", True)
+    assert warning.startswith("the set was hashed over the network: sql01 holds the share \\\\sql01\\LyncBackup, not "
+                              "10.0.0.5")
+
+
+def test_a_server_of_the_same_short_name_in_another_domain_or_an_alias_may_be_elsewhere():
+    """The same first label in another domain is another computer; a DNS alias or a DFS namespace is a name the
+    facts do not hold: the close says the set may have been hashed over the network, and why it may not."""
+    hosts_ = {"backup01.contoso.local": BACKUP01}
+    for server in ("backup01.fabrikam.local", "backup.contoso.local", "dfs.contoso.local"):
+        assert share_elsewhere("\\\\%s\\LyncBackup" % server, "backup01.contoso.local", hosts_) == (server, False)
+    warning = share_warning("\\\\backup.contoso.local\\B", "backup01.contoso.local", "backup.contoso.local", False)
+    assert warning.startswith("the set may have been hashed over the network")
+    assert "if backup.contoso.local is another name of backup01.contoso.local (a DNS alias, a DFS namespace)" in warning
 
 
 def test_closing_writes_report_html_listed_in_the_manifest_it_signs():

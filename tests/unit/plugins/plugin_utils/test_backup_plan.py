@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, facts
+from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
 from .test_facts import raw_host, raw_topology
 
@@ -241,3 +242,43 @@ def test_settle_fails_a_file_store_without_a_listing():
     assert problems == ["the close could not list filestores/fs_share/ to hash it: denied"]
     assert item["status"] == "failed" and doc["status"] == "partial"
     assert backup_plan.settle(doc, {}, documents) != []
+
+
+# --------------------------------------------------------------------------- SQL backup device names
+
+def test_sql_backup_files_are_named_as_the_payload_names_them():
+    assert backup_plan.sql_file_names("rtcxds") == ["rtcxds.bak"]
+    assert backup_plan.sql_file_names("rtcxds", 3) == ["rtcxds_1of3.bak", "rtcxds_2of3.bak", "rtcxds_3of3.bak"]
+    assert backup_plan.sql_device_paths("\\\\b\\s\\" + SET["set_id"], "sql01.contoso.local", "", ["xds"]) == [
+        "\\\\b\\s\\%s\\sql\\sql01.contoso.local_mssqlserver\\xds.bak" % SET["set_id"]]
+
+
+def _root_for(deepest):
+    """A root below which the deepest planned SQL backup file of deployment() has `deepest` characters."""
+    base = "\\\\backup01.contoso.local\\LyncBackup\\"
+    longest = max(len(p) for p in backup_plan.planned_sql_paths(base + "r", deployment()))
+    return base + "r" * (1 + deepest - longest)
+
+
+def test_a_sql_backup_file_of_259_characters_fits_and_260_is_refused_naming_path_and_limit():
+    """SQL Server takes a disk backup device name of up to 259 characters (backup_plan.SQL_DEVICE_MAX; Msg 3057)."""
+    fits = backup_plan.planned_sql_paths(_root_for(259), deployment())
+    assert max(len(p) for p in fits) == 259 and backup_plan.too_long_for_sql(fits) is None
+    root = _root_for(260)
+    assert len(root) <= bs.MAX_ROOT  # the root's own rule lets it through
+    paths = backup_plan.planned_sql_paths(root, deployment())
+    longest = max(paths, key=len)
+    message = backup_plan.too_long_for_sql(paths)
+    assert message.startswith("the SQL backup file %s is 260 characters long; SQL Server refuses a backup device name "
+                              "longer than 259 characters (Msg 3057" % longest)
+    assert longest.startswith(root + "\\lync-YYYYMMDDTHHMMSSZ-xxxxxx\\sql\\") and len(longest) == 260
+    too_long = [p for p in paths if len(p) == 260]  # the databases with the longest names
+    assert too_long and all(len(p) <= 259 for p in paths if p not in too_long)
+    assert "shorten the backup root by at least 1 character (%d of the %d SQL backup files are too long)" % (
+        len(too_long), len(paths)) in message
+
+
+def test_striping_makes_the_sql_backup_files_longer():
+    root = _root_for(255)
+    assert backup_plan.too_long_for_sql(backup_plan.planned_sql_paths(root, deployment())) is None
+    assert "is 260 characters long" in backup_plan.too_long_for_sql(backup_plan.planned_sql_paths(root, deployment(), 2))

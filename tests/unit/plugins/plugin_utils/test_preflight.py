@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.lync.server.plugins.filter.preflight import preflight_report
+from ansible_collections.lync.server.plugins.plugin_utils import backup_plan
 from ansible_collections.lync.server.plugins.plugin_utils import preflight as pf
 
 from ansible.errors import AnsibleFilterError
@@ -542,3 +543,45 @@ def test_dotnet_462_or_later_on_each_backup_server():
                                "unreachable": True, "msg": "timed out"}])[0]
     assert gone["status"] == pf.FAIL and "did not answer" in gone["detail"]
     assert pf.dotnet_records([]) == []
+
+
+# --------------------------------------------------------------------------- SQL backup paths
+
+def _sql_root(deepest, deployment):
+    base = "\\\\backup01.contoso.local\\LyncBackup\\"
+    longest = max(len(p) for p in backup_plan.planned_sql_paths(base + "r", deployment))
+    return base + "r" * (1 + deepest - longest)
+
+
+def test_sql_backup_paths_fail_when_the_deepest_sql_backup_file_passes_259_characters():
+    deployment = topology()["ansible_facts"]["lync_deployment"]
+    ok_rec = pf.sql_path_record(_sql_root(259, deployment), deployment)
+    assert ok_rec["status"] == pf.PASS and ok_rec["host"] == pf.DEPLOYMENT
+    assert ok_rec["detail"].startswith("the longest SQL backup file has 259 characters (")
+    root = _sql_root(262, deployment)
+    rec = pf.sql_path_record(root, deployment)
+    assert rec["status"] == pf.FAIL and rec["needs"] == pf.NIGHTLY
+    assert rec["detail"].startswith("the SQL backup file %s\\lync-YYYYMMDDTHHMMSSZ-xxxxxx\\sql\\sqlbe01.contoso.local_rtc\\"
+                                    % root)
+    assert "is 262 characters long; SQL Server refuses a backup device name longer than 259 characters" in rec["detail"]
+    assert "shorten the backup root by at least 3 characters" in rec["detail"]
+    assert rec["fix"].startswith("set lync_backup_root to a shorter path") and "at most %d characters" % (len(root) - 3) \
+        in rec["fix"]
+    # Striping (backup_sql_file_count) adds _<i>of<n> to each file name.
+    assert pf.sql_path_record(_sql_root(259, deployment), deployment, 2)["status"] == pf.FAIL
+
+
+def test_sql_backup_paths_are_not_checked_without_the_topology_nor_judged_without_a_valid_root():
+    assert pf.sql_path_record(SETTINGS["backup_root"], None)["status"] == pf.NOT_CHECKED
+    assert pf.sql_path_record("", topology()["ansible_facts"]["lync_deployment"]) is None
+    assert pf.sql_path_record("\\\\b\\s\\" + "x" * 200, topology()["ansible_facts"]["lync_deployment"]) is None
+
+
+def test_the_report_judges_the_sql_backup_paths_with_the_file_count():
+    deployment = topology()["ansible_facts"]["lync_deployment"]
+    inputs = {"settings": dict(SETTINGS, backup_root=_sql_root(257, deployment)), "groups": GROUPS, "hosts": [FE],
+              "facts": [shell_facts()], "whoami": [whoami()], "seclogon": [seclogon()], "topology": [topology()],
+              "reach": [{"sets": []}], "connection": [{}]}
+    assert by_check(pf.records(inputs), pf.DEPLOYMENT, "SQL backup paths")["status"] == pf.PASS
+    inputs["settings"]["sql_file_count"] = "4"
+    assert by_check(pf.records(inputs), pf.DEPLOYMENT, "SQL backup paths")["status"] == pf.FAIL

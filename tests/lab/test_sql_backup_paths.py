@@ -1,0 +1,94 @@
+"""Issue 12 leftover: a backup root within its own 200 characters can still put the SQL backup files past what SQL
+Server takes as a backup device name (259 characters; backup_plan.SQL_DEVICE_MAX): the preflight refuses such a
+root naming the file and the limit, the backup fails the SQL item before any BACKUP with the same words, and
+without that check the lab's SQL Server refuses the BACKUP as SQL Server does (Msg 3057 then 3013,
+lync_lab/tsql.py Session._device_names; https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999)."""
+
+import json
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT, lab_env
+from tests.lab.test_detached import history
+from tests.lab.test_preflight import failed_checks, fix_after
+
+SHARE = "\\\\backup01.contoso.local\\LyncBackup\\"
+SQL_FOLDER = "\\lync-YYYYMMDDTHHMMSSZ-xxxxxx\\sql\\lyncse01.contoso.local_rtc\\"
+LONG_MESSAGE = "characters long; SQL Server refuses a backup device name longer than 259 characters (Msg 3057"
+
+
+def _long_root(lab, length=187):
+    """A root of `length` characters on the backup share (its folder made), within check_root's 200. At 187 the
+    SQL backup files of lyncse01's longer database names (rtcshared.bak: 261 characters) pass 259 while the shorter
+    ones (rtcxds.bak: 258) and every other item's files fit (the exports' userdata.zip: 258)."""
+    deep = "n" * (length - len(SHARE))
+    (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / deep).mkdir()
+    return SHARE + deep
+
+
+def test_the_preflight_refuses_a_root_whose_sql_backup_files_pass_259_characters(make_lab, run_playbook):
+    lab = make_lab("standard")
+    root = _long_root(lab)
+    run = run_playbook(lab, "lync.server.preflight", extra_vars={"lync_backup_root": root})
+    assert run.rc != 0
+    (line,) = [f for f in failed_checks(run) if f.startswith("FAIL  deployment  SQL backup paths: ")]
+    path = line.split("the SQL backup file ", 1)[1].split(" is ", 1)[0]
+    assert path.startswith(root + SQL_FOLDER) and path.endswith(".bak") and len(path) > 259, line
+    assert ("is %d %s" % (len(path), LONG_MESSAGE)) in line
+    assert "at most %d characters here" % (len(root) - (len(path) - 259)) in fix_after(run, line)
+    # A root of the usual length passes the same check.
+    run = run_playbook(lab, "lync.server.preflight")
+    assert not [f for f in failed_checks(run) if "SQL backup paths" in f], failed_checks(run)
+
+
+def _sql_item(lab, root):
+    sets = [p for p in (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / root.rsplit("\\", 1)[1]).iterdir()
+            if p.name.startswith("lync-")]
+    assert len(sets) == 1, sets
+    manifest = json.loads((sets[0] / "manifest.json").read_text(encoding="utf-8"))
+    (item,) = [i for i in manifest["items"] if i["kind"] == "sql"]
+    return manifest, item
+
+
+def test_the_backup_fails_the_sql_item_before_any_backup_naming_the_file_and_the_limit(make_lab, run_playbook):
+    lab = make_lab("standard")
+    root = _long_root(lab)
+    run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}))
+    assert run.rc != 0  # the set is partial
+    manifest, item = _sql_item(lab, root)
+    assert manifest["status"] == "partial" and item["status"] == "failed"
+    assert item["error"].startswith("lync_sql_backup on lyncse01.contoso.local: the SQL backup file %s" % root), item
+    assert LONG_MESSAGE in item["error"]
+    assert [i["id"] for i in manifest["items"] if i["status"] != "ok"] == [item["id"]]  # the rest is backed up
+    assert history(lab) == []  # no BACKUP started
+
+
+@pytest.fixture
+def without_the_check(tmp_path):
+    """Env that runs a copy of the collection whose lync_sql_backup action does not refuse long backup files."""
+    dest = tmp_path / "planted" / "ansible_collections" / "lync" / "server"
+    for part in ("plugins", "roles", "playbooks", "meta"):
+        shutil.copytree(ROOT / part, dest / part, symlinks=False)
+    shutil.copy2(ROOT / "galaxy.yml", dest / "galaxy.yml")
+    target = dest / "plugins" / "action" / "lync_sql_backup.py"
+    text = target.read_text(encoding="utf-8")
+    old = "        if too_long:\n"
+    assert old in text
+    target.write_text(text.replace(old, "        if False:  # planted\n"), encoding="utf-8")
+    lab_collections, others = lab_env()["ANSIBLE_COLLECTIONS_PATH"].split(":", 1)
+    return {"ANSIBLE_COLLECTIONS_PATH": "%s:%s:%s" % (lab_collections, tmp_path / "planted", others)}
+
+
+def test_planted_without_the_check_the_lab_sql_server_refuses_the_backup_with_msg_3057(
+        make_lab, run_playbook, without_the_check):
+    lab = make_lab("standard")
+    root = _long_root(lab)
+    run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
+    assert run.rc != 0
+    dummy, item = _sql_item(lab, root)
+    assert item["status"] == "failed"
+    assert ("Invalid device name. The length of the device name provided exceeds supported limit (maximum length "
+            "is:259). Reissue the BACKUP statement with a valid device name.") in item["error"], item["error"]
+    assert "BACKUP DATABASE is terminating abnormally." in item["error"]
+    assert [r["database_name"] for r in history(lab)] != []  # the databases whose files fit were backed up
