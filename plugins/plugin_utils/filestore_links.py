@@ -43,6 +43,12 @@ NO_LINK_PREFIXES = ("/XA:", "/IA:", "/MAX:", "/MIN:", "/MAXAGE:", "/MINAGE:", "/
 # volumes). Decided by code, never by the message, which is in the OS's language. Any other failure (1142
 # ERROR_TOO_MANY_LINKS, 5 access denied, 183 exists, 2/3 not found) is per file: robocopy copies that file.
 IMPOSSIBLE = {1: "ERROR_INVALID_FUNCTION", 50: "ERROR_NOT_SUPPORTED", 17: "ERROR_NOT_SAME_DEVICE"}
+# Win32 codes that speak of one file, never of the share (System Error Codes): ERROR_FILE_NOT_FOUND (2) and
+# ERROR_PATH_NOT_FOUND (3: the file or its folder is gone since the listing), ERROR_FILE_EXISTS (80) and
+# ERROR_ALREADY_EXISTS (183: the name is taken), ERROR_TOO_MANY_LINKS (1142: that file has 1023 names). They
+# are left out when the probe decides whether the share refuses links at all (same_failure).
+PER_FILE = {2: "ERROR_FILE_NOT_FOUND", 3: "ERROR_PATH_NOT_FOUND", 80: "ERROR_FILE_EXISTS", 183: "ERROR_ALREADY_EXISTS",
+            1142: "ERROR_TOO_MANY_LINKS"}
 # After the first file, a probe of this many: when both link nothing and fail with one same code, the night copies
 # in full instead of sending every other file to the same failure (a share whose code is not in IMPOSSIBLE,
 # such as an SMB 3 share with continuous availability, or a read-only earlier set).
@@ -254,9 +260,17 @@ def unsupported(failures):
 
 
 def same_failure(failures):
-    """The reason to stop when every link of the first calls failed with one and the same Win32 code (else None)."""
-    codes = {code_of(f) for f in failures or []}
-    if failures and len(codes) == 1 and None not in codes:
+    """The reason to stop when the first calls linked nothing and their failures, leaving out those that say
+    something about one file only (PER_FILE codes, and failures without a code), carry one and the same Win32
+    code (else None); when every failure has a per-file code, they must all be one. A file deleted since the listing (2) or one failure without a code no longer hides a
+    share that refuses every link with a code of its own (87 from a WinFsp-based file system, 5 from Samba
+    over vfat or a read-only earlier set: review hardlink2, N4)."""
+    telling = [f for f in failures or [] if code_of(f) is not None and code_of(f) not in PER_FILE]
+    if not telling and failures and None not in {code_of(f) for f in failures}:
+        # Only per-file codes: stop when they are all one (every file of the probe at 1023 names, say).
+        telling = list(failures)
+    codes = {code_of(f) for f in telling}
+    if len(codes) == 1:
         code = codes.pop()
-        return "every link tried failed with Win32 error %d (%s)" % (code, " ".join(str(failures[0].get("Error")).split()))
+        return "every link tried failed with Win32 error %d (%s)" % (code, " ".join(str(telling[0].get("Error")).split()))
     return None

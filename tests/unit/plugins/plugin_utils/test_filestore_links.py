@@ -131,10 +131,25 @@ def test_links_impossible_is_decided_by_win32_code_not_by_text():
 
 def test_a_probe_failing_with_one_code_stops_but_mixed_failures_do_not():
     assert "Win32 error 5" in links.same_failure([{"Error": "Zugriff verweigert", "Code": 5}] * 11)
-    assert links.same_failure([{"Code": 5}, {"Code": 1142}]) is None
+    assert links.same_failure([{"Code": 5}, {"Code": 87}]) is None
     assert links.same_failure([{"Code": None, "Error": "exists"}] * 3) is None
     assert links.same_failure([]) is None
     assert links.code_of({"Code": "50"}) == 50 and links.code_of({"Code": 0}) is None
+
+
+@pytest.mark.parametrize("first", [{"Code": 2, "Error": "gone since the listing"}, {"Code": None, "Error": "no code"},
+                                   {"Code": 183, "Error": "exists"}, {"Code": 1142, "Error": "1023 names"}])
+def test_a_per_file_failure_does_not_mask_a_share_that_refuses_every_link(first):
+    """Review hardlink2 N4: the first file fails for a reason of its own (deleted since the listing, no code, an
+    existing name, 1023 names), then the whole probe fails with one code that is not in IMPOSSIBLE (87 from a
+    WinFsp-based file system): the night stops after the probe instead of sending every batch to the same
+    failure. The per-file failure is left out of the decision."""
+    probe = [{"Path": "f%d" % n, "Error": "The parameter is incorrect.", "Code": 87} for n in range(links.PROBE)]
+    reason = links.same_failure([first] + probe)
+    assert reason == "every link tried failed with Win32 error 87 (The parameter is incorrect.)"
+    # Per-file codes alone: all one code stops (every file at 1023 names), mixed ones do not.
+    assert "Win32 error 1142" in links.same_failure([{"Code": 1142, "Error": "x"}] * 11)
+    assert links.same_failure([{"Code": 2, "Error": "x"}, {"Code": 1142, "Error": "y"}]) is None
 
 
 def test_folders_and_batches():
