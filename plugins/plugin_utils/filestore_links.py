@@ -160,6 +160,54 @@ class ListingWalk:
             pass
 
 
+def store_details(info, item_id):
+    """The details a set's manifest records for one item ({} when it has none)."""
+    for item in (info.get("manifest") or {}).get("items") or []:
+        if item.get("id") == item_id:
+            return item.get("details") or {}
+    return {}
+
+
+def since_full_copy(sets, info, item_id, seen=None):
+    """How many nights of linking lie between `info`'s copy of a file store and the last full copy of it: 0 when
+    `info` copied the store in full, else the number its record carries (`since_full_copy`, recorded since
+    backup_filestore_full_every was built), else one more than the set it linked from (older records: the chain is
+    followed through `linked_from`). None when the chain leads to a set no longer on the share (its start is not
+    known: the caller copies in full)."""
+    seen = set() if seen is None else seen
+    details = store_details(info, item_id)
+    if details.get("transfer") != "linked" or not details.get("linked_from"):
+        return 0
+    if details.get("since_full_copy") is not None:
+        return int(details["since_full_copy"])
+    source = next((s for s in sets if s["set_id"] == details["linked_from"]), None)
+    if source is None or source["set_id"] in seen:
+        return None
+    seen.add(source["set_id"])
+    before = since_full_copy(sets, source, item_id, seen)
+    return None if before is None else before + 1
+
+
+def full_copy_due(sets, previous, item_id, full_every):
+    """(nights since the last full copy tonight would be, the reason to copy the store in full tonight or None):
+    every `full_every`th night since the last full copy of the store the night copies it in full, no links
+    (backup_filestore_full_every; 0 never). Linking trusts what the earlier copy was when its set closed and a
+    source file whose size and time did not change; a full copy reads every source file again, so a copy that was
+    wrong from the start, or a source edit that kept size and time, lasts at most full_every - 1 nights (review
+    hardlink2, N3)."""
+    since = since_full_copy(sets, previous, item_id)
+    tonight = None if since is None else since + 1
+    if not full_every:
+        return tonight, None
+    if tonight is None:
+        return None, ("the chain of links before %s leads to a set no longer on the share (backup_filestore_full_every "
+                      "is %d): full copy" % (previous["set_id"], full_every))
+    if tonight >= full_every:
+        return tonight, ("night %d since the last full copy of this store (backup_filestore_full_every is %d): full copy"
+                         % (tonight, full_every))
+    return tonight, None
+
+
 def damaged_uncounted(sets, previous_id, item_id):
     """True when a set newer than `previous_id` found more damaged links in this file store than it could name
     (damaged_links_count above the damaged_links listed): the unnamed ones cannot be kept from being linked again,
