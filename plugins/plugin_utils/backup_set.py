@@ -595,9 +595,9 @@ def reported_damage(sets):
                 if older is None or older["set_id"] in seen:
                     break
                 seen.add(older["set_id"])
-                older["shares_damage"] = sorted(set(older.get("shares_damage") or []) | {
-                    "%s found in %s (linked from this set's copy of %s)" % (reporter["set_id"], target["set_id"],
-                                                                          item.get("id"))})
+                note = "%s found in %s (linked from this set's copy of %s)" % (reporter["set_id"], target["set_id"],
+                                                                               item.get("id"))
+                older["shares_damage"] = sorted(set(older.get("shares_damage") or []) | {note})
                 walk = older
     return sets
 

@@ -310,9 +310,10 @@ def unsupported(failures):
 def same_failure(failures):
     """The reason to stop when the first calls linked nothing and their failures, leaving out those that say
     something about one file only (PER_FILE codes, and failures without a code), carry one and the same Win32
-    code (else None); when every failure has a per-file code, they must all be one. A file deleted since the listing (2) or one failure without a code no longer hides a
-    share that refuses every link with a code of its own (87 from a WinFsp-based file system, 5 from Samba
-    over vfat or a read-only earlier set: review hardlink2, N4)."""
+    code (else None); when every failure has a per-file code, they must all be one. A file deleted since the
+    listing (2) or one failure without a code no longer hides a share that refuses every link with a code of
+    its own (87 from a WinFsp-based file system, 5 from Samba over vfat or a read-only earlier set: review
+    hardlink2, N4)."""
     telling = [f for f in failures or [] if code_of(f) is not None and code_of(f) not in PER_FILE]
     if not telling and failures and None not in {code_of(f) for f in failures}:
         # Only per-file codes: stop when they are all one (every file of the probe at 1023 names, say).
