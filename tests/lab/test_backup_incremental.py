@@ -263,7 +263,9 @@ def test_a_linked_file_damaged_in_the_earlier_set_fails_the_night_and_the_next_c
     assert doc["status"] == "complete" and details["transfer"] == "linked" and details["linked_from"] == first_set
     fresh = backup_root(lab) / fourth_set / FOLDER / DAMAGED
     assert fresh.stat().st_nlink == 1 and fresh.read_bytes() == (store(lab) / DAMAGED).read_bytes()
-    assert details["copied_files"] == 1 and robocopy_bytes(fourth) == fresh.stat().st_size
+    # Linked from night 1: the damaged file, and the files changed or added since night 1, are copied.
+    again = [fresh.stat().st_size] + [(store(lab) / p).stat().st_size for p in (CHANGED, ADDED)]
+    assert details["copied_files"] == 3 and robocopy_bytes(fourth) == sum(again)
 
 
 RETENTION_TASK = "Apply retention (only after a complete, verified set)"
