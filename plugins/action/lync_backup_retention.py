@@ -55,7 +55,9 @@ class ActionModule(LyncAction):
             if params["verify"] == "all":
                 set_reader.check_files(self, root, info, deep=True)
             elif info is not newest and info["status"] == "complete" and "checked" not in info:
-                set_reader.check_files(self, root, info, deep=False)
+                # A set that may share data a later close found damaged (bs.reported_damage) is hashed, not sized:
+                # damage in place keeps sizes.
+                set_reader.check_files(self, root, info, deep=bool(info.get("shares_damage")))
         remove, keep, reasons = bs.retention_plan(sets, bs.utcnow(), params["keep_sets"], params["keep_days"], protect)
         result = {"changed": bool(remove), "removed": remove, "kept": keep, "reasons": reasons,
                   "sets": [dict(set_reader.public(s), condition=bs.condition(s)) for s in sets]}

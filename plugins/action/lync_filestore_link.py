@@ -22,6 +22,7 @@ ARGUMENT_SPEC = {
     "folder": {"type": "str", "required": True},
     "flags": {"type": "str"},
     "batch_size": {"type": "int", "default": 2000},
+    "full_every": {"type": "int", "default": 0},
 }
 
 
@@ -44,7 +45,10 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_filestore_link: %s" % exc) from None
         if params["batch_size"] < 1:
             raise AnsibleActionFail("lync_filestore_link: batch_size must be at least 1")
-        result = {"changed": False, "mode": "copy", "reason": None, "previous_set": None, "linked_files": 0,
+        if params["full_every"] < 0:
+            raise AnsibleActionFail("lync_filestore_link: full_every must be 0 (never) or more")
+        result = {"changed": False, "mode": "copy", "reason": None, "previous_set": None, "since_full_copy": 0,
+                  "linked_files": 0,
                   "linked_bytes": 0, "copy_files": None, "copy_bytes": None, "link_failures": [],
                   "not_linked": None, "flags": links.robocopy_flags(params["flags"])}
         sets, dummy = set_reader.scan(self, root, params["signing_key"], False)
@@ -53,6 +57,10 @@ class ActionModule(LyncAction):
             result["reason"] = "no earlier complete set with a valid signature to link from: full copy"
             return result
         result["previous_set"] = previous["set_id"]
+        tonight, due = links.full_copy_due(sets, previous, params["item_id"], params["full_every"])
+        if due:
+            result["reason"] = due
+            return result
         origin = "%s\\%s" % (bs.set_path(root, previous["set_id"]), folder.replace("/", "\\"))
         # Size and time read from each file itself (Refresh), not from possibly stale directory entries.
         source = _listing(self.payload("lync_file_inventory", {"Path": bs.extended_path(params["src"]),
@@ -106,7 +114,7 @@ class ActionModule(LyncAction):
             result["reason"] = "no link could be made from %s (%s): full copy" % (
                 previous["set_id"], result["link_failures"][0]["error"] if failures else "no answer")
             return result
-        result.update(changed=bool(linked), mode="link", linked_files=len(linked),
+        result.update(changed=bool(linked), mode="link", linked_files=len(linked), since_full_copy=tonight,
                       linked_bytes=sum(size_of.get(p, 0) for p in linked),
                       reason="%d files linked from %s, %d left for robocopy" % (
                           len(linked), previous["set_id"], len(chosen["copy"]) + len(chosen["link"]) - len(linked)))

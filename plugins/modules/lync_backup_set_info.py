@@ -81,6 +81,9 @@ sets:
       (M(lync.server.lync_backup_set) O(lync.server.lync_backup_set#module:history)), V(null) without one; C(finished), C(seconds), C(kinds) (per item
       kind group C(items), C(failed), C(bytes), C(seconds)) and C(failed) (C(id), C(host), C(error), C(finished) of
       each failed item). These are what the manifest claims; trust them only when C(signature) is V(valid).
+    - C(reported_damage) (paths) on a set whose file-store copy a later set's close found damaged through a hard
+      link (that later set's signed record names it); the set then has a problem and is V(damaged). C(shares_damage) on
+      the sets it had linked that store from (they may share the data; retention hash-checks them).
   returned: always
   type: list
   elements: dict

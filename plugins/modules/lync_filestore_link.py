@@ -29,8 +29,9 @@ description:
     earlier set, when the backup share cannot take hard links (decided by the Win32 error code of the first link,
     never by its localized message; 1 C(ERROR_INVALID_FUNCTION), 50 C(ERROR_NOT_SUPPORTED), 17
     C(ERROR_NOT_SAME_DEVICE); a volume that is not NTFS, such as FAT, a ReFS volume formatted before ReFS 3.5, or
-    many NAS), when the first file and a probe of ten more all fail with one same code, or when O(flags) would make
-    robocopy touch existing files or select files this module does not model.
+    many NAS), when the first file and a probe of ten more all fail with one same code (per-file codes such as 2
+    C(ERROR_FILE_NOT_FOUND) or 1142 C(ERROR_TOO_MANY_LINKS) left out), when O(flags) would make
+    robocopy touch existing files or select files this module does not model, or on every O(full_every)th night.
   - Links are made with C(New-Item -ItemType HardLink) (Windows PowerShell 5.1, the collection's minimum).
   - A link that fails (for example a file that already has NTFS's 1023 links) is reported in RV(link_failures)
     and left for robocopy to copy afresh.
@@ -66,6 +67,17 @@ options:
     description: How many links one payload call makes (module arguments stay bounded for large stores).
     type: int
     default: 2000
+  full_every:
+    description:
+      - Copy the store in full, with no links, every O(full_every)th night since its last full copy (counted along
+        the chain of sets each linked from the one before, from the earlier set's record); V(0) never.
+      - Linking trusts the earlier copy as it was when its set closed and a source file whose size and last-write
+        time did not change; only a full copy reads every source file again. A copy that was already wrong when its
+        set closed, or a source edit that kept its size and time, lasts at most O(full_every) - 1 nights.
+      - The cost is a full copy of the store on those nights (its bytes over the network and on the backup share's
+        disk, as before linking existed).
+    type: int
+    default: 0
 extends_documentation_fragment:
   - lync.server.lync_action
 attributes:
@@ -102,6 +114,12 @@ previous_set:
   description: The set linked from, or V(null).
   returned: always
   type: str
+since_full_copy:
+  description: The nights since the store's last full copy that tonight is when files were linked (V(1) the first
+    night after a full copy), V(0) when the whole store is left to robocopy, V(null) when the chain's start is no
+    longer on the share (with O(full_every=0)).
+  returned: always
+  type: int
 linked_files:
   description: Files linked (not moved over the network).
   returned: always

@@ -350,6 +350,18 @@ def report(doc, path):
         lines.append("  %-6s %-*s  on %-26s %3d files  %s" % ("ok" if item["status"] == "ok" else "FAILED", width,
                                                               item["id"], item["host"] or "-", bs.item_file_count(item),
                                                               human_size(bs.item_bytes(item))))
+    stores = [i for i in doc["items"] if i["kind"] == "filestore" and (i.get("details") or {}).get("transfer")]
+    if stores:
+        lines += ["", "File-store copies (backup_filestore_full_every)"]
+        for item in stores:
+            details = item["details"]
+            if details["transfer"] == "linked":
+                what = "linked from %s, %s files copied (night %s since the last full copy)" % (
+                    details.get("linked_from"), details.get("copied_files", "?"),
+                    details.get("since_full_copy") if details.get("since_full_copy") is not None else "?")
+            else:
+                what = "FULL COPY: %s" % " ".join(str(details.get("transfer_reason")).split())
+            lines.append("  %-*s  %s" % (width, item["id"], what))
     if doc["errors"]:
         lines += ["", "Errors"] + ["  " + e for e in doc["errors"]]
     return "\n".join(lines) + "\n"
@@ -394,6 +406,10 @@ def link_details(link):
             "linked_from": link.get("previous_set") if ok else None,
             "linked_files": int(link.get("linked_files") or 0) if ok else 0,
             "linked_bytes": int(link.get("linked_bytes") or 0) if ok else 0,
+            # Nights of linking since the store's last full copy (0: tonight's copy is a full one;
+            # backup_filestore_full_every): the next night's link step reads it.
+            "since_full_copy": (int(link["since_full_copy"]) if link.get("since_full_copy") is not None else None)
+            if ok else 0,
             # For the close only (settle takes it out): every other file it finds there is a link to check.
             "not_linked": [str(p) for p in link.get("not_linked") or []] if ok else []}
 

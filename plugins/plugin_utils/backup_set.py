@@ -557,6 +557,58 @@ def describe(name, manifest_text, now=None, signature_text=None, key=None, allow
     return info
 
 
+def reported_damage(sets):
+    """Mark the sets whose file-store copy a later set's close found damaged (review hardlink2, N5).
+
+    A night that hard-linked files from an earlier set X compares each linked file with X's manifest; a file that
+    reads otherwise is X's own data (a link shares it), so X no longer holds what its manifest records. That
+    finding is recorded, signed, in the later set's manifest (the file store's `details.damaged_links`, the count in
+    `damaged_links_count`, with `linked_from`: X); X's own manifest, signed at its close, is never edited. Each scan
+    reads it back here: X gets a problem (so it is no longer trusted: condition `damaged`, never linked from, not
+    counted by retention as a good set, refused by recovery unless recovery_items leaves its file store out) and the
+    named paths in `reported_damage` (verify adds them to `bad_files`). The sets X itself linked that store from,
+    back to the store's last full copy, may share the same data: they are named in `shares_damage`, and retention
+    hash-checks them (not only sizes) before counting them. A finding counts only from a manifest whose signature is
+    valid (or, without a signing key, not checked); a tampered manifest marks nothing."""
+    by_id = {s["set_id"]: s for s in sets}
+    for reporter in sets:
+        if reporter.get("signature") not in ("valid", "unchecked"):
+            continue
+        for item in (reporter.get("manifest") or {}).get("items") or []:
+            details = item.get("details") or {} if item.get("kind") == "filestore" else {}
+            named = [str(p) for p in details.get("damaged_links") or []]
+            count = max(int(details.get("damaged_links_count") or 0), len(named))
+            target = by_id.get(details.get("linked_from"))
+            if not count or target is None or target is reporter:
+                continue
+            shown = ", ".join(named[:5]) + (", ..." if count > min(len(named), 5) else "")
+            target["problems"].append(
+                "%s's close found %d file(s) of its copy of %s damaged (hard links to this set's data that no longer "
+                "read as this set's manifest records them: %s): do not restore them from this set"
+                % (reporter["set_id"], count, item.get("id"), shown))
+            target["reported_damage"] = sorted(set(target.get("reported_damage") or []) | set(named))
+            seen = {target["set_id"]}
+            walk = target
+            while True:
+                earlier = _store_details(walk, item.get("id"))
+                older = by_id.get(earlier.get("linked_from")) if earlier.get("transfer") == "linked" else None
+                if older is None or older["set_id"] in seen:
+                    break
+                seen.add(older["set_id"])
+                note = "%s found in %s (linked from this set's copy of %s)" % (reporter["set_id"], target["set_id"],
+                                                                               item.get("id"))
+                older["shares_damage"] = sorted(set(older.get("shares_damage") or []) | {note})
+                walk = older
+    return sets
+
+
+def _store_details(info, item_id):
+    for item in (info.get("manifest") or {}).get("items") or []:
+        if item.get("id") == item_id:
+            return item.get("details") or {}
+    return {}
+
+
 def override_warning(sets):
     """The loud line for sets trusted only because allow_unsigned was given (None when there are none)."""
     unsigned = [s["set_id"] for s in sets if s.get("signature") in ("missing", "unchecked") and is_trusted(s)]

@@ -43,6 +43,12 @@ NO_LINK_PREFIXES = ("/XA:", "/IA:", "/MAX:", "/MIN:", "/MAXAGE:", "/MINAGE:", "/
 # volumes). Decided by code, never by the message, which is in the OS's language. Any other failure (1142
 # ERROR_TOO_MANY_LINKS, 5 access denied, 183 exists, 2/3 not found) is per file: robocopy copies that file.
 IMPOSSIBLE = {1: "ERROR_INVALID_FUNCTION", 50: "ERROR_NOT_SUPPORTED", 17: "ERROR_NOT_SAME_DEVICE"}
+# Win32 codes that speak of one file, never of the share (System Error Codes): ERROR_FILE_NOT_FOUND (2) and
+# ERROR_PATH_NOT_FOUND (3: the file or its folder is gone since the listing), ERROR_FILE_EXISTS (80) and
+# ERROR_ALREADY_EXISTS (183: the name is taken), ERROR_TOO_MANY_LINKS (1142: that file has 1023 names). They
+# are left out when the probe decides whether the share refuses links at all (same_failure).
+PER_FILE = {2: "ERROR_FILE_NOT_FOUND", 3: "ERROR_PATH_NOT_FOUND", 80: "ERROR_FILE_EXISTS", 183: "ERROR_ALREADY_EXISTS",
+            1142: "ERROR_TOO_MANY_LINKS"}
 # After the first file, a probe of this many: when both link nothing and fail with one same code, the night copies
 # in full instead of sending every other file to the same failure (a share whose code is not in IMPOSSIBLE,
 # such as an SMB 3 share with continuous availability, or a read-only earlier set).
@@ -154,6 +160,54 @@ class ListingWalk:
             pass
 
 
+def store_details(info, item_id):
+    """The details a set's manifest records for one item ({} when it has none)."""
+    for item in (info.get("manifest") or {}).get("items") or []:
+        if item.get("id") == item_id:
+            return item.get("details") or {}
+    return {}
+
+
+def since_full_copy(sets, info, item_id, seen=None):
+    """How many nights of linking lie between `info`'s copy of a file store and the last full copy of it: 0 when
+    `info` copied the store in full, else the number its record carries (`since_full_copy`, recorded since
+    backup_filestore_full_every was built), else one more than the set it linked from (older records: the chain is
+    followed through `linked_from`). None when the chain leads to a set no longer on the share (its start is not
+    known: the caller copies in full)."""
+    seen = set() if seen is None else seen
+    details = store_details(info, item_id)
+    if details.get("transfer") != "linked" or not details.get("linked_from"):
+        return 0
+    if details.get("since_full_copy") is not None:
+        return int(details["since_full_copy"])
+    source = next((s for s in sets if s["set_id"] == details["linked_from"]), None)
+    if source is None or source["set_id"] in seen:
+        return None
+    seen.add(source["set_id"])
+    before = since_full_copy(sets, source, item_id, seen)
+    return None if before is None else before + 1
+
+
+def full_copy_due(sets, previous, item_id, full_every):
+    """(nights since the last full copy tonight would be, the reason to copy the store in full tonight or None):
+    every `full_every`th night since the last full copy of the store the night copies it in full, no links
+    (backup_filestore_full_every; 0 never). Linking trusts what the earlier copy was when its set closed and a
+    source file whose size and time did not change; a full copy reads every source file again, so a copy that was
+    wrong from the start, or a source edit that kept size and time, lasts at most full_every - 1 nights (review
+    hardlink2, N3)."""
+    since = since_full_copy(sets, previous, item_id)
+    tonight = None if since is None else since + 1
+    if not full_every:
+        return tonight, None
+    if tonight is None:
+        return None, ("the chain of links before %s leads to a set no longer on the share (backup_filestore_full_every "
+                      "is %d): full copy" % (previous["set_id"], full_every))
+    if tonight >= full_every:
+        return tonight, ("night %d since the last full copy of this store (backup_filestore_full_every is %d): full copy"
+                         % (tonight, full_every))
+    return tonight, None
+
+
 def damaged_uncounted(sets, previous_id, item_id):
     """True when a set newer than `previous_id` found more damaged links in this file store than it could name
     (damaged_links_count above the damaged_links listed): the unnamed ones cannot be kept from being linked again,
@@ -254,9 +308,18 @@ def unsupported(failures):
 
 
 def same_failure(failures):
-    """The reason to stop when every link of the first calls failed with one and the same Win32 code (else None)."""
-    codes = {code_of(f) for f in failures or []}
-    if failures and len(codes) == 1 and None not in codes:
+    """The reason to stop when the first calls linked nothing and their failures, leaving out those that say
+    something about one file only (PER_FILE codes, and failures without a code), carry one and the same Win32
+    code (else None); when every failure has a per-file code, they must all be one. A file deleted since the
+    listing (2) or one failure without a code no longer hides a share that refuses every link with a code of
+    its own (87 from a WinFsp-based file system, 5 from Samba over vfat or a read-only earlier set: review
+    hardlink2, N4)."""
+    telling = [f for f in failures or [] if code_of(f) is not None and code_of(f) not in PER_FILE]
+    if not telling and failures and None not in {code_of(f) for f in failures}:
+        # Only per-file codes: stop when they are all one (every file of the probe at 1023 names, say).
+        telling = list(failures)
+    codes = {code_of(f) for f in telling}
+    if len(codes) == 1:
         code = codes.pop()
-        return "every link tried failed with Win32 error %d (%s)" % (code, " ".join(str(failures[0].get("Error")).split()))
+        return "every link tried failed with Win32 error %d (%s)" % (code, " ".join(str(telling[0].get("Error")).split()))
     return None

@@ -23,7 +23,8 @@ def scan(action, root, key=None, allow_unsigned=False):
     sets = [bs.describe(s["Name"], s.get("Manifest"), now, s.get("Signature"), key, allow_unsigned, s.get("ReadError"))
             for s in value.get("Sets") or []]
     lock = value.get("Lock")
-    return bs.ordered(sets), ({"text": lock.get("Text"), "written": lock.get("Written")} if lock else None)
+    # A set whose copy a later set's close found damaged is marked from that later set's signed record.
+    return bs.reported_damage(bs.ordered(sets)), ({"text": lock.get("Text"), "written": lock.get("Written")} if lock else None)
 
 
 # Lines of a listing per page when verify names the files of a damaged store (about 100 bytes a line).
@@ -49,7 +50,7 @@ def check_files(action, root, info, deep):
         bad.update(store_bad)
         extra = sorted(set(extra) | set(store_extra))
     info["problems"].extend(bad[path] for path in sorted(bad))
-    info["bad_files"] = sorted(bad)
+    info["bad_files"] = sorted(set(bad) | set(info.get("reported_damage") or []))
     info["extra_files"] = extra
     info["checked"] = "sha256" if deep else "size"
     return info

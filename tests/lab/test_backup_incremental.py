@@ -257,10 +257,115 @@ def test_a_linked_file_damaged_in_the_earlier_set_fails_the_night_and_the_next_c
     fourth_set = [s for s in sets(lab) if s not in (second_set, third_set)][-1]
     doc = verify(lab, fourth_set)
     details = item(doc)["details"]
-    assert doc["status"] == "complete" and details["transfer"] == "linked" and details["linked_from"] == second_set
+    # Night 2's set is no longer trusted (night 3 found its copy damaged: review hardlink2 N5), so night 4 links from
+    # night 1's, never the damaged file (night 3 named it).
+    first_set = min(sets(lab))
+    assert doc["status"] == "complete" and details["transfer"] == "linked" and details["linked_from"] == first_set
     fresh = backup_root(lab) / fourth_set / FOLDER / DAMAGED
     assert fresh.stat().st_nlink == 1 and fresh.read_bytes() == (store(lab) / DAMAGED).read_bytes()
-    assert details["copied_files"] == 1 and robocopy_bytes(fourth) == fresh.stat().st_size
+    # Linked from night 1: the damaged file, and the files changed or added since night 1, are copied.
+    again = [fresh.stat().st_size] + [(store(lab) / p).stat().st_size for p in (CHANGED, ADDED)]
+    assert details["copied_files"] == 3 and robocopy_bytes(fourth) == sum(again)
+
+
+RETENTION_TASK = "Apply retention (only after a complete, verified set)"
+
+
+def same_size_same_time_edit(lab, path=DAMAGED):
+    """A source edit that keeps the file's size and last-write time (a tool that puts the time back): the size and
+    time rule sees the file unchanged, so a link keeps the old bytes."""
+    real = store(lab) / path
+    stat = real.stat()
+    data = real.read_bytes()
+    real.write_bytes(bytes([data[0] ^ 0x55]) + data[1:])
+    os.utime(real, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return real.read_bytes()
+
+
+def report_lines(lab, set_id):
+    return (backup_root(lab) / set_id / "report.txt").read_text().splitlines()
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_every_nth_night_copies_the_store_in_full_and_catches_a_same_size_same_time_edit(make_lab, run_playbook,
+                                                                                         tmp_path, planted):
+    """Review hardlink2 N3, with backup_filestore_full_every 3: night 1 copies in full; a source edit that keeps
+    size and time is planted; nights 2 and 3 link the file (their sets hold the old bytes, as the size-and-time rule
+    must); night 4 is the third since the full copy: it links nothing, robocopy copies the whole store, the edit is
+    in the set, and each night's report says which copy it made. Planted defect (night 4 only): the rule ignored,
+    night 4 links again and the edit is still missing."""
+    every = {"backup_filestore_full_every": 3}
+    lab = make_lab("enterprise")
+    nights = []
+    for night in range(1, 5):
+        if night == 2:
+            edited = same_size_same_time_edit(lab)
+        env = planted_collection(tmp_path, "plugins/action/lync_filestore_link.py", "        if due:\n",
+                                 "        if False:\n") if planted and night == 4 else None
+        run = run_playbook(lab, BACKUP, extra_vars=every, env=env)
+        assert run.rc == 0, run.output
+        nights.append(([s for s in sets(lab) if s not in [n[0] for n in nights]][0], run))
+    details = [item(verify(lab, set_id))["details"] for set_id, dummy in nights]
+    held = [(backup_root(lab) / set_id / FOLDER / DAMAGED).read_bytes() == edited for set_id, dummy in nights]
+    assert [d["transfer"] for d in details[:3]] == ["full copy", "linked", "linked"]
+    assert [d["since_full_copy"] for d in details[:3]] == [0, 1, 2] and held[:3] == [False, False, False]
+    assert any("FULL COPY" in line for line in report_lines(lab, nights[0][0]))
+    assert any("night 2 since the last full copy" in line for line in report_lines(lab, nights[2][0]))
+    if planted:
+        assert details[3]["transfer"] == "linked" and not held[3]
+        return
+    assert details[3]["transfer"] == "full copy" and details[3]["since_full_copy"] == 0 and held[3]
+    assert details[3]["transfer_reason"] == ("night 3 since the last full copy of this store "
+                                             "(backup_filestore_full_every is 3): full copy")
+    assert details[3]["linked_files"] == 0 and details[3]["copied_files"] == details[3]["file_count"]
+    assert robocopy_bytes(nights[3][1]) == details[3]["bytes"]  # the whole store moved that night
+    assert any("FULL COPY: night 3 since" in line for line in report_lines(lab, nights[3][0]))
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_a_set_whose_copy_a_later_close_found_damaged_is_not_trusted_and_retention_keeps_the_good_one(
+        make_lab, run_playbook, tmp_path, planted):
+    """Review hardlink2 N5, four nights with backup_keep_sets 2. Night 1 copies in full (Z). The store changes;
+    night 2 (A) copies the changed file afresh and links the rest from Z. A's copy of that file is damaged in place
+    (its own data: Z's copy is another file). Night 3 links it from A, its close finds the damage (partial). From
+    then on A is damaged, read from night 3's signed record (A's own manifest and signature untouched): lync
+    retention does not count it as a good set, so night 4 (complete) keeps Z, the older good set, instead of
+    removing it as beyond the newest two. Planted defect (night 4 only): the record not read (the scan as before);
+    A counts as good and Z is removed."""
+    keep = {"backup_keep_sets": 2}
+    lab = make_lab("enterprise")
+    assert run_playbook(lab, BACKUP, extra_vars=keep).rc == 0
+    (z_set,) = sets(lab)
+    change_the_store(lab)
+    assert run_playbook(lab, BACKUP, extra_vars=keep).rc == 0
+    (a_set,) = [s for s in sets(lab) if s != z_set]
+    assert (backup_root(lab) / a_set / FOLDER / CHANGED).stat().st_nlink == 1  # A's own copy, not Z's
+    a_manifest = (backup_root(lab) / a_set / "manifest.json").read_bytes()
+    damage_in_place(lab, a_set, CHANGED)
+    third = run_playbook(lab, BACKUP, extra_vars=keep)
+    assert third.rc != 0
+    (three,) = [s for s in sets(lab) if s not in (z_set, a_set)]
+    assert item(manifest(lab, three))["details"]["damaged_links"] == ["%s/%s" % (FOLDER, CHANGED)]
+    env = planted_collection(tmp_path, "plugins/plugin_utils/set_reader.py", "return bs.reported_damage(bs.ordered(sets))",
+                             "return bs.ordered(sets)") if planted else None
+    fourth = run_playbook(lab, BACKUP, extra_vars=keep, env=env)
+    assert fourth.rc == 0, fourth.output
+    (retention,) = [r["result"] for r in fourth.results(RETENTION_TASK)]
+    conditions = {s["set_id"]: s["condition"] for s in retention["sets"]}
+    if planted:
+        assert conditions[a_set] == "complete" and z_set in retention["removed"] and not (backup_root(lab) / z_set).exists()
+        return
+    assert (backup_root(lab) / a_set / "manifest.json").read_bytes() == a_manifest  # nothing edited in A
+    assert conditions[a_set] == "damaged" and z_set not in retention["removed"] and (backup_root(lab) / z_set).exists()
+    assert retention["reasons"][z_set] == "kept: within the newest 2 trusted sets"
+    assert verify(lab, z_set)["status"] == "complete"  # Z's files all match its manifest: the good set is kept
+    (described,) = [s for s in retention["sets"] if s["set_id"] == a_set]
+    assert described["reported_damage"] == ["%s/%s" % (FOLDER, CHANGED)]
+    assert any("%s's close found 1 file(s)" % three in p for p in described["problems"])
+    assert any(a_set in w for w in retention.get("warnings") or [])
+    # Night 4 did not link from A (not trusted any more): it linked from Z.
+    (four,) = [s for s in sets(lab) if s not in (z_set, a_set, three)]
+    assert item(verify(lab, four))["details"]["linked_from"] == z_set
 
 
 def test_without_the_comparison_the_damage_is_signed_as_verified(make_lab, run_playbook, tmp_path):
@@ -454,13 +559,21 @@ def test_new_item_hardlink_fails_with_the_win32_code(make_lab, file_system, loca
     lab = make_lab("enterprise")
     engine = session(lab, "backup01.contoso.local" if local else FS, file_system=file_system)
     root = "D:\\LyncBackup" if local else SHARE
-    script = ("Set-Content -Path '%s\\a.txt' -Value 'bytes'; Set-Content -Path '%s\\b.txt' -Value 'there'; "
+    script = ("Set-Content -Path '%s\\a.txt' -Value 'bytes'; "
+              "Set-Content -Path '%s\\b.txt' -Value 'there'; "
               "try { New-Item -ItemType HardLink -Path '%s\\%s' -Value '%s\\a.txt' -ErrorAction Stop | Out-Null; 'linked' } "
-              "catch { $c = $_.Exception.NativeErrorCode; "
-              "if ($null -eq $c -and $null -ne $_.Exception.InnerException) { $c = $_.Exception.InnerException.NativeErrorCode }; "
-              "\"$c\" }") % (root, root, root, "c.txt" if code else "b.txt", root)
+              "catch { %s \"$code\" }") % (root, root, root, "c.txt" if code else "b.txt", root, payload_code_reader())
     out = engine.run(script, {})
     assert out.output == [str(code) if code else ""], (out.output, out.errors)
+
+
+def payload_code_reader():
+    """The payload's own lines that read the Win32 code in its catch block (from `$code = $null` to the line
+    before `$failed +=`): the test runs them, not a copy."""
+    text = (pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "payloads"
+            / "lync_filestore_link.ps1").read_text()
+    start = text.index("        $code = $null")
+    return text[start:text.index("        $failed +=", start)]
 
 
 def test_the_payload_returns_codes_and_the_action_stops_on_a_fat_share(make_lab, run_playbook):

@@ -21,6 +21,9 @@
 #     availability): https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw
 #   Win32Exception.NativeErrorCode (the Win32 error New-Item's exception carries, or its inner exception's):
 #     https://learn.microsoft.com/dotnet/api/system.componentmodel.win32exception.nativeerrorcode
+#   Exception.InnerException (the chain walked to it): https://learn.microsoft.com/dotnet/api/system.exception.innerexception
+#   ProviderInvocationException (the session state's wrapper of a provider's exception):
+#     https://learn.microsoft.com/dotnet/api/system.management.automation.providerinvocationexception
 #   Over SMB the server makes the link: FileLinkInformation for the SMB2 Protocol (MS-FSCC 2.4.27.2)
 #     https://learn.microsoft.com/openspecs/windows_protocols/ms-fscc/58f44021-120d-4662-bf2c-9905ed4940dc
 [CmdletBinding()]
@@ -47,11 +50,16 @@ foreach ($file in $Files) {
         $linked += $file
     }
     catch {
-        # The provider throws a Win32Exception with CreateHardLinkW's error, or wraps it as the inner exception
-        # (ERROR_INVALID_FUNCTION: "hard links not supported"). Other failures (an existing name, a missing
+        # CreateHardLinkW's error is a Win32Exception that the provider throws or wraps: as the inner exception of
+        # an InvalidOperationException (ERROR_INVALID_FUNCTION) or UnauthorizedAccessException (1314), and
+        # PowerShell's session state may wrap it again (ProviderInvocationException). The chain of inner
+        # exceptions is walked to the Win32Exception, reading NativeErrorCode only there (a member every
+        # exception does not have, which strict mode would refuse). Other failures (an existing name, a missing
         # previous file) carry no Win32 code.
-        $code = $_.Exception.NativeErrorCode
-        if ($null -eq $code -and $null -ne $_.Exception.InnerException) { $code = $_.Exception.InnerException.NativeErrorCode }
+        $code = $null
+        $inner = $_.Exception
+        while ($null -ne $inner -and -not ($inner -is [System.ComponentModel.Win32Exception])) { $inner = $inner.InnerException }
+        if ($null -ne $inner) { $code = $inner.NativeErrorCode }
         $failed += @{ Path = $file; Error = [string]$_.Exception.Message; Code = $code }
     }
 }

@@ -54,6 +54,9 @@ NetException.HIERARCHY.update({
     "System.ArgumentOutOfRangeException": ["System.ArgumentException", "System.SystemException"],
     "System.FormatException": ["System.SystemException"],
     "System.InvalidOperationException": ["System.SystemException"],
+    # Win32Exception: Exception > SystemException > ExternalException > Win32Exception
+    # (https://learn.microsoft.com/dotnet/api/system.componentmodel.win32exception, Inheritance).
+    "System.ComponentModel.Win32Exception": ["System.Runtime.InteropServices.ExternalException", "System.SystemException"],
     "System.DivideByZeroException": ["System.ArithmeticException", "System.SystemException"],
 })
 

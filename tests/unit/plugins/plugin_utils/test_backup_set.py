@@ -352,3 +352,64 @@ def test_a_long_path_takes_the_prefix_only_when_a_file_below_it_would_pass_max_p
     assert bs.long_path(deep, 60) == "\\\\?\\UNC\\" + deep[2:]
     assert bs.long_path(deep, 58) == deep
     assert bs.long_path("\\\\?\\UNC\\x\\y", 0) == "\\\\?\\UNC\\x\\y"
+
+
+STORE = "filestore:\\\\fs01\\LyncShare"
+
+
+def store_set(day, linked_from=None, damaged=(), count=None, key=KEY, tamper=False):
+    """A signed set with one file store: full copy, or linked from `linked_from`; `damaged` the paths its close
+    found damaged in that earlier set's copy (details.damaged_links, as backup_plan.settle records them)."""
+    doc = manifest(sid(day))
+    details = {"folder": "filestores/fs01_lyncshare", "transfer": "linked" if linked_from else "full copy",
+               "linked_from": linked_from}
+    if damaged:
+        details.update(damaged_links=list(damaged), damaged_links_count=count or len(damaged))
+    doc["items"].append({"id": STORE, "kind": "filestore", "scope": "\\\\fs01\\LyncShare", "host": "fs01",
+                         "status": "failed" if damaged else "ok", "files": [], "details": details})
+    if damaged:
+        doc["status"] = "partial"
+    text = bs.document_text(doc)
+    return bs.describe(sid(day), text, NOW, "0" * 64 if tamper else signed(text), key)
+
+
+def test_a_set_whose_copy_a_later_close_found_damaged_is_no_longer_trusted():
+    """Review hardlink2 N5: night 13 linked from 12 (which linked from 11) and found a linked file damaged; set 12
+    holds that data, so it is damaged (its signed manifest untouched: the finding is read from 13's); set 11, from
+    which 12 linked, may share it and is named for a hash check; set 10 (a full copy before the chain) is not."""
+    bad = "filestores/fs01_lyncshare/a/b.wav"
+    sets = bs.ordered([store_set(10), store_set(11), store_set(12, sid(11)), store_set(13, sid(12), [bad])])
+    assert all(bs.is_trusted(s) for s in sets if s["status"] == "complete")  # before: 12 is trusted
+    by_id = {s["set_id"]: s for s in bs.reported_damage(sets)}
+    twelve = by_id[sid(12)]
+    assert not bs.is_trusted(twelve) and bs.condition(twelve) == "damaged"
+    assert twelve["reported_damage"] == [bad] and "%s's close found 1 file(s)" % sid(13) in twelve["problems"][0]
+    assert twelve["signature"] == "valid"  # its own manifest and signature are untouched
+    assert bs.is_trusted(by_id[sid(11)]) and by_id[sid(11)]["shares_damage"]
+    assert bs.is_trusted(by_id[sid(10)]) and "shares_damage" not in by_id[sid(10)]
+
+
+def test_retention_never_counts_the_damaged_set_as_good():
+    """With 12 still trusted, keep_sets=2 keeps 14 and 12 and removes 10 and 11, the sets whose copies are good
+    (the planted defect: reported_damage not applied). Marked, 12 is not counted: 11 is kept."""
+    bad = "filestores/fs01_lyncshare/a/b.wav"
+
+    def nights():
+        return [store_set(10), store_set(11), store_set(12, sid(11)), store_set(13, sid(12), [bad]), store_set(14)]
+    remove, dummy, dummy2 = bs.retention_plan(bs.ordered(nights()), NOW, keep_sets=2)
+    assert remove == [sid(11), sid(10)]  # unmarked: what the review found
+    remove, keep, reasons = bs.retention_plan(bs.reported_damage(bs.ordered(nights())), NOW, keep_sets=2)
+    assert sid(11) in keep and reasons[sid(11)] == "kept: within the newest 2 trusted sets"
+    assert reasons[sid(12)] == "kept: damaged set still within retention"
+    # No trusted set left at all (the damaged one was the only complete one): nothing is removed.
+    only = bs.reported_damage(bs.ordered([store_set(12), store_set(13, sid(12), [bad])]))
+    assert bs.retention_plan(only, NOW, keep_sets=1)[0] == []
+
+
+def test_a_tampered_or_unsigned_report_marks_nothing():
+    bad = "filestores/fs01_lyncshare/a/b.wav"
+    sets = bs.reported_damage(bs.ordered([store_set(12), store_set(13, sid(12), [bad], tamper=True)]))
+    assert bs.is_trusted(sets[1]) and "reported_damage" not in sets[1]
+    # A count beyond the names still marks the set (the unnamed ones are damaged too).
+    sets = bs.reported_damage(bs.ordered([store_set(12), store_set(13, sid(12), [bad], count=300)]))
+    assert "found 300 file(s)" in sets[1]["problems"][0] and ", ..." in sets[1]["problems"][0]

@@ -131,10 +131,25 @@ def test_links_impossible_is_decided_by_win32_code_not_by_text():
 
 def test_a_probe_failing_with_one_code_stops_but_mixed_failures_do_not():
     assert "Win32 error 5" in links.same_failure([{"Error": "Zugriff verweigert", "Code": 5}] * 11)
-    assert links.same_failure([{"Code": 5}, {"Code": 1142}]) is None
+    assert links.same_failure([{"Code": 5}, {"Code": 87}]) is None
     assert links.same_failure([{"Code": None, "Error": "exists"}] * 3) is None
     assert links.same_failure([]) is None
     assert links.code_of({"Code": "50"}) == 50 and links.code_of({"Code": 0}) is None
+
+
+@pytest.mark.parametrize("first", [{"Code": 2, "Error": "gone since the listing"}, {"Code": None, "Error": "no code"},
+                                   {"Code": 183, "Error": "exists"}, {"Code": 1142, "Error": "1023 names"}])
+def test_a_per_file_failure_does_not_mask_a_share_that_refuses_every_link(first):
+    """Review hardlink2 N4: the first file fails for a reason of its own (deleted since the listing, no code, an
+    existing name, 1023 names), then the whole probe fails with one code that is not in IMPOSSIBLE (87 from a
+    WinFsp-based file system): the night stops after the probe instead of sending every batch to the same
+    failure. The per-file failure is left out of the decision."""
+    probe = [{"Path": "f%d" % n, "Error": "The parameter is incorrect.", "Code": 87} for n in range(links.PROBE)]
+    reason = links.same_failure([first] + probe)
+    assert reason == "every link tried failed with Win32 error 87 (The parameter is incorrect.)"
+    # Per-file codes alone: all one code stops (every file at 1023 names), mixed ones do not.
+    assert "Win32 error 1142" in links.same_failure([{"Code": 1142, "Error": "x"}] * 11)
+    assert links.same_failure([{"Code": 2, "Error": "x"}, {"Code": 1142, "Error": "y"}]) is None
 
 
 def test_folders_and_batches():
@@ -144,11 +159,12 @@ def test_folders_and_batches():
 
 def test_link_details_say_what_was_linked_and_from_where():
     details = backup_plan.link_details({"mode": "link", "linked_files": 2, "linked_bytes": 30, "previous_set": "s1",
-                                        "reason": "2 linked", "not_linked": ["c"]})
+                                        "reason": "2 linked", "not_linked": ["c"], "since_full_copy": 3})
     assert details == {"transfer": "linked", "transfer_reason": "2 linked", "linked_from": "s1", "linked_files": 2,
-                       "linked_bytes": 30, "not_linked": ["c"]}
+                       "linked_bytes": 30, "not_linked": ["c"], "since_full_copy": 3}
     failed = backup_plan.link_details({"failed": True, "msg": "timed out", "previous_set": "s1"})
     assert failed["transfer"] == "full copy" and failed["linked_from"] is None and "timed out" in failed["transfer_reason"]
+    assert failed["since_full_copy"] == 0
     none = backup_plan.link_details({"mode": "link", "linked_files": 0})
     assert none["transfer"] == "full copy" and none["linked_files"] == 0
     assert backup_plan.link_details(None)["transfer_reason"] == "no link step ran: full copy"
@@ -286,3 +302,38 @@ def test_a_failed_store_keeps_no_link_list_in_the_manifest():
     item.update(status="failed", error="robocopy failed")
     backup_plan.settle(doc, {}, (), None, listings)
     assert "not_linked" not in item["details"]
+
+
+def chain(*transfers, recorded=True):
+    """Sets newest first: transfers oldest first, 'full' or 'linked' (each linked set links from the one before);
+    `recorded`: the sets carry since_full_copy (made since backup_filestore_full_every), else the chain is walked."""
+    sets, since = [], 0
+    for number, transfer in enumerate(transfers):
+        since = 0 if transfer == "full" else since + 1
+        details = {"transfer": "linked" if transfer == "linked" else "full copy",
+                   "linked_from": "lync-%d" % (number - 1) if transfer == "linked" else None}
+        if recorded:
+            details["since_full_copy"] = since
+        sets.insert(0, {"set_id": "lync-%d" % number, "manifest": {"items": [{"id": "fs", "details": details}]}})
+    return sets
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_a_full_copy_every_nth_night_since_the_last_full_copy(recorded):
+    """Review hardlink2 N3: with full_every 3, nights go full, linked, linked, full, ... counted from the earlier
+    sets' records (or, for older records, along linked_from)."""
+    sets = chain("full", "linked", "linked", recorded=recorded)
+    assert links.since_full_copy(sets, sets[0], "fs") == 2
+    tonight, due = links.full_copy_due(sets, sets[0], "fs", 3)
+    assert tonight == 3 and due == "night 3 since the last full copy of this store (backup_filestore_full_every is 3): full copy"
+    assert links.full_copy_due(sets, sets[1], "fs", 3) == (2, None)
+    assert links.full_copy_due(sets, sets[0], "fs", 0) == (3, None)  # never
+    assert links.full_copy_due(sets, sets[0], "fs", 1)[1] is not None  # every night
+    assert links.full_copy_due(chain("full"), chain("full")[0], "fs", 7) == (1, None)
+
+
+def test_a_chain_whose_start_was_removed_copies_in_full():
+    sets = chain("full", "linked", "linked", recorded=False)[:2]  # retention removed lync-0
+    assert links.since_full_copy(sets, sets[0], "fs") is None
+    assert "no longer on the share" in links.full_copy_due(sets, sets[0], "fs", 7)[1]
+    assert links.full_copy_due(sets, sets[0], "fs", 0) == (None, None)
