@@ -468,6 +468,10 @@ def test_a_registration_refused_for_the_credential_backs_up_in_session_with_a_na
 
 
 def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_playbook, tmp_path):
+    _cleanup_fails(make_lab, run_playbook, tmp_path)
+
+
+def _cleanup_fails(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
     playbook = tmp_path / "sql_backup.yml"
     playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
@@ -481,6 +485,36 @@ def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_play
         "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
     assert "cleanup failed" in run.output, run.output
     assert tasks(lab) == {}  # unregistered; the folder stays for the next start to sweep
+    return lab, playbook
+
+
+def _second_night(lab, run_playbook, playbook, env=None):
+    """The cleanup of the first night failed (an antivirus lock on result.xml, review 2 finding 3): its folder stays.
+    The second night, lock gone, starts the same job (same instance): the start removes the leftover and runs."""
+    assert job_folders(lab) != []
+    set_faults(lab, SQL_HOST, [])
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_a_failed_cleanup_is_swept_by_the_next_start(make_lab, run_playbook, tmp_path):
+    lab, playbook = _cleanup_fails(make_lab, run_playbook, tmp_path)
+    run = _second_night(lab, run_playbook, playbook)
+    assert run.rc == 0, run.output
+    said = " ".join(run.output.split())
+    assert "left behind (its cleanup failed after its result was read) was removed" in said, run.output
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 2, (SQL_HOST, "RTC", "lis"): 2}
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+NO_SWEEP = ("        Remove-Item -LiteralPath $folder -Recurse -Force\n        $swept = $true\n",
+            '        throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task"\n')
+
+
+def test_planted_no_sweep_fails_every_later_night(make_lab, run_playbook, tmp_path, plant_defect):
+    lab, playbook = _cleanup_fails(make_lab, run_playbook, tmp_path)
+    plant_defect("lync_job_start", *NO_SWEEP)
+    run = _second_night(lab, run_playbook, playbook)
+    assert run.rc != 0 and "LYNC_JOB_UNSAFE" in run.output, run.output
 
 
 # -- the job folder is this run's own (review finding 2) ------------------------------------------------------
@@ -505,17 +539,139 @@ def test_a_junction_on_the_job_path_is_refused(make_lab, run_playbook, tmp_path)
     assert list(elsewhere.iterdir()) == [] and tasks(lab) == {} and history(lab) == []
 
 
+def plant_acl(lab, winpath, acl, host=SQL_HOST):
+    """Give a lab folder an ACL record (boundary/fs.py acl_record: owner SID, protection, rules)."""
+    state = lab.load()
+    state["hosts"][host].setdefault("acls", {})[winpath.lower()] = acl
+    lab.save(state)
+
+
+USER_SID = "S-1-5-21-3623811015-3361044348-30300820-4321"  # a local user of the host, no administrator
+USER_MADE = {"owner": USER_SID, "protected": False, "rules": [  # what a user's New-Item under ProgramData gives
+    {"identity": USER_SID, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"},
+    {"identity": "S-1-5-32-544", "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"}]}
+JOBS = "C:\\ProgramData\\lync.server\\jobs"
+
+
 def test_a_job_folder_that_exists_without_its_task_is_refused(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
     job = "lync.server-sql-lyncse01.contoso.local_rtc-" + detached_digest("lyncse01.contoso.local\\RTC")
     planted = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / job
     planted.mkdir(parents=True)
     (planted / "runner.ps1").write_text("# someone else's runner\n", encoding="utf-8")
+    plant_acl(lab, JOBS + "\\" + job, USER_MADE)  # made by a user while `jobs` was still open (an old version)
     run = run_playbook(lab, _play(tmp_path))
     assert run.rc != 0
     msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
-    assert "LYNC_JOB_UNSAFE" in msg and "exists without its scheduled task" in msg, msg
+    assert "LYNC_JOB_UNSAFE" in msg and "exists without its scheduled task" in msg and USER_SID in msg, msg
     assert (planted / "runner.ps1").read_text(encoding="utf-8") == "# someone else's runner\n"  # never run, never rewritten
+    assert tasks(lab) == {} and history(lab) == []
+
+
+# -- the job folder's parents (review 2 finding 2) -------------------------------------------------------------
+# CreateDirectory(path, DirectorySecurity) applies its ACL only to folders it creates
+# (https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory, "unless they already exist";
+# https://learn.microsoft.com/dotnet/api/system.io.filesystemaclextensions.createdirectory, "If the directory already
+# exists, the existing directory is returned"): an existing parent keeps the ACL it has, so the start checks it.
+
+def test_the_lab_keeps_an_existing_folders_acl_under_createdirectory_with_security(make_lab):
+    from lync_lab import boundary  # pylint: disable=import-outside-toplevel
+    from lync_lab.context import Context  # pylint: disable=import-outside-toplevel
+    lab = make_lab("standard")
+    session = boundary.open_session(Context(lab, lab.load(), SQL_HOST, False, [], "test"))
+    ran = session.engine.run(
+        "$sid = [System.Security.Principal.SecurityIdentifier]\n"
+        "$s = New-Object -TypeName System.Security.AccessControl.DirectorySecurity\n"
+        "$s.SetAccessRuleProtection($true, $false)\n"
+        "$s.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList "
+        "(New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', "
+        "'ContainerInherit, ObjectInherit', 'None', 'Allow'))\n"
+        "$null = New-Item -ItemType Directory -Path C:\\ProgramData\\old\n"
+        "$null = [System.IO.Directory]::CreateDirectory('C:\\ProgramData\\old', $s)\n"
+        "$null = [System.IO.Directory]::CreateDirectory('C:\\ProgramData\\new', $s)\n"
+        "$old = Get-Acl -LiteralPath C:\\ProgramData\\old\n"
+        "$new = Get-Acl -LiteralPath C:\\ProgramData\\new\n"
+        "$Ansible.Result = @{ OldProtected = $old.AreAccessRulesProtected; NewProtected = $new.AreAccessRulesProtected;"
+        " NewOwner = $new.GetOwner($sid).Value;"
+        " OldUsers = @($old.GetAccessRules($true, $true, $sid) | Where-Object { $_.IdentityReference.Value -eq 'S-1-5-32-545'"
+        " -and ([int]$_.FileSystemRights -band 4) -ne 0 }).Count;"
+        " NewRules = @($new.GetAccessRules($true, $true, $sid) | ForEach-Object { $_.IdentityReference.Value }) }\n",
+        {}, check_mode=False)
+    assert not ran.error_messages, ran.error_messages
+    result = ran.result
+    assert result["OldProtected"] is False and result["OldUsers"] == 1  # still what ProgramData gives Users
+    assert result["NewProtected"] is True and result["NewOwner"] == "S-1-5-32-544" and result["NewRules"] == ["S-1-5-18"]
+
+
+def _user_parent(make_lab, run_playbook, tmp_path, env=None):
+    lab = make_lab("standard")
+    jobs = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs"
+    jobs.mkdir(parents=True)
+    plant_acl(lab, JOBS, USER_MADE)  # a local user made `jobs` before the collection's first detached run
+    run = run_playbook(lab, _play(tmp_path), env=env)
+    return lab, run
+
+
+def test_a_parent_owned_by_a_user_is_refused(make_lab, run_playbook, tmp_path):
+    lab, run = _user_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc != 0
+    msg = " ".join(run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"].split())
+    assert "LYNC_JOB_UNSAFE" in msg and "jobs is owned by " + USER_SID in msg and "not by Administrators" in msg, msg
+    assert tasks(lab) == {} and history(lab) == [] and job_folders(lab) == []
+
+
+NO_OWNER_CHECK = ("    $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })\n",
+                  "    $foreign = @()\n")
+
+
+def test_planted_no_owner_check_runs_in_a_users_folder(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_job_start", *NO_OWNER_CHECK)
+    lab, run = _user_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0 and job_folders(lab) == [], run.output  # the work ran in a folder a user controls
+
+
+def _open_parent(make_lab, run_playbook, tmp_path, env=None):
+    """lync.server made by an earlier payload with New-Item (the recovery marker, or this collection before the
+    fix): owned by Administrators, with what it inherits from ProgramData (Users may create folders in it)."""
+    lab = make_lab("standard")
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "recovery").mkdir(parents=True)
+    run = run_playbook(lab, _play(tmp_path), env=env)
+    return lab, run
+
+
+def test_an_open_parent_owned_by_administrators_is_made_protected(make_lab, run_playbook, tmp_path):
+    lab, run = _open_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
+    parent = acls["c:\\programdata\\lync.server"]
+    assert parent["protected"] and parent["owner"] == "S-1-5-32-544", parent
+    assert sorted(r["identity"] for r in parent["rules"]) == ["S-1-5-18", "S-1-5-32-544"], parent
+    assert acls["c:\\programdata\\lync.server\\jobs"]["protected"]
+
+
+NO_TIGHTENING = ("    $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }\n",
+                 "    $null = $open\n")
+
+
+def test_planted_no_tightening_leaves_the_parent_open(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_job_start", *NO_TIGHTENING)
+    lab, run = _open_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    assert "c:\\programdata\\lync.server" not in (lab.load()["hosts"][SQL_HOST].get("acls") or {})
+
+
+def test_a_principal_that_does_not_map_is_named(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    play = json.loads(json.dumps(PLAY))
+    play[0]["tasks"][0]["become_user"] = ".\\svc-lyncbackup"
+    playbook = tmp_path / "local_principal.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    run = run_playbook(lab, playbook)
+    assert run.rc != 0
+    msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
+    assert "LYNC_JOB_PRINCIPAL_UNKNOWN" in msg and ".\\svc-lyncbackup" in msg, msg
     assert tasks(lab) == {} and history(lab) == []
 
 
