@@ -298,9 +298,10 @@ class Job:
         if removed.get("FolderError"):
             _warn(self.action, "%s: the job's result was read, but its cleanup failed (%s); delete what is left of "
                                "%%ProgramData%%\\lync.server\\jobs\\%s (and the scheduled task \\lync.server\\%s, "
-                               "if it is still there) on %s, or let the next start of this job remove it (it removes a leftover "
-                               "folder this collection made, and refuses any other)" % (self.where, " ".join(str(removed["FolderError"]).split()), self.job,
-                                                self.job, self.host))
+                               "if it is still there) on %s, or let the next start of this job remove it (it removes "
+                               "a leftover folder this collection made, and refuses any other)"
+                               % (self.where, " ".join(str(removed["FolderError"]).split()), self.job, self.job,
+                                  self.host))
         if outcome.get("Failed"):
             text = " ".join(str(outcome.get("Error") or "the work reported failure").split())
             raise door.PayloadError("%s failed: %s" % (self.where, text))

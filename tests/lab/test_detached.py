@@ -25,6 +25,8 @@ from tests.conftest import ROOT, lab_env
 
 from tests.lab.conftest import edit_inventory, host_vars
 
+from lync_lab import logon
+
 BACKUP = "lync.server.backup"
 SQL_HOST = "lyncse01.contoso.local"
 SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261128T010203Z-0a1b2c"
@@ -390,8 +392,10 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
         acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
         folders = {path: acl for path, acl in acls.items() if "\\lync.server\\jobs\\" in path}
         assert len(folders) == 1 and all(acl["protected"] and not acl["preserve_inherited"] for acl in folders.values())
-        assert sorted((r["identity"], r["rights"]) for r in list(folders.values())[0]["rules"]) == [
-            ("CONTOSO\\svc-lyncbackup", "Modify"), ("S-1-5-18", "FullControl"), ("S-1-5-32-544", "FullControl")]
+        principal = logon.account_sid(lab.load(), "CONTOSO\\svc-lyncbackup")  # the principal, translated to its SID
+        assert sorted((r["identity"], r["rights"]) for r in list(folders.values())[0]["rules"]) == sorted([
+            (principal, "Modify"), ("S-1-5-18", "FullControl"), ("S-1-5-32-544", "FullControl")])
+        assert all(acl["owner"] == "S-1-5-32-544" for acl in folders.values())
         # The task carries the item's timeout as its ExecutionTimeLimit (backup_timeouts.sql, 21600 s), not PT72H.
         assert {t["execution_time_limit"] for t in tasks(lab).values()} == {"PT21600S"}, tasks(lab)
     finally:
@@ -405,13 +409,62 @@ def test_the_role_killed_mid_backup_resumes_its_set_and_collects_the_running_bac
     lab = make_lab("standard")
     set_id = _kill_the_role_mid_backup(lab, tmp_path, seconds=5)
     set_faults(lab, SQL_HOST, [])
-    rerun = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1})
+    # The run was killed (its lock is minutes old): the operator, who knows, forces the resume (docs/backup.md).
+    rerun = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1,
+                                                  "backup_resume_force": True})
     assert rerun.rc == 0, rerun.output
     assert sets(lab) == {set_id: "complete"}, rerun.output  # the same set, closed; no second set
     counts = backups_per_database(lab)
     assert counts and set(counts.values()) == {1}, counts  # the running BACKUP was collected, not taken again
     assert overlaps(lab) == []
     assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def _resume_while_the_first_run_works(lab, run_playbook, tmp_path):
+    """Start lync.server.backup; while its detached BACKUP runs (the first run alive), resume its set from a second
+    controller without force. Returns (the first run's rc, the resume's run, the set id). The BACKUP lasts 120 s:
+    long enough for the resume's discovery and open on a loaded machine (checked, not assumed: `alive`)."""
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 120}])
+    first = subprocess.Popen(  # pylint: disable=consider-using-with
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"), BACKUP,
+         "-e", json.dumps({"backup_job_poll_interval": 1})], cwd=str(tmp_path), env=lab_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _attempt in range(3000):  # until a job runs (a bound on a wait for a state, not a timed assertion)
+            if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert first.poll() is None, "ansible-playbook ended before a job was seen running"
+        (set_id,) = [set_id for set_id, status in sets(lab).items() if status is None]
+        resume = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1})
+        alive = first.poll() is None
+    finally:
+        rc = first.wait()
+    assert alive, "the first run ended before the resume was tried: the test did not test a live run"
+    return rc, resume, set_id
+
+
+def test_a_resume_while_the_first_run_is_alive_is_refused(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    rc, resume, set_id = _resume_while_the_first_run_works(lab, run_playbook, tmp_path)
+    assert resume.rc != 0
+    said = " ".join(resume.output.split())
+    assert "cannot resume %s" % set_id in said and "may still be working on the set" in said, resume.output
+    assert "backup_resume_force: true" in said, resume.output
+    assert rc == 0 and sets(lab) == {set_id: "complete"}  # the first run went on alone and closed its set
+    assert backups_per_database(lab) and set(backups_per_database(lab).values()) == {1}
+    assert not (lab.host_root(BACKUP_SHARE[0]) / BACKUP_SHARE[1] / BACKUP_SHARE[2] / ".lync-backup.lock").exists()
+
+
+RESUME_TAKES_ANY_OWN_LOCK = ("    $ownLock = $Resume -and $TakeOver -and $previous.Contains(",
+                             "    $ownLock = $Resume -and $previous.Contains(")
+
+
+def test_planted_resume_without_force_takes_a_live_runs_lock(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_backup_set_open", *RESUME_TAKES_ANY_OWN_LOCK)
+    lab = make_lab("standard")
+    dummy, resume, dummy = _resume_while_the_first_run_works(lab, run_playbook, tmp_path)
+    assert "may still be working on the set" not in " ".join(resume.output.split()), resume.output
 
 
 def _rerun_without_resume(lab, run_playbook, tmp_path, env=None, seconds=40):
@@ -809,3 +862,46 @@ def test_planted_copy_job_not_removed_leaves_its_task(make_lab, run_playbook, tm
     run = _failing_copy(lab, run_playbook, tmp_path, env=planted(*NOT_REMOVED))
     assert run.rc != 0
     assert tasks(lab) != {} and job_folders(lab) != []  # the check the real test makes fails
+
+
+# -- the set lock's run id (review 2 finding 6): each run releases only its own lock ------------------------
+
+LOCK_SET = "lync-20261128T010203Z-0a1b2c"
+
+
+def _unlock(lab, **parameters):
+    from lync_lab import winps  # pylint: disable=import-outside-toplevel
+    args = {"script": winps.payload_text("lync_backup_set_unlock"), "depth": 4,
+            "parameters": dict({"Root": "D:\\LyncBackup", "SetId": LOCK_SET}, **parameters)}
+    return winps.run(args, False, str(lab.state_path), BACKUP_SHARE[0], [])
+
+
+def _lock(lab, text):
+    lock = lab.host_root(BACKUP_SHARE[0]) / "D" / "LyncBackup" / ".lync-backup.lock"
+    lock.write_text(text, encoding="utf-8")
+    return lock
+
+
+def _release_by_run(lab):
+    lock = _lock(lab, json.dumps({"set_id": LOCK_SET, "run": "b" * 16, "controller": "resumer"}))
+    late = _unlock(lab, RunId="a" * 16)  # the first run, ending late, after a resume took the set's lock
+    return lock, late
+
+
+def test_the_release_frees_only_its_own_runs_lock(make_lab):
+    lab = make_lab("standard")
+    lock, late = _release_by_run(lab)
+    assert not late["failed"] and late["result"]["Released"] is False and lock.exists(), late
+    mine = _unlock(lab, RunId="b" * 16)
+    assert mine["result"]["Released"] is True and not lock.exists(), mine
+    _lock(lab, json.dumps({"set_id": LOCK_SET, "controller": "an older version"}))  # no run id: released by its set
+    assert _unlock(lab, RunId="a" * 16)["result"]["Released"] is True
+    _lock(lab, json.dumps({"set_id": LOCK_SET, "run": "b" * 16}))  # the operator's manual release: no run id given
+    assert _unlock(lab)["result"]["Released"] is True
+
+
+def test_planted_release_by_set_alone_frees_a_resumers_lock(make_lab, plant_defect):
+    plant_defect("lync_backup_set_unlock", "    $ours = (-not $RunId) -or", "    $ours = $true -or")
+    lab = make_lab("standard")
+    lock, late = _release_by_run(lab)
+    assert late["result"]["Released"] is True and not lock.exists()  # what the real test refuses
