@@ -407,7 +407,10 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
 
 def test_the_role_killed_mid_backup_resumes_its_set_and_collects_the_running_backup(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
-    set_id = _kill_the_role_mid_backup(lab, tmp_path, seconds=5)
+    # 15 s: on a loaded machine a 5 s BACKUP was seen running, then finished and collected before the kill landed
+    # (the resume then backed up again, rightly: the killed run had the result).
+    set_id = _kill_the_role_mid_backup(lab, tmp_path, seconds=15)
+    assert history(lab) == [], "the BACKUP finished before the kill: the test did not test a running job"
     set_faults(lab, SQL_HOST, [])
     # The run was killed (its lock is minutes old): the operator, who knows, forces the resume (docs/backup.md).
     rerun = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1,
@@ -905,3 +908,46 @@ def test_planted_release_by_set_alone_frees_a_resumers_lock(make_lab, plant_defe
     lab = make_lab("standard")
     lock, late = _release_by_run(lab)
     assert late["result"]["Released"] is True and not lock.exists()  # what the real test refuses
+
+
+# -- -StartExisting checks again that the job never ran (review 2 finding 9) ------------------------------------
+
+FINISHED_JOB = "lync.server-sql-lyncse01.contoso.local_rtc-000000000000"
+
+
+def _start_existing_after_it_finished(lab):
+    """The collection saw the job's task Ready and never run, and asks to start it; meanwhile it ran and finished
+    (LastTaskResult 0, result.xml written)."""
+    from lync_lab import winps  # pylint: disable=import-outside-toplevel
+    state = lab.load()
+    state["hosts"][SQL_HOST].setdefault("scheduled_tasks", {})["\\lync.server\\" + FINISHED_JOB] = {
+        "name": FINISHED_JOB, "path": "\\lync.server\\", "execute": "powershell.exe", "argument": "-Command x",
+        "user": "CONTOSO\\svc-lyncbackup", "logon_type": "Password", "run_level": "Highest",
+        "multiple_instances": "IgnoreNew", "execution_time_limit": "PT3600S", "state": "Ready", "last_result": 0,
+        "last_run": None, "pid": None}
+    lab.save(state)
+    folder = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / FINISHED_JOB
+    folder.mkdir(parents=True)
+    (folder / "work.id").write_text("set.0123456789ab", encoding="ascii")
+    (folder / "result.xml").write_text("<Objs/>", encoding="utf-8")
+    args = {"script": winps.payload_text("lync_job_start"), "depth": 4,
+            "parameters": {"JobName": FINISHED_JOB, "WorkId": "set.0123456789ab", "RunnerText": "x", "WorkText": "x",
+                           "StartExisting": True},
+            "sensitive_parameters": [{"name": "Principal", "username": "CONTOSO\\svc-lyncbackup",
+                                      "password": "lab-share-password"}]}
+    return winps.run(args, False, str(lab.state_path), SQL_HOST, [])
+
+
+def test_start_existing_does_not_run_a_job_that_finished_meanwhile(make_lab):
+    lab = make_lab("standard")
+    result = _start_existing_after_it_finished(lab)
+    assert not result["failed"], result["error"]
+    assert result["result"]["Started"] is False and tasks(lab)["\\lync.server\\" + FINISHED_JOB]["state"] == "Ready"
+
+
+def test_planted_start_existing_without_the_recheck_runs_it_twice(make_lab, plant_defect):
+    plant_defect("lync_job_start", "$StartExisting -and $state -eq 'Ready' -and -not $hasRun",
+                 "$StartExisting -and $state -eq 'Ready'")
+    lab = make_lab("standard")
+    result = _start_existing_after_it_finished(lab)
+    assert result["result"]["Started"] is True  # what the real test refuses

@@ -90,7 +90,10 @@ if ($existing) {
     }
     # -StartExisting: the collection saw this job's task registered but never started (its run was cut between
     # Register and Start); start it now. A task that runs ignores a second start (MultipleInstances IgnoreNew).
-    if ($StartExisting -and $state -eq 'Ready') {
+    # Checked again here, as it is now: still never run (LastTaskResult 267011, SCHED_S_TASK_HAS_NOT_RUN) and no
+    # result.xml - a job that ran and finished since the collection looked is not run a second time.
+    $hasRun = ($lastResult -ne 267011) -or (Test-Path -LiteralPath (Join-Path -Path $folder -ChildPath 'result.xml') -PathType Leaf)
+    if ($StartExisting -and $state -eq 'Ready' -and -not $hasRun) {
         Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
         $started = $true
         $state = 'Running'
