@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import socket
 
 from ansible.errors import AnsibleActionFail
@@ -23,6 +24,8 @@ ARGUMENT_SPEC = {
     "set_id": {"type": "str"},
     "lock_max_age": {"type": "int", "default": 24},
     "resume": {"type": "bool", "default": False},
+    "force": {"type": "bool", "default": False},
+    "run_id": {"type": "str"},
     "plan": {"type": "list", "elements": "dict"},
     "results": {"type": "list", "elements": "dict"},
     "deployment": {"type": "dict"},
@@ -34,6 +37,41 @@ ARGUMENT_SPEC = {
 
 
 LOCK_HOLDER_RE = re.compile(r"lync-\d{8}T\d{6}Z-[0-9a-f]{6}")
+RUN_ID_RE = re.compile(r"\A[0-9a-f]{16,64}\Z")
+LOCKED_RE = re.compile(r"held since (?P<since>\S+) \(age (?P<age>[0-9.]+) h\) by (?P<holder>.*)\Z", re.S)
+
+
+def lock_text(set_id, token, host):
+    """The lock's text: the set, this run's random token, the controller and the start time (JSON)."""
+    return json.dumps({"set_id": set_id, "run": token, "controller": socket.gethostname(), "host": host,
+                       "started": bs.utcnow().isoformat()})
+
+
+def locked_by(text):
+    """(holder dict or {}, age in hours or None, since) of a LYNC_BACKUP_LOCKED refusal's text."""
+    found = LOCKED_RE.search(" ".join(str(text).split()))
+    if not found:
+        return {}, None, None
+    try:
+        holder = json.loads(found.group("holder"))
+    except ValueError:
+        holder = {}
+    return (holder if isinstance(holder, dict) else {}), float(found.group("age")), found.group("since")
+
+
+def resume_refusal(set_id, text, lock_max_age):
+    """Why a resume is refused when the set's lock is younger than lock_max_age: the run that holds it may be
+    alive (docs/backup.md, "The controller died mid-backup")."""
+    holder, age, since = locked_by(text)
+    if holder.get("set_id") != set_id:
+        return None
+    return ("lync_backup_set: cannot resume %s: its lock is %s hours old (younger than lock_max_age, %d hours): the run "
+            "that opened it (controller %s, run %s, started %s) may still be working on the set, and two runs must "
+            "not write into one set. Make sure that run has ended (its ansible-playbook process on that controller, "
+            "the schedule), then resume with force (the role's backup_resume_force: true), or wait until the lock "
+            "is %d hours old" % (set_id, "%.1f" % age if age is not None else "?", lock_max_age,
+                                 holder.get("controller", "unknown"), holder.get("run", "unknown"),
+                                 holder.get("started", since), lock_max_age))
 
 
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1", ".")
@@ -112,6 +150,8 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_backup_set: %s" % exc) from None
         if params["lock_max_age"] < 1:
             raise AnsibleActionFail("lync_backup_set: lock_max_age must be at least 1 (hours)")
+        if params["run_id"] is not None and not RUN_ID_RE.match(params["run_id"]):
+            raise AnsibleActionFail("lync_backup_set: run_id must be 16 to 64 lower-case hex digits")
         return getattr(self, "_" + params["state"])(root, params)
 
     def _opened(self, root, params):
@@ -128,13 +168,13 @@ class ActionModule(LyncAction):
             raise AnsibleActionFail("lync_backup_set: a new set's id must carry the current UTC time; %s is %d minutes "
                                     "away from now" % (set_id, age // 60))
         path = bs.set_path(root, set_id)
+        token = params["run_id"] or secrets.token_hex(8)
         if self.check_mode:
-            return {"changed": True, "set_id": set_id, "path": path, "lock_taken_over": None}
-        lock = json.dumps({"set_id": set_id, "controller": socket.gethostname(), "host": self.host,
-                           "started": bs.utcnow().isoformat()})
+            return {"changed": True, "set_id": set_id, "path": path, "lock_taken_over": None, "run_id": token}
         try:
-            result = self.payload("lync_backup_set_open", {"Root": root, "SetId": set_id, "LockText": lock,
-                                                           "LockMaxAgeHours": params["lock_max_age"]})
+            result = self.payload("lync_backup_set_open", {"Root": root, "SetId": set_id,
+                                                           "LockText": lock_text(set_id, token, self.host),
+                                                           "LockMaxAgeHours": params["lock_max_age"], "RunId": token})
         except AnsibleActionFail as exc:
             text = str(exc)
             if "LYNC_BACKUP_LOCKED" in text or "already exists" in text:
@@ -152,7 +192,7 @@ class ActionModule(LyncAction):
                                         % (root, self.host)) from None
             raise
         out = {"changed": True, "set_id": set_id, "path": result.value["Path"],
-               "lock_taken_over": result.value.get("TakenOverLock")}
+               "lock_taken_over": result.value.get("TakenOverLock"), "run_id": token}
         if out["lock_taken_over"]:
             out["warnings"] = ["took over a stale backup lock older than %d hours: %s"
                                % (params["lock_max_age"], out["lock_taken_over"])]
@@ -216,7 +256,7 @@ class ActionModule(LyncAction):
                 raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
                                         % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
             raise
-        released = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": set_id}).value["Released"]
+        released = self.payload("lync_backup_set_unlock", self._unlock_parameters(root, set_id, params)).value["Released"]
         verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], landed, written)
         out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
                "manifest_sha256": written["manifest.json"]["sha256"], "signed": bool(signature),
@@ -339,15 +379,22 @@ class ActionModule(LyncAction):
         if not params["set_id"]:
             raise AnsibleActionFail("lync_backup_set: resume needs set_id, the set to resume")
         path = bs.set_path(root, set_id)
+        token = params["run_id"] or secrets.token_hex(8)
         if self.check_mode:
-            return {"changed": True, "set_id": set_id, "path": path, "lock_taken_over": None, "resumed": True}
-        lock = json.dumps({"set_id": set_id, "controller": socket.gethostname(), "host": self.host,
-                           "started": bs.utcnow().isoformat()})
+            return {"changed": True, "set_id": set_id, "path": path, "lock_taken_over": None, "resumed": True,
+                    "run_id": token}
+        parameters = {"Root": root, "SetId": set_id, "LockText": lock_text(set_id, token, self.host),
+                      "LockMaxAgeHours": params["lock_max_age"], "Resume": True, "RunId": token}
+        if params["force"]:
+            # The operator says the run that opened the set has ended: its lock is taken over whatever its age.
+            parameters["TakeOver"] = True
         try:
-            result = self.payload("lync_backup_set_open", {"Root": root, "SetId": set_id, "LockText": lock,
-                                                           "LockMaxAgeHours": params["lock_max_age"], "Resume": True})
+            result = self.payload("lync_backup_set_open", parameters)
         except AnsibleActionFail as exc:
             text = str(exc)
+            refusal = resume_refusal(set_id, text, params["lock_max_age"]) if "LYNC_BACKUP_LOCKED" in text else None
+            if refusal:
+                raise AnsibleActionFail(refusal) from None
             for marker in ("LYNC_BACKUP_LOCKED: ", "LYNC_RESUME_REFUSED: "):
                 if marker in text:
                     raise AnsibleActionFail("lync_backup_set: cannot resume %s: %s" % (
@@ -357,13 +404,21 @@ class ActionModule(LyncAction):
                                         % (root, self.host)) from None
             raise
         return {"changed": True, "set_id": set_id, "path": result.value["Path"],
-                "lock_taken_over": result.value.get("TakenOverLock"), "resumed": True,
+                "lock_taken_over": result.value.get("TakenOverLock"), "resumed": True, "run_id": token,
                 "warnings": ["resumed the unfinished set %s: its items run into it again (detached jobs still running "
                              "there are waited for and collected)" % set_id]}
+
+    @staticmethod
+    def _unlock_parameters(root, set_id, params):
+        """The release's parameters: with this run's id, only this run's lock of the set is released."""
+        parameters = {"Root": root, "SetId": set_id}
+        if params["run_id"]:
+            parameters["RunId"] = params["run_id"]
+        return parameters
 
     def _unlocked(self, root, params):
         if self.check_mode:
             return {"changed": False, "lock_released": False}
-        result = self.payload("lync_backup_set_unlock", {"Root": root, "SetId": params["set_id"]})
+        result = self.payload("lync_backup_set_unlock", self._unlock_parameters(root, params["set_id"], params))
         return {"changed": result.value["Released"], "lock_released": result.value["Released"],
                 "lock_holder": result.value.get("Holder")}

@@ -51,9 +51,25 @@ options:
       - With O(state=opened), resume the set O(set_id) of a run that died instead of opening a new one; the lock is
         taken again only when it names that set (or there is no lock), and only if the set exists and has no
         manifest. Its items then run into it again; detached jobs still running for it are waited for and collected.
+      - A lock of that set younger than O(lock_max_age) is refused (the run that opened the set may still be alive,
+        and two runs must not write into one set), with its controller, run id and start time, unless O(force).
       - The role's C(backup_resume_set) sets this (docs/backup.md, "The controller died mid-backup").
     type: bool
     default: false
+  force:
+    description:
+      - With O(resume), take over the set's lock whatever its age. Only when the run that opened the set has
+        certainly ended (its controller process is gone). The role's C(backup_resume_force) sets this.
+    type: bool
+    default: false
+  run_id:
+    description:
+      - This run's random token (16 to 64 lower-case hex digits), written in the lock at O(state=opened); with
+        O(state=closed) or O(state=unlocked) only the lock holding this token (or a lock written without one) is
+        released, so a run that ends late never releases the lock of a run that resumed its set.
+      - Omitted at O(state=opened), one is made and returned (RV(run_id)). Omitted at O(state=unlocked), the lock
+        of O(set_id) is released whatever its token (the manual release).
+    type: str
   plan:
     description:
       - With O(state=closed), the backup plan (the C(lync.server.backup_plan) filter's items); required with O(state=closed).
@@ -136,6 +152,11 @@ lock_taken_over:
   description: The text of a stale lock that was taken over, if any.
   returned: when O(state=opened)
   type: str
+run_id:
+  description: The run id written in the lock (the one given, or one made by the open).
+  returned: when O(state=opened)
+  type: str
+  sample: 9f86d081884c7d65
 resumed:
   description: Whether the open resumed an unfinished set (O(resume)).
   returned: when O(state=opened) and O(resume)

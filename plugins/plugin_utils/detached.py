@@ -270,6 +270,7 @@ class Job:
         self.deadline = self.clock() + self.timeout
         try:
             started = self.start()
+            self._swept(started)
             if started.get("Started"):
                 self.sweep()
             if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
@@ -311,6 +312,12 @@ class Job:
                                "-TaskName <name>) or let them finish: the next start removes them"
                   % (self.where, self.host, ", ".join(sorted(set(report)))))
 
+    def _swept(self, started):
+        """The start removed this job's leftover folder (an earlier run's cleanup failed after its result was read)."""
+        if started.get("Swept"):
+            _warn(self.action, "%s: the folder an earlier run of this job left behind (its cleanup failed after its "
+                               "result was read) was removed before this job started" % self.where)
+
     def _check_idle(self, status):
         """This work's task exists but does not run: Disabled (refused, with the fix), or registered and never
         started (a run cut between Register and Start): start it."""
@@ -346,6 +353,7 @@ class Job:
                            "manifest: untrusted, and retention removes it)"
                            % (self.where, other or "unknown", "waited for" if waits else "found finished"))
         started = self.start()
+        self._swept(started)
         if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
             raise door.PayloadError("%s: another run started other work (%s) under this job's name meanwhile; run "
                                     "again once it has finished" % (self.where, started.get("WorkId") or "unknown"))
@@ -394,9 +402,10 @@ class Job:
         if removed.get("FolderError"):
             _warn(self.action, "%s: the job's result was read, but its cleanup failed (%s); delete what is left of "
                                "%%ProgramData%%\\lync.server\\jobs\\%s (and the scheduled task \\lync.server\\%s, "
-                               "if it is still there) on %s: the next start of this job refuses a folder it did not "
-                               "just create" % (self.where, " ".join(str(removed["FolderError"]).split()), self.job,
-                                                self.job, self.host))
+                               "if it is still there) on %s, or let the next start of this job remove it (it removes "
+                               "a leftover folder this collection made, and refuses any other)"
+                               % (self.where, " ".join(str(removed["FolderError"]).split()), self.job, self.job,
+                                  self.host))
         if outcome.get("Failed"):
             text = " ".join(str(outcome.get("Error") or "the work reported failure").split())
             raise door.PayloadError("%s failed: %s" % (self.where, text))

@@ -26,6 +26,8 @@ from tests.conftest import ROOT, lab_env
 
 from tests.lab.conftest import edit_inventory, host_vars
 
+from lync_lab import logon
+
 BACKUP = "lync.server.backup"
 SQL_HOST = "lyncse01.contoso.local"
 SET_PATH = "\\\\backup01.contoso.local\\LyncBackup\\lync-20261128T010203Z-0a1b2c"
@@ -559,8 +561,10 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
         acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
         folders = {path: acl for path, acl in acls.items() if "\\lync.server\\jobs\\" in path}
         assert len(folders) == 1 and all(acl["protected"] and not acl["preserve_inherited"] for acl in folders.values())
-        assert sorted((r["identity"], r["rights"]) for r in list(folders.values())[0]["rules"]) == [
-            ("CONTOSO\\svc-lyncbackup", "Modify"), ("S-1-5-18", "FullControl"), ("S-1-5-32-544", "FullControl")]
+        principal = logon.account_sid(lab.load(), "CONTOSO\\svc-lyncbackup")  # the principal, translated to its SID
+        assert sorted((r["identity"], r["rights"]) for r in list(folders.values())[0]["rules"]) == sorted([
+            (principal, "Modify"), ("S-1-5-18", "FullControl"), ("S-1-5-32-544", "FullControl")])
+        assert all(acl["owner"] == "S-1-5-32-544" for acl in folders.values())
         # The task carries the item's timeout as its ExecutionTimeLimit (backup_timeouts.sql, 21600 s), not PT72H.
         assert {t["execution_time_limit"] for t in tasks(lab).values()} == {"PT21600S"}, tasks(lab)
     finally:
@@ -575,15 +579,67 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
 
 def test_the_role_killed_mid_backup_resumes_its_set_and_collects_the_running_backup(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
+    # 20 s: on a loaded machine a 5 s BACKUP was seen running, then finished and collected before the kill landed
+    # (the resume then backed up again, rightly: the killed run had the result).
     set_id = _kill_the_role_mid_backup(lab, tmp_path, seconds=20)
+    assert history(lab) == [], "the BACKUP finished before the kill: the test did not test a running job"
     set_faults(lab, SQL_HOST, [])
-    rerun = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1})
+    # The run was killed (its lock is minutes old): the operator, who knows, forces the resume (docs/backup.md).
+    rerun = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1,
+                                                  "backup_resume_force": True})
     assert rerun.rc == 0, rerun.output
     assert sets(lab) == {set_id: "complete"}, rerun.output  # the same set, closed; no second set
     counts = backups_per_database(lab)
     assert counts and set(counts.values()) == {1}, counts  # the running BACKUP was collected, not taken again
     assert overlaps(lab) == []
     assert tasks(lab) == {} and job_folders(lab) == []
+
+
+def _resume_while_the_first_run_works(lab, run_playbook, tmp_path):
+    """Start lync.server.backup; while its detached BACKUP runs (the first run alive), resume its set from a second
+    controller without force. Returns (the first run's rc, the resume's run, the set id). The BACKUP lasts 120 s:
+    long enough for the resume's discovery and open on a loaded machine (checked, not assumed: `alive`)."""
+    set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 120}])
+    first = subprocess.Popen(  # pylint: disable=consider-using-with
+        [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"), BACKUP,
+         "-e", json.dumps({"backup_job_poll_interval": 1})], cwd=str(tmp_path), env=lab_env(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        for _attempt in range(3000):  # until a job runs (a bound on a wait for a state, not a timed assertion)
+            if any(t["state"] == "Running" for t in tasks(lab).values()) or first.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert first.poll() is None, "ansible-playbook ended before a job was seen running"
+        (set_id,) = [set_id for set_id, status in sets(lab).items() if status is None]
+        resume = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1})
+        alive = first.poll() is None
+    finally:
+        rc = first.wait()
+    assert alive, "the first run ended before the resume was tried: the test did not test a live run"
+    return rc, resume, set_id
+
+
+def test_a_resume_while_the_first_run_is_alive_is_refused(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    rc, resume, set_id = _resume_while_the_first_run_works(lab, run_playbook, tmp_path)
+    assert resume.rc != 0
+    said = " ".join(resume.output.split())
+    assert "cannot resume %s" % set_id in said and "may still be working on the set" in said, resume.output
+    assert "backup_resume_force: true" in said, resume.output
+    assert rc == 0 and sets(lab) == {set_id: "complete"}  # the first run went on alone and closed its set
+    assert backups_per_database(lab) and set(backups_per_database(lab).values()) == {1}
+    assert not (lab.host_root(BACKUP_SHARE[0]) / BACKUP_SHARE[1] / BACKUP_SHARE[2] / ".lync-backup.lock").exists()
+
+
+RESUME_TAKES_ANY_OWN_LOCK = ("    $ownLock = $Resume -and $TakeOver -and $previous.Contains(",
+                             "    $ownLock = $Resume -and $previous.Contains(")
+
+
+def test_planted_resume_without_force_takes_a_live_runs_lock(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_backup_set_open", *RESUME_TAKES_ANY_OWN_LOCK)
+    lab = make_lab("standard")
+    dummy, resume, dummy = _resume_while_the_first_run_works(lab, run_playbook, tmp_path)
+    assert "may still be working on the set" not in " ".join(resume.output.split()), resume.output
 
 
 def _rerun_without_resume(lab, run_playbook, tmp_path, env=None, seconds=40):
@@ -640,6 +696,10 @@ def test_a_registration_refused_for_the_credential_backs_up_in_session_with_a_na
 
 
 def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_playbook, tmp_path):
+    _cleanup_fails(make_lab, run_playbook, tmp_path)
+
+
+def _cleanup_fails(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
     playbook = tmp_path / "sql_backup.yml"
     playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
@@ -653,6 +713,36 @@ def test_a_cleanup_that_fails_keeps_the_backup_with_a_warning(make_lab, run_play
         "sql/lyncse01.contoso.local_rtc/lis.bak", "sql/lyncse01.contoso.local_rtc/xds.bak"]
     assert "cleanup failed" in run.output, run.output
     assert tasks(lab) == {}  # unregistered; the folder stays for the next start to sweep
+    return lab, playbook
+
+
+def _second_night(lab, run_playbook, playbook, env=None):
+    """The cleanup of the first night failed (an antivirus lock on result.xml, review 2 finding 3): its folder stays.
+    The second night, lock gone, starts the same job (same instance): the start removes the leftover and runs."""
+    assert job_folders(lab) != []
+    set_faults(lab, SQL_HOST, [])
+    return run_playbook(lab, playbook, env=env)
+
+
+def test_a_failed_cleanup_is_swept_by_the_next_start(make_lab, run_playbook, tmp_path):
+    lab, playbook = _cleanup_fails(make_lab, run_playbook, tmp_path)
+    run = _second_night(lab, run_playbook, playbook)
+    assert run.rc == 0, run.output
+    said = " ".join(run.output.split())
+    assert "left behind (its cleanup failed after its result was read) was removed" in said, run.output
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 2, (SQL_HOST, "RTC", "lis"): 2}
+    assert tasks(lab) == {} and job_folders(lab) == []
+
+
+NO_SWEEP = ("        Remove-Item -LiteralPath $folder -Recurse -Force\n        $swept = $true\n",
+            '        throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task"\n')
+
+
+def test_planted_no_sweep_fails_every_later_night(make_lab, run_playbook, tmp_path, plant_defect):
+    lab, playbook = _cleanup_fails(make_lab, run_playbook, tmp_path)
+    plant_defect("lync_job_start", *NO_SWEEP)
+    run = _second_night(lab, run_playbook, playbook)
+    assert run.rc != 0 and "LYNC_JOB_UNSAFE" in run.output, run.output
 
 
 # -- the job folder is this run's own (review finding 2) ------------------------------------------------------
@@ -677,17 +767,139 @@ def test_a_junction_on_the_job_path_is_refused(make_lab, run_playbook, tmp_path)
     assert list(elsewhere.iterdir()) == [] and tasks(lab) == {} and history(lab) == []
 
 
+def plant_acl(lab, winpath, acl, host=SQL_HOST):
+    """Give a lab folder an ACL record (boundary/fs.py acl_record: owner SID, protection, rules)."""
+    state = lab.load()
+    state["hosts"][host].setdefault("acls", {})[winpath.lower()] = acl
+    lab.save(state)
+
+
+USER_SID = "S-1-5-21-3623811015-3361044348-30300820-4321"  # a local user of the host, no administrator
+USER_MADE = {"owner": USER_SID, "protected": False, "rules": [  # what a user's New-Item under ProgramData gives
+    {"identity": USER_SID, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"},
+    {"identity": "S-1-5-32-544", "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"}]}
+JOBS = "C:\\ProgramData\\lync.server\\jobs"
+
+
 def test_a_job_folder_that_exists_without_its_task_is_refused(make_lab, run_playbook, tmp_path):
     lab = make_lab("standard")
     job = "lync.server-sql-lyncse01.contoso.local_rtc-" + detached_digest("lyncse01.contoso.local\\RTC")
     planted = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / job
     planted.mkdir(parents=True)
     (planted / "runner.ps1").write_text("# someone else's runner\n", encoding="utf-8")
+    plant_acl(lab, JOBS + "\\" + job, USER_MADE)  # made by a user while `jobs` was still open (an old version)
     run = run_playbook(lab, _play(tmp_path))
     assert run.rc != 0
     msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
-    assert "LYNC_JOB_UNSAFE" in msg and "exists without its scheduled task" in msg, msg
+    assert "LYNC_JOB_UNSAFE" in msg and "exists without its scheduled task" in msg and USER_SID in msg, msg
     assert (planted / "runner.ps1").read_text(encoding="utf-8") == "# someone else's runner\n"  # never run, never rewritten
+    assert tasks(lab) == {} and history(lab) == []
+
+
+# -- the job folder's parents (review 2 finding 2) -------------------------------------------------------------
+# CreateDirectory(path, DirectorySecurity) applies its ACL only to folders it creates
+# (https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory, "unless they already exist";
+# https://learn.microsoft.com/dotnet/api/system.io.filesystemaclextensions.createdirectory, "If the directory already
+# exists, the existing directory is returned"): an existing parent keeps the ACL it has, so the start checks it.
+
+def test_the_lab_keeps_an_existing_folders_acl_under_createdirectory_with_security(make_lab):
+    from lync_lab import boundary  # pylint: disable=import-outside-toplevel
+    from lync_lab.context import Context  # pylint: disable=import-outside-toplevel
+    lab = make_lab("standard")
+    session = boundary.open_session(Context(lab, lab.load(), SQL_HOST, False, [], "test"))
+    ran = session.engine.run(
+        "$sid = [System.Security.Principal.SecurityIdentifier]\n"
+        "$s = New-Object -TypeName System.Security.AccessControl.DirectorySecurity\n"
+        "$s.SetAccessRuleProtection($true, $false)\n"
+        "$s.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList "
+        "(New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', "
+        "'ContainerInherit, ObjectInherit', 'None', 'Allow'))\n"
+        "$null = New-Item -ItemType Directory -Path C:\\ProgramData\\old\n"
+        "$null = [System.IO.Directory]::CreateDirectory('C:\\ProgramData\\old', $s)\n"
+        "$null = [System.IO.Directory]::CreateDirectory('C:\\ProgramData\\new', $s)\n"
+        "$old = Get-Acl -LiteralPath C:\\ProgramData\\old\n"
+        "$new = Get-Acl -LiteralPath C:\\ProgramData\\new\n"
+        "$Ansible.Result = @{ OldProtected = $old.AreAccessRulesProtected; NewProtected = $new.AreAccessRulesProtected;"
+        " NewOwner = $new.GetOwner($sid).Value;"
+        " OldUsers = @($old.GetAccessRules($true, $true, $sid) | Where-Object { $_.IdentityReference.Value -eq 'S-1-5-32-545'"
+        " -and ([int]$_.FileSystemRights -band 4) -ne 0 }).Count;"
+        " NewRules = @($new.GetAccessRules($true, $true, $sid) | ForEach-Object { $_.IdentityReference.Value }) }\n",
+        {}, check_mode=False)
+    assert not ran.error_messages, ran.error_messages
+    result = ran.result
+    assert result["OldProtected"] is False and result["OldUsers"] == 1  # still what ProgramData gives Users
+    assert result["NewProtected"] is True and result["NewOwner"] == "S-1-5-32-544" and result["NewRules"] == ["S-1-5-18"]
+
+
+def _user_parent(make_lab, run_playbook, tmp_path, env=None):
+    lab = make_lab("standard")
+    jobs = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs"
+    jobs.mkdir(parents=True)
+    plant_acl(lab, JOBS, USER_MADE)  # a local user made `jobs` before the collection's first detached run
+    run = run_playbook(lab, _play(tmp_path), env=env)
+    return lab, run
+
+
+def test_a_parent_owned_by_a_user_is_refused(make_lab, run_playbook, tmp_path):
+    lab, run = _user_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc != 0
+    msg = " ".join(run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"].split())
+    assert "LYNC_JOB_UNSAFE" in msg and "jobs is owned by " + USER_SID in msg and "not by Administrators" in msg, msg
+    assert tasks(lab) == {} and history(lab) == [] and job_folders(lab) == []
+
+
+NO_OWNER_CHECK = ("    $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })\n",
+                  "    $foreign = @()\n")
+
+
+def test_planted_no_owner_check_runs_in_a_users_folder(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_job_start", *NO_OWNER_CHECK)
+    lab, run = _user_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0 and job_folders(lab) == [], run.output  # the work ran in a folder a user controls
+
+
+def _open_parent(make_lab, run_playbook, tmp_path, env=None):
+    """lync.server made by an earlier payload with New-Item (the recovery marker, or this collection before the
+    fix): owned by Administrators, with what it inherits from ProgramData (Users may create folders in it)."""
+    lab = make_lab("standard")
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "recovery").mkdir(parents=True)
+    run = run_playbook(lab, _play(tmp_path), env=env)
+    return lab, run
+
+
+def test_an_open_parent_owned_by_administrators_is_made_protected(make_lab, run_playbook, tmp_path):
+    lab, run = _open_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
+    parent = acls["c:\\programdata\\lync.server"]
+    assert parent["protected"] and parent["owner"] == "S-1-5-32-544", parent
+    assert sorted(r["identity"] for r in parent["rules"]) == ["S-1-5-18", "S-1-5-32-544"], parent
+    assert acls["c:\\programdata\\lync.server\\jobs"]["protected"]
+
+
+NO_TIGHTENING = ("    $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }\n",
+                 "    $null = $open\n")
+
+
+def test_planted_no_tightening_leaves_the_parent_open(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_job_start", *NO_TIGHTENING)
+    lab, run = _open_parent(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    assert "c:\\programdata\\lync.server" not in (lab.load()["hosts"][SQL_HOST].get("acls") or {})
+
+
+def test_a_principal_that_does_not_map_is_named(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    play = json.loads(json.dumps(PLAY))
+    play[0]["tasks"][0]["become_user"] = ".\\svc-lyncbackup"
+    playbook = tmp_path / "local_principal.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    run = run_playbook(lab, playbook)
+    assert run.rc != 0
+    msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
+    assert "LYNC_JOB_PRINCIPAL_UNKNOWN" in msg and ".\\svc-lyncbackup" in msg, msg
     assert tasks(lab) == {} and history(lab) == []
 
 
@@ -870,3 +1082,89 @@ def test_planted_a_stop_that_ends_only_the_task_leaves_robocopy_running(make_lab
     finally:
         for record in robocopies(lab):  # the lab's own cleanup: the orphan would otherwise run its 120 s
             os.kill(record["os_pid"], signal.SIGKILL)
+
+
+# -- the set lock's run id (review 2 finding 6): each run releases only its own lock ------------------------
+
+LOCK_SET = "lync-20261128T010203Z-0a1b2c"
+
+
+def _unlock(lab, **parameters):
+    from lync_lab import winps  # pylint: disable=import-outside-toplevel
+    args = {"script": winps.payload_text("lync_backup_set_unlock"), "depth": 4,
+            "parameters": dict({"Root": "D:\\LyncBackup", "SetId": LOCK_SET}, **parameters)}
+    return winps.run(args, False, str(lab.state_path), BACKUP_SHARE[0], [])
+
+
+def _lock(lab, text):
+    lock = lab.host_root(BACKUP_SHARE[0]) / "D" / "LyncBackup" / ".lync-backup.lock"
+    lock.write_text(text, encoding="utf-8")
+    return lock
+
+
+def _release_by_run(lab):
+    lock = _lock(lab, json.dumps({"set_id": LOCK_SET, "run": "b" * 16, "controller": "resumer"}))
+    late = _unlock(lab, RunId="a" * 16)  # the first run, ending late, after a resume took the set's lock
+    return lock, late
+
+
+def test_the_release_frees_only_its_own_runs_lock(make_lab):
+    lab = make_lab("standard")
+    lock, late = _release_by_run(lab)
+    assert not late["failed"] and late["result"]["Released"] is False and lock.exists(), late
+    mine = _unlock(lab, RunId="b" * 16)
+    assert mine["result"]["Released"] is True and not lock.exists(), mine
+    _lock(lab, json.dumps({"set_id": LOCK_SET, "controller": "an older version"}))  # no run id: released by its set
+    assert _unlock(lab, RunId="a" * 16)["result"]["Released"] is True
+    _lock(lab, json.dumps({"set_id": LOCK_SET, "run": "b" * 16}))  # the operator's manual release: no run id given
+    assert _unlock(lab)["result"]["Released"] is True
+
+
+def test_planted_release_by_set_alone_frees_a_resumers_lock(make_lab, plant_defect):
+    plant_defect("lync_backup_set_unlock", "    $ours = (-not $RunId) -or", "    $ours = $true -or")
+    lab = make_lab("standard")
+    lock, late = _release_by_run(lab)
+    assert late["result"]["Released"] is True and not lock.exists()  # what the real test refuses
+
+
+# -- -StartExisting checks again that the job never ran (review 2 finding 9) ------------------------------------
+
+FINISHED_JOB = "lync.server-sql-lyncse01.contoso.local_rtc-000000000000"
+
+
+def _start_existing_after_it_finished(lab):
+    """The collection saw the job's task Ready and never run, and asks to start it; meanwhile it ran and finished
+    (LastTaskResult 0, result.xml written)."""
+    from lync_lab import winps  # pylint: disable=import-outside-toplevel
+    state = lab.load()
+    state["hosts"][SQL_HOST].setdefault("scheduled_tasks", {})["\\lync.server\\" + FINISHED_JOB] = {
+        "name": FINISHED_JOB, "path": "\\lync.server\\", "execute": "powershell.exe", "argument": "-Command x",
+        "user": "CONTOSO\\svc-lyncbackup", "logon_type": "Password", "run_level": "Highest",
+        "multiple_instances": "IgnoreNew", "execution_time_limit": "PT3600S", "state": "Ready", "last_result": 0,
+        "last_run": None, "pid": None}
+    lab.save(state)
+    folder = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / FINISHED_JOB
+    folder.mkdir(parents=True)
+    (folder / "work.id").write_text("set.0123456789ab", encoding="ascii")
+    (folder / "result.xml").write_text("<Objs/>", encoding="utf-8")
+    args = {"script": winps.payload_text("lync_job_start"), "depth": 4,
+            "parameters": {"JobName": FINISHED_JOB, "WorkId": "set.0123456789ab", "RunnerText": "x", "WorkText": "x",
+                           "StartExisting": True},
+            "sensitive_parameters": [{"name": "Principal", "username": "CONTOSO\\svc-lyncbackup",
+                                      "password": "lab-share-password"}]}
+    return winps.run(args, False, str(lab.state_path), SQL_HOST, [])
+
+
+def test_start_existing_does_not_run_a_job_that_finished_meanwhile(make_lab):
+    lab = make_lab("standard")
+    result = _start_existing_after_it_finished(lab)
+    assert not result["failed"], result["error"]
+    assert result["result"]["Started"] is False and tasks(lab)["\\lync.server\\" + FINISHED_JOB]["state"] == "Ready"
+
+
+def test_planted_start_existing_without_the_recheck_runs_it_twice(make_lab, plant_defect):
+    plant_defect("lync_job_start", "$StartExisting -and $state -eq 'Ready' -and -not $hasRun",
+                 "$StartExisting -and $state -eq 'Ready'")
+    lab = make_lab("standard")
+    result = _start_existing_after_it_finished(lab)
+    assert result["result"]["Started"] is True  # what the real test refuses

@@ -2,16 +2,27 @@
 # Takes the backup lock of a backup root and creates a new, empty backup set folder.
 # The lock file is created with CreateNew, so two runs that start together cannot both
 # get it; a lock older than LockMaxAgeHours is stale (its run died) and is taken over.
-# With -Resume, the set $SetId of a run that died is opened again instead: its lock is taken over only when it
-# names that set (or there is no lock), and only if the set folder exists and holds no manifest.json (a closed
-# set is never reopened); the marker LYNC_RESUME_REFUSED says why not.
+# With -Resume, the set $SetId of a run that died is opened again instead, only if the set folder exists and holds
+# no manifest.json (a closed set is never reopened; the marker LYNC_RESUME_REFUSED says why not). Its lock is taken
+# over when there is none, when it is stale (older than LockMaxAgeHours, as for a new set), or - with -TakeOver,
+# which the collection passes only when the operator forces the resume - when it names that set whatever its age:
+# a young lock may belong to a run that is still alive, and two runs must not write into one set. A refused
+# lock's text (set, run id, controller, start time) and age travel in LYNC_BACKUP_LOCKED for the collection.
+# The lock's text carries the run's random token ("run"): lync_backup_set_unlock releases only its own run's lock.
+# A lock is taken over by renaming it (File.Move fails when another run has moved or removed it first: one of two
+# runs taking over together wins) and then creating the new one with CreateNew.
+# Pages: https://learn.microsoft.com/dotnet/api/system.io.file.move (IOException when the destination exists,
+#   FileNotFoundException when the source is gone), https://learn.microsoft.com/dotnet/api/system.io.filemode
+#   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Root,
     [Parameter(Mandatory = $true)][string]$SetId,
     [Parameter(Mandatory = $true)][string]$LockText,
     [int]$LockMaxAgeHours = 24,
-    [switch]$Resume
+    [switch]$Resume,
+    [switch]$TakeOver,
+    [ValidatePattern('^[0-9a-f]{16,64}$')][string]$RunId = '0000000000000000'
 )
 $ErrorActionPreference = 'Stop'
 
@@ -36,11 +47,13 @@ if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
     $previous = [System.IO.File]::ReadAllText($lockPath)
     $age = ([DateTime]::UtcNow - $lock.LastWriteTimeUtc).TotalHours
     # The lock's text is JSON the collection wrote (Python's json.dumps): {"set_id": "<id>", ...}.
-    $ownLock = $Resume -and $previous.Contains('"set_id": "' + $SetId + '"')
+    $ownLock = $Resume -and $TakeOver -and $previous.Contains('"set_id": "' + $SetId + '"')
     if ($age -lt $LockMaxAgeHours -and -not $ownLock) {
-        throw "LYNC_BACKUP_LOCKED: $lockPath is held since $($lock.LastWriteTimeUtc.ToString('o')) by $previous"
+        throw "LYNC_BACKUP_LOCKED: $lockPath is held since $($lock.LastWriteTimeUtc.ToString('o')) (age $([Math]::Round($age, 2)) h) by $previous"
     }
-    Remove-Item -LiteralPath $lockPath -Force
+    $aside = $lockPath + '.' + $RunId
+    [System.IO.File]::Move($lockPath, $aside)
+    Remove-Item -LiteralPath $aside -Force
     $takenOver = $previous
 }
 $stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)

@@ -37,11 +37,21 @@
 #   https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_powershell_exe
 #   https://learn.microsoft.com/dotnet/api/system.io.file.writealltext
 #   https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory (CreateDirectory(String, DirectorySecurity),
-#     .NET Framework: the ACL is applied as the folder is created)
+#     .NET Framework: the ACL is applied as the folder is created; a folder that already exists is returned as it is,
+#     "unless they already exist", with its own ACL - hence the checks of existing parents and the read-back)
 #   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.directorysecurity
 #   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.setaccessruleprotection
 #   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemaccessrule.-ctor
 #   https://learn.microsoft.com/dotnet/api/system.io.fileattributes (ReparsePoint)
+#   https://learn.microsoft.com/powershell/module/microsoft.powershell.security/get-acl?view=powershell-5.1
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.getowner
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.commonobjectsecurity.getaccessrules
+#   https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemrights
+#   https://learn.microsoft.com/dotnet/api/system.io.directory.setaccesscontrol (replaces the DACL; needs WRITE_DAC,
+#     which an administrator has on a folder Administrators own)
+#   https://learn.microsoft.com/dotnet/api/system.security.principal.ntaccount.translate (IdentityNotMappedException)
+#   https://learn.microsoft.com/windows/win32/ad/how-security-descriptors-are-set-on-new-directory-objects
+#     ("objects created by members of the administrators group are normally owned by the administrators group")
 #   https://learn.microsoft.com/windows/win32/secauthz/well-known-sids (S-1-5-32-544 Administrators, S-1-5-18 SYSTEM)
 #   https://learn.microsoft.com/windows/win32/taskschd/security-contexts-for-running-tasks
 #     (a task of logon type Password or S4U starts only when its user holds "Log on as a batch job";
@@ -68,6 +78,7 @@ $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName
 $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
 $workFile = Join-Path -Path $folder -ChildPath 'work.id'
 $started = $false
+$swept = $false
 $state = ''
 $owner = ''
 $lastResult = $null
@@ -79,32 +90,86 @@ if ($existing) {
     }
     # -StartExisting: the collection saw this job's task registered but never started (its run was cut between
     # Register and Start); start it now. A task that runs ignores a second start (MultipleInstances IgnoreNew).
-    if ($StartExisting -and $state -eq 'Ready') {
+    # Checked again here, as it is now: still never run (LastTaskResult 267011, SCHED_S_TASK_HAS_NOT_RUN) and no
+    # result.xml - a job that ran and finished since the collection looked is not run a second time.
+    $hasRun = ($lastResult -ne 267011) -or (Test-Path -LiteralPath (Join-Path -Path $folder -ChildPath 'result.xml') -PathType Leaf)
+    if ($StartExisting -and $state -eq 'Ready' -and -not $hasRun) {
         Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
         $started = $true
         $state = 'Running'
     }
 } else {
-    # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData, so a folder
-    # (or a junction) someone else made could hand them the runner, the work or the result. A reparse point on
-    # the path, or a job folder that exists without its task, is refused; the folder is created new with a
-    # protected ACL (no inheritance from ProgramData): Administrators and SYSTEM full control, the principal Modify.
+    # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData (and own what they
+    # create), so a folder (or a junction) someone else made could hand them the runner, the work or the result.
+    # 1. The parents lync.server and jobs: created with a protected ACL (Administrators and SYSTEM full control,
+    #    nothing inherited from ProgramData) when absent. CreateDirectory(path, DirectorySecurity) applies no ACL to
+    #    a folder that already exists ("creates all the directories in the specified path, unless they already
+    #    exist"), so an existing parent is checked: a reparse point, or an owner other than Administrators or
+    #    SYSTEM (an owner may rewrite the ACL) is refused; an ACL that lets anyone else write, create, delete or
+    #    change permissions (the one inherited from ProgramData, or a folder made by an earlier version of this
+    #    collection) is replaced by the protected one - the owner is Administrators, so this session may.
+    # 2. The job folder: made new with a protected ACL (Administrators and SYSTEM full control, the principal
+    #    Modify), then read back (owner, protection, exactly those three rules) before anything is written in it.
+    #    A job folder that exists without its task is the leftover of a cleanup that failed (antivirus held a file):
+    #    it is removed when it is this collection's (owned by Administrators or SYSTEM, protected, no subfolder, not
+    #    a reparse point) and refused otherwise.
     $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
     $jobs = Join-Path -Path $base -ChildPath 'jobs'
-    $null = New-Item -Path $jobs -ItemType Directory -Force
-    $linked = @(Get-Item -LiteralPath $base, $jobs -Force | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+    $sidType = [System.Security.Principal.SecurityIdentifier]
+    $ours = @('S-1-5-32-544', 'S-1-5-18')
+    # FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
+    # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
+    # ChangePermissions 262144, TakeOwnership 524288.
+    $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
+    try {
+        $principalSid = (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName).Translate($sidType)
+    } catch {
+        throw "LYNC_JOB_PRINCIPAL_UNKNOWN: the job's principal '$($Principal.UserName)' does not map to an account on this host ($($_.Exception.Message)); give lync_network_user as DOMAIN\name or name@domain"
+    }
+    $parentSecurity = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    $parentSecurity.SetAccessRuleProtection($true, $false)
+    $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $null = [System.IO.Directory]::CreateDirectory($base, $parentSecurity)
+    $null = [System.IO.Directory]::CreateDirectory($jobs, $parentSecurity)
+    $parents = @(Get-Item -LiteralPath $base, $jobs -Force)
+    $linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
     if ($linked.Count -gt 0) {
         throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
     }
+    $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })
+    if ($foreign.Count -gt 0) {
+        $who = (Get-Acl -LiteralPath $foreign[0].FullName).GetOwner($sidType).Value
+        throw "LYNC_JOB_UNSAFE: $($foreign[0].FullName) is owned by $who, not by Administrators or SYSTEM: its owner can change its ACL and swap the job's files. Check who made it and what it holds, remove it (or make Administrators its owner: icacls `"$($foreign[0].FullName)`" /setowner *S-1-5-32-544 /T), and run again"
+    }
+    $open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
+    $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }
     if (Test-Path -LiteralPath $folder) {
-        throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task (left by a failed cleanup, or made by someone else); check its contents and owner, delete it, and run again"
+        $left = Get-Item -LiteralPath $folder -Force
+        $leftAcl = Get-Acl -LiteralPath $folder
+        $inside = @(Get-ChildItem -LiteralPath $folder -Force | Where-Object { $_.PSIsContainer -or ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+        if (($left.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or $ours -notcontains $leftAcl.GetOwner($sidType).Value -or -not $leftAcl.AreAccessRulesProtected -or $inside.Count -gt 0) {
+            throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task and is not one this collection made (owner $($leftAcl.GetOwner($sidType).Value), protected $($leftAcl.AreAccessRulesProtected), $($inside.Count) subfolder(s) or link(s)); check its contents and owner, delete it, and run again"
+        }
+        # This collection's leftover (its task is gone: the job finished and its cleanup failed). A file still held
+        # makes Remove-Item fail here with the holder's error, and the next run tries again.
+        Remove-Item -LiteralPath $folder -Recurse -Force
+        $swept = $true
     }
     $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
     $security.SetAccessRuleProtection($true, $false)
     $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
     $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName), 'Modify', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $principalSid, 'Modify', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
     $null = [System.IO.Directory]::CreateDirectory($folder, $security)
+    # Read back: a folder someone made between the check above and CreateDirectory would be returned as it is.
+    $made = Get-Acl -LiteralPath $folder
+    # (An Allow rule is stored with Synchronize added, 1048576: both sides carry it.)
+    $rules = @($made.GetAccessRules($true, $true, $sidType) | ForEach-Object { '{0}={1}' -f $_.IdentityReference.Value, ([int]$_.FileSystemRights -bor 1048576) } | Sort-Object)
+    $expected = @(('S-1-5-18={0}' -f ([int][System.Security.AccessControl.FileSystemRights]::FullControl -bor 1048576)), ('S-1-5-32-544={0}' -f ([int][System.Security.AccessControl.FileSystemRights]::FullControl -bor 1048576)), ('{0}={1}' -f $principalSid.Value, ([int][System.Security.AccessControl.FileSystemRights]::Modify -bor 1048576))) | Sort-Object
+    if ($ours -notcontains $made.GetOwner($sidType).Value -or -not $made.AreAccessRulesProtected -or ($rules -join ';') -ne (@($expected) -join ';')) {
+        throw "LYNC_JOB_UNSAFE: the job folder $folder does not carry the ACL it was created with (owner $($made.GetOwner($sidType).Value), rules $($rules -join ', ')): someone made it first. Check who, delete it, and run again"
+    }
     $runner = Join-Path -Path $folder -ChildPath 'runner.ps1'
     [System.IO.File]::WriteAllText($runner, $RunnerText, [System.Text.Encoding]::UTF8)
     [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
@@ -148,4 +213,4 @@ if ($existing) {
     $owner = $WorkId
 }
 $Ansible.Changed = $started
-$Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state; LastTaskResult = $lastResult }
+$Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state; LastTaskResult = $lastResult; Swept = $swept }

@@ -73,6 +73,26 @@ def is_local_admin(state, record, user):
     return any(str(m).lower() in names for m in local_administrators(state, record, user))
 
 
+WELL_KNOWN = {"builtin\\administrators": ADMINISTRATORS, "nt authority\\system": "S-1-5-18",
+              "builtin\\users": "S-1-5-32-545", "everyone": "S-1-1-0"}
+
+
+def account_sid(state, user, known=False):
+    """The SID of `user` (DOMAIN\\name, name@domain, a well-known name). With `known`, None for a name the lab's
+    AD does not hold (a local `.\\name`, another domain): what NTAccount.Translate cannot map."""
+    text = str(user or "")
+    if text.lower() in WELL_KNOWN:
+        return WELL_KNOWN[text.lower()]
+    ad = state.get("ad", {})
+    sam = _sam(text)
+    account = ad.get("accounts", {}).get(sam.lower())
+    if known:
+        domain = text.split("\\", 1)[0].lower() if "\\" in text else ""
+        if account is None or domain not in ("", str(ad.get("netbios", "CONTOSO")).lower()):
+            return None
+    return (account or {}).get("sid") or "%s-%d" % (DOMAIN_SID, 3000 + len(sam))
+
+
 def _group_sid(name):
     rid = GROUP_RIDS.get(name.lower())
     if rid is None:
@@ -118,7 +138,7 @@ def whoami(state, host, user):
         "impersonation_level": "SecurityAnonymous",
         "login_time": "2026-01-01T00:00:00.0000000+00:00",
         "groups": groups,
-        "account": _sid_entry(sam, netbios, account.get("sid") or "%s-%d" % (DOMAIN_SID, 3000 + len(sam)), "User"),
+        "account": _sid_entry(sam, netbios, account_sid(state, user), "User"),
         "login_domain": netbios,
         "rights": ["SeNetworkLogonRight", "SeInteractiveLogonRight", "SeBatchLogonRight"] if admin else [],
         "logon_server": str((ad.get("domain_controllers") or ["DC01"])[0]).split(".", maxsplit=1)[0].upper(),

@@ -42,7 +42,7 @@ import json
 import os
 import re
 
-from .. import fsops
+from .. import fsops, logon
 from ..engine import Command, NativeCommand, Param
 from ..engine.errors import NetException
 from ..engine import operators as O
@@ -265,6 +265,90 @@ class FileSystemAccessRule(V.NetObject):
         self.AccessControlType = V.to_string(kind)
 
 
+# https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemrights ([Flags]).
+FILE_SYSTEM_RIGHTS = T.enum_type("System.Security.AccessControl.FileSystemRights", {
+    "ReadData": 1, "CreateFiles": 2, "AppendData": 4, "ReadExtendedAttributes": 8, "WriteExtendedAttributes": 16,
+    "ExecuteFile": 32, "DeleteSubdirectoriesAndFiles": 64, "ReadAttributes": 128, "WriteAttributes": 256,
+    "Write": 278, "Delete": 65536, "ReadPermissions": 131072, "Read": 131209, "ReadAndExecute": 131241,
+    "Modify": 197055, "ChangePermissions": 262144, "TakeOwnership": 524288, "Synchronize": 1048576,
+    "FullControl": 2032127}, flags=True)
+_RIGHT_ALIASES = {"listdirectory": 1, "writedata": 2, "createdirectories": 4, "traverse": 32}
+
+
+def rights_number(text):
+    """A FileSystemRights text ("Modify", "CreateFiles, AppendData") as its number."""
+    total = 0
+    for part in V.to_string(text).split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        total |= next((n for k, n in FILE_SYSTEM_RIGHTS.members.items() if k.lower() == name), None) \
+            or _RIGHT_ALIASES[name]
+    return total
+
+
+ADMINISTRATORS_SID, SYSTEM_SID, USERS_SID, CREATOR_OWNER_SID = "S-1-5-32-544", "S-1-5-18", "S-1-5-32-545", "S-1-3-0"
+# The ACL a folder the lab keeps no record for has: what it inherits from C:\ProgramData on a default installation
+# (SYSTEM and Administrators full control, CREATOR OWNER full control of what one creates, Users read and execute
+# and "create files / create folders" in this folder and its subfolders: any local user may create a folder there
+# and then owns it), owned by Administrators. This is the review's premise (reviews/detached.md finding 2, "check
+# on a host with icacls C:\ProgramData"), not a Microsoft page: the lab models it so the job start's check of a
+# parent it did not create acts on the worst default.
+DEFAULT_INHERITED_ACL = {"owner": ADMINISTRATORS_SID, "protected": False, "inherited": True, "rules": [
+    {"identity": SYSTEM_SID, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"},
+    {"identity": ADMINISTRATORS_SID, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"},
+    {"identity": CREATOR_OWNER_SID, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "InheritOnly", "type": "Allow"},
+    {"identity": USERS_SID, "rights": "ReadAndExecute", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"},
+    {"identity": USERS_SID, "rights": "CreateFiles, AppendData", "inheritance": "ContainerInherit",
+     "propagation": "None", "type": "Allow"}]}
+
+
+class AccessRuleView(V.NetObject):
+    """One FileSystemAccessRule of a folder's ACL as Get-Acl's GetAccessRules returns it (identity as the
+    SecurityIdentifier asked for, FileSystemRights as the enum, IsInherited)."""
+
+    TYPE_NAME = "System.Security.AccessControl.FileSystemAccessRule"
+
+    def __init__(self, rule, inherited):
+        self.IdentityReference = Identity(rule["identity"])
+        self.FileSystemRights = V.EnumValue(FILE_SYSTEM_RIGHTS, rights_number(rule["rights"]))
+        self.InheritanceFlags = rule["inheritance"]
+        self.PropagationFlags = rule["propagation"]
+        self.AccessControlType = rule["type"]
+        self.IsInherited = bool(inherited)
+
+
+class AclView(V.NetObject):
+    """What Get-Acl returns for a folder (a DirectorySecurity): GetOwner(type), AreAccessRulesProtected and
+    GetAccessRules(includeExplicit, includeInherited, type), over the lab's ACL record of the folder
+    (https://learn.microsoft.com/powershell/module/microsoft.powershell.security/get-acl?view=powershell-5.1,
+    https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.getowner,
+    https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.commonobjectsecurity.getaccessrules).
+    Identities come back as SecurityIdentifiers, the type the payloads ask for (names are localized); the lab
+    records every rule by SID except a principal given by name, which is recorded as named."""
+
+    TYPE_NAME = "System.Security.AccessControl.DirectorySecurity"
+
+    def __init__(self, path, record):
+        self.Path = path
+        self._record = record
+        self.AreAccessRulesProtected = bool(record.get("protected"))
+        self.Owner = record.get("owner") or ADMINISTRATORS_SID
+
+    def GetOwner(self, target):  # pylint: disable=invalid-name
+        return Identity(self.Owner)
+
+    def GetAccessRules(self, explicit, inherited, target):  # pylint: disable=invalid-name
+        from_parent = bool(self._record.get("inherited"))
+        if (from_parent and not V.to_bool(inherited)) or (not from_parent and not V.to_bool(explicit)):
+            return []
+        return [AccessRuleView(rule, from_parent) for rule in self._record.get("rules") or []]
+
+
 class DirectorySecurity(V.NetObject):
     """DirectorySecurity with the members a payload uses to build a new folder's ACL: SetAccessRuleProtection
     (isProtected: no inheritance from the parent; preserveInheritance: copy the inherited rules) and AddAccessRule,
@@ -284,8 +368,9 @@ class DirectorySecurity(V.NetObject):
     def AddAccessRule(self, rule):
         self._rules.append(rule)
 
-    def snapshot(self):
-        return {"protected": self.AreAccessRulesProtected, "preserve_inherited": getattr(self, "_preserve", True),
+    def snapshot(self, owner=None):
+        return {"owner": owner, "protected": self.AreAccessRulesProtected,
+                "preserve_inherited": getattr(self, "_preserve", True),
                 "rules": [{"identity": r.IdentityReference.Value, "rights": r.FileSystemRights,
                            "inheritance": r.InheritanceFlags, "propagation": r.PropagationFlags,
                            "type": r.AccessControlType} for r in self._rules]}
@@ -1470,15 +1555,82 @@ def install(session):
     @io_directory.method("CreateDirectory")
     def create_directory(eng, path, security=None):
         """Directory.CreateDirectory(path) and, .NET Framework, (path, DirectorySecurity): the folders are made, and
-        with a DirectorySecurity the new folder gets that ACL when it is created (an existing folder is returned
-        unchanged: https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory). The lab keeps the ACL
-        it was given in the host record's `acls` (by lower-case path), for tests to read."""
+        with a DirectorySecurity the new folder gets that ACL when it is created; a folder that already exists is
+        returned with the ACL it has, the DirectorySecurity is not applied to it ("Creates all the directories in the
+        specified path, unless they already exist, applying the specified Windows security":
+        https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory; "If the directory already exists,
+        the existing directory is returned": https://learn.microsoft.com/dotnet/api/system.io.filesystemaclextensions.createdirectory).
+        The lab keeps the ACL it was given, with the owner (default_owner), in the host record's `acls` (by
+        lower-case path), which Get-Acl reads (acl_record) and tests read or plant."""
         winpath = V.to_string(path)
         existed = locate(winpath).real.is_dir()
         dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
         if isinstance(security, DirectorySecurity) and not existed:
-            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot()
+            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=default_owner())
         return item(winpath)
+
+    @io_directory.method("SetAccessControl")
+    def set_access_control(eng, path, security):
+        """Directory.SetAccessControl(path, DirectorySecurity), .NET Framework: the folder's DACL becomes the one
+        given (protection included); its owner is unchanged (the DirectorySecurity built new sets no owner)
+        (https://learn.microsoft.com/dotnet/api/system.io.directory.setaccesscontrol). Writing a DACL needs WRITE_DAC:
+        the folder's owner or an administrator; the lab's sessions that call it are administrators."""
+        winpath = V.to_string(path)
+        if not locate(winpath).real.is_dir():
+            raise T.DotNetError("System.IO.DirectoryNotFoundException", "Could not find a part of the path '%s'." % winpath)
+        owner = acl_record(winpath).get("owner") or ADMINISTRATORS_SID
+        ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
+
+    def default_owner():
+        """The owner Windows gives a new object: the token's default owner, which for a member of the built-in
+        Administrators group is that group ("objects created by members of the administrators group are normally
+        owned by the administrators group": https://learn.microsoft.com/windows/win32/ad/how-security-descriptors-are-set-on-new-directory-objects;
+        TOKEN_OWNER, https://learn.microsoft.com/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_token_owner), else the user."""
+        if logon.is_local_admin(ctx.state, ctx.record, ctx.session_user):
+            return ADMINISTRATORS_SID
+        return logon.account_sid(ctx.state, ctx.session_user)
+
+    def acl_record(winpath):
+        """The lab's ACL of a folder: its own record (`acls`, by lower-case path: made by CreateDirectory with a
+        DirectorySecurity or SetAccessControl, or planted by a test), else what it inherits from the nearest folder
+        above with a record (its inheritable rules), else DEFAULT_INHERITED_ACL (C:\\ProgramData's)."""
+        acls = ctx.record.get("acls") or {}
+        key = winpath.rstrip("\\").lower()
+        if key in acls:
+            return acls[key]
+        parent = key.rpartition("\\")[0]
+        while parent and parent not in acls and "\\" in parent:
+            parent = parent.rpartition("\\")[0]
+        if parent in acls:
+            rules = [dict(r, propagation="None") for r in acls[parent].get("rules") or []
+                     if "ContainerInherit" in str(r.get("inheritance")) and str(r.get("propagation")) != "NoPropagateInherit"]
+            return {"owner": ADMINISTRATORS_SID, "protected": False, "inherited": True, "rules": rules}
+        return DEFAULT_INHERITED_ACL
+
+    def get_acl(call):
+        """Get-Acl -Path/-LiteralPath of a folder or file: its security descriptor (AclView)."""
+        out = []
+        for path in _paths(call):
+            try:
+                real = locate(path).real
+            except PSError as err:
+                lab_error(call, err, path, "GetAcl_PathNotFound_Exception")
+                continue
+            if not real.exists():
+                call.error("Cannot find path '%s' because it does not exist." % path, "System.Management.Automation."
+                           "ItemNotFoundException", "GetAcl_PathNotFound_Exception", "ObjectNotFound", path)
+                continue
+            out.append(AclView(path, acl_record(path)))
+        return out
+
+    session.command(Command("Get-Acl", [
+        Param("Path", "System.String[]", position=0, sets=("ByPath",), pipeline=True, by_property=True),
+        Param("LiteralPath", "System.String[]", sets=("ByLiteralPath",), by_property=True, aliases=("PSPath", "LP")),
+        Param("InputObject", "System.Management.Automation.PSObject", mandatory=True, sets=("ByInputObject",),
+              by_property=True),
+        Param("Audit", switch=True), Param("AllCentralAccessPolicies", switch=True),
+        Param("Filter", "System.String"), Param("Include", "System.String[]"), Param("Exclude", "System.String[]")],
+        get_acl, default_set="ByPath", module="Microsoft.PowerShell.Security"))
 
     session.factory("System.Security.AccessControl.DirectorySecurity", lambda eng: DirectorySecurity())
     session.factory("System.Security.AccessControl.FileSystemAccessRule",

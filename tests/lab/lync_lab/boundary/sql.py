@@ -33,7 +33,7 @@ it writes one to the pipeline (hence `, $table` in the payloads' Invoke-Sql).
 import datetime
 import uuid
 
-from .. import faults, fsops, model, netid, sqlbak, tsql, winhost
+from .. import faults, fsops, logon, model, netid, sqlbak, tsql, winhost
 from ..engine import Command, Param
 from ..engine import types as T
 from ..engine import values as V
@@ -832,7 +832,7 @@ def _install_cim(session):
 # https://learn.microsoft.com/dotnet/api/system.security.principal.ntaccount.translate : the name is
 # looked up by the computer (LSA, over its secure channel to the domain: no double hop); a name no
 # authority knows throws IdentityNotMappedException "Some or all identity references could not be
-# translated." The lab's domain accounts are state["ad"]["computers"].
+# translated." The lab's domain accounts are state["ad"]["computers"] and state["ad"]["accounts"] (logon.account_sid).
 
 NetException.HIERARCHY.setdefault("System.Security.Principal.IdentityNotMappedException", ["System.SystemException"])
 
@@ -879,6 +879,12 @@ class NTAccount(V.NetObject):
             account = (ad.get("computers") or {}).get(name[:-1].upper())
             if account is not None:
                 return SecurityIdentifier(account["sid"])
+        # A user account of the lab's domain, or a well-known name (lync_job_start's principal); a local `.\\name` or
+        # an account the domain does not hold does not map.
+        user_sid = logon.account_sid(ctx.state, self.Value, known=True) if not name.endswith("$") else None
+        if user_sid and (self.Value.lower() in logon.WELL_KNOWN
+                         or (joined and (not domain or domain.lower() in (netbios, ad_domain.lower())))):
+            return SecurityIdentifier(user_sid)
         raise T.DotNetError("System.Security.Principal.IdentityNotMappedException",
                             "Some or all identity references could not be translated.")
 

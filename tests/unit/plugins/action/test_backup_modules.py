@@ -202,6 +202,52 @@ def test_open_refuses_clearly_when_another_backup_holds_the_lock():
         run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
 
 
+RESUMED = "lync-20261124T020000Z-abcdef"
+
+
+def _locked_by(holder, age="0.4"):
+    return {"failed": True, "error": [{"exception": {"message": "LYNC_BACKUP_LOCKED: \\\\b\\s\\.lync-backup.lock is held "
+                                                                "since 2026-11-24T02:00:03Z (age %s h) by %s"
+                                                                % (age, json.dumps(holder))}}]}
+
+
+def test_open_writes_a_random_run_id_in_the_lock_and_returns_it():
+    result, recorder = run("lync_backup_set", {"root": ROOT, "state": "opened"}, [ok({"Path": SET})])
+    parameters = recorder.calls[0]["module_args"]["parameters"]
+    lock = json.loads(parameters["LockText"])
+    assert len(result["run_id"]) == 16 and lock["run"] == result["run_id"] == parameters["RunId"]
+    again, dummy = run("lync_backup_set", {"root": ROOT, "state": "opened"}, [ok({"Path": SET})])
+    assert again["run_id"] != result["run_id"]  # random per run (two equal tokens: 1 in 2**64)
+
+
+def test_a_resume_is_refused_while_the_sets_lock_is_young_and_names_who_holds_it():
+    holder = {"set_id": RESUMED, "run": "0123456789abcdef", "controller": "awx-1", "started": "2026-11-24T02:00:03Z"}
+    with pytest.raises(AnsibleActionFail) as caught:
+        run("lync_backup_set", {"root": ROOT, "state": "opened", "set_id": RESUMED, "resume": True,
+                                "run_id": "fedcba9876543210"}, [_locked_by(holder)])
+    said = str(caught.value)
+    assert "may still be working on the set" in said and "awx-1" in said and "0123456789abcdef" in said, said
+    assert "backup_resume_force: true" in said and "0.4 hours old" in said, said
+
+
+def test_a_resume_takes_over_the_lock_only_when_forced():
+    args = {"root": ROOT, "state": "opened", "set_id": RESUMED, "resume": True, "run_id": "fedcba9876543210"}
+    dummy, plain = run("lync_backup_set", args, [ok({"Path": SET})])
+    assert "TakeOver" not in plain.calls[0]["module_args"]["parameters"]
+    result, forced = run("lync_backup_set", dict(args, force=True), [ok({"Path": SET, "TakenOverLock": "{}"})])
+    assert forced.calls[0]["module_args"]["parameters"]["TakeOver"] is True and result["resumed"]
+    assert json.loads(forced.calls[0]["module_args"]["parameters"]["LockText"])["run"] == "fedcba9876543210"
+
+
+def test_the_release_carries_the_run_id_and_a_bad_token_is_refused():
+    dummy, recorder = run("lync_backup_set", {"root": ROOT, "state": "unlocked", "set_id": RESUMED,
+                                              "run_id": "fedcba9876543210"}, [ok({"Released": False})])
+    assert recorder.calls[0]["module_args"]["parameters"] == {"Root": ROOT, "SetId": RESUMED,
+                                                              "RunId": "fedcba9876543210"}
+    with pytest.raises(AnsibleActionFail, match="run_id must be"):
+        run("lync_backup_set", {"root": ROOT, "state": "unlocked", "set_id": RESUMED, "run_id": "x; rm"})
+
+
 def close_args(plan, results):
     return {"root": ROOT, "state": "closed", "set_id": "lync-20261124T020000Z-abcdef", "plan": plan, "results": results,
             "deployment": deployment(), "hosts": hosts(), "started": "2026-11-24T02:00:00Z", "signing_key": "k" * 32}
