@@ -34,15 +34,20 @@ class Host:
         lines = text_of(self.files).splitlines()
         if name == "lync_file_listing_page":
             assert parameters["Path"].endswith("\\listings\\fs01.contoso.local_share.tsv")
-            stored = self.stored.splitlines()
-            value = {"Exists": True, "Total": len(stored),
-                     "Lines": stored[parameters["Offset"]:parameters["Offset"] + parameters["Count"]]}
+            # A byte offset into the stored listing's UTF-8 text.
+            stored = self.stored.encode("utf-8")[parameters["Offset"]:].decode("utf-8").splitlines()
+            value = {"Exists": True, "Offset": parameters["Offset"], "Lines": stored[:parameters["Count"]]}
         else:
             assert parameters["Path"].endswith("\\filestores\\fs01.contoso.local_share")
             value = {"Files": len(lines), "FileBytes": sum(len(d) for d in self.files.values()), "Errors": [],
-                     "ErrorCount": 0, "Offset": parameters.get("Offset", 0)}
+                     "ErrorCount": 0}
             if parameters.get("Count"):
-                value["Lines"] = lines[parameters["Offset"]:parameters["Offset"] + parameters["Count"]]
+                # The lines whose path comes after After (ordinal), as the payload pages the store's folder.
+                after = bs.ordinal_key(parameters.get("After") or "")
+                later = [line for line in lines if not parameters.get("After")
+                         or bs.ordinal_key(line.split("\t", 2)[2]) > after]
+                value["Lines"] = later[:parameters["Count"]]
+                value["Files"] = len(value["Lines"])
             elif not parameters.get("Summary"):
                 data = text_of(self.files).encode("utf-8")
                 value.update(Bytes=len(data), Sha256=sha(data))
