@@ -291,3 +291,47 @@ def test_the_host_holds_one_path_of_folders_not_the_store(lab, payload, plant_de
     fs.reset_live_peak()
     assert not run(lab, payload, **params)["failed"]
     assert fs.LIVE_PEAK[0] > 400, fs.LIVE_PEAK[0]
+
+
+SET_ROOT = "D:\\LyncBackup\\%s" % SET
+
+
+def inventory_objects(lab, **parameters):
+    """(result, paths of the FileInfo/DirectoryInfo objects lync_file_inventory made) for the set's folder."""
+    made = []
+    original = fs.FileSystemInfo.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(args[0])
+        original(self, *args, **kwargs)
+    fs.FileSystemInfo.__init__ = counting
+    try:
+        result = run(lab, "lync_file_inventory", Path="\\\\?\\" + SET_ROOT, **parameters)
+    finally:
+        fs.FileSystemInfo.__init__ = original
+    return result, made
+
+
+def test_the_set_inventory_prunes_the_stores_it_skips(lab, plant_defect):
+    """Skip: a store's folder is not entered (its files are checked through its listing), so the set's inventory
+    does not enumerate a large store file by file; the set's other files are listed, hashed (under the FIPS policy
+    too: SHA256CryptoServiceProvider). Planted: filtering after a recursive enumeration (the old way) makes an
+    object for every file of the store."""
+    (real(lab, SET_ROOT) / "manifest.json").write_bytes(b"{}")
+    other = real(lab, SET_ROOT + "\\filestores\\fs02.contoso.local_share\\y.txt")
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"y")
+    state = lab.load()
+    state.setdefault("lab", {})["fips_hosts"] = [BACKUP]
+    lab.save(state)
+    result, made = inventory_objects(lab, Hash=True, Skip=["filestores/fs01.contoso.local_lyncshare"])
+    assert not result["failed"], result["error"]
+    assert sorted(f["Path"] for f in result["result"]["Files"]) == [
+        "filestores/fs02.contoso.local_share/y.txt", "manifest.json"]
+    assert all(f["Sha256"] for f in result["result"]["Files"])
+    assert not [m for m in made if "fs01.contoso.local_lyncshare\\" in m], made
+    plant_defect("lync_file_inventory", "if ($isSkipped) { continue }",
+                 "if ($isSkipped) { $null = @(Get-ChildItem -LiteralPath $child.FullName -Recurse -File -Force); continue }")
+    result, made = inventory_objects(lab, Hash=True, Skip=["filestores/fs01.contoso.local_lyncshare"])
+    assert not result["failed"] and len(result["result"]["Files"]) == 2
+    assert len([m for m in made if "fs01.contoso.local_lyncshare\\" in m]) >= len(NAMES)

@@ -249,7 +249,16 @@ class FileSystemInfo(V.NetObject):
             raise T.DotNetError("System.IO.DirectoryNotFoundException", "Could not find a part of the path '%s'."
                                 % self.FullName)
         names = sorted((entry.name for entry in os.scandir(self._real)), key=str.upper)
-        return _Enumeration(FileSystemInfo(fsops.join(self.FullName, name), self._real / name, self.session)
+        if not self.FullName.startswith("\\\\?\\"):
+            for name in names:
+                if len(fsops.join(self.FullName, name)) > 259:
+                    # A path past MAX_PATH without the \\?\ prefix (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception).
+                    raise T.DotNetError("System.IO.PathTooLongException", fsops.paths.path_too_long(
+                        fsops.join(self.FullName, name)).message)
+        stale = getattr(self.session, "stale_entry", lambda real: None)
+        # The entries carry what the folder's directory entry says (FindNextFileW's data), as Get-ChildItem's do.
+        return _Enumeration(FileSystemInfo(fsops.join(self.FullName, name), self._real / name, self.session,
+                                           None if (self._real / name).is_dir() else stale(self._real / name))
                             for name in names)
 
     def OpenRead(self):
@@ -387,9 +396,13 @@ class FileStream(V.NetObject):
             raise T.DotNetError("System.ArgumentException", "Offset and length were out of bounds for the array or count "
                                 "is greater than the number of elements from index to the end of the source collection.")
         chunk = data[offset:offset + count]
+        at_end = self._position == len(self._data)
         self._data[self._position:self._position + len(chunk)] = chunk
         self._position += len(chunk)
-        self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
+        if at_end:
+            self._session.append_file(self.Name, bytes(chunk))
+        else:
+            self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
 
     def WriteByte(self, value):
         self.Write([V.to_integer(value, "System.Byte")], 0, 1)
@@ -725,7 +738,13 @@ def install(session):
                 del handles[i]
                 break
 
+    def append_file(path, data):
+        fsops.append_bytes(ctx, path, data)
+        stamp(engine, locate(path).real)
+
     session.write_file = write_file
+    session.append_file = append_file
+    session.stale_entry = stale_entry
     session.open_stream = open_stream
     session.release = release
 
