@@ -162,6 +162,7 @@ STRING.prop("Empty")(lambda engine: "")
 # the sign is what callers may rely on. null sorts first.
 STRING.method("CompareOrdinal")(lambda engine, a, b: _compare_ordinal(a, b))
 
+
 def _compare_ordinal(first, second):
     keys = [b"" if v is None else V.to_string(v).encode("utf-16-be", "surrogatepass") for v in (first, second)]
     if first is None or second is None:
@@ -630,7 +631,7 @@ ARRAYLIST_METHODS = {"add": ("Add", _arraylist_add),
                      "addrange": ("AddRange", lambda items, more: items.extend(V.enumerate_value(more))),
                      "clear": ("Clear", lambda items: items.clear()),
                      # RemoveAt(index): https://learn.microsoft.com/dotnet/api/system.collections.arraylist.removeat
-                     "removeat": ("RemoveAt", lambda items, index: _arraylist_remove_at(items, index))}
+                     "removeat": ("RemoveAt", _arraylist_remove_at)}
 
 
 def call_method(engine, value, name, args):
