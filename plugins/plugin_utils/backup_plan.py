@@ -443,7 +443,7 @@ def top_folders(doc, documents=()):
 
 def store_folders(doc):
     """{item id: folder} of the file stores whose copy succeeded: the close writes a listing of each
-    (lync_file_listing, on the host that holds the set) and settle references it from the manifest."""
+    (lync_file_listing_write, on the host that holds the set) and settle references it from the manifest."""
     return {item["id"]: item["details"]["folder"] for item in doc["items"]
             if item["status"] == "ok" and item["kind"] == "filestore" and (item.get("details") or {}).get("folder")}
 

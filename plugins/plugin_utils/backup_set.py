@@ -315,13 +315,30 @@ def listing_text(entries):
     return "".join(listing_line(*e) + "\n" for e in ordered_entries)
 
 
+LISTING_BAD_NAME_RE = re.compile(r'[\\:\x00-\x1f]')
+
+
+def check_listing_path(path):
+    """A path as a store's listing names it: relative, '/'-separated names, none empty, '.' or '..', no backslash,
+    no ':' (a drive or a stream) and no character 0-31. Looser than check_manifest_path on purpose: the host lists
+    whatever the store's copy holds, and NTFS keeps names Win32 refuses (a name ending in a space or a dot, made
+    through a \\\\?\\ path, which robocopy copies): verify must name such a file when it differs, not refuse the
+    listing ("Naming Files, Paths, and Namespaces", https://learn.microsoft.com/windows/win32/fileio/naming-a-file)."""
+    if not isinstance(path, str) or not path:
+        raise BackupSetError("listing path %r is not a relative path" % (path,))
+    if any(name in ("", ".", "..") or LISTING_BAD_NAME_RE.search(name) for name in path.split("/")):
+        raise BackupSetError("listing path %r is not a plain relative path inside the store (no '..', drive, "
+                             "backslash or empty name)" % (path,))
+    return path
+
+
 def parse_listing_line(line):
     """{"sha256", "bytes", "path"} of one listing line; BackupSetError for a line that is not one."""
     parts = str(line).rstrip("\n").split("\t")
     if len(parts) != 3 or not parts[1].isdigit() or not (parts[0] == "-" or SIGNATURE_RE.match(parts[0])):
         raise BackupSetError("listing line %r is not <SHA-256> TAB <bytes> TAB <path>" % (str(line)[:200],))
     return {"sha256": None if parts[0] == "-" else parts[0].upper(), "bytes": int(parts[1]),
-            "path": check_manifest_path(parts[2])}
+            "path": check_listing_path(parts[2])}
 
 
 def _entries(pages):

@@ -62,15 +62,19 @@ def _store_path(set_path, relative):
 
 def _pages(action, payload, path, **extra):
     """The lines of a listing, page by page (lync_file_listing over the store's folder, or lync_file_listing_page
-    over the stored listing file): one page held at a time."""
-    offset = 0
+    over the stored listing file): one page held at a time. Each page resumes where the last one ended, so no call
+    reads what an earlier page did: the stored listing from a byte offset (the UTF-8 bytes of the lines read, a line
+    feed each), the store's folder after the last path returned (the host skips the folders wholly before it)."""
+    offset, after = 0, ""
     while True:
-        value = action.payload(payload, dict(extra, Path=path, Offset=offset, Count=PAGE_LINES)).value
+        cursor = {"Offset": offset} if payload == "lync_file_listing_page" else {"After": after}
+        value = action.payload(payload, dict(extra, Path=path, Count=PAGE_LINES, **cursor)).value
         lines = list(value.get("Lines") or [])
         if not lines:
             return
         yield lines
-        offset += len(lines)
+        offset += sum(len(line.encode("utf-8", "surrogatepass")) + 1 for line in lines)
+        after = lines[-1].split("\t", 2)[-1]
         if len(lines) < PAGE_LINES:
             return
 

@@ -57,6 +57,7 @@ class Host:
 
     def __init__(self, count, damaged=False):
         self.count, self.damaged, self.largest = count, damaged, 0
+        self.at_offset, self.after_path = {0: 0}, {"": 0}
 
     def line(self, n, damaged):
         return bs.listing_line(digest(n, damaged), 100 + n % 1000, name(n))
@@ -70,13 +71,20 @@ class Host:
         return sha.hexdigest().upper(), size
 
     def payload(self, payload, parameters):
-        offset, count = parameters.get("Offset", 0), parameters.get("Count", 0)
+        count = parameters.get("Count", 0)
         if payload == "lync_file_listing_page":
-            value = {"Exists": True, "Total": self.count,
-                     "Lines": [self.line(n, False) for n in range(offset, min(self.count, offset + count))]}
+            # The cursor is a byte offset: the line it starts at, remembered from the page that ended there.
+            first = self.at_offset.get(parameters.get("Offset", 0), self.count)
+            lines = [self.line(n, False) for n in range(first, min(self.count, first + count))]
+            self.at_offset[parameters.get("Offset", 0) + sum(len(x.encode("utf-8")) + 1 for x in lines)] = first + len(lines)
+            value = {"Exists": True, "Offset": parameters.get("Offset", 0), "Lines": lines}
         elif count:
-            value = {"Files": self.count, "Offset": offset, "Errors": [], "ErrorCount": 0,
-                     "Lines": [self.line(n, self.damaged) for n in range(offset, min(self.count, offset + count))]}
+            # The cursor is the last path of the previous page (names sort as their numbers do).
+            first = self.after_path.get(parameters.get("After") or "", self.count)
+            lines = [self.line(n, self.damaged) for n in range(first, min(self.count, first + count))]
+            if lines:
+                self.after_path[name(first + len(lines) - 1)] = first + len(lines)
+            value = {"Files": len(lines), "Errors": [], "ErrorCount": 0, "Lines": lines}
         else:
             sha, size = self.text_hash(self.damaged)
             value = {"Files": self.count, "FileBytes": 0, "Bytes": size, "Sha256": sha, "Errors": [], "ErrorCount": 0}

@@ -23,6 +23,15 @@
 # unsupported prefix by asking .NET about the plain path.
 # Skip: folders (relative, '/'-separated) whose files are not listed: the file stores of a set, each checked
 # through its own listing (lync_file_listing), so a 500,000-file store never travels back here file by file.
+# They are pruned, not filtered: the folders that hold a skipped folder are read one level at a time
+# (Get-ChildItem without -Recurse), every other folder with -Recurse, and a skipped folder is never entered, so a
+# set's inventory costs its own files, not its stores'. Names compare case-insensitively (-eq, String.StartsWith
+# with OrdinalIgnoreCase, https://learn.microsoft.com/dotnet/api/system.string.startswith), as NTFS names do.
+# Hashing: SHA256CryptoServiceProvider
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256cryptoserviceprovider), FIPS-validated:
+# SHA256.Create() is SHA256Managed on .NET Framework, whose constructor throws InvalidOperationException when the
+# "System cryptography: Use FIPS compliant algorithms" policy is on
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor).
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string]$Path,
@@ -44,12 +53,35 @@ $files = @()
 if ($exists) {
     $rootName = (Get-Item -LiteralPath $Path -Force).FullName.TrimEnd('\')
     $base = $rootName.Length + 1
-    $sha256 = [System.Security.Cryptography.SHA256]::Create()
-    $skipped = @($Skip | ForEach-Object { $rootName + '\' + $_.Trim('/').Replace('/', '\') + '\' })
-    $found = @(Get-ChildItem -LiteralPath $Path -Recurse -File -Force | Where-Object {
-        $name = $_.FullName
-        @($skipped | Where-Object { $name.StartsWith($_, [System.StringComparison]::OrdinalIgnoreCase) }).Count -eq 0
-    })
+    $sha256 = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
+    $skipped = @($Skip | ForEach-Object { $_.Trim('/').Replace('/', '\') })
+    $found = [System.Collections.ArrayList]@()
+    # Folders (relative, '' for Path) that hold a skipped folder: read one level at a time.
+    $pending = [System.Collections.ArrayList]@('')
+    while ($pending.Count -gt 0) {
+        $relative = $pending[$pending.Count - 1]
+        $pending.RemoveAt($pending.Count - 1)
+        $folder = if ($relative -eq '') { $Path } else { $Path + '\' + $relative }
+        foreach ($child in @(Get-ChildItem -LiteralPath $folder -Force)) {
+            if (-not $child.PSIsContainer) {
+                $null = $found.Add($child)
+                continue
+            }
+            $childRelative = if ($relative -eq '') { $child.Name } else { $relative + '\' + $child.Name }
+            $isSkipped = $false
+            $holdsSkipped = $false
+            foreach ($skip in $skipped) {
+                if ($skip -eq $childRelative) { $isSkipped = $true }
+                elseif ($skip.StartsWith($childRelative + '\', [System.StringComparison]::OrdinalIgnoreCase)) { $holdsSkipped = $true }
+            }
+            if ($isSkipped) { continue }
+            if ($holdsSkipped) {
+                $null = $pending.Add($childRelative)
+                continue
+            }
+            foreach ($file in @(Get-ChildItem -LiteralPath $child.FullName -Recurse -File -Force)) { $null = $found.Add($file) }
+        }
+    }
     $files = @($found | Sort-Object -Property FullName | ForEach-Object {
         if (-not $_.FullName.StartsWith($rootName + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
             throw "$($_.FullName) does not lie under $rootName; cannot name it relative to the set"
@@ -79,7 +111,7 @@ if ($exists) {
                 # fails only what claims it. A hash object interrupted mid-stream is not reused.
                 $readError = [string]$_.Exception.Message
                 $sha256.Dispose()
-                $sha256 = [System.Security.Cryptography.SHA256]::Create()
+                $sha256 = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
             }
         }
         @{ Path = $file.FullName.Substring($base).Replace('\', '/'); Bytes = $file.Length; Sha256 = $digest; Error = $readError

@@ -156,6 +156,22 @@ def write_bytes(ctx, winpath, data, account=None, long_paths=False, actor=None, 
     return written
 
 
+def append_bytes(ctx, winpath, data, account=None, actor=None):
+    """Add bytes at the end of an existing file (a FileStream writing at its end), with write_bytes' disk rules,
+    without rewriting what the file holds (a streamed file of N lines costs N small writes, not N whole files)."""
+    loc = locate(ctx, winpath, write=True, account=account)
+    disk = _disk(ctx, loc)
+    room = disk["free_bytes"]
+    with open(loc.real, "ab") as handle:
+        handle.write(data[:max(room, 0)])
+    written = min(len(data), max(room, 0))
+    calls.moved(actor or ctx.host, loc.host, "write", written)
+    disk["free_bytes"] = disk["free_bytes"] - written
+    if written < len(data):
+        raise PSError("There is not enough space on the disk. : '%s'" % winpath, "WriteError", "IOException")
+    return written
+
+
 def read_bytes(ctx, winpath, account=None, long_paths=False, actor=None, counted=True):
     """A whole file's bytes. `counted` False: the lab reads the file without the program reading it (a
     FileStream opened only to write)."""

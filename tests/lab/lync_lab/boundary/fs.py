@@ -37,10 +37,12 @@ https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorith
 """
 
 import datetime
+import gc
 import hashlib
 import json
 import os
 import re
+import weakref
 
 from .. import fsops, logon
 from ..engine import Command, NativeCommand, Param
@@ -166,11 +168,24 @@ FILE_ATTRIBUTES = T.enum_type("System.IO.FileAttributes", {
     "NotContentIndexed": 8192, "Encrypted": 16384, "IntegrityStream": 32768, "NoScrubData": 131072}, flags=True)
 
 
+# The FileInfo/DirectoryInfo objects alive at once, and the most ever alive since reset_live_peak(): how many file
+# entries a payload holds at a time (tests/lab/test_file_listing.py, tests/bench/listing_bench.py).
+LIVE_INFOS = weakref.WeakSet()
+LIVE_PEAK = [0]
+
+
+def reset_live_peak():
+    gc.collect()  # objects of an earlier run held only by reference cycles are not alive for the next one
+    LIVE_PEAK[0] = len(LIVE_INFOS)
+
+
 class FileSystemInfo(V.NetObject):
     """System.IO.FileInfo / DirectoryInfo with the members the payloads read, as the FileSystem provider
     returns them (PSPath, PSIsContainer)."""
 
     def __init__(self, winpath, real, session=None, listed=None):
+        LIVE_INFOS.add(self)
+        LIVE_PEAK[0] = max(LIVE_PEAK[0], len(LIVE_INFOS))
         self.session = session
         self._real = real  # the lab file behind it (not a .NET member: lower case)
         self.FullName = winpath.rstrip("\\") if len(winpath) > 3 else winpath
@@ -221,11 +236,49 @@ class FileSystemInfo(V.NetObject):
     def ToString(self):
         return self.FullName
 
+    def EnumerateFileSystemInfos(self):  # pylint: disable=invalid-name
+        """DirectoryInfo.EnumerateFileSystemInfos() (.NET Framework 4.0 and later,
+        https://learn.microsoft.com/dotnet/api/system.io.directoryinfo.enumeratefilesysteminfos): the files and
+        folders directly in this folder, hidden and system ones included, without "." and ".."; an enumeration whose
+        entries are made as it is walked (the lab makes them as the caller iterates), in the order the file system
+        returns them (NTFS: its upper-cased B-tree order, not ordinal: callers that need an order sort). A child that
+        is a reparse point (a junction or a directory symbolic link; in the lab, a folder that is a symbolic link) is
+        returned with FileAttributes.ReparsePoint and is not entered. On a missing folder:
+        DirectoryNotFoundException."""
+        if not self.PSIsContainer or not self._real.is_dir():
+            raise T.DotNetError("System.IO.DirectoryNotFoundException", "Could not find a part of the path '%s'."
+                                % self.FullName)
+        names = sorted((entry.name for entry in os.scandir(self._real)), key=str.upper)
+        if not self.FullName.startswith("\\\\?\\"):
+            for name in names:
+                if len(fsops.join(self.FullName, name)) > 259:
+                    # A path past MAX_PATH without the \\?\ prefix (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception).
+                    raise T.DotNetError("System.IO.PathTooLongException", fsops.paths.path_too_long(
+                        fsops.join(self.FullName, name)).message)
+        stale = getattr(self.session, "stale_entry", lambda real: None)
+        # The entries carry what the folder's directory entry says (FindNextFileW's data), as Get-ChildItem's do.
+        return _Enumeration(FileSystemInfo(fsops.join(self.FullName, name), self._real / name, self.session,
+                                           None if (self._real / name).is_dir() else stale(self._real / name))
+                            for name in names)
+
     def OpenRead(self):
         """FileInfo.OpenRead: a read-only FileStream (FileShare.Read)."""
         if self.PSIsContainer or self.session is None:
             raise T.DotNetError("System.UnauthorizedAccessException", "Access to the path '%s' is denied." % self.FullName)
         return self.session.open_stream(self.FullName, ("Open", 3), ("Read", 1), ("Read", 1))
+
+
+class _Enumeration(V.NetObject):
+    """An IEnumerable<T> that makes its items while it is walked (what EnumerateFileSystemInfos returns): PowerShell
+    unrolls it in a pipeline, foreach and @() (the engine through ps_enumerate)."""
+
+    TYPE_NAME = "System.IO.FileSystemEnumerableIterator`1[[System.IO.FileSystemInfo]]"
+
+    def __init__(self, items):
+        self._items = items
+
+    def ps_enumerate(self):
+        return iter(self._items)
 
 
 class _RemovedFileInfo(FileSystemInfo):
@@ -407,6 +460,17 @@ class FileStream(V.NetObject):
     def Position(self):  # pylint: disable=invalid-name
         return V.Long(self._position)
 
+    @Position.setter
+    def Position(self, value):  # pylint: disable=invalid-name
+        """FileStream.Position: settable (CanSeek); past the end is allowed, a negative value throws
+        (https://learn.microsoft.com/dotnet/api/system.io.filestream.position)."""
+        self._check()
+        value = V.to_integer(value)
+        if value < 0:
+            raise T.DotNetError("System.ArgumentOutOfRangeException",
+                                "Non-negative number required.\r\nParameter name: value")
+        self._position = value
+
     def Write(self, buffer, offset, count):
         self._check()
         if not self.CanWrite:
@@ -417,9 +481,13 @@ class FileStream(V.NetObject):
             raise T.DotNetError("System.ArgumentException", "Offset and length were out of bounds for the array or count "
                                 "is greater than the number of elements from index to the end of the source collection.")
         chunk = data[offset:offset + count]
+        at_end = self._position == len(self._data)
         self._data[self._position:self._position + len(chunk)] = chunk
         self._position += len(chunk)
-        self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
+        if at_end:
+            self._session.append_file(self.Name, bytes(chunk))
+        else:
+            self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
 
     def WriteByte(self, value):
         self.Write([V.to_integer(value, "System.Byte")], 0, 1)
@@ -444,7 +512,9 @@ class FileStream(V.NetObject):
         self._position += len(chunk)
         return len(chunk)
 
-    def Flush(self):
+    def Flush(self, flush_to_disk=False):
+        """Flush() and Flush(Boolean flushToDisk) (.NET 4.0+): the lab writes through, nothing is pending."""
+        del flush_to_disk
         self._check()
 
     def Close(self):
@@ -464,6 +534,7 @@ class HashAlgorithm(V.NetObject):
         self._name = name
         self._disposed = False
         self.Hash = None
+        self._running = None
         self.HashSize = hashlib.new(name).digest_size * 8
 
     @property
@@ -488,11 +559,74 @@ class HashAlgorithm(V.NetObject):
         self.Hash = list(hashlib.new(self._name, raw).digest())
         return list(self.Hash)
 
+    def TransformBlock(self, data, offset, count, output=None, output_offset=0):  # pylint: disable=invalid-name
+        """HashAlgorithm.TransformBlock: adds data[offset:offset+count] to the hash being computed and returns count
+        (https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorithm.transformblock; the
+        output buffer, when given, gets a copy of the input: the payloads pass $null)."""
+        del output, output_offset
+        if self._disposed:
+            raise T.DotNetError("System.ObjectDisposedException", "Cannot access a disposed object.")
+        raw = _bytes(data)
+        offset, count = V.to_integer(offset), V.to_integer(count)
+        if self._running is None:
+            self._running = hashlib.new(self._name)
+        self._running.update(raw[offset:offset + count])
+        return count
+
+    def TransformFinalBlock(self, data, offset, count):  # pylint: disable=invalid-name
+        """HashAlgorithm.TransformFinalBlock: the last block; Hash then holds the digest and the object starts over
+        (https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorithm.transformfinalblock)."""
+        self.TransformBlock(data, offset, count)
+        self.Hash = list(self._running.digest())
+        self._running = None
+        return list(_bytes(data))[V.to_integer(offset):V.to_integer(offset) + V.to_integer(count)]
+
     def Dispose(self):
         self._disposed = True
 
     def Clear(self):
         self._disposed = True
+
+
+class StreamReader(V.NetObject):
+    """System.IO.StreamReader(Stream, Encoding, Boolean detectEncodingFromByteOrderMarks) over a lab FileStream:
+    ReadLine returns the next line without its end ("\n", "\r" or "\r\n") or $null at the end of the stream
+    (https://learn.microsoft.com/dotnet/api/system.io.streamreader.readline), reading from the stream's position when
+    the reader was made; the encoding decodes each line (UTF8Encoding(false, true): invalid bytes throw).
+    Dispose closes the stream."""
+
+    TYPE_NAME = "System.IO.StreamReader"
+
+    def __init__(self, stream, encoding=None, detect=True):
+        if not isinstance(stream, FileStream):
+            raise T.DotNetError("System.NotSupportedException", "the lab's StreamReader reads a FileStream")
+        self._stream = stream
+        self._encoding = encoding if isinstance(encoding, T.Encoding) else T.Encoding(False)
+        self._detect = V.to_bool(detect)
+        self._data = None
+        self._at = 0
+
+    def ReadLine(self):  # pylint: disable=invalid-name
+        if self._data is None:
+            self._data = self._stream.read_rest()
+            if self._detect and self._data.startswith(b"\xef\xbb\xbf"):
+                self._at = 3
+        if self._at >= len(self._data):
+            return None
+        data, start = self._data, self._at
+        end = start
+        while end < len(data) and data[end] not in (10, 13):
+            end += 1
+        self._at = end + 1
+        if end < len(data) and data[end] == 13 and end + 1 < len(data) and data[end + 1] == 10:
+            self._at += 1
+        return self._encoding.decode(bytes(data[start:end]))
+
+    def Dispose(self):
+        self._stream.Dispose()
+
+    def Close(self):
+        self.Dispose()
 
 
 class FileHash(V.NetObject):
@@ -689,7 +823,13 @@ def install(session):
                 del handles[i]
                 break
 
+    def append_file(path, data):
+        fsops.append_bytes(ctx, path, data)
+        stamp(engine, locate(path).real)
+
     session.write_file = write_file
+    session.append_file = append_file
+    session.stale_entry = stale_entry
     session.open_stream = open_stream
     session.release = release
 
@@ -1639,11 +1779,34 @@ def install(session):
     session.factory("System.Security.Principal.SecurityIdentifier", lambda eng, sid: Identity(V.to_string(sid)))
     session.factory("System.Security.Principal.NTAccount", lambda eng, name: Identity(V.to_string(name)))
 
+    session.factory("System.IO.DirectoryInfo", lambda eng, path: FileSystemInfo(
+        V.to_string(path), locate(V.to_string(path)).real, session) if locate(V.to_string(path)).real.is_dir() else
+        _missing_directory(V.to_string(path)))
+    session.factory("System.IO.StreamReader", lambda eng, stream, encoding=None, detect=True: StreamReader(
+        stream, encoding, detect))
+
+    def managed_sha256():
+        """SHA256Managed (what SHA256.Create() returns on .NET Framework): on a host whose "System cryptography: Use
+        FIPS compliant algorithms for encryption, hashing, and signing" policy is on, its constructor throws
+        InvalidOperationException (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor);
+        SHA256CryptoServiceProvider is the FIPS-validated class. The lab state's `lab.fips_hosts` lists such hosts."""
+        if ctx.host in (ctx.state.get("lab", {}).get("fips_hosts") or []):
+            raise T.DotNetError("System.InvalidOperationException", "This implementation is not part of the Windows "
+                                "Platform FIPS validated cryptographic algorithms.")
+        return HashAlgorithm()
+
     sha256 = session.net_type("System.Security.Cryptography.SHA256")
-    sha256.method("Create")(lambda eng, name=None: HashAlgorithm())
-    session.factory("System.Security.Cryptography.SHA256Managed", lambda eng: HashAlgorithm())
+    sha256.method("Create")(lambda eng, name=None: managed_sha256())
+    session.factory("System.Security.Cryptography.SHA256Managed", lambda eng: managed_sha256())
     session.factory("System.Security.Cryptography.SHA256CryptoServiceProvider",
                     lambda eng: HashAlgorithm(type_name="System.Security.Cryptography.SHA256CryptoServiceProvider"))
+
+
+def _missing_directory(winpath):
+    """new DirectoryInfo(path) does not check the folder (https://learn.microsoft.com/dotnet/api/system.io.directoryinfo.-ctor);
+    the lab refuses one it cannot stand for, which no payload makes (they test the folder first)."""
+    raise T.DotNetError("System.NotSupportedException", "the lab makes a DirectoryInfo for an existing folder only: %s"
+                        % winpath)
 
 
 def _parent(winpath):

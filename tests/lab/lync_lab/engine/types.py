@@ -158,6 +158,17 @@ STRING.method("Format")(lambda engine, fmt, *args: __import__("lync_lab.engine.o
     fmt, list(args[0]) if len(args) == 1 and isinstance(args[0], list) else list(args)))
 STRING.method("Concat")(lambda engine, *items: "".join(V.to_string(i) for i in items))
 STRING.prop("Empty")(lambda engine: "")
+# String.CompareOrdinal(a, b): UTF-16 code units (https://learn.microsoft.com/dotnet/api/system.string.compareordinal);
+# the sign is what callers may rely on. null sorts first.
+STRING.method("CompareOrdinal")(lambda engine, a, b: _compare_ordinal(a, b))
+
+
+def _compare_ordinal(first, second):
+    keys = [b"" if v is None else V.to_string(v).encode("utf-16-be", "surrogatepass") for v in (first, second)]
+    if first is None or second is None:
+        return (first is not None) - (second is not None)
+    return (keys[0] > keys[1]) - (keys[0] < keys[1])
+
 
 # System.Math
 MATH = NetType("System.Math")
@@ -607,10 +618,20 @@ def _arraylist_add(items, value):
     return len(items) - 1
 
 
+def _arraylist_remove_at(items, index):
+    index = V.to_integer(index)
+    if index < 0 or index >= len(items):
+        raise DotNetError("System.ArgumentOutOfRangeException", "Index was out of range. Must be non-negative and less "
+                          "than the size of the collection.\r\nParameter name: index")
+    del items[index]
+
+
 # Members of System.Collections.ArrayList beyond an array's (https://learn.microsoft.com/dotnet/api/system.collections.arraylist).
 ARRAYLIST_METHODS = {"add": ("Add", _arraylist_add),
                      "addrange": ("AddRange", lambda items, more: items.extend(V.enumerate_value(more))),
-                     "clear": ("Clear", lambda items: items.clear())}
+                     "clear": ("Clear", lambda items: items.clear()),
+                     # RemoveAt(index): https://learn.microsoft.com/dotnet/api/system.collections.arraylist.removeat
+                     "removeat": ("RemoveAt", _arraylist_remove_at)}
 
 
 def call_method(engine, value, name, args):
@@ -681,24 +702,52 @@ def call_method(engine, value, name, args):
 # --- System.Text encodings and System.BitConverter (pure .NET, no lab state) -----------------
 
 class Encoding(V.NetObject):
-    """System.Text.Encoding: UTF8Encoding(emitBOM) and the static [System.Text.Encoding]::UTF8."""
+    """System.Text.Encoding: UTF8Encoding(encoderShouldEmitUTF8Identifier[, throwOnInvalidBytes]) and the static
+    [System.Text.Encoding]::UTF8 (https://learn.microsoft.com/dotnet/api/system.text.utf8encoding.-ctor). Without
+    throwOnInvalidBytes an unpaired UTF-16 surrogate encodes as U+FFFD (EF BF BD) and invalid bytes decode as U+FFFD
+    (the replacement fallback); with it, GetBytes throws EncoderFallbackException and decoding throws
+    DecoderFallbackException (https://learn.microsoft.com/dotnet/api/system.text.encoderfallbackexception)."""
 
     TYPE_NAME = "System.Text.UTF8Encoding"
     TYPE_NAMES = ("System.Text.UTF8Encoding", "System.Text.Encoding")
 
-    def __init__(self, bom=True):
+    def __init__(self, bom=True, throw=False):
         self.bom = V.to_bool(bom)
+        self.throw = V.to_bool(throw)
         self.WebName = "utf-8"
         self.EncodingName = "Unicode (UTF-8)"
 
+    def encode(self, text):
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            if self.throw:
+                raise DotNetError("System.Text.EncoderFallbackException",
+                                  "Unable to translate Unicode character \\u%04X at index %d to specified code page."
+                                  % (ord(text[exc.start]), exc.start)) from None
+            return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text).encode("utf-8")
+
+    def decode(self, data):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if self.throw:
+                raise DotNetError("System.Text.DecoderFallbackException",
+                                  "Unable to translate bytes [%02X] at index %d from specified code page to Unicode."
+                                  % (data[exc.start], exc.start)) from None
+            return data.decode("utf-8", "replace")
+
     def GetBytes(self, text):
-        return list(V.to_string(text).encode("utf-8"))  # byte[] is a list of ints here
+        return list(self.encode(V.to_string(text)))  # byte[] is a list of ints here
+
+    def GetByteCount(self, text):
+        return len(self.encode(V.to_string(text)))
 
     def GetString(self, data, index=None, count=None):
         data = bytes(data if not isinstance(data, list) else [V.to_integer(b, "System.Byte") for b in data])
         if index is not None:
             data = data[V.to_integer(index):V.to_integer(index) + V.to_integer(count)]
-        return data.decode("utf-8", "replace")
+        return self.decode(data)
 
     def GetPreamble(self):
         return list(b"\xef\xbb\xbf" if self.bom else b"")
@@ -720,7 +769,7 @@ def _bit_converter(engine, data):
 
 
 # New-Object -TypeName <T> -ArgumentList ...: constructors of pure types (lower full name -> callable).
-FACTORIES = {"system.text.utf8encoding": lambda engine, bom=True: Encoding(bom),
+FACTORIES = {"system.text.utf8encoding": lambda engine, bom=True, throw=False: Encoding(bom, throw),
              "system.collections.arraylist": lambda engine: V.ArrayList()}
 
 

@@ -545,6 +545,13 @@ def convert(value, target):
         raise runtime_error('Cannot convert the "%s" value of type "%s" to type "System.Collections.Hashtable".'
                             % (to_string(value), type_name(value)), "System.Management.Automation.PSInvalidCastException",
                             "ConvertToFinalInvalidCastException", "InvalidArgument")
+    if lower == "system.collections.arraylist":
+        # [System.Collections.ArrayList]@(...): PowerShell builds the ArrayList from the collection (the
+        # ArrayList(ICollection) constructor, https://learn.microsoft.com/dotnet/api/system.collections.arraylist.-ctor);
+        # $null stays $null.
+        if value is None:
+            return None
+        return value if isinstance(value, ArrayList) else ArrayList(enumerate_value(value))
     if lower == "system.datetime":
         return to_datetime(value)
     if lower == "system.guid":

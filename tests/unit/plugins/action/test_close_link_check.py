@@ -36,9 +36,9 @@ class Host:
         text = next((t for end, t in self.files.items() if params["Path"].endswith(end)), None)
         if text is None:
             raise AnsibleActionFail("LYNC_NOT_FOUND")
-        lines = text.splitlines()
-        return Answer({"Exists": True, "Total": len(lines),
-                       "Lines": lines[params["Offset"]:params["Offset"] + params["Count"]]})
+        # The page payload's cursor is a byte offset into the listing's UTF-8 text.
+        lines = text.encode("utf-8")[params["Offset"]:].decode("utf-8").splitlines()
+        return Answer({"Exists": True, "Offset": params["Offset"], "Lines": lines[:params["Count"]]})
 
 
 def listing(rows):

@@ -34,15 +34,20 @@ class Host:
         lines = text_of(self.files).splitlines()
         if name == "lync_file_listing_page":
             assert parameters["Path"].endswith("\\listings\\fs01.contoso.local_share.tsv")
-            stored = self.stored.splitlines()
-            value = {"Exists": True, "Total": len(stored),
-                     "Lines": stored[parameters["Offset"]:parameters["Offset"] + parameters["Count"]]}
+            # A byte offset into the stored listing's UTF-8 text.
+            stored = self.stored.encode("utf-8")[parameters["Offset"]:].decode("utf-8").splitlines()
+            value = {"Exists": True, "Offset": parameters["Offset"], "Lines": stored[:parameters["Count"]]}
         else:
             assert parameters["Path"].endswith("\\filestores\\fs01.contoso.local_share")
             value = {"Files": len(lines), "FileBytes": sum(len(d) for d in self.files.values()), "Errors": [],
-                     "ErrorCount": 0, "Offset": parameters.get("Offset", 0)}
+                     "ErrorCount": 0}
             if parameters.get("Count"):
-                value["Lines"] = lines[parameters["Offset"]:parameters["Offset"] + parameters["Count"]]
+                # The lines whose path comes after After (ordinal), as the payload pages the store's folder.
+                after = bs.ordinal_key(parameters.get("After") or "")
+                later = [line for line in lines if not parameters.get("After")
+                         or bs.ordinal_key(line.split("\t", 2)[2]) > after]
+                value["Lines"] = later[:parameters["Count"]]
+                value["Files"] = len(value["Lines"])
             elif not parameters.get("Summary"):
                 data = text_of(self.files).encode("utf-8")
                 value.update(Bytes=len(data), Sha256=sha(data))
@@ -158,3 +163,26 @@ def test_recovery_refuses_a_store_whose_file_verify_named():
     with pytest.raises(recovery_plan.RecoveryPlanError, match="whose files do not match their hashes"):
         recovery_plan.check_items(manifest, [item["id"]], [FOLDER + "/a/00001.txt"])
     assert recovery_plan.check_items(manifest, ["cms_config:global"], [FOLDER + "/a/00001.txt"]) == {"cms_config:global"}
+
+
+def test_a_listed_name_windows_would_refuse_is_named_not_fatal():
+    """NTFS keeps names Win32 refuses (a trailing space or dot, made through a \\\\?\\ path; robocopy copies them):
+    a listing path is checked for what would leave the store (empty, '.', '..', backslash, ':', 0-31), not with the
+    manifest's Windows-name rule, so verify names such a file when it differs instead of refusing the listing."""
+    for name in ("a/trailing.", "a/trailing ", "a/what?.txt"):
+        assert bs.parse_listing_line("%s\t1\t%s" % (sha(b"x"), name))["path"] == name
+    for name in ("a/../b", "a//b", "./a", "a\\b", "C:/a", "a/\x01"):
+        with pytest.raises(bs.BackupSetError):
+            bs.parse_listing_line("%s\t1\t%s" % (sha(b"x"), name))
+    recorded = text_of({"a/trailing.": b"1", "b": b"2"})
+    found = text_of({"a/trailing.": b"changed", "b": b"2"})
+    bad, extra, count = bs.listing_differences(FOLDER, [recorded.splitlines()], [found.splitlines()])
+    assert list(bad) == [FOLDER + "/a/trailing."] and not extra and count == 1
+
+
+def test_planted_manifest_rule_on_listing_paths_refuses_the_listing(monkeypatch):
+    """The defect the looser rule fixes: with the manifest's rule, the same merge raises instead of naming."""
+    monkeypatch.setattr(bs, "check_listing_path", bs.check_manifest_path)
+    recorded = text_of({"a/trailing.": b"1"})
+    with pytest.raises(bs.BackupSetError):
+        bs.listing_differences(FOLDER, [recorded.splitlines()], [recorded.splitlines()])
