@@ -285,8 +285,10 @@ class Session:
         self.exclusive = set()
         self.broken = False
         # The session: its id (user sessions from 51), login time (style 126 text) and program name.
-        self.spid = int(self.instance.get("next_session_id", 51))
-        self.instance["next_session_id"] = self.spid + 1 if self.spid < 32767 else 51
+        # SQL Server reuses the ids of ended sessions: the lowest id from 51 that no live request holds (the lab's
+        # other sessions end with their call), so a connection that only reads leaves the instance record as it was.
+        busy = {int(key) for key in (self.instance.get("requests") or {})}
+        self.spid = min(set(range(51, 52 + len(busy))) - busy)
         self.login_time = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
         self.program_name = conn.get("application name") or ".Net SqlClient Data Provider"
 
