@@ -429,8 +429,8 @@ def test_planted_write_files_defects_fail(lab, plant_defect, old, new):
 
 
 @pytest.mark.parametrize("old,new,check", [
-    # A dropped -Recurse: the files in sub-folders are not listed.
-    ("Get-ChildItem -LiteralPath $Path -Recurse -File -Force", "Get-ChildItem -LiteralPath $Path -File -Force",
+    # The sub-folders' files dropped (no recursion below the first level): only the top-level file is listed.
+    ("@(Get-ChildItem -LiteralPath $child.FullName -Recurse -File -Force)", "@()",
      lambda r: [f["Path"] for f in r["result"]["Files"]] == ["manifest.json"]),
     # An off-by-one in the relative name.
     ("$base = $rootName.Length + 1", "$base = $rootName.Length", lambda r: r["result"]["Files"][0]["Path"] == "/db/rtc.bak"),
