@@ -268,8 +268,10 @@ class Job:
     def run(self):
         """Start (or find) the job, wait for it, collect its result once, remove it. Returns a PayloadResult."""
         self.deadline = self.clock() + self.timeout
+        self.owned = False  # whether the job under this name runs this work: only then may a timeout stop it
         try:
             started = self.start()
+            self.owned = bool(started.get("Started")) or str(started.get("WorkId") or "") == self.work
             self._swept(started)
             if started.get("Started"):
                 self.sweep()
@@ -353,6 +355,7 @@ class Job:
                            "manifest: untrusted, and retention removes it)"
                            % (self.where, other or "unknown", "waited for" if waits else "found finished"))
         started = self.start()
+        self.owned = bool(started.get("Started")) or str(started.get("WorkId") or "") == self.work
         self._swept(started)
         if not started.get("Started") and str(started.get("WorkId") or "") != self.work:
             raise door.PayloadError("%s: another run started other work (%s) under this job's name meanwhile; run "
@@ -483,6 +486,12 @@ class Job:
     def _give_up(self):
         """The deadline passed: stop the job (or leave it running, for work that must not be cut)."""
         self.deadline = self.clock() + max(self.poll * 4, 60)  # a short grace for the calls below
+        if not getattr(self, "owned", False):
+            # The timeout came while this work waited for another run's job under the same name (or before its
+            # own was known to run): that job is not ours to stop, KILL or delete from (review detstop, finding 2).
+            raise JobTimeout("%s did not start within %d s: the scheduled task \\lync.server\\%s on %s still ran "
+                             "other work, which was NOT stopped. Let it finish (or stop it) and run again"
+                             % (self.where, self.timeout, self.job, self.host))
         if self.stop_on_timeout:
             # What the work recorded (its SQL session, the runner's process) is read before the folder goes.
             try:

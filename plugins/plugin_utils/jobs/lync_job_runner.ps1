@@ -10,12 +10,9 @@
 # temporary file, then renamed, so a reader sees the whole result or none. A work that throws is recorded
 # as failed with its own error (its own error path has already removed what it left half done);
 # powershell.exe then exits 1, the task's LastTaskResult.
-# Constrained Language mode (an AppLocker or WDAC script policy: -Command text and [scriptblock]::Create text
-# run constrained): no method of a .NET type outside the core types is called here or in the task's command
-# (about_Language_Modes: "Method invocation is supported only on core types"); files are read with Get-Content
-# -Raw -Encoding UTF8 (PowerShell 3.0 and later), not [System.IO.File]::ReadAllText. $PID, Get-Process,
-# [scriptblock]::Create, [pscustomobject] and DateTime's methods are allowed there. The work's own payload must
-# also be CLM-safe to run (lync_filestore_copy is; lync_sql_backup uses System.Data.SqlClient, which is not).
+# FullLanguage is required (docs/architecture.md): under an AppLocker or WDAC policy's ConstrainedLanguage,
+# [scriptblock]::Create and [pscustomobject] are refused (about_Language_Modes); files are read with Get-Content
+# -Raw -Encoding UTF8 (PowerShell 3.0 and later), not [System.IO.File]::ReadAllText.
 # First it records its own process (process.xml: $PID and its start time in UTC ticks), so that a stop can end the processes
 # it started (robocopy.exe: Stop-ScheduledTask ends this powershell.exe, not its children; lync_job_stop).
 # Rights: those of the work, as the task's principal.

@@ -177,8 +177,8 @@ if ($existing) {
     Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml') -InputObject $WorkParameters -Depth 8
     # The runner as -Command text, not -File: a Group Policy execution policy (AllSigned) overrides
     # -ExecutionPolicy and refuses an unsigned script file, not command text (about_Execution_Policies).
-    # Get-Content -Raw, not [System.IO.File]::ReadAllText: command text runs in ConstrainedLanguage under an
-    # AppLocker/WDAC policy, where methods of non-core .NET types are refused (about_Language_Modes).
+    # Get-Content -Raw, not [System.IO.File]::ReadAllText. FullLanguage is required all the same: ConstrainedLanguage
+    # (an AppLocker/WDAC policy) refuses [scriptblock]::Create (about_Language_Modes; docs/architecture.md).
     # The folder ($env:ProgramData, the validated job name) holds no quote; a single quote is doubled all the same.
     $quoted = $folder.Replace("'", "''")
     $command = "& ([scriptblock]::Create((Get-Content -LiteralPath '{0}\runner.ps1' -Raw -Encoding UTF8))) '{0}'" -f $quoted
