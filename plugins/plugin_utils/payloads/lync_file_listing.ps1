@@ -31,7 +31,9 @@
 # Array.Sort(Array, Array, IComparer) with StringComparer.Ordinal
 # (https://learn.microsoft.com/dotnet/api/system.array.sort, https://learn.microsoft.com/dotnet/api/system.stringcomparer.ordinal),
 # String.CompareOrdinal (https://learn.microsoft.com/dotnet/api/system.string.compareordinal), String.StartsWith(String,
-# StringComparison.Ordinal) (https://learn.microsoft.com/dotnet/api/system.string.startswith),
+# StringComparison.Ordinal) (https://learn.microsoft.com/dotnet/api/system.string.startswith) and String.EndsWith(String,
+# StringComparison.Ordinal) (https://learn.microsoft.com/dotnet/api/system.string.endswith: .NET Framework has no
+# EndsWith(Char), so a bare EndsWith('/') binds EndsWith(String), which compares with the current culture),
 # ArrayList Add/RemoveAt (https://learn.microsoft.com/dotnet/api/system.collections.arraylist),
 # SHA256CryptoServiceProvider (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256cryptoserviceprovider;
 # FIPS-validated, unlike SHA256.Create()'s SHA256Managed, https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor),
@@ -90,7 +92,8 @@ while ($pending.Count -gt 0 -and -not ($paging -and $lines.Count -ge $Count)) {
             $key = $keys[$index]
             # A page starts after After: an entry wholly before it is left out (a folder holding After is entered).
             if ($After -ne '' -and [string]::CompareOrdinal($key, $After) -le 0 -and
-                -not ($key.EndsWith('/') -and $After.StartsWith($key, [System.StringComparison]::Ordinal))) { continue }
+                -not ($key.EndsWith('/', [System.StringComparison]::Ordinal) -and
+                     $After.StartsWith($key, [System.StringComparison]::Ordinal))) { continue }
             $null = $pending.Add(@($key, $children[$index]))
         }
         continue
