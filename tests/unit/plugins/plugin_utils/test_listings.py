@@ -269,3 +269,15 @@ def test_planted_ignored_error_count_blames_the_listing_and_passes_retention(mon
     monkeypatch.setattr(set_reader, "_listing_errors", lambda folder, now: None)
     host = ErrorHost(dict(FILES), text_of(FILES))
     assert set_reader.check_store(host, SET, listing_of(FILES), deep=False) == ({}, [])
+
+
+def test_a_size_in_other_digits_is_not_a_listing_line():
+    """Review listing2 (stream.md 6): '²' passes str.isdigit() and int() then raised ValueError, not BackupSetError,
+    so check_store (which catches BackupSetError) would have aborted the run on a damaged listing."""
+    for size in ("\u00b2", "\u0663", "1\u00b2", "", "+1", " 1"):
+        with pytest.raises(bs.BackupSetError):
+            bs.parse_listing_line("%s\t%s\ta.txt" % (sha(b"x"), size))
+    damaged = text_of(FILES).replace("\t4\ta/01234.txt", "\t\u00b2\ta/01234.txt")
+    now = dict(FILES, **{"a/00007.txt": b"8"})
+    bad, dummy = set_reader.check_store(Host(now, damaged), SET, listing_of(FILES), deep=True)
+    assert list(bad) == [bs.listing_path(FOLDER)] and "is not <SHA-256> TAB <bytes> TAB <path>" in bad[bs.listing_path(FOLDER)]
