@@ -467,8 +467,10 @@ def _settle_store(item, folder, listed):
     count = int(listed.get("ErrorCount") or 0)
     if count:
         shown = list(listed.get("Errors") or [])
-        return ["%d file(s) of %s/ could not be read where they landed (still being written by a run that timed out, "
-                "or denied): %s%s" % (count, folder, "; ".join(shown), "; ..." if count > len(shown) else "")]
+        # Each error names its own cause: a file that cannot be read (still being written by a run that timed out, or
+        # denied), a reparse-point folder (not entered), a name with an unpaired surrogate (no line).
+        return ["%d entr%s of %s/ could not be listed or read: %s%s" % (
+            count, "y" if count == 1 else "ies", folder, "; ".join(shown), "; ..." if count > len(shown) else "")]
     return []
 
 

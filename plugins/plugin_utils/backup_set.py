@@ -316,6 +316,7 @@ def listing_text(entries):
 
 
 LISTING_BAD_NAME_RE = re.compile(r'[\\:\x00-\x1f]')
+LISTING_SIZE_RE = re.compile(r"[0-9]+")
 
 
 def check_listing_path(path):
@@ -335,7 +336,9 @@ def check_listing_path(path):
 def parse_listing_line(line):
     """{"sha256", "bytes", "path"} of one listing line; BackupSetError for a line that is not one."""
     parts = str(line).rstrip("\n").split("\t")
-    if len(parts) != 3 or not parts[1].isdigit() or not (parts[0] == "-" or SIGNATURE_RE.match(parts[0])):
+    # ASCII digits only: str.isdigit() also accepts '²' or '٣', which int() then refuses with a ValueError.
+    if len(parts) != 3 or not LISTING_SIZE_RE.fullmatch(parts[1]) \
+            or not (parts[0] == "-" or SIGNATURE_RE.match(parts[0])):
         raise BackupSetError("listing line %r is not <SHA-256> TAB <bytes> TAB <path>" % (str(line)[:200],))
     return {"sha256": None if parts[0] == "-" else parts[0].upper(), "bytes": int(parts[1]),
             "path": check_listing_path(parts[2])}

@@ -60,15 +60,31 @@ def _store_path(set_path, relative):
     return bs.extended_path("%s\\%s" % (set_path, relative.replace("/", "\\")))
 
 
+class PageFailed(AnsibleActionFail):
+    """A page of a listing could not be read (its payload failed): `side` says which listing ("stored", the listing
+    file in the set, or "found", the store's folder listed now), so check_store names the right one."""
+
+    def __init__(self, side, message):
+        super().__init__(message)
+        self.side = side
+
+
 def _pages(action, payload, path, **extra):
     """The lines of a listing, page by page (lync_file_listing over the store's folder, or lync_file_listing_page
     over the stored listing file): one page held at a time. Each page resumes where the last one ended, so no call
     reads what an earlier page did: the stored listing from a byte offset (the UTF-8 bytes of the lines read, a line
-    feed each), the store's folder after the last path returned (the host skips the folders wholly before it)."""
+    feed each), the store's folder after the last path returned (the host skips the folders wholly before it).
+    A page whose payload fails raises PageFailed (an AnsibleActionFail) naming the side and the page."""
     offset, after = 0, ""
+    stored = payload == "lync_file_listing_page"
     while True:
-        cursor = {"Offset": offset} if payload == "lync_file_listing_page" else {"After": after}
-        value = action.payload(payload, dict(extra, Path=path, Count=PAGE_LINES, **cursor)).value
+        cursor = {"Offset": offset} if stored else {"After": after}
+        try:
+            value = action.payload(payload, dict(extra, Path=path, Count=PAGE_LINES, **cursor)).value
+        except AnsibleActionFail as exc:
+            raise PageFailed("stored" if stored else "found", "%s (%s): %s" % (
+                payload, "from byte %d" % offset if stored else "after %r" % after if after else "first page",
+                " ".join(str(exc).split()))) from None
         lines = list(value.get("Lines") or [])
         if not lines:
             return
@@ -99,26 +115,51 @@ def check_store(action, set_path, listing, deep):
         now = action.payload("lync_file_listing", {"Path": path, "Summary": True} if not deep else {"Path": path}).value
     except AnsibleActionFail as exc:
         return {folder + "/": "%s/ could not be listed: %s" % (folder, " ".join(str(exc).split()))}, []
+    errors = _listing_errors(folder, now)
     if not deep:
         if int(now["Files"]) != listing["files"] or int(now["FileBytes"]) != listing["file_bytes"]:
             return {folder + "/": "%s/ holds %s files of %s bytes, its listing says %d files of %d bytes"
                     % (folder, now["Files"], now["FileBytes"], listing["files"], listing["file_bytes"])}, []
-        return {}, []
-    if str(now.get("Sha256") or "").upper() == listing["sha256"].upper() and not now.get("ErrorCount"):
-        return {}, []
+        # A junction or an unlistable name leaves no line and no byte: the counts alone would pass such a store.
+        return ({folder + "/": errors} if errors else {}), []
+    hash_matches = str(now.get("Sha256") or "").upper() == listing["sha256"].upper()
+    if hash_matches:
+        # Every line the host made is the recorded one: nothing for the merge to name but the host's errors.
+        return ({folder + "/": errors} if errors else {}), []
     try:
         bad, extra, count = bs.listing_differences(
             folder, _pages(action, "lync_file_listing_page", _store_path(set_path, listing["path"])),
             _pages(action, "lync_file_listing", path))
+    except PageFailed as exc:
+        if exc.side == "stored":
+            return {listing["path"]: "%s could not be read page by page: %s" % (listing["path"], exc)}, []
+        return {folder + "/": "%s/ could not be listed page by page: %s" % (folder, exc)}, []
     except bs.BackupSetError as exc:
         return {listing["path"]: "%s cannot be read as a listing: %s" % (listing["path"], exc)}, []
     named = len(bad) + len(extra)
-    if count > named:
+    if errors:
+        # Entries the host could not list (a reparse-point folder, a name with an unpaired surrogate) have no line
+        # on either side: the merge cannot see them, the host's errors name them.
+        bad[folder + "/"] = errors
+    elif count > named:
         bad[folder + "/"] = "%s/ differs from its listing in %d more file(s) than named here" % (folder, count - named)
-    elif not bad and not extra:
+    if count > named and errors:
+        bad[folder + "/"] += "; it differs from its listing in %d more file(s) than named here" % (count - named)
+    if not bad and not extra and not hash_matches:
         # The files match the stored listing line by line, yet not the manifest's hash: the listing was changed.
         bad[listing["path"]] = "%s does not match its SHA-256 (changed after the backup)" % listing["path"]
     return bad, extra
+
+
+def _listing_errors(folder, now):
+    """The problem text for the entries lync_file_listing reported it could not list or read (its ErrorCount,
+    the first 20 named in Errors), or None."""
+    count = int(now.get("ErrorCount") or 0)
+    if not count:
+        return None
+    shown = [str(e) for e in now.get("Errors") or []]
+    return "%s/: %d entr%s could not be listed or read: %s%s" % (
+        folder, count, "y" if count == 1 else "ies", "; ".join(shown), "; ..." if count > len(shown) else "")
 
 
 def newest_trusted(action, root, sets, verified=None):

@@ -335,3 +335,25 @@ def test_the_set_inventory_prunes_the_stores_it_skips(lab, plant_defect):
     result, made = inventory_objects(lab, Hash=True, Skip=["filestores/fs01.contoso.local_lyncshare"])
     assert not result["failed"] and len(result["result"]["Files"]) == 2
     assert len([m for m in made if "fs01.contoso.local_lyncshare\\" in m]) >= len(NAMES)
+
+
+@pytest.mark.parametrize("payload", ["lync_file_listing_write", "lync_file_listing"])
+def test_a_line_takes_its_size_from_the_opened_file_not_a_stale_directory_entry(lab, payload):
+    """Review listing2 finding 6: the folder's directory entry of a hard-linked file changed through another name can
+    keep the old size (the lab's stale_entries, FindNextFileW's remark): the line's size comes from the same open as
+    its hash, so the listing is the canonical text of the files' contents. Summary keeps the directory data."""
+    state = lab.load()
+    state.setdefault("lab", {})["stale_entries"] = {
+        "%s|%s\\a\\z.txt" % (BACKUP, STORE): {"bytes": 3, "mtime": 1700000000}}
+    lab.save(state)
+    if payload.endswith("write"):
+        value = run(lab, payload, Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)["result"]
+        assert real(lab, LISTING).read_text(encoding="utf-8") == expected()
+    else:
+        value = run(lab, payload, Path="\\\\?\\" + STORE)["result"]
+        lines = run(lab, payload, Path="\\\\?\\" + STORE, Count=100)["result"]["Lines"]
+        assert lines == expected().splitlines()
+    assert value["Sha256"] == hashlib.sha256(expected().encode("utf-8")).hexdigest().upper()
+    assert value["FileBytes"] == sum(len(d) for d in NAMES.values())
+    summary = run(lab, "lync_file_listing", Path="\\\\?\\" + STORE, Summary=True)["result"]
+    assert summary["FileBytes"] == sum(len(d) for d in NAMES.values()) - 10 + 3

@@ -23,6 +23,11 @@
 #   (lync_file_listing_page) to name what differs. A folder whose paths all come before After is not entered, one
 #   whose paths all come after it is (no folder is read twice for a page), and the walk stops at Count lines: a
 #   page costs its own files plus the folders on the path to After, not the store.
+# Sizes: a file that is read gets the size of the stream it was hashed from (FileStream.Length,
+# https://learn.microsoft.com/dotnet/api/system.io.filestream.length), so a line's size and hash come from one open;
+# the folder's directory entry (the enumeration's FindFirstFile/FindNextFile data) may be stale ("file attribute
+# information on NTFS file systems may not be current", https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findnextfilew;
+# a hard link changed through another of its names). A file that cannot be read, and Summary (no file is opened), keeps the directory entry's size.
 # Rights: read on Path (the backup identity's rights on the backup share); the controller receives a bounded answer.
 # Calls (.NET Framework 4.0 and later, which PowerShell 3.0 needs): New-Object System.IO.DirectoryInfo
 # (https://learn.microsoft.com/dotnet/api/system.io.directoryinfo.-ctor),
@@ -31,7 +36,9 @@
 # Array.Sort(Array, Array, IComparer) with StringComparer.Ordinal
 # (https://learn.microsoft.com/dotnet/api/system.array.sort, https://learn.microsoft.com/dotnet/api/system.stringcomparer.ordinal),
 # String.CompareOrdinal (https://learn.microsoft.com/dotnet/api/system.string.compareordinal), String.StartsWith(String,
-# StringComparison.Ordinal) (https://learn.microsoft.com/dotnet/api/system.string.startswith),
+# StringComparison.Ordinal) (https://learn.microsoft.com/dotnet/api/system.string.startswith) and String.EndsWith(String,
+# StringComparison.Ordinal) (https://learn.microsoft.com/dotnet/api/system.string.endswith: .NET Framework has no
+# EndsWith(Char), so a bare EndsWith('/') binds EndsWith(String), which compares with the current culture),
 # ArrayList Add/RemoveAt (https://learn.microsoft.com/dotnet/api/system.collections.arraylist),
 # SHA256CryptoServiceProvider (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256cryptoserviceprovider;
 # FIPS-validated, unlike SHA256.Create()'s SHA256Managed, https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor),
@@ -90,16 +97,21 @@ while ($pending.Count -gt 0 -and -not ($paging -and $lines.Count -ge $Count)) {
             $key = $keys[$index]
             # A page starts after After: an entry wholly before it is left out (a folder holding After is entered).
             if ($After -ne '' -and [string]::CompareOrdinal($key, $After) -le 0 -and
-                -not ($key.EndsWith('/') -and $After.StartsWith($key, [System.StringComparison]::Ordinal))) { continue }
+                -not ($key.EndsWith('/', [System.StringComparison]::Ordinal) -and
+                     $After.StartsWith($key, [System.StringComparison]::Ordinal))) { continue }
             $null = $pending.Add(@($key, $children[$index]))
         }
         continue
     }
     $digest = '-'
+    $size = $entry.Length
     if (-not $Summary) {
         try {
             $stream = $entry.OpenRead()
             try {
+                # The size on the line comes from the same open as the hash (FileStream.Length), not from the
+                # folder's directory entry, which NTFS may leave stale (header).
+                $size = $stream.Length
                 $digest = [System.BitConverter]::ToString($fileHash.ComputeHash($stream)).Replace('-', '')
             }
             finally {
@@ -116,7 +128,7 @@ while ($pending.Count -gt 0 -and -not ($paging -and $lines.Count -ge $Count)) {
         }
     }
     try {
-        $line = $encoding.GetBytes("$digest`t$($entry.Length)`t$name`n")
+        $line = $encoding.GetBytes("$digest`t$size`t$name`n")
     }
     catch {
         $errorCount++
@@ -125,10 +137,10 @@ while ($pending.Count -gt 0 -and -not ($paging -and $lines.Count -ge $Count)) {
         }
         continue
     }
-    if ($paging) { $null = $lines.Add("$digest`t$($entry.Length)`t$name") }
+    if ($paging) { $null = $lines.Add("$digest`t$size`t$name") }
     elseif (-not $Summary) { $null = $textHash.TransformBlock($line, 0, $line.Length, $null, 0) }
     $files++
-    $fileBytes += $entry.Length
+    $fileBytes += $size
     $bytes += $line.Length
 }
 $result = @{ Files = $files; FileBytes = $fileBytes; Errors = $errors; ErrorCount = $errorCount }

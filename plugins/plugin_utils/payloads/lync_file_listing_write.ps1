@@ -21,6 +21,11 @@
 # entered: the copy's robocopy /E (no /XJ) copies what a junction of the store points to as plain folders, so a
 # reparse point in the set was not made by the copy, and following one may loop; a name holding an unpaired UTF-16
 # surrogate (NTFS allows it) has no UTF-8 form: it is named and gets no line (no replacement character).
+# Sizes: a file that is read gets the size of the stream it was hashed from (FileStream.Length,
+# https://learn.microsoft.com/dotnet/api/system.io.filestream.length), so a line's size and hash come from one open;
+# the folder's directory entry (the enumeration's FindFirstFile/FindNextFile data) may be stale ("file attribute
+# information on NTFS file systems may not be current", https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-findnextfilew;
+# a hard link changed through another of its names). A file that cannot be read keeps the directory entry's size.
 # Rights: read on Path and write on the set folder (the backup identity's rights on the backup share).
 # Calls (.NET Framework 4.0 and later, which PowerShell 3.0 needs): New-Object System.IO.DirectoryInfo
 # (https://learn.microsoft.com/dotnet/api/system.io.directoryinfo.-ctor),
@@ -99,9 +104,13 @@ try {
             continue
         }
         $digest = '-'
+        $size = $entry.Length
         try {
             $stream = $entry.OpenRead()
             try {
+                # The size on the line comes from the same open as the hash (FileStream.Length), not from the
+                # folder's directory entry, which NTFS may leave stale (header).
+                $size = $stream.Length
                 $digest = [System.BitConverter]::ToString($fileHash.ComputeHash($stream)).Replace('-', '')
             }
             finally {
@@ -117,7 +126,7 @@ try {
             $fileHash = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
         }
         try {
-            $line = $encoding.GetBytes("$digest`t$($entry.Length)`t$name`n")
+            $line = $encoding.GetBytes("$digest`t$size`t$name`n")
         }
         catch {
             $errorCount++
@@ -129,7 +138,7 @@ try {
         $out.Write($line, 0, $line.Length)
         $null = $textHash.TransformBlock($line, 0, $line.Length, $null, 0)
         $files++
-        $fileBytes += $entry.Length
+        $fileBytes += $size
         $bytes += $line.Length
     }
     $null = $textHash.TransformFinalBlock([byte[]]@(), 0, 0)

@@ -383,8 +383,25 @@ def test_closing_fails_a_file_store_with_unreadable_files_naming_the_first_and_c
     answers[-1] = ok(dict(STORE_LISTING, Errors=["a.txt: busy", "b.txt: denied"], ErrorCount=7))
     result, dummy = close_with(plan, results, answers)
     store = [e for e in result["set"]["errors"] if e.startswith("filestore:")]
-    assert len(store) == 1 and "7 file(s) of filestores/fs.contoso.local_share/ could not be read" in store[0]
+    assert len(store) == 1 and "7 entries of filestores/fs.contoso.local_share/ could not be listed or read: " in store[0]
     assert "a.txt: busy; b.txt: denied; ..." in store[0] and result["status"] == "partial"
+
+
+def test_closing_names_listing_errors_by_their_own_cause():
+    """Review listing2 finding 8: a junction or a name with an unpaired surrogate is not a file that "could not be
+    read where it landed" (a run that timed out, or denied): the close's text says only that entries could not be
+    listed or read, and each error names its cause."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    errors = ["a/loop/: a reparse point (junction or symbolic link), not followed",
+              "b/?.txt: the name holds an unpaired UTF-16 surrogate (no UTF-8 form); not listed"]
+    answers[-1] = ok(dict(STORE_LISTING, Errors=errors, ErrorCount=2))
+    result, dummy = close_with(plan, results, answers)
+    store = [e for e in result["set"]["errors"] if e.startswith("filestore:")]
+    assert len(store) == 1 and store[0].endswith(
+        "2 entries of filestores/fs.contoso.local_share/ could not be listed or read: " + "; ".join(errors))
+    assert "where they landed" not in store[0] and "timed out" not in store[0]
 
 
 def test_closing_warns_when_the_share_is_not_on_the_closing_host():

@@ -5,8 +5,10 @@ a dict of files, counting what each answer carries."""
 import hashlib
 
 import pytest
+from ansible.errors import AnsibleActionFail
 
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
+from ansible_collections.lync.server.plugins.plugin_utils import payload as payload_mod
 from ansible_collections.lync.server.plugins.plugin_utils import recovery_plan
 from ansible_collections.lync.server.plugins.plugin_utils import set_reader
 
@@ -186,3 +188,96 @@ def test_planted_manifest_rule_on_listing_paths_refuses_the_listing(monkeypatch)
     recorded = text_of({"a/trailing.": b"1"})
     with pytest.raises(bs.BackupSetError):
         bs.listing_differences(FOLDER, [recorded.splitlines()], [recorded.splitlines()])
+
+
+class FailingHost(Host):
+    """Host whose `fail` payload throws from its second page on (a listing that became unreadable, bytes that are
+    not UTF-8, a WinRM drop), as run_payload raises it: PayloadError, an AnsibleActionFail."""
+
+    def __init__(self, files, stored, fail):
+        super().__init__(files, stored)
+        self.fail = fail
+
+    def payload(self, name, parameters):
+        if name == self.fail and parameters.get("Count") and (parameters.get("Offset") or parameters.get("After")):
+            raise payload_mod.PayloadError("Exception calling \"ReadLine\": Unable to translate bytes [FF]")
+        return super().payload(name, parameters)
+
+
+@pytest.mark.parametrize("side, key", [("lync_file_listing_page", "stored"), ("lync_file_listing", "found")])
+def test_a_page_that_fails_marks_the_store_not_the_run(side, key):
+    """Review listing2 finding 2: a failed page names the side it was reading; verify and retention go on."""
+    now = dict(FILES)
+    now["a/02400.txt"] = b"changed"
+    bad, extra = set_reader.check_store(FailingHost(now, text_of(FILES), side), SET, listing_of(FILES), deep=True)
+    assert not extra
+    if key == "stored":
+        assert list(bad) == [bs.listing_path(FOLDER)]
+        assert bad[bs.listing_path(FOLDER)].startswith(
+            bs.listing_path(FOLDER) + " could not be read page by page: lync_file_listing_page (from byte ")
+    else:
+        assert list(bad) == [FOLDER + "/"]
+        assert bad[FOLDER + "/"].startswith(FOLDER + "/ could not be listed page by page: lync_file_listing (after ")
+    assert "Unable to translate bytes [FF]" in bad[list(bad)[0]]
+
+
+def test_planted_uncaught_page_failure_aborts_the_run(monkeypatch):
+    """The defect finding 2 fixes: with the payload's error passed through untagged, check_store raises."""
+    def untagged(action, payload, path, **extra):
+        value = action.payload(payload, dict(extra, Path=path, Count=set_reader.PAGE_LINES, After="", Offset=1)).value
+        yield value["Lines"]
+    monkeypatch.setattr(set_reader, "_pages", untagged)
+    now = dict(FILES, **{"a/02400.txt": b"changed"})
+    with pytest.raises(AnsibleActionFail):
+        set_reader.check_store(FailingHost(now, text_of(FILES), "lync_file_listing_page"), SET, listing_of(FILES),
+                               deep=True)
+
+
+class ErrorHost(Host):
+    """The host's listing reports entries it could not list (a junction, a name with an unpaired surrogate): they
+    leave no line, so the listing's text and hash are unchanged."""
+
+    ERRORS = ["a/junction: a reparse point (junction or symbolic link), not followed",
+              "a/bad?.txt: the name holds an unpaired UTF-16 surrogate (no UTF-8 form); not listed"]
+
+    def payload(self, name, parameters):
+        answer = super().payload(name, parameters)
+        if name == "lync_file_listing":
+            answer.value.update(Errors=list(self.ERRORS), ErrorCount=len(self.ERRORS))
+        return answer
+
+
+@pytest.mark.parametrize("deep", [True, False])
+def test_listing_errors_are_named_not_blamed_on_the_stored_listing(deep):
+    """Review listing2 finding 1: the host's errors are the problem; the intact listing is not accused, and the size
+    check (retention) does not pass a store whose listing reported errors."""
+    bad, extra = set_reader.check_store(ErrorHost(dict(FILES), text_of(FILES)), SET, listing_of(FILES), deep=deep)
+    assert not extra and list(bad) == [FOLDER + "/"]
+    assert bad[FOLDER + "/"] == "%s/: 2 entries could not be listed or read: %s" % (FOLDER, "; ".join(ErrorHost.ERRORS))
+
+
+def test_listing_errors_with_a_changed_file_name_both():
+    now = dict(FILES, **{"a/00007.txt": b"8"})
+    bad, dummy = set_reader.check_store(ErrorHost(now, text_of(FILES)), SET, listing_of(FILES), deep=True)
+    assert sorted(bad) == [FOLDER + "/", FOLDER + "/a/00007.txt"]
+    assert bs.listing_path(FOLDER) not in bad
+
+
+def test_planted_ignored_error_count_blames_the_listing_and_passes_retention(monkeypatch):
+    """The defect finding 1 fixes, planted: without the host's errors, deep verify accuses the stored listing and
+    the size check passes the store."""
+    monkeypatch.setattr(set_reader, "_listing_errors", lambda folder, now: None)
+    host = ErrorHost(dict(FILES), text_of(FILES))
+    assert set_reader.check_store(host, SET, listing_of(FILES), deep=False) == ({}, [])
+
+
+def test_a_size_in_other_digits_is_not_a_listing_line():
+    """Review listing2 (stream.md 6): '²' passes str.isdigit() and int() then raised ValueError, not BackupSetError,
+    so check_store (which catches BackupSetError) would have aborted the run on a damaged listing."""
+    for size in ("\u00b2", "\u0663", "1\u00b2", "", "+1", " 1"):
+        with pytest.raises(bs.BackupSetError):
+            bs.parse_listing_line("%s\t%s\ta.txt" % (sha(b"x"), size))
+    damaged = text_of(FILES).replace("\t4\ta/01234.txt", "\t\u00b2\ta/01234.txt")
+    now = dict(FILES, **{"a/00007.txt": b"8"})
+    bad, dummy = set_reader.check_store(Host(now, damaged), SET, listing_of(FILES), deep=True)
+    assert list(bad) == [bs.listing_path(FOLDER)] and "is not <SHA-256> TAB <bytes> TAB <path>" in bad[bs.listing_path(FOLDER)]
