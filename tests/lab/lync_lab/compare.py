@@ -24,8 +24,23 @@ LOCAL_STORES = ("RTCLOCAL", "LYNCLOCAL")
 IGNORED_FILE_PARTS = ("/ProgramData/lync.server/", "/Windows/Temp/", "/Setup Bootstrap/Log/")
 
 
-def _host_view(host):
+def is_jobs_home(folder):
+    """The collection's own folder for detached jobs (C:\\ProgramData\\lync.server and its jobs folder): made with a
+    protected ACL by the first job on a host and kept, like IGNORED_FILE_PARTS' files (docs/architecture.md)."""
+    return "\\programdata\\lync.server" in folder.lower()
+
+
+def without_jobs_home(host):
+    """A copy of a host's state without the jobs home's ACL records (is_jobs_home)."""
     view = copy.deepcopy(host)
+    acls = {folder: acl for folder, acl in (view.pop("acls", None) or {}).items() if not is_jobs_home(folder)}
+    if acls:
+        view["acls"] = acls
+    return view
+
+
+def _host_view(host):
+    view = without_jobs_home(host)
     for disk in view.get("disks", {}).values():
         disk.pop("free_bytes", None)
     view.pop("reboot_pending", None)
