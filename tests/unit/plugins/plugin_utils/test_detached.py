@@ -191,8 +191,8 @@ class TaskTimeoutError(BaseException):
     """Stands in for ansible-core's TaskTimeoutError (raised by the task's `timeout` alarm)."""
 
 
-def test_the_task_timeout_alarm_stops_the_job_too():
-    clock = Clock()
+def alarm_at_second_sleep(clock):
+    """A sleep that lets the fake clock run once, then raises the task's timeout alarm."""
     calls = {"n": 0}
 
     def sleep(seconds):
@@ -200,6 +200,12 @@ def test_the_task_timeout_alarm_stops_the_job_too():
         if calls["n"] == 2:
             raise TaskTimeoutError("Timeout exceeded")
         clock.sleep(seconds)
+    return sleep
+
+
+def test_the_task_timeout_alarm_stops_the_job_too():
+    clock = Clock()
+    sleep = alarm_at_second_sleep(clock)
     recorder = Recorder([STARTED, status(), status(), status(), REMOVED])
     action = Action(recorder, become=Become())
     with pytest.raises(detached.JobTimeout, match="stopped"):
@@ -212,13 +218,7 @@ def test_the_task_timeout_alarm_while_other_work_runs_stops_nothing_of_it():
     """The alarm fires while this work waits for another run's job under the same name: that job is not ours to
     stop, KILL or delete from (review detstop, finding 2)."""
     clock = Clock()
-    calls = {"n": 0}
-
-    def sleep(seconds):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise TaskTimeoutError("Timeout exceeded")
-        clock.sleep(seconds)
+    sleep = alarm_at_second_sleep(clock)
     recorder = Recorder([FOUND_OTHER, status(), status(), status()])
     action = Action(recorder, become=Become())
     with pytest.raises(detached.JobTimeout, match="other work, which was NOT stopped"):
