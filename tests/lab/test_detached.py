@@ -1168,3 +1168,43 @@ def test_planted_start_existing_without_the_recheck_runs_it_twice(make_lab, plan
     lab = make_lab("standard")
     result = _start_existing_after_it_finished(lab)
     assert result["result"]["Started"] is True  # what the real test refuses
+
+
+# -- the leftover sweep never removes a live job's folder when the Task Scheduler fails (review jobstart 1) ------
+
+SWEEP_SQL_JOB = "lync.server-sql-lyncse01.contoso.local_rtc-" + detached_digest("lyncse01.contoso.local\\RTC")
+LIVE_ACL = {"owner": "S-1-5-32-544", "protected": True, "rules": [  # what lync_job_start gives a job folder
+    {"identity": sid, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+     "propagation": "None", "type": "Allow"} for sid in ("S-1-5-32-544", "S-1-5-18")]}
+
+
+def _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path, env=None):
+    """A job of this name runs (task Running, folder as lync_job_start made it, no result yet); the Task Scheduler
+    then fails Get-ScheduledTask with RPC_S_SERVER_UNAVAILABLE while the backup starts its job."""
+    lab = make_lab("standard")
+    _plant_task(lab, SWEEP_SQL_JOB, state="Running", work="another-run.0123456789ab")
+    folder = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / SWEEP_SQL_JOB
+    (folder / "result.xml").unlink(missing_ok=True)
+    (folder / "process.xml").write_text("<Objs />", encoding="utf-16")
+    plant_acl(lab, JOBS + "\\" + SWEEP_SQL_JOB, LIVE_ACL)
+    with lab.locked() as state:
+        state["hosts"][SQL_HOST]["task_scheduler_failure"] = {"hresult": "0x800706ba",
+                                                              "message": "The RPC server is unavailable."}
+    return lab, folder, run_playbook(lab, _play(tmp_path), env=env)
+
+
+def test_a_failing_task_scheduler_query_never_sweeps_a_running_jobs_folder(make_lab, run_playbook, tmp_path):
+    lab, folder, run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
+    assert run.rc != 0
+    msg = run.result("Back up the Central Management store", SQL_HOST)["result"]["msg"]
+    assert "The RPC server is unavailable" in msg, msg
+    assert sorted(p.name for p in folder.iterdir()) == ["process.xml", "work.id"]  # the live job keeps its folder
+    assert list(tasks(lab)) == ["\\lync.server\\" + SWEEP_SQL_JOB]
+
+
+def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_lab, run_playbook, tmp_path,
+                                                                            plant_defect):
+    plant_defect("lync_job_start", "    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith("
+                 "'CmdletizationQuery_NotFound_TaskName', [System.StringComparison]::Ordinal)) {\n        throw\n    }\n", "")
+    dummy_lab, folder, dummy_run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
+    assert not folder.exists() or sorted(p.name for p in folder.iterdir()) != ["process.xml", "work.id"]

@@ -75,7 +75,18 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
     throw 'LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module (Windows Server 2012 / Windows 8 or later)'
 }
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
-$existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
+# Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) reports a name that matches nothing as a
+# CimException with FullyQualifiedErrorId CmdletizationQuery_NotFound_TaskName,Get-ScheduledTask (category
+# ObjectNotFound). Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
+# for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
+$existing = $null
+try {
+    $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
+} catch {
+    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound_TaskName', [System.StringComparison]::Ordinal)) {
+        throw
+    }
+}
 $workFile = Join-Path -Path $folder -ChildPath 'work.id'
 $started = $false
 $swept = $false

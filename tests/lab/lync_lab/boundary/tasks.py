@@ -12,7 +12,9 @@ on an older host its commands are not there ("not recognized"), as on Windows.
 Pages (parameters as declared below):
 Get-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtask
   (a name that matches nothing is a non-terminating ObjectNotFound error: "No MSFT_ScheduledTask objects found with
-  property 'TaskName' equal to '<name>'.  Verify the value of the property and retry.")
+  property 'TaskName' equal to '<name>'.  Verify the value of the property and retry.", FullyQualifiedErrorId
+  CmdletizationQuery_NotFound_TaskName,Get-ScheduledTask; host state `task_scheduler_failure` {message, hresult}
+  makes it fail otherwise - a non-terminating CimException "HRESULT <hresult>,Get-ScheduledTask")
 Get-ScheduledTaskInfo https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
   (MSFT_TaskDynamicInfo: LastRunTime, LastTaskResult, NextRunTime, NumberOfMissedRuns, TaskName, TaskPath)
 New-ScheduledTaskAction https://learn.microsoft.com/powershell/module/scheduledtasks/new-scheduledtaskaction
@@ -409,6 +411,17 @@ def install(session):
                 if call.args.get("TaskPath") is not None else None
             return [CimTask(tasks()[name]) for name in sorted(tasks())
                     if folders is None or tasks()[name]["path"].lower() in folders]
+        failure = ctx.record.get("task_scheduler_failure")
+        if failure:
+            # Host state: the Task Scheduler (its service, or the CIM provider behind the CDXML cmdlet) fails. A CIM
+            # cmdlet writes such a failure as a non-terminating error (so -ErrorAction SilentlyContinue hides it,
+            # about_CommonParameters); its FullyQualifiedErrorId carries the HRESULT, not "NotFound".
+            call.error(failure.get("message") or "The service cannot be started, either because it is disabled or "
+                       "because it has no enabled devices associated with it.",
+                       "Microsoft.Management.Infrastructure.CimException",
+                       "HRESULT %s" % (failure.get("hresult") or "0x80070422"), "NotSpecified",
+                       first(call.args.get("TaskName")))
+            return []
         task = found(call)
         return [CimTask(task)] if task is not None else []
 
