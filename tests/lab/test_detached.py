@@ -1205,6 +1205,6 @@ def test_a_failing_task_scheduler_query_never_sweeps_a_running_jobs_folder(make_
 def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_lab, run_playbook, tmp_path,
                                                                             plant_defect):
     plant_defect("lync_job_start", "    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith("
-                 "'CmdletizationQuery_NotFound_TaskName', [System.StringComparison]::Ordinal)) {\n        throw\n    }\n", "")
+                 "'CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {\n        throw\n    }\n", "")
     dummy_lab, folder, dummy_run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
     assert not folder.exists() or sorted(p.name for p in folder.iterdir()) != ["process.xml", "work.id"]

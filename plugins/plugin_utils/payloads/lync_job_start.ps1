@@ -77,13 +77,14 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
 # Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) reports a name that matches nothing as a
 # CimException with FullyQualifiedErrorId CmdletizationQuery_NotFound_TaskName,Get-ScheduledTask (category
-# ObjectNotFound). Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
+# ObjectNotFound; any CmdletizationQuery_NotFound_<key> is taken as not found, whichever filter reports it).
+# Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
 # for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
 $existing = $null
 try {
     $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
 } catch {
-    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound_TaskName', [System.StringComparison]::Ordinal)) {
+    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
         throw
     }
 }
