@@ -1208,3 +1208,15 @@ def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_
                  "'CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {\n        throw\n    }\n", "")
     dummy_lab, folder, dummy_run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
     assert not folder.exists() or sorted(p.name for p in folder.iterdir()) != ["process.xml", "work.id"]
+
+
+def test_planted_not_found_check_by_the_name_filters_id_fails_every_first_start(make_lab, run_playbook, tmp_path,
+                                                                               plant_defect):
+    """A name-and-path query that finds nothing reports the bare CmdletizationQuery_NotFound id (review
+    jobstart-notfound): a check for the _TaskName id would rethrow it and fail the first start of every job."""
+    plant_defect("lync_job_start", ".StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)",
+                 ".StartsWith('CmdletizationQuery_NotFound_TaskName', [System.StringComparison]::Ordinal)")
+    lab = make_lab("standard")
+    run = run_playbook(lab, _play(tmp_path))
+    assert run.rc != 0 and ("CmdletizationQuery_NotFound" in run.output or "No matching MSFT_ScheduledTask" in run.output), \
+        run.output

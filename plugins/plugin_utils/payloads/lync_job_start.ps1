@@ -75,9 +75,9 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
     throw 'LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module (Windows Server 2012 / Windows 8 or later)'
 }
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
-# Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) reports a name that matches nothing as a
-# CimException with FullyQualifiedErrorId CmdletizationQuery_NotFound_TaskName,Get-ScheduledTask (category
-# ObjectNotFound; any CmdletizationQuery_NotFound_<key> is taken as not found, whichever filter reports it).
+# Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) queried by name AND path reports a miss as
+# FullyQualifiedErrorId CmdletizationQuery_NotFound,Get-ScheduledTask (category ObjectNotFound; by name alone it is
+# CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found.
 # Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
 # for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
 $existing = $null

@@ -13,7 +13,8 @@ Pages (parameters as declared below):
 Get-ScheduledTask https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtask
   (a name that matches nothing is a non-terminating ObjectNotFound error: "No MSFT_ScheduledTask objects found with
   property 'TaskName' equal to '<name>'.  Verify the value of the property and retry.", FullyQualifiedErrorId
-  CmdletizationQuery_NotFound_TaskName,Get-ScheduledTask; host state `task_scheduler_failure` {message, hresult}
+  CmdletizationQuery_NotFound_TaskName,Get-ScheduledTask - with -TaskPath as well, two filters, the bare
+  CmdletizationQuery_NotFound,Get-ScheduledTask from a CimJobException; host state `task_scheduler_failure` {message, hresult}
   makes it fail otherwise - a non-terminating CimException "HRESULT <hresult>,Get-ScheduledTask")
 Get-ScheduledTaskInfo https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtaskinfo
   (MSFT_TaskDynamicInfo: LastRunTime, LastTaskResult, NextRunTime, NumberOfMissedRuns, TaskName, TaskPath)
@@ -397,7 +398,15 @@ def install(session):
 
     def found(call, quiet=False):
         task = tasks().get(key(call))
-        if task is None and not quiet:
+        if task is None and not quiet and call.args.get("TaskPath") is not None:
+            # Two filters (name and path) that match nothing: the cmdletization query names no property, so the id
+            # has no suffix - CmdletizationQuery_NotFound,<cmdlet> from a CimJobException (PowerShell's
+            # clientSideQuery.cs; output captured on Windows, review /work/reviews/jobstart-notfound.md).
+            call.error("No matching MSFT_ScheduledTask objects found by CIM query for instances of the "
+                       "Root/Microsoft/Windows/TaskScheduler/MSFT_ScheduledTask class on the  CIM server. Verify query "
+                       "parameters and retry.", "Microsoft.Management.Infrastructure.CimJobException",
+                       "CmdletizationQuery_NotFound", "ObjectNotFound", first(call.args.get("TaskName")))
+        elif task is None and not quiet:
             call.error("No MSFT_ScheduledTask objects found with property 'TaskName' equal to '%s'.  Verify the value "
                        "of the property and retry." % first(call.args.get("TaskName")),
                        "Microsoft.Management.Infrastructure.CimException", "CmdletizationQuery_NotFound_TaskName",
