@@ -81,6 +81,7 @@ STOP_WAITS = 5  # checks, after the KILL, that no request of the session remains
 
 JOB_NAME_RE = re.compile(r"\Alync\.server-[A-Za-z0-9._-]{1,200}\Z")
 SET_ID_RE = re.compile(r"\Alync-\d{8}T\d{6}Z-[0-9a-f]{6}\Z")  # backup_set.SET_ID_RE
+WORK_ID_RE = re.compile(r"\A[A-Za-z0-9._-]{1,120}\Z")  # lync_job_start's and lync_job_remove's -WorkId
 
 
 def work_set(work):
@@ -102,7 +103,8 @@ def sweep_plan(tasks, current_work, principal_user, current_job=None):
 
     An orphan is named like a job of this collection, runs as the collection's principal, names in its work id a
     backup set that is not this run's (the open set: the one this run holds the lock of), and is not running: it
-    is removed ([names] to remove). One that runs is reported, never stopped ([names] to report): only the
+    is removed ([(name, work id)] to remove: the removal checks the job still holds that work, as the name may be
+    taken by newer work before it runs). One that runs is reported, never stopped ([names] to report): only the
     operator ends other work. A task of another folder, another name, another account, a job of no set (a
     restore's) or of this run's set is left alone. Returns (remove, report)."""
     this_set = work_set(current_work)
@@ -118,9 +120,12 @@ def sweep_plan(tasks, current_work, principal_user, current_job=None):
         if _account(task.get("UserId")) != _account(principal_user) or not principal_user:
             continue
         other = work_set(task.get("WorkId"))
-        if other is None or other == this_set:
+        if other is None or other == this_set or not WORK_ID_RE.match(str(task.get("WorkId")).strip()):
             continue
-        (report if str(task.get("State") or "") in BUSY_STATES else remove).append(name)
+        if str(task.get("State") or "") in BUSY_STATES:
+            report.append(name)
+        else:
+            remove.append((name, str(task.get("WorkId")).strip()))
     return sorted(remove), sorted(report)
 
 
@@ -296,10 +301,14 @@ class Job:
             listed = self._call("lync_job_sweep", {}, required_keys=("Tasks",))
             remove, report = sweep_plan(listed.get("Tasks"), self.work, self.credentials[0], current_job=self.job)
             removed = []
-            for name in remove:
-                done = self._call("lync_job_remove", {"JobName": name, "OnlyIfIdle": True}, required_keys=("Unregistered",))
+            for name, work in remove:
+                done = self._call("lync_job_remove", {"JobName": name, "OnlyIfIdle": True, "WorkId": work},
+                                  required_keys=("Unregistered",))
                 if done.get("Unregistered"):
                     removed.append(name)
+                elif done.get("Reused"):
+                    # Another start removed the listed orphan and registered newer work under its name meanwhile.
+                    Display().vvv("%s: %s holds newer work than the sweep listed; left alone" % (self.where, name))
                 elif done.get("Skipped"):
                     report.append(name)
         except door.PayloadError as exc:

@@ -5,7 +5,10 @@
 # aborts a BACKUP when its client connection closes). Then the task is unregistered and the job folder
 # (runner, work text, parameters, result) deleted. A job that is already gone is not an error.
 # -OnlyIfIdle (the sweep of orphans, lync_job_sweep): a task that runs (or is queued) is left alone and reported
-# Skipped; nothing is removed.
+# Skipped; nothing is removed. With -WorkId (the sweep passes the work id it listed), the job is removed only while
+# its folder's work.id is still that work: a job name is the same on every run, so between the sweep's listing and
+# this call another start may have removed the listed job and registered newer work under the name - that job is
+# left alone and reported Skipped (Reused).
 # Rights: a local Administrator.
 # Microsoft pages:
 #   https://learn.microsoft.com/powershell/module/scheduledtasks/get-scheduledtask
@@ -16,16 +19,35 @@
 param(
     [Parameter(Mandatory = $true)][ValidatePattern('^lync\.server-[A-Za-z0-9._-]{1,200}$')][string]$JobName,
     [switch]$Stop,
-    [switch]$OnlyIfIdle
+    [switch]$OnlyIfIdle,
+    [ValidatePattern('^[A-Za-z0-9._-]{1,120}$')][string]$WorkId
 )
 $ErrorActionPreference = 'Stop'
 
 $taskPath = '\lync.server\'
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
-$task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
-$skipped = [bool]($OnlyIfIdle -and $task -and (@('Running', 'Queued') -contains [string]$task.State))
+# Only "no such task" means no task (the id with name and path given: CmdletizationQuery_NotFound,Get-ScheduledTask;
+# see lync_job_start); any other failure is rethrown - taken for "no task", it would delete a running job's folder.
+$task = $null
+try {
+    $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
+} catch {
+    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
+        throw
+    }
+}
+$reused = $false
+if ($WorkId) {
+    $workFile = Join-Path -Path $folder -ChildPath 'work.id'
+    $current = $null
+    if (Test-Path -LiteralPath $workFile -PathType Leaf) {
+        $current = [System.IO.File]::ReadAllText($workFile)
+    }
+    $reused = -not $WorkId.Equals($current, [System.StringComparison]::Ordinal)
+}
+$skipped = [bool]($reused -or ($OnlyIfIdle -and $task -and (@('Running', 'Queued') -contains [string]$task.State)))
 $stopped = $false
-if ($task -and $Stop -and [string]$task.State -eq 'Running') {
+if ($task -and $Stop -and -not $skipped -and [string]$task.State -eq 'Running') {
     Stop-ScheduledTask -TaskName $JobName -TaskPath $taskPath
     $stopped = $true
 }
@@ -44,4 +66,4 @@ if ($hadFolder) {
     }
 }
 $Ansible.Changed = (([bool]$task -and -not $skipped) -or $hadFolder)
-$Ansible.Result = @{ Job = $JobName; Unregistered = ([bool]$task -and -not $skipped); Stopped = $stopped; FolderRemoved = ($hadFolder -and $null -eq $folderError); FolderError = $folderError; Skipped = $skipped }
+$Ansible.Result = @{ Job = $JobName; Unregistered = ([bool]$task -and -not $skipped); Stopped = $stopped; FolderRemoved = ($hadFolder -and $null -eq $folderError); FolderError = $folderError; Skipped = $skipped; Reused = $reused }

@@ -509,9 +509,10 @@ def test_sweep_plan_removes_idle_orphans_of_other_sets_and_reports_running_ones(
               task("lync.server-sql-f-7", path="\\Microsoft\\Windows\\"),  # another folder
               task("lync.server-sql-g-8", work=None),  # no work.id: unknown, left alone
               task("lync.server-sql-h-9", user="svc-lyncbackup@contoso.local"),  # the principal, UPN form
+              task("lync.server-sql-i-10", work=EARLIER + " x"),  # a work id lync_job_remove would refuse
               "garbage"]
     remove, report = detached.sweep_plan(listed, THIS, WHO[0], current_job="lync.server-sql-x")
-    assert remove == ["lync.server-sql-a-1", "lync.server-sql-h-9"]
+    assert remove == [("lync.server-sql-a-1", EARLIER), ("lync.server-sql-h-9", EARLIER)]
     assert report == ["lync.server-copy-b-2", "lync.server-sql-c-3"]
 
 
@@ -538,10 +539,24 @@ def test_a_new_start_removes_the_idle_orphans_only_if_still_idle_and_warns_of_ru
     recorder, action, result = _with_set([started, listed, gone, began, status("Ready", DONE, last=0), REMOVED])
     assert names(recorder)[:4] == ["lync_job_start", "lync_job_sweep", "lync_job_remove", "lync_job_remove"]
     assert [recorder.calls[i]["module_args"]["parameters"] for i in (2, 3)] == [
-        {"JobName": "lync.server-sql-a-1", "OnlyIfIdle": True}, {"JobName": "lync.server-sql-c-3", "OnlyIfIdle": True}]
+        {"JobName": "lync.server-sql-a-1", "OnlyIfIdle": True, "WorkId": EARLIER},
+        {"JobName": "lync.server-sql-c-3", "OnlyIfIdle": True, "WorkId": EARLIER}]
     warned = " ".join(getattr(action, door._WARNINGS_ATTR))  # pylint: disable=protected-access
     assert "lync.server-copy-b-2" in warned and "lync.server-sql-c-3" in warned and "left alone" in warned
     assert "lync.server-sql-a-1" not in warned
+    assert result.value == DONE["Result"]
+
+
+def test_a_sweep_leaves_a_name_that_newer_work_took_meanwhile_unreported():
+    """Between the listing and the removal another start removed the orphan and registered newer work under its name
+    (lync_job_remove -WorkId answers Reused): nothing is removed, nothing is reported as still running."""
+    started = ok({"Job": "j", "WorkId": THIS, "Started": True, "State": "Running"}, changed=True)
+    listed = ok({"Tasks": [task("lync.server-sql-a-1")]})
+    reused = ok({"Job": "a", "Unregistered": False, "Skipped": True, "Reused": True})
+    recorder, action, result = _with_set([started, listed, reused, status("Ready", DONE, last=0), REMOVED])
+    assert recorder.calls[2]["module_args"]["parameters"] == {"JobName": "lync.server-sql-a-1", "OnlyIfIdle": True,
+                                                              "WorkId": EARLIER}
+    assert "lync.server-sql-a-1" not in " ".join(getattr(action, door._WARNINGS_ATTR))  # pylint: disable=protected-access
     assert result.value == DONE["Result"]
 
 
