@@ -198,10 +198,14 @@ class ActionModule(LyncAction):
                                % (params["lock_max_age"], out["lock_taken_over"])]
         return out
 
-    def _write(self, path, files):
-        """Write [(relative path, text, expected sha256 or None)] in order; {relative path: written entry}."""
-        value = self.payload("lync_backup_set_write_files", {"SetPath": bs.extended_path(path), "Files": [
-            {"Path": rel, "Content": text, "Sha256": sha or ""} for rel, text, sha in files]}).value
+    def _write(self, path, files, lock=None):
+        """Write [(relative path, text, expected sha256 or None)] in order; {relative path: written entry}. With
+        lock (root, set id, run id), nothing is written when another run holds the set's lock (LYNC_LOCK_LOST)."""
+        parameters = {"SetPath": bs.extended_path(path), "Files": [
+            {"Path": rel, "Content": text, "Sha256": sha or ""} for rel, text, sha in files]}
+        if lock and lock[2]:
+            parameters.update(LockRoot=lock[0], LockSetId=lock[1], LockRunId=lock[2])
+        value = self.payload("lync_backup_set_write_files", parameters).value
         return {f["Path"]: {"path": f["Path"], "bytes": f["Bytes"], "sha256": f["Sha256"]} for f in value["Files"]}
 
     def _closed(self, root, params):
@@ -250,8 +254,13 @@ class ActionModule(LyncAction):
             ordered.append((bs.SIGNATURE_NAME, signature, None))
         ordered.append(("manifest.json", manifest_text, None))
         try:
-            written = self._write(path, ordered)
+            # Checked in the same call as the writes: a run that resumed this set meanwhile closes it, not this one.
+            written = self._write(path, ordered, lock=(root, set_id, params["run_id"]))
         except AnsibleActionFail as exc:
+            if "LYNC_LOCK_LOST" in str(exc):
+                raise AnsibleActionFail("lync_backup_set: %s; this run does not close the set (the run that resumed it "
+                                        "does), and its lock stays that run's"
+                                        % " ".join(str(exc).split("LYNC_LOCK_LOST: ", 1)[1].split())) from None
             if "LYNC_WRITE_MISMATCH" in str(exc):
                 raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
                                         % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None

@@ -67,6 +67,9 @@ options:
       - This run's random token (16 to 64 lower-case hex digits), written in the lock at O(state=opened); with
         O(state=closed) or O(state=unlocked) only the lock holding this token (or a lock written without one) is
         released, so a run that ends late never releases the lock of a run that resumed its set.
+      - With O(state=closed), nothing is written when the lock names O(set_id) under another token (another run
+        resumed the set and closes it); the close fails and leaves that lock alone. A lock of another set, or none,
+        does not stop the close.
       - Omitted at O(state=opened), one is made and returned (RV(run_id)). Omitted at O(state=unlocked), the lock
         of O(set_id) is released whatever its token (the manual release).
     type: str

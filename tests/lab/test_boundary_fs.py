@@ -273,6 +273,44 @@ def test_set_open_takes_the_lock_refuses_a_held_one_and_takes_over_a_stale_one(l
     assert result["result"]["TakenOverLock"] == "held by " + SET and lock.read_text() == "other"
 
 
+def _takeover_race(lab, monkeypatch):
+    """Two runs read the same stale lock; the other run takes it over and writes its fresh lock between this run's
+    read and this run's File.Move (the lab runs a payload in one piece: the other run's write is made at the Move)."""
+    from lync_lab import fsops  # pylint: disable=import-outside-toplevel
+    lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
+    lock.write_text("stale " + SET)
+    os.utime(lock, (1, 1))
+    fresh = '{"set_id": "lync-20260115T100000Z-ffffff", "run": "%s"}' % ("a" * 16)
+    original = fsops.move
+
+    def move(ctx, source, destination, *args, **kwargs):
+        if source.endswith(".lync-backup.lock") and lock.read_text() != fresh:
+            lock.write_text(fresh)
+        return original(ctx, source, destination, *args, **kwargs)
+    monkeypatch.setattr(fsops, "move", move)
+    return lock, fresh
+
+
+def test_two_runs_taking_over_one_stale_lock_never_both_hold_it(lab, monkeypatch):
+    """Review jobstart 3: the second run's rename took the first run's fresh lock, and both ran. Now the second sees
+    another text than the lock it judged stale, puts the lock back and is refused."""
+    lock, fresh = _takeover_race(lab, monkeypatch)
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine",
+                 RunId="b" * 16)
+    assert result["failed"] and message(result).startswith("LYNC_BACKUP_LOCKED: D:\\LyncBackup\\.lync-backup.lock is "
+                                                           "held since "), result
+    assert message(result).endswith("(age 0 h) by " + fresh)
+    assert lock.read_text() == fresh and sorted(p.name for p in lock.parent.iterdir()) == [".lync-backup.lock"]
+
+
+def test_planted_takeover_without_the_check_takes_a_fresh_lock(lab, monkeypatch, plant_defect):
+    lock, fresh = _takeover_race(lab, monkeypatch)
+    plant_defect("lync_backup_set_open", "if (-not $moved.Equals($previous", "if ($false -and -not $moved.Equals($previous")
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine",
+                 RunId="b" * 16)
+    assert not result["failed"] and lock.read_text() == "mine"  # the other run's lock is gone: what the test checks
+
+
 def test_set_unlock_releases_only_its_own_lock(lab):
     lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
     lock.write_text("held by " + SET)
@@ -319,6 +357,63 @@ def test_write_files_writes_utf8_without_bom_and_checks_the_hash(lab):
     result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET, Files=files)
     assert result["failed"] and message(result).startswith("LYNC_WRITE_MISMATCH: meta/identity.json landed with SHA-256")
     assert (folder / "manifest.json").read_bytes() == b"{}"  # written by the first run only
+
+
+RUN_A, RUN_B = "a" * 16, "b" * 16
+
+
+def _lock(lab, set_id, run_id):
+    """The root's lock as lync_backup_set writes it (plugins/action/lync_backup_set.py lock_text)."""
+    text = '{"set_id": "%s", "run": "%s", "controller": "awx01", "host": "%s"}' % (set_id, run_id, BACKUP)
+    real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").write_text(text)
+    return text
+
+
+def _close_writes(lab, run_id=RUN_A):
+    real(lab, BACKUP, "D:\\LyncBackup\\" + SET).mkdir(parents=True, exist_ok=True)
+    return run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
+               Files=[{"Path": "manifest.json", "Content": "{}"}], LockRoot="\\\\backup01.contoso.local\\LyncBackup",
+               LockSetId=SET, LockRunId=run_id)
+
+
+def test_the_close_writes_nothing_when_another_run_holds_the_sets_lock(lab):
+    """Another run resumed this set (its lock names the set with that run's id): this run's close writes nothing
+    (review jobstart 5: two runs must not both close one set)."""
+    held = _lock(lab, SET, RUN_B)
+    result = _close_writes(lab)
+    assert result["failed"] and message(result) == ("LYNC_LOCK_LOST: the lock \\\\backup01.contoso.local\\LyncBackup\\"
+                                                     ".lync-backup.lock names this set under another run: " + held)
+    assert not real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").exists()
+
+
+@pytest.mark.parametrize("holder", ["own", "other set", "none", "no run id"])
+def test_the_close_writes_under_its_own_lock_another_sets_or_none(lab, holder):
+    if holder == "own":
+        _lock(lab, SET, RUN_A)
+    elif holder == "other set":
+        _lock(lab, "lync-20260116T090000Z-ffffff", RUN_B)  # the operator released this run's lock; a new set runs
+    elif holder == "no run id":
+        real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").write_text('{"set_id": "%s"}' % SET)  # older lock
+    result = _close_writes(lab)
+    assert not result["failed"], result["error"]
+    assert real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").read_text() == "{}"
+
+
+@pytest.mark.parametrize("old,new,holder", [
+    # A typo'd variable: '"run": "' + $null + '"' is never in a lock, so this run's own lock reads as another run's.
+    ("-not $holder.Contains('\"run\": \"' + $LockRunId + '\"')", "-not $holder.Contains('\"run\": \"' + $RunId + '\"')",
+     RUN_A),
+    # The check dropped: another run's lock of this set no longer stops the writes.
+    ("if ($thisSet -and $otherRun) {", "if ($false) {", RUN_B),
+    # -or for -and: a lock of this set held by this very run, or any other set's lock, refuses the close.
+    ("if ($thisSet -and $otherRun) {", "if ($thisSet -or $otherRun) {", RUN_A),
+])
+def test_planted_lock_lost_defects_fail(lab, plant_defect, old, new, holder):
+    _lock(lab, SET, holder)
+    plant_defect("lync_backup_set_write_files", old, new)
+    result = _close_writes(lab)
+    refused = result["failed"] and message(result).startswith("LYNC_LOCK_LOST")
+    assert refused != (holder == RUN_B)  # what the real tests check fails: own lock refused, or another's let through
 
 
 def test_file_inventory_lists_and_hashes(lab):

@@ -3,12 +3,32 @@
 # under a temporary name, then renamed into place, so a reader never sees half a file.
 # When a file carries an expected SHA-256 and what landed differs, it stops before the
 # files after it (the manifest comes last, so a set is never closed over a bad file).
+# With -LockRoot, -LockSetId and -LockRunId (the close of a set, lync_backup_set state=closed): nothing is written
+# when the root's lock names this set under another run's id - another run resumed the set (backup_resume_set) and
+# writes into it; two runs must not both close it (LYNC_LOCK_LOST). A lock of another set, or none (the operator
+# released a dead run's lock), leaves this set to this run alone. The lock is JSON the collection wrote
+# ({"set_id": "<id>", "run": "<token>", ...}, read as lync_backup_set_unlock reads it).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SetPath,
-    [Parameter(Mandatory = $true)][hashtable[]]$Files
+    [Parameter(Mandatory = $true)][hashtable[]]$Files,
+    [string]$LockRoot,
+    [ValidatePattern('^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$')][string]$LockSetId,
+    [ValidatePattern('^[0-9a-f]{16,64}$')][string]$LockRunId
 )
 $ErrorActionPreference = 'Stop'
+
+if ($LockRoot) {
+    $lockPath = Join-Path -Path $LockRoot -ChildPath '.lync-backup.lock'
+    if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
+        $holder = [System.IO.File]::ReadAllText($lockPath)
+        $thisSet = $holder.Contains('"set_id": "' + $LockSetId + '"')
+        $otherRun = $holder.Contains('"run": ') -and -not $holder.Contains('"run": "' + $LockRunId + '"')
+        if ($thisSet -and $otherRun) {
+            throw "LYNC_LOCK_LOST: the lock $lockPath names this set under another run: $holder"
+        }
+    }
+}
 
 function Get-Sha256([string]$Path) {
     # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.

@@ -334,6 +334,33 @@ def close_with(plan, results, answers):
     return run("lync_backup_set", close_args(plan, results), answers + [done, ok({"Released": True})])
 
 
+def test_the_close_writes_under_this_runs_lock_and_stops_when_another_run_resumed_the_set():
+    """The writes carry this run's lock (root, set, run id): lync_backup_set_write_files refuses them when the lock
+    names the set under another run (LYNC_LOCK_LOST), and the close fails saying so, its lock left alone."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    args = dict(close_args(plan, results), run_id="a" * 16)
+    lost = {"failed": True, "msg": "LYNC_LOCK_LOST: the lock \\\\b\\r\\.lync-backup.lock names this set under "
+                                   "another run: {\"set_id\": \"lync-20261124T020000Z-abcdef\", \"run\": \"" + "b" * 16 + "\"}"}
+    act, recorder = action("lync_backup_set", args, answers + [lost])
+    with pytest.raises(AnsibleActionFail, match="under another run.*this run does not close the set") as caught:
+        act.run(task_vars=VARS)
+    assert "LYNC_LOCK_LOST" not in str(caught.value)
+    parameters = recorder.calls[len(answers)]["module_args"]["parameters"]
+    assert (parameters["LockRoot"], parameters["LockSetId"], parameters["LockRunId"]) == (
+        ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
+    assert payload_names(recorder)[-1] == "lync_backup_set_write_files"  # no unlock: the lock is the other run's
+
+
+def test_a_close_without_a_run_id_writes_without_a_lock_check():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    answers = landed(results)
+    dummy, recorder = close_with(plan, results, answers)
+    assert "LockRoot" not in recorder.calls[len(answers)]["module_args"]["parameters"]
+
+
 def test_closing_fails_an_item_whose_file_landed_otherwise():
     plan = backup_plan.plan(deployment(), hosts())
     results = close_results(plan)
