@@ -8,6 +8,7 @@ collection whose detached.py has one defect planted (no retry of a dropped conne
 deterministic, a job not removed after its result is read) and expect the check to catch it.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -745,7 +746,101 @@ def test_planted_no_sweep_fails_every_later_night(make_lab, run_playbook, tmp_pa
     assert run.rc != 0 and "LYNC_JOB_UNSAFE" in run.output, run.output
 
 
+# -- one start at a time on a host: the Global\lync.server-jobs mutex (review jobstart 1) ----------------------
+
+START_MUTEX = "Global\\lync.server-jobs"
+
+
+def plant_mutex(lab, os_pid, host=SQL_HOST):
+    """The start mutex held by another process (lync_lab/boundary/mutex.py): a start that runs, or one that died."""
+    with lab.locked() as state:
+        state["hosts"][host]["mutexes"] = {START_MUTEX: {"os_pid": os_pid}}
+
+
+@contextlib.contextmanager
+def another_start():
+    """A live process standing for another start's powershell.exe (it holds the mutex while it lasts)."""
+    proc = subprocess.Popen(["sleep", "600"])  # pylint: disable=consider-using-with
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _start_while_another_starts(make_lab, run_playbook, tmp_path):
+    """The first start of the job has made its folder and not yet registered its task (a folder without its task,
+    as a failed cleanup also leaves one) and holds the mutex; this start must not take that folder for a leftover."""
+    lab, playbook = _cleanup_fails(make_lab, run_playbook, tmp_path)
+    with another_start() as pid:
+        plant_mutex(lab, pid)
+        run = _second_night(lab, run_playbook, playbook)
+    return lab, run
+
+
+def test_a_start_waits_for_another_start_on_the_host_and_touches_nothing(make_lab, run_playbook, tmp_path):
+    lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
+    assert run.rc != 0 and "LYNC_JOB_BUSY" in run.output, run.output
+    assert len(job_folders(lab)) == 1 and tasks(lab) == {}  # the other start's folder is left to it
+    assert lab.load()["hosts"][SQL_HOST]["mutexes"] != {}  # still the other start's
+
+
+def test_planted_a_start_without_the_mutex_deletes_the_other_starts_folder(make_lab, run_playbook, tmp_path,
+                                                                            plant_defect):
+    # WaitOne's answer ignored: the start goes on while the other start holds the mutex.
+    plant_defect("lync_job_start", "    if (-not $held) {\n        throw 'LYNC_JOB_BUSY", "    if ($false) {\n        throw 'LYNC_JOB_BUSY")
+    dummy_lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
+    said = " ".join(run.output.split())
+    assert run.rc == 0 and "left behind (its cleanup failed after its result was read) was removed" in said, run.output
+
+
+def test_a_start_that_died_holding_the_mutex_does_not_block_the_next(make_lab, run_playbook, tmp_path):
+    lab = make_lab("standard")
+    with another_start() as pid:
+        pass  # ended: the mutex it held is abandoned
+    plant_mutex(lab, pid)
+    run = run_playbook(lab, _play(tmp_path))
+    assert run.rc == 0, run.output
+    assert "mutexes" not in lab.load()["hosts"][SQL_HOST]  # taken (AbandonedMutexException), then released
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+
+
+def test_planted_a_start_that_keeps_the_mutex_blocks_every_later_start(make_lab, run_playbook, tmp_path,
+                                                                        plant_defect):
+    plant_defect("lync_job_start", "        $mutex.ReleaseMutex()\n", "")
+    lab = make_lab("standard")
+    run = run_playbook(lab, _play(tmp_path))
+    assert run.rc == 0, run.output
+    assert lab.load()["hosts"][SQL_HOST].get("mutexes")  # what the real tests check fails: it is left held
+
+
 # -- the job folder is this run's own (review finding 2) ------------------------------------------------------
+
+def _object_creator(make_lab, run_playbook, tmp_path):
+    """The security option "System objects: Default owner for objects created by members of the Administrators group"
+    set to "Object creator" (https://support.microsoft.com/kb/318825): an administrator's new folders are owned by
+    the user, not by BUILTIN\\Administrators (review jobstart 2)."""
+    lab = make_lab("standard")
+    with lab.locked() as state:
+        state["hosts"][SQL_HOST]["admin_default_owner"] = "object_creator"
+    return lab, run_playbook(lab, _play(tmp_path))
+
+
+def test_a_host_whose_admins_own_what_they_create_still_runs_jobs(make_lab, run_playbook, tmp_path):
+    lab, run = _object_creator(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+    acls = lab.load()["hosts"][SQL_HOST]["acls"]
+    assert {acls[p]["owner"] for p in acls if p.startswith("c:\\programdata\\lync.server")} == {"S-1-5-32-544"}
+
+
+def test_planted_job_folder_left_to_the_default_owner_is_refused_under_object_creator(make_lab, run_playbook,
+                                                                                      tmp_path, plant_defect):
+    plant_defect("lync_job_start", "        $security.SetOwner($administrators)\n", "")
+    dummy_lab, run = _object_creator(make_lab, run_playbook, tmp_path)
+    assert run.rc != 0 and "LYNC_JOB_UNSAFE" in run.output, run.output
+
+
 
 def _play(tmp_path):
     playbook = tmp_path / "sql_backup.yml"

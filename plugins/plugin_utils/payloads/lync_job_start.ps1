@@ -75,154 +75,183 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
     throw 'LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module (Windows Server 2012 / Windows 8 or later)'
 }
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
-# Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) queried by name AND path reports a miss as
-# FullyQualifiedErrorId CmdletizationQuery_NotFound,Get-ScheduledTask (category ObjectNotFound; by name alone it is
-# CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found.
-# Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
-# for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
-$existing = $null
+# One start at a time on this host (review jobstart 1): between "no task under this name" and Register, a second
+# start of the same job - the retry of a start whose WinRM connection dropped while its PowerShell went on, or another
+# run - would take the first one's new folder for a leftover and delete it. A named mutex in the Global\ namespace is
+# one object for every session of the host (creating one there needs SeCreateGlobalPrivilege, which Administrators
+# hold); a start that dies holding it abandons it, and the next WaitOne gets it with AbandonedMutexException.
+$mutex = New-Object -TypeName System.Threading.Mutex -ArgumentList $false, 'Global\lync.server-jobs'
+$held = $false
 try {
-    $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
-} catch {
-    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
-        throw
+    try {
+        $held = $mutex.WaitOne(30000)
+    } catch [System.Threading.AbandonedMutexException] {
+        $held = $true
     }
-}
-$workFile = Join-Path -Path $folder -ChildPath 'work.id'
-$started = $false
-$swept = $false
-$state = ''
-$owner = ''
-$lastResult = $null
-if ($existing) {
-    $state = [string]$existing.State
-    $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
-    if (Test-Path -LiteralPath $workFile -PathType Leaf) {
-        $owner = [System.IO.File]::ReadAllText($workFile)
+    if (-not $held) {
+        throw 'LYNC_JOB_BUSY: another start of a lync.server job on this host has held the mutex Global\lync.server-jobs for 30 s; nothing was started. Run again; if it recurs, look for a hung powershell.exe or wsmprovhost.exe running lync_job_start'
     }
-    # -StartExisting: the collection saw this job's task registered but never started (its run was cut between
-    # Register and Start); start it now. A task that runs ignores a second start (MultipleInstances IgnoreNew).
-    # Checked again here, as it is now: still never run (LastTaskResult 267011, SCHED_S_TASK_HAS_NOT_RUN) and no
-    # result.xml - a job that ran and finished since the collection looked is not run a second time.
-    $hasRun = ($lastResult -ne 267011) -or (Test-Path -LiteralPath (Join-Path -Path $folder -ChildPath 'result.xml') -PathType Leaf)
-    if ($StartExisting -and $state -eq 'Ready' -and -not $hasRun) {
-        Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+    # Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) queried by name AND path reports a miss as
+    # FullyQualifiedErrorId CmdletizationQuery_NotFound,Get-ScheduledTask (category ObjectNotFound; by name alone it is
+    # CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found.
+    # Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
+    # for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
+    $existing = $null
+    try {
+        $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
+    } catch {
+        if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
+            throw
+        }
+    }
+    $workFile = Join-Path -Path $folder -ChildPath 'work.id'
+    $started = $false
+    $swept = $false
+    $state = ''
+    $owner = ''
+    $lastResult = $null
+    if ($existing) {
+        $state = [string]$existing.State
+        $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
+        if (Test-Path -LiteralPath $workFile -PathType Leaf) {
+            $owner = [System.IO.File]::ReadAllText($workFile)
+        }
+        # -StartExisting: the collection saw this job's task registered but never started (its run was cut between
+        # Register and Start); start it now. A task that runs ignores a second start (MultipleInstances IgnoreNew).
+        # Checked again here, as it is now: still never run (LastTaskResult 267011, SCHED_S_TASK_HAS_NOT_RUN) and no
+        # result.xml - a job that ran and finished since the collection looked is not run a second time.
+        $hasRun = ($lastResult -ne 267011) -or (Test-Path -LiteralPath (Join-Path -Path $folder -ChildPath 'result.xml') -PathType Leaf)
+        if ($StartExisting -and $state -eq 'Ready' -and -not $hasRun) {
+            Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+            $started = $true
+            $state = 'Running'
+        }
+    } else {
+        # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData (and own what they
+        # create), so a folder (or a junction) someone else made could hand them the runner, the work or the result.
+        # 1. The parents lync.server and jobs: created with a protected ACL (Administrators and SYSTEM full control,
+        #    nothing inherited from ProgramData) when absent. CreateDirectory(path, DirectorySecurity) applies no ACL to
+        #    a folder that already exists ("creates all the directories in the specified path, unless they already
+        #    exist"), so an existing parent is checked: a reparse point, or an owner other than Administrators or
+        #    SYSTEM (an owner may rewrite the ACL) is refused; an ACL that lets anyone else write, create, delete or
+        #    change permissions (the one inherited from ProgramData, or a folder made by an earlier version of this
+        #    collection) is replaced by the protected one - the owner is Administrators, so this session may.
+        # 2. The job folder: made new with a protected ACL (Administrators and SYSTEM full control, the principal
+        #    Modify), then read back (owner, protection, exactly those three rules) before anything is written in it.
+        #    A job folder that exists without its task is the leftover of a cleanup that failed (antivirus held a file):
+        #    it is removed when it is this collection's (owned by Administrators or SYSTEM, protected, no subfolder, not
+        #    a reparse point) and refused otherwise.
+        $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
+        $jobs = Join-Path -Path $base -ChildPath 'jobs'
+        $sidType = [System.Security.Principal.SecurityIdentifier]
+        $ours = @('S-1-5-32-544', 'S-1-5-18')
+        # FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
+        # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
+        # ChangePermissions 262144, TakeOwnership 524288.
+        $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
+        try {
+            $principalSid = (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName).Translate($sidType)
+        } catch {
+            throw "LYNC_JOB_PRINCIPAL_UNKNOWN: the job's principal '$($Principal.UserName)' does not map to an account on this host ($($_.Exception.Message)); give lync_network_user as DOMAIN\name or name@domain"
+        }
+        # The owner is set, not left to the token's default: where the security option "System objects: Default owner
+        # for objects created by members of the Administrators group" is "Object creator" (KB 318825), an
+        # administrator's new folder would be owned by the user, and the owner checks below would refuse every job
+        # (review jobstart 2). An elevated administrator may name BUILTIN\Administrators as owner (SE_GROUP_OWNER).
+        $administrators = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'
+        $parentSecurity = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+        $parentSecurity.SetOwner($administrators)
+        $parentSecurity.SetAccessRuleProtection($true, $false)
+        $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+        $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+        $null = [System.IO.Directory]::CreateDirectory($base, $parentSecurity)
+        $null = [System.IO.Directory]::CreateDirectory($jobs, $parentSecurity)
+        $parents = @(Get-Item -LiteralPath $base, $jobs -Force)
+        $linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+        if ($linked.Count -gt 0) {
+            throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
+        }
+        $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })
+        if ($foreign.Count -gt 0) {
+            $who = (Get-Acl -LiteralPath $foreign[0].FullName).GetOwner($sidType).Value
+            throw "LYNC_JOB_UNSAFE: $($foreign[0].FullName) is owned by $who, not by Administrators or SYSTEM: its owner can change its ACL and swap the job's files. Check who made it and what it holds, remove it (or make Administrators its owner: icacls `"$($foreign[0].FullName)`" /setowner *S-1-5-32-544 /T), and run again"
+        }
+        $open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
+        $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }
+        if (Test-Path -LiteralPath $folder) {
+            $left = Get-Item -LiteralPath $folder -Force
+            $leftAcl = Get-Acl -LiteralPath $folder
+            $inside = @(Get-ChildItem -LiteralPath $folder -Force | Where-Object { $_.PSIsContainer -or ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+            if (($left.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or $ours -notcontains $leftAcl.GetOwner($sidType).Value -or -not $leftAcl.AreAccessRulesProtected -or $inside.Count -gt 0) {
+                throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task and is not one this collection made (owner $($leftAcl.GetOwner($sidType).Value), protected $($leftAcl.AreAccessRulesProtected), $($inside.Count) subfolder(s) or link(s)); check its contents and owner, delete it, and run again"
+            }
+            # This collection's leftover (its task is gone: the job finished and its cleanup failed). A file still held
+            # makes Remove-Item fail here with the holder's error, and the next run tries again.
+            Remove-Item -LiteralPath $folder -Recurse -Force
+            $swept = $true
+        }
+        $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+        $security.SetOwner($administrators)
+        $security.SetAccessRuleProtection($true, $false)
+        $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+        $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+        $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $principalSid, 'Modify', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+        $null = [System.IO.Directory]::CreateDirectory($folder, $security)
+        # Read back: a folder someone made between the check above and CreateDirectory would be returned as it is.
+        $made = Get-Acl -LiteralPath $folder
+        # (An Allow rule is stored with Synchronize added, 1048576: both sides carry it.)
+        $rules = @($made.GetAccessRules($true, $true, $sidType) | ForEach-Object { '{0}={1}' -f $_.IdentityReference.Value, ([int]$_.FileSystemRights -bor 1048576) } | Sort-Object)
+        $expected = @(('S-1-5-18={0}' -f ([int][System.Security.AccessControl.FileSystemRights]::FullControl -bor 1048576)), ('S-1-5-32-544={0}' -f ([int][System.Security.AccessControl.FileSystemRights]::FullControl -bor 1048576)), ('{0}={1}' -f $principalSid.Value, ([int][System.Security.AccessControl.FileSystemRights]::Modify -bor 1048576))) | Sort-Object
+        if ($ours -notcontains $made.GetOwner($sidType).Value -or -not $made.AreAccessRulesProtected -or ($rules -join ';') -ne (@($expected) -join ';')) {
+            throw "LYNC_JOB_UNSAFE: the job folder $folder does not carry the ACL it was created with (owner $($made.GetOwner($sidType).Value), rules $($rules -join ', ')): someone made it first. Check who, delete it, and run again"
+        }
+        $runner = Join-Path -Path $folder -ChildPath 'runner.ps1'
+        [System.IO.File]::WriteAllText($runner, $RunnerText, [System.Text.Encoding]::UTF8)
+        [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
+        [System.IO.File]::WriteAllText($workFile, $WorkId, [System.Text.Encoding]::ASCII)
+        Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml') -InputObject $WorkParameters -Depth 8
+        # The runner as -Command text, not -File: a Group Policy execution policy (AllSigned) overrides
+        # -ExecutionPolicy and refuses an unsigned script file, not command text (about_Execution_Policies).
+        # Get-Content -Raw, not [System.IO.File]::ReadAllText. FullLanguage is required all the same: ConstrainedLanguage
+        # (an AppLocker/WDAC policy) refuses [scriptblock]::Create (about_Language_Modes; docs/architecture.md).
+        # The folder ($env:ProgramData, the validated job name) holds no quote; a single quote is doubled all the same.
+        $quoted = $folder.Replace("'", "''")
+        $command = "& ([scriptblock]::Create((Get-Content -LiteralPath '{0}\runner.ps1' -Raw -Encoding UTF8))) '{0}'" -f $quoted
+        $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -Command "{0}"' -f $command)
+        # ExecutionTimeLimit: the item's timeout (not the 72 h default). Task Scheduler ignores it for a task
+        # started on demand (ITaskSettings::ExecutionTimeLimit), as this one is: the controller's deadline stops
+        # the job; the limit bounds any later (scheduled or retried) run of the task.
+        $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -ExecutionTimeLimit ([System.TimeSpan]::FromSeconds($TimeLimitSeconds))
+        # The password leaves this process only for the Task Scheduler, which stores it while the task exists.
+        $password = $Principal.GetNetworkCredential().Password
+        try {
+            $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
+        } catch {
+            # Refused (0x80070520: the credential cannot be stored - policy "Network access: Do not allow storage of
+            # passwords and credentials for network authentication", or this remote session; 0x8007052E: wrong
+            # password; 0x80070569: logon type not granted): nothing is left behind, and the collection decides.
+            Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+            # Register-ScheduledTask is a CIM cmdlet: its CimException's message is the text alone, the code is in
+            # FullyQualifiedErrorId ("HRESULT 0x8007052e,Register-ScheduledTask"), so both travel.
+            throw ('LYNC_JOB_REGISTER_REFUSED: ' + [string]$_.Exception.Message + ' (' + [string]$_.FullyQualifiedErrorId + ')')
+        }
+        try {
+            Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+        } catch {
+            # A task that cannot start is not left registered (with its stored credential) for a later run to wait on.
+            Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+            throw
+        }
         $started = $true
         $state = 'Running'
+        $owner = $WorkId
     }
-} else {
-    # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData (and own what they
-    # create), so a folder (or a junction) someone else made could hand them the runner, the work or the result.
-    # 1. The parents lync.server and jobs: created with a protected ACL (Administrators and SYSTEM full control,
-    #    nothing inherited from ProgramData) when absent. CreateDirectory(path, DirectorySecurity) applies no ACL to
-    #    a folder that already exists ("creates all the directories in the specified path, unless they already
-    #    exist"), so an existing parent is checked: a reparse point, or an owner other than Administrators or
-    #    SYSTEM (an owner may rewrite the ACL) is refused; an ACL that lets anyone else write, create, delete or
-    #    change permissions (the one inherited from ProgramData, or a folder made by an earlier version of this
-    #    collection) is replaced by the protected one - the owner is Administrators, so this session may.
-    # 2. The job folder: made new with a protected ACL (Administrators and SYSTEM full control, the principal
-    #    Modify), then read back (owner, protection, exactly those three rules) before anything is written in it.
-    #    A job folder that exists without its task is the leftover of a cleanup that failed (antivirus held a file):
-    #    it is removed when it is this collection's (owned by Administrators or SYSTEM, protected, no subfolder, not
-    #    a reparse point) and refused otherwise.
-    $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
-    $jobs = Join-Path -Path $base -ChildPath 'jobs'
-    $sidType = [System.Security.Principal.SecurityIdentifier]
-    $ours = @('S-1-5-32-544', 'S-1-5-18')
-    # FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
-    # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
-    # ChangePermissions 262144, TakeOwnership 524288.
-    $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
-    try {
-        $principalSid = (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName).Translate($sidType)
-    } catch {
-        throw "LYNC_JOB_PRINCIPAL_UNKNOWN: the job's principal '$($Principal.UserName)' does not map to an account on this host ($($_.Exception.Message)); give lync_network_user as DOMAIN\name or name@domain"
+} finally {
+    if ($held) {
+        $mutex.ReleaseMutex()
     }
-    $parentSecurity = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
-    $parentSecurity.SetAccessRuleProtection($true, $false)
-    $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $null = [System.IO.Directory]::CreateDirectory($base, $parentSecurity)
-    $null = [System.IO.Directory]::CreateDirectory($jobs, $parentSecurity)
-    $parents = @(Get-Item -LiteralPath $base, $jobs -Force)
-    $linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
-    if ($linked.Count -gt 0) {
-        throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
-    }
-    $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })
-    if ($foreign.Count -gt 0) {
-        $who = (Get-Acl -LiteralPath $foreign[0].FullName).GetOwner($sidType).Value
-        throw "LYNC_JOB_UNSAFE: $($foreign[0].FullName) is owned by $who, not by Administrators or SYSTEM: its owner can change its ACL and swap the job's files. Check who made it and what it holds, remove it (or make Administrators its owner: icacls `"$($foreign[0].FullName)`" /setowner *S-1-5-32-544 /T), and run again"
-    }
-    $open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
-    $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }
-    if (Test-Path -LiteralPath $folder) {
-        $left = Get-Item -LiteralPath $folder -Force
-        $leftAcl = Get-Acl -LiteralPath $folder
-        $inside = @(Get-ChildItem -LiteralPath $folder -Force | Where-Object { $_.PSIsContainer -or ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
-        if (($left.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or $ours -notcontains $leftAcl.GetOwner($sidType).Value -or -not $leftAcl.AreAccessRulesProtected -or $inside.Count -gt 0) {
-            throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task and is not one this collection made (owner $($leftAcl.GetOwner($sidType).Value), protected $($leftAcl.AreAccessRulesProtected), $($inside.Count) subfolder(s) or link(s)); check its contents and owner, delete it, and run again"
-        }
-        # This collection's leftover (its task is gone: the job finished and its cleanup failed). A file still held
-        # makes Remove-Item fail here with the holder's error, and the next run tries again.
-        Remove-Item -LiteralPath $folder -Recurse -Force
-        $swept = $true
-    }
-    $security = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
-    $security.SetAccessRuleProtection($true, $false)
-    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $security.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $principalSid, 'Modify', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $null = [System.IO.Directory]::CreateDirectory($folder, $security)
-    # Read back: a folder someone made between the check above and CreateDirectory would be returned as it is.
-    $made = Get-Acl -LiteralPath $folder
-    # (An Allow rule is stored with Synchronize added, 1048576: both sides carry it.)
-    $rules = @($made.GetAccessRules($true, $true, $sidType) | ForEach-Object { '{0}={1}' -f $_.IdentityReference.Value, ([int]$_.FileSystemRights -bor 1048576) } | Sort-Object)
-    $expected = @(('S-1-5-18={0}' -f ([int][System.Security.AccessControl.FileSystemRights]::FullControl -bor 1048576)), ('S-1-5-32-544={0}' -f ([int][System.Security.AccessControl.FileSystemRights]::FullControl -bor 1048576)), ('{0}={1}' -f $principalSid.Value, ([int][System.Security.AccessControl.FileSystemRights]::Modify -bor 1048576))) | Sort-Object
-    if ($ours -notcontains $made.GetOwner($sidType).Value -or -not $made.AreAccessRulesProtected -or ($rules -join ';') -ne (@($expected) -join ';')) {
-        throw "LYNC_JOB_UNSAFE: the job folder $folder does not carry the ACL it was created with (owner $($made.GetOwner($sidType).Value), rules $($rules -join ', ')): someone made it first. Check who, delete it, and run again"
-    }
-    $runner = Join-Path -Path $folder -ChildPath 'runner.ps1'
-    [System.IO.File]::WriteAllText($runner, $RunnerText, [System.Text.Encoding]::UTF8)
-    [System.IO.File]::WriteAllText((Join-Path -Path $folder -ChildPath 'work.ps1'), $WorkText, [System.Text.Encoding]::UTF8)
-    [System.IO.File]::WriteAllText($workFile, $WorkId, [System.Text.Encoding]::ASCII)
-    Export-Clixml -LiteralPath (Join-Path -Path $folder -ChildPath 'parameters.xml') -InputObject $WorkParameters -Depth 8
-    # The runner as -Command text, not -File: a Group Policy execution policy (AllSigned) overrides
-    # -ExecutionPolicy and refuses an unsigned script file, not command text (about_Execution_Policies).
-    # Get-Content -Raw, not [System.IO.File]::ReadAllText. FullLanguage is required all the same: ConstrainedLanguage
-    # (an AppLocker/WDAC policy) refuses [scriptblock]::Create (about_Language_Modes; docs/architecture.md).
-    # The folder ($env:ProgramData, the validated job name) holds no quote; a single quote is doubled all the same.
-    $quoted = $folder.Replace("'", "''")
-    $command = "& ([scriptblock]::Create((Get-Content -LiteralPath '{0}\runner.ps1' -Raw -Encoding UTF8))) '{0}'" -f $quoted
-    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument ('-NoProfile -NonInteractive -Command "{0}"' -f $command)
-    # ExecutionTimeLimit: the item's timeout (not the 72 h default). Task Scheduler ignores it for a task
-    # started on demand (ITaskSettings::ExecutionTimeLimit), as this one is: the controller's deadline stops
-    # the job; the limit bounds any later (scheduled or retried) run of the task.
-    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew -ExecutionTimeLimit ([System.TimeSpan]::FromSeconds($TimeLimitSeconds))
-    # The password leaves this process only for the Task Scheduler, which stores it while the task exists.
-    $password = $Principal.GetNetworkCredential().Password
-    try {
-        $null = Register-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Action $action -Settings $settings -User $Principal.UserName -Password $password -RunLevel Highest
-    } catch {
-        # Refused (0x80070520: the credential cannot be stored - policy "Network access: Do not allow storage of
-        # passwords and credentials for network authentication", or this remote session; 0x8007052E: wrong
-        # password; 0x80070569: logon type not granted): nothing is left behind, and the collection decides.
-        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
-        # Register-ScheduledTask is a CIM cmdlet: its CimException's message is the text alone, the code is in
-        # FullyQualifiedErrorId ("HRESULT 0x8007052e,Register-ScheduledTask"), so both travel.
-        throw ('LYNC_JOB_REGISTER_REFUSED: ' + [string]$_.Exception.Message + ' (' + [string]$_.FullyQualifiedErrorId + ')')
-    }
-    try {
-        Start-ScheduledTask -TaskName $JobName -TaskPath $taskPath
-    } catch {
-        # A task that cannot start is not left registered (with its stored credential) for a later run to wait on.
-        Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false -ErrorAction SilentlyContinue
-        Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
-        throw
-    }
-    $started = $true
-    $state = 'Running'
-    $owner = $WorkId
+    $mutex.Dispose()
 }
 $Ansible.Changed = $started
 $Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state; LastTaskResult = $lastResult; Swept = $swept }

@@ -413,6 +413,12 @@ class DirectorySecurity(V.NetObject):
     def __init__(self):
         self.AreAccessRulesProtected = False
         self._rules = []
+        self.owner = None  # SetOwner's SID; None: the creator's default owner (CreateDirectory), unchanged (SetAccessControl)
+
+    def SetOwner(self, identity):  # pylint: disable=invalid-name
+        """ObjectSecurity.SetOwner(IdentityReference): the owner the descriptor carries
+        (https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.setowner)."""
+        self.owner = identity.Value
 
     def SetAccessRuleProtection(self, protected, preserve):
         self.AreAccessRulesProtected = bool(protected)
@@ -1706,7 +1712,8 @@ def install(session):
         existed = locate(winpath).real.is_dir()
         dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
         if isinstance(security, DirectorySecurity) and not existed:
-            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=default_owner())
+            owner = allowed_owner(security.owner) if security.owner else default_owner()
+            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
         return item(winpath)
 
     @io_directory.method("SetAccessControl")
@@ -1718,17 +1725,33 @@ def install(session):
         winpath = V.to_string(path)
         if not locate(winpath).real.is_dir():
             raise T.DotNetError("System.IO.DirectoryNotFoundException", "Could not find a part of the path '%s'." % winpath)
-        owner = acl_record(winpath).get("owner") or ADMINISTRATORS_SID
+        owner = allowed_owner(security.owner) if security.owner else (acl_record(winpath).get("owner") or ADMINISTRATORS_SID)
         ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
 
     def default_owner():
         """The owner Windows gives a new object: the token's default owner, which for a member of the built-in
         Administrators group is that group ("objects created by members of the administrators group are normally
         owned by the administrators group": https://learn.microsoft.com/windows/win32/ad/how-security-descriptors-are-set-on-new-directory-objects;
-        TOKEN_OWNER, https://learn.microsoft.com/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_token_owner), else the user."""
-        if logon.is_local_admin(ctx.state, ctx.record, ctx.session_user):
+        TOKEN_OWNER, https://learn.microsoft.com/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_token_owner), else the user.
+        Host state `admin_default_owner: object_creator` is the security option "System objects: Default owner for
+        objects created by members of the Administrators group" set to "Object creator"
+        (https://support.microsoft.com/kb/318825): an administrator's new objects are then owned by the user."""
+        if logon.is_local_admin(ctx.state, ctx.record, ctx.session_user) \
+                and ctx.record.get("admin_default_owner") != "object_creator":
             return ADMINISTRATORS_SID
         return logon.account_sid(ctx.state, ctx.session_user)
+
+    def allowed_owner(sid):
+        """An owner a security descriptor may name: the caller's own SID, or a group of its token that may own
+        objects - for an administrator, BUILTIN\\Administrators (TOKEN_OWNER: "If it is a group SID, the Owner must
+        match a group SID in the token, where the attributes on the group must include SE_GROUP_OWNER",
+        https://learn.microsoft.com/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_token_owner). Any other owner needs
+        SeRestorePrivilege; the lab refuses it as Windows refuses a token without it (ERROR_INVALID_OWNER)."""
+        user = logon.account_sid(ctx.state, ctx.session_user)
+        if sid == user or (sid == ADMINISTRATORS_SID and logon.is_local_admin(ctx.state, ctx.record, ctx.session_user)):
+            return sid
+        raise T.DotNetError("System.InvalidOperationException",
+                            "The security identifier is not allowed to be the owner of this object.")
 
     def acl_record(winpath):
         """The lab's ACL of a folder: its own record (`acls`, by lower-case path: made by CreateDirectory with a
