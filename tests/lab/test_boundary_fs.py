@@ -305,10 +305,42 @@ def test_two_runs_taking_over_one_stale_lock_never_both_hold_it(lab, monkeypatch
 
 def test_planted_takeover_without_the_check_takes_a_fresh_lock(lab, monkeypatch, plant_defect):
     lock, fresh = _takeover_race(lab, monkeypatch)
-    plant_defect("lync_backup_set_open", "if (-not $moved.Equals($previous", "if ($false -and -not $moved.Equals($previous")
+    plant_defect("lync_backup_set_open", "if (-not $moved.Equals($previous, [System.StringComparison]::Ordinal) -or",
+                 "if ($false -and")
     result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine",
                  RunId="b" * 16)
     assert not result["failed"] and lock.read_text() == "mine"  # the other run's lock is gone: what the test checks
+
+
+def _cached_stale_metadata(lab, monkeypatch):
+    """The SMB client answers Get-Item from its file-information cache: the lock reads as old, but the file on the
+    share is another run's fresh lock (its time is now). The lab makes the file's time the real one at File.Move."""
+    from lync_lab import fsops  # pylint: disable=import-outside-toplevel
+    lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
+    lock.write_text("fresh, of a run that took the lock over a moment ago")
+    os.utime(lock, (1, 1))
+    original = fsops.move
+
+    def move(ctx, source, destination, *args, **kwargs):
+        if source.endswith(".lync-backup.lock"):
+            os.utime(lock, None)
+        return original(ctx, source, destination, *args, **kwargs)
+    monkeypatch.setattr(fsops, "move", move)
+    return lock
+
+
+def test_a_lock_whose_cached_time_is_old_is_read_again_after_the_move(lab, monkeypatch):
+    lock = _cached_stale_metadata(lab, monkeypatch)
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine", RunId="b" * 16)
+    assert result["failed"] and message(result).startswith("LYNC_BACKUP_LOCKED"), result
+    assert lock.read_text().startswith("fresh") and sorted(p.name for p in lock.parent.iterdir()) == [".lync-backup.lock"]
+
+
+def test_planted_no_second_reading_of_the_age_takes_a_fresh_lock(lab, monkeypatch, plant_defect):
+    lock = _cached_stale_metadata(lab, monkeypatch)
+    plant_defect("lync_backup_set_open", "($movedAge -lt $LockMaxAgeHours", "($movedAge -gt $LockMaxAgeHours")
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine", RunId="b" * 16)
+    assert not result["failed"] and lock.read_text() == "mine"  # what the real test checks fails
 
 
 def test_set_unlock_releases_only_its_own_lock(lab):
@@ -384,6 +416,16 @@ def test_the_close_writes_nothing_when_another_run_holds_the_sets_lock(lab):
     assert result["failed"] and message(result) == ("LYNC_LOCK_LOST: the lock \\\\backup01.contoso.local\\LyncBackup\\"
                                                      ".lync-backup.lock names this set under another run: " + held)
     assert not real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").exists()
+
+
+def test_the_close_writes_nothing_into_a_set_another_run_closed(lab):
+    """The run that resumed the set closed it and released the lock: no lock, but a manifest (review lock 5)."""
+    folder = real(lab, BACKUP, "D:\\LyncBackup\\" + SET)
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text('{"closed": "by the other run"}')
+    result = _close_writes(lab)
+    assert result["failed"] and message(result).startswith("LYNC_LOCK_LOST: the set D:\\LyncBackup\\" + SET + " is closed")
+    assert (folder / "manifest.json").read_text() == '{"closed": "by the other run"}'
 
 
 @pytest.mark.parametrize("holder", ["own", "other set", "none", "no run id"])
@@ -471,11 +513,14 @@ def test_planted_lock_defects_fail(lab, plant_defect):
 
 
 def test_planted_lock_age_comparison_fails(lab, plant_defect):
-    # 2. The age test turned round: a fresh lock is taken over instead of refused.
-    real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").write_text("fresh")
+    # 2. The age test turned round: a stale lock is refused instead of taken over (a fresh one is still refused by
+    # the second reading of its age, under the name it was moved to).
+    lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
+    lock.write_text("stale")
+    os.utime(lock, (1, 1))
     plant_defect("lync_backup_set_open", "if ($age -lt $LockMaxAgeHours -and", "if ($age -gt $LockMaxAgeHours -and")
     result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="x")
-    assert not result["failed"] and result["result"]["TakenOverLock"] == "fresh"  # Windows: LYNC_BACKUP_LOCKED
+    assert result["failed"] and message(result).startswith("LYNC_BACKUP_LOCKED")  # Windows: taken over
 
 
 def test_planted_unlock_typo_fails(lab, plant_defect):

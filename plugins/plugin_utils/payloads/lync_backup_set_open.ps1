@@ -10,7 +10,8 @@
 # lock's text (set, run id, controller, start time) and age travel in LYNC_BACKUP_LOCKED for the collection.
 # The lock's text carries the run's random token ("run"): lync_backup_set_unlock releases only its own run's lock.
 # A lock is taken over by renaming it (File.Move fails when another run has moved or removed it first: one of two
-# runs taking over together wins) and then creating the new one with CreateNew.
+# runs taking over together wins), checking that what was renamed is the lock read (not the fresh lock of a run
+# that took over first: then it is put back and the open refused), and then creating the new one with CreateNew.
 # Pages: https://learn.microsoft.com/dotnet/api/system.io.file.move (IOException when the destination exists,
 #   FileNotFoundException when the source is gone), https://learn.microsoft.com/dotnet/api/system.io.filemode
 #   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext
@@ -43,8 +44,8 @@ if ($Resume) {
 $takenOver = $null
 if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
     # -Force: a share that reports dot files as hidden (Samba's "hide dot files") hides the lock from Get-Item.
-    $lock = Get-Item -LiteralPath $lockPath -Force
     $previous = [System.IO.File]::ReadAllText($lockPath)
+    $lock = Get-Item -LiteralPath $lockPath -Force
     $age = ([DateTime]::UtcNow - $lock.LastWriteTimeUtc).TotalHours
     # The lock's text is JSON the collection wrote (Python's json.dumps): {"set_id": "<id>", ...}.
     $ownLock = $Resume -and $TakeOver -and $previous.Contains('"set_id": "' + $SetId + '"')
@@ -52,7 +53,28 @@ if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
         throw "LYNC_BACKUP_LOCKED: $lockPath is held since $($lock.LastWriteTimeUtc.ToString('o')) (age $([Math]::Round($age, 2)) h) by $previous"
     }
     $aside = $lockPath + '.' + $RunId
-    [System.IO.File]::Move($lockPath, $aside)
+    try {
+        [System.IO.File]::Move($lockPath, $aside)
+    } catch [System.IO.IOException] {
+        # FileNotFoundException (an IOException): another run moved or released it first.
+        throw "LYNC_BACKUP_LOCKED: $lockPath is held since $([DateTime]::UtcNow.ToString('o')) (age 0 h) by another run that took it over at the same moment ($($_.Exception.Message))"
+    }
+    # What was moved aside must be the lock judged above, and stale: two runs that read the same stale lock both get
+    # here; the first takes it over and writes its own, and the second's Move would then take that fresh lock. Its
+    # text is compared, and its age read again under the new name (a path this client has not asked about, so no
+    # cached metadata of the old lock answers - the SMB client caches file information for seconds). Another text, or
+    # a young lock that is not this set's own, is put back and the open refused.
+    $moved = [System.IO.File]::ReadAllText($aside)
+    $movedAge = ([DateTime]::UtcNow - (Get-Item -LiteralPath $aside -Force).LastWriteTimeUtc).TotalHours
+    if (-not $moved.Equals($previous, [System.StringComparison]::Ordinal) -or ($movedAge -lt $LockMaxAgeHours -and -not $ownLock)) {
+        try {
+            [System.IO.File]::Move($aside, $lockPath)
+        } catch [System.IO.IOException] {
+            # A third run created a lock meanwhile: the one moved aside stays beside it, named, for the operator.
+            throw "LYNC_BACKUP_LOCKED: $lockPath is held since $([DateTime]::UtcNow.ToString('o')) (age 0 h) by another run; the lock of a third run ($moved) could not be put back and is at $aside - check which backups run, then delete it"
+        }
+        throw "LYNC_BACKUP_LOCKED: $lockPath is held since $([DateTime]::UtcNow.ToString('o')) (age $([Math]::Round($movedAge, 2)) h) by $moved"
+    }
     Remove-Item -LiteralPath $aside -Force
     $takenOver = $previous
 }

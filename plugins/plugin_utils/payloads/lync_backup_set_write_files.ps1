@@ -5,8 +5,9 @@
 # files after it (the manifest comes last, so a set is never closed over a bad file).
 # With -LockRoot, -LockSetId and -LockRunId (the close of a set, lync_backup_set state=closed): nothing is written
 # when the root's lock names this set under another run's id - another run resumed the set (backup_resume_set) and
-# writes into it; two runs must not both close it (LYNC_LOCK_LOST). A lock of another set, or none (the operator
-# released a dead run's lock), leaves this set to this run alone. The lock is JSON the collection wrote
+# writes into it; two runs must not both close it (LYNC_LOCK_LOST); nor when the set has a manifest.json already (that
+# run closed it and released the lock). A lock of another set, or none (the operator released a dead run's lock),
+# leaves this set to this run alone. The lock is JSON the collection wrote
 # ({"set_id": "<id>", "run": "<token>", ...}, read as lync_backup_set_unlock reads it).
 [CmdletBinding()]
 param(
@@ -19,6 +20,12 @@ param(
 $ErrorActionPreference = 'Stop'
 
 if ($LockRoot) {
+    if (-not ($LockSetId -and $LockRunId)) { throw 'LockRoot needs LockSetId and LockRunId' }
+    # A set that has its manifest was closed, by the run that resumed it (which then released the lock): a late
+    # close must not write over it.
+    if (Test-Path -LiteralPath (Join-Path -Path $SetPath -ChildPath 'manifest.json') -PathType Leaf) {
+        throw "LYNC_LOCK_LOST: the set $SetPath is closed already (it has a manifest.json): another run closed it"
+    }
     $lockPath = Join-Path -Path $LockRoot -ChildPath '.lync-backup.lock'
     if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
         $holder = [System.IO.File]::ReadAllText($lockPath)
