@@ -32,6 +32,7 @@ network identity), goes only to Register-ScheduledTask.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -48,6 +49,7 @@ WORK_LIMIT = 120  # characters of a work id (lync_job_start's ValidatePattern sa
 RUNNER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jobs", "lync_job_runner.ps1")
 UNSUPPORTED_MARKER = "LYNC_JOB_UNSUPPORTED"
 REFUSED_MARKER = "LYNC_JOB_REGISTER_REFUSED"
+BUSY_MARKER = "LYNC_JOB_BUSY"  # another start or removal on the host holds its lock for a moment: tried again
 # Registrations Windows refuses for the principal's credential, and what to change
 # (https://learn.microsoft.com/windows/win32/debug/system-error-codes--500-999- ,
 #  https://learn.microsoft.com/windows/win32/debug/system-error-codes--1300-1699-):
@@ -98,7 +100,22 @@ def _account(name):
     return text.split("@", 1)[0]
 
 
-def sweep_plan(tasks, current_work, principal_user, current_job=None):
+# An idle orphan is removed only when its job last wrote (result.xml, else work.id) this long ago on the host's
+# clock: a live run of another set (another backup root, a resumed set) collects its finished job within its poll
+# interval, so a day without that means no run will; younger ones wait for a later night (review detstop 5).
+SWEEP_MIN_AGE = 24 * 3600
+
+
+def _utc_seconds(text):
+    """Seconds since the epoch of a .NET round-trip ('o') UTC time, or None when it is not one."""
+    try:
+        stamp = datetime.datetime.strptime(str(text or "")[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    return (stamp - datetime.datetime(1970, 1, 1)).total_seconds()
+
+
+def sweep_plan(tasks, current_work, principal_user, current_job=None, now=None):
     """Which of the host's \\lync.server\\ tasks (lync_job_sweep's list) are orphans of this collection.
 
     An orphan is named like a job of this collection, runs as the collection's principal, names in its work id a
@@ -106,7 +123,9 @@ def sweep_plan(tasks, current_work, principal_user, current_job=None):
     is removed ([(name, work id)] to remove: the removal checks the job still holds that work, as the name may be
     taken by newer work before it runs). One that runs is reported, never stopped ([names] to report): only the
     operator ends other work. A task of another folder, another name, another account, a job of no set (a
-    restore's) or of this run's set is left alone. Returns (remove, report)."""
+    restore's) or of this run's set is left alone, and so is an idle one that last wrote less than SWEEP_MIN_AGE
+    before `now` (the host's clock; both as lync_job_sweep reports them) or whose times are unknown. Returns
+    (remove, report)."""
     this_set = work_set(current_work)
     remove, report = [], []
     if this_set is None:
@@ -124,7 +143,9 @@ def sweep_plan(tasks, current_work, principal_user, current_job=None):
             continue
         if str(task.get("State") or "") in BUSY_STATES:
             report.append(name)
-        else:
+            continue
+        changed, at = _utc_seconds(task.get("Changed")), _utc_seconds(now)
+        if changed is not None and at is not None and at - changed >= SWEEP_MIN_AGE:
             remove.append((name, str(task.get("WorkId")).strip()))
     return sorted(remove), sorted(report)
 
@@ -229,6 +250,7 @@ class Job:
         self.clock = clock
         self.sleep = sleep
         self.deadline = None
+        self.busy = None  # the last LYNC_JOB_BUSY answer, while the host's jobs' lock is held by another start
         self.host = door._host_name(action, task_vars)  # pylint: disable=protected-access
         self.where = "payload %s on %s (detached job %s)" % (name, self.host, job)
 
@@ -237,13 +259,26 @@ class Job:
     def _call(self, payload, parameters, credentials=None, required_keys=()):
         while True:
             try:
-                return door.run_payload(self.action, self.task_vars, payload, parameters=parameters,
-                                        credentials=credentials, required_keys=required_keys).value
+                value = door.run_payload(self.action, self.task_vars, payload, parameters=parameters,
+                                         credentials=credentials, required_keys=required_keys).value
+                self.busy = None
+                return value
             except door.PayloadUnreachable as exc:
                 if self.clock() >= self.deadline:
                     raise JobTimeout("%s: the host did not answer before the deadline (%d s): %s"
                                      % (self.where, self.timeout, exc)) from exc
                 Display().vvv("%s: the host does not answer (%s); trying again in %d s" % (self.where, exc, self.poll))
+                self.sleep(self.poll)
+            except door.PayloadError as exc:
+                # A start or removal of another job on the host held the jobs' lock (lync_job_start): nothing was
+                # done; the same call is made again until the deadline.
+                if BUSY_MARKER not in str(exc):
+                    raise
+                self.busy = " ".join(str(exc).split())
+                if self.clock() >= self.deadline:
+                    raise JobTimeout("%s: the host stayed busy until the deadline (%d s): %s"
+                                     % (self.where, self.timeout, " ".join(str(exc).split()))) from exc
+                Display().vvv("%s: %s; trying again in %d s" % (self.where, " ".join(str(exc).split()), self.poll))
                 self.sleep(self.poll)
 
     def start(self, existing=False):
@@ -299,7 +334,8 @@ class Job:
             return
         try:
             listed = self._call("lync_job_sweep", {}, required_keys=("Tasks",))
-            remove, report = sweep_plan(listed.get("Tasks"), self.work, self.credentials[0], current_job=self.job)
+            remove, report = sweep_plan(listed.get("Tasks"), self.work, self.credentials[0], current_job=self.job,
+                                        now=listed.get("Now"))
             removed = []
             for name, work in remove:
                 done = self._call("lync_job_remove", {"JobName": name, "OnlyIfIdle": True, "WorkId": work},
@@ -498,6 +534,9 @@ class Job:
         if not getattr(self, "owned", False):
             # The timeout came while this work waited for another run's job under the same name (or before its
             # own was known to run): that job is not ours to stop, KILL or delete from (review detstop, finding 2).
+            if self.busy:
+                raise JobTimeout("%s did not start within %d s: the host stayed busy (%s); nothing was started or "
+                                 "stopped. Run again" % (self.where, self.timeout, self.busy))
             raise JobTimeout("%s did not start within %d s: the scheduled task \\lync.server\\%s on %s still ran "
                              "other work, which was NOT stopped. Let it finish (or stop it) and run again"
                              % (self.where, self.timeout, self.job, self.host))

@@ -8,7 +8,7 @@ collection whose detached.py has one defect planted (no retry of a dropped conne
 deterministic, a job not removed after its result is read) and expect the check to catch it.
 """
 
-import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -331,8 +331,10 @@ EARLIER_SET = "lync-20261127T010203Z-0d0e0f"
 PRINCIPAL = "CONTOSO\\svc-lyncbackup"  # the standard lab's lync_network_user
 
 
-def _plant_task(lab, name, state="Ready", user=PRINCIPAL, work=EARLIER_SET + ".0123456789ab", path="\\lync.server\\"):
-    """A task as an earlier run's lync_job_start left it (or another product's), with its job folder."""
+def _plant_task(lab, name, state="Ready", user=PRINCIPAL, work=EARLIER_SET + ".0123456789ab", path="\\lync.server\\",
+                hours=48):
+    """A task as an earlier run's lync_job_start left it (or another product's), with its job folder, which last
+    changed `hours` ago."""
     with lab.locked() as state_record:
         state_record["hosts"][SQL_HOST].setdefault("scheduled_tasks", {})[path + name] = {
             "name": name, "path": path, "execute": "powershell.exe", "argument": "-NoProfile", "user": user,
@@ -343,6 +345,29 @@ def _plant_task(lab, name, state="Ready", user=PRINCIPAL, work=EARLIER_SET + ".0
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "work.id").write_text(work, encoding="ascii")
     (folder / "result.xml").write_text("<Objs />", encoding="utf-16")
+    then = time.time() - hours * 3600
+    for written in ("work.id", "result.xml"):
+        os.utime(folder / written, (then, then))
+
+
+def test_a_young_finished_job_of_another_set_is_left_for_its_run(make_lab, run_playbook, tmp_path):
+    """Review detstop 5: an idle job of another set that finished an hour ago may be a live run's (another backup
+    root, a resumed set) about to collect it; the sweep leaves it until it has waited a day."""
+    lab = make_lab("standard")
+    _plant_task(lab, "lync.server-copy-other-aaaaaaaaaaaa", hours=1)
+    run = run_playbook(lab, _play(tmp_path))
+    assert run.rc == 0, run.output
+    assert "\\lync.server\\lync.server-copy-other-aaaaaaaaaaaa" in tasks(lab)
+    assert "lync.server-copy-other-aaaaaaaaaaaa" in job_folders(lab)
+
+
+def test_planted_a_sweep_without_the_age_check_removes_a_young_job(make_lab, run_playbook, tmp_path, planted):
+    env = planted("at - changed >= SWEEP_MIN_AGE", "True")
+    lab = make_lab("standard")
+    _plant_task(lab, "lync.server-copy-other-aaaaaaaaaaaa", hours=1)
+    run = run_playbook(lab, _play(tmp_path), env=env)
+    assert run.rc == 0, run.output
+    assert "\\lync.server\\lync.server-copy-other-aaaaaaaaaaaa" not in tasks(lab)  # what the real test checks fails
 
 
 def test_a_new_start_sweeps_the_finished_orphans_of_earlier_sets_and_reports_running_ones(make_lab, run_playbook,
@@ -735,8 +760,8 @@ def test_a_failed_cleanup_is_swept_by_the_next_start(make_lab, run_playbook, tmp
     assert tasks(lab) == {} and job_folders(lab) == []
 
 
-NO_SWEEP = ("        Remove-Item -LiteralPath $folder -Recurse -Force\n        $swept = $true\n",
-            '        throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task"\n')
+NO_SWEEP = ("            Remove-Item -LiteralPath $folder -Recurse -Force\n            $swept = $true\n",
+            '            throw "LYNC_JOB_UNSAFE: the job folder $folder exists without its scheduled task"\n')
 
 
 def test_planted_no_sweep_fails_every_later_night(make_lab, run_playbook, tmp_path, plant_defect):
@@ -746,72 +771,63 @@ def test_planted_no_sweep_fails_every_later_night(make_lab, run_playbook, tmp_pa
     assert run.rc != 0 and "LYNC_JOB_UNSAFE" in run.output, run.output
 
 
-# -- one start at a time on a host: the Global\lync.server-jobs mutex (review jobstart 1) ----------------------
+# -- one start at a time on a host: lync.server\\jobs.lock held open (review jobstart 1, jobstart2 2-4) --------------
 
-START_MUTEX = "Global\\lync.server-jobs"
-
-
-def plant_mutex(lab, os_pid, host=SQL_HOST):
-    """The start mutex held by another process (lync_lab/boundary/mutex.py): a start that runs, or one that died."""
-    with lab.locked() as state:
-        state["hosts"][host]["mutexes"] = {START_MUTEX: {"os_pid": os_pid}}
-
-
-@contextlib.contextmanager
-def another_start():
-    """A live process standing for another start's powershell.exe (it holds the mutex while it lasts)."""
-    proc = subprocess.Popen(["sleep", "600"])  # pylint: disable=consider-using-with
-    try:
-        yield proc.pid
-    finally:
-        proc.kill()
-        proc.wait()
+START_LOCK = "C:\\ProgramData\\lync.server\\jobs.lock"
 
 
 def _start_while_another_starts(make_lab, run_playbook, tmp_path):
     """The first start of the job has made its folder and not yet registered its task (a folder without its task,
-    as a failed cleanup also leaves one) and holds the mutex; this start must not take that folder for a leftover."""
-    lab, playbook = _cleanup_fails(make_lab, run_playbook, tmp_path)
-    with another_start() as pid:
-        plant_mutex(lab, pid)
-        run = _second_night(lab, run_playbook, playbook)
-    return lab, run
+    as a failed cleanup also leaves one) and holds jobs.lock open (FileShare None: the lab's `lab.open_for_write`,
+    boundary/fs.py written_elsewhere); this start must not take that folder for a leftover. The task's timeout is
+    short: the collection asks again until its deadline."""
+    lab, dummy = _cleanup_fails(make_lab, run_playbook, tmp_path)
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs.lock").write_bytes(b"")
+    with lab.locked() as state:
+        state.setdefault("lab", {})["open_for_write"] = [SQL_HOST + "|" + START_LOCK]
+    play = copy.deepcopy(PLAY)
+    play[0]["tasks"][0]["timeout"] = 20
+    playbook = tmp_path / "sql_backup_short.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    return lab, _second_night(lab, run_playbook, playbook)
 
 
-def test_a_start_waits_for_another_start_on_the_host_and_touches_nothing(make_lab, run_playbook, tmp_path):
+def test_a_start_waits_while_another_start_holds_the_lock_and_touches_nothing(make_lab, run_playbook, tmp_path):
     lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
-    assert run.rc != 0 and "LYNC_JOB_BUSY" in run.output, run.output
+    said = " ".join(run.output.split())
+    assert run.rc != 0 and "the host stayed busy" in said and "LYNC_JOB_BUSY" in said, run.output
     assert len(job_folders(lab)) == 1 and tasks(lab) == {}  # the other start's folder is left to it
-    assert lab.load()["hosts"][SQL_HOST]["mutexes"] != {}  # still the other start's
+    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}  # the first night's
 
 
-def test_planted_a_start_without_the_mutex_deletes_the_other_starts_folder(make_lab, run_playbook, tmp_path,
-                                                                            plant_defect):
-    # WaitOne's answer ignored: the start goes on while the other start holds the mutex.
-    plant_defect("lync_job_start", "    if (-not $held) {\n        throw 'LYNC_JOB_BUSY", "    if ($false) {\n        throw 'LYNC_JOB_BUSY")
+def test_planted_a_shared_lock_lets_a_start_delete_the_other_starts_folder(make_lab, run_playbook, tmp_path,
+                                                                          plant_defect):
+    # The lock opened with FileShare ReadWrite: a second start opens it too and goes on.
+    plant_defect("lync_job_start", "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
+                 "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::ReadWrite)")
     dummy_lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
     said = " ".join(run.output.split())
-    assert run.rc == 0 and "left behind (its cleanup failed after its result was read) was removed" in said, run.output
+    assert "left behind (its cleanup failed after its result was read) was removed" in said, run.output
 
 
-def test_a_start_that_died_holding_the_mutex_does_not_block_the_next(make_lab, run_playbook, tmp_path):
+def test_a_removal_waits_while_a_start_holds_the_lock(make_lab):
+    """lync_job_remove takes the same lock (review jobstart2, finding 3): while a start holds it, nothing is removed
+    and the answer is LYNC_JOB_BUSY, which the collection asks again."""
     lab = make_lab("standard")
-    with another_start() as pid:
-        pass  # ended: the mutex it held is abandoned
-    plant_mutex(lab, pid)
-    run = run_playbook(lab, _play(tmp_path))
-    assert run.rc == 0, run.output
-    assert "mutexes" not in lab.load()["hosts"][SQL_HOST]  # taken (AbandonedMutexException), then released
-    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
+    _plant_task(lab, "lync.server-copy-other-aaaaaaaaaaaa")
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs.lock").write_bytes(b"")
+    with lab.locked() as state:
+        state.setdefault("lab", {})["open_for_write"] = [SQL_HOST + "|" + START_LOCK]
+    out = lync_job_remove_now(lab, "lync.server-copy-other-aaaaaaaaaaaa")
+    assert out["failed"] and "LYNC_JOB_BUSY" in str(out["error"]), out
+    assert "\\lync.server\\lync.server-copy-other-aaaaaaaaaaaa" in tasks(lab)
+    assert "lync.server-copy-other-aaaaaaaaaaaa" in job_folders(lab)
 
 
-def test_planted_a_start_that_keeps_the_mutex_blocks_every_later_start(make_lab, run_playbook, tmp_path,
-                                                                        plant_defect):
-    plant_defect("lync_job_start", "        $mutex.ReleaseMutex()\n", "")
-    lab = make_lab("standard")
-    run = run_playbook(lab, _play(tmp_path))
-    assert run.rc == 0, run.output
-    assert lab.load()["hosts"][SQL_HOST].get("mutexes")  # what the real tests check fails: it is left held
+def lync_job_remove_now(lab, name):
+    from lync_lab import winps  # pylint: disable=import-outside-toplevel
+    args = {"script": winps.payload_text("lync_job_remove"), "depth": 4, "parameters": {"JobName": name}}
+    return winps.run(args, False, str(lab.state_path), SQL_HOST, [])
 
 
 # -- the job folder is this run's own (review finding 2) ------------------------------------------------------
@@ -974,8 +990,36 @@ def test_an_open_parent_owned_by_administrators_is_made_protected(make_lab, run_
     assert acls["c:\\programdata\\lync.server\\jobs"]["protected"]
 
 
-NO_TIGHTENING = ("    $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }\n",
-                 "    $null = $open\n")
+NO_TIGHTENING = ("$open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, (& $protectedAcl $false)) }\n",
+                 "$null = $open\n")
+
+
+def _both_parents_open(make_lab, run_playbook, tmp_path):
+    """lync.server and its jobs folder both made by an earlier version with New-Item (ProgramData's inherited ACL)."""
+    lab = make_lab("standard")
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs").mkdir(parents=True)
+    return lab, run_playbook(lab, _play(tmp_path))
+
+
+def test_both_open_parents_are_made_protected(make_lab, run_playbook, tmp_path):
+    """Review jobstart2, finding 1: one DirectorySecurity given to both SetAccessControl calls wrote nothing the second
+    time (.NET persists only the sections changed since the last persist); each folder gets its own."""
+    lab, run = _both_parents_open(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output
+    acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
+    for folder in ("c:\\programdata\\lync.server", "c:\\programdata\\lync.server\\jobs"):
+        assert acls[folder]["protected"] and sorted(r["identity"] for r in acls[folder]["rules"]) == [
+            "S-1-5-18", "S-1-5-32-544"], (folder, acls.get(folder))
+
+
+def test_planted_one_security_object_for_both_parents_leaves_the_second_open(make_lab, run_playbook, tmp_path,
+                                                                            plant_defect):
+    plant_defect("lync_job_start", "$open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, "
+                 "(& $protectedAcl $false)) }", "$once = & $protectedAcl $false\n$open | ForEach-Object { "
+                 "[System.IO.Directory]::SetAccessControl($_.FullName, $once) }")
+    lab, run = _both_parents_open(make_lab, run_playbook, tmp_path)
+    acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}
+    assert run.rc != 0 or "c:\\programdata\\lync.server\\jobs" not in acls  # the real test's check fails
 
 
 def test_planted_no_tightening_leaves_the_parent_open(make_lab, run_playbook, tmp_path, plant_defect):
@@ -1300,7 +1344,7 @@ def test_a_failing_task_scheduler_query_never_sweeps_a_running_jobs_folder(make_
 def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_lab, run_playbook, tmp_path,
                                                                             plant_defect):
     plant_defect("lync_job_start", "    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith("
-                 "'CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {\n        throw\n    }\n", "")
+                 "'CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {\n            throw\n        }\n", "")
     dummy_lab, folder, dummy_run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
     assert not folder.exists() or sorted(p.name for p in folder.iterdir()) != ["process.xml", "work.id"]
 

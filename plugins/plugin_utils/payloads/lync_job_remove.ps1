@@ -26,43 +26,61 @@ $ErrorActionPreference = 'Stop'
 
 $taskPath = '\lync.server\'
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
-# Only "no such task" means no task (the id with name and path given: CmdletizationQuery_NotFound,Get-ScheduledTask;
-# see lync_job_start); any other failure is rethrown - taken for "no task", it would delete a running job's folder.
-$task = $null
-try {
-    $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
-} catch {
-    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
-        throw
-    }
-}
-$reused = $false
-if ($WorkId) {
-    $workFile = Join-Path -Path $folder -ChildPath 'work.id'
-    $current = $null
-    if (Test-Path -LiteralPath $workFile -PathType Leaf) {
-        $current = [System.IO.File]::ReadAllText($workFile)
-    }
-    $reused = -not $WorkId.Equals($current, [System.StringComparison]::Ordinal)
-}
-$skipped = [bool]($reused -or ($OnlyIfIdle -and $task -and (@('Running', 'Queued') -contains [string]$task.State)))
-$stopped = $false
-if ($task -and $Stop -and -not $skipped -and [string]$task.State -eq 'Running') {
-    Stop-ScheduledTask -TaskName $JobName -TaskPath $taskPath
-    $stopped = $true
-}
-if ($task -and -not $skipped) {
-    Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false
-}
-$hadFolder = (-not $skipped) -and (Test-Path -LiteralPath $folder -PathType Container)
-$folderError = $null
-if ($hadFolder) {
+# Never while a start works on this host (lync_job_start holds lync.server\jobs.lock open, FileShare None, from its
+# "no task" query to its Start): between a removal's Unregister and its Remove-Item, a start could make a new folder
+# under the same name (review jobstart2, finding 3). Busy: LYNC_JOB_BUSY, which the collection retries.
+$lockFile = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\jobs.lock'
+$removeLock = $null
+if (Test-Path -LiteralPath $lockFile -PathType Leaf) {
     try {
-        Remove-Item -LiteralPath $folder -Recurse -Force
+        $removeLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+    } catch [System.IO.IOException] {
+        throw "LYNC_JOB_BUSY: a start of a lync.server job on this host holds $lockFile; nothing was removed"
+    }
+}
+try {
+    # Only "no such task" means no task (the id with name and path given: CmdletizationQuery_NotFound,Get-ScheduledTask;
+    # see lync_job_start); any other failure is rethrown - taken for "no task", it would delete a running job's folder.
+    $task = $null
+    try {
+        $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
     } catch {
-        # A file held for a moment (antivirus, the indexer) does not undo the job's result: the collection warns
-        # and names the folder to delete (the next start of this job refuses a folder it did not create).
-        $folderError = [string]$_.Exception.Message
+        if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
+            throw
+        }
+    }
+    $reused = $false
+    if ($WorkId) {
+        $workFile = Join-Path -Path $folder -ChildPath 'work.id'
+        $current = $null
+        if (Test-Path -LiteralPath $workFile -PathType Leaf) {
+            $current = [System.IO.File]::ReadAllText($workFile)
+        }
+        $reused = -not $WorkId.Equals($current, [System.StringComparison]::Ordinal)
+    }
+    $skipped = [bool]($reused -or ($OnlyIfIdle -and $task -and (@('Running', 'Queued') -contains [string]$task.State)))
+    $stopped = $false
+    if ($task -and $Stop -and -not $skipped -and [string]$task.State -eq 'Running') {
+        Stop-ScheduledTask -TaskName $JobName -TaskPath $taskPath
+        $stopped = $true
+    }
+    if ($task -and -not $skipped) {
+        Unregister-ScheduledTask -TaskName $JobName -TaskPath $taskPath -Confirm:$false
+    }
+    $hadFolder = (-not $skipped) -and (Test-Path -LiteralPath $folder -PathType Container)
+    $folderError = $null
+    if ($hadFolder) {
+        try {
+            Remove-Item -LiteralPath $folder -Recurse -Force
+        } catch {
+            # A file held for a moment (antivirus, the indexer) does not undo the job's result: the collection warns
+            # and names the folder to delete (the next start of this job refuses a folder it did not create).
+            $folderError = [string]$_.Exception.Message
+        }
+    }
+} finally {
+    if ($removeLock) {
+        $removeLock.Dispose()
     }
 }
 $Ansible.Changed = (([bool]$task -and -not $skipped) -or $hadFolder)

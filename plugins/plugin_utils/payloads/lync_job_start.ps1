@@ -75,22 +75,74 @@ if (-not (Get-Command -Name Register-ScheduledTask -ErrorAction SilentlyContinue
     throw 'LYNC_JOB_UNSUPPORTED: this host has no ScheduledTasks module (Windows Server 2012 / Windows 8 or later)'
 }
 $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName"
+# The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData (and own what they
+# create), so a folder (or a junction) someone else made could hand them the runner, the work or the result.
+# 1. The parents lync.server and jobs: created with a protected ACL (Administrators and SYSTEM full control,
+#    nothing inherited from ProgramData) when absent. CreateDirectory(path, DirectorySecurity) applies no ACL to
+#    a folder that already exists ("creates all the directories in the specified path, unless they already
+#    exist"), so an existing parent is checked: a reparse point, or an owner other than Administrators or
+#    SYSTEM (an owner may rewrite the ACL) is refused; an ACL that lets anyone else write, create, delete or
+#    change permissions (the one inherited from ProgramData, or a folder made by an earlier version of this
+#    collection) is replaced by the protected one - the owner is Administrators, so this session may.
+# 2. The job folder: made new with a protected ACL (Administrators and SYSTEM full control, the principal
+#    Modify), then read back (owner, protection, exactly those three rules) before anything is written in it.
+#    A job folder that exists without its task is the leftover of a cleanup that failed (antivirus held a file):
+#    it is removed when it is this collection's (owned by Administrators or SYSTEM, protected, no subfolder, not
+#    a reparse point) and refused otherwise.
+$base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
+$jobs = Join-Path -Path $base -ChildPath 'jobs'
+$sidType = [System.Security.Principal.SecurityIdentifier]
+$ours = @('S-1-5-32-544', 'S-1-5-18')
+# FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
+# WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
+# ChangePermissions 262144, TakeOwnership 524288.
+$writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
+# The owner is named, not left to the token's default owner (the user, for an administrator whose token does not
+# make BUILTIN\Administrators the default owner - KB 318825's "Object creator"): the checks below refuse any other.
+# An elevated administrator may name Administrators as owner (TOKEN_OWNER: a group of the token with SE_GROUP_OWNER).
+# A new DirectorySecurity for each use: .NET clears its changed-section flags when SetAccessControl persists it, so
+# a second folder given the same object would get nothing written (review jobstart2, finding 1). The repair of an
+# existing parent sets no owner (the owner check below has refused any owner but Administrators or SYSTEM).
+$administrators = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'
+$protectedAcl = {
+    param([bool]$Owned)
+    $made = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
+    if ($Owned) {
+        $made.SetOwner($administrators)
+    }
+    $made.SetAccessRuleProtection($true, $false)
+    $made.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $administrators, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $made.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
+    $made
+}
+$null = [System.IO.Directory]::CreateDirectory($base, (& $protectedAcl $true))
+$null = [System.IO.Directory]::CreateDirectory($jobs, (& $protectedAcl $true))
+$parents = @(Get-Item -LiteralPath $base, $jobs -Force)
+$linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+if ($linked.Count -gt 0) {
+    throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
+}
+$foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })
+if ($foreign.Count -gt 0) {
+    $who = (Get-Acl -LiteralPath $foreign[0].FullName).GetOwner($sidType).Value
+    throw "LYNC_JOB_UNSAFE: $($foreign[0].FullName) is owned by $who, not by Administrators or SYSTEM: its owner can change its ACL and swap the job's files. Check who made it and what it holds, remove it (or make Administrators its owner: icacls `"$($foreign[0].FullName)`" /setowner *S-1-5-32-544 /T), and run again"
+}
+$open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
+$open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, (& $protectedAcl $false)) }
 # One start at a time on this host (review jobstart 1): between "no task under this name" and Register, a second
 # start of the same job - the retry of a start whose WinRM connection dropped while its PowerShell went on, or another
-# run - would take the first one's new folder for a leftover and delete it. A named mutex in the Global\ namespace is
-# one object for every session of the host (creating one there needs SeCreateGlobalPrivilege, which Administrators
-# hold); a start that dies holding it abandons it, and the next WaitOne gets it with AbandonedMutexException.
-$mutex = New-Object -TypeName System.Threading.Mutex -ArgumentList $false, 'Global\lync.server-jobs'
-$held = $false
+# run - would take the first one's new folder for a leftover and delete it. The start holds jobs.lock in the
+# protected lync.server folder open with FileShare None while it works (lync_job_remove takes it too); a second
+# opener gets a sharing violation (IOException) and LYNC_JOB_BUSY, which the collection retries. Windows closes the
+# handle when the process ends, however it ends. A file in a folder only Administrators and SYSTEM may write, not a
+# named mutex: anyone may create a mutex in the Global\ namespace first (review jobstart2, finding 2).
+$lockFile = Join-Path -Path $base -ChildPath 'jobs.lock'
 try {
-    try {
-        $held = $mutex.WaitOne(30000)
-    } catch [System.Threading.AbandonedMutexException] {
-        $held = $true
-    }
-    if (-not $held) {
-        throw 'LYNC_JOB_BUSY: another start of a lync.server job on this host has held the mutex Global\lync.server-jobs for 30 s; nothing was started. Run again; if it recurs, look for a hung powershell.exe or wsmprovhost.exe running lync_job_start'
-    }
+    $startLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+} catch [System.IO.IOException] {
+    throw "LYNC_JOB_BUSY: another start or removal of a lync.server job on this host holds $lockFile; nothing was started"
+}
+try {
     # Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) queried by name AND path reports a miss as
     # FullyQualifiedErrorId CmdletizationQuery_NotFound,Get-ScheduledTask (category ObjectNotFound; by name alone it is
     # CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found.
@@ -127,57 +179,11 @@ try {
             $state = 'Running'
         }
     } else {
-        # The job folder must be this run's own: BUILTIN\Users may create folders under ProgramData (and own what they
-        # create), so a folder (or a junction) someone else made could hand them the runner, the work or the result.
-        # 1. The parents lync.server and jobs: created with a protected ACL (Administrators and SYSTEM full control,
-        #    nothing inherited from ProgramData) when absent. CreateDirectory(path, DirectorySecurity) applies no ACL to
-        #    a folder that already exists ("creates all the directories in the specified path, unless they already
-        #    exist"), so an existing parent is checked: a reparse point, or an owner other than Administrators or
-        #    SYSTEM (an owner may rewrite the ACL) is refused; an ACL that lets anyone else write, create, delete or
-        #    change permissions (the one inherited from ProgramData, or a folder made by an earlier version of this
-        #    collection) is replaced by the protected one - the owner is Administrators, so this session may.
-        # 2. The job folder: made new with a protected ACL (Administrators and SYSTEM full control, the principal
-        #    Modify), then read back (owner, protection, exactly those three rules) before anything is written in it.
-        #    A job folder that exists without its task is the leftover of a cleanup that failed (antivirus held a file):
-        #    it is removed when it is this collection's (owned by Administrators or SYSTEM, protected, no subfolder, not
-        #    a reparse point) and refused otherwise.
-        $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
-        $jobs = Join-Path -Path $base -ChildPath 'jobs'
-        $sidType = [System.Security.Principal.SecurityIdentifier]
-        $ours = @('S-1-5-32-544', 'S-1-5-18')
-        # FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
-        # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
-        # ChangePermissions 262144, TakeOwnership 524288.
-        $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
         try {
             $principalSid = (New-Object -TypeName System.Security.Principal.NTAccount -ArgumentList $Principal.UserName).Translate($sidType)
         } catch {
             throw "LYNC_JOB_PRINCIPAL_UNKNOWN: the job's principal '$($Principal.UserName)' does not map to an account on this host ($($_.Exception.Message)); give lync_network_user as DOMAIN\name or name@domain"
         }
-        # The owner is set, not left to the token's default: where the security option "System objects: Default owner
-        # for objects created by members of the Administrators group" is "Object creator" (KB 318825), an
-        # administrator's new folder would be owned by the user, and the owner checks below would refuse every job
-        # (review jobstart 2). An elevated administrator may name BUILTIN\Administrators as owner (SE_GROUP_OWNER).
-        $administrators = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'
-        $parentSecurity = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
-        $parentSecurity.SetOwner($administrators)
-        $parentSecurity.SetAccessRuleProtection($true, $false)
-        $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-        $parentSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-        $null = [System.IO.Directory]::CreateDirectory($base, $parentSecurity)
-        $null = [System.IO.Directory]::CreateDirectory($jobs, $parentSecurity)
-        $parents = @(Get-Item -LiteralPath $base, $jobs -Force)
-        $linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
-        if ($linked.Count -gt 0) {
-            throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
-        }
-        $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })
-        if ($foreign.Count -gt 0) {
-            $who = (Get-Acl -LiteralPath $foreign[0].FullName).GetOwner($sidType).Value
-            throw "LYNC_JOB_UNSAFE: $($foreign[0].FullName) is owned by $who, not by Administrators or SYSTEM: its owner can change its ACL and swap the job's files. Check who made it and what it holds, remove it (or make Administrators its owner: icacls `"$($foreign[0].FullName)`" /setowner *S-1-5-32-544 /T), and run again"
-        }
-        $open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
-        $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, $parentSecurity) }
         if (Test-Path -LiteralPath $folder) {
             $left = Get-Item -LiteralPath $folder -Force
             $leftAcl = Get-Acl -LiteralPath $folder
@@ -248,10 +254,7 @@ try {
         $owner = $WorkId
     }
 } finally {
-    if ($held) {
-        $mutex.ReleaseMutex()
-    }
-    $mutex.Dispose()
+    $startLock.Dispose()
 }
 $Ansible.Changed = $started
 $Ansible.Result = @{ Job = $JobName; WorkId = $owner; Started = $started; State = $state; LastTaskResult = $lastResult; Swept = $swept }

@@ -17,12 +17,22 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 $jobs = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\jobs'
+# Changed: when the job last wrote - its result.xml, else its work.id (written at the start) - in UTC, ISO 8601, with
+# this host's clock (Now): the collection removes an idle orphan only once that is old enough that no live run of
+# another set can still be about to collect it.
 $found = @(Get-ScheduledTask -TaskPath '\lync.server\' -ErrorAction SilentlyContinue | ForEach-Object {
-    $workFile = Join-Path -Path (Join-Path -Path $jobs -ChildPath $_.TaskName) -ChildPath 'work.id'
+    $folder = Join-Path -Path $jobs -ChildPath $_.TaskName
+    $workFile = Join-Path -Path $folder -ChildPath 'work.id'
+    $resultFile = Join-Path -Path $folder -ChildPath 'result.xml'
     $workId = $null
+    $changed = $null
     if (Test-Path -LiteralPath $workFile -PathType Leaf) {
         $workId = (Get-Content -LiteralPath $workFile -Raw -Encoding ASCII)
+        $changed = (Get-Item -LiteralPath $workFile -Force).LastWriteTimeUtc.ToString('o')
     }
-    @{ Name = [string]$_.TaskName; Path = [string]$_.TaskPath; State = [string]$_.State; UserId = [string]$_.Principal.UserId; WorkId = $workId }
+    if (Test-Path -LiteralPath $resultFile -PathType Leaf) {
+        $changed = (Get-Item -LiteralPath $resultFile -Force).LastWriteTimeUtc.ToString('o')
+    }
+    @{ Name = [string]$_.TaskName; Path = [string]$_.TaskPath; State = [string]$_.State; UserId = [string]$_.Principal.UserId; WorkId = $workId; Changed = $changed }
 })
-$Ansible.Result = @{ Tasks = $found }
+$Ansible.Result = @{ Tasks = $found; Now = [DateTime]::UtcNow.ToString('o') }

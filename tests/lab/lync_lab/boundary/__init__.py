@@ -9,10 +9,10 @@ commands exist) and `install(session)`, which adds its commands, types and New-O
 factories to one host's session. Adding a command: see docs/testing.md, "The PowerShell engine".
 """
 
-from . import certs, fs, lync, lync_deploy, mutex, setup, sql, tasks, windows
+from . import certs, fs, lync, lync_deploy, setup, sql, tasks, windows
 from .session import Session
 
-AREAS = (fs, setup, windows, sql, certs, lync, lync_deploy, tasks, mutex)
+AREAS = (fs, setup, windows, sql, certs, lync, lync_deploy, tasks)
 
 
 def engine_payloads():

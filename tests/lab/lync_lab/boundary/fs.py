@@ -414,18 +414,26 @@ class DirectorySecurity(V.NetObject):
         self.AreAccessRulesProtected = False
         self._rules = []
         self.owner = None  # SetOwner's SID; None: the creator's default owner (CreateDirectory), unchanged (SetAccessControl)
+        # The sections changed since the object was made or last persisted (ObjectSecurity's OwnerModified,
+        # AccessRulesModified): SetAccessControl writes only those, then clears them (.NET Framework
+        # FileSystemSecurity.Persist: "persistRules = GetAccessControlSectionsFromChanges()", then the flags are
+        # reset), so one object given to a second folder writes nothing there.
+        self.modified = set()
 
     def SetOwner(self, identity):  # pylint: disable=invalid-name
         """ObjectSecurity.SetOwner(IdentityReference): the owner the descriptor carries
         (https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.objectsecurity.setowner)."""
         self.owner = identity.Value
+        self.modified.add("owner")
 
     def SetAccessRuleProtection(self, protected, preserve):
         self.AreAccessRulesProtected = bool(protected)
         self._preserve = bool(preserve)  # pylint: disable=attribute-defined-outside-init
+        self.modified.add("access")
 
     def AddAccessRule(self, rule):
         self._rules.append(rule)
+        self.modified.add("access")
 
     def snapshot(self, owner=None):
         return {"owner": owner, "protected": self.AreAccessRulesProtected,
@@ -1725,8 +1733,13 @@ def install(session):
         winpath = V.to_string(path)
         if not locate(winpath).real.is_dir():
             raise T.DotNetError("System.IO.DirectoryNotFoundException", "Could not find a part of the path '%s'." % winpath)
-        owner = allowed_owner(security.owner) if security.owner else (acl_record(winpath).get("owner") or ADMINISTRATORS_SID)
-        ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
+        current = acl_record(winpath)
+        owner = allowed_owner(security.owner) if "owner" in security.modified else (current.get("owner") or ADMINISTRATORS_SID)
+        if "access" in security.modified:
+            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
+        elif "owner" in security.modified:
+            ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = dict(current, owner=owner)
+        security.modified.clear()
 
     def default_owner():
         """The owner Windows gives a new object: the token's default owner, which for a member of the built-in

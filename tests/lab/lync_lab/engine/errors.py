@@ -54,10 +54,6 @@ NetException.HIERARCHY.update({
     "System.ArgumentOutOfRangeException": ["System.ArgumentException", "System.SystemException"],
     "System.FormatException": ["System.SystemException"],
     "System.InvalidOperationException": ["System.SystemException"],
-    # https://learn.microsoft.com/dotnet/api/system.threading.abandonedmutexexception (Inheritance: Exception >
-    # SystemException > AbandonedMutexException); ApplicationException derives from Exception directly.
-    "System.Threading.AbandonedMutexException": ["System.SystemException"],
-    "System.ApplicationException": [],
     # Win32Exception: Exception > SystemException > ExternalException > Win32Exception
     # (https://learn.microsoft.com/dotnet/api/system.componentmodel.win32exception, Inheritance).
     "System.ComponentModel.Win32Exception": ["System.Runtime.InteropServices.ExternalException", "System.SystemException"],

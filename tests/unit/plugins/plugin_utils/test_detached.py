@@ -117,6 +117,27 @@ def test_start_poll_collect_remove():
     assert action is not None
 
 
+BUSY = {"failed": True, "msg": "payload lync_job_start on sql01 failed: LYNC_JOB_BUSY: another start or removal of a "
+                               "lync.server job on this host holds C:\\ProgramData\\lync.server\\jobs.lock"}
+
+
+def test_a_start_that_finds_the_host_busy_is_made_again():
+    """Review jobstart2, finding 4: another start held the jobs' lock for a moment (the retry of a start whose
+    connection dropped, another run): the same start is made again after the poll interval."""
+    clock = Clock()
+    recorder = Recorder([BUSY, BUSY, STARTED, status("Ready", DONE, last=0), REMOVED])
+    result = run(recorder, clock=clock)[1]
+    assert names(recorder) == ["lync_job_start"] * 3 + ["lync_job_status", "lync_job_remove"]
+    assert result.value == DONE["Result"] and clock.sleeps[:2] == [10, 10]
+
+
+def test_a_host_busy_until_the_deadline_fails_with_the_reason_and_stops_nothing():
+    recorder = Recorder([BUSY] * 20)
+    with pytest.raises(detached.JobTimeout, match="stayed busy until the deadline.*LYNC_JOB_BUSY"):
+        run(recorder, timeout=30)
+    assert set(names(recorder)) == {"lync_job_start"}
+
+
 def test_a_rerun_finds_the_running_job_and_does_not_start_another():
     # lync_job_start reports the job that exists (Started false): the action only waits for it.
     recorder = Recorder([FOUND, status("Ready", DONE, last=0), REMOVED])
@@ -495,8 +516,12 @@ THIS = "lync-20261128T010203Z-0a1b2c.0123456789ab"
 EARLIER = "lync-20261127T010203Z-0d0e0f.ba9876543210"
 
 
-def task(name, state="Ready", user=WHO[0], work=EARLIER, path="\\lync.server\\"):
-    return {"Name": name, "Path": path, "State": state, "UserId": user, "WorkId": work}
+NOW = "2026-11-28T02:00:00.0000000Z"
+OLD = "2026-11-27T01:59:59.9999999Z"  # a day and more before NOW: an orphan no live run will collect
+
+
+def task(name, state="Ready", user=WHO[0], work=EARLIER, path="\\lync.server\\", changed=OLD):
+    return {"Name": name, "Path": path, "State": state, "UserId": user, "WorkId": work, "Changed": changed}
 
 
 def test_sweep_plan_removes_idle_orphans_of_other_sets_and_reports_running_ones():
@@ -511,9 +536,23 @@ def test_sweep_plan_removes_idle_orphans_of_other_sets_and_reports_running_ones(
               task("lync.server-sql-h-9", user="svc-lyncbackup@contoso.local"),  # the principal, UPN form
               task("lync.server-sql-i-10", work=EARLIER + " x"),  # a work id lync_job_remove would refuse
               "garbage"]
-    remove, report = detached.sweep_plan(listed, THIS, WHO[0], current_job="lync.server-sql-x")
+    remove, report = detached.sweep_plan(listed, THIS, WHO[0], current_job="lync.server-sql-x", now=NOW)
     assert remove == [("lync.server-sql-a-1", EARLIER), ("lync.server-sql-h-9", EARLIER)]
     assert report == ["lync.server-copy-b-2", "lync.server-sql-c-3"]
+
+
+@pytest.mark.parametrize("changed, now, removed", [
+    ("2026-11-27T02:00:00.0000000Z", NOW, True),  # 24 h: no live run collects a job that late
+    ("2026-11-27T02:00:01.0000000Z", NOW, False),  # younger: a live run of another root may be about to collect it
+    (None, NOW, False),  # no work.id, no result: unknown, left alone
+    (OLD, None, False),  # the host's clock not reported
+    ("garbage", NOW, False),
+])
+def test_sweep_plan_removes_an_idle_orphan_only_a_day_after_it_last_wrote(changed, now, removed):
+    """Review detstop 5: an idle job of another set may be a live run's (another backup root, a resumed set) that
+    is about to collect it; only one that has waited a day is an orphan."""
+    remove, report = detached.sweep_plan([task("lync.server-sql-a-1", changed=changed)], THIS, WHO[0], now=now)
+    assert remove == ([("lync.server-sql-a-1", EARLIER)] if removed else []) and report == []
 
 
 def test_sweep_plan_without_a_set_sweeps_nothing():
@@ -533,7 +572,7 @@ def _with_set(answers):
 def test_a_new_start_removes_the_idle_orphans_only_if_still_idle_and_warns_of_running_ones():
     started = ok({"Job": "j", "WorkId": THIS, "Started": True, "State": "Running"}, changed=True)
     listed = ok({"Tasks": [task("lync.server-sql-a-1"), task("lync.server-copy-b-2", state="Running"),
-                           task("lync.server-sql-c-3")]})
+                           task("lync.server-sql-c-3")], "Now": NOW})
     gone = ok({"Job": "a", "Unregistered": True, "Skipped": False}, changed=True)
     began = ok({"Job": "c", "Unregistered": False, "Skipped": True})  # started meanwhile: left alone
     recorder, action, result = _with_set([started, listed, gone, began, status("Ready", DONE, last=0), REMOVED])
@@ -551,7 +590,7 @@ def test_a_sweep_leaves_a_name_that_newer_work_took_meanwhile_unreported():
     """Between the listing and the removal another start removed the orphan and registered newer work under its name
     (lync_job_remove -WorkId answers Reused): nothing is removed, nothing is reported as still running."""
     started = ok({"Job": "j", "WorkId": THIS, "Started": True, "State": "Running"}, changed=True)
-    listed = ok({"Tasks": [task("lync.server-sql-a-1")]})
+    listed = ok({"Tasks": [task("lync.server-sql-a-1")], "Now": NOW})
     reused = ok({"Job": "a", "Unregistered": False, "Skipped": True, "Reused": True})
     recorder, action, result = _with_set([started, listed, reused, status("Ready", DONE, last=0), REMOVED])
     assert recorder.calls[2]["module_args"]["parameters"] == {"JobName": "lync.server-sql-a-1", "OnlyIfIdle": True,
