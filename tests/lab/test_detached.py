@@ -621,10 +621,12 @@ def test_the_role_killed_mid_backup_resumes_its_set_and_collects_the_running_bac
     assert tasks(lab) == {} and job_folders(lab) == []
 
 
-def _resume_while_the_first_run_works(lab, run_playbook, tmp_path):
+def _resume_while_the_first_run_works(lab, run_playbook, tmp_path, until_the_end=True):
     """Start lync.server.backup; while its detached BACKUP runs (the first run alive), resume its set from a second
     controller without force. Returns (the first run's rc, the resume's run, the set id). The BACKUP lasts 120 s:
-    long enough for the resume's discovery and open on a loaded machine (checked, not assumed: `alive`)."""
+    long enough for the resume's discovery and open on a loaded machine (checked, not assumed: `alive` - after the
+    resume ended, for a resume that is refused at its open; when it started, `until_the_end` False, for a resume that
+    is let through and then waits as long as the first run's BACKUP)."""
     set_faults(lab, SQL_HOST, [{"kind": "slow", "payload": "lync_sql_backup", "seconds": 120}])
     first = subprocess.Popen(  # pylint: disable=consider-using-with
         [str(pathlib.Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.dir / "inventory.yml"), BACKUP,
@@ -637,8 +639,9 @@ def _resume_while_the_first_run_works(lab, run_playbook, tmp_path):
             time.sleep(0.1)
         assert first.poll() is None, "ansible-playbook ended before a job was seen running"
         (set_id,) = [set_id for set_id, status in sets(lab).items() if status is None]
-        resume = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1})
         alive = first.poll() is None
+        resume = run_playbook(lab, BACKUP, extra_vars={"backup_resume_set": set_id, "backup_job_poll_interval": 1})
+        alive = alive and (first.poll() is None or not until_the_end)
     finally:
         rc = first.wait()
     assert alive, "the first run ended before the resume was tried: the test did not test a live run"
@@ -664,7 +667,7 @@ RESUME_TAKES_ANY_OWN_LOCK = ("    $ownLock = $Resume -and $TakeOver -and $previo
 def test_planted_resume_without_force_takes_a_live_runs_lock(make_lab, run_playbook, tmp_path, plant_defect):
     plant_defect("lync_backup_set_open", *RESUME_TAKES_ANY_OWN_LOCK)
     lab = make_lab("standard")
-    dummy, resume, dummy = _resume_while_the_first_run_works(lab, run_playbook, tmp_path)
+    dummy, resume, dummy = _resume_while_the_first_run_works(lab, run_playbook, tmp_path, until_the_end=False)
     assert "may still be working on the set" not in " ".join(resume.output.split()), resume.output
 
 
@@ -961,8 +964,8 @@ def test_a_parent_owned_by_a_user_is_refused(make_lab, run_playbook, tmp_path):
     assert tasks(lab) == {} and history(lab) == [] and job_folders(lab) == []
 
 
-NO_OWNER_CHECK = ("    $foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })\n",
-                  "    $foreign = @()\n")
+NO_OWNER_CHECK = ("$foreign = @($parents | Where-Object { $ours -notcontains (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value })\n",
+                  "$foreign = @()\n")
 
 
 def test_planted_no_owner_check_runs_in_a_users_folder(make_lab, run_playbook, tmp_path, plant_defect):
