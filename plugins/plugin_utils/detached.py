@@ -256,7 +256,7 @@ class Job:
 
     # -- calls through the door, retried while the host does not answer -------------------------------
 
-    def _call(self, payload, parameters, credentials=None, required_keys=()):
+    def _call(self, payload, parameters, credentials=None, required_keys=(), retry_busy=True):
         while True:
             try:
                 value = door.run_payload(self.action, self.task_vars, payload, parameters=parameters,
@@ -272,7 +272,8 @@ class Job:
             except door.PayloadError as exc:
                 # A start or removal of another job on the host held the jobs' lock (lync_job_start): nothing was
                 # done; the same call is made again until the deadline.
-                if BUSY_MARKER not in str(exc):
+                if BUSY_MARKER not in str(exc) or not retry_busy:
+                    self.busy = None
                     raise
                 self.busy = " ".join(str(exc).split())
                 if self.clock() >= self.deadline:
@@ -333,13 +334,14 @@ class Job:
         if work_set(self.work) is None:
             return
         try:
-            listed = self._call("lync_job_sweep", {}, required_keys=("Tasks",))
+            # Best effort: a busy host is not waited for (the next start sweeps), so this work's own job is not.
+            listed = self._call("lync_job_sweep", {}, required_keys=("Tasks",), retry_busy=False)
             remove, report = sweep_plan(listed.get("Tasks"), self.work, self.credentials[0], current_job=self.job,
                                         now=listed.get("Now"))
             removed = []
             for name, work in remove:
                 done = self._call("lync_job_remove", {"JobName": name, "OnlyIfIdle": True, "WorkId": work},
-                                  required_keys=("Unregistered",))
+                                  required_keys=("Unregistered",), retry_busy=False)
                 if done.get("Unregistered"):
                     removed.append(name)
                 elif done.get("Reused"):
@@ -535,8 +537,10 @@ class Job:
             # The timeout came while this work waited for another run's job under the same name (or before its
             # own was known to run): that job is not ours to stop, KILL or delete from (review detstop, finding 2).
             if self.busy:
-                raise JobTimeout("%s did not start within %d s: the host stayed busy (%s); nothing was started or "
-                                 "stopped. Run again" % (self.where, self.timeout, self.busy))
+                raise JobTimeout("%s did not start within %d s: the host stayed busy (%s), so this work's start was "
+                                 "not made and nothing was stopped; the start that held the lock (a retry of this "
+                                 "one's, or another run's) may have started the job: run again to find it"
+                                 % (self.where, self.timeout, self.busy))
             raise JobTimeout("%s did not start within %d s: the scheduled task \\lync.server\\%s on %s still ran "
                              "other work, which was NOT stopped. Let it finish (or stop it) and run again"
                              % (self.where, self.timeout, self.job, self.host))

@@ -813,6 +813,31 @@ def test_planted_a_shared_lock_lets_a_start_delete_the_other_starts_folder(make_
     assert "left behind (its cleanup failed after its result was read) was removed" in said, run.output
 
 
+def _foreign_lock(make_lab, run_playbook, tmp_path):
+    """jobs.lock made by a local user while lync.server still had ProgramData's inherited ACL (the recovery markers'
+    folder): its owner may hold it open, forever (review jobstart3, finding 1)."""
+    lab = make_lab("standard")
+    home = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server"
+    home.mkdir(parents=True)
+    (home / "jobs.lock").write_bytes(b"")
+    plant_acl(lab, START_LOCK, {"owner": "S-1-5-21-1004336348-1177238915-682003330-1105", "protected": False,
+                                "inherited": True, "rules": []})
+    return lab, run_playbook(lab, _play(tmp_path))
+
+
+def test_a_lock_file_someone_else_owns_is_refused(make_lab, run_playbook, tmp_path):
+    lab, run = _foreign_lock(make_lab, run_playbook, tmp_path)
+    said = " ".join(run.output.split())
+    assert run.rc != 0 and "LYNC_JOB_UNSAFE" in said and "jobs.lock is not the lock file" in said, run.output
+    assert tasks(lab) == {} and history(lab) == []
+
+
+def test_planted_no_lock_owner_check_uses_a_users_lock_file(make_lab, run_playbook, tmp_path, plant_defect):
+    plant_defect("lync_job_start", "-or $ours -notcontains $lockOwner) {", ") {")
+    dummy_lab, run = _foreign_lock(make_lab, run_playbook, tmp_path)
+    assert run.rc == 0, run.output  # what the real test checks fails
+
+
 def test_a_removal_waits_while_a_start_holds_the_lock(make_lab):
     """lync_job_remove takes the same lock (review jobstart2, finding 3): while a start holds it, nothing is removed
     and the answer is LYNC_JOB_BUSY, which the collection asks again."""

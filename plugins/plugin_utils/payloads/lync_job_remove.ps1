@@ -32,6 +32,12 @@ $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName
 $lockFile = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\jobs.lock'
 $removeLock = $null
 if (Test-Path -LiteralPath $lockFile -PathType Leaf) {
+    # Only the lock file lync_job_start made (owned by Administrators or SYSTEM, not a link): see lync_job_start.
+    $lockItem = Get-Item -LiteralPath $lockFile -Force
+    $lockOwner = (Get-Acl -LiteralPath $lockFile).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+    if (($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or @('S-1-5-32-544', 'S-1-5-18') -notcontains $lockOwner) {
+        throw "LYNC_JOB_UNSAFE: $lockFile is not the lock file this collection makes (owner $lockOwner); check who made it, close what holds it, delete it, and run again"
+    }
     try {
         $removeLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
     } catch [System.IO.IOException] {

@@ -137,6 +137,15 @@ $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, (&
 # handle when the process ends, however it ends. A file in a folder only Administrators and SYSTEM may write, not a
 # named mutex: anyone may create a mutex in the Global\ namespace first (review jobstart2, finding 2).
 $lockFile = Join-Path -Path $base -ChildPath 'jobs.lock'
+# A jobs.lock someone else made (lync.server had ProgramData's inherited ACL before this start tightened it - the
+# recovery markers' folder - and its creator owns it and may hold it open) is refused, not used (review jobstart3, 1).
+if (Test-Path -LiteralPath $lockFile) {
+    $lockItem = Get-Item -LiteralPath $lockFile -Force
+    $lockOwner = (Get-Acl -LiteralPath $lockFile).GetOwner($sidType).Value
+    if ($lockItem.PSIsContainer -or ($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or $ours -notcontains $lockOwner) {
+        throw "LYNC_JOB_UNSAFE: $lockFile is not the lock file this collection makes (owner $lockOwner, a folder or link: $($lockItem.PSIsContainer -or ($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0)); check who made it, close what holds it, delete it, and run again"
+    }
+}
 try {
     $startLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
 } catch [System.IO.IOException] {
