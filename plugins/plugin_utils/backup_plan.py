@@ -508,19 +508,32 @@ def recorded_pairs(recorded, folder, new_pages):
             yield entry["path"], known[1], entry["sha256"]
 
 
-def link_damage(item, source, pairs, not_linked, limit=bs.MAX_NAMED):
-    """(problems, damaged paths in the set (at most `limit`), count) of a file store whose link step linked files
-    from the earlier set `source`: every path on both sides that the link step did not leave to robocopy is a link
-    to that set's copy, and must read as that set recorded it (docs/architecture.md, "Only changed file-store
-    bytes"). pairs -- (path in the store, earlier SHA-256 or None, SHA-256 now or None): listed_pairs or
-    recorded_pairs. A file unreadable now is already a problem of the listing; one the earlier set has no hash
-    for was never linked."""
-    prefix = item["details"]["folder"].rstrip("/") + "/"
+def differing(pairs, not_linked):
+    """(path in the store, earlier SHA-256, SHA-256 now) of each path on both sides whose hash differs and that the
+    link step did not leave to robocopy: the candidates for damage. Not every one is a link: a file missing from
+    the link step's listing (removed, or being replaced, while it was listed) and back in the store when robocopy
+    ran is a fresh copy that no list names. So these are only candidates; the close asks the host which are
+    really links (lync_file_links) before link_damage blames the earlier set. pairs -- listed_pairs or
+    recorded_pairs. A file unreadable now is already a problem of the listing; one the earlier set has no hash for
+    was never linked."""
     left = set(not_linked or ())
-    found, damaged, count = [], [], 0
     for path, known, got in pairs:
         if path in left or known is None or got is None or str(got).upper() == str(known).upper():
             continue
+        yield path, known, got
+
+
+def link_damage(item, source, links, limit=bs.MAX_NAMED):
+    """(problems, damaged paths in the set (at most `limit`), count) of a file store whose link step
+    linked files from the earlier set `source` (docs/architecture.md, "Only changed file-store bytes").
+    links -- (path in the store, earlier SHA-256, SHA-256 now) of the files whose hash differs from that set's
+    record (differing) AND that the host found to be hard links (lync_file_links: more than one name; before the
+    close only the link step, from `source`'s copy, gives a file of the new set a second name): each is
+    `source`'s own file, damaged in place since `source` closed. A differing file with one name is a copy robocopy
+    made and is never counted here, so a good earlier set is never blamed for it."""
+    prefix = item["details"]["folder"].rstrip("/") + "/"
+    found, damaged, count = [], [], 0
+    for path, known, got in links:
         count += 1
         if len(damaged) < limit:
             damaged.append(prefix + path)
