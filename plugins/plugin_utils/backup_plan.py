@@ -143,6 +143,17 @@ def plan(deployment, hosts, options=None):
 # The page does not print the number SQL Server puts in %d; 259 is the bound that fits both rules (a
 # 260-character name is refused here even if SQL Server took it).
 SQL_DEVICE_MAX = 259
+# The folder the backup files go to, <set>\\sql\\<server>_<instance>, is created by lync_sql_backup.ps1 (New-Item
+# -ItemType Directory -Force, a plain path), not by SQL Server: BACKUP ... TO DISK writes the file into a folder that
+# must exist. Windows refuses to create a directory whose path has 248 characters or more without the \\?\\ prefix:
+# CreateDirectory, "there is a default string size limit for paths of 248 characters (MAX_PATH - enough room for a
+# 8.3 filename)" (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory; the current
+# CreateDirectoryA page, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectorya, says
+# "limited to MAX_PATH characters"), and .NET Framework, under Windows PowerShell 5.1's New-Item, says "the directory
+# name must be less than 248 characters" (PathTooLongException,
+# https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception). So the folder may have at most 247
+# characters, whatever length its files have (review hardlink3, finding 5).
+SQL_FOLDER_MAX = 247
 # What a set id looks like in a path planned before the set exists: every set id has these 28 characters.
 SET_ID_SHAPE = "lync-YYYYMMDDTHHMMSSZ-xxxxxx"
 
@@ -171,8 +182,29 @@ def planned_sql_paths(root, deployment, file_count=1):
     return found
 
 
+def sql_folder(path):
+    """The folder of a SQL backup device path (the one lync_sql_backup.ps1 creates)."""
+    return path.rsplit("\\", 1)[0]
+
+
+def sql_shortening(paths):
+    """How many characters the backup root must lose so that every SQL backup file fits SQL_DEVICE_MAX and every
+    SQL backup folder SQL_FOLDER_MAX (0 when they do)."""
+    return max([0] + [len(p) - SQL_DEVICE_MAX for p in paths] + [len(sql_folder(p)) - SQL_FOLDER_MAX for p in paths])
+
+
 def too_long_for_sql(paths):
-    """None when every path fits SQL Server's backup device name; else the message naming the longest."""
+    """None when every path fits SQL Server's backup device name and every folder can be created; else the message
+    naming the longest folder or file and the limit."""
+    folders = sorted({sql_folder(p) for p in paths if len(sql_folder(p)) > SQL_FOLDER_MAX}, key=len)
+    if folders:
+        longest = folders[-1]
+        over = sql_shortening(paths)
+        return ("the SQL backup folder %s is %d characters long; Windows creates a directory only when its path is "
+                "shorter than 248 characters (at most %d; CreateDirectory, and .NET's \"the directory name must be "
+                "less than 248 characters\" under New-Item), and SQL Server's BACKUP needs that folder to exist: "
+                "shorten the backup root by at least %d character%s"
+                % (longest, len(longest), SQL_FOLDER_MAX, over, "" if over == 1 else "s"))
     long_ones = [p for p in paths if len(p) > SQL_DEVICE_MAX]
     if not long_ones:
         return None
