@@ -340,9 +340,9 @@ class ActionModule(LyncAction):
         if unknown:
             # Whether these are links is not known: the item fails, but the earlier set is not blamed (no
             # damaged_links), since a copy with one name says nothing about it.
+            named = "; ".join("%s: %s" % (f.get("Path"), " ".join(str(f.get("Error")).split())) for f in unknown[:5])
             found = found + [unchecked + "%d file(s) differ from %s's record and whether they are hard links to its "
-                             "copy cannot be read (%s)" % (len(unknown), source, "; ".join(
-                                 "%s: %s" % (f.get("Path"), " ".join(str(f.get("Error")).split())) for f in unknown[:5]))]
+                             "copy cannot be read (%s)" % (len(unknown), source, named)]
         if count:
             item["details"].update(damaged_links=damaged, damaged_links_count=count)
         return found

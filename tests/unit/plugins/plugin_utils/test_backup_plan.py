@@ -285,7 +285,8 @@ def test_striping_makes_the_sql_backup_files_longer():
 
 
 def _folder_of(length, databases=("x",)):
-    """Device paths of one instance whose SQL backup folder (<set>\\sql\\<server>_<instance>) has `length` characters."""
+    """Device paths of one instance whose SQL backup folder (<set>\\sql\\<server>_<instance>) has `length`
+    characters."""
     tail = "\\%s\\sql\\sql01.contoso.local_mssqlserver" % SET["set_id"]
     base = "\\\\backup01.contoso.local\\LyncBackup\\"
     return backup_plan.sql_device_paths(base + "r" * (length - len(base) - len(tail)) + "\\" + SET["set_id"],
@@ -302,7 +303,8 @@ def test_a_sql_backup_folder_of_248_characters_is_refused_though_its_files_fit()
     paths = _folder_of(248)
     assert len(paths[0]) == 254 <= backup_plan.SQL_DEVICE_MAX
     message = backup_plan.too_long_for_sql(paths)
+    folder = backup_plan.sql_folder(paths[0])
     assert message.startswith("the SQL backup folder %s is 248 characters long; Windows creates a directory only "
-                              "when its path is shorter than 248 characters (at most 247" % backup_plan.sql_folder(paths[0]))
+                              "when its path is shorter than 248 characters (at most 247" % folder)
     assert message.endswith("shorten the backup root by at least 1 character")
     assert backup_plan.sql_shortening(paths) == 1 and backup_plan.sql_shortening(_folder_of(250)) == 3

@@ -92,6 +92,16 @@ def test_wildcard_names_and_long_paths_are_left_to_robocopy():
     assert chosen["link"] == ["ok"] and len(chosen["copy"]) == 2
 
 
+def test_a_file_whose_folder_in_the_set_reaches_248_characters_is_left_to_robocopy():
+    """The link payload makes each file's folder with New-Item -ItemType Directory (a plain path): Windows makes no
+    folder of 248 characters or more without \\\\?\\ (CreateDirectory), though the file's own path is under 260."""
+    deep = "d" * (bs.MAX_DIRECTORY - len(TARGET) - 1)
+    files = [entry(deep + "/x"), entry(deep[:-1] + "/y"), entry("ok")]
+    assert len("%s\\%s\\x" % (TARGET, deep)) < links.MAX_PATH
+    chosen = decide(files, files)
+    assert chosen["link"] == [deep[:-1] + "\\y", "ok"] and chosen["copy"] == [deep + "\\x"]
+
+
 def test_robocopy_flags_add_keep_existing_once():
     assert links.robocopy_flags("/E /XF Meeting.Active") == "/E /XF Meeting.Active /XC /XN /XO"
     assert links.robocopy_flags("/E /xc") == "/E /xc /XN /XO"

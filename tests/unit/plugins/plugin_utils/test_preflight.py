@@ -556,8 +556,8 @@ def _sql_root(deepest, deployment):
 def test_sql_backup_paths_fail_when_the_sql_backup_folder_reaches_248_characters():
     """This topology's databases have short names (xds.bak, lis.bak), so the folder's rule binds before the file's:
     <set>\\sql\\<server>_<instance> must stay under 248 characters (backup_plan.SQL_FOLDER_MAX: Windows creates no
-    longer directory without \\\\?\\; review hardlink3, finding 5), which leaves the deepest file at 255 characters, under
-    SQL Server's 259."""
+    longer directory without \\\\?\\; review hardlink3, finding 5), which leaves the deepest file at 255
+    characters, under SQL Server's 259."""
     deployment = topology()["ansible_facts"]["lync_deployment"]
     ok_rec = pf.sql_path_record(_sql_root(255, deployment), deployment)
     assert ok_rec["status"] == pf.PASS and ok_rec["host"] == pf.DEPLOYMENT
