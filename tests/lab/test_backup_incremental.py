@@ -619,6 +619,24 @@ def test_link_type_says_hard_link_only_for_a_file_with_two_names(make_lab):
     assert gone.output == ["failed"]
 
 
+def test_the_links_payload_names_the_links_and_the_files_it_cannot_read(make_lab):
+    """lync_file_links, run as the close runs it (on the backup server, through the extended-length UNC path):
+    a.txt has a second name, c.txt one; gone.txt is not there (named in Failed, never taken for a link or a copy)."""
+    from tests.lab.test_boundary_windows import run_payload  # pylint: disable=import-outside-toplevel
+    lab = make_lab("enterprise")
+    folder = backup_root(lab) / "links" / "sub"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("linked")
+    os.link(folder / "a.txt", backup_root(lab) / "links" / "other-name.txt")
+    (folder / "c.txt").write_text("copied")
+    ctx = Context(lab, lab.load(), "backup01.contoso.local", False, [], "test")
+    result = run_payload(ctx, "lync_file_links", {"Path": "\\\\?\\UNC\\backup01.contoso.local\\LyncBackup\\links",
+                                                  "Files": ["sub/a.txt", "sub/c.txt", "sub/gone.txt"]})
+    assert not result["error"], result["error"]
+    assert result["result"]["Linked"] == ["sub/a.txt"]
+    assert [f["Path"] for f in result["result"]["Failed"]] == ["sub/gone.txt"]
+
+
 @pytest.mark.parametrize("file_system, local, code", [("FAT32", False, 50), ("FAT32", True, 1), ("NTFS", True, None)])
 def test_new_item_hardlink_fails_with_the_win32_code(make_lab, file_system, local, code):
     """CreateHardLinkW's error reaches the script as Win32Exception.NativeErrorCode (or, for ERROR_INVALID_FUNCTION,
