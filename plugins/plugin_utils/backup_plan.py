@@ -143,9 +143,9 @@ def plan(deployment, hosts, options=None):
 # The page does not print the number SQL Server puts in %d; 259 is the bound that fits both rules (a
 # 260-character name is refused here even if SQL Server took it).
 SQL_DEVICE_MAX = 259
-# The folder the backup files go to, <set>\\sql\\<server>_<instance>, is created by lync_sql_backup.ps1 (New-Item
+# The folder the backup files go to, <set>\sql\<server>_<instance>, is created by lync_sql_backup.ps1 (New-Item
 # -ItemType Directory -Force, a plain path), not by SQL Server: BACKUP ... TO DISK writes the file into a folder that
-# must exist. Windows refuses to create a directory whose path has 248 characters or more without the \\?\\ prefix:
+# must exist. Windows refuses to create a directory whose path has 248 characters or more without the \\?\ prefix:
 # CreateDirectory, "there is a default string size limit for paths of 248 characters (MAX_PATH - enough room for a
 # 8.3 filename)" (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory; the current
 # CreateDirectoryA page, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectorya, says
