@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import secrets
@@ -36,6 +37,8 @@ ARGUMENT_SPEC = {
 }
 
 
+# Paths per call of lync_file_links (the close asks which differing files are links): arguments stay bounded.
+LINK_BATCH = 2000
 LOCK_HOLDER_RE = re.compile(r"lync-\d{8}T\d{6}Z-[0-9a-f]{6}")
 RUN_ID_RE = re.compile(r"\A[0-9a-f]{16,64}\Z")
 LOCKED_RE = re.compile(r"held since (?P<since>\S+) \(age (?P<age>[0-9.]+) h\) by (?P<holder>.*)\Z", re.S)
@@ -294,7 +297,11 @@ class ActionModule(LyncAction):
         recorded it (docs/architecture.md, "Only changed file-store bytes"). Against a format-2 earlier set, its
         listing and this set's are walked in step page by page (one page of each on the controller), and the
         earlier listing's lines are hashed as they are read and must match the SHA-256 its manifest records
-        before any finding counts; against a format-1 set, its manifest's per-file hashes. A damaged earlier copy
+        before any finding counts; against a format-1 set, its manifest's per-file hashes. A file whose hash
+        differs (and that the link step did not leave to robocopy) counts against the earlier set only when the
+        host finds it is a hard link (lync_file_links, _links): what is a link is read from the file system at the
+        close, not inferred from the link step's lists, since a file missing from the link step's listing and
+        copied by robocopy is on none of them (review hardlink3, finding 3). A damaged earlier copy
         fails the item; the paths named (at most backup_set.MAX_NAMED, with the count) go to
         details.damaged_links, which the next night's link step reads so as to copy them afresh."""
         for item in bs.listed_stores(manifest):
@@ -322,14 +329,41 @@ class ActionModule(LyncAction):
             else:
                 pairs = backup_plan.recorded_pairs(filestore_links.manifest_files(before, item["id"]),
                                                    item["details"]["folder"], new_pages)
-            found, damaged, count = backup_plan.link_damage(item, source, pairs, not_linked)
+            unknown = []
+            links = self._links(path, item["details"]["folder"], backup_plan.differing(pairs, not_linked), unknown)
+            found, damaged, count = backup_plan.link_damage(item, source, links)
         except (bs.BackupSetError, AnsibleActionFail) as exc:
-            return [unchecked + "the listings could not be read (%s)" % " ".join(str(exc).split())]
+            return [unchecked + "the listings or the files' link counts could not be read (%s)"
+                    % " ".join(str(exc).split())]
         if listing and digest.hexdigest().upper() != str(listing["sha256"]).upper():
             return [unchecked + "%s's %s does not match the SHA-256 its manifest records" % (source, listing["path"])]
+        if unknown:
+            # Whether these are links is not known: the item fails, but the earlier set is not blamed (no
+            # damaged_links), since a copy with one name says nothing about it.
+            named = "; ".join("%s: %s" % (f.get("Path"), " ".join(str(f.get("Error")).split())) for f in unknown[:5])
+            found = found + [unchecked + "%d file(s) differ from %s's record and whether they are hard links to its "
+                             "copy cannot be read (%s)" % (len(unknown), source, named)]
         if count:
             item["details"].update(damaged_links=damaged, damaged_links_count=count)
         return found
+
+    def _links(self, path, folder, candidates, unknown):
+        """The candidates (differing: path in the store, earlier SHA-256, SHA-256 now) that are hard links in this
+        set's copy of the store, asked of the host that holds the set (lync_file_links: more than one name) in
+        calls of LINK_BATCH paths: only the files whose hash differs from the earlier record travel, never the
+        store's list. Files whose link state cannot be read are appended to `unknown` ({Path, Error})."""
+        candidates = iter(candidates)
+        store = bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\")))
+        while True:
+            batch = list(itertools.islice(candidates, LINK_BATCH))
+            if not batch:
+                return
+            value = self.payload("lync_file_links", {"Path": store, "Files": [p for p, dummy, dummy2 in batch]}).value
+            linked = {str(p) for p in value.get("Linked") or []}
+            unknown.extend(value.get("Failed") or [])
+            for entry in batch:
+                if entry[0] in linked:
+                    yield entry
 
     def _landed(self, path, folders):
         """({relative path: file} of every file in the given top-level folders of the set, listed and hashed by

@@ -19,9 +19,11 @@ description:
     manifest lists with that size and a SHA-256. robocopy then copies only the files that are missing.
   - The sizes and times are read from each file itself (C(FileSystemInfo.Refresh)), not from directory entries that
     NTFS may not have brought up to date.
-  - The backup's close compares each linked file's SHA-256 where it landed with the hash the earlier set's manifest
-    records (RV(not_linked) tells it which files are not links); a mismatch fails the file-store item, and the files
-    such a failure named are never linked again (the next night copies them afresh).
+  - The backup's close compares each file's SHA-256 where it landed with the hash the earlier set's manifest
+    records; a file that differs (RV(not_linked) spares it the files known not to be links) counts against the
+    earlier set only when the host finds it is a hard link (more than one name), since a file missing from this
+    step's listing and copied by robocopy is on none of its lists. Such a mismatch fails the file-store item, and
+    the files it named are never linked again (the next night copies them afresh).
   - Nothing is ever written into a linked file. Links are only made where no file exists yet; the file store's
     copy must run with C(/XC /XN /XO) (returned in RV(flags); the backup role's plan adds them), so robocopy never
     overwrites a file of the new set.
@@ -144,7 +146,8 @@ link_failures:
   elements: dict
 not_linked:
   description: The files (relative paths, C(/) separators) left to robocopy when files were linked (changed, added,
-    not linkable, failed links), V(null) otherwise; the backup's close checks every other file as a link.
+    not linkable, failed links), V(null) otherwise; the backup's close does not ask the host about them. It does
+    not name every file that is not a link (a file missing from the listing is on no list).
   returned: always
   type: list
   elements: str

@@ -143,6 +143,17 @@ def plan(deployment, hosts, options=None):
 # The page does not print the number SQL Server puts in %d; 259 is the bound that fits both rules (a
 # 260-character name is refused here even if SQL Server took it).
 SQL_DEVICE_MAX = 259
+# The folder the backup files go to, <set>\sql\<server>_<instance>, is created by lync_sql_backup.ps1 (New-Item
+# -ItemType Directory -Force, a plain path), not by SQL Server: BACKUP ... TO DISK writes the file into a folder that
+# must exist. Windows refuses to create a directory whose path has 248 characters or more without the \\?\ prefix:
+# CreateDirectory, "there is a default string size limit for paths of 248 characters (MAX_PATH - enough room for a
+# 8.3 filename)" (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory; the current
+# CreateDirectoryA page, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectorya, says
+# "limited to MAX_PATH characters"), and .NET Framework, under Windows PowerShell 5.1's New-Item, says "the directory
+# name must be less than 248 characters" (PathTooLongException,
+# https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception). So the folder may have at most 247
+# characters, whatever length its files have (review hardlink3, finding 5).
+SQL_FOLDER_MAX = 247
 # What a set id looks like in a path planned before the set exists: every set id has these 28 characters.
 SET_ID_SHAPE = "lync-YYYYMMDDTHHMMSSZ-xxxxxx"
 
@@ -171,8 +182,29 @@ def planned_sql_paths(root, deployment, file_count=1):
     return found
 
 
+def sql_folder(path):
+    """The folder of a SQL backup device path (the one lync_sql_backup.ps1 creates)."""
+    return path.rsplit("\\", 1)[0]
+
+
+def sql_shortening(paths):
+    """How many characters the backup root must lose so that every SQL backup file fits SQL_DEVICE_MAX and every
+    SQL backup folder SQL_FOLDER_MAX (0 when they do)."""
+    return max([0] + [len(p) - SQL_DEVICE_MAX for p in paths] + [len(sql_folder(p)) - SQL_FOLDER_MAX for p in paths])
+
+
 def too_long_for_sql(paths):
-    """None when every path fits SQL Server's backup device name; else the message naming the longest."""
+    """None when every path fits SQL Server's backup device name and every folder can be created; else the message
+    naming the longest folder or file and the limit."""
+    folders = sorted({sql_folder(p) for p in paths if len(sql_folder(p)) > SQL_FOLDER_MAX}, key=len)
+    if folders:
+        longest = folders[-1]
+        over = sql_shortening(paths)
+        return ("the SQL backup folder %s is %d characters long; Windows creates a directory only when its path is "
+                "shorter than 248 characters (at most %d; CreateDirectory, and .NET's \"the directory name must be "
+                "less than 248 characters\" under New-Item), and SQL Server's BACKUP needs that folder to exist: "
+                "shorten the backup root by at least %d character%s"
+                % (longest, len(longest), SQL_FOLDER_MAX, over, "" if over == 1 else "s"))
     long_ones = [p for p in paths if len(p) > SQL_DEVICE_MAX]
     if not long_ones:
         return None
@@ -508,19 +540,32 @@ def recorded_pairs(recorded, folder, new_pages):
             yield entry["path"], known[1], entry["sha256"]
 
 
-def link_damage(item, source, pairs, not_linked, limit=bs.MAX_NAMED):
-    """(problems, damaged paths in the set (at most `limit`), count) of a file store whose link step linked files
-    from the earlier set `source`: every path on both sides that the link step did not leave to robocopy is a link
-    to that set's copy, and must read as that set recorded it (docs/architecture.md, "Only changed file-store
-    bytes"). pairs -- (path in the store, earlier SHA-256 or None, SHA-256 now or None): listed_pairs or
-    recorded_pairs. A file unreadable now is already a problem of the listing; one the earlier set has no hash
-    for was never linked."""
-    prefix = item["details"]["folder"].rstrip("/") + "/"
+def differing(pairs, not_linked):
+    """(path in the store, earlier SHA-256, SHA-256 now) of each path on both sides whose hash differs and that the
+    link step did not leave to robocopy: the candidates for damage. Not every one is a link: a file missing from
+    the link step's listing (removed, or being replaced, while it was listed) and back in the store when robocopy
+    ran is a fresh copy that no list names. So these are only candidates; the close asks the host which are
+    really links (lync_file_links) before link_damage blames the earlier set. pairs -- listed_pairs or
+    recorded_pairs. A file unreadable now is already a problem of the listing; one the earlier set has no hash for
+    was never linked."""
     left = set(not_linked or ())
-    found, damaged, count = [], [], 0
     for path, known, got in pairs:
         if path in left or known is None or got is None or str(got).upper() == str(known).upper():
             continue
+        yield path, known, got
+
+
+def link_damage(item, source, links, limit=bs.MAX_NAMED):
+    """(problems, damaged paths in the set (at most `limit`), count) of a file store whose link step
+    linked files from the earlier set `source` (docs/architecture.md, "Only changed file-store bytes").
+    links -- (path in the store, earlier SHA-256, SHA-256 now) of the files whose hash differs from that set's
+    record (differing) AND that the host found to be hard links (lync_file_links: more than one name; before the
+    close only the link step, from `source`'s copy, gives a file of the new set a second name): each is
+    `source`'s own file, damaged in place since `source` closed. A differing file with one name is a copy robocopy
+    made and is never counted here, so a good earlier set is never blamed for it."""
+    prefix = item["details"]["folder"].rstrip("/") + "/"
+    found, damaged, count = [], [], 0
+    for path, known, got in links:
         count += 1
         if len(damaged) < limit:
             damaged.append(prefix + path)

@@ -23,7 +23,10 @@ docs/architecture.md, "Only changed file-store bytes". The rules:
   flags this module does not model (/XD, /XA:, /MAX: ...), since a linked file robocopy would not have
   selected would be in the set.
 * Names that PowerShell would read as wildcards ([ ] * ?) in New-Item -Value (MicrosoftDocs/PowerShell-Docs
-  issue 5552) or full paths of MAX_PATH or more are not linked: robocopy copies them.
+  issue 5552) or full paths of MAX_PATH or more are not linked: robocopy copies them. Nor is a file whose folder in
+  the new set has 248 characters or more: the link payload creates it with New-Item -ItemType Directory (a plain
+  path), which Windows refuses for such a folder (CreateDirectory's 248 characters,
+  https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory), and the step would fail.
 """
 
 from __future__ import annotations
@@ -264,8 +267,10 @@ def plan(source, previous, recorded, folder, target, origin, flags, exclude=()):
         unchanged = (old is not None and int(old["bytes"]) == size and old.get("written") is not None
                      and old.get("written") == entry.get("written") and known[0] == size and known[1] is not None
                      and in_set not in exclude)
+        folder_in_target = "%s\\%s" % (target, windows.rsplit("\\", 1)[0]) if "\\" in windows else target
         usable = (not problem and not any(c in path for c in WILDCARDS)
-                  and len("%s\\%s" % (target, windows)) < MAX_PATH and len("%s\\%s" % (origin, windows)) < MAX_PATH)
+                  and len("%s\\%s" % (target, windows)) < MAX_PATH and len("%s\\%s" % (origin, windows)) < MAX_PATH
+                  and len(folder_in_target) < bs.MAX_DIRECTORY)
         if unchanged and usable:
             result["link"].append(windows)
             result["link_bytes"] += size

@@ -111,7 +111,8 @@ def inventory_records(settings, groups):
 
 def sql_path_record(root, deployment, file_count=1):
     """Whether every SQL backup file the nightly backup plans below the root fits SQL Server's limit on a backup
-    device name (backup_plan.SQL_DEVICE_MAX): the root's own length rule (200) leaves the deepest SQL backup
+    device name (backup_plan.SQL_DEVICE_MAX), and every SQL backup folder Windows' limit on a directory it creates
+    (backup_plan.SQL_FOLDER_MAX): the root's own length rule (200) leaves the deepest SQL backup
     file, <root>\\<set id>\\sql\\<server>_<instance>\\<database>.bak, past it when the server's FQDN is long.
     None when the root itself is missing or refused (its own record says so)."""
     try:
@@ -129,7 +130,7 @@ def sql_path_record(root, deployment, file_count=1):
         return record(DEPLOYMENT, "SQL backup paths", FAIL, too_long,
                       "set lync_backup_root to a shorter path (a share nearer the root of the backup server, or a "
                       "shorter folder below it), at most %d characters here (%s)"
-                      % (len(root.rstrip("\\")) - (len(max(paths, key=len)) - backup_plan.SQL_DEVICE_MAX),
+                      % (len(root.rstrip("\\")) - backup_plan.sql_shortening(paths),
                          DOC_EVERY_NIGHT))
     longest = max(paths, key=len)
     return record(DEPLOYMENT, "SQL backup paths", PASS, "the longest SQL backup file has %d characters (%s); SQL "

@@ -268,6 +268,57 @@ def test_a_linked_file_damaged_in_the_earlier_set_fails_the_night_and_the_next_c
     assert details["copied_files"] == 3 and robocopy_bytes(fourth) == sum(again)
 
 
+REPLACED_TEXT = "the welcome message, recorded again"
+
+
+def replaced_while_listed(lab):
+    """A writer replaces the file DAMAGED (unchanged since night 1) by removing it and creating it again: it is gone
+    when night 2 lists the store (lab.removed_after_listing) and back, with new bytes, when robocopy runs
+    (lab.recreated_before_robocopy). The link step neither links it nor leaves it to robocopy: it is on none of
+    its lists."""
+    state = lab.load()
+    key = "%s|D:\\LyncShare\\%s" % (FS, DAMAGED.replace("/", "\\"))
+    state.setdefault("lab", {})["removed_after_listing"] = [key]
+    state["lab"]["recreated_before_robocopy"] = {key: REPLACED_TEXT}
+    lab.save(state)
+
+
+@pytest.mark.parametrize("planted", [False, True])
+def test_a_file_copied_rather_than_linked_never_blames_the_earlier_set(make_lab, run_playbook, tmp_path, planted):
+    """Review hardlink3, finding 3: the close took every file the link step did not leave to robocopy for a link, so a
+    file missing from the link step's listing and copied afresh by robocopy (new bytes) made night 1's good set
+    "damaged". The close now asks the host which differing files are hard links (lync_file_links: LinkType, the link
+    count): the copy has one name, night 2 is complete and night 1 stays trusted. Planted: the close takes every
+    differing file for a link again, and night 1 is blamed."""
+    env = planted_collection(tmp_path, "plugins/action/lync_backup_set.py", "if entry[0] in linked:",
+                             "if True:") if planted else None
+    lab = make_lab("enterprise")
+    assert run_playbook(lab, BACKUP, env=env).rc == 0
+    (first_set,) = sets(lab)
+    change_the_store(lab)
+    replaced_while_listed(lab)
+    run = run_playbook(lab, BACKUP, env=env)
+    second_set = [s for s in sets(lab) if s != first_set][0]
+    (link,) = run.result(LINK_TASK, FS)["result"]["results"]
+    assert link["mode"] == "link" and DAMAGED not in link["not_linked"]
+    copy = backup_root(lab) / second_set / FOLDER / DAMAGED
+    assert copy.stat().st_nlink == 1 and copy.read_text() == REPLACED_TEXT
+    store_item = item(manifest(lab, second_set))
+    if planted:
+        assert run.rc != 0 and store_item["status"] == "failed"
+        assert store_item["details"]["damaged_links"] == ["%s/%s" % (FOLDER, DAMAGED)]
+        return
+    assert run.rc == 0, run.output
+    doc = verify(lab, second_set)
+    assert doc["status"] == "complete" and store_item["details"]["linked_from"] == first_set
+    assert "damaged_links" not in store_item["details"]
+    # Night 1 stays trusted: night 3 links from night 2 (the newest trusted set), and night 1 is not damaged.
+    third = run_playbook(lab, BACKUP)
+    assert third.rc == 0, third.output
+    third_set = [s for s in sets(lab) if s not in (first_set, second_set)][0]
+    assert item(verify(lab, third_set))["details"]["linked_from"] == second_set
+
+
 RETENTION_TASK = "Apply retention (only after a complete, verified set)"
 
 
@@ -550,6 +601,40 @@ def test_a_link_over_the_share_is_one_file_under_two_names(make_lab):
     # An existing name is refused: nothing is overwritten.
     again = engine.run("$n = '%s\\b.txt'; $e = '%s\\a.txt'; " % (SHARE, SHARE) + command, {})
     assert again.errors
+
+
+def test_link_type_says_hard_link_only_for_a_file_with_two_names(make_lab):
+    """Get-Item's LinkType (about_FileSystem_Provider, 5.1; the link count of GetFileInformationByHandle), what
+    lync_file_links reads: HardLink for both names of a linked file, nothing for a file with one name; a name that
+    is gone fails Get-Item (the payload names it in Failed)."""
+    lab = make_lab("enterprise")
+    engine = session(lab, FS)
+    out = engine.run(MAKE + "Set-Content -Path '%s\\c.txt' -Value 'alone'; "
+                     "New-Item -ItemType HardLink -Path '%s\\b.txt' -Value '%s\\a.txt' | Out-Null; "
+                     "foreach ($n in 'a', 'b', 'c') { \"$n=$((Get-Item -LiteralPath ('%s\\' + $n + '.txt')).LinkType)\" }"
+                     % (SHARE, SHARE, SHARE, SHARE), {})
+    assert out.output == ["a=HardLink", "b=HardLink", "c="], (out.output, out.errors)
+    gone = engine.run("try { (Get-Item -LiteralPath '%s\\gone.txt' -ErrorAction Stop).LinkType } catch { 'failed' }"
+                      % SHARE, {})
+    assert gone.output == ["failed"]
+
+
+def test_the_links_payload_names_the_links_and_the_files_it_cannot_read(make_lab):
+    """lync_file_links, run as the close runs it (on the backup server, through the extended-length UNC path):
+    a.txt has a second name, c.txt one; gone.txt is not there (named in Failed, never taken for a link or a copy)."""
+    from tests.lab.test_boundary_windows import run_payload  # pylint: disable=import-outside-toplevel
+    lab = make_lab("enterprise")
+    folder = backup_root(lab) / "links" / "sub"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("linked")
+    os.link(folder / "a.txt", backup_root(lab) / "links" / "other-name.txt")
+    (folder / "c.txt").write_text("copied")
+    ctx = Context(lab, lab.load(), "backup01.contoso.local", False, [], "test")
+    result = run_payload(ctx, "lync_file_links", {"Path": "\\\\?\\UNC\\backup01.contoso.local\\LyncBackup\\links",
+                                                  "Files": ["sub/a.txt", "sub/c.txt", "sub/gone.txt"]})
+    assert not result["error"], result["error"]
+    assert result["result"]["Linked"] == ["sub/a.txt"]
+    assert [f["Path"] for f in result["result"]["Failed"]] == ["sub/gone.txt"]
 
 
 @pytest.mark.parametrize("file_system, local, code", [("FAT32", False, 50), ("FAT32", True, 1), ("NTFS", True, None)])

@@ -92,3 +92,53 @@ def test_planted_without_the_check_the_lab_sql_server_refuses_the_backup_with_ms
             "is:259). Reissue the BACKUP statement with a valid device name.") in item["error"], item["error"]
     assert "BACKUP DATABASE is terminating abnormally." in item["error"]
     assert [r["database_name"] for r in history(lab)] != []  # the databases whose files fit were backed up
+
+
+# -- Review hardlink3, finding 5: the SQL backup folder itself must stay under 248 characters ----------------------
+
+FOLDER_MESSAGE = ("characters long; Windows creates a directory only when its path is shorter than 248 characters (at "
+                  "most 247")
+TOO_LONG_DIRECTORY = "the directory name must be less than 248 characters"
+
+
+def test_the_lab_refuses_to_create_a_directory_of_248_characters_without_the_prefix(make_lab):
+    """CreateDirectory's limit (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory: 248
+    characters; .NET Framework's PathTooLongException under Windows PowerShell 5.1's New-Item): a folder of 247
+    characters is made, one of 248 is refused, and the same 248 characters with \\\\?\\UNC\\ are made."""
+    from tests.lab.test_backup_incremental import session  # pylint: disable=import-outside-toplevel
+    lab = make_lab("standard")
+    engine = session(lab, "lyncse01.contoso.local")
+    share = SHARE.rstrip("\\")
+    fits, refused = share + "\\" + "a" * (247 - len(share) - 1), share + "\\" + "b" * (248 - len(share) - 1)
+    extended = "\\\\?\\UNC\\" + refused[2:]
+    out = engine.run("foreach ($p in @('%s', '%s', '%s')) { try { $null = New-Item -ItemType Directory -Path $p "
+                     "-Force -ErrorAction Stop; 'made' } catch { [string]$_.Exception.Message } }"
+                     % (fits, refused, extended.replace("b" * 3, "c" * 3, 1)), {})
+    assert len(fits) == 247 and len(refused) == 248
+    assert out.output[0] == "made" and TOO_LONG_DIRECTORY in out.output[1] and out.output[2] == "made", out.output
+
+
+def test_the_backup_refuses_a_sql_folder_of_248_characters_before_any_backup(make_lab, run_playbook):
+    """At 188 characters the root puts lyncse01's SQL backup folder at 248: the SQL item fails before any BACKUP,
+    naming the folder and the limit (lync_sql_backup.ps1 would have failed to create it)."""
+    lab = make_lab("standard")
+    root = _long_root(lab, 188)
+    run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}))
+    assert run.rc != 0
+    manifest, item = _sql_item(lab, root)
+    assert item["status"] == "failed"
+    folder = item["error"].split("the SQL backup folder ", 1)[1].split(" is ", 1)[0]
+    assert folder.startswith(root + "\\lync-") and folder.endswith("\\sql\\lyncse01.contoso.local_rtc")
+    assert len(folder) == 248 and ("is 248 " + FOLDER_MESSAGE) in item["error"], item["error"]
+    assert history(lab) == []  # no BACKUP started
+
+
+def test_planted_without_the_check_the_lab_refuses_the_sql_folder_as_windows_does(
+        make_lab, run_playbook, without_the_check):
+    lab = make_lab("standard")
+    root = _long_root(lab, 188)
+    run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
+    assert run.rc != 0
+    dummy, item = _sql_item(lab, root)
+    assert item["status"] == "failed" and TOO_LONG_DIRECTORY in item["error"], item["error"]
+    assert history(lab) == []  # the folder could not be made, so no database was backed up

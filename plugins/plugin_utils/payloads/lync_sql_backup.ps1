@@ -83,6 +83,8 @@ try {
     }
     # Backup compression: Enterprise (3) and Standard (2); not Express (4).
     $canCompress = @(2, 3) -contains [int]$server.Engine
+    # The folder is made here, not by SQL Server (BACKUP ... TO DISK needs it to exist); a plain path, so the controller
+    # refuses a folder of 248 characters or more before this call (backup_plan.SQL_FOLDER_MAX: CreateDirectory's limit).
     try {
         $null = New-Item -ItemType Directory -Path $TargetFolder -Force
     }

@@ -185,7 +185,11 @@ def read_bytes(ctx, winpath, account=None, long_paths=False, actor=None, counted
 
 
 def make_dirs(ctx, winpath, account=None):
+    """Create a folder and its parents (CreateDirectory): a folder not there yet whose path has 248 characters or
+    more is refused without the \\\\?\\ prefix (paths.directory_too_long), with .NET's PathTooLongException text."""
     loc = locate(ctx, winpath, write=True, account=account)
+    if not loc.real.is_dir() and paths.directory_too_long(winpath, loc.extended):
+        raise paths.path_too_long(winpath)
     loc.real.mkdir(parents=True, exist_ok=True)
     return loc
 

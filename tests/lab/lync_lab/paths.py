@@ -75,6 +75,20 @@ def too_long(winpath, extended):
     return not extended and len(str(winpath)) > MAX_PATH_CHARS
 
 
+# A directory Windows creates must have a path shorter than 248 characters without the \\?\\ prefix: CreateDirectory,
+# "there is a default string size limit for paths of 248 characters (MAX_PATH - enough room for a 8.3 filename)"
+# (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory; the CreateDirectoryA page,
+# https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectorya), and .NET Framework under
+# Windows PowerShell 5.1 refuses it with PathTooLongException, "the directory name must be less than 248 characters"
+# (https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception).
+MAX_DIRECTORY_CHARS = 247
+
+
+def directory_too_long(winpath, extended):
+    """True when Windows refuses to create the directory winpath: 248 characters or more and not extended-length."""
+    return not extended and len(str(winpath).rstrip("\\")) > MAX_DIRECTORY_CHARS
+
+
 def path_too_long(winpath):
     """The error PowerShell 5.1 / .NET raise for a path past MAX_PATH without the \\\\?\\ prefix."""
     return PSError("The specified path, file name, or both are too long. The fully qualified file name must be "

@@ -53,7 +53,8 @@ from ..engine import values as V
 from ..errors import PSError
 
 PAYLOADS = ("lync_backup_set_scan", "lync_backup_set_open", "lync_backup_set_remove", "lync_backup_set_unlock",
-            "lync_backup_set_write_files", "lync_file_inventory", "lync_file_listing", "lync_file_listing_page",
+            "lync_backup_set_write_files", "lync_file_inventory", "lync_file_links", "lync_file_listing",
+            "lync_file_listing_page",
             "lync_file_listing_write", "lync_filestore_link", "lync_filestore_copy", "lync_recovery_markers",
             "lync_recovery_marker_set")
 MANAGEMENT = "Microsoft.PowerShell.Management"
@@ -1908,6 +1909,29 @@ def _version_info(item):
 
 
 FileSystemInfo.VersionInfo = property(_version_info)
+
+
+def _link_type(item):
+    """FileInfo.LinkType, the CodeProperty Windows PowerShell 5.0+'s types.ps1xml adds to System.IO.FileInfo and
+    DirectoryInfo (about_FileSystem_Provider, 5.1: on NTFS "HardLink", "SymbolicLink", "Junction",
+    https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_filesystem_provider?view=powershell-5.1):
+    a reparse point gives its kind; a file whose link count is above 1 (GetFileInformationByHandle's
+    BY_HANDLE_FILE_INFORMATION.nNumberOfLinks,
+    https://learn.microsoft.com/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information) is "HardLink";
+    otherwise $null. The lab's hard links are the host's own (os.link), so the count is the lab file's st_nlink
+    (fsops.hard_link). A file removed since the item was made: FileNotFoundException, as the provider's open of it
+    fails."""
+    real = item._real  # pylint: disable=protected-access
+    if real.is_symlink():
+        return "SymbolicLink"
+    if not real.exists():
+        raise T.DotNetError("System.IO.FileNotFoundException", "Could not find file '%s'." % item.FullName)
+    if real.is_file() and real.stat().st_nlink > 1:
+        return "HardLink"
+    return None
+
+
+FileSystemInfo.LinkType = property(_link_type)
 
 
 def robocopy_exe(ctx):

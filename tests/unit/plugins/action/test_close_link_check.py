@@ -23,14 +23,24 @@ class Answer:
 
 
 class Host:
-    """Serves lync_file_listing_page over {file path ending: text}; counts the pages it hands out."""
+    """Serves lync_file_listing_page over {file path ending: text}; counts the pages it hands out. Serves
+    lync_file_links from `links`, the store files of the new set that have more than one name (the link step's
+    links; every other file has one name: robocopy copied it), and `unreadable` ({path: message})."""
 
     _link_problems = CLOSE._link_problems
+    _links = CLOSE._links
 
-    def __init__(self, files):
-        self.files, self.calls = files, []
+    def __init__(self, files, links=("a.txt", "b.txt")):
+        self.files, self.calls, self.asked = files, [], []
+        self.links, self.unreadable = set(links), {}
 
     def payload(self, name, params):
+        if name == "lync_file_links":
+            assert params["Path"].endswith("aaaaaa\\filestores\\fs01_lyncshare")
+            self.asked.append(list(params["Files"]))
+            return Answer({"Linked": [p for p in params["Files"] if p in self.links and p not in self.unreadable],
+                           "Failed": [{"Path": p, "Error": self.unreadable[p]} for p in params["Files"]
+                                      if p in self.unreadable]})
         assert name == "lync_file_listing_page"
         self.calls.append(params)
         text = next((t for end, t in self.files.items() if params["Path"].endswith(end)), None)
@@ -84,6 +94,43 @@ def test_a_damaged_earlier_copy_fails_the_store():
     assert item["status"] == "failed" and manifest["status"] == "partial"
     assert "%s/b.txt is a hard link to lync-20261124T020000Z-bbbbbb's copy" % FOLDER in item["error"]
     assert item["details"]["damaged_links"] == ["%s/b.txt" % FOLDER] and item["details"]["damaged_links_count"] == 1
+
+
+def test_a_differing_file_that_is_not_a_link_does_not_blame_the_earlier_set():
+    """Review hardlink3, finding 3: c.txt differs from the earlier set's record and is not on the link step's
+    not-linked list (it was missing from the link step's listing: removed or being replaced while listed), but
+    robocopy copied it: it has one name. The earlier set is not blamed, nothing goes to damaged_links; only the
+    files that differ are asked about, never the store's list."""
+    host, manifest, item, earlier = store()
+    check(host, manifest, earlier, left=("d.txt",))
+    assert item["status"] == "ok" and manifest["status"] == "complete" and "damaged_links" not in item["details"]
+    assert host.asked == [["c.txt"]]
+
+
+def test_a_differing_file_that_is_a_link_blames_the_earlier_set():
+    """The same file, but the host finds it has two names (it is the earlier set's file): that copy is damaged."""
+    host, manifest, item, earlier = store()
+    host.links.add("c.txt")
+    check(host, manifest, earlier, left=("d.txt",))
+    assert item["status"] == "failed" and item["details"]["damaged_links"] == ["%s/c.txt" % FOLDER]
+
+
+def test_a_differing_file_whose_links_cannot_be_read_fails_unchecked_without_blame():
+    host, manifest, item, earlier = store()
+    host.unreadable["c.txt"] = "Could not find file"
+    check(host, manifest, earlier, left=("d.txt",))
+    assert item["status"] == "failed" and "cannot be checked" in item["error"]
+    assert "Could not find file" in item["error"]
+    assert "damaged_links" not in item["details"]
+
+
+def test_links_are_asked_about_in_bounded_batches(monkeypatch):
+    monkeypatch.setattr(importlib.import_module("ansible_collections.lync.server.plugins.action.lync_backup_set"),
+                        "LINK_BATCH", 1)
+    host, manifest, item, earlier = store(damaged=True)
+    check(host, manifest, earlier, left=())
+    assert host.asked == [["b.txt"], ["c.txt"]]
+    assert item["details"]["damaged_links"] == ["%s/b.txt" % FOLDER]
 
 
 def test_a_changed_earlier_listing_is_not_trusted():

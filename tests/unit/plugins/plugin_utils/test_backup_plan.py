@@ -282,3 +282,29 @@ def test_striping_makes_the_sql_backup_files_longer():
     root = _root_for(255)
     assert backup_plan.too_long_for_sql(backup_plan.planned_sql_paths(root, deployment())) is None
     assert "is 260 characters long" in backup_plan.too_long_for_sql(backup_plan.planned_sql_paths(root, deployment(), 2))
+
+
+def _folder_of(length, databases=("x",)):
+    """Device paths of one instance whose SQL backup folder (<set>\\sql\\<server>_<instance>) has `length`
+    characters."""
+    tail = "\\%s\\sql\\sql01.contoso.local_mssqlserver" % SET["set_id"]
+    base = "\\\\backup01.contoso.local\\LyncBackup\\"
+    return backup_plan.sql_device_paths(base + "r" * (length - len(base) - len(tail)) + "\\" + SET["set_id"],
+                                        "sql01.contoso.local", "", list(databases))
+
+
+def test_a_sql_backup_folder_of_248_characters_is_refused_though_its_files_fit():
+    """Review hardlink3, finding 5: lync_sql_backup.ps1 creates <set>\\sql\\<server>_<instance> (New-Item, a plain
+    path) and Windows creates no directory whose path has 248 characters or more without \\\\?\\ (CreateDirectory;
+    .NET: "the directory name must be less than 248 characters"). x.bak's device name (254 characters) is under 259,
+    yet the folder cannot be made: refused before any BACKUP, naming the folder and the limit."""
+    fits = _folder_of(247)
+    assert len(backup_plan.sql_folder(fits[0])) == 247 and backup_plan.too_long_for_sql(fits) is None
+    paths = _folder_of(248)
+    assert len(paths[0]) == 254 <= backup_plan.SQL_DEVICE_MAX
+    message = backup_plan.too_long_for_sql(paths)
+    folder = backup_plan.sql_folder(paths[0])
+    assert message.startswith("the SQL backup folder %s is 248 characters long; Windows creates a directory only "
+                              "when its path is shorter than 248 characters (at most 247" % folder)
+    assert message.endswith("shorten the backup root by at least 1 character")
+    assert backup_plan.sql_shortening(paths) == 1 and backup_plan.sql_shortening(_folder_of(250)) == 3

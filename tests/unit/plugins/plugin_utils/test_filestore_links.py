@@ -92,6 +92,16 @@ def test_wildcard_names_and_long_paths_are_left_to_robocopy():
     assert chosen["link"] == ["ok"] and len(chosen["copy"]) == 2
 
 
+def test_a_file_whose_folder_in_the_set_reaches_248_characters_is_left_to_robocopy():
+    """The link payload makes each file's folder with New-Item -ItemType Directory (a plain path): Windows makes no
+    folder of 248 characters or more without \\\\?\\ (CreateDirectory), though the file's own path is under 260."""
+    deep = "d" * (bs.MAX_DIRECTORY - len(TARGET) - 1)
+    files = [entry(deep + "/x"), entry(deep[:-1] + "/y"), entry("ok")]
+    assert len("%s\\%s\\x" % (TARGET, deep)) < links.MAX_PATH
+    chosen = decide(files, files)
+    assert chosen["link"] == [deep[:-1] + "\\y", "ok"] and chosen["copy"] == [deep + "\\x"]
+
+
 def test_robocopy_flags_add_keep_existing_once():
     assert links.robocopy_flags("/E /XF Meeting.Active") == "/E /XF Meeting.Active /XC /XN /XO"
     assert links.robocopy_flags("/E /xc") == "/E /xc /XN /XO"
@@ -195,7 +205,10 @@ def pages(lines, size=2):
 
 
 def damage(item, lines, earlier_lines, left):
-    return backup_plan.link_damage(item, "s1", backup_plan.listed_pairs(pages(earlier_lines), pages(lines)), left)
+    """link_damage over every candidate (differing), as if the host found each a hard link (the close's
+    lync_file_links answer: tests/unit/plugins/action/test_close_link_check.py)."""
+    return backup_plan.link_damage(item, "s1", backup_plan.differing(
+        backup_plan.listed_pairs(pages(earlier_lines), pages(lines)), left))
 
 
 def test_settle_references_the_listing_and_says_what_the_night_copied():
@@ -228,8 +241,10 @@ def test_a_linked_file_that_differs_from_the_earlier_listing_is_damaged():
     assert doc["status"] == "partial" and item["status"] == "failed" and doc["errors"] == ["filestore:x: " + found[0]]
 
 
-def test_without_the_link_list_every_common_file_is_checked():
+def test_without_the_link_list_every_differing_common_file_is_a_candidate():
     doc, item, listings, lines, earlier_lines, dummy = linked_store()
+    assert [p for p, dummy2, dummy3 in backup_plan.differing(
+        backup_plan.listed_pairs(pages(earlier_lines), pages(lines)), [])] == ["a/new.txt"]
     found, damaged, count = damage(item, lines, earlier_lines, [])
     assert damaged == ["%s/a/new.txt" % FOLDER] and count == 1
 
@@ -238,19 +253,20 @@ def test_damaged_links_are_named_up_to_a_bound_and_counted():
     doc, item, listings, dummy, dummy2, dummy3 = linked_store()
     old = bs.listing_text([("A" * 64, 1, "f%03d" % n) for n in range(7)]).splitlines()
     new = bs.listing_text([("B" * 64, 1, "f%03d" % n) for n in range(7)]).splitlines()
-    found, damaged, count = backup_plan.link_damage(item, "s1", backup_plan.listed_pairs(pages(old), pages(new)), [],
-                                                    limit=3)
+    found, damaged, count = backup_plan.link_damage(item, "s1", backup_plan.differing(
+        backup_plan.listed_pairs(pages(old), pages(new)), []), limit=3)
     assert count == 7 and len(damaged) == 3 and len(found) == 4 and "4 more linked file(s)" in found[-1]
 
 
 def test_an_earlier_set_in_format_1_is_checked_from_its_manifest():
     doc, item, listings, lines, dummy, earlier = linked_store()
     recorded = links.manifest_files(earlier, "filestore:x")
-    ok = backup_plan.link_damage(item, "s1", backup_plan.recorded_pairs(recorded, FOLDER, pages(lines)), ["a/new.txt"])
+    ok = backup_plan.link_damage(item, "s1", backup_plan.differing(
+        backup_plan.recorded_pairs(recorded, FOLDER, pages(lines)), ["a/new.txt"]))
     assert ok == ([], [], 0)
     lines = [line.replace("A" * 64, "E" * 64) for line in lines]
-    found, damaged, count = backup_plan.link_damage(item, "s1", backup_plan.recorded_pairs(recorded, FOLDER, pages(lines)),
-                                                    ["a/new.txt"])
+    found, damaged, count = backup_plan.link_damage(item, "s1", backup_plan.differing(
+        backup_plan.recorded_pairs(recorded, FOLDER, pages(lines)), ["a/new.txt"]))
     assert damaged == ["%s/a/same.txt" % FOLDER] and count == 1
 
 

@@ -553,22 +553,27 @@ def _sql_root(deepest, deployment):
     return base + "r" * (1 + deepest - longest)
 
 
-def test_sql_backup_paths_fail_when_the_deepest_sql_backup_file_passes_259_characters():
+def test_sql_backup_paths_fail_when_the_sql_backup_folder_reaches_248_characters():
+    """This topology's databases have short names (xds.bak, lis.bak), so the folder's rule binds before the file's:
+    <set>\\sql\\<server>_<instance> must stay under 248 characters (backup_plan.SQL_FOLDER_MAX: Windows creates no
+    longer directory without \\\\?\\; review hardlink3, finding 5), which leaves the deepest file at 255
+    characters, under SQL Server's 259."""
     deployment = topology()["ansible_facts"]["lync_deployment"]
-    ok_rec = pf.sql_path_record(_sql_root(259, deployment), deployment)
+    ok_rec = pf.sql_path_record(_sql_root(255, deployment), deployment)
     assert ok_rec["status"] == pf.PASS and ok_rec["host"] == pf.DEPLOYMENT
-    assert ok_rec["detail"].startswith("the longest SQL backup file has 259 characters (")
-    root = _sql_root(262, deployment)
+    assert ok_rec["detail"].startswith("the longest SQL backup file has 255 characters (")
+    root = _sql_root(258, deployment)
     rec = pf.sql_path_record(root, deployment)
     assert rec["status"] == pf.FAIL and rec["needs"] == pf.NIGHTLY
-    assert rec["detail"].startswith("the SQL backup file %s\\lync-YYYYMMDDTHHMMSSZ-xxxxxx\\sql\\sqlbe01.contoso.local_rtc\\"
-                                    % root)
-    assert "is 262 characters long; SQL Server refuses a backup device name longer than 259 characters" in rec["detail"]
+    assert rec["detail"].startswith("the SQL backup folder %s\\lync-YYYYMMDDTHHMMSSZ-xxxxxx\\sql\\sqlbe01.contoso.local_rtc "
+                                    "is 250 characters long" % root)
+    assert "shorter than 248 characters (at most 247" in rec["detail"]
     assert "shorten the backup root by at least 3 characters" in rec["detail"]
     assert rec["fix"].startswith("set lync_backup_root to a shorter path") and "at most %d characters" % (len(root) - 3) \
         in rec["fix"]
-    # Striping (backup_sql_file_count) adds _<i>of<n> to each file name.
-    assert pf.sql_path_record(_sql_root(259, deployment), deployment, 2)["status"] == pf.FAIL
+    # Striping (backup_sql_file_count) adds _<i>of<n> to each file name: then the file's own rule (259) binds.
+    striped = pf.sql_path_record(_sql_root(255, deployment), deployment, 2)
+    assert striped["status"] == pf.FAIL and "refuses a backup device name longer than 259" in striped["detail"]
 
 
 def test_sql_backup_paths_are_not_checked_without_the_topology_nor_judged_without_a_valid_root():
@@ -579,7 +584,7 @@ def test_sql_backup_paths_are_not_checked_without_the_topology_nor_judged_withou
 
 def test_the_report_judges_the_sql_backup_paths_with_the_file_count():
     deployment = topology()["ansible_facts"]["lync_deployment"]
-    inputs = {"settings": dict(SETTINGS, backup_root=_sql_root(257, deployment)), "groups": GROUPS, "hosts": [FE],
+    inputs = {"settings": dict(SETTINGS, backup_root=_sql_root(255, deployment)), "groups": GROUPS, "hosts": [FE],
               "facts": [shell_facts()], "whoami": [whoami()], "seclogon": [seclogon()], "topology": [topology()],
               "reach": [{"sets": []}], "connection": [{}]}
     assert by_check(pf.records(inputs), pf.DEPLOYMENT, "SQL backup paths")["status"] == pf.PASS
