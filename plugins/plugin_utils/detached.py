@@ -413,6 +413,13 @@ class Job:
         idle = 0
         while True:
             status = self.status()
+            other = str(status.get("WorkId") or "").strip()
+            if other and other != self.work:
+                # The name holds other work now: this work's job was collected or replaced by another run (or a
+                # worker of this run that outlived its controller polls on). Its result is not this work's to take.
+                raise door.PayloadError("%s: the job under this name now runs other work (%s): this work's job was "
+                                        "collected or replaced by another run; nothing was taken or removed"
+                                        % (self.where, other))
             outcome = status.get("Outcome") if status.get("HasOutcome") else None
             state = str(status.get("State") or "")
             if isinstance(outcome, dict) and state not in BUSY_STATES:

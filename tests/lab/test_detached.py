@@ -581,7 +581,9 @@ def _kill_the_role_mid_backup(lab, tmp_path, seconds, env=None):
                 break
             time.sleep(0.1)
         assert first.poll() is None, "ansible-playbook ended before a job was seen running"
-        os.killpg(first.pid, signal.SIGKILL)
+        # Its workers too (they call os.setsid()): a worker left alive polled on and, under load, collected the
+        # rerun's job of the same name before the rerun did - stop 20's CI failure ("the job is gone").
+        _kill_controller(first.pid)
         # The job folder was created with a protected ACL: no inheritance from ProgramData, Administrators and
         # SYSTEM full control, the principal Modify, nobody else.
         acls = lab.load()["hosts"][SQL_HOST].get("acls") or {}

@@ -31,6 +31,13 @@ if ($task) {
     $state = [string]$task.State
     $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
 }
+# The work the job runs (work.id, as lync_job_start wrote it): the collection collects only its own work's result;
+# the name is the same on every run, so a worker of a run that died can find a newer run's job under it.
+$workFile = Join-Path -Path $folder -ChildPath 'work.id'
+$workId = $null
+if (Test-Path -LiteralPath $workFile -PathType Leaf) {
+    $workId = [System.IO.File]::ReadAllText($workFile)
+}
 $outcome = $null
 if (Test-Path -LiteralPath $resultFile -PathType Leaf) {
     $outcome = Import-Clixml -LiteralPath $resultFile
@@ -42,4 +49,4 @@ if (Test-Path -LiteralPath $processFile -PathType Leaf) {
 if (Test-Path -LiteralPath $sqlFile -PathType Leaf) {
     $records.Sql = Import-Clixml -LiteralPath $sqlFile
 }
-$Ansible.Result = @{ Job = $JobName; Exists = [bool]$task; State = $state; LastTaskResult = $lastResult; HasOutcome = ($null -ne $outcome); Outcome = $outcome; Records = $records }
+$Ansible.Result = @{ Job = $JobName; WorkId = $workId; Exists = [bool]$task; State = $state; LastTaskResult = $lastResult; HasOutcome = ($null -ne $outcome); Outcome = $outcome; Records = $records }

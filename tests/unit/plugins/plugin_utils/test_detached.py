@@ -52,9 +52,9 @@ class Clock:
         self.now += seconds
 
 
-def status(state="Running", outcome=None, exists=True, last=267009):
+def status(state="Running", outcome=None, exists=True, last=267009, work=None):
     return ok({"Job": "j", "Exists": exists, "State": state, "LastTaskResult": last,
-               "HasOutcome": outcome is not None, "Outcome": outcome})
+               "HasOutcome": outcome is not None, "Outcome": outcome, "WorkId": work})
 
 
 WORK = detached.work_id("", "lync_sql_backup", PARAMS)
@@ -136,6 +136,21 @@ def test_a_host_busy_until_the_deadline_fails_with_the_reason_and_stops_nothing(
     with pytest.raises(detached.JobTimeout, match="stayed busy until the deadline.*LYNC_JOB_BUSY"):
         run(recorder, timeout=30)
     assert set(names(recorder)) == {"lync_job_start"}
+
+
+def test_a_job_that_now_runs_other_work_is_not_collected():
+    """A worker of a run whose controller was killed polls on (ansible's workers call os.setsid()); a newer run has
+    meanwhile removed this run's job and started its own under the same name. Its result is not this work's: the
+    poll stops with the reason and removes nothing (stop 20's CI failure: the old worker collected the new job)."""
+    recorder = Recorder([STARTED, status(), status("Ready", DONE, last=0, work=OTHER)])
+    with pytest.raises(door.PayloadError, match="now runs other work"):
+        run(recorder)
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_status"]
+
+
+def test_a_job_of_this_work_is_collected():
+    recorder = Recorder([STARTED, status("Ready", DONE, last=0, work=WORK), REMOVED])
+    assert run(recorder)[1].value == DONE["Result"]
 
 
 def test_a_rerun_finds_the_running_job_and_does_not_start_another():
