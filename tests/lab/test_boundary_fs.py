@@ -413,8 +413,9 @@ def test_the_close_writes_nothing_when_another_run_holds_the_sets_lock(lab):
     (review jobstart 5: two runs must not both close one set)."""
     held = _lock(lab, SET, RUN_B)
     result = _close_writes(lab)
-    assert result["failed"] and message(result) == ("LYNC_LOCK_LOST: the lock \\\\backup01.contoso.local\\LyncBackup\\"
-                                                     ".lync-backup.lock names this set under another run: " + held)
+    expected = ("LYNC_LOCK_LOST: the lock \\\\backup01.contoso.local\\LyncBackup\\.lync-backup.lock names this set "
+                "under another run: " + held)
+    assert result["failed"] and message(result) == expected
     assert not real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").exists()
 
 

@@ -806,7 +806,7 @@ def test_a_start_waits_while_another_start_holds_the_lock_and_touches_nothing(ma
 
 
 def test_planted_a_shared_lock_lets_a_start_delete_the_other_starts_folder(make_lab, run_playbook, tmp_path,
-                                                                          plant_defect):
+                                                                           plant_defect):
     # The lock opened with FileShare ReadWrite: a second start opens it too and goes on.
     plant_defect("lync_job_start", "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
                  "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::ReadWrite)")
@@ -885,7 +885,6 @@ def test_planted_job_folder_left_to_the_default_owner_is_refused_under_object_cr
     plant_defect("lync_job_start", "        $security.SetOwner($administrators)\n", "")
     dummy_lab, run = _object_creator(make_lab, run_playbook, tmp_path)
     assert run.rc != 0 and "LYNC_JOB_UNSAFE" in run.output, run.output
-
 
 
 def _play(tmp_path):
@@ -1043,7 +1042,7 @@ def test_both_open_parents_are_made_protected(make_lab, run_playbook, tmp_path):
 
 
 def test_planted_one_security_object_for_both_parents_leaves_the_second_open(make_lab, run_playbook, tmp_path,
-                                                                            plant_defect):
+                                                                             plant_defect):
     plant_defect("lync_job_start", "$open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, "
                  "(& $protectedAcl $false)) }", "$once = & $protectedAcl $false\n$open | ForEach-Object { "
                  "[System.IO.Directory]::SetAccessControl($_.FullName, $once) }")
@@ -1372,7 +1371,7 @@ def test_a_failing_task_scheduler_query_never_sweeps_a_running_jobs_folder(make_
 
 
 def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_lab, run_playbook, tmp_path,
-                                                                            plant_defect):
+                                                                           plant_defect):
     plant_defect("lync_job_start", "    if (-not ([string]$_.FullyQualifiedErrorId).StartsWith("
                  "'CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {\n            throw\n        }\n", "")
     dummy_lab, folder, dummy_run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
@@ -1380,7 +1379,7 @@ def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_
 
 
 def test_planted_not_found_check_by_the_name_filters_id_fails_every_first_start(make_lab, run_playbook, tmp_path,
-                                                                               plant_defect):
+                                                                                plant_defect):
     """A name-and-path query that finds nothing reports the bare CmdletizationQuery_NotFound id (review
     jobstart-notfound): a check for the _TaskName id would rethrow it and fail the first start of every job."""
     plant_defect("lync_job_start", ".StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)",
