@@ -298,10 +298,16 @@ class Job:
     def status(self):
         return self._call("lync_job_status", {"JobName": self.job}, required_keys=("Exists", "State", "HasOutcome"))
 
-    def remove(self, stop=False):
+    def remove(self, stop=False, work=None):
+        """Stop (with `stop`) and remove the job - only while it runs `work` (this work's by default): the name is the
+        same on every run, so between this run's last look and the removal another run may have taken it; that
+        job is left alone and the answer says Reused (review jobremove, finding 1)."""
         parameters = {"JobName": self.job}
         if stop:
             parameters["Stop"] = True
+        work = self.work if work is None else work
+        if WORK_ID_RE.match(str(work)):
+            parameters["WorkId"] = work
         return self._call("lync_job_remove", parameters, required_keys=("Unregistered",))
 
     # -- the whole run -------------------------------------------------------------------------------
@@ -396,7 +402,9 @@ class Job:
                                  % (self.where, self.job, self.host, other or "unknown", self.timeout))
             self.sleep(min(self.poll, 2 ** waits))
             waits += 1
-        self.remove()
+        if self.remove(work=other).get("Reused"):
+            raise door.PayloadError("%s: another run started other work under this job's name meanwhile; nothing was "
+                                    "removed; run again once it has finished" % self.where)
         _warn(self.action, "%s: the job of an earlier run that did not finish (work %s) was %s and removed before "
                            "this one started; what it wrote stays in that run's set, which was never closed (no "
                            "manifest: untrusted, and retention removes it)"
@@ -558,7 +566,9 @@ class Job:
             except door.PayloadError as exc:
                 records = None
                 Display().vvv("%s: the job's records could not be read before the stop: %s" % (self.where, exc))
-            self.remove(stop=True)
+            if self.remove(stop=True).get("Reused"):
+                raise JobTimeout("%s did not finish within %d s; the job under its name now runs other work (another "
+                                 "run took the name), which was NOT stopped" % (self.where, self.timeout))
             left = self.end_work(records)
             if left:
                 raise JobTimeout("%s did not finish within %d s; the job was stopped and removed, but %s"

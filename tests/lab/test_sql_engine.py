@@ -323,13 +323,19 @@ def test_old_verify_and_backup_permissions(lab):
     assert backup.value.numbers == [262, 3013] and "BACKUP DATABASE permission denied" in backup.value.message
 
 
-def _deep_folder(length_of_file):
-    """A folder on the share whose LcsCDR.bak path has `length_of_file` characters."""
-    return SHARE + "\\" + "d" * (length_of_file - len(SHARE + "\\" + "\\LcsCDR.bak"))
+def _deep_folder(length_of_file, lab=None):
+    """A folder on the share whose LcsCDR.bak path has `length_of_file` characters. With `lab`, the folder is made
+    beforehand, as with a \\\\?\\ path: past 247 characters New-Item cannot make it (CreateDirectory's 248-character
+    rule, lync_lab/fsops.py make_dirs), and the payload's New-Item -Force then finds it there."""
+    folder = SHARE + "\\" + "d" * (length_of_file - len(SHARE + "\\" + "\\LcsCDR.bak"))
+    if lab is not None:
+        (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / "t" / folder.rsplit("\\", 1)[1]).mkdir(
+            parents=True, exist_ok=True)
+    return folder
 
 
 def test_a_backup_device_name_of_259_characters_is_taken(lab):
-    entry = _backup(lab, TargetFolder=_deep_folder(259), Verify=False)["Databases"][0]
+    entry = _backup(lab, TargetFolder=_deep_folder(259, lab), Verify=False)["Databases"][0]
     assert entry["Status"] == "ok", entry
 
 
@@ -337,7 +343,7 @@ def test_a_backup_device_name_past_259_characters_fails_with_msg_3057(lab):
     """SQL Server refuses a disk device name longer than it takes (tsql.Session._device_names): Msg 3057, not a
     write refused by Windows (Msg 3201, operating system error 5), which the payload would report as the service
     account's missing right."""
-    entry = _backup(lab, TargetFolder=_deep_folder(260), Verify=False)["Databases"][0]
+    entry = _backup(lab, TargetFolder=_deep_folder(260, lab), Verify=False)["Databases"][0]
     assert entry["Status"] == "failed"
     assert entry["Error"].startswith('Exception calling "ExecuteReader" with "0" argument(s): "Invalid device name. The '
                                      'length of the device name provided exceeds supported limit (maximum length is:259).')

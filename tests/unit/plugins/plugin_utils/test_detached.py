@@ -153,6 +153,22 @@ def test_a_job_of_this_work_is_collected():
     assert run(recorder)[1].value == DONE["Result"]
 
 
+def test_every_removal_names_the_work_it_removes_and_a_reused_name_is_left_alone():
+    """Review jobremove, finding 1: between a run's last look and its removal another run may take the job's name;
+    the collect's remove names this work, the replace's the other work, so the other run's job is never deleted."""
+    recorder = Recorder([STARTED, status("Ready", DONE, last=0, work=WORK), REMOVED])
+    run(recorder)
+    assert recorder.calls[-1]["module_args"]["parameters"] == {"JobName": "lync.server-set-sql-x-0123456789ab",
+                                                               "WorkId": WORK}
+    reused = ok({"Job": "j", "Unregistered": False, "Skipped": True, "Reused": True})
+    recorder = Recorder([FOUND_OTHER, status("Ready", last=0), reused])
+    with pytest.raises(door.PayloadError, match="another run started other work under this job's name meanwhile"):
+        run(recorder)
+    assert recorder.calls[-1]["module_args"]["parameters"] == {"JobName": "lync.server-set-sql-x-0123456789ab",
+                                                               "WorkId": OTHER}
+    assert names(recorder) == ["lync_job_start", "lync_job_status", "lync_job_remove"]  # and no start
+
+
 def test_a_rerun_finds_the_running_job_and_does_not_start_another():
     # lync_job_start reports the job that exists (Started false): the action only waits for it.
     recorder = Recorder([FOUND, status("Ready", DONE, last=0), REMOVED])
@@ -212,7 +228,7 @@ def test_the_deadline_stops_a_backup():
     with pytest.raises(detached.JobTimeout, match="was stopped and removed"):
         run(recorder, clock=clock, timeout=60)
     assert recorder.calls[-1]["module_args"]["parameters"] == {"JobName": "lync.server-set-sql-x-0123456789ab",
-                                                               "Stop": True}
+                                                               "Stop": True, "WorkId": WORK}
 
 
 def test_the_deadline_leaves_a_restore_running_and_says_so():
