@@ -637,6 +637,34 @@ def test_the_links_payload_names_the_links_and_the_files_it_cannot_read(make_lab
     assert [f["Path"] for f in result["result"]["Failed"]] == ["sub/gone.txt"]
 
 
+def _links_with_an_unreadable_one(make_lab, replace=()):
+    from tests.lab.test_boundary_windows import run_payload  # pylint: disable=import-outside-toplevel
+    lab = make_lab("enterprise")
+    folder = backup_root(lab) / "links" / "sub"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("linked")
+    os.link(folder / "a.txt", backup_root(lab) / "links" / "other-name.txt")
+    state = lab.load()
+    state.setdefault("lab", {})["link_state_unreadable"] = ["links\\sub\\a.txt"]
+    ctx = Context(lab, state, "backup01.contoso.local", False, [], "test")
+    return run_payload(ctx, "lync_file_links", {"Path": "\\\\?\\UNC\\backup01.contoso.local\\LyncBackup\\links",
+                                                "Files": ["sub/a.txt"]}, replace)
+
+
+def test_a_file_whose_link_state_cannot_be_read_is_named_in_failed(make_lab):
+    """Review hardfix2, finding 1: reading the LinkType property swallows the provider's error ($null, "no link"),
+    so the payload calls the method behind it, whose error is caught and named: the file is unchecked, not clean."""
+    result = _links_with_an_unreadable_one(make_lab)
+    assert not result["error"], result["error"]
+    assert result["result"]["Linked"] == [] and [f["Path"] for f in result["result"]["Failed"]] == ["sub/a.txt"]
+
+
+def test_planted_the_link_type_property_lets_an_unreadable_link_pass_as_clean(make_lab):
+    result = _links_with_an_unreadable_one(make_lab, replace=[(
+        "[Microsoft.PowerShell.Commands.InternalSymbolicLinkLinkCodeMethods]::GetLinkType($item)", "$item.LinkType")])
+    assert result["result"]["Linked"] == [] and result["result"]["Failed"] == []  # neither: what the real test fails
+
+
 @pytest.mark.parametrize("file_system, local, code", [("FAT32", False, 50), ("FAT32", True, 1), ("NTFS", True, None)])
 def test_new_item_hardlink_fails_with_the_win32_code(make_lab, file_system, local, code):
     """CreateHardLinkW's error reaches the script as Win32Exception.NativeErrorCode (or, for ERROR_INVALID_FUNCTION,

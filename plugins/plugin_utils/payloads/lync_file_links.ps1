@@ -17,8 +17,8 @@
 # https://learn.microsoft.com/windows/win32/api/fileapi/ns-fileapi-by_handle_file_information). .NET Framework has no
 # link count ([System.IO.File] and FileInfo do not carry one), and calling GetFileInformationByHandle itself would need
 # Add-Type with C# (P/Invoke); LinkType needs neither (Windows PowerShell 5.0 and later: the collection's minimum is
-# 5.1, docs/preflight.md). A file whose LinkType cannot be read (Get-Item fails: removed, denied) is named in Failed
-# with the message, and the controller counts it as unchecked, never as damage.
+# 5.1, docs/preflight.md). A file whose link state cannot be read (Get-Item or GetLinkType fails: removed, denied) is
+# named in Failed with the message, and the controller counts it as unchecked, never as damage.
 # Path is an extended-length path (backup_set.extended_path): a store's copy lies deep in the set.
 [CmdletBinding()]
 param(
@@ -34,7 +34,11 @@ foreach ($file in $Files) {
     $full = $Path + '\' + $file.Replace('/', '\')
     try {
         $item = Get-Item -LiteralPath $full -Force
-        if ([string]$item.LinkType -eq 'HardLink') { $linked += $file }
+        # The method behind the LinkType property, called directly: a property read swallows the provider's error
+        # (the file held without read sharing, read denied) and gives $null - "no link" - where the file must be named
+        # in Failed (review hardfix2, finding 1).
+        $type = [Microsoft.PowerShell.Commands.InternalSymbolicLinkLinkCodeMethods]::GetLinkType($item)
+        if ([string]$type -eq 'HardLink') { $linked += $file }
     }
     catch {
         $failed += @{ Path = $file; Error = [string]$_.Exception.Message }
