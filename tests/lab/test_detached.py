@@ -1381,7 +1381,7 @@ def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_
 def test_planted_not_found_check_by_the_name_filters_id_fails_every_first_start(make_lab, run_playbook, tmp_path,
                                                                                 plant_defect):
     """A name-and-path query that finds nothing reports the bare CmdletizationQuery_NotFound id (review
-    jobstart-notfound): a check for the _TaskName id would rethrow it and fail the first start of every job."""
+    PowerShell's clientSideQuery.cs): a check for the _TaskName id would rethrow it and fail the first start of every job."""
     plant_defect("lync_job_start", ".StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)",
                  ".StartsWith('CmdletizationQuery_NotFound_TaskName', [System.StringComparison]::Ordinal)")
     lab = make_lab("standard")

@@ -401,7 +401,8 @@ def install(session):
         if task is None and not quiet and call.args.get("TaskPath") is not None:
             # Two filters (name and path) that match nothing: the cmdletization query names no property, so the id
             # has no suffix - CmdletizationQuery_NotFound,<cmdlet> from a CimJobException (PowerShell's
-            # clientSideQuery.cs; output captured on Windows, review /work/reviews/jobstart-notfound.md).
+            # src/Microsoft.PowerShell.Commands.Management/cimSupport/cmdletization/cim/clientSideQuery.cs and
+            # QueryJobBase.cs: with more than one filter, no property is named in the id).
             call.error("No matching MSFT_ScheduledTask objects found by CIM query for instances of the "
                        "Root/Microsoft/Windows/TaskScheduler/MSFT_ScheduledTask class on the  CIM server. Verify query "
                        "parameters and retry.", "Microsoft.Management.Infrastructure.CimJobException",
