@@ -3,6 +3,12 @@
 Molecule links the inventory before its create step runs, so each scenario gets a lab
 folder seeded up front (LYNC_LAB_DIR); the scenario's create step seeds it again, fresh,
 with a snapshot that verify compares against.
+
+Each run gets its own molecule ephemeral directory (MOLECULE_EPHEMERAL_DIRECTORY): by
+default molecule keys it on the project folder's *name* under ~/.ansible/tmp, so every
+checkout called `main` shares one state file, and a run killed between create and destroy
+left `created: true` there - the next run skipped create, never seeded the lab's snapshot,
+and failed verify (stop 21's CI).
 """
 
 import os
@@ -42,6 +48,7 @@ def test_scenario(scenario, tmp_path):
         "LYNC_LAB_PYTHONPATH": str(ROOT / "tests" / "lab"),
         "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".cache" / "collections"),
         "MOLECULE_NO_LOG": "false",
+        "MOLECULE_EPHEMERAL_DIRECTORY": str(tmp_path / "molecule"),
         "NO_COLOR": "1",
     })
     proc = subprocess.run([bindir + "/molecule", "test", "-s", scenario], cwd=ROOT, env=env, capture_output=True,
@@ -66,3 +73,9 @@ def test_verify_check_fails_when_a_server_or_a_set_changed(make_lab, run_playboo
     some_file.write_bytes(b"changed")
     assert checks.server_changes(lab) == ["host lyncse01.contoso.local changed"]
     assert any("differs from its manifest" in p for p in checks.set_problems(lab)[1])
+
+
+def test_verify_check_names_a_missing_snapshot(make_lab):
+    lab = make_lab("standard")
+    problems = checks.server_changes(lab)
+    assert len(problems) == 1 and "no snapshot" in problems[0] and "create step did not run" in problems[0]

@@ -24,6 +24,9 @@ def save_snapshot(lab):
 
 def server_changes(lab):
     """Differences between the lab now and its snapshot, outside the backup servers."""
+    if not (lab.dir / SNAPSHOT).exists():
+        return ["no snapshot in %s: the scenario's create step did not run (a stale molecule state said "
+                "'created'?)" % lab.dir]
     before = json.loads((lab.dir / SNAPSHOT).read_text(encoding="utf-8"))
     now = seed.snapshot(lab)
     skip = backup_hosts(now["state"])
