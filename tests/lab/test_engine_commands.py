@@ -192,6 +192,26 @@ def test_mandatory_parameter_refuses_an_empty_string():
         "Cannot bind argument to parameter 'ComputerName' because it is an empty string."]
 
 
+@pytest.mark.parametrize("attribute, type_name, argument, refused", [
+    ("", "object[]", "@()", "an empty array"),
+    ("[AllowNull()]", "object[]", "@()", "an empty array"),
+    ("[AllowEmptyString()]", "object[]", "@()", "an empty array"),
+    ("[AllowEmptyCollection()]", "object[]", "@()", None),
+    ("[AllowEmptyCollection()]", "string", "''", "an empty string"),
+    ("[AllowEmptyString()]", "string", "''", None),
+])
+def test_each_allow_attribute_lifts_only_its_own_refusal(attribute, type_name, argument, refused):
+    # about_Functions_Advanced_Parameters: "AllowNull validation attribute" (allows $null), "AllowEmptyString"
+    # (allows ""), "AllowEmptyCollection" (allows @()) - each one names the one value it lets through.
+    script = ("function Test-Empty {\n    param([Parameter(Mandatory)]%s[%s]$Items)\n    'ran'\n}\n"
+              "Test-Empty -Items %s" % (attribute, type_name, argument))
+    result = run_script(script)
+    if refused is None:
+        assert result.error_messages == [] and result.output == ["ran"]
+    else:
+        assert result.error_messages == ["Cannot bind argument to parameter 'Items' because it is %s." % refused]
+
+
 def test_pipeline_binds_value_from_pipeline():
     # about_Parameter_Binding: pipeline input binds to the ValueFromPipeline parameter, one object at a time.
     result = bind("'a', 'b' | Get-Thing -Force")

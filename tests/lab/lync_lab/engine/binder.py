@@ -208,15 +208,18 @@ class Binder:
     def _checked(self, param, value):
         """Mandatory parameters refuse $null, '' and empty arrays (about_Functions_Advanced_Parameters,
         AllowNull / AllowEmptyString / AllowEmptyCollection)."""
-        if not param.mandatory or param.allow_empty or param.switch:
+        if not param.mandatory or param.switch:
             return value
-        if value is None:
+        # allow_empty: True (a built-in cmdlet's parameter takes all three) or the attributes a script declared:
+        # AllowNull lifts only the $null refusal, AllowEmptyString only '', AllowEmptyCollection only @().
+        allowed = {"null", "string", "collection"} if param.allow_empty is True else set(param.allow_empty or ())
+        if value is None and "null" not in allowed:
             raise bind_error("Cannot bind argument to parameter '%s' because it is null." % param.name,
                              "ParameterArgumentValidationErrorNullNotAllowed,%s" % self.name, "InvalidData")
-        if isinstance(value, str) and value == "":
+        if isinstance(value, str) and value == "" and "string" not in allowed:
             raise bind_error("Cannot bind argument to parameter '%s' because it is an empty string." % param.name,
                              "ParameterArgumentValidationErrorEmptyStringNotAllowed,%s" % self.name, "InvalidData")
-        if isinstance(value, list) and not value:
+        if isinstance(value, list) and not value and "collection" not in allowed:
             raise bind_error("Cannot bind argument to parameter '%s' because it is an empty array." % param.name,
                              "ParameterArgumentValidationErrorEmptyArrayNotAllowed,%s" % self.name, "InvalidData")
         return value

@@ -621,7 +621,7 @@ class Evaluator:
                 continue
             var = next(c for c in kids(sp) if c.type == "variable")
             name = split_name(self.text(var))[1]
-            type_name, mandatory, position, pipeline, by_property, sets, aliases, allow = "System.Object", False, None, False, False, [], [], False
+            type_name, mandatory, position, pipeline, by_property, sets, aliases, allow = "System.Object", False, None, False, False, [], [], set()
             attrs = []
             for c in kids(sp):
                 if c.type == "attribute_list":
@@ -648,7 +648,9 @@ class Evaluator:
                 elif re.match(r"\[\s*Alias\s*\(", text, re.IGNORECASE):
                     aliases.extend(re.findall(r"['\"]([^'\"]+)['\"]", text))
                 elif re.match(r"\[\s*Allow(Null|EmptyString|EmptyCollection)\s*\(", text, re.IGNORECASE):
-                    allow = True
+                    # Each attribute lifts one refusal only (about_Functions_Advanced_Parameters).
+                    allow.add({"null": "null", "emptystring": "string", "emptycollection": "collection"}[
+                        re.match(r"\[\s*Allow(\w+)", text).group(1).lower()])
             default = next((c for c in kids(sp) if c.type == "script_parameter_default"), None)
             if default is not None:
                 defaults[name] = [c for c in kids(default) if c.type != "="][0]
