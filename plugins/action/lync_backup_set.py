@@ -229,6 +229,10 @@ class ActionModule(LyncAction):
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
         landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
+        # The lock checked before the first write into the set (the listings below): a run that resumed this set, or
+        # closed it, keeps it untouched (review lock, finding 5); the writes of the documents check it again.
+        if params["run_id"]:
+            self._close_writes(path, [], root, set_id, params["run_id"])
         listings = self._listings(path, backup_plan.store_folders(manifest))
         left = backup_plan.take_not_linked(manifest)
         backup_plan.settle(manifest, landed, documents, unreadable, listings)
@@ -256,18 +260,8 @@ class ActionModule(LyncAction):
             # The signature before the manifest: the manifest stays the last file a set gets.
             ordered.append((bs.SIGNATURE_NAME, signature, None))
         ordered.append(("manifest.json", manifest_text, None))
-        try:
-            # Checked in the same call as the writes: a run that resumed this set meanwhile closes it, not this one.
-            written = self._write(path, ordered, lock=(root, set_id, params["run_id"]))
-        except AnsibleActionFail as exc:
-            if "LYNC_LOCK_LOST" in str(exc):
-                raise AnsibleActionFail("lync_backup_set: %s; this run does not close the set (the run that resumed it "
-                                        "does), and its lock stays that run's"
-                                        % " ".join(str(exc).split("LYNC_LOCK_LOST: ", 1)[1].split())) from None
-            if "LYNC_WRITE_MISMATCH" in str(exc):
-                raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
-                                        % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
-            raise
+        # Checked in the same call as the writes: a run that resumed this set meanwhile closes it, not this one.
+        written = self._close_writes(path, ordered, root, set_id, params["run_id"])
         released = self.payload("lync_backup_set_unlock", self._unlock_parameters(root, set_id, params)).value["Released"]
         verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], landed, written)
         out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
@@ -280,6 +274,20 @@ class ActionModule(LyncAction):
         if remote:
             out["warnings"] = [share_warning(root, self.host, *remote)]
         return out
+
+    def _close_writes(self, path, files, root, set_id, run_id):
+        """_write under the set's lock (no files: the lock check alone), its refusals named for the close."""
+        try:
+            return self._write(path, files, lock=(root, set_id, run_id))
+        except AnsibleActionFail as exc:
+            if "LYNC_LOCK_LOST" in str(exc):
+                raise AnsibleActionFail("lync_backup_set: %s; this run does not close the set (the run that resumed it "
+                                        "does), and its lock stays that run's"
+                                        % " ".join(str(exc).split("LYNC_LOCK_LOST: ", 1)[1].split())) from None
+            if "LYNC_WRITE_MISMATCH" in str(exc):
+                raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
+                                        % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
+            raise
 
     def _earlier(self, root, params, manifest):
         """{set id: manifest, or None when it cannot be read or its signature does not match} of the earlier sets

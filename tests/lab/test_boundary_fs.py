@@ -429,6 +429,39 @@ def test_the_close_writes_nothing_into_a_set_another_run_closed(lab):
     assert (folder / "manifest.json").read_text() == '{"closed": "by the other run"}'
 
 
+def test_the_lock_check_alone_writes_nothing_and_refuses_another_runs_lock(lab):
+    """No files: the check the close makes before its first write into the set (its listings; review lock, 5)."""
+    folder = real(lab, BACKUP, "D:\\LyncBackup\\" + SET)
+    folder.mkdir(parents=True)
+    args = dict(SetPath="D:\\LyncBackup\\" + SET, Files=[], LockRoot="\\\\backup01.contoso.local\\LyncBackup",
+                LockSetId=SET)
+    _lock(lab, SET, RUN_A)
+    result = run(lab, "lync_backup_set_write_files", BACKUP, LockRunId=RUN_A, **args)
+    assert not result["failed"] and result["result"] == {"Files": []}, result["error"]
+    _lock(lab, SET, RUN_B)
+    result = run(lab, "lync_backup_set_write_files", BACKUP, LockRunId=RUN_A, **args)
+    assert result["failed"] and message(result).startswith("LYNC_LOCK_LOST: the lock ")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_lock_the_close_cannot_read_stops_it(lab):
+    """Test-Path answers $false for a lock it cannot read, which read as "no lock"; the close reads the lock, and only
+    a lock that is not there lets it through (review lock, finding 6). A folder in the lock's place: reading it is
+    refused (File.ReadAllText: UnauthorizedAccessException for a directory)."""
+    real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").mkdir(parents=True)
+    result = _close_writes(lab)
+    assert result["failed"] and "is denied" in message(result) and "LYNC_LOCK_LOST" not in message(result)
+    assert not real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").exists()
+
+
+def test_planted_every_lock_read_error_as_no_lock_fails(lab, plant_defect):
+    """Any error reading the lock taken for "no lock" (as Test-Path first did): the unreadable lock passes."""
+    plant_defect("lync_backup_set_write_files", "    catch [System.IO.FileNotFoundException] {", "    catch {")
+    real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock").mkdir(parents=True)
+    result = _close_writes(lab)
+    assert not result["failed"]  # what test_a_lock_the_close_cannot_read_stops_it checks fails
+
+
 @pytest.mark.parametrize("holder", ["own", "other set", "none", "no run id"])
 def test_the_close_writes_under_its_own_lock_another_sets_or_none(lab, holder):
     if holder == "own":

@@ -9,10 +9,12 @@
 # run closed it and released the lock). A lock of another set, or none (the operator released a dead run's lock),
 # leaves this set to this run alone. The lock is JSON the collection wrote
 # ({"set_id": "<id>", "run": "<token>", ...}, read as lync_backup_set_unlock reads it).
+# No -Files (an empty list): the lock check alone, which the close makes before its first write into the set (the
+# listings of its file stores).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SetPath,
-    [Parameter(Mandatory = $true)][hashtable[]]$Files,
+    [Parameter(Mandatory = $true)][AllowEmptyCollection()][hashtable[]]$Files,
     [string]$LockRoot,
     [ValidatePattern('^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$')][string]$LockSetId,
     [ValidatePattern('^[0-9a-f]{16,64}$')][string]$LockRunId
@@ -27,8 +29,16 @@ if ($LockRoot) {
         throw "LYNC_LOCK_LOST: the set $SetPath is closed already (it has a manifest.json): another run closed it"
     }
     $lockPath = Join-Path -Path $LockRoot -ChildPath '.lync-backup.lock'
-    if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
+    # Read, not Test-Path first: Test-Path answers $false for a lock it cannot read (access denied, a share gone),
+    # and that would pass as "no lock". Only a lock that is not there is no lock; any other error stops the close.
+    $holder = $null
+    try {
         $holder = [System.IO.File]::ReadAllText($lockPath)
+    }
+    catch [System.IO.FileNotFoundException] {
+        $holder = $null
+    }
+    if ($null -ne $holder) {
         $thisSet = $holder.Contains('"set_id": "' + $LockSetId + '"')
         $otherRun = $holder.Contains('"run": ') -and -not $holder.Contains('"run": "' + $LockRunId + '"')
         if ($thisSet -and $otherRun) {

@@ -334,23 +334,45 @@ def close_with(plan, results, answers):
     return run("lync_backup_set", close_args(plan, results), answers + [done, ok({"Released": True})])
 
 
-def test_the_close_writes_under_this_runs_lock_and_stops_when_another_run_resumed_the_set():
-    """The writes carry this run's lock (root, set, run id): lync_backup_set_write_files refuses them when the lock
-    names the set under another run (LYNC_LOCK_LOST), and the close fails saying so, its lock left alone."""
+LOST = {"failed": True, "msg": "LYNC_LOCK_LOST: the lock \\\\b\\r\\.lync-backup.lock names this set under "
+                               "another run: {\"set_id\": \"lync-20261124T020000Z-abcdef\", \"run\": \"" + "b" * 16 + "\"}"}
+
+
+def _split_landed(results):
+    """landed()'s answers as (inventories, listings): the lock check comes between the two."""
+    answers = landed(results)
+    stores = sum(1 for res in results if "folder" in res["details"])
+    return answers[:len(answers) - stores], answers[len(answers) - stores:]
+
+
+@pytest.mark.parametrize("lost_at", ["before the listings", "at the documents"])
+def test_the_close_writes_under_this_runs_lock_and_stops_when_another_run_resumed_the_set(lost_at):
+    """The close's first write into the set (the file stores' listings) and its documents carry this run's lock (root,
+    set, run id): lync_backup_set_write_files refuses when the lock names the set under another run (LYNC_LOCK_LOST),
+    and the close fails saying so, its lock left alone; lost before the listings, it writes no listing (review lock,
+    finding 5)."""
     plan = backup_plan.plan(deployment(), hosts())
     results = close_results(plan)
-    answers = landed(results)
+    inventories, listings = _split_landed(results)
+    assert listings  # the plan has file stores: the listings would be written into the set
     args = dict(close_args(plan, results), run_id="a" * 16)
-    lost = {"failed": True, "msg": "LYNC_LOCK_LOST: the lock \\\\b\\r\\.lync-backup.lock names this set under "
-                                   "another run: {\"set_id\": \"lync-20261124T020000Z-abcdef\", \"run\": \"" + "b" * 16 + "\"}"}
-    act, recorder = action("lync_backup_set", args, answers + [lost])
+    if lost_at == "before the listings":
+        answers = inventories + [LOST]
+    else:
+        answers = inventories + [ok({"Files": []})] + listings + [LOST]
+    act, recorder = action("lync_backup_set", args, answers)
     with pytest.raises(AnsibleActionFail, match="under another run.*this run does not close the set") as caught:
         act.run(task_vars=VARS)
     assert "LYNC_LOCK_LOST" not in str(caught.value)
-    parameters = recorder.calls[len(answers)]["module_args"]["parameters"]
-    assert (parameters["LockRoot"], parameters["LockSetId"], parameters["LockRunId"]) == (
-        ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
-    assert payload_names(recorder)[-1] == "lync_backup_set_write_files"  # no unlock: the lock is the other run's
+    names = payload_names(recorder)
+    checks = [c["module_args"]["parameters"] for c, name in zip(recorder.calls, names)
+              if name == "lync_backup_set_write_files"]
+    assert names[len(inventories)] == "lync_backup_set_write_files" and checks[0]["Files"] == []
+    for parameters in checks:
+        assert (parameters["LockRoot"], parameters["LockSetId"], parameters["LockRunId"]) == (
+            ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
+    assert ("lync_file_listing_write" in names) == (lost_at == "at the documents")
+    assert names[-1] == "lync_backup_set_write_files"  # no unlock: the lock is the other run's
 
 
 def test_a_close_without_a_run_id_writes_without_a_lock_check():
