@@ -4,6 +4,7 @@ import base64
 import hashlib
 import importlib
 import json
+import os
 
 import pytest
 from ansible.errors import AnsibleActionFail
@@ -654,3 +655,18 @@ def test_clean_check_refuses_a_malformed_computer_sid_before_any_call(sid):
     with pytest.raises(AnsibleActionFail) as err:
         run("lync_clean_check", {"computer_sid": sid}, [])
     assert "is not a domain computer account's SID" in str(err.value)
+
+
+def test_the_lock_text_holds_the_substrings_the_payloads_match():
+    """lync_backup_set_open, _unlock and _write_files find the set and the run in the lock by plain substrings
+    ('"set_id": "<id>"', '"run": "<token>"'): json.dumps's default separators. A compact lock text would make every
+    lock read as "another run's" or "no run id" (review lock, finding 7)."""
+    from ansible_collections.lync.server.plugins.action.lync_backup_set import lock_text
+    text = lock_text("lync-20261124T020000Z-abcdef", "a" * 16, "backup01")
+    assert '"set_id": "lync-20261124T020000Z-abcdef"' in text and '"run": "' + "a" * 16 + '"' in text
+    from ansible_collections.lync.server.plugins.plugin_utils.payload import PAYLOAD_DIR
+    for payload, needles in (("lync_backup_set_open", ["'\"set_id\": \"'"]), ("lync_backup_set_unlock", ["'\"run\": \"'"]),
+                             ("lync_backup_set_write_files", ["'\"set_id\": \"'", "'\"run\": \"'"])):
+        with open(os.path.join(PAYLOAD_DIR, payload + ".ps1"), encoding="utf-8") as handle:
+            source = handle.read()
+        assert all(needle in source for needle in needles), payload  # the shapes the lock text above holds
