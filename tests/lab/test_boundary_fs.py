@@ -536,6 +536,33 @@ def test_recovery_markers_set_read_and_remove(lab):
     assert result["result"]["Markers"] == [{"Stage": "databases", "Text": "{}"}]
 
 
+def _lync_server_acl(lab):
+    return (lab.load()["hosts"][SE].get("acls") or {}).get("c:\\programdata\\lync.server")
+
+
+def test_the_first_marker_makes_lync_server_protected(lab):
+    """The markers decide which stages a rerun skips: lync.server is made owned by Administrators, with only
+    Administrators and SYSTEM, nothing inherited from ProgramData (where Users may create files in a new subfolder),
+    as lync_job_start makes it; a folder that exists keeps its ACL (the job start tightens it)."""
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    assert not result["failed"], result["error"]
+    acl = _lync_server_acl(lab)
+    assert acl and acl["protected"] and acl["owner"] == "S-1-5-32-544", acl
+    assert sorted(r["identity"] for r in acl["rules"]) == ["S-1-5-18", "S-1-5-32-544"], acl
+    assert real(lab, SE, MARKERS + "\\prepared.json").read_bytes() == b"{}"
+
+
+@pytest.mark.parametrize("old,new", [
+    ("        $acl.SetAccessRuleProtection($true, $false)\n", ""),
+    ("        $null = [System.IO.Directory]::CreateDirectory($base, $acl)\n", ""),
+])
+def test_planted_marker_folder_left_open_fails(lab, plant_defect, old, new):
+    plant_defect("lync_recovery_marker_set", old, new)
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    acl = _lync_server_acl(lab)
+    assert result["failed"] or not (acl and acl["protected"])  # what the real test checks fails
+
+
 # --- planted defects: the lab fails on them --------------------------------------------------------------
 
 def test_planted_lock_defects_fail(lab, plant_defect):

@@ -1001,8 +1001,8 @@ def test_planted_no_owner_check_runs_in_a_users_folder(make_lab, run_playbook, t
 
 
 def _open_parent(make_lab, run_playbook, tmp_path, env=None):
-    """lync.server made by an earlier payload with New-Item (the recovery marker, or this collection before the
-    fix): owned by Administrators, with what it inherits from ProgramData (Users may create folders in it)."""
+    """lync.server made by an earlier version with New-Item (its recovery marker, or its job start, before each
+    made the folder protected): owned by Administrators, with what it inherits from ProgramData (Users may create folders in it)."""
     lab = make_lab("standard")
     (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "recovery").mkdir(parents=True)
     run = run_playbook(lab, _play(tmp_path), env=env)
