@@ -779,7 +779,7 @@ $Ansible.Result = @((Get-ChildItem -LiteralPath 'C:\dst' -Name), (Get-ChildItem 
     assert result.result == [["a.txt", "b.txt"], "C:\\tree\\sub\\a.txt", 2001]
 
 
-OLD_DOTNET_CHECK_START = "if (-not $exists -and $Path.StartsWith('\\\\?\\')) {"
+OLD_DOTNET_CHECK_START = "if (-not $exists -and $Path.StartsWith('\\\\?\\', [System.StringComparison]::Ordinal)) {"
 
 
 def test_old_inventory_called_a_set_missing_on_old_dotnet(lab, plant_defect):

@@ -28,13 +28,15 @@ def _arguments(text, start):
     return text[start:index - 1]
 
 
-def culture_comparisons(text):
-    """Lines of StartsWith/EndsWith calls that do not pass [System.StringComparison]::Ordinal (comments skipped)."""
+def culture_comparisons(text, ignore_case=False):
+    """Lines of StartsWith/EndsWith calls that do not pass [System.StringComparison]::Ordinal (or, with ignore_case,
+    OrdinalIgnoreCase; comments skipped)."""
     code = "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("#") else "" for line in text.splitlines())
     found = []
     for match in CALL_RE.finditer(code):
         args = _arguments(code, match.end())
-        if not re.search(r",\s*\[System\.StringComparison\]::Ordinal\s*$", args, re.IGNORECASE):
+        if not re.search(r",\s*\[System\.StringComparison\]::Ordinal%s\s*$" % ("(IgnoreCase)?" if ignore_case else ""),
+                         args, re.IGNORECASE):
             found.append("line %d: %s(%s) compares with the current culture"
                          % (code.count("\n", 0, match.start()) + 1, match.group(1), args))
     return found
@@ -44,6 +46,21 @@ def culture_comparisons(text):
 def test_listing_payloads_compare_strings_ordinally(name):
     text = (PAYLOADS / (name + ".ps1")).read_text(encoding="utf-8")
     assert culture_comparisons(text) == []
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PAYLOADS.glob("*.ps1")))
+def test_no_payload_compares_prefixes_with_the_current_culture(name):
+    """Paths, error ids and task names are compared byte for byte (or ignoring case, as Windows names are), never
+    with the current culture's rules: every payload passes an ordinal StringComparison."""
+    text = (PAYLOADS / (name + ".ps1")).read_text(encoding="utf-8")
+    assert culture_comparisons(text, ignore_case=True) == []
+
+
+def test_the_all_payloads_rule_flags_a_bare_starts_with():
+    text = (PAYLOADS / "lync_file_inventory.ps1").read_text(encoding="utf-8")
+    planted = text.replace("$Path.StartsWith('\\\\?\\', [System.StringComparison]::Ordinal)", "$Path.StartsWith('\\\\?\\')")
+    assert planted != text
+    assert len(culture_comparisons(planted, ignore_case=True)) == 1
 
 
 def test_the_rule_flags_the_culture_sensitive_ends_with():

@@ -43,8 +43,8 @@ $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
 $exists = Test-Path -LiteralPath $Path -PathType Container
-if (-not $exists -and $Path.StartsWith('\\?\')) {
-    $plain = if ($Path.StartsWith('\\?\UNC\')) { '\\' + $Path.Substring(8) } else { $Path.Substring(4) }
+if (-not $exists -and $Path.StartsWith('\\?\', [System.StringComparison]::Ordinal)) {
+    $plain = if ($Path.StartsWith('\\?\UNC\', [System.StringComparison]::OrdinalIgnoreCase)) { '\\' + $Path.Substring(8) } else { $Path.Substring(4) }
     if ([System.IO.Directory]::Exists($plain)) {
         throw "$plain exists but its extended-length form $Path does not: this needs .NET Framework 4.6.2 or later on $env:COMPUTERNAME to read paths past 260 characters"
     }
