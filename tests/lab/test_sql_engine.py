@@ -366,6 +366,28 @@ def test_the_service_account_that_cannot_write_is_named(lab):
     assert "Operating system error 5" in entry["Error"]
 
 
+def test_backup_into_a_missing_folder_fails_with_operating_system_error_3(lab):
+    """BACKUP ... TO DISK creates no folder: SQL Server cannot open the device, Msg 3201 with the Win32 error 3
+    (ERROR_PATH_NOT_FOUND), then Msg 3013."""
+    script = (r"""param($File)
+$ErrorActionPreference = 'Stop'
+$connection = New-Object System.Data.SqlClient.SqlConnection "Server=%s\RTC;Database=master;Integrated Security=True"
+$connection.Open()
+$command = $connection.CreateCommand()
+$command.CommandText = "BACKUP DATABASE @db TO DISK = @file1 WITH INIT"
+$null = $command.Parameters.AddWithValue('@db', 'LcsCDR')
+$null = $command.Parameters.AddWithValue('@file1', $File)
+$null = $command.ExecuteReader()
+""" % MON)
+    with pytest.raises(tsql.SqlError) as err:
+        run_payload(lab, "lync_sql_backup", script, {"File": SHARE + "\\missing\\LcsCDR.bak"},
+                    network_user="CONTOSO\\lyncshare")
+    assert err.value.numbers == [3201, 3013]
+    assert err.value.errors[0][1] == ("Cannot open backup device '%s\\missing\\LcsCDR.bak'. Operating system error "
+                                      "3(The system cannot find the path specified.)" % SHARE)
+    assert err.value.errors[1][1] == "BACKUP DATABASE is terminating abnormally."
+
+
 def test_an_unknown_login_cannot_connect(lab):
     _logins(lab, **{"CONTOSO\\someone": BACKUP_OPERATOR})
     with pytest.raises(tsql.SqlError, match="Login failed for user 'CONTOSO.lyncadmin'"):
