@@ -388,6 +388,35 @@ $null = $command.ExecuteReader()
     assert err.value.errors[1][1] == "BACKUP DATABASE is terminating abnormally."
 
 
+BACKUP_TEST_PATH = "    if (-not (Test-Path -LiteralPath $TargetFolder -PathType Container)) {\n"
+
+
+def _share_removed(lab):
+    """The backup share is gone (unshared, or the server renamed it): New-Item -Force meets "The network name cannot
+    be found", an IOException Windows PowerShell 5.1 drops under -Force (lync_lab/boundary/fs.py New-Item)."""
+    with lab.locked() as state:
+        del state["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]
+
+
+def test_a_folder_new_item_could_not_make_stops_the_backup_naming_it(lab):
+    _share_removed(lab)
+    with pytest.raises(PSError) as err:
+        _backup(lab)
+    assert err.value.message.startswith("LYNC_SHARE_ACCESS: this connection cannot create %s: New-Item made no folder "
+                                        "and reported no error" % BACKUP_FOLDER), err.value.message
+
+
+def test_planted_without_the_test_path_each_backup_fails_with_a_bare_os_error(lab):
+    """Without the payload's Test-Path: no word of the folder, each database fails on its own with SQL Server's
+    operating system error (67 here: the share is gone)."""
+    _share_removed(lab)
+    planted = BACKUP.replace(BACKUP_TEST_PATH, "    if ($false) {\n")
+    assert planted != BACKUP
+    entry = _backup(lab, script=planted)["Databases"][0]
+    assert entry["Status"] == "failed" and "LYNC_SHARE_ACCESS" not in entry["Error"]
+    assert "Operating system error 67(The network name cannot be found.)" in entry["Error"], entry["Error"]
+
+
 def test_an_unknown_login_cannot_connect(lab):
     _logins(lab, **{"CONTOSO\\someone": BACKUP_OPERATOR})
     with pytest.raises(tsql.SqlError, match="Login failed for user 'CONTOSO.lyncadmin'"):
