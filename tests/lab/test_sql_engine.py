@@ -326,7 +326,8 @@ def test_old_verify_and_backup_permissions(lab):
 def _deep_folder(length_of_file, lab=None):
     """A folder on the share whose LcsCDR.bak path has `length_of_file` characters. With `lab`, the folder is made
     beforehand, as with a \\\\?\\ path: past 247 characters New-Item cannot make it (CreateDirectory's 248-character
-    rule, lync_lab/fsops.py make_dirs), and the payload's New-Item -Force then finds it there."""
+    rule, lync_lab/fsops.py make_dirs; under -Force it says nothing, and the payload's Test-Path would stop the run),
+    and the payload's New-Item -Force then finds it there."""
     folder = SHARE + "\\" + "d" * (length_of_file - len(SHARE + "\\" + "\\LcsCDR.bak"))
     if lab is not None:
         (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / "t" / folder.rsplit("\\", 1)[1]).mkdir(
