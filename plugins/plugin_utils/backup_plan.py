@@ -149,10 +149,14 @@ SQL_DEVICE_MAX = 259
 # CreateDirectory, "there is a default string size limit for paths of 248 characters (MAX_PATH - enough room for a
 # 8.3 filename)" (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory; the current
 # CreateDirectoryA page, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createdirectorya, says
-# "limited to MAX_PATH characters"), and .NET Framework, under Windows PowerShell 5.1's New-Item, says "the directory
-# name must be less than 248 characters" (PathTooLongException,
-# https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception). So the folder may have at most 247
-# characters, whatever length its files have (review hardlink3, finding 5).
+# "limited to MAX_PATH characters"), and .NET Framework says "the directory name must be less than 248 characters"
+# (PathTooLongException, https://learn.microsoft.com/dotnet/api/system.io.pathtoolongexception). The payload's
+# New-Item -ItemType Directory -Force does not even say so: Windows PowerShell 5.1 drops that IOException under -Force
+# (PowerShell issue #5290) and silently creates nothing; lync_sql_backup.ps1's Test-Path then stops it, and without
+# that each BACKUP would fail with "Operating system error 3". So the folder may have at most 247 characters, whatever
+# length its files have (review hardlink3, finding 5). A choice, not Windows' only way: the folder could be made
+# through \?\ (.NET 4.6.2 on the SQL host) while BACKUP keeps a plain device name of up to 259 characters (review
+# hardfix2, finding 9); refusing is clear, and the preflight reports it.
 SQL_FOLDER_MAX = 247
 # What a set id looks like in a path planned before the set exists: every set id has these 28 characters.
 SET_ID_SHAPE = "lync-YYYYMMDDTHHMMSSZ-xxxxxx"
@@ -202,7 +206,7 @@ def too_long_for_sql(paths):
         over = sql_shortening(paths)
         return ("the SQL backup folder %s is %d characters long; Windows creates a directory only when its path is "
                 "shorter than 248 characters (at most %d; CreateDirectory, and .NET's \"the directory name must be "
-                "less than 248 characters\" under New-Item), and SQL Server's BACKUP needs that folder to exist: "
+                "less than 248 characters\"), and SQL Server's BACKUP needs that folder to exist: "
                 "shorten the backup root by at least %d character%s"
                 % (longest, len(longest), SQL_FOLDER_MAX, over, "" if over == 1 else "s"))
     long_ones = [p for p in paths if len(p) > SQL_DEVICE_MAX]

@@ -24,9 +24,12 @@ docs/architecture.md, "Only changed file-store bytes". The rules:
   selected would be in the set.
 * Names that PowerShell would read as wildcards ([ ] * ?) in New-Item -Value (MicrosoftDocs/PowerShell-Docs
   issue 5552) or full paths of MAX_PATH or more are not linked: robocopy copies them. Nor is a file whose folder in
-  the new set has 248 characters or more: the link payload creates it with New-Item -ItemType Directory (a plain
-  path), which Windows refuses for such a folder (CreateDirectory's 248 characters,
-  https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory), and the step would fail.
+  the new set has 248 characters or more: the link payload creates it with New-Item -ItemType Directory -Force (a
+  plain path), and Windows makes no such folder (CreateDirectory's 248 characters,
+  https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory). Windows PowerShell 5.1's
+  New-Item -Force says nothing of it (it drops the PathTooLongException, an IOException: PowerShell issue #5290);
+  the payload's Test-Path after it would stop the step naming the folder, and without that check every link into
+  it would fail with Win32 error 3, which robocopy would then copy.
 """
 
 from __future__ import annotations

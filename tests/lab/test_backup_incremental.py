@@ -699,3 +699,45 @@ def test_the_payload_returns_codes_and_the_action_stops_on_a_fat_share(make_lab,
     assert link["mode"] == "copy" and "Win32 error 50 ERROR_NOT_SUPPORTED" in link["reason"]
     # One call of the payload, one file: the night did not send the store's other files to the same failure.
     assert link["linked_files"] == 0 and link["link_failures"] == []
+
+
+# -- Review hardfix2, finding 4: New-Item -Force drops I/O errors, so the link payload tests each folder it made ------
+
+LINK_TEST_PATH = "    if (-not (Test-Path -LiteralPath $folder -PathType Container)) {\n"
+DEEP = "d" * (250 - len(SHARE + "\\new\\"))  # SHARE\new\<DEEP>: a folder of 250 characters, its a.txt 256
+
+
+def _link_into_an_unmakeable_folder(make_lab, where, replace=()):
+    """lync_filestore_link asked to link a.txt into a folder New-Item -Force cannot make and says nothing of (Windows
+    PowerShell 5.1, lync_lab/boundary/fs.py New-Item): a subfolder of 250 characters (PathTooLongException), or a
+    new set on a share that is gone ("The network name cannot be found")."""
+    from tests.lab.test_boundary_windows import run_payload  # pylint: disable=import-outside-toplevel
+    lab = make_lab("enterprise")
+    (backup_root(lab) / "prev" / DEEP).mkdir(parents=True)
+    (backup_root(lab) / "prev" / DEEP / "a.txt").write_text("bytes")
+    (backup_root(lab) / "new").mkdir()
+    target = "\\\\backup01.contoso.local\\Gone\\new" if where == "share gone" else SHARE + "\\new"
+    params = {"Target": target, "Previous": SHARE + "\\prev", "Files": [DEEP + "\\a.txt"], "Folders": [DEEP]}
+    ctx = Context(lab, lab.load(), FS, False, [], "test")
+    ctx.network_user = "CONTOSO\\lyncadmin"
+    return run_payload(ctx, "lync_filestore_link", params, replace), params
+
+
+@pytest.mark.parametrize("where", ["folder too long", "share gone"])
+def test_a_folder_the_link_payload_could_not_make_stops_it_naming_the_folder(make_lab, where):
+    result, params = _link_into_an_unmakeable_folder(make_lab, where)
+    folder = params["Target"] + ("\\" + DEEP if where == "folder too long" else "")
+    assert result["error"], result["result"]
+    assert result["error"][0]["exception"]["message"].startswith(
+        "LYNC_SHARE_ACCESS: this connection cannot create %s: New-Item made no folder and reported no error" % folder)
+
+
+@pytest.mark.parametrize("where", ["folder too long", "share gone"])
+def test_planted_without_the_test_path_every_link_just_fails(make_lab, where):
+    """Without the Test-Path: no error, every link fails on its own (Win32 error 3, a per-file code, for the missing
+    folder), and the step reads as 'no link could be made', not as the folder it could not make."""
+    result, dummy = _link_into_an_unmakeable_folder(make_lab, where, [(LINK_TEST_PATH, "    if ($false) {\n")])
+    assert not result["error"], result["error"]
+    assert result["result"]["Linked"] == [] and len(result["result"]["Failed"]) == 1
+    if where == "folder too long":
+        assert result["result"]["Failed"][0]["Code"] == 3, result["result"]["Failed"]

@@ -244,6 +244,42 @@ def test_the_double_hop_share_rights_and_disk_space_act_at_the_commands(lab):
     assert "There is not enough space on the disk." in result.error_messages[0]
 
 
+NEW_FOLDERS = r"""param([string[]]$Paths)
+$out = @()
+foreach ($p in $Paths) {
+    $made = try { @(New-Item -ItemType Directory -Path $p -Force -ErrorAction Stop).Count } catch { 'error: ' + $_.Exception.Message }
+    $plain = try { $null = New-Item -ItemType Directory -Path $p -ErrorAction Stop; 'made' } catch { 'error: ' + $_.Exception.GetType().FullName }
+    $out += ,@($made, $plain, (Test-Path -LiteralPath $p -PathType Container))
+}
+$Ansible.Result = $out
+"""
+
+
+def test_new_item_directory_with_force_drops_io_errors_and_reports_access_denied(lab):
+    """Windows PowerShell 5.1's FileSystemProvider.CreateDirectory (PowerShell/PowerShell at 60b3b304f2, the 5.1 code
+    base: namespaces/FileSystemProvider.cs, "catch (IOException) { // Ignore the error if force was specified
+    if (!Force) WriteError(...) }"; PowerShell issue #5290): with -Force a folder that cannot be made for an
+    IOException (a path of 248 characters or more, a share that does not exist, a file by that name) gives no output
+    and no error; UnauthorizedAccessException and ArgumentException are still reported. Without -Force each is an
+    error. Test-Path -PathType Container tells."""
+    ps(lab, "Set-Content -LiteralPath 'C:\\afile' -Value 'x'")
+    long_folder = "C:\\" + "l" * 250
+    paths = [long_folder, "\\\\backup01\\NoSuchShare\\x", "C:\\afile", "\\\\backup01\\LyncMedia\\x", "C:\\fine"]
+    got = ps(lab, NEW_FOLDERS, parameters={"Paths": paths}, network_user="CONTOSO\\lyncadmin")
+    assert got.error_messages == [], got.error_messages
+    too_long, no_share, a_file, denied, fine = got.result
+    assert too_long == [0, "error: System.IO.PathTooLongException", False]
+    assert no_share == [0, "error: System.IO.IOException", False]
+    assert a_file == [0, "error: System.IO.IOException", False]
+    assert denied[0].startswith("error: Access to the path") and denied[0].endswith("is denied.")
+    assert denied[1:] == ["error: System.UnauthorizedAccessException", False]
+    assert fine == [1, "error: System.IO.IOException", True]  # made; then, without -Force, "already exists"
+    with lab.locked() as state:
+        state["hosts"][SE]["dotnet_framework"] = "4.5"
+    got = ps(lab, NEW_FOLDERS, parameters={"Paths": ["\\\\?\\C:\\old"]})
+    assert got.result == [["error: Illegal characters in path.", "error: System.ArgumentException", False]]
+
+
 def test_get_childitem_refuses_paths_past_max_path_without_the_prefix(lab):
     """Past MAX_PATH (260) Windows PowerShell 5.1 refuses a path that lacks \\\\?\\
     (https://learn.microsoft.com/en-us/windows/win32/fileio/maximum-file-path-limitation)."""

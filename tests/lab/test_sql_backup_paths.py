@@ -99,28 +99,37 @@ def test_planted_without_the_check_the_lab_sql_server_refuses_the_backup_with_ms
 FOLDER_MESSAGE = ("characters long; Windows creates a directory only when its path is shorter than 248 characters (at "
                   "most 247")
 TOO_LONG_DIRECTORY = "the directory name must be less than 248 characters"
+NO_FOLDER = ": New-Item made no folder and reported no error"
+TEST_PATH = "    if (-not (Test-Path -LiteralPath $TargetFolder -PathType Container)) {\n"
 
 
-def test_the_lab_refuses_to_create_a_directory_of_248_characters_without_the_prefix(make_lab):
+def test_the_lab_makes_no_directory_of_248_characters_without_the_prefix_and_new_item_force_says_nothing(make_lab):
     """CreateDirectory's limit (https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createdirectory: 248
-    characters; .NET Framework's PathTooLongException under Windows PowerShell 5.1's New-Item): a folder of 247
-    characters is made, one of 248 is refused, and the same 248 characters with \\\\?\\UNC\\ are made."""
+    characters; .NET Framework's PathTooLongException): a folder of 247 characters is made, one of 248 is not, and the
+    same 248 characters with \\\\?\\UNC\\ are made. Under -Force, Windows PowerShell 5.1's New-Item drops that
+    PathTooLongException (an IOException: FileSystemProvider.CreateDirectory, PowerShell issue #5290): no output, no
+    error, and only Test-Path tells; without -Force the error is written."""
     from tests.lab.test_backup_incremental import session  # pylint: disable=import-outside-toplevel
     lab = make_lab("standard")
     engine = session(lab, "lyncse01.contoso.local")
     share = SHARE.rstrip("\\")
     fits, refused = share + "\\" + "a" * (247 - len(share) - 1), share + "\\" + "b" * (248 - len(share) - 1)
     extended = "\\\\?\\UNC\\" + refused[2:]
-    out = engine.run("foreach ($p in @('%s', '%s', '%s')) { try { $null = New-Item -ItemType Directory -Path $p "
-                     "-Force -ErrorAction Stop; 'made' } catch { [string]$_.Exception.Message } }"
-                     % (fits, refused, extended.replace("b" * 3, "c" * 3, 1)), {})
+    out = engine.run("foreach ($p in @('%s', '%s', '%s')) { try { $made = @(New-Item -ItemType Directory -Path $p "
+                     "-Force -ErrorAction Stop).Count; '{0} {1}' -f $made, (Test-Path -LiteralPath $p -PathType "
+                     "Container) } catch { [string]$_.Exception.Message } }; "
+                     "try { $null = New-Item -ItemType Directory -Path '%s' -ErrorAction Stop; 'made' } "
+                     "catch { [string]$_.Exception.Message }"
+                     % (fits, refused, extended.replace("b" * 3, "c" * 3, 1), refused), {})
     assert len(fits) == 247 and len(refused) == 248
-    assert out.output[0] == "made" and TOO_LONG_DIRECTORY in out.output[1] and out.output[2] == "made", out.output
+    assert out.output[:3] == ["1 True", "0 False", "1 True"], out.output
+    assert TOO_LONG_DIRECTORY in out.output[3], out.output
 
 
 def test_the_backup_refuses_a_sql_folder_of_248_characters_before_any_backup(make_lab, run_playbook):
     """At 188 characters the root puts lyncse01's SQL backup folder at 248: the SQL item fails before any BACKUP,
-    naming the folder and the limit (lync_sql_backup.ps1 would have failed to create it)."""
+    naming the folder and the limit (New-Item -Force would silently make no folder, and each BACKUP would fail with
+    operating system error 3)."""
     lab = make_lab("standard")
     root = _long_root(lab, 188)
     run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}))
@@ -133,12 +142,34 @@ def test_the_backup_refuses_a_sql_folder_of_248_characters_before_any_backup(mak
     assert history(lab) == []  # no BACKUP started
 
 
-def test_planted_without_the_check_the_lab_refuses_the_sql_folder_as_windows_does(
+def test_planted_without_the_check_the_payload_names_the_sql_folder_it_could_not_create(
         make_lab, run_playbook, without_the_check):
+    """Without the controller's refusal the payload's New-Item -Force makes no folder of 248 characters and says
+    nothing (Windows PowerShell 5.1); the payload's Test-Path after it stops the item, naming the folder."""
     lab = make_lab("standard")
     root = _long_root(lab, 188)
     run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
     assert run.rc != 0
     dummy, item = _sql_item(lab, root)
-    assert item["status"] == "failed" and TOO_LONG_DIRECTORY in item["error"], item["error"]
+    assert item["status"] == "failed", item
+    assert item["error"].startswith("lync_sql_backup on lyncse01.contoso.local: this connection cannot create %s\\lync-"
+                                    % root), item["error"]
+    assert NO_FOLDER in item["error"] and TOO_LONG_DIRECTORY not in item["error"], item["error"]
     assert history(lab) == []  # the folder could not be made, so no database was backed up
+
+
+def test_planted_without_the_check_nor_the_test_path_each_backup_fails_with_os_error_3(
+        make_lab, run_playbook, without_the_check, plant_defect):
+    """Without both, what Windows does: New-Item -Force says nothing, and SQL Server's BACKUP into the missing folder
+    fails with Msg 3201, operating system error 3, then Msg 3013 (lync_lab/tsql.py Session._backup), database by
+    database, with no word of the folder's length."""
+    plant_defect("lync_sql_backup", TEST_PATH, "    if ($false) {\n")
+    lab = make_lab("standard")
+    root = _long_root(lab, 188)
+    run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
+    assert run.rc != 0
+    dummy, item = _sql_item(lab, root)
+    assert item["status"] == "failed" and NO_FOLDER not in item["error"], item["error"]
+    assert ("Operating system error 3(The system cannot find the path specified.)" in item["error"]
+            and "BACKUP DATABASE is terminating abnormally." in item["error"]), item["error"]
+    assert history(lab) == []

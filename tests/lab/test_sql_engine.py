@@ -326,7 +326,8 @@ def test_old_verify_and_backup_permissions(lab):
 def _deep_folder(length_of_file, lab=None):
     """A folder on the share whose LcsCDR.bak path has `length_of_file` characters. With `lab`, the folder is made
     beforehand, as with a \\\\?\\ path: past 247 characters New-Item cannot make it (CreateDirectory's 248-character
-    rule, lync_lab/fsops.py make_dirs), and the payload's New-Item -Force then finds it there."""
+    rule, lync_lab/fsops.py make_dirs; under -Force it says nothing, and the payload's Test-Path would stop the run),
+    and the payload's New-Item -Force then finds it there."""
     folder = SHARE + "\\" + "d" * (length_of_file - len(SHARE + "\\" + "\\LcsCDR.bak"))
     if lab is not None:
         (lab.host_root("backup01.contoso.local") / "D" / "LyncBackup" / "t" / folder.rsplit("\\", 1)[1]).mkdir(
@@ -364,6 +365,57 @@ def test_the_service_account_that_cannot_write_is_named(lab):
     entry = _backup(lab)["Databases"][0]
     assert entry["Error"].startswith("LYNC_SQL_ACCESS: SQL Server service account CONTOSO\\svc-sqlmon cannot write")
     assert "Operating system error 5" in entry["Error"]
+
+
+def test_backup_into_a_missing_folder_fails_with_operating_system_error_3(lab):
+    """BACKUP ... TO DISK creates no folder: SQL Server cannot open the device, Msg 3201 with the Win32 error 3
+    (ERROR_PATH_NOT_FOUND), then Msg 3013."""
+    script = (r"""param($File)
+$ErrorActionPreference = 'Stop'
+$connection = New-Object System.Data.SqlClient.SqlConnection "Server=%s\RTC;Database=master;Integrated Security=True"
+$connection.Open()
+$command = $connection.CreateCommand()
+$command.CommandText = "BACKUP DATABASE @db TO DISK = @file1 WITH INIT"
+$null = $command.Parameters.AddWithValue('@db', 'LcsCDR')
+$null = $command.Parameters.AddWithValue('@file1', $File)
+$null = $command.ExecuteReader()
+""" % MON)
+    with pytest.raises(tsql.SqlError) as err:
+        run_payload(lab, "lync_sql_backup", script, {"File": SHARE + "\\missing\\LcsCDR.bak"},
+                    network_user="CONTOSO\\lyncshare")
+    assert err.value.numbers == [3201, 3013]
+    assert err.value.errors[0][1] == ("Cannot open backup device '%s\\missing\\LcsCDR.bak'. Operating system error "
+                                      "3(The system cannot find the path specified.)" % SHARE)
+    assert err.value.errors[1][1] == "BACKUP DATABASE is terminating abnormally."
+
+
+BACKUP_TEST_PATH = "    if (-not (Test-Path -LiteralPath $TargetFolder -PathType Container)) {\n"
+
+
+def _share_removed(lab):
+    """The backup share is gone (unshared, or the server renamed it): New-Item -Force meets "The network name cannot
+    be found", an IOException Windows PowerShell 5.1 drops under -Force (lync_lab/boundary/fs.py New-Item)."""
+    with lab.locked() as state:
+        del state["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]
+
+
+def test_a_folder_new_item_could_not_make_stops_the_backup_naming_it(lab):
+    _share_removed(lab)
+    with pytest.raises(PSError) as err:
+        _backup(lab)
+    assert err.value.message.startswith("LYNC_SHARE_ACCESS: this connection cannot create %s: New-Item made no folder "
+                                        "and reported no error" % BACKUP_FOLDER), err.value.message
+
+
+def test_planted_without_the_test_path_each_backup_fails_with_a_bare_os_error(lab):
+    """Without the payload's Test-Path: no word of the folder, each database fails on its own with SQL Server's
+    operating system error (67 here: the share is gone)."""
+    _share_removed(lab)
+    planted = BACKUP.replace(BACKUP_TEST_PATH, "    if ($false) {\n")
+    assert planted != BACKUP
+    entry = _backup(lab, script=planted)["Databases"][0]
+    assert entry["Status"] == "failed" and "LYNC_SHARE_ACCESS" not in entry["Error"]
+    assert "Operating system error 67(The network name cannot be found.)" in entry["Error"], entry["Error"]
 
 
 def test_an_unknown_login_cannot_connect(lab):

@@ -186,12 +186,31 @@ def read_bytes(ctx, winpath, account=None, long_paths=False, actor=None, counted
 
 def make_dirs(ctx, winpath, account=None):
     """Create a folder and its parents (CreateDirectory): a folder not there yet whose path has 248 characters or
-    more is refused without the \\\\?\\ prefix (paths.directory_too_long), with .NET's PathTooLongException text."""
+    more is refused without the \\\\?\\ prefix (paths.directory_too_long), with .NET's PathTooLongException text.
+    New-Item -ItemType Directory -Force drops such IOExceptions (boundary/fs.py new_item, io_exception)."""
     loc = locate(ctx, winpath, write=True, account=account)
     if not loc.real.is_dir() and paths.directory_too_long(winpath, loc.extended):
         raise paths.path_too_long(winpath)
     loc.real.mkdir(parents=True, exist_ok=True)
     return loc
+
+
+def exception_type(err):
+    """The .NET exception type a lab rule's refusal (a PSError raised here or by paths) stands for."""
+    kind = {"UnauthorizedAccessException": "System.UnauthorizedAccessException",
+            "FileNotFoundException": "System.IO.FileNotFoundException",
+            "DirectoryNotFoundException": "System.IO.DirectoryNotFoundException",
+            "ArgumentException": "System.ArgumentException"}.get(err.error_id, "System.IO.IOException")
+    if "too long" in err.message:
+        kind = "System.IO.PathTooLongException"
+    return kind
+
+
+def io_exception(err):
+    """True when the refusal is an IOException or one of its subclasses (PathTooLongException,
+    DirectoryNotFoundException, FileNotFoundException; "The network name cannot be found", a full disk); never for
+    the lab's own "lab: ..." refusals, which say what the lab does not model and stay visible."""
+    return exception_type(err).startswith("System.IO.") and not str(err.message).startswith("lab:")
 
 
 def exists(ctx, winpath, account=None):

@@ -1207,9 +1207,9 @@ class Session:
         self._device_names(paths, "BACKUP DATABASE")
         long_fault = faultlib.active(self.ctx.faults or [], self.ctx.payload, dict(self.fault_params, Statement="BACKUP DATABASE"),
                                      self.state, self.ctx.host, ("long",)) if getattr(self.ctx, "pause", None) else None
-        if long_fault:
-            self._long_backup(name, record, paths, options, float(long_fault.get("seconds", 3600)))
         try:
+            if long_fault:
+                self._long_backup(name, record, paths, options, float(long_fault.get("seconds", 3600)))
             self.io.write(name, record, paths, options)
             # What msdb.dbo.backupset records, one row per backup taken (lab bookkeeping, see _history): tests count
             # the rows, since a rerun of a detached job must collect the first backup, not take a second one.
@@ -1218,14 +1218,24 @@ class Session:
                                         "physical_device_names": list(paths), "copy_only": bool(options.get("COPY_ONLY")),
                                         "user_name": self.login})
         except PSError as err:
-            # A full disk is a write failure (Msg 3202, operating system error 112), not a refused device (Msg 3201,
-            # error 5): https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999
+            # A full disk is a write failure (Msg 3202, operating system error 112), not a refused device (Msg 3201):
+            # https://learn.microsoft.com/sql/relational-databases/errors-events/database-engine-events-and-errors-3000-to-3999
             # and https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499- (112 ERROR_DISK_FULL).
             if "not enough space" in str(err.message):
                 raise _Statement((3202, 'Write on "%s" failed: 112(There is not enough space on the disk.)' % paths[0]),
                                  (3013, term)) from err
-            raise _Statement((3201, "Cannot open backup device '%s'. Operating system error 5(Access is denied.)"
-                              % paths[0]), (3013, term)) from err
+            # Msg 3201 names the device SQL Server could not open and the Win32 error of its CreateFile (System Error
+            # Codes, same page): 3 ERROR_PATH_NOT_FOUND (the folder is missing: BACKUP creates no folder), 53
+            # ERROR_BAD_NETPATH, 67 ERROR_BAD_NET_NAME (the server or the share is gone), else 5 (access denied).
+            code, text = 5, "Access is denied."
+            if err.code == 3:
+                code, text = 3, "The system cannot find the path specified."
+            elif "network path was not found" in str(err.message):
+                code, text = 53, "The network path was not found."
+            elif "network name cannot be found" in str(err.message):
+                code, text = 67, "The network name cannot be found."
+            raise _Statement((3201, "Cannot open backup device '%s'. Operating system error %d(%s)"
+                              % (getattr(err, "path", None) or paths[0], code, text)), (3013, term)) from err
 
     def _checkdb(self, stmt, scope):
         name = self._expr(stmt[3:4], scope) if stmt[3].kind == "var" else _unquote(stmt[3])

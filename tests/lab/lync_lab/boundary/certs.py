@@ -646,6 +646,8 @@ def install(session):  # pylint: disable=too-many-locals,too-many-statements
                 else:
                     fsops.write_bytes(ctx, path, V.to_string(call.args.get("Value") or "").encode("utf-8"))
             except PSError as exc:
+                if kind == "directory" and call.switch("Force") and fsops.io_exception(exc):
+                    continue  # -Force drops CreateDirectory's IOExceptions, as boundary/fs.py's New-Item says why
                 call.error(exc.message, "System.UnauthorizedAccessException", exc.error_id, "PermissionDenied", path)
                 continue
             from .fs import FileSystemInfo  # pylint: disable=import-outside-toplevel

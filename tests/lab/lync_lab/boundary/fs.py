@@ -910,12 +910,7 @@ def install(session):
 
     def lab_error(call, err, path, error_id):
         """A lab rule's refusal (fsops) as the cmdlet's non-terminating error."""
-        kind = {"UnauthorizedAccessException": "System.UnauthorizedAccessException",
-                "FileNotFoundException": "System.IO.FileNotFoundException",
-                "DirectoryNotFoundException": "System.IO.DirectoryNotFoundException",
-                "ArgumentException": "System.ArgumentException"}.get(err.error_id, "System.IO.IOException")
-        if "too long" in err.message:
-            kind = "System.IO.PathTooLongException"
+        kind = fsops.exception_type(err)
         category = {"System.UnauthorizedAccessException": "PermissionDenied"}.get(kind, err.category or "WriteError")
         call.error(err.message, kind, error_id, category, path)
 
@@ -1180,6 +1175,8 @@ def install(session):
                         if loc.real.is_dir() and force:
                             out.append(item(path))
                             continue
+                        if force:  # a file by that name: CreateSubdirectory's IOException, dropped (see below)
+                            continue
                         call.error("An item with the specified name %s already exists." % path, "System.IO.IOException",
                                    "DirectoryExist", "ResourceExists", path)
                         continue
@@ -1203,6 +1200,17 @@ def install(session):
                 write_file(path, _encoding_bytes(text, "Default"))
                 out.append(item(path))
             except PSError as err:
+                if kind == "directory" and force and fsops.io_exception(err):
+                    # Windows PowerShell 5.1's FileSystemProvider.CreateDirectory (PowerShell/PowerShell, the 5.1 code
+                    # base at commit 60b3b304f2, src/System.Management.Automation/namespaces/FileSystemProvider.cs,
+                    # CreateDirectory: "catch (IOException ioException) { // Ignore the error if force was specified
+                    # if (!Force) WriteError(...) }"; CreateIntermediateDirectories makes each missing parent through
+                    # the same CreateDirectory): under -Force every IOException (PathTooLongException,
+                    # DirectoryNotFoundException, "The network name cannot be found", a full disk, a file by that
+                    # name) is dropped: no output, no error. UnauthorizedAccessException and ArgumentException are
+                    # still written. PowerShell issue #5290, "New-Item -Type Directory -Force doesn't error when it
+                    # should" ("the behavior forever"). A script must test the folder afterwards (Test-Path).
+                    continue
                 lab_error(call, err, path, "NewItemIOError")
         return out
 

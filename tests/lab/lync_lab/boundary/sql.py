@@ -682,7 +682,15 @@ class _Io(tsql.Io):
         self.account = sqlbak.network_account(record, sql.instance)
 
     def write(self, name, db, paths, options, partial=False):
-        """The backup's stripes; `partial`: only the first half of each (a BACKUP still running, or cut)."""
+        """The backup's stripes; `partial`: only the first half of each (a BACKUP still running, or cut). Every device
+        is opened before any is written, and opening one in a folder that does not exist fails with ERROR_PATH_NOT_FOUND
+        (3): BACKUP ... TO DISK creates no folder (tsql.Session._backup: Msg 3201, operating system error 3)."""
+        for path in paths:
+            if not fsops.locate(self.ctx, path, write=True, account=self.account).real.parent.is_dir():
+                err = PSError("The system cannot find the path specified.", "ObjectNotFound",
+                              "DirectoryNotFoundException", code=3)
+                err.path = path
+                raise err
         taken = self.clock.now().replace(tzinfo=datetime.timezone.utc).isoformat()
         stripes = sqlbak.encode(name, db, self.sql.server.lower(), self.sql.instance_name, len(paths),
                                 bool(options.get("COMPRESSION")), bool(options.get("COPY_ONLY")), taken)
