@@ -781,15 +781,27 @@ def test_planted_no_sweep_fails_every_later_night(make_lab, run_playbook, tmp_pa
 START_LOCK = "C:\\ProgramData\\lync.server\\jobs.lock"
 
 
+def _a_start_holds_the_lock(state):
+    """Another run's lync_job_start is at work on the host: it holds jobs.lock as its own text opens it (FileAccess and
+    FileShare from the payload as the lab runs it, a planted defect included; test_job_lock.OPEN), a handle of
+    another process: the lab's `lab.open_for_write` (boundary/fs.py held_elsewhere checks share modes both ways)."""
+    from lync_lab import winps  # pylint: disable=import-outside-toplevel
+    from test_job_lock import OPEN  # pylint: disable=import-outside-toplevel
+    text = winps.mutant_text("lync_job_start") or winps.payload_text("lync_job_start")
+    access, share = OPEN.search(text).groups()
+    state.setdefault("lab", {})["open_for_write"] = [{"file": SQL_HOST + "|" + START_LOCK, "access": access,
+                                                      "share": share}]
+
+
 def _start_while_another_starts(make_lab, run_playbook, tmp_path):
     """The first start of the job has made its folder and not yet registered its task (a folder without its task,
-    as a failed cleanup also leaves one) and holds jobs.lock open (FileShare None: the lab's `lab.open_for_write`,
-    boundary/fs.py written_elsewhere); this start must not take that folder for a leftover. The task's timeout is
+    as a failed cleanup also leaves one) and holds jobs.lock open as lync_job_start opens it (_a_start_holds_the_lock);
+    this start must not take that folder for a leftover. The task's timeout is
     short: the collection asks again until its deadline."""
     lab, dummy = _cleanup_fails(make_lab, run_playbook, tmp_path)
     (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs.lock").write_bytes(b"")
     with lab.locked() as state:
-        state.setdefault("lab", {})["open_for_write"] = [SQL_HOST + "|" + START_LOCK]
+        _a_start_holds_the_lock(state)
     play = copy.deepcopy(PLAY)
     play[0]["tasks"][0]["timeout"] = 20
     playbook = tmp_path / "sql_backup_short.yml"
@@ -810,6 +822,17 @@ def test_planted_a_shared_lock_lets_a_start_delete_the_other_starts_folder(make_
     # The lock opened with FileShare ReadWrite: a second start opens it too and goes on.
     plant_defect("lync_job_start", "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
                  "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::ReadWrite)")
+    dummy_lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
+    said = " ".join(run.output.split())
+    assert "left behind (its cleanup failed after its result was read) was removed" in said, run.output
+
+
+def test_planted_a_lock_opened_and_shared_for_reading_lets_a_start_delete_the_other_starts_folder(
+        make_lab, run_playbook, tmp_path, plant_defect):
+    # FileAccess Read, FileShare Read: the other start holds it the same way and reading is shared, so both open it
+    # (review jobstart3, finding 8: the lab checks share modes both ways).
+    from test_job_lock import SHARED  # pylint: disable=import-outside-toplevel
+    plant_defect("lync_job_start", *SHARED)
     dummy_lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
     said = " ".join(run.output.split())
     assert "left behind (its cleanup failed after its result was read) was removed" in said, run.output
@@ -847,7 +870,7 @@ def test_a_removal_waits_while_a_start_holds_the_lock(make_lab):
     _plant_task(lab, "lync.server-copy-other-aaaaaaaaaaaa")
     (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs.lock").write_bytes(b"")
     with lab.locked() as state:
-        state.setdefault("lab", {})["open_for_write"] = [SQL_HOST + "|" + START_LOCK]
+        _a_start_holds_the_lock(state)
     out = lync_job_remove_now(lab, "lync.server-copy-other-aaaaaaaaaaaa")
     assert out["failed"] and "LYNC_JOB_BUSY" in str(out["error"]), out
     assert "\\lync.server\\lync.server-copy-other-aaaaaaaaaaaa" in tasks(lab)

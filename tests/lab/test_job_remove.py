@@ -37,9 +37,17 @@ def _job(lab, state, work, task_state="Ready"):
         "last_result": 267009 if task_state == "Running" else 0, "last_run": None, "pid": None}
     folder = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs" / NAME
     folder.mkdir(parents=True, exist_ok=True)
+    _lock(lab)
     (folder / "work.id").write_text(work, encoding="ascii")
     (folder / "result.xml").write_text("<Objs />", encoding="utf-16")
     return folder
+
+
+def _lock(lab):
+    """jobs.lock as this run's lync_job_start made it before any removal (a removal without it refuses)."""
+    home = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "jobs.lock").write_bytes(b"")
 
 
 def _remove(lab, state, params, replace=()):
@@ -94,6 +102,7 @@ def test_planted_a_query_error_taken_for_no_task_deletes_a_running_jobs_folder(l
 
 
 def test_a_job_already_gone_is_not_an_error(lab):
+    _lock(lab)
     out, tasks = _remove(lab, lab.load(), {"Stop": True})
     assert not out["failed"], out["error"]
     assert not out["result"]["Unregistered"] and not out["result"]["FolderRemoved"] and tasks == {}

@@ -29,20 +29,27 @@ $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName
 # Never while a start works on this host (lync_job_start holds lync.server\jobs.lock open, FileShare None, from its
 # "no task" query to its Start): between a removal's Unregister and its Remove-Item, a start could make a new folder
 # under the same name (review jobstart2, finding 3). Busy: LYNC_JOB_BUSY, which the collection retries.
+# The lock file must be there: every removal follows a start of this run on this host, which made it. Missing (an
+# operator deleted it) or not a file, the removal refuses rather than run unlocked: a start could make the file and
+# hold it meanwhile (review jobstart3, finding 5); the next start makes it again.
 $lockFile = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\jobs.lock'
-$removeLock = $null
-if (Test-Path -LiteralPath $lockFile -PathType Leaf) {
-    # Only the lock file lync_job_start made (owned by Administrators or SYSTEM, not a link): see lync_job_start.
-    $lockItem = Get-Item -LiteralPath $lockFile -Force
-    $lockOwner = (Get-Acl -LiteralPath $lockFile).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
-    if (($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or @('S-1-5-32-544', 'S-1-5-18') -notcontains $lockOwner) {
-        throw "LYNC_JOB_UNSAFE: $lockFile is not the lock file this collection makes (owner $lockOwner); check who made it, close what holds it, delete it, and run again"
+if (-not (Test-Path -LiteralPath $lockFile -PathType Leaf)) {
+    throw "LYNC_JOB_UNSAFE: $lockFile is missing or not a file, so this removal cannot exclude a start; nothing was removed. The next start of a job on this host makes it again; then run again"
+}
+# Only the lock file lync_job_start made (owned by Administrators or SYSTEM, not a link): see lync_job_start.
+$lockItem = Get-Item -LiteralPath $lockFile -Force
+$lockOwner = (Get-Acl -LiteralPath $lockFile).GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+if (($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 -or @('S-1-5-32-544', 'S-1-5-18') -notcontains $lockOwner) {
+    throw "LYNC_JOB_UNSAFE: $lockFile is not the lock file this collection makes (owner $lockOwner); check who made it, close what holds it, delete it, and run again"
+}
+try {
+    $removeLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+} catch [System.IO.IOException] {
+    # Only a sharing or lock violation (Win32 error 32 or 33 in HResult's low 16 bits) is "held": see lync_job_start.
+    if (@(32, 33) -notcontains ($_.Exception.HResult -band 0xFFFF)) {
+        throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message); nothing was removed"
     }
-    try {
-        $removeLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
-    } catch [System.IO.IOException] {
-        throw "LYNC_JOB_BUSY: a start of a lync.server job on this host holds $lockFile; nothing was removed"
-    }
+    throw "LYNC_JOB_BUSY: a start of a lync.server job on this host holds $lockFile; nothing was removed"
 }
 try {
     # Only "no such task" means no task (the id with name and path given: CmdletizationQuery_NotFound,Get-ScheduledTask;
@@ -85,9 +92,7 @@ try {
         }
     }
 } finally {
-    if ($removeLock) {
-        $removeLock.Dispose()
-    }
+    $removeLock.Dispose()
 }
 $Ansible.Changed = (([bool]$task -and -not $skipped) -or $hadFolder)
 $Ansible.Result = @{ Job = $JobName; Unregistered = ([bool]$task -and -not $skipped); Stopped = $stopped; FolderRemoved = ($hadFolder -and $null -eq $folderError); FolderError = $folderError; Skipped = $skipped; Reused = $reused }

@@ -149,6 +149,16 @@ if (Test-Path -LiteralPath $lockFile) {
 try {
     $startLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
 } catch [System.IO.IOException] {
+    # Only a sharing or lock violation is "held": the Win32 code is HResult's low 16 bits (ERROR_SHARING_VIOLATION 32,
+    # 0x80070020; ERROR_LOCK_VIOLATION 33 - "Handling I/O errors in .NET",
+    # https://learn.microsoft.com/dotnet/standard/io/handling-io-errors; System Error Codes (0-499),
+    # https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-). Any other IOException (disk full,
+    # a corrupt file) is an error with its own message, not retried as busy (review jobstart3, finding 2). A typed catch
+    # that matches the IOException inside PowerShell's MethodInvocationException gives it as $_.Exception
+    # (ExceptionHandlingOps.FindMatchingHandler: new ErrorRecord(rte.ErrorRecord, inner)).
+    if (@(32, 33) -notcontains ($_.Exception.HResult -band 0xFFFF)) {
+        throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message); nothing was started"
+    }
     throw "LYNC_JOB_BUSY: another start or removal of a lync.server job on this host holds $lockFile; nothing was started"
 }
 try {

@@ -759,22 +759,58 @@ def install(session):
                 return True
         return False
 
-    def written_elsewhere(path):
-        """Another process of the host that holds the file has it open with write access (a timed-out item still
-        running: robocopy, SQL Server's BACKUP): the lab state's `lab.open_for_write` lists such files as
-        "<fqdn>|<local path>". An open whose FileShare lacks Write then fails with a sharing violation: "You cannot
-        request a sharing mode that conflicts with the access mode that is specified in an existing request that
-        has an open handle" (CreateFileW, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew;
-        FileInfo.OpenRead shares Read only, https://learn.microsoft.com/dotnet/api/system.io.fileinfo.openread)."""
-        held = ctx.state.get("lab", {}).get("open_for_write") or []
-        if not held:
-            return False
-        real = locate(path).real
-        for entry in held:
-            fqdn, local = entry.split("|", 1)
+    def held_elsewhere(path):
+        """(access, share) of each handle another process of the host holds on the file (a timed-out item still
+        running: robocopy, SQL Server's BACKUP; another run's lync_job_start holding jobs.lock): the lab state's
+        `lab.open_for_write` lists them, each either "<fqdn>|<local path>" (a writer that shares read and write,
+        FileAccess Write, FileShare ReadWrite) or {"file": "<fqdn>|<local path>", "access": FileAccess, "share":
+        FileShare} (names or numbers: Read 1, Write 2, ReadWrite 3; FileShare None 0)."""
+        found = []
+        real = None
+        for entry in ctx.state.get("lab", {}).get("open_for_write") or []:
+            if isinstance(entry, dict):
+                target, access, share = entry["file"], _share_bits(entry["access"]), _share_bits(entry["share"])
+            else:
+                target, access, share = entry, 2, 3
+            fqdn, local = target.split("|", 1)
+            real = real if real is not None else locate(path).real
             if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
-                return True
-        return False
+                found.append((access, share))
+        return found
+
+    def sharing_violation(path, access, share):
+        """An open of an existing file with FileAccess `access` and FileShare `share` (numbers) that an open handle
+        (this session's, or another process's: held_elsewhere) refuses. Windows checks both ways: the new open's
+        access must be allowed by every existing handle's share mode, and every existing handle's access by the new
+        open's share mode - "You cannot request a sharing mode that conflicts with the access mode that is specified
+        in an existing request that has an open handle" and FILE_SHARE_READ / FILE_SHARE_WRITE "Enables subsequent
+        open operations on a file ... to request read / write access. Otherwise, other processes cannot open the
+        file" (CreateFileW, dwShareMode, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew;
+        the table of "Creating and Opening Files", https://learn.microsoft.com/windows/win32/fileio/creating-and-opening-files).
+        .NET reports the refusal as an IOException whose HResult is HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION),
+        0x80070020 (__Error.WinIOError; "Handling I/O errors in .NET": the Win32 code is HResult's low 16 bits,
+        https://learn.microsoft.com/dotnet/standard/io/handling-io-errors)."""
+        real = locate(path).real
+        held = [(stream._access, stream.share) for where, stream in handles  # pylint: disable=protected-access
+                if where == real] + held_elsewhere(path)
+        if any(access & ~held_share & 3 or held_access & ~share & 3 for held_access, held_share in held):
+            return T.DotNetError("System.IO.IOException", "The process cannot access the file '%s' because it is "
+                                 "being used by another process." % path, hresult=0x80070020)
+        return None
+
+    def open_error(path):
+        """Lab state `lab.open_errors`: {"<fqdn>|<local path>": {"code": Win32 error, "message": its text}} - the
+        volume fails every open of that file with that error (ERROR_FILE_CORRUPT 1392 "The file or directory is
+        corrupted and unreadable.", ERROR_DISK_FULL 112 ...): .NET's WinIOError gives a code it does not map to a
+        subclass as a plain IOException with the system's message and HResult 0x8007<code>."""
+        errors = ctx.state.get("lab", {}).get("open_errors") or {}
+        real = locate(path).real
+        for target, error in errors.items():
+            fqdn, local = target.split("|", 1)
+            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+                return T.DotNetError("System.IO.IOException", error["message"],
+                                     hresult=0x80070000 | (int(error["code"]) & 0xFFFF))
+        return None
 
     def stale_entry(real):
         """(bytes, last write UTC) a folder's enumeration reports for a file whose directory entry NTFS has not
@@ -816,12 +852,9 @@ def install(session):
         if mode_number == 6 and access_number & 1:  # Append with read access
             raise PSError("Combining FileMode: Append with FileAccess: %s is invalid.\r\nParameter name: access"
                           % access[0], "InvalidArgument", "ArgumentException")
-        if exists and in_use(path, 2 if access_number & 2 else 1):
-            raise busy(path)
-        if exists and not share[1] & 2 and written_elsewhere(path):
-            # A .NET exception (IOException, HRESULT 0x80070020), which PowerShell wraps for the caller to catch.
-            raise T.DotNetError("System.IO.IOException", "The process cannot access the file '%s' because it is "
-                                "being used by another process." % path)
+        refused = open_error(path) or (sharing_violation(path, access_number, share[1]) if exists else None)
+        if refused is not None:
+            raise refused  # a .NET exception, which PowerShell wraps for the caller to catch
         data = b"" if mode_number in (1, 2, 5) or not exists else \
             fsops.read_bytes(ctx, path, counted=bool(access_number & 1))
         if mode_number in (1, 2, 4, 5, 6) and (not exists or mode_number in (2, 5)):
@@ -1873,6 +1906,13 @@ def require_parent(ctx, winpath):
     parent = _parent(winpath)
     if parent and not fsops.locate(ctx, parent).real.is_dir():
         raise PSError("Could not find a part of the path '%s'." % winpath, "WriteError", "DirectoryNotFoundException")
+
+
+def _share_bits(value):
+    """A FileAccess or FileShare given by name (Read, Write, ReadWrite, None) or number: its read/write bits."""
+    if isinstance(value, int):
+        return value & 3
+    return {"none": 0, "read": 1, "write": 2, "readwrite": 3}[str(value).replace(" ", "").lower()]
 
 
 def dotnet_io(action):

@@ -435,8 +435,21 @@ def install(session):
         task = found(call)
         return [CimTask(task)] if task is not None else []
 
+    def found_by_method(call):
+        """The task a method cmdlet names (Get-ScheduledTaskInfo, Start-ScheduledTask, Stop-ScheduledTask): these call
+        static methods of PS_ScheduledTask (StartByPath, StopByObject, ...), not a CIM query, so a missing task is the
+        provider's HRESULT, not CmdletizationQuery_NotFound (review jobremove, finding 2): "The system cannot find the
+        file specified.", CimException, ObjectNotFound, target PS_ScheduledTask, HRESULT 0x80070002,<cmdlet>
+        (PowerShell/PowerShell#2967: Get-ScheduledTaskInfo -TaskName on 2012 R2; the same HRESULT for Start- and
+        Stop- follows from the same method call and is not captured here)."""
+        task = tasks().get(key(call))
+        if task is None:
+            call.error("The system cannot find the file specified.", "Microsoft.Management.Infrastructure.CimException",
+                       "HRESULT 0x80070002", "ObjectNotFound", "PS_ScheduledTask")
+        return task
+
     def get_info(call):
-        task = found(call)
+        task = found_by_method(call)
         return [CimTaskInfo(task)] if task is not None else []
 
     def new_action(call):
@@ -481,7 +494,7 @@ def install(session):
         return CimTask(task)
 
     def start(call):
-        task = found(call)
+        task = found_by_method(call)
         if task is None:
             return None
         if task["state"] == "Running" and task.get("multiple_instances", "IgnoreNew") == "IgnoreNew":
@@ -506,7 +519,7 @@ def install(session):
         return None
 
     def stop(call):
-        task = found(call)
+        task = found_by_method(call)
         if task is None or task["state"] != "Running":
             return None
         pid = task.get("pid")

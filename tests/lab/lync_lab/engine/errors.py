@@ -19,6 +19,10 @@ class NetException:
         self.Message = message
         self.InnerException = inner
         self.type_name = type_name
+        # Exception.HResult (public since .NET Framework 4.5): the type's default HRESULT unless the thrower set one
+        # (IOException's from a Win32 error carry 0x8007xxxx, the error code in the low 16 bits: "Handling I/O errors
+        # in .NET", https://learn.microsoft.com/dotnet/standard/io/handling-io-errors). As .NET's Int32: signed.
+        self.HResult = DEFAULT_HRESULTS.get(type_name, DEFAULT_HRESULTS["System.SystemException"])
         if type_name == "System.ComponentModel.Win32Exception":
             # Win32Exception.NativeErrorCode (https://learn.microsoft.com/dotnet/api/system.componentmodel.win32exception.nativeerrorcode);
             # set by whoever raises one (0 until then, as new Win32Exception() would have GetLastWin32Error's).
@@ -33,6 +37,26 @@ class NetException:
     def __repr__(self):
         return "NetException(%r, %r)" % (self.type_name, self.Message)
 
+
+def signed_hresult(value):
+    """An HRESULT as Exception.HResult (Int32) gives it: 0x80070020 -> -2147024864."""
+    value &= 0xFFFFFFFF
+    return value - 0x100000000 if value & 0x80000000 else value
+
+
+# The HRESULT each type's constructors set when no other is given (the COR_E_* and HRESULT_FROM_WIN32 constants of
+# .NET Framework's exception classes, e.g. IOException "uses the HRESULT COR_E_IO, which has the value 0x80131620",
+# https://learn.microsoft.com/dotnet/api/system.io.ioexception; FileNotFoundException COR_E_FILENOTFOUND 0x80070002;
+# DirectoryNotFoundException 0x80070003; UnauthorizedAccessException COR_E_UNAUTHORIZEDACCESS 0x80070005).
+DEFAULT_HRESULTS = {name: signed_hresult(value) for name, value in {
+    "System.SystemException": 0x80131501,
+    "System.IO.IOException": 0x80131620,
+    "System.IO.FileNotFoundException": 0x80070002,
+    "System.IO.DirectoryNotFoundException": 0x80070003,
+    "System.IO.PathTooLongException": 0x800700CE,
+    "System.UnauthorizedAccessException": 0x80070005,
+    "System.ArgumentException": 0x80070057,
+}.items()}
 
 _AUTOMATION = "System.Management.Automation."
 _RUNTIME = [_AUTOMATION + "RuntimeException", "System.SystemException"]

@@ -13,16 +13,17 @@ import math
 import uuid
 
 from . import values as V
-from .errors import ErrorRecord, NetException, PSRuntimeError, runtime_error
+from .errors import ErrorRecord, NetException, PSRuntimeError, runtime_error, signed_hresult
 
 
 class DotNetError(Exception):
     """Raised by an emulated member: a .NET exception of `type_name` with `message`."""
 
-    def __init__(self, type_name, message):
+    def __init__(self, type_name, message, hresult=None):
         super().__init__(message)
         self.type_name = type_name
         self.message = message
+        self.hresult = hresult  # Exception.HResult when the thrower sets one (an IOException from a Win32 error)
 
 
 def method_not_found(type_name, name):
@@ -46,6 +47,8 @@ def invoke(name, function, args):
     except DotNetError as exc:
         # An exception with members of its own (SqlException: Number, Errors) gives its own object.
         inner = exc.net_exception() if hasattr(exc, "net_exception") else NetException(exc.message, exc.type_name)
+        if getattr(exc, "hresult", None) is not None:
+            inner.HResult = signed_hresult(exc.hresult)
         outer = NetException('Exception calling "%s" with "%d" argument(s): "%s"' % (name, len(args), exc.message),
                              "System.Management.Automation.MethodInvocationException", inner)
         raise PSRuntimeError(ErrorRecord(outer, "%s" % exc.type_name.rsplit(".", 1)[-1])) from None
@@ -601,6 +604,8 @@ def set_member(value, name, new):
                 # A .NET property setter that throws: 'Exception setting "P": "..."' (SetValueInvocationException,
                 # https://learn.microsoft.com/dotnet/api/system.management.automation.setvalueinvocationexception).
                 inner = exc.net_exception() if hasattr(exc, "net_exception") else NetException(exc.message, exc.type_name)
+                if getattr(exc, "hresult", None) is not None:
+                    inner.HResult = signed_hresult(exc.hresult)
                 outer = NetException('Exception setting "%s": "%s"' % (real, exc.message),
                                      "System.Management.Automation.SetValueInvocationException", inner)
                 raise PSRuntimeError(ErrorRecord(outer, "ExceptionWhenSetting")) from None
