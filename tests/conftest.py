@@ -54,6 +54,13 @@ class Run:
         assert len(found) == 1, "expected one result of %r on %s, got %d\n%s" % (task, host, len(found), self.output)
         return found[0]
 
+    def said(self, text):
+        """`text` in the output as ansible-playbook prints it: ansible-core 2.16 wraps warnings at the terminal's
+        width, breaking lines at spaces and after hyphens ("lync.server-copy-" / "other-..."), and JSON-escapes
+        backslashes in messages; so whitespace is ignored on both sides and the escaped form counts too."""
+        flat = "".join(self.output.split())
+        return any("".join(form.split()) in flat for form in (text, json.dumps(text)[1:-1]))
+
 
 def lab_env(extra=None):
     """Environment for ansible-playbook against the lab (stand-ins first on the collections path)."""

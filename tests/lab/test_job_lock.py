@@ -26,11 +26,21 @@ WORK = "lync-20261128T010203Z-a1b2c3.0123456789ab"
 LOCK = "C:\\ProgramData\\lync.server\\jobs.lock"
 OPEN = re.compile(r"\$startLock = \[System\.IO\.File\]::Open\(\$lockFile, \[System\.IO\.FileMode\]::\w+, "
                   r"\[System\.IO\.FileAccess\]::(\w+), \[System\.IO\.FileShare\]::(\w+)\)")
+CREATE = "[System.IO.File]::Create($lockFile, 4096, [System.IO.FileOptions]::None, $lockSecurity)"
 # The lock opened for reading and shared for reading (review jobstart3, finding 8): two such opens both succeed.
 SHARED = ("[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
           "[System.IO.FileAccess]::Read, [System.IO.FileShare]::Read)")
-NO_HRESULT_CHECK = ("    if (@(32, 33) -notcontains ($_.Exception.HResult -band 0xFFFF)) {\n",
+START_SHARED = (CREATE, "[System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, "
+                        "[System.IO.FileAccess]::Read, [System.IO.FileShare]::Read)")
+NO_HRESULT_CHECK = ("    if (@(-2147024864, -2147024863) -notcontains $_.Exception.HResult) {\n",
                     "    if ($false) {\n")
+ADMINISTRATORS = "S-1-5-32-544"
+
+
+def lock_modes(text):
+    """(FileAccess, FileShare) lync_job_start's `text` opens jobs.lock with: File.Create's are read and write,
+    FileShare None (https://learn.microsoft.com/dotnet/api/system.io.file.create); a File.Open names its own."""
+    return ("ReadWrite", "None") if CREATE in text else OPEN.search(text).groups()
 
 
 @pytest.fixture()
@@ -59,8 +69,9 @@ def _another_start_holds_the_lock(state, replace=()):
     FileShare read from the payload, planted defects applied), a handle of another process (lab.open_for_write)."""
     text = winps.payload_text("lync_job_start")
     for old, new in replace:
+        assert old in text, old
         text = text.replace(old, new)
-    access, share = OPEN.search(text).groups()
+    access, share = lock_modes(text)
     state.setdefault("lab", {})["open_for_write"] = [{"file": SQL_HOST + "|" + LOCK, "access": access, "share": share}]
 
 
@@ -106,18 +117,18 @@ def test_a_start_while_another_start_holds_the_lock_is_busy(lab):
 def test_planted_a_lock_shared_for_reading_lets_a_removal_run_while_a_start_holds_it(lab):
     state = lab.load()
     folder = _job(lab, state)
-    _another_start_holds_the_lock(state, replace=[SHARED])
+    _another_start_holds_the_lock(state, replace=[START_SHARED])
     out, tasks = _remove(lab, state, replace=[SHARED])
     assert not out["failed"] and tasks == {} and not folder.exists()  # what the real test checks fails
 
 
 def test_planted_a_lock_shared_for_reading_lets_two_starts_run(lab):
     state = lab.load()
-    _another_start_holds_the_lock(state, replace=[SHARED])
+    _another_start_holds_the_lock(state, replace=[START_SHARED])
     (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server").mkdir(parents=True)
     (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs.lock").write_bytes(b"")
     state["hosts"][SQL_HOST]["task_scheduler_failure"] = {"hresult": "0x80070422"}  # stops it just after the lock
-    out = _start(lab, state, replace=[SHARED])
+    out = _start(lab, state, replace=[START_SHARED])
     assert "0x80070422" in str(out["error"]), out  # it got the lock: what the real test checks fails
 
 
@@ -128,7 +139,9 @@ def test_a_lock_shared_for_reading_but_opened_for_writing_still_excludes(lab):
     folder = _job(lab, state)
     read_share = ("[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
                   "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::Read)")
-    _another_start_holds_the_lock(state, replace=[read_share])
+    held = (CREATE, "[System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, "
+                    "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::Read)")
+    _another_start_holds_the_lock(state, replace=[held])
     out, dummy = _remove(lab, state, replace=[read_share])
     assert out["failed"] and "LYNC_JOB_BUSY" in str(out["error"]), out
     assert folder.exists()
@@ -165,9 +178,94 @@ def test_planted_no_hresult_check_takes_a_corrupt_lock_for_busy(lab):
     out, dummy = _remove(lab, state, replace=[NO_HRESULT_CHECK])
     assert "LYNC_JOB_BUSY" in str(out["error"]), out  # what the real test checks fails
     state = lab.load()
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs.lock").write_bytes(b"")
     _corrupt_lock(state)
     out = _start(lab, state, replace=[NO_HRESULT_CHECK])
     assert "LYNC_JOB_BUSY" in str(out["error"]), out  # what the real test checks fails
+
+
+# -- access denied opening the lock (review s9b, finding 5) ------------------------------------------------------
+
+def _denied_lock(state):
+    """Every open of jobs.lock fails with ERROR_ACCESS_DENIED (a ReadOnly or Hidden file, a denying ACL, a file
+    pending deletion): .NET throws UnauthorizedAccessException, which is not an IOException."""
+    state.setdefault("lab", {})["open_errors"] = {SQL_HOST + "|" + LOCK: {"code": 5, "message": "Access is denied."}}
+
+
+def test_a_start_or_removal_denied_the_lock_names_it(lab):
+    state = lab.load()
+    folder = _job(lab, state)
+    _denied_lock(state)
+    out, tasks = _remove(lab, state)
+    said = str(out["error"])
+    assert out["failed"] and "LYNC_JOB_LOCK_FAILED" in said and "is denied" in said and "nothing was removed" in said
+    assert list(tasks) == ["\\lync.server\\" + NAME] and folder.exists()
+    out = _start(lab, state)
+    said = str(out["error"])
+    assert out["failed"] and "LYNC_JOB_LOCK_FAILED" in said and "is denied" in said and "nothing was started" in said
+
+
+def test_planted_no_access_denied_catch_leaves_the_raw_dotnet_error(lab):
+    state = lab.load()
+    _job(lab, state)
+    _denied_lock(state)
+    out = _start(lab, state, replace=[("} catch [System.UnauthorizedAccessException] {", "} catch [System.ArgumentException] {")])
+    said = str(out["error"])
+    assert out["failed"] and "LYNC_JOB_LOCK_FAILED" not in said and "is denied" in said, out  # what the real test checks fails
+
+
+# -- the lock's owner (review s9b, finding 3) -------------------------------------------------------------------
+
+def _object_creator(state):
+    """"System objects: Default owner for objects created by members of the Administrators group" = "Object creator"
+    (https://support.microsoft.com/kb/318825): what an administrator creates is owned by the user."""
+    state["hosts"][SQL_HOST]["admin_default_owner"] = "object_creator"
+
+
+def test_a_start_makes_the_lock_owned_by_administrators_whatever_the_default_owner(lab):
+    state = lab.load()
+    _object_creator(state)
+    state["hosts"][SQL_HOST]["task_scheduler_failure"] = {"hresult": "0x80070422"}  # stops it after the lock
+    out = _start(lab, state)
+    assert "0x80070422" in str(out["error"]), out
+    record = state["hosts"][SQL_HOST]["acls"][LOCK.lower()]
+    assert record["owner"] == ADMINISTRATORS and record["protected"], record
+    assert sorted(r["identity"] for r in record["rules"]) == ["S-1-5-18", ADMINISTRATORS]
+    del state["hosts"][SQL_HOST]["task_scheduler_failure"]
+    _job(lab, state, lock=False)
+    out, tasks = _remove(lab, state)  # the removal takes the lock the start made
+    assert not out["failed"], out["error"]
+    assert tasks == {}
+
+
+def test_planted_a_lock_opened_without_its_security_is_the_users_and_refused(lab):
+    state = lab.load()
+    _object_creator(state)
+    state["hosts"][SQL_HOST]["task_scheduler_failure"] = {"hresult": "0x80070422"}
+    old_open = (CREATE, "[System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, "
+                        "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)")
+    _start(lab, state, replace=[old_open])
+    del state["hosts"][SQL_HOST]["task_scheduler_failure"]
+    _job(lab, state, lock=False)
+    out, dummy = _remove(lab, state)
+    assert out["failed"] and "LYNC_JOB_UNSAFE" in str(out["error"]), out  # what the real test checks fails
+
+
+def test_the_lab_gives_a_new_file_the_tokens_default_owner(lab):
+    """A file created without a security descriptor: Administrators own it by default, the user under "Object
+    creator"; File.Create with a FileSecurity naming Administrators gives Administrators either way."""
+    text = ("$null = New-Item -ItemType Directory -Path 'C:\\ProgramData' -Force\n"
+            "$f = 'C:\\ProgramData\\made-%s.txt'\n"
+            "[System.IO.File]::WriteAllText($f, 'x')\n"
+            "$Ansible.Result = @{ Owner = (Get-Acl -LiteralPath $f).GetOwner([System.Security.Principal.SecurityIdentifier]).Value;"
+            " Type = (Get-Acl -LiteralPath $f).GetType().FullName }\n")
+    state = lab.load()
+    out = run_text(_ctx(lab, SQL_HOST, state), text % "a", {})
+    assert not out["error"], out["error"]
+    assert out["result"] == {"Owner": ADMINISTRATORS, "Type": "System.Security.AccessControl.FileSecurity"}, out
+    _object_creator(state)
+    out = run_text(_ctx(lab, SQL_HOST, state), text % "b", {})
+    assert out["result"]["Owner"] not in (ADMINISTRATORS, "S-1-5-18") and out["result"]["Owner"].startswith("S-1-5-21-")
 
 
 # -- a removal without the lock file ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ ANCHOR = "$Ansible.Changed = $false\n"
 
 def shown(run, text):
     """text among the [WARNING] lines of the output (ansible-core wraps them at the terminal's width)."""
-    return text in " ".join(run.output.split())
+    return run.said(text)
 
 
 def test_a_payload_warning_is_a_task_warning(make_lab, run_playbook, plant_defect):

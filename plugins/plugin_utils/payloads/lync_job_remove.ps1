@@ -44,9 +44,12 @@ if (($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 
 }
 try {
     $removeLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+} catch [System.UnauthorizedAccessException] {
+    # Access denied is not an IOException: see lync_job_start (review s9b, finding 5).
+    throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message) (check its attributes and ACL); nothing was removed"
 } catch [System.IO.IOException] {
-    # Only a sharing or lock violation (Win32 error 32 or 33 in HResult's low 16 bits) is "held": see lync_job_start.
-    if (@(32, 33) -notcontains ($_.Exception.HResult -band 0xFFFF)) {
+    # Only a sharing or lock violation (HResult 0x80070020 or 0x80070021, compared whole) is "held": see lync_job_start.
+    if (@(-2147024864, -2147024863) -notcontains $_.Exception.HResult) {
         throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message); nothing was removed"
     }
     throw "LYNC_JOB_BUSY: a start of a lync.server job on this host holds $lockFile; nothing was removed"
@@ -58,7 +61,9 @@ try {
     try {
         $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
     } catch {
-        if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
+        # Not found: CmdletizationQuery_NotFound or the provider's HRESULT 0x80070002 (see lync_job_start).
+        $queryError = [string]$_.FullyQualifiedErrorId
+        if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal) -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', [System.StringComparison]::Ordinal))) {
             throw
         }
     }

@@ -146,17 +146,31 @@ if (Test-Path -LiteralPath $lockFile) {
         throw "LYNC_JOB_UNSAFE: $lockFile is not the lock file this collection makes (owner $lockOwner, a folder or link: $($lockItem.PSIsContainer -or ($lockItem.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0)); check who made it, close what holds it, delete it, and run again"
     }
 }
+# The lock is created owned by Administrators with the protected ACL, not left to the token's default owner: under
+# "Object creator" (KB 318825) that is the user, and the owner checks above and in lync_job_remove would refuse the
+# lock this start made (review s9b, finding 3). File.Create(String, Int32, FileOptions, FileSecurity) (.NET Framework)
+# gives the descriptor to the file it creates; an existing lock (checked above) keeps its own and is emptied - it
+# holds nothing. FileMode Create, read and write, FileShare None, as File.Open gave before.
+$lockSecurity = New-Object -TypeName System.Security.AccessControl.FileSecurity
+$lockSecurity.SetOwner($administrators)
+$lockSecurity.SetAccessRuleProtection($true, $false)
+$lockSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $administrators, 'FullControl', 'None', 'None', 'Allow'))
+$lockSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'None', 'None', 'Allow'))
 try {
-    $startLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+    $startLock = [System.IO.File]::Create($lockFile, 4096, [System.IO.FileOptions]::None, $lockSecurity)
+} catch [System.UnauthorizedAccessException] {
+    # Access denied is not an IOException (__Error.WinIOError): a ReadOnly or Hidden jobs.lock, a denying ACL, a file
+    # deleted while something still holds it (review s9b, finding 5).
+    throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message) (check its attributes and ACL); nothing was started"
 } catch [System.IO.IOException] {
-    # Only a sharing or lock violation is "held": the Win32 code is HResult's low 16 bits (ERROR_SHARING_VIOLATION 32,
-    # 0x80070020; ERROR_LOCK_VIOLATION 33 - "Handling I/O errors in .NET",
+    # Only a sharing or lock violation is "held": HResult is HRESULT_FROM_WIN32 of the Win32 code, compared whole
+    # (ERROR_SHARING_VIOLATION 32, 0x80070020 = -2147024864; ERROR_LOCK_VIOLATION 33, 0x80070021 - "Handling I/O errors in .NET",
     # https://learn.microsoft.com/dotnet/standard/io/handling-io-errors; System Error Codes (0-499),
     # https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-). Any other IOException (disk full,
     # a corrupt file) is an error with its own message, not retried as busy (review jobstart3, finding 2). A typed catch
     # that matches the IOException inside PowerShell's MethodInvocationException gives it as $_.Exception
     # (ExceptionHandlingOps.FindMatchingHandler: new ErrorRecord(rte.ErrorRecord, inner)).
-    if (@(32, 33) -notcontains ($_.Exception.HResult -band 0xFFFF)) {
+    if (@(-2147024864, -2147024863) -notcontains $_.Exception.HResult) {
         throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message); nothing was started"
     }
     throw "LYNC_JOB_BUSY: another start or removal of a lync.server job on this host holds $lockFile; nothing was started"
@@ -164,14 +178,18 @@ try {
 try {
     # Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) queried by name AND path reports a miss as
     # FullyQualifiedErrorId CmdletizationQuery_NotFound,Get-ScheduledTask (category ObjectNotFound; by name alone it is
-    # CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found.
+    # CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found. So is
+    # the provider's own ERROR_FILE_NOT_FOUND (HRESULT 0x80070002,Get-ScheduledTask), which the MSFT_ScheduledTask
+    # provider gives some queries and, unverified, may give one of the task folder \lync.server\ before the first job
+    # made it: "not found" by its code, and a host's first start must not fail on it (review jobremove, finding 3).
     # Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
     # for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
     $existing = $null
     try {
         $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
     } catch {
-        if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
+        $queryError = [string]$_.FullyQualifiedErrorId
+        if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal) -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', [System.StringComparison]::Ordinal))) {
             throw
         }
     }

@@ -24,12 +24,33 @@ $folder = Join-Path -Path $env:ProgramData -ChildPath "lync.server\jobs\$JobName
 $resultFile = Join-Path -Path $folder -ChildPath 'result.xml'
 $processFile = Join-Path -Path $folder -ChildPath 'process.xml'
 $sqlFile = Join-Path -Path $folder -ChildPath 'sql_session.xml'
-$task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue
+# Only "no such task" is no task (the query's CmdletizationQuery_NotFound, see lync_job_start): a Task Scheduler or
+# CIM failure is rethrown, not read as "the job is gone" (review s9b, finding 1).
+$task = $null
+try {
+    $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
+} catch {
+    # Not found: CmdletizationQuery_NotFound or the provider's HRESULT 0x80070002 (see lync_job_start).
+    $queryError = [string]$_.FullyQualifiedErrorId
+    if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal) -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', [System.StringComparison]::Ordinal))) {
+        throw
+    }
+}
 $state = ''
 $lastResult = $null
 if ($task) {
-    $state = [string]$task.State
-    $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath).LastTaskResult
+    # This probe takes no lock: another run's collection may remove the task between the two calls. The method
+    # cmdlet reports a missing task as the provider's HRESULT 0x80070002 (PowerShell/PowerShell#2967): gone.
+    try {
+        $lastResult = [long](Get-ScheduledTaskInfo -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop).LastTaskResult
+        $state = [string]$task.State
+    } catch {
+        if (-not ([string]$_.FullyQualifiedErrorId).StartsWith('HRESULT 0x80070002,', [System.StringComparison]::Ordinal)) {
+            throw
+        }
+        $task = $null
+        $lastResult = $null
+    }
 }
 # The work the job runs (work.id, as lync_job_start wrote it): the collection collects only its own work's result;
 # the name is the same on every run, so a worker of a run that died can find a newer run's job under it.

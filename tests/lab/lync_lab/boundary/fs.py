@@ -122,6 +122,9 @@ ENUMS = {
     "System.IO.FileMode": {"CreateNew": 1, "Create": 2, "Open": 3, "OpenOrCreate": 4, "Truncate": 5, "Append": 6},
     "System.IO.FileAccess": {"Read": 1, "Write": 2, "ReadWrite": 3},
     "System.IO.FileShare": {"None": 0, "Read": 1, "Write": 2, "ReadWrite": 3, "Delete": 4, "Inheritable": 16},
+    # https://learn.microsoft.com/dotnet/api/system.io.fileoptions ([Flags])
+    "System.IO.FileOptions": {"None": 0, "Encrypted": 16384, "DeleteOnClose": 67108864, "SequentialScan": 134217728,
+                              "RandomAccess": 268435456, "Asynchronous": 1073741824, "WriteThrough": -2147483648},
 }
 
 
@@ -387,9 +390,11 @@ class AclView(V.NetObject):
 
     TYPE_NAME = "System.Security.AccessControl.DirectorySecurity"
 
-    def __init__(self, path, record):
+    def __init__(self, path, record, is_file=False):
         self.Path = path
         self._record = record
+        if is_file:  # Get-Acl of a file gives a FileSecurity
+            self.TYPE_NAME = "System.Security.AccessControl.FileSecurity"  # pylint: disable=invalid-name
         self.AreAccessRulesProtected = bool(record.get("protected"))
         self.Owner = record.get("owner") or ADMINISTRATORS_SID
 
@@ -442,6 +447,14 @@ class DirectorySecurity(V.NetObject):
                 "rules": [{"identity": r.IdentityReference.Value, "rights": r.FileSystemRights,
                            "inheritance": r.InheritanceFlags, "propagation": r.PropagationFlags,
                            "type": r.AccessControlType} for r in self._rules]}
+
+
+class FileSecurity(DirectorySecurity):
+    """FileSecurity built new for a file's creation (File.Create(String, Int32, FileOptions, FileSecurity), .NET
+    Framework): the same members as DirectorySecurity
+    (https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesecurity)."""
+
+    TYPE_NAME = "System.Security.AccessControl.FileSecurity"
 
 
 class FileStream(V.NetObject):
@@ -802,14 +815,23 @@ def install(session):
         """Lab state `lab.open_errors`: {"<fqdn>|<local path>": {"code": Win32 error, "message": its text}} - the
         volume fails every open of that file with that error (ERROR_FILE_CORRUPT 1392 "The file or directory is
         corrupted and unreadable.", ERROR_DISK_FULL 112 ...): .NET's WinIOError gives a code it does not map to a
-        subclass as a plain IOException with the system's message and HResult 0x8007<code>."""
+        subclass as a plain IOException with the system's message and HResult 0x8007<code>. The codes WinIOError does
+        map become its exception: ERROR_ACCESS_DENIED (5) an UnauthorizedAccessException "Access to the path '<path>'
+        is denied." (HResult 0x80070005), as a ReadOnly or Hidden file, a denying ACL or a file pending deletion
+        give (referencesource mscorlib/system/io/__error.cs, WinIOError)."""
         errors = ctx.state.get("lab", {}).get("open_errors") or {}
         real = locate(path).real
         for target, error in errors.items():
             fqdn, local = target.split("|", 1)
             if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
-                return T.DotNetError("System.IO.IOException", error["message"],
-                                     hresult=0x80070000 | (int(error["code"]) & 0xFFFF))
+                code = int(error["code"]) & 0xFFFF
+                if code == 5:
+                    return T.DotNetError("System.UnauthorizedAccessException",
+                                         "Access to the path '%s' is denied." % path, hresult=0x80070005)
+                if code in (2, 3, 32, 206):
+                    raise ValueError("lab.open_errors: Win32 error %d has its own model in the lab (a missing file or "
+                                     "folder, a holder in lab.open_for_write, a long path); plant that instead" % code)
+                return T.DotNetError("System.IO.IOException", error["message"], hresult=0x80070000 | code)
         return None
 
     def stale_entry(real):
@@ -830,12 +852,32 @@ def install(session):
         return PSError("The process cannot access the file '%s' because it is being used by another process." % path,
                        "WriteError", "IOException")
 
-    def write_file(path, data, dotnet=False, sent=None):
+    def write_file(path, data, dotnet=False, sent=None, security=None):
         del dotnet
+        created = not locate(path).real.exists()
         fsops.write_bytes(ctx, path, data, sent=sent)
         stamp(engine, locate(path).real)
+        if created:
+            own_new_file(path, security)
 
-    def open_stream(path, mode, access, share):
+    def own_new_file(path, security):
+        """A file this session creates gets the owner and ACL Windows gives it: with a FileSecurity (File.Create's
+        fileSecurity) that descriptor, its owner named or else the token's default owner; without one, the ACL it
+        inherits and the token's default owner (default_owner: the user under the "Object creator" option, KB 318825).
+        The lab records an ACL for the file only where it differs from the inherited one owned by Administrators;
+        a record left by an earlier file of that name is dropped."""
+        key = V.to_string(path).rstrip("\\").lower()
+        acls = ctx.record.get("acls") or {}
+        acls.pop(key, None)
+        if security is not None:
+            owner = allowed_owner(security.owner) if security.owner else default_owner()
+            ctx.record.setdefault("acls", {})[key] = security.snapshot(owner=owner)
+        elif default_owner() != ADMINISTRATORS_SID:
+            ctx.record.setdefault("acls", {})[key] = dict(acl_record(V.to_string(path)), owner=default_owner())
+        elif "acls" in ctx.record and not acls:
+            del ctx.record["acls"]
+
+    def open_stream(path, mode, access, share, security=None):
         mode_label, mode_number = mode
         access_number = access[1]
         loc = locate(path, write=bool(access_number & 2) or mode_label != "Open")
@@ -852,13 +894,13 @@ def install(session):
         if mode_number == 6 and access_number & 1:  # Append with read access
             raise PSError("Combining FileMode: Append with FileAccess: %s is invalid.\r\nParameter name: access"
                           % access[0], "InvalidArgument", "ArgumentException")
-        refused = open_error(path) or (sharing_violation(path, access_number, share[1]) if exists else None)
+        refused = (open_error(path) or sharing_violation(path, access_number, share[1])) if exists else None
         if refused is not None:
             raise refused  # a .NET exception, which PowerShell wraps for the caller to catch
         data = b"" if mode_number in (1, 2, 5) or not exists else \
             fsops.read_bytes(ctx, path, counted=bool(access_number & 1))
         if mode_number in (1, 2, 4, 5, 6) and (not exists or mode_number in (2, 5)):
-            write_file(path, b"")
+            write_file(path, b"", security=security)  # a security descriptor applies to a file created, not one opened
         stream = FileStream(session, path, data, access_number, share[1])
         if mode_number == 6:
             stream._position = len(data)  # pylint: disable=protected-access
@@ -1701,8 +1743,23 @@ def install(session):
         return dotnet_io(lambda: open_stream(V.to_string(path), ("OpenOrCreate", 4), ("Write", 2), ("None", 0)))
 
     @io_file.method("Create")
-    def file_create(eng, path):
-        return dotnet_io(lambda: open_stream(V.to_string(path), ("Create", 2), ("ReadWrite", 3), ("None", 0)))
+    def file_create(eng, path, buffer_size=4096, options=None, security=None):
+        """File.Create(path[, bufferSize[, options[, fileSecurity]]]): FileMode.Create, read and write, FileShare
+        None; the last overload (.NET Framework) creates the file with `fileSecurity`'s owner and ACL, and leaves an
+        existing file's as they are (CreateFileW: the security attributes apply to a file it creates,
+        https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew;
+        https://learn.microsoft.com/dotnet/api/system.io.file.create)."""
+        if V.to_integer(buffer_size) <= 0:
+            raise T.DotNetError("System.ArgumentOutOfRangeException",
+                                "Positive number required.\r\nParameter name: bufferSize")
+        if options is not None:
+            enum_arg(options, "System.IO.FileOptions", "options")
+        if security is not None and not isinstance(security, FileSecurity):
+            raise T.DotNetError("System.Management.Automation.PSInvalidCastException",
+                                'Cannot convert argument "fileSecurity", with value: "%s", for "Create" to type '
+                                '"System.Security.AccessControl.FileSecurity".' % V.to_string(security))
+        return dotnet_io(lambda: open_stream(V.to_string(path), ("Create", 2), ("ReadWrite", 3), ("None", 0),
+                                             security=security))
 
     def file_move_action(source, destination):
         source, destination = V.to_string(source), V.to_string(destination)
@@ -1842,7 +1899,7 @@ def install(session):
                 call.error("Cannot find path '%s' because it does not exist." % path, "System.Management.Automation."
                            "ItemNotFoundException", "GetAcl_PathNotFound_Exception", "ObjectNotFound", path)
                 continue
-            out.append(AclView(path, acl_record(path)))
+            out.append(AclView(path, acl_record(path), real.is_file()))
         return out
 
     session.command(Command("Get-Acl", [
@@ -1855,6 +1912,7 @@ def install(session):
         get_acl, default_set="ByPath", module="Microsoft.PowerShell.Security"))
 
     session.factory("System.Security.AccessControl.DirectorySecurity", lambda eng: DirectorySecurity())
+    session.factory("System.Security.AccessControl.FileSecurity", lambda eng: FileSecurity())
     session.factory("System.Security.AccessControl.FileSystemAccessRule",
                     lambda eng, identity, rights, inheritance, propagation, kind: FileSystemAccessRule(
                         identity, rights, inheritance, propagation, kind))

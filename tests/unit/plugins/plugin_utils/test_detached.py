@@ -231,6 +231,28 @@ def test_the_deadline_stops_a_backup():
                                                                "Stop": True, "WorkId": WORK}
 
 
+UNSAFE = {"failed": True, "msg": "payload lync_job_remove on sql01 failed: LYNC_JOB_UNSAFE: "
+                                 "C:\\ProgramData\\lync.server\\jobs.lock is missing or not a file"}
+
+
+@pytest.mark.parametrize("answers, cause", [
+    ([UNSAFE], "LYNC_JOB_UNSAFE"),  # the removal refused: no lock file
+    ([BUSY] * 20, "stayed busy until the deadline"),  # another start held the lock through the grace
+])
+def test_a_stop_at_the_deadline_that_fails_says_the_job_still_runs(answers, cause):
+    """Review s9b, finding 2: the stop at the deadline did not happen; the job runs on past the item's timeout, and
+    the error says so and how to stop it, not only the removal's own message."""
+    clock = Clock()
+    recorder = Recorder([STARTED] + [status()] * 10 + [status()] + answers)
+    with pytest.raises(detached.JobTimeout) as info:
+        run(recorder, clock=clock, timeout=60)
+    said = str(info.value)
+    assert "could NOT be stopped" in said and cause in said, said
+    assert "still runs as the scheduled task \\lync.server\\lync.server-set-sql-x-0123456789ab on" in said, said
+    assert "Stop-ScheduledTask" in said
+    assert "was stopped and removed" not in said
+
+
 def test_the_deadline_leaves_a_restore_running_and_says_so():
     clock = Clock()
     recorder = Recorder([STARTED] + [status()] * 50)
