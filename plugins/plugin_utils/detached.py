@@ -570,13 +570,14 @@ class Job:
                 removed = self.remove(stop=True)
             except door.PayloadError as exc:
                 # The removal refused (no lock file: LYNC_JOB_UNSAFE), could not open the lock (LYNC_JOB_LOCK_FAILED),
-                # found the host busy or unreachable for the whole grace: the job was not stopped and still runs
-                # past the item's timeout; say so, with what to do (review s9b, finding 2).
-                raise JobTimeout("%s did not finish within %d s and could NOT be stopped (%s): it still runs as the "
-                                 "scheduled task \\lync.server\\%s on %s. Stop it (Stop-ScheduledTask -TaskPath "
-                                 "'\\lync.server\\' -TaskName %s) or run the same play again to wait for it and "
-                                 "collect its result" % (self.where, self.timeout, " ".join(str(exc).split()),
-                                                         self.job, self.host, self.job)) from exc
+                # found the host busy or unreachable for the whole grace, or failed after its stop: the job may run
+                # on past the item's timeout; say so, with what to do (review s9b, finding 2; review s10, finding 2).
+                raise JobTimeout("%s did not finish within %d s and the stop could not be completed (%s): the job may "
+                                 "still run as the scheduled task \\lync.server\\%s on %s. Check it (Get-ScheduledTask "
+                                 "-TaskPath '\\lync.server\\' -TaskName %s) and stop it (Stop-ScheduledTask, same "
+                                 "names); a later night's start sweeps it once it has stopped"
+                                 % (self.where, self.timeout, " ".join(str(exc).split()), self.job, self.host,
+                                    self.job)) from exc
             if removed.get("Reused"):
                 raise JobTimeout("%s did not finish within %d s; the job under its name now runs other work (another "
                                  "run took the name), which was NOT stopped" % (self.where, self.timeout))

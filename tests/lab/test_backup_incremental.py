@@ -701,16 +701,17 @@ def test_the_payload_returns_codes_and_the_action_stops_on_a_fat_share(make_lab,
     assert link["linked_files"] == 0 and link["link_failures"] == []
 
 
-# -- Review hardfix2, finding 4: New-Item -Force drops I/O errors, so the link payload tests each folder it made ------
+# -- Review hardfix2 4, s9a 3: New-Item -Force drops I/O errors; the link payload makes folders with CreateDirectory --
 
-LINK_TEST_PATH = "    if (-not (Test-Path -LiteralPath $folder -PathType Container)) {\n"
+LINK_MAKE_FOLDER = ("        $null = [System.IO.Directory]::CreateDirectory($folder)\n",
+                    "        $null = New-Item -ItemType Directory -Path $folder -Force\n")
 DEEP = "d" * (250 - len(SHARE + "\\new\\"))  # SHARE\new\<DEEP>: a folder of 250 characters, its a.txt 256
 
 
 def _link_into_an_unmakeable_folder(make_lab, where, replace=()):
-    """lync_filestore_link asked to link a.txt into a folder New-Item -Force cannot make and says nothing of (Windows
-    PowerShell 5.1, lync_lab/boundary/fs.py New-Item): a subfolder of 250 characters (PathTooLongException), or a
-    new set on a share that is gone ("The network name cannot be found")."""
+    """lync_filestore_link asked to link a.txt into a folder that cannot be made (and that Windows PowerShell 5.1's
+    New-Item -Force would say nothing of, lync_lab/boundary/fs.py New-Item): a subfolder of 250 characters
+    (PathTooLongException), or a new set on a share that is gone ("The network name cannot be found")."""
     from tests.lab.test_boundary_windows import run_payload  # pylint: disable=import-outside-toplevel
     lab = make_lab("enterprise")
     (backup_root(lab) / "prev" / DEEP).mkdir(parents=True)
@@ -728,15 +729,16 @@ def test_a_folder_the_link_payload_could_not_make_stops_it_naming_the_folder(mak
     result, params = _link_into_an_unmakeable_folder(make_lab, where)
     folder = params["Target"] + ("\\" + DEEP if where == "folder too long" else "")
     assert result["error"], result["result"]
-    assert result["error"][0]["exception"]["message"].startswith(
-        "LYNC_SHARE_ACCESS: this connection cannot create %s: New-Item made no folder and reported no error" % folder)
+    message = result["error"][0]["exception"]["message"]
+    assert message.startswith("LYNC_SHARE_ACCESS: this connection cannot create %s: " % folder), message
+    assert ("too long" if where == "folder too long" else "network name cannot be found") in message, message
 
 
 @pytest.mark.parametrize("where", ["folder too long", "share gone"])
-def test_planted_without_the_test_path_every_link_just_fails(make_lab, where):
-    """Without the Test-Path: no error, every link fails on its own (Win32 error 3, a per-file code, for the missing
-    folder), and the step reads as 'no link could be made', not as the folder it could not make."""
-    result, dummy = _link_into_an_unmakeable_folder(make_lab, where, [(LINK_TEST_PATH, "    if ($false) {\n")])
+def test_planted_new_item_force_every_link_just_fails(make_lab, where):
+    """With New-Item -Force (5.1 drops the folder's IOException): no error, every link fails on its own (Win32 error 3,
+    a per-file code, for the missing folder), and the step reads as 'no link could be made', not as its cause."""
+    result, dummy = _link_into_an_unmakeable_folder(make_lab, where, [LINK_MAKE_FOLDER])
     assert not result["error"], result["error"]
     assert result["result"]["Linked"] == [] and len(result["result"]["Failed"]) == 1
     if where == "folder too long":

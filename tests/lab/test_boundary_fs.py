@@ -589,14 +589,95 @@ def test_the_first_marker_makes_lync_server_protected(lab):
 
 
 @pytest.mark.parametrize("old,new", [
-    ("        $acl.SetAccessRuleProtection($true, $false)\n", ""),
-    ("        $null = [System.IO.Directory]::CreateDirectory($base, $acl)\n", ""),
+    ("    $acl.SetAccessRuleProtection($true, $false)\n", ""),
+    ("    $null = [System.IO.Directory]::CreateDirectory($base, $acl)\n", ""),
 ])
 def test_planted_marker_folder_left_open_fails(lab, plant_defect, old, new):
     plant_defect("lync_recovery_marker_set", old, new)
     result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
     acl = _lync_server_acl(lab)
     assert result["failed"] or not (acl and acl["protected"])  # what the real test checks fails
+
+
+# --- markers only Administrators and SYSTEM could have written (review s9main, finding 1) ---------------------
+
+USER_SID = "S-1-5-21-3623811015-3361044348-30300820-4321"  # a local user of the host, no administrator
+
+
+def _plant_acl(lab, winpath, record):
+    state = lab.load()
+    state["hosts"][SE].setdefault("acls", {})[winpath.lower()] = record
+    lab.save(state)
+
+
+def test_markers_are_owned_by_administrators_whatever_the_default_owner(lab):
+    state = lab.load()
+    state["hosts"][SE]["admin_default_owner"] = "object_creator"  # KB 318825 "Object creator"
+    lab.save(state)
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text='{"n":1}')
+    assert not result["failed"], result["error"]
+    record = lab.load()["hosts"][SE]["acls"][(MARKERS + "\\prepared.json").lower()]
+    assert record["owner"] == "S-1-5-32-544" and record["protected"], record
+    result = run(lab, "lync_recovery_markers", SE)
+    assert not result["failed"], result["error"]
+    assert result["result"]["Markers"] == [{"Stage": "prepared", "Text": '{"n":1}'}]
+
+
+def test_planted_a_marker_written_with_the_default_owner_is_refused_under_object_creator(lab, plant_defect):
+    plant_defect("lync_recovery_marker_set", "    $stream = [System.IO.File]::Create($path, 4096, "
+                 "[System.IO.FileOptions]::None, $security)\n",
+                 "    [System.IO.File]::WriteAllBytes($path, $bytes)\n    $stream = New-Object -TypeName System.IO.MemoryStream\n")
+    state = lab.load()
+    state["hosts"][SE]["admin_default_owner"] = "object_creator"
+    lab.save(state)
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    result = run(lab, "lync_recovery_markers", SE)
+    assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result)  # what the real test checks fails
+
+
+def test_a_marker_someone_else_owns_stops_the_reading(lab):
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    real(lab, SE, MARKERS + "\\databases.json").write_text("{}")
+    _plant_acl(lab, MARKERS + "\\databases.json", {"owner": USER_SID, "protected": False, "inherited": True,
+                                                     "rules": []})
+    result = run(lab, "lync_recovery_markers", SE)
+    assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
+    assert "databases.json is owned by %s" % USER_SID in message(result)
+
+
+def test_planted_no_owner_check_reads_a_planted_marker(lab, plant_defect):
+    plant_defect("lync_recovery_markers", "        if ($ours -notcontains $markerOwner) {", "        if ($false) {")
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    real(lab, SE, MARKERS + "\\databases.json").write_text("{}")
+    _plant_acl(lab, MARKERS + "\\databases.json", {"owner": USER_SID, "protected": False, "inherited": True,
+                                                     "rules": []})
+    result = run(lab, "lync_recovery_markers", SE)
+    assert not result["failed"] and len(result["result"]["Markers"]) == 2  # what the real test checks fails
+
+
+@pytest.mark.parametrize("where", ["lync.server", "recovery"])
+def test_a_marker_folder_others_may_write_is_refused_by_both(lab, where):
+    """lync.server made by an earlier version with New-Item: what it inherits from ProgramData lets Users create files
+    in it (the lab's default ACL); or a recovery folder a user made and owns."""
+    folder = real(lab, SE, MARKERS)
+    folder.mkdir(parents=True)
+    if where == "recovery":
+        run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")  # lync.server protected first
+        _plant_acl(lab, MARKERS, {"owner": USER_SID, "protected": False, "inherited": False, "rules": [
+            {"identity": USER_SID, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+             "propagation": "None", "type": "Allow"}]})
+    for result in (run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}"),
+                   run(lab, "lync_recovery_markers", SE)):
+        assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
+    assert not real(lab, SE, MARKERS + "\\databases.json").exists()
+
+
+def test_planted_no_folder_check_writes_into_an_open_folder(lab, plant_defect):
+    plant_defect("lync_recovery_marker_set", "    if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {",
+                 "    if ($false) {")
+    real(lab, SE, MARKERS).mkdir(parents=True)
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}")
+    assert not result["failed"] and real(lab, SE, MARKERS + "\\databases.json").exists()  # the real test fails
 
 
 # --- planted defects: the lab fails on them --------------------------------------------------------------
@@ -760,8 +841,7 @@ def test_set_remove_of_one_set_keeps_a_list(lab):
 def test_a_misspelled_dotnet_member_fails_as_on_windows(lab):
     # [System.IO.File]::ReadAllTxt -> "Method invocation failed because [System.IO.File] does not contain a method
     # named 'ReadAllTxt'." and the payload fails.
-    real(lab, SE, MARKERS + "\\prepared.json").parent.mkdir(parents=True)
-    real(lab, SE, MARKERS + "\\prepared.json").write_text("{}")
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
     text = winps.payload_text("lync_recovery_markers").replace("ReadAllText", "ReadAllTxt")
     result = session_on(lab).engine.run(text, {})
     assert result.failed and result.error_messages == [

@@ -815,8 +815,7 @@ def test_a_start_waits_while_another_start_holds_the_lock_and_touches_nothing(ma
 def test_planted_a_shared_lock_lets_a_start_delete_the_other_starts_folder(make_lab, run_playbook, tmp_path,
                                                                            plant_defect):
     # The lock opened with FileShare ReadWrite: a second start opens it too and goes on.
-    from test_job_lock import CREATE  # pylint: disable=import-outside-toplevel
-    plant_defect("lync_job_start", CREATE, "[System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, "
+    plant_defect("lync_job_start", "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
                  "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::ReadWrite)")
     dummy_lab, run = _start_while_another_starts(make_lab, run_playbook, tmp_path)
     assert run.said("left behind (its cleanup failed after its result was read) was removed"), run.output
@@ -886,30 +885,6 @@ def _object_creator(make_lab, run_playbook, tmp_path):
     with lab.locked() as state:
         state["hosts"][SQL_HOST]["admin_default_owner"] = "object_creator"
     return lab, run_playbook(lab, _play(tmp_path))
-
-
-def _first_job_on_a_host_whose_task_folder_query_fails(make_lab, run_playbook, tmp_path):
-    """The host's first job, where a query of the missing \\lync.server\\ task folder gives the provider's HRESULT
-    0x80070002 (lab knob task_folder_missing; unverified on Windows, review jobremove finding 3)."""
-    lab = make_lab("standard")
-    with lab.locked() as state:
-        state["hosts"][SQL_HOST]["task_folder_missing"] = "hresult"
-    return lab, run_playbook(lab, _play(tmp_path))
-
-
-def test_a_hosts_first_job_runs_when_the_missing_task_folder_is_file_not_found(make_lab, run_playbook, tmp_path):
-    lab, run = _first_job_on_a_host_whose_task_folder_query_fails(make_lab, run_playbook, tmp_path)
-    assert run.rc == 0, run.output
-    assert backups_per_database(lab) == {(SQL_HOST, "RTC", "xds"): 1, (SQL_HOST, "RTC", "lis"): 1}
-    assert tasks(lab) == {} and job_folders(lab) == []
-
-
-def test_planted_a_start_that_takes_only_the_cmdletization_not_found_fails_the_first_job(make_lab, run_playbook,
-                                                                                         tmp_path, plant_defect):
-    plant_defect("lync_job_start", " -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', "
-                                   "[System.StringComparison]::Ordinal)", "")
-    dummy_lab, run = _first_job_on_a_host_whose_task_folder_query_fails(make_lab, run_playbook, tmp_path)
-    assert run.rc != 0 and "The system cannot find the file specified." in run.output, run.output
 
 
 def test_a_host_whose_admins_own_what_they_create_still_runs_jobs(make_lab, run_playbook, tmp_path):
@@ -1424,9 +1399,8 @@ def test_a_failing_task_scheduler_query_never_sweeps_a_running_jobs_folder(make_
 
 def test_planted_query_error_taken_for_no_task_sweeps_the_live_jobs_folder(make_lab, run_playbook, tmp_path,
                                                                            plant_defect):
-    plant_defect("lync_job_start", "        if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', "
-                 "[System.StringComparison]::Ordinal) -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', "
-                 "[System.StringComparison]::Ordinal))) {\n            throw\n        }\n", "")
+    plant_defect("lync_job_start", "        if (-not $queryError.StartsWith('CmdletizationQuery_NotFound', "
+                 "[System.StringComparison]::Ordinal)) {\n            throw\n        }\n", "")
     dummy_lab, folder, dummy_run = _live_job_while_the_scheduler_fails(make_lab, run_playbook, tmp_path)
     assert not folder.exists() or sorted(p.name for p in folder.iterdir()) != ["process.xml", "work.id"]
 

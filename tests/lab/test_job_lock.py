@@ -30,17 +30,19 @@ CREATE = "[System.IO.File]::Create($lockFile, 4096, [System.IO.FileOptions]::Non
 # The lock opened for reading and shared for reading (review jobstart3, finding 8): two such opens both succeed.
 SHARED = ("[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
           "[System.IO.FileAccess]::Read, [System.IO.FileShare]::Read)")
-START_SHARED = (CREATE, "[System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, "
-                        "[System.IO.FileAccess]::Read, [System.IO.FileShare]::Read)")
+# lync_job_start opens an existing lock with File.Open (the tests that hold it make it first) and creates a missing
+# one with File.Create and its FileSecurity.
+START_SHARED = SHARED
 NO_HRESULT_CHECK = ("    if (@(-2147024864, -2147024863) -notcontains $_.Exception.HResult) {\n",
                     "    if ($false) {\n")
 ADMINISTRATORS = "S-1-5-32-544"
 
 
 def lock_modes(text):
-    """(FileAccess, FileShare) lync_job_start's `text` opens jobs.lock with: File.Create's are read and write,
-    FileShare None (https://learn.microsoft.com/dotnet/api/system.io.file.create); a File.Open names its own."""
-    return ("ReadWrite", "None") if CREATE in text else OPEN.search(text).groups()
+    """(FileAccess, FileShare) lync_job_start's `text` opens an existing jobs.lock with (its File.Open names them);
+    without one, File.Create's: read and write, FileShare None (https://learn.microsoft.com/dotnet/api/system.io.file.create)."""
+    found = OPEN.search(text)
+    return found.groups() if found else ("ReadWrite", "None")
 
 
 @pytest.fixture()
@@ -139,9 +141,7 @@ def test_a_lock_shared_for_reading_but_opened_for_writing_still_excludes(lab):
     folder = _job(lab, state)
     read_share = ("[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)",
                   "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::Read)")
-    held = (CREATE, "[System.IO.File]::Open($lockFile, [System.IO.FileMode]::OpenOrCreate, "
-                    "[System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::Read)")
-    _another_start_holds_the_lock(state, replace=[held])
+    _another_start_holds_the_lock(state, replace=[read_share])
     out, dummy = _remove(lab, state, replace=[read_share])
     assert out["failed"] and "LYNC_JOB_BUSY" in str(out["error"]), out
     assert folder.exists()

@@ -72,22 +72,3 @@ def test_planted_silently_continue_takes_a_task_scheduler_failure_for_a_missing_
         "    $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue\n")])
     assert not out["failed"] and out["result"]["Exists"] is False, out  # what the real test checks fails
 
-
-# -- the task folder before a host's first job (review jobremove, finding 3) ---------------------------------------
-
-def test_a_missing_task_folder_reported_as_the_providers_file_not_found_is_no_task(lab):
-    """Unverified which error Windows gives for a query of \\lync.server\\ before the first job made it: the
-    cmdletization's not-found or the provider's HRESULT 0x80070002. Both read as "no task"."""
-    state = lab.load()
-    state["hosts"][SQL_HOST]["task_folder_missing"] = "hresult"
-    out = _status(lab, state)
-    assert not out["failed"], out["error"]
-    assert out["result"]["Exists"] is False
-
-
-def test_planted_only_the_cmdletization_not_found_fails_on_the_providers_file_not_found(lab):
-    state = lab.load()
-    state["hosts"][SQL_HOST]["task_folder_missing"] = "hresult"
-    out = _status(lab, state, replace=[(" -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', "
-                                        "[System.StringComparison]::Ordinal)", "")])
-    assert out["failed"] and "HRESULT 0x80070002" in str(out["error"]), out  # what the real test checks fails

@@ -99,8 +99,9 @@ def test_planted_without_the_check_the_lab_sql_server_refuses_the_backup_with_ms
 FOLDER_MESSAGE = ("characters long; Windows creates a directory only when its path is shorter than 248 characters (at "
                   "most 247")
 TOO_LONG_DIRECTORY = "the directory name must be less than 248 characters"
-NO_FOLDER = ": New-Item made no folder and reported no error"
-TEST_PATH = "    if (-not (Test-Path -LiteralPath $TargetFolder -PathType Container)) {\n"
+# The planted defect: the folder made by New-Item -Force again, which 5.1 lets fail silently (review s9a, finding 3).
+MAKE_FOLDER = ("        $null = [System.IO.Directory]::CreateDirectory($TargetFolder)\n",
+               "        $null = New-Item -ItemType Directory -Path $TargetFolder -Force\n")
 
 
 def test_the_lab_makes_no_directory_of_248_characters_without_the_prefix_and_new_item_force_says_nothing(make_lab):
@@ -144,8 +145,8 @@ def test_the_backup_refuses_a_sql_folder_of_248_characters_before_any_backup(mak
 
 def test_planted_without_the_check_the_payload_names_the_sql_folder_it_could_not_create(
         make_lab, run_playbook, without_the_check):
-    """Without the controller's refusal the payload's New-Item -Force makes no folder of 248 characters and says
-    nothing (Windows PowerShell 5.1); the payload's Test-Path after it stops the item, naming the folder."""
+    """Without the controller's refusal the payload's Directory.CreateDirectory throws PathTooLongException for a
+    folder of 248 characters: the item stops, naming the folder and the reason."""
     lab = make_lab("standard")
     root = _long_root(lab, 188)
     run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
@@ -154,22 +155,22 @@ def test_planted_without_the_check_the_payload_names_the_sql_folder_it_could_not
     assert item["status"] == "failed", item
     assert item["error"].startswith("lync_sql_backup on lyncse01.contoso.local: this connection cannot create %s\\lync-"
                                     % root), item["error"]
-    assert NO_FOLDER in item["error"] and TOO_LONG_DIRECTORY not in item["error"], item["error"]
+    assert TOO_LONG_DIRECTORY in item["error"], item["error"]
     assert history(lab) == []  # the folder could not be made, so no database was backed up
 
 
-def test_planted_without_the_check_nor_the_test_path_each_backup_fails_with_os_error_3(
+def test_planted_without_the_check_and_with_new_item_force_each_backup_fails_with_os_error_3(
         make_lab, run_playbook, without_the_check, plant_defect):
     """Without both, what Windows does: New-Item -Force says nothing, and SQL Server's BACKUP into the missing folder
     fails with Msg 3201, operating system error 3, then Msg 3013 (lync_lab/tsql.py Session._backup), database by
     database, with no word of the folder's length."""
-    plant_defect("lync_sql_backup", TEST_PATH, "    if ($false) {\n")
+    plant_defect("lync_sql_backup", *MAKE_FOLDER)
     lab = make_lab("standard")
     root = _long_root(lab, 188)
     run = run_playbook(lab, "lync.server.backup", "-e", json.dumps({"lync_backup_root": root}), env=without_the_check)
     assert run.rc != 0
     dummy, item = _sql_item(lab, root)
-    assert item["status"] == "failed" and NO_FOLDER not in item["error"], item["error"]
+    assert item["status"] == "failed" and "cannot create" not in item["error"], item["error"]
     assert ("Operating system error 3(The system cannot find the path specified.)" in item["error"]
             and "BACKUP DATABASE is terminating abnormally." in item["error"]), item["error"]
     assert history(lab) == []

@@ -389,29 +389,33 @@ $null = $command.ExecuteReader()
     assert err.value.errors[1][1] == "BACKUP DATABASE is terminating abnormally."
 
 
-BACKUP_TEST_PATH = "    if (-not (Test-Path -LiteralPath $TargetFolder -PathType Container)) {\n"
+# The payload makes its folder with Directory.CreateDirectory (which throws the cause); the planted defect goes back to
+# New-Item -Force, which Windows PowerShell 5.1 lets fail silently (review s9a, finding 3).
+BACKUP_MAKE_FOLDER = ("        $null = [System.IO.Directory]::CreateDirectory($TargetFolder)\n",
+                      "        $null = New-Item -ItemType Directory -Path $TargetFolder -Force\n")
 
 
 def _share_removed(lab):
-    """The backup share is gone (unshared, or the server renamed it): New-Item -Force meets "The network name cannot
-    be found", an IOException Windows PowerShell 5.1 drops under -Force (lync_lab/boundary/fs.py New-Item)."""
+    """The backup share is gone (unshared, or the server renamed it): making the folder meets "The network name cannot
+    be found", an IOException that Directory.CreateDirectory throws and Windows PowerShell 5.1's New-Item drops under
+    -Force (lync_lab/boundary/fs.py New-Item)."""
     with lab.locked() as state:
         del state["hosts"]["backup01.contoso.local"]["shares"]["LyncBackup"]
 
 
-def test_a_folder_new_item_could_not_make_stops_the_backup_naming_it(lab):
+def test_a_folder_the_payload_could_not_make_stops_the_backup_naming_it_and_why(lab):
     _share_removed(lab)
     with pytest.raises(PSError) as err:
         _backup(lab)
-    assert err.value.message.startswith("LYNC_SHARE_ACCESS: this connection cannot create %s: New-Item made no folder "
-                                        "and reported no error" % BACKUP_FOLDER), err.value.message
+    assert err.value.message.startswith("LYNC_SHARE_ACCESS: this connection cannot create %s: The network name cannot "
+                                        "be found" % BACKUP_FOLDER), err.value.message
 
 
-def test_planted_without_the_test_path_each_backup_fails_with_a_bare_os_error(lab):
-    """Without the payload's Test-Path: no word of the folder, each database fails on its own with SQL Server's
-    operating system error (67 here: the share is gone)."""
+def test_planted_new_item_force_each_backup_fails_with_a_bare_os_error(lab):
+    """With New-Item -Force (5.1 drops the IOException): no word of the folder, each database fails on its own with
+    SQL Server's operating system error (67 here: the share is gone)."""
     _share_removed(lab)
-    planted = BACKUP.replace(BACKUP_TEST_PATH, "    if ($false) {\n")
+    planted = BACKUP.replace(*BACKUP_MAKE_FOLDER)
     assert planted != BACKUP
     entry = _backup(lab, script=planted)["Databases"][0]
     assert entry["Status"] == "failed" and "LYNC_SHARE_ACCESS" not in entry["Error"]

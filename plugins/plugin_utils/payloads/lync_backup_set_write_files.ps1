@@ -67,7 +67,8 @@ foreach ($file in $Files) {
     if ($relative -match '(^[\\/])|(^[A-Za-z]:)|(\.\.)') { throw "not a path inside the set: $relative" }
     $target = Join-Path -Path $SetPath -ChildPath ($relative -replace '/', '\')
     $folder = Split-Path -Path $target -Parent
-    if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Path $folder -Force }
+    # Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
+    $null = [System.IO.Directory]::CreateDirectory($folder)
     $temp = "$target.tmp"
     [System.IO.File]::WriteAllText($temp, [string]$file.Content, $encoding)
     Move-Item -LiteralPath $temp -Destination $target -Force

@@ -14,7 +14,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-if (-not (Test-Path -LiteralPath $TargetFolder)) { $null = New-Item -ItemType Directory -Path $TargetFolder -Force }
+# Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
+$null = [System.IO.Directory]::CreateDirectory($TargetFolder)
 
 $certificates = @()
 foreach ($wanted in $Thumbprints) {

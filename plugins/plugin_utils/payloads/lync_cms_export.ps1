@@ -36,7 +36,8 @@ if (-not $StagingPath) { $StagingPath = [System.IO.Path]::GetTempPath() }
 $stage = Join-Path -Path $StagingPath -ChildPath ('lync-cms-' + [guid]::NewGuid().ToString('N'))
 $null = New-Item -ItemType Directory -Path $stage
 $target = Join-Path -Path $SetPath -ChildPath 'cms'
-if (-not (Test-Path -LiteralPath $target)) { $null = New-Item -ItemType Directory -Path $target -Force }
+# Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
+$null = [System.IO.Directory]::CreateDirectory($target)
 $files = @()
 try {
     foreach ($item in $Items) {

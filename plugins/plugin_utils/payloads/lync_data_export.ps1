@@ -48,7 +48,8 @@ try {
     }
     $copy = Join-Path -Path $SetPath -ChildPath $RelativePath
     $folder = Split-Path -Path $copy -Parent
-    if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Path $folder -Force }
+    # Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
+    $null = [System.IO.Directory]::CreateDirectory($folder)
     Copy-Item -LiteralPath $local -Destination $copy
     $file = @{ Name = (Split-Path -Path $RelativePath -Leaf); Bytes = (Get-Item -LiteralPath $copy).Length
                Sha256 = (Get-Sha256 $local) }

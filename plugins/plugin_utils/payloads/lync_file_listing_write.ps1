@@ -67,7 +67,8 @@ $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false, 
 $fileHash = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
 $textHash = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
 $folder = Split-Path -Path $ListingPath -Parent
-if (-not (Test-Path -LiteralPath $folder)) { $null = New-Item -ItemType Directory -Path $folder -Force }
+# Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
+$null = [System.IO.Directory]::CreateDirectory($folder)
 # Written under a temporary name, then moved into place: a write that fails part-way (a full share) leaves no
 # partial listing under the listing's name (Move-Item -Force replaces one left by an earlier attempt).
 $temp = $ListingPath + '.tmp'

@@ -35,15 +35,18 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-# The store's folder in the new set, then the subfolders the links need (-Force: existing folders are kept).
-# New-Item -Force reports only access denied and invalid names: Windows PowerShell 5.1 drops every IOException of
-# the folder's creation under -Force (a path too long, "The network name cannot be found", a full disk; PowerShell
-# issue #5290, FileSystemProvider.CreateDirectory), so each folder is tested afterwards; otherwise every link into
-# it fails with Win32 error 3 (a per-file code) and the step reads as "no link could be made" instead of its cause.
+# The store's folder in the new set, then the subfolders the links need (existing folders are kept).
+# Directory.CreateDirectory, not New-Item -Force: Windows PowerShell 5.1's New-Item drops every IOException of the
+# folder's creation under -Force (a path too long, "The network name cannot be found", a logon failure, a full disk;
+# PowerShell issue #5290), and every link into the folder would then fail with Win32 error 3 (a per-file code), the
+# step reading as "no link could be made" instead of its cause. CreateDirectory throws each failure with its Win32
+# text (review s9a, findings 1 and 3; https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory).
 foreach ($folder in @($Target) + @($Folders | ForEach-Object { Join-Path -Path $Target -ChildPath $_ })) {
-    $null = New-Item -ItemType Directory -Path $folder -Force
-    if (-not (Test-Path -LiteralPath $folder -PathType Container)) {
-        throw "LYNC_SHARE_ACCESS: this connection cannot create ${folder}: New-Item made no folder and reported no error (Windows PowerShell drops I/O errors under -Force: the server or the share unreachable, the path too long, the disk full)"
+    try {
+        $null = [System.IO.Directory]::CreateDirectory($folder)
+    }
+    catch {
+        throw "LYNC_SHARE_ACCESS: this connection cannot create ${folder}: $($_.Exception.GetBaseException().Message)"
     }
 }
 $linked = @()

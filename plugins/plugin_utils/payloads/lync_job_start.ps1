@@ -139,6 +139,7 @@ $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, (&
 $lockFile = Join-Path -Path $base -ChildPath 'jobs.lock'
 # A jobs.lock someone else made (lync.server had ProgramData's inherited ACL before this start tightened it - the
 # recovery markers' folder - and its creator owns it and may hold it open) is refused, not used (review jobstart3, 1).
+$lockItem = $null
 if (Test-Path -LiteralPath $lockFile) {
     $lockItem = Get-Item -LiteralPath $lockFile -Force
     $lockOwner = (Get-Acl -LiteralPath $lockFile).GetOwner($sidType).Value
@@ -148,16 +149,23 @@ if (Test-Path -LiteralPath $lockFile) {
 }
 # The lock is created owned by Administrators with the protected ACL, not left to the token's default owner: under
 # "Object creator" (KB 318825) that is the user, and the owner checks above and in lync_job_remove would refuse the
-# lock this start made (review s9b, finding 3). File.Create(String, Int32, FileOptions, FileSecurity) (.NET Framework)
-# gives the descriptor to the file it creates; an existing lock (checked above) keeps its own and is emptied - it
-# holds nothing. FileMode Create, read and write, FileShare None, as File.Open gave before.
+# lock this start made (review s9b, finding 3). File.Create(String, Int32, FileOptions, FileSecurity) (.NET Framework:
+# FileMode Create, read and write, FileShare None) gives the descriptor to the file it creates. A lock that exists
+# (checked above) is opened as it is, not overwritten (Create would refuse a Hidden or System file: review s10,
+# finding 3); one deleted since the check fails the open (FileNotFoundException: LYNC_JOB_LOCK_FAILED) rather than
+# being made again without its owner. Two starts that both found none: the second Create meets the first's
+# FileShare None (a sharing violation: LYNC_JOB_BUSY).
 $lockSecurity = New-Object -TypeName System.Security.AccessControl.FileSecurity
 $lockSecurity.SetOwner($administrators)
 $lockSecurity.SetAccessRuleProtection($true, $false)
 $lockSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $administrators, 'FullControl', 'None', 'None', 'Allow'))
 $lockSecurity.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList (New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'), 'FullControl', 'None', 'None', 'Allow'))
 try {
-    $startLock = [System.IO.File]::Create($lockFile, 4096, [System.IO.FileOptions]::None, $lockSecurity)
+    if ($lockItem) {
+        $startLock = [System.IO.File]::Open($lockFile, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite, [System.IO.FileShare]::None)
+    } else {
+        $startLock = [System.IO.File]::Create($lockFile, 4096, [System.IO.FileOptions]::None, $lockSecurity)
+    }
 } catch [System.UnauthorizedAccessException] {
     # Access denied is not an IOException (__Error.WinIOError): a ReadOnly or Hidden jobs.lock, a denying ACL, a file
     # deleted while something still holds it (review s9b, finding 5).
@@ -178,10 +186,9 @@ try {
 try {
     # Only "no such task" means no task: Get-ScheduledTask (a CDXML cmdlet) queried by name AND path reports a miss as
     # FullyQualifiedErrorId CmdletizationQuery_NotFound,Get-ScheduledTask (category ObjectNotFound; by name alone it is
-    # CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found. So is
-    # the provider's own ERROR_FILE_NOT_FOUND (HRESULT 0x80070002,Get-ScheduledTask), which the MSFT_ScheduledTask
-    # provider gives some queries and, unverified, may give one of the task folder \lync.server\ before the first job
-    # made it: "not found" by its code, and a host's first start must not fail on it (review jobremove, finding 3).
+    # CmdletizationQuery_NotFound_TaskName): any id starting CmdletizationQuery_NotFound is taken as not found.
+    # Not the provider's HRESULT 0x80070002: it reports a task entry it cannot read, and a running job's task taken
+    # for "no task" would lose its folder (review s10, finding 1).
     # Any other failure (the Task Scheduler service or its CIM provider unavailable) is rethrown: taken
     # for "no task", it would let the leftover sweep below remove the folder of a job that runs (review jobstart 1).
     $existing = $null
@@ -189,7 +196,7 @@ try {
         $existing = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
     } catch {
         $queryError = [string]$_.FullyQualifiedErrorId
-        if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal) -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', [System.StringComparison]::Ordinal))) {
+        if (-not $queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
             throw
         }
     }

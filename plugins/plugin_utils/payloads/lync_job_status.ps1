@@ -30,9 +30,8 @@ $task = $null
 try {
     $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop
 } catch {
-    # Not found: CmdletizationQuery_NotFound or the provider's HRESULT 0x80070002 (see lync_job_start).
     $queryError = [string]$_.FullyQualifiedErrorId
-    if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal) -or $queryError.StartsWith('HRESULT 0x80070002,Get-ScheduledTask', [System.StringComparison]::Ordinal))) {
+    if (-not $queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {
         throw
     }
 }

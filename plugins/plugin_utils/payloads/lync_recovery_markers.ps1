@@ -1,15 +1,39 @@
 # lync-payload: lync_recovery_markers
 # Reads the markers finished recovery stages left on this server
 # (%ProgramData%\lync.server\recovery\<stage>.json). Read-only.
+# Only markers no one but Administrators and SYSTEM could have written are read (review s9main, finding 1): the
+# lync.server and recovery folders must be owned by Administrators or SYSTEM, not reparse points, with no rule that
+# lets anyone else write; each marker must be owned by Administrators or SYSTEM (lync_recovery_marker_set names that
+# owner when it creates one). Anything else stops with LYNC_RECOVERY_UNSAFE: a planted marker would make a rerun
+# skip a recovery stage.
 [CmdletBinding(SupportsShouldProcess)]
 param()
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
-$folder = Join-Path -Path $env:ProgramData -ChildPath 'lync.server\recovery'
+$base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
+$folder = Join-Path -Path $base -ChildPath 'recovery'
+$sidType = [System.Security.Principal.SecurityIdentifier]
+$ours = @('S-1-5-32-544', 'S-1-5-18')
+# FileSystemRights that change a folder or what it holds (see lync_job_start).
+$writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
 $markers = @()
 if (Test-Path -LiteralPath $folder) {
-    $markers = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' | Sort-Object -Property Name | ForEach-Object {
+    foreach ($checked in @($base, $folder)) {
+        $item = Get-Item -LiteralPath $checked -Force
+        $itemAcl = Get-Acl -LiteralPath $checked
+        $owner = $itemAcl.GetOwner($sidType).Value
+        $linked = ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0
+        $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+        if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {
+            throw "LYNC_RECOVERY_UNSAFE: $checked is not the folder this collection makes (owner $owner, a link: $linked, others may write: $($open.Count -gt 0)), so its markers cannot be trusted: a planted one would make a rerun skip a recovery stage. Check the markers in $folder, remove the ones this recovery did not write (or the folder, to run every stage again), make the folder Administrators' only (icacls `"$checked`" /setowner *S-1-5-32-544 /T, then icacls `"$checked`" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F /T), and run again"
+        }
+    }
+    $markers = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -File | Sort-Object -Property Name | ForEach-Object {
+        $markerOwner = (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value
+        if ($ours -notcontains $markerOwner) {
+            throw "LYNC_RECOVERY_UNSAFE: the marker $($_.FullName) is owned by $markerOwner, not by Administrators or SYSTEM, so this collection did not write it as it is (or an earlier version wrote it under the 'Object creator' owner policy). Check it; delete it if this recovery did not finish that stage, or make Administrators its owner (icacls `"$($_.FullName)`" /setowner *S-1-5-32-544), and run again"
+        }
         @{ Stage = $_.BaseName; Text = [System.IO.File]::ReadAllText($_.FullName) }
     })
 }

@@ -85,18 +85,17 @@ try {
     $canCompress = @(2, 3) -contains [int]$server.Engine
     # The folder is made here, not by SQL Server (BACKUP ... TO DISK needs it to exist); a plain path, so the controller
     # refuses a folder of 248 characters or more before this call (backup_plan.SQL_FOLDER_MAX: CreateDirectory's limit).
-    # New-Item -Force reports only access denied and invalid names: Windows PowerShell 5.1 drops every IOException of
-    # the folder's creation under -Force (a path too long, "The network name cannot be found", a full disk; PowerShell
-    # issue #5290, FileSystemProvider.CreateDirectory), so the folder is tested afterwards; otherwise each BACKUP
-    # would fail with "Operating system error 3" and no word of why.
+    # Directory.CreateDirectory, not New-Item -Force: Windows PowerShell 5.1's New-Item drops every IOException of the
+    # folder's creation under -Force (a path too long, "The network name cannot be found", a logon failure of the
+    # network credentials, a full disk; PowerShell issue #5290, FileSystemProvider.CreateDirectory), and each BACKUP
+    # would then fail with "Operating system error 3" and no word of why. CreateDirectory returns a folder that
+    # exists and throws every failure with its Win32 text (review s9a, finding 3;
+    # https://learn.microsoft.com/dotnet/api/system.io.directory.createdirectory).
     try {
-        $null = New-Item -ItemType Directory -Path $TargetFolder -Force
+        $null = [System.IO.Directory]::CreateDirectory($TargetFolder)
     }
     catch {
-        throw "LYNC_SHARE_ACCESS: this connection's network credentials cannot create ${TargetFolder}: $($_.Exception.Message)"
-    }
-    if (-not (Test-Path -LiteralPath $TargetFolder -PathType Container)) {
-        throw "LYNC_SHARE_ACCESS: this connection cannot create ${TargetFolder}: New-Item made no folder and reported no error (Windows PowerShell drops I/O errors under -Force: the server or the share unreachable, the path too long, the disk full)"
+        throw "LYNC_SHARE_ACCESS: this connection cannot create ${TargetFolder}: $($_.Exception.GetBaseException().Message)"
     }
     $options = @()
     if ($CopyOnly) { $options += 'COPY_ONLY' }

@@ -1820,7 +1820,7 @@ def install(session):
         The lab keeps the ACL it was given, with the owner (default_owner), in the host record's `acls` (by
         lower-case path), which Get-Acl reads (acl_record) and tests read or plant."""
         winpath = V.to_string(path)
-        existed = locate(winpath).real.is_dir()
+        existed = dotnet_io(lambda: locate(winpath).real.is_dir())  # a share that is gone: IOException, as .NET throws
         dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
         if isinstance(security, DirectorySecurity) and not existed:
             owner = allowed_owner(security.owner) if security.owner else default_owner()

@@ -396,22 +396,9 @@ def install(session):
     def key(call):
         return (first(call.args.get("TaskPath")) or "\\") + (first(call.args.get("TaskName")) or "")
 
-    def folder_missing(call):
-        """Host state `task_folder_missing: hresult`: a query naming a task folder no task is in (\\lync.server\\ before
-        a host's first job) fails with the provider's ERROR_FILE_NOT_FOUND, "The system cannot find the file
-        specified.", HRESULT 0x80070002,<cmdlet>, instead of the cmdletization's not-found. Which of the two Windows
-        gives is not verified (review jobremove, finding 3; the provider fails other queries so: Virtual Desktop
-        Optimization Tool issues #108, #137); the payloads must take both for "no task"."""
-        path = (first(call.args.get("TaskPath")) or "\\").lower()
-        return ctx.record.get("task_folder_missing") == "hresult" and call.args.get("TaskPath") is not None \
-            and not any(t["path"].lower() == path for t in tasks().values())
-
     def found(call, quiet=False):
         task = tasks().get(key(call))
-        if task is None and not quiet and folder_missing(call):
-            call.error("The system cannot find the file specified.", "Microsoft.Management.Infrastructure.CimException",
-                       "HRESULT 0x80070002", "ObjectNotFound", first(call.args.get("TaskName")))
-        elif task is None and not quiet and call.args.get("TaskPath") is not None:
+        if task is None and not quiet and call.args.get("TaskPath") is not None:
             # Two filters (name and path) that match nothing: the cmdletization query names no property, so the id
             # has no suffix - CmdletizationQuery_NotFound,<cmdlet> from a CimJobException (PowerShell's
             # src/Microsoft.PowerShell.Commands.Management/cimSupport/cmdletization/cim/clientSideQuery.cs and

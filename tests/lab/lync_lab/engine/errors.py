@@ -34,6 +34,14 @@ class NetException:
     def ToString(self):
         return "%s: %s" % (self.type_name, self.Message)
 
+    def GetBaseException(self):  # pylint: disable=invalid-name
+        """Exception.GetBaseException(): the innermost exception of the InnerException chain - the .NET exception
+        inside PowerShell's MethodInvocationException (https://learn.microsoft.com/dotnet/api/system.exception.getbaseexception)."""
+        found = self
+        while getattr(found, "InnerException", None) is not None:
+            found = found.InnerException
+        return found
+
     def __repr__(self):
         return "NetException(%r, %r)" % (self.type_name, self.Message)
 

@@ -247,8 +247,8 @@ def test_a_stop_at_the_deadline_that_fails_says_the_job_still_runs(answers, caus
     with pytest.raises(detached.JobTimeout) as info:
         run(recorder, clock=clock, timeout=60)
     said = str(info.value)
-    assert "could NOT be stopped" in said and cause in said, said
-    assert "still runs as the scheduled task \\lync.server\\lync.server-set-sql-x-0123456789ab on" in said, said
+    assert "the stop could not be completed" in said and cause in said, said
+    assert "may still run as the scheduled task \\lync.server\\lync.server-set-sql-x-0123456789ab on" in said, said
     assert "Stop-ScheduledTask" in said
     assert "was stopped and removed" not in said
 
