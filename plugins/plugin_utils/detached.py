@@ -581,12 +581,16 @@ class Job:
             if removed.get("Reused"):
                 raise JobTimeout("%s did not finish within %d s; the job under its name now runs other work (another "
                                  "run took the name), which was NOT stopped" % (self.where, self.timeout))
+            # A removal that found no task to stop or unregister (another run removed it, or it was never there)
+            # says so, not "stopped" (review s10, finding 2a).
+            done = "was stopped and removed" if removed.get("Stopped") or removed.get("Unregistered") else \
+                "was gone (no scheduled task to stop), and its folder was removed"
             left = self.end_work(records)
             if left:
-                raise JobTimeout("%s did not finish within %d s; the job was stopped and removed, but %s"
-                                 % (self.where, self.timeout, "; ".join(left)))
-            raise JobTimeout("%s did not finish within %d s; the job was stopped and removed%s"
-                             % (self.where, self.timeout, ", and what it left running and wrote was ended and "
+                raise JobTimeout("%s did not finish within %d s; the job %s, but %s"
+                                 % (self.where, self.timeout, done, "; ".join(left)))
+            raise JobTimeout("%s did not finish within %d s; the job %s%s"
+                             % (self.where, self.timeout, done, ", and what it left running and wrote was ended and "
                                 "deleted" if (records or self.leftovers) else ""))
         raise JobTimeout("%s did not finish within %d s. It was NOT stopped: it goes on as the scheduled task "
                          "\\lync.server\\%s on %s. Run the same play again to wait for it and collect its result."

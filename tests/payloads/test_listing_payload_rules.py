@@ -1,4 +1,5 @@
-"""Rules for the file-store listing payloads (docs/backup-set.md "Listings"): their order and their -After cursor
+"""Ordinal string comparisons in the payloads and the job runner; first for the file-store listing payloads
+(docs/backup-set.md "Listings"): their order and their -After cursor
 are ordinal (UTF-16 code units, what backup_set.ordinal_key reproduces), so every String.StartsWith/EndsWith they
 call passes StringComparison.Ordinal. .NET Framework has no EndsWith(Char) or StartsWith(Char) (added in .NET Core
 2.0), so PowerShell binds a bare `$s.EndsWith('/')` to EndsWith(String), a culture-sensitive comparison with the
@@ -16,7 +17,9 @@ import pytest
 PAYLOADS = pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "payloads"
 LISTING_PAYLOADS = ("lync_file_listing", "lync_file_listing_write", "lync_file_listing_page")
 
-CALL_RE = re.compile(r"\.(StartsWith|EndsWith)\(")
+# PowerShell's method names are case-insensitive: $s.startswith('x') is the same call (review s9main, finding 8).
+CALL_RE = re.compile(r"\.(StartsWith|EndsWith)\(", re.IGNORECASE)
+JOBS = PAYLOADS.parent / "jobs"
 
 
 def _arguments(text, start):
@@ -48,11 +51,11 @@ def test_listing_payloads_compare_strings_ordinally(name):
     assert culture_comparisons(text) == []
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in PAYLOADS.glob("*.ps1")))
-def test_no_payload_compares_prefixes_with_the_current_culture(name):
+@pytest.mark.parametrize("path", sorted(PAYLOADS.glob("*.ps1")) + sorted(JOBS.glob("*.ps1")), ids=lambda p: p.stem)
+def test_no_payload_compares_prefixes_with_the_current_culture(path):
     """Paths, error ids and task names are compared byte for byte (or ignoring case, as Windows names are), never
-    with the current culture's rules: every payload passes an ordinal StringComparison."""
-    text = (PAYLOADS / (name + ".ps1")).read_text(encoding="utf-8")
+    with the current culture's rules: every payload (and the job runner) passes an ordinal StringComparison."""
+    text = path.read_text(encoding="utf-8")
     assert culture_comparisons(text, ignore_case=True) == []
 
 
@@ -61,6 +64,10 @@ def test_the_all_payloads_rule_flags_a_bare_starts_with():
     planted = text.replace("$Path.StartsWith('\\\\?\\', [System.StringComparison]::Ordinal)", "$Path.StartsWith('\\\\?\\')")
     assert planted != text
     assert len(culture_comparisons(planted, ignore_case=True)) == 1
+
+
+def test_the_rule_flags_a_lower_case_method_name():
+    assert len(culture_comparisons("$s.startswith('x')\n$t.EndsWith('y', [System.StringComparison]::Ordinal)\n")) == 1
 
 
 def test_the_rule_flags_the_culture_sensitive_ends_with():

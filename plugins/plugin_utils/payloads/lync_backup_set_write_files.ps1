@@ -9,8 +9,8 @@
 # run closed it and released the lock). A lock of another set, or none (the operator released a dead run's lock),
 # leaves this set to this run alone. The lock is JSON the collection wrote
 # ({"set_id": "<id>", "run": "<token>", ...}, read as lync_backup_set_unlock reads it).
-# No -Files (an empty list): the lock check alone, which the close makes before its first write into the set (the
-# listings of its file stores).
+# -Files @() (an empty list; -Files is still mandatory): the lock check alone, which the close makes before its
+# first write into the set (the listings of its file stores).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SetPath,

@@ -253,6 +253,16 @@ def test_a_stop_at_the_deadline_that_fails_says_the_job_still_runs(answers, caus
     assert "was stopped and removed" not in said
 
 
+def test_a_stop_at_the_deadline_that_found_no_task_does_not_say_stopped():
+    """Review s10, finding 2a: the removal found no task to stop or unregister."""
+    clock = Clock()
+    gone = ok({"Job": "j", "Unregistered": False, "Stopped": False, "FolderRemoved": True}, changed=True)
+    recorder = Recorder([STARTED] + [status()] * 10 + [status(), gone])
+    with pytest.raises(detached.JobTimeout, match="was gone \\(no scheduled task to stop\\)") as info:
+        run(recorder, clock=clock, timeout=60)
+    assert "stopped and removed" not in str(info.value)
+
+
 def test_the_deadline_leaves_a_restore_running_and_says_so():
     clock = Clock()
     recorder = Recorder([STARTED] + [status()] * 50)
