@@ -590,7 +590,7 @@ def test_the_first_marker_makes_lync_server_protected(lab):
 
 @pytest.mark.parametrize("old,new", [
     ("    $acl.SetAccessRuleProtection($true, $false)\n", ""),
-    ("    $null = [System.IO.Directory]::CreateDirectory($base, $acl)\n", ""),
+    ("    $null = [System.IO.Directory]::CreateDirectory($base, (& $protectedAcl))\n", ""),
 ])
 def test_planted_marker_folder_left_open_fails(lab, plant_defect, old, new):
     plant_defect("lync_recovery_marker_set", old, new)
@@ -621,6 +621,17 @@ def test_markers_are_owned_by_administrators_whatever_the_default_owner(lab):
     result = run(lab, "lync_recovery_markers", SE)
     assert not result["failed"], result["error"]
     assert result["result"]["Markers"] == [{"Stage": "prepared", "Text": '{"n":1}'}]
+
+
+def test_planted_a_recovery_folder_left_to_the_default_owner_is_refused_under_object_creator(lab, plant_defect):
+    """Review s11, finding 1: `recovery` made without a named owner belongs to the user under "Object creator"."""
+    plant_defect("lync_recovery_marker_set", "    $null = [System.IO.Directory]::CreateDirectory($folder, (& $protectedAcl))\n",
+                 "    $null = [System.IO.Directory]::CreateDirectory($folder)\n")
+    state = lab.load()
+    state["hosts"][SE]["admin_default_owner"] = "object_creator"
+    lab.save(state)
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result)  # what the real test checks fails
 
 
 def test_planted_a_marker_written_with_the_default_owner_is_refused_under_object_creator(lab, plant_defect):

@@ -144,10 +144,11 @@ class IntegrationLab:
     def snapshot(self):
         """Everything a target could leave behind: the state (servers, SQL, certificates) and every file."""
         state = json.loads((self.lab.dir / "state.json").read_text(encoding="utf-8"))
-        for host in state.get("hosts", {}).values():  # the jobs' home keeps the protected ACL its first job gave it
+        for host in state.get("hosts", {}).values():  # the jobs' home and lock keep the ACL their first job gave them
             acls = host.get("acls") or {}
             for folder in [f for f in acls if f.lower().endswith(("\\programdata\\lync.server",
-                                                                  "\\programdata\\lync.server\\jobs"))]:
+                                                                  "\\programdata\\lync.server\\jobs",
+                                                                  "\\programdata\\lync.server\\jobs.lock"))]:
                 del acls[folder]
             if "acls" in host and not acls:
                 del host["acls"]

@@ -167,7 +167,7 @@ try {
         $startLock = [System.IO.File]::Create($lockFile, 4096, [System.IO.FileOptions]::None, $lockSecurity)
     }
 } catch [System.UnauthorizedAccessException] {
-    # Access denied is not an IOException (__Error.WinIOError): a ReadOnly or Hidden jobs.lock, a denying ACL, a file
+    # Access denied is not an IOException (__Error.WinIOError): a ReadOnly jobs.lock, a denying ACL, a file
     # deleted while something still holds it (review s9b, finding 5).
     throw "LYNC_JOB_LOCK_FAILED: $lockFile could not be opened: $($_.Exception.Message) (check its attributes and ACL); nothing was started"
 } catch [System.IO.IOException] {

@@ -32,16 +32,21 @@ $ours = @('S-1-5-32-544', 'S-1-5-18')
 $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288
 $administrators = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'
 $system = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'
-if (-not $Remove -and -not (Test-Path -LiteralPath $base)) {
+# Both folders are created with a named owner: a folder made without one belongs to the token's default owner, the
+# user under "Object creator" (KB 318825), which the check below would refuse (review s11, finding 1).
+$protectedAcl = {
     $acl = New-Object -TypeName System.Security.AccessControl.DirectorySecurity
     $acl.SetOwner($administrators)
     $acl.SetAccessRuleProtection($true, $false)
     $acl.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $administrators, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
     $acl.AddAccessRule((New-Object -TypeName System.Security.AccessControl.FileSystemAccessRule -ArgumentList $system, 'FullControl', 'ContainerInherit, ObjectInherit', 'None', 'Allow'))
-    $null = [System.IO.Directory]::CreateDirectory($base, $acl)
+    $acl
 }
-if (-not $Remove) {
-    $null = [System.IO.Directory]::CreateDirectory($folder)
+if (-not $Remove -and -not (Test-Path -LiteralPath $base)) {
+    $null = [System.IO.Directory]::CreateDirectory($base, (& $protectedAcl))
+}
+if (-not $Remove -and -not (Test-Path -LiteralPath $folder)) {
+    $null = [System.IO.Directory]::CreateDirectory($folder, (& $protectedAcl))
 }
 foreach ($checked in @(@($base, $folder) | Where-Object { Test-Path -LiteralPath $_ })) {
     $item = Get-Item -LiteralPath $checked -Force

@@ -1821,11 +1821,32 @@ def install(session):
         lower-case path), which Get-Acl reads (acl_record) and tests read or plant."""
         winpath = V.to_string(path)
         existed = dotnet_io(lambda: locate(winpath).real.is_dir())  # a share that is gone: IOException, as .NET throws
+        made = [] if existed else missing_folders(winpath)
         dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
         if isinstance(security, DirectorySecurity) and not existed:
             owner = allowed_owner(security.owner) if security.owner else default_owner()
             ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
+            made = made[1:]
+        for folder in reversed(made):  # parents first: each inherits from the one above
+            # Local folders only: a folder made over SMB is owned as the file server decides (not modelled).
+            if not folder.startswith("\\\\") and default_owner() != ADMINISTRATORS_SID:
+                # A folder made without a security descriptor is owned by the token's default owner: the user under
+                # "Object creator" (KB 318825), as own_new_file gives files (review s11, finding 1).
+                ctx.record.setdefault("acls", {})[folder.lower()] = dict(acl_record(folder), owner=default_owner())
         return item(winpath)
+
+    def missing_folders(winpath):
+        """The folders of `winpath` that do not exist yet, the deepest first (CreateDirectory makes each of them)."""
+        found, probe = [], winpath.rstrip("\\")
+        while probe and "\\" in probe.strip("\\"):
+            try:
+                if locate(probe).real.is_dir():
+                    break
+            except PSError:
+                break
+            found.append(probe)
+            probe = probe.rpartition("\\")[0]
+        return found
 
     @io_directory.method("SetAccessControl")
     def set_access_control(eng, path, security):
