@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 import socket
+import time
 
 from ansible.errors import AnsibleActionFail
 
@@ -39,9 +40,17 @@ ARGUMENT_SPEC = {
 
 # Paths per call of lync_file_links (the close asks which differing files are links): arguments stay bounded.
 LINK_BATCH = 2000
+# LYNC_LOCK_MOVING (another run is taking the backup lock over at this moment: its old lock moved aside, its new one
+# not yet written) is asked again this many times, this many seconds apart; a takeover takes a few SMB round trips.
+LOCK_MOVING_TRIES = 6
+LOCK_MOVING_WAIT = 2
 LOCK_HOLDER_RE = re.compile(r"lync-\d{8}T\d{6}Z-[0-9a-f]{6}")
 RUN_ID_RE = re.compile(r"\A[0-9a-f]{16,64}\Z")
 LOCKED_RE = re.compile(r"held since (?P<since>\S+) \(age (?P<age>[0-9.]+) h\) by (?P<holder>.*)\Z", re.S)
+
+
+class LockLost(AnsibleActionFail):
+    """The close's lock check refused: another run resumed or closed the set. Never an item's error."""
 
 
 def lock_text(set_id, token, host):
@@ -140,6 +149,8 @@ def share_warning(root, host, server, certain):
 class ActionModule(LyncAction):
     """Open a new backup set (taking the root's lock), close it (manifest last), or release the lock."""
 
+    sleep = staticmethod(time.sleep)  # between the LYNC_LOCK_MOVING questions (tests give their own)
+
     ARGUMENT_SPEC = ARGUMENT_SPEC
     REQUIRED_IF = [["state", "closed", ["set_id", "plan", "results", "deployment", "started"]],
                    ["state", "unlocked", ["set_id"]]]
@@ -230,10 +241,12 @@ class ActionModule(LyncAction):
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
         landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
         # The lock checked before the first write into the set (the listings below): a run that resumed this set, or
-        # closed it, keeps it untouched (review lock, finding 5); the writes of the documents check it again.
-        if params["run_id"]:
+        # closed it, keeps it untouched (review lock, finding 5); each listing checks it again just before it is
+        # renamed into place (review s9main 2), and the writes of the documents check it once more.
+        lock = (root, set_id, params["run_id"]) if params["run_id"] else None
+        if lock:
             self._close_writes(path, [], root, set_id, params["run_id"])
-        listings = self._listings(path, backup_plan.store_folders(manifest))
+        listings = self._listings(path, backup_plan.store_folders(manifest), lock)
         left = backup_plan.take_not_linked(manifest)
         backup_plan.settle(manifest, landed, documents, unreadable, listings)
         self._check_links(root, path, manifest, self._earlier(root, params, manifest), left)
@@ -278,16 +291,38 @@ class ActionModule(LyncAction):
     def _close_writes(self, path, files, root, set_id, run_id):
         """_write under the set's lock (no files: the lock check alone), its refusals named for the close."""
         try:
-            return self._write(path, files, lock=(root, set_id, run_id))
+            return self._under_lock(lambda: self._write(path, files, lock=(root, set_id, run_id)))
+        except LockLost:
+            raise
         except AnsibleActionFail as exc:
-            if "LYNC_LOCK_LOST" in str(exc):
-                raise AnsibleActionFail("lync_backup_set: %s; this run does not close the set (the run that resumed it "
-                                        "does), and its lock stays that run's"
-                                        % " ".join(str(exc).split("LYNC_LOCK_LOST: ", 1)[1].split())) from None
             if "LYNC_WRITE_MISMATCH" in str(exc):
                 raise AnsibleActionFail("lync_backup_set: %s; the set stays without a manifest"
                                         % str(exc).split("LYNC_WRITE_MISMATCH: ", 1)[1]) from None
             raise
+
+    def _under_lock(self, call):
+        """call() (a payload that checks the set's lock): LYNC_LOCK_MOVING asked again, LOCK_MOVING_TRIES times, until
+        the takeover under way has written its lock; LYNC_LOCK_LOST, and a takeover that never ends, are LockLost."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except AnsibleActionFail as exc:
+                text = str(exc)
+                if "LYNC_LOCK_LOST: " in text:
+                    raise LockLost("lync_backup_set: %s; this run does not close the set (the run that resumed it "
+                                   "does), and its lock stays that run's"
+                                   % " ".join(text.split("LYNC_LOCK_LOST: ", 1)[1].split())) from None
+                if "LYNC_LOCK_MOVING: " not in text:
+                    raise
+                if attempt == LOCK_MOVING_TRIES:
+                    raise LockLost("lync_backup_set: %s (asked %d times, %d s apart); this run does not close the set. "
+                                   "If no other backup runs on this root, that file is left from a takeover that did "
+                                   "not finish: delete it and close the set again (backup_resume_set)"
+                                   % (" ".join(text.split("LYNC_LOCK_MOVING: ", 1)[1].split()), LOCK_MOVING_TRIES,
+                                      LOCK_MOVING_WAIT)) from None
+            self.sleep(LOCK_MOVING_WAIT)
 
     def _earlier(self, root, params, manifest):
         """{set id: manifest, or None when it cannot be read or its signature does not match} of the earlier sets
@@ -389,15 +424,21 @@ class ActionModule(LyncAction):
                 landed[rel] = dict(entry, Path=rel)
         return landed, unreadable
 
-    def _listings(self, path, stores):
+    def _listings(self, path, stores, lock=None):
         """{item id: summary} of each file store's copy, listed and hashed on the host into the set's
-        listings/<folder>.tsv (lync_file_listing_write): only the summary travels back, whatever the file count."""
+        listings/<folder>.tsv (lync_file_listing_write): only the summary travels back, whatever the file count.
+        With lock (root, set id, run id), each listing is renamed into place only under this run's lock."""
         found = {}
         for item_id, folder in sorted(stores.items()):
+            parameters = {"Path": bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\"))),
+                          "ListingPath": bs.extended_path("%s\\%s" % (path, bs.listing_path(folder).replace("/", "\\")))}
+            if lock:
+                parameters.update(SetPath=bs.extended_path(path), LockRoot=lock[0], LockSetId=lock[1], LockRunId=lock[2])
             try:
-                found[item_id] = self.payload("lync_file_listing_write", {
-                    "Path": bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\"))),
-                    "ListingPath": bs.extended_path("%s\\%s" % (path, bs.listing_path(folder).replace("/", "\\")))}).value
+                found[item_id] = self._under_lock(
+                    lambda parameters=parameters: self.payload("lync_file_listing_write", parameters).value)
+            except LockLost:
+                raise
             except AnsibleActionFail as exc:
                 found[item_id] = {"error": " ".join(str(exc).split())}
         return found

@@ -122,12 +122,24 @@ def check_root(root):
     return _check_windows_path(root)
 
 
-def _check_windows_path(root):
-    """check_root's form rules without its length rule: UNC or drive path, no '..', no wildcards."""
+class TrimmedName(BackupSetError):
+    """A path name ending in a period or a space (see _check_windows_path)."""
+
+
+def _check_windows_path(root, what="root"):
+    """check_root's form rules without its length rule: UNC or drive path, no '..', no wildcards, no name that ends
+    in a period or a space."""
     text = root.rstrip("\\") if len(root.rstrip("\\")) > 2 else root
     if ".." in text.split("\\") or not (UNC_RE.match(text) or DRIVE_RE.match(text)):
         raise BackupSetError("root %r is not a UNC path (\\\\server\\share[\\folder]) or a drive path (D:\\folder)"
                              % root)
+    trimmed = [part for part in text.split("\\")[1:] if part.endswith((".", " "))]
+    if trimmed:
+        # Win32 drops a name's trailing periods and spaces from a plain path, and an extended-length (\\?\) path keeps
+        # them ("File path formats on Windows systems", https://learn.microsoft.com/dotnet/standard/io/file-path-formats):
+        # the payloads given each form would use two different folders (review s11, 5).
+        raise TrimmedName("%s %r has a name ending in a period or a space (%r): Windows does not keep that "
+                          "character in every path form; rename the folder" % (what, root, trimmed[0]))
     return text
 
 
@@ -137,7 +149,9 @@ def check_path(path, what="path"):
     try:
         if not isinstance(path, str) or not path.strip() or len(path) > MAX_EXTENDED_PATH:
             raise BackupSetError(path)
-        return _check_windows_path(path)
+        return _check_windows_path(path, what)
+    except TrimmedName:
+        raise
     except BackupSetError:
         raise BackupSetError("%s %r is not a UNC path or a drive path" % (what, path)) from None
 

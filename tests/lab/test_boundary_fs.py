@@ -511,6 +511,109 @@ def test_the_close_writes_under_its_own_lock_another_sets_or_none(lab, holder):
     assert real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").read_text() == "{}"
 
 
+ASIDE = "D:\\LyncBackup\\.lync-backup.lock."
+
+
+@pytest.mark.parametrize("aside_of", [RUN_B, RUN_A, None])
+def test_no_lock_but_one_moved_aside_by_another_run_is_a_takeover_under_way(lab, aside_of):
+    """lync_backup_set_open moves the old lock to .lync-backup.lock.<its run id> before it writes its own: in between
+    there is no lock, and which set the new one names is not known yet (review s9main 3). Another run's lock moved
+    aside is LYNC_LOCK_MOVING, and nothing is written; this run's own name, or none, is no lock."""
+    if aside_of:
+        real(lab, BACKUP, ASIDE + aside_of).write_text('{"set_id": "%s", "run": "%s"}' % (SET, RUN_A))
+    result = _close_writes(lab)
+    manifest = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json")
+    if aside_of == RUN_B:
+        assert result["failed"] and message(result) == (
+            "LYNC_LOCK_MOVING: there is no lock \\\\backup01.contoso.local\\LyncBackup\\.lync-backup.lock, but another "
+            "run is taking it over: \\\\backup01.contoso.local\\LyncBackup\\.lync-backup.lock." + RUN_B), result
+        assert not manifest.exists()
+    else:
+        assert not result["failed"], result["error"]
+        assert manifest.read_text() == "{}"
+
+
+def test_planted_no_look_for_a_moved_lock_writes_during_a_takeover(lab, plant_defect):
+    plant_defect("lync_backup_set_write_files", "        if ($moving.Count -gt 0) {", "        if ($false) {")
+    real(lab, BACKUP, ASIDE + RUN_B).write_text('{"set_id": "%s", "run": "%s"}' % (SET, RUN_A))
+    assert not _close_writes(lab)["failed"]  # what the real test checks fails
+
+
+def _watch_aside_removal(lab, monkeypatch):
+    """[whether the new lock existed] at each removal of a lock moved aside (the lab's Remove-Item)."""
+    from lync_lab import fsops  # pylint: disable=import-outside-toplevel
+    lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
+    seen = []
+    original = fsops.remove
+
+    def remove(ctx, winpath, *args, **kwargs):
+        if ".lync-backup.lock." in winpath:
+            seen.append(lock.exists())
+        return original(ctx, winpath, *args, **kwargs)
+    monkeypatch.setattr(fsops, "remove", remove)
+    return lock, seen
+
+
+def test_a_takeover_removes_the_lock_it_moved_aside_only_once_its_own_exists(lab, monkeypatch):
+    """At every moment of a takeover either the lock or the one moved aside exists (review s9main 3)."""
+    lock, seen = _watch_aside_removal(lab, monkeypatch)
+    lock.write_text("stale")
+    os.utime(lock, (1, 1))
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine", RunId=RUN_B)
+    assert not result["failed"] and result["result"]["TakenOverLock"] == "stale", result["error"]
+    assert seen == [True] and lock.read_text() == "mine"
+    assert sorted(p.name for p in lock.parent.iterdir()) == [".lync-backup.lock", SET]
+
+
+def test_planted_aside_removed_before_the_new_lock_leaves_a_moment_without_either(lab, monkeypatch, plant_defect):
+    lock, seen = _watch_aside_removal(lab, monkeypatch)
+    plant_defect("lync_backup_set_open", "    $takenOver = $previous\n}\n",
+                 "    Remove-Item -LiteralPath $aside -Force\n    $takenOver = $previous\n}\n")
+    lock.write_text("stale")
+    os.utime(lock, (1, 1))
+    run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine", RunId=RUN_B)
+    assert seen[0] is False  # what the real test checks fails
+
+
+def _listing(lab, run_id=RUN_A):
+    """A store's copy in the set and its listing written under the close's lock."""
+    base = "D:\\LyncBackup\\" + SET
+    store = real(lab, BACKUP, base + "\\filestores\\fs")
+    store.mkdir(parents=True, exist_ok=True)
+    (store / "a.txt").write_text("a")
+    return run(lab, "lync_file_listing_write", BACKUP, Path=base + "\\filestores\\fs",
+               ListingPath=base + "\\listings\\fs.tsv", SetPath=base,
+               LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=run_id)
+
+
+@pytest.mark.parametrize("holder", [RUN_A, RUN_B, "moving", "closed"])
+def test_a_listing_is_renamed_into_place_only_under_this_runs_lock(lab, holder):
+    """A store's listing can take hours: the lock is checked again just before it is renamed into place (review
+    s9main 2). Refused, no listing and no temporary file is left."""
+    if holder == "moving":
+        real(lab, BACKUP, ASIDE + RUN_B).write_text("{}")
+    elif holder == "closed":
+        real(lab, BACKUP, "D:\\LyncBackup\\" + SET).mkdir(parents=True)
+        real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").write_text("{}")
+    else:
+        _lock(lab, SET, holder)
+    result = _listing(lab)
+    listings = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings")
+    if holder == RUN_A:
+        assert not result["failed"] and result["result"]["Files"] == 1, result["error"]
+        assert [p.name for p in listings.iterdir()] == ["fs.tsv"]
+    else:
+        expected = "LYNC_LOCK_MOVING" if holder == "moving" else "LYNC_LOCK_LOST"
+        assert result["failed"] and message(result).startswith(expected), result
+        assert list(listings.iterdir()) == []
+
+
+def test_planted_listing_without_the_lock_check_is_written_under_another_runs_lock(lab, plant_defect):
+    plant_defect("lync_file_listing_write", "            if ($thisSet -and $otherRun) {", "            if ($false) {")
+    _lock(lab, SET, RUN_B)
+    assert not _listing(lab)["failed"]  # what the real test checks fails
+
+
 @pytest.mark.parametrize("old,new,holder", [
     # A typo'd variable: '"run": "' + $null + '"' is never in a lock, so this run's own lock reads as another run's.
     ("-not $holder.Contains('\"run\": \"' + $LockRunId + '\"')", "-not $holder.Contains('\"run\": \"' + $RunId + '\"')",
@@ -649,8 +752,8 @@ def test_planted_a_marker_written_with_the_default_owner_is_refused_under_object
 def test_a_marker_someone_else_owns_stops_the_reading(lab):
     run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
     real(lab, SE, MARKERS + "\\databases.json").write_text("{}")
-    _plant_acl(lab, MARKERS + "\\databases.json", {"owner": USER_SID, "protected": False, "inherited": True,
-                                                     "rules": []})
+    _plant_acl(lab, MARKERS + "\\databases.json",
+               {"owner": USER_SID, "protected": False, "inherited": True, "rules": []})
     result = run(lab, "lync_recovery_markers", SE)
     assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
     assert "databases.json is owned by %s" % USER_SID in message(result)
@@ -660,8 +763,8 @@ def test_planted_no_owner_check_reads_a_planted_marker(lab, plant_defect):
     plant_defect("lync_recovery_markers", "        if ($ours -notcontains $markerOwner) {", "        if ($false) {")
     run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
     real(lab, SE, MARKERS + "\\databases.json").write_text("{}")
-    _plant_acl(lab, MARKERS + "\\databases.json", {"owner": USER_SID, "protected": False, "inherited": True,
-                                                     "rules": []})
+    _plant_acl(lab, MARKERS + "\\databases.json",
+               {"owner": USER_SID, "protected": False, "inherited": True, "rules": []})
     result = run(lab, "lync_recovery_markers", SE)
     assert not result["failed"] and len(result["result"]["Markers"]) == 2  # what the real test checks fails
 
@@ -681,6 +784,47 @@ def test_a_marker_folder_others_may_write_is_refused_by_both(lab, where):
                    run(lab, "lync_recovery_markers", SE)):
         assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
     assert not real(lab, SE, MARKERS + "\\databases.json").exists()
+
+
+BASE = "C:\\ProgramData\\lync.server"
+ADMINS_SYSTEM = [{"identity": sid, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+                  "propagation": "None", "type": "Allow"} for sid in ("S-1-5-32-544", "S-1-5-18")]
+# What Explorer's "Disable inheritance - convert into explicit" leaves from ProgramData: CREATOR OWNER inherit-only.
+CREATOR_OWNER_ONLY_BELOW = {"identity": "S-1-3-0", "rights": "FullControl",
+                            "inheritance": "ContainerInherit, ObjectInherit", "propagation": "InheritOnly",
+                            "type": "Allow"}
+# A hand-set ACE with the generic write bit (GENERIC_WRITE, 0x40000000) for Users, on the folder itself.
+USERS_GENERIC_WRITE = {"identity": "S-1-5-32-545", "rights": "1073741824", "inheritance": "None",
+                       "propagation": "None", "type": "Allow"}
+
+
+@pytest.mark.parametrize("extra, refused, made", [(CREATOR_OWNER_ONLY_BELOW, False, BASE),
+                                                   (CREATOR_OWNER_ONLY_BELOW, False, MARKERS),
+                                                   (USERS_GENERIC_WRITE, True, BASE)])
+def test_the_marker_folder_check_skips_inherit_only_rules_and_counts_generic_write(lab, extra, refused, made):
+    """Review s11, 2: an inherit-only rule grants nothing on lync.server itself (what it gives a `recovery` that
+    inherits is checked there: CREATOR OWNER becomes its owner's rule); GENERIC_WRITE on the folder lets Users write."""
+    real(lab, SE, made).mkdir(parents=True)
+    _plant_acl(lab, BASE, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                           "rules": ADMINS_SYSTEM + [extra]})
+    for result in (run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}"),
+                   run(lab, "lync_recovery_markers", SE)):
+        assert result["failed"] == refused, result
+        assert refused == ("LYNC_RECOVERY_UNSAFE" in (message(result) or ""))
+    assert real(lab, SE, MARKERS + "\\databases.json").exists() != refused
+
+
+@pytest.mark.parametrize("payload, old, new, extra", [
+    ("lync_recovery_marker_set", " -and ([int]$_.PropagationFlags -band 2) -eq 0", "", CREATOR_OWNER_ONLY_BELOW),
+    ("lync_recovery_marker_set", " -bor 0x40000000 -bor 0x10000000\n", "\n", USERS_GENERIC_WRITE),
+])
+def test_planted_marker_rights_check_defects_fail(lab, plant_defect, payload, old, new, extra):
+    plant_defect(payload, old, new)
+    real(lab, SE, BASE).mkdir(parents=True)
+    _plant_acl(lab, BASE, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                           "rules": ADMINS_SYSTEM + [extra]})
+    result = run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}")
+    assert result["failed"] != (extra is USERS_GENERIC_WRITE)  # what the real test checks fails
 
 
 def test_planted_no_folder_check_writes_into_an_open_folder(lab, plant_defect):

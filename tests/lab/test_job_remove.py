@@ -101,8 +101,8 @@ def test_a_failing_task_scheduler_is_an_error_and_removes_nothing(lab, hresult, 
 def test_planted_the_providers_file_not_found_taken_for_no_task_deletes_a_running_jobs_folder(lab):
     state = lab.load()
     folder = _job(lab, state, LISTED, task_state="Running")
-    state["hosts"][SQL_HOST]["task_scheduler_failure"] = {"hresult": "0x80070002",
-                                                         "message": "The system cannot find the file specified."}
+    state["hosts"][SQL_HOST]["task_scheduler_failure"] = {
+        "hresult": "0x80070002", "message": "The system cannot find the file specified."}
     out, dummy = _remove(lab, state, {"OnlyIfIdle": True, "WorkId": LISTED}, replace=[(
         "if (-not $queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal)) {",
         "if (-not ($queryError.StartsWith('CmdletizationQuery_NotFound', [System.StringComparison]::Ordinal) -or "

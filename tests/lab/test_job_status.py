@@ -71,4 +71,3 @@ def test_planted_silently_continue_takes_a_task_scheduler_failure_for_a_missing_
         "    $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction Stop\n",
         "    $task = Get-ScheduledTask -TaskName $JobName -TaskPath $taskPath -ErrorAction SilentlyContinue\n")])
     assert not out["failed"] and out["result"]["Exists"] is False, out  # what the real test checks fails
-

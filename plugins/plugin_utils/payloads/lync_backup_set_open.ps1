@@ -11,7 +11,8 @@
 # The lock's text carries the run's random token ("run"): lync_backup_set_unlock releases only its own run's lock.
 # A lock is taken over by renaming it (File.Move fails when another run has moved or removed it first: one of two
 # runs taking over together wins), checking that what was renamed is the lock read (not the fresh lock of a run
-# that took over first: then it is put back and the open refused), and then creating the new one with CreateNew.
+# that took over first: then it is put back and the open refused), then creating the new one with CreateNew, and
+# only then removing the one moved aside (lync_backup_set_write_files reads a moved-aside lock as a takeover under way).
 # Pages: https://learn.microsoft.com/dotnet/api/system.io.file.move (IOException when the destination exists,
 #   FileNotFoundException when the source is gone), https://learn.microsoft.com/dotnet/api/system.io.filemode
 #   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext
@@ -75,16 +76,22 @@ if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
         }
         throw "LYNC_BACKUP_LOCKED: $lockPath is held since $([DateTime]::UtcNow.ToString('o')) (age $([Math]::Round($movedAge, 2)) h) by $moved"
     }
-    Remove-Item -LiteralPath $aside -Force
     $takenOver = $previous
 }
-$stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
 try {
-    $bytes = [System.Text.Encoding]::UTF8.GetBytes($LockText)
-    $stream.Write($bytes, 0, $bytes.Length)
+    $stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
+    try {
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes($LockText)
+        $stream.Write($bytes, 0, $bytes.Length)
+    }
+    finally {
+        $stream.Dispose()
+    }
 }
 finally {
-    $stream.Dispose()
+    # The lock moved aside goes only now, once the new one exists (or another run's CreateNew won): a close that
+    # reads the lock meanwhile finds one of the two, never neither (LYNC_LOCK_MOVING; review s9main 3).
+    if ($null -ne $takenOver) { Remove-Item -LiteralPath $aside -Force }
 }
 if (-not $Resume) {
     $null = New-Item -ItemType Directory -Path $setPath

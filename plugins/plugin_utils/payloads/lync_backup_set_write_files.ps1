@@ -9,8 +9,14 @@
 # run closed it and released the lock). A lock of another set, or none (the operator released a dead run's lock),
 # leaves this set to this run alone. The lock is JSON the collection wrote
 # ({"set_id": "<id>", "run": "<token>", ...}, read as lync_backup_set_unlock reads it).
+# No lock, but a lock another run moved aside (.lync-backup.lock.<run id>): that run is taking the lock over at this
+# moment, and which set its new lock names is not known yet: LYNC_LOCK_MOVING, and the collection asks again.
 # -Files @() (an empty list; -Files is still mandatory): the lock check alone, which the close makes before its
-# first write into the set (the listings of its file stores).
+# first write into the set (the listings of its file stores, which check the lock again before each listing is
+# renamed into place).
+# Calls: Get-ChildItem -LiteralPath -Force -File
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-childitem?view=powershell-5.1),
+# File.ReadAllText (FileNotFoundException when the file is missing: https://learn.microsoft.com/dotnet/api/system.io.file.readalltext).
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$SetPath,
@@ -23,6 +29,7 @@ $ErrorActionPreference = 'Stop'
 
 if ($LockRoot) {
     if (-not ($LockSetId -and $LockRunId)) { throw 'LockRoot needs LockSetId and LockRunId' }
+    # lock check: the same lines in both set-writing payloads (tests/payloads/test_lock_check_text.py)
     # A set that has its manifest was closed, by the run that resumed it (which then released the lock): a late
     # close must not write over it.
     if (Test-Path -LiteralPath (Join-Path -Path $SetPath -ChildPath 'manifest.json') -PathType Leaf) {
@@ -36,6 +43,15 @@ if ($LockRoot) {
         $holder = [System.IO.File]::ReadAllText($lockPath)
     }
     catch [System.IO.FileNotFoundException] {
+        # No lock, unless another run is taking it over at this moment: lync_backup_set_open moves the old lock to
+        # .lync-backup.lock.<its run id> and removes that only once its own lock exists (review s9main 3). The
+        # collection asks again on LYNC_LOCK_MOVING until one of the two is there.
+        $moving = @(Get-ChildItem -LiteralPath $LockRoot -Force -File | Where-Object {
+            $_.Name.StartsWith('.lync-backup.lock.', [System.StringComparison]::OrdinalIgnoreCase) -and
+            $_.Name -ne ('.lync-backup.lock.' + $LockRunId) })
+        if ($moving.Count -gt 0) {
+            throw "LYNC_LOCK_MOVING: there is no lock $lockPath, but another run is taking it over: $($moving[0].FullName)"
+        }
         $holder = $null
     }
     if ($null -ne $holder) {
@@ -45,6 +61,7 @@ if ($LockRoot) {
             throw "LYNC_LOCK_LOST: the lock $lockPath names this set under another run: $holder"
         }
     }
+    # end of the lock check
 }
 
 function Get-Sha256([string]$Path) {

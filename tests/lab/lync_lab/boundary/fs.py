@@ -330,14 +330,25 @@ FILE_SYSTEM_RIGHTS = T.enum_type("System.Security.AccessControl.FileSystemRights
     "Modify": 197055, "ChangePermissions": 262144, "TakeOwnership": 524288, "Synchronize": 1048576,
     "FullControl": 2032127}, flags=True)
 _RIGHT_ALIASES = {"listdirectory": 1, "writedata": 2, "createdirectories": 4, "traverse": 32}
+# https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags and .inheritanceflags ([Flags]):
+# GetAccessRules gives them as these enums (a payload tests InheritOnly with -band).
+PROPAGATION_FLAGS = T.enum_type("System.Security.AccessControl.PropagationFlags",
+                                {"None": 0, "NoPropagateInherit": 1, "InheritOnly": 2}, flags=True)
+INHERITANCE_FLAGS = T.enum_type("System.Security.AccessControl.InheritanceFlags",
+                                {"None": 0, "ContainerInherit": 1, "ObjectInherit": 2}, flags=True)
 
 
 def rights_number(text):
-    """A FileSystemRights text ("Modify", "CreateFiles, AppendData") as its number."""
+    """A FileSystemRights text ("Modify", "CreateFiles, AppendData") as its number. A mask with bits no member names
+    (GENERIC_WRITE 0x40000000 in a hand-set ACE, https://learn.microsoft.com/windows/win32/secauthz/access-mask) is
+    written as its decimal number, which is how the enum shows it."""
     total = 0
     for part in V.to_string(text).split(","):
         name = part.strip().lower()
         if not name:
+            continue
+        if name.isdigit():
+            total |= int(name)
             continue
         total |= next((n for k, n in FILE_SYSTEM_RIGHTS.members.items() if k.lower() == name), None) \
             or _RIGHT_ALIASES[name]
@@ -373,8 +384,8 @@ class AccessRuleView(V.NetObject):
     def __init__(self, rule, inherited):
         self.IdentityReference = Identity(rule["identity"])
         self.FileSystemRights = V.EnumValue(FILE_SYSTEM_RIGHTS, rights_number(rule["rights"]))
-        self.InheritanceFlags = rule["inheritance"]
-        self.PropagationFlags = rule["propagation"]
+        self.InheritanceFlags = V.to_enum(rule["inheritance"], INHERITANCE_FLAGS)
+        self.PropagationFlags = V.to_enum(rule["propagation"], PROPAGATION_FLAGS)
         self.AccessControlType = rule["type"]
         self.IsInherited = bool(inherited)
 
@@ -1820,7 +1831,10 @@ def install(session):
         The lab keeps the ACL it was given, with the owner (default_owner), in the host record's `acls` (by
         lower-case path), which Get-Acl reads (acl_record) and tests read or plant."""
         winpath = V.to_string(path)
-        existed = dotnet_io(lambda: locate(winpath).real.is_dir())  # a share that is gone: IOException, as .NET throws
+
+        def folder_exists():
+            return locate(winpath).real.is_dir()
+        existed = dotnet_io(folder_exists)  # a share that is gone: IOException, as .NET throws
         made = [] if existed else missing_folders(winpath)
         dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
         if isinstance(security, DirectorySecurity) and not existed:
@@ -1902,8 +1916,18 @@ def install(session):
         while parent and parent not in acls and "\\" in parent:
             parent = parent.rpartition("\\")[0]
         if parent in acls:
-            rules = [dict(r, propagation="None") for r in acls[parent].get("rules") or []
-                     if "ContainerInherit" in str(r.get("inheritance")) and str(r.get("propagation")) != "NoPropagateInherit"]
+            rules = []
+            for rule in acls[parent].get("rules") or []:
+                if "ContainerInherit" not in str(rule.get("inheritance")) or str(rule.get("propagation")) == "NoPropagateInherit":
+                    continue
+                if rule.get("identity") == CREATOR_OWNER_SID:
+                    # "A placeholder in an inheritable ACE. When the ACE is inherited, the system replaces this SID with
+                    # the SID for the object's creator" (https://learn.microsoft.com/windows/win32/secauthz/well-known-sids):
+                    # the folder's owner gets the rights, and CREATOR OWNER stays inherit-only for the folders below.
+                    rules.append(dict(rule, identity=ADMINISTRATORS_SID, propagation="None"))
+                    rules.append(dict(rule, propagation="InheritOnly"))
+                else:
+                    rules.append(dict(rule, propagation="None"))
             return {"owner": ADMINISTRATORS_SID, "protected": False, "inherited": True, "rules": rules}
         return DEFAULT_INHERITED_ACL
 

@@ -12,6 +12,7 @@ from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.server.plugins.plugin_utils import backup_plan, collection_info, report_html
 from ansible_collections.lync.server.plugins.plugin_utils import backup_set as bs
 
+from ansible_collections.lync.server.plugins.action import lync_backup_set
 from ansible_collections.lync.server.plugins.action.lync_backup_set import share_elsewhere, share_warning
 from ansible_collections.lync.server.plugins.plugin_utils import facts
 
@@ -374,6 +375,67 @@ def test_the_close_writes_under_this_runs_lock_and_stops_when_another_run_resume
             ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
     assert ("lync_file_listing_write" in names) == (lost_at == "at the documents")
     assert names[-1] == "lync_backup_set_write_files"  # no unlock: the lock is the other run's
+
+
+MOVING = {"failed": True, "msg": "LYNC_LOCK_MOVING: there is no lock \\\\b\\r\\.lync-backup.lock, but another run is "
+                                 "taking it over: \\\\b\\r\\.lync-backup.lock." + "c" * 16}
+
+
+def test_each_listing_carries_this_runs_lock_and_a_refused_listing_stops_the_close():
+    """Each store's listing checks the lock just before it is renamed into place (review s9main 2): its parameters
+    carry the set and the lock, and LYNC_LOCK_LOST from it fails the close (never an item's error); nothing after."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    inventories, listings = _split_landed(results)
+    args = dict(close_args(plan, results), run_id="a" * 16)
+    act, recorder = action("lync_backup_set", args, inventories + [ok({"Files": []}), LOST])
+    with pytest.raises(AnsibleActionFail, match="under another run.*this run does not close the set"):
+        act.run(task_vars=VARS)
+    names = payload_names(recorder)
+    assert names[-1] == "lync_file_listing_write" and len(names) == len(inventories) + 2
+    parameters = recorder.calls[-1]["module_args"]["parameters"]
+    assert (parameters["SetPath"], parameters["LockRoot"], parameters["LockSetId"], parameters["LockRunId"]) == (
+        "\\\\?\\UNC\\" + SET[2:], ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
+    assert listings  # the listing the store would have had
+
+
+@pytest.mark.parametrize("where", ["lock check", "listing", "documents"])
+def test_a_takeover_under_way_is_asked_again_until_its_lock_is_written(where):
+    """LYNC_LOCK_MOVING: another run has moved the old lock aside and not yet written its own (review s9main 3); the
+    close waits LOCK_MOVING_WAIT and asks again, then goes on as the lock it finds says."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    inventories, listings = _split_landed(results)
+    done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "manifest.json")]})
+    answers = {"lock check": inventories + [MOVING, MOVING, ok({"Files": []})] + listings + [done],
+               "listing": inventories + [ok({"Files": []}), MOVING] + listings + [done],
+               "documents": inventories + [ok({"Files": []})] + listings + [MOVING, done]}[where]
+    act, recorder = action("lync_backup_set", dict(close_args(plan, results), run_id="a" * 16),
+                           answers + [ok({"Released": True})])
+    slept = []
+    act.sleep = slept.append
+    result = act.run(task_vars=VARS)
+    assert not result.get("failed"), result
+    assert slept == [lync_backup_set.LOCK_MOVING_WAIT] * (2 if where == "lock check" else 1)
+    assert payload_names(recorder)[-1] == "lync_backup_set_unlock" and len(recorder.calls) == len(answers) + 1
+
+
+def test_a_takeover_that_never_ends_stops_the_close_naming_the_lock_left_aside():
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    inventories, dummy = _split_landed(results)
+    tries = lync_backup_set.LOCK_MOVING_TRIES
+    act, recorder = action("lync_backup_set", dict(close_args(plan, results), run_id="a" * 16),
+                           inventories + [MOVING] * tries)
+    slept = []
+    act.sleep = slept.append
+    with pytest.raises(AnsibleActionFail) as caught:
+        act.run(task_vars=VARS)
+    assert str(caught.value).startswith("lync_backup_set: there is no lock \\\\b\\r\\.lync-backup.lock, but another "
+                                        "run is taking it over: \\\\b\\r\\.lync-backup.lock." + "c" * 16)
+    assert "(asked %d times, %d s apart)" % (tries, lync_backup_set.LOCK_MOVING_WAIT) in str(caught.value)
+    assert "delete it" in str(caught.value) and len(slept) == tries - 1
+    assert payload_names(recorder).count("lync_file_listing_write") == 0
 
 
 def test_a_close_without_a_run_id_writes_without_a_lock_check():

@@ -44,6 +44,19 @@ def test_bad_roots(root):
         bs.check_root(root)
 
 
+@pytest.mark.parametrize("root, name", [("\\\\backup01\\LyncBackup.", "LyncBackup."),
+                                        ("\\\\backup01\\LyncBackup \\nightly", "LyncBackup "),
+                                        ("D:\\Lync.\\nightly", "Lync."), ("\\\\backup01.\\LyncBackup", "backup01.")])
+def test_a_name_ending_in_a_period_or_a_space_is_refused_by_root_and_path_checks(root, name):
+    """Win32 drops those characters from a plain path and keeps them in a \\\\?\\ one: two payloads would use two
+    folders (review s11, 5). The message names the folder."""
+    for check, what in ((bs.check_root, "root"), (bs.check_path, "path")):
+        with pytest.raises(bs.BackupSetError) as caught:
+            check(root)
+        assert str(caught.value) == ("%s %r has a name ending in a period or a space (%r): Windows does not keep that "
+                                     "character in every path form; rename the folder" % (what, root, name))
+
+
 def test_set_ids_carry_their_time():
     set_id = bs.new_set_id(NOW, "a1b2c3")
     assert set_id == "lync-20261124T030000Z-a1b2c3"
