@@ -798,9 +798,9 @@ USERS_GENERIC_WRITE = {"identity": "S-1-5-32-545", "rights": "1073741824", "inhe
                        "propagation": "None", "type": "Allow"}
 
 
-@pytest.mark.parametrize("extra, refused, made", [(CREATOR_OWNER_ONLY_BELOW, False, BASE),
-                                                   (CREATOR_OWNER_ONLY_BELOW, False, MARKERS),
-                                                   (USERS_GENERIC_WRITE, True, BASE)])
+@pytest.mark.parametrize("extra, refused, made", [
+    (CREATOR_OWNER_ONLY_BELOW, False, BASE), (CREATOR_OWNER_ONLY_BELOW, False, MARKERS),
+    (USERS_GENERIC_WRITE, True, BASE)])
 def test_the_marker_folder_check_skips_inherit_only_rules_and_counts_generic_write(lab, extra, refused, made):
     """Review s11, 2: an inherit-only rule grants nothing on lync.server itself (what it gives a `recovery` that
     inherits is checked there: CREATOR OWNER becomes its owner's rule); GENERIC_WRITE on the folder lets Users write."""

@@ -199,6 +199,17 @@ def test_mandatory_parameter_refuses_an_empty_string():
     ("[AllowEmptyCollection()]", "object[]", "@()", None),
     ("[AllowEmptyCollection()]", "string", "''", "an empty string"),
     ("[AllowEmptyString()]", "string", "''", None),
+    # A script's [string] turns $null into '' before the checks (review s9main 4): AllowNull does not let it through,
+    # AllowEmptyString does, and the plain refusal names the empty string.
+    ("[AllowNull()]", "string", "$null", "an empty string"),
+    ("[AllowEmptyString()]", "string", "$null", None),
+    ("", "string", "$null", "an empty string"),
+    # Each element of a collection is checked (review s9main 5); the empty check is for array types only.
+    ("", "string[]", "@('a', '')", "an empty string"),
+    ("[AllowEmptyString()]", "string[]", "@('a', '')", None),
+    ("", "object[]", "@('a', $null)", "null"),
+    ("[AllowNull()]", "object[]", "@('a', $null)", None),
+    ("", "object", "@()", None),
 ])
 def test_each_allow_attribute_lifts_only_its_own_refusal(attribute, type_name, argument, refused):
     # about_Functions_Advanced_Parameters: "AllowNull validation attribute" (allows $null), "AllowEmptyString"
@@ -227,6 +238,13 @@ def test_script_parameters_bound_from_a_dict():
     assert result.result == {"Ids": ["one"], "Count": 2, "Type": "Object[]"} and result.changed
     result = Engine().run(script, {"setids": ["a", "b"], "Count": "7", "Extra": 1})
     assert result.failed and result.error_messages == ["A parameter cannot be found that matches parameter name 'Extra'."]
+
+
+def test_write_warning_refuses_null_but_takes_an_empty_string():
+    # Write-Warning's Message: [AllowEmptyString] only (review s9main 6).
+    result = run_script("Write-Warning ''\nWrite-Warning $null")
+    assert result.warnings == [""]
+    assert result.error_messages == ["Cannot bind argument to parameter 'Message' because it is null."]
 
 
 def test_ansible_result_changed_failed():

@@ -131,6 +131,11 @@ class Binder:
         if param.switch:
             return V.SwitchValue(V.to_bool(value))
         target = param.type
+        if value is None and self.kind != "cmdlet" and target.lower() == "system.string":
+            # A script's [string] is an ArgumentTypeConverterAttribute: $null becomes '' before any validation
+            # (PowerShell's ArgumentTypeConverterAttribute.Transform, then ParameterBinderBase's null/empty checks;
+            # review s9main 4). A cmdlet's parameter has no such converter and keeps $null.
+            return ""
         if value is None or target.lower() == "system.object":
             return value
         is_array_type = target.endswith("[]")
@@ -213,16 +218,30 @@ class Binder:
         # allow_empty: True (a built-in cmdlet's parameter takes all three) or the attributes a script declared:
         # AllowNull lifts only the $null refusal, AllowEmptyString only '', AllowEmptyCollection only @().
         allowed = {"null", "string", "collection"} if param.allow_empty is True else set(param.allow_empty or ())
+        self._not_null_or_empty(param, value, allowed)
+        # The empty-collection refusal is for array and list parameter types only (an [object] or untyped parameter
+        # binds @()), and each element is held to the null and empty-string rules (ParameterBinderBase's
+        # ValidateNullOrEmptyArgument; CompiledCommandParameter's collection type information; review s9main 5).
+        target = param.type.lower()
+        collection = "array" if target.endswith("[]") else (
+            "collection" if "list" in target or "collection" in target else None)
+        if collection and isinstance(value, list):
+            if not value and "collection" not in allowed:
+                raise bind_error("Cannot bind argument to parameter '%s' because it is an empty %s."
+                                 % (param.name, collection),
+                                 "ParameterArgumentValidationErrorEmpty%sNotAllowed,%s"
+                                 % ("Array" if collection == "array" else "Collection", self.name), "InvalidData")
+            for element in value:
+                self._not_null_or_empty(param, element, allowed)
+        return value
+
+    def _not_null_or_empty(self, param, value, allowed):
         if value is None and "null" not in allowed:
             raise bind_error("Cannot bind argument to parameter '%s' because it is null." % param.name,
                              "ParameterArgumentValidationErrorNullNotAllowed,%s" % self.name, "InvalidData")
         if isinstance(value, str) and value == "" and "string" not in allowed:
             raise bind_error("Cannot bind argument to parameter '%s' because it is an empty string." % param.name,
                              "ParameterArgumentValidationErrorEmptyStringNotAllowed,%s" % self.name, "InvalidData")
-        if isinstance(value, list) and not value and "collection" not in allowed:
-            raise bind_error("Cannot bind argument to parameter '%s' because it is an empty array." % param.name,
-                             "ParameterArgumentValidationErrorEmptyArrayNotAllowed,%s" % self.name, "InvalidData")
-        return value
 
     def _all_sets(self):
         names = []

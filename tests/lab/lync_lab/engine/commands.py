@@ -394,14 +394,16 @@ WHERE_OPERATORS = ("EQ", "NE", "GT", "LT", "GE", "LE", "Like", "NotLike", "Match
 def builtin_commands():
     """The commands of the language core."""
     sb = "System.Management.Automation.ScriptBlock"
+    # Write-Warning's and Write-Verbose's Message has [AllowEmptyString] only: $null is refused (Write.cs in
+    # PowerShell's Microsoft.PowerShell.Commands.Utility; review s9main 6).
     return [
         Command("Write-Output", [Param("InputObject", "System.Management.Automation.PSObject[]", position=0, mandatory=True,
                                        pipeline=True, allow_empty=True), Param("NoEnumerate", switch=True)],
                 _write_output, aliases=("echo", "write")),
         Command("Write-Warning", [Param("Message", "System.String", position=0, mandatory=True, pipeline=True,
-                                        allow_empty=True)], _write_warning),
+                                        allow_empty={"string"})], _write_warning),
         Command("Write-Verbose", [Param("Message", "System.String", position=0, mandatory=True, pipeline=True,
-                                        allow_empty=True)], _write_verbose),
+                                        allow_empty={"string"})], _write_verbose),
         Command("Write-Host", [Param("Object", position=0, pipeline=True), Param("NoNewline", switch=True),
                                Param("Separator"), Param("ForegroundColor"), Param("BackgroundColor")], _write_host),
         Command("Write-Error", [Param("Message", "System.String", position=0, mandatory=True, pipeline=True,
