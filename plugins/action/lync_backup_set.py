@@ -53,6 +53,15 @@ class LockLost(AnsibleActionFail):
     """The close's lock check refused: another run resumed or closed the set. Never an item's error."""
 
 
+def aside_left(value):
+    """The warning for a lock taken over whose moved-aside copy could not be deleted (lync_backup_set_open AsideLeft):
+    while it stays, a close that finds no lock reads it as a takeover under way."""
+    if not value.get("AsideLeft"):
+        return []
+    return ["the stale lock this run took over was moved to %s and could not be deleted; delete it (a close that "
+            "finds no lock would take it for a takeover under way)" % value["AsideLeft"]]
+
+
 def lock_text(set_id, token, host):
     """The lock's text: the set, this run's random token, the controller and the start time (JSON)."""
     return json.dumps({"set_id": set_id, "run": token, "controller": socket.gethostname(), "host": host,
@@ -210,6 +219,9 @@ class ActionModule(LyncAction):
         if out["lock_taken_over"]:
             out["warnings"] = ["took over a stale backup lock older than %d hours: %s"
                                % (params["lock_max_age"], out["lock_taken_over"])]
+        out["warnings"] = out.get("warnings", []) + aside_left(result.value)
+        if not out["warnings"]:
+            del out["warnings"]
         return out
 
     def _write(self, path, files, lock=None):
@@ -498,7 +510,7 @@ class ActionModule(LyncAction):
         return {"changed": True, "set_id": set_id, "path": result.value["Path"],
                 "lock_taken_over": result.value.get("TakenOverLock"), "resumed": True, "run_id": token,
                 "warnings": ["resumed the unfinished set %s: its items run into it again (detached jobs still running "
-                             "there are waited for and collected)" % set_id]}
+                             "there are waited for and collected)" % set_id] + aside_left(result.value)}
 
     @staticmethod
     def _unlock_parameters(root, set_id, params):

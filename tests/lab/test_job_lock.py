@@ -337,3 +337,33 @@ def test_the_lab_query_cmdlet_keeps_the_not_found_id(lab):
             " catch { $Ansible.Result = @{ Id = $_.FullyQualifiedErrorId } }\n")
     out = run_text(_ctx(lab, SQL_HOST), text, {})
     assert out["result"] == {"Id": "CmdletizationQuery_NotFound,Get-ScheduledTask"}, out
+
+
+# -- the parents' write-rights check (review s11, 2; s12, 1 and 2) ----------------------------------------------
+
+JOBS = "C:\\ProgramData\\lync.server\\jobs"
+OURS = [{"identity": sid, "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+         "propagation": "None", "type": "Allow"} for sid in ("S-1-5-32-544", "S-1-5-18")]
+
+
+@pytest.mark.parametrize("extra, repaired", [
+    # What Explorer's "convert inherited permissions into explicit" leaves: grants nothing on the folder itself.
+    ({"identity": "S-1-3-0", "rights": "FullControl", "inheritance": "ContainerInherit, ObjectInherit",
+      "propagation": "InheritOnly", "type": "Allow"}, False),
+    # Users may modify every file made below: counted though inherit-only.
+    ({"identity": "S-1-5-32-545", "rights": "Modify", "inheritance": "ObjectInherit", "propagation": "InheritOnly",
+      "type": "Allow"}, True),
+    # GENERIC_WRITE on the folder itself.
+    ({"identity": "S-1-5-32-545", "rights": "1073741824", "inheritance": "None", "propagation": "None",
+      "type": "Allow"}, True),
+])
+def test_a_start_repairs_a_jobs_folder_others_may_write_and_leaves_a_creator_only_rule(lab, extra, repaired):
+    state = lab.load()
+    (lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server" / "jobs").mkdir(parents=True)
+    planted = {"owner": ADMINISTRATORS, "protected": True, "inherited": False, "rules": OURS + [extra]}
+    state["hosts"][SQL_HOST].setdefault("acls", {})[JOBS.lower()] = planted
+    state["hosts"][SQL_HOST]["task_scheduler_failure"] = {"hresult": "0x80070422"}  # stops it after the check
+    out = _start(lab, state)
+    assert "0x80070422" in str(out["error"]), out
+    rules = state["hosts"][SQL_HOST]["acls"][JOBS.lower()]["rules"]
+    assert (extra not in rules) == repaired, rules

@@ -91,10 +91,14 @@ try {
 finally {
     # The lock moved aside goes only now, once the new one exists (or another run's CreateNew won): a close that
     # reads the lock meanwhile finds one of the two, never neither (LYNC_LOCK_MOVING; review s9main 3).
-    if ($null -ne $takenOver) { Remove-Item -LiteralPath $aside -Force }
+    # A removal that fails does not fail the open (it holds its lock now) nor hide CreateNew's own error: the file
+    # left is named in AsideLeft for a warning (review s12, 5).
+    if ($null -ne $takenOver) { Remove-Item -LiteralPath $aside -Force -ErrorAction SilentlyContinue }
 }
+$asideLeft = $null
+if ($null -ne $takenOver -and (Test-Path -LiteralPath $aside)) { $asideLeft = $aside }
 if (-not $Resume) {
     $null = New-Item -ItemType Directory -Path $setPath
 }
 
-$Ansible.Result = @{ Path = $setPath; LockPath = $lockPath; TakenOverLock = $takenOver }
+$Ansible.Result = @{ Path = $setPath; LockPath = $lockPath; TakenOverLock = $takenOver; AsideLeft = $asideLeft }

@@ -93,13 +93,17 @@ $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
 $jobs = Join-Path -Path $base -ChildPath 'jobs'
 $sidType = [System.Security.Principal.SecurityIdentifier]
 $ours = @('S-1-5-32-544', 'S-1-5-18')
+$creators = @('S-1-3-0', 'S-1-3-1')  # CREATOR OWNER, CREATOR GROUP
 # FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
 # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
 # ChangePermissions 262144, TakeOwnership 524288 (https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemrights),
 # and the generic GENERIC_WRITE 0x40000000 and GENERIC_ALL 0x10000000 a hand-set ACE may carry
-# (https://learn.microsoft.com/windows/win32/secauthz/access-mask). A rule whose PropagationFlags hold InheritOnly (2,
-# https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags) grants nothing on the folder
-# itself and is not counted: what it gives a folder below shows there as that folder's own rule (review s11, 2).
+# (https://learn.microsoft.com/windows/win32/secauthz/access-mask). An inherit-only rule (PropagationFlags InheritOnly,
+# 2: https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags) of CREATOR OWNER or CREATOR
+# GROUP is not counted: it grants nothing on the folder, and what it gives below goes to the creator, whose ownership
+# is checked (review s11, 2). Any other inherit-only rule counts: an ObjectInherit-only rule stays inherit-only on the
+# folders below and reaches every file made there without its own protected ACL ("ACE inheritance rules",
+# https://learn.microsoft.com/windows/win32/secauthz/ace-inheritance-rules; review s12, 1).
 $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288 -bor 0x40000000 -bor 0x10000000
 # The owner is named, not left to the token's default owner (the user, for an administrator whose token does not
 # make BUILTIN\Administrators the default owner - KB 318825's "Object creator"): the checks below refuse any other.
@@ -131,7 +135,7 @@ if ($foreign.Count -gt 0) {
     $who = (Get-Acl -LiteralPath $foreign[0].FullName).GetOwner($sidType).Value
     throw "LYNC_JOB_UNSAFE: $($foreign[0].FullName) is owned by $who, not by Administrators or SYSTEM: its owner can change its ACL and swap the job's files. Check who made it and what it holds, remove it (or make Administrators its owner: icacls `"$($foreign[0].FullName)`" /setowner *S-1-5-32-544 /T), and run again"
 }
-$open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.PropagationFlags -band 2) -eq 0 -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
+$open = @($parents | Where-Object { $acl = Get-Acl -LiteralPath $_.FullName; (-not $acl.AreAccessRulesProtected) -or @($acl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 }).Count -gt 0 })
 $open | ForEach-Object { [System.IO.Directory]::SetAccessControl($_.FullName, (& $protectedAcl $false)) }
 # One start at a time on this host (review jobstart 1): between "no task under this name" and Register, a second
 # start of the same job - the retry of a start whose WinRM connection dropped while its PowerShell went on, or another

@@ -15,7 +15,9 @@ $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
 $folder = Join-Path -Path $base -ChildPath 'recovery'
 $sidType = [System.Security.Principal.SecurityIdentifier]
 $ours = @('S-1-5-32-544', 'S-1-5-18')
-# FileSystemRights that change a folder or what it holds, inherit-only rules not counted (see lync_job_start).
+$creators = @('S-1-3-0', 'S-1-3-1')  # CREATOR OWNER, CREATOR GROUP
+# FileSystemRights that change a folder or what it holds; CREATOR OWNER/GROUP inherit-only rules not counted (see
+# lync_job_start).
 $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288 -bor 0x40000000 -bor 0x10000000
 $markers = @()
 if (Test-Path -LiteralPath $folder) {
@@ -24,7 +26,7 @@ if (Test-Path -LiteralPath $folder) {
         $itemAcl = Get-Acl -LiteralPath $checked
         $owner = $itemAcl.GetOwner($sidType).Value
         $linked = ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0
-        $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and ([int]$_.PropagationFlags -band 2) -eq 0 -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+        $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
         if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {
             throw "LYNC_RECOVERY_UNSAFE: $checked is not the folder this collection makes (owner $owner, a link: $linked, others may write: $($open.Count -gt 0)), so its markers cannot be trusted: a planted one would make a rerun skip a recovery stage. Check the markers in $folder, remove the ones this recovery did not write (or the folder, to run every stage again), make the folder Administrators' only (icacls `"$checked`" /setowner *S-1-5-32-544 /T, then icacls `"$checked`" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F /T), and run again"
         }

@@ -241,6 +241,21 @@ def test_a_resume_takes_over_the_lock_only_when_forced():
     assert json.loads(forced.calls[0]["module_args"]["parameters"]["LockText"])["run"] == "fedcba9876543210"
 
 
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_moved_aside_lock_left_behind_is_named_in_a_warning(resume):
+    """lync_backup_set_open could not delete the lock it moved aside (AsideLeft): the open stands, and the warning names
+    the file to delete (review s12, 5). Without AsideLeft there is no such warning."""
+    args = {"root": ROOT, "state": "opened"}
+    if resume:
+        args.update(set_id=RESUMED, resume=True, run_id="fedcba9876543210")
+    aside = ROOT + "\\.lync-backup.lock.fedcba9876543210"
+    result, dummy = run("lync_backup_set", args, [ok({"Path": SET, "TakenOverLock": "{}", "AsideLeft": aside})])
+    assert any(w.startswith("the stale lock this run took over was moved to %s and could not be deleted" % aside)
+               for w in result["warnings"]), result
+    plain, dummy = run("lync_backup_set", args, [ok({"Path": SET, "TakenOverLock": None, "AsideLeft": None})])
+    assert not any("could not be deleted" in w for w in plain.get("warnings", []))
+
+
 def test_the_release_carries_the_run_id_and_a_bad_token_is_refused():
     dummy, recorder = run("lync_backup_set", {"root": ROOT, "state": "unlocked", "set_id": RESUMED,
                                               "run_id": "fedcba9876543210"}, [ok({"Released": False})])
