@@ -155,7 +155,7 @@ SQL_DEVICE_MAX = 259
 # (PowerShell issue #5290) and silently creates nothing; lync_sql_backup.ps1's Test-Path then stops it, and without
 # that each BACKUP would fail with "Operating system error 3". So the folder may have at most 247 characters, whatever
 # length its files have (review hardlink3, finding 5). A choice, not Windows' only way: the folder could be made
-# through \?\ (.NET 4.6.2 on the SQL host) while BACKUP keeps a plain device name of up to 259 characters (review
+# through \\?\ (.NET 4.6.2 on the SQL host) while BACKUP keeps a plain device name of up to 259 characters (review
 # hardfix2, finding 9); refusing is clear, and the preflight reports it.
 SQL_FOLDER_MAX = 247
 # What a set id looks like in a path planned before the set exists: every set id has these 28 characters.

@@ -1173,3 +1173,18 @@ def test_file_inventory_with_refresh_leaves_out_a_file_removed_after_the_listing
     assert not result["failed"], result["error"]
     assert [f["Path"] for f in result["result"]["Files"]] == ["manifest.json"]
     assert not real(lab, BACKUP, "D:\\LyncBackup\\%s\\db\\rtc.bak" % SET).exists()
+
+
+def test_an_owner_the_token_may_not_name_is_an_io_exception_at_creation_and_invalid_operation_at_persist(lab):
+    """Win32 CreateDirectory with a descriptor naming another owner fails ERROR_INVALID_OWNER (1307), an IOException
+    through .NET Framework's error mapping; SetAccessControl (NativeObjectSecurity.Persist) throws
+    InvalidOperationException (review s9main 7)."""
+    real(lab, SE, "C:\\existing").mkdir(parents=True)
+    text = ("$acl = New-Object -TypeName System.Security.AccessControl.DirectorySecurity\n"
+            "$acl.SetOwner((New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList '%s'))\n"
+            "try { [System.IO.Directory]::CreateDirectory('C:\\made', $acl) } catch { $created = $_.Exception.InnerException }\n"
+            "try { [System.IO.Directory]::SetAccessControl('C:\\existing', $acl) } catch { $persisted = $_.Exception.InnerException }\n"
+            "$Ansible.Result = @($created.GetType().FullName, $created.HResult, $persisted.GetType().FullName)" % USER_SID)
+    result = ps(lab, text)
+    assert result.result == ["System.IO.IOException", -2147023589, "System.InvalidOperationException"], result.error_messages
+    assert not real(lab, SE, "C:\\made").exists()

@@ -385,7 +385,7 @@ $null = $command.ExecuteReader()
                     network_user="CONTOSO\\lyncshare")
     assert err.value.numbers == [3201, 3013]
     assert err.value.errors[0][1] == ("Cannot open backup device '%s\\missing\\LcsCDR.bak'. Operating system error "
-                                      "3(The system cannot find the path specified.)" % SHARE)
+                                      "3(The system cannot find the path specified.)." % SHARE)
     assert err.value.errors[1][1] == "BACKUP DATABASE is terminating abnormally."
 
 

@@ -1234,7 +1234,7 @@ class Session:
                 code, text = 53, "The network path was not found."
             elif "network name cannot be found" in str(err.message):
                 code, text = 67, "The network name cannot be found."
-            raise _Statement((3201, "Cannot open backup device '%s'. Operating system error %d(%s)"
+            raise _Statement((3201, "Cannot open backup device '%s'. Operating system error %d(%s)."
                               % (getattr(err, "path", None) or paths[0], code, text)), (3013, term)) from err
 
     def _checkdb(self, stmt, scope):

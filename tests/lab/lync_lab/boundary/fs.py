@@ -1836,9 +1836,12 @@ def install(session):
             return locate(winpath).real.is_dir()
         existed = dotnet_io(folder_exists)  # a share that is gone: IOException, as .NET throws
         made = [] if existed else missing_folders(winpath)
-        dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
+        owner = None
         if isinstance(security, DirectorySecurity) and not existed:
+            # Refused before anything is made: CreateDirectoryW fails and creates no folder.
             owner = allowed_owner(security.owner) if security.owner else default_owner()
+        dotnet_io(lambda: fsops.make_dirs(ctx, winpath))
+        if owner is not None:
             ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
             made = made[1:]
         for folder in reversed(made):  # parents first: each inherits from the one above
@@ -1872,7 +1875,7 @@ def install(session):
         if not locate(winpath).real.is_dir():
             raise T.DotNetError("System.IO.DirectoryNotFoundException", "Could not find a part of the path '%s'." % winpath)
         current = acl_record(winpath)
-        owner = allowed_owner(security.owner) if "owner" in security.modified else (current.get("owner") or ADMINISTRATORS_SID)
+        owner = allowed_owner(security.owner, persist=True) if "owner" in security.modified else (current.get("owner") or ADMINISTRATORS_SID)
         if "access" in security.modified:
             ctx.record.setdefault("acls", {})[winpath.rstrip("\\").lower()] = security.snapshot(owner=owner)
         elif "owner" in security.modified:
@@ -1892,17 +1895,24 @@ def install(session):
             return ADMINISTRATORS_SID
         return logon.account_sid(ctx.state, ctx.session_user)
 
-    def allowed_owner(sid):
+    def allowed_owner(sid, persist=False):
         """An owner a security descriptor may name: the caller's own SID, or a group of its token that may own
         objects - for an administrator, BUILTIN\\Administrators (TOKEN_OWNER: "If it is a group SID, the Owner must
         match a group SID in the token, where the attributes on the group must include SE_GROUP_OWNER",
         https://learn.microsoft.com/windows-hardware/drivers/ddi/ntifs/ns-ntifs-_token_owner). Any other owner needs
-        SeRestorePrivilege; the lab refuses it as Windows refuses a token without it (ERROR_INVALID_OWNER)."""
+        SeRestorePrivilege; the lab refuses it as Windows refuses a token without it (ERROR_INVALID_OWNER, 1307).
+        `persist`: SetAccessControl (NativeObjectSecurity.Persist) throws InvalidOperationException; CreateDirectory
+        and File.Create with a security descriptor get the Win32 error, which .NET Framework turns into an
+        IOException ("Handling I/O errors in .NET", https://learn.microsoft.com/dotnet/standard/io/handling-io-errors;
+        review s9main 7)."""
         user = logon.account_sid(ctx.state, ctx.session_user)
         if sid == user or (sid == ADMINISTRATORS_SID and logon.is_local_admin(ctx.state, ctx.record, ctx.session_user)):
             return sid
-        raise T.DotNetError("System.InvalidOperationException",
-                            "The security identifier is not allowed to be the owner of this object.")
+        if persist:
+            raise T.DotNetError("System.InvalidOperationException",
+                                "The security identifier is not allowed to be the owner of this object.")
+        raise T.DotNetError("System.IO.IOException", "This security ID may not be assigned as the owner of this object.",
+                            hresult=-2147023589)  # 0x8007051B: HRESULT_FROM_WIN32(1307)
 
     def acl_record(winpath):
         """The lab's ACL of a folder: its own record (`acls`, by lower-case path: made by CreateDirectory with a
