@@ -41,9 +41,10 @@ ARGUMENT_SPEC = {
 # Paths per call of lync_file_links (the close asks which differing files are links): arguments stay bounded.
 LINK_BATCH = 2000
 # LYNC_LOCK_MOVING (another run is taking the backup lock over at this moment: its old lock moved aside, its new one
-# not yet written) is asked again this many times, this many seconds apart; a takeover takes a few SMB round trips.
+# not yet written) is asked again this many times, this many seconds apart: a takeover takes a few SMB round trips, and
+# the 25 s outlast the SMB client's caches of "not found" and of folder listings (review s13, 4).
 LOCK_MOVING_TRIES = 6
-LOCK_MOVING_WAIT = 2
+LOCK_MOVING_WAIT = 5
 LOCK_HOLDER_RE = re.compile(r"lync-\d{8}T\d{6}Z-[0-9a-f]{6}")
 RUN_ID_RE = re.compile(r"\A[0-9a-f]{16,64}\Z")
 LOCKED_RE = re.compile(r"held since (?P<since>\S+) \(age (?P<age>[0-9.]+) h\) by (?P<holder>.*)\Z", re.S)
@@ -58,7 +59,7 @@ def aside_left(value):
     while it stays, a close that finds no lock reads it as a takeover under way."""
     if not value.get("AsideLeft"):
         return []
-    return ["the stale lock this run took over was moved to %s and could not be deleted; delete it (a close that "
+    return ["the lock this run took over was moved to %s and could not be deleted; delete it (a close that "
             "finds no lock would take it for a takeover under way)" % value["AsideLeft"]]
 
 
@@ -329,11 +330,14 @@ class ActionModule(LyncAction):
                 if "LYNC_LOCK_MOVING: " not in text:
                     raise
                 if attempt == LOCK_MOVING_TRIES:
+                    said = " ".join(text.split("LYNC_LOCK_MOVING: ", 1)[1].split())
+                    # The lock itself listed but never readable as a file (a link, say), or a moved-aside lock left.
+                    advice = ("the lock is listed but cannot be read: check what it is" if said.endswith(".lync-backup.lock")
+                              else "if no other backup runs on this root, that file is left from a takeover that did not "
+                                   "finish: delete it")
                     raise LockLost("lync_backup_set: %s (asked %d times, %d s apart); this run does not close the set. "
-                                   "If no other backup runs on this root, that file is left from a takeover that did "
-                                   "not finish: delete it and close the set again (backup_resume_set)"
-                                   % (" ".join(text.split("LYNC_LOCK_MOVING: ", 1)[1].split()), LOCK_MOVING_TRIES,
-                                      LOCK_MOVING_WAIT)) from None
+                                   "%s%s, and close the set again (backup_resume_set)"
+                                   % (said, LOCK_MOVING_TRIES, LOCK_MOVING_WAIT, advice[0].upper(), advice[1:])) from None
             self.sleep(LOCK_MOVING_WAIT)
 
     def _earlier(self, root, params, manifest):

@@ -917,6 +917,40 @@ def test_a_junction_as_lync_server_is_refused_before_recovery_is_made_through_it
     assert list(target.iterdir()) == []
 
 
+def test_a_creator_group_inherit_only_rule_is_refused(lab):
+    """CREATOR GROUP is given to the creator's primary group (Domain Users), not to the creator: its inherit-only
+    rule counts (review s13, 1)."""
+    real(lab, SE, MARKERS).mkdir(parents=True)
+    _plant_acl(lab, BASE, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                           "rules": ADMINS_SYSTEM + [dict(CREATOR_OWNER_ONLY_BELOW, identity="S-1-3-1")]})
+    for result in (run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}"),
+                   run(lab, "lync_recovery_markers", SE)):
+        assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
+
+
+def _open_marker(lab):
+    """A marker an earlier version wrote (owned by Administrators) whose own ACL lets Users write it."""
+    run(lab, "lync_recovery_marker_set", SE, Stage="prepared", Text="{}")
+    real(lab, SE, MARKERS + "\\databases.json").write_text("{}")
+    _plant_acl(lab, MARKERS + "\\databases.json", {"owner": "S-1-5-32-544", "protected": False, "inherited": False,
+                                                   "rules": ADMINS_SYSTEM + [USERS_MODIFY_FILES_BELOW,
+                                                                             dict(USERS_GENERIC_WRITE, rights="Modify")]})
+
+
+def test_a_marker_others_may_write_stops_the_reading(lab):
+    _open_marker(lab)
+    result = run(lab, "lync_recovery_markers", SE)
+    assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
+    assert "databases.json may be changed by others (S-1-5-32-545 may write it)" in message(result)
+
+
+def test_planted_no_marker_acl_check_reads_a_marker_others_may_write(lab, plant_defect):
+    plant_defect("lync_recovery_markers", "        if ($markerOpen.Count -gt 0) {", "        if ($false) {")
+    _open_marker(lab)
+    result = run(lab, "lync_recovery_markers", SE)
+    assert not result["failed"] and len(result["result"]["Markers"]) == 2  # what the real test checks fails
+
+
 def test_planted_no_folder_check_writes_into_an_open_folder(lab, plant_defect):
     plant_defect("lync_recovery_marker_set", "    if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {",
                  "    if ($false) {")

@@ -462,3 +462,13 @@ def test_datetimes_of_different_kinds_compare_by_their_ticks():
     # DateTime's comparison and subtraction ignore Kind (DateTime.Compare: "compares the Ticks
     # property ... and ignores their Kind property", https://learn.microsoft.com/dotnet/api/system.datetime.compare).
     assert Engine().run("([datetime]::UtcNow -eq (Get-Date)); ((Get-Date) - [datetime]::UtcNow).TotalSeconds").output == [True, 0.0]
+
+
+def test_a_nested_pipeline_gives_the_outer_object_back_to_dollar_underscore():
+    # A script block run for each pipeline object sets $_ for its run and restores the caller's afterwards
+    # (about_Automatic_Variables, $_: "the current object in the pipeline object"): after an inner Where-Object,
+    # the outer ForEach-Object's $_ is its own object again. The lab changed the saved variable in place.
+    result = run_script("1, 2 | ForEach-Object { $inner = @(7, 8 | Where-Object { $_ -gt 7 }); $_ }")
+    assert result.output == [1, 2] and result.error_messages == []
+    result = run_script("1, 2 | ForEach-Object { switch (9) { default { } }; $_ }")
+    assert result.output == [1, 2]

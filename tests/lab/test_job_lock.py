@@ -367,3 +367,17 @@ def test_a_start_repairs_a_jobs_folder_others_may_write_and_leaves_a_creator_onl
     assert "0x80070422" in str(out["error"]), out
     rules = state["hosts"][SQL_HOST]["acls"][JOBS.lower()]["rules"]
     assert (extra not in rules) == repaired, rules
+
+
+def test_a_junction_as_lync_server_is_refused_before_jobs_is_made_through_it(lab):
+    """A user plants C:\\ProgramData\\lync.server as a junction to a folder of theirs: the start refuses it before
+    it creates jobs where it points (review s13, 2)."""
+    state = lab.load()
+    target = lab.host_root(SQL_HOST) / "C" / "Users" / "mallory" / "planted"
+    target.mkdir(parents=True)
+    base = lab.host_root(SQL_HOST) / "C" / "ProgramData" / "lync.server"
+    base.parent.mkdir(parents=True, exist_ok=True)
+    base.symlink_to(target, target_is_directory=True)
+    out = _start(lab, state)
+    assert out["failed"] and "LYNC_JOB_UNSAFE" in str(out["error"]) and "reparse point" in str(out["error"]), out
+    assert list(target.iterdir()) == []

@@ -93,15 +93,15 @@ $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
 $jobs = Join-Path -Path $base -ChildPath 'jobs'
 $sidType = [System.Security.Principal.SecurityIdentifier]
 $ours = @('S-1-5-32-544', 'S-1-5-18')
-$creators = @('S-1-3-0', 'S-1-3-1')  # CREATOR OWNER, CREATOR GROUP
+$creators = @('S-1-3-0')  # CREATOR OWNER (not CREATOR GROUP: it becomes the creator's primary group)
 # FileSystemRights that change a folder or what it holds: CreateFiles 2, CreateDirectories (AppendData) 4,
 # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
 # ChangePermissions 262144, TakeOwnership 524288 (https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.filesystemrights),
 # and the generic GENERIC_WRITE 0x40000000 and GENERIC_ALL 0x10000000 a hand-set ACE may carry
 # (https://learn.microsoft.com/windows/win32/secauthz/access-mask). An inherit-only rule (PropagationFlags InheritOnly,
-# 2: https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags) of CREATOR OWNER or CREATOR
-# GROUP is not counted: it grants nothing on the folder, and what it gives below goes to the creator, whose ownership
-# is checked (review s11, 2). Any other inherit-only rule counts: an ObjectInherit-only rule stays inherit-only on the
+# 2: https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags) of CREATOR OWNER is not
+# counted: it grants nothing on the folder, and what it gives below goes to the creator, whose ownership is checked
+# (review s11, 2). CREATOR GROUP's counts: it is given to the creator's primary group (Domain Users; review s13, 1). Any other inherit-only rule counts: an ObjectInherit-only rule stays inherit-only on the
 # folders below and reaches every file made there without its own protected ACL ("ACE inheritance rules",
 # https://learn.microsoft.com/windows/win32/secauthz/ace-inheritance-rules; review s12, 1).
 $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288 -bor 0x40000000 -bor 0x10000000
@@ -124,9 +124,15 @@ $protectedAcl = {
     $made
 }
 $null = [System.IO.Directory]::CreateDirectory($base, (& $protectedAcl $true))
-$null = [System.IO.Directory]::CreateDirectory($jobs, (& $protectedAcl $true))
-$parents = @(Get-Item -LiteralPath $base, $jobs -Force)
+$parents = @(Get-Item -LiteralPath $base -Force)
 $linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+if ($linked.Count -eq 0) {
+    # jobs is made only in a lync.server that is not a link: nothing is created where a planted junction points
+    # (review s13, 2).
+    $null = [System.IO.Directory]::CreateDirectory($jobs, (& $protectedAcl $true))
+    $parents = @(Get-Item -LiteralPath $base, $jobs -Force)
+    $linked = @($parents | Where-Object { ($_.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0 })
+}
 if ($linked.Count -gt 0) {
     throw "LYNC_JOB_UNSAFE: $($linked[0].FullName) is a reparse point (a junction or symbolic link); the job folder must be a real folder under $env:ProgramData. Check who made it, remove it, and run again"
 }

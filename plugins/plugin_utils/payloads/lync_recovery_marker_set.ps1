@@ -26,11 +26,11 @@ $folder = Join-Path -Path $base -ChildPath 'recovery'
 $path = Join-Path -Path $folder -ChildPath "$Stage.json"
 $sidType = [System.Security.Principal.SecurityIdentifier]
 $ours = @('S-1-5-32-544', 'S-1-5-18')
-$creators = @('S-1-3-0', 'S-1-3-1')  # CREATOR OWNER, CREATOR GROUP
+$creators = @('S-1-3-0')  # CREATOR OWNER (not CREATOR GROUP: it becomes the creator's primary group)
 # FileSystemRights that change a folder or what it holds (see lync_job_start): CreateFiles 2, AppendData 4,
 # WriteExtendedAttributes 16, DeleteSubdirectoriesAndFiles 64, WriteAttributes 256, Delete 65536,
 # ChangePermissions 262144, TakeOwnership 524288, GENERIC_WRITE 0x40000000, GENERIC_ALL 0x10000000; only the
-# inherit-only rules of CREATOR OWNER and CREATOR GROUP are not counted (see lync_job_start).
+# inherit-only rules of CREATOR OWNER are not counted (see lync_job_start).
 $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288 -bor 0x40000000 -bor 0x10000000
 $administrators = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-32-544'
 $system = New-Object -TypeName System.Security.Principal.SecurityIdentifier -ArgumentList 'S-1-5-18'
@@ -54,10 +54,15 @@ foreach ($checked in @($base, $folder)) {
         continue
     }
     $item = Get-Item -LiteralPath $checked -Force
-    $itemAcl = Get-Acl -LiteralPath $checked
-    $owner = $itemAcl.GetOwner($sidType).Value
     $linked = ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0
-    $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+    $owner = '(not read: a link)'
+    $open = @()
+    if (-not $linked) {
+        # A link is refused before its ACL is read: Get-Acl of a dangling junction fails (review s13, 2).
+        $itemAcl = Get-Acl -LiteralPath $checked
+        $owner = $itemAcl.GetOwner($sidType).Value
+        $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+    }
     if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {
         throw "LYNC_RECOVERY_UNSAFE: $checked is not the folder this collection makes (owner $owner, a link: $linked, others may write: $($open.Count -gt 0)); anyone who can write there can plant a marker that makes a rerun skip a recovery stage. Check the markers in it, remove the folder (or make it Administrators' only: icacls `"$checked`" /setowner *S-1-5-32-544 /T, then icacls `"$checked`" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F /T), and run again"
     }

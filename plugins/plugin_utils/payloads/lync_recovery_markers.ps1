@@ -15,24 +15,35 @@ $base = Join-Path -Path $env:ProgramData -ChildPath 'lync.server'
 $folder = Join-Path -Path $base -ChildPath 'recovery'
 $sidType = [System.Security.Principal.SecurityIdentifier]
 $ours = @('S-1-5-32-544', 'S-1-5-18')
-$creators = @('S-1-3-0', 'S-1-3-1')  # CREATOR OWNER, CREATOR GROUP
-# FileSystemRights that change a folder or what it holds; CREATOR OWNER/GROUP inherit-only rules not counted (see
+$creators = @('S-1-3-0')  # CREATOR OWNER (not CREATOR GROUP: it becomes the creator's primary group)
+# FileSystemRights that change a folder or what it holds; CREATOR OWNER's inherit-only rules not counted (see
 # lync_job_start).
 $writeRights = 2 -bor 4 -bor 16 -bor 64 -bor 256 -bor 65536 -bor 262144 -bor 524288 -bor 0x40000000 -bor 0x10000000
 $markers = @()
 if (Test-Path -LiteralPath $folder) {
     foreach ($checked in @($base, $folder)) {
         $item = Get-Item -LiteralPath $checked -Force
-        $itemAcl = Get-Acl -LiteralPath $checked
-        $owner = $itemAcl.GetOwner($sidType).Value
         $linked = ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) -ne 0
-        $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+        $owner = '(not read: a link)'
+        $open = @()
+        if (-not $linked) {
+            # A link is refused before its ACL is read: Get-Acl of a dangling junction fails (review s13, 2).
+            $itemAcl = Get-Acl -LiteralPath $checked
+            $owner = $itemAcl.GetOwner($sidType).Value
+            $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+        }
         if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {
             throw "LYNC_RECOVERY_UNSAFE: $checked is not the folder this collection makes (owner $owner, a link: $linked, others may write: $($open.Count -gt 0)), so its markers cannot be trusted: a planted one would make a rerun skip a recovery stage. Check the markers in $folder, remove the ones this recovery did not write (or the folder, to run every stage again), make the folder Administrators' only (icacls `"$checked`" /setowner *S-1-5-32-544 /T, then icacls `"$checked`" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F /T), and run again"
         }
     }
     $markers = @(Get-ChildItem -LiteralPath $folder -Filter '*.json' -File | Sort-Object -Property Name | ForEach-Object {
-        $markerOwner = (Get-Acl -LiteralPath $_.FullName).GetOwner($sidType).Value
+        $markerAcl = Get-Acl -LiteralPath $_.FullName
+        $markerOwner = $markerAcl.GetOwner($sidType).Value
+        # Its own rules too: a marker an earlier version wrote has no protected ACL of its own (review s13, 1).
+        $markerOpen = @($markerAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
+        if ($markerOpen.Count -gt 0) {
+            throw "LYNC_RECOVERY_UNSAFE: the marker $($_.FullName) may be changed by others ($($markerOpen[0].IdentityReference.Value) may write it), so it cannot be trusted: a changed one would make a rerun skip a recovery stage. Check it; delete it if this recovery did not finish that stage, or make it Administrators' only (icacls `"$($_.FullName)`" /inheritance:r /grant:r *S-1-5-32-544:F *S-1-5-18:F), and run again"
+        }
         if ($ours -notcontains $markerOwner) {
             throw "LYNC_RECOVERY_UNSAFE: the marker $($_.FullName) is owned by $markerOwner, not by Administrators or SYSTEM, so this collection did not write it as it is (or an earlier version wrote it under the 'Object creator' owner policy). Check it; delete it if this recovery did not finish that stage, or make Administrators its owner (icacls `"$($_.FullName)`" /setowner *S-1-5-32-544), and run again"
         }

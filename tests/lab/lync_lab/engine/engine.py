@@ -368,7 +368,7 @@ class Engine:
         """A script block of ForEach-Object/Where-Object/Sort-Object: it runs in the caller's scope
         with $_ set to the pipeline object; `return` ends this object only."""
         scope = self.scope
-        saved = scope.vars.get("_")
+        saved = scope.vars.pop("_", None)  # the Variable itself: scope.set would change it in place
         scope.set("_", item)
         out = []
         try:

@@ -404,7 +404,7 @@ class Evaluator:
         case = "casesensitive" in options
         label = self._label(node)
         scope = self.engine.scope
-        saved = scope.vars.get("_")
+        saved = scope.vars.pop("_", None)  # the Variable itself: scope.set would change it in place
         try:
             for item in items:
                 matched = False
@@ -491,7 +491,7 @@ class Evaluator:
             if clause is None:
                 raise
             scope = engine.scope
-            saved = scope.vars.get("_")
+            saved = scope.vars.pop("_", None)  # the Variable itself: scope.set would change it in place
             scope.set("_", caught)
             engine.record_error(exc.record, "silentlycontinue")
             try:

@@ -250,7 +250,7 @@ def test_a_moved_aside_lock_left_behind_is_named_in_a_warning(resume):
         args.update(set_id=RESUMED, resume=True, run_id="fedcba9876543210")
     aside = ROOT + "\\.lync-backup.lock.fedcba9876543210"
     result, dummy = run("lync_backup_set", args, [ok({"Path": SET, "TakenOverLock": "{}", "AsideLeft": aside})])
-    assert any(w.startswith("the stale lock this run took over was moved to %s and could not be deleted" % aside)
+    assert any(w.startswith("the lock this run took over was moved to %s and could not be deleted" % aside)
                for w in result["warnings"]), result
     plain, dummy = run("lync_backup_set", args, [ok({"Path": SET, "TakenOverLock": None, "AsideLeft": None})])
     assert not any("could not be deleted" in w for w in plain.get("warnings", []))
@@ -449,7 +449,8 @@ def test_a_takeover_that_never_ends_stops_the_close_naming_the_lock_left_aside()
     assert str(caught.value).startswith("lync_backup_set: there is no lock \\\\b\\r\\.lync-backup.lock, but another "
                                         "run is taking it over: \\\\b\\r\\.lync-backup.lock." + "c" * 16)
     assert "(asked %d times, %d s apart)" % (tries, lync_backup_set.LOCK_MOVING_WAIT) in str(caught.value)
-    assert "delete it" in str(caught.value) and len(slept) == tries - 1
+    assert "If no other backup runs on this root, that file is left from a takeover that did not finish: delete it, " \
+        "and close the set again" in str(caught.value) and len(slept) == tries - 1
     assert payload_names(recorder).count("lync_file_listing_write") == 0
 
 
