@@ -926,6 +926,8 @@ def test_a_creator_group_inherit_only_rule_is_refused(lab):
     for result in (run(lab, "lync_recovery_marker_set", SE, Stage="databases", Text="{}"),
                    run(lab, "lync_recovery_markers", SE)):
         assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
+        # The fix names the account whose rule must go (review s14, 1): /grant:r leaves other accounts' rules.
+        assert ('/remove:g *<SID> /T; the first found: S-1-3-1), and run again' in message(result)), message(result)
 
 
 def _open_marker(lab):
@@ -942,6 +944,7 @@ def test_a_marker_others_may_write_stops_the_reading(lab):
     result = run(lab, "lync_recovery_markers", SE)
     assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
     assert "databases.json may be changed by others (S-1-5-32-545 may write it)" in message(result)
+    assert "/reset: recovery holds Administrators and SYSTEM only" in message(result)
 
 
 def test_planted_no_marker_acl_check_reads_a_marker_others_may_write(lab, plant_defect):

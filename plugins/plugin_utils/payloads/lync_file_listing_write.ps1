@@ -182,7 +182,7 @@ if ($LockRoot) {
         catch [System.IO.FileNotFoundException] {
             # No lock, unless another run is taking it over at this moment: lync_backup_set_open moves the old lock to
             # .lync-backup.lock.<its run id> and removes that only once its own lock exists (review s9main 3). One
-            # listing of the root, filtered by the server (-Filter: one short answer), decides: another run's moved-aside
+            # listing of the root, filtered by the server (-Filter: only these names come back), decides: another run's moved-aside
             # lock, or the lock itself (a takeover that ended after the read above; review s12, 4), is LYNC_LOCK_MOVING,
             # and the collection asks again.
             $moving = @(Get-ChildItem -LiteralPath $LockRoot -Filter '.lync-backup.lock*' -Force -File | Where-Object {

@@ -64,7 +64,7 @@ foreach ($checked in @($base, $folder)) {
         $open = @($itemAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
     }
     if ($linked -or $ours -notcontains $owner -or $open.Count -gt 0) {
-        throw "LYNC_RECOVERY_UNSAFE: $checked is not the folder this collection makes (owner $owner, a link: $linked, others may write: $($open.Count -gt 0)); anyone who can write there can plant a marker that makes a rerun skip a recovery stage. Check the markers in it, remove the folder (or make it Administrators' only: icacls `"$checked`" /setowner *S-1-5-32-544 /T, then icacls `"$checked`" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F /T), and run again"
+        throw "LYNC_RECOVERY_UNSAFE: $checked is not the folder this collection makes (owner $owner, a link: $linked, others may write: $($open.Count -gt 0)); anyone who can write there can plant a marker that makes a rerun skip a recovery stage. Check the markers in it, remove the folder (or make it Administrators' only: icacls `"$checked`" /setowner *S-1-5-32-544 /T, then icacls `"$checked`" /inheritance:r /grant:r *S-1-5-32-544:(OI)(CI)F *S-1-5-18:(OI)(CI)F /T, and remove every other account's own rule: icacls `"$checked`" /remove:g *<SID> /T; the first found: $(@($open | ForEach-Object { $_.IdentityReference.Value })[0])), and run again"
     }
 }
 $existed = Test-Path -LiteralPath $path
