@@ -54,6 +54,12 @@ class LockLost(AnsibleActionFail):
     """The close's lock check refused: another run resumed or closed the set. Never an item's error."""
 
 
+def staged_listing(name, run_id):
+    """The name a store's listing is written under before the close renames it into place (name itself without a
+    run id: no lock, nothing to wait for). The run id keeps two runs closing one set from writing one file."""
+    return "%s.%s.staged" % (name, run_id) if run_id else name
+
+
 def aside_left(value):
     """The warning for a lock taken over whose moved-aside copy could not be deleted (lync_backup_set_open AsideLeft):
     while it stays, a close that finds no lock reads it as a takeover under way."""
@@ -225,10 +231,12 @@ class ActionModule(LyncAction):
             del out["warnings"]
         return out
 
-    def _write(self, path, files, lock=None):
-        """Write [(relative path, text, expected sha256 or None)] in order; {relative path: written entry}. With
-        lock (root, set id, run id), nothing is written when another run holds the set's lock (LYNC_LOCK_LOST)."""
+    def _write(self, path, files, lock=None, staged=()):
+        """Rename the staged files [(relative path, staged relative path, expected sha256)] into place, then write
+        [(relative path, text, expected sha256 or None)], in order; {relative path: written entry}. With lock (root,
+        set id, run id), nothing is renamed or written when another run holds the set's lock (LYNC_LOCK_LOST)."""
         parameters = {"SetPath": bs.extended_path(path), "Files": [
+            {"Path": rel, "From": source, "Sha256": sha} for rel, source, sha in staged] + [
             {"Path": rel, "Content": text, "Sha256": sha or ""} for rel, text, sha in files]}
         if lock and lock[2]:
             parameters.update(LockRoot=lock[0], LockSetId=lock[1], LockRunId=lock[2])
@@ -253,13 +261,17 @@ class ActionModule(LyncAction):
         if self.check_mode:
             return {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"]}
         landed, unreadable = self._landed(path, backup_plan.top_folders(manifest, documents))
-        # The lock checked before the first write into the set (the listings below): a run that resumed this set, or
-        # closed it, keeps it untouched (review lock, finding 5); each listing checks it again just before it is
-        # renamed into place (review s9main 2), and the writes of the documents check it once more.
-        lock = (root, set_id, params["run_id"]) if params["run_id"] else None
-        if lock:
+        # The lock checked before the first write into the set (the staged listings below): a run that resumed this
+        # set, or closed it, keeps it untouched (review lock, finding 5); the last write, which renames the listings
+        # into place and writes the documents, checks it again in the same call.
+        if params["run_id"]:
             self._close_writes(path, [], root, set_id, params["run_id"])
-        listings = self._listings(path, backup_plan.store_folders(manifest), lock)
+        stores = backup_plan.store_folders(manifest)
+        listings = self._listings(path, stores, params["run_id"])
+        # Renamed into place by the last write, under the lock, with the SHA-256 their payload hashed as it wrote.
+        staged = [(bs.listing_path(folder), staged_listing(bs.listing_path(folder), params["run_id"]),
+                   listings[item_id]["Sha256"]) for item_id, folder in sorted(stores.items())
+                  if params["run_id"] and "error" not in listings[item_id]]
         left = backup_plan.take_not_linked(manifest)
         backup_plan.settle(manifest, landed, documents, unreadable, listings)
         self._check_links(root, path, manifest, self._earlier(root, params, manifest), left)
@@ -287,7 +299,7 @@ class ActionModule(LyncAction):
             ordered.append((bs.SIGNATURE_NAME, signature, None))
         ordered.append(("manifest.json", manifest_text, None))
         # Checked in the same call as the writes: a run that resumed this set meanwhile closes it, not this one.
-        written = self._close_writes(path, ordered, root, set_id, params["run_id"])
+        written = self._close_writes(path, ordered, root, set_id, params["run_id"], staged)
         released = self.payload("lync_backup_set_unlock", self._unlock_parameters(root, set_id, params)).value["Released"]
         verified = self._verification(set_id, path, manifest_text, signature, params["signing_key"], landed, written)
         out = {"changed": True, "set_id": set_id, "path": path, "status": manifest["status"],
@@ -301,10 +313,10 @@ class ActionModule(LyncAction):
             out["warnings"] = [share_warning(root, self.host, *remote)]
         return out
 
-    def _close_writes(self, path, files, root, set_id, run_id):
+    def _close_writes(self, path, files, root, set_id, run_id, staged=()):
         """_write under the set's lock (no files: the lock check alone), its refusals named for the close."""
         try:
-            return self._under_lock(lambda: self._write(path, files, lock=(root, set_id, run_id)))
+            return self._under_lock(lambda: self._write(path, files, lock=(root, set_id, run_id), staged=staged))
         except LockLost:
             raise
         except AnsibleActionFail as exc:
@@ -440,21 +452,19 @@ class ActionModule(LyncAction):
                 landed[rel] = dict(entry, Path=rel)
         return landed, unreadable
 
-    def _listings(self, path, stores, lock=None):
-        """{item id: summary} of each file store's copy, listed and hashed on the host into the set's
-        listings/<folder>.tsv (lync_file_listing_write): only the summary travels back, whatever the file count.
-        With lock (root, set id, run id), each listing is renamed into place only under this run's lock."""
+    def _listings(self, path, stores, run_id):
+        """{item id: summary} of each file store's copy, listed and hashed on the host into the set
+        (lync_file_listing_write): only the summary travels back, whatever the file count. With a run id the
+        listing is written under its staged name (staged_listing), which the close's last write renames into place
+        under this run's lock: a listing takes as long as its store's bytes take to read, and neither another run's
+        set nor a takeover of the lock at that moment makes it read them again (reviews s9main 2, s12 3, s13 5)."""
         found = {}
         for item_id, folder in sorted(stores.items()):
+            name = bs.listing_path(folder)
             parameters = {"Path": bs.extended_path("%s\\%s" % (path, folder.replace("/", "\\"))),
-                          "ListingPath": bs.extended_path("%s\\%s" % (path, bs.listing_path(folder).replace("/", "\\")))}
-            if lock:
-                parameters.update(SetPath=bs.extended_path(path), LockRoot=lock[0], LockSetId=lock[1], LockRunId=lock[2])
+                          "ListingPath": bs.extended_path("%s\\%s" % (path, staged_listing(name, run_id).replace("/", "\\")))}
             try:
-                found[item_id] = self._under_lock(
-                    lambda parameters=parameters: self.payload("lync_file_listing_write", parameters).value)
-            except LockLost:
-                raise
+                found[item_id] = self.payload("lync_file_listing_write", parameters).value
             except AnsibleActionFail as exc:
                 found[item_id] = {"error": " ".join(str(exc).split())}
         return found

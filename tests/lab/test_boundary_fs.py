@@ -620,21 +620,28 @@ def test_a_moved_aside_lock_that_cannot_be_deleted_is_named_not_a_failed_open(la
     assert lock.read_text() == "mine"
 
 
-def _listing(lab, run_id=RUN_A):
-    """A store's copy in the set and its listing written under the close's lock."""
+def _staged_listing(lab, run_id=RUN_A):
+    """A store's copy in the set, its listing written under its staged name, and the close's last write renaming it
+    into place under the lock (lync_backup_set_write_files with From), the manifest after it."""
     base = "D:\\LyncBackup\\" + SET
     store = real(lab, BACKUP, base + "\\filestores\\fs")
     store.mkdir(parents=True, exist_ok=True)
     (store / "a.txt").write_text("a")
-    return run(lab, "lync_file_listing_write", BACKUP, Path=base + "\\filestores\\fs",
-               ListingPath=base + "\\listings\\fs.tsv", SetPath=base,
-               LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=run_id)
+    staged = "listings/fs.tsv.%s.staged" % run_id
+    listed = run(lab, "lync_file_listing_write", BACKUP, Path=base + "\\filestores\\fs",
+                 ListingPath=base + "\\" + staged.replace("/", "\\"))
+    assert not listed["failed"] and listed["result"]["Files"] == 1, listed["error"]
+    return listed["result"], run(
+        lab, "lync_backup_set_write_files", BACKUP, SetPath=base, LockRoot="\\\\backup01.contoso.local\\LyncBackup",
+        LockSetId=SET, LockRunId=run_id, Files=[{"Path": "listings/fs.tsv", "From": staged, "Sha256": listed["result"]["Sha256"]},
+                                                {"Path": "manifest.json", "Content": "{}"}])
 
 
 @pytest.mark.parametrize("holder", [RUN_A, RUN_B, "moving", "closed"])
-def test_a_listing_is_renamed_into_place_only_under_this_runs_lock(lab, holder):
-    """A store's listing can take hours: the lock is checked again just before it is renamed into place (review
-    s9main 2). Refused, no listing and no temporary file is left."""
+def test_a_staged_listing_is_renamed_into_place_only_under_this_runs_lock(lab, holder):
+    """A store's listing can take hours: it is written under a staged name and renamed into place by the close's last
+    write, after its lock check (reviews s9main 2, s12 3, s13 5). A takeover under way keeps the staged listing for
+    the next try, so its store is not read again; a set that is another run's gets neither listing nor staged file."""
     if holder == "moving":
         real(lab, BACKUP, ASIDE + RUN_B).write_text("{}")
     elif holder == "closed":
@@ -642,21 +649,66 @@ def test_a_listing_is_renamed_into_place_only_under_this_runs_lock(lab, holder):
         real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").write_text("{}")
     else:
         _lock(lab, SET, holder)
-    result = _listing(lab)
+    listed, result = _staged_listing(lab)
     listings = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings")
     if holder == RUN_A:
-        assert not result["failed"] and result["result"]["Files"] == 1, result["error"]
+        assert not result["failed"], result["error"]
         assert [p.name for p in listings.iterdir()] == ["fs.tsv"]
+        assert result["result"]["Files"][0] == {"Path": "listings/fs.tsv", "Bytes": listed["Bytes"],
+                                                "Sha256": listed["Sha256"]}
+    elif holder == "moving":
+        assert result["failed"] and message(result).startswith("LYNC_LOCK_MOVING"), result
+        assert [p.name for p in listings.iterdir()] == ["fs.tsv.%s.staged" % RUN_A]
     else:
-        expected = "LYNC_LOCK_MOVING" if holder == "moving" else "LYNC_LOCK_LOST"
-        assert result["failed"] and message(result).startswith(expected), result
+        assert result["failed"] and message(result).startswith("LYNC_LOCK_LOST"), result
         assert list(listings.iterdir()) == []
 
 
-def test_planted_listing_without_the_lock_check_is_written_under_another_runs_lock(lab, plant_defect):
-    plant_defect("lync_file_listing_write", "            if ($thisSet -and $otherRun) {", "            if ($false) {")
+def test_a_staged_listing_that_changed_stops_the_close_before_its_manifest(lab):
+    """The staged listing must land with the SHA-256 its payload hashed as it wrote it."""
+    _lock(lab, SET, RUN_A)
+    base = "D:\\LyncBackup\\" + SET
+    staged = real(lab, BACKUP, base + "\\listings\\fs.tsv.%s.staged" % RUN_A)
+    staged.parent.mkdir(parents=True)
+    staged.write_text("changed")
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath=base, LockRoot="\\\\backup01.contoso.local\\LyncBackup",
+                 LockSetId=SET, LockRunId=RUN_A, Files=[
+                     {"Path": "listings/fs.tsv", "From": "listings/fs.tsv.%s.staged" % RUN_A, "Sha256": "A" * 64},
+                     {"Path": "manifest.json", "Content": "{}"}])
+    assert result["failed"] and message(result).startswith("LYNC_WRITE_MISMATCH: listings/fs.tsv landed with SHA-256 ")
+    assert not real(lab, BACKUP, base + "\\manifest.json").exists()
+
+
+@pytest.mark.parametrize("source", ["..\\other\\fs.tsv", "D:\\elsewhere.tsv", "\\\\server\\share\\x"])
+def test_a_staged_file_from_outside_the_set_is_refused_before_anything_is_touched(lab, source):
+    """From names a file inside the set, like Path: refused before the lock check and before any removal."""
     _lock(lab, SET, RUN_B)
-    assert not _listing(lab)["failed"]  # what the real test checks fails
+    real(lab, BACKUP, "D:\\LyncBackup\\" + SET).mkdir(parents=True)
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
+                 LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=RUN_A,
+                 Files=[{"Path": "listings/fs.tsv", "From": source, "Sha256": "A" * 64}])
+    assert result["failed"] and message(result) == "not a path inside the set: " + source
+
+
+def test_planted_staged_listing_renamed_before_the_lock_check_lands_under_another_runs_lock(lab, plant_defect):
+    plant_defect("lync_backup_set_write_files", "if ($LockRoot) {\n",
+                 "foreach ($file in $Files) { if ($file.From) { Move-Item -LiteralPath (Join-Path -Path $SetPath "
+                 "-ChildPath (([string]$file.From) -replace '/', '\\')) -Destination (Join-Path -Path $SetPath "
+                 "-ChildPath (([string]$file.Path) -replace '/', '\\')) -Force } }\nif ($LockRoot) {\n")
+    _lock(lab, SET, RUN_B)
+    _staged_listing(lab)
+    # what the real test checks fails: the listing is in place in a set that is another run's
+    assert real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings\\fs.tsv").exists()
+
+
+def test_planted_staged_files_removed_on_a_takeover_under_way_make_the_store_read_again(lab, plant_defect):
+    plant_defect("lync_backup_set_write_files",
+                 "if ($_.Exception.Message.StartsWith('LYNC_LOCK_LOST: ', [System.StringComparison]::Ordinal)) {",
+                 "if ($true) {")
+    real(lab, BACKUP, ASIDE + RUN_B).write_text("{}")
+    _staged_listing(lab)
+    # what the real test checks fails: the staged listing is gone, so the next try must list the store again
+    assert list(real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings").iterdir()) == []
 
 
 @pytest.mark.parametrize("old,new,holder", [

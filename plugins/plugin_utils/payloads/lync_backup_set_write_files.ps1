@@ -12,10 +12,19 @@
 # No lock, but a lock another run moved aside (.lync-backup.lock.<run id>): that run is taking the lock over at this
 # moment, and which set its new lock names is not known yet: LYNC_LOCK_MOVING, and the collection asks again.
 # -Files @() (an empty list; -Files is still mandatory): the lock check alone, which the close makes before its
-# first write into the set (the listings of its file stores, which check the lock again before each listing is
-# renamed into place).
+# first write into the set (the listings of its file stores, written under staged names).
+# A file given as @{ Path; From; Sha256 } is not written but renamed into place from From, a file this run wrote
+# into the set (a store's listing, lync_file_listing_write, under its staged name <listing>.<run id>.staged), and
+# must land with the Sha256 its writer hashed. Renamed only here, after the lock check: a listing takes as long as
+# its store's bytes take to read, and a takeover of the lock at that moment must not make the close read them again
+# (reviews s12 3, s13 5): LYNC_LOCK_MOVING leaves the staged files for the next try. LYNC_LOCK_LOST removes them: the
+# set is another run's.
 # Calls: Get-ChildItem -LiteralPath -Force -File
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-childitem?view=powershell-5.1),
+# Move-Item -LiteralPath -Force (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item?view=powershell-5.1),
+# Remove-Item -LiteralPath -Force -ErrorAction SilentlyContinue
+# (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/remove-item?view=powershell-5.1),
+# String.StartsWith(String, StringComparison) (https://learn.microsoft.com/dotnet/api/system.string.startswith),
 # File.ReadAllText (FileNotFoundException when the file is missing: https://learn.microsoft.com/dotnet/api/system.io.file.readalltext).
 [CmdletBinding()]
 param(
@@ -27,44 +36,61 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
+# Every path checked before anything is touched: a staged file is removed below only once it is known to be in the set.
+foreach ($file in $Files) {
+    foreach ($relative in @([string]$file.Path, [string]$file.From)) {
+        if ($relative -match '(^[\\/])|(^[A-Za-z]:)|(\.\.)') { throw "not a path inside the set: $relative" }
+    }
+}
+
 if ($LockRoot) {
     if (-not ($LockSetId -and $LockRunId)) { throw 'LockRoot needs LockSetId and LockRunId' }
-    # lock check: the same lines in both set-writing payloads (tests/payloads/test_lock_check_text.py)
-    # A set that has its manifest was closed, by the run that resumed it (which then released the lock): a late
-    # close must not write over it.
-    if (Test-Path -LiteralPath (Join-Path -Path $SetPath -ChildPath 'manifest.json') -PathType Leaf) {
-        throw "LYNC_LOCK_LOST: the set $SetPath is closed already (it has a manifest.json): another run closed it"
-    }
-    $lockPath = Join-Path -Path $LockRoot -ChildPath '.lync-backup.lock'
-    # Read, not Test-Path first: Test-Path answers $false for a lock it cannot read (access denied, a share gone),
-    # and that would pass as "no lock". Only a lock that is not there is no lock; any other error stops the close.
-    $holder = $null
     try {
-        $holder = [System.IO.File]::ReadAllText($lockPath)
-    }
-    catch [System.IO.FileNotFoundException] {
-        # No lock, unless another run is taking it over at this moment: lync_backup_set_open moves the old lock to
-        # .lync-backup.lock.<its run id> and removes that only once its own lock exists (review s9main 3). One
-        # listing of the root, filtered by the server (-Filter: only these names come back), decides: another run's moved-aside
-        # lock, or the lock itself (a takeover that ended after the read above; review s12, 4), is LYNC_LOCK_MOVING,
-        # and the collection asks again.
-        $moving = @(Get-ChildItem -LiteralPath $LockRoot -Filter '.lync-backup.lock*' -Force -File | Where-Object {
-            $_.Name.Equals('.lync-backup.lock', [System.StringComparison]::Ordinal) -or
-            ($_.Name.StartsWith('.lync-backup.lock.', [System.StringComparison]::Ordinal) -and
-             $_.Name -cne ('.lync-backup.lock.' + $LockRunId)) })
-        if ($moving.Count -gt 0) {
-            throw "LYNC_LOCK_MOVING: there is no lock $lockPath to read, but another run is taking it over: $($moving[0].FullName)"
+        # A set that has its manifest was closed, by the run that resumed it (which then released the lock): a late
+        # close must not write over it.
+        if (Test-Path -LiteralPath (Join-Path -Path $SetPath -ChildPath 'manifest.json') -PathType Leaf) {
+            throw "LYNC_LOCK_LOST: the set $SetPath is closed already (it has a manifest.json): another run closed it"
         }
+        $lockPath = Join-Path -Path $LockRoot -ChildPath '.lync-backup.lock'
+        # Read, not Test-Path first: Test-Path answers $false for a lock it cannot read (access denied, a share gone),
+        # and that would pass as "no lock". Only a lock that is not there is no lock; any other error stops the close.
         $holder = $null
-    }
-    if ($null -ne $holder) {
-        $thisSet = $holder.Contains('"set_id": "' + $LockSetId + '"')
-        $otherRun = $holder.Contains('"run": ') -and -not $holder.Contains('"run": "' + $LockRunId + '"')
-        if ($thisSet -and $otherRun) {
-            throw "LYNC_LOCK_LOST: the lock $lockPath names this set under another run: $holder"
+        try {
+            $holder = [System.IO.File]::ReadAllText($lockPath)
+        }
+        catch [System.IO.FileNotFoundException] {
+            # No lock, unless another run is taking it over at this moment: lync_backup_set_open moves the old lock to
+            # .lync-backup.lock.<its run id> and removes that only once its own lock exists (review s9main 3). One
+            # listing of the root, filtered by the server (-Filter: only these names come back), decides: another run's moved-aside
+            # lock, or the lock itself (a takeover that ended after the read above; review s12, 4), is LYNC_LOCK_MOVING,
+            # and the collection asks again.
+            $moving = @(Get-ChildItem -LiteralPath $LockRoot -Filter '.lync-backup.lock*' -Force -File | Where-Object {
+                $_.Name.Equals('.lync-backup.lock', [System.StringComparison]::Ordinal) -or
+                ($_.Name.StartsWith('.lync-backup.lock.', [System.StringComparison]::Ordinal) -and
+                 $_.Name -cne ('.lync-backup.lock.' + $LockRunId)) })
+            if ($moving.Count -gt 0) {
+                throw "LYNC_LOCK_MOVING: there is no lock $lockPath to read, but another run is taking it over: $($moving[0].FullName)"
+            }
+            $holder = $null
+        }
+        if ($null -ne $holder) {
+            $thisSet = $holder.Contains('"set_id": "' + $LockSetId + '"')
+            $otherRun = $holder.Contains('"run": ') -and -not $holder.Contains('"run": "' + $LockRunId + '"')
+            if ($thisSet -and $otherRun) {
+                throw "LYNC_LOCK_LOST: the lock $lockPath names this set under another run: $holder"
+            }
         }
     }
-    # end of the lock check
+    catch {
+        if ($_.Exception.Message.StartsWith('LYNC_LOCK_LOST: ', [System.StringComparison]::Ordinal)) {
+            foreach ($file in $Files) {
+                if ($file.From) {
+                    Remove-Item -LiteralPath (Join-Path -Path $SetPath -ChildPath (([string]$file.From) -replace '/', '\')) -Force -ErrorAction SilentlyContinue
+                }
+            }
+        }
+        throw
+    }
 }
 
 function Get-Sha256([string]$Path) {
@@ -84,14 +110,18 @@ $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
 $written = @()
 foreach ($file in $Files) {
     $relative = [string]$file.Path
-    if ($relative -match '(^[\\/])|(^[A-Za-z]:)|(\.\.)') { throw "not a path inside the set: $relative" }
     $target = Join-Path -Path $SetPath -ChildPath ($relative -replace '/', '\')
-    $folder = Split-Path -Path $target -Parent
-    # Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
-    $null = [System.IO.Directory]::CreateDirectory($folder)
-    $temp = "$target.tmp"
-    [System.IO.File]::WriteAllText($temp, [string]$file.Content, $encoding)
-    Move-Item -LiteralPath $temp -Destination $target -Force
+    if ($file.From) {
+        Move-Item -LiteralPath (Join-Path -Path $SetPath -ChildPath (([string]$file.From) -replace '/', '\')) -Destination $target -Force
+    }
+    else {
+        $folder = Split-Path -Path $target -Parent
+        # Directory.CreateDirectory, not New-Item -Force, which drops I/O errors in Windows PowerShell 5.1 (review s9a, 5).
+        $null = [System.IO.Directory]::CreateDirectory($folder)
+        $temp = "$target.tmp"
+        [System.IO.File]::WriteAllText($temp, [string]$file.Content, $encoding)
+        Move-Item -LiteralPath $temp -Destination $target -Force
+    }
     $hash = (Get-Sha256 $target)
     if ($file.Sha256 -and $hash -ne ([string]$file.Sha256).ToUpperInvariant()) {
         throw "LYNC_WRITE_MISMATCH: $relative landed with SHA-256 $hash, expected $($file.Sha256)"

@@ -52,19 +52,12 @@
 # The bytes written and the bytes hashed are the same array, line by line, so the file and its hash cannot differ.
 # Path and ListingPath come as extended-length paths (backup_set.extended_path): a store's copy lies deep in the
 # set; lync_file_inventory's header says why and what .NET Framework it needs.
-# With -SetPath, -LockRoot, -LockSetId and -LockRunId (the close of a set): the lock is checked, as
-# lync_backup_set_write_files checks it, just before the listing is renamed into place - a store's listing can take
-# hours, and a run that resumed the set meanwhile writes its own (review s9main 2). Refused (LYNC_LOCK_LOST, or
-# LYNC_LOCK_MOVING while another run is taking the lock over), the listing is not written and its temporary file
-# is removed.
+# The close of a set gives a staged ListingPath (<listing>.<run id>.staged), which lync_backup_set_write_files renames
+# into place under the set's lock (reviews s9main 2, s12 3, s13 5): this payload checks no lock.
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Path,
-    [Parameter(Mandatory = $true)][string]$ListingPath,
-    [string]$SetPath,
-    [string]$LockRoot,
-    [ValidatePattern('^lync-\d{8}T\d{6}Z-[0-9a-f]{6}$')][string]$LockSetId,
-    [ValidatePattern('^[0-9a-f]{16,64}$')][string]$LockRunId
+    [Parameter(Mandatory = $true)][string]$ListingPath
 )
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $true
@@ -163,51 +156,6 @@ catch {
 $listingHash = [System.BitConverter]::ToString($textHash.Hash).Replace('-', '')
 $textHash.Dispose()
 $fileHash.Dispose()
-if ($LockRoot) {
-    if (-not ($SetPath -and $LockSetId -and $LockRunId)) { throw 'LockRoot needs SetPath, LockSetId and LockRunId' }
-    try {
-        # lock check: the same lines in both set-writing payloads (tests/payloads/test_lock_check_text.py)
-        # A set that has its manifest was closed, by the run that resumed it (which then released the lock): a late
-        # close must not write over it.
-        if (Test-Path -LiteralPath (Join-Path -Path $SetPath -ChildPath 'manifest.json') -PathType Leaf) {
-            throw "LYNC_LOCK_LOST: the set $SetPath is closed already (it has a manifest.json): another run closed it"
-        }
-        $lockPath = Join-Path -Path $LockRoot -ChildPath '.lync-backup.lock'
-        # Read, not Test-Path first: Test-Path answers $false for a lock it cannot read (access denied, a share gone),
-        # and that would pass as "no lock". Only a lock that is not there is no lock; any other error stops the close.
-        $holder = $null
-        try {
-            $holder = [System.IO.File]::ReadAllText($lockPath)
-        }
-        catch [System.IO.FileNotFoundException] {
-            # No lock, unless another run is taking it over at this moment: lync_backup_set_open moves the old lock to
-            # .lync-backup.lock.<its run id> and removes that only once its own lock exists (review s9main 3). One
-            # listing of the root, filtered by the server (-Filter: only these names come back), decides: another run's moved-aside
-            # lock, or the lock itself (a takeover that ended after the read above; review s12, 4), is LYNC_LOCK_MOVING,
-            # and the collection asks again.
-            $moving = @(Get-ChildItem -LiteralPath $LockRoot -Filter '.lync-backup.lock*' -Force -File | Where-Object {
-                $_.Name.Equals('.lync-backup.lock', [System.StringComparison]::Ordinal) -or
-                ($_.Name.StartsWith('.lync-backup.lock.', [System.StringComparison]::Ordinal) -and
-                 $_.Name -cne ('.lync-backup.lock.' + $LockRunId)) })
-            if ($moving.Count -gt 0) {
-                throw "LYNC_LOCK_MOVING: there is no lock $lockPath to read, but another run is taking it over: $($moving[0].FullName)"
-            }
-            $holder = $null
-        }
-        if ($null -ne $holder) {
-            $thisSet = $holder.Contains('"set_id": "' + $LockSetId + '"')
-            $otherRun = $holder.Contains('"run": ') -and -not $holder.Contains('"run": "' + $LockRunId + '"')
-            if ($thisSet -and $otherRun) {
-                throw "LYNC_LOCK_LOST: the lock $lockPath names this set under another run: $holder"
-            }
-        }
-        # end of the lock check
-    }
-    catch {
-        Remove-Item -LiteralPath $temp -Force -ErrorAction SilentlyContinue
-        throw
-    }
-}
 Move-Item -LiteralPath $temp -Destination $ListingPath -Force
 $Ansible.Result = @{ Files = $files; FileBytes = $fileBytes; Bytes = $bytes; Sha256 = $listingHash; Errors = $errors
                      ErrorCount = $errorCount }

@@ -396,25 +396,32 @@ MOVING = {"failed": True, "msg": "LYNC_LOCK_MOVING: there is no lock \\\\b\\r\\.
                                  "taking it over: \\\\b\\r\\.lync-backup.lock." + "c" * 16}
 
 
-def test_each_listing_carries_this_runs_lock_and_a_refused_listing_stops_the_close():
-    """Each store's listing checks the lock just before it is renamed into place (review s9main 2): its parameters
-    carry the set and the lock, and LYNC_LOCK_LOST from it fails the close (never an item's error); nothing after."""
+def test_each_listing_is_staged_and_renamed_into_place_by_the_last_write_under_the_lock():
+    """A store's listing is written under its staged name (<listing>.<run id>.staged) and checks no lock; the close's
+    last write renames it into place, with the SHA-256 its payload hashed, before the documents and in the same call
+    as their lock check (reviews s9main 2, s12 3, s13 5)."""
     plan = backup_plan.plan(deployment(), hosts())
     results = close_results(plan)
     inventories, listings = _split_landed(results)
+    assert len(listings) == 1
     args = dict(close_args(plan, results), run_id="a" * 16)
-    act, recorder = action("lync_backup_set", args, inventories + [ok({"Files": []}), LOST])
-    with pytest.raises(AnsibleActionFail, match="under another run.*this run does not close the set"):
-        act.run(task_vars=VARS)
+    done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "manifest.json")]})
+    result, recorder = run("lync_backup_set", args, inventories + [ok({"Files": []})] + listings +
+                           [done, ok({"Released": True})])
+    assert not result.get("failed"), result
     names = payload_names(recorder)
-    assert names[-1] == "lync_file_listing_write" and len(names) == len(inventories) + 2
-    parameters = recorder.calls[-1]["module_args"]["parameters"]
-    assert (parameters["SetPath"], parameters["LockRoot"], parameters["LockSetId"], parameters["LockRunId"]) == (
-        "\\\\?\\UNC\\" + SET[2:], ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
-    assert listings  # the listing the store would have had
+    listing = recorder.calls[names.index("lync_file_listing_write")]["module_args"]["parameters"]
+    assert listing == {"Path": "\\\\?\\UNC\\" + SET[2:] + "\\filestores\\fs.contoso.local_share",
+                       "ListingPath": "\\\\?\\UNC\\" + SET[2:] + "\\listings\\fs.contoso.local_share.tsv.%s.staged"
+                       % ("a" * 16)}
+    last = recorder.calls[names.index("lync_backup_set_unlock") - 1]["module_args"]["parameters"]
+    assert (last["LockRoot"], last["LockSetId"], last["LockRunId"]) == (ROOT, "lync-20261124T020000Z-abcdef", "a" * 16)
+    assert last["Files"][0] == {"Path": "listings/fs.contoso.local_share.tsv", "Sha256": "B" * 64,
+                                "From": "listings/fs.contoso.local_share.tsv.%s.staged" % ("a" * 16)}
+    assert "Content" in last["Files"][1] and last["Files"][-1]["Path"] == "manifest.json"
 
 
-@pytest.mark.parametrize("where", ["lock check", "listing", "documents"])
+@pytest.mark.parametrize("where", ["lock check", "documents"])
 def test_a_takeover_under_way_is_asked_again_until_its_lock_is_written(where):
     """LYNC_LOCK_MOVING: another run has moved the old lock aside and not yet written its own (review s9main 3); the
     close waits LOCK_MOVING_WAIT and asks again, then goes on as the lock it finds says."""
@@ -423,7 +430,6 @@ def test_a_takeover_under_way_is_asked_again_until_its_lock_is_written(where):
     inventories, listings = _split_landed(results)
     done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "manifest.json")]})
     answers = {"lock check": inventories + [MOVING, MOVING, ok({"Files": []})] + listings + [done],
-               "listing": inventories + [ok({"Files": []}), MOVING] + listings + [done],
                "documents": inventories + [ok({"Files": []})] + listings + [MOVING, done]}[where]
     act, recorder = action("lync_backup_set", dict(close_args(plan, results), run_id="a" * 16),
                            answers + [ok({"Released": True})])
@@ -433,6 +439,11 @@ def test_a_takeover_under_way_is_asked_again_until_its_lock_is_written(where):
     assert not result.get("failed"), result
     assert slept == [lync_backup_set.LOCK_MOVING_WAIT] * (2 if where == "lock check" else 1)
     assert payload_names(recorder)[-1] == "lync_backup_set_unlock" and len(recorder.calls) == len(answers) + 1
+    # Each store listed (its bytes read) once: a takeover at the last write asks again with the same staged files.
+    assert payload_names(recorder).count("lync_file_listing_write") == len(listings)
+    if where == "documents":
+        tries = [c["module_args"]["parameters"]["Files"] for c in recorder.calls[-3:-1]]
+        assert tries[0] == tries[1] and "From" in tries[0][0]
 
 
 def test_a_takeover_that_never_ends_stops_the_close_naming_the_lock_left_aside():
