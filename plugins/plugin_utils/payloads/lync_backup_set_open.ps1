@@ -15,7 +15,9 @@
 # only then removing the one moved aside (lync_backup_set_write_files reads a moved-aside lock as a takeover under way).
 # Pages: https://learn.microsoft.com/dotnet/api/system.io.file.move (IOException when the destination exists,
 #   FileNotFoundException when the source is gone), https://learn.microsoft.com/dotnet/api/system.io.filemode
-#   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext
+#   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext,
+#   https://learn.microsoft.com/dotnet/api/system.io.file.delete (no exception when the file does not exist;
+#   IOException when it is in use, UnauthorizedAccessException when denied)
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Root,
@@ -78,25 +80,42 @@ if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
     }
     $takenOver = $previous
 }
+$asideLeft = $null
 try {
-    $stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
     try {
-        $bytes = [System.Text.Encoding]::UTF8.GetBytes($LockText)
-        $stream.Write($bytes, 0, $bytes.Length)
+        $stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
+        try {
+            $bytes = [System.Text.Encoding]::UTF8.GetBytes($LockText)
+            $stream.Write($bytes, 0, $bytes.Length)
+        }
+        finally {
+            $stream.Dispose()
+        }
     }
     finally {
-        $stream.Dispose()
+        # The lock moved aside goes only now, once the new one exists (or another run's CreateNew won): a close that
+        # reads the lock meanwhile finds one of the two, never neither (LYNC_LOCK_MOVING; review s9main 3).
+        # File.Delete, not Remove-Item then Test-Path: Delete throws when the file stays (denied, in use) and not when
+        # it is gone, where Test-Path answers $false for a file it cannot read too (review s13, 6). A removal that
+        # fails does not fail the open (it holds its lock now): the file left is named in AsideLeft for a warning
+        # (review s12, 5).
+        if ($null -ne $takenOver) {
+            try {
+                [System.IO.File]::Delete($aside)
+            }
+            catch {
+                $asideLeft = $aside
+            }
+        }
     }
 }
-finally {
-    # The lock moved aside goes only now, once the new one exists (or another run's CreateNew won): a close that
-    # reads the lock meanwhile finds one of the two, never neither (LYNC_LOCK_MOVING; review s9main 3).
-    # A removal that fails does not fail the open (it holds its lock now) nor hide CreateNew's own error: the file
-    # left is named in AsideLeft for a warning (review s12, 5).
-    if ($null -ne $takenOver) { Remove-Item -LiteralPath $aside -Force -ErrorAction SilentlyContinue }
+catch {
+    # CreateNew lost (another run's lock came first), or the write failed: its error, and the lock left aside named.
+    if ($null -ne $asideLeft) {
+        throw "$($_.Exception.Message); the lock this run took over was moved to $asideLeft and could not be deleted: delete it (a close that finds no lock would take it for a takeover under way)"
+    }
+    throw
 }
-$asideLeft = $null
-if ($null -ne $takenOver -and (Test-Path -LiteralPath $aside)) { $asideLeft = $aside }
 if (-not $Resume) {
     $null = New-Item -ItemType Directory -Path $setPath
 }

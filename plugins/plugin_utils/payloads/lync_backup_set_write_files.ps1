@@ -21,6 +21,7 @@
 # set is another run's.
 # Calls: Get-ChildItem -LiteralPath -Force -File
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/get-childitem?view=powershell-5.1),
+# Sort-Object -Property <scriptblock> (https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/sort-object?view=powershell-5.1),
 # Move-Item -LiteralPath -Force (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item?view=powershell-5.1),
 # Remove-Item -LiteralPath -Force -ErrorAction SilentlyContinue
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/remove-item?view=powershell-5.1),
@@ -63,11 +64,12 @@ if ($LockRoot) {
             # .lync-backup.lock.<its run id> and removes that only once its own lock exists (review s9main 3). One
             # listing of the root, filtered by the server (-Filter: only these names come back), decides: another run's moved-aside
             # lock, or the lock itself (a takeover that ended after the read above; review s12, 4), is LYNC_LOCK_MOVING,
-            # and the collection asks again.
+            # and the collection asks again. The shortest name first: the lock itself, when it is listed, is what the
+            # message names (a share that lists a lock it cannot open; review s14, 3).
             $moving = @(Get-ChildItem -LiteralPath $LockRoot -Filter '.lync-backup.lock*' -Force -File | Where-Object {
                 $_.Name.Equals('.lync-backup.lock', [System.StringComparison]::Ordinal) -or
                 ($_.Name.StartsWith('.lync-backup.lock.', [System.StringComparison]::Ordinal) -and
-                 $_.Name -cne ('.lync-backup.lock.' + $LockRunId)) })
+                 $_.Name -cne ('.lync-backup.lock.' + $LockRunId)) } | Sort-Object -Property { $_.Name.Length })
             if ($moving.Count -gt 0) {
                 throw "LYNC_LOCK_MOVING: there is no lock $lockPath to read, but another run is taking it over: $($moving[0].FullName)"
             }
