@@ -674,6 +674,24 @@ def _staged_listing(lab, run_id=RUN_A):
                                                 {"Path": "manifest.json", "Content": "{}"}])
 
 
+def test_the_close_writes_and_hashes_under_the_fips_policy(lab, plant_defect):
+    """The FIPS policy on the backup server: the written files are hashed with the FIPS-validated class (review s15,
+    8). Planted: SHA256.Create() (SHA256Managed) fails the write there."""
+    state = lab.load()
+    state.setdefault("lab", {})["fips_hosts"] = [BACKUP]
+    lab.save(state)
+    _lock(lab, SET, RUN_A)
+    result = _close_writes(lab)
+    assert not result["failed"], result["error"]
+    assert result["result"]["Files"][0]["Sha256"] == hashlib.sha256(b"{}").hexdigest().upper()
+    plant_defect("lync_backup_set_write_files",
+                 "$sha256 = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider",
+                 "$sha256 = [System.Security.Cryptography.SHA256]::Create()")
+    real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").unlink()
+    result = _close_writes(lab)
+    assert result["failed"] and "FIPS" in str(result["error"])
+
+
 @pytest.mark.parametrize("holder", [RUN_A, RUN_B, "moving", "closed"])
 def test_a_staged_listing_is_renamed_into_place_only_under_this_runs_lock(lab, holder):
     """A store's listing can take hours: it is written under a staged name and renamed into place by the close's last
@@ -686,8 +704,15 @@ def test_a_staged_listing_is_renamed_into_place_only_under_this_runs_lock(lab, h
         real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\manifest.json").write_text("{}")
     else:
         _lock(lab, SET, holder)
-    listed, result = _staged_listing(lab)
     listings = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings")
+    others = {}
+    if holder == RUN_B:
+        # The resumer's listing in place and its staged one: the late run's refusal removes only its own (review s15, 2).
+        others = {"fs.tsv": "resumer's listing", "fs.tsv.%s.staged" % RUN_B: "resumer's staged listing"}
+        listings.mkdir(parents=True)
+        for name, text in others.items():
+            (listings / name).write_text(text)
+    listed, result = _staged_listing(lab)
     if holder == RUN_A:
         assert not result["failed"], result["error"]
         assert [p.name for p in listings.iterdir()] == ["fs.tsv"]
@@ -698,7 +723,52 @@ def test_a_staged_listing_is_renamed_into_place_only_under_this_runs_lock(lab, h
         assert [p.name for p in listings.iterdir()] == ["fs.tsv.%s.staged" % RUN_A]
     else:
         assert result["failed"] and message(result).startswith("LYNC_LOCK_LOST"), result
-        assert list(listings.iterdir()) == []
+        assert {p.name: p.read_text() for p in listings.iterdir()} == others
+
+
+def test_the_last_write_removes_staged_listings_other_runs_left_and_nothing_else(lab):
+    """A close that died or was refused before its last write left its staged listing (and perhaps its writer's
+    temporary file): the run that holds the set removes them, so the set holds only what its manifest lists (review
+    s15, 1). Other files in listings, and this run's own staged listing (renamed into place), stay."""
+    _lock(lab, SET, RUN_A)
+    listings = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings")
+    listings.mkdir(parents=True)
+    left = ["fs.tsv.%s.staged" % RUN_B, "other.tsv.%s.staged.tmp" % ("c" * 32)]
+    kept = ["other.tsv", "notes.staged", "fs.tsv.%s.staged.bak" % RUN_B]
+    for name in left + kept:
+        (listings / name).write_text(name)
+    listed, result = _staged_listing(lab)
+    assert not result["failed"], result["error"]
+    assert sorted(p.name for p in listings.iterdir()) == sorted(kept + ["fs.tsv"])
+    assert (listings / "fs.tsv").read_bytes() != b"" and listed["Files"] == 1
+
+
+@pytest.mark.parametrize("source", ["listings/fs.tsv.%s.staged" % RUN_B, "listings/fs.tsv", "manifest.json",
+                                    "listings/sub/fs.tsv.%s.staged" % RUN_A])
+def test_only_this_runs_staged_listings_are_renamed_or_removed(lab, source):
+    """From may name only listings\\<name>.<this run id>.staged: the payload renames it and, refused, removes it
+    (review s15, 4). Anything else is refused before the lock is read, and stays."""
+    _lock(lab, SET, RUN_B)
+    folder = real(lab, BACKUP, "D:\\LyncBackup\\" + SET)
+    target = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\" + source.replace("/", "\\"))
+    target.parent.mkdir(parents=True)
+    target.write_text("kept")
+    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
+                 LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=RUN_A,
+                 Files=[{"Path": "listings/fs.tsv", "From": source, "Sha256": "A" * 64}])
+    assert result["failed"] and message(result) == "not a staged listing of this run: " + source
+    assert target.read_text() == "kept" and folder.exists()
+
+
+def test_planted_other_runs_staged_listings_left_stay_in_the_set(lab, plant_defect):
+    plant_defect("lync_backup_set_write_files", "    if (Test-Path -LiteralPath $listings -PathType Container) {",
+                 "    if ($false) {")
+    _lock(lab, SET, RUN_A)
+    listings = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings")
+    listings.mkdir(parents=True)
+    (listings / ("fs.tsv.%s.staged" % RUN_B)).write_text("left")
+    _staged_listing(lab)
+    assert (listings / ("fs.tsv.%s.staged" % RUN_B)).exists()  # what the real test checks fails
 
 
 def test_a_staged_listing_that_changed_stops_the_close_before_its_manifest(lab):
@@ -721,10 +791,14 @@ def test_a_staged_file_from_outside_the_set_is_refused_before_anything_is_touche
     """From names a file inside the set, like Path: refused before the lock check and before any removal."""
     _lock(lab, SET, RUN_B)
     real(lab, BACKUP, "D:\\LyncBackup\\" + SET).mkdir(parents=True)
+    outside = real(lab, BACKUP, "D:\\LyncBackup\\other\\fs.tsv")  # what "..\\other\\fs.tsv" names
+    outside.parent.mkdir(parents=True)
+    outside.write_text("kept")
     result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
                  LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=RUN_A,
                  Files=[{"Path": "listings/fs.tsv", "From": source, "Sha256": "A" * 64}])
     assert result["failed"] and message(result) == "not a path inside the set: " + source
+    assert outside.read_text() == "kept"
 
 
 def test_planted_staged_listing_renamed_before_the_lock_check_lands_under_another_runs_lock(lab, plant_defect):
@@ -1040,8 +1114,9 @@ def test_a_marker_with_both_faults_is_refused_once_with_both_fixes(lab):
     """Owned by someone else and writable by others: one refusal names both faults and both fixes, so the operator
     is not sent back a second time (review s14, 2)."""
     _open_marker(lab)
-    _plant_acl(lab, MARKERS + "\\databases.json", {"owner": USER_SID, "protected": False, "inherited": False,
-                                                    "rules": ADMINS_SYSTEM + [dict(USERS_GENERIC_WRITE, rights="Modify")]})
+    record = {"owner": USER_SID, "protected": False, "inherited": False,
+              "rules": ADMINS_SYSTEM + [dict(USERS_GENERIC_WRITE, rights="Modify")]}
+    _plant_acl(lab, MARKERS + "\\databases.json", record)
     result = run(lab, "lync_recovery_markers", SE)
     assert result["failed"] and "LYNC_RECOVERY_UNSAFE" in message(result), result
     said = message(result)

@@ -111,3 +111,18 @@ def test_a_guard_of_the_same_module_is_enough():
     text = OLD_DNS_PROBE.replace("foreach", "if (-not (Get-Command -Name 'Resolve-DnsName' -ErrorAction SilentlyContinue)) "
                                             "{ throw 'LYNC_DNS_CLIENT_MISSING: x' }\nforeach", 1)
     assert unguarded(text) == []
+
+
+# Hashing classes that fail where the "System cryptography: Use FIPS compliant algorithms for encryption, hashing,
+# and signing" policy is on: SHA256.Create() is SHA256Managed on .NET Framework, and its constructor throws
+# InvalidOperationException under that policy
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor). Payloads use
+# SHA256CryptoServiceProvider, the FIPS-validated class (the lab's fips_hosts model the policy).
+NOT_UNDER_FIPS = ("[system.security.cryptography.sha256]::create(", "system.security.cryptography.sha256managed")
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=lambda p: p.stem)
+def test_payloads_hash_with_the_fips_validated_class(payload):
+    code = "\n".join(line for line in payload.read_text().lower().splitlines() if not line.lstrip().startswith("#"))
+    found = [name for name in NOT_UNDER_FIPS if name in code]
+    assert not found, "%s hashes with %s, which throws under the FIPS policy" % (payload.name, found)

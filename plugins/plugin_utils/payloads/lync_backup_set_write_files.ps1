@@ -37,10 +37,14 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 
-# Every path checked before anything is touched: a staged file is removed below only once it is known to be in the set.
+# Every path checked before anything is touched. From, which may be removed below, must be one of this run's staged
+# listings: listings\<name>.<LockRunId>.staged (review s15, 4).
 foreach ($file in $Files) {
     foreach ($relative in @([string]$file.Path, [string]$file.From)) {
         if ($relative -match '(^[\\/])|(^[A-Za-z]:)|(\.\.)') { throw "not a path inside the set: $relative" }
+    }
+    if ($file.From -and -not ($LockRunId -and ([string]$file.From) -cmatch ('\Alistings[\\/][^\\/]+\.' + $LockRunId + '\.staged\z'))) {
+        throw "not a staged listing of this run: $($file.From)"
     }
 }
 
@@ -93,11 +97,22 @@ if ($LockRoot) {
         }
         throw
     }
+    # The set is this run's: staged listings other runs left (a close that died, or was refused, before its last
+    # write) go, so the set holds only what its manifest lists (review s15, 1). This run's own are renamed below. A
+    # file another run still writes is open without sharing: its removal fails and is passed over.
+    $listings = Join-Path -Path $SetPath -ChildPath 'listings'
+    if (Test-Path -LiteralPath $listings -PathType Container) {
+        Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File | Where-Object {
+            $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $_.Name -cnotmatch ('\.' + $LockRunId + '\.staged(\.tmp)?\z')
+        } | ForEach-Object { Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue }
+    }
 }
 
 function Get-Sha256([string]$Path) {
-    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
-    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0. The FIPS-validated
+    # provider: SHA256.Create() is SHA256Managed on .NET Framework, which throws when the FIPS policy is on
+    # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor; review s15, 8).
+    $sha256 = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
     $stream = [System.IO.File]::OpenRead($Path)
     try {
         [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')

@@ -66,7 +66,7 @@ foreach ($wanted in $Thumbprints) {
             $partial = '{0}.partial' -f $path
             # SHA-256 of the exported bytes in memory (HashAlgorithm.ComputeHash(Byte[])), before the write: no read
             # back over the network; the close hashes what landed on the share and compares.
-            $sha = [System.Security.Cryptography.SHA256]::Create()
+            $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
             try { $digest = $sha.ComputeHash($bytes) } finally { $sha.Dispose() }
             try {
                 [System.IO.File]::WriteAllBytes($partial, $bytes)

@@ -17,7 +17,7 @@ $ErrorActionPreference = 'Stop'
 
 function Get-Sha256([string]$Path) {
     # SHA-256 with .NET over a FileStream: Get-FileHash needs PowerShell 4.0 (Windows Server 2008 R2 has 3.0)
-    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $sha = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
     $stream = [System.IO.File]::OpenRead($Path)
     try { $digest = $sha.ComputeHash($stream) } finally { $stream.Dispose(); $sha.Dispose() }
     [System.BitConverter]::ToString($digest).Replace('-', '')

@@ -19,7 +19,7 @@ $ErrorActionPreference = 'Stop'
 
 function Get-Sha256([string]$Path) {
     # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0.
-    $sha256 = [System.Security.Cryptography.SHA256]::Create()
+    $sha256 = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
     $stream = [System.IO.File]::OpenRead($Path)
     try {
         [System.BitConverter]::ToString($sha256.ComputeHash($stream)).Replace('-', '')

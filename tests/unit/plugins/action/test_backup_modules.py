@@ -421,6 +421,24 @@ def test_each_listing_is_staged_and_renamed_into_place_by_the_last_write_under_t
     assert "Content" in last["Files"][1] and last["Files"][-1]["Path"] == "manifest.json"
 
 
+def test_a_store_whose_listing_failed_has_nothing_renamed_into_place():
+    """A listing that failed (no summary, no staged file) fails its item and gets no From entry in the last write
+    (review s15, 3)."""
+    plan = backup_plan.plan(deployment(), hosts())
+    results = close_results(plan)
+    inventories, listings = _split_landed(results)
+    failed = {"failed": True, "msg": "LYNC_LISTING_MISSING: the copy does not exist or cannot be reached"}
+    done = ok({"Files": [{"Path": p, "Bytes": 1, "Sha256": "X"} for p in ("report.txt", "manifest.json")]})
+    result, recorder = run("lync_backup_set", dict(close_args(plan, results), run_id="a" * 16),
+                           inventories + [ok({"Files": []})] + [failed] * len(listings) + [done, ok({"Released": True})])
+    assert not result.get("failed"), result
+    last = recorder.calls[payload_names(recorder).index("lync_backup_set_unlock") - 1]["module_args"]["parameters"]
+    assert all("From" not in f for f in last["Files"])
+    manifest = json.loads(last["Files"][-1]["Content"])
+    store = next(i for i in manifest["items"] if i["kind"] == "filestore")
+    assert store["status"] == "failed" and "LYNC_LISTING_MISSING" in json.dumps(store)
+
+
 @pytest.mark.parametrize("where", ["lock check", "documents"])
 def test_a_takeover_under_way_is_asked_again_until_its_lock_is_written(where):
     """LYNC_LOCK_MOVING: another run has moved the old lock aside and not yet written its own (review s9main 3); the
