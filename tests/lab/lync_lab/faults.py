@@ -33,6 +33,12 @@ long: in a detached job's work (lync_lab/taskrun.py) a BACKUP DATABASE lasts `se
 other calls (the lab lock released); it is a request of its SQL session that a KILL ends (tsql.py), and it goes on
 if the task's process is stopped meanwhile. `when` may name the payload's parameters and Statement (BACKUP DATABASE).
 
+takeover: another controller's run taking over a backup root's lock, as lync_backup_set_open does, done on the
+host's files just before the payload call runs (its own text then meets that state): `step: move` renames
+`<root>\\.lync-backup.lock` to `<root>\\.lync-backup.lock.<run>`, `step: finish` writes `lock` (its text) as the new
+lock and deletes the one moved aside. `root` is the root's local path on the host (D:\\LyncBackup), `run` the other
+run's id. `after`: this many matching calls go by before the fault fires (any kind).
+
 sql_abort: the connection breaks while the lab's SQL Server runs a RESTORE DATABASE (the WinRM shell
 died): SQL Server aborts the RESTORE and leaves the database RESTORING; `when` may name the
 payload's parameters and Statement (RESTORE DATABASE) (tsql.py).
@@ -74,8 +80,24 @@ def active(faults, payload, params, state, host, kinds, command=None):
         if fault.get("kind") not in kinds or not _matches(fault, payload, params, command):
             continue
         key = "%s#%s" % (host, json.dumps(fault, sort_keys=True))
+        if fault.get("after"):
+            counts[key + "#seen"] = counts.get(key + "#seen", 0) + 1
+            if counts[key + "#seen"] <= int(fault["after"]):
+                continue
         if fault.get("times") is not None and counts.get(key, 0) >= int(fault["times"]):
             continue
         counts[key] = counts.get(key, 0) + 1
         return fault
     return None
+
+
+def take_over(ctx, fault):
+    """A `takeover` fault's step on the host's files (see the module's docstring)."""
+    from . import fsops  # pylint: disable=import-outside-toplevel
+    lock = fsops.join(fault["root"], ".lync-backup.lock")
+    aside = lock + "." + fault["run"]
+    if fault["step"] == "move":
+        fsops.rename(ctx, lock, ".lync-backup.lock." + fault["run"])
+    else:
+        fsops.write_bytes(ctx, lock, fault["lock"].encode("utf-8"))
+        fsops.remove(ctx, aside)

@@ -121,6 +121,9 @@ def _run(params, check_mode, state_path, host, fault_list):
             if fault and fault.get("seconds_per_mb"):
                 calls.count_bytes()
             ctx = Context(lab, state, host, check_mode, fault_list, name)
+            takeover = faultlib.active(fault_list, name, given, state, host, ("takeover",))
+            if takeover:
+                faultlib.take_over(ctx, takeover)
             # The payload's own text runs in the engine: PowerShell's binder binds the parameters.
             with netid.session(ctx):  # the payload's identity on other servers (the double hop)
                 ran = engine_run(boundary.open_session(ctx), script, given, check_mode, int(params.get("depth") or 2),
