@@ -30,8 +30,8 @@ def takeover_faults():
     ]
 
 
-def test_a_takeover_during_the_close_is_waited_for_and_no_store_is_read_twice(make_lab, run_playbook, tmp_path,
-                                                                             monkeypatch):
+def test_a_takeover_during_the_close_is_waited_for_and_no_store_is_read_twice(
+        make_lab, run_playbook, tmp_path, monkeypatch):
     lab = make_lab("enterprise")
     record = tmp_path / "calls.jsonl"
     monkeypatch.setenv("LYNC_LAB_CALLS", str(record))
