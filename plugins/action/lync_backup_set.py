@@ -274,7 +274,7 @@ class ActionModule(LyncAction):
                   if params["run_id"] and "error" not in listings[item_id]]
         left = backup_plan.take_not_linked(manifest)
         backup_plan.settle(manifest, landed, documents, unreadable, listings)
-        self._check_links(root, path, manifest, self._earlier(root, params, manifest), left)
+        self._check_links(root, path, manifest, self._earlier(root, params, manifest), left, params["run_id"])
         for item in bs.listed_stores(manifest):
             # The listing the host wrote, as its payload hashed the bytes it wrote (the verification below).
             listing = item["listing"]
@@ -363,7 +363,7 @@ class ActionModule(LyncAction):
         return {set_id: (found[set_id]["manifest"] if set_id in found and found[set_id].get("signature") == "valid"
                          else None) for set_id in wanted}
 
-    def _check_links(self, root, path, manifest, earlier, left):
+    def _check_links(self, root, path, manifest, earlier, left, run_id=None):
         """Each file store that hard-linked files from an earlier set: every linked file must read as that set
         recorded it (docs/architecture.md, "Only changed file-store bytes"). Against a format-2 earlier set, its
         listing and this set's are walked in step page by page (one page of each on the controller), and the
@@ -379,17 +379,19 @@ class ActionModule(LyncAction):
             source = item["details"].get("linked_from")
             if item["status"] != "ok" or not source:
                 continue
-            found = self._link_problems(root, path, item, source, earlier.get(source), left.get(item["id"]))
+            # This set's listing still has its staged name: the last write renames it into place.
+            found = self._link_problems(root, path, item, source, earlier.get(source), left.get(item["id"]),
+                                        staged_listing(item["listing"]["path"], run_id))
             if found:
                 backup_plan.fail_item(manifest, item, found)
 
-    def _link_problems(self, root, path, item, source, before, not_linked):
+    def _link_problems(self, root, path, item, source, before, not_linked, own_listing):
         unchecked = "its files linked from %s cannot be checked: " % source
         if before is None:
             return [unchecked + "that set's manifest could not be read or its signature does not match"]
         earlier = next((i for i in before.get("items") or [] if i.get("id") == item["id"] and i.get("status") == "ok"),
                        None)
-        new_pages = set_reader.listing_pages(self, path, item["listing"]["path"])
+        new_pages = set_reader.listing_pages(self, path, own_listing)
         listing = (earlier or {}).get("listing")
         digest = hashlib.sha256()
         try:

@@ -85,6 +85,9 @@ def _pages(action, payload, path, **extra):
             raise PageFailed("stored" if stored else "found", "%s (%s): %s" % (
                 payload, "from byte %d" % offset if stored else "after %r" % after if after else "first page",
                 " ".join(str(exc).split()))) from None
+        if stored and value.get("Exists") is False:
+            # lync_file_listing_page answers a missing file with no lines: that is no listing, not an empty one.
+            raise PageFailed("stored", "%s: the listing file %s does not exist" % (payload, path))
         lines = list(value.get("Lines") or [])
         if not lines:
             return

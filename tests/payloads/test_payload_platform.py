@@ -9,6 +9,7 @@ send it only to hosts that have it (then the payload still guards, so a wrong ho
 """
 
 import pathlib
+import re
 
 import pytest
 
@@ -113,16 +114,30 @@ def test_a_guard_of_the_same_module_is_enough():
     assert unguarded(text) == []
 
 
-# Hashing classes that fail where the "System cryptography: Use FIPS compliant algorithms for encryption, hashing,
-# and signing" policy is on: SHA256.Create() is SHA256Managed on .NET Framework, and its constructor throws
-# InvalidOperationException under that policy
-# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor). Payloads use
-# SHA256CryptoServiceProvider, the FIPS-validated class (the lab's fips_hosts model the policy).
-NOT_UNDER_FIPS = ("[system.security.cryptography.sha256]::create(", "system.security.cryptography.sha256managed")
+# Hashing that fails where the "System cryptography: Use FIPS compliant algorithms for encryption, hashing, and
+# signing" policy is on: SHA256.Create() throws there on .NET Framework 4.6.1 and earlier
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create; Windows Server 2012 R2 ships
+# 4.5.1), the managed classes' constructors throw there
+# (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor), and MD5 and the
+# name-based factories (HashAlgorithm.Create, CryptoConfig) are no better. Payloads use SHA256CryptoServiceProvider,
+# the FIPS-validated class on every version (the lab's fips_hosts model such a host). Review s16, 6: every spelling.
+NOT_UNDER_FIPS = re.compile(r"(?:\[(?:system\.)?(?:security\.)?(?:cryptography\.)?(?:sha\d+|md5|hashalgorithm)\]::create\()"
+                            r"|(?:\b(?:sha\d+|md5|ripemd160)managed\b)|(?:\bmd5cryptoserviceprovider\b)|(?:cryptoconfig\]::createfromname)",
+                            re.I)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=lambda p: p.stem)
 def test_payloads_hash_with_the_fips_validated_class(payload):
-    code = "\n".join(line for line in payload.read_text().lower().splitlines() if not line.lstrip().startswith("#"))
-    found = [name for name in NOT_UNDER_FIPS if name in code]
-    assert not found, "%s hashes with %s, which throws under the FIPS policy" % (payload.name, found)
+    code = "\n".join(line for line in payload.read_text().splitlines() if not line.lstrip().startswith("#"))
+    found = NOT_UNDER_FIPS.findall(code)
+    assert not found, "%s hashes with %s, which fails under the FIPS policy" % (payload.name, found)
+
+
+@pytest.mark.parametrize("text", ["[System.Security.Cryptography.SHA256]::Create()", "[Security.Cryptography.SHA256]::Create()",
+                                  "[SHA256]::Create()", "[System.Security.Cryptography.HashAlgorithm]::Create('SHA256')",
+                                  "New-Object System.Security.Cryptography.SHA1Managed", "[System.Security.Cryptography.MD5]::Create()",
+                                  "New-Object -TypeName Security.Cryptography.MD5CryptoServiceProvider",
+                                  "[System.Security.Cryptography.CryptoConfig]::CreateFromName('SHA256')"])
+def test_the_fips_rule_sees_each_spelling(text):
+    assert NOT_UNDER_FIPS.search(text)
+    assert not NOT_UNDER_FIPS.search("New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider")

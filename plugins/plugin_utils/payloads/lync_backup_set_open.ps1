@@ -17,7 +17,8 @@
 #   FileNotFoundException when the source is gone), https://learn.microsoft.com/dotnet/api/system.io.filemode
 #   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext,
 #   https://learn.microsoft.com/dotnet/api/system.io.file.delete (no exception when the file does not exist;
-#   IOException when it is in use, UnauthorizedAccessException when denied)
+#   IOException when it is in use, UnauthorizedAccessException when denied or read-only),
+#   https://learn.microsoft.com/dotnet/api/system.io.file.exists
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Root,
@@ -81,9 +82,11 @@ if (Test-Path -LiteralPath $lockPath -PathType Leaf) {
     $takenOver = $previous
 }
 $asideLeft = $null
+$created = $false
 try {
     try {
         $stream = [System.IO.File]::Open($lockPath, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write)
+        $created = $true
         try {
             $bytes = [System.Text.Encoding]::UTF8.GetBytes($LockText)
             $stream.Write($bytes, 0, $bytes.Length)
@@ -110,11 +113,21 @@ try {
     }
 }
 catch {
-    # CreateNew lost (another run's lock came first), or the write failed: its error, and the lock left aside named.
-    if ($null -ne $asideLeft) {
-        throw "$($_.Exception.Message); the lock this run took over was moved to $asideLeft and could not be deleted: delete it (a close that finds no lock would take it for a takeover under way)"
+    $failure = $_.Exception.Message
+    if ($created) {
+        # This run's lock exists but its text could not be written (a full share): a lock that names no set is one no
+        # unlock releases, so it goes (review s16, 8).
+        Remove-Item -LiteralPath $lockPath -Force -ErrorAction SilentlyContinue
     }
-    throw
+    elseif ([System.IO.File]::Exists($lockPath)) {
+        # CreateNew lost: another run created the lock first. Said in the collection's words, not only in the
+        # system's message, which is in the system's language (review s16, 1).
+        $failure = "LYNC_BACKUP_LOCKED: $lockPath is held since $([DateTime]::UtcNow.ToString('o')) (age 0 h) by another run that created it at the same moment ($failure)"
+    }
+    if ($null -ne $asideLeft) {
+        $failure += "; the lock this run took over was moved to $asideLeft and could not be deleted: delete it (a close that finds no lock would take it for a takeover under way)"
+    }
+    throw $failure
 }
 if (-not $Resume) {
     $null = New-Item -ItemType Directory -Path $setPath

@@ -99,10 +99,11 @@ if ($LockRoot) {
     }
     # The set is this run's: staged listings other runs left (a close that died, or was refused, before its last
     # write) go, so the set holds only what its manifest lists (review s15, 1). This run's own are renamed below. A
-    # file another run still writes is open without sharing: its removal fails and is passed over.
+    # file another run still writes is open without sharing: its removal fails and is passed over; a listing of the
+    # folder that fails leaves them, and does not fail the close (review s16, 3).
     $listings = Join-Path -Path $SetPath -ChildPath 'listings'
     if (Test-Path -LiteralPath $listings -PathType Container) {
-        Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File | Where-Object {
+        Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File -ErrorAction SilentlyContinue | Where-Object {
             $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $_.Name -cnotmatch ('\.' + $LockRunId + '\.staged(\.tmp)?\z')
         } | ForEach-Object { Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue }
     }
@@ -110,8 +111,8 @@ if ($LockRoot) {
 
 function Get-Sha256([string]$Path) {
     # Get-FileHash is PowerShell 4.0+; Lync Server 2013 on Windows Server 2008 R2 may have 3.0. The FIPS-validated
-    # provider: SHA256.Create() is SHA256Managed on .NET Framework, which throws when the FIPS policy is on
-    # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor; review s15, 8).
+    # provider: SHA256.Create() fails under the FIPS policy on .NET Framework 4.6.1 and earlier
+    # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create; review s15, 8; s16, 5).
     $sha256 = New-Object -TypeName System.Security.Cryptography.SHA256CryptoServiceProvider
     $stream = [System.IO.File]::OpenRead($Path)
     try {

@@ -29,8 +29,9 @@
 # with OrdinalIgnoreCase, https://learn.microsoft.com/dotnet/api/system.string.startswith), as NTFS names do.
 # Hashing: SHA256CryptoServiceProvider
 # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256cryptoserviceprovider), FIPS-validated:
-# SHA256.Create() is SHA256Managed on .NET Framework, whose constructor throws InvalidOperationException when the
-# "System cryptography: Use FIPS compliant algorithms" policy is on
+# SHA256.Create() fails when the "System cryptography: Use FIPS compliant algorithms" policy is on, on .NET Framework
+# 4.6.1 and earlier (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create; Windows Server
+# 2012 R2 ships 4.5.1), and SHA256Managed's constructor throws under it
 # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor).
 [CmdletBinding(SupportsShouldProcess)]
 param(

@@ -35,9 +35,9 @@
 # (https://learn.microsoft.com/dotnet/api/system.array.sort, https://learn.microsoft.com/dotnet/api/system.stringcomparer.ordinal),
 # ArrayList Add/RemoveAt (https://learn.microsoft.com/dotnet/api/system.collections.arraylist),
 # SHA256CryptoServiceProvider (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256cryptoserviceprovider:
-# FIPS-validated; SHA256.Create() is SHA256Managed on .NET Framework, whose constructor throws InvalidOperationException
-# when the "System cryptography: Use FIPS compliant algorithms" policy is on,
-# https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor), HashAlgorithm.ComputeHash(Stream)
+# FIPS-validated; SHA256.Create() fails when the "System cryptography: Use FIPS compliant algorithms" policy is on, on
+# .NET Framework 4.6.1 and earlier, https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create,
+# and SHA256Managed's constructor throws under it), HashAlgorithm.ComputeHash(Stream)
 # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorithm.computehash; not Get-FileHash,
 # PowerShell 4.0+), HashAlgorithm.TransformBlock/TransformFinalBlock
 # (https://learn.microsoft.com/dotnet/api/system.security.cryptography.hashalgorithm.transformblock,

@@ -42,15 +42,16 @@ if (Test-Path -LiteralPath $folder) {
         # Its own rules too: a marker an earlier version wrote has no protected ACL of its own (review s13, 1).
         $markerOpen = @($markerAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
         # Both faults in one refusal, each with its fix: one per run would send the operator back twice (review s14, 2).
+        # The owner first: an owner may always rewrite the ACL, so /reset works once Administrators own it (review s16, 4).
         $faults = @()
         $fixes = @()
-        if ($markerOpen.Count -gt 0) {
-            $faults += "may be changed by others ($($markerOpen[0].IdentityReference.Value) may write it)"
-            $fixes += "give it back the folder's ACL (icacls `"$($_.FullName)`" /reset: recovery holds Administrators and SYSTEM only)"
-        }
         if ($ours -notcontains $markerOwner) {
             $faults += "is owned by $markerOwner, not by Administrators or SYSTEM (this collection did not write it as it is, or an earlier version wrote it under the 'Object creator' owner policy)"
             $fixes += "make Administrators its owner (icacls `"$($_.FullName)`" /setowner *S-1-5-32-544)"
+        }
+        if ($markerOpen.Count -gt 0) {
+            $faults += "may be changed by others ($($markerOpen[0].IdentityReference.Value) may write it)"
+            $fixes += "give it back the folder's ACL (icacls `"$($_.FullName)`" /reset: recovery holds Administrators and SYSTEM only)"
         }
         if ($faults.Count -gt 0) {
             throw "LYNC_RECOVERY_UNSAFE: the marker $($_.FullName) $($faults -join ' and '), so it cannot be trusted: a changed one would make a rerun skip a recovery stage. Check it; delete it if this recovery did not finish that stage, or $($fixes -join ', then '), and run again"

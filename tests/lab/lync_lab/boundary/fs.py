@@ -523,10 +523,12 @@ class FileStream(V.NetObject):
         at_end = self._position == len(self._data)
         self._data[self._position:self._position + len(chunk)] = chunk
         self._position += len(chunk)
+        # A write the disk refuses (full) is the IOException .NET throws, which a payload's catch sees
+        # (https://learn.microsoft.com/dotnet/api/system.io.filestream.write: IOException "An I/O error occurred").
         if at_end:
-            self._session.append_file(self.Name, bytes(chunk))
+            dotnet_io(lambda: self._session.append_file(self.Name, bytes(chunk)))
         else:
-            self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
+            dotnet_io(lambda: self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk)))
 
     def WriteByte(self, value):
         self.Write([V.to_integer(value, "System.Byte")], 0, 1)
@@ -1983,8 +1985,11 @@ def install(session):
     def managed_sha256():
         """SHA256Managed (what SHA256.Create() returns on .NET Framework): on a host whose "System cryptography: Use
         FIPS compliant algorithms for encryption, hashing, and signing" policy is on, its constructor throws
-        InvalidOperationException (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor);
-        SHA256CryptoServiceProvider is the FIPS-validated class. The lab state's `lab.fips_hosts` lists such hosts."""
+        InvalidOperationException (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256managed.-ctor),
+        and so does SHA256.Create() on .NET Framework 4.6.1 and earlier
+        (https://learn.microsoft.com/dotnet/api/system.security.cryptography.sha256.create; 4.6.2 and later give
+        SHA256Cng there): the lab's `lab.fips_hosts` are such hosts with .NET Framework 4.6.1 or earlier (Windows Server
+        2012 R2 ships 4.5.1). SHA256CryptoServiceProvider is the FIPS-validated class on every version."""
         if ctx.host in (ctx.state.get("lab", {}).get("fips_hosts") or []):
             raise T.DotNetError("System.InvalidOperationException", "This implementation is not part of the Windows "
                                 "Platform FIPS validated cryptographic algorithms.")

@@ -193,3 +193,15 @@ def test_fail_item_keeps_an_earlier_error():
     doc = {"items": [{"id": "x", "status": "ok", "error": None}], "status": "complete", "errors": []}
     backup_plan.fail_item(doc, doc["items"][0], ["one", "two"])
     assert doc["errors"] == ["x: one; two"] and doc["status"] == "partial"
+
+
+def test_the_close_reads_its_own_listing_under_its_staged_name():
+    """The close checks links before its last write renames this set's listing into place: with a run id it reads
+    listings/<store>.tsv.<run id>.staged (found by the full suite: reading the final name found no file)."""
+    host, manifest, item, earlier = store(damaged=True)
+    own = "aaaaaa\\listings\\fs01_lyncshare.tsv"
+    host.files[own + ".%s.staged" % ("f" * 16)] = host.files.pop(own)
+    CLOSE._check_links(host, ROOT, bs.set_path(ROOT, "lync-20261125T020000Z-aaaaaa"), manifest, earlier,
+                       {"filestore:x": ["c.txt", "d.txt"]}, "f" * 16)
+    assert item["status"] == "failed" and item["details"]["damaged_links"] == ["%s/b.txt" % FOLDER]
+    assert any(c["Path"].endswith(".%s.staged" % ("f" * 16)) for c in host.calls)

@@ -281,3 +281,15 @@ def test_a_size_in_other_digits_is_not_a_listing_line():
     now = dict(FILES, **{"a/00007.txt": b"8"})
     bad, dummy = set_reader.check_store(Host(now, damaged), SET, listing_of(FILES), deep=True)
     assert list(bad) == [bs.listing_path(FOLDER)] and "is not <SHA-256> TAB <bytes> TAB <path>" in bad[bs.listing_path(FOLDER)]
+
+
+def test_a_stored_listing_that_does_not_exist_is_a_failed_page_not_an_empty_listing():
+    """lync_file_listing_page answers a missing file with Exists false and no lines: read as an empty listing, a
+    missing one would match a store with nothing in it and hide every difference (the link check's own listing)."""
+    class Missing:
+        def payload(self, name, parameters):
+            assert name == "lync_file_listing_page"
+            return payload_mod.PayloadResult({"Exists": False, "Offset": parameters["Offset"], "Lines": []}, False, [])
+    with pytest.raises(set_reader.PageFailed, match="does not exist") as caught:
+        list(set_reader.listing_pages(Missing(), SET, "listings/x.tsv"))
+    assert caught.value.side == "stored"
