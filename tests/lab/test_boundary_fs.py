@@ -765,6 +765,13 @@ def test_the_last_write_removes_staged_listings_other_runs_left_and_nothing_else
     assert (listings / "fs.tsv").read_bytes() != b"" and listed["Files"] == 1
 
 
+def _rename_from(lab, source):
+    """The close's last write asked to rename `source` into place as listings/fs.tsv, under run A's lock check."""
+    return run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
+               LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=RUN_A,
+               Files=[{"Path": "listings/fs.tsv", "From": source, "Sha256": "A" * 64}])
+
+
 @pytest.mark.parametrize("source", ["listings/fs.tsv.%s.staged" % RUN_B, "listings/fs.tsv", "manifest.json",
                                     "listings/sub/fs.tsv.%s.staged" % RUN_A])
 def test_only_this_runs_staged_listings_are_renamed_or_removed(lab, source):
@@ -775,9 +782,7 @@ def test_only_this_runs_staged_listings_are_renamed_or_removed(lab, source):
     target = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\" + source.replace("/", "\\"))
     target.parent.mkdir(parents=True)
     target.write_text("kept")
-    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
-                 LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=RUN_A,
-                 Files=[{"Path": "listings/fs.tsv", "From": source, "Sha256": "A" * 64}])
+    result = _rename_from(lab, source)
     assert result["failed"] and message(result) == "not a staged listing of this run: " + source
     assert target.read_text() == "kept" and folder.exists()
 
@@ -816,9 +821,7 @@ def test_a_staged_file_from_outside_the_set_is_refused_before_anything_is_touche
     outside = real(lab, BACKUP, "D:\\LyncBackup\\other\\fs.tsv")  # what "..\\other\\fs.tsv" names
     outside.parent.mkdir(parents=True)
     outside.write_text("kept")
-    result = run(lab, "lync_backup_set_write_files", BACKUP, SetPath="D:\\LyncBackup\\" + SET,
-                 LockRoot="\\\\backup01.contoso.local\\LyncBackup", LockSetId=SET, LockRunId=RUN_A,
-                 Files=[{"Path": "listings/fs.tsv", "From": source, "Sha256": "A" * 64}])
+    result = _rename_from(lab, source)
     assert result["failed"] and message(result) == "not a path inside the set: " + source
     assert outside.read_text() == "kept"
 
