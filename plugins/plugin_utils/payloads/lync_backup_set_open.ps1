@@ -18,7 +18,7 @@
 #   (CreateNew: IOException when the file exists), https://learn.microsoft.com/dotnet/api/system.io.file.readalltext,
 #   https://learn.microsoft.com/dotnet/api/system.io.file.delete (no exception when the file does not exist;
 #   IOException when it is in use, UnauthorizedAccessException when denied or read-only),
-#   https://learn.microsoft.com/dotnet/api/system.io.file.exists
+#   Exception.HResult (https://learn.microsoft.com/dotnet/api/system.exception.hresult; .NET Framework 4.5 and later)
 [CmdletBinding()]
 param(
     [Parameter(Mandatory = $true)][string]$Root,
@@ -114,14 +114,23 @@ try {
 }
 catch {
     $failure = $_.Exception.Message
+    $cause = $_.Exception
+    if ($null -ne $cause.InnerException) { $cause = $cause.InnerException }  # a .NET method's error, as PowerShell wraps it
     if ($created) {
         # This run's lock exists but its text could not be written (a full share): a lock that names no set is one no
-        # unlock releases, so it goes (review s16, 8).
-        Remove-Item -LiteralPath $lockPath -Force -ErrorAction SilentlyContinue
+        # unlock releases, so it goes (review s16, 8), and one that cannot go is named (review s17, 2).
+        try {
+            [System.IO.File]::Delete($lockPath)
+        }
+        catch {
+            $failure += "; this run's lock $lockPath holds no set and could not be deleted: delete it"
+        }
     }
-    elseif ([System.IO.File]::Exists($lockPath)) {
-        # CreateNew lost: another run created the lock first. Said in the collection's words, not only in the
-        # system's message, which is in the system's language (review s16, 1).
+    elseif ($cause -is [System.IO.IOException] -and ($cause.HResult -eq -2147024816 -or $cause.HResult -eq -2147024713)) {
+        # CreateNew lost: the file exists (ERROR_FILE_EXISTS 0x80070050, ERROR_ALREADY_EXISTS 0x800700B7): another run
+        # created the lock first. Said in the collection's words, not only in the system's message, which is in the
+        # system's language (reviews s16, 1 and s17, 1: the error code, not File.Exists, which is true for a lock being
+        # deleted too).
         $failure = "LYNC_BACKUP_LOCKED: $lockPath is held since $([DateTime]::UtcNow.ToString('o')) (age 0 h) by another run that created it at the same moment ($failure)"
     }
     if ($null -ne $asideLeft) {

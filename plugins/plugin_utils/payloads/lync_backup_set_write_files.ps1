@@ -103,9 +103,14 @@ if ($LockRoot) {
     # folder that fails leaves them, and does not fail the close (review s16, 3).
     $listings = Join-Path -Path $SetPath -ChildPath 'listings'
     if (Test-Path -LiteralPath $listings -PathType Container) {
-        Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File -ErrorAction SilentlyContinue | Where-Object {
-            $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $_.Name -cnotmatch ('\.' + $LockRunId + '\.staged(\.tmp)?\z')
-        } | ForEach-Object { Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue }
+        try {
+            Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File -ErrorAction SilentlyContinue | Where-Object {
+                $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $_.Name -cnotmatch ('\.' + $LockRunId + '\.staged(\.tmp)?\z')
+            } | ForEach-Object { Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue }
+        }
+        catch {
+            Write-Warning "staged listings other runs left in $listings could not be removed: $($_.Exception.Message)"
+        }
     }
 }
 

@@ -43,11 +43,13 @@ if (Test-Path -LiteralPath $folder) {
         $markerOpen = @($markerAcl.GetAccessRules($true, $true, $sidType) | Where-Object { $ours -notcontains $_.IdentityReference.Value -and [string]$_.AccessControlType -eq 'Allow' -and -not ($creators -contains $_.IdentityReference.Value -and ([int]$_.PropagationFlags -band 2) -ne 0) -and ([int]$_.FileSystemRights -band $writeRights) -ne 0 })
         # Both faults in one refusal, each with its fix: one per run would send the operator back twice (review s14, 2).
         # The owner first: an owner may always rewrite the ACL, so /reset works once Administrators own it (review s16, 4).
+        # takeown /A takes ownership for Administrators, which icacls /setowner cannot when the caller lacks the right to
+        # (https://learn.microsoft.com/windows-server/administration/windows-commands/takeown; review s17, 4).
         $faults = @()
         $fixes = @()
         if ($ours -notcontains $markerOwner) {
             $faults += "is owned by $markerOwner, not by Administrators or SYSTEM (this collection did not write it as it is, or an earlier version wrote it under the 'Object creator' owner policy)"
-            $fixes += "make Administrators its owner (icacls `"$($_.FullName)`" /setowner *S-1-5-32-544)"
+            $fixes += "make Administrators its owner (takeown /F `"$($_.FullName)`" /A: icacls /setowner does not take ownership)"
         }
         if ($markerOpen.Count -gt 0) {
             $faults += "may be changed by others ($($markerOpen[0].IdentityReference.Value) may write it)"

@@ -900,8 +900,10 @@ def install(session):
         if not real.parent.is_dir():
             raise PSError("Could not find a part of the path '%s'." % path, "ObjectNotFound", "DirectoryNotFoundException")
         exists = real.exists()
-        if mode_number == 1 and exists:  # CreateNew
-            raise PSError("The file '%s' already exists." % path, "ResourceExists", "IOException")
+        if mode_number == 1 and exists:  # CreateNew: ERROR_FILE_EXISTS (80), HResult 0x80070050
+            # (https://learn.microsoft.com/dotnet/api/system.io.filemode: "an IOException exception is thrown if the file
+            # already exists"; https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)
+            raise T.DotNetError("System.IO.IOException", "The file '%s' already exists." % path, hresult=-2147024816)
         if mode_number in (3, 5) and not exists:  # Open, Truncate
             raise PSError("Could not find file '%s'." % path, "ObjectNotFound", "FileNotFoundException")
         if mode_number == 6 and access_number & 1:  # Append with read access
