@@ -207,7 +207,9 @@ class ActionModule(LyncAction):
                                                            "LockMaxAgeHours": params["lock_max_age"], "RunId": token})
         except AnsibleActionFail as exc:
             text = str(exc)
-            if "LYNC_BACKUP_LOCKED" in text or "already exists" in text:
+            # Only the payload's own marker: a lock another run created first is LYNC_BACKUP_LOCKED too (by its error
+            # code, in any language); the system's "already exists" may be the set folder's (review s17, 6).
+            if "LYNC_BACKUP_LOCKED" in text:
                 holder = LOCK_HOLDER_RE.search(text)
                 raise AnsibleActionFail(
                     "lync_backup_set: another backup is running against %s; refusing to start a second one (%s). If no "

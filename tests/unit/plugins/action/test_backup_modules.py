@@ -204,6 +204,16 @@ def test_open_refuses_clearly_when_another_backup_holds_the_lock():
         run("lync_backup_set", {"root": ROOT, "state": "opened"}, [locked])
 
 
+def test_open_does_not_call_a_set_folder_that_exists_another_backup():
+    """"already exists" from New-Item (the set's folder) is the payload's error, not a lock held by another run: that
+    one the payload names LYNC_BACKUP_LOCKED by its error code (review s17, 6)."""
+    exists = {"failed": True, "error": [{"exception": {"message": "An item with the specified name \\\\b\\s\\"
+                                                                  "lync-x already exists."}}]}
+    with pytest.raises(AnsibleActionFail) as caught:
+        run("lync_backup_set", {"root": ROOT, "state": "opened"}, [exists])
+    assert "another backup is running" not in str(caught.value) and "already exists" in str(caught.value)
+
+
 RESUMED = "lync-20261124T020000Z-abcdef"
 
 
