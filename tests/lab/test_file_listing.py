@@ -142,6 +142,28 @@ def test_a_missing_store_fails(lab):
     assert result["failed"] and "LYNC_LISTING_MISSING" in str(result["error"]) and not real(lab, LISTING).exists()
 
 
+def test_a_full_share_fails_the_listing_and_leaves_no_temporary_file(lab):
+    """A full backup share: .NET buffers the listing's small writes, so the disk refuses them at Flush, and the
+    Dispose in the catch throws the same error again (FileStream.Dispose flushes first). The .tmp is removed all the
+    same and the error reported is the first one (review s17, 3)."""
+    state = lab.load()
+    state["hosts"][BACKUP].setdefault("disks", {})["D"] = {"size_bytes": 2 ** 30, "free_bytes": 100}
+    lab.save(state)
+    result = run(lab, "lync_file_listing_write", Path="\\\\?\\" + STORE, ListingPath="\\\\?\\" + LISTING)
+    assert result["failed"], result
+    error = str(result["error"])
+    assert 'Exception calling "Flush"' in error and "There is not enough space on the disk." in error, error
+    assert not real(lab, LISTING).exists() and not real(lab, LISTING + ".tmp").exists()
+    assert lab.load()["hosts"][BACKUP]["disks"]["D"]["free_bytes"] == 100
+
+
+def test_planted_unguarded_dispose_leaves_the_temporary_file(lab, plant_defect):
+    plant_defect("lync_file_listing_write", "    try {\n        $out.Dispose()\n    }\n    catch {\n        Write-Verbose",
+                 "    $out.Dispose()\n    if ($false) {\n        Write-Verbose")
+    with pytest.raises(AssertionError):  # what the real test checks fails
+        test_a_full_share_fails_the_listing_and_leaves_no_temporary_file(lab)
+
+
 SORT = "[System.Array]::Sort($keys, $children, [System.StringComparer]::Ordinal)"
 DIRECTORY_KEY = "{ $name + $child.Name + '/' }"
 

@@ -48,6 +48,11 @@ foreach ($file in $Files) {
     }
 }
 
+function Get-InSet([string]$Relative) {
+    # A path the checks above passed, as a full path in the set.
+    Join-Path -Path $SetPath -ChildPath ($Relative -replace '/', '\')
+}
+
 if ($LockRoot) {
     if (-not ($LockSetId -and $LockRunId)) { throw 'LockRoot needs LockSetId and LockRunId' }
     try {
@@ -90,19 +95,19 @@ if ($LockRoot) {
     catch {
         if ($_.Exception.Message.StartsWith('LYNC_LOCK_LOST: ', [System.StringComparison]::Ordinal)) {
             foreach ($file in $Files) {
-                if ($file.From) {
-                    Remove-Item -LiteralPath (Join-Path -Path $SetPath -ChildPath (([string]$file.From) -replace '/', '\')) -Force -ErrorAction SilentlyContinue
-                }
+                if ($file.From) { Remove-Item -LiteralPath (Get-InSet $file.From) -Force -ErrorAction SilentlyContinue }
             }
         }
         throw
     }
-    # The set is this run's: staged listings other runs left (a close that died, or was refused, before its last
-    # write) go, so the set holds only what its manifest lists (review s15, 1). This run's own are renamed below. A
-    # file another run still writes is open without sharing: its removal fails and is passed over; a listing of the
-    # folder that fails leaves them, and does not fail the close (review s16, 3).
+    # The set is this run's: in its last write (the one that writes its manifest), staged listings other runs left (a
+    # close that died, or was refused, before its last write) go, so the set holds only what its manifest lists
+    # (review s15, 1). This run's own are renamed below. A file another run still writes is open without sharing: its
+    # removal fails and is passed over; a listing of the folder that fails leaves them, and does not fail the close
+    # (review s16, 3). The close's earlier lock-only check lists nothing.
     $listings = Join-Path -Path $SetPath -ChildPath 'listings'
-    if (Test-Path -LiteralPath $listings -PathType Container) {
+    $closing = @($Files | Where-Object { ([string]$_.Path) -ceq 'manifest.json' }).Count -gt 0
+    if ($closing -and (Test-Path -LiteralPath $listings -PathType Container)) {
         try {
             Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File -ErrorAction SilentlyContinue | Where-Object {
                 $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $_.Name -cnotmatch ('\.' + $LockRunId + '\.staged(\.tmp)?\z')
@@ -133,9 +138,9 @@ $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
 $written = @()
 foreach ($file in $Files) {
     $relative = [string]$file.Path
-    $target = Join-Path -Path $SetPath -ChildPath ($relative -replace '/', '\')
+    $target = Get-InSet $relative
     if ($file.From) {
-        Move-Item -LiteralPath (Join-Path -Path $SetPath -ChildPath (([string]$file.From) -replace '/', '\')) -Destination $target -Force
+        Move-Item -LiteralPath (Get-InSet $file.From) -Destination $target -Force
     }
     else {
         $folder = Split-Path -Path $target -Parent

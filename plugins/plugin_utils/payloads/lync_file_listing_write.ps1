@@ -45,7 +45,8 @@
 # UTF8Encoding(false, true).GetBytes (https://learn.microsoft.com/dotnet/api/system.text.utf8encoding.-ctor: no
 # preamble from GetBytes; throwOnInvalidBytes: EncoderFallbackException for an unpaired surrogate), File.Open(path,
 # Create, Write, None) and FileStream.Write/Flush(Boolean) (https://learn.microsoft.com/dotnet/api/system.io.file.open,
-# https://learn.microsoft.com/dotnet/api/system.io.filestream.flush), Split-Path, New-Item -ItemType Directory
+# https://learn.microsoft.com/dotnet/api/system.io.filestream.flush; FileStream buffers writes, so a full share may
+# fail Flush or Dispose rather than Write, https://learn.microsoft.com/dotnet/api/system.io.filestream), Split-Path, New-Item -ItemType Directory
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/new-item?view=powershell-5.1),
 # Remove-Item, Move-Item -LiteralPath -Force
 # (https://learn.microsoft.com/powershell/module/microsoft.powershell.management/move-item?view=powershell-5.1).
@@ -149,9 +150,18 @@ try {
     $out.Dispose()
 }
 catch {
-    $out.Dispose()
+    $failure = $_
+    # FileStream buffers writes, so a full share fails Write, Flush or Dispose; a Dispose after a failed flush tries
+    # the flush again and throws again, having closed the handle all the same (FileStream.Dispose: the flush, then
+    # the handle closed in a finally). Its second error must not skip removing the .tmp, nor replace the first.
+    try {
+        $out.Dispose()
+    }
+    catch {
+        Write-Verbose -Message "closing $temp after the error: $($_.Exception.Message)"
+    }
     Remove-Item -LiteralPath $temp -Force -ErrorAction SilentlyContinue
-    throw
+    throw $failure
 }
 $listingHash = [System.BitConverter]::ToString($textHash.Hash).Replace('-', '')
 $textHash.Dispose()

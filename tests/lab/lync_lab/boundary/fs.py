@@ -469,12 +469,16 @@ class FileSecurity(DirectorySecurity):
 
 
 class FileStream(V.NetObject):
-    """System.IO.FileStream over a lab file: writes go to the file as they happen (so disk space and share
-    rights act at the write), reads come from what the file held when it was opened."""
+    """System.IO.FileStream over a lab file, buffered as .NET Framework's is: a write smaller than the buffer
+    (4096 bytes unless the opener gives a size) waits in it until the buffer fills, Flush, a seek, a read or Dispose
+    writes it, so a disk that refuses the bytes fails that call ("FileStream buffers reads and writes",
+    https://learn.microsoft.com/dotnet/api/system.io.filestream; Flush and Dispose throw IOException,
+    https://learn.microsoft.com/dotnet/api/system.io.filestream.flush). Dispose closes the handle even when its
+    flush throws. Reads come from what the file held when it was opened, with this stream's own writes."""
 
     TYPE_NAME = "System.IO.FileStream"
 
-    def __init__(self, session, winpath, data, access, share):
+    def __init__(self, session, winpath, data, access, share, buffer_size=4096):
         self._session = session
         self.Name = winpath
         self._data = bytearray(data)
@@ -485,6 +489,9 @@ class FileStream(V.NetObject):
         self.CanRead = bool(access & 1)
         self.CanWrite = bool(access & 2)
         self.CanSeek = True
+        self._buffer_size = buffer_size
+        self._pending = None  # (file position, bytes) written to the stream and not yet to the file
+        self._on_disk = len(data)  # the file's length as this stream last wrote it; None after a failed write
 
     def _check(self):
         if self._closed:
@@ -508,9 +515,12 @@ class FileStream(V.NetObject):
         if value < 0:
             raise T.DotNetError("System.ArgumentOutOfRangeException",
                                 "Non-negative number required.\r\nParameter name: value")
+        self._flush_write()  # a seek writes the buffer first
         self._position = value
 
     def Write(self, buffer, offset, count):
+        """FileStream.Write: the bytes join the buffer; a full buffer is written first, and a write at least the
+        buffer's size goes to the file at once (.NET Framework's FileStream.Write)."""
         self._check()
         if not self.CanWrite:
             raise T.DotNetError("System.NotSupportedException", "Stream does not support writing.")
@@ -519,16 +529,40 @@ class FileStream(V.NetObject):
         if offset < 0 or count < 0 or offset + count > len(data):
             raise T.DotNetError("System.ArgumentException", "Offset and length were out of bounds for the array or count "
                                 "is greater than the number of elements from index to the end of the source collection.")
-        chunk = data[offset:offset + count]
-        at_end = self._position == len(self._data)
-        self._data[self._position:self._position + len(chunk)] = chunk
+        chunk = bytes(data[offset:offset + count])
+        start = self._position
+        self._data[start:start + len(chunk)] = chunk
         self._position += len(chunk)
-        # A write the disk refuses (full) is the IOException .NET throws, which a payload's catch sees
-        # (https://learn.microsoft.com/dotnet/api/system.io.filestream.write: IOException "An I/O error occurred").
-        if at_end:
-            dotnet_io(lambda: self._session.append_file(self.Name, bytes(chunk)))
-        else:
-            dotnet_io(lambda: self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk)))
+        if self._pending is not None and self._pending[0] + len(self._pending[1]) != start:
+            self._flush_write()
+        if self._pending is None:
+            self._pending = (start, b"")
+        self._pending = (self._pending[0], self._pending[1] + chunk)
+        if len(self._pending[1]) >= self._buffer_size:
+            self._flush_write()
+
+    def _flush_write(self):
+        """Write the buffered bytes to the file. On a refusal (a full disk) they stay buffered, as in .NET, so the
+        next Flush or Dispose tries again and throws again: the IOException .NET makes from the Win32 error, whose
+        message names no path (ERROR_DISK_FULL, 112: "There is not enough space on the disk.",
+        https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)."""
+        if not self._pending or not self._pending[1]:
+            self._pending = None
+            return
+        start, chunk = self._pending
+        try:
+            if start == self._on_disk:
+                self._session.append_file(self.Name, chunk)
+            else:
+                self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
+        except PSError as exc:
+            self._on_disk = None
+            if "not enough space" in exc.message:
+                raise T.DotNetError("System.IO.IOException", "There is not enough space on the disk.\r\n",
+                                    hresult=-2147024784) from None  # 0x80070070: HRESULT_FROM_WIN32(112)
+            raise dotnet_error(exc) from None
+        self._pending = None
+        self._on_disk = len(self._data)
 
     def WriteByte(self, value):
         self.Write([V.to_integer(value, "System.Byte")], 0, 1)
@@ -536,6 +570,7 @@ class FileStream(V.NetObject):
     def read_rest(self):
         """What ComputeHash(stream) and CopyTo read: from the position to the end."""
         self._check()
+        self._flush_write()
         if not self.CanRead:
             raise T.DotNetError("System.NotSupportedException", "Stream does not support reading.")
         rest = bytes(self._data[self._position:])
@@ -544,6 +579,7 @@ class FileStream(V.NetObject):
 
     def Read(self, buffer, offset, count):
         self._check()
+        self._flush_write()
         if not self.CanRead:
             raise T.DotNetError("System.NotSupportedException", "Stream does not support reading.")
         offset, count = V.to_integer(offset), V.to_integer(count)
@@ -554,17 +590,25 @@ class FileStream(V.NetObject):
         return len(chunk)
 
     def Flush(self, flush_to_disk=False):
-        """Flush() and Flush(Boolean flushToDisk) (.NET 4.0+): the lab writes through, nothing is pending."""
+        """Flush() and Flush(Boolean flushToDisk) (.NET 4.0+): the buffered bytes go to the file."""
         del flush_to_disk
         self._check()
+        self._flush_write()
 
     def Close(self):
         self.Dispose()
 
     def Dispose(self):
+        """Dispose flushes the buffer, then closes the handle even when the flush throws, and the flush's
+        IOException reaches the caller (.NET Framework's FileStream.Dispose(Boolean): the flush in a try, the handle
+        closed in its finally)."""
         if not self._closed:
-            self._closed = True
-            self._session.release(self)
+            try:
+                self._flush_write()
+            finally:
+                self._closed = True
+                self._pending = None
+                self._session.release(self)
 
 
 class HashAlgorithm(V.NetObject):
@@ -890,7 +934,7 @@ def install(session):
         elif "acls" in ctx.record and not acls:
             del ctx.record["acls"]
 
-    def open_stream(path, mode, access, share, security=None):
+    def open_stream(path, mode, access, share, security=None, buffer_size=4096):
         mode_label, mode_number = mode
         access_number = access[1]
         loc = locate(path, write=bool(access_number & 2) or mode_label != "Open")
@@ -916,7 +960,7 @@ def install(session):
             fsops.read_bytes(ctx, path, counted=bool(access_number & 1))
         if mode_number in (1, 2, 4, 5, 6) and (not exists or mode_number in (2, 5)):
             write_file(path, b"", security=security)  # a security descriptor applies to a file created, not one opened
-        stream = FileStream(session, path, data, access_number, share[1])
+        stream = FileStream(session, path, data, access_number, share[1], V.to_integer(buffer_size))
         if mode_number == 6:
             stream._position = len(data)  # pylint: disable=protected-access
         handles.append((locate(path).real, stream))
@@ -1774,7 +1818,7 @@ def install(session):
                                 'Cannot convert argument "fileSecurity", with value: "%s", for "Create" to type '
                                 '"System.Security.AccessControl.FileSecurity".' % V.to_string(security))
         return dotnet_io(lambda: open_stream(V.to_string(path), ("Create", 2), ("ReadWrite", 3), ("None", 0),
-                                             security=security))
+                                             security=security, buffer_size=buffer_size))
 
     def file_move_action(source, destination):
         source, destination = V.to_string(source), V.to_string(destination)
@@ -2041,14 +2085,19 @@ def dotnet_io(action):
     try:
         return action()
     except PSError as exc:
-        kind = {"FileNotFoundException": "System.IO.FileNotFoundException",
-                "DirectoryNotFoundException": "System.IO.DirectoryNotFoundException",
-                "UnauthorizedAccessException": "System.UnauthorizedAccessException",
-                "IOException": "System.IO.IOException", "ArgumentException": "System.ArgumentException"}
-        name = kind.get(exc.error_id, "System.IO.IOException")
-        if "too long" in exc.message:
-            name = "System.IO.PathTooLongException"
-        raise T.DotNetError(name, exc.message) from None
+        raise dotnet_error(exc) from None
+
+
+def dotnet_error(exc):
+    """The .NET exception a .NET method throws for the lab's PSError `exc`."""
+    kind = {"FileNotFoundException": "System.IO.FileNotFoundException",
+            "DirectoryNotFoundException": "System.IO.DirectoryNotFoundException",
+            "UnauthorizedAccessException": "System.UnauthorizedAccessException",
+            "IOException": "System.IO.IOException", "ArgumentException": "System.ArgumentException"}
+    name = kind.get(exc.error_id, "System.IO.IOException")
+    if "too long" in exc.message:
+        name = "System.IO.PathTooLongException"
+    return T.DotNetError(name, exc.message)
 
 
 # added by setup helper: FileInfo.VersionInfo, the ScriptProperty Windows PowerShell's types.ps1xml
