@@ -270,13 +270,37 @@ $Ansible.Result = $errors
 """
 
 
+FILESTREAM_DIRECT_FULL = r"""
+$s = [System.IO.File]::Open('C:\d.txt', 'Create', 'Write', 'None')
+$big = [byte[]](@(0) * 4096)
+$errors = @()
+try { $s.Write($big, 0, $big.Length) } catch { $errors += 'write: ' + $_.Exception.InnerException.Message }
+$errors += 'position: ' + $s.Position
+$s.WriteByte(65)
+$s.Dispose()
+$Ansible.Result = $errors
+"""
+
+
+def test_a_filestream_write_of_a_whole_buffer_goes_at_once_and_a_refused_one_moves_nothing(lab):
+    """A write at least the buffer's size goes to the file in the call (.NET's FileStream.Write: WriteCore); refused,
+    it leaves the position where it was and nothing buffered, so Dispose has nothing to retry: the later byte fits."""
+    with lab.locked() as state:
+        state["hosts"][SE]["disks"]["C"]["free_bytes"] = 100
+    errors = ps(lab, FILESTREAM_DIRECT_FULL).result
+    assert errors == ["write: There is not enough space on the disk.\r\n", "position: 0"], errors
+    assert lab.host_root(SE).joinpath("C", "d.txt").read_bytes() == b"A"
+
+
 def test_a_filestream_buffers_small_writes_and_a_full_disk_fails_flush_and_dispose(lab):
     """.NET Framework's FileStream buffers writes (4096 bytes by default): a small write reaches the file at Flush;
-    one at least the buffer's size goes at once, after what the buffer held; Dispose writes the rest
+    one that overflows tops the buffer up and writes it, and buffers the rest; Dispose writes the rest
     (https://learn.microsoft.com/dotnet/api/system.io.filestream). On a full disk the small write succeeds and Flush
     throws; Dispose tries again and throws again, yet closes the handle, so the file can be deleted (review s17, 3).
     The Win32 message names no path."""
-    assert ps(lab, FILESTREAM_BUFFER).result == [0, 2, 5005, 5006]
+    # 3 bytes buffered, then 5000: the buffer is topped up to 4096 and written (2 + 4096), the other 907 buffered;
+    # the last byte joins them and Dispose writes 908.
+    assert ps(lab, FILESTREAM_BUFFER).result == [0, 2, 4098, 5006]
     with lab.locked() as state:
         state["hosts"][SE]["disks"]["C"]["free_bytes"] = 3
     errors = ps(lab, FILESTREAM_FULL).result
@@ -796,7 +820,9 @@ def test_the_last_write_removes_staged_listings_other_runs_left_and_nothing_else
     _lock(lab, SET, RUN_A)
     listings = real(lab, BACKUP, "D:\\LyncBackup\\" + SET + "\\listings")
     listings.mkdir(parents=True)
-    left = ["fs.tsv.%s.staged" % RUN_B, "other.tsv.%s.staged.tmp" % ("c" * 32)]
+    # Another run's, and this run's own that no rename takes (a .tmp left, an earlier try's listing; review s18, 3).
+    left = ["fs.tsv.%s.staged" % RUN_B, "other.tsv.%s.staged.tmp" % ("c" * 32), "other.tsv.%s.staged" % RUN_A,
+            "other.tsv.%s.staged.tmp" % RUN_A]
     kept = ["other.tsv", "notes.staged", "fs.tsv.%s.staged.bak" % RUN_B]
     for name in left + kept:
         (listings / name).write_text(name)

@@ -469,29 +469,32 @@ class FileSecurity(DirectorySecurity):
 
 
 class FileStream(V.NetObject):
-    """System.IO.FileStream over a lab file, buffered as .NET Framework's is: a write smaller than the buffer
-    (4096 bytes unless the opener gives a size) waits in it until the buffer fills, Flush, a seek, a read or Dispose
-    writes it, so a disk that refuses the bytes fails that call ("FileStream buffers reads and writes",
-    https://learn.microsoft.com/dotnet/api/system.io.filestream; Flush and Dispose throw IOException,
-    https://learn.microsoft.com/dotnet/api/system.io.filestream.flush). Dispose closes the handle even when its
-    flush throws. Reads come from what the file held when it was opened, with this stream's own writes."""
+    """System.IO.FileStream over a lab file, buffered as .NET Framework's is (its FileStream.Write, FlushWrite and
+    Dispose(Boolean)): a write that fits in the buffer (4096 bytes unless the opener gives a size) waits there until
+    Flush, a seek, a read, Dispose or a write that overflows it; an overflowing write tops the buffer up, writes it,
+    then writes the rest at once if it is at least the buffer's size, else buffers it. So a disk that refuses the
+    bytes fails that call ("FileStream buffers reads and writes", https://learn.microsoft.com/dotnet/api/system.io.filestream;
+    Flush and Dispose throw IOException, https://learn.microsoft.com/dotnet/api/system.io.filestream.flush).
+    Buffered bytes a write could not write stay buffered (the next Flush or Dispose tries again); a direct write that
+    fails moves nothing. Dispose closes the handle even when its flush throws. Reads come from what the file held
+    when it was opened, with this stream's own writes."""
 
     TYPE_NAME = "System.IO.FileStream"
 
     def __init__(self, session, winpath, data, access, share, buffer_size=4096):
         self._session = session
         self.Name = winpath
-        self._data = bytearray(data)
-        self._position = 0
+        self._data = bytearray(data)  # the file as this stream has written it (buffered bytes excluded)
+        self._pos = 0  # where the next write to the file goes; buffered bytes follow it
+        self._buffer = b""
+        self._buffer_size = buffer_size
+        self._disk_exact = True  # False after a refused write left part of it in the file
         self._access = access
         self.share = share
         self._closed = False
         self.CanRead = bool(access & 1)
         self.CanWrite = bool(access & 2)
         self.CanSeek = True
-        self._buffer_size = buffer_size
-        self._pending = None  # (file position, bytes) written to the stream and not yet to the file
-        self._on_disk = len(data)  # the file's length as this stream last wrote it; None after a failed write
 
     def _check(self):
         if self._closed:
@@ -500,11 +503,12 @@ class FileStream(V.NetObject):
     @property
     def Length(self):  # pylint: disable=invalid-name
         self._check()
-        return V.Long(len(self._data))
+        return V.Long(max(len(self._data), self._pos + len(self._buffer)))
 
     @property
     def Position(self):  # pylint: disable=invalid-name
-        return V.Long(self._position)
+        self._check()
+        return V.Long(self._pos + len(self._buffer))
 
     @Position.setter
     def Position(self, value):  # pylint: disable=invalid-name
@@ -516,11 +520,9 @@ class FileStream(V.NetObject):
             raise T.DotNetError("System.ArgumentOutOfRangeException",
                                 "Non-negative number required.\r\nParameter name: value")
         self._flush_write()  # a seek writes the buffer first
-        self._position = value
+        self._pos = value
 
     def Write(self, buffer, offset, count):
-        """FileStream.Write: the bytes join the buffer; a full buffer is written first, and a write at least the
-        buffer's size goes to the file at once (.NET Framework's FileStream.Write)."""
         self._check()
         if not self.CanWrite:
             raise T.DotNetError("System.NotSupportedException", "Stream does not support writing.")
@@ -530,63 +532,75 @@ class FileStream(V.NetObject):
             raise T.DotNetError("System.ArgumentException", "Offset and length were out of bounds for the array or count "
                                 "is greater than the number of elements from index to the end of the source collection.")
         chunk = bytes(data[offset:offset + count])
-        start = self._position
-        self._data[start:start + len(chunk)] = chunk
-        self._position += len(chunk)
-        if self._pending is not None and self._pending[0] + len(self._pending[1]) != start:
+        if self._buffer:
+            room = self._buffer_size - len(self._buffer)
+            self._buffer += chunk[:room]
+            if len(chunk) <= room:
+                return  # it fits, even exactly: no I/O yet
+            chunk = chunk[room:]
             self._flush_write()
-        if self._pending is None:
-            self._pending = (start, b"")
-        self._pending = (self._pending[0], self._pending[1] + chunk)
-        if len(self._pending[1]) >= self._buffer_size:
+        if len(chunk) >= self._buffer_size:
+            self._write_core(chunk)
+        else:
+            self._buffer = chunk
+
+    def WriteByte(self, value):
+        """FileStream.WriteByte: a full buffer is written when the next byte arrives, then the byte is buffered."""
+        self._check()
+        if not self.CanWrite:
+            raise T.DotNetError("System.NotSupportedException", "Stream does not support writing.")
+        byte = bytes([V.to_integer(value, "System.Byte") & 0xFF])
+        if len(self._buffer) >= self._buffer_size:
             self._flush_write()
+        self._buffer += byte
 
     def _flush_write(self):
-        """Write the buffered bytes to the file. On a refusal (a full disk) they stay buffered, as in .NET, so the
-        next Flush or Dispose tries again and throws again: the IOException .NET makes from the Win32 error, whose
-        message names no path (ERROR_DISK_FULL, 112: "There is not enough space on the disk.",
-        https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)."""
-        if not self._pending or not self._pending[1]:
-            self._pending = None
-            return
-        start, chunk = self._pending
+        """Write the buffered bytes; on a refusal they stay buffered, as in .NET."""
+        if self._buffer:
+            self._write_core(self._buffer)
+            self._buffer = b""
+
+    def _write_core(self, chunk):
+        """Write `chunk` to the file at the position (WriteCore), which moves only on success. A refusal is the
+        IOException .NET makes from the Win32 error, whose message names no path (ERROR_DISK_FULL, 112: "There is not
+        enough space on the disk.", https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)."""
+        start = self._pos
+        content = bytes(self._data[:start]).ljust(start, b"\0") + chunk + bytes(self._data[start + len(chunk):])
         try:
-            if start == self._on_disk:
+            if self._disk_exact and start == len(self._data):
                 self._session.append_file(self.Name, chunk)
             else:
-                self._session.write_file(self.Name, bytes(self._data), dotnet=True, sent=len(chunk))
+                self._session.write_file(self.Name, content, dotnet=True, sent=len(chunk))
         except PSError as exc:
-            self._on_disk = None
+            self._disk_exact = False
             if "not enough space" in exc.message:
                 raise T.DotNetError("System.IO.IOException", "There is not enough space on the disk.\r\n",
                                     hresult=-2147024784) from None  # 0x80070070: HRESULT_FROM_WIN32(112)
             raise dotnet_error(exc) from None
-        self._pending = None
-        self._on_disk = len(self._data)
-
-    def WriteByte(self, value):
-        self.Write([V.to_integer(value, "System.Byte")], 0, 1)
+        self._data = bytearray(content)
+        self._pos = start + len(chunk)
+        self._disk_exact = True
 
     def read_rest(self):
         """What ComputeHash(stream) and CopyTo read: from the position to the end."""
         self._check()
-        self._flush_write()
         if not self.CanRead:
             raise T.DotNetError("System.NotSupportedException", "Stream does not support reading.")
-        rest = bytes(self._data[self._position:])
-        self._position = len(self._data)
+        self._flush_write()
+        rest = bytes(self._data[self._pos:])
+        self._pos = len(self._data)
         return rest
 
     def Read(self, buffer, offset, count):
         self._check()
-        self._flush_write()
         if not self.CanRead:
             raise T.DotNetError("System.NotSupportedException", "Stream does not support reading.")
+        self._flush_write()
         offset, count = V.to_integer(offset), V.to_integer(count)
-        chunk = self._data[self._position:self._position + count]
+        chunk = self._data[self._pos:self._pos + count]
         for i, byte in enumerate(chunk):
             buffer[offset + i] = byte
-        self._position += len(chunk)
+        self._pos += len(chunk)
         return len(chunk)
 
     def Flush(self, flush_to_disk=False):
@@ -607,7 +621,7 @@ class FileStream(V.NetObject):
                 self._flush_write()
             finally:
                 self._closed = True
-                self._pending = None
+                self._buffer = b""
                 self._session.release(self)
 
 
@@ -962,7 +976,7 @@ def install(session):
             write_file(path, b"", security=security)  # a security descriptor applies to a file created, not one opened
         stream = FileStream(session, path, data, access_number, share[1], V.to_integer(buffer_size))
         if mode_number == 6:
-            stream._position = len(data)  # pylint: disable=protected-access
+            stream._pos = len(data)  # pylint: disable=protected-access
         handles.append((locate(path).real, stream))
         return stream
 
