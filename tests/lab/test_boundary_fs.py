@@ -1502,3 +1502,109 @@ def test_an_owner_the_token_may_not_name_is_an_io_exception_at_creation_and_inva
     result = ps(lab, text)
     assert result.result == ["System.IO.IOException", -2147023589, "System.InvalidOperationException"], result.error_messages
     assert not real(lab, SE, "C:\\made").exists()
+
+
+# --- NTFS ACL inheritance as Get-Acl shows it ("ACE inheritance rules",
+# https://learn.microsoft.com/windows/win32/secauthz/ace-inheritance-rules; PropagationFlags and InheritanceFlags,
+# https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags, .inheritanceflags) ----------
+
+TOP = "C:\\Data\\top"
+USERS_CREATE_BELOW = {"identity": "S-1-5-32-545", "rights": "CreateFiles, AppendData", "inheritance": "ContainerInherit",
+                      "propagation": "None", "type": "Allow"}
+USERS_MODIFY_HERE_AND_CHILDREN = {"identity": "S-1-5-32-545", "rights": "Modify",
+                                  "inheritance": "ContainerInherit, ObjectInherit", "propagation": "NoPropagateInherit",
+                                  "type": "Allow"}
+GET_RULES = r"""
+$sid = [System.Security.Principal.SecurityIdentifier]
+$Ansible.Result = @(foreach ($path in $Paths) {
+    $acl = Get-Acl -LiteralPath $path
+    (@($acl.GetOwner($sid).Value, $acl.GetType().Name) + @($acl.GetAccessRules($true, $true, $sid) | ForEach-Object {
+        '{0} {1} | {2} | {3} {4}' -f $_.IdentityReference.Value, $_.FileSystemRights, $_.InheritanceFlags, $_.PropagationFlags, $_.IsInherited
+    })) -join "`n"
+})
+"""
+
+
+def _acls_of(lab, *paths):
+    """Get-Acl of each path: [owner, type name, "identity rights | inheritance | propagation IsInherited", ...]."""
+    for winpath in paths:
+        target = real(lab, SE, winpath)
+        if winpath.endswith(".txt"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("x")
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+    result = ps(lab, "param($Paths)\n" + GET_RULES, parameters={"Paths": list(paths)})
+    assert not result.failed, result.error_messages
+    return [text.split("\n") for text in result.result]
+
+
+def test_a_file_does_not_inherit_a_container_only_rule(lab):
+    """CONTAINER_INHERIT_ACE only: "Noncontainer child objects: No effect on the child object"."""
+    _plant_acl(lab, TOP, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                          "rules": ADMINS_SYSTEM + [USERS_CREATE_BELOW]})
+    sub, file_ = _acls_of(lab, TOP + "\\sub", TOP + "\\f.txt")
+    assert sub[2:] == ["S-1-5-32-544 FullControl | ContainerInherit, ObjectInherit | None True",
+                       "S-1-5-18 FullControl | ContainerInherit, ObjectInherit | None True",
+                       "S-1-5-32-545 CreateFiles, AppendData | ContainerInherit | None True"]
+    assert file_ == ["S-1-5-32-544", "FileSecurity", "S-1-5-32-544 FullControl | None | None True",
+                     "S-1-5-18 FullControl | None | None True"]
+
+
+def test_an_object_inherit_only_rule_reaches_files_through_subfolders_as_inherit_only(lab):
+    """OBJECT_INHERIT_ACE only: a file inherits an effective ACE; a folder "inherit[s] an inherit-only ACE", so the
+    files of the subfolder get it too. The rule being InheritOnly on `top` does not stop it reaching them
+    ("propagated only to child objects")."""
+    _plant_acl(lab, TOP, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                          "rules": [USERS_MODIFY_FILES_BELOW]})
+    file_, sub, deeper, sub_file, deep_file = _acls_of(
+        lab, TOP + "\\f.txt", TOP + "\\sub", TOP + "\\sub\\deeper", TOP + "\\sub\\f.txt", TOP + "\\sub\\deeper\\f.txt")
+    assert file_[2:] == sub_file[2:] == deep_file[2:] == ["S-1-5-32-545 Modify | None | None True"]
+    assert sub[2:] == deeper[2:] == ["S-1-5-32-545 Modify | ObjectInherit | InheritOnly True"]
+
+
+def test_a_no_propagate_rule_reaches_the_children_only(lab):
+    """NO_PROPAGATE_INHERIT_ACE: the child's copy is not inheritable, so the grandchildren do not get it."""
+    _plant_acl(lab, TOP, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                          "rules": ADMINS_SYSTEM[:1] + [USERS_MODIFY_HERE_AND_CHILDREN]})
+    sub, file_, grandchild, grandchild_file = _acls_of(
+        lab, TOP + "\\sub", TOP + "\\f.txt", TOP + "\\sub\\deeper", TOP + "\\sub\\f.txt")
+    assert sub[2:] == ["S-1-5-32-544 FullControl | ContainerInherit, ObjectInherit | None True",
+                       "S-1-5-32-545 Modify | None | None True"]
+    assert file_[2:] == ["S-1-5-32-544 FullControl | None | None True", "S-1-5-32-545 Modify | None | None True"]
+    assert grandchild[2:] == ["S-1-5-32-544 FullControl | ContainerInherit, ObjectInherit | None True"]
+    assert grandchild_file[2:] == ["S-1-5-32-544 FullControl | None | None True"]
+
+
+def test_creator_owner_names_the_owner_of_a_new_file_and_stays_inherit_only_on_a_folder(lab):
+    """CREATOR OWNER "is replaced with the SID for the object's creator" when inherited
+    (https://learn.microsoft.com/windows/win32/secauthz/well-known-sids): a file gets its owner's ACE and no CREATOR
+    OWNER entry; a folder gets its owner's effective ACE (not inheritable) and CREATOR OWNER inherit-only."""
+    _plant_acl(lab, TOP, {"owner": "S-1-5-32-544", "protected": True, "inherited": False,
+                          "rules": ADMINS_SYSTEM[:1] + [CREATOR_OWNER_ONLY_BELOW]})
+    with lab.locked() as state:
+        state["hosts"][SE]["admin_default_owner"] = "object_creator"  # new objects are owned by their creator
+    result = ps(lab, "$null = [System.IO.Directory]::CreateDirectory('%s\\made')\n"
+                "[System.IO.File]::WriteAllText('%s\\made.txt', 'x')\n" % (TOP, TOP) + "$Paths = @('%s\\made', '%s\\made.txt')"
+                % (TOP, TOP) + GET_RULES)
+    assert not result.failed, result.error_messages
+    folder, file_ = [text.split("\n") for text in result.result]
+    user = folder[0]
+    assert user.startswith("S-1-5-21-") and file_[0] == user, result.result
+    assert folder[2:] == ["S-1-5-32-544 FullControl | ContainerInherit, ObjectInherit | None True",
+                          "%s FullControl | None | None True" % user,
+                          "S-1-3-0 FullControl | ContainerInherit, ObjectInherit | InheritOnly True"]
+    assert file_[2:] == ["S-1-5-32-544 FullControl | None | None True", "%s FullControl | None | None True" % user]
+    # A file already there, owned by Administrators: CREATOR OWNER's copy names Administrators.
+    (planted,) = _acls_of(lab, TOP + "\\planted.txt")
+    assert planted[2:] == ["S-1-5-32-544 FullControl | None | None True", "S-1-5-32-544 FullControl | None | None True"]
+
+
+def test_a_file_with_no_recorded_folder_above_gets_what_reaches_a_file_from_the_default_acl(lab):
+    """A file in a folder that has C:\\ProgramData's inherited ACL (DEFAULT_INHERITED_ACL): not the Users'
+    container-only "create files" rule, nor CREATOR OWNER's inherit-only entry (its owner's copy instead)."""
+    folder, file_ = _acls_of(lab, "C:\\ProgramData\\X", "C:\\ProgramData\\X\\f.txt")
+    assert "S-1-5-32-545 CreateFiles, AppendData | ContainerInherit | None True" in folder[2:]
+    assert file_ == ["S-1-5-32-544", "FileSecurity", "S-1-5-18 FullControl | None | None True",
+                     "S-1-5-32-544 FullControl | None | None True", "S-1-5-32-544 FullControl | None | None True",
+                     "S-1-5-32-545 ReadAndExecute | None | None True"]

@@ -375,6 +375,34 @@ DEFAULT_INHERITED_ACL = {"owner": ADMINISTRATORS_SID, "protected": False, "inher
      "propagation": "None", "type": "Allow"}]}
 
 
+def inherited_rules(rules, is_file, owner):
+    """The ACEs a new file (`is_file`) or folder inherits from its folder's `rules`, by the "ACE inheritance rules"
+    (https://learn.microsoft.com/windows/win32/secauthz/ace-inheritance-rules): a file inherits the ObjectInherit
+    rules as effective ACEs and nothing else; a folder inherits the ContainerInherit rules as effective ACEs that are
+    inheritable again with the same flags, and the ObjectInherit-only rules as inherit-only ACEs (ObjectInherit,
+    InheritOnly) for its files; a NoPropagateInherit rule reaches the child only, as an effective ACE without
+    inheritance flags ("Specifies that the ACE is not propagated to child objects",
+    https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.propagationflags), and InheritOnly on the
+    folder's rule does not stop it reaching the child ("propagated only to child objects", same page; the flags:
+    https://learn.microsoft.com/dotnet/api/system.security.accesscontrol.inheritanceflags). CREATOR OWNER is "a
+    placeholder in an inheritable ACE. When the ACE is inherited, the system replaces this SID with the SID for the
+    object's creator" (https://learn.microsoft.com/windows/win32/secauthz/well-known-sids): its effective copy names
+    `owner`, and where the child inherits it onwards a CREATOR OWNER copy stays, inherit-only."""
+    out = []
+    for rule in rules:
+        inheritance = V.to_enum(rule.get("inheritance") or "None", INHERITANCE_FLAGS).number
+        no_propagate = V.to_enum(rule.get("propagation") or "None", PROPAGATION_FLAGS).number & 1
+        effective = bool(inheritance & (2 if is_file else 1))  # ObjectInherit reaches files, ContainerInherit folders
+        onwards = 0 if is_file or no_propagate else inheritance  # the flags the child's copy keeps
+        creator = rule.get("identity") == CREATOR_OWNER_SID
+        if effective:
+            out.append(dict(rule, identity=owner if creator else rule.get("identity"), propagation="None",
+                            inheritance=V.EnumValue(INHERITANCE_FLAGS, 0 if creator else onwards).ToString()))
+        if onwards and (creator or not effective):
+            out.append(dict(rule, inheritance=V.EnumValue(INHERITANCE_FLAGS, onwards).ToString(), propagation="InheritOnly"))
+    return out
+
+
 class AccessRuleView(V.NetObject):
     """One FileSystemAccessRule of a folder's ACL as Get-Acl's GetAccessRules returns it (identity as the
     SecurityIdentifier asked for, FileSystemRights as the enum, IsInherited)."""
@@ -944,7 +972,7 @@ def install(session):
             owner = allowed_owner(security.owner) if security.owner else default_owner()
             ctx.record.setdefault("acls", {})[key] = security.snapshot(owner=owner)
         elif default_owner() != ADMINISTRATORS_SID:
-            ctx.record.setdefault("acls", {})[key] = dict(acl_record(V.to_string(path)), owner=default_owner())
+            ctx.record.setdefault("acls", {})[key] = acl_record(V.to_string(path), True, default_owner())
         elif "acls" in ctx.record and not acls:
             del ctx.record["acls"]
 
@@ -1911,7 +1939,7 @@ def install(session):
             if not folder.startswith("\\\\") and default_owner() != ADMINISTRATORS_SID:
                 # A folder made without a security descriptor is owned by the token's default owner: the user under
                 # "Object creator" (KB 318825), as own_new_file gives files (review s11, finding 1).
-                ctx.record.setdefault("acls", {})[folder.lower()] = dict(acl_record(folder), owner=default_owner())
+                ctx.record.setdefault("acls", {})[folder.lower()] = acl_record(folder, False, default_owner())
         return item(winpath)
 
     def missing_folders(winpath):
@@ -1976,32 +2004,31 @@ def install(session):
         raise T.DotNetError("System.IO.IOException", "This security ID may not be assigned as the owner of this object.",
                             hresult=-2147023589)  # 0x8007051B: HRESULT_FROM_WIN32(1307)
 
-    def acl_record(winpath):
-        """The lab's ACL of a folder: its own record (`acls`, by lower-case path: made by CreateDirectory with a
-        DirectorySecurity or SetAccessControl, or planted by a test), else what it inherits from the nearest folder
-        above with a record (its inheritable rules), else DEFAULT_INHERITED_ACL (C:\\ProgramData's)."""
+    def acl_record(winpath, is_file=False, owner=ADMINISTRATORS_SID):
+        """The lab's ACL of a folder or file (`is_file`): its own record (`acls`, by lower-case path: made by
+        CreateDirectory with a DirectorySecurity or SetAccessControl, or planted by a test), else what it inherits,
+        computed level by level down from the nearest folder above with a record (inherited_rules), `owner` being the
+        object's owner (CREATOR OWNER's rules name it), else DEFAULT_INHERITED_ACL (C:\\ProgramData's) for a folder,
+        and for a file what a file inherits from a folder with that ACL."""
         acls = ctx.record.get("acls") or {}
         key = winpath.rstrip("\\").lower()
         if key in acls:
             return acls[key]
+        levels = [key]  # the levels without a record, deepest first
         parent = key.rpartition("\\")[0]
         while parent and parent not in acls and "\\" in parent:
+            levels.append(parent)
             parent = parent.rpartition("\\")[0]
         if parent in acls:
-            rules = []
-            for rule in acls[parent].get("rules") or []:
-                if "ContainerInherit" not in str(rule.get("inheritance")) or str(rule.get("propagation")) == "NoPropagateInherit":
-                    continue
-                if rule.get("identity") == CREATOR_OWNER_SID:
-                    # "A placeholder in an inheritable ACE. When the ACE is inherited, the system replaces this SID with
-                    # the SID for the object's creator" (https://learn.microsoft.com/windows/win32/secauthz/well-known-sids):
-                    # the folder's owner gets the rights, and CREATOR OWNER stays inherit-only for the folders below.
-                    rules.append(dict(rule, identity=ADMINISTRATORS_SID, propagation="None"))
-                    rules.append(dict(rule, propagation="InheritOnly"))
-                else:
-                    rules.append(dict(rule, propagation="None"))
-            return {"owner": ADMINISTRATORS_SID, "protected": False, "inherited": True, "rules": rules}
-        return DEFAULT_INHERITED_ACL
+            rules = acls[parent].get("rules") or []
+        elif is_file:
+            rules, levels = DEFAULT_INHERITED_ACL["rules"], [key]
+        else:
+            return DEFAULT_INHERITED_ACL if owner == ADMINISTRATORS_SID else dict(DEFAULT_INHERITED_ACL, owner=owner)
+        for dummy in levels[1:]:  # the folders between, each owned by Administrators
+            rules = inherited_rules(rules, False, ADMINISTRATORS_SID)
+        rules = inherited_rules(rules, is_file, owner)
+        return {"owner": owner, "protected": False, "inherited": True, "rules": rules}
 
     def get_acl(call):
         """Get-Acl -Path/-LiteralPath of a folder or file: its security descriptor (AclView)."""
@@ -2016,7 +2043,7 @@ def install(session):
                 call.error("Cannot find path '%s' because it does not exist." % path, "System.Management.Automation."
                            "ItemNotFoundException", "GetAcl_PathNotFound_Exception", "ObjectNotFound", path)
                 continue
-            out.append(AclView(path, acl_record(path), real.is_file()))
+            out.append(AclView(path, acl_record(path, real.is_file()), real.is_file()))
         return out
 
     session.command(Command("Get-Acl", [
