@@ -100,24 +100,25 @@ if ($LockRoot) {
         }
         throw
     }
-    # The set is this run's: in its last write (the one that writes its manifest), every staged file but the ones this
-    # write renames goes - other runs' (a close that died, or was refused, before its last write; review s15, 1) and
-    # this run's own that no rename takes (a .tmp whose removal failed, a listing of an earlier try of this close that
-    # failed this time; review s18, 3) - so the set holds only what its manifest lists. Every listing writer of this
-    # close has returned by now; a file another run still writes is open without sharing: its removal fails and is
-    # passed over; a listing of the folder that fails leaves them, and does not fail the close (review s16, 3). The
-    # close's earlier lock-only check lists nothing.
+    # The set is this run's: in its last write (the one that writes its manifest), the staged files in listings\ that
+    # this write does not rename (names ending in .<run id>.staged or .<run id>.staged.tmp) are removed: other runs'
+    # (a close that died, or was refused, before its last write; review s15, 1) and this run's own that no rename takes
+    # (a .tmp whose removal failed, a listing of an earlier try of this close that failed this time; review s18, 3),
+    # so the set holds only what its manifest lists. A file a writer still holds (another run's, or this run's that
+    # went on after its connection dropped) is open without delete sharing: its removal fails and is passed over; a
+    # listing of the folder that fails leaves them, and does not fail the close (review s16, 3). Names compare as
+    # Windows compares them, case-insensitively (review s19, 1). The close's earlier lock-only check lists nothing.
     $listings = Join-Path -Path $SetPath -ChildPath 'listings'
     $closing = @($Files | Where-Object { ([string]$_.Path) -ceq 'manifest.json' }).Count -gt 0
     $renamed = @(foreach ($file in $Files) { if ($file.From) { ([string]$file.From).Substring('listings\'.Length) } })
     if ($closing -and (Test-Path -LiteralPath $listings -PathType Container)) {
         try {
             Get-ChildItem -LiteralPath $listings -Filter '*.staged*' -Force -File -ErrorAction SilentlyContinue | Where-Object {
-                $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $renamed -cnotcontains $_.Name
+                $_.Name -cmatch '\.[0-9a-f]{16,64}\.staged(\.tmp)?\z' -and $renamed -notcontains $_.Name
             } | ForEach-Object { Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue }
         }
         catch {
-            Write-Warning "staged listings other runs left in $listings could not be removed: $($_.Exception.Message)"
+            Write-Warning "staged listings left in $listings could not be removed: $($_.Exception.Message)"
         }
     }
 }

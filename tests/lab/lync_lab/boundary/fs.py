@@ -871,6 +871,13 @@ def install(session):
                 return True
         return False
 
+    def delete_refused(path):
+        """Deleting, moving or renaming the file needs every handle on it (this session's, or another process's:
+        held_elsewhere) to share delete (FILE_SHARE_DELETE: "Enables subsequent open operations on a file or device to
+        request delete access. Otherwise, other processes cannot open the file or device if they request delete
+        access", CreateFileW, https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew)."""
+        return in_use(path, 4) or any(not share & 4 for dummy, share in held_elsewhere(path))
+
     def held_elsewhere(path):
         """(access, share) of each handle another process of the host holds on the file (a timed-out item still
         running: robocopy, SQL Server's BACKUP; another run's lync_job_start holding jobs.lock): the lab state's
@@ -1415,7 +1422,7 @@ def install(session):
                 if not call.should_process(path, "Remove Directory" if directory else "Remove File"):
                     continue
                 held = [s for real, s in handles if real == loc.real or loc.real in real.parents]
-                if held:
+                if held or (not directory and delete_refused(path)):
                     raise busy(path)
                 fsops.remove(ctx, path)
                 forget_acls(loc.winpath if hasattr(loc, "winpath") else path)
@@ -1866,7 +1873,7 @@ def install(session):
         source, destination = V.to_string(source), V.to_string(destination)
         if not locate(source).real.is_file():
             raise PSError("Could not find file '%s'." % source, "ObjectNotFound", "FileNotFoundException")
-        if in_use(source, 4):
+        if delete_refused(source):
             raise busy(source)
         fsops.move(ctx, source, destination)
 
@@ -1895,7 +1902,7 @@ def install(session):
                 raise PSError("Access to the path '%s' is denied." % target, "PermissionDenied", "UnauthorizedAccessException")
             parent_exists(target)
             if loc.real.exists():
-                if in_use(target, 4):
+                if delete_refused(target):
                     raise busy(target)
                 fsops.remove(ctx, target)
         dotnet_io(action)
