@@ -309,6 +309,31 @@ def test_a_filestream_buffers_small_writes_and_a_full_disk_fails_flush_and_dispo
     assert not lab.host_root(SE).joinpath("C", "c.txt").exists()
 
 
+HELD_FILE_OPS = [
+    "[System.IO.File]::Delete('C:\\held\\a.txt')",
+    "[System.IO.File]::Move('C:\\held\\a.txt', 'C:\\held\\b.txt')",
+    "Remove-Item -LiteralPath 'C:\\held\\a.txt' -ErrorAction Stop",
+    "Rename-Item -LiteralPath 'C:\\held\\a.txt' -NewName 'c.txt' -ErrorAction Stop"]
+
+
+@pytest.mark.parametrize("share,expected", [(3, "refused"), ("ReadWrite, Delete", "done")])
+@pytest.mark.parametrize("operation", HELD_FILE_OPS)
+def test_a_file_another_process_holds_without_delete_sharing_cannot_be_deleted_moved_or_renamed(lab, share, expected,
+                                                                                                operation):
+    """Deleting, moving or renaming a file needs delete access, which every open handle must share
+    (FILE_SHARE_DELETE, CreateFileW): a writer that shares read and write only (lab.open_for_write) refuses each;
+    one that shares delete too refuses none."""
+    folder = lab.host_root(SE) / "C" / "held"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("a")
+    with lab.locked() as state:
+        state.setdefault("lab", {})["open_for_write"] = [
+            {"file": SE + "|C:\\held\\a.txt", "access": 2, "share": share}]
+    result = ps(lab, "try { %s; $Ansible.Result = 'done' } catch { $Ansible.Result = 'refused' }" % operation)
+    assert result.result == expected, result.error_messages
+    assert (folder / "a.txt").exists() == (expected == "refused")
+
+
 NEW_FOLDERS = r"""param([string[]]$Paths)
 $out = @()
 foreach ($p in $Paths) {

@@ -593,9 +593,11 @@ class FileStream(V.NetObject):
         IOException .NET makes from the Win32 error, whose message names no path (ERROR_DISK_FULL, 112: "There is not
         enough space on the disk.", https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-)."""
         start = self._pos
-        content = bytes(self._data[:start]).ljust(start, b"\0") + chunk + bytes(self._data[start + len(chunk):])
+        appending = self._disk_exact and start == len(self._data)  # the common case: no copy of the whole file
+        content = None if appending else \
+            bytes(self._data[:start]).ljust(start, b"\0") + chunk + bytes(self._data[start + len(chunk):])
         try:
-            if self._disk_exact and start == len(self._data):
+            if appending:
                 self._session.append_file(self.Name, chunk)
             else:
                 self._session.write_file(self.Name, content, dotnet=True, sent=len(chunk))
@@ -605,7 +607,10 @@ class FileStream(V.NetObject):
                 raise T.DotNetError("System.IO.IOException", "There is not enough space on the disk.\r\n",
                                     hresult=-2147024784) from None  # 0x80070070: HRESULT_FROM_WIN32(112)
             raise dotnet_error(exc) from None
-        self._data = bytearray(content)
+        if appending:
+            self._data += chunk
+        else:
+            self._data = bytearray(content)
         self._pos = start + len(chunk)
         self._disk_exact = True
 
@@ -883,7 +888,7 @@ def install(session):
         running: robocopy, SQL Server's BACKUP; another run's lync_job_start holding jobs.lock): the lab state's
         `lab.open_for_write` lists them, each either "<fqdn>|<local path>" (a writer that shares read and write,
         FileAccess Write, FileShare ReadWrite) or {"file": "<fqdn>|<local path>", "access": FileAccess, "share":
-        FileShare} (names or numbers: Read 1, Write 2, ReadWrite 3; FileShare None 0)."""
+        FileShare} (names or numbers: Read 1, Write 2, ReadWrite 3; FileShare None 0, Delete 4)."""
         found = []
         real = None
         for entry in ctx.state.get("lab", {}).get("open_for_write") or []:
@@ -1451,7 +1456,7 @@ def install(session):
             target = fsops.join(parent_of(path), new_name) if "\\" not in new_name else new_name
             if not call.should_process("Item: %s Destination: %s" % (path, target), "Rename Item"):
                 return None
-            if [s for real, s in handles if real == loc.real or loc.real in real.parents]:
+            if [s for real, s in handles if real == loc.real or loc.real in real.parents] or delete_refused(path):
                 raise busy(path)
             renamed = fsops.rename(ctx, path, new_name)
         except PSError as err:
@@ -2121,10 +2126,12 @@ def require_parent(ctx, winpath):
 
 
 def _share_bits(value):
-    """A FileAccess or FileShare given by name (Read, Write, ReadWrite, None) or number: its read/write bits."""
+    """A FileAccess or FileShare given by name (Read, Write, ReadWrite, Delete, None, or a comma-separated mix) or
+    number: its read, write and delete bits (FileShare.Delete is 4)."""
     if isinstance(value, int):
-        return value & 3
-    return {"none": 0, "read": 1, "write": 2, "readwrite": 3}[str(value).replace(" ", "").lower()]
+        return value & 7
+    names = {"none": 0, "read": 1, "write": 2, "readwrite": 3, "delete": 4}
+    return sum(names[part] for part in str(value).replace(" ", "").lower().split(","))
 
 
 def dotnet_io(action):
