@@ -334,6 +334,32 @@ def test_a_file_another_process_holds_without_delete_sharing_cannot_be_deleted_m
     assert (folder / "a.txt").exists() == (expected == "refused")
 
 
+READ_ONLY_FILE = r"""
+$out = @([string](Get-Item -LiteralPath 'C:\ro\a.txt').Attributes)
+try { [System.IO.File]::Delete('C:\ro\a.txt'); $out += 'deleted' } catch { $out += $_.Exception.InnerException.GetType().FullName }
+try { Remove-Item -LiteralPath 'C:\ro\a.txt' -ErrorAction Stop; $out += 'removed' } catch { $out += $_.Exception.Message }
+Remove-Item -LiteralPath 'C:\ro\a.txt' -Force
+$out += (Test-Path -LiteralPath 'C:\ro\a.txt')
+$out += [string](New-Item -ItemType File -Path 'C:\ro\a.txt').Attributes
+$Ansible.Result = $out
+"""
+
+
+def test_a_read_only_file_refuses_file_delete_and_remove_item_without_force(lab):
+    """Attributes a test plants (lab.attributes) show in Attributes; File.Delete of a ReadOnly file fails with
+    UnauthorizedAccessException (DeleteFileW); Remove-Item refuses a ReadOnly, Hidden or System file without -Force and
+    removes it with -Force (PowerShell's FileSystemProvider.RemoveFileSystemItem); the attributes go with the file."""
+    folder = lab.host_root(SE) / "C" / "ro"
+    folder.mkdir(parents=True)
+    (folder / "a.txt").write_text("a")
+    with lab.locked() as state:
+        state.setdefault("lab", {})["attributes"] = {SE + "|C:\\ro\\a.txt": "ReadOnly"}
+    result = ps(lab, READ_ONLY_FILE)
+    assert result.result == ["ReadOnly, Archive", "System.UnauthorizedAccessException",
+                             "Cannot remove item C:\\ro\\a.txt: You do not have sufficient access rights to perform "
+                             "this operation.", False, "Archive"], (result.result, result.error_messages)
+
+
 NEW_FOLDERS = r"""param([string[]]$Paths)
 $out = @()
 foreach ($p in $Paths) {
@@ -708,6 +734,22 @@ def test_a_moved_aside_lock_that_cannot_be_deleted_is_named_not_a_failed_open(la
     assert not result["failed"], result["error"]
     assert result["result"]["AsideLeft"] == "D:\\LyncBackup\\.lync-backup.lock." + RUN_B
     assert lock.read_text() == "mine"
+
+
+def test_a_read_only_lock_moved_aside_is_named_not_a_failed_open(lab):
+    """A stale lock someone made ReadOnly keeps the attribute when it is moved aside, and File.Delete refuses a
+    read-only file (DeleteFileW): the open holds its new lock and names the file left (review s16, 2). The lab keeps
+    planted attributes by path, so the attribute is planted under the moved-aside name."""
+    lock = real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock")
+    lock.write_text("stale")
+    os.utime(lock, (1, 1))
+    state = lab.load()
+    state.setdefault("lab", {})["attributes"] = {BACKUP + "|D:\\LyncBackup\\.lync-backup.lock." + RUN_B: "ReadOnly"}
+    lab.save(state)
+    result = run(lab, "lync_backup_set_open", BACKUP, Root="D:\\LyncBackup", SetId=SET, LockText="mine", RunId=RUN_B)
+    assert not result["failed"], result["error"]
+    assert result["result"]["AsideLeft"] == "D:\\LyncBackup\\.lync-backup.lock." + RUN_B
+    assert lock.read_text() == "mine" and real(lab, BACKUP, "D:\\LyncBackup\\.lync-backup.lock." + RUN_B).exists()
 
 
 def test_a_moved_aside_lock_left_when_another_runs_lock_came_first_is_named_in_the_refusal(lab, monkeypatch):

@@ -200,8 +200,9 @@ class FileSystemInfo(V.NetObject):
         self.BaseName = self.Name if self.PSIsContainer or not self.Extension else self.Name[:-len(self.Extension)]
         self.LastWriteTimeUtc = V.with_kind(_mtime(real), "Utc")
         self.LastWriteTime = V.with_kind(_mtime(real), "Local")
+        planted = session.planted_attributes(real) if session is not None else 0
         self.Attributes = V.EnumValue(FILE_ATTRIBUTES, (16 if self.PSIsContainer else 32)
-                                      | (1024 if real.is_symlink() else 0))
+                                      | (1024 if real.is_symlink() else 0) | planted)
         self.Exists = True
         if not self.PSIsContainer:
             self.Length = V.Long(real.stat().st_size)
@@ -945,6 +946,32 @@ def install(session):
                 return T.DotNetError("System.IO.IOException", error["message"], hresult=0x80070000 | code)
         return None
 
+    def attribute_entries(real):
+        """The keys of lab state `lab.attributes` that name the lab file `real`."""
+        found = []
+        for target in ctx.state.get("lab", {}).get("attributes") or {}:
+            fqdn, local = target.split("|", 1)
+            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+                found.append(target)
+        return found
+
+    def planted_attributes(real):
+        """Lab state `lab.attributes`: {"<fqdn>|<local path>": "ReadOnly, Hidden, System"} - the file attributes a test
+        gives a file (FileAttributes, https://learn.microsoft.com/dotnet/api/system.io.fileattributes), as bits. They
+        stay with the path, not the file (a move does not carry them), and go when the lab deletes the file."""
+        planted = ctx.state.get("lab", {}).get("attributes") or {}
+        bits = 0
+        for target in attribute_entries(real):
+            bits |= V.to_enum(planted[target], FILE_ATTRIBUTES).number & 7
+        return bits
+
+    def remove_file(winpath, real):
+        """fsops.remove of a file, and the attributes planted on it go with it."""
+        fsops.remove(ctx, winpath)
+        planted = ctx.state.get("lab", {}).get("attributes") or {}
+        for target in attribute_entries(real):
+            del planted[target]
+
     def stale_entry(real):
         """(bytes, last write UTC) a folder's enumeration reports for a file whose directory entry NTFS has not
         brought up to date: FindNextFileW's page ("file attribute information on NTFS file systems may not be
@@ -1033,6 +1060,7 @@ def install(session):
     session.write_file = write_file
     session.append_file = append_file
     session.stale_entry = stale_entry
+    session.planted_attributes = planted_attributes
     session.open_stream = open_stream
     session.release = release
 
@@ -1429,7 +1457,18 @@ def install(session):
                 held = [s for real, s in handles if real == loc.real or loc.real in real.parents]
                 if held or (not directory and delete_refused(path)):
                     raise busy(path)
-                fsops.remove(ctx, path)
+                if not directory and planted_attributes(loc.real) and not call.switch("Force"):
+                    # The FileSystem provider's RemoveFileSystemItem: without -Force, a Hidden, System or ReadOnly item
+                    # is refused (FileSystemProviderStrings CannotRemoveItem / PermissionError); with -Force it strips
+                    # those attributes and deletes (PowerShell's FileSystemProvider.cs).
+                    call.error("Cannot remove item %s: You do not have sufficient access rights to perform this "
+                               "operation." % path, "System.IO.IOException", "RemoveFileSystemItemUnAuthorizedAccess",
+                               "PermissionDenied", path)
+                    continue
+                if directory:
+                    fsops.remove(ctx, path)
+                else:
+                    remove_file(path, loc.real)
                 forget_acls(loc.winpath if hasattr(loc, "winpath") else path)
             except PSError as err:
                 lab_error(call, err, path, "RemoveFileSystemItemIOError")
@@ -1909,7 +1948,12 @@ def install(session):
             if loc.real.exists():
                 if delete_refused(target):
                     raise busy(target)
-                fsops.remove(ctx, target)
+                if planted_attributes(loc.real) & 1:
+                    # DeleteFileW: "If the file is a read-only file, the function fails" - ERROR_ACCESS_DENIED, which
+                    # .NET makes UnauthorizedAccessException (https://learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-deletefilew).
+                    raise PSError("Access to the path '%s' is denied." % target, "PermissionDenied",
+                                  "UnauthorizedAccessException")
+                remove_file(target, loc.real)
         dotnet_io(action)
 
     io_directory = session.net_type("System.IO.Directory")
