@@ -51,6 +51,13 @@ def dotnet_supports_extended(ctx):
     return tuple(int(x) for x in version.split(".")) >= (4, 6, 2)
 
 
+def lab_file(ctx, key):
+    """The lab file a test names in the lab state as "<fqdn>|<local path>" (lab.open_for_write, lab.open_errors,
+    lab.attributes, lab.stale_entries, ...)."""
+    fqdn, local = key.split("|", 1)
+    return ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/")
+
+
 def locate(ctx, winpath, write=False, account=None, long_paths=False):
     """The Location of winpath after checking that `account` (default: this session) may use it."""
     if str(winpath).startswith("\\\\?\\") and not long_paths and not dotnet_supports_extended(ctx):

@@ -79,8 +79,7 @@ def recreated_before_robocopy(ctx):
     state's `lab.recreated_before_robocopy` maps "<fqdn>|<local path>" to the new text; a file not there when robocopy
     starts is written with it (review hardlink3, finding 3: such a file is on neither of the link step's lists)."""
     for key, text in sorted((ctx.state.get("lab", {}).get("recreated_before_robocopy") or {}).items()):
-        fqdn, local = key.split("|", 1)
-        real = ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/")
+        real = fsops.lab_file(ctx, key)
         if not real.exists():
             real.write_text(text)
 

@@ -897,9 +897,8 @@ def install(session):
                 target, access, share = entry["file"], _share_bits(entry["access"]), _share_bits(entry["share"])
             else:
                 target, access, share = entry, 2, 3
-            fqdn, local = target.split("|", 1)
             real = real if real is not None else locate(path).real
-            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+            if fsops.lab_file(ctx, target) == real:
                 found.append((access, share))
         return found
 
@@ -934,8 +933,7 @@ def install(session):
         errors = ctx.state.get("lab", {}).get("open_errors") or {}
         real = locate(path).real
         for target, error in errors.items():
-            fqdn, local = target.split("|", 1)
-            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+            if fsops.lab_file(ctx, target) == real:
                 code = int(error["code"]) & 0xFFFF
                 if code == 5:
                     return T.DotNetError("System.UnauthorizedAccessException",
@@ -948,12 +946,7 @@ def install(session):
 
     def attribute_entries(real):
         """The keys of lab state `lab.attributes` that name the lab file `real`."""
-        found = []
-        for target in ctx.state.get("lab", {}).get("attributes") or {}:
-            fqdn, local = target.split("|", 1)
-            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
-                found.append(target)
-        return found
+        return [target for target in ctx.state.get("lab", {}).get("attributes") or {} if fsops.lab_file(ctx, target) == real]
 
     def planted_attributes(real):
         """Lab state `lab.attributes`: {"<fqdn>|<local path>": "ReadOnly, Hidden, System"} - the file attributes a test
@@ -980,8 +973,7 @@ def install(session):
         https://learn.microsoft.com/windows/win32/api/winbase/nf-winbase-createhardlinkw). The lab state's
         `lab.stale_entries` maps "<fqdn>|<local path>" to {"bytes", "mtime" (POSIX seconds)}; None otherwise."""
         for key, listed in (ctx.state.get("lab", {}).get("stale_entries") or {}).items():
-            fqdn, local = key.split("|", 1)
-            if ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/") == real:
+            if fsops.lab_file(ctx, key) == real:
                 when = datetime.datetime.fromtimestamp(listed["mtime"], datetime.timezone.utc).replace(tzinfo=None)
                 return int(listed["bytes"]), when
         return None
@@ -1291,8 +1283,7 @@ def install(session):
         got): the lab state's `lab.removed_after_listing` lists "<fqdn>|<local path>"; each is removed once."""
         names = ctx.state.get("lab", {}).get("removed_after_listing") or []
         for key in list(names):
-            fqdn, local = key.split("|", 1)
-            real = ctx.lab.host_root(fqdn) / local[0].upper() / local[3:].replace("\\", "/")
+            real = fsops.lab_file(ctx, key)
             if real.is_file():
                 real.unlink()
                 names.remove(key)
